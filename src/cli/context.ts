@@ -1,0 +1,62 @@
+import type { Command } from 'commander'
+import { loadConfig } from '../config/load-config.js'
+import type { ResolvedConfig } from '../config/types.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { openTarget } from '../db/open-target.js'
+import { type DatabaseTarget, resolveTarget } from '../db/resolve-target.js'
+import { UsageError } from '../errors/index.js'
+import { Output } from './output.js'
+
+/** The global options every command accepts (DESIGN.md §3). */
+export interface GlobalOptions {
+  config?: string
+  name?: string
+  url?: string
+  json?: boolean
+  x?: string[]
+  quiet?: boolean
+  debug?: boolean
+}
+
+/**
+ * What a command action gets: the global options, output, and lazy access to the
+ * config and the database, so commands that need neither never load them.
+ */
+export class CommandContext {
+  readonly output: Output
+  #config: Promise<ResolvedConfig> | undefined
+
+  constructor(readonly options: GlobalOptions) {
+    this.output = new Output(Boolean(options.json), Boolean(options.quiet))
+  }
+
+  static from(command: Command): CommandContext {
+    return new CommandContext(command.optsWithGlobals<GlobalOptions>())
+  }
+
+  config(): Promise<ResolvedConfig> {
+    this.#config ??= loadConfig(this.options.config === undefined ? {} : { file: this.options.config })
+    return this.#config
+  }
+
+  async target(): Promise<DatabaseTarget> {
+    return resolveTarget({ url: this.options.url, name: this.options.name }, await this.config())
+  }
+
+  /** The connection spec of the selected database, starting the dev server when it is the fallback. */
+  async connectionSpec(): Promise<ConnectionSpec> {
+    return openTarget(await this.target(), await this.config(), (line) => this.output.notice(line))
+  }
+
+  /** `-x KEY=VALUE` arguments, passed to migrations. */
+  migrationArguments(): Record<string, string> {
+    const pairs: Record<string, string> = {}
+    for (const item of this.options.x ?? []) {
+      const at = item.indexOf('=')
+      if (at <= 0)
+        throw new UsageError(`-x expects KEY=VALUE, got "${item}"`, { hint: 'for example: -x tenant=acme' })
+      pairs[item.slice(0, at)] = item.slice(at + 1)
+    }
+    return pairs
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander'
+import { buildProgram } from './program.js'
+
+/** Exit codes of commander's own failures: usage errors are 2, help and version 0. */
+function exitCodeOf(error: CommanderError): number {
+  if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return 0
+  if (error.code === 'commander.help') return 2 // `strata` alone: help on stderr, as a usage error
+  if (error.code === 'commander.executeSubCommandAsync') return error.exitCode
+  return 2
+}
+
+try {
+  await buildProgram().parseAsync(process.argv)
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = exitCodeOf(error)
+  } else {
+    // Errors inside commands are reported by their action wrapper; reaching here is a bug.
+    process.stderr.write(`error: ${(error as Error)?.stack ?? error}\n`)
+    process.exitCode = 1
+  }
+}

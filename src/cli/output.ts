@@ -1,0 +1,69 @@
+import pc from 'picocolors'
+import { maskSecrets } from '../util/mask-secrets.js'
+
+/** Colour only for people: a TTY, and never when NO_COLOR is set. */
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb'
+}
+
+const colors = pc.createColors(useColor(process.stderr) && useColor(process.stdout))
+
+export { colors }
+
+/**
+ * Where a command's words go. Results go to stdout (one JSON document with --json);
+ * notices and progress go to stderr so that stdout stays parseable. Every line passes
+ * through the secret mask.
+ */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    readonly quiet: boolean,
+  ) {}
+
+  /** A result line for people (suppressed in --json mode). */
+  line(text = ''): void {
+    if (!this.json) process.stdout.write(`${maskSecrets(text)}\n`)
+  }
+
+  /** A notice about what Strata is doing (stderr; silenced by --quiet). */
+  notice(text: string): void {
+    if (!this.quiet) process.stderr.write(`${maskSecrets(text)}\n`)
+  }
+
+  /** The one JSON document of a --json run. */
+  data(value: unknown): void {
+    if (this.json) process.stdout.write(`${maskSecrets(JSON.stringify(value, null, 2))}\n`)
+  }
+}
+
+/** Aligned columns for people; the first row is the header. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = []
+  for (const row of rows) {
+    for (const [index, cell] of row.entries())
+      widths[index] = Math.max(widths[index] ?? 0, visibleLength(cell))
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, index) =>
+          index === row.length - 1 ? cell : cell + ' '.repeat(widths[index]! - visibleLength(cell)),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+function visibleLength(text: string): number {
+  // Strips ANSI colour codes so that coloured cells align.
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length
+}
+
+/** ✓ / ✗ / ! marks for check lists. */
+export const mark = {
+  ok: () => colors.green('✓'),
+  fail: () => colors.red('✗'),
+  warn: () => colors.yellow('!'),
+}

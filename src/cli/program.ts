@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs'
+import { Command, Option } from 'commander'
+import { registerDevCommands } from './commands/dev.js'
+import { registerInitCommand } from './commands/init.js'
+
+export const STRATA_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+/**
+ * The `strata` command tree. Each command module registers its commands and loads
+ * its implementation only when run, which keeps `strata --help` fast.
+ */
+export function buildProgram(): Command {
+  const program = new Command('strata')
+    .description('Change production PostgreSQL schemas without downtime and without losing data.')
+    .version(STRATA_VERSION, '-V, --version', 'print the Strata version')
+    .option(
+      '-c, --config <file>',
+      'config file (default: strata.config.{ts,mts,js,mjs,json} in the working directory)',
+    )
+    .option('-n, --name <name>', 'a database named in the config')
+    .option('--url <url>', 'database URL (postgresql://user@host:port/db)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-x <key=value>', 'argument passed to migrations (repeatable)', collect)
+    .option('-q, --quiet', 'print only results and errors')
+    .addOption(new Option('--debug', 'print stack traces'))
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+
+  registerInitCommand(program)
+  registerDevCommands(program)
+  return program
+}

@@ -1,0 +1,30 @@
+import { StrataError } from '../errors/index.js'
+import { maskSecrets } from '../util/mask-secrets.js'
+import { colors } from './output.js'
+
+/**
+ * Prints a failure as a person needs it: what went wrong, where, how to fix it; the
+ * stack trace only with --debug. Returns the exit code.
+ */
+export function reportError(error: unknown, options: { debug: boolean; json: boolean }): 1 | 2 {
+  const known = error instanceof StrataError ? error : undefined
+  const exitCode = known?.exitCode ?? 1
+  const message = known ? known.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`
+  const lines = message
+    .split('\n')
+    .map((line, index) => (index === 0 ? `${colors.red('error:')} ${line}` : `  ${line}`))
+  if (known?.where !== undefined && !message.includes(known.where))
+    lines.push(`  ${colors.dim('at:')} ${known.where}`)
+  if (known?.hint !== undefined) lines.push(`  ${colors.cyan('hint:')} ${known.hint}`)
+  if (!known && !options.debug) lines.push(`  ${colors.dim('run with --debug for the stack trace')}`)
+  if (options.debug && error instanceof Error && error.stack) {
+    lines.push(error.stack)
+    if (error.cause instanceof Error && error.cause.stack) lines.push(`cause: ${error.cause.stack}`)
+  }
+  process.stderr.write(`${maskSecrets(lines.join('\n'))}\n`)
+  if (options.json) {
+    const payload = { ok: false, error: { message, where: known?.where, hint: known?.hint, exitCode } }
+    process.stdout.write(`${maskSecrets(JSON.stringify(payload, null, 2))}\n`)
+  }
+  return exitCode
+}

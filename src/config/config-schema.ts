@@ -1,0 +1,41 @@
+import { s } from './schema.js'
+
+const sslmode = s.string({ oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] })
+const identifier = s.string({
+  pattern: /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/,
+  patternText: 'a PostgreSQL identifier',
+})
+
+export const databaseSchema = s.union(
+  s.string(),
+  s.object({
+    url: s.string(),
+    host: s.string(),
+    port: s.number({ integer: true, min: 1, max: 65535 }),
+    user: s.string(),
+    password: s.string(),
+    database: s.string(),
+    sslmode,
+  }),
+)
+
+/** The shape of `strata.config.*`; every key a user may write is listed here. */
+export const configSchema = s.object({
+  databases: s.record(databaseSchema),
+  default: s.string(),
+  migrations: s.object({
+    directories: s.array(s.string()),
+    versionTable: identifier,
+    versionTableSchema: identifier,
+    historyTable: identifier,
+  }),
+  connection: s.object({
+    connectTimeout: s.number({ min: 1, max: 3600 }),
+    applicationName: s.string(),
+  }),
+  dev: s.object({
+    port: s.number({ integer: true, min: 1, max: 65535 }),
+    dataDir: s.string(),
+    database: identifier,
+  }),
+})

@@ -1,0 +1,8 @@
+export { defineConfig } from './define-config.js'
+export { importModule } from './import-module.js'
+export type { InitResult } from './init-project.js'
+export { initProject } from './init-project.js'
+export { interpolateEnv } from './interpolate-env.js'
+export type { LoadConfigOptions } from './load-config.js'
+export { CONFIG_FILE_NAMES, displayPath, findConfigFile, loadConfig, resolveConfig } from './load-config.js'
+export type * from './types.js'

@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { ConfigError } from '../errors/index.js'
+import { configSchema } from './config-schema.js'
+import { describeLoadFailure } from './describe-load-failure.js'
+import { importModule } from './import-module.js'
+import { interpolateDeep } from './interpolate-env.js'
+import { isPlainObject, validate } from './schema.js'
+import type { ResolvedConfig, StrataConfig } from './types.js'
+
+/** Names looked for, in this order, in the working directory. */
+export const CONFIG_FILE_NAMES = [
+  'strata.config.ts',
+  'strata.config.mts',
+  'strata.config.js',
+  'strata.config.mjs',
+  'strata.config.json',
+] as const
+
+export interface LoadConfigOptions {
+  /** An explicit file (`-c FILE`); it must exist. */
+  file?: string
+  /** Where to look for a config file. Default: the working directory. */
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+/** Finds the config file in `cwd`, or undefined when there is none. */
+export function findConfigFile(cwd: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const candidate = resolve(cwd, name)
+    if (existsSync(candidate)) return candidate
+  }
+  return undefined
+}
+
+/**
+ * Loads, validates and resolves the configuration. Without a config file every
+ * default applies (the embedded development server, `migrations/versions`).
+ *
+ * @example const config = await loadConfig({ file: 'strata.config.ts' })
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  let file: string | undefined
+  if (options.file !== undefined) {
+    file = resolve(cwd, options.file)
+    if (!existsSync(file)) {
+      throw new ConfigError(`config file ${options.file} does not exist`, {
+        hint: 'check the path given with -c/--config, or run `strata init` to create one',
+      })
+    }
+  } else {
+    file = findConfigFile(cwd)
+  }
+  const raw = file === undefined ? {} : await readConfigFile(file)
+  return resolveConfig(raw, file, file === undefined ? cwd : dirname(file), env)
+}
+
+async function readConfigFile(file: string): Promise<unknown> {
+  const shown = displayPath(file)
+  if (file.endsWith('.json')) {
+    const text = readFileSync(file, 'utf8')
+    try {
+      return JSON.parse(text)
+    } catch (error) {
+      throw new ConfigError(`${shown} is not valid JSON: ${(error as Error).message}`, {
+        where: shown,
+        hint: 'fix the JSON syntax (no comments or trailing commas in .json; use strata.config.ts for those)',
+      })
+    }
+  }
+  let loaded: Record<string, unknown>
+  try {
+    loaded = await importModule(file)
+  } catch (error) {
+    throw describeLoadFailure(error, file, shown)
+  }
+  if (!('default' in loaded)) {
+    throw new ConfigError(`${shown} has no default export`, {
+      where: shown,
+      hint: 'write `export default defineConfig({ ... })` (or `export default { ... }`)',
+    })
+  }
+  return loaded.default
+}
+
+/** Validates a raw config object and fills in defaults. Exposed for tests and tools. */
+export function resolveConfig(
+  raw: unknown,
+  file: string | undefined,
+  rootDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
+  const shown = file === undefined ? 'config' : displayPath(file)
+  if (!isPlainObject(raw)) {
+    throw new ConfigError(`${shown}: the default export must be an object, found ${typeof raw}`, {
+      where: shown,
+    })
+  }
+  // Databases are interpolated when one is selected, so that a variable needed only by
+  // another database does not stop this command. Everything else is interpolated first
+  // and then validated, so `${PORT}` is checked as the number it becomes.
+  const { databases, ...rest } = raw
+  const interpolatedRest = interpolateDeep(rest, env, '', file === undefined ? undefined : shown)
+  const problems = validate(
+    databases === undefined ? interpolatedRest : { databases, ...interpolatedRest },
+    configSchema,
+  )
+  if (problems.length > 0) {
+    const lines = problems.map((problem) => `${shown}: ${problem.path}: ${problem.message}`)
+    throw new ConfigError(lines.join('\n'), {
+      where: shown,
+      hint: 'see README.md, "Configuration", for every key',
+    })
+  }
+  const interpolated = interpolatedRest as Omit<StrataConfig, 'databases'>
+  const configuredDatabases = (databases ?? {}) as NonNullable<StrataConfig['databases']>
+  if (interpolated.default !== undefined && !(interpolated.default in configuredDatabases)) {
+    throw new ConfigError(
+      `${shown}: default: names the database "${interpolated.default}", which is not in databases (${Object.keys(configuredDatabases).join(', ') || 'none defined'})`,
+      { where: shown },
+    )
+  }
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path))
+  return Object.freeze({
+    file,
+    rootDir,
+    databases: Object.freeze({ ...configuredDatabases }),
+    default: interpolated.default,
+    migrations: Object.freeze({
+      directories: (interpolated.migrations?.directories ?? ['migrations/versions']).map(at),
+      versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
+      versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
+      historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
+    }),
+    connection: Object.freeze({
+      connectTimeout: interpolated.connection?.connectTimeout ?? 10,
+      applicationName: interpolated.connection?.applicationName ?? 'strata',
+    }),
+    dev: Object.freeze({
+      port: interpolated.dev?.port ?? 5433,
+      dataDir: at(interpolated.dev?.dataDir ?? '.strata/pg'),
+      database: interpolated.dev?.database ?? 'strata',
+    }),
+  })
+}
+
+/** A path as a person reads it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const fromCwd = relative(process.cwd(), file)
+  return fromCwd !== '' && !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? fromCwd : file
+}

@@ -1,0 +1,84 @@
+/** libpq's `sslmode` values, with libpq's meaning (see README, "Connections"). */
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full'
+
+/**
+ * One database Strata can migrate. Either a `url` (with `${ENV}` interpolation) or
+ * libpq-style fields; fields left out fall back to the libpq `PG*` variables.
+ *
+ * @example { url: '${PRIMARY_DB_URL}' }
+ * @example { host: 'localhost', port: 5433, user: 'assistant', database: 'assistant', sslmode: 'require' }
+ */
+export interface DatabaseConfig {
+  url?: string
+  host?: string
+  port?: number
+  user?: string
+  password?: string
+  database?: string
+  sslmode?: SslMode
+}
+
+/** Where migration files live and where the database records its state. */
+export interface MigrationsConfig {
+  /** Version locations, relative to the config file. Default `['migrations/versions']`. */
+  directories?: string[]
+  /** Version table name. Default `alembic_version`, so an Alembic database is adopted as it is. */
+  versionTable?: string
+  /** Schema of the version and history tables. Default `public`. */
+  versionTableSchema?: string
+  /** History table name. Default `strata_history`. */
+  historyTable?: string
+}
+
+/** Connection behaviour shared by every database. */
+export interface ConnectionConfig {
+  /** Seconds to wait for a connection before giving up. Default 10. */
+  connectTimeout?: number
+  /** Reported in `pg_stat_activity.application_name`. Default `strata`. */
+  applicationName?: string
+}
+
+/** The embedded PostgreSQL 16 development server (`strata dev ...`). */
+export interface DevServerConfig {
+  /** TCP port on 127.0.0.1. Default 5433, the operations guide's port. */
+  port?: number
+  /** Data directory, relative to the config file. Default `.strata/pg`. */
+  dataDir?: string
+  /** Database created on first start and used by default. Default `strata`. */
+  database?: string
+}
+
+/**
+ * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
+ *
+ * @example
+ * export default defineConfig({
+ *   databases: {
+ *     primary: '${PRIMARY_DB_URL}',
+ *     analytics: { url: '${ANALYTICS_DB_URL}' },
+ *   },
+ *   default: 'primary',
+ * })
+ */
+export interface StrataConfig {
+  /** Named databases, selected with `-n NAME`. A string is a connection URL. */
+  databases?: Record<string, string | DatabaseConfig>
+  /** The database used when neither `--url`, `-n` nor `DATABASE_URL` says otherwise. */
+  default?: string
+  migrations?: MigrationsConfig
+  connection?: ConnectionConfig
+  dev?: DevServerConfig
+}
+
+/** A configuration with every default filled in and relative paths made absolute. */
+export interface ResolvedConfig {
+  /** The file it came from; undefined when no config file exists (all defaults). */
+  readonly file: string | undefined
+  /** Directory that relative paths are resolved against. */
+  readonly rootDir: string
+  readonly databases: Readonly<Record<string, string | DatabaseConfig>>
+  readonly default: string | undefined
+  readonly migrations: Readonly<Required<MigrationsConfig>>
+  readonly connection: Readonly<Required<ConnectionConfig>>
+  readonly dev: Readonly<Required<DevServerConfig>>
+}

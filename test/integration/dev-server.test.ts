@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { loadConfig } from '../../src/config/load-config.js'
+import { connect } from '../../src/db/connect.js'
+import { openTarget } from '../../src/db/open-target.js'
+import { resolveTarget } from '../../src/db/resolve-target.js'
+import { findFreePort } from '../../src/embedded/port.js'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+/** A project directory whose server is stopped, then the directory removed, after the test. */
+async function project(t: Parameters<typeof tempDir>[0], dev: Record<string, unknown>) {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-dev-t-'))
+  chmodSync(dir, 0o755)
+  writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ dev }))
+  t.after(async () => {
+    await runCli(['dev', 'stop'], { cwd: dir })
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return dir
+}
+
+test('dev start creates the server, re-uses its data across restarts, and reports it', async (t) => {
+  const port = await findFreePort()
+  const dir = await project(t, { port })
+
+  const first = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(first.code, 0, first.stderr)
+  assert.match(first.stdout, new RegExp(`created and started on 127\\.0\\.0\\.1:${port}`))
+  assert.match(first.stdout, new RegExp(`postgresql://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/strata`))
+  const passwordFile = join(dir, '.strata', 'dev.pgpass')
+  assert.equal(statSync(passwordFile).mode & 0o777, 0o600, 'the password file is private')
+
+  const again = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(again.code, 0)
+  assert.match(again.stdout, /already running/)
+
+  // Data written now must survive a stop and a start.
+  const config = await loadConfig({ cwd: dir })
+  const notices: string[] = []
+  const spec = await openTarget(resolveTarget({}, config, {}), config, (line) => notices.push(line))
+  assert.match(notices[0] ?? '', /using the embedded development server, postgresql:\/\/postgres:\*\*\*@/)
+  const connection = await connect(spec)
+  await connection.client.query('CREATE TABLE kept (id int); INSERT INTO kept VALUES (42)')
+  await connection.close()
+
+  const stop = await runCli(['dev', 'stop'], { cwd: dir })
+  assert.equal(stop.code, 0, stop.stderr)
+  const stopped = JSON.parse((await runCli(['dev', 'status', '--json'], { cwd: dir })).stdout)
+  assert.equal(stopped.running, false)
+
+  const restart = await runCli(['dev', 'start', '--json'], { cwd: dir })
+  assert.equal(restart.code, 0, restart.stderr)
+  const restarted = JSON.parse(restart.stdout)
+  assert.equal(restarted.created, false)
+  assert.equal(restarted.running, true)
+  const reconnected = await connect(spec)
+  const { rows } = await reconnected.client.query('SELECT id FROM kept')
+  await reconnected.close()
+  assert.deepEqual(rows, [{ id: 42 }])
+
+  const url = await runCli(['dev', 'url'], { cwd: dir })
+  assert.equal(url.stdout.trim(), `postgresql://postgres@127.0.0.1:${port}/strata?passfile=${passwordFile}`)
+  const everything = `${first.stdout}${first.stderr}${restart.stdout}${url.stdout}`
+  assert.ok(!everything.includes(spec.password!), 'the password never appears in output')
+})
+
+test('a port taken by another program is a clear error (exit 2) and nothing is created', async (t) => {
+  const blocker = createServer(() => undefined)
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.after(() => blocker.close())
+  const port = (blocker.address() as { port: number }).port
+  const dir = await project(t, { port })
+  const result = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(result.code, 2)
+  assert.match(
+    result.stderr,
+    new RegExp(`error: port ${port} on 127\\.0\\.0\\.1 is already in use by another program`),
+  )
+  assert.match(result.stderr, /hint: .*dev\.port/)
+})
+
+test('a data directory that cannot be written is a clear error (exit 2)', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'a-file'), '')
+  const badDataDir = join(dir, 'a-file', 'pg')
+  writeFileSync(
+    join(dir, 'strata.config.json'),
+    JSON.stringify({ dev: { port: await findFreePort(), dataDir: badDataDir } }),
+  )
+  const result = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, new RegExp(`error: the data directory ${badDataDir} is not writable`))
+
+  if (process.getuid?.() === 0) {
+    // As root the server runs as "postgres", which cannot enter a private root directory.
+    const privateDir = join(dir, 'private')
+    mkdirSync(privateDir, { mode: 0o700 })
+    const hidden = join(privateDir, 'pg')
+    writeFileSync(
+      join(dir, 'strata.config.json'),
+      JSON.stringify({ dev: { port: await findFreePort(), dataDir: hidden } }),
+    )
+    const asRoot = await runCli(['dev', 'start'], { cwd: dir })
+    assert.equal(asRoot.code, 2)
+    assert.match(asRoot.stderr, /not writable by the "postgres" user that runs PostgreSQL/)
+  }
+})
+
+test('dev stop when nothing runs says so (exit 2)', async (t) => {
+  const dir = await project(t, { port: await findFreePort() })
+  const result = await runCli(['dev', 'stop'], { cwd: dir })
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /error: no development server is running \(data directory .*\.strata\/pg\)/)
+})

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { resolveConfig } from '../../src/config/load-config.js'
+import { ConfigError } from '../../src/errors/index.js'
+
+const resolve = (raw: unknown, env: NodeJS.ProcessEnv = {}) =>
+  resolveConfig(raw, '/p/strata.config.ts', '/p', env)
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`)
+    return error.message
+  }
+  assert.fail('expected an error')
+}
+
+test('defaults apply to an empty config, with paths relative to the config file', () => {
+  const config = resolve({})
+  assert.deepEqual(config.migrations.directories, ['/p/migrations/versions'])
+  assert.equal(config.migrations.versionTable, 'alembic_version')
+  assert.equal(config.dev.port, 5433)
+  assert.equal(config.dev.dataDir, '/p/.strata/pg')
+  assert.equal(config.connection.applicationName, 'strata')
+})
+
+test('an unknown key names the closest valid key', () => {
+  const message = messageOf(() => resolve({ databse: {} }))
+  assert.match(message, /unknown key "databse" at the top level\. Did you mean "databases"\?/)
+  const nested = messageOf(() => resolve({ dev: { prot: 5 } }))
+  assert.match(nested, /dev\.prot: unknown key "prot" in dev\. Did you mean "port"\?/)
+})
+
+test('a wrong type names the key, what was expected and what was found', () => {
+  const message = messageOf(() => resolve({ dev: { port: '5433' } }))
+  assert.match(message, /dev\.port: expected an integer from 1 to 65535, found the string "5433"/)
+  const enumMessage = messageOf(() => resolve({ databases: { primary: { url: 'x', sslmode: 'requir' } } }))
+  assert.match(
+    enumMessage,
+    /databases\.primary\.sslmode: expected one of .*found the string "requir"\. Did you mean "require"\?/,
+  )
+})
+
+test('every problem is reported at once', () => {
+  const message = messageOf(() => resolve({ dev: { port: -1 }, migrations: { directories: 'x' } }))
+  assert.match(message, /dev\.port/)
+  assert.match(message, /migrations\.directories: expected an array of strings/)
+})
+
+test('default must name a configured database', () => {
+  assert.match(
+    messageOf(() => resolve({ databases: { primary: 'x' }, default: 'primry' })),
+    /names the database "primry"/,
+  )
+})
+
+test('env interpolation fills values and names a missing variable', () => {
+  const config = resolve(
+    { dev: { dataDir: '${DATA_ROOT}/pg' }, migrations: { historyTable: '${HT:-hist}' } },
+    { DATA_ROOT: '/srv' },
+  )
+  assert.equal(config.dev.dataDir, '/srv/pg')
+  assert.equal(config.migrations.historyTable, 'hist')
+  const message = messageOf(() => resolve({ dev: { dataDir: '${NOPE_NOT_SET}/pg' } }))
+  assert.match(message, /environment variable NOPE_NOT_SET is not set \(used by dev\.dataDir\)/)
+})

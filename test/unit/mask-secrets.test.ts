@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { maskSecrets } from '../../src/util/mask-secrets.js'
+
+test('URL passwords are masked', () => {
+  assert.equal(
+    maskSecrets('cannot reach postgresql://assistant:s3cr3t@db:5433/assistant now'),
+    'cannot reach postgresql://assistant:***@db:5433/assistant now',
+  )
+  assert.equal(maskSecrets('postgres://u:p%40ss@h/d'), 'postgres://u:***@h/d')
+})
+
+test('keyword passwords and PGPASSWORD assignments are masked', () => {
+  assert.equal(maskSecrets('host=db password=hunter2 dbname=x'), 'host=db password=*** dbname=x')
+  assert.equal(maskSecrets("password='a b c' user=x"), 'password=*** user=x')
+  assert.equal(maskSecrets('PGPASSWORD=assistant pg_dump'), 'PGPASSWORD=*** pg_dump')
+})
+
+test('text without secrets is unchanged', () => {
+  const text = 'postgresql://assistant@db:5433/assistant has no password'
+  assert.equal(maskSecrets(text), text)
+})
