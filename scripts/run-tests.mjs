@@ -47,8 +47,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 async function startServer(packageName) {
-  const binaries = embedded.locateServerBinaries(packageName)
   const user = embedded.serverUser()
+  const binaries = embedded.locateServerBinaries(packageName, user)
   const serverRoot = mkdtempSync(join(tmpdir(), TEST_PREFIX))
   // mkdtemp makes a 0700 directory; the postgres user must be able to enter it.
   chmodSync(serverRoot, 0o755)

