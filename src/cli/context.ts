@@ -5,6 +5,7 @@ import type { ConnectionSpec } from '../db/connection-spec.js'
 import { openTarget } from '../db/open-target.js'
 import { type DatabaseTarget, resolveTarget } from '../db/resolve-target.js'
 import { UsageError } from '../errors/index.js'
+import type { MigrationSet } from '../graph/load-migrations.js'
 import { Output } from './output.js'
 
 /** The global options every command accepts (DESIGN.md §3). */
@@ -37,6 +38,12 @@ export class CommandContext {
   config(): Promise<ResolvedConfig> {
     this.#config ??= loadConfig(this.options.config === undefined ? {} : { file: this.options.config })
     return this.#config
+  }
+
+  /** The migration files and their graph; every file problem is reported before any connection. */
+  async migrations(): Promise<MigrationSet> {
+    const { loadMigrations } = await import('../graph/load-migrations.js')
+    return loadMigrations(await this.config())
   }
 
   async target(): Promise<DatabaseTarget> {

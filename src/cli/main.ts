@@ -10,6 +10,12 @@ function exitCodeOf(error: CommanderError): number {
   return 2
 }
 
+// `strata history | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
+
 try {
   await buildProgram().parseAsync(process.argv)
 } catch (error) {

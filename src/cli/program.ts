@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
+import { STRATA_VERSION } from '../version.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerInitCommand } from './commands/init.js'
+import { registerMigrateCommands } from './commands/migrate.js'
+import { registerRevisionCommands } from './commands/revisions.js'
 
-export const STRATA_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version
+export { STRATA_VERSION }
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
@@ -35,6 +35,8 @@ export function buildProgram(): Command {
     .exitOverride()
 
   registerInitCommand(program)
+  registerRevisionCommands(program)
+  registerMigrateCommands(program)
   registerDevCommands(program)
   return program
 }

@@ -28,6 +28,8 @@ export const configSchema = s.object({
     versionTable: identifier,
     versionTableSchema: identifier,
     historyTable: identifier,
+    transactionPerMigration: s.boolean(),
+    lockWaitTimeout: s.number({ min: 0, max: 86400 }),
   }),
   connection: s.object({
     connectTimeout: s.number({ min: 1, max: 3600 }),

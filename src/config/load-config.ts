@@ -134,6 +134,8 @@ export function resolveConfig(
       versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
       versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
       historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
+      transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
+      lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,
     }),
     connection: Object.freeze({
       connectTimeout: interpolated.connection?.connectTimeout ?? 10,

@@ -28,6 +28,10 @@ export interface MigrationsConfig {
   versionTableSchema?: string
   /** History table name. Default `strata_history`. */
   historyTable?: string
+  /** One transaction per migration (default true), or one transaction for a whole run. */
+  transactionPerMigration?: boolean
+  /** Seconds a migrator waits for another one holding the migration lock. Default 300. */
+  lockWaitTimeout?: number
 }
 
 /** Connection behaviour shared by every database. */

@@ -77,3 +77,58 @@ export class EmbeddedServerError extends StrataError {
 export class OperationFailedError extends StrataError {
   readonly exitCode = 1
 }
+
+/** A migration file is unusable: syntax, missing exports, bad references, cycles. */
+export class InvalidMigrationError extends StrataError {
+  readonly exitCode = 2
+}
+
+/** A revision named on the command line or in the database does not exist. */
+export class RevisionNotFoundError extends StrataError {
+  readonly exitCode = 2
+}
+
+/** A target that could mean several things (a short prefix, a move across a branch point). */
+export class AmbiguousTargetError extends StrataError {
+  readonly exitCode = 2
+  readonly choices: readonly string[]
+
+  constructor(message: string, choices: readonly string[], options: { where?: string; hint?: string } = {}) {
+    super(message, options)
+    this.choices = choices
+  }
+}
+
+/** `upgrade head` while the scripts have several heads (the guide's "Version Conflicts"). */
+export class MultipleHeadsError extends StrataError {
+  readonly exitCode = 2
+  readonly heads: readonly string[]
+
+  constructor(message: string, heads: readonly string[], options: { hint?: string } = {}) {
+    super(message, options)
+    this.heads = heads
+  }
+}
+
+/** Another migrator held the advisory lock for longer than the configured wait. */
+export class LockTimeoutError extends StrataError {
+  readonly exitCode = 1
+}
+
+/** A migration failed while running; the database is as the message describes. */
+export class MigrationFailedError extends StrataError {
+  readonly exitCode = 1
+  readonly revision: string
+  readonly sqlState: string | undefined
+
+  constructor(
+    message: string,
+    revision: string,
+    sqlState: string | undefined,
+    options: { where?: string; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options)
+    this.revision = revision
+    this.sqlState = sqlState
+  }
+}

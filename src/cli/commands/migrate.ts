@@ -1,0 +1,116 @@
+import type { Command } from 'commander'
+import type { StepEvent } from '../../runner/run-plan.js'
+import { logTimestamp } from '../../util/timestamp.js'
+import type { CommandContext } from '../context.js'
+import { mark } from '../output.js'
+import { action } from '../run-action.js'
+
+interface MigrateFlags {
+  sql?: boolean
+  singleTransaction?: boolean
+}
+
+function stepPrinter(context: CommandContext): (event: StepEvent) => void {
+  return (event) => {
+    if (event.kind !== 'done') return
+    const { step } = event
+    const arrow =
+      step.direction === 'up'
+        ? `${step.meta.downRevisions.join(', ')} -> ${step.revision}`
+        : `${step.revision} -> ${step.rowsAfter.join(', ')}`
+    context.output.line(
+      `${logTimestamp()} Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${arrow}${step.meta.message ? `, ${step.meta.message}` : ''} (${event.durationMs} ms)`,
+    )
+  }
+}
+
+async function run(
+  context: CommandContext,
+  direction: 'up' | 'down',
+  target: string,
+  flags: MigrateFlags,
+): Promise<number> {
+  const config = await context.config()
+  const migrations = await context.migrations()
+  const transactionPerMigration = flags.singleTransaction ? false : undefined
+  if (flags.sql) {
+    const { renderOfflineScript } = await import('../../runner/offline-script.js')
+    const { script } = await renderOfflineScript({
+      config,
+      migrations,
+      direction,
+      range: target,
+      args: context.migrationArguments(),
+      ...(transactionPerMigration === undefined ? {} : { transactionPerMigration }),
+    })
+    process.stdout.write(script)
+    return 0
+  }
+  const spec = await context.connectionSpec()
+  const { upgrade, downgrade } = await import('../../runner/migrate.js')
+  const options = {
+    config,
+    spec,
+    migrations,
+    args: context.migrationArguments(),
+    ...(transactionPerMigration === undefined ? {} : { transactionPerMigration }),
+    onNotice: (line: string) => context.output.notice(line),
+    onStep: stepPrinter(context),
+  }
+  const started = Date.now()
+  const result = direction === 'up' ? await upgrade(options, target) : await downgrade(options, target)
+  if (result.steps.length === 0) {
+    context.output.line(`${mark.ok()} ${result.note}`)
+  } else {
+    const where = result.rowsAfter.length === 0 ? 'base' : result.rowsAfter.join(', ')
+    context.output.line(
+      `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms`,
+    )
+  }
+  context.output.data({ ok: true, ...result })
+  return 0
+}
+
+/** `strata upgrade`, `strata downgrade`, `strata stamp`. */
+export function registerMigrateCommands(program: Command): void {
+  program
+    .command('upgrade')
+    .description('apply migrations up to TARGET (head, heads, REV, +N, label@head, ...)')
+    .argument('[target]', 'where to go; with --sql also FROM:TO', 'head')
+    .option('--sql', 'print the SQL script instead of running it (no connection is made)')
+    .option('--single-transaction', 'run the whole upgrade in one transaction')
+    .action(action(async (context, target: string, flags: MigrateFlags) => run(context, 'up', target, flags)))
+
+  program
+    .command('downgrade')
+    .description('revert migrations down to TARGET (-1, REV, REV-N, label@-1, base)')
+    .argument('<target>', 'where to go; with --sql FROM:TO')
+    .option('--sql', 'print the SQL script instead of running it (needs FROM:TO)')
+    .option('--single-transaction', 'run the whole downgrade in one transaction')
+    .action(
+      action(async (context, target: string, flags: MigrateFlags) => run(context, 'down', target, flags)),
+    )
+
+  program
+    .command('stamp')
+    .description('set the version table to REV... without running migrations')
+    .argument('<revisions...>', 'revisions (head, REV, head-1, ...)')
+    .option('--purge', 'empty the version table first (also clears unknown revisions)')
+    .action(
+      action(async (context, revisions: string[], flags: { purge?: boolean }) => {
+        const config = await context.config()
+        const migrations = await context.migrations()
+        const spec = await context.connectionSpec()
+        const { stamp } = await import('../../runner/stamp.js')
+        const result = await stamp(
+          { config, spec, migrations, onNotice: (line) => context.output.notice(line) },
+          revisions,
+          Boolean(flags.purge),
+        )
+        context.output.line(
+          `${mark.ok()} stamped: ${result.rowsBefore.join(', ') || 'base'} -> ${result.rowsAfter.join(', ') || 'base'} (no migration ran)`,
+        )
+        context.output.data({ ok: true, ...result })
+      }),
+    )
+}

@@ -1,0 +1,261 @@
+import type { Command } from 'commander'
+import { historyLine, historyRevisions, summarize, verboseBlock } from '../../graph/describe-revisions.js'
+import type { MigrationSet } from '../../graph/load-migrations.js'
+import type { CommandContext } from '../context.js'
+import { mark } from '../output.js'
+import { action } from '../run-action.js'
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+/** The version rows of the selected database, for `-i` and `current` ranges. */
+async function currentRows(context: CommandContext, migrations: MigrationSet): Promise<Set<string>> {
+  const { databaseStatus } = await import('../../runner/status.js')
+  const { runnerTables } = await import('../../runner/tables.js')
+  const status = await databaseStatus(
+    await context.connectionSpec(),
+    migrations,
+    runnerTables(await context.config()),
+  )
+  return new Set(status.current.map((item) => item.revision))
+}
+
+/** `current`, `history`, `heads`, `branches`, `show`, `revision`, `merge`. */
+export function registerRevisionCommands(program: Command): void {
+  program
+    .command('current')
+    .description('show the revision(s) the database is at')
+    .option('-v, --verbose', 'show each revision in full')
+    .option('--check-heads', 'exit 1 unless every head is applied')
+    .action(
+      action(async (context, flags: { verbose?: boolean; checkHeads?: boolean }) => {
+        const config = await context.config()
+        const migrations = await context.migrations()
+        const { databaseStatus } = await import('../../runner/status.js')
+        const { runnerTables } = await import('../../runner/tables.js')
+        const { describeDrift } = await import('../../runner/drift.js')
+        const status = await databaseStatus(await context.connectionSpec(), migrations, runnerTables(config))
+        if (flags.verbose) context.output.line(`Current revision(s) for ${status.database}:`)
+        for (const item of status.current) {
+          if (!item.known) {
+            context.output.line(`${item.revision} (unknown: no migration file defines it)`)
+          } else if (flags.verbose) {
+            context.output.line(verboseBlock(summarize(migrations.graph, item.revision)))
+          } else {
+            const labels = item.branchLabels.map((label) => ` (${label})`).join('')
+            context.output.line(`${item.revision}${labels}${item.isHead ? ' (head)' : ''}`)
+          }
+        }
+        if (status.current.length === 0) context.output.notice('(base): no migration is applied')
+        if (status.pending.length > 0) {
+          context.output.notice(
+            `${status.pending.length} pending: ${status.pending.slice(0, 5).join(', ')}${status.pending.length > 5 ? ', ...' : ''} — \`strata upgrade head\` applies ${status.pending.length === 1 ? 'it' : 'them'}`,
+          )
+        }
+        for (const warning of status.drift) context.output.notice(`warning: ${describeDrift(warning)}`)
+        context.output.data(status)
+        if (flags.checkHeads && !status.atHead) {
+          context.output.notice(`${mark.fail()} the database is not at head`)
+          return 1
+        }
+        return 0
+      }),
+    )
+
+  program
+    .command('history')
+    .description('list revisions, newest first')
+    .option('-v, --verbose', 'show each revision in full')
+    .option('-r, --rev-range <range>', 'only FROM:TO (e.g. base:head, abc:, -3:current)')
+    .option('-i, --indicate-current', 'mark the revisions the database is at')
+    .action(
+      action(async (context, flags: { verbose?: boolean; revRange?: string; indicateCurrent?: boolean }) => {
+        const migrations = await context.migrations()
+        const { graph } = migrations
+        const needsDatabase =
+          Boolean(flags.indicateCurrent) || /current|^[+-]|:[+-]/.test(flags.revRange ?? '')
+        const current = needsDatabase ? await currentRows(context, migrations) : undefined
+        let range: { from?: string[]; to?: string[] } = {}
+        if (flags.revRange !== undefined) {
+          const { parseRange, parseTarget } = await import('../../graph/target-syntax.js')
+          const { targetRevisions } = await import('../../runner/plan.js')
+          const rows = [...(current ?? [])]
+          const applied = graph.ancestors(rows, { includeSelf: true })
+          const resolve = (text: string | undefined) =>
+            text === undefined ? undefined : targetRevisions(graph, parseTarget(text), rows, applied)
+          const { from, to } = parseRange(flags.revRange)
+          range = { ...(from ? { from: resolve(from)! } : {}), ...(to ? { to: resolve(to)! } : {}) }
+        }
+        const revisions = historyRevisions(graph, range)
+        const summaries = revisions.map((revision) => summarize(graph, revision))
+        for (const summary of summaries) {
+          context.output.line(
+            flags.verbose ? `${verboseBlock(summary, current)}\n` : historyLine(summary, current),
+          )
+        }
+        context.output.data(
+          summaries.map((summary) => ({ ...summary, current: current?.has(summary.revision) ?? undefined })),
+        )
+      }),
+    )
+
+  program
+    .command('heads')
+    .description('show the head revisions of the migration scripts')
+    .option('-v, --verbose', 'show each revision in full')
+    .action(
+      action(async (context, flags: { verbose?: boolean }) => {
+        const { graph } = await context.migrations()
+        const summaries = graph.heads.map((head) => summarize(graph, head))
+        for (const summary of summaries) {
+          const labels = summary.branchLabels.map((label) => ` (${label})`).join('')
+          context.output.line(
+            flags.verbose ? `${verboseBlock(summary)}\n` : `${summary.revision}${labels} (head)`,
+          )
+        }
+        if (summaries.length > 1) {
+          context.output.notice(
+            `${summaries.length} heads: \`strata merge -m "merge heads" heads\` joins them`,
+          )
+        }
+        context.output.data(summaries)
+      }),
+    )
+
+  program
+    .command('branches')
+    .description('show branch points and where they lead')
+    .option('-v, --verbose', 'show each revision in full')
+    .action(
+      action(async (context, flags: { verbose?: boolean }) => {
+        const { graph } = await context.migrations()
+        const points = graph.all().filter((meta) => graph.isBranchPoint(meta.revision))
+        const data = points.map((meta) => ({
+          ...summarize(graph, meta.revision),
+          branches: graph.children(meta.revision).map((child) => summarize(graph, child)),
+        }))
+        for (const point of data) {
+          context.output.line(
+            flags.verbose
+              ? verboseBlock(point)
+              : `${point.revision} (branchpoint), ${point.message || '(no message)'}`,
+          )
+          for (const child of point.branches) {
+            const heads = graph.headsAbove(child.revision)
+            context.output.line(
+              `    -> ${child.revision}${child.isHead ? ' (head)' : ` (heads: ${heads.join(', ')})`}, ${child.message || '(no message)'}`,
+            )
+          }
+        }
+        if (data.length === 0) context.output.notice('no branch points')
+        context.output.data(data)
+      }),
+    )
+
+  program
+    .command('show')
+    .description('show one revision in full')
+    .argument('<rev>', 'revision, prefix, label, head, ...')
+    .action(
+      action(async (context, reference: string) => {
+        const { graph } = await context.migrations()
+        const { parseTarget } = await import('../../graph/target-syntax.js')
+        const { targetRevisions } = await import('../../runner/plan.js')
+        const revisions = targetRevisions(graph, parseTarget(reference), [], new Set())
+        const summaries = revisions.map((revision) => summarize(graph, revision))
+        for (const summary of summaries) context.output.line(verboseBlock(summary))
+        context.output.data(summaries.length === 1 ? summaries[0] : summaries)
+      }),
+    )
+
+  program
+    .command('revision')
+    .description('create a new migration file')
+    .requiredOption('-m, --message <message>', 'what the migration does')
+    .option('--rev-id <id>', 'use this revision id instead of a generated one')
+    .option('--head <rev>', 'parent revision: head (default), base, REV or label@head')
+    .option('--splice', 'allow a parent that is not a head (start a branch)')
+    .option('--branch-label <label>', 'name the branch this revision starts (repeatable)', collect)
+    .option('--depends-on <rev>', 'a revision that must be applied first (repeatable)', collect)
+    .option('--sql', 'create an SQL migration instead of TypeScript')
+    .option('--template <name>', 'blank, add-column, add-index or add-foreign-key')
+    .option('--version-path <dir>', 'version location to write to (default: the first)')
+    .action(
+      action(
+        async (
+          context,
+          flags: {
+            message: string
+            revId?: string
+            head?: string
+            splice?: boolean
+            branchLabel?: string[]
+            dependsOn?: string[]
+            sql?: boolean
+            template?: string
+            versionPath?: string
+          },
+        ) => {
+          const config = await context.config()
+          const { graph } = await context.migrations().catch(async (error) => {
+            // A brand-new project has no versions directory yet: start an empty graph.
+            if (/does not exist/.test((error as Error).message)) {
+              const { RevisionGraph } = await import('../../graph/revision-graph.js')
+              return { graph: new RevisionGraph([]) }
+            }
+            throw error
+          })
+          const { createRevision } = await import('../../graph/create-revision.js')
+          const { resolve } = await import('node:path')
+          const created = createRevision(graph, {
+            message: flags.message,
+            revId: flags.revId,
+            head: flags.head,
+            splice: flags.splice,
+            branchLabels: flags.branchLabel,
+            dependsOn: flags.dependsOn,
+            sql: flags.sql,
+            template: flags.template,
+            directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+          })
+          context.output.line(`${mark.ok()} Generating ${created.file} ... done`)
+          context.output.data(created)
+        },
+      ),
+    )
+
+  program
+    .command('merge')
+    .description('create a merge revision joining two or more heads')
+    .argument('<revisions...>', 'the revisions to merge (or `heads`)')
+    .requiredOption('-m, --message <message>', 'what the merge is for')
+    .option('--rev-id <id>', 'use this revision id')
+    .option('--branch-label <label>', 'name for the merged branch (repeatable)', collect)
+    .option('--sql', 'create an SQL migration instead of TypeScript')
+    .action(
+      action(
+        async (
+          context,
+          revisions: string[],
+          flags: { message: string; revId?: string; branchLabel?: string[]; sql?: boolean },
+        ) => {
+          const config = await context.config()
+          const { graph } = await context.migrations()
+          const { createRevision } = await import('../../graph/create-revision.js')
+          const created = createRevision(graph, {
+            message: flags.message,
+            revId: flags.revId,
+            merge: revisions,
+            branchLabels: flags.branchLabel,
+            sql: flags.sql,
+            directory: config.migrations.directories[0]!,
+          })
+          context.output.line(
+            `${mark.ok()} Generating ${created.file} ... done (merges ${created.downRevisions.join(', ')})`,
+          )
+          context.output.data(created)
+        },
+      ),
+    )
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto'
+import type pg from 'pg'
+import { LockTimeoutError } from '../errors/index.js'
+import type { QualifiedName } from './version-table.js'
+
+/** Who holds the migration lock, as pg_stat_activity reports them. */
+export interface LockHolder {
+  readonly pid: number
+  readonly user: string | null
+  readonly application: string | null
+  readonly clientAddress: string | null
+  readonly backendStart: Date | null
+  readonly state: string | null
+}
+
+/**
+ * The advisory lock key of a version table: a stable 64-bit number derived from its
+ * qualified name, so every migrator of the same table (and only those) contend.
+ */
+export function migrationLockKey(table: QualifiedName): string {
+  const digest = createHash('sha256').update(`strata:migrate:${table.schema}.${table.name}`).digest()
+  return digest.readBigInt64BE(0).toString()
+}
+
+export interface AcquireOptions {
+  /** Seconds to wait for another migrator before failing. */
+  readonly waitSeconds: number
+  /** Called when the lock is taken, then every ~10 s while waiting. */
+  readonly onWait?: (holder: LockHolder | undefined, waitedSeconds: number) => void
+}
+
+/**
+ * Takes the session-level migration lock, waiting (and saying who holds it) up to
+ * `waitSeconds`. Returns the function that releases it. Polling with
+ * `pg_try_advisory_lock` instead of blocking in `pg_advisory_lock` keeps the wait
+ * bounded and lets the holder be reported.
+ */
+export async function acquireMigrationLock(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  options: AcquireOptions,
+): Promise<() => Promise<void>> {
+  const key = migrationLockKey(table)
+  const started = Date.now()
+  let lastReport = -Infinity
+  let delay = 100
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+      [key],
+    )
+    if (rows[0]!.locked) {
+      return async () => {
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined)
+      }
+    }
+    const waited = (Date.now() - started) / 1000
+    if (waited >= options.waitSeconds) {
+      const holder = await lockHolder(client, key)
+      throw new LockTimeoutError(
+        `another migrator still holds the migration lock after ${Math.round(waited)}s${holder ? `: ${describeHolder(holder)}` : ''}`,
+        {
+          hint: `wait for it to finish, or inspect it with \`strata diagnose blocking\`; raise migrations.lockWaitTimeout (now ${options.waitSeconds}s) to wait longer`,
+        },
+      )
+    }
+    if (Date.now() - lastReport >= 10_000) {
+      lastReport = Date.now()
+      options.onWait?.(await lockHolder(client, key), waited)
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    delay = Math.min(1000, delay * 2)
+  }
+}
+
+async function lockHolder(client: pg.ClientBase, key: string): Promise<LockHolder | undefined> {
+  const { rows } = await client.query(
+    `SELECT a.pid, a.usename, a.application_name, a.client_addr::text AS client_addr, a.backend_start, a.state
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.classid::bigint = (($1::bigint >> 32) & 4294967295)
+        AND l.objid::bigint = ($1::bigint & 4294967295)
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [key],
+  )
+  const row = rows[0]
+  if (row === undefined) return undefined
+  return {
+    pid: row.pid,
+    user: row.usename,
+    application: row.application_name,
+    clientAddress: row.client_addr,
+    backendStart: row.backend_start,
+    state: row.state,
+  }
+}
+
+/** "pid 4242 (strata, user assistant, from 10.0.0.5, connected since 10:00:01)" */
+export function describeHolder(holder: LockHolder): string {
+  const parts = [
+    holder.application ? holder.application : undefined,
+    holder.user ? `user ${holder.user}` : undefined,
+    holder.clientAddress ? `from ${holder.clientAddress}` : undefined,
+    holder.backendStart
+      ? `connected since ${holder.backendStart.toISOString().replace('T', ' ').slice(0, 19)} UTC`
+      : undefined,
+  ].filter(Boolean)
+  return `pid ${holder.pid}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`
+}

@@ -1,0 +1,131 @@
+import { userInfo } from 'node:os'
+import type pg from 'pg'
+import { quoteLiteral } from './quote.js'
+import { type QualifiedName, qualified, tableExists } from './version-table.js'
+
+/** What is recorded for every step Strata takes. */
+export interface HistoryEntry {
+  readonly revision: string
+  readonly direction: 'up' | 'down' | 'stamp'
+  readonly startedAt: Date
+  readonly finishedAt: Date
+  readonly outcome: 'success' | 'failed'
+  readonly error?: string | undefined
+  readonly toolVersion: string
+  readonly checksum?: string | undefined
+  readonly message?: string | undefined
+  readonly backupId?: string | undefined
+}
+
+/** A row of `strata_history` as read back. */
+export interface HistoryRow extends HistoryEntry {
+  readonly id: number
+  readonly durationMs: number
+  readonly dbUser: string
+  readonly clientHost: string | null
+  readonly operator: string | null
+}
+
+export function createHistoryTableSql(table: QualifiedName): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(table)} (
+  id bigserial PRIMARY KEY,
+  revision varchar(32) NOT NULL,
+  direction text NOT NULL CHECK (direction IN ('up', 'down', 'stamp')),
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('success', 'failed')),
+  error text,
+  db_user text NOT NULL DEFAULT current_user,
+  client_host text DEFAULT host(inet_client_addr()),
+  operator text,
+  tool_version text NOT NULL,
+  checksum text,
+  message text,
+  backup_id text
+)`
+}
+
+function operatorName(): string | null {
+  try {
+    return userInfo().username
+  } catch {
+    return null
+  }
+}
+
+const COLUMNS =
+  'revision, direction, started_at, finished_at, duration_ms, outcome, error, operator, tool_version, checksum, message, backup_id'
+
+function values(entry: HistoryEntry): unknown[] {
+  return [
+    entry.revision,
+    entry.direction,
+    entry.startedAt,
+    entry.finishedAt,
+    Math.max(0, Math.round(entry.finishedAt.getTime() - entry.startedAt.getTime())),
+    entry.outcome,
+    entry.error ?? null,
+    operatorName(),
+    entry.toolVersion,
+    entry.checksum ?? null,
+    entry.message ?? null,
+    entry.backupId ?? null,
+  ]
+}
+
+export async function recordHistory(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  entry: HistoryEntry,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    values(entry),
+  )
+}
+
+/** The same insert with literals, for offline scripts; times are the script's run time. */
+export function historyInsertSql(
+  table: QualifiedName,
+  entry: Omit<HistoryEntry, 'startedAt' | 'finishedAt'>,
+): string {
+  const literal = (value: string | undefined | null) =>
+    value === undefined || value === null ? 'NULL' : quoteLiteral(value)
+  return `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES (${literal(entry.revision)}, ${literal(entry.direction)}, clock_timestamp(), clock_timestamp(), 0, ${literal(entry.outcome)}, NULL, ${literal(operatorName())}, ${literal(entry.toolVersion)}, ${literal(entry.checksum)}, ${literal(entry.message)}, NULL)`
+}
+
+/** Every history row, oldest first; an empty list when the table does not exist. */
+export async function readHistory(client: pg.ClientBase, table: QualifiedName): Promise<HistoryRow[]> {
+  if (!(await tableExists(client, table))) return []
+  const { rows } = await client.query(
+    `SELECT id, revision, direction, started_at, finished_at, duration_ms, outcome, error, db_user, client_host, operator, tool_version, checksum, message, backup_id FROM ${qualified(table)} ORDER BY id`,
+  )
+  return rows.map((row) => ({
+    id: Number(row.id),
+    revision: row.revision,
+    direction: row.direction,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    error: row.error ?? undefined,
+    dbUser: row.db_user,
+    clientHost: row.client_host,
+    operator: row.operator,
+    toolVersion: row.tool_version,
+    checksum: row.checksum ?? undefined,
+    message: row.message ?? undefined,
+    backupId: row.backup_id ?? undefined,
+  }))
+}
+
+/** The checksum each revision had when it was last applied successfully. */
+export function appliedChecksums(history: readonly HistoryRow[]): Map<string, string> {
+  const checksums = new Map<string, string>()
+  for (const row of history) {
+    if (row.direction === 'up' && row.outcome === 'success' && row.checksum)
+      checksums.set(row.revision, row.checksum)
+  }
+  return checksums
+}

@@ -1,0 +1,77 @@
+import type pg from 'pg'
+import { OperationFailedError } from '../errors/index.js'
+import type { VersionChange } from '../runner/version-rows.js'
+import { quoteIdent, quoteLiteral, quoteQualified } from './quote.js'
+
+/** A table name with its schema. */
+export interface QualifiedName {
+  readonly schema: string
+  readonly name: string
+}
+
+export function qualified(table: QualifiedName): string {
+  return quoteQualified(table.schema, table.name)
+}
+
+/** Alembic's exact DDL, so that a Strata database is an Alembic database and vice versa. */
+export function createVersionTableSql(table: QualifiedName): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(table)} (version_num VARCHAR(32) NOT NULL, CONSTRAINT ${quoteIdent(`${table.name}_pkc`)} PRIMARY KEY (version_num))`
+}
+
+/** Whether a table exists (without failing when it does not). */
+export async function tableExists(client: pg.ClientBase, table: QualifiedName): Promise<boolean> {
+  const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+    qualified(table),
+  ])
+  return rows[0]!.exists
+}
+
+/** The version table's rows; an empty list when the table does not exist yet. */
+export async function readVersionRows(client: pg.ClientBase, table: QualifiedName): Promise<string[]> {
+  if (!(await tableExists(client, table))) return []
+  const { rows } = await client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified(table)}`)
+  return rows.map((row) => row.version_num)
+}
+
+/** One version change as a parameterised statement. */
+export function versionChangeQuery(
+  change: VersionChange,
+  table: QualifiedName,
+): { text: string; values: string[] } {
+  switch (change.kind) {
+    case 'insert':
+      return { text: `INSERT INTO ${qualified(table)} (version_num) VALUES ($1)`, values: [change.revision] }
+    case 'delete':
+      return { text: `DELETE FROM ${qualified(table)} WHERE version_num = $1`, values: [change.revision] }
+    case 'update':
+      return {
+        text: `UPDATE ${qualified(table)} SET version_num = $1 WHERE version_num = $2`,
+        values: [change.revision, change.from],
+      }
+  }
+}
+
+/** The same statement with literals, for offline scripts. */
+export function versionChangeSql(change: VersionChange, table: QualifiedName): string {
+  const { text, values } = versionChangeQuery(change, table)
+  return text.replace(/\$(\d)/g, (_match, index: string) => quoteLiteral(values[Number(index) - 1]!))
+}
+
+/**
+ * Applies one version change and checks it touched exactly one row: anything else
+ * means the table was changed behind Strata's back, and the transaction is stopped.
+ */
+export async function applyVersionChange(
+  client: pg.ClientBase,
+  change: VersionChange,
+  table: QualifiedName,
+): Promise<void> {
+  const query = versionChangeQuery(change, table)
+  const result = await client.query(query)
+  if (change.kind !== 'insert' && result.rowCount !== 1) {
+    throw new OperationFailedError(
+      `the version table ${table.schema}.${table.name} changed unexpectedly: expected one row "${change.kind === 'update' ? change.from : change.revision}", found ${result.rowCount}`,
+      { hint: 'someone edited it during the run; check `strata current` and fix it with `strata stamp`' },
+    )
+  }
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ResolvedConfig } from '../config/types.js'
+import { InvalidMigrationError } from '../errors/index.js'
+import type { MigrationMeta } from './migration.js'
+import { RevisionGraph } from './revision-graph.js'
+import { revisionIdProblem } from './revision-id.js'
+import { parseSqlMigration, type SqlMigrationBody } from './sql-migration-file.js'
+import { loadTsMigration, type TsMigrationBody } from './ts-migration-file.js'
+
+/** The runnable part of a migration. */
+export type MigrationBody = ({ kind: 'sql' } & SqlMigrationBody) | ({ kind: 'ts' } & TsMigrationBody)
+
+/** All migrations of a project: the graph, and the code of each, loaded on demand. */
+export interface MigrationSet {
+  readonly graph: RevisionGraph
+  readonly directories: readonly string[]
+  /** The code of one migration (imports a TypeScript file on first use). */
+  body(revision: string): Promise<MigrationBody>
+}
+
+const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql)$/
+const CACHE_VERSION = 1
+
+interface CacheFile {
+  version: number
+  entries: Record<string, { checksum: string; meta: MigrationMeta }>
+}
+
+/** The migration files of the configured version locations, in a stable order. */
+export function listMigrationFiles(directories: readonly string[]): string[] {
+  const files: string[] = []
+  for (const directory of directories) {
+    if (!existsSync(directory)) {
+      throw new InvalidMigrationError(`the migrations directory ${directory} does not exist`, {
+        where: 'migrations.directories',
+        hint: 'run `strata init`, or set migrations.directories in strata.config.ts',
+      })
+    }
+    for (const name of readdirSync(directory).sort()) {
+      // `_helpers.ts` and dotfiles are not migrations; `.d.ts` files hold only types.
+      if (
+        !MIGRATION_FILE.test(name) ||
+        name.startsWith('_') ||
+        name.startsWith('.') ||
+        name.endsWith('.d.ts')
+      )
+        continue
+      files.push(join(directory, name))
+    }
+  }
+  return files
+}
+
+/**
+ * Reads every migration, checks each file and the graph they form, and returns the
+ * graph. Nothing touches a database: every problem is reported first (exit 2).
+ *
+ * Metadata of TypeScript files is cached by content hash in `.strata/cache`, so read
+ * commands (`current`, `heads`, `history`) import no migration whose file is unchanged.
+ */
+export async function loadMigrations(config: ResolvedConfig): Promise<MigrationSet> {
+  const directories = config.migrations.directories
+  const files = listMigrationFiles(directories)
+  const cacheFile = join(config.rootDir, '.strata', 'cache', 'migration-meta.json')
+  const cache = readCache(cacheFile)
+  const nextCache: CacheFile = { version: CACHE_VERSION, entries: {} }
+  const bodies = new Map<string, MigrationBody>()
+  const metas: MigrationMeta[] = []
+  let cacheChanged = false
+
+  for (const file of files) {
+    const bytes = readFileSync(file)
+    const checksum = createHash('sha256').update(bytes).digest('hex')
+    const text = bytes.toString('utf8')
+    let meta: MigrationMeta
+    if (file.endsWith('.sql')) {
+      const parsed = parseSqlMigration(text, file, checksum)
+      meta = parsed.meta
+      bodies.set(file, { kind: 'sql', ...parsed.body })
+    } else {
+      const cached = cache.entries[file]
+      if (cached !== undefined && cached.checksum === checksum) {
+        meta = cached.meta
+      } else {
+        const loaded = await loadTsMigration(file, text, checksum)
+        meta = loaded.meta
+        bodies.set(file, { kind: 'ts', ...loaded.body })
+        cacheChanged = true
+      }
+      nextCache.entries[file] = { checksum, meta }
+    }
+    checkIdentifiers(meta, text)
+    metas.push(meta)
+  }
+  if (cacheChanged || Object.keys(cache.entries).length !== Object.keys(nextCache.entries).length) {
+    writeCache(cacheFile, nextCache)
+  }
+
+  checkUniqueness(metas)
+  RevisionGraph.validate(metas)
+  const graph = new RevisionGraph(metas)
+  return {
+    graph,
+    directories,
+    async body(revision) {
+      const meta = graph.get(revision)
+      const known = bodies.get(meta.file)
+      if (known !== undefined) return known
+      const text = readFileSync(meta.file, 'utf8')
+      const loaded = await loadTsMigration(meta.file, text, meta.checksum)
+      const body: MigrationBody = { kind: 'ts', ...loaded.body }
+      bodies.set(meta.file, body)
+      return body
+    },
+  }
+}
+
+function lineOf(text: string, needle: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(needle))
+  return index === -1 ? 1 : index + 1
+}
+
+function checkIdentifiers(meta: MigrationMeta, text: string): void {
+  const problem = revisionIdProblem(meta.revision)
+  if (problem !== undefined) {
+    const where = `${meta.file}:${lineOf(text, meta.revision.slice(0, 20))}`
+    throw new InvalidMigrationError(`${where}: ${problem}`, {
+      where,
+      hint: 'use `strata revision` to generate an id (12 hex characters), or choose a shorter one with --rev-id',
+    })
+  }
+  for (const label of meta.branchLabels) {
+    const labelProblem = revisionIdProblem(label, 'branch label')
+    if (labelProblem !== undefined) {
+      const where = `${meta.file}:${lineOf(text, label)}`
+      throw new InvalidMigrationError(`${where}: ${labelProblem}`, { where })
+    }
+  }
+}
+
+function checkUniqueness(metas: readonly MigrationMeta[]): void {
+  const byRevision = new Map<string, MigrationMeta>()
+  const byLabel = new Map<string, MigrationMeta>()
+  for (const meta of metas) {
+    const twin = byRevision.get(meta.revision)
+    if (twin !== undefined) {
+      throw new InvalidMigrationError(
+        `revision ${meta.revision} is defined twice: in ${twin.file} and in ${meta.file}`,
+        {
+          where: meta.file,
+          hint: 'give one of them a new id (a copied file keeps its old id)',
+        },
+      )
+    }
+    byRevision.set(meta.revision, meta)
+  }
+  for (const meta of metas) {
+    for (const label of meta.branchLabels) {
+      const owner = byLabel.get(label)
+      if (owner !== undefined) {
+        throw new InvalidMigrationError(
+          `branch label "${label}" is claimed by two revisions: ${owner.revision} (${owner.file}) and ${meta.revision} (${meta.file})`,
+          {
+            where: meta.file,
+            hint: 'a branch label names one branch; keep it on the revision where the branch starts',
+          },
+        )
+      }
+      if (byRevision.has(label) && label !== meta.revision) {
+        throw new InvalidMigrationError(`branch label "${label}" of ${meta.revision} is also a revision id`, {
+          where: meta.file,
+        })
+      }
+      byLabel.set(label, meta)
+    }
+  }
+}
+
+function readCache(file: string): CacheFile {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as CacheFile
+    if (parsed.version === CACHE_VERSION && typeof parsed.entries === 'object') return parsed
+  } catch {
+    // No cache yet, or an unreadable one: it is rebuilt.
+  }
+  return { version: CACHE_VERSION, entries: {} }
+}
+
+function writeCache(file: string, cache: CacheFile): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true })
+    const temporary = `${file}.${process.pid}.tmp`
+    writeFileSync(temporary, JSON.stringify(cache))
+    renameSync(temporary, file)
+  } catch {
+    // A read-only project still works; it only loses the speed-up.
+  }
+}

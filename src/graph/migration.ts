@@ -1,0 +1,31 @@
+/** The zero-downtime phase a migration belongs to (DESIGN.md §4). */
+export type MigrationPhase = 'expand' | 'migrate' | 'contract'
+
+/**
+ * What the revision graph needs to know about one migration: read from the file
+ * without running it. Everything here is plain data, so it can be cached.
+ */
+export interface MigrationMeta {
+  readonly revision: string
+  /** Parents; several make a merge revision, none a base. */
+  readonly downRevisions: readonly string[]
+  readonly branchLabels: readonly string[]
+  /** Revisions or branch labels that must be applied first, without being parents. */
+  readonly dependsOn: readonly string[]
+  readonly message: string
+  /** False for migrations that must run outside a transaction (CONCURRENTLY, VACUUM). */
+  readonly transactional: boolean
+  readonly phase: MigrationPhase | undefined
+  /** Absolute path of the file. */
+  readonly file: string
+  readonly format: 'ts' | 'sql'
+  /** sha256 of the file's bytes, recorded when applied, to detect later edits. */
+  readonly checksum: string
+  /** Whether the file defines a downgrade. */
+  readonly hasDowngrade: boolean
+  /** From the file's doc comment, when present (`Create Date: ...`). */
+  readonly createDate: string | undefined
+}
+
+/** The revision id shown for "no revision" (before the first migration). */
+export const BASE = 'base'

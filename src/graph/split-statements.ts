@@ -1,0 +1,91 @@
+/** One SQL statement and where it starts in its source. */
+export interface SqlStatement {
+  readonly sql: string
+  /** 1-based line of the statement's first character in the source text. */
+  readonly line: number
+}
+
+/**
+ * Splits SQL text into statements at top-level semicolons, respecting quotes
+ * ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), line comments and
+ * nested block comments. Comment-only pieces are dropped. Used to run SQL migrations
+ * one statement at a time, so an error names its statement and line.
+ */
+export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
+  const statements: SqlStatement[] = []
+  let start = 0
+  let index = 0
+  const length = text.length
+  const flush = (end: number) => {
+    const raw = text.slice(start, end)
+    const leading = raw.length - raw.trimStart().length
+    const sql = raw.trim()
+    if (sql !== '' && !isOnlyComments(sql)) {
+      statements.push({ sql, line: firstLine + countNewlines(text, 0, start + leading) })
+    }
+  }
+  while (index < length) {
+    const char = text[index]!
+    const next = text[index + 1]
+    if (char === '-' && next === '-') {
+      const end = text.indexOf('\n', index)
+      index = end === -1 ? length : end + 1
+    } else if (char === '/' && next === '*') {
+      let depth = 1
+      index += 2
+      while (index < length && depth > 0) {
+        if (text[index] === '/' && text[index + 1] === '*') {
+          depth++
+          index += 2
+        } else if (text[index] === '*' && text[index + 1] === '/') {
+          depth--
+          index += 2
+        } else index++
+      }
+    } else if (char === "'") {
+      const escapes = index > 0 && /[eE]/.test(text[index - 1]!) && !/\w/.test(text[index - 2] ?? ' ')
+      index = skipQuoted(text, index + 1, "'", escapes)
+    } else if (char === '"') {
+      index = skipQuoted(text, index + 1, '"', false)
+    } else if (char === '$') {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(index, index + 64))
+      if (tag && !/\w/.test(text[index - 1] ?? ' ')) {
+        const close = text.indexOf(tag[0], index + tag[0].length)
+        index = close === -1 ? length : close + tag[0].length
+      } else index++
+    } else if (char === ';') {
+      flush(index)
+      index++
+      start = index
+    } else index++
+  }
+  flush(length)
+  return statements
+}
+
+function skipQuoted(text: string, from: number, quote: string, backslashEscapes: boolean): number {
+  let index = from
+  while (index < text.length) {
+    const char = text[index]!
+    if (backslashEscapes && char === '\\') index += 2
+    else if (char === quote) {
+      if (text[index + 1] === quote) index += 2
+      else return index + 1
+    } else index++
+  }
+  return index
+}
+
+function isOnlyComments(sql: string): boolean {
+  return splitStatementsStripComments(sql).trim() === ''
+}
+
+function splitStatementsStripComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '')
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0
+  for (let index = from; index < to; index++) if (text.charCodeAt(index) === 10) count++
+  return count
+}

@@ -1,0 +1,136 @@
+import { InvalidMigrationError } from '../errors/index.js'
+import { didYouMean } from '../util/closest-match.js'
+import type { MigrationMeta, MigrationPhase } from './migration.js'
+import { type SqlStatement, splitStatements } from './split-statements.js'
+
+const HEADER_KEYS = [
+  'revision',
+  'down_revision',
+  'message',
+  'branch_labels',
+  'depends_on',
+  'transactional',
+  'phase',
+] as const
+const PHASES: readonly MigrationPhase[] = ['expand', 'migrate', 'contract']
+
+/** The parsed body of an SQL migration: statements of each direction, with their lines. */
+export interface SqlMigrationBody {
+  readonly up: readonly SqlStatement[]
+  readonly down: readonly SqlStatement[] | undefined
+}
+
+/**
+ * Reads the `-- key: value` header and the `-- migrate:up` / `-- migrate:down`
+ * sections of an SQL migration (DESIGN.md §4).
+ */
+export function parseSqlMigration(
+  text: string,
+  file: string,
+  checksum: string,
+): { meta: MigrationMeta; body: SqlMigrationBody } {
+  const lines = text.split('\n')
+  const header = new Map<string, { value: string; line: number }>()
+  let upLine: number | undefined
+  let downLine: number | undefined
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim()
+    const marker = /^--\s*migrate:(up|down)\s*$/i.exec(line)
+    if (marker) {
+      if (marker[1]!.toLowerCase() === 'up') {
+        if (upLine !== undefined) throw invalid(file, index + 1, 'a second "-- migrate:up" section')
+        upLine = index + 1
+      } else {
+        if (downLine !== undefined) throw invalid(file, index + 1, 'a second "-- migrate:down" section')
+        downLine = index + 1
+      }
+      continue
+    }
+    if (upLine !== undefined || downLine !== undefined) continue
+    const entry = /^--\s*([A-Za-z_]+)\s*:\s*(.*)$/.exec(line)
+    if (!entry) continue
+    const key = entry[1]!.toLowerCase()
+    if (!(HEADER_KEYS as readonly string[]).includes(key)) {
+      throw invalid(
+        file,
+        index + 1,
+        `unknown header key "${key}".${didYouMean(key, HEADER_KEYS)}`,
+        `valid keys: ${HEADER_KEYS.join(', ')}`,
+      )
+    }
+    header.set(key, { value: entry[2]!.trim(), line: index + 1 })
+  }
+  if (upLine === undefined) {
+    throw invalid(
+      file,
+      lines.length,
+      'no "-- migrate:up" section',
+      'put the upgrade SQL after a line "-- migrate:up"',
+    )
+  }
+  if (downLine !== undefined && downLine < upLine) {
+    throw invalid(file, downLine, '"-- migrate:down" comes before "-- migrate:up"')
+  }
+  const revision = header.get('revision')
+  if (revision === undefined || revision.value === '') {
+    throw invalid(
+      file,
+      1,
+      'no "-- revision: ID" header line',
+      'add "-- revision: <12 hex characters>" at the top',
+    )
+  }
+  const list = (key: string) =>
+    (header.get(key)?.value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '' && !/^(none|null)$/i.test(item))
+  const transactionalText = header.get('transactional')
+  let transactional = true
+  if (transactionalText !== undefined) {
+    if (!/^(true|false)$/i.test(transactionalText.value)) {
+      throw invalid(
+        file,
+        transactionalText.line,
+        `transactional must be true or false, found "${transactionalText.value}"`,
+      )
+    }
+    transactional = transactionalText.value.toLowerCase() === 'true'
+  }
+  const phaseEntry = header.get('phase')
+  if (phaseEntry !== undefined && !(PHASES as readonly string[]).includes(phaseEntry.value)) {
+    throw invalid(
+      file,
+      phaseEntry.line,
+      `phase must be one of ${PHASES.join(', ')}, found "${phaseEntry.value}"`,
+    )
+  }
+  const upText = lines.slice(upLine, downLine === undefined ? lines.length : downLine - 1).join('\n')
+  const up = splitStatements(upText, upLine + 1)
+  const down =
+    downLine === undefined ? undefined : splitStatements(lines.slice(downLine).join('\n'), downLine + 1)
+  return {
+    meta: {
+      revision: revision.value,
+      downRevisions: list('down_revision'),
+      branchLabels: list('branch_labels'),
+      dependsOn: list('depends_on'),
+      message: header.get('message')?.value ?? '',
+      transactional,
+      phase: phaseEntry?.value as MigrationPhase | undefined,
+      file,
+      format: 'sql',
+      checksum,
+      hasDowngrade: down !== undefined && down.length > 0,
+      createDate: header.get('create_date')?.value,
+    },
+    body: { up, down },
+  }
+}
+
+function invalid(file: string, line: number, problem: string, hint?: string): InvalidMigrationError {
+  return new InvalidMigrationError(`${file}:${line}: ${problem}`, {
+    where: `${file}:${line}`,
+    ...(hint ? { hint } : {}),
+  })
+}

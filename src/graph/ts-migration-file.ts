@@ -1,0 +1,114 @@
+import { locateInFile } from '../config/describe-load-failure.js'
+import { importModule } from '../config/import-module.js'
+import { InvalidMigrationError } from '../errors/index.js'
+import type { MigrationMeta, MigrationPhase } from './migration.js'
+
+/** A migration function as written in a TypeScript migration. */
+export type MigrationFunction = (op: any) => Promise<unknown> | unknown
+
+/** The code of a TypeScript migration. */
+export interface TsMigrationBody {
+  readonly upgrade: MigrationFunction
+  readonly downgrade: MigrationFunction | undefined
+  /** Per-migration settings exported by the file (lockTimeout, ...), read by the runner. */
+  readonly exports: Readonly<Record<string, unknown>>
+}
+
+const PHASES: readonly MigrationPhase[] = ['expand', 'migrate', 'contract']
+
+/** Imports a TypeScript (or JavaScript) migration and checks its exports. */
+export async function loadTsMigration(
+  file: string,
+  text: string,
+  checksum: string,
+): Promise<{ meta: MigrationMeta; body: TsMigrationBody }> {
+  let module: Record<string, unknown>
+  try {
+    module = await importModule(file)
+  } catch (error) {
+    const line = locateInFile(error, file)
+    const where = line === undefined ? file : `${file}:${line}`
+    const message = (error as Error)?.message?.split('\n')[0] ?? String(error)
+    const syntax =
+      /ParseError|SyntaxError|Unexpected token/.test(message) || (error as Error)?.name === 'SyntaxError'
+    throw new InvalidMigrationError(
+      syntax
+        ? `${where}: syntax error: ${message.replace(/^ParseError:\s*/, '')}`
+        : `${where}: the migration threw while loading: ${message}`,
+      {
+        where,
+        hint: syntax
+          ? 'fix the syntax at that line'
+          : 'a migration module must load without side effects; move work into upgrade()',
+        cause: error,
+      },
+    )
+  }
+  const at = (name: string) => {
+    const index = text.split('\n').findIndex((line) => new RegExp(`\\b${name}\\b`).test(line))
+    return `${file}:${index === -1 ? 1 : index + 1}`
+  }
+  const fail = (name: string, problem: string, hint?: string) =>
+    new InvalidMigrationError(`${at(name)}: ${problem}`, { where: at(name), ...(hint ? { hint } : {}) })
+
+  const revision = module.revision
+  if (typeof revision !== 'string' || revision === '') {
+    throw fail(
+      'revision',
+      revision === undefined ? 'no `revision` export' : '`revision` must be a non-empty string',
+      "add: export const revision = '<12 hex characters>'",
+    )
+  }
+  if (typeof module.upgrade !== 'function') {
+    throw fail(
+      'upgrade',
+      module.upgrade === undefined ? 'no `upgrade` function exported' : '`upgrade` must be a function',
+      'add: export async function upgrade(op) { ... }',
+    )
+  }
+  if (module.downgrade !== undefined && typeof module.downgrade !== 'function') {
+    throw fail('downgrade', '`downgrade` must be a function')
+  }
+  const list = (name: string): string[] => {
+    const value = module[name]
+    if (value === undefined || value === null) return []
+    if (typeof value === 'string') return [value]
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value
+    throw fail(name, `\`${name}\` must be a string, an array of strings or null`)
+  }
+  const message = module.message ?? ''
+  if (typeof message !== 'string') throw fail('message', '`message` must be a string')
+  const transactional = module.transactional ?? true
+  if (typeof transactional !== 'boolean') throw fail('transactional', '`transactional` must be true or false')
+  const phase = module.phase
+  if (phase !== undefined && !(PHASES as readonly unknown[]).includes(phase)) {
+    throw fail('phase', `\`phase\` must be one of ${PHASES.join(', ')}`)
+  }
+  return {
+    meta: {
+      revision,
+      downRevisions: list('downRevision'),
+      branchLabels: list('branchLabels'),
+      dependsOn: list('dependsOn'),
+      message: message || docCommentTitle(text),
+      transactional,
+      phase: phase as MigrationPhase | undefined,
+      file,
+      format: 'ts',
+      checksum,
+      hasDowngrade: typeof module.downgrade === 'function',
+      createDate: /Create Date:\s*(.+)/.exec(text)?.[1]?.trim(),
+    },
+    body: {
+      upgrade: module.upgrade as MigrationFunction,
+      downgrade: module.downgrade as MigrationFunction | undefined,
+      exports: module,
+    },
+  }
+}
+
+/** The first line of the file's leading doc comment, used as the message when none is exported. */
+function docCommentTitle(text: string): string {
+  const match = /^\s*\/\*\*?\s*\n?\s*\*?\s*([^\n*][^\n]*)/.exec(text)
+  return match?.[1]?.trim() ?? ''
+}

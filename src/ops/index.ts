@@ -1,0 +1,5 @@
+export { inlineParams, sqlLiteral } from './inline-params.js'
+export type { MigrationContext } from './migration-op.js'
+export { MigrationOp } from './migration-op.js'
+export type { SqlExecutor, StatementSource } from './sql-executor.js'
+export { OfflineExecutor, OnlineExecutor } from './sql-executor.js'

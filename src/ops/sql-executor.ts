@@ -1,0 +1,48 @@
+import type pg from 'pg'
+import { inlineParams } from './inline-params.js'
+
+/** Where a statement came from, for error messages (an SQL migration's line). */
+export interface StatementSource {
+  readonly line?: number | undefined
+}
+
+/**
+ * Runs the statements of a migration: against a connection (online) or into a
+ * script (offline `--sql`). The `op` API is written once against this interface.
+ */
+export interface SqlExecutor {
+  readonly offline: boolean
+  run(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<pg.QueryResult | undefined>
+  /** The statement being run, for error messages. */
+  readonly current: { sql: string; source: StatementSource | undefined } | undefined
+  /** Statements completed so far in this migration (to report a non-transactional failure exactly). */
+  readonly completed: readonly string[]
+}
+
+export class OnlineExecutor implements SqlExecutor {
+  readonly offline = false
+  current: { sql: string; source: StatementSource | undefined } | undefined
+  readonly completed: string[] = []
+
+  constructor(private readonly client: pg.ClientBase) {}
+
+  async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
+    this.current = { sql, source }
+    const result =
+      params.length === 0 ? await this.client.query(sql) : await this.client.query(sql, params as unknown[])
+    this.completed.push(sql)
+    this.current = undefined
+    return result
+  }
+}
+
+export class OfflineExecutor implements SqlExecutor {
+  readonly offline = true
+  current: { sql: string; source: StatementSource | undefined } | undefined
+  readonly completed: string[] = []
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<undefined> {
+    this.completed.push(inlineParams(sql.trim().replace(/;\s*$/, ''), params))
+    return undefined
+  }
+}

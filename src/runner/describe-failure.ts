@@ -1,0 +1,47 @@
+import type { MigrationMeta } from '../graph/migration.js'
+import { truncate } from '../util/describe-value.js'
+
+/** The facts of a PostgreSQL error that a person needs. */
+export interface DatabaseFailure {
+  readonly code: string | undefined
+  readonly message: string
+  readonly detail: string | undefined
+  readonly hint: string | undefined
+  readonly position: number | undefined
+}
+
+export function databaseFailure(error: unknown): DatabaseFailure {
+  const err = error as { code?: string; message?: string; detail?: string; hint?: string; position?: string }
+  return {
+    code: typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined,
+    message: err?.message ?? String(error),
+    detail: err?.detail,
+    hint: err?.hint,
+    position: err?.position === undefined ? undefined : Number(err.position),
+  }
+}
+
+/**
+ * "statement at migrations/versions/abc_users.sql:12 (line 2, column 8 of the statement):"
+ * followed by the statement, shortened. The position PostgreSQL reports is a
+ * character offset into the statement; it becomes a line and column here.
+ */
+export function describeStatement(
+  meta: MigrationMeta,
+  statement: { sql: string; source: { line?: number | undefined } | undefined } | undefined,
+  position: number | undefined,
+): string {
+  if (statement === undefined) return `in ${meta.file}`
+  const fileLine = statement.source?.line
+  let where = fileLine === undefined ? meta.file : `${meta.file}:${fileLine}`
+  if (position !== undefined && position > 0) {
+    const before = statement.sql.slice(0, position - 1)
+    const line = before.split('\n').length
+    const column = position - before.lastIndexOf('\n') - 1
+    where +=
+      fileLine === undefined
+        ? ` (statement line ${line}, column ${column})`
+        : ` (line ${fileLine + line - 1}, column ${column})`
+  }
+  return `statement at ${where}: ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 200)}`
+}

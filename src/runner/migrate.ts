@@ -1,0 +1,149 @@
+import type { ResolvedConfig } from '../config/types.js'
+import { acquireMigrationLock, describeHolder } from '../db/advisory-lock.js'
+import { type Connection, connect } from '../db/connect.js'
+import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
+import { createHistoryTableSql, readHistory } from '../db/history-table.js'
+import { quoteIdent } from '../db/quote.js'
+import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
+import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import { STRATA_VERSION } from '../version.js'
+import { describeDrift, detectDrift } from './drift.js'
+import { type Plan, planDowngrade, planUpgrade } from './plan.js'
+import { missingDowngrade } from './run-migration-body.js'
+import { type RunnerTables, runPlan, type StepEvent, type StepResult } from './run-plan.js'
+import { runnerTables } from './tables.js'
+import { appliedFromRows } from './version-rows.js'
+
+/** What every migrating command needs. */
+export interface MigrateOptions {
+  readonly config: ResolvedConfig
+  readonly spec: ConnectionSpec
+  /** `-x KEY=VALUE` arguments for the migrations. */
+  readonly args?: Readonly<Record<string, string>>
+  /** Overrides `migrations.transactionPerMigration`. */
+  readonly transactionPerMigration?: boolean
+  readonly backupId?: string
+  /** One-line notices: waiting for the lock, drift warnings. */
+  readonly onNotice?: (line: string) => void
+  readonly onStep?: (event: StepEvent) => void
+  /** Already loaded migrations (the CLI loads them before connecting). */
+  readonly migrations?: MigrationSet
+}
+
+/** The outcome of an upgrade or downgrade. */
+export interface MigrateResult {
+  readonly direction: 'up' | 'down'
+  readonly target: string
+  /** The database, with its password masked. */
+  readonly database: string
+  readonly rowsBefore: readonly string[]
+  readonly rowsAfter: readonly string[]
+  readonly steps: readonly StepResult[]
+  readonly note: string | undefined
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Upgrades the database to `target` (default `head`).
+ *
+ * @example await upgrade({ config, spec }, 'head')
+ */
+export function upgrade(options: MigrateOptions, target = 'head'): Promise<MigrateResult> {
+  return migrate(options, target, (migrations, rows) => planUpgrade(migrations.graph, rows, target))
+}
+
+/**
+ * Downgrades the database to `target` (`-1`, a revision, `base`, `label@-1`, ...).
+ *
+ * @example await downgrade({ config, spec }, '-1')
+ */
+export function downgrade(options: MigrateOptions, target: string): Promise<MigrateResult> {
+  return migrate(options, target, (migrations, rows) => planDowngrade(migrations.graph, rows, target))
+}
+
+/**
+ * Connects, takes the migration lock (waiting for another migrator and saying who it
+ * is), reads the version table under the lock, and runs `work`. The lock and the
+ * connection are always released.
+ */
+export async function withMigrationLock<T>(
+  options: MigrateOptions,
+  work: (connection: Connection, tables: RunnerTables) => Promise<T>,
+): Promise<T> {
+  const tables = runnerTables(options.config)
+  const connection = await connect(options.spec)
+  try {
+    const release = await acquireMigrationLock(connection.client, tables.version, {
+      waitSeconds: options.config.migrations.lockWaitTimeout,
+      onWait: (holder, waited) =>
+        options.onNotice?.(
+          `waiting for another migrator${holder ? `: ${describeHolder(holder)}` : ''} (${Math.round(waited)}s so far, up to ${options.config.migrations.lockWaitTimeout}s)`,
+        ),
+    })
+    try {
+      return await work(connection, tables)
+    } finally {
+      await release()
+    }
+  } finally {
+    await connection.close()
+  }
+}
+
+/** Creates the version and history tables (and their schema) when missing. */
+export async function ensureStateTables(connection: Connection, tables: RunnerTables): Promise<void> {
+  if (tables.version.schema !== 'public') {
+    await connection.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
+  }
+  await connection.client.query(createVersionTableSql(tables.version))
+  await connection.client.query(createHistoryTableSql(tables.history))
+}
+
+async function migrate(
+  options: MigrateOptions,
+  target: string,
+  makePlan: (migrations: MigrationSet, rows: string[]) => Plan,
+): Promise<MigrateResult> {
+  const migrations = options.migrations ?? (await loadMigrations(options.config))
+  return withMigrationLock(options, async (connection, tables) => {
+    const rows = await readVersionRows(connection.client, tables.version)
+    const plan = makePlan(migrations, rows)
+    if (plan.direction === 'down') {
+      const missing = plan.steps.find((step) => !step.meta.hasDowngrade)
+      if (missing) throw missingDowngrade(missing)
+    }
+    const applied = appliedFromRows(migrations.graph, rows)
+    const warnings = detectDrift(
+      migrations.graph,
+      applied,
+      await readHistory(connection.client, tables.history),
+    ).map(describeDrift)
+    for (const warning of warnings) options.onNotice?.(`warning: ${warning}`)
+    let steps: StepResult[] = []
+    if (plan.steps.length > 0) {
+      await ensureStateTables(connection, tables)
+      steps = await runPlan({
+        client: connection.client,
+        migrations,
+        plan,
+        tables,
+        transactionPerMigration:
+          options.transactionPerMigration ?? options.config.migrations.transactionPerMigration,
+        args: options.args ?? {},
+        toolVersion: STRATA_VERSION,
+        backupId: options.backupId,
+        onStep: options.onStep,
+      })
+    }
+    return {
+      direction: plan.direction,
+      target,
+      database: maskedUrl(options.spec),
+      rowsBefore: plan.rowsBefore,
+      rowsAfter: plan.rowsAfter,
+      steps,
+      note: plan.note,
+      warnings,
+    }
+  })
+}

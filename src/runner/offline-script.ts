@@ -1,0 +1,116 @@
+import type { ResolvedConfig } from '../config/types.js'
+import { migrationLockKey } from '../db/advisory-lock.js'
+import { createHistoryTableSql, historyInsertSql } from '../db/history-table.js'
+import { quoteIdent } from '../db/quote.js'
+import { createVersionTableSql, versionChangeSql } from '../db/version-table.js'
+import { UsageError } from '../errors/index.js'
+import type { MigrationSet } from '../graph/load-migrations.js'
+import { parseRange, parseTarget } from '../graph/target-syntax.js'
+import { MigrationOp } from '../ops/migration-op.js'
+import { OfflineExecutor } from '../ops/sql-executor.js'
+import { STRATA_VERSION } from '../version.js'
+import { type Direction, type Plan, planDowngrade, planUpgrade, targetRevisions } from './plan.js'
+import { runMigrationBody } from './run-migration-body.js'
+import { runnerTables } from './tables.js'
+import { rowsOf } from './version-rows.js'
+
+export interface OfflineOptions {
+  readonly config: ResolvedConfig
+  readonly migrations: MigrationSet
+  readonly direction: Direction
+  /** `TO` or `FROM:TO`; a downgrade needs `FROM:TO`, as in Alembic. */
+  readonly range: string
+  readonly args?: Readonly<Record<string, string>>
+  readonly transactionPerMigration?: boolean
+}
+
+/**
+ * The complete SQL script of an upgrade or downgrade, made without any connection:
+ * each migration's statements, the version-table changes and history rows, in a
+ * transaction per migration (or one for the run). Run through
+ * `psql -v ON_ERROR_STOP=1 -f`, it leaves the database as the online command would.
+ */
+export async function renderOfflineScript(options: OfflineOptions): Promise<{ script: string; plan: Plan }> {
+  const { graph } = options.migrations
+  const { from, to } = options.range.includes(':')
+    ? parseRange(options.range)
+    : { from: undefined, to: options.range }
+  if (options.direction === 'down' && from === undefined) {
+    throw new UsageError('an offline downgrade needs the starting revision: FROM:TO', {
+      hint: 'e.g. `strata downgrade head:base --sql` (offline mode cannot read the database)',
+    })
+  }
+  const start = from === undefined ? [] : startingRows(options.migrations, from)
+  const target = to ?? 'heads'
+  const plan =
+    options.direction === 'up' ? planUpgrade(graph, start, target) : planDowngrade(graph, start, target)
+  const tables = runnerTables(options.config)
+  const single = !(options.transactionPerMigration ?? options.config.migrations.transactionPerMigration)
+  const lockKey = migrationLockKey(tables.version)
+  const out: string[] = [
+    `-- Strata ${STRATA_VERSION} offline ${options.direction === 'up' ? 'upgrade' : 'downgrade'}: ${from ?? (start.length === 0 ? 'base' : start.join(','))} -> ${target}`,
+    '-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>',
+    `SELECT pg_advisory_lock(${lockKey});`,
+    '',
+  ]
+  if (single) out.push('BEGIN;')
+  if (tables.version.schema !== 'public')
+    out.push(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)};`)
+  out.push(`${createVersionTableSql(tables.version)};`, '', `${createHistoryTableSql(tables.history)};`, '')
+
+  for (const step of plan.steps) {
+    const executor = new OfflineExecutor()
+    const op = new MigrationOp(executor, {
+      revision: step.revision,
+      file: step.meta.file,
+      direction: step.direction,
+      args: options.args ?? {},
+    })
+    await runMigrationBody(await options.migrations.body(step.revision), step, op)
+    const arrow =
+      step.direction === 'up'
+        ? `${step.meta.downRevisions.join(', ')} -> ${step.revision}`
+        : `${step.revision} -> ${step.rowsAfter.join(', ')}`
+    out.push(
+      `-- Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${arrow}${step.meta.message ? `, ${step.meta.message}` : ''}`,
+    )
+    const record = [
+      ...step.changes.map((change) => `${versionChangeSql(change, tables.version)};`),
+      `${historyInsertSql(tables.history, {
+        revision: step.revision,
+        direction: step.direction,
+        outcome: 'success',
+        toolVersion: STRATA_VERSION,
+        checksum: step.meta.checksum,
+        message: step.meta.message,
+      })};`,
+    ]
+    const statements = executor.completed.map((sql) => `${sql};`)
+    if (step.meta.transactional) {
+      if (!single) out.push('BEGIN;')
+      out.push(...statements, ...record)
+      if (!single) out.push('COMMIT;')
+    } else {
+      out.push(`-- ${step.revision} is non-transactional: its statements run outside a transaction`)
+      if (single) out.push('COMMIT;')
+      out.push(...statements, 'BEGIN;', ...record, 'COMMIT;')
+      if (single) out.push('BEGIN;')
+    }
+    out.push('')
+  }
+  if (single) out.push('COMMIT;')
+  out.push(`SELECT pg_advisory_unlock(${lockKey});`, '')
+  return { script: out.join('\n'), plan }
+}
+
+function startingRows(migrations: MigrationSet, from: string): string[] {
+  const parsed = parseTarget(from)
+  if (parsed.kind === 'current' || (parsed.kind === 'relative' && parsed.anchor.kind === 'current')) {
+    throw new UsageError(`offline mode cannot know "${from}": it never connects to the database`, {
+      hint: 'name the starting revision, e.g. `abc123:head`',
+    })
+  }
+  const { graph } = migrations
+  const revisions = targetRevisions(graph, parsed, [], new Set())
+  return rowsOf(graph, graph.ancestors(revisions, { includeSelf: true }))
+}

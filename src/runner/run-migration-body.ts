@@ -1,0 +1,24 @@
+import { OperationFailedError } from '../errors/index.js'
+import type { MigrationBody } from '../graph/load-migrations.js'
+import type { MigrationOp } from '../ops/migration-op.js'
+import type { PlanStep } from './plan.js'
+
+/** Runs one direction of a migration's code through `op` (online or offline alike). */
+export async function runMigrationBody(body: MigrationBody, step: PlanStep, op: MigrationOp): Promise<void> {
+  if (body.kind === 'sql') {
+    const statements = step.direction === 'up' ? body.up : body.down
+    if (statements === undefined) throw missingDowngrade(step)
+    for (const statement of statements) await op.execute(statement.sql, [], { line: statement.line })
+    return
+  }
+  const fn = step.direction === 'up' ? body.upgrade : body.downgrade
+  if (fn === undefined) throw missingDowngrade(step)
+  await fn(op)
+}
+
+export function missingDowngrade(step: Pick<PlanStep, 'revision' | 'meta'>): OperationFailedError {
+  return new OperationFailedError(`${step.revision} has no downgrade, so the database cannot go below it`, {
+    where: step.meta.file,
+    hint: step.meta.format === 'sql' ? 'add a "-- migrate:down" section' : 'export a downgrade(op) function',
+  })
+}

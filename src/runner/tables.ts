@@ -1,0 +1,11 @@
+import type { ResolvedConfig } from '../config/types.js'
+import type { RunnerTables } from './run-plan.js'
+
+/** The version and history tables a config names. */
+export function runnerTables(config: ResolvedConfig): RunnerTables {
+  const schema = config.migrations.versionTableSchema
+  return {
+    version: { schema, name: config.migrations.versionTable },
+    history: { schema, name: config.migrations.historyTable },
+  }
+}
