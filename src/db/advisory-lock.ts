@@ -58,7 +58,7 @@ export async function acquireMigrationLock(
     if (waited >= options.waitSeconds) {
       const holder = await lockHolder(client, key)
       throw new LockTimeoutError(
-        `another migrator still holds the migration lock after ${Math.round(waited)}s${holder ? `: ${describeHolder(holder)}` : ''}`,
+        `another migrator still holds the migration lock after ${Math.floor(waited)}s${holder ? `: ${describeHolder(holder)}` : ''}`,
         {
           hint: `wait for it to finish, or inspect it with \`strata diagnose blocking\`; raise migrations.lockWaitTimeout (now ${options.waitSeconds}s) to wait longer`,
         },
@@ -75,7 +75,7 @@ export async function acquireMigrationLock(
 
 async function lockHolder(client: pg.ClientBase, key: string): Promise<LockHolder | undefined> {
   const { rows } = await client.query(
-    `SELECT a.pid, a.usename, a.application_name, a.client_addr::text AS client_addr, a.backend_start, a.state
+    `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.backend_start, a.state
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.classid::bigint = (($1::bigint >> 32) & 4294967295)

@@ -172,17 +172,17 @@ function downgradeRemovals(
           hint: `use -${target.steps}, or \`strata upgrade ${text}\``,
         })
       }
-      const steps = -target.steps
-      if (target.anchor.kind === 'current' || target.anchor.kind === 'branch') {
-        const from = anchorPosition(graph, target.anchor, rows, applied)
-        if (from === undefined) throw new UsageError('nothing is applied: there is nothing to downgrade')
-        return walkRemovals(graph, from, steps)
-      }
-      const from = anchorRevision(graph, target.anchor)
-      const destination = walkDown(graph, from, steps)
-      if (destination === undefined) return above(lowestOnLine(graph, from), true)
-      if (!applied.has(destination)) return new Set()
-      return above(destination, false)
+      // Relative moves stay on one line: the N revisions walked down from the anchor,
+      // and whatever is applied above the anchor itself. Other branches are left alone
+      // (and the orphan check refuses if one of them needs a removed revision).
+      const from =
+        target.anchor.kind === 'current' || target.anchor.kind === 'branch'
+          ? anchorPosition(graph, target.anchor, rows, applied)
+          : anchorRevision(graph, target.anchor)
+      if (from === undefined) throw new UsageError('nothing is applied: there is nothing to downgrade')
+      const walked = walkRemovals(graph, from, -target.steps)
+      const above = graph.descendants([from], { followDependencies: false })
+      return new Set([...walked, ...above].filter((revision) => applied.has(revision)))
     }
   }
 }
@@ -339,15 +339,6 @@ function walkDown(graph: RevisionGraph, from: string, steps: number): string | u
     position = parents[0]!
   }
   return position
-}
-
-function lowestOnLine(graph: RevisionGraph, from: string): string {
-  let position = from
-  for (;;) {
-    const parents = graph.parents(position)
-    if (parents.length !== 1) return position
-    position = parents[0]!
-  }
 }
 
 function mergeAmbiguity(

@@ -16,6 +16,8 @@ export interface TestDatabase {
     sql: string,
     params?: unknown[],
   ): Promise<pg.QueryResult<R>>
+  /** The first row of a query (fails the test when there is none). */
+  one(sql: string, params?: unknown[]): Promise<any>
 }
 
 async function admin<T>(major: ServerMajor, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -42,7 +44,7 @@ export async function createTestDatabase(t: TestContext, major: ServerMajor = 16
     await admin(major, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
   })
   let shared: pg.Client | undefined
-  return {
+  const database: TestDatabase = {
     name,
     spec,
     url: urlOf(spec),
@@ -54,7 +56,13 @@ export async function createTestDatabase(t: TestContext, major: ServerMajor = 16
       }
       return shared.query(sql, params as unknown[])
     },
+    async one(sql: string, params?: unknown[]) {
+      const result = await database.query(sql, params)
+      if (result.rows.length === 0) throw new Error(`no row from: ${sql}`)
+      return result.rows[0]
+    },
   }
+  return database
 }
 
 /** A URL with the password, for a child process's environment. */

@@ -26,7 +26,7 @@ test('a good connection reports the server version and sets application_name=str
   try {
     assert.ok(connection.serverVersionNum >= 160000)
     const { rows } = await connection.client.query('SELECT current_setting($1) AS name', ['application_name'])
-    assert.equal(rows[0].name, 'strata')
+    assert.equal(rows[0]?.name, 'strata')
   } finally {
     await connection.close()
   }

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+test("the guide's development workflow: revision, upgrade, current, history, downgrade -1, upgrade", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+
+  const created = await project.cli(['revision', '-m', 'create users', '--rev-id', 'previous123'])
+  assert.equal(created.code, 0, created.stderr)
+  assert.match(created.stdout, /Generating .*previous123_create_users\.ts \.\.\. done/)
+  writeFileSync(
+    join(project.versions, 'previous123_create_users.ts'),
+    `export const revision = 'previous123'
+export const downRevision = null
+export const message = 'create users'
+export async function upgrade(op) { await op.execute('CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)') }
+export async function downgrade(op) { await op.execute('DROP TABLE users') }
+`,
+  )
+  const second = await project.cli(['revision', '-m', 'add user sessions', '--rev-id', 'abc123def456'])
+  assert.equal(second.code, 0, second.stderr)
+  const generated = readFileSync(join(project.versions, 'abc123def456_add_user_sessions.ts'), 'utf8')
+  assert.match(generated, /export const downRevision: string \| string\[\] \| null = 'previous123'/)
+  writeFileSync(
+    join(project.versions, 'abc123def456_add_user_sessions.ts'),
+    generated
+      .replace(
+        '  // await op.execute(`...`)\n}\n\nexport async function downgrade',
+        "  await op.execute('CREATE TABLE user_sessions (id bigint PRIMARY KEY, user_id bigint NOT NULL, token text NOT NULL)')\n  await op.execute('CREATE INDEX ix_user_sessions_token ON user_sessions (token)')\n}\n\nexport async function downgrade",
+      )
+      .replace('  // await op.execute(`...`)\n}\n', "  await op.execute('DROP TABLE user_sessions')\n}\n"),
+  )
+
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /Running upgrade {2}-> previous123, create users/)
+  assert.match(up.stdout, /Running upgrade previous123 -> abc123def456, add user sessions/)
+  assert.equal((await project.cli(['current'])).stdout, 'abc123def456 (head)\n')
+
+  const history = await project.cli(['history', '--verbose'])
+  assert.match(
+    history.stdout,
+    /^Rev: abc123def456 \(head\)\nParent: previous123\nPath: migrations\/versions\/abc123def456_add_user_sessions\.ts/,
+  )
+  assert.equal((await project.cli(['heads'])).stdout, 'abc123def456 (head)\n')
+
+  const down = await project.cli(['downgrade', '-1'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.equal((await project.cli(['current'])).stdout, 'previous123\n')
+  const tables = await db.one("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'user_sessions'")
+  assert.equal(tables.n, 0)
+
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(
+    (await project.cli(['history', '-i'])).stdout,
+    'previous123 -> abc123def456 (head) (current), add user sessions\n<base> -> previous123, create users\n',
+  )
+
+  const rows = await db.query('SELECT version_num FROM alembic_version')
+  assert.deepEqual(rows.rows, [{ version_num: 'abc123def456' }])
+  const recorded = await db.query(
+    'SELECT revision, direction, outcome, db_user, client_host, tool_version, checksum FROM strata_history ORDER BY id',
+  )
+  assert.deepEqual(
+    recorded.rows.map((row) => `${row.revision}:${row.direction}:${row.outcome}`),
+    [
+      'previous123:up:success',
+      'abc123def456:up:success',
+      'abc123def456:down:success',
+      'abc123def456:up:success',
+    ],
+  )
+  const [first] = recorded.rows
+  assert.equal(first?.db_user, 'postgres')
+  assert.equal(first?.client_host, '127.0.0.1')
+  assert.match(first?.checksum, /^[0-9a-f]{64}$/)
+
+  const json = JSON.parse((await project.cli(['current', '--json'])).stdout)
+  assert.equal(json.atHead, true)
+  assert.deepEqual(json.rows, ['abc123def456'])
+})
+
+test('version conflicts: two heads are refused by upgrade head, listed by branches, joined by merge', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE base_t (id int);', downSql: 'DROP TABLE base_t;' })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    up: 'CREATE TABLE left_t (id int);',
+    downSql: 'DROP TABLE left_t;',
+  })
+  project.sql('ccc333', {
+    down: 'aaa111',
+    up: 'CREATE TABLE right_t (id int);',
+    downSql: 'DROP TABLE right_t;',
+  })
+
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 2)
+  assert.match(
+    refused.stderr,
+    /error: multiple head revisions are present: bbb222 \(migration bbb222\), ccc333 \(migration ccc333\)/,
+  )
+  assert.match(refused.stderr, /hint: merge them with `strata merge -m "merge heads" bbb222 ccc333`/)
+  const untouched = await db.one("SELECT to_regclass('alembic_version') AS t")
+  assert.equal(untouched.t, null, 'nothing was written')
+
+  const branches = await project.cli(['branches'])
+  assert.equal(
+    branches.stdout,
+    'aaa111 (branchpoint), migration aaa111\n    -> bbb222 (head), migration bbb222\n    -> ccc333 (head), migration ccc333\n',
+  )
+
+  const merged = await project.cli([
+    'merge',
+    '-m',
+    'merge branches',
+    'bbb222',
+    'ccc333',
+    '--rev-id',
+    'ddd444',
+  ])
+  assert.equal(merged.code, 0, merged.stderr)
+  const mergeFile = readdirSync(project.versions).find((name) => name.startsWith('ddd444'))!
+  assert.match(
+    readFileSync(join(project.versions, mergeFile), 'utf8'),
+    /downRevision: string \| string\[\] \| null = \['bbb222', 'ccc333'\]/,
+  )
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'ddd444' },
+  ])
+  assert.match(
+    (await project.cli(['history'])).stdout,
+    /^bbb222, ccc333 -> ddd444 \(head\) \(mergepoint\), merge branches\n/,
+  )
+})
+
+test('upgrade heads applies every branch; downgrading one branch leaves the other', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b (id int);', downSql: 'DROP TABLE b;' })
+  project.sql('ccc333', {
+    down: 'aaa111',
+    up: 'CREATE TABLE c (id int);',
+    downSql: 'DROP TABLE c;',
+    header: { branch_labels: 'cart' },
+  })
+  assert.equal((await project.cli(['upgrade', 'heads'])).code, 0)
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\nccc333 (cart) (head)\n')
+  const ambiguous = await project.cli(['downgrade', '-1'])
+  assert.equal(ambiguous.code, 2)
+  assert.match(ambiguous.stderr, /2 current heads, so a relative move is ambiguous/)
+  const oneBranch = await project.cli(['downgrade', 'cart@-1'])
+  assert.equal(oneBranch.code, 0, oneBranch.stderr)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version ORDER BY 1')).rows, [
+    { version_num: 'bbb222' },
+  ])
+  assert.equal((await db.one("SELECT to_regclass('c') AS t")).t, null)
+})
+
+test("stamp: the guide's failed partial migration recovery (stamp head-1, fix, upgrade)", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    up: 'CREATE TABLE partially_created_table (id int);',
+    downSql: 'DROP TABLE partially_created_table;',
+  })
+  assert.equal((await project.cli(['stamp', 'head'])).code, 0)
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\n')
+  const back = await project.cli(['stamp', 'head-1'])
+  assert.equal(back.code, 0, back.stderr)
+  assert.match(back.stdout, /stamped: bbb222 -> aaa111 \(no migration ran\)/)
+  await db.query('CREATE TABLE a (id int)')
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\n')
+  const stamps = await db.one("SELECT count(*)::int AS n FROM strata_history WHERE direction = 'stamp'")
+  assert.equal(stamps.n, 2)
+})
+
+test('show, history ranges and the JSON of read commands', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;', downSql: 'SELECT 1;', message: 'first' })
+  project.sql('bbb222', { down: 'aaa111', up: 'SELECT 1;', downSql: 'SELECT 1;', message: 'second' })
+  project.sql('ccc333', { down: 'bbb222', up: 'SELECT 1;', message: 'third' })
+  const show = await project.cli(['show', 'bbb'])
+  assert.match(
+    show.stdout,
+    /^Rev: bbb222\nParent: aaa111\nPath: migrations\/versions\/bbb222_m\.sql\n\n {4}second/,
+  )
+  assert.match((await project.cli(['show', 'ccc333'])).stdout, /Downgrade: none/)
+  assert.equal(
+    (await project.cli(['history', '-r', 'aaa111:bbb222'])).stdout,
+    'aaa111 -> bbb222, second\n<base> -> aaa111, first\n',
+  )
+  assert.equal((await project.cli(['history', '-r', 'bbb222:'])).stdout.split('\n').length - 1, 2)
+  const heads = JSON.parse((await project.cli(['heads', '--json'])).stdout)
+  assert.equal(heads[0].revision, 'ccc333')
+  await project.cli(['upgrade', 'bbb222'])
+  assert.equal(
+    (await project.cli(['history', '-r', 'current:'])).stdout,
+    'bbb222 -> ccc333 (head), third\naaa111 -> bbb222 (current), second\n',
+  )
+  const check = await project.cli(['current', '--check-heads'])
+  assert.equal(check.code, 1)
+  assert.match(check.stderr, /1 pending: ccc333/)
+})

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+
+// Every problem in the migration files stops the command with exit 2 and the file
+// (and line) named, before anything touches the database.
+
+async function expectRefused(
+  t: Parameters<typeof testProject>[0],
+  setup: (project: TestProject) => void,
+  pattern: RegExp,
+) {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  setup(project)
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 2, `exit code for ${pattern}: ${result.stderr}`)
+  assert.match(result.stderr, pattern)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
+  const untouched = await db.one(
+    "SELECT to_regclass('alembic_version') AS version, to_regclass('strata_history') AS history",
+  )
+  assert.deepEqual(untouched, { version: null, history: null }, 'the database was not touched')
+}
+
+const valid = (project: TestProject) =>
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+
+test('a TypeScript syntax error names the file and line', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      valid(project)
+      project.ts(
+        'bbb222',
+        "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n  await op.execute('x'\n}\n",
+      )
+    },
+    /bbb222_m\.ts:\d+: syntax error/,
+  )
+})
+
+test('a migration that throws on load names the line', async (t) => {
+  await expectRefused(
+    t,
+    (project) =>
+      project.ts(
+        'bbb222',
+        "export const revision = 'bbb222'\nthrow new Error('needs secrets')\nexport async function upgrade() {}\n",
+      ),
+    /bbb222_m\.ts:2: the migration threw while loading: needs secrets/,
+  )
+})
+
+test('missing revision or upgrade exports', async (t) => {
+  await expectRefused(
+    t,
+    (project) => project.ts('bbb222', 'export async function upgrade() {}\n'),
+    /bbb222_m\.ts:1: no `revision` export/,
+  )
+  await expectRefused(
+    t,
+    (project) => project.ts('ccc333', "export const revision = 'ccc333'\nexport const downRevision = null\n"),
+    /ccc333_m\.ts:\d+: no `upgrade` function exported/,
+  )
+})
+
+test('duplicate revision ids name both files', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      valid(project)
+      project.ts('copy', "export const revision = 'aaa111'\nexport async function upgrade() {}\n")
+    },
+    /revision aaa111 is defined twice: in .*aaa111_m\.sql and in .*copy_m\.ts/,
+  )
+})
+
+test('a downRevision or dependsOn naming nothing', async (t) => {
+  await expectRefused(
+    t,
+    (project) => project.sql('bbb222', { down: 'aaa11x', up: 'SELECT 1;' }),
+    /bbb222: downRevision "aaa11x" names no migration/,
+  )
+  await expectRefused(
+    t,
+    (project) => {
+      valid(project)
+      project.sql('bbb222', { down: 'aaa111', up: 'SELECT 1;', header: { depends_on: 'ghost' } })
+    },
+    /dependsOn "ghost" names no migration or branch label/,
+  )
+})
+
+test('a cycle is reported with its path', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      project.sql('aaa111', { down: 'bbb222', up: 'SELECT 1;' })
+      project.sql('bbb222', { down: 'aaa111', up: 'SELECT 1;' })
+    },
+    /the migrations form a cycle: (aaa111 -> bbb222 -> aaa111|bbb222 -> aaa111 -> bbb222)/,
+  )
+})
+
+test('an id longer than 32 characters or with forbidden characters', async (t) => {
+  const long = 'a'.repeat(33)
+  await expectRefused(
+    t,
+    (project) => project.sql(long, { up: 'SELECT 1;' }),
+    new RegExp(
+      `${long}_m\\.sql:1: the revision id "${long}" is 33 characters long; alembic_version\\.version_num holds at most 32`,
+    ),
+  )
+  await expectRefused(
+    t,
+    (project) => project.sql('abc-def', { up: 'SELECT 1;' }),
+    /may only contain letters, digits and underscores/,
+  )
+})
+
+test('two files claiming the same branch label', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      project.sql('aaa111', { up: 'SELECT 1;', header: { branch_labels: 'auth' } })
+      project.sql('bbb222', { up: 'SELECT 1;', header: { branch_labels: 'auth' } })
+    },
+    /branch label "auth" is claimed by two revisions: aaa111 .* and bbb222/,
+  )
+})
+
+test('an SQL file with no -- migrate:up section, or an unknown header key', async (t) => {
+  await expectRefused(
+    t,
+    (project) => writeRaw(project, 'bbb222_m.sql', '-- revision: bbb222\nCREATE TABLE x (id int);\n'),
+    /bbb222_m\.sql:3: no "-- migrate:up" section/,
+  )
+  await expectRefused(
+    t,
+    (project) =>
+      writeRaw(
+        project,
+        'bbb222_m.sql',
+        '-- revision: bbb222\n-- down_revison: none\n-- migrate:up\nSELECT 1;\n',
+      ),
+    /bbb222_m\.sql:2: unknown header key "down_revison"\. Did you mean "down_revision"\?/,
+  )
+})
+
+function writeRaw(project: TestProject, name: string, text: string): string {
+  writeFileSync(join(project.versions, name), text)
+  return name
+}

@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { test } from 'node:test'
+import pg from 'pg'
+import { migrationLockKey } from '../../src/db/advisory-lock.js'
+import { toClientConfig } from '../../src/db/connect.js'
+import { findClientProgram } from '../../src/dev/dev-psql.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+
+function chain(project: TestProject, count: number, statement: (index: number) => string): string[] {
+  const revisions: string[] = []
+  for (let index = 0; index < count; index++) {
+    const revision = `r${String(index).padStart(3, '0')}`
+    project.sql(revision, {
+      down: index === 0 ? null : revisions[index - 1]!,
+      up: statement(index),
+      downSql: `DROP TABLE IF EXISTS t${index};`,
+    })
+    revisions.push(revision)
+  }
+  return revisions
+}
+
+test('eight processes upgrading at the same moment apply each migration exactly once', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  chain(project, 6, (index) => `CREATE TABLE t${index} (id int); SELECT pg_sleep(0.1);`)
+  const results = await Promise.all(Array.from({ length: 8 }, () => project.cli(['upgrade', 'head'])))
+  for (const result of results) assert.equal(result.code, 0, result.stderr)
+  const applied = await db.query(
+    "SELECT revision, count(*)::int AS n FROM strata_history WHERE direction = 'up' GROUP BY revision ORDER BY revision",
+  )
+  assert.deepEqual(
+    applied.rows.map((row) => `${row.revision}:${row.n}`),
+    ['r000:1', 'r001:1', 'r002:1', 'r003:1', 'r004:1', 'r005:1'],
+  )
+  assert.equal(results.filter((result) => /already at head/.test(result.stdout)).length, 7)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'r005' },
+  ])
+})
+
+test('a migration failing half-way leaves no partial change and the version row as it was', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE kept (id int);', downSql: 'DROP TABLE kept;' })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    message: 'half way',
+    up: 'CREATE TABLE partially_created_table (id int);\nINSERT INTO partially_created_table VALUES (1);\nINSERT INTO partially_created_table (id, nope) VALUES (2, 2);',
+  })
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /error: upgrade bbb222 \(half way\) failed: ERROR 42703: column "nope" of relation "partially_created_table" does not exist/,
+  )
+  assert.match(
+    result.stderr,
+    /statement at .*bbb222_m\.sql:7 \(line 7, column 42\): INSERT INTO partially_created_table \(id, nope\)/,
+  )
+  assert.match(result.stderr, /rolled back: bbb222 left no change; the database stays at aaa111/)
+  assert.equal((await db.one("SELECT to_regclass('partially_created_table') AS t")).t, null)
+  assert.notEqual(
+    (await db.one("SELECT to_regclass('kept') AS t")).t,
+    null,
+    'the earlier migration stays applied',
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+  const failed = await db.one("SELECT outcome, error FROM strata_history WHERE revision = 'bbb222'")
+  assert.deepEqual(failed, {
+    outcome: 'failed',
+    error: '42703 column "nope" of relation "partially_created_table" does not exist',
+  })
+})
+
+test('--single-transaction rolls the whole run back', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE first_t (id int);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'SELECT * FROM nowhere;' })
+  const result = await project.cli(['upgrade', 'head', '--single-transaction'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /the whole run was one transaction/)
+  assert.equal((await db.one("SELECT to_regclass('first_t') AS t")).t, null)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM alembic_version')).n, 0)
+})
+
+test('a non-transactional migration runs outside a transaction and reports exactly what ran when it fails', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE users (id int, email text);' })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
+    downSql: 'DROP INDEX CONCURRENTLY ix_users_email;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  assert.equal(
+    (await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass"))
+      .indisvalid,
+    true,
+  )
+  project.sql('ccc333', {
+    down: 'bbb222',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_users_id ON users (id);\nCREATE INDEX CONCURRENTLY ix_bad ON users (nope);',
+  })
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(
+    failed.stderr,
+    /ccc333 is non-transactional, so what ran before the failure stays: 1 statement\(s\) completed: CREATE INDEX CONCURRENTLY ix_users_id/,
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'bbb222' },
+  ])
+})
+
+test('a database whose version table Alembic created is adopted as it is', async (t) => {
+  const db = await createTestDatabase(t)
+  // Exactly what Alembic 1.8 creates and writes.
+  await db.query(
+    'CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))',
+  )
+  await db.query("INSERT INTO alembic_version (version_num) VALUES ('bbb222')")
+  await db.query('CREATE TABLE a (id int); CREATE TABLE b (id int)')
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b (id int);', downSql: 'DROP TABLE b;' })
+  project.sql('ccc333', { down: 'bbb222', up: 'CREATE TABLE c (id int);', downSql: 'DROP TABLE c;' })
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222\n')
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /Running upgrade bbb222 -> ccc333/)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'ccc333' },
+  ])
+  const constraint = await db.one(
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'alembic_version'::regclass",
+  )
+  assert.equal(constraint.conname, 'alembic_version_pkc')
+})
+
+test('a revision in the database that no file defines is named; stamp --purge resets it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  await db.query(
+    'CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))',
+  )
+  await db.query("INSERT INTO alembic_version VALUES ('deadbeef0000')")
+  assert.match(
+    (await project.cli(['current'])).stdout,
+    /deadbeef0000 \(unknown: no migration file defines it\)/,
+  )
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 2)
+  assert.match(up.stderr, /the database is at revision deadbeef0000, which no migration file defines/)
+  assert.equal((await project.cli(['stamp', 'aaa111', '--purge'])).code, 0)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+})
+
+test('editing an applied migration is reported by current and upgrade', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  const file = project.sql('aaa111', { up: 'CREATE TABLE a (id int);' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  writeFileSync(file, `${readFile(file)}\n-- edited later\n`)
+  const current = await project.cli(['current'])
+  assert.match(
+    current.stderr,
+    /warning: aaa111 was edited after it was applied \(.*aaa111_m\.sql: sha256 [0-9a-f]{12} now, [0-9a-f]{12} when applied\)/,
+  )
+  project.sql('bbb222', { down: 'aaa111', up: 'SELECT 1;' })
+  assert.match(
+    (await project.cli(['upgrade', 'head'])).stderr,
+    /warning: aaa111 was edited after it was applied/,
+  )
+})
+
+function readFile(file: string): string {
+  return readFileSync(file, 'utf8')
+}
+
+test('a second migrator waits for the lock, says who holds it, and gives up after lockWaitTimeout', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db, { migrations: { lockWaitTimeout: 1 } })
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const holder = new pg.Client({ ...toClientConfig(db.spec, false), application_name: 'other-deployer' })
+  holder.on('error', () => undefined)
+  await holder.connect()
+  await holder.query('SELECT pg_advisory_lock($1::bigint)', [
+    migrationLockKey({ schema: 'public', name: 'alembic_version' }),
+  ])
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /waiting for another migrator: pid \d+ \(other-deployer, user postgres, from 127\.0\.0\.1/,
+  )
+  assert.match(
+    result.stderr,
+    /error: another migrator still holds the migration lock after 1s: pid \d+ \(other-deployer/,
+  )
+  assert.match(result.stderr, /strata diagnose blocking/)
+  assert.equal((await db.one("SELECT to_regclass('alembic_version') AS t")).t, null)
+  await holder.end()
+})
+
+async function schemaFingerprint(db: TestDatabase): Promise<string> {
+  const columns = await db.query(
+    "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'strata_history' ORDER BY 1, 2",
+  )
+  const indexes = await db.query(
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+  )
+  const versions = await db.query('SELECT version_num FROM alembic_version ORDER BY 1')
+  const history = await db.query(
+    'SELECT revision, direction, outcome, checksum FROM strata_history ORDER BY id',
+  )
+  return JSON.stringify([columns.rows, indexes.rows, versions.rows, history.rows])
+}
+
+test('the offline --sql script, run through psql, gives the same database as the online upgrade', async (t) => {
+  const online = await createTestDatabase(t)
+  const offline = await createTestDatabase(t)
+  const project = testProject(t, online)
+  project.sql('aaa111', {
+    up: "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL DEFAULT 'x;y');",
+    downSql: 'DROP TABLE users;',
+  })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_email ON users (email);',
+    downSql: 'DROP INDEX ix_email;',
+  })
+  project.sql('ccc333', {
+    down: 'bbb222',
+    up: "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT 'a;b' $$;",
+    downSql: 'DROP FUNCTION f();',
+  })
+  project.ts(
+    'ddd444',
+    "export const revision = 'ddd444'\nexport const downRevision = 'ccc333'\nexport async function upgrade(op) { await op.execute('INSERT INTO users VALUES ($1, $2)', [1, \"o'neil@example.com\"]) }\nexport async function downgrade(op) { await op.execute('DELETE FROM users WHERE id = $1', [1]) }\n",
+  )
+  const script = await project.cli(['upgrade', 'head', '--sql'], {
+    DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none',
+  })
+  assert.equal(script.code, 0, script.stderr)
+  assert.match(script.stdout, /-- Running upgrade aaa111 -> bbb222/)
+  assert.match(script.stdout, /INSERT INTO users VALUES \(1, 'o''neil@example\.com'\);/)
+  const psql = findClientProgram('psql')
+  assert.ok(psql, 'psql is needed for this test (apt-get install postgresql-client)')
+  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
+    input: script.stdout,
+    encoding: 'utf8',
+  })
+  assert.equal(applied.status, 0, applied.stderr)
+
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  assert.equal(await schemaFingerprint(offline), await schemaFingerprint(online))
+
+  // And back down: the offline downgrade script equals the online downgrade.
+  const downScript = await project.cli(['downgrade', 'head:base', '--sql'])
+  assert.equal(downScript.code, 0, downScript.stderr)
+  const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
+    input: downScript.stdout,
+    encoding: 'utf8',
+  })
+  assert.equal(down.status, 0, down.stderr)
+  assert.equal((await project.cli(['downgrade', 'base'])).code, 0)
+  assert.equal(await schemaFingerprint(offline), await schemaFingerprint(online))
+})
+
+test('offline mode refuses what it cannot know', async (t) => {
+  const project = testProject(t)
+  project.ts(
+    'aaa111',
+    "export const revision = 'aaa111'\nexport async function upgrade(op) { const rows = await op.query('SELECT 1'); }\n",
+  )
+  const result = await project.cli(['upgrade', 'head', '--sql'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /migration aaa111 reads query results \(op\.query\), which offline --sql mode cannot know/,
+  )
+  const downgrade = await project.cli(['downgrade', 'base', '--sql'])
+  assert.equal(downgrade.code, 2)
+  assert.match(downgrade.stderr, /an offline downgrade needs the starting revision: FROM:TO/)
+})
+
+test('a TypeScript migration written with no import at all runs; -x arguments reach it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.ts(
+    'aaa111',
+    "export const revision = 'aaa111'\nexport const downRevision: string | null = null\ninterface Op { execute(sql: string, params?: unknown[]): Promise<void>; args: Record<string, string> }\nexport async function upgrade(op: Op) {\n  await op.execute('CREATE TABLE tenant_marker (name text)')\n  await op.execute('INSERT INTO tenant_marker VALUES ($1)', [op.args.tenant])\n}\n",
+  )
+  const result = await project.cli(['upgrade', 'head', '-x', 'tenant=acme'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal((await db.one('SELECT name FROM tenant_marker')).name, 'acme')
+  const bad = await project.cli(['upgrade', 'head', '-x', 'novalue'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /-x expects KEY=VALUE, got "novalue"/)
+})
