@@ -74,14 +74,25 @@ function values(entry: HistoryEntry): unknown[] {
   ]
 }
 
+/** The columns, placeholders and values of a history insert, for statements that embed it. */
+export function historyInsertParts(entry: HistoryEntry): {
+  columns: string
+  placeholders: string
+  values: unknown[]
+} {
+  const row = values(entry)
+  return { columns: COLUMNS, placeholders: row.map((_, index) => `$${index + 1}`).join(', '), values: row }
+}
+
 export async function recordHistory(
   client: pg.ClientBase,
   table: QualifiedName,
   entry: HistoryEntry,
 ): Promise<void> {
+  const parts = historyInsertParts(entry)
   await client.query(
-    `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    values(entry),
+    `INSERT INTO ${qualified(table)} (${parts.columns}) VALUES (${parts.placeholders})`,
+    parts.values,
   )
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { recordHistory } from '../db/history-table.js'
-import { applyVersionChange, type QualifiedName } from '../db/version-table.js'
+import { recordStep } from '../db/record-step.js'
+import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { MigrationOp } from '../ops/migration-op.js'
@@ -51,40 +52,70 @@ export async function runPlan(options: RunPlanOptions): Promise<StepResult[]> {
   const { client, plan } = options
   const results: StepResult[] = []
   const single = !options.transactionPerMigration
-  let inRunTransaction = false
+  const steps = plan.steps
+  let open = false
   const begin = async () => {
+    if (open) return
     await client.query('BEGIN')
-    inRunTransaction = true
+    open = true
   }
-  const commit = async () => {
-    await client.query('COMMIT')
-    inRunTransaction = false
+  // Between two transactional migrations, COMMIT and the next BEGIN travel in one
+  // message: one round trip less per migration, and no migration statement shares it,
+  // so error positions stay exact.
+  const commit = async (step: PlanStep, reopen: boolean) => {
+    if (!open) return
+    try {
+      await client.query(reopen ? 'COMMIT; BEGIN' : 'COMMIT')
+      open = reopen
+    } catch (error) {
+      open = false
+      throw await commitFailed(options, step, error)
+    }
   }
-  if (single && plan.steps.length > 0) await begin()
   try {
-    for (const [index, step] of plan.steps.entries()) {
-      options.onStep?.({ kind: 'start', step, index, total: plan.steps.length })
+    for (const [index, step] of steps.entries()) {
+      options.onStep?.({ kind: 'start', step, index, total: steps.length })
       const startedAt = new Date()
+      const next = steps[index + 1]
       if (step.meta.transactional) {
-        if (!single) await begin()
-        await runStep(options, step, startedAt)
-        if (!single) await commit()
+        await begin()
+        try {
+          await runStep(options, step, startedAt)
+        } catch (error) {
+          open = false // failStep rolled the transaction back
+          throw error
+        }
+        if (!single) await commit(step, next?.meta.transactional === true)
       } else {
-        // Outside any transaction: commit the run's transaction first, as Alembic's autocommit_block does.
-        if (single) await commit()
+        // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
+        if (open) await commit(step, false)
         await runStep(options, step, startedAt)
-        if (single) await begin()
       }
       const durationMs = Date.now() - startedAt.getTime()
       results.push({ revision: step.revision, direction: step.direction, durationMs })
       options.onStep?.({ kind: 'done', step, durationMs })
     }
-    if (single && inRunTransaction) await commit()
+    if (open) await commit(steps.at(-1)!, false)
   } catch (error) {
-    if (inRunTransaction) await client.query('ROLLBACK').catch(() => undefined)
+    if (open) await client.query('ROLLBACK').catch(() => undefined)
     throw error
   }
   return results
+}
+
+/** A COMMIT that failed (a deferred constraint, a serialization failure): the step is rolled back. */
+async function commitFailed(options: RunPlanOptions, step: PlanStep, error: unknown): Promise<Error> {
+  const failure = databaseFailure(error)
+  return new MigrationFailedError(
+    `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision} failed at COMMIT: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}\nrolled back: ${step.revision} left no change${options.transactionPerMigration ? '' : ' (and, in one transaction, neither did the rest of the run)'}`,
+    step.revision,
+    failure.code,
+    {
+      where: step.meta.file,
+      hint: failure.hint ?? 'a deferred constraint is checked at COMMIT; fix the data or the migration',
+      cause: error,
+    },
+  )
 }
 
 async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date): Promise<void> {
@@ -102,9 +133,8 @@ async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date)
   } catch (error) {
     throw await failStep(options, step, startedAt, error, executor)
   }
-  const record = async () => {
-    for (const change of step.changes) await applyVersionChange(client, change, tables.version)
-    await recordHistory(client, tables.history, {
+  const record = () =>
+    recordStep(client, tables, step.changes, {
       revision: step.revision,
       direction: step.direction,
       startedAt,
@@ -115,7 +145,6 @@ async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date)
       message: step.meta.message,
       backupId: options.backupId,
     })
-  }
   if (step.meta.transactional) {
     await record()
   } else {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -47,8 +47,9 @@ test('libpq keyword/value strings are understood', () => {
   )
 })
 
-test('the password can come from a passfile named in the URL', () => {
+test('the password can come from a passfile named in the URL', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-pgpass-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'pgpass')
   writeFileSync(file, 'other:*:*:*:wrong\n127.0.0.1:*:*:postgres:right\\:one\n', { mode: 0o600 })
   const spec = parseConnectionString(`postgresql://postgres@127.0.0.1:5433/x?passfile=${file}`, { env: {} })

@@ -12,7 +12,8 @@ interface MigrateFlags {
 
 function stepPrinter(context: CommandContext): (event: StepEvent) => void {
   return (event) => {
-    if (event.kind !== 'done') return
+    // Progress lines are for people: --quiet and --json keep only the result.
+    if (event.kind !== 'done' || context.output.quiet) return
     const { step } = event
     const arrow =
       step.direction === 'up'
