@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { median, timeRuns } from './lib/measure.js'
+import { measureCommand, median, type Timing, timeRuns } from './lib/measure.js'
 import { peers, requireAlembic, requireBuiltStrata, requirePsql } from './lib/peers.js'
 import { markdownTable, ratio, saveReport, seconds } from './lib/report.js'
 import { startBenchServer } from './lib/server.js'
@@ -162,22 +162,20 @@ async function main() {
   // Warm-up: one run per tool fills its caches (Python bytecode, compiled TypeScript).
   for (const item of cases) await timeRuns(1, async () => item.run(await fresh()))
   // Then the cases take turns, so that a slow period of the machine hits all of them.
-  const times = new Map<Case, number[]>(cases.map((item) => [item, []]))
+  const timings = new Map<Case, Timing[]>(cases.map((item) => [item, []]))
   for (let run = 0; run < RUNS; run++) {
-    for (const item of cases)
-      times.get(item)!.push(...(await timeRuns(1, async () => item.run(await fresh()))))
+    for (const item of cases) timings.get(item)!.push(measureCommand(item.run(await fresh())))
   }
   const results = new Map<string, number>()
   const medians = new Map<string, number>()
+  const cpus = new Map<string, number>()
   for (const item of cases) {
-    results.set(`${item.tool}|${item.mode}`, Math.min(...times.get(item)!))
-    medians.set(`${item.tool}|${item.mode}`, median(times.get(item)!))
-    console.error(
-      `${item.tool} (${item.mode}): ${times
-        .get(item)!
-        .map((value) => value.toFixed(3))
-        .join(' ')} s`,
-    )
+    const key = `${item.tool}|${item.mode}`
+    const walls = timings.get(item)!.map((timing) => timing.wall)
+    results.set(key, Math.min(...walls))
+    medians.set(key, median(walls))
+    cpus.set(key, median(timings.get(item)!.map((timing) => timing.cpu)))
+    console.error(`${item.tool} (${item.mode}): ${walls.map((value) => value.toFixed(3)).join(' ')} s`)
   }
 
   // `current` on a database at head with all migration files present.
@@ -206,10 +204,14 @@ async function main() {
   const rows = cases.map((item) => {
     const time = results.get(`${item.tool}|${item.mode}`)!
     const alembic = results.get(`alembic 1.8|${item.mode}`)!
+    const middle = medians.get(`${item.tool}|${item.mode}`)!
+    const cpu = cpus.get(`${item.tool}|${item.mode}`)!
     return [
       item.tool,
       item.mode,
       seconds(time),
+      seconds(middle),
+      seconds(cpu),
       ratio(time / limit),
       item.tool.startsWith('alembic') ? '' : ratio(time / alembic),
     ]
@@ -220,6 +222,7 @@ async function main() {
       'transactions',
       `upgrade head, ${COUNT} migrations (best)`,
       'median',
+      'tool CPU',
       'vs psql limit',
       'vs alembic (same mode)',
     ],

@@ -7,22 +7,38 @@ export interface CommandSpec {
   readonly env?: NodeJS.ProcessEnv
 }
 
-/** Runs a command once and returns its wall time in seconds; a failure stops the benchmark. */
-export function timeCommand(spec: CommandSpec): number {
+/** Wall time and the command's own CPU time (user + system, children included), in seconds. */
+export interface Timing {
+  readonly wall: number
+  readonly cpu: number
+}
+
+/**
+ * Runs a command once under /usr/bin/time and returns its wall and CPU time; a
+ * failure stops the benchmark. CPU time is what the tool itself costs, whatever the
+ * machine or its disk is doing meanwhile.
+ */
+export function measureCommand(spec: CommandSpec): Timing {
   const started = process.hrtime.bigint()
-  const result = spawnSync(spec.command, spec.args as string[], {
+  const result = spawnSync('/usr/bin/time', ['-f', 'STRATA_BENCH_CPU %U %S', spec.command, ...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   })
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const wall = Number(process.hrtime.bigint() - started) / 1e9
   if (result.status !== 0) {
     throw new Error(
       `${spec.command} ${spec.args.join(' ')} failed (${result.status}):\n${(result.stderr || result.stdout).slice(-2000)}`,
     )
   }
-  return seconds
+  const cpu = /STRATA_BENCH_CPU ([\d.]+) ([\d.]+)/.exec(result.stderr)
+  return { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN }
+}
+
+/** Runs a command once and returns its wall time in seconds. */
+export function timeCommand(spec: CommandSpec): number {
+  return measureCommand(spec).wall
 }
 
 export function median(values: readonly number[]): number {
@@ -31,7 +47,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** Median of `runs` timings, each after `prepare` (e.g. a fresh database). */
+/** Timings of `runs` runs, each after `prepare` (e.g. a fresh database). */
 export async function timeRuns(
   runs: number,
   prepare: (run: number) => Promise<CommandSpec>,

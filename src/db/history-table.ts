@@ -131,12 +131,19 @@ export async function readHistory(client: pg.ClientBase, table: QualifiedName): 
   }))
 }
 
-/** The checksum each revision had when it was last applied successfully. */
-export function appliedChecksums(history: readonly HistoryRow[]): Map<string, string> {
-  const checksums = new Map<string, string>()
-  for (const row of history) {
-    if (row.direction === 'up' && row.outcome === 'success' && row.checksum)
-      checksums.set(row.revision, row.checksum)
-  }
-  return checksums
+/**
+ * The checksum each revision had when it was last applied successfully, read with one
+ * light query (no timestamps to parse), for the drift check of every command.
+ */
+export async function readAppliedChecksums(
+  client: pg.ClientBase,
+  table: QualifiedName,
+): Promise<Map<string, string>> {
+  if (!(await tableExists(client, table))) return new Map()
+  const { rows } = await client.query<{ revision: string; checksum: string }>(
+    `SELECT DISTINCT ON (revision) revision, checksum FROM ${qualified(table)}
+      WHERE direction = 'up' AND outcome = 'success' AND checksum IS NOT NULL
+      ORDER BY revision, id DESC`,
+  )
+  return new Map(rows.map((row) => [row.revision, row.checksum]))
 }

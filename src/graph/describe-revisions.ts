@@ -25,7 +25,8 @@ export function summarize(graph: RevisionGraph, revision: string): RevisionSumma
     revision,
     downRevisions: meta.downRevisions,
     message: meta.message,
-    branchLabels: meta.branchLabels,
+    // As in Alembic, a branch label names every revision of its branch.
+    branchLabels: graph.branchLabelsOf(revision),
     dependsOn: meta.dependsOn,
     isHead: graph.isHead(revision),
     isBranchPoint: graph.isBranchPoint(revision),

@@ -1,4 +1,3 @@
-import { appliedChecksums, type HistoryRow } from '../db/history-table.js'
 import type { RevisionGraph } from '../graph/revision-graph.js'
 
 /** An applied migration whose file changed after it ran. */
@@ -13,9 +12,9 @@ export interface DriftWarning {
 export function detectDrift(
   graph: RevisionGraph,
   applied: ReadonlySet<string>,
-  history: readonly HistoryRow[],
+  /** Revision → checksum when last applied (`readAppliedChecksums`). */
+  recorded: ReadonlyMap<string, string>,
 ): DriftWarning[] {
-  const recorded = appliedChecksums(history)
   const warnings: DriftWarning[] = []
   for (const revision of applied) {
     const appliedChecksum = recorded.get(revision)

@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { acquireMigrationLock, describeHolder } from '../db/advisory-lock.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
-import { createHistoryTableSql, readHistory } from '../db/history-table.js'
+import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
 import { quoteIdent } from '../db/quote.js'
 import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
@@ -116,7 +116,7 @@ async function migrate(
     const warnings = detectDrift(
       migrations.graph,
       applied,
-      await readHistory(connection.client, tables.history),
+      await readAppliedChecksums(connection.client, tables.history),
     ).map(describeDrift)
     for (const warning of warnings) options.onNotice?.(`warning: ${warning}`)
     let steps: StepResult[] = []

@@ -1,6 +1,6 @@
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
-import { readHistory } from '../db/history-table.js'
+import { readAppliedChecksums } from '../db/history-table.js'
 import { readVersionRows } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { type DriftWarning, detectDrift } from './drift.js'
@@ -62,7 +62,10 @@ export async function databaseStatus(
         .map((meta) => meta.revision)
         .filter((revision) => !applied.has(revision)),
     )
-    const history = unknownRows.length > 0 ? [] : await readHistory(own.client, tables.history)
+    const checksums =
+      unknownRows.length > 0
+        ? new Map<string, string>()
+        : await readAppliedChecksums(own.client, tables.history)
     return {
       database: maskedUrl(spec),
       rows,
@@ -70,7 +73,7 @@ export async function databaseStatus(
       atHead: unknownRows.length === 0 && graph.heads.every((head) => applied.has(head)),
       pending: graph.upgradeOrder(pendingSet),
       unknownRows,
-      drift: detectDrift(graph, applied, history),
+      drift: detectDrift(graph, applied, checksums),
     }
   } finally {
     if (connection === undefined) await own.close()
