@@ -350,7 +350,7 @@ function mergeAmbiguity(
     `${merge} is a merge point: going below it could follow ${parents.join(' or ')}`,
     [...parents],
     {
-      hint: `choose the revision to go to: ${parents.map((parent) => `\`strata downgrade ${parent}\``).join(' or ')}`,
+      hint: `name the revision to go to instead of a relative move: ${parents.join(' or ')}`,
     },
   )
 }

@@ -41,7 +41,7 @@ test('a relative move below a merge point is refused with the choices', () => {
     (error: unknown) =>
       error instanceof AmbiguousTargetError &&
       error.choices.join() === 'b,c' &&
-      /strata downgrade b/.test(error.hint ?? ''),
+      /name the revision to go to instead of a relative move: b or c/.test(error.hint ?? ''),
   )
 })
 
