@@ -3,7 +3,7 @@
 // in both transaction modes; then `current` at head with 500 migration files.
 //
 // Run: npm run bench -- migrations   (options: --count N --runs N)
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measureCommand, median, type Timing, timeRuns } from './lib/measure.js'

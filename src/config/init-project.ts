@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
 
 const CONFIG_TEMPLATE = `import { defineConfig } from 'strata'
@@ -52,7 +53,7 @@ export function initProject(dir: string): InitResult {
       },
     )
   }
-  mkdirSync(versions, { recursive: true })
+  ensureDirectory(versions)
   const configFile = join(root, 'strata.config.ts')
   writeFileSync(configFile, CONFIG_TEMPLATE, { flag: 'wx' })
   const keep = join(versions, '.gitkeep')

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { EmbeddedServerError } from '../errors/index.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 
 /**
  * The development server's password lives in one 0600 file in libpq's pgpass format
@@ -12,7 +13,7 @@ export function ensureDevPassword(file: string): string {
   if (existsSync(file)) return readDevPassword(file)
   // The directory stays searchable: the data directory beneath it must be reachable by
   // the server user. Only the file itself is private.
-  mkdirSync(dirname(file), { recursive: true, mode: 0o755 })
+  ensureDirectory(dirname(file))
   // base64url has no ':' or '\', the two characters pgpass would need escaped.
   const password = randomBytes(18).toString('base64url')
   writeFileSync(file, `127.0.0.1:*:*:postgres:${password}\n`, { mode: 0o600, flag: 'wx' })

@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync } from 'node:fs'
+import { chownSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
@@ -21,6 +21,7 @@ import {
   writeClusterSettings,
 } from '../embedded/index.js'
 import { EmbeddedServerError } from '../errors/index.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 import { ensureDevPassword, readDevPassword } from './dev-password.js'
 import { type DevPaths, devPaths } from './dev-paths.js'
 
@@ -149,7 +150,7 @@ function chooseDataDir(paths: DevPaths, user: ReturnType<typeof serverUser>, not
   if (writable) return configured
   if (paths.isDefaultDataDir && user !== undefined) {
     const fallbackParent = dirname(paths.fallbackDataDir)
-    mkdirSync(fallbackParent, { recursive: true, mode: 0o755 })
+    ensureDirectory(fallbackParent)
     if (prepareDirectory(paths.fallbackDataDir, user)) {
       notes.push(
         `${configured} is not reachable by the "${user.name}" user that runs PostgreSQL (a parent directory is private); the data lives in ${paths.fallbackDataDir}`,
@@ -173,13 +174,12 @@ function chooseDataDir(paths: DevPaths, user: ReturnType<typeof serverUser>, not
 function prepareDirectory(dir: string, user: ReturnType<typeof serverUser>): boolean {
   try {
     // Parents keep the default mode (searchable); only the data directory itself is private.
-    mkdirSync(dirname(dir), { recursive: true })
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    ensureDirectory(dir, 0o700)
     // The server refuses a data directory it does not own.
     if (user) chownSync(dir, user.uid, user.gid)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST'].includes(code ?? '')) return false
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOENT'].includes(code ?? '')) return false
     throw error
   }
   return canServerUserWrite(dir, user)

@@ -1,8 +1,9 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { EmbeddedServerError } from '../errors/index.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 import type { ServerBinaries } from './binaries.js'
 import type { ServerUser } from './server-user.js'
 
@@ -69,8 +70,7 @@ export function initCluster(
   } = {},
 ): void {
   const { dataDir, user, binaries } = location
-  mkdirSync(dirname(dataDir), { recursive: true })
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  ensureDirectory(dataDir, 0o700)
   chownToServer(dataDir, user)
   const secretDir = mkdtempSync(join(tmpdir(), 'strata-initdb-'))
   const passwordFile = join(secretDir, 'pw')

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError, UsageError } from '../errors/index.js'
 import { singleHead, targetRevisions } from '../runner/plan.js'
 import { didYouMean } from '../util/closest-match.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 import type { RevisionGraph } from './revision-graph.js'
 import { generateRevisionId, revisionIdProblem } from './revision-id.js'
 import {
@@ -74,7 +75,7 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     if (resolved === undefined) throw new UsageError(`--depends-on ${reference} names no revision`)
     return resolved
   })
-  mkdirSync(request.directory, { recursive: true })
+  ensureDirectory(request.directory)
   const slug =
     message
       .toLowerCase()

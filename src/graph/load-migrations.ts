@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
 import type { MigrationMeta } from './migration.js'
 import { RevisionGraph } from './revision-graph.js'
 import { revisionIdProblem } from './revision-id.js'
@@ -190,7 +191,7 @@ function readCache(file: string): CacheFile {
 
 function writeCache(file: string, cache: CacheFile): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true })
+    ensureDirectory(join(file, '..'))
     const temporary = `${file}.${process.pid}.tmp`
     writeFileSync(temporary, JSON.stringify(cache))
     renameSync(temporary, file)

@@ -203,7 +203,7 @@ function walkRemovals(graph: RevisionGraph, from: string, steps: number): Set<st
         },
       )
     }
-    if (parents.length > 1) throw mergeAmbiguity(graph, position, parents)
+    if (parents.length > 1) throw mergeAmbiguity(position, parents)
     position = parents[0]!
   }
   return removal
@@ -335,17 +335,13 @@ function walkDown(graph: RevisionGraph, from: string, steps: number): string | u
         `cannot go ${steps} steps down from ${from}: base is ${step} step${step === 1 ? '' : 's'} below it`,
       )
     }
-    if (parents.length > 1) throw mergeAmbiguity(graph, position, parents)
+    if (parents.length > 1) throw mergeAmbiguity(position, parents)
     position = parents[0]!
   }
   return position
 }
 
-function mergeAmbiguity(
-  graph: RevisionGraph,
-  merge: string,
-  parents: readonly string[],
-): AmbiguousTargetError {
+function mergeAmbiguity(merge: string, parents: readonly string[]): AmbiguousTargetError {
   return new AmbiguousTargetError(
     `${merge} is a merge point: going below it could follow ${parents.join(' or ')}`,
     [...parents],

@@ -117,3 +117,14 @@ test('dev stop when nothing runs says so (exit 2)', async (t) => {
   assert.equal(result.code, 2)
   assert.match(result.stderr, /error: no development server is running \(data directory .*\.strata\/pg\)/)
 })
+
+test('a data directory on a filesystem that refuses directories fails fast (no endless mkdir loop)', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(
+    join(dir, 'strata.config.json'),
+    JSON.stringify({ dev: { port: await findFreePort(), dataDir: '/proc/strata-pg' } }),
+  )
+  const result = await runCli(['dev', 'start'], { cwd: dir, timeoutMs: 20_000 })
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /error: the data directory \/proc\/strata-pg is not writable/)
+})
