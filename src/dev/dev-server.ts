@@ -1,5 +1,5 @@
 import { chownSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl, specFromFields } from '../db/connection-spec.js'
@@ -114,7 +114,7 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
       {
         exitCode: 2,
         where: config.file ? `${config.file}: dev.port` : 'dev.port',
-        hint: `stop that program (\`ss -ltnp 'sport = :${config.dev.port}'\` shows it) or choose another port with dev.port in strata.config.ts`,
+        hint: `stop that program (\`ss -ltnp 'sport = :${config.dev.port}'\` shows it) or choose another port with dev.port in ${config.file ? basename(config.file) : 'strata.config.ts'}`,
       },
     )
   }
