@@ -1,6 +1,13 @@
 import { s } from './schema.js'
 
 const sslmode = s.string({ oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] })
+const duration = s.union(
+  s.number({ min: 0 }),
+  s.string({
+    pattern: /^\s*\d+(\.\d+)?\s*(ms|s|min|h)?\s*$/,
+    patternText: "a duration such as '500ms', '5s' or '2min'",
+  }),
+)
 const identifier = s.string({
   pattern: /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/,
   patternText: 'a PostgreSQL identifier',
@@ -34,6 +41,13 @@ export const configSchema = s.object({
   connection: s.object({
     connectTimeout: s.number({ min: 1, max: 3600 }),
     applicationName: s.string(),
+  }),
+  lock: s.object({
+    timeout: duration,
+    statementTimeout: duration,
+    retries: s.number({ integer: true, min: 0, max: 100 }),
+    retryDelay: duration,
+    maxRetryDelay: duration,
   }),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),

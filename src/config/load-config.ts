@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
+import { parseDuration } from '../util/duration.js'
 import { configSchema } from './config-schema.js'
 import { describeLoadFailure } from './describe-load-failure.js'
 import { importModule } from './import-module.js'
@@ -140,6 +141,13 @@ export function resolveConfig(
     connection: Object.freeze({
       connectTimeout: interpolated.connection?.connectTimeout ?? 10,
       applicationName: interpolated.connection?.applicationName ?? 'strata',
+    }),
+    lock: Object.freeze({
+      timeout: parseDuration(interpolated.lock?.timeout ?? '5s')!,
+      statementTimeout: parseDuration(interpolated.lock?.statementTimeout ?? 0)!,
+      retries: interpolated.lock?.retries ?? 5,
+      retryDelay: parseDuration(interpolated.lock?.retryDelay ?? '1s')!,
+      maxRetryDelay: parseDuration(interpolated.lock?.maxRetryDelay ?? '30s')!,
     }),
     dev: Object.freeze({
       port: interpolated.dev?.port ?? 5433,

@@ -42,6 +42,26 @@ export interface ConnectionConfig {
   applicationName?: string
 }
 
+/** A duration: milliseconds, or text with a unit (`'500ms'`, `'5s'`, `'2min'`). */
+export type Duration = number | string
+
+/**
+ * How migrations wait for locks (the guide's "Migration Hangs"). Each migration may
+ * override these with `export const lockTimeout = '10s'` and friends.
+ */
+export interface LockConfig {
+  /** `lock_timeout` for every migration statement. Default `'5s'`; `0` waits forever (not advised). */
+  timeout?: Duration
+  /** `statement_timeout` for migration statements. Default `0` (none). */
+  statementTimeout?: Duration
+  /** Attempts after the first when a lock cannot be had. Default 5. */
+  retries?: number
+  /** First wait before a retry; doubled each time, with jitter. Default `'1s'`. */
+  retryDelay?: Duration
+  /** Longest wait between retries. Default `'30s'`. */
+  maxRetryDelay?: Duration
+}
+
 /** The embedded PostgreSQL 16 development server (`strata dev ...`). */
 export interface DevServerConfig {
   /** TCP port on 127.0.0.1. Default 5433, the operations guide's port. */
@@ -71,6 +91,7 @@ export interface StrataConfig {
   default?: string
   migrations?: MigrationsConfig
   connection?: ConnectionConfig
+  lock?: LockConfig
   dev?: DevServerConfig
 }
 
@@ -84,5 +105,13 @@ export interface ResolvedConfig {
   readonly default: string | undefined
   readonly migrations: Readonly<Required<MigrationsConfig>>
   readonly connection: Readonly<Required<ConnectionConfig>>
+  /** Milliseconds, resolved. */
+  readonly lock: Readonly<{
+    timeout: number
+    statementTimeout: number
+    retries: number
+    retryDelay: number
+    maxRetryDelay: number
+  }>
   readonly dev: Readonly<Required<DevServerConfig>>
 }

@@ -120,15 +120,18 @@ export class MigrationFailedError extends StrataError {
   readonly exitCode = 1
   readonly revision: string
   readonly sqlState: string | undefined
+  /** Whether running the migration again from its start is safe (nothing of it was committed). */
+  readonly retryable: boolean
 
   constructor(
     message: string,
     revision: string,
     sqlState: string | undefined,
-    options: { where?: string; hint?: string; cause?: unknown } = {},
+    options: { where?: string; hint?: string; cause?: unknown; retryable?: boolean } = {},
   ) {
     super(message, options)
     this.revision = revision
     this.sqlState = sqlState
+    this.retryable = options.retryable ?? false
   }
 }

@@ -22,7 +22,7 @@ export interface MigrationSet {
 }
 
 const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql)$/
-const CACHE_VERSION = 1
+const CACHE_VERSION = 2
 
 interface CacheFile {
   version: number

@@ -25,6 +25,10 @@ export interface MigrationMeta {
   readonly hasDowngrade: boolean
   /** From the file's doc comment, when present (`Create Date: ...`). */
   readonly createDate: string | undefined
+  /** Overrides of the `lock` config for this migration, in milliseconds / attempts. */
+  readonly lockTimeout?: number | undefined
+  readonly statementTimeout?: number | undefined
+  readonly lockRetries?: number | undefined
 }
 
 /** The revision id shown for "no revision" (before the first migration). */

@@ -100,7 +100,7 @@ export function renderSqlMigration(fields: TemplateFields): string {
   if (fields.branchLabels.length > 0) lines.push(`-- branch_labels: ${fields.branchLabels.join(', ')}`)
   if (fields.dependsOn.length > 0) lines.push(`-- depends_on: ${fields.dependsOn.join(', ')}`)
   if (!templateIsTransactional(fields.template)) lines.push('-- transactional: false')
-  lines.push(`-- Create Date: ${fields.createDate}`)
+  lines.push(`-- create_date: ${fields.createDate}`)
   lines.push('', '-- migrate:up', body.up, '', '-- migrate:down', body.down, '')
   return lines.join('\n')
 }

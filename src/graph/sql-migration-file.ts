@@ -1,5 +1,6 @@
 import { InvalidMigrationError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
+import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
 import { type SqlStatement, splitStatements } from './split-statements.js'
 
@@ -11,6 +12,10 @@ const HEADER_KEYS = [
   'depends_on',
   'transactional',
   'phase',
+  'lock_timeout',
+  'statement_timeout',
+  'lock_retries',
+  'create_date',
 ] as const
 const PHASES: readonly MigrationPhase[] = ['expand', 'migrate', 'contract']
 
@@ -105,6 +110,22 @@ export function parseSqlMigration(
       `phase must be one of ${PHASES.join(', ')}, found "${phaseEntry.value}"`,
     )
   }
+  const duration = (key: string): number | undefined => {
+    const entry = header.get(key)
+    if (entry === undefined) return undefined
+    const ms = parseDuration(entry.value)
+    if (ms === undefined)
+      throw invalid(file, entry.line, `${key} must be a duration such as 5s or 500ms, found "${entry.value}"`)
+    return ms
+  }
+  const retriesEntry = header.get('lock_retries')
+  if (retriesEntry !== undefined && !/^\d+$/.test(retriesEntry.value)) {
+    throw invalid(
+      file,
+      retriesEntry.line,
+      `lock_retries must be a whole number, found "${retriesEntry.value}"`,
+    )
+  }
   const upText = lines.slice(upLine, downLine === undefined ? lines.length : downLine - 1).join('\n')
   const up = splitStatements(upText, upLine + 1)
   const down =
@@ -123,6 +144,9 @@ export function parseSqlMigration(
       checksum,
       hasDowngrade: down !== undefined && down.length > 0,
       createDate: header.get('create_date')?.value,
+      lockTimeout: duration('lock_timeout'),
+      statementTimeout: duration('statement_timeout'),
+      lockRetries: retriesEntry === undefined ? undefined : Number(retriesEntry.value),
     },
     body: { up, down },
   }

@@ -1,6 +1,7 @@
 import { locateInFile } from '../config/describe-load-failure.js'
 import { importModule } from '../config/import-module.js'
 import { InvalidMigrationError } from '../errors/index.js'
+import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
 
 /** A migration function as written in a TypeScript migration. */
@@ -84,8 +85,21 @@ export async function loadTsMigration(
   if (phase !== undefined && !(PHASES as readonly unknown[]).includes(phase)) {
     throw fail('phase', `\`phase\` must be one of ${PHASES.join(', ')}`)
   }
+  const duration = (name: string): number | undefined => {
+    if (module[name] === undefined) return undefined
+    const ms = parseDuration(module[name])
+    if (ms === undefined) throw fail(name, `\`${name}\` must be milliseconds or a duration such as '5s'`)
+    return ms
+  }
+  const lockRetries = module.lockRetries
+  if (lockRetries !== undefined && (!Number.isInteger(lockRetries) || (lockRetries as number) < 0)) {
+    throw fail('lockRetries', '`lockRetries` must be a whole number of attempts')
+  }
   return {
     meta: {
+      lockTimeout: duration('lockTimeout'),
+      statementTimeout: duration('statementTimeout'),
+      lockRetries: lockRetries as number | undefined,
       revision,
       downRevisions: list('downRevision'),
       branchLabels: list('branchLabels'),

@@ -1,5 +1,36 @@
 import { OperationFailedError } from '../errors/index.js'
+import type { ColumnSpec } from './column.js'
+import {
+  type AlterColumnChanges,
+  type CreateIndexOptions,
+  type CreateTableOptions,
+  type ForeignKeyOptions,
+  renderAddColumn,
+  renderAddEnumValue,
+  renderAlterColumn,
+  renderBulkInsert,
+  renderComment,
+  renderCreateCheckConstraint,
+  renderCreateEnum,
+  renderCreateExtension,
+  renderCreateForeignKey,
+  renderCreateIndex,
+  renderCreatePrimaryKey,
+  renderCreateSchema,
+  renderCreateTable,
+  renderCreateUniqueConstraint,
+  renderDropColumn,
+  renderDropConstraint,
+  renderDropEnum,
+  renderDropExtension,
+  renderDropIndex,
+  renderDropSchema,
+  renderDropTable,
+  renderRenameTable,
+  renderValidateConstraint,
+} from './render-ddl.js'
 import type { SqlExecutor, StatementSource } from './sql-executor.js'
+import { type RawSql, type RelationName, relation, sql } from './sql-fragments.js'
 
 /** Facts about the migration an `op` belongs to. */
 export interface MigrationContext {
@@ -12,11 +43,18 @@ export interface MigrationContext {
 
 /**
  * The operations API passed to `upgrade(op)` and `downgrade(op)`. Every operation
- * works online and renders into offline `--sql` scripts.
+ * works online and renders into offline `--sql` scripts; identifiers are always
+ * quoted, values go as parameters (or, in DDL, as quoted literals).
  *
  * @example
- * export async function upgrade(op) {
- *   await op.execute('CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL)')
+ * export async function upgrade(op: MigrationOp) {
+ *   await op.createTable('user_sessions', [
+ *     { name: 'id', type: 'bigint', primaryKey: true, identity: true },
+ *     { name: 'user_id', type: 'bigint', nullable: false, references: { table: 'users', onDelete: 'CASCADE' } },
+ *     { name: 'token', type: 'text', nullable: false },
+ *     { name: 'created_at', type: 'timestamptz', nullable: false, default: op.sql('now()') },
+ *   ])
+ *   await op.createIndex('ix_user_sessions_token', 'user_sessions', ['token'])
  * }
  */
 export class MigrationOp {
@@ -35,13 +73,18 @@ export class MigrationOp {
     return this.context.args
   }
 
+  /** Marks an SQL expression for defaults, conditions and USING clauses: `op.sql('now()')`. */
+  sql(text: string): RawSql {
+    return sql(text)
+  }
+
   /**
    * Runs one SQL statement. Values go as parameters (`$1`, `$2`), never into the text.
    *
    * @example await op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])
    */
-  async execute(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
-    await this.executor.run(sql, params, source)
+  async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    await this.executor.run(text, params, source)
   }
 
   /**
@@ -51,7 +94,7 @@ export class MigrationOp {
    * @example const [{ count }] = await op.query<{ count: string }>('SELECT count(*) FROM users')
    */
   async query<Row extends Record<string, unknown> = Record<string, unknown>>(
-    sql: string,
+    text: string,
     params: readonly unknown[] = [],
   ): Promise<Row[]> {
     if (this.executor.offline) {
@@ -63,7 +106,240 @@ export class MigrationOp {
         },
       )
     }
-    const result = await this.executor.run(sql, params)
+    const result = await this.executor.run(text, params)
     return (result?.rows ?? []) as Row[]
+  }
+
+  /**
+   * Runs `work` outside the migration's transaction: the transaction so far is
+   * committed, `work` runs in autocommit mode, and a new transaction begins after it.
+   * For CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, and
+   * `ALTER TYPE ... ADD VALUE` on PostgreSQL 11 and older.
+   *
+   * @example await op.autocommit(() => op.createIndex('ix_users_email', 'users', ['email'], { concurrently: true }))
+   */
+  async autocommit<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.executor.inTransaction) return work()
+    await this.executor.run('COMMIT')
+    this.executor.inTransaction = false
+    try {
+      return await work()
+    } finally {
+      await this.executor.run('BEGIN')
+      this.executor.inTransaction = true
+    }
+  }
+
+  async createTable(
+    table: RelationName,
+    columns: readonly ColumnSpec[],
+    options?: CreateTableOptions,
+  ): Promise<void> {
+    for (const statement of renderCreateTable(table, columns, options)) await this.execute(statement)
+  }
+
+  async dropTable(table: RelationName, options?: { ifExists?: boolean; cascade?: boolean }): Promise<void> {
+    await this.execute(renderDropTable(table, options))
+  }
+
+  async renameTable(table: RelationName, newName: string): Promise<void> {
+    await this.execute(renderRenameTable(table, newName))
+  }
+
+  async addColumn(
+    table: RelationName,
+    column: ColumnSpec,
+    options?: { ifNotExists?: boolean },
+  ): Promise<void> {
+    await this.execute(renderAddColumn(table, column, options))
+  }
+
+  async dropColumn(
+    table: RelationName,
+    column: string,
+    options?: { ifExists?: boolean; cascade?: boolean },
+  ): Promise<void> {
+    await this.execute(renderDropColumn(table, column, options))
+  }
+
+  /** @example await op.alterColumn('users', 'age', { type: 'bigint', using: op.sql('age::bigint') }) */
+  async alterColumn(table: RelationName, column: string, changes: AlterColumnChanges): Promise<void> {
+    for (const statement of renderAlterColumn(table, column, changes)) await this.execute(statement)
+  }
+
+  /**
+   * Creates an index. With `concurrently: true` the build does not block writes; it
+   * must then run outside a transaction (`export const transactional = false`, or
+   * inside `op.autocommit`). An invalid index of the same name, left by an interrupted
+   * concurrent build, is dropped first, so re-running the migration always works.
+   */
+  async createIndex(
+    name: string,
+    table: RelationName,
+    columns: readonly string[],
+    options: CreateIndexOptions = {},
+  ): Promise<void> {
+    if (options.concurrently) {
+      this.#requireNoTransaction(`createIndex('${name}', { concurrently: true })`)
+      await this.#dropInvalidIndex(name, table)
+    }
+    await this.execute(renderCreateIndex(name, table, columns, options))
+  }
+
+  async dropIndex(
+    name: RelationName,
+    options: { concurrently?: boolean; ifExists?: boolean; cascade?: boolean } = {},
+  ): Promise<void> {
+    if (options.concurrently)
+      this.#requireNoTransaction(
+        `dropIndex('${typeof name === 'string' ? name : name.name}', { concurrently: true })`,
+      )
+    await this.execute(renderDropIndex(name, options))
+  }
+
+  async createPrimaryKey(
+    name: string,
+    table: RelationName,
+    columns: readonly string[],
+    options?: { usingIndex?: string },
+  ): Promise<void> {
+    await this.execute(renderCreatePrimaryKey(name, table, columns, options))
+  }
+
+  /** With `usingIndex`, promotes an index built CONCURRENTLY beforehand (a brief lock instead of a scan). */
+  async createUniqueConstraint(
+    name: string,
+    table: RelationName,
+    columns: readonly string[],
+    options?: { usingIndex?: string; deferrable?: boolean },
+  ): Promise<void> {
+    await this.execute(renderCreateUniqueConstraint(name, table, columns, options))
+  }
+
+  async createForeignKey(
+    name: string,
+    table: RelationName,
+    referencedTable: RelationName,
+    columns: readonly string[],
+    referencedColumns: readonly string[] = ['id'],
+    options?: ForeignKeyOptions,
+  ): Promise<void> {
+    await this.execute(
+      renderCreateForeignKey(name, table, referencedTable, columns, referencedColumns, options),
+    )
+  }
+
+  async createCheckConstraint(
+    name: string,
+    table: RelationName,
+    condition: RawSql | string,
+    options?: { notValid?: boolean },
+  ): Promise<void> {
+    await this.execute(
+      renderCreateCheckConstraint(
+        name,
+        table,
+        typeof condition === 'string' ? sql(condition) : condition,
+        options,
+      ),
+    )
+  }
+
+  /** Checks a NOT VALID constraint's existing rows under SHARE UPDATE EXCLUSIVE (writes continue). */
+  async validateConstraint(name: string, table: RelationName): Promise<void> {
+    await this.execute(renderValidateConstraint(name, table))
+  }
+
+  async dropConstraint(
+    name: string,
+    table: RelationName,
+    options?: { ifExists?: boolean; cascade?: boolean },
+  ): Promise<void> {
+    await this.execute(renderDropConstraint(name, table, options))
+  }
+
+  async createSchema(name: string, options?: { ifNotExists?: boolean }): Promise<void> {
+    await this.execute(renderCreateSchema(name, options))
+  }
+
+  async dropSchema(name: string, options?: { ifExists?: boolean; cascade?: boolean }): Promise<void> {
+    await this.execute(renderDropSchema(name, options))
+  }
+
+  async createEnum(name: RelationName, values: readonly string[]): Promise<void> {
+    await this.execute(renderCreateEnum(name, values))
+  }
+
+  async addEnumValue(
+    name: RelationName,
+    value: string,
+    options?: { before?: string; after?: string; ifNotExists?: boolean },
+  ): Promise<void> {
+    await this.execute(renderAddEnumValue(name, value, options))
+  }
+
+  async dropEnum(name: RelationName, options?: { ifExists?: boolean }): Promise<void> {
+    await this.execute(renderDropEnum(name, options))
+  }
+
+  async createExtension(name: string, options?: { ifNotExists?: boolean; schema?: string }): Promise<void> {
+    await this.execute(renderCreateExtension(name, options))
+  }
+
+  async dropExtension(name: string, options?: { ifExists?: boolean }): Promise<void> {
+    await this.execute(renderDropExtension(name, options))
+  }
+
+  /** `op.comment('table', 'users', 'accounts')`, `op.comment('column', 'users.email', null)`. */
+  async comment(
+    kind: 'table' | 'column' | 'index' | 'schema' | 'type',
+    target: string,
+    text: string | null,
+  ): Promise<void> {
+    const quoted =
+      kind === 'column'
+        ? target
+            .split('.')
+            .map((part) => relation(part))
+            .join('.')
+        : relation(target)
+    await this.execute(renderComment(kind.toUpperCase() as 'TABLE', quoted, text))
+  }
+
+  /** Inserts rows in batches of `batchSize` (default 500), values as parameters. */
+  async bulkInsert(
+    table: RelationName,
+    rows: readonly Record<string, unknown>[],
+    options: { batchSize?: number } = {},
+  ): Promise<void> {
+    const size = options.batchSize ?? 500
+    for (let start = 0; start < rows.length; start += size) {
+      const { text, values } = renderBulkInsert(table, rows.slice(start, start + size))
+      await this.execute(text, values)
+    }
+  }
+
+  #requireNoTransaction(call: string): void {
+    if (!this.executor.inTransaction) return
+    throw new OperationFailedError(
+      `${call} cannot run inside the migration's transaction (PostgreSQL forbids CONCURRENTLY there)`,
+      {
+        where: this.context.file,
+        hint: `add \`export const transactional = false\` to ${this.context.file} (SQL: \`-- transactional: false\`), or wrap the call: await op.autocommit(() => op.${call.replace(/^(\w+)\(/, '$1(')})`,
+      },
+    )
+  }
+
+  async #dropInvalidIndex(name: string, table: RelationName): Promise<void> {
+    if (this.executor.offline) return
+    const qualified =
+      typeof table === 'string' && table.includes('.') ? `${table.split('.')[0]}.${name}` : name
+    const result = await this.executor.run(
+      'SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)',
+      [relation(qualified)],
+    )
+    if (result && result.rows.length > 0 && result.rows[0]!.indisvalid === false) {
+      await this.execute(renderDropIndex(qualified, { concurrently: true, ifExists: true }))
+    }
   }
 }

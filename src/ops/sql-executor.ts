@@ -12,6 +12,8 @@ export interface StatementSource {
  */
 export interface SqlExecutor {
   readonly offline: boolean
+  /** True while the migration's statements run inside its transaction. */
+  inTransaction: boolean
   run(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<pg.QueryResult | undefined>
   /** The statement being run, for error messages. */
   readonly current: { sql: string; source: StatementSource | undefined } | undefined
@@ -21,15 +23,20 @@ export interface SqlExecutor {
 
 export class OnlineExecutor implements SqlExecutor {
   readonly offline = false
+  inTransaction = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
 
-  constructor(private readonly client: pg.ClientBase) {}
+  constructor(
+    private readonly client: pg.ClientBase,
+    /** Watches statements that wait for a lock, to say who blocks them. */
+    private readonly watcher?: { watch<T>(work: Promise<T>): Promise<T> },
+  ) {}
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
     this.current = { sql, source }
-    const result =
-      params.length === 0 ? await this.client.query(sql) : await this.client.query(sql, params as unknown[])
+    const query = params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[])
+    const result = this.watcher ? await this.watcher.watch(query) : await query
     this.completed.push(sql)
     this.current = undefined
     return result
@@ -38,6 +45,7 @@ export class OnlineExecutor implements SqlExecutor {
 
 export class OfflineExecutor implements SqlExecutor {
   readonly offline = true
+  inTransaction = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
 

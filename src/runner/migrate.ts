@@ -8,6 +8,7 @@ import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import { STRATA_VERSION } from '../version.js'
 import { describeDrift, detectDrift } from './drift.js'
+import { LockWatcher } from './lock-watcher.js'
 import { type Plan, planDowngrade, planUpgrade } from './plan.js'
 import { missingDowngrade } from './run-migration-body.js'
 import { type RunnerTables, runPlan, type StepEvent, type StepResult } from './run-plan.js'
@@ -122,18 +123,29 @@ async function migrate(
     let steps: StepResult[] = []
     if (plan.steps.length > 0) {
       await ensureStateTables(connection, tables)
-      steps = await runPlan({
-        client: connection.client,
-        migrations,
-        plan,
-        tables,
-        transactionPerMigration:
-          options.transactionPerMigration ?? options.config.migrations.transactionPerMigration,
-        args: options.args ?? {},
-        toolVersion: STRATA_VERSION,
-        backupId: options.backupId,
-        onStep: options.onStep,
-      })
+      const { rows: pidRows } = await connection.client.query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid',
+      )
+      const lockWatcher = new LockWatcher(options.spec, pidRows[0]!.pid)
+      try {
+        steps = await runPlan({
+          client: connection.client,
+          migrations,
+          plan,
+          tables,
+          transactionPerMigration:
+            options.transactionPerMigration ?? options.config.migrations.transactionPerMigration,
+          args: options.args ?? {},
+          toolVersion: STRATA_VERSION,
+          backupId: options.backupId,
+          lock: options.config.lock,
+          lockWatcher,
+          onStep: options.onStep,
+          onLockWait: (line) => options.onNotice?.(line),
+        })
+      } finally {
+        await lockWatcher.close()
+      }
     }
     return {
       direction: plan.direction,

@@ -9,6 +9,7 @@ import { parseRange, parseTarget } from '../graph/target-syntax.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import { OfflineExecutor } from '../ops/sql-executor.js'
 import { STRATA_VERSION } from '../version.js'
+import { lockSettings, settingsSql } from './lock-retry.js'
 import { type Direction, type Plan, planDowngrade, planUpgrade, targetRevisions } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import { runnerTables } from './tables.js'
@@ -60,6 +61,8 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
 
   for (const step of plan.steps) {
     const executor = new OfflineExecutor()
+    executor.inTransaction = step.meta.transactional
+    const settings = lockSettings(options.config.lock, step.meta)
     const op = new MigrationOp(executor, {
       revision: step.revision,
       file: step.meta.file,
@@ -88,12 +91,12 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
     const statements = executor.completed.map((sql) => `${sql};`)
     if (step.meta.transactional) {
       if (!single) out.push('BEGIN;')
-      out.push(...statements, ...record)
+      out.push(`${settingsSql(settings, true)};`, ...statements, ...record)
       if (!single) out.push('COMMIT;')
     } else {
       out.push(`-- ${step.revision} is non-transactional: its statements run outside a transaction`)
       if (single) out.push('COMMIT;')
-      out.push(...statements, 'BEGIN;', ...record, 'COMMIT;')
+      out.push(`${settingsSql(settings, false)};`, ...statements, 'BEGIN;', ...record, 'COMMIT;')
       if (single) out.push('BEGIN;')
     }
     out.push('')

@@ -1,14 +1,20 @@
 import type pg from 'pg'
-import { recordHistory } from '../db/history-table.js'
-import { recordStep } from '../db/record-step.js'
+import type { ResolvedConfig } from '../config/types.js'
 import type { QualifiedName } from '../db/version-table.js'
-import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
+import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
-import { MigrationOp } from '../ops/migration-op.js'
-import { OnlineExecutor } from '../ops/sql-executor.js'
-import { databaseFailure, describeStatement } from './describe-failure.js'
+import { databaseFailure } from './describe-failure.js'
+import {
+  describeLockWait,
+  LOCK_NOT_AVAILABLE,
+  lockGaveUp,
+  lockSettings,
+  retryDelay,
+  settingsSql,
+} from './lock-retry.js'
+import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
-import { runMigrationBody } from './run-migration-body.js'
+import { runStep } from './run-step.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -30,7 +36,13 @@ export interface RunPlanOptions {
   readonly args: Readonly<Record<string, string>>
   readonly toolVersion: string
   readonly backupId?: string | undefined
+  /** Lock settings of the config; each migration may override them. */
+  readonly lock: ResolvedConfig['lock']
+  /** Finds who blocks a statement that waits for a lock (optional; reports are vaguer without it). */
+  readonly lockWatcher?: LockWatcher | undefined
   readonly onStep?: ((event: StepEvent) => void) | undefined
+  /** A line for each lock-timeout retry. */
+  readonly onLockWait?: ((line: string) => void) | undefined
 }
 
 export interface StepResult {
@@ -43,64 +55,118 @@ export interface StepResult {
  * Runs a plan. Each transactional migration runs in a transaction together with its
  * version-table change and history row, so it is applied and recorded completely or
  * not at all. A non-transactional migration runs in autocommit and is recorded right
- * after it succeeds. On failure the migration is rolled back (or, when it cannot be,
- * exactly what ran is reported), a failed history row is written, and the error
- * names the revision, file, statement and PostgreSQL error. Earlier migrations of
- * the run stay applied, unless the whole run is one transaction.
+ * after it succeeds. Every statement runs under `lock_timeout`: a migration that
+ * cannot get its lock is rolled back and retried after a growing, jittered wait,
+ * instead of queueing (and making every other query queue behind it). On any other
+ * failure the error names the revision, file, statement and PostgreSQL error;
+ * earlier migrations of the run stay applied, unless the whole run is one transaction.
  */
 export async function runPlan(options: RunPlanOptions): Promise<StepResult[]> {
-  const { client, plan } = options
   const results: StepResult[] = []
+  let remaining = options.plan.steps
+  const attempts = new Map<string, number>()
+  for (;;) {
+    const outcome = await runSteps(options, remaining, results)
+    if (outcome.failure === undefined) return results
+    const { step, error } = outcome.failure
+    const settings = lockSettings(options.lock, step.meta)
+    const attempt = (attempts.get(step.revision) ?? 0) + 1
+    attempts.set(step.revision, attempt)
+    const blockers = options.lockWatcher?.blockers ?? []
+    if (!isRetryableLockTimeout(error)) throw error
+    if (attempt > settings.retries) throw lockGaveUp(step.meta, step.direction, settings, blockers, error)
+    const delay = retryDelay(settings, attempt)
+    options.onLockWait?.(describeLockWait(step.revision, settings, attempt, blockers, delay))
+    options.lockWatcher?.reset()
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    remaining = remaining.slice(outcome.committed)
+  }
+}
+
+function isRetryableLockTimeout(error: unknown): boolean {
+  return error instanceof MigrationFailedError && error.sqlState === LOCK_NOT_AVAILABLE && error.retryable
+}
+
+interface StepsOutcome {
+  /** How many of the given steps are committed. */
+  readonly committed: number
+  readonly failure?: { readonly step: PlanStep; readonly error: unknown }
+}
+
+/** Runs steps until one fails; reports how many were committed before that. */
+async function runSteps(
+  options: RunPlanOptions,
+  steps: readonly PlanStep[],
+  results: StepResult[],
+): Promise<StepsOutcome> {
+  const { client } = options
   const single = !options.transactionPerMigration
-  const steps = plan.steps
   let open = false
-  const begin = async () => {
-    if (open) return
-    await client.query('BEGIN')
+  let committed = 0
+  let pending: { result: StepResult; step: PlanStep }[] = []
+  const publish = () => {
+    for (const { result, step } of pending) {
+      results.push(result)
+      options.onStep?.({ kind: 'done', step, durationMs: result.durationMs })
+    }
+    committed += pending.length
+    pending = []
+  }
+  const settingsOf = (step: PlanStep) => settingsSql(lockSettings(options.lock, step.meta), true)
+  // BEGIN and the migration's lock settings travel in one message; between two
+  // transactional migrations COMMIT joins them. No migration statement shares these
+  // messages, so error positions stay exact.
+  const begin = async (step: PlanStep) => {
+    await client.query(`BEGIN; ${settingsOf(step)}`)
     open = true
   }
-  // Between two transactional migrations, COMMIT and the next BEGIN travel in one
-  // message: one round trip less per migration, and no migration statement shares it,
-  // so error positions stay exact.
-  const commit = async (step: PlanStep, reopen: boolean) => {
-    if (!open) return
+  const commit = async (step: PlanStep, next: PlanStep | undefined) => {
     try {
-      await client.query(reopen ? 'COMMIT; BEGIN' : 'COMMIT')
-      open = reopen
+      await client.query(next === undefined ? 'COMMIT' : `COMMIT; BEGIN; ${settingsOf(next)}`)
+      open = next !== undefined
     } catch (error) {
       open = false
       throw await commitFailed(options, step, error)
     }
+    publish()
   }
   try {
     for (const [index, step] of steps.entries()) {
       options.onStep?.({ kind: 'start', step, index, total: steps.length })
       const startedAt = new Date()
       const next = steps[index + 1]
-      if (step.meta.transactional) {
-        await begin()
-        try {
+      try {
+        if (step.meta.transactional) {
+          if (!open) await begin(step)
           await runStep(options, step, startedAt)
-        } catch (error) {
-          open = false // failStep rolled the transaction back
-          throw error
+        } else {
+          // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
+          if (open) await commit(steps[index - 1]!, undefined)
+          await client.query(settingsSql(lockSettings(options.lock, step.meta), false))
+          await runStep(options, step, startedAt)
         }
-        if (!single) await commit(step, next?.meta.transactional === true)
-      } else {
-        // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
-        if (open) await commit(step, false)
-        await runStep(options, step, startedAt)
+      } catch (error) {
+        open = false // runStep rolled back what it could
+        pending = []
+        return { committed, failure: { step, error } }
       }
-      const durationMs = Date.now() - startedAt.getTime()
-      results.push({ revision: step.revision, direction: step.direction, durationMs })
-      options.onStep?.({ kind: 'done', step, durationMs })
+      pending.push({
+        step,
+        result: {
+          revision: step.revision,
+          direction: step.direction,
+          durationMs: Date.now() - startedAt.getTime(),
+        },
+      })
+      if (!step.meta.transactional) publish()
+      else if (!single) await commit(step, next?.meta.transactional ? next : undefined)
     }
-    if (open) await commit(steps.at(-1)!, false)
+    if (open) await commit(steps.at(-1)!, undefined)
+    return { committed }
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined)
     throw error
   }
-  return results
 }
 
 /** A COMMIT that failed (a deferred constraint, a serialization failure): the step is rolled back. */
@@ -116,106 +182,4 @@ async function commitFailed(options: RunPlanOptions, step: PlanStep, error: unkn
       cause: error,
     },
   )
-}
-
-async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date): Promise<void> {
-  const { client, tables } = options
-  const executor = new OnlineExecutor(client)
-  const op = new MigrationOp(executor, {
-    revision: step.revision,
-    file: step.meta.file,
-    direction: step.direction,
-    args: options.args,
-  })
-  const body = await options.migrations.body(step.revision)
-  try {
-    await runMigrationBody(body, step, op)
-  } catch (error) {
-    throw await failStep(options, step, startedAt, error, executor)
-  }
-  const record = () =>
-    recordStep(client, tables, step.changes, {
-      revision: step.revision,
-      direction: step.direction,
-      startedAt,
-      finishedAt: new Date(),
-      outcome: 'success',
-      toolVersion: options.toolVersion,
-      checksum: step.meta.checksum,
-      message: step.meta.message,
-      backupId: options.backupId,
-    })
-  if (step.meta.transactional) {
-    await record()
-  } else {
-    await client.query('BEGIN')
-    try {
-      await record()
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    }
-  }
-}
-
-async function failStep(
-  options: RunPlanOptions,
-  step: PlanStep,
-  startedAt: Date,
-  error: unknown,
-  executor: OnlineExecutor,
-): Promise<Error> {
-  const { client } = options
-  const failure = databaseFailure(error)
-  const statement = executor.current
-  if (step.meta.transactional) await client.query('ROLLBACK').catch(() => undefined)
-  const lines = [
-    `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision}${step.meta.message ? ` (${step.meta.message})` : ''} failed: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}`,
-  ]
-  if (failure.detail) lines.push(`detail: ${failure.detail}`)
-  lines.push(describeStatement(step.meta, statement, failure.position))
-  if (step.meta.transactional) {
-    lines.push(
-      options.transactionPerMigration
-        ? `rolled back: ${step.revision} left no change; the database stays at ${step.rowsBefore.join(', ') || 'base'}`
-        : 'rolled back: the whole run was one transaction, so the database is as it was before the run',
-    )
-  } else {
-    lines.push(
-      `${step.revision} is non-transactional, so what ran before the failure stays: ${executor.completed.length === 0 ? 'no statement completed' : `${executor.completed.length} statement(s) completed: ${executor.completed.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 80)).join(' | ')}`}; the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
-    )
-  }
-  try {
-    await recordHistory(client, options.tables.history, {
-      revision: step.revision,
-      direction: step.direction,
-      startedAt,
-      finishedAt: new Date(),
-      outcome: 'failed',
-      error: `${failure.code ?? ''} ${failure.message}`.trim(),
-      toolVersion: options.toolVersion,
-      checksum: step.meta.checksum,
-      message: step.meta.message,
-      backupId: options.backupId,
-    })
-  } catch {
-    // Recording is best effort: the failure itself is what must reach the user.
-  }
-  if (error instanceof OperationFailedError) {
-    return new MigrationFailedError(`${lines[0]}`, step.revision, undefined, {
-      where: step.meta.file,
-      hint: error.hint,
-      cause: error,
-    })
-  }
-  return new MigrationFailedError(lines.join('\n'), step.revision, failure.code, {
-    where: step.meta.file,
-    hint:
-      failure.hint ??
-      (step.meta.transactional
-        ? 'fix the migration and run the command again'
-        : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again'),
-    cause: error,
-  })
 }

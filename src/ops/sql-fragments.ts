@@ -1,0 +1,68 @@
+import { quoteIdent, quoteLiteral } from '../db/quote.js'
+
+/**
+ * An SQL expression written by the migration author (`now()`, `gen_random_uuid()`),
+ * inserted as it is. Anything else given as a default is a value and becomes a
+ * literal. DDL cannot take parameters, so literals are the one place values enter
+ * SQL text, always through `quoteLiteral`.
+ */
+export class RawSql {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text
+  }
+}
+
+/** Marks an SQL expression: `op.addColumn('users', { name: 'created_at', type: 'timestamptz', default: sql('now()') })`. */
+export function sql(text: string): RawSql {
+  return new RawSql(text)
+}
+
+/** A table (or index, type...) name, optionally schema-qualified: `'users'`, `'app.users'` or `{ schema, name }`. */
+export type RelationName = string | { readonly schema?: string; readonly name: string }
+
+export function splitName(name: RelationName): { schema: string | undefined; name: string } {
+  if (typeof name !== 'string') return { schema: name.schema, name: name.name }
+  const dot = name.indexOf('.')
+  return dot === -1 ? { schema: undefined, name } : { schema: name.slice(0, dot), name: name.slice(dot + 1) }
+}
+
+/** `"app"."users"` or `"users"`. */
+export function relation(name: RelationName): string {
+  const parts = splitName(name)
+  return parts.schema === undefined
+    ? quoteIdent(parts.name)
+    : `${quoteIdent(parts.schema)}.${quoteIdent(parts.name)}`
+}
+
+/** The bare name, for deriving constraint and index names. */
+export function baseName(name: RelationName): string {
+  return splitName(name).name
+}
+
+/** A value or expression as SQL text: RawSql as is, everything else as a literal. */
+export function sqlValue(value: unknown): string {
+  if (value instanceof RawSql) return value.text
+  if (value === null || value === undefined) return 'NULL'
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
+  if (value instanceof Date) return quoteLiteral(value.toISOString())
+  if (typeof value === 'object') return quoteLiteral(JSON.stringify(value))
+  return quoteLiteral(String(value))
+}
+
+export function columnList(columns: readonly string[]): string {
+  return columns.map(quoteIdent).join(', ')
+}
+
+/**
+ * A PostgreSQL type name, checked so that no statement can be smuggled in through it:
+ * letters, digits, spaces, underscores, dots, quotes, brackets, parentheses and commas
+ * (`numeric(10, 2)`, `varchar(255)`, `text[]`, `timestamp with time zone`, `"My Type"`).
+ */
+export function typeName(type: string): string {
+  if (!/^[A-Za-z0-9_ ."[\](),]+$/.test(type) || type.includes('--')) {
+    throw new Error(`"${type}" is not a type name`)
+  }
+  return type
+}

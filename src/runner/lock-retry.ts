@@ -1,0 +1,82 @@
+import type { ResolvedConfig } from '../config/types.js'
+import { MigrationFailedError } from '../errors/index.js'
+import type { MigrationMeta } from '../graph/migration.js'
+import { formatDuration } from '../util/duration.js'
+import { type Blocker, describeBlocker } from './lock-watcher.js'
+
+/** SQLSTATE 55P03 (lock_not_available): `lock_timeout` expired. */
+export const LOCK_NOT_AVAILABLE = '55P03'
+
+/** The lock settings of one migration: the config's, overridden by the migration's own exports. */
+export interface LockSettings {
+  readonly lockTimeout: number
+  readonly statementTimeout: number
+  readonly retries: number
+  readonly retryDelay: number
+  readonly maxRetryDelay: number
+}
+
+export function lockSettings(lock: ResolvedConfig['lock'], meta: MigrationMeta): LockSettings {
+  return {
+    lockTimeout: meta.lockTimeout ?? lock.timeout,
+    statementTimeout: meta.statementTimeout ?? lock.statementTimeout,
+    retries: meta.lockRetries ?? lock.retries,
+    retryDelay: lock.retryDelay,
+    maxRetryDelay: lock.maxRetryDelay,
+  }
+}
+
+/**
+ * The statements that apply the settings (integers, so safe as literals). `LOCAL`
+ * inside a transaction; session-wide for a non-transactional migration.
+ */
+export function settingsSql(settings: LockSettings, local: boolean): string {
+  const scope = local ? 'SET LOCAL' : 'SET'
+  return `${scope} lock_timeout = ${Math.trunc(settings.lockTimeout)}; ${scope} statement_timeout = ${Math.trunc(settings.statementTimeout)}`
+}
+
+/** Exponential backoff with full jitter: a random wait in [delay/2, delay], delay doubling up to the maximum. */
+export function retryDelay(
+  settings: LockSettings,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(settings.maxRetryDelay, settings.retryDelay * 2 ** (attempt - 1))
+  return Math.round(ceiling / 2 + random() * (ceiling / 2))
+}
+
+/** One line for each wait: who blocks, and when the next attempt comes. */
+export function describeLockWait(
+  revision: string,
+  settings: LockSettings,
+  attempt: number,
+  blockers: readonly Blocker[],
+  delayMs: number,
+): string {
+  const who =
+    blockers.length === 0
+      ? 'the blocking session had ended by the time it was looked up'
+      : `blocked by ${blockers.map(describeBlocker).join('; ')}`
+  return `${revision}: could not get its lock within lock_timeout ${formatDuration(settings.lockTimeout)} (attempt ${attempt} of ${settings.retries + 1}); ${who}; rolled back, retrying in ${formatDuration(delayMs)}`
+}
+
+/** The error after the last attempt: what blocked, and the guide's remedies. */
+export function lockGaveUp(
+  meta: MigrationMeta,
+  direction: 'up' | 'down',
+  settings: LockSettings,
+  blockers: readonly Blocker[],
+  cause: unknown,
+): MigrationFailedError {
+  const lines = [
+    `${direction === 'up' ? 'upgrade' : 'downgrade'} ${meta.revision}${meta.message ? ` (${meta.message})` : ''} could not get its lock after ${settings.retries + 1} attempt${settings.retries === 0 ? '' : 's'} (lock_timeout ${formatDuration(settings.lockTimeout)} each); it was rolled back each time and other sessions were never held up longer than that`,
+    blockers.length === 0
+      ? 'the blocking session could not be identified'
+      : `blocked by: ${blockers.map(describeBlocker).join('; ')}`,
+  ]
+  return new MigrationFailedError(lines.join('\n'), meta.revision, LOCK_NOT_AVAILABLE, {
+    where: meta.file,
+    hint: `wait for ${blockers.length === 1 ? `pid ${blockers[0]!.pid}` : 'the blocking sessions'} to finish and run the command again; \`strata diagnose blocking\` shows the lock tree and \`strata diagnose terminate PID\` ends a session; raise lock.retries or this migration's lockTimeout to wait longer`,
+    cause,
+  })
+}

@@ -1,0 +1,24 @@
+/**
+ * Milliseconds from a duration: a number (milliseconds) or text with a unit, as
+ * PostgreSQL writes them: `'500ms'`, `'5s'`, `'2min'`, `'1h'`. Returns undefined for
+ * anything else, so callers can say what was wrong.
+ *
+ * @example parseDuration('5s') // 5000
+ */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined
+  if (typeof value !== 'string') return undefined
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/.exec(value)
+  if (!match) return undefined
+  const amount = Number(match[1])
+  const unit = match[2] ?? 'ms'
+  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[unit]!
+  return Math.round(amount * factor)
+}
+
+/** `5000` → `'5s'`, `1500` → `'1.5s'`, `250` → `'250ms'`, for messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
+}
