@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+async function session(db: TestDatabase, name: string): Promise<pg.Client> {
+  const client = new pg.Client({ ...toClientConfig(db.spec, false), application_name: name })
+  client.on('error', () => undefined)
+  await client.connect()
+  return client
+}
+
+/** Runs a read on `users` every 50 ms until stopped; returns the longest wait in ms and the error count. */
+function readLoad(client: pg.Client): {
+  stop: () => Promise<{ longestMs: number; errors: number; queries: number }>
+} {
+  let running = true
+  let longestMs = 0
+  let errors = 0
+  let queries = 0
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now()
+      try {
+        await client.query('SELECT count(*) FROM users')
+        queries++
+      } catch {
+        errors++
+      }
+      longestMs = Math.max(longestMs, Date.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { longestMs, errors, queries }
+    },
+  }
+}
+
+const config = { lock: { timeout: '400ms', retries: 6, retryDelay: '200ms', maxRetryDelay: '400ms' } }
+
+test('a migration blocked by an open transaction retries under lock_timeout and succeeds once the blocker ends', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id int); INSERT INTO users SELECT generate_series(1, 100)')
+  const project = testProject(t, db, config)
+  project.sql('aaa111', {
+    up: 'ALTER TABLE users ADD COLUMN preferences jsonb;',
+    downSql: 'ALTER TABLE users DROP COLUMN preferences;',
+  })
+
+  const blocker = await session(db, 'test-blocker')
+  await blocker.query('BEGIN')
+  await blocker.query('SELECT count(*) FROM users') // holds ACCESS SHARE until the transaction ends
+  const reader = await session(db, 'test-reader')
+  const load = readLoad(reader)
+  setTimeout(() => void blocker.query('COMMIT'), 1500)
+
+  const result = await project.cli(['upgrade', 'head'])
+  const measured = await load.stop()
+  await blocker.end()
+  await reader.end()
+
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(
+    result.stderr,
+    /aaa111: could not get its lock within lock_timeout 400ms \(attempt 1 of 7\); blocked by pid \d+ \(user postgres, test-blocker, idle in transaction, transaction open [\d.]+m?s\): SELECT count\(\*\) FROM users; rolled back, retrying in \d+ms/,
+  )
+  assert.equal(
+    (
+      await db.one(
+        "SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'preferences'",
+      )
+    ).n,
+    1,
+  )
+  assert.equal(measured.errors, 0)
+  assert.ok(measured.queries > 10, `the reader kept reading (${measured.queries} queries)`)
+  assert.ok(
+    measured.longestMs < 400 + 250,
+    `no read waited longer than the lock timeout (longest ${measured.longestMs} ms)`,
+  )
+})
+
+test('after the last attempt the migration fails clearly, names the blocker and the remedies, and changed nothing', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id int)')
+  const project = testProject(t, db, { lock: { timeout: '200ms', retries: 2, retryDelay: '100ms' } })
+  project.sql('aaa111', { up: 'ALTER TABLE users ADD COLUMN preferences jsonb;' })
+  const blocker = await session(db, 'long-report')
+  await blocker.query('BEGIN; LOCK TABLE users IN SHARE MODE')
+  const result = await project.cli(['upgrade', 'head'])
+  await blocker.query('ROLLBACK')
+  await blocker.end()
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /upgrade aaa111 \(migration aaa111\) could not get its lock after 3 attempts \(lock_timeout 200ms each\)/,
+  )
+  assert.match(result.stderr, /blocked by: pid \d+ \(user postgres, long-report, idle in transaction/)
+  assert.match(
+    result.stderr,
+    /hint: wait for pid \d+ to finish and run the command again; `strata diagnose blocking` shows the lock tree/,
+  )
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM alembic_version')).n, 0)
+  const attempts = await db.one(
+    "SELECT count(*)::int AS n FROM strata_history WHERE outcome = 'failed' AND error LIKE '55P03%'",
+  )
+  assert.equal(attempts.n, 3)
+})
+
+test('a migration may set its own lock timeout', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.ts(
+    'aaa111',
+    "export const revision = 'aaa111'\nexport const lockTimeout = '1500ms'\nexport const statementTimeout = '20s'\nexport async function upgrade(op) {\n  const [row] = await op.query(\"SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement\")\n  await op.execute('CREATE TABLE seen (lock text, statement text)')\n  await op.execute('INSERT INTO seen VALUES ($1, $2)', [row.lock, row.statement])\n}\n",
+  )
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  assert.deepEqual(await db.one('SELECT lock, statement FROM seen'), { lock: '1500ms', statement: '20s' })
+  const bad = testProject(t, db)
+  bad.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const lockTimeout = 'soon'\nexport async function upgrade() {}\n",
+  )
+  const refused = await bad.cli(['heads'])
+  assert.equal(refused.code, 2)
+  assert.match(
+    refused.stderr,
+    /bbb222_m\.ts:2: `lockTimeout` must be milliseconds or a duration such as '5s'/,
+  )
+})

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { test } from 'node:test'
+import { findClientProgram } from '../../src/dev/dev-psql.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+const EVERY_OPERATION = `export const revision = 'aaa111'
+export const downRevision = null
+export async function upgrade(op) {
+  await op.createExtension('pgcrypto')
+  await op.createSchema('app')
+  await op.createEnum('app.mood', ['sad', 'ok'])
+  await op.addEnumValue('app.mood', 'happy', { after: 'ok' })
+  await op.createTable('app.users', [
+    { name: 'id', type: 'bigint', primaryKey: true, identity: true },
+    { name: 'email', type: 'text', nullable: false },
+    { name: 'mood', type: 'app.mood', default: 'ok' },
+    { name: 'created_at', type: 'timestamptz', nullable: false, default: op.sql('now()') },
+  ], { comment: 'accounts' })
+  await op.createTable('app.posts', [
+    { name: 'id', type: 'bigint', nullable: false },
+    { name: 'user_id', type: 'bigint' },
+    { name: 'title', type: 'varchar(200)' },
+  ])
+  await op.createPrimaryKey('pk_posts', 'app.posts', ['id'])
+  await op.addColumn('app.users', { name: 'age_old', type: 'text' })
+  await op.alterColumn('app.users', 'age_old', { type: 'integer', using: op.sql('age_old::integer'), default: 0, comment: 'years' })
+  await op.alterColumn('app.users', 'age_old', { newName: 'age' })
+  await op.createIndex('ix_users_email', 'app.users', ['email'], { unique: true, include: ['id'] })
+  await op.createUniqueConstraint('uq_users_email', 'app.users', [], { usingIndex: 'ix_users_email' })
+  await op.createForeignKey('fk_posts_user', 'app.posts', 'app.users', ['user_id'], ['id'], { onDelete: 'cascade', notValid: true })
+  await op.validateConstraint('fk_posts_user', 'app.posts')
+  await op.createCheckConstraint('ck_users_age', 'app.users', 'age >= 0', { notValid: true })
+  await op.validateConstraint('ck_users_age', 'app.users')
+  await op.bulkInsert('app.users', [{ email: "a@example.com", age: 30 }, { email: "o'neil@example.com" }])
+  await op.renameTable('app.posts', 'articles')
+  await op.comment('table', 'app.articles', 'renamed posts')
+  await op.dropColumn('app.articles', 'title')
+}
+export async function downgrade(op) {
+  await op.dropConstraint('fk_posts_user', 'app.articles')
+  await op.dropTable('app.articles')
+  await op.dropTable('app.users')
+  await op.dropEnum('app.mood')
+  await op.dropSchema('app')
+  await op.dropExtension('pgcrypto')
+}
+`
+
+async function fingerprint(db: TestDatabase): Promise<string> {
+  const queries = [
+    "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'app' ORDER BY 1, 2, 3",
+    "SELECT conname, contype, convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'app'::regnamespace ORDER BY 1",
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' ORDER BY 1",
+    "SELECT enumlabel FROM pg_enum JOIN pg_type t ON t.oid = enumtypid WHERE t.typname = 'mood' ORDER BY enumsortorder",
+    "SELECT obj_description('app.users'::regclass) AS users, obj_description('app.articles'::regclass) AS articles, col_description('app.users'::regclass, 5) AS age",
+    'SELECT email, age, mood FROM app.users ORDER BY email',
+    "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto'",
+  ]
+  const results = []
+  for (const query of queries)
+    results.push((await db.query(query).catch((error: Error) => ({ rows: error.message }))).rows)
+  return JSON.stringify(results)
+}
+
+test('every operation runs online and renders offline to the same database', async (t) => {
+  const online = await createTestDatabase(t)
+  const offline = await createTestDatabase(t)
+  const project = testProject(t, online)
+  project.ts('aaa111', EVERY_OPERATION)
+
+  const script = await project.cli(['upgrade', 'head', '--sql'])
+  assert.equal(script.code, 0, script.stderr)
+  for (const expected of [
+    'CREATE TYPE "app"."mood" AS ENUM (\'sad\', \'ok\');',
+    'ALTER TABLE "app"."users" ALTER COLUMN "age_old" TYPE integer USING age_old::integer, ALTER COLUMN "age_old" SET DEFAULT 0;',
+    'ALTER TABLE "app"."users" ADD CONSTRAINT "uq_users_email" UNIQUE USING INDEX "ix_users_email";',
+    'ALTER TABLE "app"."posts" ADD CONSTRAINT "fk_posts_user" FOREIGN KEY ("user_id") REFERENCES "app"."users" ("id") ON DELETE CASCADE NOT VALID;',
+    `INSERT INTO "app"."users" ("email", "age") VALUES ('a@example.com', 30), ('o''neil@example.com', DEFAULT);`,
+    'SET LOCAL lock_timeout = 5000; SET LOCAL statement_timeout = 0;',
+  ]) {
+    assert.ok(script.stdout.includes(expected), `offline script contains: ${expected}`)
+  }
+  const psql = findClientProgram('psql')
+  assert.ok(psql, 'psql is needed (apt-get install postgresql-client)')
+  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
+    input: script.stdout,
+    encoding: 'utf8',
+  })
+  assert.equal(applied.status, 0, applied.stderr)
+
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  const onlinePrint = await fingerprint(online)
+  assert.equal(await fingerprint(offline), onlinePrint)
+  assert.match(onlinePrint, /"convalidated":true/)
+  assert.match(onlinePrint, /o'neil@example.com/)
+  assert.match(onlinePrint, /\["sad"|"enumlabel":"sad"/)
+
+  const downScript = await project.cli(['downgrade', 'aaa111:base', '--sql'])
+  const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
+    input: downScript.stdout,
+    encoding: 'utf8',
+  })
+  assert.equal(down.status, 0, down.stderr)
+  assert.equal((await project.cli(['downgrade', 'base'])).code, 0)
+  assert.equal(await fingerprint(offline), await fingerprint(online))
+  assert.equal((await online.one("SELECT to_regnamespace('app') AS n")).n, null)
+})
+
+test('CONCURRENTLY inside a transactional migration fails with the exact fix; op.autocommit runs it outside', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE users (id int, email text);' })
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n  await op.createIndex('ix_users_email', 'users', ['email'], { concurrently: true })\n}\n",
+  )
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stderr,
+    /createIndex\('ix_users_email', \{ concurrently: true \}\) cannot run inside the migration's transaction/,
+  )
+  assert.match(
+    refused.stderr,
+    /hint: add `export const transactional = false` to .*bbb222_m\.ts .*or wrap the call: await op\.autocommit/,
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n  await op.addColumn('users', { name: 'name', type: 'text' })\n  await op.autocommit(() => op.createIndex('ix_users_email', 'users', ['email'], { concurrently: true }))\n  await op.addColumn('users', { name: 'age', type: 'int' })\n}\n",
+  )
+  const ok = await project.cli(['upgrade', 'head'])
+  assert.equal(ok.code, 0, ok.stderr)
+  assert.equal(
+    (await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass"))
+      .indisvalid,
+    true,
+  )
+  assert.equal(
+    (
+      await db.one(
+        "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name IN ('name', 'age')",
+      )
+    ).n,
+    2,
+  )
+})
+
+test('an interrupted concurrent unique index build leaves an invalid index; running again replaces it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: "CREATE TABLE users (id int, email text); INSERT INTO users VALUES (1, 'a'), (2, 'a');",
+  })
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ux_users_email', 'users', ['email'], { unique: true, concurrently: true })\n}\n",
+  )
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /ERROR 23505/)
+  assert.equal(
+    (await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_users_email'::regclass"))
+      .indisvalid,
+    false,
+    'PostgreSQL left an invalid index behind',
+  )
+  await db.query('DELETE FROM users WHERE id = 2')
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(
+    (await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_users_email'::regclass"))
+      .indisvalid,
+    true,
+  )
+})
