@@ -1,4 +1,5 @@
 import { OperationFailedError } from '../errors/index.js'
+import { type BackfillOptions, type BackfillResult, type BackfillRuntime, runBackfill } from './backfill.js'
 import type { ColumnSpec } from './column.js'
 import {
   type AlterColumnChanges,
@@ -39,6 +40,8 @@ export interface MigrationContext {
   readonly direction: 'up' | 'down'
   /** `-x KEY=VALUE` arguments. */
   readonly args: Readonly<Record<string, string>>
+  /** Facts of the run that some operations need (backfill checkpoints, lock settings, progress). */
+  readonly runtime?: Partial<Omit<BackfillRuntime, 'revision'>>
 }
 
 /**
@@ -304,6 +307,31 @@ export class MigrationOp {
             .join('.')
         : relation(target)
     await this.execute(renderComment(kind.toUpperCase() as 'TABLE', quoted, text))
+  }
+
+  /**
+   * Updates many rows in small batches (the guide's Phase 2 data migration, done
+   * right): keyset pagination on the primary key, each batch in its own short
+   * transaction with its own lock timeout, a checkpoint that lets an interrupted run
+   * resume, progress with rows/s and ETA, and a final check that no row still matches
+   * `where` ("Data migration incomplete: N rows remaining" otherwise). Runs outside the
+   * migration's transaction, committing what came before it: write those statements so
+   * that they can run twice (`{ ifNotExists: true }`), since an interrupted migration
+   * runs again from its start and the backfill resumes where it stopped.
+   *
+   * @example
+   * await op.backfill({ table: 'users', set: { new_column: op.sql('old_column') },
+   *                     where: 'new_column IS NULL AND old_column IS NOT NULL' })
+   */
+  async backfill(options: BackfillOptions): Promise<BackfillResult> {
+    const runtime: BackfillRuntime = {
+      revision: this.context.revision,
+      stateSchema: this.context.runtime?.stateSchema ?? 'public',
+      lockTimeoutMs: this.context.runtime?.lockTimeoutMs ?? 5000,
+      lockRetries: this.context.runtime?.lockRetries ?? 5,
+      onProgress: this.context.runtime?.onProgress,
+    }
+    return this.autocommit(() => runBackfill(this.executor, runtime, options))
   }
 
   /** Inserts rows in batches of `batchSize` (default 500), values as parameters. */

@@ -6,6 +6,7 @@ import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table
 import { quoteIdent } from '../db/quote.js'
 import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import type { BackfillProgress } from '../ops/backfill.js'
 import { STRATA_VERSION } from '../version.js'
 import { describeDrift, detectDrift } from './drift.js'
 import { LockWatcher } from './lock-watcher.js'
@@ -27,6 +28,8 @@ export interface MigrateOptions {
   /** One-line notices: waiting for the lock, drift warnings. */
   readonly onNotice?: (line: string) => void
   readonly onStep?: (event: StepEvent) => void
+  /** Progress of long operations (backfills). */
+  readonly onProgress?: (progress: BackfillProgress) => void
   /** Already loaded migrations (the CLI loads them before connecting). */
   readonly migrations?: MigrationSet
 }
@@ -142,6 +145,7 @@ async function migrate(
           lockWatcher,
           onStep: options.onStep,
           onLockWait: (line) => options.onNotice?.(line),
+          onProgress: options.onProgress,
         })
       } finally {
         await lockWatcher.close()

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
+import type { BackfillProgress } from '../ops/backfill.js'
 import { databaseFailure } from './describe-failure.js'
 import {
   describeLockWait,
@@ -43,6 +44,8 @@ export interface RunPlanOptions {
   readonly onStep?: ((event: StepEvent) => void) | undefined
   /** A line for each lock-timeout retry. */
   readonly onLockWait?: ((line: string) => void) | undefined
+  /** Progress of long operations (backfills). */
+  readonly onProgress?: ((progress: BackfillProgress) => void) | undefined
 }
 
 export interface StepResult {

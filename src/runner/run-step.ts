@@ -4,6 +4,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import { OnlineExecutor } from '../ops/sql-executor.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
+import { lockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
@@ -21,6 +22,12 @@ export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt
     file: step.meta.file,
     direction: step.direction,
     args: options.args,
+    runtime: {
+      stateSchema: options.tables.version.schema,
+      lockTimeoutMs: lockSettings(options.lock, step.meta).lockTimeout,
+      lockRetries: lockSettings(options.lock, step.meta).retries,
+      onProgress: options.onProgress,
+    },
   })
   const body = await options.migrations.body(step.revision)
   try {

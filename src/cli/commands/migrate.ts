@@ -3,6 +3,7 @@ import type { StepEvent } from '../../runner/run-plan.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
+import { progressPrinter } from '../progress.js'
 import { action } from '../run-action.js'
 
 interface MigrateFlags {
@@ -57,6 +58,7 @@ async function run(
     ...(transactionPerMigration === undefined ? {} : { transactionPerMigration }),
     onNotice: (line: string) => context.output.notice(line),
     onStep: stepPrinter(context),
+    onProgress: progressPrinter(context.output.quiet || context.output.json),
   }
   const started = Date.now()
   const result = direction === 'up' ? await upgrade(options, target) : await downgrade(options, target)

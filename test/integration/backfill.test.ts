@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
+import { findClientProgram } from '../../src/dev/dev-psql.js'
+import { CLI } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+const BACKFILL = (options: string) => `export const revision = 'bbb222'
+export const downRevision = 'aaa111'
+export async function upgrade(op) {
+  await op.addColumn('users', { name: 'new_column', type: 'text' }, { ifNotExists: true })
+  await op.backfill({ table: 'users', set: { new_column: op.sql('upper(old_column)') }, where: 'new_column IS NULL AND old_column IS NOT NULL', ${options} })
+}
+export async function downgrade(op) { await op.dropColumn('users', 'new_column') }
+`
+
+async function seed(db: TestDatabase, rows: number) {
+  await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, old_column text, touched int DEFAULT 0);
+    INSERT INTO users (id, old_column) SELECT g, 'name-' || g FROM generate_series(1, ${rows}) g`)
+}
+
+/** An application writing during the migration: updates rows and inserts new ones (old code: old_column only). */
+function writer(db: TestDatabase) {
+  let running = true
+  let errors = 0
+  let writes = 0
+  const client = new pg.Client(toClientConfig(db.spec, false))
+  const loop = (async () => {
+    await client.connect()
+    let next = 1_000_000
+    while (running) {
+      try {
+        await client.query('UPDATE users SET touched = touched + 1 WHERE id = $1', [
+          Math.floor(Math.random() * 20_000) + 1,
+        ])
+        await client.query('INSERT INTO users (id, old_column) VALUES ($1, $2)', [next, `late-${next}`])
+        next++
+        writes += 2
+      } catch {
+        errors++
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await client.end()
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { errors, writes }
+    },
+  }
+}
+
+test('a backfill pages by key in short transactions while the application writes; no write lost, every row done', async (t) => {
+  const db = await createTestDatabase(t)
+  await seed(db, 20_000)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', BACKFILL('batchSize: 1000'))
+  const app = writer(db)
+  const result = await project.cli(['upgrade', 'head'])
+  const load = await app.stop()
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal(load.errors, 0)
+  assert.ok(load.writes > 0)
+  assert.match(result.stderr, /backfill users\.new_column: 100% [\d,]+\/[\d,]+ rows, [\d,]+ rows\/s, done in/)
+  // Rows inserted by the writer after the backfill finished still have NULL: the check is on what existed.
+  const wrong = await db.one(
+    'SELECT count(*)::int AS n FROM users WHERE id < 1000000 AND new_column IS DISTINCT FROM upper(old_column)',
+  )
+  assert.equal(wrong.n, 0, 'every original row was backfilled with the right value')
+  const touched = await db.one('SELECT sum(touched)::int AS n FROM users')
+  assert.ok(touched.n > 0, 'the writer updates survived')
+  const checkpoint = await db.one(
+    "SELECT rows_done, finished_at IS NOT NULL AS finished FROM strata_backfill WHERE id = 'bbb222:users.new_column'",
+  )
+  assert.equal(checkpoint.finished, true)
+  assert.ok(Number(checkpoint.rows_done) >= 20_000)
+})
+
+test('an interrupted backfill resumes from its checkpoint', { timeout: 60_000 }, async (t) => {
+  const db = await createTestDatabase(t)
+  await seed(db, 20_000)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', `export const transactional = false\n${BACKFILL('batchSize: 200, pauseMs: 50')}`)
+  const child = spawn(process.execPath, [CLI, 'upgrade', 'head'], {
+    cwd: project.dir,
+    env: { ...process.env, DATABASE_URL: db.url, NO_COLOR: '1' },
+  })
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  child.kill('SIGKILL')
+  await new Promise((resolve) => child.once('close', resolve))
+  const saved = await db.one(
+    "SELECT rows_done, finished_at FROM strata_backfill WHERE id = 'bbb222:users.new_column'",
+  )
+  assert.ok(
+    Number(saved.rows_done) > 0 && Number(saved.rows_done) < 6000,
+    `the kill came mid-way (${saved.rows_done} rows done)`,
+  )
+  assert.equal(saved.finished_at, null)
+
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  const firstLine = /backfill users\.new_column: \d+% ([\d,]+)\//.exec(again.stderr)
+  assert.ok(
+    firstLine && Number(firstLine[1]!.replace(/,/g, '')) > Number(saved.rows_done),
+    'the second run started from the saved count',
+  )
+  assert.equal(
+    (await db.one('SELECT count(*)::int AS n FROM users WHERE new_column IS DISTINCT FROM upper(old_column)'))
+      .n,
+    0,
+  )
+})
+
+test('composite keys page correctly; a table without a key is refused with the fix', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE events (tenant int, seq int, payload text, copy text, PRIMARY KEY (tenant, seq));
+    INSERT INTO events SELECT t, s, 'p' || t || '-' || s, NULL FROM generate_series(1, 7) t, generate_series(1, 300) s;
+`)
+  const project = testProject(t, db)
+  project.ts(
+    'aaa111',
+    "export const revision = 'aaa111'\nexport async function upgrade(op) {\n  await op.backfill({ table: 'events', set: { copy: op.sql('payload') }, where: 'copy IS NULL', batchSize: 64 })\n}\n",
+  )
+  const ok = await project.cli(['upgrade', 'head'])
+  assert.equal(ok.code, 0, ok.stderr)
+  assert.equal(
+    (await db.one('SELECT count(*)::int AS n FROM events WHERE copy IS DISTINCT FROM payload')).n,
+    0,
+  )
+
+  const other = await createTestDatabase(t)
+  await other.query("CREATE TABLE loose (payload text, copy text); INSERT INTO loose VALUES ('x', NULL)")
+  const refused = testProject(t, other)
+  refused.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport async function upgrade(op) {\n  await op.backfill({ table: 'loose', set: { copy: op.sql('payload') }, where: 'copy IS NULL' })\n}\n",
+  )
+  const result = await refused.cli(['upgrade', 'bbb222'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /backfill on loose needs a key to page by, and the table has no primary key/)
+  assert.match(result.stderr, /pass `key: \['column', \.\.\.\]`/)
+})
+
+test('offline, a backfill renders as a DO block that commits each batch and does the same work', async (t) => {
+  const db = await createTestDatabase(t)
+  await seed(db, 2_500)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', BACKFILL('batchSize: 300'))
+  const script = await project.cli(['upgrade', 'aaa111:head', '--sql'])
+  assert.equal(script.code, 0, script.stderr)
+  assert.match(
+    script.stdout,
+    /DO \$strata_backfill\$[\s\S]*COMMIT;[\s\S]*EXIT WHEN scanned IS NULL OR scanned < 300;/,
+  )
+  await db.query(
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('aaa111')",
+  )
+  const psql = findClientProgram('psql')
+  assert.ok(psql)
+  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url], {
+    input: script.stdout,
+    encoding: 'utf8',
+  })
+  assert.equal(applied.status, 0, applied.stderr)
+  assert.equal(
+    (await db.one('SELECT count(*)::int AS n FROM users WHERE new_column IS DISTINCT FROM upper(old_column)'))
+      .n,
+    0,
+  )
+})
