@@ -1,6 +1,9 @@
 import { OperationFailedError } from '../errors/index.js'
 import { type BackfillOptions, type BackfillResult, type BackfillRuntime, runBackfill } from './backfill.js'
 import type { ColumnSpec } from './column.js'
+import { type DedupeUniqueOptions, dedupeAndAddUnique, restoreDuplicates } from './recipes/dedupe-unique.js'
+import { addNotNullColumn, type NotNullColumnOptions } from './recipes/not-null-column.js'
+import { addCheckSafely, addForeignKeySafely } from './recipes/validated-constraint.js'
 import {
   type AlterColumnChanges,
   type CreateIndexOptions,
@@ -41,7 +44,11 @@ export interface MigrationContext {
   /** `-x KEY=VALUE` arguments. */
   readonly args: Readonly<Record<string, string>>
   /** Facts of the run that some operations need (backfill checkpoints, lock settings, progress). */
-  readonly runtime?: Partial<Omit<BackfillRuntime, 'revision'>>
+  readonly runtime?: Partial<Omit<BackfillRuntime, 'revision'>> & {
+    readonly statementTimeoutMs?: number
+    /** One-line reports of what an operation did (rows moved aside, ...). */
+    readonly onNotice?: (line: string) => void
+  }
 }
 
 /**
@@ -125,6 +132,10 @@ export class MigrationOp {
     if (!this.executor.inTransaction) return work()
     await this.executor.run('COMMIT')
     this.executor.inTransaction = false
+    // The transaction's SET LOCAL timeouts ended with it: keep them for the session.
+    const lockTimeout = Math.trunc(this.context.runtime?.lockTimeoutMs ?? 5000)
+    const statementTimeout = Math.trunc(this.context.runtime?.statementTimeoutMs ?? 0)
+    await this.executor.run(`SET lock_timeout = ${lockTimeout}; SET statement_timeout = ${statementTimeout}`)
     try {
       return await work()
     } finally {
@@ -332,6 +343,54 @@ export class MigrationOp {
       onProgress: this.context.runtime?.onProgress,
     }
     return this.autocommit(() => runBackfill(this.executor, runtime, options))
+  }
+
+  /**
+   * Adds a NOT NULL column without a long lock: nullable with its default, optional
+   * batched backfill, `CHECK ... NOT VALID`, `VALIDATE`, `SET NOT NULL`, drop the check.
+   * Downgrade: `op.dropColumn(table, column.name)`.
+   *
+   * @example await op.addNotNullColumn('users', { name: 'preferences', type: 'jsonb', default: {} })
+   */
+  addNotNullColumn(table: RelationName, column: ColumnSpec, options?: NotNullColumnOptions): Promise<void> {
+    return addNotNullColumn(this, table, column, options)
+  }
+
+  /** A foreign key added NOT VALID, then validated in its own transaction. Downgrade: `op.dropConstraint`. */
+  addForeignKeySafely(
+    name: string,
+    table: RelationName,
+    referencedTable: RelationName,
+    columns: readonly string[],
+    referencedColumns: readonly string[] = ['id'],
+    options?: Omit<ForeignKeyOptions, 'notValid'>,
+  ): Promise<void> {
+    return addForeignKeySafely(this, name, table, referencedTable, columns, referencedColumns, options)
+  }
+
+  /** A CHECK constraint added NOT VALID, then validated in its own transaction. Downgrade: `op.dropConstraint`. */
+  addCheckSafely(name: string, table: RelationName, condition: RawSql | string): Promise<void> {
+    return addCheckSafely(this, name, table, condition)
+  }
+
+  /**
+   * Moves duplicate rows aside (to `<table>_strata_dups`), then adds a unique
+   * constraint from an index built CONCURRENTLY. Returns how many rows moved.
+   * Downgrade: `op.restoreDuplicates(table, name)`.
+   *
+   * @example await op.dedupeAndAddUnique('users', ['email'], { name: 'uq_users_email', keep: 'id DESC' })
+   */
+  dedupeAndAddUnique(
+    table: RelationName,
+    columns: readonly string[],
+    options?: DedupeUniqueOptions,
+  ): Promise<number> {
+    return dedupeAndAddUnique(this, table, columns, options)
+  }
+
+  /** The downgrade of `dedupeAndAddUnique`: drops the constraint and restores the moved rows. */
+  restoreDuplicates(table: RelationName, constraint: string): Promise<void> {
+    return restoreDuplicates(this, table, constraint)
   }
 
   /** Inserts rows in batches of `batchSize` (default 500), values as parameters. */

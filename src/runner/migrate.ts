@@ -146,6 +146,7 @@ async function migrate(
           onStep: options.onStep,
           onLockWait: (line) => options.onNotice?.(line),
           onProgress: options.onProgress,
+          onNotice: options.onNotice,
         })
       } finally {
         await lockWatcher.close()

@@ -46,6 +46,8 @@ export interface RunPlanOptions {
   readonly onLockWait?: ((line: string) => void) | undefined
   /** Progress of long operations (backfills). */
   readonly onProgress?: ((progress: BackfillProgress) => void) | undefined
+  /** One-line reports from operations (duplicates moved aside, ...). */
+  readonly onNotice?: ((line: string) => void) | undefined
 }
 
 export interface StepResult {

@@ -26,7 +26,9 @@ export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt
       stateSchema: options.tables.version.schema,
       lockTimeoutMs: lockSettings(options.lock, step.meta).lockTimeout,
       lockRetries: lockSettings(options.lock, step.meta).retries,
+      statementTimeoutMs: lockSettings(options.lock, step.meta).statementTimeout,
       onProgress: options.onProgress,
+      onNotice: options.onNotice,
     },
   })
   const body = await options.migrations.body(step.revision)

@@ -1,0 +1,119 @@
+import { quoteIdent } from '../../db/quote.js'
+import { OperationFailedError } from '../../errors/index.js'
+import type { MigrationOp } from '../migration-op.js'
+import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
+
+export interface DedupeUniqueOptions {
+  /** Constraint name (default `uq_<table>_<columns>`). */
+  readonly name?: string
+  /** Which row of a group survives: the first in this order (default: primary key, newest first). */
+  readonly keep?: string
+  /** How often to retry when writers add new duplicates while the index builds (default 3). */
+  readonly attempts?: number
+}
+
+/** Where removed duplicates are kept: `<table>_strata_dups`, beside the table. */
+export function duplicatesTable(table: RelationName): string {
+  const { schema, name } = splitName(table)
+  return `${schema ? `${schema}.` : ''}${`${name}_strata_dups`.slice(0, 63)}`
+}
+
+/**
+ * De-duplicates a table, then adds a unique constraint without a long lock (the
+ * guide's "Constraint Violation", done safely):
+ * 1. rows that break uniqueness, all but the survivor of each group, move to
+ *    `<table>_strata_dups` (so `restoreDuplicates` can put them back);
+ * 2. the unique index builds CONCURRENTLY (writes continue); if a writer added a
+ *    duplicate meanwhile, the invalid index is dropped and steps 1-2 repeat;
+ * 3. `ADD CONSTRAINT ... UNIQUE USING INDEX`: a brief lock, no scan.
+ * Returns the number of rows moved aside.
+ */
+export async function dedupeAndAddUnique(
+  op: MigrationOp,
+  table: RelationName,
+  columns: readonly string[],
+  options: DedupeUniqueOptions = {},
+): Promise<number> {
+  const name = (options.name ?? `uq_${baseName(table)}_${columns.join('_')}`).slice(0, 63)
+  const side = duplicatesTable(table)
+  const order = options.keep ?? (await primaryKeyOrder(op, table))
+  let moved = 0
+  await op.autocommit(async () => {
+    await op.execute(`CREATE TABLE IF NOT EXISTS ${relation(side)} (LIKE ${relation(table)})`)
+    for (let attempt = 1; ; attempt++) {
+      const partition = columnList(columns)
+      const statement = `WITH ranked AS (SELECT ctid AS row_id, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS position
+                           FROM ${relation(table)} WHERE ${columns.map((column) => `${quoteIdent(column)} IS NOT NULL`).join(' AND ')}),
+              removed AS (DELETE FROM ${relation(table)} USING ranked WHERE ${relation(table)}.ctid = ranked.row_id AND ranked.position > 1 RETURNING ${relation(table)}.*),
+              kept AS (INSERT INTO ${relation(side)} SELECT * FROM removed RETURNING 1)`
+      if (op.offline) {
+        await op.execute(`${statement} SELECT count(*) FROM kept`)
+      } else {
+        const rows = await op.query<{ moved: string }>(
+          `${statement} SELECT count(*)::bigint AS moved FROM kept`,
+        )
+        moved += Number(rows[0]?.moved ?? 0)
+      }
+      try {
+        await op.createIndex(name, table, columns, { unique: true, concurrently: true })
+        break
+      } catch (error) {
+        if ((error as { code?: string }).code !== '23505' || attempt >= (options.attempts ?? 3)) throw error
+        // A writer inserted a duplicate during the build: drop the invalid index, dedupe again.
+        await op.dropIndex(sideIndex(table, name), { concurrently: true, ifExists: true })
+      }
+    }
+    await op.execute('BEGIN')
+    await op.createUniqueConstraint(name, table, columns, { usingIndex: name })
+    await op.execute('COMMIT')
+  })
+  op.context.runtime?.onNotice?.(
+    `${baseName(table)}: ${moved} duplicate row${moved === 1 ? '' : 's'} moved to ${side}; unique constraint ${name} added`,
+  )
+  return moved
+}
+
+/**
+ * The reverse of `dedupeAndAddUnique`: drops the constraint and puts the removed rows
+ * back from the side table, then drops it.
+ */
+export async function restoreDuplicates(
+  op: MigrationOp,
+  table: RelationName,
+  constraint: string,
+): Promise<void> {
+  const side = duplicatesTable(table)
+  await op.dropConstraint(constraint, table, { ifExists: true })
+  await op.execute(`INSERT INTO ${relation(table)} SELECT * FROM ${relation(side)}`)
+  await op.dropTable(side)
+}
+
+function sideIndex(table: RelationName, name: string): string {
+  const { schema } = splitName(table)
+  return schema ? `${schema}.${name}` : name
+}
+
+async function primaryKeyOrder(op: MigrationOp, table: RelationName): Promise<string> {
+  if (op.offline) {
+    throw new OperationFailedError(
+      'dedupeAndAddUnique needs `keep` in offline mode (it cannot look up the primary key)',
+      {
+        hint: "pass keep: 'id DESC' (the order in which the surviving row comes first)",
+      },
+    )
+  }
+  const rows = await op.query<{ attname: string }>(
+    `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [relation(table)],
+  )
+  if (rows.length === 0) {
+    throw new OperationFailedError(
+      `dedupeAndAddUnique on ${baseName(table)}: no primary key to decide which row survives`,
+      {
+        hint: "pass keep: 'created_at DESC' (the order in which the surviving row of each group comes first)",
+      },
+    )
+  }
+  return rows.map((row) => `${quoteIdent(row.attname)} DESC`).join(', ')
+}

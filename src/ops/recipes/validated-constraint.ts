@@ -1,0 +1,47 @@
+import type { MigrationOp } from '../migration-op.js'
+import type { ForeignKeyOptions } from '../render-ddl.js'
+import type { RawSql, RelationName } from '../sql-fragments.js'
+
+/**
+ * A foreign key without blocking writes on either table for the length of a scan:
+ * added `NOT VALID` (a brief SHARE ROW EXCLUSIVE lock), then validated in a separate
+ * transaction (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one;
+ * writes continue). Reverse it with `op.dropConstraint(name, table)`.
+ */
+export async function addForeignKeySafely(
+  op: MigrationOp,
+  name: string,
+  table: RelationName,
+  referencedTable: RelationName,
+  columns: readonly string[],
+  referencedColumns: readonly string[] = ['id'],
+  options: Omit<ForeignKeyOptions, 'notValid'> = {},
+): Promise<void> {
+  await op.dropConstraint(name, table, { ifExists: true })
+  await op.createForeignKey(name, table, referencedTable, columns, referencedColumns, {
+    ...options,
+    notValid: true,
+  })
+  await validateApart(op, name, table)
+}
+
+/** A CHECK constraint added `NOT VALID`, then validated in its own transaction. */
+export async function addCheckSafely(
+  op: MigrationOp,
+  name: string,
+  table: RelationName,
+  condition: RawSql | string,
+): Promise<void> {
+  await op.dropConstraint(name, table, { ifExists: true })
+  await op.createCheckConstraint(name, table, condition, { notValid: true })
+  await validateApart(op, name, table)
+}
+
+/** VALIDATE in a transaction of its own, after the ADD has committed (the ADD's lock is gone). */
+async function validateApart(op: MigrationOp, name: string, table: RelationName): Promise<void> {
+  await op.autocommit(async () => {
+    await op.execute('BEGIN')
+    await op.validateConstraint(name, table)
+    await op.execute('COMMIT')
+  })
+}

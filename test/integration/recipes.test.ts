@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+/** A writer running `statement(i)` every few milliseconds until stopped; counts writes and errors. */
+function writer(db: TestDatabase, statement: (index: number) => [string, unknown[]]) {
+  let running = true
+  let writes = 0
+  const errors: string[] = []
+  const client = new pg.Client(toClientConfig(db.spec, false))
+  const loop = (async () => {
+    await client.connect()
+    for (let index = 0; running; index++) {
+      try {
+        const [text, values] = statement(index)
+        await client.query(text, values)
+        writes++
+      } catch (error) {
+        errors.push((error as Error).message)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3))
+    }
+    await client.end()
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { writes, errors }
+    },
+  }
+}
+
+const migration = (body: string, down = '') =>
+  `export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n${body}\n}\nexport async function downgrade(op) {\n${down}\n}\n`
+
+test('addNotNullColumn while the application inserts rows without the new column', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL); INSERT INTO users (email) SELECT 'u' || g || '@Example.com' FROM generate_series(1, 5000) g",
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.addNotNullColumn('users', { name: 'preferences', type: 'jsonb', default: {} })\n  await op.addNotNullColumn('users', { name: 'email_lower', type: 'text', default: '' }, { backfill: op.sql('lower(email)'), batchSize: 500 })",
+      "  await op.dropColumn('users', 'email_lower')\n  await op.dropColumn('users', 'preferences')",
+    ),
+  )
+  const app = writer(db, (index) => ['INSERT INTO users (email) VALUES ($1)', [`late${index}@Example.com`]])
+  const result = await project.cli(['upgrade', 'head'])
+  const load = await app.stop()
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(load.errors, [])
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users')).n, 5000 + load.writes, 'no write lost')
+  const columns = await db.query(
+    "SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'users' AND column_name IN ('preferences', 'email_lower') ORDER BY 1",
+  )
+  assert.deepEqual(columns.rows, [
+    { column_name: 'email_lower', is_nullable: 'NO' },
+    { column_name: 'preferences', is_nullable: 'NO' },
+  ])
+  assert.equal(
+    (await db.one('SELECT count(*)::int AS n FROM users WHERE id <= 5000 AND email_lower <> lower(email)')).n,
+    0,
+  )
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_constraint WHERE conname LIKE 'users_%_not_null'")).n,
+    0,
+    'the helper checks are gone',
+  )
+  assert.equal((await project.cli(['downgrade', '-1'])).code, 0)
+})
+
+test('addForeignKeySafely validates in its own transaction while child rows keep arriving', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users SELECT generate_series(1, 1000);
+    CREATE TABLE user_sessions (id bigserial PRIMARY KEY, user_id bigint NOT NULL); INSERT INTO user_sessions (user_id) SELECT 1 + g % 1000 FROM generate_series(1, 20000) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.addForeignKeySafely('fk_sessions_user', 'user_sessions', 'users', ['user_id'], ['id'], { onDelete: 'cascade' })",
+      "  await op.dropConstraint('fk_sessions_user', 'user_sessions')",
+    ),
+  )
+  const app = writer(db, (index) => ['INSERT INTO user_sessions (user_id) VALUES ($1)', [1 + (index % 1000)]])
+  const result = await project.cli(['upgrade', 'head'])
+  const load = await app.stop()
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(load.errors, [])
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM user_sessions')).n, 20000 + load.writes)
+  const fk = await db.one(
+    "SELECT convalidated, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'fk_sessions_user'",
+  )
+  assert.equal(fk.convalidated, true)
+  assert.match(fk.def, /ON DELETE CASCADE/)
+})
+
+test('dedupeAndAddUnique moves duplicates aside, adds the constraint under writes, and the downgrade restores them', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigserial PRIMARY KEY, email text);
+    INSERT INTO users (email) SELECT 'user' || (g % 800) || '@example.com' FROM generate_series(1, 1000) g;
+    INSERT INTO users (email) VALUES (NULL), (NULL)`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.dedupeAndAddUnique('users', ['email'], { name: 'uq_users_email' })",
+      "  await op.restoreDuplicates('users', 'uq_users_email')",
+    ),
+  )
+  const app = writer(db, (index) => ['INSERT INTO users (email) VALUES ($1)', [`new${index}@example.com`]])
+  const result = await project.cli(['upgrade', 'head'])
+  const load = await app.stop()
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(load.errors, [])
+  assert.match(
+    result.stderr,
+    /users: 200 duplicate rows moved to users_strata_dups; unique constraint uq_users_email added/,
+  )
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users_strata_dups')).n, 200)
+  assert.equal(
+    (
+      await db.one(
+        'SELECT count(*) - count(DISTINCT email) - count(*) FILTER (WHERE email IS NULL) AS dup FROM users',
+      )
+    ).dup,
+    '0',
+  )
+  // The newest row of each group survived (highest id).
+  assert.equal(
+    (await db.one("SELECT min(id)::int AS id FROM users WHERE email = 'user1@example.com'")).id,
+    801,
+  )
+  assert.equal(
+    (await db.one("SELECT contype FROM pg_constraint WHERE conname = 'uq_users_email'")).contype,
+    'u',
+  )
+
+  const down = await project.cli(['downgrade', '-1'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.equal(
+    (await db.one('SELECT count(*)::int AS n FROM users')).n,
+    1002 + load.writes,
+    'every row is back',
+  )
+  assert.equal((await db.one("SELECT to_regclass('users_strata_dups') AS t")).t, null)
+})
