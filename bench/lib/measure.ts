@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 
 export interface CommandSpec {
   readonly command: string
@@ -55,4 +55,31 @@ export async function timeRuns(
   const times: number[] = []
   for (let run = 0; run < runs; run++) times.push(timeCommand(await prepare(run)))
   return times
+}
+
+/**
+ * Like `measureCommand`, without blocking this process: for benchmarks that run a
+ * load generator in the same process while the command runs.
+ */
+export function measureCommandAsync(spec: CommandSpec): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn('/usr/bin/time', ['-f', 'STRATA_BENCH_CPU %U %S', spec.command, ...spec.args], {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+    })
+    let stderr = ''
+    child.stdout.resume()
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.once('error', reject)
+    child.once('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - started) / 1e9
+      if (code !== 0)
+        return reject(
+          new Error(`${spec.command} ${spec.args.join(' ')} failed (${code}):\n${stderr.slice(-2000)}`),
+        )
+      const cpu = /STRATA_BENCH_CPU ([\d.]+) ([\d.]+)/.exec(stderr)
+      resolve({ wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN })
+    })
+  })
 }

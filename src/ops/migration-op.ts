@@ -1,6 +1,11 @@
 import { OperationFailedError } from '../errors/index.js'
 import { type BackfillOptions, type BackfillResult, type BackfillRuntime, runBackfill } from './backfill.js'
 import type { ColumnSpec } from './column.js'
+import {
+  type ChangeColumnTypeOptions,
+  changeColumnType,
+  revertColumnType,
+} from './recipes/change-column-type.js'
 import { type DedupeUniqueOptions, dedupeAndAddUnique, restoreDuplicates } from './recipes/dedupe-unique.js'
 import { addNotNullColumn, type NotNullColumnOptions } from './recipes/not-null-column.js'
 import { addCheckSafely, addForeignKeySafely } from './recipes/validated-constraint.js'
@@ -391,6 +396,32 @@ export class MigrationOp {
   /** The downgrade of `dedupeAndAddUnique`: drops the constraint and restores the moved rows. */
   restoreDuplicates(table: RelationName, constraint: string): Promise<void> {
     return restoreDuplicates(this, table, constraint)
+  }
+
+  /**
+   * Changes a column's type without an exclusive rewrite: a new column kept in sync
+   * by a trigger, a batched backfill, then a short swap; the old values stay in
+   * `<column>_strata_old`. Downgrade: `op.revertColumnType(table, column, oldType)`.
+   *
+   * @example await op.changeColumnType('users', 'age', 'integer', { using: "NULLIF(age, '')::integer" })
+   */
+  changeColumnType(
+    table: RelationName,
+    column: string,
+    newType: string,
+    options?: ChangeColumnTypeOptions,
+  ): Promise<void> {
+    return changeColumnType(this, table, column, newType, options)
+  }
+
+  /** The downgrade of `changeColumnType`; `using` converts new values back to `oldType`. */
+  revertColumnType(
+    table: RelationName,
+    column: string,
+    oldType: string,
+    options?: ChangeColumnTypeOptions,
+  ): Promise<void> {
+    return revertColumnType(this, table, column, oldType, options)
   }
 
   /** Inserts rows in batches of `batchSize` (default 500), values as parameters. */

@@ -1,0 +1,171 @@
+import { quoteIdent } from '../../db/quote.js'
+import type { MigrationOp } from '../migration-op.js'
+import {
+  baseName,
+  type RawSql,
+  type RelationName,
+  relation,
+  splitName,
+  sql,
+  typeName,
+} from '../sql-fragments.js'
+
+export interface ChangeColumnTypeOptions {
+  /** The new value, as an expression over the row (default `"column"::newType`). */
+  readonly using?: RawSql | string
+  readonly batchSize?: number
+}
+
+/** Names the recipe uses; `<column>_strata_old` keeps the old values until a contract migration drops it. */
+export function typeChangeNames(table: RelationName, column: string) {
+  const { schema, name } = splitName(table)
+  const prefix = schema ? `${quoteIdent(schema)}.` : ''
+  return {
+    shadow: `${column}_strata_new`.slice(0, 63),
+    old: `${column}_strata_old`.slice(0, 63),
+    trigger: `strata_sync_${column}`.slice(0, 63),
+    fn: `${prefix}${quoteIdent(`strata_sync_${name}_${column}`.slice(0, 63))}`,
+  }
+}
+
+/**
+ * Changes a column's type without rewriting the table under an exclusive lock (the
+ * guide's Scenario 2, done safely):
+ * 1. add `<column>_strata_new` of the new type;
+ * 2. a trigger fills it on every insert and update, so writers keep both in step;
+ * 3. existing rows are backfilled in batches;
+ * 4. NOT NULL, if the column had it, is proven with a validated CHECK;
+ * 5. one short transaction swaps the names: the column keeps its name with the new
+ *    type, the old values stay in `<column>_strata_old` (NOT NULL dropped), for the
+ *    downgrade and for a later contract migration to drop.
+ * Indexes and constraints on the old column are not moved: recreate them on the new
+ * one (CONCURRENTLY) before the swap. Downgrade: `op.revertColumnType`.
+ */
+export async function changeColumnType(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  newType: string,
+  options: ChangeColumnTypeOptions = {},
+): Promise<void> {
+  // Its steps commit one by one (the swap in a short transaction of its own).
+  await op.autocommit(() => changeType(op, table, column, newType, options))
+}
+
+async function changeType(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  newType: string,
+  options: ChangeColumnTypeOptions,
+): Promise<void> {
+  const names = typeChangeNames(table, column)
+  const using =
+    typeof options.using === 'string'
+      ? options.using
+      : (options.using?.text ?? `${quoteIdent(column)}::${typeName(newType)}`)
+  const notNull = op.offline
+    ? false
+    : (
+        await op.query<{ attnotnull: boolean }>(
+          'SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2',
+          [relation(table), column],
+        )
+      )[0]?.attnotnull === true
+  await op.addColumn(table, { name: names.shadow, type: newType }, { ifNotExists: true })
+  await syncTrigger(op, table, names, names.shadow, using)
+  await op.backfill({
+    table,
+    set: { [names.shadow]: sql(using) },
+    where: `${quoteIdent(names.shadow)} IS NULL AND ${quoteIdent(column)} IS NOT NULL`,
+    batchSize: options.batchSize ?? 1000,
+    name: `${baseName(table)}.${column}.type`,
+  })
+  if (notNull) {
+    const check = `${baseName(table)}_${names.shadow}_nn`.slice(0, 63)
+    await op.dropConstraint(check, table, { ifExists: true })
+    await op.createCheckConstraint(check, table, `${quoteIdent(names.shadow)} IS NOT NULL`, {
+      notValid: true,
+    })
+    await op.execute('BEGIN')
+    await op.validateConstraint(check, table)
+    await op.execute('COMMIT')
+    await op.alterColumn(table, names.shadow, { nullable: false })
+    await op.dropConstraint(check, table)
+  }
+  await op.execute('BEGIN')
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
+  await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
+  await op.execute(
+    `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(column)} TO ${quoteIdent(names.old)}`,
+  )
+  await op.execute(`ALTER TABLE ${relation(table)} ALTER COLUMN ${quoteIdent(names.old)} DROP NOT NULL`)
+  await op.execute(
+    `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.shadow)} TO ${quoteIdent(column)}`,
+  )
+  await op.execute('COMMIT')
+}
+
+/**
+ * The downgrade of `changeColumnType`: rows written since the swap are copied back
+ * into `<column>_strata_old` with `using` (an expression over the row converting the
+ * new value to the old type), then the names swap back and the new column goes.
+ */
+export async function revertColumnType(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  oldType: string,
+  options: ChangeColumnTypeOptions = {},
+): Promise<void> {
+  await op.autocommit(() => revertType(op, table, column, oldType, options))
+}
+
+async function revertType(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  oldType: string,
+  options: ChangeColumnTypeOptions,
+): Promise<void> {
+  const names = typeChangeNames(table, column)
+  const using =
+    typeof options.using === 'string'
+      ? options.using
+      : (options.using?.text ?? `${quoteIdent(column)}::${typeName(oldType)}`)
+  await syncTrigger(op, table, names, names.old, using)
+  await op.backfill({
+    table,
+    set: { [names.old]: sql(using) },
+    where: `${quoteIdent(names.old)} IS DISTINCT FROM (${using})`,
+    batchSize: options.batchSize ?? 1000,
+    name: `${baseName(table)}.${column}.type.revert`,
+  })
+  await op.execute('BEGIN')
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
+  await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
+  await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
+  await op.execute(
+    `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
+  )
+  await op.execute('COMMIT')
+}
+
+/** A BEFORE INSERT OR UPDATE trigger that sets `target` from `using`, evaluated on the new row. */
+async function syncTrigger(
+  op: MigrationOp,
+  table: RelationName,
+  names: ReturnType<typeof typeChangeNames>,
+  target: string,
+  using: string,
+): Promise<void> {
+  await op.execute('BEGIN')
+  await op.execute(
+    `CREATE OR REPLACE FUNCTION ${names.fn}() RETURNS trigger LANGUAGE plpgsql AS $strata$ BEGIN NEW.${quoteIdent(target)} := (SELECT ${using} FROM (SELECT NEW.*) AS row_source); RETURN NEW; END $strata$`,
+  )
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
+  await op.execute(
+    `CREATE TRIGGER ${quoteIdent(names.trigger)} BEFORE INSERT OR UPDATE ON ${relation(table)} FOR EACH ROW EXECUTE FUNCTION ${names.fn}()`,
+  )
+  await op.execute('COMMIT')
+}
