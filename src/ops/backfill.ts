@@ -175,7 +175,8 @@ async function runBatch(
   }
 }
 
-async function primaryKey(executor: SqlExecutor, table: RelationName): Promise<string[]> {
+/** The primary key columns of a table, in key order; an error naming the fix when there is none. */
+export async function primaryKey(executor: SqlExecutor, table: RelationName): Promise<string[]> {
   const result = await executor.run(
     `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,

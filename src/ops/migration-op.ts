@@ -1,5 +1,11 @@
 import { OperationFailedError } from '../errors/index.js'
-import { type BackfillOptions, type BackfillResult, type BackfillRuntime, runBackfill } from './backfill.js'
+import {
+  type BackfillOptions,
+  type BackfillResult,
+  type BackfillRuntime,
+  primaryKey,
+  runBackfill,
+} from './backfill.js'
 import type { ColumnSpec } from './column.js'
 import {
   type ChangeColumnTypeOptions,
@@ -8,6 +14,7 @@ import {
 } from './recipes/change-column-type.js'
 import { type DedupeUniqueOptions, dedupeAndAddUnique, restoreDuplicates } from './recipes/dedupe-unique.js'
 import { addNotNullColumn, type NotNullColumnOptions } from './recipes/not-null-column.js'
+import { type RebuildTableOptions, rebuildTable, revertRebuild } from './recipes/rebuild-table.js'
 import { addCheckSafely, addForeignKeySafely } from './recipes/validated-constraint.js'
 import {
   type AlterColumnChanges,
@@ -422,6 +429,32 @@ export class MigrationOp {
     options?: ChangeColumnTypeOptions,
   ): Promise<void> {
     return revertColumnType(this, table, column, oldType, options)
+  }
+
+  /**
+   * Rebuilds a large table with a new definition while writers continue: batched copy,
+   * change capture by trigger, replay, and a swap under a brief exclusive lock; the old
+   * table stays as `<table>_strata_old`. Downgrade: `op.revertRebuild(table)`.
+   *
+   * @example
+   * await op.rebuildTable('users', {
+   *   columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'email', type: 'text', nullable: false },
+   *             { name: 'preferences', type: 'jsonb', nullable: false, default: {} }],
+   *   select: { preferences: "'{}'::jsonb" },
+   * })
+   */
+  rebuildTable(table: RelationName, options: RebuildTableOptions): Promise<void> {
+    return rebuildTable(this, table, options)
+  }
+
+  /** The downgrade of `rebuildTable`: the old table takes its name back (refused if rows would be lost, unless `force`). */
+  revertRebuild(table: RelationName, options?: { force?: boolean }): Promise<void> {
+    return revertRebuild(this, table, options)
+  }
+
+  /** The primary key columns of a table, in key order (online only); an error naming the fix when there is none. */
+  async primaryKeyOf(table: RelationName): Promise<string[]> {
+    return primaryKey(this.executor, table)
   }
 
   /** Inserts rows in batches of `batchSize` (default 500), values as parameters. */

@@ -102,18 +102,13 @@ async function primaryKeyOrder(op: MigrationOp, table: RelationName): Promise<st
       },
     )
   }
-  const rows = await op.query<{ attname: string }>(
-    `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-      WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-    [relation(table)],
-  )
-  if (rows.length === 0) {
+  const key = await op.primaryKeyOf(table).catch(() => {
     throw new OperationFailedError(
       `dedupeAndAddUnique on ${baseName(table)}: no primary key to decide which row survives`,
       {
         hint: "pass keep: 'created_at DESC' (the order in which the surviving row of each group comes first)",
       },
     )
-  }
-  return rows.map((row) => `${quoteIdent(row.attname)} DESC`).join(', ')
+  })
+  return key.map((column) => `${quoteIdent(column)} DESC`).join(', ')
 }

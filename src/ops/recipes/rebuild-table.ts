@@ -1,0 +1,214 @@
+import { quoteIdent } from '../../db/quote.js'
+import { OperationFailedError } from '../../errors/index.js'
+import { type ColumnSpec, renderColumn } from '../column.js'
+import type { MigrationOp } from '../migration-op.js'
+import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
+
+export interface RebuildTableOptions {
+  /** The new table's columns (it gets the same primary key). */
+  readonly columns: readonly ColumnSpec[]
+  /** How each new column is computed from an old row (SQL over the old columns); default: the column of the same name. */
+  readonly select?: Readonly<Record<string, string>>
+  readonly batchSize?: number
+  /** Attempts to take the brief exclusive lock of the swap (default 10). */
+  readonly swapAttempts?: number
+}
+
+function names(table: RelationName) {
+  const { schema, name } = splitName(table)
+  const sibling = (suffix: string) => ({
+    ...(schema ? { schema } : {}),
+    name: `${name}${suffix}`.slice(0, 63),
+  })
+  return {
+    table,
+    shadow: sibling('_strata_new'),
+    old: sibling('_strata_old'),
+    log: sibling('_strata_log'),
+    trigger: `strata_capture_${name}`.slice(0, 63),
+    fn: sibling('_strata_capture'),
+  }
+}
+
+/**
+ * Rebuilds a large table with a new definition while the application keeps writing
+ * (the guide's Scenario 1, shadow table, done safely):
+ * 1. `<table>_strata_new` is created with the new columns;
+ * 2. a trigger records the key of every row written to the table from now on;
+ * 3. rows are copied in batches, by key;
+ * 4. recorded changes are replayed (each changed row copied again, or deleted);
+ * 5. under a short exclusive lock (lock_timeout, retried) the last changes are
+ *    replayed and the names swap: the old table stays as `<table>_strata_old`.
+ * Foreign keys and views that point at the table keep pointing at the old one
+ * (PostgreSQL binds them to the table, not its name): recreate them after the swap.
+ * Downgrade: `op.revertRebuild(table)`.
+ */
+export async function rebuildTable(
+  op: MigrationOp,
+  table: RelationName,
+  options: RebuildTableOptions,
+): Promise<void> {
+  if (op.offline) {
+    throw new OperationFailedError(
+      'rebuildTable copies rows by key and replays changes: it cannot be rendered offline',
+      {
+        hint: 'run this migration online',
+      },
+    )
+  }
+  await op.autocommit(() => rebuild(op, table, options))
+}
+
+async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTableOptions): Promise<void> {
+  const n = names(table)
+  const key = await op.primaryKeyOf(table)
+  const keys = key.map(quoteIdent)
+  const columns = options.columns.map((column) => column.name)
+  const expressions = columns.map((column) => options.select?.[column] ?? quoteIdent(column))
+  const batch = options.batchSize ?? 5000
+  const copyFrom = (condition: string) =>
+    `INSERT INTO ${relation(n.shadow)} (${columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${expressions.join(', ')} FROM ${relation(table)} WHERE ${condition}`
+
+  await op.execute(
+    `CREATE TABLE IF NOT EXISTS ${relation(n.shadow)} (${[...options.columns.map(renderColumn)].join(', ')}${options.columns.some((column) => column.primaryKey) ? '' : `, PRIMARY KEY (${keys.join(', ')})`})`,
+  )
+  await op.execute(
+    `CREATE TABLE IF NOT EXISTS ${relation(n.log)} (seq bigserial PRIMARY KEY, ${key.map((column) => `${quoteIdent(column)} ${'text'}`).join(', ')})`,
+  )
+  const recordKey = (row: 'NEW' | 'OLD') =>
+    `INSERT INTO ${relation(n.log)} (${keys.join(', ')}) VALUES (${key.map((column) => `${row}.${quoteIdent(column)}::text`).join(', ')});`
+  await op.execute(
+    `CREATE OR REPLACE FUNCTION ${relation(n.fn)}() RETURNS trigger LANGUAGE plpgsql AS $strata$ BEGIN
+       IF TG_OP <> 'INSERT' THEN ${recordKey('OLD')} END IF;
+       IF TG_OP <> 'DELETE' THEN ${recordKey('NEW')} END IF;
+       RETURN NULL; END $strata$`,
+  )
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(n.trigger)} ON ${relation(table)}`)
+  await op.execute(
+    `CREATE TRIGGER ${quoteIdent(n.trigger)} AFTER INSERT OR UPDATE OR DELETE ON ${relation(table)} FOR EACH ROW EXECUTE FUNCTION ${relation(n.fn)}()`,
+  )
+
+  // Copy by key, in batches; rows a writer touches meanwhile are in the log and replayed.
+  let last: unknown[] | undefined
+  for (;;) {
+    const after =
+      last === undefined
+        ? 'TRUE'
+        : `(${keys.join(', ')}) > (${key.map((_, index) => `$${index + 1}`).join(', ')})`
+    const rows = await op.query(
+      `WITH source AS (SELECT ${keys.join(', ')} FROM ${relation(table)} WHERE ${after} ORDER BY ${keys.join(', ')} LIMIT ${batch}),
+            copied AS (${copyFrom(`(${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM source)`)} ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT (SELECT count(*) FROM source)::int AS scanned, (SELECT json_build_array(${keys.join(', ')}) FROM source ORDER BY ${keys.map((column) => `${column} DESC`).join(', ')} LIMIT 1) AS last_key`,
+      last ?? [],
+    )
+    const scanned = Number(rows[0]?.scanned ?? 0)
+    if (scanned > 0) last = rows[0]!.last_key as unknown[]
+    if (scanned < batch) break
+  }
+  // Replay until the log is short, then swap under a brief exclusive lock.
+  while ((await replay(op, n, key, copyFrom, batch, true)) >= batch) {}
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await op.execute('BEGIN')
+      await op.execute(`LOCK TABLE ${relation(table)} IN ACCESS EXCLUSIVE MODE`)
+      while ((await replay(op, n, key, copyFrom, 1_000_000, false)) > 0) {}
+      await op.execute(`DROP TRIGGER ${quoteIdent(n.trigger)} ON ${relation(table)}`)
+      await op.execute(`ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(baseName(n.old))}`)
+      await op.execute(`ALTER TABLE ${relation(n.shadow)} RENAME TO ${quoteIdent(baseName(table))}`)
+      await resetSequences(op, table, options.columns)
+      await op.execute('COMMIT')
+      break
+    } catch (error) {
+      await op.execute('ROLLBACK')
+      if ((error as { code?: string }).code !== '55P03' || attempt >= (options.swapAttempts ?? 10))
+        throw error
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2)),
+      )
+    }
+  }
+  await op.execute(`DROP TABLE ${relation(n.log)}`)
+  await op.execute(`DROP FUNCTION ${relation(n.fn)}()`)
+}
+
+/**
+ * Replays up to `limit` logged changes: the rows they name are deleted from the new
+ * table and copied again from the old one (a deleted row is simply not copied back).
+ * Three statements in one transaction (or in the caller's), bounded by a sequence
+ * number, so changes logged meanwhile wait for the next round. Returns how many log
+ * entries it consumed.
+ */
+async function replay(
+  op: MigrationOp,
+  n: ReturnType<typeof names>,
+  key: readonly string[],
+  copyFrom: (condition: string) => string,
+  limit: number,
+  ownTransaction: boolean,
+): Promise<number> {
+  const keys = key.map(quoteIdent)
+  const bound = await op.query<{ upto: string | null; taken: number }>(
+    `SELECT max(seq)::text AS upto, count(*)::int AS taken FROM (SELECT seq FROM ${relation(n.log)} ORDER BY seq LIMIT ${Math.trunc(limit)}) AS next`,
+  )
+  const upto = bound[0]?.upto ?? null
+  if (upto === null) return 0
+  const logged = `SELECT DISTINCT ${keys.join(', ')} FROM ${relation(n.log)} WHERE seq <= ${BigInt(upto)}`
+  const asText = (alias: string) => `(${keys.map((column) => `${alias}.${column}::text`).join(', ')})`
+  if (ownTransaction) await op.execute('BEGIN')
+  await op.execute(`DELETE FROM ${relation(n.shadow)} AS target WHERE ${asText('target')} IN (${logged})`)
+  await op.execute(copyFrom(`${asText(relation(n.table))} IN (${logged})`))
+  await op.execute(`DELETE FROM ${relation(n.log)} WHERE seq <= ${BigInt(upto)}`)
+  if (ownTransaction) await op.execute('COMMIT')
+  return bound[0]!.taken
+}
+
+async function resetSequences(
+  op: MigrationOp,
+  table: RelationName,
+  columns: readonly ColumnSpec[],
+): Promise<void> {
+  for (const column of columns.filter((item) => item.identity)) {
+    await op.execute(
+      `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(1, (SELECT COALESCE(max(${quoteIdent(column.name)}), 0) FROM ${relation(table)})))`,
+      [relation(table), column.name],
+    )
+  }
+}
+
+/**
+ * The downgrade of `rebuildTable`: the old table takes its name back and the rebuilt
+ * one is dropped. Rows written after the rebuild are lost with it, so this refuses
+ * when the rebuilt table has rows the old one lacks, unless `force` is given.
+ */
+export async function revertRebuild(
+  op: MigrationOp,
+  table: RelationName,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const n = names(table)
+  await op.autocommit(async () => {
+    if (!op.offline && !options.force) {
+      const key = (await op.primaryKeyOf(table)).map(quoteIdent)
+      const newer = await op.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${relation(table)} t WHERE NOT EXISTS (SELECT 1 FROM ${relation(n.old)} o WHERE (${key.map((column) => `o.${column}`).join(', ')}) = (${key.map((column) => `t.${column}`).join(', ')}))`,
+      )
+      if ((newer[0]?.n ?? 0) > 0) {
+        throw new OperationFailedError(
+          `reverting the rebuild of ${baseName(table)} would lose ${newer[0]!.n} rows written since it`,
+          {
+            hint: 'copy them to the old table first, or pass { force: true } to revertRebuild',
+          },
+        )
+      }
+    }
+    await op.execute('BEGIN')
+    await op.execute(
+      `ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(`${baseName(table)}_strata_rebuilt`.slice(0, 63))}`,
+    )
+    await op.execute(`ALTER TABLE ${relation(n.old)} RENAME TO ${quoteIdent(baseName(table))}`)
+    await op.execute(
+      `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
+    )
+    await op.execute('COMMIT')
+  })
+}
