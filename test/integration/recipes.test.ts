@@ -1,38 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import pg from 'pg'
-import { toClientConfig } from '../../src/db/connect.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
-
-/** A writer running `statement(i)` every few milliseconds until stopped; counts writes and errors. */
-function writer(db: TestDatabase, statement: (index: number) => [string, unknown[]]) {
-  let running = true
-  let writes = 0
-  const errors: string[] = []
-  const client = new pg.Client(toClientConfig(db.spec, false))
-  const loop = (async () => {
-    await client.connect()
-    for (let index = 0; running; index++) {
-      try {
-        const [text, values] = statement(index)
-        await client.query(text, values)
-        writes++
-      } catch (error) {
-        errors.push((error as Error).message)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 3))
-    }
-    await client.end()
-  })()
-  return {
-    async stop() {
-      running = false
-      await loop
-      return { writes, errors }
-    },
-  }
-}
+import { startWriter } from '../helpers/writer.js'
 
 const migration = (body: string, down = '') =>
   `export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n${body}\n}\nexport async function downgrade(op) {\n${down}\n}\n`
@@ -51,7 +21,10 @@ test('addNotNullColumn while the application inserts rows without the new column
       "  await op.dropColumn('users', 'email_lower')\n  await op.dropColumn('users', 'preferences')",
     ),
   )
-  const app = writer(db, (index) => ['INSERT INTO users (email) VALUES ($1)', [`late${index}@Example.com`]])
+  const app = startWriter(db, (index) => [
+    'INSERT INTO users (email) VALUES ($1)',
+    [`late${index}@Example.com`],
+  ])
   const result = await project.cli(['upgrade', 'head'])
   const load = await app.stop()
   assert.equal(result.code, 0, result.stderr)
@@ -89,7 +62,10 @@ test('addForeignKeySafely validates in its own transaction while child rows keep
       "  await op.dropConstraint('fk_sessions_user', 'user_sessions')",
     ),
   )
-  const app = writer(db, (index) => ['INSERT INTO user_sessions (user_id) VALUES ($1)', [1 + (index % 1000)]])
+  const app = startWriter(db, (index) => [
+    'INSERT INTO user_sessions (user_id) VALUES ($1)',
+    [1 + (index % 1000)],
+  ])
   const result = await project.cli(['upgrade', 'head'])
   const load = await app.stop()
   assert.equal(result.code, 0, result.stderr)
@@ -116,7 +92,10 @@ test('dedupeAndAddUnique moves duplicates aside, adds the constraint under write
       "  await op.restoreDuplicates('users', 'uq_users_email')",
     ),
   )
-  const app = writer(db, (index) => ['INSERT INTO users (email) VALUES ($1)', [`new${index}@example.com`]])
+  const app = startWriter(db, (index) => [
+    'INSERT INTO users (email) VALUES ($1)',
+    [`new${index}@example.com`],
+  ])
   const result = await project.cli(['upgrade', 'head'])
   const load = await app.stop()
   assert.equal(result.code, 0, result.stderr)
@@ -171,7 +150,7 @@ test('changeColumnType keeps writers working through the swap, and revertColumnT
   // Untyped parameters: the same statements work before and after the swap. The last
   // value written to each original row is remembered, to check every row afterwards.
   const written = new Map<number, number>()
-  const app = writer(db, (index) => {
+  const app = startWriter(db, (index) => {
     if (index % 2 === 0) return ['INSERT INTO users (age) VALUES ($1)', [String(index % 90)]]
     const id = 1 + (index % 8000)
     written.set(id, index % 90)
@@ -236,7 +215,7 @@ test('rebuildTable copies, replays concurrent inserts, updates and deletes, and 
   const expected = new Map<number, string>()
   for (let id = 1; id <= 20000; id++) expected.set(id, `user${id}@example.com`)
   let nextId = 1_000_000
-  const app = writer(db, (index) => {
+  const app = startWriter(db, (index) => {
     const id = 1 + ((index * 7919) % 20000)
     if (index % 3 === 0) {
       const newId = nextId++

@@ -60,10 +60,7 @@ async function changeType(
   options: ChangeColumnTypeOptions,
 ): Promise<void> {
   const names = typeChangeNames(table, column)
-  const using =
-    typeof options.using === 'string'
-      ? options.using
-      : (options.using?.text ?? `${quoteIdent(column)}::${typeName(newType)}`)
+  const using = usingExpression(options, column, newType)
   const notNull = op.offline
     ? false
     : (
@@ -94,8 +91,7 @@ async function changeType(
     await op.dropConstraint(check, table)
   }
   await op.execute('BEGIN')
-  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
-  await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
+  await dropSyncTrigger(op, table, names)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(column)} TO ${quoteIdent(names.old)}`,
   )
@@ -129,10 +125,7 @@ async function revertType(
   options: ChangeColumnTypeOptions,
 ): Promise<void> {
   const names = typeChangeNames(table, column)
-  const using =
-    typeof options.using === 'string'
-      ? options.using
-      : (options.using?.text ?? `${quoteIdent(column)}::${typeName(oldType)}`)
+  const using = usingExpression(options, column, oldType)
   await syncTrigger(op, table, names, names.old, using)
   await op.backfill({
     table,
@@ -142,8 +135,7 @@ async function revertType(
     name: `${baseName(table)}.${column}.type.revert`,
   })
   await op.execute('BEGIN')
-  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
-  await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
+  await dropSyncTrigger(op, table, names)
   await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
@@ -168,4 +160,19 @@ async function syncTrigger(
     `CREATE TRIGGER ${quoteIdent(names.trigger)} BEFORE INSERT OR UPDATE ON ${relation(table)} FOR EACH ROW EXECUTE FUNCTION ${names.fn}()`,
   )
   await op.execute('COMMIT')
+}
+
+/** The conversion to apply: the caller's, or a plain cast of the column to `type`. */
+function usingExpression(options: ChangeColumnTypeOptions, column: string, type: string): string {
+  if (typeof options.using === 'string') return options.using
+  return options.using?.text ?? `${quoteIdent(column)}::${typeName(type)}`
+}
+
+async function dropSyncTrigger(
+  op: MigrationOp,
+  table: RelationName,
+  names: ReturnType<typeof typeChangeNames>,
+): Promise<void> {
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
+  await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
 }
