@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 import { startWriter } from '../helpers/writer.js'
 
