@@ -67,7 +67,14 @@ test('an interrupted backfill resumes from its checkpoint', { timeout: 60_000 },
     cwd: project.dir,
     env: { ...process.env, DATABASE_URL: db.url, NO_COLOR: '1' },
   })
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  // Kill it once the checkpoint shows progress, whatever the machine's speed.
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const progress = await db
+      .query("SELECT rows_done FROM strata_backfill WHERE id = 'bbb222:users.new_column'")
+      .catch(() => ({ rows: [] }))
+    if (Number(progress.rows[0]?.rows_done ?? 0) >= 1000) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
   child.kill('SIGKILL')
   await new Promise((resolve) => child.once('close', resolve))
   const saved = await db.one(

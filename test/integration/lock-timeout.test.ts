@@ -42,7 +42,7 @@ function readLoad(client: pg.Client): {
   }
 }
 
-const config = { lock: { timeout: '400ms', retries: 6, retryDelay: '200ms', maxRetryDelay: '400ms' } }
+const config = { lock: { timeout: '400ms', retries: 12, retryDelay: '200ms', maxRetryDelay: '400ms' } }
 
 test('a migration blocked by an open transaction retries under lock_timeout and succeeds once the blocker ends', async (t) => {
   const db = await createTestDatabase(t)
@@ -58,7 +58,7 @@ test('a migration blocked by an open transaction retries under lock_timeout and 
   await blocker.query('SELECT count(*) FROM users') // holds ACCESS SHARE until the transaction ends
   const reader = await session(db, 'test-reader')
   const load = readLoad(reader)
-  setTimeout(() => void blocker.query('COMMIT'), 1500)
+  setTimeout(() => void blocker.query('COMMIT'), 3000)
 
   const result = await project.cli(['upgrade', 'head'])
   const measured = await load.stop()
@@ -68,7 +68,7 @@ test('a migration blocked by an open transaction retries under lock_timeout and 
   assert.equal(result.code, 0, result.stderr)
   assert.match(
     result.stderr,
-    /aaa111: could not get its lock within lock_timeout 400ms \(attempt 1 of 7\); blocked by pid \d+ \(user postgres, test-blocker, idle in transaction, transaction open [\d.]+m?s\): SELECT count\(\*\) FROM users; rolled back, retrying in \d+ms/,
+    /aaa111: could not get its lock within lock_timeout 400ms \(attempt 1 of 13\); blocked by pid \d+ \(user postgres, test-blocker, idle in transaction, transaction open [\d.]+m?s\): SELECT count\(\*\) FROM users; rolled back, retrying in \d+ms/,
   )
   assert.equal(
     (
