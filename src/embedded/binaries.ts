@@ -13,7 +13,6 @@ import {
 import { createRequire } from 'node:module'
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { EmbeddedServerError } from '../errors/index.js'
 import { canServerUserExecute, type ServerUser } from './server-user.js'
 
@@ -140,6 +139,3 @@ function ensureExecutable(file: string): void {
   const mode = statSync(file).mode
   if ((mode & 0o555) !== 0o555) chmodSync(file, mode | 0o555)
 }
-
-/** Where this module lives; tests use it to find the repository. */
-export const embeddedModuleDir = dirname(fileURLToPath(import.meta.url))

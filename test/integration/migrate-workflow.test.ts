@@ -215,3 +215,22 @@ test('show, history ranges and the JSON of read commands', async (t) => {
   assert.equal(check.code, 1)
   assert.match(check.stderr, /1 pending: ccc333/)
 })
+
+test('history -v -i says when each revision was applied, by whom, from strata_history', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;', message: 'first' })
+  project.sql('bbb222', { down: 'aaa111', up: 'SELECT 1;', message: 'second' })
+  assert.equal((await project.cli(['upgrade', 'aaa111'])).code, 0)
+  const history = await project.cli(['history', '-v', '-i'])
+  assert.equal(history.code, 0, history.stderr)
+  assert.match(
+    history.stdout,
+    /Rev: aaa111 \(current\)\nParent: <base>\n(Downgrade: none\n)?Applied: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by \S+ \(postgres@127\.0\.0\.1\), \d+ ms\nPath: /,
+  )
+  assert.match(
+    history.stdout,
+    /Rev: bbb222 \(head\)\nParent: aaa111\n(Downgrade: none\n)?Path: /,
+    'a pending revision has no Applied line',
+  )
+})

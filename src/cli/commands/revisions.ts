@@ -21,6 +21,28 @@ async function currentRows(context: CommandContext, migrations: MigrationSet): P
   return new Set(status.current.map((item) => item.revision))
 }
 
+/** "Applied: 2026-11-25 10:00:01 UTC by deploy (postgres@10.0.0.5), 12 ms", from strata_history. */
+async function appliedLines(context: CommandContext): Promise<Map<string, string>> {
+  const { withConnection } = await import('../../db/connect.js')
+  const { readHistory } = await import('../../db/history-table.js')
+  const { runnerTables } = await import('../../runner/tables.js')
+  const tables = runnerTables(await context.config())
+  const rows = await withConnection(await context.connectionSpec(), (connection) =>
+    readHistory(connection.client, tables.history),
+  )
+  const lines = new Map<string, string>()
+  for (const row of rows) {
+    if (row.outcome !== 'success' || row.direction === 'down') continue
+    const when = row.finishedAt.toISOString().replace('T', ' ').slice(0, 19)
+    const verb = row.direction === 'stamp' ? 'Stamped' : 'Applied'
+    lines.set(
+      row.revision,
+      `${verb}: ${when} UTC by ${row.operator ?? '?'} (${row.dbUser}@${row.clientHost ?? 'local'}), ${row.durationMs} ms`,
+    )
+  }
+  return lines
+}
+
 /** `current`, `history`, `heads`, `branches`, `show`, `revision`, `merge`. */
 export function registerRevisionCommands(program: Command): void {
   program
@@ -89,10 +111,16 @@ export function registerRevisionCommands(program: Command): void {
         }
         const revisions = historyRevisions(graph, range)
         const summaries = revisions.map((revision) => summarize(graph, revision))
+        // With the database at hand (-i), the verbose view says when each revision was applied and by whom.
+        const applied = flags.verbose && current !== undefined ? await appliedLines(context) : undefined
         for (const summary of summaries) {
-          context.output.line(
-            flags.verbose ? `${verboseBlock(summary, current)}\n` : historyLine(summary, current),
-          )
+          if (!flags.verbose) {
+            context.output.line(historyLine(summary, current))
+            continue
+          }
+          const when = applied?.get(summary.revision)
+          const block = verboseBlock(summary, current)
+          context.output.line(`${when ? block.replace('\nPath: ', `\n${when}\nPath: `) : block}\n`)
         }
         context.output.data(
           summaries.map((summary) => ({ ...summary, current: current?.has(summary.revision) ?? undefined })),
