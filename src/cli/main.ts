@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander'
+import './node-globals.js'
 import { buildProgram } from './program.js'
 
 /** Exit codes of commander's own failures: usage errors are 2, help and version 0. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
@@ -22,11 +22,11 @@ export interface MigrationSet {
 }
 
 const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql)$/
-const CACHE_VERSION = 2
+const CACHE_VERSION = 3
 
 interface CacheFile {
   version: number
-  entries: Record<string, { checksum: string; meta: MigrationMeta }>
+  entries: Record<string, { checksum: string; meta: MigrationMeta; mtimeMs: number; size: number }>
 }
 
 /** The migration files of the configured version locations, in a stable order. */
@@ -72,6 +72,15 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
   let cacheChanged = false
 
   for (const file of files) {
+    const stats = statSync(file)
+    const cached = cache.entries[file]
+    // Unchanged since it was last read (same modification time and size, the test git
+    // uses): its metadata and checksum come from the cache without reading the file.
+    if (cached !== undefined && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) {
+      nextCache.entries[file] = cached
+      metas.push(cached.meta)
+      continue
+    }
     const bytes = readFileSync(file)
     const checksum = createHash('sha256').update(bytes).digest('hex')
     const text = bytes.toString('utf8')
@@ -80,19 +89,16 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       const parsed = parseSqlMigration(text, file, checksum)
       meta = parsed.meta
       bodies.set(file, { kind: 'sql', ...parsed.body })
+    } else if (cached !== undefined && cached.checksum === checksum) {
+      meta = cached.meta
     } else {
-      const cached = cache.entries[file]
-      if (cached !== undefined && cached.checksum === checksum) {
-        meta = cached.meta
-      } else {
-        const loaded = await loadTsMigration(file, text, checksum)
-        meta = loaded.meta
-        bodies.set(file, { kind: 'ts', ...loaded.body })
-        cacheChanged = true
-      }
-      nextCache.entries[file] = { checksum, meta }
+      const loaded = await loadTsMigration(file, text, checksum)
+      meta = loaded.meta
+      bodies.set(file, { kind: 'ts', ...loaded.body })
     }
     checkIdentifiers(meta, text)
+    nextCache.entries[file] = { checksum, meta, mtimeMs: stats.mtimeMs, size: stats.size }
+    cacheChanged = true
     metas.push(meta)
   }
   if (cacheChanged || Object.keys(cache.entries).length !== Object.keys(nextCache.entries).length) {
@@ -110,8 +116,10 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       const known = bodies.get(meta.file)
       if (known !== undefined) return known
       const text = readFileSync(meta.file, 'utf8')
-      const loaded = await loadTsMigration(meta.file, text, meta.checksum)
-      const body: MigrationBody = { kind: 'ts', ...loaded.body }
+      const body: MigrationBody =
+        meta.format === 'sql'
+          ? { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }
+          : { kind: 'ts', ...(await loadTsMigration(meta.file, text, meta.checksum)).body }
       bodies.set(meta.file, body)
       return body
     },
