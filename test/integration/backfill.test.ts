@@ -21,18 +21,27 @@ async function seed(db: TestDatabase, rows: number) {
     INSERT INTO users (id, old_column) SELECT g, 'name-' || g FROM generate_series(1, ${rows}) g`)
 }
 
-/** An application writing during the migration: updates rows and inserts new ones (old code: old_column only). */
+/**
+ * An application writing during the migration: it updates rows and inserts new ones.
+ * As in the guide's Phase 2, the deployed code already writes both columns; rows that
+ * kept arriving without the new column would rightly fail the final check.
+ */
 function writer(db: TestDatabase) {
   return startWriter(db, (index) =>
     index % 2 === 0
       ? ['UPDATE users SET touched = touched + 1 WHERE id = $1', [1 + ((index * 7919) % 20_000)]]
-      : ['INSERT INTO users (id, old_column) VALUES ($1, $2)', [1_000_000 + index, `late-${index}`]],
+      : [
+          'INSERT INTO users (id, old_column, new_column) VALUES ($1, $2, upper($2))',
+          [1_000_000 + index, `late-${index}`],
+        ],
   )
 }
 
 test('a backfill pages by key in short transactions while the application writes; no write lost, every row done', async (t) => {
   const db = await createTestDatabase(t)
   await seed(db, 20_000)
+  // The expand phase already added the column, and the deployed code writes it.
+  await db.query('ALTER TABLE users ADD COLUMN new_column text')
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
   project.ts('bbb222', BACKFILL('batchSize: 1000'))
