@@ -1,5 +1,7 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js'
+import { hasSqlState, LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { OperationFailedError } from '../errors/index.js'
+import { jitteredBackoff } from '../util/backoff.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
 import type { SqlExecutor } from './sql-executor.js'
@@ -60,8 +62,6 @@ export interface BackfillRuntime {
   readonly lockRetries: number
   readonly onProgress?: ((progress: BackfillProgress) => void) | undefined
 }
-
-const LOCK_NOT_AVAILABLE = '55P03'
 
 export async function runBackfill(
   executor: SqlExecutor,
@@ -157,8 +157,8 @@ async function runBatch(
       return { changed: Number(row.changed), scanned: Number(row.scanned), lastKey: row.last_key }
     } catch (error) {
       await executor.run('ROLLBACK').catch(() => undefined)
-      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= retries) {
-        if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+      if (!hasSqlState(error, LOCK_NOT_AVAILABLE) || attempt >= retries) {
+        if (hasSqlState(error, LOCK_NOT_AVAILABLE)) {
           throw new OperationFailedError(
             `backfill ${name}: a batch could not get its row locks after ${attempt + 1} attempts`,
             {
@@ -168,9 +168,7 @@ async function runBatch(
         }
         throw error
       }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2)),
-      )
+      await new Promise((resolve) => setTimeout(resolve, jitteredBackoff(attempt + 1, 100, 5000)))
     }
   }
 }

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral } from '../db/quote.js'
+import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js'
 
 /**
  * An SQL expression written by the migration author (`now()`, `gen_random_uuid()`),
@@ -30,9 +30,7 @@ export function splitName(name: RelationName): { schema: string | undefined; nam
 /** `"app"."users"` or `"users"`. */
 export function relation(name: RelationName): string {
   const parts = splitName(name)
-  return parts.schema === undefined
-    ? quoteIdent(parts.name)
-    : `${quoteIdent(parts.schema)}.${quoteIdent(parts.name)}`
+  return quoteQualified(parts.schema, parts.name)
 }
 
 /** The bare name, for deriving constraint and index names. */

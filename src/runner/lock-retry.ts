@@ -1,11 +1,10 @@
 import type { ResolvedConfig } from '../config/types.js'
+import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationMeta } from '../graph/migration.js'
+import { jitteredBackoff } from '../util/backoff.js'
 import { formatDuration } from '../util/duration.js'
 import { type Blocker, describeBlocker } from './lock-watcher.js'
-
-/** SQLSTATE 55P03 (lock_not_available): `lock_timeout` expired. */
-export const LOCK_NOT_AVAILABLE = '55P03'
 
 /** The lock settings of one migration: the config's, overridden by the migration's own exports. */
 export interface LockSettings {
@@ -41,8 +40,7 @@ export function retryDelay(
   attempt: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(settings.maxRetryDelay, settings.retryDelay * 2 ** (attempt - 1))
-  return Math.round(ceiling / 2 + random() * (ceiling / 2))
+  return jitteredBackoff(attempt, settings.retryDelay, settings.maxRetryDelay, random)
 }
 
 /** One line for each wait: who blocks, and when the next attempt comes. */

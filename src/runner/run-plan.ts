@@ -1,18 +1,12 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
+import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
 import { databaseFailure } from './describe-failure.js'
-import {
-  describeLockWait,
-  LOCK_NOT_AVAILABLE,
-  lockGaveUp,
-  lockSettings,
-  retryDelay,
-  settingsSql,
-} from './lock-retry.js'
+import { describeLockWait, lockGaveUp, lockSettings, retryDelay, settingsSql } from './lock-retry.js'
 import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
 import { runStep } from './run-step.js'

@@ -15,6 +15,7 @@ import type { RunPlanOptions } from './run-plan.js'
  */
 export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date): Promise<void> {
   const { client, tables } = options
+  const settings = lockSettings(options.lock, step.meta)
   const executor = new OnlineExecutor(client, options.lockWatcher)
   executor.inTransaction = step.meta.transactional
   const op = new MigrationOp(executor, {
@@ -24,9 +25,9 @@ export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt
     args: options.args,
     runtime: {
       stateSchema: options.tables.version.schema,
-      lockTimeoutMs: lockSettings(options.lock, step.meta).lockTimeout,
-      lockRetries: lockSettings(options.lock, step.meta).retries,
-      statementTimeoutMs: lockSettings(options.lock, step.meta).statementTimeout,
+      lockTimeoutMs: settings.lockTimeout,
+      lockRetries: settings.retries,
+      statementTimeoutMs: settings.statementTimeout,
       onProgress: options.onProgress,
       onNotice: options.onNotice,
     },

@@ -9,6 +9,7 @@ import {
   sql,
   typeName,
 } from '../sql-fragments.js'
+import { proveNotNull } from './validated-constraint.js'
 
 export interface ChangeColumnTypeOptions {
   /** The new value, as an expression over the row (default `"column"::newType`). */
@@ -78,18 +79,8 @@ async function changeType(
     batchSize: options.batchSize ?? 1000,
     name: `${baseName(table)}.${column}.type`,
   })
-  if (notNull) {
-    const check = `${baseName(table)}_${names.shadow}_nn`.slice(0, 63)
-    await op.dropConstraint(check, table, { ifExists: true })
-    await op.createCheckConstraint(check, table, `${quoteIdent(names.shadow)} IS NOT NULL`, {
-      notValid: true,
-    })
-    await op.execute('BEGIN')
-    await op.validateConstraint(check, table)
-    await op.execute('COMMIT')
-    await op.alterColumn(table, names.shadow, { nullable: false })
-    await op.dropConstraint(check, table)
-  }
+  if (notNull)
+    await proveNotNull(op, table, names.shadow, `${baseName(table)}_${names.shadow}_nn`.slice(0, 63))
   await op.execute('BEGIN')
   await dropSyncTrigger(op, table, names)
   await op.execute(

@@ -1,4 +1,5 @@
 import { quoteIdent } from '../../db/quote.js'
+import { hasSqlState, UNIQUE_VIOLATION } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
@@ -58,7 +59,7 @@ export async function dedupeAndAddUnique(
         await op.createIndex(name, table, columns, { unique: true, concurrently: true })
         break
       } catch (error) {
-        if ((error as { code?: string }).code !== '23505' || attempt >= (options.attempts ?? 3)) throw error
+        if (!hasSqlState(error, UNIQUE_VIOLATION) || attempt >= (options.attempts ?? 3)) throw error
         // A writer inserted a duplicate during the build: drop the invalid index, dedupe again.
         await op.dropIndex(sideIndex(table, name), { concurrently: true, ifExists: true })
       }

@@ -1,6 +1,8 @@
+import { quoteIdent } from '../../db/quote.js'
 import type { ColumnSpec } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
 import { baseName, type RawSql, type RelationName } from '../sql-fragments.js'
+import { proveNotNull } from './validated-constraint.js'
 
 export interface NotNullColumnOptions {
   /** Value for existing rows, computed from each row (batched): `op.sql('lower(email)')`. */
@@ -36,24 +38,12 @@ export async function addNotNullColumn(
     await op.backfill({
       table,
       set: { [column.name]: options.backfill },
-      where: `${quote(column.name)} IS NULL`,
+      where: `${quoteIdent(column.name)} IS NULL`,
       batchSize: options.batchSize ?? 1000,
       name: `${baseName(table)}.${column.name}.not_null`,
     })
   } else {
     await op.addColumn(table, { ...column, nullable: true }, { ifNotExists: true })
   }
-  await op.dropConstraint(check, table, { ifExists: true })
-  await op.createCheckConstraint(check, table, `${quote(column.name)} IS NOT NULL`, { notValid: true })
-  await op.autocommit(async () => {
-    await op.execute('BEGIN')
-    await op.validateConstraint(check, table)
-    await op.execute('COMMIT')
-  })
-  await op.alterColumn(table, column.name, { nullable: false })
-  await op.dropConstraint(check, table)
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
+  await proveNotNull(op, table, column.name, check)
 }

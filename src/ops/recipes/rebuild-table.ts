@@ -1,5 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
+import { hasSqlState, LOCK_NOT_AVAILABLE } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
+import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
@@ -120,11 +122,8 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
       break
     } catch (error) {
       await op.execute('ROLLBACK')
-      if ((error as { code?: string }).code !== '55P03' || attempt >= (options.swapAttempts ?? 10))
-        throw error
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2)),
-      )
+      if (!hasSqlState(error, LOCK_NOT_AVAILABLE) || attempt >= (options.swapAttempts ?? 10)) throw error
+      await new Promise((resolve) => setTimeout(resolve, jitteredBackoff(attempt + 1, 200, 5000)))
     }
   }
   await op.execute(`DROP TABLE ${relation(n.log)}`)

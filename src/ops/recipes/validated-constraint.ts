@@ -1,3 +1,4 @@
+import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import type { ForeignKeyOptions } from '../render-ddl.js'
 import type { RawSql, RelationName } from '../sql-fragments.js'
@@ -38,10 +39,29 @@ export async function addCheckSafely(
 }
 
 /** VALIDATE in a transaction of its own, after the ADD has committed (the ADD's lock is gone). */
-async function validateApart(op: MigrationOp, name: string, table: RelationName): Promise<void> {
+export async function validateApart(op: MigrationOp, name: string, table: RelationName): Promise<void> {
   await op.autocommit(async () => {
     await op.execute('BEGIN')
     await op.validateConstraint(name, table)
     await op.execute('COMMIT')
   })
+}
+
+/**
+ * Makes a column NOT NULL without a scan under ACCESS EXCLUSIVE: `CHECK (col IS NOT NULL)
+ * NOT VALID` (a brief lock), `VALIDATE` in its own transaction (writes continue), then
+ * `SET NOT NULL`, which PostgreSQL 12+ proves from the validated check, and the check is
+ * dropped. Each step may run again.
+ */
+export async function proveNotNull(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  check: string,
+): Promise<void> {
+  await op.dropConstraint(check, table, { ifExists: true })
+  await op.createCheckConstraint(check, table, `${quoteIdent(column)} IS NOT NULL`, { notValid: true })
+  await validateApart(op, check, table)
+  await op.alterColumn(table, column, { nullable: false })
+  await op.dropConstraint(check, table)
 }

@@ -1,0 +1,10 @@
+/** SQLSTATE 55P03 (lock_not_available): `lock_timeout` expired. */
+export const LOCK_NOT_AVAILABLE = '55P03'
+
+/** SQLSTATE 23505 (unique_violation). */
+export const UNIQUE_VIOLATION = '23505'
+
+/** Whether an error is a PostgreSQL error with this SQLSTATE. */
+export function hasSqlState(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code
+}
