@@ -52,6 +52,8 @@ export function parseSqlMigration(
       continue
     }
     if (upLine !== undefined || downLine !== undefined) continue
+    // Suppressions for `strata check` live in the header too; they are not header keys.
+    if (/^--\s*strata:allow\b/i.test(line)) continue
     const entry = /^--\s*([A-Za-z_]+)\s*:\s*(.*)$/.exec(line)
     if (!entry) continue
     const key = entry[1]!.toLowerCase()

@@ -120,6 +120,7 @@ export class MigrationOp {
     params: readonly unknown[] = [],
   ): Promise<Row[]> {
     if (this.executor.offline) {
+      if (this.executor.unknownRows) return this.executor.unknownRows(text) as Row[]
       throw new OperationFailedError(
         `migration ${this.context.revision} reads query results (op.query), which offline --sql mode cannot know`,
         {

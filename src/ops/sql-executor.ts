@@ -19,6 +19,11 @@ export interface SqlExecutor {
   readonly current: { sql: string; source: StatementSource | undefined } | undefined
   /** Statements completed so far in this migration (to report a non-transactional failure exactly). */
   readonly completed: readonly string[]
+  /**
+   * Offline analysis only: answers `op.query` with no rows (and notes the query as
+   * unverifiable) instead of failing, so the rest of the migration can be analysed.
+   */
+  readonly unknownRows?: (sql: string) => Record<string, unknown>[]
 }
 
 export class OnlineExecutor implements SqlExecutor {

@@ -1,0 +1,200 @@
+import type { ColumnDef, Constraint, Node, RangeVar } from 'libpg-query'
+import { nodeOf, relationName, typeInfo } from './ast.js'
+import { defaultOf, displayType, expressionVolatility, SERIAL_TYPES, typeChangeCost } from './column-types.js'
+import type { EffectsBuilder } from './effects.js'
+import type { LockMode } from './lock-modes.js'
+import type { EffectsEnvironment } from './statement-effects.js'
+
+interface AlterCommand {
+  readonly subtype?: string
+  readonly name?: string
+  readonly def?: Node
+  readonly behavior?: string
+  readonly missing_ok?: boolean
+}
+
+/** Subcommands that take less than ACCESS EXCLUSIVE (ALTER TABLE reference page, "Notes"). */
+const WEAKER_LOCKS: Record<string, LockMode> = {
+  AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
+  AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
+  AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
+  AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
+  AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableAlwaysTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableReplicaTrig: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigUser: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
+}
+
+/** ALTER TABLE: the strongest lock of its subcommands, and each subcommand's work. */
+export function alterTableEffects(
+  body: { relation?: RangeVar; cmds?: Node[]; objtype?: string },
+  effects: EffectsBuilder,
+  env: EffectsEnvironment,
+): void {
+  const table = relationName(body.relation)
+  if (body.objtype === 'OBJECT_INDEX' || body.objtype === 'OBJECT_SEQUENCE' || body.objtype === 'OBJECT_VIEW') {
+    effects.lock(table, 'ACCESS EXCLUSIVE')
+    effects.change('backward compatible', `alters ${body.objtype.replace('OBJECT_', '').toLowerCase()} ${table}`)
+    return
+  }
+  for (const command of body.cmds ?? []) {
+    const cmd = nodeOf<AlterCommand>(command, 'AlterTableCmd')
+    if (cmd === undefined) continue
+    const subtype = cmd.subtype ?? ''
+    effects.lock(table, WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE')
+    const handler = COMMANDS[subtype]
+    if (handler) handler(table, cmd, effects, env)
+    else effects.change('backward compatible', `alters ${table} (${subtype.replace(/^AT_/, '')})`)
+  }
+}
+
+type CommandHandler = (table: string, cmd: AlterCommand, effects: EffectsBuilder, env: EffectsEnvironment) => void
+
+const COMMANDS: Record<string, CommandHandler> = {
+  AT_AddColumn(table, cmd, effects, env) {
+    const column = nodeOf<ColumnDef>(cmd.def, 'ColumnDef')!
+    const target = `${table}.${column.colname}`
+    const type = typeInfo(column.typeName)
+    const constraints = (column.constraints ?? []).map((c) => nodeOf<Constraint>(c, 'Constraint')!)
+    const has = (contype: string) => constraints.some((c) => c.contype === contype)
+    const fallback = defaultOf(column.constraints)
+    const notNull = has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY')
+    if (SERIAL_TYPES.has(type.name)) effects.rewrite(table, `fills ${type.name} column ${column.colname} for every row`)
+    else if (has('CONSTR_IDENTITY')) effects.rewrite(table, `fills identity column ${column.colname} for every row`)
+    else if (has('CONSTR_GENERATED')) effects.rewrite(table, `computes stored generated column ${column.colname} for every row`)
+    else if (fallback !== undefined) {
+      const { volatility, fn } = expressionVolatility(fallback)
+      if (env.serverVersion < 11) effects.rewrite(table, `writes the default of ${column.colname} into every row (before PostgreSQL 11)`)
+      else if (volatility === 'volatile') effects.rewrite(table, `computes volatile default ${fn}() of ${column.colname} for every row`)
+      else if (volatility === 'unknown') effects.notes.push(`default calls ${fn}(): a rewrite if it is volatile`)
+      else effects.notes.push(`default ${column.colname} is stored once (metadata only since PostgreSQL 11)`)
+    }
+    for (const constraint of constraints) {
+      if (constraint.contype === 'CONSTR_FOREIGN' && constraint.pktable) {
+        effects.lock(relationName(constraint.pktable), 'SHARE ROW EXCLUSIVE')
+      }
+      if (constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY') {
+        effects.buildIndex(table, `${constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} on ${column.colname}`)
+      }
+      if (constraint.contype === 'CONSTR_CHECK' && fallback !== undefined) effects.scan(table, `checks ${column.colname}`)
+    }
+    const breaking = notNull && fallback === undefined && !has('CONSTR_IDENTITY') && !SERIAL_TYPES.has(type.name)
+    effects.change(
+      breaking ? 'breaking' : 'additive',
+      breaking
+        ? `adds required column ${target} without a default: inserts from the previous release fail`
+        : `adds column ${target} (${displayType(type)}${notNull ? ', not null' : ''})`,
+    )
+  },
+  AT_DropColumn(table, cmd, effects) {
+    effects.destroys.push(`column ${table}.${cmd.name}`)
+    effects.change('breaking', `drops column ${table}.${cmd.name} that the previous release may still read`)
+  },
+  AT_AlterColumnType(table, cmd, effects, env) {
+    const column = nodeOf<ColumnDef>(cmd.def, 'ColumnDef')!
+    const to = typeInfo(column.typeName)
+    const from = env.model.column(table, cmd.name ?? '')?.type
+    const cost = typeChangeCost(from, to, column.raw_default !== undefined)
+    const change = `${table}.${cmd.name} ${from ? `from ${displayType(from)} ` : ''}to ${displayType(to)}`
+    if (cost === 'rewrite') {
+      effects.rewrite(table, from ? `converts ${change}` : `converts ${change} (old type unknown: assumed a rewrite)`)
+      effects.change('data transformation', `changes the type of ${change}, rewriting the table`)
+    } else if (cost === 'scan') {
+      effects.scan(table, `checks every value of ${cmd.name} against the new limit`)
+      effects.change('breaking', `narrows ${change}: longer values the previous release writes are refused`)
+    } else {
+      effects.notes.push(`type change ${change} is binary-compatible (metadata only)`)
+      effects.change('backward compatible', `widens ${change}`)
+    }
+  },
+  AT_SetNotNull(table, cmd, effects, env) {
+    if (env.serverVersion >= 12 && env.model.hasValidatedNotNullCheck(table, cmd.name ?? '')) {
+      effects.notes.push(`a validated CHECK (${cmd.name} IS NOT NULL) proves it: no scan (PostgreSQL 12+)`)
+    } else effects.scan(table, `checks every row for NULL in ${cmd.name}`)
+    effects.change('backward compatible', `makes ${table}.${cmd.name} NOT NULL`)
+  },
+  AT_DropNotNull(table, cmd, effects) {
+    effects.change('backward compatible', `allows NULL in ${table}.${cmd.name}`)
+  },
+  AT_ColumnDefault(table, cmd, effects) {
+    effects.change('backward compatible', `${cmd.def ? 'sets' : 'drops'} the default of ${table}.${cmd.name}`)
+  },
+  AT_AddConstraint(table, cmd, effects) {
+    addConstraintEffects(table, nodeOf<Constraint>(cmd.def, 'Constraint')!, effects)
+  },
+  AT_ValidateConstraint(table, cmd, effects) {
+    effects.scan(table, `validates constraint ${cmd.name}`)
+    effects.change('backward compatible', `validates constraint ${cmd.name} on ${table}`)
+  },
+  AT_DropConstraint(table, cmd, effects) {
+    effects.change('backward compatible', `drops constraint ${cmd.name} on ${table}`)
+  },
+  AT_SetLogged(table, _cmd, effects) {
+    effects.rewrite(table, 'SET LOGGED')
+    effects.change('backward compatible', `makes ${table} logged`)
+  },
+  AT_SetUnLogged(table, _cmd, effects) {
+    effects.rewrite(table, 'SET UNLOGGED')
+    effects.change('backward compatible', `makes ${table} unlogged`)
+  },
+  AT_SetTableSpace(table, _cmd, effects) {
+    effects.rewrite(table, 'SET TABLESPACE copies every page')
+    effects.change('backward compatible', `moves ${table} to another tablespace`)
+  },
+  AT_AttachPartition(table, cmd, effects) {
+    const partition = relationName(nodeOf<{ name?: RangeVar }>(cmd.def, 'PartitionCmd')?.name)
+    effects.lock(partition, 'ACCESS EXCLUSIVE')
+    effects.scan(partition, 'checks every row against the partition bound (unless a matching CHECK exists)')
+    effects.change('backward compatible', `attaches partition ${partition} to ${table}`)
+  },
+  AT_DetachPartition(table, cmd, effects) {
+    const partitionCmd = nodeOf<{ name?: RangeVar; concurrent?: boolean }>(cmd.def, 'PartitionCmd')
+    const partition = relationName(partitionCmd?.name)
+    const mode: LockMode = partitionCmd?.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE'
+    effects.lock(table, mode).lock(partition, mode)
+    effects.change('breaking', `detaches partition ${partition} from ${table}: its rows leave the table`)
+  },
+}
+
+function addConstraintEffects(table: string, constraint: Constraint, effects: EffectsBuilder): void {
+  const name = constraint.conname ?? '(unnamed)'
+  const validated = !constraint.skip_validation
+  switch (constraint.contype) {
+    case 'CONSTR_FOREIGN': {
+      const referenced = relationName(constraint.pktable)
+      // Both tables: SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE (ALTER TABLE notes).
+      effects.lock(table, 'SHARE ROW EXCLUSIVE').lock(referenced, 'SHARE ROW EXCLUSIVE')
+      if (validated) effects.scan(table, `checks every row against ${referenced} for foreign key ${name}`)
+      effects.change('backward compatible', `adds foreign key ${name} from ${table} to ${referenced}`)
+      return
+    }
+    case 'CONSTR_CHECK':
+      if (validated) effects.scan(table, `checks every row for constraint ${name}`)
+      effects.change('backward compatible', `adds check constraint ${name} on ${table}`)
+      return
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_PRIMARY': {
+      const what = constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique constraint'
+      if (constraint.indexname) effects.notes.push(`${what} ${name} uses the existing index ${constraint.indexname}`)
+      else effects.buildIndex(table, `${what} ${name}`)
+      if (constraint.contype === 'CONSTR_PRIMARY') effects.scan(table, 'checks the key columns for NULL')
+      effects.change('backward compatible', `adds ${what} ${name} on ${table}`)
+      return
+    }
+    case 'CONSTR_EXCLUSION':
+      effects.buildIndex(table, `exclusion constraint ${name}`)
+      effects.change('backward compatible', `adds exclusion constraint ${name} on ${table}`)
+      return
+    default:
+      effects.change('backward compatible', `adds constraint ${name} on ${table}`)
+  }
+}

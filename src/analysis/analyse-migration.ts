@@ -1,0 +1,241 @@
+import { closestMatch } from '../util/closest-match.js'
+import type { AnalysedStatement, MigrationSource } from './analysed-statement.js'
+import { nodeKind } from './ast.js'
+import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
+import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
+import type { AllowComment, ParsedStatement } from './parse-sql.js'
+import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
+import { SchemaModel, type TableFacts } from './schema-model.js'
+import { SessionState } from './session-state.js'
+import { statementEffects } from './statement-effects.js'
+
+/** A rule's level after the config: a level, or off. */
+export type LevelSetting = Level | 'off'
+
+export interface AnalysisSettings {
+  readonly serverVersion: number
+  /** `check.rules` of the config: rule id → level or 'off'. */
+  readonly levels: ReadonlyMap<string, LevelSetting>
+  readonly versionColumnLength: number
+}
+
+/** One finding, ready to show. */
+export interface Finding {
+  readonly rule: string
+  readonly level: Level
+  readonly message: string
+  readonly fix: string
+  readonly line: number | undefined
+  /** Index of the statement in the migration's upgrade, when the finding is about one. */
+  readonly statement: number | undefined
+  /** The reason given in `strata:allow`, when the finding is suppressed (then it does not count). */
+  readonly suppressed: string | undefined
+}
+
+/** The lock table row of one statement. */
+export interface StatementReport {
+  readonly line: number | undefined
+  readonly sql: string
+  readonly locks: readonly { table: string; mode: LockMode; blocks: string; existing: boolean }[]
+  readonly rewrites: readonly string[]
+  readonly scans: readonly string[]
+  readonly indexBuilds: readonly string[]
+  readonly notes: readonly string[]
+  /** "5s (runner)", "2s (line 3)", or undefined when nothing limits the wait. */
+  readonly lockTimeout: string | undefined
+  readonly inTransaction: boolean
+  /** How many later statements run before the transaction ends (the lock is held through them). */
+  readonly heldThrough: number
+}
+
+export interface MigrationReport {
+  readonly id: string
+  readonly revision: string | undefined
+  readonly file: string | undefined
+  readonly title: string
+  readonly phase: string | undefined
+  readonly classification: Classification
+  readonly statements: readonly StatementReport[]
+  readonly findings: readonly Finding[]
+  readonly unverifiable: readonly string[]
+  /** Connected mode: size of each existing table the migration locks. */
+  readonly tables: readonly { table: string; size: string }[]
+}
+
+/** Runs the lock model over statements, following transactions and timeouts. */
+export function analyseStatements(
+  statements: readonly ParsedStatement[],
+  source: MigrationSource,
+  model: SchemaModel,
+  serverVersion: number,
+): AnalysedStatement[] {
+  const session = new SessionState(source.start)
+  return statements.map((parsed, index) => {
+    const lock = session.setting('lock_timeout')
+    const analysed: AnalysedStatement = {
+      ...parsed,
+      index,
+      kind: nodeKind(parsed.node),
+      effects: statementEffects(parsed.node, parsed.sql, { model, serverVersion }),
+      transaction: session.transaction,
+      lockTimeoutMs: lock.value,
+      lockTimeoutFrom: lock.from,
+      statementTimeoutMs: session.setting('statement_timeout').value,
+    }
+    session.apply(parsed.node, parsed.line === undefined ? `statement ${index + 1}` : `line ${parsed.line}`)
+    model.apply(parsed.node)
+    return analysed
+  })
+}
+
+/**
+ * Analyses one migration: the lock model for every statement, every enabled rule,
+ * suppressions, and the classification. `model` carries the schema from one
+ * migration to the next.
+ */
+export function analyseMigration(source: MigrationSource, model: SchemaModel, settings: AnalysisSettings): MigrationReport {
+  model.beginMigration()
+  const statements = analyseStatements(source.up, source, model, settings.serverVersion)
+  const downgrade =
+    source.down === undefined
+      ? undefined
+      : analyseStatements(source.down, { ...source, start: source.start }, new SchemaModel(), settings.serverVersion)
+  const context = {
+    migration: source,
+    statements,
+    downgrade,
+    serverVersion: settings.serverVersion,
+    changeClass: changeClassOf(statements).class,
+    versionColumnLength: settings.versionColumnLength,
+  }
+  const findings: Finding[] = []
+  const add = (rule: string, defaultLevel: Level, hit: RuleHit, inDowngrade = false) => {
+    const configured = settings.levels.get(rule)
+    if (configured === 'off') return
+    const statement = hit.statement
+    const allowed =
+      (inDowngrade ? undefined : statement?.allow.find((a) => a.rule === rule && a.reason)) ??
+      source.allow.find((a) => a.rule === rule && a.reason)
+    findings.push({
+      rule,
+      level: configured ?? hit.level ?? defaultLevel,
+      message: hit.message,
+      fix: hit.fix,
+      line: statement?.line,
+      statement: inDowngrade ? undefined : statement?.index,
+      suppressed: allowed?.reason,
+    })
+  }
+  for (const rule of RULES) {
+    for (const hit of rule.check(context)) add(rule.id, rule.level, hit, hit.statement !== undefined && !statements.includes(hit.statement))
+  }
+  const unverifiable = [
+    ...source.unverifiable,
+    ...statements.filter((s) => s.effects.unverifiable).map((s) => `${s.line ? `line ${s.line}: ` : ''}${s.effects.unverifiable}`),
+  ]
+  const builtIn = (id: string) => BUILT_IN.find((rule) => rule.id === id)!.level
+  for (const text of unverifiable) {
+    add('unverifiable', builtIn('unverifiable'), {
+      message: text,
+      fix: 'review that part by hand, or express it with op calls Strata can render (op.backfill, op.execute with fixed SQL)',
+    })
+  }
+  for (const problem of suppressionProblems([...source.allow, ...statements.flatMap((s) => s.allow)])) {
+    add('invalid-suppression', builtIn('invalid-suppression'), problem)
+  }
+  const facts = (table: string) => model.facts(table)
+  const counted = findings.filter((f) => f.suppressed === undefined)
+  return {
+    id: source.id,
+    revision: source.revision,
+    file: source.file,
+    title: source.title,
+    phase: source.phase,
+    classification: classify(statements, counted.map((f) => f.level), facts, unverifiable.length > 0),
+    statements: statements.map((statement) => statementReport(statement, statements)),
+    findings: findings.map((finding) => withSizes(finding, statements, facts)),
+    unverifiable,
+    tables: lockedTables(statements, facts),
+  }
+}
+
+function suppressionProblems(allows: readonly AllowComment[]): RuleHit[] {
+  const known = ruleIds()
+  return allows.flatMap((allow) => {
+    if (!known.includes(allow.rule)) {
+      const near = closestMatch(allow.rule, known)
+      return [
+        {
+          message: `strata:allow names an unknown rule "${allow.rule}"${allow.line ? ` (line ${allow.line})` : ''}`,
+          fix: near ? `did you mean "${near}"?` : 'see `strata check --rules` for the rule ids',
+        },
+      ]
+    }
+    if (allow.reason === '') {
+      return [
+        {
+          message: `strata:allow ${allow.rule} gives no reason${allow.line ? ` (line ${allow.line})` : ''}, so it does not apply`,
+          fix: `-- strata:allow ${allow.rule}: <why this is safe here>`,
+        },
+      ]
+    }
+    return []
+  })
+}
+
+function statementReport(statement: AnalysedStatement, all: readonly AnalysedStatement[]): StatementReport {
+  const { effects } = statement
+  const later =
+    statement.transaction === undefined
+      ? 0
+      : all.filter((s) => s.index > statement.index && s.transaction === statement.transaction && s.kind !== 'TransactionStmt').length
+  return {
+    line: statement.line,
+    sql: statement.sql.replace(/\s+/g, ' ').slice(0, 160),
+    locks: effects.locks.map((lock) => ({
+      table: lock.table,
+      mode: lock.mode,
+      blocks: describeBlocked(lock.mode),
+      existing: lock.existing,
+    })),
+    rewrites: effects.rewrites.map((w) => `${w.table}: ${w.why}`),
+    scans: effects.scans.map((w) => `${w.table}: ${w.why}`),
+    indexBuilds: effects.indexBuilds.map((w) => `${w.table}: ${w.why}`),
+    notes: effects.notes,
+    lockTimeout: statement.lockTimeoutMs ? `${formatMs(statement.lockTimeoutMs)} (${statement.lockTimeoutFrom})` : undefined,
+    inTransaction: statement.transaction !== undefined,
+    heldThrough: effects.locks.some((l) => blockedBy(l.mode).writes) ? later : 0,
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/** Adds "(users: 12 GB, ~40 million rows)" to a finding about a table the database knows. */
+function withSizes(
+  finding: Finding,
+  statements: readonly AnalysedStatement[],
+  facts: (table: string) => TableFacts | undefined,
+): Finding {
+  if (finding.statement === undefined) return finding
+  const sizes = statements[finding.statement]!.effects.locks.flatMap((lock) => {
+    const known = lock.existing ? facts(lock.table) : undefined
+    return known ? [`${lock.table}: ${describeSize(known)}`] : []
+  })
+  return sizes.length === 0 ? finding : { ...finding, message: `${finding.message} (${sizes.join('; ')})` }
+}
+
+function lockedTables(
+  statements: readonly AnalysedStatement[],
+  facts: (table: string) => TableFacts | undefined,
+): { table: string; size: string }[] {
+  const seen = new Map<string, string>()
+  for (const statement of statements) {
+    for (const lock of statement.effects.locks) {
+      const known = lock.existing ? facts(lock.table) : undefined
+      if (known && !seen.has(lock.table)) seen.set(lock.table, describeSize(known))
+    }
+  }
+  return [...seen].map(([table, size]) => ({ table, size }))
+}

@@ -1,0 +1,112 @@
+import type { AnalysedStatement } from './analysed-statement.js'
+import { CHANGE_CLASSES, type Change, type ChangeClass } from './effects.js'
+import { lockRank } from './lock-modes.js'
+import type { Level } from './rules/index.js'
+import type { TableFacts } from './schema-model.js'
+
+export type Downtime = 'none' | 'minimal' | 'required'
+export type Risk = 'low' | 'medium' | 'high'
+
+/** The guide's migration types table, and why this migration is what it is. */
+export interface Classification {
+  readonly class: ChangeClass
+  readonly downtime: Downtime
+  readonly risk: Risk
+  /** One line: "breaking: drops column users.old_column that the previous release may still read". */
+  readonly reason: string
+}
+
+/** The guide's table: type → downtime and risk, before the lock analysis adjusts them. */
+const BASELINE: Record<ChangeClass, { downtime: Downtime; risk: Risk }> = {
+  additive: { downtime: 'none', risk: 'low' },
+  'backward compatible': { downtime: 'none', risk: 'low' },
+  'data transformation': { downtime: 'minimal', risk: 'medium' },
+  breaking: { downtime: 'required', risk: 'high' },
+}
+
+/** The class of a migration: the most disruptive change among its statements. */
+export function changeClassOf(statements: readonly AnalysedStatement[]): { class: ChangeClass; change: Change | undefined } {
+  let strongest: Change | undefined
+  for (const statement of statements) {
+    for (const change of statement.effects.changes) {
+      if (strongest === undefined || CHANGE_CLASSES.indexOf(change.class) > CHANGE_CLASSES.indexOf(strongest.class)) {
+        strongest = change
+      }
+    }
+  }
+  // A migration of only SET/BEGIN/SELECT changes nothing anyone can see.
+  return { class: strongest?.class ?? 'additive', change: strongest }
+}
+
+/**
+ * Starts from the guide's table and lets the lock model raise it: a statement that
+ * blocks traffic while it rewrites, scans or indexes a table with rows means at least
+ * minimal downtime and medium risk; a big table (connected mode) means downtime is
+ * required; an error-level finding makes the risk high.
+ */
+export function classify(
+  statements: readonly AnalysedStatement[],
+  findingLevels: readonly Level[],
+  facts: (table: string) => TableFacts | undefined,
+  unverifiable: boolean,
+): Classification {
+  const { class: changeClass, change } = changeClassOf(statements)
+  let { downtime, risk } = BASELINE[changeClass]
+  const details: string[] = []
+  const blocking = blockingWork(statements)
+  if (blocking) {
+    downtime = maxOf(['none', 'minimal', 'required'], downtime, 'minimal')
+    risk = maxOf(['low', 'medium', 'high'], risk, 'medium')
+    const size = facts(blocking.table)
+    const big = size !== undefined && (size.sizeBytes > 1024 ** 3 || size.rows > 10_000_000)
+    if (big) downtime = 'required'
+    details.push(`${blocking.what} ${blocking.table} under ${blocking.mode}${size ? ` (${describeSize(size)})` : ''}`)
+  }
+  if (findingLevels.includes('error')) risk = 'high'
+  if (unverifiable) {
+    risk = maxOf(['low', 'medium', 'high'], risk, 'medium')
+    details.push('part of it cannot be analysed offline')
+  }
+  const reason = [change?.text ?? 'changes nothing in the schema', ...details].join('; ')
+  return { class: changeClass, downtime, risk, reason: `${changeClass}: ${reason}` }
+}
+
+function blockingWork(
+  statements: readonly AnalysedStatement[],
+): { what: string; table: string; mode: string } | undefined {
+  for (const statement of statements) {
+    const { effects } = statement
+    const work = [
+      ...effects.rewrites.map((w) => ({ ...w, what: 'rewrites' })),
+      ...effects.scans.map((w) => ({ ...w, what: 'scans' })),
+      ...effects.indexBuilds.map((w) => ({ ...w, what: 'builds an index on' })),
+    ].filter((w) => w.existing)
+    for (const item of work) {
+      const lock = effects.locks.find((l) => l.table === item.table)
+      if (lock && lockRank(lock.mode) >= lockRank('SHARE')) return { what: item.what, table: item.table, mode: lock.mode }
+    }
+  }
+  return undefined
+}
+
+function maxOf<T extends string>(order: readonly T[], a: T, b: T): T {
+  return order.indexOf(a) >= order.indexOf(b) ? a : b
+}
+
+/** "12 GB, ~40 million rows" */
+export function describeSize(facts: TableFacts): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB']
+  let size = facts.sizeBytes
+  let unit = 0
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024
+    unit++
+  }
+  const bytes = `${unit === 0 ? size : size.toFixed(size < 10 ? 1 : 0)} ${units[unit]}`
+  if (facts.rows < 0) return `${bytes}, row count unknown (never analysed)`
+  const rows =
+    facts.rows >= 1_000_000
+      ? `~${(facts.rows / 1_000_000).toFixed(facts.rows < 10_000_000 ? 1 : 0)} million rows`
+      : `~${Math.round(facts.rows).toLocaleString('en-US')} rows`
+  return `${bytes}, ${rows}`
+}

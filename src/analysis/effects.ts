@@ -1,0 +1,106 @@
+import { type LockMode, strongerLock } from './lock-modes.js'
+
+/** The guide's four migration types, from least to most disruptive. */
+export const CHANGE_CLASSES = ['additive', 'backward compatible', 'data transformation', 'breaking'] as const
+export type ChangeClass = (typeof CHANGE_CLASSES)[number]
+
+/** What a statement does to the schema or data, in the guide's terms. */
+export interface Change {
+  readonly class: ChangeClass
+  /** "drops column users.old_column" */
+  readonly text: string
+}
+
+export interface TableLock {
+  readonly table: string
+  readonly mode: LockMode
+  /** False for tables created earlier in the same migration: nobody else can be waiting on them. */
+  readonly existing: boolean
+}
+
+/** Work done while the lock is held, on one table. */
+export interface TableWork {
+  readonly table: string
+  readonly why: string
+  readonly existing: boolean
+}
+
+/** What one statement does: the locks it takes and the work it does while holding them. */
+export interface StatementEffects {
+  readonly locks: readonly TableLock[]
+  readonly rewrites: readonly TableWork[]
+  readonly scans: readonly TableWork[]
+  readonly indexBuilds: readonly TableWork[]
+  /** UPDATE / DELETE / INSERT … SELECT; `whole` when every row is touched in one statement. */
+  readonly rowWrites: readonly { table: string; verb: string; whole: boolean; existing: boolean }[]
+  readonly changes: readonly Change[]
+  /** Data this statement destroys: "column users.old_column", "table sessions". */
+  readonly destroys: readonly string[]
+  /** Why this statement cannot be analysed (procedural code). */
+  readonly unverifiable: string | undefined
+  /** Facts worth showing: "metadata only (default stored once, PostgreSQL 11+)". */
+  readonly notes: readonly string[]
+}
+
+/** Collects a statement's effects; one lock per table, the strongest asked for. */
+export class EffectsBuilder {
+  readonly #locks = new Map<string, TableLock>()
+  readonly rewrites: TableWork[] = []
+  readonly scans: TableWork[] = []
+  readonly indexBuilds: TableWork[] = []
+  readonly rowWrites: { table: string; verb: string; whole: boolean; existing: boolean }[] = []
+  readonly changes: Change[] = []
+  readonly destroys: string[] = []
+  readonly notes: string[] = []
+  unverifiable: string | undefined
+
+  constructor(private readonly isExisting: (table: string) => boolean) {}
+
+  existing(table: string): boolean {
+    return this.isExisting(table)
+  }
+
+  lock(table: string, mode: LockMode): this {
+    const before = this.#locks.get(table)
+    this.#locks.set(table, {
+      table,
+      mode: before ? strongerLock(before.mode, mode) : mode,
+      existing: this.isExisting(table),
+    })
+    return this
+  }
+
+  rewrite(table: string, why: string): this {
+    this.rewrites.push({ table, why, existing: this.isExisting(table) })
+    return this
+  }
+
+  scan(table: string, why: string): this {
+    this.scans.push({ table, why, existing: this.isExisting(table) })
+    return this
+  }
+
+  buildIndex(table: string, why: string): this {
+    this.indexBuilds.push({ table, why, existing: this.isExisting(table) })
+    return this
+  }
+
+  change(changeClass: ChangeClass, text: string): this {
+    this.changes.push({ class: changeClass, text })
+    return this
+  }
+
+  build(): StatementEffects {
+    return {
+      locks: [...this.#locks.values()],
+      rewrites: this.rewrites,
+      scans: this.scans,
+      indexBuilds: this.indexBuilds,
+      rowWrites: this.rowWrites,
+      changes: this.changes,
+      destroys: this.destroys,
+      unverifiable: this.unverifiable,
+      notes: this.notes,
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { loadModule, type Node, parseSync } from 'libpg-query'
+import { InvalidInputError } from '../errors/index.js'
+
+/** One statement of analysed SQL, as the PostgreSQL parser read it. */
+export interface ParsedStatement {
+  readonly node: Node
+  /** The statement text without leading comments. */
+  readonly sql: string
+  /** 1-based line in its file; undefined for SQL rendered from TypeScript. */
+  readonly line: number | undefined
+  /** `-- strata:allow <rule>: <reason>` comments written just before the statement. */
+  readonly allow: readonly AllowComment[]
+}
+
+export interface AllowComment {
+  readonly rule: string
+  /** Empty when the comment gives none (reported: a reason is required). */
+  readonly reason: string
+  readonly line: number | undefined
+}
+
+let ready: Promise<void> | undefined
+
+/** Loads the parser (WebAssembly) once; every analysis awaits this first. */
+export function loadParser(): Promise<void> {
+  ready ??= loadModule()
+  return ready
+}
+
+const ALLOW = /strata:allow\s+([A-Za-z0-9_-]+)\s*(?::\s*(.*?))?\s*(?:\*\/)?\s*$/
+
+/** Reads `strata:allow` comments from comment lines of `text`. */
+export function allowComments(text: string, firstLine: number | undefined): AllowComment[] {
+  const found: AllowComment[] = []
+  text.split('\n').forEach((lineText, offset) => {
+    const comment = lineText.match(/(?:--|\/\*)(.*)$/)?.[1]
+    const match = comment?.match(ALLOW)
+    if (match) {
+      found.push({
+        rule: match[1]!,
+        reason: (match[2] ?? '').trim(),
+        line: firstLine === undefined ? undefined : firstLine + offset,
+      })
+    }
+  })
+  return found
+}
+
+/**
+ * Parses SQL with the real PostgreSQL parser. A syntax error becomes an
+ * InvalidInputError naming the line, so a typo never passes as "no findings".
+ *
+ * @param firstLine the line of `text`'s first character in its file, when known
+ */
+export function parseSql(text: string, where: string, firstLine?: number): ParsedStatement[] {
+  let tree: { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] }
+  try {
+    tree = parseSync(text)
+  } catch (error) {
+    const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails
+    const position = details?.cursorPosition
+    const line =
+      firstLine !== undefined && position !== undefined ? firstLine + countNewlines(text, position) : firstLine
+    throw new InvalidInputError(`${(error as Error).message}`, {
+      where: line === undefined ? where : `${where}:${line}`,
+      hint: 'fix the SQL there; Strata analyses exactly what PostgreSQL would parse',
+    })
+  }
+  return (tree.stmts ?? []).map((entry) => {
+    const start = entry.stmt_location ?? 0
+    const raw = entry.stmt_len === undefined || entry.stmt_len === 0 ? text.slice(start) : text.slice(start, start + entry.stmt_len)
+    const lead = leadingCommentsLength(raw)
+    return {
+      node: entry.stmt,
+      sql: raw.slice(lead).trim(),
+      line: firstLine === undefined ? undefined : firstLine + countNewlines(text, start + lead),
+      allow: allowComments(raw.slice(0, lead), firstLine === undefined ? undefined : firstLine + countNewlines(text, start)),
+    }
+  })
+}
+
+function countNewlines(text: string, end: number): number {
+  let count = 0
+  for (let index = 0; index < end && index < text.length; index++) if (text[index] === '\n') count++
+  return count
+}
+
+/** Length of the whitespace and comments before a statement's first token. */
+function leadingCommentsLength(text: string): number {
+  let index = 0
+  while (index < text.length) {
+    if (/\s/.test(text[index]!)) index++
+    else if (text.startsWith('--', index)) {
+      const end = text.indexOf('\n', index)
+      index = end === -1 ? text.length : end + 1
+    } else if (text.startsWith('/*', index)) {
+      const end = text.indexOf('*/', index + 2)
+      index = end === -1 ? text.length : end + 2
+    } else break
+  }
+  return index
+}

@@ -1,0 +1,43 @@
+import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
+
+export default defineRule({
+  id: 'constraint-without-not-valid',
+  level: 'error',
+  summary: 'a FOREIGN KEY or CHECK added without NOT VALID scans the whole table under a blocking lock',
+  examples: {
+    flagged: [
+      'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);',
+      'ALTER TABLE users ADD CONSTRAINT ck_age CHECK (age >= 0);',
+    ],
+    accepted: [
+      'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      'CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);',
+    ],
+  },
+  check: perStatement((statement) =>
+    alterCommands(statement).flatMap((cmd) => {
+      const constraint = cmd.def?.Constraint
+      if (cmd.subtype !== 'AT_AddConstraint' || constraint?.skip_validation) return []
+      if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') return []
+      if (!isExisting(statement, cmd.table)) return []
+      const foreign = constraint.contype === 'CONSTR_FOREIGN'
+      const name = constraint.conname ?? 'the constraint'
+      const referenced = foreign ? constraint.pktable?.relname : undefined
+      return [
+        {
+          statement,
+          message: foreign
+            ? `adds foreign key ${name} and checks every row of ${cmd.table} while holding SHARE ROW EXCLUSIVE on ${cmd.table} and ${referenced}: writes to both wait`
+            : `adds check ${name} and scans every row of ${cmd.table} under ACCESS EXCLUSIVE: reads and writes wait`,
+          fix: [
+            `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
+            `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${name};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
+            foreign
+              ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', [...], [...])`
+              : `TS: await op.addCheckSafely('${name}', '${cmd.table}', '<condition>')`,
+          ].join('\n'),
+        },
+      ]
+    }),
+  ),
+})

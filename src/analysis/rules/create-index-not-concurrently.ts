@@ -1,0 +1,28 @@
+import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
+
+export default defineRule({
+  id: 'create-index-not-concurrently',
+  level: 'error',
+  summary: 'CREATE INDEX without CONCURRENTLY blocks every write to the table for the whole build',
+  examples: {
+    flagged: ['CREATE INDEX ix_users_email ON users (email);'],
+    accepted: [
+      'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
+      'CREATE TABLE sessions (token text); CREATE INDEX ix_sessions_token ON sessions (token);',
+    ],
+  },
+  check: perStatement((statement) => {
+    const index = statementOf(statement, 'IndexStmt')
+    if (index === undefined || index.concurrent) return undefined
+    const table = statement.effects.locks[0]?.table ?? '?'
+    if (!isExisting(statement, table)) return undefined
+    return {
+      statement,
+      message: `builds index ${index.idxname ?? ''} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
+      fix: [
+        `${statement.sql.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')}  -- in a migration with transactional: false`,
+        `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', [...], { concurrently: true })`,
+      ].join('\n'),
+    }
+  }),
+})

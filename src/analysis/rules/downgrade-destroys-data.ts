@@ -1,0 +1,19 @@
+import { defineRule } from './rule.js'
+
+export default defineRule({
+  id: 'downgrade-destroys-data',
+  level: 'warning',
+  summary: 'the downgrade drops data that was written after the upgrade; rolling back loses it',
+  examples: {
+    flagged: [{ sql: 'ALTER TABLE users ADD COLUMN bio text;', runner: true, downgrade: 'ALTER TABLE users DROP COLUMN bio;' }],
+    accepted: [{ sql: 'CREATE INDEX CONCURRENTLY ix ON users (email);', downgrade: 'DROP INDEX CONCURRENTLY ix;' }],
+  },
+  check(context) {
+    const destroying = (context.downgrade ?? []).filter((statement) => statement.effects.destroys.length > 0)
+    return destroying.map((statement) => ({
+      statement,
+      message: `the downgrade destroys ${statement.effects.destroys.join(', ')}: data written since the upgrade is lost on rollback`,
+      fix: 'back up before rolling back (strata deploy and strata rollback do), or keep the data: rename instead of drop in the downgrade',
+    }))
+  },
+})

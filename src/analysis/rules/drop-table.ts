@@ -1,0 +1,30 @@
+import { nameList } from '../ast.js'
+import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
+
+export default defineRule({
+  id: 'drop-table',
+  level: 'error',
+  summary: 'dropping a table destroys its data and breaks a running release that still uses it',
+  examples: {
+    flagged: ['DROP TABLE user_sessions;'],
+    accepted: [
+      { sql: 'DROP TABLE users_old;', runner: true, phase: 'contract' },
+      'CREATE TABLE tmp (a int); DROP TABLE tmp;',
+    ],
+  },
+  check: perStatement((statement, context) => {
+    const drop = statementOf(statement, 'DropStmt')
+    if (drop?.removeType !== 'OBJECT_TABLE' || context.migration.phase === 'contract') return undefined
+    const tables: string[] = (drop.objects ?? []).map((object: any) => nameList(object.List?.items).join('.'))
+    const existing = tables.filter((table) => isExisting(statement, table))
+    if (existing.length === 0) return undefined
+    return {
+      statement,
+      message: `drops table ${existing.join(', ')} and every row in it`,
+      fix: [
+        `keep the data until nobody needs it: ALTER TABLE ${existing[0]} RENAME TO ${existing[0]}_old  (in the expand phase, with a view if old code reads it)`,
+        "drop it later in a migration with phase contract (export const phase = 'contract'), after a backup",
+      ].join('\n'),
+    }
+  }),
+})

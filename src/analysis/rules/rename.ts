@@ -1,0 +1,50 @@
+import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
+
+const RENAMED: Record<string, string> = {
+  OBJECT_COLUMN: 'column',
+  OBJECT_TABLE: 'table',
+  OBJECT_SCHEMA: 'schema',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+}
+
+export default defineRule({
+  id: 'rename',
+  level: 'error',
+  summary: 'renaming a column, table or schema breaks every running release that uses the old name',
+  examples: {
+    flagged: [
+      'ALTER TABLE users RENAME COLUMN name TO full_name;',
+      'ALTER TABLE users RENAME TO accounts;',
+      'ALTER SCHEMA app RENAME TO core;',
+    ],
+    accepted: ['CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b;', 'ALTER INDEX ix_a RENAME TO ix_b;'],
+  },
+  check: perStatement((statement, context) => {
+    const rename = statementOf(statement, 'RenameStmt')
+    const what = rename && RENAMED[rename.renameType]
+    if (!what) return undefined
+    const table = rename.relation
+      ? rename.relation.schemaname
+        ? `${rename.relation.schemaname}.${rename.relation.relname}`
+        : rename.relation.relname
+      : undefined
+    if (table !== undefined && !isExisting(statement, table)) return undefined
+    const old = what === 'column' ? `${table}.${rename.subname}` : (table ?? rename.subname)
+    const contract = context.migration.phase === 'contract'
+    return {
+      statement,
+      level: contract ? 'warning' : undefined,
+      message: `renames ${what} ${old} to ${rename.newname}: queries of the release still running fail with "does not exist"`,
+      fix:
+        what === 'column'
+          ? [
+              `expand: ALTER TABLE ${table} ADD COLUMN ${rename.newname} <type>; keep both written (trigger or app), backfill with op.backfill`,
+              `contract (after every release reads ${rename.newname}): ALTER TABLE ${table} DROP COLUMN ${rename.subname}`,
+            ].join('\n')
+          : what === 'table'
+            ? `ALTER TABLE ${table} RENAME TO ${rename.newname}; CREATE VIEW ${table} AS SELECT * FROM ${rename.newname};  -- old name keeps working until the contract phase drops the view`
+            : `create the new ${what}, move objects, and drop the old one in a contract-phase migration`,
+    }
+  }),
+})

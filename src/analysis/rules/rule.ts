@@ -1,0 +1,96 @@
+import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
+import { nodeOf } from '../ast.js'
+import type { ChangeClass } from '../effects.js'
+
+export type Level = 'error' | 'warning' | 'info'
+
+/** What a rule sees: one migration, analysed, and where it will run. */
+export interface RuleContext {
+  readonly migration: MigrationSource
+  readonly statements: readonly AnalysedStatement[]
+  /** The downgrade's statements, when the migration has one. */
+  readonly downgrade: readonly AnalysedStatement[] | undefined
+  /** Server major version the analysis assumes. */
+  readonly serverVersion: number
+  /** The migration's class, for rules about phases. */
+  readonly changeClass: ChangeClass
+  /** `alembic_version.version_num`'s length (32 unless the database says otherwise). */
+  readonly versionColumnLength: number
+}
+
+/** One problem found by a rule. */
+export interface RuleHit {
+  readonly statement?: AnalysedStatement | undefined
+  readonly message: string
+  /** The safe alternative, ready to paste: `op` API or SQL. */
+  readonly fix: string
+  /** When the finding is less serious in this migration than the rule's default (a drop in a contract phase). */
+  readonly level?: Level
+}
+
+/** An SQL example a rule must flag (or must accept), run as a test. */
+export type RuleExample =
+  | string
+  | {
+      readonly sql: string
+      /** Analyse as a Strata migration run by the runner (a transaction, lock_timeout set). */
+      readonly runner?: boolean
+      readonly serverVersion?: number
+      readonly phase?: 'expand' | 'migrate' | 'contract'
+      readonly downgrade?: string | null
+    }
+
+export interface Rule {
+  readonly id: string
+  readonly level: Level
+  /** One line: the hazard. */
+  readonly summary: string
+  readonly examples: { readonly flagged: readonly RuleExample[]; readonly accepted: readonly RuleExample[] }
+  check(context: RuleContext): RuleHit[]
+}
+
+export function defineRule(rule: Rule): Rule {
+  return Object.freeze(rule)
+}
+
+/** A rule written for one statement at a time. */
+export function perStatement(
+  check: (statement: AnalysedStatement, context: RuleContext) => RuleHit | readonly RuleHit[] | undefined,
+): (context: RuleContext) => RuleHit[] {
+  return (context) =>
+    context.statements.flatMap((statement) => {
+      const result = check(statement, context)
+      return result === undefined ? [] : Array.isArray(result) ? result : [result as RuleHit]
+    })
+}
+
+/** The body of the statement when it is of `kind`. */
+export function statementOf<T = any>(statement: AnalysedStatement, kind: string): T | undefined {
+  return statement.kind === kind ? nodeOf<T>(statement.node, kind) : undefined
+}
+
+export interface AlterCommandView {
+  readonly table: string
+  readonly subtype: string
+  readonly name: string | undefined
+  readonly def: any
+}
+
+/** The subcommands of an `ALTER TABLE`, with the table they apply to. */
+export function alterCommands(statement: AnalysedStatement): AlterCommandView[] {
+  const alter = statementOf(statement, 'AlterTableStmt')
+  if (alter === undefined || (alter.objtype && alter.objtype !== 'OBJECT_TABLE')) return []
+  const relation = alter.relation
+  const table = relation?.schemaname ? `${relation.schemaname}.${relation.relname}` : relation?.relname
+  return (alter.cmds ?? []).map((command: any) => ({
+    table,
+    subtype: command.AlterTableCmd?.subtype ?? '',
+    name: command.AlterTableCmd?.name,
+    def: command.AlterTableCmd?.def,
+  }))
+}
+
+/** False when the table was created earlier in the same migration (so it is empty and private). */
+export function isExisting(statement: AnalysedStatement, table: string): boolean {
+  return statement.effects.locks.find((lock) => lock.table === table)?.existing ?? true
+}

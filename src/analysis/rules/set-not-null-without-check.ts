@@ -1,0 +1,35 @@
+import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
+
+export default defineRule({
+  id: 'set-not-null-without-check',
+  level: 'error',
+  summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK proves it',
+  examples: {
+    flagged: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL;'],
+    accepted: [
+      `ALTER TABLE users ADD CONSTRAINT ck_email_nn CHECK (email IS NOT NULL) NOT VALID;
+       ALTER TABLE users VALIDATE CONSTRAINT ck_email_nn;
+       ALTER TABLE users ALTER COLUMN email SET NOT NULL;`,
+    ],
+  },
+  check: perStatement((statement) =>
+    alterCommands(statement).flatMap((cmd) => {
+      if (cmd.subtype !== 'AT_SetNotNull' || !isExisting(statement, cmd.table)) return []
+      const scans = statement.effects.scans.some((scan) => scan.why.includes(`NULL in ${cmd.name}`))
+      if (!scans) return []
+      const check = `ck_${cmd.table.split('.').at(-1)}_${cmd.name}_not_null`
+      return [
+        {
+          statement,
+          message: `makes ${cmd.table}.${cmd.name} NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait`,
+          fix: [
+            `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${check} CHECK (${cmd.name} IS NOT NULL) NOT VALID;`,
+            `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${check};  -- separate transaction, SHARE UPDATE EXCLUSIVE`,
+            `ALTER TABLE ${cmd.table} ALTER COLUMN ${cmd.name} SET NOT NULL;  -- no scan (PostgreSQL 12+)`,
+            `ALTER TABLE ${cmd.table} DROP CONSTRAINT ${check};`,
+          ].join('\n'),
+        },
+      ]
+    }),
+  ),
+})

@@ -1,0 +1,41 @@
+import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
+
+export default defineRule({
+  id: 'unique-without-using-index',
+  level: 'error',
+  summary: 'a UNIQUE or PRIMARY KEY constraint without USING INDEX builds its index under ACCESS EXCLUSIVE',
+  examples: {
+    flagged: [
+      'ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE (email);',
+      'ALTER TABLE users ADD PRIMARY KEY (id);',
+    ],
+    accepted: [
+      'ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX ix_users_email_unique;',
+      'CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT uq_a UNIQUE (a);',
+    ],
+  },
+  check: perStatement((statement) =>
+    alterCommands(statement).flatMap((cmd) => {
+      const constraint = cmd.def?.Constraint
+      if (cmd.subtype !== 'AT_AddConstraint' || !isExisting(statement, cmd.table)) return []
+      if (constraint?.contype !== 'CONSTR_UNIQUE' && constraint?.contype !== 'CONSTR_PRIMARY') return []
+      if (constraint.indexname) return []
+      const primary = constraint.contype === 'CONSTR_PRIMARY'
+      const columns = (constraint.keys ?? []).map((k: any) => k.String?.sval).join(', ')
+      const name = constraint.conname ?? `${primary ? 'pk' : 'uq'}_${cmd.table}`
+      return [
+        {
+          statement,
+          message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name}: its index is built under ACCESS EXCLUSIVE on ${cmd.table}; reads and writes wait`,
+          fix: [
+            `CREATE UNIQUE INDEX CONCURRENTLY ${name}_idx ON ${cmd.table} (${columns});  -- transactional: false`,
+            `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${name} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${name}_idx;`,
+            primary ? '' : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns.split(', ').map((c: string) => `'${c}'`).join(', ')}], { name: '${name}' })`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        },
+      ]
+    }),
+  ),
+})

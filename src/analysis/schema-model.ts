@@ -1,0 +1,188 @@
+import type { ColumnDef, Constraint, Node } from 'libpg-query'
+import { nodeKind, nodeOf, relationName, type TypeInfo, typeInfo } from './ast.js'
+
+/** What is known about a column before a statement runs. */
+export interface ColumnFacts {
+  readonly type: TypeInfo
+  readonly notNull: boolean
+}
+
+/** What the database says about one table (connected mode). */
+export interface TableFacts {
+  readonly sizeBytes: number
+  /** The planner's estimate (`pg_class.reltuples`); -1 when never analysed. */
+  readonly rows: number
+  readonly columns: ReadonlyMap<string, ColumnFacts>
+  /** Columns proven NOT NULL by a validated `CHECK (col IS NOT NULL)`. */
+  readonly notNullChecks: ReadonlySet<string>
+}
+
+/** A table key: unqualified names and `public.` names are the same table. */
+export function tableKey(name: string): string {
+  return name.startsWith('public.') ? name.slice('public.'.length) : name
+}
+
+interface ModelTable {
+  columns: Map<string, ColumnFacts>
+  notNullChecks: Set<string>
+}
+
+/**
+ * The schema as the analysed migrations change it, statement by statement: which
+ * tables were created in the current migration (empty, so no lock hazard), the
+ * column types (to tell a free type change from a rewrite), and NOT NULL checks.
+ * Seeded from the database in connected mode.
+ */
+export class SchemaModel {
+  readonly #tables = new Map<string, ModelTable>()
+  /** Tables created by the migration being analysed (or absent from the database). */
+  #newTables = new Set<string>()
+  readonly #pendingChecks = new Map<string, { table: string; column: string }>()
+
+  constructor(private readonly database?: ReadonlyMap<string, TableFacts>) {}
+
+  /** Starts a migration: tables it creates are "new" until it ends. */
+  beginMigration(): void {
+    this.#newTables = new Set()
+  }
+
+  /** True when the table has rows that concurrent traffic uses: not created in this migration. */
+  isExisting(table: string): boolean {
+    const key = tableKey(table)
+    if (this.#newTables.has(key)) return false
+    // Connected: a table the database does not have yet (created by an earlier pending migration) is empty.
+    if (this.database !== undefined && !this.database.has(key) && this.#tables.has(key)) return false
+    return true
+  }
+
+  facts(table: string): TableFacts | undefined {
+    return this.database?.get(tableKey(table))
+  }
+
+  column(table: string, column: string): ColumnFacts | undefined {
+    const key = tableKey(table)
+    return this.#tables.get(key)?.columns.get(column) ?? this.database?.get(key)?.columns.get(column)
+  }
+
+  hasValidatedNotNullCheck(table: string, column: string): boolean {
+    const key = tableKey(table)
+    return (
+      (this.#tables.get(key)?.notNullChecks.has(column) ?? false) ||
+      (this.database?.get(key)?.notNullChecks.has(column) ?? false)
+    )
+  }
+
+  /** Records what a statement changed. */
+  apply(node: Node): void {
+    const kind = nodeKind(node)
+    if (kind === 'CreateStmt') this.#create(nodeOf(node, kind)!)
+    else if (kind === 'AlterTableStmt') this.#alter(nodeOf(node, kind)!)
+    else if (kind === 'RenameStmt') this.#rename(nodeOf(node, kind)!)
+    else if (kind === 'DropStmt') this.#drop(nodeOf(node, kind)!)
+    else if (kind === 'CreateTableAsStmt') {
+      const into = nodeOf<{ into?: { rel?: never } }>(node, kind)?.into
+      if (into?.rel) this.#newTables.add(tableKey(relationName(into.rel)))
+    }
+  }
+
+  #table(name: string): ModelTable {
+    const key = tableKey(name)
+    let table = this.#tables.get(key)
+    if (table === undefined) {
+      table = { columns: new Map(this.database?.get(key)?.columns ?? []), notNullChecks: new Set() }
+      this.#tables.set(key, table)
+    }
+    return table
+  }
+
+  #create(statement: { relation?: never; tableElts?: Node[] }): void {
+    const name = relationName(statement.relation)
+    const key = tableKey(name)
+    this.#tables.set(key, { columns: new Map(), notNullChecks: new Set() })
+    this.#newTables.add(key)
+    const table = this.#table(name)
+    for (const element of statement.tableElts ?? []) {
+      const column = nodeOf<ColumnDef>(element, 'ColumnDef')
+      if (column?.colname) table.columns.set(column.colname, columnFacts(column))
+    }
+  }
+
+  #alter(statement: { relation?: never; cmds?: Node[] }): void {
+    const name = relationName(statement.relation)
+    const table = this.#table(name)
+    for (const command of statement.cmds ?? []) {
+      const cmd = nodeOf<{ subtype?: string; name?: string; def?: Node }>(command, 'AlterTableCmd')
+      if (cmd === undefined) continue
+      const column = nodeOf<ColumnDef>(cmd.def, 'ColumnDef')
+      if (cmd.subtype === 'AT_AddColumn' && column?.colname) table.columns.set(column.colname, columnFacts(column))
+      else if (cmd.subtype === 'AT_DropColumn' && cmd.name) table.columns.delete(cmd.name)
+      else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && column) {
+        const before = table.columns.get(cmd.name)
+        table.columns.set(cmd.name, { type: typeInfo(column.typeName), notNull: before?.notNull ?? false })
+      } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
+        const before = table.columns.get(cmd.name)
+        if (before) table.columns.set(cmd.name, { ...before, notNull: true })
+      } else if (cmd.subtype === 'AT_AddConstraint') {
+        this.#addConstraint(name, table, nodeOf<Constraint>(cmd.def, 'Constraint'))
+      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
+        const check = this.#pendingChecks.get(cmd.name)
+        if (check) this.#table(check.table).notNullChecks.add(check.column)
+      }
+    }
+  }
+
+  #addConstraint(tableName: string, table: ModelTable, constraint: Constraint | undefined): void {
+    if (constraint?.contype !== 'CONSTR_CHECK') return
+    const test = nodeOf<{ nulltesttype?: string; arg?: Node }>(constraint.raw_expr, 'NullTest')
+    const field = nodeOf<{ fields?: Node[] }>(test?.arg, 'ColumnRef')?.fields?.at(-1)
+    const column = nodeOf<{ sval?: string }>(field, 'String')?.sval
+    if (test?.nulltesttype !== 'IS_NOT_NULL' || column === undefined) return
+    if (constraint.skip_validation) {
+      if (constraint.conname) this.#pendingChecks.set(constraint.conname, { table: tableName, column })
+    } else table.notNullChecks.add(column)
+  }
+
+  #rename(statement: {
+    renameType?: string
+    relation?: never
+    subname?: string
+    newname?: string
+  }): void {
+    if (statement.relation === undefined || statement.newname === undefined) return
+    const name = relationName(statement.relation)
+    if (statement.renameType === 'OBJECT_TABLE') {
+      const key = tableKey(name)
+      const table = this.#table(name)
+      this.#tables.delete(key)
+      const schema = name.includes('.') && !name.startsWith('public.') ? `${name.split('.')[0]}.` : ''
+      const newKey = tableKey(`${schema}${statement.newname}`)
+      this.#tables.set(newKey, table)
+      if (this.#newTables.delete(key)) this.#newTables.add(newKey)
+    } else if (statement.renameType === 'OBJECT_COLUMN' && statement.subname) {
+      const table = this.#table(name)
+      const column = table.columns.get(statement.subname)
+      table.columns.delete(statement.subname)
+      if (column) table.columns.set(statement.newname, column)
+    }
+  }
+
+  #drop(statement: { removeType?: string; objects?: Node[] }): void {
+    if (statement.removeType !== 'OBJECT_TABLE') return
+    for (const object of statement.objects ?? []) {
+      const names = (nodeOf<{ items?: Node[] }>(object, 'List')?.items ?? []).map(
+        (item) => nodeOf<{ sval?: string }>(item, 'String')?.sval ?? '',
+      )
+      const key = tableKey(names.join('.'))
+      this.#tables.delete(key)
+      this.#newTables.delete(key)
+    }
+  }
+}
+
+function columnFacts(column: ColumnDef): ColumnFacts {
+  const notNull = (column.constraints ?? []).some((constraint) => {
+    const type = nodeOf<Constraint>(constraint, 'Constraint')?.contype
+    return type === 'CONSTR_NOTNULL' || type === 'CONSTR_PRIMARY'
+  })
+  return { type: typeInfo(column.typeName), notNull }
+}
