@@ -24,6 +24,8 @@ const WEAKER_LOCKS: Record<string, LockMode> = {
   AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
   AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
   AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
+  // Decided by the handler: ACCESS EXCLUSIVE unless CONCURRENTLY.
+  AT_DetachPartition: 'SHARE UPDATE EXCLUSIVE',
   AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
   AT_EnableAlwaysTrig: 'SHARE ROW EXCLUSIVE',
   AT_EnableReplicaTrig: 'SHARE ROW EXCLUSIVE',
@@ -41,9 +43,16 @@ export function alterTableEffects(
   env: EffectsEnvironment,
 ): void {
   const table = relationName(body.relation)
-  if (body.objtype === 'OBJECT_INDEX' || body.objtype === 'OBJECT_SEQUENCE' || body.objtype === 'OBJECT_VIEW') {
+  if (
+    body.objtype === 'OBJECT_INDEX' ||
+    body.objtype === 'OBJECT_SEQUENCE' ||
+    body.objtype === 'OBJECT_VIEW'
+  ) {
     effects.lock(table, 'ACCESS EXCLUSIVE')
-    effects.change('backward compatible', `alters ${body.objtype.replace('OBJECT_', '').toLowerCase()} ${table}`)
+    effects.change(
+      'backward compatible',
+      `alters ${body.objtype.replace('OBJECT_', '').toLowerCase()} ${table}`,
+    )
     return
   }
   for (const command of body.cmds ?? []) {
@@ -57,7 +66,12 @@ export function alterTableEffects(
   }
 }
 
-type CommandHandler = (table: string, cmd: AlterCommand, effects: EffectsBuilder, env: EffectsEnvironment) => void
+type CommandHandler = (
+  table: string,
+  cmd: AlterCommand,
+  effects: EffectsBuilder,
+  env: EffectsEnvironment,
+) => void
 
 const COMMANDS: Record<string, CommandHandler> = {
   AT_AddColumn(table, cmd, effects, env) {
@@ -68,26 +82,43 @@ const COMMANDS: Record<string, CommandHandler> = {
     const has = (contype: string) => constraints.some((c) => c.contype === contype)
     const fallback = defaultOf(column.constraints)
     const notNull = has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY')
-    if (SERIAL_TYPES.has(type.name)) effects.rewrite(table, `fills ${type.name} column ${column.colname} for every row`)
-    else if (has('CONSTR_IDENTITY')) effects.rewrite(table, `fills identity column ${column.colname} for every row`)
-    else if (has('CONSTR_GENERATED')) effects.rewrite(table, `computes stored generated column ${column.colname} for every row`)
+    if (SERIAL_TYPES.has(type.name))
+      effects.rewrite(table, `fills ${type.name} column ${column.colname} for every row`)
+    else if (has('CONSTR_IDENTITY'))
+      effects.rewrite(table, `fills identity column ${column.colname} for every row`)
+    else if (has('CONSTR_GENERATED'))
+      effects.rewrite(table, `computes stored generated column ${column.colname} for every row`)
     else if (fallback !== undefined) {
       const { volatility, fn } = expressionVolatility(fallback)
-      if (env.serverVersion < 11) effects.rewrite(table, `writes the default of ${column.colname} into every row (before PostgreSQL 11)`)
-      else if (volatility === 'volatile') effects.rewrite(table, `computes volatile default ${fn}() of ${column.colname} for every row`)
-      else if (volatility === 'unknown') effects.notes.push(`default calls ${fn}(): a rewrite if it is volatile`)
+      if (env.serverVersion < 11)
+        effects.rewrite(
+          table,
+          `writes the default of ${column.colname} into every row (before PostgreSQL 11)`,
+        )
+      else if (volatility === 'volatile')
+        effects.rewrite(table, `computes volatile default ${fn}() of ${column.colname} for every row`)
+      else if (volatility === 'unknown')
+        effects.notes.push(`default calls ${fn}(): a rewrite if it is volatile`)
       else effects.notes.push(`default ${column.colname} is stored once (metadata only since PostgreSQL 11)`)
     }
     for (const constraint of constraints) {
       if (constraint.contype === 'CONSTR_FOREIGN' && constraint.pktable) {
         effects.lock(relationName(constraint.pktable), 'SHARE ROW EXCLUSIVE')
+        // The new key is checked row by row (even when NULL) while ACCESS EXCLUSIVE is held.
+        if (!constraint.skip_validation)
+          effects.scan(table, `checks every row for the foreign key on ${column.colname}`)
       }
       if (constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY') {
-        effects.buildIndex(table, `${constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} on ${column.colname}`)
+        effects.buildIndex(
+          table,
+          `${constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} on ${column.colname}`,
+        )
       }
-      if (constraint.contype === 'CONSTR_CHECK' && fallback !== undefined) effects.scan(table, `checks ${column.colname}`)
+      if (constraint.contype === 'CONSTR_CHECK' && fallback !== undefined)
+        effects.scan(table, `checks ${column.colname}`)
     }
-    const breaking = notNull && fallback === undefined && !has('CONSTR_IDENTITY') && !SERIAL_TYPES.has(type.name)
+    const breaking =
+      notNull && fallback === undefined && !has('CONSTR_IDENTITY') && !SERIAL_TYPES.has(type.name)
     effects.change(
       breaking ? 'breaking' : 'additive',
       breaking
@@ -106,7 +137,10 @@ const COMMANDS: Record<string, CommandHandler> = {
     const cost = typeChangeCost(from, to, column.raw_default !== undefined)
     const change = `${table}.${cmd.name} ${from ? `from ${displayType(from)} ` : ''}to ${displayType(to)}`
     if (cost === 'rewrite') {
-      effects.rewrite(table, from ? `converts ${change}` : `converts ${change} (old type unknown: assumed a rewrite)`)
+      effects.rewrite(
+        table,
+        from ? `converts ${change}` : `converts ${change} (old type unknown: assumed a rewrite)`,
+      )
       effects.change('data transformation', `changes the type of ${change}, rewriting the table`)
     } else if (cost === 'scan') {
       effects.scan(table, `checks every value of ${cmd.name} against the new limit`)
@@ -184,7 +218,8 @@ function addConstraintEffects(table: string, constraint: Constraint, effects: Ef
     case 'CONSTR_UNIQUE':
     case 'CONSTR_PRIMARY': {
       const what = constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique constraint'
-      if (constraint.indexname) effects.notes.push(`${what} ${name} uses the existing index ${constraint.indexname}`)
+      if (constraint.indexname)
+        effects.notes.push(`${what} ${name} uses the existing index ${constraint.indexname}`)
       else effects.buildIndex(table, `${what} ${name}`)
       if (constraint.contype === 'CONSTR_PRIMARY') effects.scan(table, 'checks the key columns for NULL')
       effects.change('backward compatible', `adds ${what} ${name} on ${table}`)

@@ -93,13 +93,22 @@ export function analyseStatements(
  * suppressions, and the classification. `model` carries the schema from one
  * migration to the next.
  */
-export function analyseMigration(source: MigrationSource, model: SchemaModel, settings: AnalysisSettings): MigrationReport {
+export function analyseMigration(
+  source: MigrationSource,
+  model: SchemaModel,
+  settings: AnalysisSettings,
+): MigrationReport {
   model.beginMigration()
   const statements = analyseStatements(source.up, source, model, settings.serverVersion)
   const downgrade =
     source.down === undefined
       ? undefined
-      : analyseStatements(source.down, { ...source, start: source.start }, new SchemaModel(), settings.serverVersion)
+      : analyseStatements(
+          source.down,
+          { ...source, start: source.start },
+          new SchemaModel(),
+          settings.serverVersion,
+        )
   const context = {
     migration: source,
     statements,
@@ -127,11 +136,14 @@ export function analyseMigration(source: MigrationSource, model: SchemaModel, se
     })
   }
   for (const rule of RULES) {
-    for (const hit of rule.check(context)) add(rule.id, rule.level, hit, hit.statement !== undefined && !statements.includes(hit.statement))
+    for (const hit of rule.check(context))
+      add(rule.id, rule.level, hit, hit.statement !== undefined && !statements.includes(hit.statement))
   }
   const unverifiable = [
     ...source.unverifiable,
-    ...statements.filter((s) => s.effects.unverifiable).map((s) => `${s.line ? `line ${s.line}: ` : ''}${s.effects.unverifiable}`),
+    ...statements
+      .filter((s) => s.effects.unverifiable)
+      .map((s) => `${s.line ? `line ${s.line}: ` : ''}${s.effects.unverifiable}`),
   ]
   const builtIn = (id: string) => BUILT_IN.find((rule) => rule.id === id)!.level
   for (const text of unverifiable) {
@@ -151,7 +163,12 @@ export function analyseMigration(source: MigrationSource, model: SchemaModel, se
     file: source.file,
     title: source.title,
     phase: source.phase,
-    classification: classify(statements, counted.map((f) => f.level), facts, unverifiable.length > 0),
+    classification: classify(
+      statements,
+      counted.map((f) => f.level),
+      facts,
+      unverifiable.length > 0,
+    ),
     statements: statements.map((statement) => statementReport(statement, statements)),
     findings: findings.map((finding) => withSizes(finding, statements, facts)),
     unverifiable,
@@ -188,7 +205,12 @@ function statementReport(statement: AnalysedStatement, all: readonly AnalysedSta
   const later =
     statement.transaction === undefined
       ? 0
-      : all.filter((s) => s.index > statement.index && s.transaction === statement.transaction && s.kind !== 'TransactionStmt').length
+      : all.filter(
+          (s) =>
+            s.index > statement.index &&
+            s.transaction === statement.transaction &&
+            s.kind !== 'TransactionStmt',
+        ).length
   return {
     line: statement.line,
     sql: statement.sql.replace(/\s+/g, ' ').slice(0, 160),
@@ -202,7 +224,9 @@ function statementReport(statement: AnalysedStatement, all: readonly AnalysedSta
     scans: effects.scans.map((w) => `${w.table}: ${w.why}`),
     indexBuilds: effects.indexBuilds.map((w) => `${w.table}: ${w.why}`),
     notes: effects.notes,
-    lockTimeout: statement.lockTimeoutMs ? `${formatMs(statement.lockTimeoutMs)} (${statement.lockTimeoutFrom})` : undefined,
+    lockTimeout: statement.lockTimeoutMs
+      ? `${formatMs(statement.lockTimeoutMs)} (${statement.lockTimeoutFrom})`
+      : undefined,
     inTransaction: statement.transaction !== undefined,
     heldThrough: effects.locks.some((l) => blockedBy(l.mode).writes) ? later : 0,
   }

@@ -25,11 +25,17 @@ const BASELINE: Record<ChangeClass, { downtime: Downtime; risk: Risk }> = {
 }
 
 /** The class of a migration: the most disruptive change among its statements. */
-export function changeClassOf(statements: readonly AnalysedStatement[]): { class: ChangeClass; change: Change | undefined } {
+export function changeClassOf(statements: readonly AnalysedStatement[]): {
+  class: ChangeClass
+  change: Change | undefined
+} {
   let strongest: Change | undefined
   for (const statement of statements) {
     for (const change of statement.effects.changes) {
-      if (strongest === undefined || CHANGE_CLASSES.indexOf(change.class) > CHANGE_CLASSES.indexOf(strongest.class)) {
+      if (
+        strongest === undefined ||
+        CHANGE_CLASSES.indexOf(change.class) > CHANGE_CLASSES.indexOf(strongest.class)
+      ) {
         strongest = change
       }
     }
@@ -60,7 +66,9 @@ export function classify(
     const size = facts(blocking.table)
     const big = size !== undefined && (size.sizeBytes > 1024 ** 3 || size.rows > 10_000_000)
     if (big) downtime = 'required'
-    details.push(`${blocking.what} ${blocking.table} under ${blocking.mode}${size ? ` (${describeSize(size)})` : ''}`)
+    details.push(
+      `${blocking.what} ${blocking.table} under ${blocking.mode}${size ? ` (${describeSize(size)})` : ''}`,
+    )
   }
   if (findingLevels.includes('error')) risk = 'high'
   if (unverifiable) {
@@ -83,7 +91,8 @@ function blockingWork(
     ].filter((w) => w.existing)
     for (const item of work) {
       const lock = effects.locks.find((l) => l.table === item.table)
-      if (lock && lockRank(lock.mode) >= lockRank('SHARE')) return { what: item.what, table: item.table, mode: lock.mode }
+      if (lock && lockRank(lock.mode) >= lockRank('SHARE'))
+        return { what: item.what, table: item.table, mode: lock.mode }
     }
   }
   return undefined

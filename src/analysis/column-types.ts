@@ -59,7 +59,9 @@ export function expressionVolatility(expression: Node | undefined): { volatility
     if (!STABLE_FUNCTIONS.has(name)) unknown ??= name
   }
   if (findNodes(expression, 'SubLink').length > 0) return { volatility: 'volatile', fn: 'a subquery' }
-  return unknown === undefined ? { volatility: 'immutable-or-stable' } : { volatility: 'unknown', fn: unknown }
+  return unknown === undefined
+    ? { volatility: 'immutable-or-stable' }
+    : { volatility: 'unknown', fn: unknown }
 }
 
 /** Display names for internal type names in messages. */

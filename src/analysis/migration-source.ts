@@ -138,10 +138,13 @@ function headerAllows(text: string): AllowComment[] {
 function exportedAllows(meta: MigrationMeta, value: unknown): AllowComment[] {
   if (value === undefined) return []
   const problem = () =>
-    new InvalidMigrationError(`${meta.file}: \`allow\` must be a list of 'rule: reason' strings or { rule, reason } objects`, {
-      where: meta.file,
-      hint: "export const allow = ['drop-column: the app stopped reading it in release 42']",
-    })
+    new InvalidMigrationError(
+      `${meta.file}: \`allow\` must be a list of 'rule: reason' strings or { rule, reason } objects`,
+      {
+        where: meta.file,
+        hint: "export const allow = ['drop-column: the app stopped reading it in release 42']",
+      },
+    )
   if (!Array.isArray(value)) throw problem()
   return value.map((entry) => {
     if (typeof entry === 'string') {

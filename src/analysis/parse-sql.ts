@@ -60,7 +60,9 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails
     const position = details?.cursorPosition
     const line =
-      firstLine !== undefined && position !== undefined ? firstLine + countNewlines(text, position) : firstLine
+      firstLine !== undefined && position !== undefined
+        ? firstLine + countNewlines(text, position)
+        : firstLine
     throw new InvalidInputError(`${(error as Error).message}`, {
       where: line === undefined ? where : `${where}:${line}`,
       hint: 'fix the SQL there; Strata analyses exactly what PostgreSQL would parse',
@@ -68,13 +70,19 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
   }
   return (tree.stmts ?? []).map((entry) => {
     const start = entry.stmt_location ?? 0
-    const raw = entry.stmt_len === undefined || entry.stmt_len === 0 ? text.slice(start) : text.slice(start, start + entry.stmt_len)
+    const raw =
+      entry.stmt_len === undefined || entry.stmt_len === 0
+        ? text.slice(start)
+        : text.slice(start, start + entry.stmt_len)
     const lead = leadingCommentsLength(raw)
     return {
       node: entry.stmt,
       sql: raw.slice(lead).trim(),
       line: firstLine === undefined ? undefined : firstLine + countNewlines(text, start + lead),
-      allow: allowComments(raw.slice(0, lead), firstLine === undefined ? undefined : firstLine + countNewlines(text, start)),
+      allow: allowComments(
+        raw.slice(0, lead),
+        firstLine === undefined ? undefined : firstLine + countNewlines(text, start),
+      ),
     }
   })
 }

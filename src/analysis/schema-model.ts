@@ -114,7 +114,8 @@ export class SchemaModel {
       const cmd = nodeOf<{ subtype?: string; name?: string; def?: Node }>(command, 'AlterTableCmd')
       if (cmd === undefined) continue
       const column = nodeOf<ColumnDef>(cmd.def, 'ColumnDef')
-      if (cmd.subtype === 'AT_AddColumn' && column?.colname) table.columns.set(column.colname, columnFacts(column))
+      if (cmd.subtype === 'AT_AddColumn' && column?.colname)
+        table.columns.set(column.colname, columnFacts(column))
       else if (cmd.subtype === 'AT_DropColumn' && cmd.name) table.columns.delete(cmd.name)
       else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && column) {
         const before = table.columns.get(cmd.name)
@@ -142,12 +143,7 @@ export class SchemaModel {
     } else table.notNullChecks.add(column)
   }
 
-  #rename(statement: {
-    renameType?: string
-    relation?: never
-    subname?: string
-    newname?: string
-  }): void {
+  #rename(statement: { renameType?: string; relation?: never; subname?: string; newname?: string }): void {
     if (statement.relation === undefined || statement.newname === undefined) return
     const name = relationName(statement.relation)
     if (statement.renameType === 'OBJECT_TABLE') {

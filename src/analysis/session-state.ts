@@ -1,6 +1,6 @@
 import type { Node } from 'libpg-query'
-import { nodeKind, nodeOf } from './ast.js'
 import type { ExecutionStart } from './analysed-statement.js'
+import { nodeKind, nodeOf } from './ast.js'
 
 interface Setting {
   value: number | undefined
@@ -20,7 +20,10 @@ export class SessionState {
   constructor(start: ExecutionStart) {
     this.#session = {
       lock_timeout: { value: start.lockTimeoutMs, from: start.lockTimeoutMs ? 'runner' : undefined },
-      statement_timeout: { value: start.statementTimeoutMs, from: start.statementTimeoutMs ? 'runner' : undefined },
+      statement_timeout: {
+        value: start.statementTimeoutMs,
+        from: start.statementTimeoutMs ? 'runner' : undefined,
+      },
     }
     if (start.inTransaction) this.#transaction = ++this.#transactions
   }

@@ -62,13 +62,17 @@ function readsFrom(root: unknown, effects: EffectsBuilder, except?: string): voi
 const HANDLERS: Record<string, Handler> = {
   CreateStmt(body, effects) {
     const table = name(body.relation)
-    for (const constraint of findNodes<{ contype?: string; pktable?: RangeVar }>(body.tableElts, 'Constraint')) {
+    for (const constraint of findNodes<{ contype?: string; pktable?: RangeVar }>(
+      body.tableElts,
+      'Constraint',
+    )) {
       if (constraint.contype === 'CONSTR_FOREIGN' && constraint.pktable) {
         effects.lock(name(constraint.pktable), 'SHARE ROW EXCLUSIVE')
       }
     }
     if (body.partbound) {
-      for (const parent of body.inhRelations ?? []) effects.lock(name(nodeOf(parent, 'RangeVar')), 'ACCESS EXCLUSIVE')
+      for (const parent of body.inhRelations ?? [])
+        effects.lock(name(nodeOf(parent, 'RangeVar')), 'ACCESS EXCLUSIVE')
       effects.change('additive', `creates partition ${table}`)
     } else effects.change('additive', `creates table ${table}`)
   },
@@ -81,7 +85,10 @@ const HANDLERS: Record<string, Handler> = {
     const table = name(body.relation)
     effects.lock(table, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE')
     effects.buildIndex(table, `${body.unique ? 'unique ' : ''}index ${body.idxname ?? '(unnamed)'}`)
-    effects.change('additive', `creates ${body.unique ? 'unique ' : ''}index ${body.idxname ?? ''} on ${table}`)
+    effects.change(
+      'additive',
+      `creates ${body.unique ? 'unique ' : ''}index ${body.idxname ?? ''} on ${table}`,
+    )
   },
   DropStmt(body, effects) {
     const names = objectNames(body.objects)
@@ -96,7 +103,10 @@ const HANDLERS: Record<string, Handler> = {
       case 'OBJECT_INDEX':
         for (const index of names) {
           // The table is not named in the statement; the lock lands on it all the same.
-          effects.lock(`(table of index ${index})`, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE')
+          effects.lock(
+            `(table of index ${index})`,
+            body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE',
+          )
           effects.change('backward compatible', `drops index ${index}`)
         }
         return
@@ -105,7 +115,8 @@ const HANDLERS: Record<string, Handler> = {
       case 'OBJECT_SCHEMA':
       case 'OBJECT_FUNCTION':
       case 'OBJECT_TYPE':
-        for (const object of names) effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
+        for (const object of names)
+          effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
         if (body.removeType === 'OBJECT_SCHEMA') effects.destroys.push(...names.map((n) => `schema ${n}`))
         return
       case 'OBJECT_TRIGGER':
@@ -149,20 +160,31 @@ const HANDLERS: Record<string, Handler> = {
         effects.change('backward compatible', `renames constraint ${body.subname} to ${body.newname}`)
         return
       default:
-        effects.change('breaking', `renames ${describeObject(body.renameType)} ${target ?? ''} to ${body.newname}`)
+        effects.change(
+          'breaking',
+          `renames ${describeObject(body.renameType)} ${target ?? ''} to ${body.newname}`,
+        )
     }
   },
   AlterObjectSchemaStmt(body, effects) {
     const target = body.relation ? name(body.relation) : objectNames([body.object])[0]!
     if (body.relation) effects.lock(target, 'ACCESS EXCLUSIVE')
-    effects.change('breaking', `moves ${describeObject(body.objectType)} ${target} to schema ${body.newschema}`)
+    effects.change(
+      'breaking',
+      `moves ${describeObject(body.objectType)} ${target} to schema ${body.newschema}`,
+    )
   },
   TruncateStmt(body, effects) {
     for (const relation of body.relations ?? []) {
       const table = name(nodeOf(relation, 'RangeVar'))
       effects.lock(table, 'ACCESS EXCLUSIVE')
-      effects.destroys.push(`every row of ${table}${body.behavior === 'DROP_CASCADE' ? ' and of tables referencing it' : ''}`)
-      effects.change('breaking', `empties table ${table}${body.behavior === 'DROP_CASCADE' ? ' (CASCADE)' : ''}`)
+      effects.destroys.push(
+        `every row of ${table}${body.behavior === 'DROP_CASCADE' ? ' and of tables referencing it' : ''}`,
+      )
+      effects.change(
+        'breaking',
+        `empties table ${table}${body.behavior === 'DROP_CASCADE' ? ' (CASCADE)' : ''}`,
+      )
     }
   },
   VacuumStmt(body, effects) {
@@ -203,7 +225,13 @@ const HANDLERS: Record<string, Handler> = {
     effects.lock(table, 'ROW EXCLUSIVE')
     readsFrom(body.selectStmt, effects, table)
     const fromQuery = findNodes(body.selectStmt, 'RangeVar').length > 0
-    if (fromQuery) effects.rowWrites.push({ table, verb: 'INSERT … SELECT', whole: false, existing: effects.existing(table) })
+    if (fromQuery)
+      effects.rowWrites.push({
+        table,
+        verb: 'INSERT … SELECT',
+        whole: false,
+        existing: effects.existing(table),
+      })
     effects.change(
       effects.existing(table) ? 'data transformation' : 'additive',
       `inserts rows into ${table}${fromQuery ? ' from a query' : ''}`,
@@ -239,10 +267,14 @@ const HANDLERS: Record<string, Handler> = {
   },
   ViewStmt(body, effects) {
     readsFrom(body.query, effects)
-    effects.change(body.replace ? 'backward compatible' : 'additive', `${body.replace ? 'replaces' : 'creates'} view ${name(body.view)}`)
+    effects.change(
+      body.replace ? 'backward compatible' : 'additive',
+      `${body.replace ? 'replaces' : 'creates'} view ${name(body.view)}`,
+    )
   },
   CreateStatsStmt(body, effects) {
-    for (const relation of body.relations ?? []) effects.lock(name(nodeOf(relation, 'RangeVar')), 'SHARE UPDATE EXCLUSIVE')
+    for (const relation of body.relations ?? [])
+      effects.lock(name(nodeOf(relation, 'RangeVar')), 'SHARE UPDATE EXCLUSIVE')
     effects.change('additive', 'creates extended statistics')
   },
   CommentStmt(_body, effects) {
@@ -307,10 +339,16 @@ function rowWrite(body: Record<string, any>, verb: string, effects: EffectsBuild
   const whole = verb !== 'MERGE' && isWholeTable(body.whereClause)
   effects.rowWrites.push({ table, verb, whole, existing: effects.existing(table) })
   const what = verb === 'DELETE' ? 'deletes' : 'updates'
-  effects.change('data transformation', `${what} ${whole ? 'every matching row of' : 'rows of'} ${table} in one statement`)
+  effects.change(
+    'data transformation',
+    `${what} ${whole ? 'every matching row of' : 'rows of'} ${table} in one statement`,
+  )
   if (verb === 'DELETE') effects.destroys.push(`rows of ${table}`)
 }
 
 function describeObject(objectType: string | undefined): string {
-  return (objectType ?? 'OBJECT_UNKNOWN').replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase()
+  return (objectType ?? 'OBJECT_UNKNOWN')
+    .replace(/^OBJECT_/, '')
+    .replace(/_/g, ' ')
+    .toLowerCase()
 }

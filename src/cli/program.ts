@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
+import { registerCheckCommand } from './commands/check.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerInitCommand(program)
   registerRevisionCommands(program)
   registerMigrateCommands(program)
+  registerCheckCommand(program)
   registerDevCommands(program)
   return program
 }

@@ -49,6 +49,12 @@ export const configSchema = s.object({
     retryDelay: duration,
     maxRetryDelay: duration,
   }),
+  check: s.object({
+    rules: s.record(s.string({ oneOf: ['error', 'warning', 'info', 'off'] })),
+    exclude: s.array(s.string()),
+    serverVersion: s.number({ integer: true, min: 9, max: 30 }),
+    longTransactionSeconds: s.number({ min: 0, max: 86400 }),
+  }),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),
     dataDir: s.string(),

@@ -154,6 +154,12 @@ export function resolveConfig(
       dataDir: at(interpolated.dev?.dataDir ?? '.strata/pg'),
       database: interpolated.dev?.database ?? 'strata',
     }),
+    check: Object.freeze({
+      rules: Object.freeze({ ...(interpolated.check?.rules ?? {}) }),
+      exclude: Object.freeze([...(interpolated.check?.exclude ?? [])]),
+      serverVersion: interpolated.check?.serverVersion ?? 16,
+      longTransactionSeconds: interpolated.check?.longTransactionSeconds ?? 60,
+    }),
   })
 }
 

@@ -72,6 +72,18 @@ export interface DevServerConfig {
   database?: string
 }
 
+/** `strata check`: rule levels and what to leave out. */
+export interface CheckConfig {
+  /** Level per rule id: 'error' | 'warning' | 'info' | 'off' (see `strata check --rules`). */
+  rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>
+  /** Revisions (or file names, `*` wildcards) not to check, e.g. migrations older than Strata. */
+  exclude?: string[]
+  /** PostgreSQL major version assumed when no database is connected. Default 16. */
+  serverVersion?: number
+  /** Connected mode: open transactions older than this many seconds on the checked tables are listed. Default 60. */
+  longTransactionSeconds?: number
+}
+
 /**
  * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
  *
@@ -93,6 +105,7 @@ export interface StrataConfig {
   connection?: ConnectionConfig
   lock?: LockConfig
   dev?: DevServerConfig
+  check?: CheckConfig
 }
 
 /** A configuration with every default filled in and relative paths made absolute. */
@@ -114,4 +127,10 @@ export interface ResolvedConfig {
     maxRetryDelay: number
   }>
   readonly dev: Readonly<Required<DevServerConfig>>
+  readonly check: Readonly<{
+    rules: Readonly<Record<string, 'error' | 'warning' | 'info' | 'off'>>
+    exclude: readonly string[]
+    serverVersion: number
+    longTransactionSeconds: number
+  }>
 }

@@ -106,7 +106,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
   return { script: out.join('\n'), plan }
 }
 
-function startingRows(migrations: MigrationSet, from: string): string[] {
+export function startingRows(migrations: MigrationSet, from: string): string[] {
   const parsed = parseTarget(from)
   if (parsed.kind === 'current' || (parsed.kind === 'relative' && parsed.anchor.kind === 'current')) {
     throw new UsageError(`offline mode cannot know "${from}": it never connects to the database`, {

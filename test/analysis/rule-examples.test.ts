@@ -15,12 +15,16 @@ describe('rule examples', () => {
   for (const rule of RULES) {
     test(`${rule.id}: flags its positive examples and accepts its negative ones`, async () => {
       assert.ok(rule.examples.accepted.length > 0, `${rule.id} needs an accepted example`)
-      if (rule.id !== 'revision-id-too-long') assert.ok(rule.examples.flagged.length > 0, `${rule.id} needs a flagged example`)
+      if (rule.id !== 'revision-id-too-long')
+        assert.ok(rule.examples.flagged.length > 0, `${rule.id} needs a flagged example`)
       for (const example of rule.examples.flagged) {
         const { sql, ...rest } = options(example)
         const report = await analyseSql(sql, rest)
         const ids = report.findings.map((finding) => finding.rule)
-        assert.ok(ids.includes(rule.id), `${rule.id} should flag:\n  ${sql}\n  got: ${ids.join(', ') || 'nothing'}`)
+        assert.ok(
+          ids.includes(rule.id),
+          `${rule.id} should flag:\n  ${sql}\n  got: ${ids.join(', ') || 'nothing'}`,
+        )
         const finding = report.findings.find((f) => f.rule === rule.id)!
         assert.ok(finding.message.length > 20, 'a finding explains itself')
         assert.ok(finding.fix.length > 10, 'a finding comes with the safe alternative')

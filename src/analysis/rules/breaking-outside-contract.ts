@@ -3,7 +3,8 @@ import { defineRule } from './rule.js'
 export default defineRule({
   id: 'breaking-outside-contract',
   level: 'error',
-  summary: "a breaking change belongs in a contract-phase migration, run only after every release stopped using what it removes",
+  summary:
+    'a breaking change belongs in a contract-phase migration, run only after every release stopped using what it removes',
   examples: {
     flagged: [{ sql: 'ALTER TABLE users DROP COLUMN old_column;', runner: true }],
     accepted: [

@@ -19,8 +19,10 @@ export function declaredColumns(statement: AnalysedStatement): DeclaredColumn[] 
     const keyColumns = new Set<string>()
     for (const element of create.tableElts ?? []) {
       const constraint = element.Constraint
-      if (constraint?.contype === 'CONSTR_PRIMARY') for (const key of constraint.keys ?? []) keyColumns.add(key.String?.sval)
-      if (constraint?.contype === 'CONSTR_FOREIGN') for (const key of constraint.fk_attrs ?? []) keyColumns.add(key.String?.sval)
+      if (constraint?.contype === 'CONSTR_PRIMARY')
+        for (const key of constraint.keys ?? []) keyColumns.add(key.String?.sval)
+      if (constraint?.contype === 'CONSTR_FOREIGN')
+        for (const key of constraint.fk_attrs ?? []) keyColumns.add(key.String?.sval)
     }
     return (create.tableElts ?? [])
       .filter((element: any) => element.ColumnDef)
@@ -28,7 +30,8 @@ export function declaredColumns(statement: AnalysedStatement): DeclaredColumn[] 
   }
   return alterCommands(statement).flatMap((cmd) => {
     if (cmd.subtype === 'AT_AddColumn') return [column(cmd.table, cmd.def.ColumnDef, false)]
-    if (cmd.subtype === 'AT_AlterColumnType') return [column(cmd.table, { ...cmd.def.ColumnDef, colname: cmd.name }, false)]
+    if (cmd.subtype === 'AT_AlterColumnType')
+      return [column(cmd.table, { ...cmd.def.ColumnDef, colname: cmd.name }, false)]
     return []
   })
 }

@@ -17,8 +17,8 @@ export default defineRule({
   check: perStatement((statement) =>
     alterCommands(statement).flatMap((cmd) => {
       if (cmd.subtype !== 'AT_AlterColumnType' || !isExisting(statement, cmd.table)) return []
-      const work = [...statement.effects.rewrites, ...statement.effects.scans].find((w) =>
-        w.why.includes(`${cmd.table}.${cmd.name} `) || w.why.includes(`of ${cmd.name} against`),
+      const work = [...statement.effects.rewrites, ...statement.effects.scans].find(
+        (w) => w.why.includes(`${cmd.table}.${cmd.name} `) || w.why.includes(`of ${cmd.name} against`),
       )
       if (work === undefined) return []
       const rewrite = statement.effects.rewrites.includes(work as never)

@@ -18,11 +18,14 @@ export default defineRule({
       statementOf(statement, 'IndexStmt')?.concurrent ||
       statementOf(statement, 'DropStmt')?.concurrent ||
       hasOption(statementOf(statement, 'ReindexStmt')?.params, 'concurrently') ||
-      alterCommands(statement).some((cmd) => cmd.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.concurrent)
+      alterCommands(statement).some(
+        (cmd) => cmd.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.concurrent,
+      )
     if (!concurrent) return undefined
     return {
       statement,
-      message: 'runs CONCURRENTLY inside a transaction: PostgreSQL fails it with "cannot run inside a transaction block"',
+      message:
+        'runs CONCURRENTLY inside a transaction: PostgreSQL fails it with "cannot run inside a transaction block"',
       fix: 'SQL migration: add `-- transactional: false` to the header\nTS: export const transactional = false, or wrap the call: await op.autocommit(() => ...)',
     }
   }),

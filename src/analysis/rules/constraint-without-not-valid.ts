@@ -8,6 +8,7 @@ export default defineRule({
     flagged: [
       'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id);',
       'ALTER TABLE users ADD CONSTRAINT ck_age CHECK (age >= 0);',
+      'ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);',
     ],
     accepted: [
       'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
@@ -16,6 +17,25 @@ export default defineRule({
   },
   check: perStatement((statement) =>
     alterCommands(statement).flatMap((cmd) => {
+      const column = cmd.def?.ColumnDef
+      if (cmd.subtype === 'AT_AddColumn' && isExisting(statement, cmd.table)) {
+        const reference = (column?.constraints ?? []).find(
+          (c: any) => c.Constraint?.contype === 'CONSTR_FOREIGN' && !c.Constraint.skip_validation,
+        )?.Constraint
+        if (reference === undefined) return []
+        const referenced = reference.pktable?.relname
+        return [
+          {
+            statement,
+            message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
+            fix: [
+              `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;`,
+              `ALTER TABLE ${cmd.table} ADD CONSTRAINT fk_${cmd.table}_${column.colname} FOREIGN KEY (${column.colname}) REFERENCES ${referenced} NOT VALID;`,
+              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT fk_${cmd.table}_${column.colname};  -- separate transaction`,
+            ].join('\n'),
+          },
+        ]
+      }
       const constraint = cmd.def?.Constraint
       if (cmd.subtype !== 'AT_AddConstraint' || constraint?.skip_validation) return []
       if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') return []

@@ -6,7 +6,10 @@ export default defineRule({
   summary: 'DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the parent table',
   examples: {
     flagged: ['ALTER TABLE events DETACH PARTITION events_2023;'],
-    accepted: ['ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;', { sql: 'ALTER TABLE events DETACH PARTITION events_2023;', serverVersion: 13 }],
+    accepted: [
+      'ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;',
+      { sql: 'ALTER TABLE events DETACH PARTITION events_2023;', serverVersion: 13 },
+    ],
   },
   check: perStatement((statement, context) =>
     alterCommands(statement).flatMap((cmd) => {

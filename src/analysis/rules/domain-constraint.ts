@@ -5,15 +5,22 @@ export default defineRule({
   level: 'warning',
   summary: 'a domain CHECK is checked on every column of the domain; adding one scans all of them',
   examples: {
-    flagged: ['CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);', 'ALTER DOMAIN positive_int ADD CONSTRAINT ck_pos CHECK (VALUE > 0);'],
-    accepted: ['ALTER DOMAIN positive_int ADD CONSTRAINT ck_pos CHECK (VALUE > 0) NOT VALID;', 'CREATE DOMAIN email AS text;'],
+    flagged: [
+      'CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);',
+      'ALTER DOMAIN positive_int ADD CONSTRAINT ck_pos CHECK (VALUE > 0);',
+    ],
+    accepted: [
+      'ALTER DOMAIN positive_int ADD CONSTRAINT ck_pos CHECK (VALUE > 0) NOT VALID;',
+      'CREATE DOMAIN email AS text;',
+    ],
   },
   check: perStatement((statement) => {
     const create = statementOf(statement, 'CreateDomainStmt')
     if (create && (create.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_CHECK')) {
       return {
         statement,
-        message: 'creates a domain with a CHECK: changing that CHECK later scans every column of the domain under locks',
+        message:
+          'creates a domain with a CHECK: changing that CHECK later scans every column of the domain under locks',
         fix: 'put the CHECK on the table columns instead (they can be added NOT VALID and validated online)',
       }
     }
@@ -21,7 +28,8 @@ export default defineRule({
     if (alter?.subtype === 'C' && !alter.def?.Constraint?.skip_validation) {
       return {
         statement,
-        message: 'adds a domain constraint that checks every column using the domain, under SHARE locks on their tables: writes wait',
+        message:
+          'adds a domain constraint that checks every column using the domain, under SHARE locks on their tables: writes wait',
         fix: `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER DOMAIN ... VALIDATE CONSTRAINT ...;  -- later, in its own transaction`,
       }
     }

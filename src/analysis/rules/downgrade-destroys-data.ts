@@ -5,8 +5,16 @@ export default defineRule({
   level: 'warning',
   summary: 'the downgrade drops data that was written after the upgrade; rolling back loses it',
   examples: {
-    flagged: [{ sql: 'ALTER TABLE users ADD COLUMN bio text;', runner: true, downgrade: 'ALTER TABLE users DROP COLUMN bio;' }],
-    accepted: [{ sql: 'CREATE INDEX CONCURRENTLY ix ON users (email);', downgrade: 'DROP INDEX CONCURRENTLY ix;' }],
+    flagged: [
+      {
+        sql: 'ALTER TABLE users ADD COLUMN bio text;',
+        runner: true,
+        downgrade: 'ALTER TABLE users DROP COLUMN bio;',
+      },
+    ],
+    accepted: [
+      { sql: 'CREATE INDEX CONCURRENTLY ix ON users (email);', downgrade: 'DROP INDEX CONCURRENTLY ix;' },
+    ],
   },
   check(context) {
     const destroying = (context.downgrade ?? []).filter((statement) => statement.effects.destroys.length > 0)

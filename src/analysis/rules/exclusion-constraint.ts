@@ -5,8 +5,12 @@ export default defineRule({
   level: 'error',
   summary: 'an exclusion constraint builds its index under ACCESS EXCLUSIVE and cannot be added NOT VALID',
   examples: {
-    flagged: ['ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);'],
-    accepted: ['CREATE TABLE bookings (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));'],
+    flagged: [
+      'ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',
+    ],
+    accepted: [
+      'CREATE TABLE bookings (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));',
+    ],
   },
   check: perStatement((statement) =>
     alterCommands(statement).flatMap((cmd) => {

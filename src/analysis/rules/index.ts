@@ -24,6 +24,7 @@ import preferTimestamptz from './prefer-timestamptz.js'
 import reindexNotConcurrently from './reindex-not-concurrently.js'
 import rename from './rename.js'
 import revisionIdTooLong from './revision-id-too-long.js'
+import type { Level, Rule } from './rule.js'
 import serialOrIdentityAdded from './serial-or-identity-added.js'
 import setNotNullWithoutCheck from './set-not-null-without-check.js'
 import storedGeneratedColumn from './stored-generated-column.js'
@@ -34,7 +35,6 @@ import uniqueWithoutUsingIndex from './unique-without-using-index.js'
 import vacuumFullOrCluster from './vacuum-full-or-cluster.js'
 import validateInSameTransaction from './validate-in-same-transaction.js'
 import volatileDefault from './volatile-default.js'
-import type { Level, Rule } from './rule.js'
 
 /** Every migration rule, in the order findings are reported. One file per rule. */
 export const RULES: readonly Rule[] = [
@@ -78,8 +78,16 @@ export const RULES: readonly Rule[] = [
 
 /** Findings that are not a rule's: SQL Strata cannot see, and malformed suppressions. */
 export const BUILT_IN: readonly { id: string; level: Level; summary: string }[] = [
-  { id: 'unverifiable', level: 'warning', summary: 'SQL that cannot be known without running the migration (built from query results, DO blocks)' },
-  { id: 'invalid-suppression', level: 'error', summary: 'a strata:allow without a reason, or naming a rule that does not exist' },
+  {
+    id: 'unverifiable',
+    level: 'warning',
+    summary: 'SQL that cannot be known without running the migration (built from query results, DO blocks)',
+  },
+  {
+    id: 'invalid-suppression',
+    level: 'error',
+    summary: 'a strata:allow without a reason, or naming a rule that does not exist',
+  },
 ]
 
 export { multipleHeads } from './multiple-heads.js'

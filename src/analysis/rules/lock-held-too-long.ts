@@ -22,7 +22,9 @@ export default defineRule({
     const slow = slowWork(statement)
     if (slow === undefined) return undefined
     // The strongest blocking lock an earlier statement of the same transaction still holds.
-    const earlier = context.statements.filter((s) => s.index < statement.index && s.transaction === statement.transaction)
+    const earlier = context.statements.filter(
+      (s) => s.index < statement.index && s.transaction === statement.transaction,
+    )
     for (const holder of earlier) {
       const lock = holder.effects.locks.find((l) => l.existing && lockRank(l.mode) >= lockRank('SHARE'))
       if (lock === undefined) continue

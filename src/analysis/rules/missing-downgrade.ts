@@ -3,7 +3,8 @@ import { defineRule } from './rule.js'
 export default defineRule({
   id: 'missing-downgrade',
   level: 'warning',
-  summary: 'a migration without a downgrade cannot be rolled back: `strata downgrade` and automatic rollback stop at it',
+  summary:
+    'a migration without a downgrade cannot be rolled back: `strata downgrade` and automatic rollback stop at it',
   examples: {
     flagged: [{ sql: 'CREATE TABLE t (a int);', runner: true, downgrade: null }],
     accepted: [{ sql: 'CREATE TABLE t (a int);', runner: true, downgrade: 'DROP TABLE t;' }],

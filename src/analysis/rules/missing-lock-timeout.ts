@@ -4,7 +4,8 @@ import { defineRule, perStatement } from './rule.js'
 export default defineRule({
   id: 'missing-lock-timeout',
   level: 'error',
-  summary: 'a lock that blocks writes, requested with no lock_timeout, queues all traffic behind any long transaction',
+  summary:
+    'a lock that blocks writes, requested with no lock_timeout, queues all traffic behind any long transaction',
   examples: {
     flagged: ['ALTER TABLE users ADD COLUMN bio text;'],
     accepted: [
@@ -14,7 +15,9 @@ export default defineRule({
   },
   check: perStatement((statement) => {
     if (statement.lockTimeoutMs) return undefined
-    const locks = statement.effects.locks.filter((lock) => lock.existing && lockRank(lock.mode) >= lockRank('SHARE'))
+    const locks = statement.effects.locks.filter(
+      (lock) => lock.existing && lockRank(lock.mode) >= lockRank('SHARE'),
+    )
     if (locks.length === 0) return undefined
     const strongest = locks.reduce((a, b) => (lockRank(b.mode) > lockRank(a.mode) ? b : a))
     return {

@@ -4,7 +4,8 @@ import type { RevisionGraph } from '../../graph/revision-graph.js'
 export const multipleHeads = Object.freeze({
   id: 'multiple-heads',
   level: 'error' as const,
-  summary: 'several heads: `upgrade head` refuses, and two branches may change the same tables in an unknown order',
+  summary:
+    'several heads: `upgrade head` refuses, and two branches may change the same tables in an unknown order',
   check(graph: RevisionGraph): { message: string; fix: string }[] {
     const heads = graph.heads
     if (heads.length <= 1) return []

@@ -3,7 +3,8 @@ import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 export default defineRule({
   id: 'not-null-without-default',
   level: 'error',
-  summary: 'a NOT NULL column without a default fails on a table with rows, and breaks inserts of the running release',
+  summary:
+    'a NOT NULL column without a default fails on a table with rows, and breaks inserts of the running release',
   examples: {
     flagged: ['ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;'],
     accepted: [
@@ -17,7 +18,8 @@ export default defineRule({
       if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
       const types = new Set((column?.constraints ?? []).map((c: any) => c.Constraint?.contype))
       const notNull = types.has('CONSTR_NOTNULL') || types.has('CONSTR_PRIMARY')
-      const filled = types.has('CONSTR_DEFAULT') || types.has('CONSTR_IDENTITY') || types.has('CONSTR_GENERATED')
+      const filled =
+        types.has('CONSTR_DEFAULT') || types.has('CONSTR_IDENTITY') || types.has('CONSTR_GENERATED')
       const serial = /serial/.test(column?.typeName?.names?.at(-1)?.String?.sval ?? '')
       if (!notNull || filled || serial) return []
       return [

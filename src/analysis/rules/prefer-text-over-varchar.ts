@@ -2,9 +2,11 @@ import { typeName, typeRule } from './type-rule.js'
 
 export default typeRule({
   id: 'prefer-text-over-varchar',
-  summary: 'varchar(n) gains nothing over text, and raising its limit later can need an ACCESS EXCLUSIVE change',
+  summary:
+    'varchar(n) gains nothing over text, and raising its limit later can need an ACCESS EXCLUSIVE change',
   matches: (column) => column.type.name === 'varchar' && column.type.modifiers.length > 0,
-  message: (column) => `${typeName(column)} has a length limit: enforce it with a CHECK instead, which can be changed without a rewrite`,
+  message: (column) =>
+    `${typeName(column)} has a length limit: enforce it with a CHECK instead, which can be changed without a rewrite`,
   fix: (column) =>
     `${column.column} text, CONSTRAINT ck_${column.column}_length CHECK (char_length(${column.column}) <= ${column.type.modifiers[0]})`,
   examples: {

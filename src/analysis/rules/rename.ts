@@ -1,4 +1,4 @@
-import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
+import { alterCommands, defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 const RENAMED: Record<string, string> = {
   OBJECT_COLUMN: 'column',
@@ -18,7 +18,11 @@ export default defineRule({
       'ALTER TABLE users RENAME TO accounts;',
       'ALTER SCHEMA app RENAME TO core;',
     ],
-    accepted: ['CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b;', 'ALTER INDEX ix_a RENAME TO ix_b;'],
+    accepted: [
+      'CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b;',
+      'ALTER INDEX ix_a RENAME TO ix_b;',
+      'ALTER TABLE users ADD COLUMN age_new int; ALTER TABLE users RENAME COLUMN age_new TO age_tmp;',
+    ],
   },
   check: perStatement((statement, context) => {
     const rename = statementOf(statement, 'RenameStmt')
@@ -30,6 +34,18 @@ export default defineRule({
         : rename.relation.relname
       : undefined
     if (table !== undefined && !isExisting(statement, table)) return undefined
+    // A column added earlier in the same migration has no readers yet.
+    const addedHere = context.statements.some(
+      (earlier) =>
+        earlier.index < statement.index &&
+        alterCommands(earlier).some(
+          (cmd) =>
+            cmd.subtype === 'AT_AddColumn' &&
+            cmd.table === table &&
+            cmd.def?.ColumnDef?.colname === rename.subname,
+        ),
+    )
+    if (what === 'column' && addedHere) return undefined
     const old = what === 'column' ? `${table}.${rename.subname}` : (table ?? rename.subname)
     const contract = context.migration.phase === 'contract'
     return {

@@ -4,20 +4,26 @@ import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 export default defineRule({
   id: 'serial-or-identity-added',
   level: 'error',
-  summary: 'adding a serial or identity column to an existing table fills every row: a rewrite under ACCESS EXCLUSIVE',
+  summary:
+    'adding a serial or identity column to an existing table fills every row: a rewrite under ACCESS EXCLUSIVE',
   examples: {
     flagged: [
       'ALTER TABLE events ADD COLUMN id bigserial;',
       'ALTER TABLE events ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY;',
     ],
-    accepted: ['CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);', 'ALTER TABLE events ADD COLUMN seq bigint;'],
+    accepted: [
+      'CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);',
+      'ALTER TABLE events ADD COLUMN seq bigint;',
+    ],
   },
   check: perStatement((statement) =>
     alterCommands(statement).flatMap((cmd) => {
       const column = cmd.def?.ColumnDef
       if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
       const type = column?.typeName?.names?.at(-1)?.String?.sval ?? ''
-      const identity = (column?.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_IDENTITY')
+      const identity = (column?.constraints ?? []).some(
+        (c: any) => c.Constraint?.contype === 'CONSTR_IDENTITY',
+      )
       if (!SERIAL_TYPES.has(type) && !identity) return []
       return [
         {

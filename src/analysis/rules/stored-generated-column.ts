@@ -3,7 +3,8 @@ import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 export default defineRule({
   id: 'stored-generated-column',
   level: 'error',
-  summary: 'adding a stored generated column computes it for every row: a table rewrite under ACCESS EXCLUSIVE',
+  summary:
+    'adding a stored generated column computes it for every row: a table rewrite under ACCESS EXCLUSIVE',
   examples: {
     flagged: ['ALTER TABLE users ADD COLUMN email_lower text GENERATED ALWAYS AS (lower(email)) STORED;'],
     accepted: ['CREATE TABLE t (a text, b text GENERATED ALWAYS AS (lower(a)) STORED);'],
@@ -12,7 +13,9 @@ export default defineRule({
     alterCommands(statement).flatMap((cmd) => {
       const column = cmd.def?.ColumnDef
       if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
-      const generated = (column?.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_GENERATED')
+      const generated = (column?.constraints ?? []).some(
+        (c: any) => c.Constraint?.contype === 'CONSTR_GENERATED',
+      )
       if (!generated) return []
       return [
         {

@@ -5,7 +5,10 @@ export default defineRule({
   level: 'error',
   summary: 'BEGIN/COMMIT inside a migration the runner already wraps, or a transaction left open at the end',
   examples: {
-    flagged: [{ sql: 'BEGIN; ALTER TABLE users ADD COLUMN a int; COMMIT;', runner: true }, 'BEGIN; CREATE TABLE t (a int);'],
+    flagged: [
+      { sql: 'BEGIN; ALTER TABLE users ADD COLUMN a int; COMMIT;', runner: true },
+      'BEGIN; CREATE TABLE t (a int);',
+    ],
     accepted: ['BEGIN; CREATE TABLE t (a int); COMMIT;', { sql: 'CREATE TABLE t (a int);', runner: true }],
   },
   check(context) {
@@ -26,7 +29,8 @@ export default defineRule({
     if (lastControl !== undefined && /^(begin|start)/i.test(lastControl.sql)) {
       hits.push({
         statement: control.at(-1),
-        message: 'opens a transaction that is never committed: the script ends with it still open, holding its locks',
+        message:
+          'opens a transaction that is never committed: the script ends with it still open, holding its locks',
         fix: 'end the script with COMMIT;',
       })
     }

@@ -24,4 +24,5 @@ export function typeRule(options: {
   })
 }
 
-export const typeName = (column: DeclaredColumn) => `${column.table}.${column.column} (${displayType(column.type)})`
+export const typeName = (column: DeclaredColumn) =>
+  `${column.table}.${column.column} (${displayType(column.type)})`

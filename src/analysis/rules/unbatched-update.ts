@@ -3,7 +3,8 @@ import { defineRule, perStatement } from './rule.js'
 export default defineRule({
   id: 'unbatched-update',
   level: 'warning',
-  summary: 'an UPDATE or DELETE over a whole table locks every row it touches until commit, and bloats the table',
+  summary:
+    'an UPDATE or DELETE over a whole table locks every row it touches until commit, and bloats the table',
   examples: {
     flagged: ["UPDATE users SET preferences = '{}' WHERE preferences IS NULL;", 'DELETE FROM audit_log;'],
     accepted: [
@@ -13,17 +14,47 @@ export default defineRule({
     ],
   },
   check: perStatement((statement) => {
-    const write = statement.effects.rowWrites.find((w) => w.whole && w.existing && (w.verb === 'UPDATE' || w.verb === 'DELETE'))
+    const write = statement.effects.rowWrites.find(
+      (w) => w.whole && w.existing && (w.verb === 'UPDATE' || w.verb === 'DELETE'),
+    )
     if (write === undefined) return undefined
     const update = write.verb === 'UPDATE'
-    const set = statement.sql.match(/\bSET\s+([\s\S]+?)\s+(?:WHERE|FROM|RETURNING|$)/i)?.[1]?.replace(/;\s*$/, '')
+    const set = statement.sql
+      .match(/\bSET\s+([\s\S]+?)\s+(?:WHERE|FROM|RETURNING|$)/i)?.[1]
+      ?.replace(/;\s*$/, '')
+    const assignments = set === undefined ? undefined : setToObject(set)
     const condition = statement.sql.match(/\bWHERE\s+([\s\S]+?)\s*;?\s*$/i)?.[1]
     return {
       statement,
       message: `${update ? 'updates' : 'deletes'} every matching row of ${write.table} in one transaction: row locks block the application's writes to those rows until commit, and replicas lag`,
       fix: update
-        ? `TS: await op.backfill({ table: '${write.table}', set: { ${set ?? '<column>: op.sql(...)'} }${condition ? `, where: '${condition.replace(/'/g, "\\'")}'` : ''} })\n    (batches by key, commits each, resumes after interruption, waits for replicas)`
+        ? `TS: await op.backfill({ table: '${write.table}', set: { ${assignments ?? '<column>: op.sql(...)'} }${condition ? `, where: ${JSON.stringify(condition)}` : ''} })\n    (batches by key, commits each, resumes after interruption, waits for replicas)`
         : `delete in batches: DELETE FROM ${write.table} WHERE ctid IN (SELECT ctid FROM ${write.table} WHERE ${condition ?? 'true'} LIMIT 1000);  -- repeat until 0 rows, outside one transaction`,
     }
   }),
 })
+
+/** `a = 1, b = lower(c)` → `a: op.sql("1"), b: op.sql("lower(c)")`, splitting at top-level commas. */
+function setToObject(set: string): string {
+  const parts: string[] = []
+  let depth = 0
+  let quoted = false
+  let start = 0
+  for (let index = 0; index < set.length; index++) {
+    const char = set[index]
+    if (char === "'") quoted = !quoted
+    else if (!quoted && char === '(') depth++
+    else if (!quoted && char === ')') depth--
+    else if (!quoted && depth === 0 && char === ',') {
+      parts.push(set.slice(start, index))
+      start = index + 1
+    }
+  }
+  parts.push(set.slice(start))
+  return parts
+    .map((part) => {
+      const at = part.indexOf('=')
+      return `${part.slice(0, at).trim()}: op.sql(${JSON.stringify(part.slice(at + 1).trim())})`
+    })
+    .join(', ')
+}

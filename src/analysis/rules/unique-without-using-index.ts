@@ -30,7 +30,12 @@ export default defineRule({
           fix: [
             `CREATE UNIQUE INDEX CONCURRENTLY ${name}_idx ON ${cmd.table} (${columns});  -- transactional: false`,
             `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${name} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${name}_idx;`,
-            primary ? '' : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns.split(', ').map((c: string) => `'${c}'`).join(', ')}], { name: '${name}' })`,
+            primary
+              ? ''
+              : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns
+                  .split(', ')
+                  .map((c: string) => `'${c}'`)
+                  .join(', ')}], { name: '${name}' })`,
           ]
             .filter(Boolean)
             .join('\n'),

@@ -3,7 +3,8 @@ import { alterCommands, defineRule, perStatement } from './rule.js'
 export default defineRule({
   id: 'validate-in-same-transaction',
   level: 'warning',
-  summary: 'VALIDATE CONSTRAINT in the transaction that added it NOT VALID keeps the ADD\'s strong lock through the scan',
+  summary:
+    "VALIDATE CONSTRAINT in the transaction that added it NOT VALID keeps the ADD's strong lock through the scan",
   examples: {
     flagged: [
       'BEGIN; ALTER TABLE orders ADD CONSTRAINT fk_u FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID; ALTER TABLE orders VALIDATE CONSTRAINT fk_u; COMMIT;',

@@ -1,0 +1,192 @@
+import { basename } from 'node:path'
+import type pg from 'pg'
+import type { ResolvedConfig } from '../config/types.js'
+import { readVersionRows, tableExists } from '../db/version-table.js'
+import { ConfigError } from '../errors/index.js'
+import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import type { MigrationMeta } from '../graph/migration.js'
+import { startingRows } from '../runner/offline-script.js'
+import { planUpgrade } from '../runner/plan.js'
+import { runnerTables } from '../runner/tables.js'
+import { didYouMean } from '../util/closest-match.js'
+import {
+  analyseMigration,
+  type Finding,
+  type LevelSetting,
+  type MigrationReport,
+} from './analyse-migration.js'
+import type { MigrationSource } from './analysed-statement.js'
+import { findNodes, relationName } from './ast.js'
+import { type DatabaseFacts, type LongTransaction, readDatabaseFacts } from './database-facts.js'
+import { fileSource, migrationSource } from './migration-source.js'
+import { loadParser } from './parse-sql.js'
+import { multipleHeads, ruleIds } from './rules/index.js'
+import { SchemaModel } from './schema-model.js'
+
+export interface CheckOptions {
+  readonly config: ResolvedConfig
+  /** SQL or migration files to check instead of the project's migrations (`-` is stdin, text given). */
+  readonly files?: readonly { path: string; text: string }[]
+  /** `A:B`: the migrations after A up to B (Alembic's range), instead of the pending ones. */
+  readonly range?: string
+  /** Connected mode: pending migrations, real sizes, column types, long transactions. */
+  readonly client?: pg.ClientBase
+  /** Server major version to assume offline (default: config check.serverVersion, 16). */
+  readonly serverVersion?: number
+  readonly args?: Readonly<Record<string, string>>
+}
+
+export interface CheckReport {
+  readonly mode: 'connected' | 'offline'
+  readonly serverVersion: number
+  /** What was checked: "pending migrations", "all migrations", "range a:b", "files". */
+  readonly selection: string
+  readonly migrations: readonly MigrationReport[]
+  /** Findings about the project as a whole (multiple heads). */
+  readonly project: readonly Finding[]
+  readonly longTransactions: readonly LongTransaction[]
+  readonly excluded: readonly string[]
+  readonly counts: {
+    readonly errors: number
+    readonly warnings: number
+    readonly infos: number
+    readonly suppressed: number
+  }
+}
+
+/**
+ * `strata check`: the safety analysis of migrations before they run. Without a
+ * client it works from the files alone (CI); with one it checks the pending
+ * migrations and ranks risk by the real tables.
+ *
+ * @example const report = await checkMigrations({ config, range: 'base:head' })
+ *          if (report.counts.errors > 0) process.exitCode = 1
+ */
+export async function checkMigrations(options: CheckOptions): Promise<CheckReport> {
+  const { config } = options
+  const levels = ruleLevels(config)
+  await loadParser()
+  let migrations: MigrationSet | undefined
+  let sources: MigrationSource[]
+  let selection: string
+  const excluded: string[] = []
+  if (options.files !== undefined && options.files.length > 0) {
+    sources = []
+    for (const file of options.files)
+      sources.push(await fileSource(file.path, file.text, config, options.args))
+    selection = options.files.length === 1 ? options.files[0]!.path : `${options.files.length} files`
+  } else {
+    migrations = await loadMigrations(config)
+    const { metas, description } = await selectMigrations(migrations, options)
+    selection = description
+    sources = []
+    for (const meta of metas) {
+      if (isExcluded(meta, config.check.exclude)) excluded.push(meta.revision)
+      else sources.push(await migrationSource(migrations, meta, config, options.args))
+    }
+  }
+  const facts = options.client
+    ? await readDatabaseFacts(
+        options.client,
+        sources.flatMap(tablesOf),
+        runnerTables(config).version,
+        config.check.longTransactionSeconds,
+      )
+    : undefined
+  const serverVersion = options.serverVersion ?? facts?.serverVersion ?? config.check.serverVersion
+  const model = new SchemaModel(facts?.tables)
+  const settings = {
+    serverVersion,
+    levels,
+    versionColumnLength: facts?.versionColumnLength ?? 32,
+  }
+  const reports = sources.map((source) => analyseMigration(source, model, settings))
+  const project =
+    migrations === undefined || levels.get(multipleHeads.id) === 'off'
+      ? []
+      : projectFindings(migrations, levels)
+  const all = [...reports.flatMap((report) => report.findings), ...project]
+  const counted = all.filter((finding) => finding.suppressed === undefined)
+  return {
+    mode: facts ? 'connected' : 'offline',
+    serverVersion,
+    selection,
+    migrations: reports,
+    project,
+    longTransactions: facts?.longTransactions ?? [],
+    excluded,
+    counts: {
+      errors: counted.filter((f) => f.level === 'error').length,
+      warnings: counted.filter((f) => f.level === 'warning').length,
+      infos: counted.filter((f) => f.level === 'info').length,
+      suppressed: all.length - counted.length,
+    },
+  }
+}
+
+async function selectMigrations(
+  migrations: MigrationSet,
+  options: CheckOptions,
+): Promise<{ metas: MigrationMeta[]; description: string }> {
+  const { graph } = migrations
+  const steps = (rows: readonly string[], target: string) =>
+    planUpgrade(graph, rows, target).steps.map((step) => step.meta)
+  if (options.range !== undefined) {
+    const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
+    const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
+    return { metas: steps(start, to === '' ? 'heads' : to!), description: `range ${options.range}` }
+  }
+  if (options.client !== undefined) {
+    const table = runnerTables(options.config).version
+    const rows = (await tableExists(options.client, table))
+      ? await readVersionRows(options.client, table)
+      : []
+    return { metas: steps(rows, 'heads'), description: 'pending migrations' }
+  }
+  return { metas: steps([], 'heads'), description: 'all migrations (no database: offline)' }
+}
+
+/** Every table a migration's statements name, for connected mode's lookups. */
+function tablesOf(source: MigrationSource): string[] {
+  return source.up.flatMap((statement) =>
+    findNodes<never>(statement.node, 'RangeVar').map((r) => relationName(r)),
+  )
+}
+
+function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
+  const file = basename(meta.file)
+  return patterns.some((pattern) => {
+    if (pattern === meta.revision) return true
+    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+    return regex.test(file) || regex.test(meta.revision)
+  })
+}
+
+function projectFindings(migrations: MigrationSet, levels: ReadonlyMap<string, LevelSetting>): Finding[] {
+  const level = levels.get(multipleHeads.id)
+  return multipleHeads.check(migrations.graph).map((hit) => ({
+    rule: multipleHeads.id,
+    level: level === undefined || level === 'off' ? multipleHeads.level : level,
+    message: hit.message,
+    fix: hit.fix,
+    line: undefined,
+    statement: undefined,
+    suppressed: undefined,
+  }))
+}
+
+/** `check.rules` of the config, with unknown rule ids refused (exit 2). */
+function ruleLevels(config: ResolvedConfig): Map<string, LevelSetting> {
+  const known = ruleIds()
+  const levels = new Map<string, LevelSetting>()
+  for (const [rule, level] of Object.entries(config.check.rules)) {
+    if (!known.includes(rule)) {
+      throw new ConfigError(`check.rules: unknown rule "${rule}".${didYouMean(rule, known)}`, {
+        where: config.file ?? 'config',
+        hint: '`strata check --rules` lists every rule id',
+      })
+    }
+    levels.set(rule, level)
+  }
+  return levels
+}

@@ -1,0 +1,132 @@
+import { relative } from 'node:path'
+import type { Finding, MigrationReport, StatementReport } from '../analysis/analyse-migration.js'
+import type { CheckReport } from '../analysis/check.js'
+import { colors, table } from './output.js'
+
+const LEVEL_COLOR = { error: colors.red, warning: colors.yellow, info: colors.cyan } as const
+
+/** The check report for people: per migration, its class, a lock table, then findings with fixes. */
+export function formatCheckReport(report: CheckReport, options: { verbose: boolean }): string {
+  const out: string[] = []
+  out.push(
+    colors.dim(
+      `Checked ${report.selection} (${report.mode}, PostgreSQL ${report.serverVersion})${report.excluded.length ? `; excluded by config: ${report.excluded.join(', ')}` : ''}`,
+    ),
+    '',
+  )
+  if (report.migrations.length === 0) out.push('Nothing to check: no migration is pending.', '')
+  for (const migration of report.migrations) out.push(...formatMigration(migration, options), '')
+  for (const finding of report.project) out.push(...formatFinding(finding, '  '))
+  if (report.longTransactions.length > 0) {
+    out.push(
+      colors.bold('Open transactions holding locks on these tables now (a migration would wait for them):'),
+    )
+    out.push(
+      indent(
+        table([
+          ['pid', 'open for', 'user', 'state', 'tables', 'query'],
+          ...report.longTransactions.map((t) => [
+            String(t.pid),
+            `${t.seconds}s`,
+            t.user ?? '',
+            t.state ?? '',
+            t.tables.join(', '),
+            t.query,
+          ]),
+        ]),
+        '  ',
+      ),
+      '  end them or wait before migrating: `strata diagnose blocking` shows who blocks whom',
+      '',
+    )
+  }
+  const { errors, warnings, infos, suppressed } = report.counts
+  const total = `${report.migrations.length} ${report.migrations.length === 1 ? 'migration' : 'migrations'} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${infos ? `, ${plural(infos, 'note')}` : ''}${suppressed ? ` (${suppressed} suppressed)` : ''}`
+  out.push(errors > 0 ? colors.red(total) : warnings > 0 ? colors.yellow(total) : colors.green(total))
+  return out.join('\n')
+}
+
+function formatMigration(migration: MigrationReport, options: { verbose: boolean }): string[] {
+  const { classification } = migration
+  const file = migration.file ? relative(process.cwd(), migration.file) : ''
+  const title = migration.revision ? `${migration.revision}  ${migration.title}` : migration.title
+  const out = [`${colors.bold(title)}${file && file !== migration.title ? colors.dim(`  ${file}`) : ''}`]
+  const riskColor =
+    classification.risk === 'high'
+      ? colors.red
+      : classification.risk === 'medium'
+        ? colors.yellow
+        : colors.green
+  out.push(
+    `  ${riskColor(`${classification.class} · downtime ${classification.downtime} · risk ${classification.risk}`)}${migration.phase ? colors.dim(` · phase ${migration.phase}`) : ''}`,
+    `  ${classification.reason}`,
+  )
+  if (migration.tables.length > 0)
+    out.push(`  tables: ${migration.tables.map((t) => `${t.table} (${t.size})`).join('; ')}`)
+  const shown = migration.statements.filter(
+    (s) => options.verbose || s.locks.some((l) => l.existing && l.mode !== 'ACCESS SHARE'),
+  )
+  if (shown.length > 0) out.push('', indent(lockTable(shown), '  '))
+  for (const text of migration.unverifiable) out.push(colors.yellow(`  unverifiable: ${text}`))
+  const findings = [...migration.findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+  if (findings.length > 0) out.push('')
+  for (const finding of findings) out.push(...formatFinding(finding, '  '))
+  return out
+}
+
+function lockTable(statements: readonly StatementReport[]): string {
+  const rows = [['line', 'statement', 'lock', 'on', 'blocks', 'work', 'lock_timeout']]
+  for (const statement of statements) {
+    const work = workOf(statement)
+    const sql = statement.sql.length > 52 ? `${statement.sql.slice(0, 51)}…` : statement.sql
+    const locks = statement.locks.length > 0 ? statement.locks : [undefined]
+    locks.forEach((lock, index) => {
+      rows.push([
+        index === 0 ? String(statement.line ?? '') : '',
+        index === 0 ? sql : '',
+        lock?.mode ?? '-',
+        lock ? `${lock.table}${lock.existing ? '' : ' (new)'}` : '',
+        lock?.blocks ?? '',
+        index === 0 ? work : '',
+        index === 0 ? (statement.lockTimeout ?? (lock && lock.existing ? colors.red('none') : '-')) : '',
+      ])
+    })
+  }
+  return table(rows.map((row, index) => (index === 0 ? row.map((cell) => colors.dim(cell)) : row)))
+}
+
+function workOf(statement: StatementReport): string {
+  const parts: string[] = []
+  if (statement.rewrites.length > 0) parts.push('rewrites table')
+  if (statement.scans.length > 0) parts.push('full scan')
+  if (statement.indexBuilds.length > 0) parts.push('builds index')
+  if (parts.length === 0 && statement.notes.some((n) => n.includes('metadata only')))
+    parts.push('metadata only')
+  if (statement.heldThrough > 0) parts.push(`held through ${statement.heldThrough} more`)
+  return parts.join(', ') || '-'
+}
+
+function formatFinding(finding: Finding, prefix: string): string[] {
+  const level = LEVEL_COLOR[finding.level](finding.level.padEnd(7))
+  const where = finding.line === undefined ? '' : colors.dim(`line ${finding.line}  `)
+  if (finding.suppressed !== undefined) {
+    return [
+      `${prefix}${colors.dim(`allowed  ${finding.rule}  ${finding.line ? `line ${finding.line}  ` : ''}${finding.suppressed}`)}`,
+    ]
+  }
+  const fix = finding.fix
+    .split('\n')
+    .map((line, index) => `${prefix}         ${index === 0 ? colors.dim('fix: ') : '     '}${line}`)
+  return [`${prefix}${level}  ${colors.bold(finding.rule)}  ${where}${finding.message}`, ...fix]
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n')
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { InvalidInputError, UsageError } from '../../errors/index.js'
+import type { CommandContext } from '../context.js'
+import { action } from '../run-action.js'
+
+interface CheckFlags {
+  revRange?: string
+  offline?: boolean
+  format?: string
+  pgVersion?: string
+  rules?: boolean
+  verbose?: boolean
+}
+
+/** `strata check`: safety analysis of migrations, files or stdin. */
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('lock and safety analysis of pending (or -r A:B) migrations, or of SQL files')
+    .argument('[files...]', 'SQL or migration files to check instead (- reads stdin)')
+    .option('-r, --rev-range <A:B>', 'check the migrations after A up to B (e.g. base:head)')
+    .option('--offline', 'do not connect, even when a database is configured (CI)')
+    .option('--format <format>', 'human | json | sarif', 'human')
+    .option(
+      '--pg-version <major>',
+      'server major version to assume offline (default: check.serverVersion, 16)',
+    )
+    .option('--rules', 'list every rule with its level and exit')
+    .option(
+      '-v, --verbose',
+      'show the lock table row of every statement, not only those that lock existing tables',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  strata check                          pending migrations of the configured database
+  strata check --offline                every migration, from the files alone (CI)
+  strata check -r base:head --format sarif > strata.sarif
+  strata check migrations/versions/abc123_add_index.sql
+  echo "CREATE INDEX ix ON users (email);" | strata check -
+
+Exit code 1 when an error-level finding is not suppressed. Suppress one with a reason:
+  SQL: -- strata:allow drop-column: release 42 no longer reads it
+  TS:  export const allow = ['drop-column: release 42 no longer reads it']`,
+    )
+    .action(
+      action(async (context, files: string[], flags: CheckFlags) => {
+        const format = flags.format ?? (context.options.json ? 'json' : 'human')
+        if (!['human', 'json', 'sarif'].includes(format)) {
+          throw new UsageError(`--format must be human, json or sarif, not "${format}"`)
+        }
+        if (flags.rules) return listRules(context)
+        const serverVersion = flags.pgVersion === undefined ? undefined : parseVersion(flags.pgVersion)
+        const config = await context.config()
+        const inputs = files.map(readInput)
+        if (flags.revRange !== undefined && inputs.length > 0) {
+          throw new UsageError('give either files or -r A:B, not both')
+        }
+        const { checkMigrations } = await import('../../analysis/check.js')
+        const target = flags.offline || inputs.length > 0 ? undefined : await context.target()
+        const connected = target !== undefined && target.source !== 'embedded dev server'
+        const base = {
+          config,
+          files: inputs,
+          range: flags.revRange,
+          serverVersion,
+          args: context.migrationArguments(),
+        }
+        let report: Awaited<ReturnType<typeof checkMigrations>>
+        if (connected) {
+          const { withConnection } = await import('../../db/connect.js')
+          report = await withConnection(await context.connectionSpec(), (connection) =>
+            checkMigrations({ ...base, client: connection.client }),
+          )
+        } else {
+          if (target !== undefined && inputs.length === 0) {
+            context.output.notice('No database configured: checking every migration from the files (offline)')
+          }
+          report = await checkMigrations(base)
+        }
+        if (format === 'sarif') {
+          const { toSarif } = await import('../../analysis/sarif.js')
+          process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, 2)}\n`)
+        } else if (format === 'json' || context.options.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+        } else {
+          const { formatCheckReport } = await import('../check-output.js')
+          context.output.line(formatCheckReport(report, { verbose: Boolean(flags.verbose) }))
+        }
+        return report.counts.errors > 0 ? 1 : 0
+      }),
+    )
+}
+
+function readInput(path: string): { path: string; text: string } {
+  if (path === '-') return { path: '(stdin)', text: readFileSync(0, 'utf8') }
+  try {
+    return { path, text: readFileSync(path, 'utf8') }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InvalidInputError(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`,
+      {
+        where: path,
+        hint: 'name SQL or migration files, or - for stdin; without arguments strata check reads the configured migrations',
+      },
+    )
+  }
+}
+
+function parseVersion(text: string): number {
+  const major = Number.parseInt(text, 10)
+  if (!Number.isInteger(major) || major < 9 || major > 30 || !/^\d+(\.\d+)?$/.test(text)) {
+    throw new UsageError(`--pg-version expects a major version such as 16, not "${text}"`)
+  }
+  return major
+}
+
+async function listRules(context: CommandContext): Promise<number> {
+  const { RULES, BUILT_IN, multipleHeads } = await import('../../analysis/rules/index.js')
+  const config = await context.config()
+  const all = [...RULES, multipleHeads, ...BUILT_IN]
+  const rows = all.map((rule) => ({
+    id: rule.id,
+    level: config.check.rules[rule.id] ?? rule.level,
+    summary: rule.summary,
+  }))
+  if (context.options.json) {
+    context.output.data(rows)
+    return 0
+  }
+  const { table } = await import('../output.js')
+  context.output.line(
+    table([['rule', 'level', 'what it catches'], ...rows.map((r) => [r.id, r.level, r.summary])]),
+  )
+  return 0
+}
