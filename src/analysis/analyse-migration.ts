@@ -242,7 +242,8 @@ function withSizes(
   statements: readonly AnalysedStatement[],
   facts: (table: string) => TableFacts | undefined,
 ): Finding {
-  if (finding.statement === undefined) return finding
+  // Sizes rank lock hazards; a type preference is the same advice on any table.
+  if (finding.statement === undefined || finding.rule.startsWith('prefer-')) return finding
   const sizes = statements[finding.statement]!.effects.locks.flatMap((lock) => {
     const known = lock.existing ? facts(lock.table) : undefined
     return known ? [`${lock.table}: ${describeSize(known)}`] : []

@@ -81,3 +81,22 @@ export function hasOption(options: readonly Node[] | undefined, name: string): b
     return text === undefined || !['false', 'off', '0'].includes(text.toLowerCase())
   })
 }
+
+/** Every table a statement names: wrapped RangeVar nodes and the bare `relation`/`pktable` fields. */
+export function relationsIn(root: unknown): string[] {
+  const names: string[] = []
+  const visit = (value: unknown, key: string | undefined): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, undefined)
+      return
+    }
+    if (value === null || typeof value !== 'object') return
+    if (key === 'RangeVar' || key === 'relation' || key === 'pktable' || key === 'rel') {
+      const relation = value as RangeVar
+      if (typeof relation.relname === 'string') names.push(relationName(relation))
+    }
+    for (const [childKey, child] of Object.entries(value)) visit(child, childKey)
+  }
+  visit(root, undefined)
+  return names
+}

@@ -16,7 +16,7 @@ import {
   type MigrationReport,
 } from './analyse-migration.js'
 import type { MigrationSource } from './analysed-statement.js'
-import { findNodes, relationName } from './ast.js'
+import { relationsIn } from './ast.js'
 import { type DatabaseFacts, type LongTransaction, readDatabaseFacts } from './database-facts.js'
 import { fileSource, migrationSource } from './migration-source.js'
 import { loadParser } from './parse-sql.js'
@@ -148,9 +148,7 @@ async function selectMigrations(
 
 /** Every table a migration's statements name, for connected mode's lookups. */
 function tablesOf(source: MigrationSource): string[] {
-  return source.up.flatMap((statement) =>
-    findNodes<never>(statement.node, 'RangeVar').map((r) => relationName(r)),
-  )
+  return source.up.flatMap((statement) => relationsIn(statement.node))
 }
 
 function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {

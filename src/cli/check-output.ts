@@ -49,7 +49,10 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
 function formatMigration(migration: MigrationReport, options: { verbose: boolean }): string[] {
   const { classification } = migration
   const file = migration.file ? relative(process.cwd(), migration.file) : ''
-  const title = migration.revision ? `${migration.revision}  ${migration.title}` : migration.title
+  const title =
+    migration.revision && migration.title !== migration.revision
+      ? `${migration.revision}  ${migration.title}`
+      : migration.title
   const out = [`${colors.bold(title)}${file && file !== migration.title ? colors.dim(`  ${file}`) : ''}`]
   const riskColor =
     classification.risk === 'high'

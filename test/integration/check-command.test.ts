@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
+import { runCli } from '../helpers/cli.js'
+import { createTestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+const CREATE_USERS =
+  'CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email varchar(100), old_column text)'
+
+test('offline check of a project: classes, lock table, exit 1 on errors, SQL and TS suppressions', async (t) => {
+  const project = testProject(t)
+  project.sql('a1', { up: `${CREATE_USERS};`, downSql: 'DROP TABLE users;', message: 'create users' })
+  project.sql('a2', {
+    down: 'a1',
+    up: 'CREATE INDEX ix_users_email ON users (email);',
+    downSql: 'DROP INDEX ix_users_email;',
+    message: 'index email',
+  })
+  project.ts(
+    'a3',
+    `export const revision = 'a3'
+export const downRevision = 'a2'
+export const phase = 'contract'
+export const allow = ['drop-column: release 41 stopped reading old_column']
+export async function upgrade(op) { await op.dropColumn('users', 'old_column') }
+export async function downgrade(op) { await op.addColumn('users', { name: 'old_column', type: 'text' }) }
+`,
+  )
+  const result = await project.cli(['check'])
+  assert.equal(result.code, 1, result.stderr)
+  assert.match(result.stderr, /No database configured: checking every migration from the files \(offline\)/)
+  assert.match(result.stdout, /a1 {2}create users[\s\S]*additive · downtime none · risk low/)
+  assert.match(result.stdout, /a2 {2}index email[\s\S]*downtime minimal · risk high/)
+  assert.match(
+    result.stdout,
+    /CREATE INDEX ix_users_email ON users \(email\) +SHARE +users +writes, DDL +builds index +5s \(runner\)/,
+  )
+  assert.match(result.stdout, /error +create-index-not-concurrently +line 5/)
+  assert.match(result.stdout, /fix: CREATE INDEX CONCURRENTLY ix_users_email ON users \(email\)/)
+  assert.match(result.stdout, /a3 [\s\S]*breaking · downtime required · risk high · phase contract/)
+  assert.doesNotMatch(result.stdout, /error +drop-column/)
+  assert.match(result.stdout, /3 migrations checked: 1 error/)
+
+  // The SQL form: a reason is required, and the rule must exist.
+  project.sql('a2', {
+    down: 'a1',
+    up: '-- strata:allow create-index-not-concurrently: users has 40 rows, built at install\nCREATE INDEX ix_users_email ON users (email);',
+    downSql: 'DROP INDEX ix_users_email;',
+  })
+  const allowed = await project.cli(['check', '--offline'])
+  assert.equal(allowed.code, 0, allowed.stdout)
+  assert.match(allowed.stdout, /allowed +create-index-not-concurrently +line 6 +users has 40 rows/)
+
+  project.sql('a2', {
+    down: 'a1',
+    up: '-- strata:allow create-index-not-concurent\nCREATE INDEX ix_users_email ON users (email);',
+    downSql: 'DROP INDEX ix_users_email;',
+  })
+  const misspelt = await project.cli(['check', '--offline'])
+  assert.equal(misspelt.code, 1)
+  assert.match(misspelt.stdout, /invalid-suppression .*unknown rule "create-index-not-concurent"/)
+  assert.match(misspelt.stdout, /did you mean "create-index-not-concurrently"/)
+  assert.match(misspelt.stdout, /error +create-index-not-concurrently/)
+})
+
+test('check -r, --format json and sarif, config rule levels, and SQL from stdin', async (t) => {
+  const project = testProject(t, undefined, {
+    check: { rules: { 'missing-downgrade': 'off', 'prefer-text-over-varchar': 'error' } },
+  })
+  project.sql('b1', { up: `${CREATE_USERS};`, message: 'create users' })
+  project.sql('b2', {
+    down: 'b1',
+    up: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+    message: 'email required',
+  })
+
+  const json = await project.cli(['check', '--offline', '-r', 'b1:head', '--format', 'json'])
+  const report = JSON.parse(json.stdout)
+  assert.equal(report.migrations.length, 1)
+  assert.equal(report.migrations[0].revision, 'b2')
+  assert.equal(report.selection, 'range b1:head')
+  assert.deepEqual(
+    report.migrations[0].findings.map((f: { rule: string }) => f.rule),
+    ['set-not-null-without-check'],
+    'missing-downgrade is off in the config',
+  )
+
+  const sarif = await project.cli(['check', '--offline', '--format', 'sarif'])
+  assert.equal(sarif.code, 1)
+  const log = JSON.parse(sarif.stdout)
+  assert.equal(log.version, '2.1.0')
+  const results = log.runs[0].results as { ruleId: string; level: string; locations: any[] }[]
+  const varchar = results.find((r) => r.ruleId === 'prefer-text-over-varchar')!
+  assert.equal(varchar.level, 'error', 'the config raised it to error')
+  assert.equal(varchar.locations[0].physicalLocation.artifactLocation.uri, 'migrations/versions/b1_m.sql')
+  assert.equal(varchar.locations[0].physicalLocation.region.startLine, 5)
+  assert.ok(log.runs[0].tool.driver.rules.some((r: { id: string }) => r.id === 'column-type-change'))
+
+  const stdin = await runCli(['check', '-'], { cwd: project.dir, input: 'VACUUM FULL users;\n' })
+  assert.equal(stdin.code, 1)
+  assert.match(stdin.stdout, /error +vacuum-full-or-cluster +line 1/)
+})
+
+test('bad input to check: one clear line and exit 2', async (t) => {
+  const project = testProject(t, undefined, { check: { rules: { 'drop-colum': 'off' } } })
+  project.sql('c1', { up: 'CREATE TABLE t (a int);' })
+  const unknownRule = await project.cli(['check', '--offline'])
+  assert.equal(unknownRule.code, 2)
+  assert.match(unknownRule.stderr, /check\.rules: unknown rule "drop-colum"\. Did you mean "drop-column"\?/)
+  assert.doesNotMatch(unknownRule.stderr, /at .*\.js:\d+/, 'no stack trace')
+
+  const clean = testProject(t)
+  clean.sql('c1', { up: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUM b int;' })
+  const syntax = await clean.cli(['check', '--offline'])
+  assert.equal(syntax.code, 2)
+  assert.match(syntax.stderr, /syntax error at or near "int"/)
+  assert.match(syntax.stderr, /c1_m\.sql:6/)
+
+  const missing = await clean.cli(['check', 'nope.sql'])
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /cannot read nope\.sql: no such file/)
+
+  const format = await clean.cli(['check', '--format', 'xml'])
+  assert.equal(format.code, 2)
+  assert.match(format.stderr, /--format must be human, json or sarif/)
+
+  const version = await clean.cli(['check', '--pg-version', 'sixteen'])
+  assert.equal(version.code, 2)
+})
+
+test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db, { check: { longTransactionSeconds: 0 } })
+  project.sql('d1', { up: `${CREATE_USERS};`, downSql: 'DROP TABLE users;' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query(
+    "INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 5000) g",
+  )
+  await db.query('ANALYZE users')
+  // Widening varchar(100) to varchar(200) is free; the database knows the old type.
+  project.sql('d2', {
+    down: 'd1',
+    up: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(200);\nALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+    downSql: 'ALTER TABLE users DROP COLUMN token;',
+  })
+  // A transaction that holds a lock on users while the check runs.
+  const holder = new pg.Client(toClientConfig(db.spec, false))
+  holder.on('error', () => {}) // the database is dropped (connections terminated) when the test ends
+  await holder.connect()
+  await holder.query('BEGIN')
+  await holder.query('SELECT count(*) FROM users')
+
+  const result = await project.cli(['check', '--format', 'json'])
+  const report = JSON.parse(result.stdout)
+  assert.equal(report.mode, 'connected')
+  assert.equal(report.selection, 'pending migrations')
+  assert.deepEqual(
+    report.migrations.map((m: { revision: string }) => m.revision),
+    ['d2'],
+    'd1 is applied already',
+  )
+  const d2 = report.migrations[0]
+  const rules = d2.findings.map((f: { rule: string }) => f.rule)
+  assert.ok(!rules.includes('column-type-change'), 'varchar(100) → varchar(200) is metadata only')
+  assert.ok(rules.includes('volatile-default'))
+  const volatile = d2.findings.find((f: { rule: string }) => f.rule === 'volatile-default')
+  assert.match(volatile.message, /users: \d+(\.\d)? (kB|MB), ~5,000 rows/)
+  assert.match(d2.tables[0].size, /~5,000 rows/)
+  assert.ok(report.longTransactions.some((tx: { tables: string[] }) => tx.tables.includes('users')))
+
+  const human = await project.cli(['check'])
+  assert.equal(human.code, 1)
+  assert.match(human.stdout, /Checked pending migrations \(connected, PostgreSQL 16\)/)
+  assert.match(
+    human.stdout,
+    /type change users\.email from varchar\(100\) to varchar\(200\)|widens users\.email/,
+  )
+  assert.match(human.stdout, /Open transactions holding locks on these tables now/)
+  await holder.end()
+})
+
+test('TS migrations that read query results are analysed up to what can be known', async (t) => {
+  const project = testProject(t)
+  writeFileSync(
+    join(project.versions, 'e1_m.ts'),
+    `export const revision = 'e1'
+export const downRevision = null
+export async function upgrade(op) {
+  const rows = await op.query('SELECT id FROM tenants')
+  for (const row of rows) await op.execute('CREATE SCHEMA tenant_' + row.id)
+  await op.execute('CREATE INDEX ix_users_email ON users (email)')
+}
+export async function downgrade(op) {}
+`,
+  )
+  const result = await project.cli(['check', '--offline', '--format', 'json'])
+  const migration = JSON.parse(result.stdout).migrations[0]
+  assert.match(migration.unverifiable[0], /reads query results \(op\.query: SELECT id FROM tenants\)/)
+  const rules = migration.findings.map((f: { rule: string }) => f.rule)
+  assert.ok(rules.includes('unverifiable'))
+  assert.ok(rules.includes('create-index-not-concurrently'), 'statements after the query are still analysed')
+  assert.equal(migration.classification.risk, 'high')
+})
+
+test('multiple heads are a project finding', async (t) => {
+  const project = testProject(t)
+  project.sql('f1', { up: 'CREATE TABLE a (x int);', downSql: 'DROP TABLE a;' })
+  project.sql('f2', { down: 'f1', up: 'CREATE TABLE b (x int);', downSql: 'DROP TABLE b;' })
+  project.sql('f3', { down: 'f1', up: 'CREATE TABLE c (x int);', downSql: 'DROP TABLE c;' })
+  const result = await project.cli(['check', '--offline'])
+  assert.equal(result.code, 1)
+  assert.match(result.stdout, /error +multiple-heads +the migrations have 2 heads: f2, f3/)
+  assert.match(result.stdout, /strata merge -m "merge heads" f2 f3/)
+})
