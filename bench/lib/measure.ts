@@ -5,6 +5,8 @@ export interface CommandSpec {
   readonly args: readonly string[]
   readonly cwd?: string
   readonly env?: NodeJS.ProcessEnv
+  /** Exit codes that are results, not failures (a linter exits 1 when it finds problems). */
+  readonly okCodes?: readonly number[]
 }
 
 /** Wall time and the command's own CPU time (user + system, children included), in seconds. */
@@ -27,7 +29,7 @@ export function measureCommand(spec: CommandSpec): Timing {
     maxBuffer: 256 * 1024 * 1024,
   })
   const wall = Number(process.hrtime.bigint() - started) / 1e9
-  if (result.status !== 0) {
+  if (!(spec.okCodes ?? [0]).includes(result.status ?? -1)) {
     throw new Error(
       `${spec.command} ${spec.args.join(' ')} failed (${result.status}):\n${(result.stderr || result.stdout).slice(-2000)}`,
     )

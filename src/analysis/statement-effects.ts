@@ -277,7 +277,11 @@ const HANDLERS: Record<string, Handler> = {
       effects.lock(name(nodeOf(relation, 'RangeVar')), 'SHARE UPDATE EXCLUSIVE')
     effects.change('additive', 'creates extended statistics')
   },
-  CommentStmt(_body, effects) {
+  CommentStmt(body, effects) {
+    // COMMENT ON TABLE/COLUMN locks the table (SHARE UPDATE EXCLUSIVE), like other catalog changes to it.
+    const names = objectNames([body.object])[0]?.split('.') ?? []
+    if (body.objtype === 'OBJECT_TABLE') effects.lock(names.join('.'), 'SHARE UPDATE EXCLUSIVE')
+    if (body.objtype === 'OBJECT_COLUMN') effects.lock(names.slice(0, -1).join('.'), 'SHARE UPDATE EXCLUSIVE')
     effects.change('additive', 'sets a comment')
   },
   AlterEnumStmt(body, effects) {
@@ -290,6 +294,7 @@ const HANDLERS: Record<string, Handler> = {
     if (body.subtype === 'C') {
       // Every column of the domain is checked, under SHARE locks on their tables.
       if (!nodeOf<{ skip_validation?: boolean }>(body.def, 'Constraint')?.skip_validation) {
+        effects.lock(`(tables using domain ${domain})`, 'SHARE')
         effects.scan(`(tables using domain ${domain})`, `checks every value of domain ${domain}`)
       }
       effects.change('backward compatible', `adds a constraint to domain ${domain}`)
