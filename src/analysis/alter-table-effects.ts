@@ -59,7 +59,11 @@ export function alterTableEffects(
     const cmd = nodeOf<AlterCommand>(command, 'AlterTableCmd')
     if (cmd === undefined) continue
     const subtype = cmd.subtype ?? ''
-    effects.lock(table, WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE')
+    // A foreign key takes SHARE ROW EXCLUSIVE on both tables, not ACCESS EXCLUSIVE.
+    const foreignKey =
+      subtype === 'AT_AddConstraint' &&
+      nodeOf<Constraint>(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN'
+    effects.lock(table, foreignKey ? 'SHARE ROW EXCLUSIVE' : (WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE'))
     const handler = COMMANDS[subtype]
     if (handler) handler(table, cmd, effects, env)
     else effects.change('backward compatible', `alters ${table} (${subtype.replace(/^AT_/, '')})`)

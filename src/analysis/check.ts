@@ -143,7 +143,7 @@ async function selectMigrations(
       : []
     return { metas: steps(rows, 'heads'), description: 'pending migrations' }
   }
-  return { metas: steps([], 'heads'), description: 'all migrations (no database: offline)' }
+  return { metas: steps([], 'heads'), description: 'all migrations' }
 }
 
 /** Every table a migration's statements name, for connected mode's lookups. */
