@@ -1,4 +1,5 @@
 import { closestMatch } from '../util/closest-match.js'
+import { formatDuration } from '../util/duration.js'
 import type { AnalysedStatement, MigrationSource } from './analysed-statement.js'
 import { nodeKind } from './ast.js'
 import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
@@ -103,12 +104,7 @@ export function analyseMigration(
   const downgrade =
     source.down === undefined
       ? undefined
-      : analyseStatements(
-          source.down,
-          { ...source, start: source.start },
-          new SchemaModel(),
-          settings.serverVersion,
-        )
+      : analyseStatements(source.down, source, new SchemaModel(), settings.serverVersion)
   const context = {
     migration: source,
     statements,
@@ -225,15 +221,11 @@ function statementReport(statement: AnalysedStatement, all: readonly AnalysedSta
     indexBuilds: effects.indexBuilds.map((w) => `${w.table}: ${w.why}`),
     notes: effects.notes,
     lockTimeout: statement.lockTimeoutMs
-      ? `${formatMs(statement.lockTimeoutMs)} (${statement.lockTimeoutFrom})`
+      ? `${formatDuration(statement.lockTimeoutMs)} (${statement.lockTimeoutFrom})`
       : undefined,
     inTransaction: statement.transaction !== undefined,
     heldThrough: effects.locks.some((l) => blockedBy(l.mode).writes) ? later : 0,
   }
-}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 /** Adds "(users: 12 GB, ~40 million rows)" to a finding about a table the database knows. */

@@ -27,6 +27,15 @@ export function nameList(names: readonly Node[] | undefined): string[] {
   return (names ?? []).map((name) => nodeOf<{ sval?: string }>(name, 'String')?.sval ?? '')
 }
 
+/** Names of the objects in a DROP or similar: [['public','users']] → 'public.users'. */
+export function objectNames(objects: readonly Node[] | undefined): string[] {
+  return (objects ?? []).map((object) => {
+    const list = nodeOf<{ items?: Node[] }>(object, 'List')
+    if (list) return nameList(list.items).join('.')
+    return nodeOf<{ sval?: string }>(object, 'String')?.sval ?? '?'
+  })
+}
+
 /** A type as PostgreSQL names it internally (`int4`, `varchar`, `timestamptz`) with its modifiers. */
 export interface TypeInfo {
   readonly name: string

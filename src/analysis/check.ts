@@ -17,7 +17,7 @@ import {
 } from './analyse-migration.js'
 import type { MigrationSource } from './analysed-statement.js'
 import { relationsIn } from './ast.js'
-import { type DatabaseFacts, type LongTransaction, readDatabaseFacts } from './database-facts.js'
+import { type LongTransaction, readDatabaseFacts } from './database-facts.js'
 import { fileSource, migrationSource } from './migration-source.js'
 import { loadParser } from './parse-sql.js'
 import { multipleHeads, ruleIds } from './rules/index.js'
@@ -101,10 +101,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     versionColumnLength: facts?.versionColumnLength ?? 32,
   }
   const reports = sources.map((source) => analyseMigration(source, model, settings))
-  const project =
-    migrations === undefined || levels.get(multipleHeads.id) === 'off'
-      ? []
-      : projectFindings(migrations, levels)
+  const project = migrations === undefined ? [] : projectFindings(migrations, levels)
   const all = [...reports.flatMap((report) => report.findings), ...project]
   const counted = all.filter((finding) => finding.suppressed === undefined)
   return {
@@ -161,10 +158,11 @@ function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
 }
 
 function projectFindings(migrations: MigrationSet, levels: ReadonlyMap<string, LevelSetting>): Finding[] {
-  const level = levels.get(multipleHeads.id)
+  const level = levels.get(multipleHeads.id) ?? multipleHeads.level
+  if (level === 'off') return []
   return multipleHeads.check(migrations.graph).map((hit) => ({
     rule: multipleHeads.id,
-    level: level === undefined || level === 'off' ? multipleHeads.level : level,
+    level,
     message: hit.message,
     fix: hit.fix,
     line: undefined,

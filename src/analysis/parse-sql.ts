@@ -1,5 +1,6 @@
 import { loadModule, type Node, parseSync } from 'libpg-query'
 import { InvalidInputError } from '../errors/index.js'
+import { countNewlines } from '../graph/split-statements.js'
 
 /** One statement of analysed SQL, as the PostgreSQL parser read it. */
 export interface ParsedStatement {
@@ -61,7 +62,7 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
     const position = details?.cursorPosition
     const line =
       firstLine !== undefined && position !== undefined
-        ? firstLine + countNewlines(text, position)
+        ? firstLine + countNewlines(text, 0, position)
         : firstLine
     throw new InvalidInputError(`${(error as Error).message}`, {
       where: line === undefined ? where : `${where}:${line}`,
@@ -78,19 +79,13 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
     return {
       node: entry.stmt,
       sql: raw.slice(lead).trim(),
-      line: firstLine === undefined ? undefined : firstLine + countNewlines(text, start + lead),
+      line: firstLine === undefined ? undefined : firstLine + countNewlines(text, 0, start + lead),
       allow: allowComments(
         raw.slice(0, lead),
-        firstLine === undefined ? undefined : firstLine + countNewlines(text, start),
+        firstLine === undefined ? undefined : firstLine + countNewlines(text, 0, start),
       ),
     }
   })
-}
-
-function countNewlines(text: string, end: number): number {
-  let count = 0
-  for (let index = 0; index < end && index < text.length; index++) if (text[index] === '\n') count++
-  return count
 }
 
 /** Length of the whitespace and comments before a statement's first token. */

@@ -1,5 +1,5 @@
 import type { ColumnDef, Constraint, Node } from 'libpg-query'
-import { nodeKind, nodeOf, relationName, type TypeInfo, typeInfo } from './ast.js'
+import { nodeKind, nodeOf, objectNames, relationName, type TypeInfo, typeInfo } from './ast.js'
 
 /** What is known about a column before a statement runs. */
 export interface ColumnFacts {
@@ -165,10 +165,7 @@ export class SchemaModel {
   #drop(statement: { removeType?: string; objects?: Node[] }): void {
     if (statement.removeType !== 'OBJECT_TABLE') return
     for (const object of statement.objects ?? []) {
-      const names = (nodeOf<{ items?: Node[] }>(object, 'List')?.items ?? []).map(
-        (item) => nodeOf<{ sval?: string }>(item, 'String')?.sval ?? '',
-      )
-      const key = tableKey(names.join('.'))
+      const key = tableKey(objectNames([object])[0]!)
       this.#tables.delete(key)
       this.#newTables.delete(key)
     }

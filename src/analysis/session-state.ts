@@ -1,4 +1,5 @@
 import type { Node } from 'libpg-query'
+import { parseDuration } from '../util/duration.js'
 import type { ExecutionStart } from './analysed-statement.js'
 import { nodeKind, nodeOf } from './ast.js'
 
@@ -63,14 +64,9 @@ export class SessionState {
   }
 }
 
-/** A timeout setting's value in ms: `2000`, `'2s'`, `'1min'`. */
+/** A timeout setting's value in ms: `2000`, `'2s'`, `'1min'` (PostgreSQL's units). */
 function durationMs(arg: Node | undefined): number | undefined {
   const constant = nodeOf<{ ival?: { ival?: number }; sval?: { sval?: string } }>(arg, 'A_Const')
   if (constant?.ival !== undefined) return constant.ival.ival ?? 0
-  const text = constant?.sval?.sval
-  if (text === undefined) return undefined
-  const match = text.trim().match(/^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/)
-  if (!match) return undefined
-  const factor = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!
-  return Number(match[1]) * factor
+  return parseDuration(constant?.sval?.sval)
 }

@@ -1,6 +1,6 @@
 import type { Node, RangeVar } from 'libpg-query'
 import { alterTableEffects } from './alter-table-effects.js'
-import { findNodes, hasOption, nameList, nodeKind, nodeOf, relationName } from './ast.js'
+import { findNodes, hasOption, nameList, nodeKind, nodeOf, objectNames, relationName } from './ast.js'
 import { EffectsBuilder, type StatementEffects } from './effects.js'
 import { lockModeFromNumber } from './lock-modes.js'
 import type { SchemaModel } from './schema-model.js'
@@ -26,31 +26,19 @@ export function statementEffects(node: Node, sql: string, env: EffectsEnvironmen
   const kind = nodeKind(node)
   const body = nodeOf<Record<string, any>>(node, kind) ?? {}
   const handler = HANDLERS[kind]
-  if (handler) handler(body, effects, env)
+  if (handler) handler(body, effects, env, sql)
   else effects.change('backward compatible', `runs ${kind.replace(/Stmt$/, '')}`)
-  if (kind === 'DoStmt') {
-    if (sql.includes(BACKFILL_MARKER)) {
-      effects.change('data transformation', 'backfills rows in committed batches (strata backfill)')
-    } else {
-      effects.unverifiable = 'a DO block runs procedural code that cannot be analysed statement by statement'
-      effects.change('data transformation', 'runs a DO block')
-    }
-  }
   return effects.build()
 }
 
-type Handler = (body: Record<string, any>, effects: EffectsBuilder, env: EffectsEnvironment) => void
+type Handler = (
+  body: Record<string, any>,
+  effects: EffectsBuilder,
+  env: EffectsEnvironment,
+  sql: string,
+) => void
 
 const name = (relation: RangeVar | undefined) => relationName(relation)
-
-/** Names of the objects in a DROP or similar: [['public','users']] → 'public.users'. */
-function objectNames(objects: readonly Node[] | undefined): string[] {
-  return (objects ?? []).map((object) => {
-    const list = nodeOf<{ items?: Node[] }>(object, 'List')
-    if (list) return nameList(list.items).join('.')
-    return nodeOf<{ sval?: string }>(object, 'String')?.sval ?? '?'
-  })
-}
 
 function readsFrom(root: unknown, effects: EffectsBuilder, except?: string): void {
   for (const relation of findNodes<RangeVar>(root, 'RangeVar')) {
@@ -310,6 +298,14 @@ const HANDLERS: Record<string, Handler> = {
     effects.destroys.push(`database ${body.dbname}`)
     effects.change('breaking', `drops database ${body.dbname}`)
   },
+  DoStmt(_body, effects, _env, sql) {
+    if (sql.includes(BACKFILL_MARKER)) {
+      effects.change('data transformation', 'backfills rows in committed batches (strata backfill)')
+    } else {
+      effects.unverifiable = 'a DO block runs procedural code that cannot be analysed statement by statement'
+      effects.change('data transformation', 'runs a DO block')
+    }
+  },
 }
 
 for (const additive of [
@@ -331,10 +327,9 @@ for (const additive of [
   'ExplainStmt',
   'CallStmt',
   'NotifyStmt',
-  'DoStmt',
 ]) {
   HANDLERS[additive] ??= (_body, effects) => {
-    if (additive !== 'DoStmt') effects.change('additive', `runs ${additive.replace(/Stmt$/, '')}`)
+    effects.change('additive', `runs ${additive.replace(/Stmt$/, '')}`)
   }
 }
 

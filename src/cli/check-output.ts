@@ -91,7 +91,7 @@ function lockTable(statements: readonly StatementReport[]): string {
         lock ? `${lock.table}${lock.existing ? '' : ' (new)'}` : '',
         lock?.blocks ?? '',
         index === 0 ? work : '',
-        index === 0 ? (statement.lockTimeout ?? (lock && lock.existing ? colors.red('none') : '-')) : '',
+        index === 0 ? (statement.lockTimeout ?? (lock?.existing ? colors.red('none') : '-')) : '',
       ])
     })
   }

@@ -84,7 +84,8 @@ function splitStatementsStripComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '')
 }
 
-function countNewlines(text: string, from: number, to: number): number {
+/** Newlines in `text` between `from` and `to`: a line offset. */
+export function countNewlines(text: string, from: number, to: number): number {
   let count = 0
   for (let index = from; index < to; index++) if (text.charCodeAt(index) === 10) count++
   return count

@@ -1,6 +1,6 @@
 /**
  * Milliseconds from a duration: a number (milliseconds) or text with a unit, as
- * PostgreSQL writes them: `'500ms'`, `'5s'`, `'2min'`, `'1h'`. Returns undefined for
+ * PostgreSQL writes them: `'500ms'`, `'5s'`, `'2min'`, `'1h'` (also `us`, `d`). Returns undefined for
  * anything else, so callers can say what was wrong.
  *
  * @example parseDuration('5s') // 5000
@@ -8,11 +8,11 @@
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined
   if (typeof value !== 'string') return undefined
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/.exec(value)
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(value)
   if (!match) return undefined
   const amount = Number(match[1])
   const unit = match[2] ?? 'ms'
-  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[unit]!
+  const factor = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!
   return Math.round(amount * factor)
 }
 

@@ -1,4 +1,4 @@
-import { nameList } from '../ast.js'
+import { objectNames } from '../ast.js'
 import { defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -15,7 +15,7 @@ export default defineRule({
   check: perStatement((statement, context) => {
     const drop = statementOf(statement, 'DropStmt')
     if (drop?.removeType !== 'OBJECT_INDEX' || drop.concurrent) return undefined
-    const names: string[] = (drop.objects ?? []).map((o: any) => nameList(o.List?.items).join('.'))
+    const names = objectNames(drop.objects)
     // An index created earlier in the same migration has never served traffic.
     const createdHere = new Set(
       context.statements

@@ -1,4 +1,4 @@
-import { nameList } from '../ast.js'
+import { objectNames } from '../ast.js'
 import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -15,7 +15,7 @@ export default defineRule({
   check: perStatement((statement, context) => {
     const drop = statementOf(statement, 'DropStmt')
     if (drop?.removeType !== 'OBJECT_TABLE' || context.migration.phase === 'contract') return undefined
-    const tables: string[] = (drop.objects ?? []).map((object: any) => nameList(object.List?.items).join('.'))
+    const tables = objectNames(drop.objects)
     const existing = tables.filter((table) => isExisting(statement, table))
     if (existing.length === 0) return undefined
     return {

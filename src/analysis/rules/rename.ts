@@ -1,3 +1,4 @@
+import { relationName } from '../ast.js'
 import { alterCommands, defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 const RENAMED: Record<string, string> = {
@@ -28,11 +29,7 @@ export default defineRule({
     const rename = statementOf(statement, 'RenameStmt')
     const what = rename && RENAMED[rename.renameType]
     if (!what) return undefined
-    const table = rename.relation
-      ? rename.relation.schemaname
-        ? `${rename.relation.schemaname}.${rename.relation.relname}`
-        : rename.relation.relname
-      : undefined
+    const table = rename.relation ? relationName(rename.relation) : undefined
     if (table !== undefined && !isExisting(statement, table)) return undefined
     // A column added earlier in the same migration has no readers yet.
     const addedHere = context.statements.some(

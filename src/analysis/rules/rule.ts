@@ -1,5 +1,5 @@
 import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
-import { nodeOf } from '../ast.js'
+import { nodeOf, relationName } from '../ast.js'
 import type { ChangeClass } from '../effects.js'
 
 export type Level = 'error' | 'warning' | 'info'
@@ -80,8 +80,7 @@ export interface AlterCommandView {
 export function alterCommands(statement: AnalysedStatement): AlterCommandView[] {
   const alter = statementOf(statement, 'AlterTableStmt')
   if (alter === undefined || (alter.objtype && alter.objtype !== 'OBJECT_TABLE')) return []
-  const relation = alter.relation
-  const table = relation?.schemaname ? `${relation.schemaname}.${relation.relname}` : relation?.relname
+  const table = relationName(alter.relation)
   return (alter.cmds ?? []).map((command: any) => ({
     table,
     subtype: command.AlterTableCmd?.subtype ?? '',
