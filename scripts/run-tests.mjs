@@ -64,7 +64,15 @@ async function startServer(packageName) {
   embedded.writeClusterSettings(location, {
     port,
     host: '127.0.0.1',
-    extra: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 },
+    extra: {
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      max_connections: 300,
+      // PostgreSQL 16 records statements so that `strata diagnose slow` is tested for
+      // real; PostgreSQL 15 runs without, for the "how to enable it" path.
+      ...(binaries.major === 16 ? { shared_preload_libraries: 'pg_stat_statements' } : {}),
+    },
   })
   embedded.startCluster(location)
   return { url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`, major: binaries.major }

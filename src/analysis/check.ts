@@ -9,6 +9,7 @@ import { startingRows } from '../runner/offline-script.js'
 import { planUpgrade } from '../runner/plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { didYouMean } from '../util/closest-match.js'
+import { wildcardPattern } from '../util/wildcard.js'
 import {
   analyseMigration,
   type Finding,
@@ -152,7 +153,7 @@ function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
   const file = basename(meta.file)
   return patterns.some((pattern) => {
     if (pattern === meta.revision) return true
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+    const regex = wildcardPattern(pattern)
     return regex.test(file) || regex.test(meta.revision)
   })
 }

@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import type { Finding, MigrationReport, StatementReport } from '../analysis/analyse-migration.js'
 import type { CheckReport } from '../analysis/check.js'
+import { plural } from '../util/plural.js'
 import { colors, table } from './output.js'
 
 const LEVEL_COLOR = { error: colors.red, warning: colors.yellow, info: colors.cyan } as const
@@ -128,8 +129,4 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((line) => prefix + line)
     .join('\n')
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`
 }

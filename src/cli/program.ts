@@ -2,6 +2,8 @@ import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDevCommands } from './commands/dev.js'
+import { registerDiagnoseCommands } from './commands/diagnose.js'
+import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
 import { registerRevisionCommands } from './commands/revisions.js'
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
   registerRevisionCommands(program)
   registerMigrateCommands(program)
   registerCheckCommand(program)
+  registerHealthCommands(program)
+  registerDiagnoseCommands(program)
   registerDevCommands(program)
   return program
 }

@@ -55,6 +55,32 @@ export const configSchema = s.object({
     serverVersion: s.number({ integer: true, min: 9, max: 30 }),
     longTransactionSeconds: s.number({ min: 0, max: 86400 }),
   }),
+  health: s.object({
+    urls: s.array(
+      s.union(
+        s.string(),
+        s.object({
+          name: s.string(),
+          url: s.string(),
+          timeout: duration,
+          expectStatus: s.number({ integer: true, min: 100, max: 599 }),
+        }),
+      ),
+    ),
+    schemas: s.array(s.string()),
+    roles: s.record(
+      s.array(
+        s.string({
+          oneOf: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'],
+        }),
+      ),
+    ),
+    sequenceThreshold: s.number({ min: 0.01, max: 1 }),
+    orphanBatchRows: s.number({ integer: true, min: 1000 }),
+    ignoreTables: s.array(s.string()),
+    scratchUrl: s.string(),
+    longRunningSeconds: s.number({ min: 0, max: 86400 }),
+  }),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),
     dataDir: s.string(),

@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
+import { maskSecrets } from '../util/mask-secrets.js'
 import { configSchema } from './config-schema.js'
 import { describeLoadFailure } from './describe-load-failure.js'
 import { importModule } from './import-module.js'
 import { interpolateDeep } from './interpolate-env.js'
 import { isPlainObject, validate } from './schema.js'
-import type { ResolvedConfig, StrataConfig } from './types.js'
+import type { HealthConfig, ResolvedConfig, StrataConfig } from './types.js'
 
 /** Names looked for, in this order, in the working directory. */
 export const CONFIG_FILE_NAMES = [
@@ -160,7 +161,51 @@ export function resolveConfig(
       serverVersion: interpolated.check?.serverVersion ?? 16,
       longTransactionSeconds: interpolated.check?.longTransactionSeconds ?? 60,
     }),
+    health: resolveHealth(interpolated.health ?? {}, shown),
   })
+}
+
+function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['health'] {
+  return Object.freeze({
+    urls: Object.freeze(
+      (health.urls ?? []).map((entry, index) => {
+        const item = typeof entry === 'string' ? { url: entry } : entry
+        if (typeof item.url !== 'string' || !/^https?:\/\/[^/]/.test(item.url) || !URL.canParse(item.url)) {
+          throw new ConfigError(
+            `${shown}: health.urls.${index}: expected an http(s) URL such as "http://localhost:8000/health", found ${item.url === undefined ? 'no url' : JSON.stringify(maskSecrets(String(item.url)))}`,
+            { where: shown },
+          )
+        }
+        return Object.freeze({
+          name: item.name ?? endpointName(item.url),
+          url: item.url,
+          timeout: parseDuration(item.timeout ?? '5s')!,
+          expectStatus: item.expectStatus,
+        })
+      }),
+    ),
+    schemas: health.schemas === undefined ? undefined : Object.freeze([...health.schemas]),
+    roles: Object.freeze(
+      Object.fromEntries(
+        Object.entries(health.roles ?? {}).map(([role, list]) => [role, Object.freeze([...list])]),
+      ),
+    ),
+    sequenceThreshold: health.sequenceThreshold ?? 0.8,
+    orphanBatchRows: health.orphanBatchRows ?? 1_000_000,
+    ignoreTables: Object.freeze([...(health.ignoreTables ?? [])]),
+    scratchUrl: health.scratchUrl,
+    longRunningSeconds: health.longRunningSeconds ?? 60,
+  })
+}
+
+/** `https://app.internal:8080/healthz?token=x` → `app.internal:8080/healthz`: a name without secrets. */
+function endpointName(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`
+  } catch {
+    return url
+  }
 }
 
 /** A path as a person reads it: relative to the working directory when inside it. */

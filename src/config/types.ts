@@ -84,6 +84,42 @@ export interface CheckConfig {
   longTransactionSeconds?: number
 }
 
+/** An application endpoint `strata health` calls; a string is just its URL. */
+export interface HealthUrlConfig {
+  /** Shown in the check line. Default: the URL's host and path. */
+  name?: string
+  url: string
+  /** How long to wait for an answer. Default `'5s'`. */
+  timeout?: Duration
+  /** The status that means healthy. Default: any 2xx. */
+  expectStatus?: number
+}
+
+/** `strata health`, `strata verify` and `strata diagnose`. */
+export interface HealthConfig {
+  /** Application health endpoints checked by `strata health`. */
+  urls?: (string | HealthUrlConfig)[]
+  /** Schemas that verify and diagnose look at. Default: every schema but the system ones. */
+  schemas?: string[]
+  /**
+   * Roles whose table privileges `strata verify` checks: role → privileges every table
+   * in the managed schemas must grant it. Catches a new table the application cannot use.
+   *
+   * @example { assistant_app: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] }
+   */
+  roles?: Record<string, string[]>
+  /** Share of a sequence or integer key's range in use above which verify fails. Default 0.8. */
+  sequenceThreshold?: number
+  /** Tables with more rows than this have their orphan check run in batches. Default 1,000,000. */
+  orphanBatchRows?: number
+  /** Tables the drift check leaves out (made outside the migrations); `*` wildcards, optionally `schema.`. */
+  ignoreTables?: string[]
+  /** A server URL where verify may create its scratch database when the checked role lacks CREATEDB. */
+  scratchUrl?: string
+  /** Queries and transactions running longer than this many seconds are reported. Default 60. */
+  longRunningSeconds?: number
+}
+
 /**
  * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
  *
@@ -106,6 +142,7 @@ export interface StrataConfig {
   lock?: LockConfig
   dev?: DevServerConfig
   check?: CheckConfig
+  health?: HealthConfig
 }
 
 /** A configuration with every default filled in and relative paths made absolute. */
@@ -132,5 +169,20 @@ export interface ResolvedConfig {
     exclude: readonly string[]
     serverVersion: number
     longTransactionSeconds: number
+  }>
+  readonly health: Readonly<{
+    urls: readonly Readonly<{
+      name: string
+      url: string
+      timeout: number
+      expectStatus: number | undefined
+    }>[]
+    schemas: readonly string[] | undefined
+    roles: Readonly<Record<string, readonly string[]>>
+    sequenceThreshold: number
+    orphanBatchRows: number
+    ignoreTables: readonly string[]
+    scratchUrl: string | undefined
+    longRunningSeconds: number
   }>
 }

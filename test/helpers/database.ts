@@ -65,6 +65,22 @@ export async function createTestDatabase(t: TestContext, major: ServerMajor = 16
   return database
 }
 
+/**
+ * A login role of its own for one test (roles are server-wide), dropped after the
+ * test's database, which holds its grants, is gone.
+ */
+export async function createTestRole(
+  t: TestContext,
+  options: { prefix?: string; name?: string } = {},
+  major: ServerMajor = 16,
+): Promise<{ name: string; password: string }> {
+  const name = options.name ?? `${options.prefix ?? 'role'}_${randomBytes(4).toString('hex')}`
+  const password = randomBytes(12).toString('hex')
+  await admin(major, (client) => client.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`))
+  t.after(() => admin(major, (client) => client.query(`DROP ROLE IF EXISTS ${name}`)))
+  return { name, password }
+}
+
 /** A URL with the password, for a child process's environment. */
 export function urlOf(spec: ConnectionSpec): string {
   const password = spec.password === undefined ? '' : `:${encodeURIComponent(spec.password)}`

@@ -1,0 +1,215 @@
+import type { ActivityReport } from '../diagnose/activity.js'
+import type { BlockingNode, BlockingReport } from '../diagnose/blocking.js'
+import type { IndexReport } from '../diagnose/index-usage.js'
+import type { LockRow } from '../diagnose/locks.js'
+import type { SessionInfo } from '../diagnose/sessions.js'
+import { prettySize, type SizeReport } from '../diagnose/sizes.js'
+import type { SlowQueryReport } from '../diagnose/slow-queries.js'
+import type { TerminationTarget } from '../diagnose/terminate.js'
+import { truncate } from '../util/describe-value.js'
+import { formatDuration } from '../util/duration.js'
+import { plural } from '../util/plural.js'
+import { colors, mark, table } from './output.js'
+
+/** Query text shown in tables. */
+const QUERY_WIDTH = 70
+
+function seconds(value: number | null): string {
+  return value === null ? '' : formatDuration(Math.round(value * 1000))
+}
+
+function sessionLine(session: SessionInfo): string {
+  const open =
+    session.transactionSeconds === null ? '' : ` · transaction open ${seconds(session.transactionSeconds)}`
+  return `pid ${session.pid}  ${session.user ?? '?'}${session.application ? ` (${session.application})` : ''} · ${session.state ?? session.backendType}${open}`
+}
+
+/** The locks that matter: those on the relations its waiters wait for (all, when none match). */
+function describeHolds(node: BlockingNode): string {
+  const awaited = new Set(node.blocking.map((child) => child.waitingFor?.relation))
+  const relevant = node.holds.filter((lock) => awaited.has(lock.relation))
+  const shown = relevant.length > 0 ? relevant : node.holds
+  return shown.map((lock) => `${lock.mode} on ${lock.relation}`).join(', ')
+}
+
+export function formatBlocking(report: BlockingReport): string {
+  if (report.roots.length === 0) return `${mark.ok()} no session is waiting for another's lock`
+  const lines = [
+    `${mark.fail()} ${plural(report.waiting, 'session')} waiting behind ${plural(report.roots.length, 'blocking session')}`,
+    '',
+  ]
+  const walk = (node: BlockingNode, indent: string, branch: string) => {
+    const waiting =
+      node.waitSeconds === null
+        ? ''
+        : ` · waiting ${seconds(node.waitSeconds)} for ${node.waitingFor ? `${node.waitingFor.mode} on ${node.waitingFor.relation}` : (node.session.waitEvent ?? 'a lock')}`
+    lines.push(`${indent}${branch}${sessionLine(node.session)}${waiting}`)
+    const inner = indent + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ')
+    if (node.holds.length > 0 && node.blocking.length > 0)
+      lines.push(`${inner}  holds  ${describeHolds(node)}`)
+    if (node.alsoBlockedBy.length > 0)
+      lines.push(`${inner}  also waits for pid ${node.alsoBlockedBy.join(', ')}`)
+    lines.push(`${inner}  query  ${truncate(node.session.query, QUERY_WIDTH + 20)}`)
+    for (const [index, child] of node.blocking.entries())
+      walk(child, inner, index === node.blocking.length - 1 ? '└─ ' : '├─ ')
+  }
+  for (const root of report.roots) {
+    walk(root, '', '')
+    lines.push('')
+  }
+  const pids = report.roots.map((root) => root.session.pid)
+  lines.push(
+    `To end ${pids.length === 1 ? 'the blocking session' : 'a blocking session'} (its transaction rolls back): strata diagnose terminate ${pids[0]}`,
+  )
+  return lines.join('\n')
+}
+
+export function formatLocks(result: { table: string | undefined; locks: LockRow[] }): string {
+  const where = result.table === undefined ? '' : ` on ${result.table}`
+  if (result.locks.length === 0) return `${mark.ok()} no locks held by other sessions${where}`
+  const waiting = result.locks.filter((lock) => !lock.granted).length
+  const rows = [
+    ['pid', 'object', 'mode', 'granted', 'waiting', 'state', 'xact', 'query'],
+    ...result.locks.map((lock) => [
+      String(lock.pid),
+      lock.object,
+      lock.mode,
+      lock.granted ? 'yes' : colors.red('no'),
+      seconds(lock.waitSeconds),
+      lock.state ?? '',
+      seconds(lock.transactionSeconds),
+      truncate(lock.query, QUERY_WIDTH),
+    ]),
+  ]
+  return `${plural(result.locks.length, 'lock')}${where}, ${waiting} waiting\n${table(rows)}`
+}
+
+export function formatActivity(report: ActivityReport): string {
+  const states = Object.entries(report.byState)
+    .map(([state, count]) => `${count} ${state}`)
+    .join(', ')
+  const lines = [`Client sessions: ${states || 'none'}`]
+  if (report.sessions.length > 0) {
+    const flag = (session: SessionInfo) =>
+      report.longRunning.includes(session.pid)
+        ? colors.red('long query')
+        : report.idleInTransaction.includes(session.pid)
+          ? colors.red('idle in tx')
+          : ''
+    lines.push(
+      table([
+        ['pid', 'user', 'state', 'query time', 'xact time', 'wait', 'flag', 'query'],
+        ...report.sessions.map((session) => [
+          String(session.pid),
+          session.user ?? '',
+          session.state ?? '',
+          seconds(session.querySeconds),
+          seconds(session.transactionSeconds),
+          session.waitEvent ?? '',
+          flag(session),
+          truncate(session.query, QUERY_WIDTH),
+        ]),
+      ]),
+    )
+  }
+  const over = `longer than ${report.thresholdSeconds}s`
+  if (report.longRunning.length > 0)
+    lines.push(`${mark.warn()} ${plural(report.longRunning.length, 'query', 'queries')} running ${over}`)
+  if (report.idleInTransaction.length > 0)
+    lines.push(
+      `${mark.warn()} ${plural(report.idleInTransaction.length, 'session')} idle in transaction ${over}: they hold their locks and keep vacuum from cleaning up`,
+    )
+  if (report.longRunning.length === 0 && report.idleInTransaction.length === 0)
+    lines.push(`${mark.ok()} no query or idle transaction ${over}`)
+  return lines.join('\n')
+}
+
+export function formatSizes(report: SizeReport): string {
+  const rows = [
+    ['table', 'total', 'table', 'indexes', 'toast', 'rows (est.)'],
+    ...report.tables.map((size) => [
+      size.schema === 'public' ? size.table : `${size.schema}.${size.table}`,
+      prettySize(size.totalBytes),
+      prettySize(size.tableBytes),
+      prettySize(size.indexBytes),
+      prettySize(size.toastBytes),
+      size.estimatedRows === null ? 'not analysed' : Math.round(size.estimatedRows).toLocaleString('en-US'),
+    ]),
+  ]
+  const more = report.more > 0 ? `\n… and ${plural(report.more, 'smaller table')} (--limit to see more)` : ''
+  return `Database ${report.database}: ${prettySize(report.databaseBytes)}\n${report.tables.length === 0 ? 'no tables' : table(rows)}${more}`
+}
+
+export function formatIndexes(report: IndexReport): string {
+  const lines = [
+    `Index usage${report.statsSince ? ` (statistics since ${report.statsSince})` : ''}:`,
+    report.indexes.length === 0
+      ? 'no indexes'
+      : table([
+          ['index', 'table', 'scans', 'tuples read', 'size', 'note'],
+          ...report.indexes.map((index) => [
+            index.index,
+            index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
+            index.scans.toLocaleString('en-US'),
+            index.tuplesRead.toLocaleString('en-US'),
+            prettySize(index.bytes),
+            [
+              index.valid ? '' : colors.red('INVALID'),
+              index.constraint ? 'constraint' : index.unique ? 'unique' : '',
+              report.unused.includes(index) ? 'unused' : '',
+              report.redundant.find((entry) => entry.index === index)
+                ? `redundant (${report.redundant.find((entry) => entry.index === index)!.coveredBy.index})`
+                : '',
+            ]
+              .filter(Boolean)
+              .join(', '),
+          ]),
+        ]),
+  ]
+  lines.push(
+    `${report.invalid.length > 0 ? mark.fail() : mark.ok()} ${plural(report.invalid.length, 'invalid index', 'invalid indexes')}, ${plural(report.unused.length, 'unused index', 'unused indexes')}, ${plural(report.redundant.length, 'redundant index', 'redundant indexes')}`,
+  )
+  if (report.fixes.length > 0)
+    lines.push(
+      'Fixes (each takes only a SHARE UPDATE EXCLUSIVE lock):',
+      ...report.fixes.map((fix) => `  ${fix}`),
+    )
+  return lines.join('\n')
+}
+
+export function formatSlow(report: SlowQueryReport): string {
+  if (!report.available)
+    return `${mark.warn()} slow queries unavailable: ${report.reason}\n${report.fix.map((line) => `  ${line}`).join('\n')}`
+  if (report.queries.length === 0)
+    return `${mark.ok()} pg_stat_statements has recorded no statements in this database yet`
+  return table([
+    ['total', 'calls', 'mean', 'max', 'rows', 'share', 'query'],
+    ...report.queries.map((query) => [
+      `${query.totalMs.toFixed(1)} ms`,
+      query.calls.toLocaleString('en-US'),
+      `${query.meanMs.toFixed(2)} ms`,
+      `${query.maxMs.toFixed(1)} ms`,
+      query.rows.toLocaleString('en-US'),
+      `${(query.share * 100).toFixed(1)}%`,
+      truncate(query.query, QUERY_WIDTH),
+    ]),
+  ])
+}
+
+export function formatTermination(target: TerminationTarget): string {
+  const { session } = target
+  return [
+    sessionLine(session),
+    `  client  ${session.client ?? 'local socket'}`,
+    `  query   ${truncate(session.query, QUERY_WIDTH + 30)}`,
+    target.holds.length > 0
+      ? `  holds   ${target.holds.map((lock) => `${lock.mode} on ${lock.relation}`).join(', ')}`
+      : '',
+    target.blocking.length > 0 ? `  blocks  pid ${target.blocking.join(', ')}` : '',
+    session.transactionSeconds !== null
+      ? `  its open transaction (${seconds(session.transactionSeconds)}) will be rolled back`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+}

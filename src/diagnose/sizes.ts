@@ -1,0 +1,67 @@
+import type pg from 'pg'
+
+export interface TableSize {
+  readonly schema: string
+  readonly table: string
+  /** Bytes: heap + indexes + TOAST. */
+  readonly totalBytes: number
+  readonly tableBytes: number
+  readonly indexBytes: number
+  readonly toastBytes: number
+  /** The planner's estimate; null when never analysed. */
+  readonly estimatedRows: number | null
+}
+
+export interface SizeReport {
+  readonly database: string
+  readonly databaseBytes: number
+  readonly tables: readonly TableSize[]
+  /** Tables beyond the limit, left out of `tables`. */
+  readonly more: number
+}
+
+/** The database's size and its largest tables (the guide's size queries, with the parts split out). */
+export async function readSizes(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+  limit: number,
+): Promise<SizeReport> {
+  const database = await client.query<{ name: string; bytes: string }>(
+    'SELECT current_database() AS name, pg_database_size(current_database())::text AS bytes',
+  )
+  const { rows } = await client.query<TableSize & { total: number }>(
+    `SELECT n.nspname AS schema, c.relname AS table,
+            pg_total_relation_size(c.oid)::float8 AS "totalBytes",
+            pg_relation_size(c.oid)::float8 AS "tableBytes",
+            pg_indexes_size(c.oid)::float8 AS "indexBytes",
+            coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::float8 AS "toastBytes",
+            CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS "estimatedRows",
+            count(*) OVER ()::int AS total
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND n.nspname = ANY($1)
+      ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
+      LIMIT $2`,
+    [schemas, limit],
+  )
+  const total = rows[0]?.total ?? 0
+  return {
+    database: database.rows[0]!.name,
+    databaseBytes: Number(database.rows[0]!.bytes),
+    tables: rows.map(({ total: _total, ...size }) => size),
+    more: Math.max(0, total - rows.length),
+  }
+}
+
+/** `1536` → `1.5 kB`, as `pg_size_pretty` writes sizes. */
+export function prettySize(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return unit === 0
+    ? `${value} bytes`
+    : `${value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`
+}

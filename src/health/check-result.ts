@@ -1,0 +1,65 @@
+/**
+ * `ok` passed; `warn` needs attention but is not a failure; `fail` makes the command
+ * exit 1; `skip` could not be checked here (the summary says why).
+ */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
+
+/** One ✓/✗ line of `strata health` or `strata verify`. */
+export interface CheckResult {
+  /** Stable id for scripts, e.g. `tables-accessible`. */
+  readonly id: string
+  /** What holds when the check passes, as the guide words it: "All tables accessible". */
+  readonly title: string
+  readonly status: CheckStatus
+  /** One line: what was found ("12 tables read", "1 invalid index"). */
+  readonly summary: string
+  /** One line per problem, each naming the object and the fix. */
+  readonly details: readonly string[]
+  readonly durationMs: number
+}
+
+/** The checks of one run against one database. */
+export interface CheckReport {
+  /** The database, password masked. */
+  readonly database: string
+  /** No check failed. */
+  readonly ok: boolean
+  readonly checks: readonly CheckResult[]
+}
+
+/** What a check body returns; `runCheck` adds the id, title and timing. */
+export interface CheckOutcome {
+  readonly status: CheckStatus
+  readonly summary: string
+  readonly details?: readonly string[]
+}
+
+/**
+ * Runs one check and times it. An unexpected error (a query the server refused)
+ * fails only this check, with the server's words, so the other checks still report.
+ */
+export async function runCheck(
+  id: string,
+  title: string,
+  body: () => Promise<CheckOutcome>,
+): Promise<CheckResult> {
+  const started = performance.now()
+  let outcome: CheckOutcome
+  try {
+    outcome = await body()
+  } catch (error) {
+    outcome = { status: 'fail', summary: `could not be checked: ${(error as Error).message}` }
+  }
+  return {
+    id,
+    title,
+    status: outcome.status,
+    summary: outcome.summary,
+    details: outcome.details ?? [],
+    durationMs: Math.round(performance.now() - started),
+  }
+}
+
+export function reportOf(database: string, checks: readonly CheckResult[]): CheckReport {
+  return { database, ok: checks.every((check) => check.status !== 'fail'), checks }
+}

@@ -1,0 +1,125 @@
+import type pg from 'pg'
+import { NOT_EXTENSION_MEMBER } from '../managed-schemas.js'
+
+/** A column as the drift check compares it. */
+export interface ColumnFacts {
+  readonly type: string
+  readonly notNull: boolean
+  readonly default: string | null
+  /** `a` ALWAYS, `d` BY DEFAULT, '' none. */
+  readonly identity: string
+  /** `s` for a stored generated column, '' otherwise. */
+  readonly generated: string
+  readonly collation: string | null
+}
+
+/**
+ * The schema objects of one database, keyed by qualified name, as the drift check
+ * compares them. Values are catalog renderings (`format_type`, `pg_get_indexdef`,
+ * `pg_get_constraintdef`), so two databases built the same way render the same.
+ */
+export interface CatalogSnapshot {
+  /** `schema.table` → relkind. */
+  readonly tables: ReadonlyMap<string, string>
+  /** `schema.table.column` → facts. */
+  readonly columns: ReadonlyMap<string, ColumnFacts>
+  /** `schema.index` → `{ table, definition }`. */
+  readonly indexes: ReadonlyMap<string, { table: string; definition: string }>
+  /** `schema.table.constraint` → definition. */
+  readonly constraints: ReadonlyMap<string, string>
+  /** `schema.sequence` → "bigint, start 1, increment 1, min 1, max 9223372036854775807, no cycle". */
+  readonly sequences: ReadonlyMap<string, string>
+  /** `schema.type` → labels in order. */
+  readonly enums: ReadonlyMap<string, readonly string[]>
+  /** `schema.view` → definition. */
+  readonly views: ReadonlyMap<string, string>
+}
+
+/** Which objects to leave out: Strata's own tables and `health.ignoreTables`. */
+export type TableFilter = (schema: string, table: string) => boolean
+
+/** Reads the catalog of the managed schemas. */
+export async function readCatalog(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+  keep: TableFilter,
+): Promise<CatalogSnapshot> {
+  const rows = async <R extends pg.QueryResultRow>(sql: string) =>
+    (await client.query<R>(sql, [schemas])).rows
+  const relationFilter = `n.nspname = ANY($1) AND ${NOT_EXTENSION_MEMBER}`
+
+  const tables = new Map<string, string>()
+  const views = new Map<string, string>()
+  for (const row of await rows<{ schema: string; name: string; kind: string; view: string | null }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${relationFilter}`,
+  )) {
+    if (!keep(row.schema, row.name)) continue
+    tables.set(`${row.schema}.${row.name}`, row.kind)
+    if (row.view !== null) views.set(`${row.schema}.${row.name}`, row.view.trim())
+  }
+
+  const columns = new Map<string, ColumnFacts>()
+  for (const row of await rows<ColumnFacts & { schema: string; table: string; column: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column,
+            format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS "notNull",
+            pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity::text AS identity,
+            a.attgenerated::text AS generated,
+            CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END AS collation
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       LEFT JOIN pg_collation co ON co.oid = a.attcollation
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND ${relationFilter}`,
+  )) {
+    if (!keep(row.schema, row.table)) continue
+    const { schema, table, column, ...facts } = row
+    columns.set(`${schema}.${table}.${column}`, facts)
+  }
+
+  const indexes = new Map<string, { table: string; definition: string }>()
+  for (const row of await rows<{ schema: string; name: string; table: string; definition: string }>(
+    `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, pg_get_indexdef(i.oid) AS definition
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = i.relnamespace
+      WHERE n.nspname = ANY($1)`,
+  )) {
+    if (keep(row.schema, row.table))
+      indexes.set(`${row.schema}.${row.name}`, { table: row.table, definition: row.definition })
+  }
+
+  const constraints = new Map<string, string>()
+  for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1)`,
+  )) {
+    if (keep(row.schema, row.table)) constraints.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
+  }
+
+  const sequences = new Map<string, string>()
+  for (const row of await rows<{ schema: string; name: string; text: string }>(
+    `SELECT s.schemaname AS schema, s.sequencename AS name,
+            format('%s, start %s, increment %s, min %s, max %s, %s', s.data_type, s.start_value, s.increment_by,
+                   s.min_value, s.max_value, CASE WHEN s.cycle THEN 'cycle' ELSE 'no cycle' END) AS text
+       FROM pg_sequences s WHERE s.schemaname = ANY($1)`,
+  )) {
+    sequences.set(`${row.schema}.${row.name}`, row.text)
+  }
+
+  const enums = new Map<string, readonly string[]>()
+  for (const row of await rows<{ schema: string; name: string; labels: string[] }>(
+    `SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+       FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE n.nspname = ANY($1)
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+      GROUP BY 1, 2`,
+  )) {
+    enums.set(`${row.schema}.${row.name}`, row.labels)
+  }
+
+  return { tables, columns, indexes, constraints, sequences, enums, views }
+}

@@ -1,0 +1,104 @@
+import type pg from 'pg'
+import type { ResolvedConfig } from '../../config/types.js'
+import { withConnection } from '../../db/connect.js'
+import type { ConnectionSpec } from '../../db/connection-spec.js'
+import type { MigrationSet } from '../../graph/load-migrations.js'
+import { upgrade } from '../../runner/migrate.js'
+import { plural } from '../../util/plural.js'
+import { wildcardPattern } from '../../util/wildcard.js'
+import type { CheckOutcome } from '../check-result.js'
+import { strataTables } from '../strata-tables.js'
+import { type CatalogSnapshot, readCatalog, type TableFilter } from './catalog-snapshot.js'
+import { compareCatalogs } from './compare-catalogs.js'
+import { ScratchUnavailable, withScratchDatabase } from './scratch-database.js'
+
+/** The drift check's verdict, and the indexes it found missing (for the index check). */
+export interface DriftOutcome {
+  readonly outcome: CheckOutcome
+  /** Undefined when no comparison could be made. */
+  readonly missingIndexes: readonly string[] | undefined
+}
+
+export interface DriftOptions {
+  readonly config: ResolvedConfig
+  readonly spec: ConnectionSpec
+  readonly migrations: MigrationSet
+  readonly args?: Readonly<Record<string, string>>
+  /** The version table's rows: the scratch database is built to exactly these. */
+  readonly rows: readonly string[]
+  readonly schemas: readonly string[]
+}
+
+/**
+ * "Data types consistent": builds a scratch database from the migrations at the live
+ * database's revision, and compares the two catalogs object by object. A hand-made
+ * change (a column retyped in psql, an index dropped, a default edited) shows up as
+ * one line naming both sides.
+ */
+export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOptions): Promise<DriftOutcome> {
+  const unknown = options.rows.filter((row) => !options.migrations.graph.has(row))
+  if (unknown.length > 0) {
+    return skipped(
+      `the version table names ${unknown.join(', ')}, which no migration file defines; cannot rebuild that revision`,
+    )
+  }
+  const keep = tableFilter(options.config)
+  let expected: CatalogSnapshot
+  try {
+    expected = await withScratchDatabase(options.spec, options.config.health.scratchUrl, async (scratch) => {
+      for (const row of options.rows) {
+        await upgrade(
+          { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
+          row,
+        )
+      }
+      return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
+    })
+  } catch (error) {
+    if (error instanceof ScratchUnavailable) return skipped(error.message)
+    return skipped(
+      `replaying the migrations into a scratch database failed: ${(error as Error).message.split('\n')[0]}`,
+    )
+  }
+  const live = await readCatalog(client, options.schemas, keep)
+  const drift = compareCatalogs(live, expected)
+  const at = options.rows.length === 0 ? 'base' : options.rows.join(', ')
+  const objects =
+    live.tables.size + live.indexes.size + live.constraints.size + live.sequences.size + live.enums.size
+  // Missing indexes are reported by the index check ("All indexes present"), not twice.
+  const found = drift.differences.length
+  if (found === 0) {
+    return {
+      outcome: {
+        status: 'ok',
+        summary: `schema matches the migrations at ${at} (${plural(objects, 'object')} compared${drift.missingIndexes.length > 0 ? '; missing indexes under "All indexes present"' : ''})`,
+      },
+      missingIndexes: drift.missingIndexes,
+    }
+  }
+  return {
+    outcome: {
+      status: 'fail',
+      summary: `${plural(found, 'difference')} from the migrations at ${at}`,
+      details: drift.differences,
+    },
+    missingIndexes: drift.missingIndexes,
+  }
+}
+
+function skipped(reason: string): DriftOutcome {
+  return { outcome: { status: 'warn', summary: `not compared: ${reason}` }, missingIndexes: undefined }
+}
+
+/** Leaves out Strata's version and history tables and `health.ignoreTables`. */
+function tableFilter(config: ResolvedConfig): TableFilter {
+  const own = strataTables(config)
+  const patterns = config.health.ignoreTables.map((pattern) => {
+    const regex = wildcardPattern(pattern)
+    return pattern.includes('.')
+      ? (schema: string, table: string) => regex.test(`${schema}.${table}`)
+      : (_: string, table: string) => regex.test(table)
+  })
+  return (schema, table) =>
+    !own.has(`${schema}.${table}`) && !patterns.some((matches) => matches(schema, table))
+}

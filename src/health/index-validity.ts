@@ -1,0 +1,86 @@
+import type pg from 'pg'
+import { quoteQualified } from '../db/quote.js'
+import { plural } from '../util/plural.js'
+import type { CheckOutcome } from './check-result.js'
+
+interface BrokenIndex {
+  schema: string
+  name: string
+  table: string
+  indisvalid: boolean
+  indisready: boolean
+  building: boolean
+  definition: string
+}
+
+/**
+ * "All indexes present": no index is invalid or not ready (what a failed or cancelled
+ * `CREATE INDEX CONCURRENTLY` leaves behind; it costs writes and serves no reads), and
+ * every index the migrations create exists. `missing` comes from the drift comparison;
+ * undefined when no scratch database could be built, and the summary says so.
+ */
+export async function checkIndexes(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+  missing: readonly string[] | undefined,
+): Promise<CheckOutcome> {
+  const broken = await client.query<BrokenIndex>(
+    `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, x.indisvalid, x.indisready,
+            EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.oid) AS building,
+            pg_get_indexdef(i.oid) AS definition
+       FROM pg_index x
+       JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = i.relnamespace
+      WHERE n.nspname = ANY($1) AND (NOT x.indisvalid OR NOT x.indisready)
+      ORDER BY 1, 2`,
+    [schemas],
+  )
+  const total = await client.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = ANY($1)`,
+    [schemas],
+  )
+  const details: string[] = []
+  let failures = 0
+  let building = 0
+  for (const index of broken.rows) {
+    const name = `${index.schema}.${index.name}`
+    if (index.building) {
+      building += 1
+      details.push(
+        `${name} on ${index.table} is being built right now (CREATE INDEX CONCURRENTLY in progress)`,
+      )
+      continue
+    }
+    failures += 1
+    const state = index.indisready ? 'INVALID' : 'INVALID and not ready'
+    details.push(
+      `${name} on ${index.table} is ${state}, left by a failed concurrent build: it slows writes and serves no reads. Fix: DROP INDEX CONCURRENTLY ${quoteQualified(index.schema, index.name)}; then run the migration again (or: ${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')})`,
+    )
+  }
+  for (const definition of missing ?? []) {
+    failures += 1
+    details.push(`missing: ${definition} (the migrations create it; the database does not have it)`)
+  }
+  const count = total.rows[0]!.count
+  const unchecked =
+    missing === undefined ? '; indexes from the migrations not compared (no scratch database)' : ''
+  if (failures > 0) {
+    const parts = [
+      broken.rows.length - building > 0 ? `${broken.rows.length - building} invalid` : '',
+      (missing?.length ?? 0) > 0 ? `${missing!.length} missing` : '',
+    ].filter(Boolean)
+    return { status: 'fail', summary: `${parts.join(', ')} of ${plural(count, 'index', 'indexes')}`, details }
+  }
+  if (building > 0)
+    return {
+      status: 'warn',
+      summary: `${plural(building, 'index', 'indexes')} still being built${unchecked}`,
+      details,
+    }
+  return {
+    status: 'ok',
+    summary: `${plural(count, 'index', 'indexes')} valid${missing === undefined ? unchecked : ', all the migrations create are present'}`,
+  }
+}

@@ -1,0 +1,5 @@
+export type { CheckOutcome, CheckReport, CheckResult, CheckStatus } from './check-result.js'
+export type { HealthOptions } from './health.js'
+export { checkHealth } from './health.js'
+export type { VerifyOptions } from './verify.js'
+export { verifyDatabase } from './verify.js'

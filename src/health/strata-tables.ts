@@ -1,0 +1,11 @@
+import type { ResolvedConfig } from '../config/types.js'
+import { runnerTables } from '../runner/tables.js'
+
+/**
+ * Strata's version and history tables as `schema.table`: part of no application
+ * schema, so drift ignores them and no application role needs grants on them.
+ */
+export function strataTables(config: ResolvedConfig): Set<string> {
+  const { version, history } = runnerTables(config)
+  return new Set([`${version.schema}.${version.name}`, `${history.schema}.${history.name}`])
+}

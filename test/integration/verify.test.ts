@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { test } from 'node:test'
+import { withDatabase } from '../../src/db/connection-spec.js'
+import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+import { serverSpec } from '../helpers/servers.js'
+
+/** The application's schema: what every verify test builds with its migrations. */
+function schema(project: TestProject): void {
+  project.sql('v1', {
+    message: 'users and orders',
+    up: `CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, age integer, mood mood DEFAULT 'happy');
+CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id integer REFERENCES users (id), total numeric(10,2) NOT NULL DEFAULT 0);
+CREATE INDEX ix_orders_user ON orders (user_id);`,
+    downSql: 'DROP TABLE orders; DROP TABLE users; DROP TYPE mood;',
+  })
+  project.sql('v2', {
+    down: 'v1',
+    message: 'order notes',
+    up: 'ALTER TABLE orders ADD COLUMN note text;',
+    downSql: 'ALTER TABLE orders DROP COLUMN note;',
+  })
+}
+
+async function migrated(t: Parameters<typeof testProject>[0], config: Record<string, unknown> = {}) {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database, config)
+  schema(project)
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  await database.query("INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com')")
+  await database.query('INSERT INTO orders (user_id, total) VALUES (1, 10), (2, 20)')
+  return { database, project }
+}
+
+async function scratchDatabases(database: TestDatabase): Promise<number> {
+  const row = await database.one(
+    "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'strata_verify_%'",
+  )
+  return row.n
+}
+
+test('verify on a clean database: every check passes, and the scratch database is gone afterwards', async (t) => {
+  const { database, project } = await migrated(t)
+  const result = await project.cli(['verify'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  for (const line of [
+    /✓ All tables accessible — 4 tables read as postgres/,
+    /✓ All indexes present — \d+ indexes valid, all the migrations create are present/,
+    /✓ Foreign key constraints valid — 1 foreign key, all validated/,
+    /✓ No orphaned records — 1 foreign key checked; one anti-join per key/,
+    /✓ Data types consistent — schema matches the migrations at v2 \(\d+ objects compared\)/,
+    /✓ Sequences and integer keys far from their limits/,
+    /✓ all checks passed/,
+  ])
+    assert.match(result.stdout, line)
+  assert.equal(await scratchDatabases(database), 0)
+
+  const json = await project.cli(['verify', '--json'])
+  assert.equal(json.code, 0)
+  const report = JSON.parse(json.stdout)
+  assert.equal(report.ok, true)
+  assert.deepEqual(
+    report.checks.map((check: { id: string }) => check.id),
+    ['tables-accessible', 'indexes', 'constraints-valid', 'orphans', 'schema-drift', 'sequences'],
+  )
+  assert.match(report.database, /^postgresql:\/\/postgres:\*\*\*@/)
+})
+
+test('verify finds each failure built for real, and changes nothing', async (t) => {
+  const { database, project } = await migrated(t)
+  // An orphaned row behind a NOT VALID foreign key.
+  await database.query('ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey')
+  await database.query('INSERT INTO orders (user_id) VALUES (999)')
+  await database.query(
+    'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID',
+  )
+  // A column changed by hand, outside the migrations.
+  await database.query('ALTER TABLE users ALTER COLUMN age TYPE bigint')
+  // An invalid index from a failed concurrent unique build (two users share an age).
+  await database.query('UPDATE users SET age = 30')
+  await assert.rejects(
+    database.query('CREATE UNIQUE INDEX CONCURRENTLY ix_users_age ON users (age)'),
+    /could not create unique index/,
+  )
+  // An index the migrations create, dropped by hand.
+  await database.query('DROP INDEX ix_orders_user')
+  // A sequence near its maximum (users.id is an integer column).
+  await database.query("SELECT setval('users_id_seq', 2000000000)")
+  const before = await catalogFingerprint(database)
+
+  const result = await project.cli(['verify'])
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  const out = result.stdout
+  assert.match(out, /✓ All tables accessible/)
+  assert.match(out, /✗ All indexes present — 1 invalid, 1 missing of \d+ indexes/)
+  assert.match(
+    out,
+    /public\.ix_users_age on users is INVALID.*DROP INDEX CONCURRENTLY "public"\."ix_users_age"/,
+  )
+  assert.match(out, /missing: CREATE INDEX ix_orders_user ON public\.orders USING btree \(user_id\)/)
+  assert.match(out, /! Foreign key constraints valid — 1 constraint NOT VALID/)
+  assert.match(out, /ALTER TABLE "public"\."orders" VALIDATE CONSTRAINT "orders_user_id_fkey"/)
+  assert.match(out, /✗ No orphaned records — 1 orphaned row behind 1 foreign key/)
+  assert.match(
+    out,
+    /orders_user_id_fkey: public\.orders\.user_id → public\.users\.id: 1 orphaned row .*user_id = 999/,
+  )
+  assert.match(out, /✗ Data types consistent — \d+ differences? from the migrations at v2/)
+  assert.match(out, /users\.age: bigint in the database, integer in the migrations/)
+  assert.match(out, /index ix_users_age: in the database, not created by the migrations/)
+  assert.match(out, /✗ Sequences and integer keys far from their limits — 1 counter at or above 80\.0%/)
+  assert.match(
+    out,
+    /sequence public\.users_id_seq \(public\.users\.id, integer\): 93\.1% used, 147,483,647 values left/,
+  )
+  assert.match(out, /✗ 4 checks failed, 1 warning/)
+  assert.equal(await catalogFingerprint(database), before)
+  assert.equal(await scratchDatabases(database), 0)
+
+  const json = JSON.parse((await project.cli(['verify', '--json'])).stdout)
+  assert.equal(json.ok, false)
+  const orphans = json.checks.find((check: { id: string }) => check.id === 'orphans')
+  assert.equal(orphans.status, 'fail')
+  assert.equal(orphans.details.length, 1)
+})
+
+test('verify as an application role: a revoked privilege names the table and the GRANT; no CREATEDB is reported, and scratchUrl lifts it', async (t) => {
+  const { database, project } = await migrated(t)
+  const { name: role, password } = await createTestRole(t, { prefix: 'app' })
+  await database.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`)
+  await database.query(`REVOKE SELECT ON orders FROM ${role}`)
+  const appUrl = urlOf({ ...database.spec, user: role, password })
+
+  const result = await project.cli(['verify'], { DATABASE_URL: appUrl })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(result.stdout, new RegExp(`✗ All tables accessible — 1 table of 4 not readable as ${role}`))
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `public\\.orders: SELECT not granted to ${role} \\(GRANT SELECT ON "public"\\."orders" TO "${role}"\\)`,
+    ),
+  )
+  assert.match(
+    result.stdout,
+    new RegExp(`! Data types consistent — not compared: ${role} may not create databases`),
+  )
+  assert.doesNotMatch(result.stdout + result.stderr, new RegExp(password))
+
+  // With a server where Strata may create the scratch database, drift is compared again.
+  const withScratch = testProject(t, database, {
+    health: { scratchUrl: urlOf(withDatabase(serverSpec(16), 'postgres')) },
+  })
+  schema(withScratch)
+  const compared = await withScratch.cli(['verify'], { DATABASE_URL: appUrl })
+  assert.match(compared.stdout, /✓ Data types consistent — schema matches the migrations at v2/)
+})
+
+test('verify checks the grants of configured application roles, including sequences behind INSERT', async (t) => {
+  const role = `svc_${randomBytes(4).toString('hex')}`
+  const { database, project } = await migrated(t, {
+    health: { roles: { [role]: ['SELECT', 'INSERT'] } },
+  })
+  await createTestRole(t, { name: role })
+  await database.query(`GRANT USAGE ON SCHEMA public TO ${role}`)
+  await database.query(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO ${role}`)
+  await database.query(`REVOKE INSERT ON orders FROM ${role}`)
+  const result = await project.cli(['verify'])
+  assert.equal(result.code, 1)
+  assert.match(result.stdout, /✗ Application roles granted — 2 missing grants/)
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `${role}: INSERT on public\\.orders missing \\(GRANT INSERT ON "public"\\."orders" TO "${role}"\\)`,
+    ),
+  )
+  assert.match(
+    result.stdout,
+    new RegExp(`${role}: USAGE on sequence public\\.users_id_seq missing, so its INSERTs fail`),
+  )
+
+  await database.query(`GRANT INSERT ON orders TO ${role}`)
+  await database.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`)
+  const fixed = await project.cli(['verify'])
+  assert.equal(fixed.code, 0, fixed.stdout)
+  assert.match(fixed.stdout, /✓ Application roles granted — 1 role holds? their grants/)
+})
+
+test('verify batches the orphan check on large tables and says so', async (t) => {
+  const { database, project } = await migrated(t, { health: { orphanBatchRows: 1000 } })
+  await database.query('INSERT INTO orders (user_id, total) SELECT 1, g FROM generate_series(1, 6000) g')
+  await database.query('ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey')
+  await database.query('INSERT INTO orders (user_id) VALUES (4242), (4243)')
+  await database.query(
+    'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID',
+  )
+  await database.query('ANALYZE orders')
+  const result = await project.cli(['verify'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stdout,
+    /2 orphaned rows \(anti-join in \d+ batches of \d+ pages \(TID range scans\)\), e\.g\. user_id = 4242; 4243/,
+  )
+})
+
+/** Columns, types, indexes and constraints of the public schema, to prove verify changed nothing. */
+async function catalogFingerprint(database: TestDatabase): Promise<string> {
+  const { rows } = await database.query(
+    `SELECT (SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY 1) FROM information_schema.columns WHERE table_schema = 'public')
+         || (SELECT string_agg(indexname || indexdef, ',' ORDER BY 1) FROM pg_indexes WHERE schemaname = 'public')
+         || (SELECT string_agg(conname || convalidated, ',' ORDER BY 1) FROM pg_constraint WHERE connamespace = 'public'::regnamespace)
+         || (SELECT count(*) FROM orders)::text AS fingerprint`,
+  )
+  return rows[0]!.fingerprint
+}
