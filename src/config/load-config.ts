@@ -172,7 +172,7 @@ function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['hea
         const item = typeof entry === 'string' ? { url: entry } : entry
         if (typeof item.url !== 'string' || !/^https?:\/\/[^/]/.test(item.url) || !URL.canParse(item.url)) {
           throw new ConfigError(
-            `${shown}: health.urls.${index}: expected an http(s) URL such as "http://localhost:8000/health", found ${item.url === undefined ? 'no url' : JSON.stringify(maskSecrets(String(item.url)))}`,
+            `${shown}: health.urls[${index}]: expected an http(s) URL such as "http://localhost:8000/health", found ${item.url === undefined ? 'no url' : JSON.stringify(maskSecrets(String(item.url)))}`,
             { where: shown },
           )
         }

@@ -146,5 +146,7 @@ function findRedundant(
       if (leads) found.push({ index: facts[i]!, coveredBy: facts[j]!, kind: 'prefix' })
     }
   }
-  return found
+  // One entry per redundant index; "same as" says more than "covered by".
+  const ordered = [...found].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'identical' ? -1 : 1))
+  return ordered.filter((entry, index) => ordered.findIndex((other) => other.index === entry.index) === index)
 }

@@ -106,7 +106,7 @@ export async function checkConnections(connection: Connection): Promise<CheckOut
   return { status: 'ok', summary }
 }
 
-/** Transactions open longer than `seconds`: they hold locks, block vacuum and stall migrations. */
+/** Transactions in this database open longer than `seconds`: they hold locks, block vacuum and stall migrations. */
 export async function checkLongTransactions(connection: Connection, seconds: number): Promise<CheckOutcome> {
   const { rows } = await connection.client.query<{
     pid: number
@@ -118,6 +118,7 @@ export async function checkLongTransactions(connection: Connection, seconds: num
     `SELECT pid, usename, state, extract(epoch FROM now() - xact_start)::int AS age, left(query, 80) AS query
        FROM pg_stat_activity
       WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+        AND datname = current_database()
         AND now() - xact_start > make_interval(secs => $1)
       ORDER BY xact_start`,
     [seconds],

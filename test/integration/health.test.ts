@@ -109,6 +109,6 @@ test('a health URL that is not http(s) is a config error (exit 2) naming the key
   const project = testProject(t, undefined, { health: { urls: ['localhost:8000/health'] } })
   const result = await project.cli(['health'])
   assert.equal(result.code, 2)
-  assert.match(result.stderr, /health\.urls\.0: expected an http\(s\) URL/)
+  assert.match(result.stderr, /health\.urls\[0\]: expected an http\(s\) URL/)
   assert.doesNotMatch(result.stderr, /\n\s+at /)
 })

@@ -65,3 +65,33 @@ test('env interpolation fills values and names a missing variable', () => {
   const message = messageOf(() => resolve({ dev: { dataDir: '${NOPE_NOT_SET}/pg' } }))
   assert.match(message, /environment variable NOPE_NOT_SET is not set \(used by dev\.dataDir\)/)
 })
+
+test('the health section: defaults, endpoint names without secrets, and clear errors', () => {
+  const defaults = resolve({}).health
+  assert.equal(defaults.sequenceThreshold, 0.8)
+  assert.equal(defaults.orphanBatchRows, 1_000_000)
+  assert.deepEqual(defaults.urls, [])
+  const config = resolve({
+    health: {
+      urls: [
+        'https://app.internal:8443/healthz?token=abc',
+        { name: 'api', url: 'http://localhost:8000/health', timeout: '2s' },
+      ],
+    },
+  })
+  assert.equal(config.health.urls[0]!.name, 'app.internal:8443/healthz')
+  assert.equal(config.health.urls[0]!.timeout, 5000)
+  assert.equal(config.health.urls[1]!.timeout, 2000)
+  assert.match(
+    messageOf(() => resolve({ health: { roles: { app: ['SELECT', 'INSRT'] } } })),
+    /health\.roles\.app\[1\]: expected one of "SELECT", "INSERT"/,
+  )
+  assert.match(
+    messageOf(() => resolve({ health: { sequenceThreshold: 80 } })),
+    /health\.sequenceThreshold: expected a number from 0\.01 to 1/,
+  )
+  assert.match(
+    messageOf(() => resolve({ health: { urls: [{ name: 'x' }] } })),
+    /health\.urls\[0\]: expected an http\(s\) URL .* found no url/,
+  )
+})
