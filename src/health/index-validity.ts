@@ -56,7 +56,7 @@ export async function checkIndexes(
     failures += 1
     const state = index.indisready ? 'INVALID' : 'INVALID and not ready'
     details.push(
-      `${name} on ${index.table} is ${state}, left by a failed concurrent build: it slows writes and serves no reads. Fix: DROP INDEX CONCURRENTLY ${quoteQualified(index.schema, index.name)}; then run the migration again (or: ${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')})`,
+      `${name} on ${index.table} is ${state}, left by a failed concurrent build: it slows writes and serves no reads. Fix: DROP INDEX CONCURRENTLY ${quoteQualified(index.schema, index.name)}; then run the migration again (or: ${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')})${duplicateHint(index)}`,
     )
   }
   for (const definition of missing ?? []) {
@@ -83,4 +83,11 @@ export async function checkIndexes(
     status: 'ok',
     summary: `${plural(count, 'index', 'indexes')} valid${missing === undefined ? unchecked : ', all the migrations create are present'}`,
   }
+}
+
+/** A unique build fails on duplicate keys: the query that finds them, so they are fixed before the retry. */
+function duplicateHint(index: BrokenIndex): string {
+  const columns = /^CREATE UNIQUE INDEX .* USING \w+ \((.*)\)$/.exec(index.definition)?.[1]
+  if (columns === undefined) return ''
+  return `. A unique build fails on duplicate keys; find them first: SELECT ${columns}, count(*) FROM ${index.schema}.${index.table} GROUP BY ${columns} HAVING count(*) > 1`
 }
