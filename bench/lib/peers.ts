@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { findClientProgram } from '../../src/dev/dev-psql.js'
+import { findClientProgram } from '../../src/backup/client-programs.js'
 
 const root = join(import.meta.dirname, '..', '..')
 

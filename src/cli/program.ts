@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
+import { registerBackupCommands } from './commands/backup.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program)
   registerHealthCommands(program)
   registerDiagnoseCommands(program)
+  registerBackupCommands(program)
   registerDevCommands(program)
   return program
 }

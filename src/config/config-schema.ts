@@ -81,6 +81,23 @@ export const configSchema = s.object({
     scratchUrl: s.string(),
     longRunningSeconds: s.number({ min: 0, max: 86400 }),
   }),
+  backup: s.object({
+    directory: s.string(),
+    format: s.string({ oneOf: ['plain', 'custom', 'directory'] }),
+    compression: s.union(
+      s.number({ integer: true, min: 0, max: 9 }),
+      s.string({
+        pattern: /^(none|gzip|lz4|zstd)(:\d+)?$|^\d$/,
+        patternText: "a level 0-9 or 'gzip:N', 'lz4', 'zstd:N'",
+      }),
+    ),
+    jobs: s.number({ integer: true, min: 1, max: 64 }),
+    retentionDays: s.number({ min: 0, max: 36500 }),
+    keepVerified: s.number({ integer: true, min: 0, max: 1000 }),
+    beforeUpgrade: s.boolean(),
+    hooks: s.object({ stopServices: s.string(), startServices: s.string() }),
+  }),
+  pgBinDir: s.string(),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),
     dataDir: s.string(),

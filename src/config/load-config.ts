@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
@@ -162,6 +163,17 @@ export function resolveConfig(
       longTransactionSeconds: interpolated.check?.longTransactionSeconds ?? 60,
     }),
     health: resolveHealth(interpolated.health ?? {}, shown),
+    backup: Object.freeze({
+      directory: at(interpolated.backup?.directory ?? 'data/backups'),
+      format: interpolated.backup?.format ?? 'custom',
+      compression: String(interpolated.backup?.compression ?? 6),
+      jobs: interpolated.backup?.jobs ?? Math.min(4, Math.max(1, availableParallelism())),
+      retentionDays: interpolated.backup?.retentionDays ?? 30,
+      keepVerified: interpolated.backup?.keepVerified ?? 3,
+      beforeUpgrade: interpolated.backup?.beforeUpgrade ?? false,
+      hooks: Object.freeze({ ...(interpolated.backup?.hooks ?? {}) }),
+    }),
+    pgBinDir: interpolated.pgBinDir === undefined ? undefined : at(interpolated.pgBinDir),
   })
 }
 

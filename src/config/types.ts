@@ -120,6 +120,33 @@ export interface HealthConfig {
   longRunningSeconds?: number
 }
 
+/** Shell commands run around a restore's swap (the guide's "Stopping assistant services..."). */
+export interface BackupHooks {
+  /** Run before connections are ended and the databases swapped, e.g. `docker-compose stop api`. */
+  stopServices?: string
+  /** Run after the swap, e.g. `docker-compose up -d`. */
+  startServices?: string
+}
+
+/** `strata backup`, `strata backups ...`, `strata restore`. */
+export interface BackupConfig {
+  /** Where backups and their manifests go, relative to the config file. Default `data/backups`. */
+  directory?: string
+  /** `plain` (`.sql.gz`, the guide's), `custom` (`.dump`) or `directory`. Default `custom`. */
+  format?: 'plain' | 'custom' | 'directory'
+  /** Compression: a level 0-9 (gzip), or `gzip:N`, `lz4`, `zstd:N` where pg_dump 16+ allows. Default 6 (gzip). */
+  compression?: number | string
+  /** Parallel jobs for directory-format backups and for restores. Default: the number of CPUs, at most 4. */
+  jobs?: number
+  /** Days a backup is kept by `strata backups prune`. Default 30. */
+  retentionDays?: number
+  /** The newest verified backups pruning never deletes, however old. Default 3. */
+  keepVerified?: number
+  /** Take a verified backup before every `strata upgrade` (also `--backup`). Default false. */
+  beforeUpgrade?: boolean
+  hooks?: BackupHooks
+}
+
 /**
  * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
  *
@@ -143,6 +170,9 @@ export interface StrataConfig {
   dev?: DevServerConfig
   check?: CheckConfig
   health?: HealthConfig
+  backup?: BackupConfig
+  /** Directory holding pg_dump, pg_restore, psql and pg_basebackup, searched before PATH. */
+  pgBinDir?: string
 }
 
 /** A configuration with every default filled in and relative paths made absolute. */
@@ -185,4 +215,15 @@ export interface ResolvedConfig {
     scratchUrl: string | undefined
     longRunningSeconds: number
   }>
+  readonly backup: Readonly<{
+    directory: string
+    format: 'plain' | 'custom' | 'directory'
+    compression: string
+    jobs: number
+    retentionDays: number
+    keepVerified: number
+    beforeUpgrade: boolean
+    hooks: Readonly<BackupHooks>
+  }>
+  readonly pgBinDir: string | undefined
 }

@@ -1,26 +1,8 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { findClientProgram } from '../backup/client-programs.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { EmbeddedServerError } from '../errors/index.js'
 import { devConnectionSpec, devStatus } from './dev-server.js'
-
-/**
- * Finds a PostgreSQL client program (psql, pg_dump, ...) on PATH or in the usual
- * package locations, newest major first.
- */
-export function findClientProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = (env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-  for (const root of ['/usr/lib/postgresql', '/usr/pgsql']) {
-    if (!existsSync(root)) continue
-    const majors = readdirSync(root).sort((a, b) => Number(b) - Number(a))
-    candidates.push(...majors.map((major) => join(root, major, 'bin', name)))
-  }
-  return candidates.find((candidate) => existsSync(candidate))
-}
 
 /**
  * Opens the system's psql on the development server. The password travels in the
@@ -33,7 +15,7 @@ export function devPsql(config: ResolvedConfig, args: readonly string[]): Promis
       hint: 'start it with `strata dev start`',
     })
   }
-  const psql = findClientProgram('psql')
+  const psql = findClientProgram('psql', process.env, config.pgBinDir)
   if (psql === undefined) {
     throw new EmbeddedServerError('psql is not installed on this machine', {
       hint: 'install the PostgreSQL client: apt-get install postgresql-client (Debian/Ubuntu), brew install libpq (macOS), dnf install postgresql (Fedora)',

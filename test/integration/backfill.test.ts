@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { findClientProgram } from '../../src/dev/dev-psql.js'
+import { findClientProgram } from '../../src/backup/client-programs.js'
 import { CLI } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { InvalidInputError } from '../errors/index.js'
+import { didYouMean } from '../util/closest-match.js'
+import { type BackupManifest, readManifests } from './manifest.js'
+
+/** A backup found in the catalog: its manifest, and where its archive and manifest are. */
+export interface CatalogEntry {
+  readonly manifest: BackupManifest
+  readonly directory: string
+  readonly archivePath: string
+  /** False when the manifest is there but the archive is gone. */
+  readonly present: boolean
+}
+
+/** The backups in `directory`, newest first (by the manifest's time, never by file name). */
+export function listBackups(directory: string): CatalogEntry[] {
+  return readManifests(directory).map((manifest) => entryOf(directory, manifest))
+}
+
+function entryOf(directory: string, manifest: BackupManifest): CatalogEntry {
+  const archivePath = join(directory, manifest.file)
+  return { manifest, directory, archivePath, present: existsSync(archivePath) }
+}
+
+/**
+ * A backup named by the user: a catalog id (`assistant_20251126_100001`), `latest`,
+ * or the path of an archive (its manifest must sit beside it). Anything else is an
+ * input error naming the closest id.
+ */
+export function findBackup(reference: string, directory: string): CatalogEntry {
+  const catalog = listBackups(directory)
+  if (reference === 'latest') {
+    const newest = catalog[0]
+    if (newest === undefined)
+      throw new InvalidInputError(`no backups in ${directory}`, { hint: 'take one with `strata backup`' })
+    return newest
+  }
+  const byId = catalog.find((entry) => entry.manifest.id === reference)
+  if (byId !== undefined) return byId
+  const path = resolve(reference)
+  if (existsSync(path)) {
+    const beside = dirname(path)
+    const entry = listBackups(beside).find((candidate) => candidate.manifest.file === basename(path))
+    if (entry !== undefined) return entry
+    // An archive without its manifest: nothing to check it against.
+    throw new InvalidInputError(
+      `${reference} has no Strata manifest beside it, so it cannot be checked before restoring`,
+      {
+        hint: 'restore backups taken by `strata backup`; for other dumps use pg_restore or psql directly',
+      },
+    )
+  }
+  throw new InvalidInputError(
+    `no backup "${reference}" in ${directory}.${didYouMean(
+      reference,
+      catalog.map((entry) => entry.manifest.id),
+    )}`,
+    { hint: '`strata backups list` shows the ids; a path to an archive works too' },
+  )
+}

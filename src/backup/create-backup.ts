@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto'
+import {
+  chmodSync,
+  closeSync,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { createGzip } from 'node:zlib'
+import type { ResolvedConfig } from '../config/types.js'
+import { connect } from '../db/connect.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { readVersionRows } from '../db/version-table.js'
+import { OperationFailedError } from '../errors/index.js'
+import { runnerTables } from '../runner/tables.js'
+import { ensureDirectory } from '../util/ensure-directory.js'
+import { STRATA_VERSION } from '../version.js'
+import { archiveExtension, newBackupId } from './backup-names.js'
+import { connectionArguments, withClientEnvironment } from './client-environment.js'
+import { chooseClientProgram } from './client-programs.js'
+import { compressionPlan } from './compression.js'
+import { hashArchive, sizeOf } from './file-hash.js'
+import { type BackupFormat, type BackupManifest, writeManifest } from './manifest.js'
+import { countRows } from './row-counts.js'
+import { lastLines, runProgram } from './run-program.js'
+
+export interface BackupOptions {
+  readonly config: ResolvedConfig
+  readonly spec: ConnectionSpec
+  /** Default: `backup.format` from the config. */
+  readonly format?: BackupFormat
+  readonly schemaOnly?: boolean
+  readonly dataOnly?: boolean
+  /** `-t TABLE`, repeatable: only these tables (pg_dump patterns). */
+  readonly tables?: readonly string[]
+  /** Default: `backup.compression`. */
+  readonly compression?: string
+  /** Directory format: parallel dump jobs. Default: `backup.jobs`. */
+  readonly jobs?: number
+  /** Default: `backup.directory`. */
+  readonly directory?: string
+  /** Timestamped progress lines, as the guide prints them. */
+  readonly onProgress?: (line: string) => void
+}
+
+export interface BackupResult {
+  readonly manifest: BackupManifest
+  /** Absolute path of the archive. */
+  readonly path: string
+  readonly manifestPath: string
+}
+
+/**
+ * Takes a logical backup with pg_dump. The archive and its manifest are written under
+ * temporary names and renamed only when pg_dump succeeded, so a failed run leaves
+ * nothing that looks like a backup. Row counts come from the very snapshot pg_dump
+ * reads (`--snapshot`), so `backups verify --restore-test` can compare them exactly.
+ *
+ * @example const { manifest } = await createBackup({ config, spec })
+ */
+export async function createBackup(options: BackupOptions): Promise<BackupResult> {
+  const { config } = options
+  const directory = options.directory ?? config.backup.directory
+  const format = options.format ?? config.backup.format
+  const progress = options.onProgress ?? (() => undefined)
+  if (options.schemaOnly && options.dataOnly)
+    throw new OperationFailedError('--schema-only and --data-only exclude each other', { hint: 'pick one' })
+
+  const connection = await connect(options.spec)
+  try {
+    const { client, serverVersionNum } = connection
+    const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0]!.v
+    const serverMajor = Math.floor(serverVersionNum / 10000)
+    const pgDump = chooseClientProgram('pg_dump', {
+      purpose: `the server at ${options.spec.host}:${options.spec.port} (PostgreSQL ${version})`,
+      minimumMajor: serverMajor,
+      pgBinDir: config.pgBinDir,
+    })
+    const compression = compressionPlan(
+      options.compression ?? config.backup.compression,
+      format,
+      pgDump.major,
+    )
+    const revisions = await readVersionRows(client, runnerTables(config).version)
+
+    if (existsSync(directory)) progress(`Backup directory: ${directory}`)
+    else progress(`Creating backup directory: ${directory}`)
+    ensureDirectory(directory, 0o700)
+
+    const started = new Date()
+    const tables = options.tables ?? []
+    const kind = options.schemaOnly
+      ? 'schema'
+      : options.dataOnly
+        ? 'data'
+        : tables.length > 0
+          ? 'tables'
+          : 'full'
+    const id = newBackupId(directory, options.spec.database, started, kind)
+    const file = `${id}${archiveExtension(format, compression.gzipLevel !== undefined)}`
+    const finalPath = join(directory, file)
+    const partialPath = join(directory, `.${id}.partial`)
+    progress(`Backing up database to: ${file}`)
+
+    // One snapshot for pg_dump and the row counts: both see the same rows.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id
+    const jobs = options.jobs ?? config.backup.jobs
+    const args = [
+      ...connectionArguments(options.spec),
+      '-w',
+      `--snapshot=${snapshot}`,
+      `--format=${format}`,
+      ...(options.schemaOnly ? ['--schema-only'] : []),
+      ...(options.dataOnly ? ['--data-only'] : []),
+      ...tables.flatMap((table) => ['-t', table]),
+      ...(format === 'plain' ? [] : compression.pgDumpArgs),
+      ...(format === 'directory' ? ['-j', String(jobs)] : []),
+      ...(format === 'plain' ? [] : ['-f', partialPath]),
+    ]
+    let plainHash: string | undefined
+    try {
+      // pg_dump creates files with the umask's mode; made first, the custom archive is 0600 from its first byte.
+      if (format === 'custom') closeSync(openSync(partialPath, 'w', 0o600))
+      const dump = withClientEnvironment(options.spec, async (env) => {
+        if (format !== 'plain') return runProgram(pgDump.path, args, env)
+        // pg_dump writes SQL; Strata gzips and hashes it on the way to the file.
+        const hash = createHash('sha256')
+        const tap = new PassThrough()
+        tap.on('data', (chunk: Buffer) => hash.update(chunk))
+        const out = createWriteStream(partialPath, { mode: 0o600 })
+        const sink = compression.gzipLevel === undefined ? out : createGzip({ level: compression.gzipLevel })
+        if (sink !== out) (sink as PassThrough).pipe(tap).pipe(out)
+        else tap.pipe(out)
+        const run = await runProgram(pgDump.path, args, env, { stdout: sink === out ? tap : sink })
+        await new Promise<void>((resolve, reject) => {
+          if (out.closed) resolve()
+          else {
+            out.once('close', resolve)
+            out.once('error', reject)
+          }
+        })
+        plainHash = hash.digest('hex')
+        return run
+      })
+      const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables)
+      const [run, rowCounts] = await Promise.all([dump, counting])
+      await client.query('COMMIT')
+      if (run.code !== 0) {
+        throw new OperationFailedError(`pg_dump failed (exit ${run.code}): ${lastLines(run.stderr)}`, {
+          where: options.spec.database,
+          hint: 'nothing was written to the backup directory; fix the cause above and run the backup again',
+        })
+      }
+      const finished = new Date()
+      if (format === 'directory')
+        for (const name of readdirSync(partialPath)) chmodSync(join(partialPath, name), 0o600)
+      const sha256 = plainHash ?? (await hashArchive(partialPath))
+      renameSync(partialPath, finalPath)
+      const manifest: BackupManifest = {
+        manifestVersion: 1,
+        id,
+        file,
+        database: options.spec.database,
+        server: { host: options.spec.host, port: options.spec.port, version, versionNum: serverVersionNum },
+        revisions,
+        format,
+        options: {
+          schemaOnly: Boolean(options.schemaOnly),
+          dataOnly: Boolean(options.dataOnly),
+          tables: [...tables],
+          compression: compression.label,
+          ...(format === 'directory' ? { jobs } : {}),
+        },
+        sizeBytes: sizeOf(finalPath),
+        sha256,
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        rowCounts,
+        tools: { strata: STRATA_VERSION, pgDump: `${pgDump.version} (${pgDump.path})` },
+      }
+      writeManifest(directory, manifest)
+      return { manifest, path: finalPath, manifestPath: join(directory, `${id}.manifest.json`) }
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      rmSync(partialPath, { recursive: true, force: true })
+      throw error
+    }
+  } finally {
+    await connection.close()
+  }
+}

@@ -1,0 +1,79 @@
+import type pg from 'pg'
+import { quoteIdent } from '../db/quote.js'
+
+/**
+ * Copies what pg_dump leaves out unless `--create` is used: the database's per-database
+ * and per-role settings (`ALTER DATABASE ... SET`) and its privileges (CONNECT, TEMP,
+ * CREATE), from the live database to the restored copy, so the swap changes data only.
+ */
+export async function copyDatabaseProperties(admin: pg.ClientBase, from: string, to: string): Promise<void> {
+  const settings = await admin.query<{ role: string | null; config: string[] }>(
+    `SELECT r.rolname AS role, s.setconfig AS config FROM pg_db_role_setting s
+       JOIN pg_database d ON d.oid = s.setdatabase LEFT JOIN pg_roles r ON r.oid = s.setrole
+      WHERE d.datname = $1`,
+    [from],
+  )
+  for (const row of settings.rows) {
+    for (const item of row.config) {
+      const at = item.indexOf('=')
+      const key = item.slice(0, at)
+      const value = item.slice(at + 1).replace(/'/g, "''")
+      const role = row.role === null ? '' : `ROLE ${quoteIdent(row.role)} IN `
+      await admin.query(`ALTER ${role}DATABASE ${quoteIdent(to)} SET ${quoteIdent(key)} = '${value}'`)
+    }
+  }
+  const grants = await admin.query<{ grantee: string; privilege: string }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
+       FROM pg_database d, aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+      WHERE d.datname = $1`,
+    [from],
+  )
+  for (const grant of grants.rows)
+    await admin.query(`GRANT ${grant.privilege} ON DATABASE ${quoteIdent(to)} TO ${grant.grantee}`)
+}
+
+/**
+ * Replaces `live` by `copy`: no new connections to `live`, its sessions ended, then both
+ * renames in one transaction (either both happen or neither). The old database stays as
+ * `keptAs`, connectable again, until pruned.
+ */
+export async function swapDatabases(
+  admin: pg.ClientBase,
+  live: string,
+  copy: string,
+  keptAs: string,
+): Promise<number> {
+  await admin.query(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`)
+  try {
+    const ended = await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [live],
+    )
+    await waitForNoSessions(admin, live)
+    await admin.query('BEGIN')
+    await admin.query(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(keptAs)}`)
+    await admin.query(`ALTER DATABASE ${quoteIdent(copy)} RENAME TO ${quoteIdent(live)}`)
+    await admin.query('COMMIT')
+    return ended.rowCount ?? 0
+  } catch (error) {
+    await admin.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    // Whichever name it has now, the old database accepts connections again.
+    for (const name of [keptAs, live])
+      await admin
+        .query(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS true`)
+        .catch(() => undefined)
+  }
+}
+
+async function waitForNoSessions(admin: pg.ClientBase, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    )
+    if (rows[0]!.n === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export type BackupFormat = 'plain' | 'custom' | 'directory'
+
+/** What a backup holds and how it was made, written beside it as `<id>.manifest.json`. */
+export interface BackupManifest {
+  readonly manifestVersion: 1
+  /** The backup's name without extension, e.g. `assistant_20251126_100001`. */
+  readonly id: string
+  /** The archive's file (or directory) name inside the backup directory. */
+  readonly file: string
+  readonly database: string
+  readonly server: {
+    readonly host: string
+    readonly port: number
+    readonly version: string
+    readonly versionNum: number
+  }
+  /** The version table's rows when the backup was taken. */
+  readonly revisions: readonly string[]
+  readonly format: BackupFormat
+  readonly options: {
+    readonly schemaOnly: boolean
+    readonly dataOnly: boolean
+    readonly tables: readonly string[]
+    readonly compression: string
+    readonly jobs?: number
+  }
+  readonly sizeBytes: number
+  /** sha256 of the file; for a directory, of its files' names and hashes in order. */
+  readonly sha256: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  /** `schema.table` → rows, counted in the same snapshot pg_dump read. */
+  readonly rowCounts: Readonly<Record<string, number>>
+  readonly tools: { readonly strata: string; readonly pgDump: string }
+  /** The last successful verification. */
+  readonly verified?: { readonly at: string; readonly method: 'read' | 'restore-test' }
+}
+
+export function manifestPath(directory: string, id: string): string {
+  return join(directory, `${id}.manifest.json`)
+}
+
+/** Writes a manifest (0600) through a temporary name, so a crash never leaves half of one. */
+export function writeManifest(directory: string, manifest: BackupManifest): void {
+  const target = manifestPath(directory, manifest.id)
+  const partial = `${target}.partial`
+  writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
+  renameSync(partial, target)
+}
+
+/** Every readable manifest in `directory`, newest first by the time the backup finished. */
+export function readManifests(directory: string): BackupManifest[] {
+  if (!existsSync(directory)) return []
+  const manifests: BackupManifest[] = []
+  for (const name of readdirSync(directory)) {
+    if (!name.endsWith('.manifest.json')) continue
+    try {
+      const manifest = JSON.parse(readFileSync(join(directory, name), 'utf8')) as BackupManifest
+      if (manifest.manifestVersion === 1 && typeof manifest.id === 'string') manifests.push(manifest)
+    } catch {
+      // An unreadable manifest is not a backup Strata can vouch for; `backups list` shows only good ones.
+    }
+  }
+  return manifests.sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt))
+}

@@ -1,0 +1,188 @@
+import { spawn } from 'node:child_process'
+import { createReadStream } from 'node:fs'
+import { PassThrough, type Readable, Transform } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { quoteQualified } from '../db/quote.js'
+import { OperationFailedError } from '../errors/index.js'
+import type { CatalogEntry } from './catalog.js'
+import { connectionArguments, withClientEnvironment } from './client-environment.js'
+import { chooseClientProgram } from './client-programs.js'
+import { pgRestoreFor } from './read-archive.js'
+import { lastLines, runProgram } from './run-program.js'
+
+/** How an archive goes into a database. */
+export type RestoreMode =
+  /** An empty database: everything, with `jobs` parallel workers (custom and directory). */
+  | { readonly kind: 'fresh'; readonly jobs: number }
+  /** Some tables of a live database, in one transaction: recreated, or (dataOnly) their rows replaced. */
+  | { readonly kind: 'partial'; readonly tables: readonly string[]; readonly dataOnly: boolean }
+  /** Over the live database's objects, in one transaction (`--clean --if-exists`). */
+  | { readonly kind: 'in-place' }
+
+export interface RestoreArchiveOptions {
+  readonly entry: CatalogEntry
+  /** The database restored into. */
+  readonly spec: ConnectionSpec
+  readonly serverMajor: number
+  readonly mode: RestoreMode
+  /** Leave out ownership (`ALTER ... OWNER TO`), for targets without the original roles. */
+  readonly noOwner?: boolean
+  /** Leave out privileges (GRANT/REVOKE). */
+  readonly noAcl?: boolean
+  readonly pgBinDir?: string | undefined
+}
+
+/**
+ * Session settings for the restoring session: larger maintenance memory for the index
+ * builds and no wait for WAL flush on each commit. Both are safe here: a restore that
+ * dies is simply redone, and the copy is checked before it replaces anything.
+ */
+const RESTORE_SESSION_OPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off'
+
+/**
+ * Restores an archive with the right program: pg_restore (`--exit-on-error`, parallel
+ * or in one transaction) for custom and directory archives, psql (`ON_ERROR_STOP`, one
+ * transaction) for plain dumps. Any error stops it and fails with the program's words:
+ * never a restore that "succeeded" after errors.
+ */
+export async function restoreArchive(options: RestoreArchiveOptions): Promise<void> {
+  const { entry, mode } = options
+  const spec = {
+    ...options.spec,
+    options: [options.spec.options, RESTORE_SESSION_OPTIONS].filter(Boolean).join(' '),
+  }
+  const format = entry.manifest.format
+  const ownership = [...(options.noOwner ? ['--no-owner'] : []), ...(options.noAcl ? ['--no-acl'] : [])]
+  await withClientEnvironment(spec, async (env) => {
+    if (format !== 'plain' && mode.kind !== 'partial') {
+      const pgRestore = pgRestoreFor(entry, options.pgBinDir, options.serverMajor)
+      const parallel = mode.kind === 'fresh' && mode.jobs > 1
+      const args = [
+        ...connectionArguments(spec),
+        '-w',
+        '--exit-on-error',
+        ...(parallel ? ['-j', String(mode.jobs)] : ['--single-transaction']),
+        ...(mode.kind === 'in-place' ? ['--clean', '--if-exists'] : []),
+        ...ownership,
+        entry.archivePath,
+      ]
+      const run = await runProgram(pgRestore.path, args, env)
+      if (run.code !== 0) throw restoreFailed('pg_restore', run.code, run.stderr)
+      return
+    }
+    const psql = chooseClientProgram('psql', {
+      purpose: `restoring into PostgreSQL ${options.serverMajor}`,
+      minimumMajor: 0,
+      pgBinDir: options.pgBinDir,
+    })
+    const input =
+      format === 'plain'
+        ? plainStream(entry, options)
+        : partialStream(entry, mode, ownership, env, options.pgBinDir)
+    const args = [
+      ...connectionArguments(spec),
+      '-w',
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--single-transaction',
+      '-f',
+      '-',
+    ]
+    const run = await runProgram(psql.path, args, env, { stdin: input })
+    if (run.code !== 0) throw restoreFailed('psql', run.code, run.stderr)
+  })
+}
+
+function restoreFailed(program: string, code: number, stderr: string): OperationFailedError {
+  return new OperationFailedError(
+    `${program} stopped at the first error (exit ${code}): ${lastLines(stderr)}`,
+  )
+}
+
+/** A plain dump, decompressed, without ownership or privilege lines when asked. */
+function plainStream(entry: CatalogEntry, options: RestoreArchiveOptions): Readable {
+  if (options.mode.kind === 'partial')
+    throw new OperationFailedError('tables cannot be picked out of a plain SQL backup', {
+      hint: 'partial restores need a custom or directory backup (strata backup --format custom)',
+    })
+  const file = createReadStream(entry.archivePath)
+  const sql = entry.manifest.options.compression === 'none' ? file : file.pipe(createGunzip())
+  if (!options.noOwner && !options.noAcl) return sql
+  return sql.pipe(
+    dropLines(
+      options.noOwner ? /^ALTER .* OWNER TO .*;$/ : undefined,
+      options.noAcl ? /^(GRANT|REVOKE) .*;$/ : undefined,
+    ),
+  )
+}
+
+/** Removes whole lines matching either pattern (pg_dump writes these statements on one line each). */
+function dropLines(...patterns: (RegExp | undefined)[]): Transform {
+  const active = patterns.filter((pattern): pattern is RegExp => pattern !== undefined)
+  let carry = ''
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const lines = (carry + chunk.toString('utf8')).split('\n')
+      carry = lines.pop() ?? ''
+      done(
+        null,
+        lines
+          .filter((line) => !active.some((pattern) => pattern.test(line)))
+          .map((line) => `${line}\n`)
+          .join(''),
+      )
+    },
+    flush(done) {
+      done(null, carry)
+    },
+  })
+}
+
+/**
+ * The SQL of some tables from a custom or directory archive (`pg_restore -f -`), led by
+ * a TRUNCATE when only their rows are restored, so psql applies all of it in one
+ * transaction: the tables end up exactly as in the backup, or unchanged.
+ */
+function partialStream(
+  entry: CatalogEntry,
+  mode: RestoreMode,
+  ownership: readonly string[],
+  env: NodeJS.ProcessEnv,
+  pgBinDir: string | undefined,
+): Readable {
+  if (mode.kind !== 'partial') throw new Error('partialStream is for partial restores')
+  const pgRestore = pgRestoreFor(entry, pgBinDir)
+  const out = new PassThrough()
+  if (mode.dataOnly)
+    out.write(`TRUNCATE ONLY ${mode.tables.map((table) => qualifiedTable(table)).join(', ')};\n`)
+  const args = [
+    '-f',
+    '-',
+    ...(mode.dataOnly ? ['--data-only'] : ['--clean', '--if-exists']),
+    ...ownership,
+    ...mode.tables.flatMap((table) => {
+      const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
+      return [...(schema ? ['-n', schema] : []), '-t', name!]
+    }),
+    entry.archivePath,
+  ]
+  const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  child.stdout.pipe(out, { end: false })
+  child.once('close', (code) => {
+    if (code === 0) out.end()
+    // A broken extraction must not reach psql as if it were complete: fail the stream.
+    else
+      out.destroy(new OperationFailedError(`pg_restore could not extract the tables: ${lastLines(stderr)}`))
+  })
+  return out
+}
+
+function qualifiedTable(table: string): string {
+  const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
+  return quoteQualified(schema, name!)
+}

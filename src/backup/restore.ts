@@ -1,0 +1,333 @@
+import type { ResolvedConfig } from '../config/types.js'
+import { type Connection, connect } from '../db/connect.js'
+import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
+import { quoteIdent } from '../db/quote.js'
+import { readVersionRows } from '../db/version-table.js'
+import { OperationFailedError, UsageError } from '../errors/index.js'
+import { checkTableAccess } from '../health/table-access.js'
+import { runnerTables } from '../runner/tables.js'
+import { fileTimestamp } from './backup-names.js'
+import { type CatalogEntry, findBackup } from './catalog.js'
+import { createBackup } from './create-backup.js'
+import { copyDatabaseProperties, swapDatabases } from './database-swap.js'
+import { runHook } from './hooks.js'
+import { restoreArchive } from './restore-archive.js'
+import { countRows } from './row-counts.js'
+import { compareRowCounts } from './scratch-restore.js'
+import { verifyBackup } from './verify-backup.js'
+
+export interface RestoreOptions {
+  readonly config: ResolvedConfig
+  /** The live database. */
+  readonly spec: ConnectionSpec
+  /** A catalog id, `latest`, or an archive path. */
+  readonly backup: string
+  /** Restore over the live database (custom/directory backups; a safety backup is taken first). */
+  readonly inPlace?: boolean
+  /** Partial restore of these tables into the live database, in one transaction. */
+  readonly tables?: readonly string[]
+  /** With `tables`: replace their rows only (TRUNCATE + data), keeping their definitions. */
+  readonly dataOnly?: boolean
+  readonly noOwner?: boolean
+  readonly noAcl?: boolean
+  readonly jobs?: number
+  /** Asked before an in-place restore; the CLI asks on the terminal or takes --yes. */
+  readonly confirm?: (question: string) => Promise<boolean>
+  readonly onProgress?: (line: string) => void
+}
+
+export interface RestoreResult {
+  readonly mode: 'swap' | 'in-place' | 'partial'
+  readonly backupId: string
+  readonly database: string
+  /** Swap: the previous database, kept under this name. */
+  readonly keptAs?: string
+  /** In-place and partial: the backup taken of what was about to be overwritten. */
+  readonly safetyBackupId?: string
+  readonly sessionsEnded?: number
+}
+
+/**
+ * Restores a backup. By default nothing touches the live database until a restored copy
+ * has been verified: the archive is checked, restored into `<db>_restore_<time>`, its
+ * row counts and tables checked, and only then swapped in by renaming (the old one is
+ * kept as `<db>_pre_restore_<time>`). Partial and in-place restores change the live
+ * database in one transaction, after a safety backup of what they overwrite.
+ *
+ * @example await restoreBackup({ config, spec, backup: 'latest', onProgress: console.log })
+ */
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const progress = options.onProgress ?? (() => undefined)
+  if (options.inPlace && (options.tables?.length ?? 0) > 0)
+    throw new UsageError('--in-place and -t exclude each other', {
+      hint: 'a table restore always goes into the live database',
+    })
+  if (options.dataOnly && (options.tables?.length ?? 0) === 0)
+    throw new UsageError('--data-only restores need the tables to replace', {
+      hint: 'add -t TABLE (repeatable)',
+    })
+  progress('Starting database restore')
+  const entry = findBackup(options.backup, options.config.backup.directory)
+  progress(`Verifying backup ${entry.manifest.id} (checksum, full read)`)
+  const verification = await verifyBackup(entry, { pgBinDir: options.config.pgBinDir })
+  if (!verification.ok) {
+    const failed = verification.checks.find((check) => !check.ok)!
+    throw new OperationFailedError(
+      `backup ${entry.manifest.id} is not usable: ${failed.detail}. The live database was not touched`,
+      {
+        where: entry.archivePath,
+        hint: '`strata backups list` shows the other backups; restore one that verifies',
+      },
+    )
+  }
+  const live = await connect(options.spec)
+  try {
+    await requireRoles(live, verification.owners, options)
+    if ((options.tables?.length ?? 0) > 0) return await restorePartial(options, entry, live, progress)
+    if (options.inPlace) return await restoreInPlace(options, entry, live, progress)
+  } finally {
+    await live.close()
+  }
+  return restoreBySwap(options, entry, progress)
+}
+
+/** Roles that own objects in the archive must exist on the target, unless ownership is left out. */
+async function requireRoles(
+  connection: Connection,
+  owners: readonly string[],
+  options: RestoreOptions,
+): Promise<void> {
+  if (options.noOwner || owners.length === 0) return
+  const { rows } = await connection.client.query<{ rolname: string }>(
+    'SELECT rolname FROM pg_roles WHERE rolname = ANY($1)',
+    [owners],
+  )
+  const missing = owners.filter((owner) => !rows.some((row) => row.rolname === owner))
+  if (missing.length === 0) return
+  throw new OperationFailedError(
+    `the backup's objects belong to role${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, which ${missing.length === 1 ? 'does' : 'do'} not exist on this server. Nothing was restored`,
+    {
+      hint: `create ${missing.length === 1 ? 'it' : 'them'} first (CREATE ROLE ${quoteIdent(missing[0]!)}), or restore with --no-owner --no-acl to give every object to the restoring role`,
+    },
+  )
+}
+
+async function restoreBySwap(
+  options: RestoreOptions,
+  entry: CatalogEntry,
+  progress: (line: string) => void,
+): Promise<RestoreResult> {
+  const { config, spec } = options
+  const stamp = fileTimestamp(new Date())
+  const copy = `${spec.database}_restore_${stamp}`.slice(0, 63)
+  const keptAs = `${spec.database}_pre_restore_${stamp}`.slice(0, 63)
+  const admin = await maintenanceConnection(spec)
+  try {
+    const facts = await admin.client.query<{
+      encoding: string
+      collate: string
+      ctype: string
+      owner: string
+    }>(
+      `SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype, pg_get_userbyid(datdba) AS owner
+         FROM pg_database WHERE datname = $1`,
+      [spec.database],
+    )
+    const db = facts.rows[0]
+    if (db === undefined)
+      throw new OperationFailedError(`database ${spec.database} does not exist on this server`)
+    progress(`Creating fresh database ${copy}`)
+    await admin.client.query(
+      `CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0 ENCODING '${db.encoding}' LC_COLLATE '${db.collate.replace(/'/g, "''")}' LC_CTYPE '${db.ctype.replace(/'/g, "''")}'`,
+    )
+    const leftover = `the live database ${spec.database} was not touched; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`
+    try {
+      progress(`Restoring from: ${entry.manifest.file}`)
+      await restoreArchive({
+        entry,
+        spec: withDatabase(spec, copy),
+        serverMajor: Math.floor(admin.serverVersionNum / 10000),
+        mode: { kind: 'fresh', jobs: options.jobs ?? config.backup.jobs },
+        noOwner: Boolean(options.noOwner),
+        noAcl: Boolean(options.noAcl),
+        pgBinDir: config.pgBinDir,
+      })
+      progress('Checking the restored copy (row counts, version table, every table readable)')
+      const problems = await checkRestoredDatabase(withDatabase(spec, copy), entry, config)
+      if (problems.length > 0)
+        throw new OperationFailedError(`the restored copy does not match the backup: ${problems.join('; ')}`)
+      await copyDatabaseProperties(admin.client, spec.database, copy)
+      await admin.client
+        .query(`ALTER DATABASE ${quoteIdent(copy)} OWNER TO ${quoteIdent(db.owner)}`)
+        .catch(() => undefined)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new OperationFailedError(`restore failed before the swap: ${message}`, { hint: leftover })
+    }
+    if (config.backup.hooks.stopServices) {
+      progress('Stopping services...')
+      await runHook('stopServices', config.backup.hooks.stopServices, config.rootDir).catch(
+        (error: Error) => {
+          throw new OperationFailedError(`${error.message}`, { hint: leftover })
+        },
+      )
+      progress('Services stopped')
+    }
+    progress(`Swapping: ${copy} becomes ${spec.database}; the previous database is kept as ${keptAs}`)
+    const sessionsEnded = await swapDatabases(admin.client, spec.database, copy, keptAs)
+    if (config.backup.hooks.startServices) {
+      progress('Restarting services...')
+      await runHook('startServices', config.backup.hooks.startServices, config.rootDir)
+      progress('Services restarted')
+    }
+    progress('Running health checks...')
+    const after = await checkRestoredDatabase(spec, entry, config)
+    if (after.length > 0) {
+      throw new OperationFailedError(`the restored database fails its health checks: ${after.join('; ')}`, {
+        hint: `the previous database is intact as ${keptAs}; to swap back: ALTER DATABASE ${quoteIdent(spec.database)} RENAME TO ${quoteIdent(copy)}; ALTER DATABASE ${quoteIdent(keptAs)} RENAME TO ${quoteIdent(spec.database)}`,
+      })
+    }
+    progress('✓ All health checks passed')
+    return { mode: 'swap', backupId: entry.manifest.id, database: spec.database, keptAs, sessionsEnded }
+  } finally {
+    await admin.close()
+  }
+}
+
+/** A connection to another database of the same server: renaming needs one. */
+async function maintenanceConnection(spec: ConnectionSpec): Promise<Connection> {
+  let lastError: unknown
+  for (const name of ['postgres', 'template1']) {
+    if (name === spec.database) continue
+    try {
+      return await connect(withDatabase(spec, name))
+    } catch (error) {
+      lastError = error
+    }
+  }
+  throw new OperationFailedError(
+    `cannot connect to the postgres or template1 database of ${spec.host}:${spec.port}, which the swap needs`,
+    {
+      hint: 'allow this role to connect to the postgres database (pg_hba.conf and GRANT CONNECT), or restore with --in-place',
+      cause: lastError,
+    },
+  )
+}
+
+/** Row counts against the manifest, the version table against the manifest, and a read of every table. */
+async function checkRestoredDatabase(
+  spec: ConnectionSpec,
+  entry: CatalogEntry,
+  config: ResolvedConfig,
+): Promise<string[]> {
+  const connection = await connect(spec)
+  try {
+    const { client } = connection
+    const problems: string[] = []
+    if (!entry.manifest.options.schemaOnly)
+      problems.push(
+        ...compareRowCounts(entry.manifest.rowCounts, await countRows(client, entry.manifest.options.tables)),
+      )
+    if (!entry.manifest.options.dataOnly && entry.manifest.options.tables.length === 0) {
+      const rows = await readVersionRows(client, runnerTables(config).version)
+      if (rows.join(',') !== entry.manifest.revisions.join(','))
+        problems.push(
+          `version table holds ${rows.join(', ') || 'nothing'}, the backup was at ${entry.manifest.revisions.join(', ') || 'base'}`,
+        )
+    }
+    const schemas = await client.query<{ nspname: string }>(
+      "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%'",
+    )
+    const access = await checkTableAccess(
+      client,
+      schemas.rows.map((row) => row.nspname),
+    )
+    if (access.status === 'fail') problems.push(...(access.details ?? [access.summary]))
+    return problems
+  } finally {
+    await connection.close()
+  }
+}
+
+async function restorePartial(
+  options: RestoreOptions,
+  entry: CatalogEntry,
+  live: Connection,
+  progress: (line: string) => void,
+): Promise<RestoreResult> {
+  const tables = options.tables ?? []
+  if (entry.manifest.format === 'plain')
+    throw new UsageError('tables cannot be picked out of a plain SQL backup', {
+      hint: 'partial restores need a custom or directory backup (strata backup --format custom)',
+    })
+  progress(`Safety backup of ${tables.join(', ')} before replacing ${tables.length === 1 ? 'it' : 'them'}`)
+  const safety = await createBackup({ config: options.config, spec: options.spec, format: 'custom', tables })
+  progress(
+    `Restoring ${tables.join(', ')} from ${entry.manifest.file}${options.dataOnly ? ' (rows only)' : ''} in one transaction`,
+  )
+  await restoreArchive({
+    entry,
+    spec: options.spec,
+    serverMajor: Math.floor(live.serverVersionNum / 10000),
+    mode: { kind: 'partial', tables, dataOnly: Boolean(options.dataOnly) },
+    noOwner: Boolean(options.noOwner),
+    noAcl: Boolean(options.noAcl),
+    pgBinDir: options.config.pgBinDir,
+  })
+  const restored = await countRows(live.client, tables)
+  const expected = Object.fromEntries(
+    Object.entries(entry.manifest.rowCounts).filter(([table]) => table in restored),
+  )
+  const problems = compareRowCounts(expected, restored)
+  if (problems.length > 0)
+    throw new OperationFailedError(`the restored tables do not match the backup: ${problems.join('; ')}`, {
+      hint: `the previous rows are in the safety backup ${safety.manifest.id}`,
+    })
+  progress(
+    `✓ Restored ${Object.entries(restored)
+      .map(([table, rows]) => `${table} (${rows} rows)`)
+      .join(', ')}`,
+  )
+  return {
+    mode: 'partial',
+    backupId: entry.manifest.id,
+    database: options.spec.database,
+    safetyBackupId: safety.manifest.id,
+  }
+}
+
+async function restoreInPlace(
+  options: RestoreOptions,
+  entry: CatalogEntry,
+  live: Connection,
+  progress: (line: string) => void,
+): Promise<RestoreResult> {
+  if (entry.manifest.format === 'plain')
+    throw new UsageError('an in-place restore needs a custom or directory backup', {
+      hint: 'restore this plain backup without --in-place: it is restored beside the live database and swapped in',
+    })
+  const question = `Restore ${entry.manifest.id} over the live database ${options.spec.database}, replacing its objects?`
+  if (!(await (options.confirm ?? (async () => false))(question)))
+    throw new UsageError('in-place restore not confirmed; nothing was changed', {
+      hint: 'answer yes, or pass --yes',
+    })
+  progress('Safety backup of the live database before overwriting it')
+  const safety = await createBackup({ config: options.config, spec: options.spec, format: 'custom' })
+  progress(`Restoring ${entry.manifest.file} over ${options.spec.database} in one transaction`)
+  await restoreArchive({
+    entry,
+    spec: options.spec,
+    serverMajor: Math.floor(live.serverVersionNum / 10000),
+    mode: { kind: 'in-place' },
+    noOwner: Boolean(options.noOwner),
+    noAcl: Boolean(options.noAcl),
+    pgBinDir: options.config.pgBinDir,
+  })
+  progress('✓ Restore completed successfully')
+  return {
+    mode: 'in-place',
+    backupId: entry.manifest.id,
+    database: options.spec.database,
+    safetyBackupId: safety.manifest.id,
+  }
+}

@@ -1,0 +1,32 @@
+import type pg from 'pg'
+import { quoteQualified } from '../db/quote.js'
+
+/**
+ * Exact row counts of the tables a backup holds, as `schema.table` → rows. Run inside
+ * the snapshot pg_dump reads, the counts describe exactly what the archive contains.
+ * `tables` (from `-t`) narrows the set; otherwise every ordinary table outside the
+ * system schemas and extensions.
+ */
+export async function countRows(
+  client: pg.ClientBase,
+  tables: readonly string[] = [],
+): Promise<Record<string, number>> {
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND c.relpersistence <> 't'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        AND (cardinality($1::text[]) = 0 OR c.oid = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t))
+      ORDER BY 1, 2`,
+    [tables],
+  )
+  const counts: Record<string, number> = {}
+  for (const table of rows) {
+    const result = await client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quoteQualified(table.schema, table.name)}`,
+    )
+    counts[`${table.schema}.${table.name}`] = Number(result.rows[0]!.n)
+  }
+  return counts
+}

@@ -1,0 +1,284 @@
+import type { Command } from 'commander'
+import { UsageError } from '../../errors/index.js'
+import { logTimestamp } from '../../util/timestamp.js'
+import type { CommandContext } from '../context.js'
+import { mark, table } from '../output.js'
+import { action } from '../run-action.js'
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+function positiveInteger(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${flag} expects a positive whole number, got "${text}"`, {
+      hint: `for example: ${flag} 4`,
+    })
+  return value
+}
+
+/** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
+function progressLines(context: CommandContext): (line: string) => void {
+  return (line) => {
+    if (!context.output.quiet) context.output.line(`${logTimestamp()} ${line}`)
+  }
+}
+
+interface BackupFlags {
+  format?: string
+  schemaOnly?: boolean
+  dataOnly?: boolean
+  table?: string[]
+  compress?: string
+  jobs?: string
+  verify?: boolean
+  prune?: boolean
+}
+
+async function backup(context: CommandContext, flags: BackupFlags): Promise<number> {
+  const config = await context.config()
+  if (flags.format !== undefined && !['plain', 'custom', 'directory'].includes(flags.format))
+    throw new UsageError(`--format must be plain, custom or directory, got "${flags.format}"`, {
+      hint: "plain is the guide's .sql.gz; custom (.dump) restores in parallel and by table",
+    })
+  const jobs = positiveInteger(flags.jobs, '--jobs')
+  const spec = await context.connectionSpec()
+  const progress = progressLines(context)
+  const { createBackup } = await import('../../backup/create-backup.js')
+  const { prettySize } = await import('../../diagnose/sizes.js')
+  const result = await createBackup({
+    config,
+    spec,
+    ...(flags.format === undefined ? {} : { format: flags.format as 'plain' | 'custom' | 'directory' }),
+    schemaOnly: Boolean(flags.schemaOnly),
+    dataOnly: Boolean(flags.dataOnly),
+    tables: flags.table ?? [],
+    ...(flags.compress === undefined ? {} : { compression: flags.compress }),
+    ...(jobs === undefined ? {} : { jobs }),
+    onProgress: progress,
+  })
+  progress(`Backup size: ${prettySize(result.manifest.sizeBytes)}`)
+  let verified: boolean | undefined
+  if (flags.verify) {
+    const { verifyBackup } = await import('../../backup/verify-backup.js')
+    const { listBackups } = await import('../../backup/catalog.js')
+    const entry = listBackups(config.backup.directory).find(
+      (candidate) => candidate.manifest.id === result.manifest.id,
+    )!
+    const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
+    verified = verification.ok
+    progress(
+      verification.ok
+        ? 'Backup verified: checksum and full read'
+        : `Backup FAILED verification: ${verification.checks.find((check) => !check.ok)?.detail}`,
+    )
+    if (!verification.ok) {
+      context.output.data({ ok: false, backup: result.manifest, verified })
+      return 1
+    }
+  }
+  progress('Backup completed successfully')
+  let removed: string[] = []
+  if (flags.prune !== false) {
+    const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
+    progress(`Cleaning up old backups (retention: ${config.backup.retentionDays} days)`)
+    const plan = planPrune(config.backup.directory, config.backup.retentionDays, config.backup.keepVerified)
+    applyPrune(plan)
+    removed = plan.delete.map((entry) => entry.manifest.id)
+    progress(`Removed ${removed.length} old backup${removed.length === 1 ? '' : 's'}`)
+  }
+  context.output.data({
+    ok: true,
+    backup: result.manifest,
+    path: result.path,
+    ...(verified === undefined ? {} : { verified }),
+    pruned: removed,
+  })
+  return 0
+}
+
+/** `strata backup`, `strata backups list|verify|prune`, `strata restore`. */
+export function registerBackupCommands(program: Command): void {
+  program
+    .command('backup')
+    .description('back up the database with pg_dump into the backup directory, with a manifest')
+    .option(
+      '--format <format>',
+      'plain (.sql.gz), custom (.dump) or directory (default: backup.format, custom)',
+    )
+    .option('--schema-only', 'definitions only, no rows')
+    .option('--data-only', 'rows only, no definitions')
+    .option('-t, --table <table>', 'only this table (repeatable; pg_dump patterns)', collect)
+    .option('--compress <method>', "0-9, 'gzip:N', 'lz4', 'zstd:N' (the last two with pg_dump 16+)")
+    .option('-j, --jobs <n>', 'parallel dump jobs (directory format)')
+    .option('--verify', 'read the whole archive back before reporting success')
+    .option('--no-prune', 'keep old backups this time (default: apply retention afterwards)')
+    .action(action(async (context, flags: BackupFlags) => backup(context, flags)))
+
+  const backups = program.command('backups').description('the backup catalog: list, verify, prune')
+  backups
+    .command('list')
+    .description('backups in the backup directory, newest first')
+    .action(
+      action(async (context) => {
+        const config = await context.config()
+        const { listBackups } = await import('../../backup/catalog.js')
+        const { prettySize } = await import('../../diagnose/sizes.js')
+        const entries = listBackups(config.backup.directory)
+        if (entries.length === 0) context.output.line(`no backups in ${config.backup.directory}`)
+        else
+          context.output.line(
+            table([
+              ['id', 'finished', 'format', 'size', 'revision', 'rows', 'verified'],
+              ...entries.map(({ manifest, present }) => [
+                manifest.id,
+                logTimestamp(new Date(manifest.finishedAt)).slice(1, -1),
+                `${manifest.format}${manifest.options.schemaOnly ? ' schema' : manifest.options.dataOnly ? ' data' : manifest.options.tables.length > 0 ? ` -t ${manifest.options.tables.join(',')}` : ''}`,
+                present ? prettySize(manifest.sizeBytes) : 'MISSING',
+                manifest.revisions.join(',') || 'base',
+                Object.values(manifest.rowCounts)
+                  .reduce((sum, rows) => sum + rows, 0)
+                  .toLocaleString('en-US'),
+                manifest.verified ? `${manifest.verified.method} ${manifest.verified.at.slice(0, 10)}` : 'no',
+              ]),
+            ]),
+          )
+        context.output.data({
+          directory: config.backup.directory,
+          backups: entries.map((entry) => ({ ...entry.manifest, present: entry.present })),
+        })
+      }),
+    )
+  backups
+    .command('verify')
+    .description(
+      'checksum and full read of a backup (all when no ID); --restore-test restores it into a scratch database',
+    )
+    .argument('[id]', 'a backup id, `latest` or an archive path')
+    .option('--restore-test', 'restore into a scratch database on the server and compare row counts')
+    .action(
+      action(async (context, id: string | undefined, flags: { restoreTest?: boolean }) => {
+        const config = await context.config()
+        const { findBackup, listBackups } = await import('../../backup/catalog.js')
+        const { verifyBackup } = await import('../../backup/verify-backup.js')
+        const entries =
+          id === undefined ? listBackups(config.backup.directory) : [findBackup(id, config.backup.directory)]
+        if (entries.length === 0)
+          throw new UsageError(`no backups in ${config.backup.directory}`, {
+            hint: 'take one with `strata backup`',
+          })
+        const spec = flags.restoreTest ? await context.connectionSpec() : undefined
+        const results = []
+        for (const entry of entries) {
+          const result = await verifyBackup(entry, {
+            pgBinDir: config.pgBinDir,
+            ...(spec ? { restoreTestSpec: spec } : {}),
+            jobs: config.backup.jobs,
+          })
+          results.push(result)
+          context.output.line(`${result.ok ? mark.ok() : mark.fail()} ${entry.manifest.id}`)
+          for (const check of result.checks)
+            context.output.line(`    ${check.ok ? mark.ok() : mark.fail()} ${check.name}: ${check.detail}`)
+        }
+        const ok = results.every((result) => result.ok)
+        context.output.data({ ok, results })
+        return ok ? 0 : 1
+      }),
+    )
+  backups
+    .command('prune')
+    .description(
+      'delete backups past retention (never the newest verified ones); shows the plan unless --yes',
+    )
+    .option('-y, --yes', 'delete them')
+    .action(
+      action(async (context, flags: { yes?: boolean }) => {
+        const config = await context.config()
+        const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
+        const plan = planPrune(
+          config.backup.directory,
+          config.backup.retentionDays,
+          config.backup.keepVerified,
+        )
+        context.output.line(
+          `Retention: ${plan.retentionDays} days; the newest ${plan.keepVerified} verified backups are always kept`,
+        )
+        for (const entry of plan.delete)
+          context.output.line(
+            `  ${flags.yes ? 'deleted' : 'would delete'}  ${entry.manifest.id}  (finished ${entry.manifest.finishedAt})`,
+          )
+        for (const item of plan.protected)
+          context.output.line(`  kept          ${item.entry.manifest.id}  (${item.reason})`)
+        if (flags.yes) applyPrune(plan)
+        else if (plan.delete.length > 0)
+          context.output.line('Nothing deleted: run again with --yes to delete these')
+        if (plan.delete.length === 0) context.output.line(`${mark.ok()} nothing to prune`)
+        context.output.data({
+          deleted: flags.yes ? plan.delete.map((entry) => entry.manifest.id) : [],
+          wouldDelete: flags.yes ? [] : plan.delete.map((entry) => entry.manifest.id),
+          kept: plan.protected.map((item) => ({ id: item.entry.manifest.id, reason: item.reason })),
+        })
+      }),
+    )
+
+  program
+    .command('restore')
+    .description(
+      'restore a backup: beside the live database, checked, then swapped in (or --in-place, or -t TABLE)',
+    )
+    .argument('<backup>', 'a backup id, `latest`, or an archive path')
+    .option('-t, --table <table>', 'restore only this table into the live database (repeatable)', collect)
+    .option('--data-only', 'with -t: replace the rows only, keep the table definitions')
+    .option('--in-place', 'restore over the live database (asks; a safety backup is taken first)')
+    .option('--no-owner', 'do not restore ownership (targets without the original roles)')
+    .option('--no-acl', 'do not restore privileges (GRANT/REVOKE)')
+    .option('-j, --jobs <n>', 'parallel restore jobs (custom and directory backups)')
+    .option('-y, --yes', 'do not ask before an in-place restore')
+    .action(
+      action(
+        async (
+          context,
+          reference: string,
+          flags: {
+            table?: string[]
+            dataOnly?: boolean
+            inPlace?: boolean
+            owner?: boolean
+            acl?: boolean
+            jobs?: string
+            yes?: boolean
+          },
+        ) => {
+          const config = await context.config()
+          const jobs = positiveInteger(flags.jobs, '--jobs')
+          const spec = await context.connectionSpec()
+          const { restoreBackup } = await import('../../backup/restore.js')
+          const { confirm } = await import('../confirm.js')
+          const result = await restoreBackup({
+            config,
+            spec,
+            backup: reference,
+            ...(flags.table ? { tables: flags.table } : {}),
+            dataOnly: Boolean(flags.dataOnly),
+            inPlace: Boolean(flags.inPlace),
+            noOwner: flags.owner === false,
+            noAcl: flags.acl === false,
+            ...(jobs === undefined ? {} : { jobs }),
+            confirm: async (question) => (flags.yes ? true : confirm(question)),
+            onProgress: progressLines(context),
+          })
+          if (result.mode === 'swap')
+            context.output.line(
+              `${mark.ok()} ${result.database} restored from ${result.backupId}; the previous database is kept as ${result.keptAs}`,
+            )
+          else
+            context.output.line(
+              `${mark.ok()} ${result.mode} restore of ${result.backupId} into ${result.database}; safety backup ${result.safetyBackupId}`,
+            )
+          context.output.data({ ok: true, ...result })
+        },
+      ),
+    )
+}
