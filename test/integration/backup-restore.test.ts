@@ -327,3 +327,26 @@ test('pg_dump older than the server is rejected with what was found and what to 
   // Refused before anything was created.
   assert.equal(existsSync(join(project.dir, 'data', 'backups')), false)
 })
+
+test('upgrade --backup takes a verified backup first and records its id with each step', async (t) => {
+  const { database, project, backups } = await seeded(t)
+  project.sql('b2', {
+    down: 'b1',
+    up: 'ALTER TABLE users ADD COLUMN nickname text;',
+    downSql: 'ALTER TABLE users DROP COLUMN nickname;',
+  })
+  const result = await project.cli(['upgrade', 'head', '--backup'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stderr, /\] Backing up database to: t_[0-9a-f]+_\d{8}_\d{6}\.dump/)
+  assert.match(result.stderr, /\] Backup t_[0-9a-f]+_\d{8}_\d{6} verified; migrating/)
+  const id = /Backup (t_[0-9a-f]+_\d{8}_\d{6}) verified/.exec(result.stderr)![1]!
+  assert.equal(manifestOf(backups, id).verified.method, 'read')
+  assert.deepEqual(manifestOf(backups, id).revisions, ['b1'])
+  const step = await withClient(database.spec, (client) =>
+    client.query<{ backup_id: string }>("SELECT backup_id FROM strata_history WHERE revision = 'b2'"),
+  )
+  assert.equal(step.rows[0]!.backup_id, id)
+  // Nothing pending: no backup is taken.
+  const again = await project.cli(['upgrade', 'head', '--backup'])
+  assert.doesNotMatch(again.stderr, /Backing up/)
+})

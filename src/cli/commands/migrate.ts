@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import type { ConnectionSpec } from '../../db/connection-spec.js'
+import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { StepEvent } from '../../runner/run-plan.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
@@ -9,6 +11,8 @@ import { action } from '../run-action.js'
 interface MigrateFlags {
   sql?: boolean
   singleTransaction?: boolean
+  /** `--backup` / `--no-backup`; undefined follows `backup.beforeUpgrade`. */
+  backup?: boolean
 }
 
 function stepPrinter(context: CommandContext): (event: StepEvent) => void {
@@ -24,6 +28,27 @@ function stepPrinter(context: CommandContext): (event: StepEvent) => void {
       `${logTimestamp()} Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${arrow}${step.meta.message ? `, ${step.meta.message}` : ''} (${event.durationMs} ms)`,
     )
   }
+}
+
+/**
+ * A verified backup before an upgrade, when asked for (`--backup` or
+ * `backup.beforeUpgrade`) and when there is something to apply.
+ */
+async function backupFirst(
+  context: CommandContext,
+  direction: 'up' | 'down',
+  flags: MigrateFlags,
+  spec: ConnectionSpec,
+  migrations: MigrationSet,
+): Promise<string | undefined> {
+  const config = await context.config()
+  if (direction !== 'up' || !(flags.backup ?? config.backup.beforeUpgrade)) return undefined
+  const { databaseStatus } = await import('../../runner/status.js')
+  const { runnerTables } = await import('../../runner/tables.js')
+  const status = await databaseStatus(spec, migrations, runnerTables(config))
+  if (status.pending.length === 0) return undefined
+  const { backupBeforeMigrating } = await import('../../backup/backup-before-migrating.js')
+  return backupBeforeMigrating(config, spec, (line) => context.output.notice(`${logTimestamp()} ${line}`))
 }
 
 async function run(
@@ -50,7 +75,9 @@ async function run(
   }
   const spec = await context.connectionSpec()
   const { upgrade, downgrade } = await import('../../runner/migrate.js')
+  const backupId = await backupFirst(context, direction, flags, spec, migrations)
   const options = {
+    ...(backupId === undefined ? {} : { backupId }),
     config,
     spec,
     migrations,
@@ -82,6 +109,8 @@ export function registerMigrateCommands(program: Command): void {
     .argument('[target]', 'where to go; with --sql also FROM:TO', 'head')
     .option('--sql', 'print the SQL script instead of running it (no connection is made)')
     .option('--single-transaction', 'run the whole upgrade in one transaction')
+    .option('--backup', 'take and verify a backup first (default: backup.beforeUpgrade)')
+    .option('--no-backup', 'no backup first, even when backup.beforeUpgrade is set')
     .action(action(async (context, target: string, flags: MigrateFlags) => run(context, 'up', target, flags)))
 
   program

@@ -1,0 +1,31 @@
+import type { ResolvedConfig } from '../config/types.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { OperationFailedError } from '../errors/index.js'
+import { listBackups } from './catalog.js'
+import { createBackup } from './create-backup.js'
+import { verifyBackup } from './verify-backup.js'
+
+/**
+ * The backup `strata upgrade --backup` takes first: a full backup, read back to the end
+ * before any migration runs. Its id goes into `strata_history` with every step, so the
+ * log says which backup undoes a run.
+ */
+export async function backupBeforeMigrating(
+  config: ResolvedConfig,
+  spec: ConnectionSpec,
+  onProgress: (line: string) => void,
+): Promise<string> {
+  const { manifest } = await createBackup({ config, spec, onProgress })
+  const entry = listBackups(config.backup.directory).find(
+    (candidate) => candidate.manifest.id === manifest.id,
+  )!
+  const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
+  if (!verification.ok) {
+    throw new OperationFailedError(
+      `the backup taken before migrating failed verification (${verification.checks.find((check) => !check.ok)?.detail}); no migration ran`,
+      { hint: "check the backup directory's disk, then run again" },
+    )
+  }
+  onProgress(`Backup ${manifest.id} verified; migrating`)
+  return manifest.id
+}
