@@ -3,6 +3,22 @@ import { join } from 'node:path'
 
 export type BackupFormat = 'plain' | 'custom' | 'directory'
 
+/** A logical format, or `base`: a physical copy of the data directory for point-in-time recovery. */
+export type ArchiveFormat = BackupFormat | 'base'
+
+/** What point-in-time recovery needs to know about a base backup. */
+export interface BaseBackupFacts {
+  readonly startLsn: string
+  readonly stopLsn: string
+  /** When the backup ended: the earliest time it can be recovered to. */
+  readonly endTime: string
+  readonly timeline: number
+  /** How it was taken: `pg_basebackup` or the low-level API. */
+  readonly method: string
+  /** The WAL archive it continues from. */
+  readonly walArchive: string
+}
+
 /** What a backup holds and how it was made, written beside it as `<id>.manifest.json`. */
 export interface BackupManifest {
   readonly manifestVersion: 1
@@ -19,7 +35,7 @@ export interface BackupManifest {
   }
   /** The version table's rows when the backup was taken. */
   readonly revisions: readonly string[]
-  readonly format: BackupFormat
+  readonly format: ArchiveFormat
   readonly options: {
     readonly schemaOnly: boolean
     readonly dataOnly: boolean
@@ -35,6 +51,8 @@ export interface BackupManifest {
   /** `schema.table` → rows, counted in the same snapshot pg_dump read. */
   readonly rowCounts: Readonly<Record<string, number>>
   readonly tools: { readonly strata: string; readonly pgDump: string }
+  /** Base backups only. */
+  readonly base?: BaseBackupFacts
   /** The last successful verification. */
   readonly verified?: { readonly at: string; readonly method: 'read' | 'restore-test' }
 }

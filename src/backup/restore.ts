@@ -68,6 +68,10 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     })
   progress('Starting database restore')
   const entry = findBackup(options.backup, options.config.backup.directory)
+  if (entry.manifest.format === 'base')
+    throw new UsageError(`${entry.manifest.id} is a base backup (physical)`, {
+      hint: 'restore it with `strata pitr restore --target-time ...`',
+    })
   progress(`Verifying backup ${entry.manifest.id} (checksum, full read)`)
   const verification = await verifyBackup(entry, { pgBinDir: options.config.pgBinDir })
   if (!verification.ok) {

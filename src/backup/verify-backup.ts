@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import type { CatalogEntry } from './catalog.js'
 import { hashArchive } from './file-hash.js'
@@ -53,6 +55,22 @@ export async function verifyBackup(
       : `sha256 ${sha256.slice(0, 16)}… but the manifest recorded ${entry.manifest.sha256.slice(0, 16)}…: the archive changed after it was written (damaged or truncated)`,
   })
   if (!intact) return result()
+  if (entry.manifest.format === 'base') {
+    const labelled = existsSync(join(entry.archivePath, 'backup_label'))
+    checks.push({
+      name: 'base backup',
+      ok: labelled,
+      detail: labelled
+        ? 'backup_label present; restored with `strata pitr restore`'
+        : 'backup_label is missing: the copy cannot start recovery',
+    })
+    if (labelled)
+      writeManifest(entry.directory, {
+        ...entry.manifest,
+        verified: { at: new Date().toISOString(), method: 'read' },
+      })
+    return result()
+  }
   const reading = await readArchive(entry, options.pgBinDir)
   checks.push({
     name: 'readable',

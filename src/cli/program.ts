@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
-import { registerBackupCommands } from './commands/backup.js'
+import { registerBackupCommands, registerPitrCommands } from './commands/backup.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
@@ -45,6 +45,7 @@ export function buildProgram(): Command {
   registerHealthCommands(program)
   registerDiagnoseCommands(program)
   registerBackupCommands(program)
+  registerPitrCommands(program)
   registerDevCommands(program)
   return program
 }

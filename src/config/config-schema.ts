@@ -95,6 +95,7 @@ export const configSchema = s.object({
     retentionDays: s.number({ min: 0, max: 36500 }),
     keepVerified: s.number({ integer: true, min: 0, max: 1000 }),
     beforeUpgrade: s.boolean(),
+    walArchive: s.string(),
     hooks: s.object({ stopServices: s.string(), startServices: s.string() }),
   }),
   pgBinDir: s.string(),

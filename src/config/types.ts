@@ -142,6 +142,8 @@ export interface BackupConfig {
   retentionDays?: number
   /** The newest verified backups pruning never deletes, however old. Default 3. */
   keepVerified?: number
+  /** Where `strata pitr setup` makes the server archive WAL; on the server's machine. Default `data/wal-archive`. */
+  walArchive?: string
   /** Take a verified backup before every `strata upgrade` (also `--backup`). Default false. */
   beforeUpgrade?: boolean
   hooks?: BackupHooks
@@ -223,6 +225,7 @@ export interface ResolvedConfig {
     retentionDays: number
     keepVerified: number
     beforeUpgrade: boolean
+    walArchive: string
     hooks: Readonly<BackupHooks>
   }>
   readonly pgBinDir: string | undefined

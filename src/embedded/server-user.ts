@@ -62,3 +62,15 @@ export function canServerUserExecute(program: string, user: ServerUser | undefin
   if (user === undefined) return true
   return spawnSync('test', ['-x', program], { uid: user.uid, gid: user.gid }).status === 0
 }
+
+/** The account with this uid, as a ServerUser (for a data directory's owner). */
+export function lookupServerUser(uid: number, gid: number): ServerUser {
+  const result = spawnSync('id', ['-nu', String(uid)], { encoding: 'utf8' })
+  return { uid, gid, name: result.status === 0 ? result.stdout.trim() : String(uid) }
+}
+
+/** Whether the server user can reach `dir` (it and every directory above it searchable). */
+export function canServerUserEnter(dir: string, user: ServerUser | undefined): boolean {
+  if (user === undefined) return true
+  return spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0
+}

@@ -39,8 +39,9 @@ interface BackupFlags {
 
 async function backup(context: CommandContext, flags: BackupFlags): Promise<number> {
   const config = await context.config()
+  if (flags.format === 'base') return baseBackup(context)
   if (flags.format !== undefined && !['plain', 'custom', 'directory'].includes(flags.format))
-    throw new UsageError(`--format must be plain, custom or directory, got "${flags.format}"`, {
+    throw new UsageError(`--format must be plain, custom, directory or base, got "${flags.format}"`, {
       hint: "plain is the guide's .sql.gz; custom (.dump) restores in parallel and by table",
     })
   const jobs = positiveInteger(flags.jobs, '--jobs')
@@ -99,7 +100,17 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
   return 0
 }
 
-/** `strata backup`, `strata backups list|verify|prune`, `strata restore`. */
+async function baseBackup(context: CommandContext): Promise<number> {
+  const config = await context.config()
+  const spec = await context.connectionSpec()
+  const { createBaseBackup } = await import('../../backup/pitr/base-backup.js')
+  const manifest = await createBaseBackup(config, spec, progressLines(context))
+  progressLines(context)('Backup completed successfully')
+  context.output.data({ ok: true, backup: manifest })
+  return 0
+}
+
+/** `strata backup`, `strata backups list|verify|prune`, `strata restore`, `strata pitr`. */
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
@@ -276,6 +287,104 @@ export function registerBackupCommands(program: Command): void {
           else
             context.output.line(
               `${mark.ok()} ${result.mode} restore of ${result.backupId} into ${result.database}; safety backup ${result.safetyBackupId}`,
+            )
+          context.output.data({ ok: true, ...result })
+        },
+      ),
+    )
+}
+
+/** `strata pitr setup` and `strata pitr restore`. */
+export function registerPitrCommands(program: Command): void {
+  const pitr = program
+    .command('pitr')
+    .description('point-in-time recovery: WAL archiving and recovery to a moment')
+  pitr
+    .command('setup')
+    .description(
+      'turn on WAL archiving into backup.walArchive (restarts a server on this machine when needed)',
+    )
+    .option('--no-restart', 'do not restart; say what needs one')
+    .action(
+      action(async (context, flags: { restart?: boolean }) => {
+        const config = await context.config()
+        const spec = await context.connectionSpec()
+        const { setupPitr } = await import('../../backup/pitr/pitr-setup.js')
+        const result = await setupPitr(config, spec, { restart: flags.restart !== false })
+        for (const change of result.changed) context.output.line(`  ${change}`)
+        if (result.changed.length === 0)
+          context.output.line(`${mark.ok()} archiving already on, into ${result.walArchive}`)
+        else if (result.restarted)
+          context.output.line(
+            `${mark.ok()} archiving on, into ${result.walArchive}; the server was restarted`,
+          )
+        else if (result.restartNeeded)
+          context.output.line(
+            `${mark.warn()} archiving configured into ${result.walArchive}; restart the server for wal_level/archive_mode to apply`,
+          )
+        else context.output.line(`${mark.ok()} archiving on, into ${result.walArchive} (reloaded)`)
+        context.output.line('Next: take a base backup with `strata backup --format base`')
+        context.output.data({ ok: true, ...result })
+      }),
+    )
+  pitr
+    .command('restore')
+    .description(
+      'recover a base backup plus archived WAL to a moment, into a new data directory, and start it',
+    )
+    .requiredOption(
+      '--target-time <time>',
+      "the moment, e.g. '2026-11-26 10:00:00' (local) or an ISO time with zone",
+    )
+    .option('--target-action <action>', 'promote (default), pause or shutdown at the target')
+    .option('--base <id>', 'the base backup (default: the newest that ended before the target)')
+    .option('--data-dir <dir>', 'the new data directory (default: beside the backup directory, under pitr/)')
+    .option('--no-start', 'only prepare the data directory')
+    .action(
+      action(
+        async (
+          context,
+          flags: {
+            targetTime: string
+            targetAction?: string
+            base?: string
+            dataDir?: string
+            start?: boolean
+          },
+        ) => {
+          const config = await context.config()
+          if (
+            flags.targetAction !== undefined &&
+            !['promote', 'pause', 'shutdown'].includes(flags.targetAction)
+          )
+            throw new UsageError(
+              `--target-action must be promote, pause or shutdown, got "${flags.targetAction}"`,
+            )
+          const { restorePointInTime } = await import('../../backup/pitr/pitr-restore.js')
+          const { fileTimestamp } = await import('../../backup/backup-names.js')
+          const { dirname, join, resolve } = await import('node:path')
+          const dataDir = resolve(
+            flags.dataDir ??
+              join(dirname(config.backup.directory), 'pitr', `recovered_${fileTimestamp(new Date())}`),
+          )
+          const result = await restorePointInTime({
+            config,
+            targetTime: flags.targetTime,
+            ...(flags.targetAction
+              ? { targetAction: flags.targetAction as 'promote' | 'pause' | 'shutdown' }
+              : {}),
+            ...(flags.base ? { base: flags.base } : {}),
+            dataDir,
+            start: flags.start !== false,
+            onProgress: progressLines(context),
+          })
+          if (result.port !== undefined)
+            context.output.line(
+              `${mark.ok()} recovered server running on 127.0.0.1:${result.port} (data directory ${result.dataDir}; same roles and passwords as the original)`,
+            )
+          else
+            context.output.line(
+              `${mark.ok()} data directory ready at ${result.dataDir}; start it with pg_ctl -D ${result.dataDir} start`,
             )
           context.output.data({ ok: true, ...result })
         },

