@@ -3,9 +3,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 
-/** Connection arguments for a libpq program: never the password. */
-export function connectionArguments(spec: ConnectionSpec, database = spec.database): string[] {
-  return ['-h', spec.host, '-p', String(spec.port), '-U', spec.user, '-d', database]
+/**
+ * Connection arguments for a libpq program: never the password. `database` null leaves
+ * out `-d` (pg_basebackup reads `-d` as a whole connection string).
+ */
+export function connectionArguments(spec: ConnectionSpec, database: string | null = spec.database): string[] {
+  return [
+    '-h',
+    spec.host,
+    '-p',
+    String(spec.port),
+    '-U',
+    spec.user,
+    ...(database === null ? [] : ['-d', database]),
+  ]
 }
 
 /**

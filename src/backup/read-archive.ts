@@ -39,21 +39,27 @@ export function pgRestoreFor(
 export async function readArchive(
   entry: CatalogEntry,
   pgBinDir: string | undefined,
+  /** False: custom and directory archives have only their table of contents read. */
+  fullRead = true,
 ): Promise<ArchiveReading> {
   if (entry.manifest.format === 'plain')
     return readPlain(entry.archivePath, entry.manifest.options.compression !== 'none')
   const pgRestore = pgRestoreFor(entry, pgBinDir)
-  const run = await runProgram(pgRestore.path, ['-f', '/dev/null', entry.archivePath], {
-    ...process.env,
-    LC_MESSAGES: 'C',
-  })
-  if (run.code !== 0)
-    return { ok: false, problem: `pg_restore cannot read it: ${lastLines(run.stderr)}`, owners: [] }
-  const list = await listOwners(pgRestore, entry.archivePath)
-  return { ok: true, owners: list }
+  const env = { ...process.env, LC_MESSAGES: 'C' }
+  if (fullRead) {
+    const run = await runProgram(pgRestore.path, ['-f', '/dev/null', entry.archivePath], env)
+    if (run.code !== 0)
+      return { ok: false, problem: `pg_restore cannot read it: ${lastLines(run.stderr)}`, owners: [] }
+  }
+  return readTableOfContents(pgRestore, entry.archivePath, env)
 }
 
-async function listOwners(pgRestore: ClientProgram, archive: string): Promise<string[]> {
+/** `pg_restore -l`: the archive's table of contents, and the roles that own its objects. */
+async function readTableOfContents(
+  pgRestore: ClientProgram,
+  archive: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ArchiveReading> {
   let text = ''
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -61,7 +67,9 @@ async function listOwners(pgRestore: ClientProgram, archive: string): Promise<st
       done()
     },
   })
-  await runProgram(pgRestore.path, ['-l', archive], { ...process.env, LC_MESSAGES: 'C' }, { stdout: sink })
+  const run = await runProgram(pgRestore.path, ['-l', archive], env, { stdout: sink })
+  if (run.code !== 0)
+    return { ok: false, problem: `pg_restore cannot read it: ${lastLines(run.stderr)}`, owners: [] }
   const owners = new Set<string>()
   // "216; 1259 16390 TABLE public users assistant": the owner is the last word.
   for (const line of text.split('\n')) {
@@ -69,7 +77,7 @@ async function listOwners(pgRestore: ClientProgram, archive: string): Promise<st
     const owner = line.trim().split(/\s+/).at(-1)
     if (owner && owner !== '-') owners.add(owner)
   }
-  return [...owners]
+  return { ok: true, owners: [...owners] }
 }
 
 async function readPlain(path: string, compressed: boolean): Promise<ArchiveReading> {

