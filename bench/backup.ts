@@ -155,7 +155,7 @@ const report = [
     [
       [
         'backup',
-        'guide: pg_dump \| gzip (.sql.gz)',
+        'guide: pg_dump \\| gzip (.sql.gz)',
         seconds(median(times.guide)),
         mb(sizes.guide),
         ratio(median(times.strata) / median(times.guide)),
@@ -176,7 +176,7 @@ const report = [
       ],
       [
         'restore',
-        'guide: gunzip \| psql',
+        'guide: gunzip \\| psql',
         seconds(median(restores.guide)),
         '',
         ratio(median(restores.strata) / median(restores.guide)),

@@ -22,6 +22,7 @@ interface SequenceRow {
   table: string | null
   column: string | null
   column_type: string | null
+  readable: boolean
 }
 
 interface KeyRow {
@@ -51,17 +52,26 @@ export async function checkSequenceCapacity(
   schemas: readonly string[],
   threshold: number,
 ): Promise<CheckOutcome> {
-  const usages = [...(await sequenceUsages(client, schemas)), ...(await keyUsages(client, schemas))]
+  const sequences = await sequenceUsages(client, schemas)
+  const usages = [...sequences.usages, ...(await keyUsages(client, schemas))]
+  const unreadable = sequences.unreadable
   const near = usages.filter((usage) => usage.used >= threshold).sort((a, b) => b.used - a.used)
   const highest = [...usages].sort((a, b) => b.used - a.used)[0]
   const percent = (share: number) => `${(share * 100).toFixed(share >= 0.995 && share < 1 ? 2 : 1)}%`
   if (near.length === 0) {
+    const summary =
+      usages.length === 0
+        ? 'no sequences or integer keys in use'
+        : `${plural(usages.length, 'counter')} below ${percent(threshold)} (highest: ${highest!.label} at ${percent(highest!.used)})`
+    if (unreadable.length === 0) return { status: 'ok', summary }
+    // A sequence this role cannot read is a counter nobody checked: say so, do not pass it.
     return {
-      status: 'ok',
-      summary:
-        usages.length === 0
-          ? 'no sequences or integer keys'
-          : `${plural(usages.length, 'counter')} below ${percent(threshold)} (highest: ${highest!.label} at ${percent(highest!.used)})`,
+      status: 'warn',
+      summary: `${summary}; ${plural(unreadable.length, 'sequence')} not readable by this role`,
+      details: unreadable.map(
+        (name) =>
+          `${name}: no SELECT or USAGE privilege, so its position is unknown (GRANT SELECT ON SEQUENCE ${name} TO ..., or run verify as the owner)`,
+      ),
     }
   }
   return {
@@ -74,11 +84,15 @@ export async function checkSequenceCapacity(
   }
 }
 
-async function sequenceUsages(client: pg.ClientBase, schemas: readonly string[]): Promise<Usage[]> {
+async function sequenceUsages(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+): Promise<{ usages: Usage[]; unreadable: string[] }> {
   const result = await client.query<SequenceRow>(
     `SELECT s.schemaname AS schema, s.sequencename AS name, s.data_type::text, s.last_value::text,
             s.min_value::text, s.max_value::text, s.increment_by::text, s.cycle,
-            t.relname AS table, a.attname AS column, format_type(a.atttypid, NULL) AS column_type
+            t.relname AS table, a.attname AS column, format_type(a.atttypid, NULL) AS column_type,
+            has_sequence_privilege(sc.oid, 'SELECT') OR has_sequence_privilege(sc.oid, 'USAGE') AS readable
        FROM pg_sequences s
        JOIN pg_namespace n ON n.nspname = s.schemaname
        JOIN pg_class sc ON sc.relnamespace = n.oid AND sc.relname = s.sequencename
@@ -90,7 +104,9 @@ async function sequenceUsages(client: pg.ClientBase, schemas: readonly string[])
     [schemas],
   )
   const usages: Usage[] = []
+  const unreadable: string[] = []
   for (const row of result.rows) {
+    if (!row.readable) unreadable.push(`${row.schema}.${row.name}`)
     if (row.last_value === null || row.cycle) continue
     const ascending = BigInt(row.increment_by) > 0n
     let max = BigInt(row.max_value)
@@ -116,7 +132,7 @@ async function sequenceUsages(client: pg.ClientBase, schemas: readonly string[])
       fix,
     })
   }
-  return usages
+  return { usages, unreadable }
 }
 
 /** Integer single-column primary keys that no sequence feeds: their max() is read from the index. */

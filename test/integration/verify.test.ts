@@ -147,6 +147,14 @@ test('verify as an application role: a revoked privilege names the table and the
     result.stdout,
     new RegExp(`! Data types consistent — not compared: ${role} may not create databases`),
   )
+  assert.match(
+    result.stdout,
+    /! No orphaned records — no orphans behind 0 foreign keys checked; 1 not checked for lack of privileges/,
+  )
+  assert.match(
+    result.stdout,
+    /public\.users_id_seq: no SELECT or USAGE privilege, so its position is unknown/,
+  )
   assert.doesNotMatch(result.stdout + result.stderr, new RegExp(password))
 
   // With a server where Strata may create the scratch database, drift is compared again.
