@@ -183,7 +183,7 @@ const report = [
       ],
       [
         'restore',
-        'strata restore (verify, parallel restore, checks, swap)',
+        'strata restore (checksum, parallel restore, checks, swap)',
         seconds(median(restores.strata)),
         '',
         '',
