@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { OperationFailedError } from '../errors/index.js'
-import { listBackups } from './catalog.js'
 import { createBackup } from './create-backup.js'
 import { verifyBackup } from './verify-backup.js'
 
@@ -15,10 +14,7 @@ export async function backupBeforeMigrating(
   spec: ConnectionSpec,
   onProgress: (line: string) => void,
 ): Promise<string> {
-  const { manifest } = await createBackup({ config, spec, onProgress })
-  const entry = listBackups(config.backup.directory).find(
-    (candidate) => candidate.manifest.id === manifest.id,
-  )!
+  const { manifest, entry } = await createBackup({ config, spec, onProgress })
   const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
   if (!verification.ok) {
     throw new OperationFailedError(

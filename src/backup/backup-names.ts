@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BackupFormat } from './manifest.js'
+import { type BackupFormat, manifestPath } from './manifest.js'
 
 /** `20251126_100001`, local time, as the guide names backups. */
 export function fileTimestamp(date: Date): string {
@@ -29,7 +29,7 @@ export function newBackupId(
   let id = base
   for (
     let n = 2;
-    existsSync(join(directory, `${id}.manifest.json`)) || existsSync(join(directory, `.${id}.partial`));
+    existsSync(manifestPath(directory, id)) || existsSync(join(directory, `.${id}.partial`));
     n += 1
   )
     id = `${base}_${n}`

@@ -18,7 +18,8 @@ export function listBackups(directory: string): CatalogEntry[] {
   return readManifests(directory).map((manifest) => entryOf(directory, manifest))
 }
 
-function entryOf(directory: string, manifest: BackupManifest): CatalogEntry {
+/** The catalog entry of a manifest in `directory`. */
+export function entryOf(directory: string, manifest: BackupManifest): CatalogEntry {
   const archivePath = join(directory, manifest.file)
   return { manifest, directory, archivePath, present: existsSync(archivePath) }
 }

@@ -11,6 +11,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { finished as streamFinished } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
@@ -21,11 +22,12 @@ import { runnerTables } from '../runner/tables.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { STRATA_VERSION } from '../version.js'
 import { archiveExtension, newBackupId } from './backup-names.js'
+import { type CatalogEntry, entryOf } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
 import { chooseClientProgram } from './client-programs.js'
 import { compressionPlan } from './compression.js'
 import { hashArchive, sizeOf } from './file-hash.js'
-import { type BackupFormat, type BackupManifest, writeManifest } from './manifest.js'
+import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
 import { countRows } from './row-counts.js'
 import { lastLines, runProgram } from './run-program.js'
 
@@ -50,6 +52,8 @@ export interface BackupOptions {
 
 export interface BackupResult {
   readonly manifest: BackupManifest
+  /** The new backup as the catalog lists it, for verifying or restoring it at once. */
+  readonly entry: CatalogEntry
   /** Absolute path of the archive. */
   readonly path: string
   readonly manifestPath: string
@@ -135,17 +139,13 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         const tap = new PassThrough()
         tap.on('data', (chunk: Buffer) => hash.update(chunk))
         const out = createWriteStream(partialPath, { mode: 0o600 })
-        const sink = compression.gzipLevel === undefined ? out : createGzip({ level: compression.gzipLevel })
-        if (sink !== out) (sink as PassThrough).pipe(tap).pipe(out)
-        else tap.pipe(out)
-        const run = await runProgram(pgDump.path, args, env, { stdout: sink === out ? tap : sink })
-        await new Promise<void>((resolve, reject) => {
-          if (out.closed) resolve()
-          else {
-            out.once('close', resolve)
-            out.once('error', reject)
-          }
-        })
+        const first =
+          compression.gzipLevel === undefined
+            ? new PassThrough()
+            : createGzip({ level: compression.gzipLevel })
+        first.pipe(tap).pipe(out)
+        const run = await runProgram(pgDump.path, args, env, { stdout: first })
+        await streamFinished(out)
         plainHash = hash.digest('hex')
         return run
       })
@@ -186,7 +186,12 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         tools: { strata: STRATA_VERSION, pgDump: `${pgDump.version} (${pgDump.path})` },
       }
       writeManifest(directory, manifest)
-      return { manifest, path: finalPath, manifestPath: join(directory, `${id}.manifest.json`) }
+      return {
+        manifest,
+        entry: entryOf(directory, manifest),
+        path: finalPath,
+        manifestPath: manifestPath(directory, id),
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined)
       rmSync(partialPath, { recursive: true, force: true })

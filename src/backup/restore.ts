@@ -4,6 +4,7 @@ import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { quoteIdent } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
+import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
 import { runnerTables } from '../runner/tables.js'
 import { fileTimestamp } from './backup-names.js'
@@ -242,13 +243,8 @@ async function checkRestoredDatabase(
           `version table holds ${rows.join(', ') || 'nothing'}, the backup was at ${entry.manifest.revisions.join(', ') || 'base'}`,
         )
     }
-    const schemas = await client.query<{ nspname: string }>(
-      "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%'",
-    )
-    const access = await checkTableAccess(
-      client,
-      schemas.rows.map((row) => row.nspname),
-    )
+    const { schemas } = await managedSchemas(client, undefined)
+    const access = await checkTableAccess(client, schemas)
     if (access.status === 'fail') problems.push(...(access.details ?? [access.summary]))
     return problems
   } finally {

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { NOT_EXTENSION_MEMBER, NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 import { quoteQualified } from '../db/quote.js'
 
 /**
@@ -15,8 +16,7 @@ export async function countRows(
     `SELECT n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND c.relpersistence <> 't'
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        AND ${NOT_SYSTEM_SCHEMA} AND ${NOT_EXTENSION_MEMBER}
         AND (cardinality($1::text[]) = 0 OR c.oid = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t))
       ORDER BY 1, 2`,
     [tables],

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto'
-import { connect } from '../db/connect.js'
-import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
-import { quoteIdent } from '../db/quote.js'
+import { withConnection } from '../db/connect.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { withScratchDatabase } from '../db/scratch-database.js'
 import type { CatalogEntry } from './catalog.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
@@ -30,36 +29,22 @@ export async function restoreTest(
   spec: ConnectionSpec,
   options: { jobs: number; pgBinDir: string | undefined },
 ): Promise<{ problems: string[]; tables: number }> {
-  const name = `strata_restore_test_${randomBytes(5).toString('hex')}`
-  const admin = await connect(spec)
-  try {
-    await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
-    try {
-      const scratch = withDatabase(spec, name)
-      await restoreArchive({
-        entry,
-        spec: scratch,
-        serverMajor: Math.floor(admin.serverVersionNum / 10000),
-        mode: { kind: 'fresh', jobs: options.jobs },
-        noOwner: true,
-        noAcl: true,
-        pgBinDir: options.pgBinDir,
-      })
-      const restored = await connect(scratch)
-      try {
-        const actual = await countRows(restored.client, entry.manifest.options.tables)
-        return {
-          problems: compareRowCounts(entry.manifest.rowCounts, actual),
-          tables: Object.keys(actual).length,
-        }
-      } finally {
-        await restored.close()
-      }
-    } finally {
-      const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
-      await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+  return withScratchDatabase(spec, 'strata_restore_test', async (scratch, serverVersionNum) => {
+    await restoreArchive({
+      entry,
+      spec: scratch,
+      serverMajor: Math.floor(serverVersionNum / 10000),
+      mode: { kind: 'fresh', jobs: options.jobs },
+      noOwner: true,
+      noAcl: true,
+      pgBinDir: options.pgBinDir,
+    })
+    const actual = await withConnection(scratch, (restored) =>
+      countRows(restored.client, entry.manifest.options.tables),
+    )
+    return {
+      problems: compareRowCounts(entry.manifest.rowCounts, actual),
+      tables: Object.keys(actual).length,
     }
-  } finally {
-    await admin.close()
-  }
+  })
 }

@@ -8,12 +8,9 @@ import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
 import { registerRevisionCommands } from './commands/revisions.js'
+import { collect } from './option-values.js'
 
 export { STRATA_VERSION }
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
-}
 
 /**
  * The `strata` command tree. Each command module registers its commands and loads

@@ -3,6 +3,7 @@ import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { StrataError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
+import { databaseStatus } from '../runner/status.js'
 import { runnerTables } from '../runner/tables.js'
 import { type CheckReport, type CheckResult, reportOf, runCheck } from './check-result.js'
 import { checkEndpoint } from './endpoint-check.js'
@@ -61,12 +62,16 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
         await runCheck('server-version', 'Server version supported', () => checkServerVersion(open)),
       )
       checks.push(await runCheck('recovery', 'Primary, accepting writes', () => checkRecoveryRole(open)))
+      // The version table and history are read once, for both migration checks.
+      const status = databaseStatus(open.spec, options.migrations, tables, open)
       checks.push(
-        await runCheck('at-head', 'Database at head', () => checkAtHead(open, options.migrations, tables)),
+        await runCheck('at-head', 'Database at head', async () =>
+          checkAtHead(await status, options.migrations),
+        ),
       )
       checks.push(
-        await runCheck('version-table', 'Version table consistent', () =>
-          checkVersionTable(open, options.migrations, tables),
+        await runCheck('version-table', 'Version table consistent', async () =>
+          checkVersionTable(open, options.migrations, tables, await status),
         ),
       )
       checks.push(await runCheck('connections', 'Connections available', () => checkConnections(open)))

@@ -1,8 +1,5 @@
 import type pg from 'pg'
-
-/** Schemas PostgreSQL itself owns; never checked. */
-const SYSTEM_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-  AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'`
+import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 
 /**
  * The schemas verify and diagnose look at: the configured list, or every schema but the
@@ -13,7 +10,7 @@ export async function managedSchemas(
   configured: readonly string[] | undefined,
 ): Promise<{ schemas: string[]; missing: string[] }> {
   const result = await client.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_namespace n WHERE ${SYSTEM_SCHEMA_FILTER}
+    `SELECT n.nspname FROM pg_namespace n WHERE ${NOT_SYSTEM_SCHEMA}
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
                          AND d.objid = n.oid AND d.deptype = 'e')
      ORDER BY n.nspname`,
@@ -25,10 +22,3 @@ export async function managedSchemas(
     missing: configured.filter((schema) => !present.includes(schema)),
   }
 }
-
-/**
- * SQL that is true for a `pg_class` row (alias `c`) that belongs to an extension:
- * such objects are the extension's business, not the migrations'.
- */
-export const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
-  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`

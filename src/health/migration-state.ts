@@ -3,7 +3,7 @@ import { tableExists } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { describeDrift } from '../runner/drift.js'
 import type { RunnerTables } from '../runner/run-plan.js'
-import { databaseStatus } from '../runner/status.js'
+import type { DatabaseStatus } from '../runner/status.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
 
@@ -11,12 +11,7 @@ import type { CheckOutcome } from './check-result.js'
 const PENDING_SHOWN = 5
 
 /** "Database at head": every head applied, or the pending revisions listed. */
-export async function checkAtHead(
-  connection: Connection,
-  migrations: MigrationSet,
-  tables: RunnerTables,
-): Promise<CheckOutcome> {
-  const status = await databaseStatus(connection.spec, migrations, tables, connection)
+export function checkAtHead(status: DatabaseStatus, migrations: MigrationSet): CheckOutcome {
   const heads = migrations.graph.heads
   if (heads.length === 0) return { status: 'ok', summary: 'no migrations defined yet' }
   if (status.atHead) return { status: 'ok', summary: `at head ${status.rows.join(', ')}` }
@@ -46,6 +41,8 @@ export async function checkVersionTable(
   connection: Connection,
   migrations: MigrationSet,
   tables: RunnerTables,
+  /** Read once by the caller and shared with "Database at head". */
+  status: DatabaseStatus,
 ): Promise<CheckOutcome> {
   const { client } = connection
   const name = `${tables.version.schema}.${tables.version.name}`
@@ -73,7 +70,6 @@ export async function checkVersionTable(
     problems.push(
       `${name}.version_num holds ${column.length} characters; the longest revision id has ${longest}`,
     )
-  const status = await databaseStatus(connection.spec, migrations, tables, connection)
   for (const row of status.unknownRows) {
     problems.push(
       `row ${row} names no migration file: a wrong migrations.directories, or a file deleted after it ran (restore it, or \`strata stamp --purge REV\` to the revision the schema really is at)`,

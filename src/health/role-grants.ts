@@ -1,8 +1,8 @@
 import type pg from 'pg'
+import { NOT_EXTENSION_MEMBER } from '../db/catalog-filters.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
-import { NOT_EXTENSION_MEMBER } from './managed-schemas.js'
 
 /**
  * "Application roles granted": each role in `health.roles` holds its privileges on

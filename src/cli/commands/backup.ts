@@ -2,22 +2,9 @@ import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
+import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
-}
-
-function positiveInteger(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1)
-    throw new UsageError(`${flag} expects a positive whole number, got "${text}"`, {
-      hint: `for example: ${flag} 4`,
-    })
-  return value
-}
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
 function progressLines(context: CommandContext): (line: string) => void {
@@ -44,7 +31,7 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
     throw new UsageError(`--format must be plain, custom, directory or base, got "${flags.format}"`, {
       hint: "plain is the guide's .sql.gz; custom (.dump) restores in parallel and by table",
     })
-  const jobs = positiveInteger(flags.jobs, '--jobs')
+  const jobs = positiveInteger(flags.jobs, '--jobs', 4)
   const spec = await context.connectionSpec()
   const progress = progressLines(context)
   const { createBackup } = await import('../../backup/create-backup.js')
@@ -64,11 +51,7 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
   let verified: boolean | undefined
   if (flags.verify) {
     const { verifyBackup } = await import('../../backup/verify-backup.js')
-    const { listBackups } = await import('../../backup/catalog.js')
-    const entry = listBackups(config.backup.directory).find(
-      (candidate) => candidate.manifest.id === result.manifest.id,
-    )!
-    const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
+    const verification = await verifyBackup(result.entry, { pgBinDir: config.pgBinDir })
     verified = verification.ok
     progress(
       verification.ok
@@ -263,7 +246,7 @@ export function registerBackupCommands(program: Command): void {
           },
         ) => {
           const config = await context.config()
-          const jobs = positiveInteger(flags.jobs, '--jobs')
+          const jobs = positiveInteger(flags.jobs, '--jobs', 4)
           const spec = await context.connectionSpec()
           const { restoreBackup } = await import('../../backup/restore.js')
           const { confirm } = await import('../confirm.js')

@@ -1,20 +1,11 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
 import type { CommandContext } from '../context.js'
+import { positiveInteger } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
 
 type Topic = 'blocking' | 'locks' | 'activity' | 'sizes' | 'indexes' | 'slow'
-
-function parseLimit(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const limit = Number(text)
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit expects a positive whole number, got "${text}"`, {
-      hint: 'for example: --limit 50',
-    })
-  return limit
-}
 
 async function show(
   context: CommandContext,
@@ -23,7 +14,7 @@ async function show(
 ) {
   const config = await context.config()
   const spec = await context.connectionSpec()
-  const limit = parseLimit(extra.limit)
+  const limit = positiveInteger(extra.limit, '--limit', 50)
   const { diagnose } = await import('../../diagnose/diagnose.js')
   const found = await diagnose(
     {

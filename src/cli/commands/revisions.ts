@@ -2,12 +2,9 @@ import type { Command } from 'commander'
 import { historyLine, historyRevisions, summarize, verboseBlock } from '../../graph/describe-revisions.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { CommandContext } from '../context.js'
+import { collect } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
-}
 
 /** The version rows of the selected database, for `-i` and `current` ranges. */
 async function currentRows(context: CommandContext, migrations: MigrationSet): Promise<Set<string>> {

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { NOT_EXTENSION_MEMBER } from '../managed-schemas.js'
+import { NOT_EXTENSION_MEMBER } from '../../db/catalog-filters.js'
 
 /** A column as the drift check compares it. */
 export interface ColumnFacts {

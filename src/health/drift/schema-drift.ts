@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../../config/types.js'
 import { withConnection } from '../../db/connect.js'
-import type { ConnectionSpec } from '../../db/connection-spec.js'
+import { type ConnectionSpec, parseConnectionString } from '../../db/connection-spec.js'
+import { ScratchDatabaseError, withScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import { upgrade } from '../../runner/migrate.js'
 import { plural } from '../../util/plural.js'
@@ -10,7 +11,6 @@ import type { CheckOutcome } from '../check-result.js'
 import { strataTables } from '../strata-tables.js'
 import { type CatalogSnapshot, readCatalog, type TableFilter } from './catalog-snapshot.js'
 import { compareCatalogs } from './compare-catalogs.js'
-import { ScratchUnavailable, withScratchDatabase } from './scratch-database.js'
 
 /** The drift check's verdict, and the indexes it found missing (for the index check). */
 export interface DriftOutcome {
@@ -45,7 +45,11 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
   const keep = tableFilter(options.config)
   let expected: CatalogSnapshot
   try {
-    expected = await withScratchDatabase(options.spec, options.config.health.scratchUrl, async (scratch) => {
+    // On the checked server (same version, same extensions), or on health.scratchUrl
+    // when the checked role may not create databases.
+    const { scratchUrl } = options.config.health
+    const server = scratchUrl === undefined ? options.spec : parseConnectionString(scratchUrl)
+    expected = await withScratchDatabase(server, 'strata_verify', async (scratch) => {
       for (const row of options.rows) {
         await upgrade(
           { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
@@ -55,7 +59,12 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
       return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
     })
   } catch (error) {
-    if (error instanceof ScratchUnavailable) return skipped(error.message)
+    if (error instanceof ScratchDatabaseError)
+      return skipped(
+        error.noCreatedb
+          ? `${error.message}, so the migrations could not be replayed for comparison (${error.hint}, or set health.scratchUrl to a server where Strata may create one)`
+          : error.message,
+      )
     return skipped(
       `replaying the migrations into a scratch database failed: ${(error as Error).message.split('\n')[0]}`,
     )

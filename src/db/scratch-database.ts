@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import { OperationFailedError } from '../errors/index.js'
+import { connect } from './connect.js'
+import { type ConnectionSpec, withDatabase } from './connection-spec.js'
+import { quoteIdent } from './quote.js'
+
+/** No scratch database could be created; `noCreatedb` when the role lacks the privilege. */
+export class ScratchDatabaseError extends OperationFailedError {
+  constructor(
+    message: string,
+    readonly noCreatedb: boolean,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * Runs `work` against a new, empty database (`<prefix>_<random>`, from template0) on the
+ * server of `server`, and always drops it afterwards, also when `work` fails.
+ */
+export async function withScratchDatabase<T>(
+  server: ConnectionSpec,
+  prefix: string,
+  work: (scratch: ConnectionSpec, serverVersionNum: number) => Promise<T>,
+): Promise<T> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`
+  const admin = await connect(server)
+  try {
+    try {
+      await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
+    } catch (error) {
+      if ((error as { code?: string }).code === '42501')
+        throw new ScratchDatabaseError(`${server.user} may not create databases`, true, {
+          hint: `ALTER ROLE ${quoteIdent(server.user)} CREATEDB`,
+          cause: error,
+        })
+      throw new ScratchDatabaseError(
+        `could not create a scratch database: ${(error as Error).message}`,
+        false,
+        {
+          cause: error,
+        },
+      )
+    }
+    try {
+      return await work(withDatabase(server, name), admin.serverVersionNum)
+    } finally {
+      const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
+      await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+    }
+  } finally {
+    await admin.close()
+  }
+}
