@@ -10,15 +10,11 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { startLoad } from './lib/load.js'
 import { measureCommandAsync } from './lib/measure.js'
+import { option } from './lib/options.js'
 import { peers, requireBuiltStrata } from './lib/peers.js'
 import { markdownTable, saveReport } from './lib/report.js'
 import { startBenchServer } from './lib/server.js'
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : args[index + 1]!
-}
 const ROWS = Number(option('rows', '10000000'))
 const BATCH = Number(option('batch', '5000'))
 const OFFSET_ROWS = option('offset-rows', '20000,40000,80000').split(',').map(Number)

@@ -10,17 +10,13 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { chooseClientProgram } from '../src/backup/client-programs.js'
 import { median, timeCommand } from './lib/measure.js'
+import { numberOption } from './lib/options.js'
 import { peers, requireBuiltStrata } from './lib/peers.js'
 import { markdownTable, ratio, saveReport, seconds } from './lib/report.js'
 import { startBenchServer } from './lib/server.js'
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : Number(args[index + 1])
-}
-const GB = option('gb', 1)
-const RUNS = option('runs', 3)
+const GB = numberOption('gb', 1)
+const RUNS = numberOption('runs', 3)
 
 requireBuiltStrata()
 const pgDump = chooseClientProgram('pg_dump', { purpose: 'PostgreSQL 15', minimumMajor: 15 })

@@ -7,21 +7,17 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measureCommand, median, type Timing, timeRuns } from './lib/measure.js'
+import { flag, numberOption } from './lib/options.js'
 import { peers, requireAlembic, requireBuiltStrata, requirePsql } from './lib/peers.js'
 import { markdownTable, ratio, saveReport, seconds } from './lib/report.js'
 import { startBenchServer } from './lib/server.js'
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`)
-  return index === -1 ? fallback : Number(args[index + 1])
-}
-const COUNT = option('count', 500)
-const RUNS = option('runs', 5)
+const COUNT = numberOption('count', 500)
+const RUNS = numberOption('runs', 5)
 // By default commits do not wait for the disk: on a shared disk fsync latency swings
 // by 2× between runs and would drown the tools' own costs. --durable measures with
 // PostgreSQL's default (synchronous_commit = on) instead.
-const DURABLE = args.includes('--durable')
+const DURABLE = flag('durable')
 
 const id = (index: number) => index.toString(16).padStart(12, '0')
 const createTable = (index: number) =>
