@@ -30,6 +30,8 @@ export interface CheckOptions {
   readonly files?: readonly { path: string; text: string }[]
   /** `A:B`: the migrations after A up to B (Alembic's range), instead of the pending ones. */
   readonly range?: string
+  /** Exactly these revisions, in this order (what a deploy is about to apply). */
+  readonly revisions?: readonly string[]
   /** Connected mode: pending migrations, real sizes, column types, long transactions. */
   readonly client?: pg.ClientBase
   /** Server major version to assume offline (default: config check.serverVersion, 16). */
@@ -129,6 +131,12 @@ async function selectMigrations(
   const { graph } = migrations
   const steps = (rows: readonly string[], target: string) =>
     planUpgrade(graph, rows, target).steps.map((step) => step.meta)
+  if (options.revisions !== undefined) {
+    return {
+      metas: options.revisions.map((revision) => graph.get(revision)),
+      description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
+    }
+  }
   if (options.range !== undefined) {
     const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
     const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)

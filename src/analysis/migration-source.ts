@@ -25,7 +25,7 @@ class AnalysisExecutor implements SqlExecutor {
   inTransaction: boolean
   current: undefined
   readonly completed: string[] = []
-  readonly statements: { sql: string; line: number | undefined }[] = []
+  readonly statements: { sql: string; line: number | undefined; managed: boolean }[] = []
   readonly unknown: string[] = []
 
   constructor(transactional: boolean) {
@@ -35,7 +35,7 @@ class AnalysisExecutor implements SqlExecutor {
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<undefined> {
     const text = inlineParams(sql.trim().replace(/;\s*$/, ''), params)
     this.completed.push(text)
-    this.statements.push({ sql: text, line: source?.line })
+    this.statements.push({ sql: text, line: source?.line, managed: source?.managed === true })
     return undefined
   }
 
@@ -123,7 +123,11 @@ async function renderTs(
     )
   }
   unverifiable.unshift(...executor.unknown)
-  const statements = executor.statements.flatMap((statement) => parseSql(statement.sql, meta.file))
+  const statements = executor.statements.flatMap((statement) =>
+    parseSql(statement.sql, meta.file).map((parsed) =>
+      statement.managed ? { ...parsed, managed: true } : parsed,
+    ),
+  )
   return { statements, unverifiable }
 }
 

@@ -11,6 +11,8 @@ export interface ParsedStatement {
   readonly line: number | undefined
   /** `-- strata:allow <rule>: <reason>` comments written just before the statement. */
   readonly allow: readonly AllowComment[]
+  /** Issued by the op API to step out of the migration's transaction (`op.autocommit`). */
+  readonly managed?: boolean
 }
 
 export interface AllowComment {

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
+import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
@@ -200,26 +201,6 @@ async function restoreBySwap(
   } finally {
     await admin.close()
   }
-}
-
-/** A connection to another database of the same server: renaming needs one. */
-async function maintenanceConnection(spec: ConnectionSpec): Promise<Connection> {
-  let lastError: unknown
-  for (const name of ['postgres', 'template1']) {
-    if (name === spec.database) continue
-    try {
-      return await connect(withDatabase(spec, name))
-    } catch (error) {
-      lastError = error
-    }
-  }
-  throw new OperationFailedError(
-    `cannot connect to the postgres or template1 database of ${spec.host}:${spec.port}, which the swap needs`,
-    {
-      hint: 'allow this role to connect to the postgres database (pg_hba.conf and GRANT CONNECT), or restore with --in-place',
-      cause: lastError,
-    },
-  )
 }
 
 /** Row counts against the manifest, the version table against the manifest, and a read of every table. */

@@ -1,6 +1,14 @@
-import type { CheckReport, CheckStatus } from '../health/check-result.js'
+import type { CheckReport, CheckResult, CheckStatus } from '../health/check-result.js'
 import { plural } from '../util/plural.js'
 import { colors, mark } from './output.js'
+
+/** One check: its ✓/✗/!/- line, and each detail indented below it. */
+export function formatCheckLine(check: CheckResult): string {
+  return [
+    `${MARKS[check.status]()} ${check.title} ${colors.dim('—')} ${check.summary}`,
+    ...check.details.map((detail) => `    ${detail}`),
+  ].join('\n')
+}
 
 const MARKS: Readonly<Record<CheckStatus, () => string>> = {
   ok: mark.ok,
@@ -15,10 +23,7 @@ const MARKS: Readonly<Record<CheckStatus, () => string>> = {
  */
 export function formatCheckReport(report: CheckReport, heading: string): string {
   const lines = [`${heading} ${report.database}`]
-  for (const check of report.checks) {
-    lines.push(`${MARKS[check.status]()} ${check.title} ${colors.dim('—')} ${check.summary}`)
-    for (const detail of check.details) lines.push(`    ${detail}`)
-  }
+  for (const check of report.checks) lines.push(formatCheckLine(check))
   const failed = report.checks.filter((check) => check.status === 'fail').length
   const warned = report.checks.filter((check) => check.status === 'warn').length
   const total = report.checks.reduce((sum, check) => sum + check.durationMs, 0)

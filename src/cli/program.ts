@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
 import { registerBackupCommands, registerPitrCommands } from './commands/backup.js'
 import { registerCheckCommand } from './commands/check.js'
+import { registerDeployCommands } from './commands/deploy.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
 import { registerHealthCommands } from './commands/health.js'
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerDiagnoseCommands(program)
   registerBackupCommands(program)
   registerPitrCommands(program)
+  registerDeployCommands(program)
   registerDevCommands(program)
   return program
 }

@@ -98,6 +98,15 @@ export const configSchema = s.object({
     walArchive: s.string(),
     hooks: s.object({ stopServices: s.string(), startServices: s.string() }),
   }),
+  deploy: s.object({
+    log: s.string(),
+    reportsDirectory: s.string(),
+    acknowledge: s.array(s.string()),
+    rehearsal: s.string({ oneOf: ['copy', 'schema', 'off'] }),
+    sampleRows: s.number({ integer: true, min: 0, max: 1_000_000 }),
+    watchInterval: duration,
+    keepServerCopies: s.number({ integer: true, min: 1, max: 100 }),
+  }),
   pgBinDir: s.string(),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),

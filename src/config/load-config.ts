@@ -174,6 +174,15 @@ export function resolveConfig(
       walArchive: at(interpolated.backup?.walArchive ?? 'data/wal-archive'),
       hooks: Object.freeze({ ...(interpolated.backup?.hooks ?? {}) }),
     }),
+    deploy: Object.freeze({
+      log: at(interpolated.deploy?.log ?? 'migrations/production_log.txt'),
+      reportsDirectory: at(interpolated.deploy?.reportsDirectory ?? 'migrations'),
+      acknowledge: Object.freeze([...(interpolated.deploy?.acknowledge ?? [])]),
+      rehearsal: interpolated.deploy?.rehearsal ?? 'copy',
+      sampleRows: interpolated.deploy?.sampleRows ?? 1000,
+      watchInterval: parseDuration(interpolated.deploy?.watchInterval ?? '10s')!,
+      keepServerCopies: interpolated.deploy?.keepServerCopies ?? 2,
+    }),
     pgBinDir: interpolated.pgBinDir === undefined ? undefined : at(interpolated.pgBinDir),
   })
 }

@@ -149,6 +149,31 @@ export interface BackupConfig {
   hooks?: BackupHooks
 }
 
+/** `strata deploy` and `strata rollback`. */
+export interface DeployConfig {
+  /** The production log each deploy appends a line to. Default `migrations/production_log.txt`. */
+  log?: string
+  /** Where rollback reports (`rollback_<time>.md`) are written. Default `migrations`. */
+  reportsDirectory?: string
+  /**
+   * `strata check` findings accepted for deploys: a rule id (`adding-not-null-column`) or
+   * `REVISION:rule` for one migration. Errors not listed stop the preflight.
+   */
+  acknowledge?: string[]
+  /**
+   * The up → down → up rehearsal: `copy` on a copy of the database (or, when it cannot
+   * be copied, on its schema plus sample rows), `schema` always on the schema plus sample
+   * rows, `off` not at all. Default `copy`.
+   */
+  rehearsal?: 'copy' | 'schema' | 'off'
+  /** Rows per table copied into a schema rehearsal. Default 1000. */
+  sampleRows?: number
+  /** How often the watch window (`--watch`) runs the health checks. Default `10s`. */
+  watchInterval?: string | number
+  /** Same-server copies (`<db>_predeploy_<time>`) kept when no pg_dump can back up the server. Default 2. */
+  keepServerCopies?: number
+}
+
 /**
  * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
  *
@@ -173,6 +198,7 @@ export interface StrataConfig {
   check?: CheckConfig
   health?: HealthConfig
   backup?: BackupConfig
+  deploy?: DeployConfig
   /** Directory holding pg_dump, pg_restore, psql and pg_basebackup, searched before PATH. */
   pgBinDir?: string
 }
@@ -227,6 +253,16 @@ export interface ResolvedConfig {
     beforeUpgrade: boolean
     walArchive: string
     hooks: Readonly<BackupHooks>
+  }>
+  readonly deploy: Readonly<{
+    log: string
+    reportsDirectory: string
+    acknowledge: readonly string[]
+    rehearsal: 'copy' | 'schema' | 'off'
+    sampleRows: number
+    /** Milliseconds. */
+    watchInterval: number
+    keepServerCopies: number
   }>
   readonly pgBinDir: string | undefined
 }

@@ -1,5 +1,5 @@
-import { userInfo } from 'node:os'
 import type pg from 'pg'
+import { operatorName } from '../util/operator.js'
 import { quoteLiteral } from './quote.js'
 import { type QualifiedName, qualified, tableExists } from './version-table.js'
 
@@ -44,14 +44,6 @@ export function createHistoryTableSql(table: QualifiedName): string {
   message text,
   backup_id text
 )`
-}
-
-function operatorName(): string | null {
-  try {
-    return userInfo().username
-  } catch {
-    return null
-  }
 }
 
 const COLUMNS =

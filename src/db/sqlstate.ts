@@ -8,3 +8,6 @@ export const UNIQUE_VIOLATION = '23505'
 export function hasSqlState(error: unknown, code: string): boolean {
   return (error as { code?: unknown } | null)?.code === code
 }
+
+/** SQLSTATE 55006 (object_in_use): e.g. a template database with other sessions. */
+export const OBJECT_IN_USE = '55006'

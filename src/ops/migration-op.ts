@@ -45,7 +45,7 @@ import {
   renderRenameTable,
   renderValidateConstraint,
 } from './render-ddl.js'
-import type { SqlExecutor, StatementSource } from './sql-executor.js'
+import { MANAGED, type SqlExecutor, type StatementSource } from './sql-executor.js'
 import { type RawSql, type RelationName, relation, sql } from './sql-fragments.js'
 
 /** Facts about the migration an `op` belongs to. */
@@ -143,7 +143,7 @@ export class MigrationOp {
    */
   async autocommit<T>(work: () => Promise<T>): Promise<T> {
     if (!this.executor.inTransaction) return work()
-    await this.executor.run('COMMIT')
+    await this.executor.run('COMMIT', [], MANAGED)
     this.executor.inTransaction = false
     // The transaction's SET LOCAL timeouts ended with it: keep them for the session.
     const lockTimeout = Math.trunc(this.context.runtime?.lockTimeoutMs ?? 5000)
@@ -152,7 +152,7 @@ export class MigrationOp {
     try {
       return await work()
     } finally {
-      await this.executor.run('BEGIN')
+      await this.executor.run('BEGIN', [], MANAGED)
       this.executor.inTransaction = true
     }
   }

@@ -4,6 +4,12 @@ import { inlineParams } from './inline-params.js'
 /** Where a statement came from, for error messages (an SQL migration's line). */
 export interface StatementSource {
   readonly line?: number | undefined
+  /**
+   * Issued by the op API itself to leave or re-enter the migration's transaction
+   * (`op.autocommit`, used by backfills and concurrent builds): by design, so the
+   * analysis does not report it as the migration's own BEGIN/COMMIT.
+   */
+  readonly managed?: boolean
 }
 
 /**
@@ -59,3 +65,6 @@ export class OfflineExecutor implements SqlExecutor {
     return undefined
   }
 }
+
+/** The source of a BEGIN/COMMIT a recipe issues to run part of its work in its own transaction. */
+export const MANAGED: StatementSource = Object.freeze({ managed: true })

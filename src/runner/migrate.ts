@@ -10,7 +10,8 @@ import type { BackfillProgress } from '../ops/backfill.js'
 import { STRATA_VERSION } from '../version.js'
 import { describeDrift, detectDrift } from './drift.js'
 import { LockWatcher } from './lock-watcher.js'
-import { type Plan, planDowngrade, planUpgrade } from './plan.js'
+import { type DeployPhase, limitToPhase, type PhasedPlan } from './phase.js'
+import { planDowngrade, planUpgrade } from './plan.js'
 import { missingDowngrade } from './run-migration-body.js'
 import { type RunnerTables, runPlan, type StepEvent, type StepResult } from './run-plan.js'
 import { runnerTables } from './tables.js'
@@ -32,6 +33,8 @@ export interface MigrateOptions {
   readonly onProgress?: (progress: BackfillProgress) => void
   /** Already loaded migrations (the CLI loads them before connecting). */
   readonly migrations?: MigrationSet
+  /** Upgrades only: which part of the expand/contract sequence to apply. Default `all`. */
+  readonly phase?: DeployPhase
 }
 
 /** The outcome of an upgrade or downgrade. */
@@ -45,6 +48,8 @@ export interface MigrateResult {
   readonly steps: readonly StepResult[]
   readonly note: string | undefined
   readonly warnings: readonly string[]
+  /** Upgrades with a phase: pending migrations left for `--phase contract`. */
+  readonly held: readonly string[]
 }
 
 /**
@@ -53,7 +58,9 @@ export interface MigrateResult {
  * @example await upgrade({ config, spec }, 'head')
  */
 export function upgrade(options: MigrateOptions, target = 'head'): Promise<MigrateResult> {
-  return migrate(options, target, (migrations, rows) => planUpgrade(migrations.graph, rows, target))
+  return migrate(options, target, (migrations, rows) =>
+    limitToPhase(planUpgrade(migrations.graph, rows, target), options.phase ?? 'all'),
+  )
 }
 
 /**
@@ -62,7 +69,10 @@ export function upgrade(options: MigrateOptions, target = 'head'): Promise<Migra
  * @example await downgrade({ config, spec }, '-1')
  */
 export function downgrade(options: MigrateOptions, target: string): Promise<MigrateResult> {
-  return migrate(options, target, (migrations, rows) => planDowngrade(migrations.graph, rows, target))
+  return migrate(options, target, (migrations, rows) => ({
+    plan: planDowngrade(migrations.graph, rows, target),
+    held: [],
+  }))
 }
 
 /**
@@ -106,12 +116,12 @@ export async function ensureStateTables(connection: Connection, tables: RunnerTa
 async function migrate(
   options: MigrateOptions,
   target: string,
-  makePlan: (migrations: MigrationSet, rows: string[]) => Plan,
+  makePlan: (migrations: MigrationSet, rows: string[]) => PhasedPlan,
 ): Promise<MigrateResult> {
   const migrations = options.migrations ?? (await loadMigrations(options.config))
   return withMigrationLock(options, async (connection, tables) => {
     const rows = await readVersionRows(connection.client, tables.version)
-    const plan = makePlan(migrations, rows)
+    const { plan, held } = makePlan(migrations, rows)
     if (plan.direction === 'down') {
       const missing = plan.steps.find((step) => !step.meta.hasDowngrade)
       if (missing) throw missingDowngrade(missing)
@@ -161,6 +171,7 @@ async function migrate(
       steps,
       note: plan.note,
       warnings,
+      held: held.map((step) => step.revision),
     }
   })
 }

@@ -88,3 +88,47 @@ export function urlOf(spec: ConnectionSpec): string {
 }
 
 export { maskedUrl }
+
+/** A client of its own for `work`, closed afterwards (no session left behind). */
+export async function withClient<T>(
+  spec: ConnectionSpec,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client(toClientConfig(spec, false))
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** An md5 of every row of every public table: equal checksums, equal data. */
+export function tableChecksums(spec: ConnectionSpec): Promise<Record<string, string>> {
+  return withClient(spec, async (client) => {
+    const tables = await client.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    const sums: Record<string, string> = {}
+    for (const { name } of tables.rows) {
+      const row = await client.query<{ sum: string }>(
+        `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS sum FROM "${name}" t`,
+      )
+      sums[name] = row.rows[0]!.sum
+    }
+    return sums
+  })
+}
+
+/** Databases made beside a test database (`<db>_pre_restore_*`, `<db>_predeploy_*`, ...) are dropped after the test. */
+export function dropLeftovers(t: TestContext, database: TestDatabase, major: ServerMajor = 15): void {
+  t.after(() =>
+    withClient(withDatabase(serverSpec(major), 'postgres'), async (client) => {
+      const rows = await client.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname LIKE $1',
+        [`${database.name}_%`],
+      )
+      for (const { datname } of rows.rows) await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`)
+    }),
+  )
+}

@@ -2,57 +2,10 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import pg from 'pg'
-import { toClientConfig } from '../../src/db/connect.js'
-import type { ConnectionSpec } from '../../src/db/connection-spec.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, dropLeftovers, tableChecksums, withClient } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
-
-async function withClient<T>(spec: ConnectionSpec, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(toClientConfig(spec, false))
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
-
-/** An md5 of every row of every public table: equal checksums, equal data. */
-function tableChecksums(spec: ConnectionSpec): Promise<Record<string, string>> {
-  return withClient(spec, async (client) => {
-    const tables = await client.query<{ name: string }>(
-      "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-    )
-    const sums: Record<string, string> = {}
-    for (const { name } of tables.rows) {
-      const row = await client.query<{ sum: string }>(
-        `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS sum FROM "${name}" t`,
-      )
-      sums[name] = row.rows[0]!.sum
-    }
-    return sums
-  })
-}
-
-/** Databases a swap leaves behind (`<db>_pre_restore_*`, `<db>_restore_*`) are dropped after the test. */
-function dropLeftovers(
-  t: Parameters<typeof testProject>[0],
-  database: TestDatabase,
-  major: 15 | 16 = 15,
-): void {
-  t.after(() =>
-    withClient(withDatabase(serverSpec(major), 'postgres'), async (client) => {
-      const rows = await client.query<{ datname: string }>(
-        'SELECT datname FROM pg_database WHERE datname LIKE $1',
-        [`${database.name}_%`],
-      )
-      for (const { datname } of rows.rows) await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`)
-    }),
-  )
-}
 
 async function seeded(t: Parameters<typeof testProject>[0], config: Record<string, unknown> = {}) {
   const database = await createTestDatabase(t, 15)

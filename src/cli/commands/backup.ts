@@ -5,14 +5,9 @@ import type { CommandContext } from '../context.js'
 import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
+import { progressLines } from '../workflow-lines.js'
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
-function progressLines(context: CommandContext): (line: string) => void {
-  return (line) => {
-    if (!context.output.quiet) context.output.line(`${logTimestamp()} ${line}`)
-  }
-}
-
 interface BackupFlags {
   format?: string
   schemaOnly?: boolean

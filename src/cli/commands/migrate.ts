@@ -1,33 +1,21 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { ConnectionSpec } from '../../db/connection-spec.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
-import type { StepEvent } from '../../runner/run-plan.js'
+import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
+import { plural } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
 import { progressPrinter } from '../progress.js'
 import { action } from '../run-action.js'
+import { stepPrinter } from '../workflow-lines.js'
 
 interface MigrateFlags {
   sql?: boolean
   singleTransaction?: boolean
   /** `--backup` / `--no-backup`; undefined follows `backup.beforeUpgrade`. */
   backup?: boolean
-}
-
-function stepPrinter(context: CommandContext): (event: StepEvent) => void {
-  return (event) => {
-    // Progress lines are for people: --quiet and --json keep only the result.
-    if (event.kind !== 'done' || context.output.quiet) return
-    const { step } = event
-    const arrow =
-      step.direction === 'up'
-        ? `${step.meta.downRevisions.join(', ')} -> ${step.revision}`
-        : `${step.revision} -> ${step.rowsAfter.join(', ')}`
-    context.output.line(
-      `${logTimestamp()} Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${arrow}${step.meta.message ? `, ${step.meta.message}` : ''} (${event.durationMs} ms)`,
-    )
-  }
+  phase?: DeployPhase
 }
 
 /**
@@ -86,6 +74,7 @@ async function run(
     onNotice: (line: string) => context.output.notice(line),
     onStep: stepPrinter(context),
     onProgress: progressPrinter(context.output.quiet || context.output.json),
+    ...(flags.phase === undefined ? {} : { phase: flags.phase }),
   }
   const started = Date.now()
   const result = direction === 'up' ? await upgrade(options, target) : await downgrade(options, target)
@@ -97,6 +86,10 @@ async function run(
       `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms`,
     )
   }
+  if (result.held.length > 0 && result.steps.length > 0)
+    context.output.notice(
+      `${mark.warn()} ${plural(result.held.length, 'migration')} held back for the contract phase (${result.held.join(', ')}): run \`strata upgrade --phase contract\` once every instance runs the new release`,
+    )
   context.output.data({ ok: true, ...result })
   return 0
 }
@@ -111,6 +104,14 @@ export function registerMigrateCommands(program: Command): void {
     .option('--single-transaction', 'run the whole upgrade in one transaction')
     .option('--backup', 'take and verify a backup first (default: backup.beforeUpgrade)')
     .option('--no-backup', 'no backup first, even when backup.beforeUpgrade is set')
+    .addOption(
+      new Option(
+        '--phase <phase>',
+        'expand: stop before the first contract migration; contract: after the release',
+      )
+        .choices([...DEPLOY_PHASES])
+        .default('all'),
+    )
     .action(action(async (context, target: string, flags: MigrateFlags) => run(context, 'up', target, flags)))
 
   program

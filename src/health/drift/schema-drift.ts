@@ -100,7 +100,7 @@ function skipped(reason: string): DriftOutcome {
 }
 
 /** Leaves out Strata's version and history tables and `health.ignoreTables`. */
-function tableFilter(config: ResolvedConfig): TableFilter {
+export function tableFilter(config: ResolvedConfig): TableFilter {
   const own = strataTables(config)
   const patterns = config.health.ignoreTables.map((pattern) => {
     const regex = wildcardPattern(pattern)

@@ -1,5 +1,6 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
+import { MANAGED } from '../sql-executor.js'
 import {
   baseName,
   type RawSql,
@@ -81,7 +82,7 @@ async function changeType(
   })
   if (notNull)
     await proveNotNull(op, table, names.shadow, `${baseName(table)}_${names.shadow}_nn`.slice(0, 63))
-  await op.execute('BEGIN')
+  await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(column)} TO ${quoteIdent(names.old)}`,
@@ -90,7 +91,7 @@ async function changeType(
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.shadow)} TO ${quoteIdent(column)}`,
   )
-  await op.execute('COMMIT')
+  await op.execute('COMMIT', [], MANAGED)
 }
 
 /**
@@ -125,13 +126,13 @@ async function revertType(
     batchSize: options.batchSize ?? 1000,
     name: `${baseName(table)}.${column}.type.revert`,
   })
-  await op.execute('BEGIN')
+  await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
   await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
   )
-  await op.execute('COMMIT')
+  await op.execute('COMMIT', [], MANAGED)
 }
 
 /** A BEFORE INSERT OR UPDATE trigger that sets `target` from `using`, evaluated on the new row. */
@@ -142,7 +143,7 @@ async function syncTrigger(
   target: string,
   using: string,
 ): Promise<void> {
-  await op.execute('BEGIN')
+  await op.execute('BEGIN', [], MANAGED)
   await op.execute(
     `CREATE OR REPLACE FUNCTION ${names.fn}() RETURNS trigger LANGUAGE plpgsql AS $strata$ BEGIN NEW.${quoteIdent(target)} := (SELECT ${using} FROM (SELECT NEW.*) AS row_source); RETURN NEW; END $strata$`,
   )
@@ -150,7 +151,7 @@ async function syncTrigger(
   await op.execute(
     `CREATE TRIGGER ${quoteIdent(names.trigger)} BEFORE INSERT OR UPDATE ON ${relation(table)} FOR EACH ROW EXECUTE FUNCTION ${names.fn}()`,
   )
-  await op.execute('COMMIT')
+  await op.execute('COMMIT', [], MANAGED)
 }
 
 /** The conversion to apply: the caller's, or a plain cast of the column to `type`. */

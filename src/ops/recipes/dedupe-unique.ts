@@ -2,6 +2,7 @@ import { quoteIdent } from '../../db/quote.js'
 import { hasSqlState, UNIQUE_VIOLATION } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
+import { MANAGED } from '../sql-executor.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
 
 export interface DedupeUniqueOptions {
@@ -64,9 +65,9 @@ export async function dedupeAndAddUnique(
         await op.dropIndex(sideIndex(table, name), { concurrently: true, ifExists: true })
       }
     }
-    await op.execute('BEGIN')
+    await op.execute('BEGIN', [], MANAGED)
     await op.createUniqueConstraint(name, table, columns, { usingIndex: name })
-    await op.execute('COMMIT')
+    await op.execute('COMMIT', [], MANAGED)
   })
   op.context.runtime?.onNotice?.(
     `${baseName(table)}: ${moved} duplicate row${moved === 1 ? '' : 's'} moved to ${side}; unique constraint ${name} added`,
@@ -85,7 +86,8 @@ export async function restoreDuplicates(
 ): Promise<void> {
   const side = duplicatesTable(table)
   await op.dropConstraint(constraint, table, { ifExists: true })
-  await op.execute(`INSERT INTO ${relation(table)} SELECT * FROM ${relation(side)}`)
+  // The moved rows keep their identity values (GENERATED ALWAYS columns included).
+  await op.execute(`INSERT INTO ${relation(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${relation(side)}`)
   await op.dropTable(side)
 }
 

@@ -4,6 +4,7 @@ import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
+import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
 
 export interface RebuildTableOptions {
@@ -111,14 +112,14 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
   while ((await replay(op, n, key, copyFrom, batch, true)) >= batch) {}
   for (let attempt = 1; ; attempt++) {
     try {
-      await op.execute('BEGIN')
+      await op.execute('BEGIN', [], MANAGED)
       await op.execute(`LOCK TABLE ${relation(table)} IN ACCESS EXCLUSIVE MODE`)
       while ((await replay(op, n, key, copyFrom, 1_000_000, false)) > 0) {}
       await op.execute(`DROP TRIGGER ${quoteIdent(n.trigger)} ON ${relation(table)}`)
       await op.execute(`ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(baseName(n.old))}`)
       await op.execute(`ALTER TABLE ${relation(n.shadow)} RENAME TO ${quoteIdent(baseName(table))}`)
       await resetSequences(op, table, options.columns)
-      await op.execute('COMMIT')
+      await op.execute('COMMIT', [], MANAGED)
       break
     } catch (error) {
       await op.execute('ROLLBACK')
@@ -153,11 +154,11 @@ async function replay(
   if (upto === null) return 0
   const logged = `SELECT DISTINCT ${keys.join(', ')} FROM ${relation(n.log)} WHERE seq <= ${BigInt(upto)}`
   const asText = (alias: string) => `(${keys.map((column) => `${alias}.${column}::text`).join(', ')})`
-  if (ownTransaction) await op.execute('BEGIN')
+  if (ownTransaction) await op.execute('BEGIN', [], MANAGED)
   await op.execute(`DELETE FROM ${relation(n.shadow)} AS target WHERE ${asText('target')} IN (${logged})`)
   await op.execute(copyFrom(`${asText(relation(n.table))} IN (${logged})`))
   await op.execute(`DELETE FROM ${relation(n.log)} WHERE seq <= ${BigInt(upto)}`)
-  if (ownTransaction) await op.execute('COMMIT')
+  if (ownTransaction) await op.execute('COMMIT', [], MANAGED)
   return bound[0]!.taken
 }
 
@@ -200,7 +201,7 @@ export async function revertRebuild(
         )
       }
     }
-    await op.execute('BEGIN')
+    await op.execute('BEGIN', [], MANAGED)
     await op.execute(
       `ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(`${baseName(table)}_strata_rebuilt`.slice(0, 63))}`,
     )
@@ -208,6 +209,6 @@ export async function revertRebuild(
     await op.execute(
       `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
     )
-    await op.execute('COMMIT')
+    await op.execute('COMMIT', [], MANAGED)
   })
 }

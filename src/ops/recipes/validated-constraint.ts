@@ -1,6 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import type { ForeignKeyOptions } from '../render-ddl.js'
+import { MANAGED } from '../sql-executor.js'
 import type { RawSql, RelationName } from '../sql-fragments.js'
 
 /**
@@ -41,9 +42,9 @@ export async function addCheckSafely(
 /** VALIDATE in a transaction of its own, after the ADD has committed (the ADD's lock is gone). */
 export async function validateApart(op: MigrationOp, name: string, table: RelationName): Promise<void> {
   await op.autocommit(async () => {
-    await op.execute('BEGIN')
+    await op.execute('BEGIN', [], MANAGED)
     await op.validateConstraint(name, table)
-    await op.execute('COMMIT')
+    await op.execute('COMMIT', [], MANAGED)
   })
 }
 

@@ -1,0 +1,175 @@
+import { type Command, Option } from 'commander'
+import type { DeployResult } from '../../deploy/deploy.js'
+import { UsageError } from '../../errors/index.js'
+import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
+import { parseDuration } from '../../util/duration.js'
+import { plural } from '../../util/plural.js'
+import { formatCheckLine } from '../check-report-output.js'
+import { collect } from '../option-values.js'
+import { mark } from '../output.js'
+import { progressPrinter } from '../progress.js'
+import { action } from '../run-action.js'
+import { progressLines, stepPrinter } from '../workflow-lines.js'
+
+interface DeployFlags {
+  phase: DeployPhase
+  yes?: boolean
+  watch?: string
+  acknowledge?: string[]
+}
+
+/**
+ * A confirmation that can be given: `--yes`, or a terminal to ask on. Checked before
+ * anything runs, so that a script without `--yes` fails at once (exit 2), not after a
+ * preflight that took minutes.
+ */
+async function confirmation(
+  command: string,
+  yes: boolean | undefined,
+): Promise<((question: string) => Promise<boolean>) | undefined> {
+  if (yes) return undefined
+  if (!process.stdin.isTTY)
+    throw new UsageError(`strata ${command} needs confirmation, and there is no terminal to ask on`, {
+      hint: 'pass --yes to confirm (in CI, after the preflight of a dry run: strata check, strata deploy on staging)',
+    })
+  const { confirm } = await import('../confirm.js')
+  return (question) => confirm(question)
+}
+
+/** `--watch 30m`, `--watch 90s`, `--watch 1h`: milliseconds, or exit 2 with the forms. */
+function watchDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const ms = parseDuration(text.replace(/(\d)m$/, '$1min'))
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--watch: "${text}" is not a duration`, {
+      hint: 'use a number with a unit: 90s, 30m, 1h',
+    })
+  return ms
+}
+
+const OUTCOME_TEXT: Readonly<Record<DeployResult['outcome'], string>> = {
+  deployed: 'deployed',
+  'nothing-to-deploy': 'nothing to deploy',
+  'preflight-failed': 'preflight failed: nothing was changed',
+  cancelled: 'cancelled: nothing was changed',
+  'backup-failed': 'the backup failed: nothing was changed',
+  'rolled-back': 'the deploy failed and was rolled back',
+  'rollback-failed': 'the deploy failed and the rollback did not complete: the database needs a person',
+}
+
+function summary(result: DeployResult): string {
+  const { outcome } = result
+  if (outcome === 'deployed')
+    return `${mark.ok()} deployed ${plural(result.upgrade?.steps.length ?? 0, 'migration')} to ${result.database}: now at ${result.toRows.join(', ')} (phase ${result.phase}, backup ${result.backup?.id})`
+  if (outcome === 'nothing-to-deploy') {
+    const pending = result.preflight.checks.find((check) => check.id === 'pending')
+    return `${mark.ok()} nothing to deploy: ${pending?.summary ?? 'already at the target'}`
+  }
+  const tail = result.reportPath ? `; report: ${result.reportPath}` : ''
+  return `${mark.fail()} ${OUTCOME_TEXT[outcome]}${result.failure ? ` (${result.failure})` : ''}${tail}`
+}
+
+/** `strata deploy` and `strata rollback`. */
+export function registerDeployCommands(program: Command): void {
+  program
+    .command('deploy')
+    .description(
+      'the production workflow: preflight, backup, upgrade, verify, health, log; rolls back on failure',
+    )
+    .argument('[target]', 'where to go (head, REV, +N, label@head)', 'head')
+    .addOption(
+      new Option(
+        '--phase <phase>',
+        'expand: stop before contract migrations; contract: after the release; all: everything',
+      )
+        .choices([...DEPLOY_PHASES])
+        .default('expand'),
+    )
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--watch <duration>', 'poll health for this long after the deploy (30m, 90s); failures roll back')
+    .option(
+      '--acknowledge <rule>',
+      'accept a `strata check` error: RULE or REVISION:RULE (repeatable)',
+      collect,
+    )
+    .action(
+      action(async (context, target: string, flags: DeployFlags) => {
+        const watchMs = watchDuration(flags.watch)
+        const confirm = await confirmation('deploy', flags.yes)
+        const config = await context.config()
+        const migrations = await context.migrations()
+        const spec = await context.connectionSpec()
+        const { deploy } = await import('../../deploy/deploy.js')
+        const lines = progressLines(context)
+        if (!context.output.quiet)
+          context.output.line(`Preflight for ${spec.database} on ${spec.host}:${spec.port}`)
+        const result = await deploy({
+          config,
+          spec,
+          migrations,
+          target,
+          phase: flags.phase,
+          acknowledge: flags.acknowledge ?? [],
+          args: context.migrationArguments(),
+          ...(watchMs === undefined ? {} : { watchMs }),
+          ...(confirm ? { confirm } : {}),
+          onCheck: (check) => {
+            if (!context.output.quiet) context.output.line(formatCheckLine(check))
+          },
+          onLine: lines,
+          onStep: stepPrinter(context),
+          onProgress: progressPrinter(context.output.quiet || context.output.json),
+        })
+        context.output.line(summary(result))
+        context.output.data({
+          ok: result.outcome === 'deployed' || result.outcome === 'nothing-to-deploy',
+          ...result,
+        })
+        return result.outcome === 'deployed' || result.outcome === 'nothing-to-deploy' ? 0 : 1
+      }),
+    )
+
+  program
+    .command('rollback')
+    .description(
+      'roll back by hand: downgrade (default -1), restoring a backup if that fails; writes the report',
+    )
+    .option('--to <target>', 'downgrade target: -1, REV, base (default -1)')
+    .option(
+      '--restore <backup>',
+      'a backup id, latest, an archive path or a server copy; alone: restore at once',
+    )
+    .option('--reason <text>', 'why, for the rollback report')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .action(
+      action(async (context, flags: { to?: string; restore?: string; reason?: string; yes?: boolean }) => {
+        const confirm = await confirmation('rollback', flags.yes)
+        const config = await context.config()
+        const migrations = await context.migrations()
+        const spec = await context.connectionSpec()
+        const { rollbackByHand } = await import('../../deploy/manual-rollback.js')
+        const result = await rollbackByHand({
+          config,
+          spec,
+          migrations,
+          ...(flags.to === undefined ? {} : { to: flags.to }),
+          ...(flags.restore === undefined ? {} : { restore: flags.restore }),
+          ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+          args: context.migrationArguments(),
+          ...(confirm ? { confirm } : {}),
+          onLine: progressLines(context),
+          onStep: stepPrinter(context),
+        })
+        const ok = !result.cancelled && result.outcome?.ok === true
+        context.output.line(
+          result.cancelled
+            ? `${mark.fail()} cancelled: nothing was changed`
+            : ok
+              ? `${mark.ok()} rolled back by ${result.outcome!.method}; report: ${result.reportPath}`
+              : `${mark.fail()} the rollback did not complete: the database needs a person; report: ${result.reportPath}`,
+        )
+        context.output.data({ ok, ...result })
+        return ok ? 0 : 1
+      }),
+    )
+}

@@ -1,0 +1,17 @@
+import { hostname, userInfo } from 'node:os'
+
+/**
+ * Who is deploying, for the production log and the rollback report: `STRATA_OPERATOR`
+ * when set (CI names the person who pressed the button), otherwise `user@host`.
+ */
+export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
+  const named = env.STRATA_OPERATOR?.trim()
+  if (named) return named
+  let user = 'unknown'
+  try {
+    user = userInfo().username
+  } catch {
+    // No passwd entry (some containers): the host still says where it ran.
+  }
+  return `${user}@${hostname()}`
+}
