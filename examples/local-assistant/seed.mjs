@@ -62,7 +62,7 @@ export async function seed(clientConfig, options = {}) {
        SELECT u.id, md5(random()::text || n), t, t + interval '7 days'
          FROM generate_series(1, $1::int) AS n
          CROSS JOIN LATERAL (SELECT now() - random() * interval '30 days' AS t) AS times
-         JOIN users u ON u.id = 1 + (n * 7919) % (SELECT max(id) FROM users)`,
+         JOIN users u ON u.id = 1 + (n::bigint * 7919) % (SELECT max(id) FROM users)`,
       [sessions],
     )
     await client.query('COMMIT')

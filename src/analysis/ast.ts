@@ -32,6 +32,9 @@ export function objectNames(objects: readonly Node[] | undefined): string[] {
   return (objects ?? []).map((object) => {
     const list = nodeOf<{ items?: Node[] }>(object, 'List')
     if (list) return nameList(list.items).join('.')
+    // DROP FUNCTION f(int): a name with its argument types.
+    const withArgs = nodeOf<{ objname?: Node[] }>(object, 'ObjectWithArgs')
+    if (withArgs) return nameList(withArgs.objname).join('.')
     return nodeOf<{ sval?: string }>(object, 'String')?.sval ?? '?'
   })
 }

@@ -37,6 +37,8 @@ export class SchemaModel {
   readonly #tables = new Map<string, ModelTable>()
   /** Tables created by the migration being analysed (or absent from the database). */
   #newTables = new Set<string>()
+  /** Functions created by the migration being analysed: dropping one again breaks nothing. */
+  #newFunctions = new Set<string>()
   readonly #pendingChecks = new Map<string, { table: string; column: string }>()
 
   constructor(private readonly database?: ReadonlyMap<string, TableFacts>) {}
@@ -44,6 +46,12 @@ export class SchemaModel {
   /** Starts a migration: tables it creates are "new" until it ends. */
   beginMigration(): void {
     this.#newTables = new Set()
+    this.#newFunctions = new Set()
+  }
+
+  /** True for a function the current migration created (a helper it drops again at its end). */
+  isNewFunction(name: string): boolean {
+    return this.#newFunctions.has(tableKey(name))
   }
 
   /** True when the table has rows that concurrent traffic uses: not created in this migration. */
@@ -79,6 +87,10 @@ export class SchemaModel {
     else if (kind === 'AlterTableStmt') this.#alter(nodeOf(node, kind)!)
     else if (kind === 'RenameStmt') this.#rename(nodeOf(node, kind)!)
     else if (kind === 'DropStmt') this.#drop(nodeOf(node, kind)!)
+    else if (kind === 'CreateFunctionStmt') {
+      const names = nodeOf<{ funcname?: Node[] }>(node, kind)?.funcname
+      this.#newFunctions.add(tableKey(objectNames([{ List: { items: names ?? [] } } as Node])[0]!))
+    }
     else if (kind === 'CreateTableAsStmt') {
       const into = nodeOf<{ into?: { rel?: never } }>(node, kind)?.into
       if (into?.rel) this.#newTables.add(tableKey(relationName(into.rel)))

@@ -78,7 +78,7 @@ const HANDLERS: Record<string, Handler> = {
       `creates ${body.unique ? 'unique ' : ''}index ${body.idxname ?? ''} on ${table}`,
     )
   },
-  DropStmt(body, effects) {
+  DropStmt(body, effects, env) {
     const names = objectNames(body.objects)
     switch (body.removeType) {
       case 'OBJECT_TABLE':
@@ -103,8 +103,12 @@ const HANDLERS: Record<string, Handler> = {
       case 'OBJECT_SCHEMA':
       case 'OBJECT_FUNCTION':
       case 'OBJECT_TYPE':
-        for (const object of names)
-          effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
+        for (const object of names) {
+          // A helper the same migration created (a trigger function used while it runs).
+          if (body.removeType === 'OBJECT_FUNCTION' && env.model.isNewFunction(object))
+            effects.change('backward compatible', `drops function ${object}, created earlier in this migration`)
+          else effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
+        }
         if (body.removeType === 'OBJECT_SCHEMA') effects.destroys.push(...names.map((n) => `schema ${n}`))
         return
       case 'OBJECT_TRIGGER':
