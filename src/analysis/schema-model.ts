@@ -90,8 +90,7 @@ export class SchemaModel {
     else if (kind === 'CreateFunctionStmt') {
       const names = nodeOf<{ funcname?: Node[] }>(node, kind)?.funcname
       this.#newFunctions.add(tableKey(objectNames([{ List: { items: names ?? [] } } as Node])[0]!))
-    }
-    else if (kind === 'CreateTableAsStmt') {
+    } else if (kind === 'CreateTableAsStmt') {
       const into = nodeOf<{ into?: { rel?: never } }>(node, kind)?.into
       if (into?.rel) this.#newTables.add(tableKey(relationName(into.rel)))
     }

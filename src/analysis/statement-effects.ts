@@ -106,7 +106,10 @@ const HANDLERS: Record<string, Handler> = {
         for (const object of names) {
           // A helper the same migration created (a trigger function used while it runs).
           if (body.removeType === 'OBJECT_FUNCTION' && env.model.isNewFunction(object))
-            effects.change('backward compatible', `drops function ${object}, created earlier in this migration`)
+            effects.change(
+              'backward compatible',
+              `drops function ${object}, created earlier in this migration`,
+            )
           else effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
         }
         if (body.removeType === 'OBJECT_SCHEMA') effects.destroys.push(...names.map((n) => `schema ${n}`))
