@@ -21,7 +21,8 @@ export interface WindowReport {
 
 /**
  * The local assistant's release 1 at work: look a user up by email, look a session up by
- * token, sign a user up, log a user in (a new session), rename a user. `connections`
+ * token, sign a user up, log a user in (find the account by email, add a session), rename
+ * a user. `connections`
  * clients share `ratePerSecond`, each on its own schedule, until stopped. Every query is
  * timed, so any window (a baseline, the length of a deploy) can be reported afterwards.
  */
@@ -59,9 +60,11 @@ export function startAssistantLoad(
             'New User',
           ])
         else if (kind === 3)
+          // A login: the account is found by email (the newest, when the old sign-up form made two).
           await client.query(
-            "INSERT INTO user_sessions (user_id, token, expires_at) VALUES ($1, md5(random()::text), now() + interval '7 days')",
-            [userId],
+            `INSERT INTO user_sessions (user_id, token, expires_at)
+             SELECT id, md5(random()::text), now() + interval '7 days' FROM users WHERE email = $1 ORDER BY id DESC LIMIT 1`,
+            [`user${userId}@example.com`],
           )
         else await client.query('UPDATE users SET name = $2 WHERE id = $1', [userId, `Renamed ${n}`])
       } catch (error) {

@@ -15,9 +15,9 @@ export type DeployBackup =
   | { readonly kind: 'archive'; readonly id: string }
   | { readonly kind: 'server-copy'; readonly id: string }
 
-/** How the deploy will back up, decided in the preflight. */
+/** How the deploy will back up, decided in the preflight; `none` stops the deploy. */
 export interface BackupPlan {
-  readonly kind: 'archive' | 'server-copy'
+  readonly kind: 'archive' | 'server-copy' | 'none'
   /** What was found: "pg_dump 16.4 (/usr/lib/postgresql/16/bin/pg_dump), custom format". */
   readonly evidence: string
   /** Why this is second best, for a server copy. */
@@ -26,8 +26,9 @@ export interface BackupPlan {
 
 /**
  * Chooses the backup: an archive when a pg_dump of the server's major version or newer
- * exists; a server copy when not and the role may copy the database; otherwise the
- * pg_dump message (what was found, what to install) as an error.
+ * exists; a server copy when not, the role may copy the database and nobody else is
+ * connected to it (PostgreSQL's condition for copying); otherwise `none`, with the
+ * pg_dump message (what was found, what to install).
  */
 export async function planDeployBackup(config: ResolvedConfig, connection: Connection): Promise<BackupPlan> {
   const major = Math.floor(connection.serverVersionNum / 10000)
@@ -44,11 +45,20 @@ export async function planDeployBackup(config: ResolvedConfig, connection: Conne
     }
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
-    const { rows } = await connection.client.query<{ allowed: boolean }>(
-      `SELECT r.rolsuper OR (r.rolcreatedb AND d.datdba = r.oid) AS allowed
+    const { rows } = await connection.client.query<{ allowed: boolean; others: number }>(
+      `SELECT r.rolsuper OR (r.rolcreatedb AND d.datdba = r.oid) AS allowed,
+              (SELECT count(*)::int FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend') AS others
          FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`,
     )
-    if (rows[0]?.allowed !== true) throw error
+    const why =
+      rows[0]?.allowed !== true
+        ? `and ${connection.spec.user} may not copy the database on the server instead`
+        : rows[0].others > 0
+          ? `and a copy on the server needs the database idle: ${rows[0].others} other session${rows[0].others === 1 ? '' : 's'} connected`
+          : undefined
+    if (why !== undefined)
+      return { kind: 'none', evidence: `${error.message.split(';')[0]}, ${why}`, caveat: error.hint }
     return {
       kind: 'server-copy',
       evidence: `a copy of ${connection.spec.database} on the same server (CREATE DATABASE ... TEMPLATE)`,
@@ -65,6 +75,7 @@ export async function takeDeployBackup(
   plan: BackupPlan,
   onLine: (line: string) => void,
 ): Promise<DeployBackup> {
+  if (plan.kind === 'none') throw new Error(`no backup can be taken: ${plan.evidence}`)
   if (plan.kind === 'archive')
     return { kind: 'archive', id: await backupBeforeMigrating(config, spec, onLine) }
   onLine(`Copying ${spec.database} on the server (no pg_dump for this server on this machine)`)

@@ -2,7 +2,7 @@ import { findBackup } from '../backup/catalog.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
-import { readHistory } from '../db/history-table.js'
+import { type HistoryRow, readHistory } from '../db/history-table.js'
 import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
@@ -54,15 +54,15 @@ export async function rollbackByHand(options: ManualRollbackOptions): Promise<Ma
   const { config, spec, migrations } = options
   const line = options.onLine ?? (() => undefined)
   const tables = runnerTables(config)
-  const { fromRows, lastBackup } = await withConnection(spec, async (connection) => {
-    const rows = await readVersionRows(connection.client, tables.version)
-    const history = await readHistory(connection.client, tables.history)
-    const lastUp = history.filter((row) => row.direction === 'up' && row.outcome === 'success').at(-1)
-    return { fromRows: rows, lastBackup: lastUp?.backupId ?? undefined }
-  })
+  const { fromRows, history } = await withConnection(spec, async (connection) => ({
+    fromRows: await readVersionRows(connection.client, tables.version),
+    history: await readHistory(connection.client, tables.history),
+  }))
   const restoreOnly = options.restore !== undefined && options.to === undefined
-  const toRows = restoreOnly ? [] : planDowngrade(migrations.graph, fromRows, options.to ?? '-1').rowsAfter
-  const backupReference = options.restore ?? lastBackup
+  const plan = restoreOnly ? undefined : planDowngrade(migrations.graph, fromRows, options.to ?? '-1')
+  const toRows = plan?.rowsAfter ?? []
+  const backupReference =
+    options.restore ?? backupBefore(history, plan?.steps.map((step) => step.revision) ?? [])
   const backup =
     backupReference === undefined ? undefined : await resolveBackup(config, spec, backupReference)
   const what = restoreOnly
@@ -117,6 +117,20 @@ export async function rollbackByHand(options: ManualRollbackOptions): Promise<Ma
     report: reportPath,
   })
   return { cancelled: false, fromRows, toRows, backup, outcome, reportPath, logLine }
+}
+
+/**
+ * The backup that holds the database as it was before the first of `reverted` ran: the
+ * one recorded with the earliest of their latest applications. A backup recorded with a
+ * later step would bring back a later revision than the one asked for.
+ */
+function backupBefore(history: readonly HistoryRow[], reverted: readonly string[]): string | undefined {
+  const latestUp = new Map<string, HistoryRow>()
+  for (const row of history)
+    if (row.direction === 'up' && row.outcome === 'success' && reverted.includes(row.revision))
+      latestUp.set(row.revision, row)
+  const first = [...latestUp.values()].sort((a, b) => a.id - b.id)[0]
+  return first?.backupId ?? undefined
 }
 
 /** A catalog backup, or a server copy (`<db>_predeploy_<time>`) on the same server. */

@@ -25,7 +25,7 @@ export interface RollbackReportFacts {
 /** The resolution line: where the database ended, and how. */
 export function resolutionOf(facts: RollbackReportFacts): string {
   const { outcome } = facts
-  const to = revisionsText(facts.fromRows)
+  const to = revisionsText(outcome.rowsAfter ?? facts.fromRows)
   if (outcome.ok && outcome.method === 'downgrade')
     return `Rolled back to ${to} by downgrade; no data restored`
   if (outcome.ok && outcome.method === 'restore')

@@ -1,10 +1,13 @@
 import type { ResolvedConfig } from '../config/types.js'
+import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { readVersionRows } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { checkHealth } from '../health/health.js'
 import type { BackfillProgress } from '../ops/backfill.js'
 import type { MigrateOptions } from '../runner/migrate.js'
 import type { StepEvent } from '../runner/run-plan.js'
+import { runnerTables } from '../runner/tables.js'
 import { formatDuration } from '../util/duration.js'
 import { plural } from '../util/plural.js'
 import { type DeployBackup, restoreDeployBackup } from './deploy-backup.js'
@@ -38,6 +41,8 @@ export interface RollbackOutcome {
   readonly restoreError: string | undefined
   /** After a restore: the database as it was before the restore, kept under this name. */
   readonly keptAs: string | undefined
+  /** The version table's rows at the end, as read from the database. */
+  readonly rowsAfter: readonly string[] | undefined
 }
 
 /**
@@ -72,7 +77,7 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
       )
       const health = await healthAt(options)
       actions.push(`Verified the rollback: ${health.summary}`)
-      if (health.ok) return outcome(true, 'downgrade')
+      if (health.ok) return outcome(true, 'downgrade', undefined, undefined, options.toRows)
       downgradeError = `after the downgrade the health checks fail: ${health.summary}`
     } catch (error) {
       downgradeError = (error as Error).message
@@ -82,7 +87,7 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
   }
   if (options.backup === undefined) {
     actions.push('No pre-deploy backup to restore: the database needs a person (see Root Cause)')
-    return outcome(false, 'none')
+    return outcome(false, 'none', undefined, undefined, await currentRows(options).catch(() => undefined))
   }
   line(`Restoring the pre-deploy backup ${options.backup.id}`)
   try {
@@ -90,14 +95,27 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
     actions.push(
       `Restored the pre-deploy ${options.backup.kind === 'archive' ? 'backup' : 'server copy'} ${options.backup.id}: restored into a new database, checked, then swapped in; the database as it was before the restore is kept as ${keptAs} (writes made after the backup are there)`,
     )
-    const health = await healthAt(options)
+    const rows = await currentRows(options)
+    // A backup taken at another revision than the target is restored, but is not the rollback asked for.
+    if (!options.restoreOnly && !sameRows(rows, options.toRows)) {
+      const error = `the restored backup is at ${revisionsText(rows)}, not at ${revisionsText(options.toRows)}`
+      actions.push(`Checked the restore: ${error}`)
+      return outcome(false, 'restore', error, keptAs, rows)
+    }
+    const health = await healthAt({ ...options, toRows: rows })
     actions.push(`Verified the restore: ${health.summary}`)
-    return outcome(health.ok, 'restore', undefined, keptAs)
+    return outcome(health.ok, 'restore', undefined, keptAs, rows)
   } catch (error) {
     const restoreError = (error as Error).message
     const hint = (error as { hint?: string }).hint
     actions.push(`Restore of ${options.backup.id} failed: ${restoreError}${hint ? ` (${hint})` : ''}`)
-    return outcome(false, 'restore', restoreError)
+    return outcome(
+      false,
+      'restore',
+      restoreError,
+      undefined,
+      await currentRows(options).catch(() => undefined),
+    )
   }
 
   function outcome(
@@ -105,9 +123,20 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
     method: RollbackOutcome['method'],
     restoreError?: string,
     keptAs?: string,
+    rowsAfter?: readonly string[],
   ): RollbackOutcome {
-    return { ok, method, actions, downgradeError, restoreError, keptAs }
+    return { ok, method, actions, downgradeError, restoreError, keptAs, rowsAfter }
   }
+}
+
+function currentRows(options: RollbackOptions): Promise<string[]> {
+  return withConnection(options.spec, (connection) =>
+    readVersionRows(connection.client, runnerTables(options.config).version),
+  )
+}
+
+function sameRows(a: readonly string[], b: readonly string[]): boolean {
+  return [...a].sort().join(',') === [...b].sort().join(',')
 }
 
 /**

@@ -4,6 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
+import { listClientPrograms } from '../../src/backup/client-programs.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import {
   createTestDatabase,
@@ -315,6 +316,15 @@ test('the preflight stops on a long transaction holding a lock on a table to cha
       /✗ No long transactions on the tables to change — 1 transaction open for more than 1s holds locks on the tables to change/,
     )
     assert.match(result.stdout, new RegExp(`pid ${pid} .*on accounts: .*strata diagnose terminate ${pid}`))
+    // The backup: a pg_dump archive when this machine has pg_dump 16; otherwise a copy on
+    // the server, which PostgreSQL refuses while the holder is connected: refused up front.
+    if (listClientPrograms('pg_dump').some((program) => program.major >= 16))
+      assert.match(result.stdout, /✓ Backup can be taken — pg_dump 16/)
+    else
+      assert.match(
+        result.stdout,
+        /✗ Backup can be taken — pg_dump 16 or newer is needed .*, and a copy on the server needs the database idle: 1 other session connected\n {4}install the PostgreSQL 16 client programs/,
+      )
     assert.match(result.stdout, /✗ preflight failed: nothing was changed/)
     await holder.query('ROLLBACK')
   })

@@ -58,5 +58,6 @@ test('the example deployment: release 2 in two phases, then all the way back to 
     'release 2 withdrawn',
   ])
   assert.equal(back.code, 0, back.stdout + back.stderr)
+  assert.match(back.stdout, /✓ rolled back by downgrade/)
   assert.deepEqual(await fingerprint(), before, 'users, names, duplicates and sessions are as they were')
 })

@@ -106,6 +106,7 @@ test('the rollback report carries the guide sections, filled from what happened'
       downgradeError: 'boom',
       restoreError: 'disk full',
       keptAs: undefined,
+      rowsAfter: ['abc123'],
     },
   }
   const report = renderRollbackReport(facts)

@@ -157,9 +157,9 @@ export async function runPreflight(
     let backupPlan: BackupPlan | undefined
     await record('backup', 'Backup can be taken', async () => {
       backupPlan = await planDeployBackup(config, connection)
-      return backupPlan.caveat === undefined
-        ? { status: 'ok', summary: backupPlan.evidence }
-        : { status: 'warn', summary: backupPlan.evidence, details: [backupPlan.caveat] }
+      const details = backupPlan.caveat === undefined ? [] : [backupPlan.caveat]
+      if (backupPlan.kind === 'none') return { status: 'fail', summary: backupPlan.evidence, details }
+      return { status: details.length === 0 ? 'ok' : 'warn', summary: backupPlan.evidence, details }
     })
     const downtime = report.migrations
       // A contract migration's breaking change is the plan: the release no longer uses what it removes.

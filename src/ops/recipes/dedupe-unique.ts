@@ -86,9 +86,29 @@ export async function restoreDuplicates(
 ): Promise<void> {
   const side = duplicatesTable(table)
   await op.dropConstraint(constraint, table, { ifExists: true })
-  // The moved rows keep their identity values (GENERATED ALWAYS columns included).
-  await op.execute(`INSERT INTO ${relation(table)} OVERRIDING SYSTEM VALUE SELECT * FROM ${relation(side)}`)
+  // By column name: later migrations may have added, dropped or re-added columns of the
+  // table since the rows moved aside, so positions no longer match. Columns only one side
+  // has are left to their defaults. The rows keep their identity values.
+  const columns = op.offline ? undefined : await sharedColumns(op, table, side)
+  const list = columns === undefined ? '' : ` (${columns.map(quoteIdent).join(', ')})`
+  const select = columns === undefined ? '*' : columns.map(quoteIdent).join(', ')
+  await op.execute(
+    `INSERT INTO ${relation(table)}${list} OVERRIDING SYSTEM VALUE SELECT ${select} FROM ${relation(side)}`,
+  )
   await op.dropTable(side)
+}
+
+/** Columns both tables have (the target's insertable ones), in the target's order. */
+async function sharedColumns(op: MigrationOp, table: RelationName, side: string): Promise<string[]> {
+  const rows = await op.query<{ name: string }>(
+    `SELECT a.attname AS name FROM pg_attribute a
+      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        AND EXISTS (SELECT 1 FROM pg_attribute b WHERE b.attrelid = $2::regclass AND b.attname = a.attname
+                      AND b.attnum > 0 AND NOT b.attisdropped)
+      ORDER BY a.attnum`,
+    [relation(table), relation(side)],
+  )
+  return rows.map((row) => row.name)
 }
 
 function sideIndex(table: RelationName, name: string): string {
