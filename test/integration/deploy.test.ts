@@ -47,15 +47,17 @@ async function deployedProject(
 
 /**
  * The application's health endpoint: 503 while `accounts.nickname` exists (the new
- * release's column that the running release cannot handle), 200 otherwise. With
+ * release's column that the running release cannot handle), 200 otherwise; with
+ * `healthyRequests`, only after that many healthy answers on the new schema. With
  * `writes`, the application also signs a user up again while it sees the new schema:
  * a write made after the backup, which a downgrade restoring uniqueness cannot take.
  */
 async function applicationEndpoint(
   t: TestContext,
   database: TestDatabase,
-  options: { writes?: boolean } = {},
+  options: { writes?: boolean; healthyRequests?: number } = {},
 ): Promise<string> {
+  let answeredOnNewSchema = 0
   const server = createServer((_, response) => {
     withClient(database.spec, async (client) => {
       const { rows } = await client.query(
@@ -67,8 +69,10 @@ async function applicationEndpoint(
       return newSchema
     })
       .then((newSchema) => {
-        response.statusCode = newSchema ? 503 : 200
-        response.end(newSchema ? 'nickname breaks the running release' : 'ok')
+        // With healthyRequests, the new schema looks fine at first and fails a little later.
+        const failing = newSchema && answeredOnNewSchema++ >= (options.healthyRequests ?? 0)
+        response.statusCode = failing ? 503 : 200
+        response.end(failing ? 'nickname breaks the running release' : 'ok')
       })
       .catch(() => {
         response.statusCode = 500
@@ -411,3 +415,68 @@ test('strata rollback by hand downgrades one step and writes the same report', a
 function writeConfig(project: TestProject, config: Record<string, unknown>): void {
   writeFileSync(join(project.dir, 'strata.config.json'), JSON.stringify(config))
 }
+
+test('the watch window polls health after the deploy and rolls back when it fails', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  const url = await applicationEndpoint(t, database, { healthyRequests: 1 })
+  writeConfig(project, { health: { urls: [{ name: 'api', url }] }, deploy: { watchInterval: '300ms' } })
+  project.sql('a2', {
+    down: 'a1',
+    message: 'add nickname',
+    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
+    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
+  })
+  const result = await project.cli(['deploy', '--yes', '--watch', '5s'])
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(result.stdout, /\] ✓ All health checks passed/)
+  assert.match(result.stdout, /\] Watching health for 5s \(every 300ms\)/)
+  assert.match(result.stdout, /\] watch \+\S+: Application api: HTTP 503/)
+  assert.match(result.stdout, /\] Deploy failed: the watch window saw Application api fail after 1 poll/)
+  assert.deepEqual(await versionRows(database), ['a1'])
+  const [report] = rollbackReports(project)
+  assert.match(report!, /\*\*Reason\*\*: the watch window saw Application api fail after 1 poll/)
+})
+
+test('a migration that needs downtime runs inside the maintenance hooks, once its check error is acknowledged', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  const hooksLog = join(project.dir, 'hooks.log')
+  writeConfig(project, {
+    backup: {
+      hooks: { stopServices: `echo stop >> ${hooksLog}`, startServices: `echo start >> ${hooksLog}` },
+    },
+  })
+  project.sql('a2', {
+    down: 'a1',
+    message: 'drop email',
+    up: 'ALTER TABLE accounts DROP COLUMN email;',
+    downSql: 'ALTER TABLE accounts ADD COLUMN email text;',
+  })
+  const refused = await project.cli(['deploy', '--yes'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stdout,
+    /✗ Safety check clean — \d errors? not acknowledged\n {4}a2:\d+ \[breaking-outside-contract\]/,
+  )
+  assert.equal(existsSync(hooksLog), false)
+
+  const result = await project.cli([
+    'deploy',
+    '--yes',
+    '--acknowledge',
+    'a2:breaking-outside-contract',
+    '--acknowledge',
+    'drop-column',
+  ])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /! Safety check clean — .*acknowledged/)
+  assert.match(
+    result.stdout,
+    /\] Downtime needed \(a2: breaking: drops column accounts\.email.*\): stopping services/,
+  )
+  assert.match(
+    result.stdout,
+    /\] Services stopped\n.*\] Applying 1 migration\n.*Running upgrade a1 -> a2.*\n.*\] Restarting services\.\.\.\n.*\] Services restarted/,
+  )
+  assert.equal(readFileSync(hooksLog, 'utf8'), 'stop\nstart\n')
+  assert.deepEqual(await versionRows(database), ['a2'])
+})

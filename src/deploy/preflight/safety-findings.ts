@@ -4,7 +4,8 @@ import { plural } from '../../util/plural.js'
 
 /**
  * Whether `strata check` findings are acknowledged: an entry is a rule id (accepted in
- * every migration) or `REVISION:rule` (in that migration only; a revision prefix works).
+ * every migration) or `REVISION:rule` (in that migration only; the full id, or a prefix of
+ * at least 4 characters).
  */
 export function isAcknowledged(
   acknowledged: readonly string[],
@@ -15,7 +16,8 @@ export function isAcknowledged(
     const colon = entry.lastIndexOf(':')
     if (colon < 0) return entry === rule
     const [prefix, id] = [entry.slice(0, colon), entry.slice(colon + 1)]
-    return id === rule && revision !== undefined && prefix.length >= 4 && revision.startsWith(prefix)
+    if (id !== rule || revision === undefined) return false
+    return revision === prefix || (prefix.length >= 4 && revision.startsWith(prefix))
   })
 }
 
