@@ -2,6 +2,8 @@ import type { Connection } from '../db/connect.js'
 import { tableExists } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { describeDrift } from '../runner/drift.js'
+import { heldNote, limitToPhase } from '../runner/phase.js'
+import { planUpgrade } from '../runner/plan.js'
 import type { RunnerTables } from '../runner/run-plan.js'
 import type { DatabaseStatus } from '../runner/status.js'
 import { plural } from '../util/plural.js'
@@ -35,6 +37,16 @@ export function checkAtHead(
     return {
       status: 'fail',
       summary: `at ${status.rows.join(', ')}, which no migration file defines (see "Version table consistent")`,
+    }
+  // Between the expand and the contract phase of a deploy: a state the release is built for.
+  const betweenPhases =
+    heads.length === 1
+      ? limitToPhase(planUpgrade(migrations.graph, status.rows, 'head'), 'expand')
+      : undefined
+  if (betweenPhases !== undefined && betweenPhases.plan.steps.length === 0 && betweenPhases.held.length > 0)
+    return {
+      status: 'warn',
+      summary: `at ${status.rows.join(', ')}, between phases: ${heldNote(betweenPhases.held)}`,
     }
   const shown = status.pending.slice(0, PENDING_SHOWN).join(', ')
   const more =

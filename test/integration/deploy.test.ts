@@ -295,6 +295,13 @@ test('contract migrations wait for --phase contract; --phase contract refuses wh
   const first = await project.cli(['deploy', '--yes'])
   assert.equal(first.code, 0, first.stdout + first.stderr)
   assert.deepEqual(await versionRows(database), ['a2'])
+  // Between the phases, health warns about the waiting contract migration; it does not fail.
+  const between = await project.cli(['health'])
+  assert.equal(between.code, 0, between.stdout + between.stderr)
+  assert.match(
+    between.stdout,
+    /! Database at head — at a2, between phases: 1 migration waits for --phase contract, starting with a3/,
+  )
   const contract = await project.cli(['deploy', '--phase', 'contract', '--yes'])
   assert.equal(contract.code, 0, contract.stdout + contract.stderr)
   assert.match(contract.stdout, /✓ Safety check clean — 1 migration checked: a3 breaking; no findings/)
