@@ -1,5 +1,8 @@
 import type pg from 'pg'
+import type { ResolvedConfig } from '../config/types.js'
 import { quoteIdent } from '../db/quote.js'
+import { OperationFailedError } from '../errors/index.js'
+import { runServiceHook } from './hooks.js'
 
 /**
  * Copies what pg_dump leaves out unless `--create` is used: the database's per-database
@@ -65,6 +68,26 @@ export async function swapDatabases(
         .query(`ALTER DATABASE ${quoteIdent(name)} WITH ALLOW_CONNECTIONS true`)
         .catch(() => undefined)
   }
+}
+
+/**
+ * The moment a restore touches the live database: the stop-services hook, the swap, the
+ * start-services hook. A stop hook that fails leaves both databases as they were, and the
+ * error carries `leftover` (what is left to remove). Returns the sessions ended.
+ */
+export async function swapWithServicesStopped(
+  config: ResolvedConfig,
+  admin: pg.ClientBase,
+  swap: { readonly live: string; readonly copy: string; readonly keptAs: string; readonly leftover: string },
+  onLine: (line: string) => void,
+): Promise<number> {
+  await runServiceHook(config, 'stopServices', onLine).catch((error: Error) => {
+    throw new OperationFailedError(error.message, { hint: swap.leftover })
+  })
+  onLine(`Swapping: ${swap.copy} becomes ${swap.live}; the previous database is kept as ${swap.keptAs}`)
+  const sessionsEnded = await swapDatabases(admin, swap.live, swap.copy, swap.keptAs)
+  await runServiceHook(config, 'startServices', onLine)
+  return sessionsEnded
 }
 
 async function waitForNoSessions(admin: pg.ClientBase, database: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import type { ResolvedConfig } from '../config/types.js'
 import { OperationFailedError } from '../errors/index.js'
 import { lastLines } from './run-program.js'
 
@@ -26,4 +27,28 @@ export function runHook(name: string, command: string, cwd: string): Promise<voi
         )
     })
   })
+}
+
+const HOOK_LINES = {
+  stopServices: ['Stopping services...', 'Services stopped'],
+  startServices: ['Restarting services...', 'Services restarted'],
+} as const
+
+/**
+ * Runs `backup.hooks.stopServices` or `startServices` (the guide's `docker-compose stop`
+ * / `up -d`) with its before and after lines. Returns false, running nothing, when the
+ * hook is not configured.
+ */
+export async function runServiceHook(
+  config: ResolvedConfig,
+  hook: 'stopServices' | 'startServices',
+  onLine: (line: string) => void,
+): Promise<boolean> {
+  const command = config.backup.hooks[hook]
+  if (command === undefined) return false
+  const [before, after] = HOOK_LINES[hook]
+  onLine(before)
+  await runHook(hook, command, config.rootDir)
+  onLine(after)
+  return true
 }

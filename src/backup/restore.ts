@@ -11,8 +11,7 @@ import { runnerTables } from '../runner/tables.js'
 import { fileTimestamp } from './backup-names.js'
 import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
-import { copyDatabaseProperties, swapDatabases } from './database-swap.js'
-import { runHook } from './hooks.js'
+import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
 import { compareRowCounts } from './scratch-restore.js'
@@ -173,22 +172,12 @@ async function restoreBySwap(
       const message = error instanceof Error ? error.message : String(error)
       throw new OperationFailedError(`restore failed before the swap: ${message}`, { hint: leftover })
     }
-    if (config.backup.hooks.stopServices) {
-      progress('Stopping services...')
-      await runHook('stopServices', config.backup.hooks.stopServices, config.rootDir).catch(
-        (error: Error) => {
-          throw new OperationFailedError(`${error.message}`, { hint: leftover })
-        },
-      )
-      progress('Services stopped')
-    }
-    progress(`Swapping: ${copy} becomes ${spec.database}; the previous database is kept as ${keptAs}`)
-    const sessionsEnded = await swapDatabases(admin.client, spec.database, copy, keptAs)
-    if (config.backup.hooks.startServices) {
-      progress('Restarting services...')
-      await runHook('startServices', config.backup.hooks.startServices, config.rootDir)
-      progress('Services restarted')
-    }
+    const sessionsEnded = await swapWithServicesStopped(
+      config,
+      admin.client,
+      { live: spec.database, copy, keptAs, leftover },
+      progress,
+    )
     progress('Running health checks...')
     const after = await checkRestoredDatabase(spec, entry, config)
     if (after.length > 0) {

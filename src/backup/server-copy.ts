@@ -3,10 +3,8 @@ import { cloneDatabase } from '../db/clone-database.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent } from '../db/quote.js'
-import { OperationFailedError } from '../errors/index.js'
 import { fileTimestamp } from './backup-names.js'
-import { copyDatabaseProperties, swapDatabases } from './database-swap.js'
-import { runHook } from './hooks.js'
+import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
 
 /**
  * A same-server copy of a database (`<db>_predeploy_<time>`), the backup a deploy takes
@@ -60,20 +58,12 @@ export async function restoreServerCopy(
     await cloneDatabase(admin.client, copy, fresh)
     await copyDatabaseProperties(admin.client, spec.database, fresh)
     const leftover = `the live database ${spec.database} was not touched; remove the copy with: DROP DATABASE ${quoteIdent(fresh)}`
-    if (config.backup.hooks.stopServices) {
-      onProgress('Stopping services...')
-      await runHook('stopServices', config.backup.hooks.stopServices, config.rootDir).catch(
-        (error: Error) => {
-          throw new OperationFailedError(error.message, { hint: leftover })
-        },
-      )
-    }
-    onProgress(`Swapping: ${fresh} becomes ${spec.database}; the previous database is kept as ${keptAs}`)
-    const sessionsEnded = await swapDatabases(admin.client, spec.database, fresh, keptAs)
-    if (config.backup.hooks.startServices) {
-      onProgress('Restarting services...')
-      await runHook('startServices', config.backup.hooks.startServices, config.rootDir)
-    }
+    const sessionsEnded = await swapWithServicesStopped(
+      config,
+      admin.client,
+      { live: spec.database, copy: fresh, keptAs, leftover },
+      onProgress,
+    )
     return { keptAs, sessionsEnded }
   } finally {
     await admin.close()

@@ -1,4 +1,4 @@
-import { runHook } from '../backup/hooks.js'
+import { runServiceHook } from '../backup/hooks.js'
 import type { ResolvedConfig } from '../config/types.js'
 
 /**
@@ -11,14 +11,8 @@ export async function runMaintenanceHook(
   hook: 'stopServices' | 'startServices',
   onLine: (line: string) => void,
 ): Promise<void> {
-  const command = config.backup.hooks[hook]
-  if (command === undefined) {
-    onLine(
-      `No backup.hooks.${hook} configured: ${hook === 'stopServices' ? 'services keep running' : 'nothing to restart'}`,
-    )
-    return
-  }
-  onLine(hook === 'stopServices' ? 'Stopping services...' : 'Restarting services...')
-  await runHook(hook, command, config.rootDir)
-  onLine(hook === 'stopServices' ? 'Services stopped' : 'Services restarted')
+  if (await runServiceHook(config, hook, onLine)) return
+  onLine(
+    `No backup.hooks.${hook} configured: ${hook === 'stopServices' ? 'services keep running' : 'nothing to restart'}`,
+  )
 }
