@@ -16,9 +16,9 @@ import { plural } from '../util/plural.js'
 import { type DeployBackup, takeDeployBackup } from './deploy-backup.js'
 import { runMaintenanceHook } from './maintenance.js'
 import { type Preflight, runPreflight } from './preflight/preflight.js'
-import { appendProductionLog, revisionsText } from './production-log.js'
+import { appendProductionLog, databaseLabel, revisionsText } from './production-log.js'
+import { recordRollback } from './record-rollback.js'
 import { type RollbackOutcome, rollBack } from './rollback.js'
-import { resolutionOf, writeRollbackReport } from './rollback-report.js'
 import { serverCopyCleanup } from './server-copy-cleanup.js'
 import { watchHealth } from './watch.js'
 
@@ -99,7 +99,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const target = options.target ?? 'head'
   const line = options.onLine ?? (() => undefined)
   const operator = operatorName()
-  const database = `${spec.database} on ${spec.host}:${spec.port}`
+  const database = databaseLabel(spec)
   const at = new Date()
 
   const preflight = await runPreflight(
@@ -314,38 +314,36 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     ...(options.args ? { args: options.args } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   })
-  const reportFacts = {
-    at,
-    database,
-    operator,
-    migrations: steps.map((step) => ({ revision: step.revision, file: step.meta.file })),
-    reason: failure.reason,
-    rootCause: failure.rootCause,
-    fromRows: preflight.fromRows,
-    timeline,
-    outcome: rollback,
-  }
-  const reportPath = writeRollbackReport(config.deploy.reportsDirectory, reportFacts)
-  line(`${resolutionOf(reportFacts)}; report written to ${reportPath}`)
-  const logLine = appendProductionLog(config.deploy.log, {
-    at,
-    action: 'deploy',
-    database,
-    operator,
-    from: preflight.fromRows,
-    to: expected,
-    migrations: steps.length,
-    phase,
-    upgradeMs,
-    totalMs: Math.round(performance.now() - started),
-    backup: backup.id,
-    outcome: rollback.ok
-      ? rollback.method === 'downgrade'
-        ? 'failed, rolled back by downgrade'
-        : 'failed, restored from backup'
-      : 'failed, rollback FAILED',
-    report: reportPath,
-  })
+  const { reportPath, logLine } = recordRollback(
+    config,
+    {
+      at,
+      database,
+      operator,
+      migrations: steps.map((step) => ({ revision: step.revision, file: step.meta.file })),
+      reason: failure.reason,
+      rootCause: failure.rootCause,
+      fromRows: preflight.fromRows,
+      timeline,
+      outcome: rollback,
+    },
+    {
+      action: 'deploy',
+      from: preflight.fromRows,
+      to: expected,
+      migrations: steps.length,
+      phase,
+      upgradeMs,
+      totalMs: Math.round(performance.now() - started),
+      backup: backup.id,
+      outcome: rollback.ok
+        ? rollback.method === 'downgrade'
+          ? 'failed, rolled back by downgrade'
+          : 'failed, restored from backup'
+        : 'failed, rollback FAILED',
+    },
+    line,
+  )
   return finish({
     outcome: rollback.ok ? 'rolled-back' : 'rollback-failed',
     toRows: rollback.ok ? preflight.fromRows : (upgradeResult?.rowsAfter ?? preflight.fromRows),

@@ -11,9 +11,9 @@ import type { StepEvent } from '../runner/run-plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { operatorName } from '../util/operator.js'
 import type { DeployBackup } from './deploy-backup.js'
-import { appendProductionLog, revisionsText } from './production-log.js'
+import { databaseLabel, revisionsText } from './production-log.js'
+import { recordRollback } from './record-rollback.js'
 import { type RollbackOutcome, rollBack } from './rollback.js'
-import { resolutionOf, writeRollbackReport } from './rollback-report.js'
 
 export interface ManualRollbackOptions {
   readonly config: ResolvedConfig
@@ -85,37 +85,34 @@ export async function rollbackByHand(options: ManualRollbackOptions): Promise<Ma
     ...(options.onStep ? { onStep: options.onStep } : {}),
   })
   const operator = operatorName()
-  const database = `${spec.database} on ${spec.host}:${spec.port}`
-  const facts = {
-    at,
-    database,
-    operator,
-    migrations: fromRows
-      .filter((revision) => migrations.graph.has(revision))
-      .map((revision) => ({ revision, file: migrations.graph.get(revision).file })),
-    reason: options.reason ?? `rollback requested by ${operator}`,
-    rootCause: options.reason ? [`given by the operator: ${options.reason}`] : [],
-    fromRows: restoreOnly ? fromRows : toRows,
-    timeline: [`Rollback started by ${operator}: ${what}`],
-    outcome,
-  }
-  const reportPath = writeRollbackReport(config.deploy.reportsDirectory, facts)
-  line(`${resolutionOf(facts)}; report written to ${reportPath}`)
-  const logLine = appendProductionLog(config.deploy.log, {
-    at,
-    action: 'rollback',
-    database,
-    operator,
-    from: fromRows,
-    to: toRows,
-    migrations: 0,
-    phase: undefined,
-    upgradeMs: undefined,
-    totalMs: Math.round(performance.now() - started),
-    backup: backup?.id,
-    outcome: outcome.ok ? `rolled back by ${outcome.method}` : 'rollback FAILED',
-    report: reportPath,
-  })
+  const { reportPath, logLine } = recordRollback(
+    config,
+    {
+      at,
+      database: databaseLabel(spec),
+      operator,
+      migrations: fromRows
+        .filter((revision) => migrations.graph.has(revision))
+        .map((revision) => ({ revision, file: migrations.graph.get(revision).file })),
+      reason: options.reason ?? `rollback requested by ${operator}`,
+      rootCause: options.reason ? [`given by the operator: ${options.reason}`] : [],
+      fromRows: restoreOnly ? fromRows : toRows,
+      timeline: [`Rollback started by ${operator}: ${what}`],
+      outcome,
+    },
+    {
+      action: 'rollback',
+      from: fromRows,
+      to: toRows,
+      migrations: 0,
+      phase: undefined,
+      upgradeMs: undefined,
+      totalMs: Math.round(performance.now() - started),
+      backup: backup?.id,
+      outcome: outcome.ok ? `rolled back by ${outcome.method}` : 'rollback FAILED',
+    },
+    line,
+  )
   return { cancelled: false, fromRows, toRows, backup, outcome, reportPath, logLine }
 }
 

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { ConnectionSpec } from '../db/connection-spec.js'
 import { formatDuration } from '../util/duration.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { logTimestamp } from '../util/timestamp.js'
@@ -21,6 +22,11 @@ export interface ProductionLogEntry {
   /** `deployed`, `rolled back by downgrade`, `restored from backup`, `rollback FAILED`. */
   readonly outcome: string
   readonly report: string | undefined
+}
+
+/** `assistant on 127.0.0.1:5433`: how logs and reports name a database (no user, no password). */
+export function databaseLabel(spec: ConnectionSpec): string {
+  return `${spec.database} on ${spec.host}:${spec.port}`
 }
 
 /** `abc123, def456` or `base`. */
