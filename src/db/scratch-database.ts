@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { OperationFailedError } from '../errors/index.js'
-import { connect } from './connect.js'
+import { type Connection, connect } from './connect.js'
 import { type ConnectionSpec, withDatabase } from './connection-spec.js'
 import { quoteIdent } from './quote.js'
 
@@ -46,10 +46,18 @@ export async function withScratchDatabase<T>(
     try {
       return await work(withDatabase(server, name), admin.serverVersionNum)
     } finally {
-      const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
-      await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+      await dropScratchDatabase(admin, name)
     }
   } finally {
     await admin.close()
   }
+}
+
+/**
+ * Drops a throw-away database, ending its sessions first where the server can (13+).
+ * Never throws: cleaning up must not hide the error that ended the work.
+ */
+export async function dropScratchDatabase(admin: Connection, name: string): Promise<void> {
+  const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
+  await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
 }

@@ -64,6 +64,15 @@ export function upgrade(options: MigrateOptions, target = 'head'): Promise<Migra
 }
 
 /**
+ * Upgrades until the version table holds `rows`: to each in turn, so that a revision
+ * with several heads applied is rebuilt as it is (a scratch database for drift or a
+ * rehearsal). No rows: nothing runs.
+ */
+export async function upgradeToRevisions(options: MigrateOptions, rows: readonly string[]): Promise<void> {
+  for (const row of rows) await upgrade(options, row)
+}
+
+/**
  * Downgrades the database to `target` (`-1`, a revision, `base`, `label@-1`, ...).
  *
  * @example await downgrade({ config, spec }, '-1')

@@ -5,13 +5,14 @@ import { type Connection, withConnection } from '../../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../../db/connection-spec.js'
 import { maintenanceConnection } from '../../db/maintenance-connection.js'
 import { quoteIdent } from '../../db/quote.js'
+import { dropScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { CheckOutcome } from '../../health/check-result.js'
 import { type CatalogSnapshot, readCatalog } from '../../health/drift/catalog-snapshot.js'
 import { compareCatalogs } from '../../health/drift/compare-catalogs.js'
 import { tableFilter } from '../../health/drift/schema-drift.js'
 import { managedSchemas } from '../../health/managed-schemas.js'
-import { type MigrateOptions, upgrade } from '../../runner/migrate.js'
+import { type MigrateOptions, upgrade, upgradeToRevisions } from '../../runner/migrate.js'
 import type { DeployPhase } from '../../runner/phase.js'
 import { formatDuration } from '../../util/duration.js'
 import { plural } from '../../util/plural.js'
@@ -56,8 +57,7 @@ export async function rehearse(options: RehearsalOptions): Promise<CheckOutcome>
     }
     return await runRehearsal(options, withDatabase(spec, name), method)
   } finally {
-    const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
-    await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+    await dropScratchDatabase(admin, name)
     await admin.close()
   }
 }
@@ -77,8 +77,10 @@ async function prepareScratch(admin: Connection, options: RehearsalOptions, name
   }
   await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
   const scratch = withDatabase(spec, name)
-  for (const row of options.fromRows)
-    await upgrade({ config, spec: scratch, migrations: options.migrations, args: options.args ?? {} }, row)
+  await upgradeToRevisions(
+    { config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
+    options.fromRows,
+  )
   const keep = tableFilter(config)
   const sample = await withConnection(spec, (live) =>
     withConnection(scratch, (copy) =>

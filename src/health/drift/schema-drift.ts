@@ -4,7 +4,7 @@ import { withConnection } from '../../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../../db/connection-spec.js'
 import { ScratchDatabaseError, withScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
-import { upgrade } from '../../runner/migrate.js'
+import { upgradeToRevisions } from '../../runner/migrate.js'
 import { plural } from '../../util/plural.js'
 import { wildcardPattern } from '../../util/wildcard.js'
 import type { CheckOutcome } from '../check-result.js'
@@ -50,12 +50,10 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     const { scratchUrl } = options.config.health
     const server = scratchUrl === undefined ? options.spec : parseConnectionString(scratchUrl)
     expected = await withScratchDatabase(server, 'strata_verify', async (scratch) => {
-      for (const row of options.rows) {
-        await upgrade(
-          { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
-          row,
-        )
-      }
+      await upgradeToRevisions(
+        { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
+        options.rows,
+      )
       return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
     })
   } catch (error) {
