@@ -28,11 +28,8 @@ async function confirmation(
   yes: boolean | undefined,
 ): Promise<((question: string) => Promise<boolean>) | undefined> {
   if (yes) return undefined
-  if (!process.stdin.isTTY)
-    throw new UsageError(`strata ${command} needs confirmation, and there is no terminal to ask on`, {
-      hint: 'pass --yes to confirm (in CI, after the preflight of a dry run: strata check, strata deploy on staging)',
-    })
-  const { confirm } = await import('../confirm.js')
+  const { confirm, requireTerminal } = await import('../confirm.js')
+  requireTerminal(`strata ${command}`)
   return (question) => confirm(question)
 }
 
