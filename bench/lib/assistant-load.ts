@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { percentile } from './measure.js'
 
 /** One query of the load: when it started, how long it took, whether it failed. */
 interface Sample {
@@ -83,14 +84,12 @@ export function startAssistantLoad(
     window(from: number, to: number): WindowReport {
       const inside = samples.filter((sample) => sample.startedAt >= from && sample.startedAt <= to)
       const sorted = inside.map((sample) => sample.ms).sort((a, b) => a - b)
-      const at = (fraction: number) =>
-        sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
       return {
         queries: inside.length,
         errors: inside.filter((sample) => sample.failed).length,
-        p50Ms: at(0.5),
-        p95Ms: at(0.95),
-        p99Ms: at(0.99),
+        p50Ms: percentile(sorted, 0.5),
+        p95Ms: percentile(sorted, 0.95),
+        p99Ms: percentile(sorted, 0.99),
         longestMs: sorted.at(-1) ?? 0,
         firstErrors: [...errors],
       }

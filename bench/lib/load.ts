@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { percentile } from './measure.js'
 
 /** What a steady load saw: how many queries, how many failed, and how long they waited. */
 export interface LoadReport {
@@ -42,14 +43,12 @@ export function startLoad(url: string, table: string, maxId: number, ratePerSeco
       running = false
       await loop
       const sorted = [...latencies].sort((a, b) => a - b)
-      const at = (fraction: number) =>
-        sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
       return {
         queries: latencies.length,
         errors,
         longestMs: sorted.at(-1) ?? 0,
-        p50Ms: at(0.5),
-        p99Ms: at(0.99),
+        p50Ms: percentile(sorted, 0.5),
+        p99Ms: percentile(sorted, 0.99),
       }
     },
   }

@@ -49,6 +49,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** The value below which `fraction` of `sorted` (ascending) lies: p99 is `percentile(sorted, 0.99)`; 0 when empty. */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
+}
+
 /** Timings of `runs` runs, each after `prepare` (e.g. a fresh database). */
 export async function timeRuns(
   runs: number,

@@ -22,6 +22,14 @@ const ACCOUNTS = {
   downSql: 'DROP TABLE accounts;',
 }
 
+/** The new release's column, the migration most of these deploys apply. */
+const NICKNAME = {
+  down: 'a1',
+  message: 'add nickname',
+  up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
+  downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
+}
+
 /**
  * A project at revision a1 (accounts, 200 rows), nothing else applied. Seeding uses a
  * client of its own that is closed again: a deploy may copy the database on the
@@ -105,13 +113,7 @@ function productionLog(project: TestProject): string {
 
 test('a clean deploy: preflight, backup, upgrade, verify and health, a line in the production log; again, nothing to deploy', async (t) => {
   const { database, project } = await deployedProject(t, 16)
-  project.sql('a2', {
-    down: 'a1',
-    message: 'add nickname',
-    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
-    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
-    header: { phase: 'expand' },
-  })
+  project.sql('a2', { ...NICKNAME, header: { phase: 'expand' } })
   const result = await project.cli(['deploy', '--yes'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
   for (const line of [
@@ -164,12 +166,7 @@ test('a deploy whose health check fails after the upgrade is downgraded back, wi
   const { database, project } = await deployedProject(t, 16)
   const url = await applicationEndpoint(t, database)
   writeConfig(project, { health: { urls: [{ name: 'api', url }] } })
-  project.sql('a2', {
-    down: 'a1',
-    message: 'add nickname',
-    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
-    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
-  })
+  project.sql('a2', NICKNAME)
   const before = await tableChecksums(database.spec)
   const result = await project.cli(['deploy', '--yes'])
   assert.equal(result.code, 1, result.stdout + result.stderr)
@@ -310,11 +307,7 @@ test('contract migrations wait for --phase contract; --phase contract refuses wh
 
 test('the preflight stops on a long transaction holding a lock on a table to change: nothing changes', async (t) => {
   const { database, project } = await deployedProject(t, 16, { check: { longTransactionSeconds: 1 } })
-  project.sql('a2', {
-    down: 'a1',
-    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
-    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
-  })
+  project.sql('a2', NICKNAME)
   await withClient(database.spec, async (holder) => {
     await holder.query('BEGIN')
     await holder.query('SELECT count(*) FROM accounts')
@@ -391,12 +384,7 @@ test('without a terminal, deploy and rollback need --yes (exit 2, nothing runs)'
 
 test('strata rollback by hand downgrades one step and writes the same report', async (t) => {
   const { database, project } = await deployedProject(t, 16)
-  project.sql('a2', {
-    down: 'a1',
-    message: 'add nickname',
-    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
-    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
-  })
+  project.sql('a2', NICKNAME)
   assert.equal((await project.cli(['deploy', '--yes'])).code, 0)
   const result = await project.cli(['rollback', '--yes', '--reason', 'nickname confuses the mobile app'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -427,12 +415,7 @@ test('the watch window polls health after the deploy and rolls back when it fail
   const { database, project } = await deployedProject(t, 16)
   const url = await applicationEndpoint(t, database, { healthyRequests: 1 })
   writeConfig(project, { health: { urls: [{ name: 'api', url }] }, deploy: { watchInterval: '300ms' } })
-  project.sql('a2', {
-    down: 'a1',
-    message: 'add nickname',
-    up: 'ALTER TABLE accounts ADD COLUMN nickname text;',
-    downSql: 'ALTER TABLE accounts DROP COLUMN nickname;',
-  })
+  project.sql('a2', NICKNAME)
   const result = await project.cli(['deploy', '--yes', '--watch', '5s'])
   assert.equal(result.code, 1, result.stdout + result.stderr)
   assert.match(result.stdout, /\] ✓ All health checks passed/)
