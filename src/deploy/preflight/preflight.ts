@@ -60,14 +60,16 @@ export async function runPreflight(
     onCheck(result)
     return result
   }
-  const empty = (fromRows: readonly string[] = []): Preflight => ({
-    ok: false,
+  // The verdict follows from the checks; what was not reached stays empty.
+  const conclude = (found: Partial<Omit<Preflight, 'ok' | 'checks'>>): Preflight => ({
+    ok: checks.every((check) => check.status !== 'fail'),
     checks,
-    fromRows,
+    fromRows: [],
     steps: [],
     held: [],
     downtime: [],
     backupPlan: undefined,
+    ...found,
   })
 
   let connection: Connection
@@ -79,7 +81,7 @@ export async function runPreflight(
       status: 'fail',
       summary: `${(error as Error).message}${hint}`,
     }))
-    return empty()
+    return conclude({})
   }
   let closed = false
   try {
@@ -96,7 +98,7 @@ export async function runPreflight(
             details: [`merge them first: strata merge -m "merge heads" ${heads.join(' ')}`],
           },
     )
-    if (single.status === 'fail' && options.target === 'head') return empty(fromRows)
+    if (single.status === 'fail' && options.target === 'head') return conclude({ fromRows })
 
     const { plan, held } = limitToPhase(
       planUpgrade(migrations.graph, fromRows, options.target),
@@ -117,17 +119,7 @@ export async function runPreflight(
         ...(held.length > 0 && steps.length > 0 ? [heldNote(held)] : []),
       ],
     }))
-    if (steps.length === 0) {
-      return {
-        ok: checks.every((c) => c.status !== 'fail'),
-        checks,
-        fromRows,
-        steps,
-        held,
-        downtime: [],
-        backupPlan: undefined,
-      }
-    }
+    if (steps.length === 0) return conclude({ fromRows, held })
 
     const report = await checkMigrations({
       config,
@@ -173,15 +165,7 @@ export async function runPreflight(
         ? { status: 'skip', summary: 'not rehearsed: a migration has no downgrade' }
         : rehearse({ ...options, fromRows }),
     )
-    return {
-      ok: checks.every((check) => check.status !== 'fail'),
-      checks,
-      fromRows,
-      steps,
-      held,
-      downtime,
-      backupPlan,
-    }
+    return conclude({ fromRows, steps, held, downtime, backupPlan })
   } finally {
     if (!closed) await connection.close()
   }
