@@ -37,6 +37,8 @@ export interface CheckOptions {
   /** Server major version to assume offline (default: config check.serverVersion, 16). */
   readonly serverVersion?: number
   readonly args?: Readonly<Record<string, string>>
+  /** Already loaded migrations (a fleet loads them once for every tenant). */
+  readonly migrations?: MigrationSet
 }
 
 export interface CheckReport {
@@ -79,7 +81,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
       sources.push(await fileSource(file.path, file.text, config, options.args))
     selection = options.files.length === 1 ? options.files[0]!.path : `${options.files.length} files`
   } else {
-    migrations = await loadMigrations(config)
+    migrations = options.migrations ?? (await loadMigrations(config))
     const { metas, description } = await selectMigrations(migrations, options)
     selection = description
     sources = []

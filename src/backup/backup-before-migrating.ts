@@ -13,8 +13,14 @@ export async function backupBeforeMigrating(
   config: ResolvedConfig,
   spec: ConnectionSpec,
   onProgress: (line: string) => void,
+  schemas?: readonly string[],
 ): Promise<string> {
-  const { manifest, entry } = await createBackup({ config, spec, onProgress })
+  const { manifest, entry } = await createBackup({
+    config,
+    spec,
+    onProgress,
+    ...(schemas === undefined ? {} : { schemas }),
+  })
   const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
   if (!verification.ok) {
     throw new OperationFailedError(

@@ -40,6 +40,8 @@ export interface BackupOptions {
   readonly dataOnly?: boolean
   /** `-t TABLE`, repeatable: only these tables (pg_dump patterns). */
   readonly tables?: readonly string[]
+  /** Only these schemas, by exact name (a schema-per-tenant tenant). */
+  readonly schemas?: readonly string[]
   /** Default: `backup.compression`. */
   readonly compression?: string
   /** Directory format: parallel dump jobs. Default: `backup.jobs`. */
@@ -106,7 +108,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         : tables.length > 0
           ? 'tables'
           : 'full'
-    const id = newBackupId(directory, options.spec.database, started, kind)
+    const schemas = options.schemas ?? []
+    // A tenant schema's backup is named after it too: `app.tenant_acme_<time>`.
+    const label =
+      schemas.length === 0 ? options.spec.database : `${options.spec.database}.${schemas.join('+')}`
+    const id = newBackupId(directory, label, started, kind)
     const file = `${id}${archiveExtension(format, compression.gzipLevel !== undefined)}`
     const finalPath = join(directory, file)
     const partialPath = join(directory, `.${id}.partial`)
@@ -124,6 +130,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       ...(options.schemaOnly ? ['--schema-only'] : []),
       ...(options.dataOnly ? ['--data-only'] : []),
       ...tables.flatMap((table) => ['-t', table]),
+      // Quoted, a pg_dump pattern matches the name exactly: no case folding, no wildcards.
+      ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
       ...(format === 'plain' ? [] : ['-f', partialPath]),
@@ -149,7 +157,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         plainHash = hash.digest('hex')
         return run
       })
-      const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables)
+      const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables, schemas)
       const [run, rowCounts] = await Promise.all([dump, counting])
       await client.query('COMMIT')
       if (run.code !== 0) {
@@ -175,6 +183,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
           schemaOnly: Boolean(options.schemaOnly),
           dataOnly: Boolean(options.dataOnly),
           tables: [...tables],
+          ...(schemas.length === 0 ? {} : { schemas: [...schemas] }),
           compression: compression.label,
           ...(format === 'directory' ? { jobs } : {}),
         },

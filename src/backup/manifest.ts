@@ -40,6 +40,8 @@ export interface BackupManifest {
     readonly schemaOnly: boolean
     readonly dataOnly: boolean
     readonly tables: readonly string[]
+    /** Only these schemas (a tenant schema's backup); absent for whole-database backups. */
+    readonly schemas?: readonly string[]
     readonly compression: string
     readonly jobs?: number
   }

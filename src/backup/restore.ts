@@ -73,6 +73,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     throw new UsageError(`${entry.manifest.id} is a base backup (physical)`, {
       hint: 'restore it with `strata pitr restore --target-time ...`',
     })
+  const onlySchemas = entry.manifest.options.schemas ?? []
+  if (onlySchemas.length > 0 && (options.tables?.length ?? 0) === 0)
+    throw new UsageError(
+      `${entry.manifest.id} holds only schema ${onlySchemas.join(', ')}; restoring it as the whole database would lose every other schema`,
+      {
+        hint: `restore its tables into the live database with -t ${onlySchemas[0]}.TABLE (repeatable)`,
+      },
+    )
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
   // read first would only double the time. Restores into the live database read it all first.
   const intoCopy = !options.inPlace && (options.tables?.length ?? 0) === 0

@@ -5,12 +5,13 @@ import { quoteQualified } from '../db/quote.js'
 /**
  * Exact row counts of the tables a backup holds, as `schema.table` → rows. Run inside
  * the snapshot pg_dump reads, the counts describe exactly what the archive contains.
- * `tables` (from `-t`) narrows the set; otherwise every ordinary table outside the
+ * `tables` (from `-t`) and `schemas` narrow the set; otherwise every ordinary table outside the
  * system schemas and extensions.
  */
 export async function countRows(
   client: pg.ClientBase,
   tables: readonly string[] = [],
+  schemas: readonly string[] = [],
 ): Promise<Record<string, number>> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name
@@ -18,8 +19,9 @@ export async function countRows(
       WHERE c.relkind = 'r' AND c.relpersistence <> 't'
         AND ${NOT_SYSTEM_SCHEMA} AND ${NOT_EXTENSION_MEMBER}
         AND (cardinality($1::text[]) = 0 OR c.oid = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t))
+        AND (cardinality($2::text[]) = 0 OR n.nspname = ANY ($2::text[]))
       ORDER BY 1, 2`,
-    [tables],
+    [tables, schemas],
   )
   const counts: Record<string, number> = {}
   for (const table of rows) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { configForDatabase } from '../config/database-config.js'
 import { loadConfig } from '../config/load-config.js'
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -17,6 +18,7 @@ export interface GlobalOptions {
   x?: string[]
   quiet?: boolean
   debug?: boolean
+  allDatabases?: boolean
 }
 
 /**
@@ -27,17 +29,30 @@ export class CommandContext {
   readonly output: Output
   #config: Promise<ResolvedConfig> | undefined
 
-  constructor(readonly options: GlobalOptions) {
-    this.output = new Output(Boolean(options.json), Boolean(options.quiet))
+  constructor(
+    readonly options: GlobalOptions,
+    output?: Output,
+  ) {
+    this.output = output ?? new Output(Boolean(options.json), Boolean(options.quiet))
   }
 
   static from(command: Command): CommandContext {
     return new CommandContext(command.optsWithGlobals<GlobalOptions>())
   }
 
+  /** The config, with the selected named database's own `migrations` keys applied. */
   config(): Promise<ResolvedConfig> {
-    this.#config ??= loadConfig(this.options.config === undefined ? {} : { file: this.options.config })
+    this.#config ??= loadConfig(this.options.config === undefined ? {} : { file: this.options.config }).then(
+      (config) => configForDatabase(config, this.#selectedName(config)),
+    )
     return this.#config
+  }
+
+  /** The config name of the database this command works on, when it has one. */
+  #selectedName(config: ResolvedConfig): string | undefined {
+    if (this.options.url !== undefined) return undefined
+    if (this.options.name !== undefined) return this.options.name
+    return process.env.DATABASE_URL ? undefined : config.default
   }
 
   /** The migration files and their graph; every file problem is reported before any connection. */

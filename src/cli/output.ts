@@ -16,9 +16,14 @@ export { colors }
  * through the secret mask.
  */
 export class Output {
+  /**
+   * @param sink receives the JSON document instead of stdout (`--all-databases`
+   * gathers one per database into a single document).
+   */
   constructor(
     readonly json: boolean,
     readonly quiet: boolean,
+    private readonly sink?: (value: unknown) => void,
   ) {}
 
   /** A result line for people (suppressed in --json mode). */
@@ -33,7 +38,8 @@ export class Output {
 
   /** The one JSON document of a --json run. */
   data(value: unknown): void {
-    if (this.json) process.stdout.write(`${maskSecrets(JSON.stringify(value, null, 2))}\n`)
+    if (this.json && this.sink !== undefined) this.sink(value)
+    else if (this.json) process.stdout.write(`${maskSecrets(JSON.stringify(value, null, 2))}\n`)
   }
 }
 

@@ -9,6 +9,7 @@ import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
 import { registerRevisionCommands } from './commands/revisions.js'
+import { registerTenantsCommands } from './commands/tenants.js'
 import { collect } from './option-values.js'
 
 export { STRATA_VERSION }
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     )
     .option('-n, --name <name>', 'a database named in the config')
     .option('--url <url>', 'database URL (postgresql://user@host:port/db)')
+    .option('--all-databases', 'run the command against every database in the config, in order')
     .option('--json', 'print one JSON document on stdout')
     .option('-x <key=value>', 'argument passed to migrations (repeatable)', collect)
     .option('-q, --quiet', 'print only results and errors')
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerBackupCommands(program)
   registerPitrCommands(program)
   registerDeployCommands(program)
+  registerTenantsCommands(program)
   registerDevCommands(program)
   return program
 }

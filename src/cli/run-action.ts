@@ -13,6 +13,13 @@ export function action<Args extends unknown[]>(
     const command = args.at(-1) as Command
     const context = CommandContext.from(command)
     try {
+      if (context.options.allDatabases) {
+        const { runForEachDatabase } = await import('./all-databases.js')
+        process.exitCode = await runForEachDatabase(command, context, (each) =>
+          body(each, ...(args.slice(0, -1) as Args)),
+        )
+        return
+      }
       const code = await body(context, ...(args.slice(0, -1) as Args))
       process.exitCode = typeof code === 'number' ? code : 0
     } catch (error) {

@@ -23,6 +23,12 @@ export const databaseSchema = s.union(
     password: s.string(),
     database: s.string(),
     sslmode,
+    migrations: s.object({
+      directories: s.array(s.string()),
+      versionTable: identifier,
+      versionTableSchema: identifier,
+      historyTable: identifier,
+    }),
   }),
 )
 
@@ -106,6 +112,14 @@ export const configSchema = s.object({
     sampleRows: s.number({ integer: true, min: 0, max: 1_000_000 }),
     watchInterval: duration,
     keepServerCopies: s.number({ integer: true, min: 1, max: 100 }),
+  }),
+  tenants: s.object({
+    servers: s.array(s.string()),
+    match: s.string(),
+    schemas: s.string(),
+    list: s.string(),
+    concurrency: s.number({ integer: true, min: 1, max: 1000 }),
+    reportsDirectory: s.string(),
   }),
   pgBinDir: s.string(),
   dev: s.object({

@@ -1,3 +1,4 @@
+export { configForDatabase } from './database-config.js'
 export { defineConfig } from './define-config.js'
 export { importModule } from './import-module.js'
 export type { InitResult } from './init-project.js'

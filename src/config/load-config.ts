@@ -183,6 +183,14 @@ export function resolveConfig(
       watchInterval: parseDuration(interpolated.deploy?.watchInterval ?? '10s')!,
       keepServerCopies: interpolated.deploy?.keepServerCopies ?? 2,
     }),
+    tenants: Object.freeze({
+      servers: Object.freeze([...(interpolated.tenants?.servers ?? [])]),
+      match: interpolated.tenants?.match,
+      schemas: interpolated.tenants?.schemas,
+      list: interpolated.tenants?.list === undefined ? undefined : at(interpolated.tenants.list),
+      concurrency: interpolated.tenants?.concurrency,
+      reportsDirectory: at(interpolated.tenants?.reportsDirectory ?? 'migrations'),
+    }),
     pgBinDir: interpolated.pgBinDir === undefined ? undefined : at(interpolated.pgBinDir),
   })
 }

@@ -16,6 +16,13 @@ export interface DatabaseConfig {
   password?: string
   database?: string
   sslmode?: SslMode
+  /**
+   * This database's own migrations (Alembic's per-section `script_location`): other
+   * directories and version table. Keys left out come from the top-level `migrations`.
+   *
+   * @example { url: '${ANALYTICS_DB_URL}', migrations: { directories: ['migrations/analytics'] } }
+   */
+  migrations?: Pick<MigrationsConfig, 'directories' | 'versionTable' | 'versionTableSchema' | 'historyTable'>
 }
 
 /** Where migration files live and where the database records its state. */
@@ -175,6 +182,28 @@ export interface DeployConfig {
 }
 
 /**
+ * `strata tenants ...`: where the tenants are and how many are migrated at once. Every
+ * key has a command-line flag of the same name that overrides it.
+ */
+export interface TenantsConfig {
+  /**
+   * Servers searched for tenant databases: names from `databases` or URLs. Default: the
+   * server of the selected database (`--url`, `-n`, `DATABASE_URL`, `default`).
+   */
+  servers?: string[]
+  /** Tenant databases: a `LIKE` pattern on the database name, e.g. `'tenant_%'`. */
+  match?: string
+  /** Schema-per-tenant: a `LIKE` pattern on schema names in the selected database. */
+  schemas?: string
+  /** A file listing tenants, one per line: a database name, a URL, or `schema:NAME`. */
+  list?: string
+  /** Tenants migrated at once. Default: from the server's free connections (see README). */
+  concurrency?: number
+  /** Where fleet reports (`tenants_<command>_<time>.json`) are written. Default `migrations`. */
+  reportsDirectory?: string
+}
+
+/**
  * The contents of `strata.config.ts` (or `.js`, `.mjs`, `.json`).
  *
  * @example
@@ -199,6 +228,7 @@ export interface StrataConfig {
   health?: HealthConfig
   backup?: BackupConfig
   deploy?: DeployConfig
+  tenants?: TenantsConfig
   /** Directory holding pg_dump, pg_restore, psql and pg_basebackup, searched before PATH. */
   pgBinDir?: string
 }
@@ -263,6 +293,15 @@ export interface ResolvedConfig {
     /** Milliseconds. */
     watchInterval: number
     keepServerCopies: number
+  }>
+  readonly tenants: Readonly<{
+    servers: readonly string[]
+    match: string | undefined
+    schemas: string | undefined
+    /** Absolute. */
+    list: string | undefined
+    concurrency: number | undefined
+    reportsDirectory: string
   }>
   readonly pgBinDir: string | undefined
 }

@@ -94,7 +94,8 @@ export function namedDatabaseSpec(
   }
   const resolved = interpolateDeep(entry, env, `databases.${name}`, where)
   if (typeof resolved === 'string') return parseConnectionString(resolved, defaults)
-  const { url, ...fields } = resolved as DatabaseConfig
+  // `migrations` says where this database's files are, not how to connect to it.
+  const { url, migrations: _ownMigrations, ...fields } = resolved as DatabaseConfig
   if (url !== undefined) {
     const fromUrl = parseConnectionString(url, defaults)
     return { ...fromUrl, ...definedOnly(fields) }

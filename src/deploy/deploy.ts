@@ -1,7 +1,7 @@
 import { displayPath } from '../config/load-config.js'
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
-import { StrataError } from '../errors/index.js'
+import { describeError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { CheckReport, CheckResult } from '../health/check-result.js'
 import { checkHealth } from '../health/health.js'
@@ -357,17 +357,4 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     logLine,
     upgradeMs,
   })
-}
-
-/** The real error, as lines: message, where, hint, SQLSTATE and detail of the database's error. */
-export function describeError(error: unknown): string[] {
-  const lines = [(error as Error).message ?? String(error)]
-  if (error instanceof StrataError) {
-    if (error.where) lines.push(`where: ${error.where}`)
-    if (error.hint) lines.push(`hint: ${error.hint}`)
-  }
-  const cause = (error as { cause?: { code?: string; detail?: string; message?: string } }).cause
-  if (cause?.code) lines.push(`SQLSTATE ${cause.code}${cause.message ? `: ${cause.message}` : ''}`)
-  if (cause?.detail) lines.push(`detail: ${cause.detail}`)
-  return lines
 }

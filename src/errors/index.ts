@@ -1,1 +1,2 @@
+export * from './describe-error.js'
 export * from './strata-error.js'

@@ -83,7 +83,9 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         if (format === 'sarif') {
           const { toSarif } = await import('../../analysis/sarif.js')
           process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, 2)}\n`)
-        } else if (format === 'json' || context.options.json) {
+        } else if (context.options.json) {
+          context.output.data(report)
+        } else if (format === 'json') {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
         } else {
           const { formatCheckReport } = await import('../check-output.js')

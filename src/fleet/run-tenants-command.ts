@@ -1,0 +1,166 @@
+import type { ResolvedConfig } from '../config/types.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { InvalidInputError } from '../errors/index.js'
+import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import type { DeployPhase } from '../runner/phase.js'
+import { type ConnectionBudget, connectionBudget } from './default-concurrency.js'
+import { type Discovery, discoverTenants, type TenantSelection } from './discover-tenants.js'
+import { countByStatus, type FleetReport, tenantsToResume, writeFleetReport } from './fleet-report.js'
+import { type FleetProgress, runFleet, type TenantResult } from './run-fleet.js'
+import type { Tenant } from './tenant.js'
+import { type FleetCommand, tenantOperation } from './tenant-operations.js'
+
+export interface TenantsCommandOptions {
+  readonly config: ResolvedConfig
+  readonly command: FleetCommand
+  /** upgrade (default `head`) / downgrade (required) target. */
+  readonly target?: string
+  readonly phase?: DeployPhase
+  readonly backupFirst?: boolean
+  readonly args?: Readonly<Record<string, string>>
+  readonly selection: TenantSelection
+  /** The selected database (`--url`, `-n`, ...): the default server, and the database of tenant schemas. */
+  readonly selectedSpec: () => Promise<ConnectionSpec>
+  /** Default: `tenants.concurrency`, else derived from the server's free connections. */
+  readonly concurrency?: number
+  readonly continueOnError?: boolean
+  /** A report of an earlier run: only its failed and not-started tenants run. */
+  readonly onlyFailed?: string
+  /** Where the report is written. Default: `tenants.reportsDirectory`. */
+  readonly reportsDirectory?: string
+  readonly migrations?: MigrationSet
+  readonly stop?: AbortSignal
+  /** Called once the tenants are known, before the first one starts. */
+  readonly onPlan?: (plan: FleetPlan) => void
+  readonly onStart?: (tenant: Tenant, progress: FleetProgress) => void
+  readonly onFinish?: (result: TenantResult, progress: FleetProgress) => void
+  readonly onNotice?: (tenant: Tenant, line: string) => void
+}
+
+/** What a run is about to do. */
+export interface FleetPlan {
+  readonly tenants: readonly Tenant[]
+  readonly source: string
+  readonly concurrency: number
+  /** Set when the concurrency was derived from the server. */
+  readonly budget: ConnectionBudget | undefined
+  /** Matching databases left out because Strata made them. */
+  readonly leftOut: readonly string[]
+  /** `--only-failed`: tenants of the report that discovery no longer finds. */
+  readonly missing: readonly string[]
+}
+
+export interface TenantsCommandResult {
+  readonly plan: FleetPlan
+  readonly report: FleetReport
+  /** The report file. */
+  readonly reportPath: string
+}
+
+/**
+ * `strata tenants <command>`: finds the tenants, picks the concurrency, and runs the
+ * single-database command for each in one process, then writes the report. Tenant
+ * failures are in the report (exit 1 for the CLI); only bad input throws.
+ *
+ * @example
+ * const { report } = await runTenantsCommand({
+ *   config, command: 'upgrade', selection: { match: 'tenant_%' }, selectedSpec: async () => spec,
+ * })
+ */
+export async function runTenantsCommand(options: TenantsCommandOptions): Promise<TenantsCommandResult> {
+  const { config } = options
+  const migrations = options.migrations ?? (await loadMigrations(config))
+  const resume = options.onlyFailed === undefined ? undefined : tenantsToResume(options.onlyFailed)
+  const discovery = await discoverTenants({
+    config,
+    // Resuming without discovery flags finds the tenants the way the report's run did.
+    selection:
+      resume !== undefined && !hasDiscoveryFlags(options.selection) ? resume.selection : options.selection,
+    selectedSpec: options.selectedSpec,
+  })
+  const { tenants, missing } =
+    resume === undefined ? { tenants: discovery.tenants, missing: [] } : pick(discovery, resume.names)
+  if (tenants.length === 0 && resume === undefined) throw noTenants(discovery)
+  const fixed = options.concurrency ?? config.tenants.concurrency
+  const budget = fixed === undefined && tenants.length > 0 ? await smallestBudget(tenants) : undefined
+  const concurrency = fixed ?? budget?.concurrency ?? 1
+  const plan: FleetPlan = {
+    tenants,
+    source:
+      resume === undefined ? discovery.source : `--only-failed ${options.onlyFailed} (${discovery.source})`,
+    concurrency,
+    budget,
+    leftOut: discovery.leftOut,
+    missing,
+  }
+  options.onPlan?.(plan)
+
+  const startedAt = new Date()
+  const results = await runFleet(
+    tenants,
+    tenantOperation({
+      command: options.command,
+      migrations,
+      ...(options.target === undefined ? {} : { target: options.target }),
+      ...(options.phase === undefined ? {} : { phase: options.phase }),
+      ...(options.backupFirst === undefined ? {} : { backupFirst: options.backupFirst }),
+      ...(options.args === undefined ? {} : { args: options.args }),
+      ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+    }),
+    {
+      concurrency,
+      continueOnError: Boolean(options.continueOnError),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
+      ...(options.onStart === undefined ? {} : { onStart: options.onStart }),
+      ...(options.onFinish === undefined ? {} : { onFinish: options.onFinish }),
+    },
+  )
+  const finishedAt = new Date()
+  const report: FleetReport = {
+    reportVersion: 1,
+    command: options.command,
+    target: options.command === 'upgrade' ? (options.target ?? 'head') : options.target,
+    source: plan.source,
+    selection: options.selection,
+    concurrency,
+    continueOnError: Boolean(options.continueOnError),
+    interrupted: Boolean(options.stop?.aborted),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    counts: countByStatus(results),
+    tenants: results,
+  }
+  const reportPath = writeFleetReport(options.reportsDirectory ?? config.tenants.reportsDirectory, report)
+  return { plan, report, reportPath }
+}
+
+function hasDiscoveryFlags(selection: TenantSelection): boolean {
+  return selection.match !== undefined || selection.schemas !== undefined || selection.list !== undefined
+}
+
+function pick(discovery: Discovery, names: readonly string[]): { tenants: Tenant[]; missing: string[] } {
+  const wanted = new Set(names)
+  const tenants = discovery.tenants.filter((tenant) => wanted.has(tenant.name))
+  const found = new Set(tenants.map((tenant) => tenant.name))
+  return { tenants, missing: names.filter((name) => !found.has(name)) }
+}
+
+function noTenants(discovery: Discovery): InvalidInputError {
+  return new InvalidInputError(`no tenant found by ${discovery.source}`, {
+    hint: discovery.source.startsWith('--list')
+      ? 'the list names no tenant'
+      : "the pattern is SQL LIKE: % matches any run of characters, _ any one character (e.g. 'tenant_%'); check the server with `strata diagnose` or psql",
+  })
+}
+
+/** Several servers: the one with the fewest free connections sets the pace. */
+async function smallestBudget(tenants: readonly Tenant[]): Promise<ConnectionBudget> {
+  const servers = new Map<string, Tenant>()
+  for (const tenant of tenants) {
+    const key = `${tenant.spec.host}:${tenant.spec.port}`
+    if (!servers.has(key)) servers.set(key, tenant)
+  }
+  const budgets = await Promise.all([...servers.values()].map((tenant) => connectionBudget(tenant.spec)))
+  return budgets.reduce((smallest, budget) => (budget.concurrency < smallest.concurrency ? budget : smallest))
+}
