@@ -39,6 +39,10 @@ class AnalysisExecutor implements SqlExecutor {
     return undefined
   }
 
+  async send(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    await this.run(sql, params, source)
+  }
+
   readonly unknownRows = (sql: string): Record<string, unknown>[] => {
     this.unknown.push(
       `reads query results (op.query: ${sql.replace(/\s+/g, ' ').trim().slice(0, 80)}); SQL built from them is not analysed`,

@@ -2,19 +2,16 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** Absolute path of Strata's own library entry, so `import ... from 'strata'` always resolves. */
-const strataEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
+export const strataEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
 
-type Jiti = { import: (id: string, options?: { default?: boolean }) => Promise<unknown> }
+type Jiti = {
+  import: (id: string, options?: { default?: boolean }) => Promise<unknown>
+  transform: (options: { source: string; filename: string; ts: boolean }) => string
+}
 let jiti: Jiti | undefined
 
-/**
- * Imports a TypeScript or JavaScript module (a config file, a migration). TypeScript
- * is compiled on the fly and cached on disk by content, so unchanged files are not
- * recompiled. `strata` resolves to the running Strata even where it is not installed
- * locally. The loader is itself loaded on first use: commands that import nothing
- * never pay for it.
- */
-export async function importModule(file: string): Promise<Record<string, unknown>> {
+/** The loader, itself loaded on first use: commands that import nothing never pay for it. */
+async function loader(): Promise<Jiti> {
   if (jiti === undefined) {
     const { createJiti } = await import('jiti')
     jiti = createJiti(import.meta.url, {
@@ -24,5 +21,23 @@ export async function importModule(file: string): Promise<Record<string, unknown
       interopDefault: false,
     }) as Jiti
   }
-  return (await jiti.import(file)) as Record<string, unknown>
+  return jiti
+}
+
+/**
+ * Imports a TypeScript or JavaScript module (a config file, a migration). TypeScript
+ * is compiled on the fly and cached on disk by content, so unchanged files are not
+ * recompiled. `strata` resolves to the running Strata even where it is not installed
+ * locally.
+ */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  return (await (await loader()).import(file)) as Record<string, unknown>
+}
+
+/**
+ * A TypeScript or JavaScript module compiled to CommonJS, with its imports turned into
+ * `require(...)` calls (the loader's own compilation, without running it).
+ */
+export async function compileToCommonJs(source: string, filename: string): Promise<string> {
+  return (await loader()).transform({ source, filename, ts: true })
 }

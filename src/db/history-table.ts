@@ -66,36 +66,50 @@ function values(entry: HistoryEntry): unknown[] {
   ]
 }
 
-/** The columns, placeholders and values of a history insert, for statements that embed it. */
-export function historyInsertParts(entry: HistoryEntry): {
-  columns: string
-  placeholders: string
-  values: unknown[]
-} {
-  const row = values(entry)
-  return { columns: COLUMNS, placeholders: row.map((_, index) => `$${index + 1}`).join(', '), values: row }
-}
-
 export async function recordHistory(
   client: pg.ClientBase,
   table: QualifiedName,
   entry: HistoryEntry,
 ): Promise<void> {
-  const parts = historyInsertParts(entry)
+  const row = values(entry)
   await client.query(
-    `INSERT INTO ${qualified(table)} (${parts.columns}) VALUES (${parts.placeholders})`,
-    parts.values,
+    `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES (${row.map((_, index) => `$${index + 1}`).join(', ')})`,
+    row,
   )
 }
 
-/** The same insert with literals, for offline scripts; times are the script's run time. */
-export function historyInsertSql(
-  table: QualifiedName,
+/**
+ * The values of a history row as SQL, with literals: for the record statement that
+ * travels with a migration's own statements (online and in offline scripts). The
+ * times are SQL expressions evaluated by the server.
+ */
+export function historyValuesSql(
   entry: Omit<HistoryEntry, 'startedAt' | 'finishedAt'>,
-): string {
+  times: {
+    readonly startedAt: string
+    readonly finishedAt: string
+    readonly durationMs: string
+    /** Default: the entry's outcome as a literal. */
+    readonly outcome?: string
+  },
+): { columns: string; values: string } {
   const literal = (value: string | undefined | null) =>
     value === undefined || value === null ? 'NULL' : quoteLiteral(value)
-  return `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES (${literal(entry.revision)}, ${literal(entry.direction)}, clock_timestamp(), clock_timestamp(), 0, ${literal(entry.outcome)}, NULL, ${literal(operatorName())}, ${literal(entry.toolVersion)}, ${literal(entry.checksum)}, ${literal(entry.message)}, NULL)`
+  const values = [
+    literal(entry.revision),
+    literal(entry.direction),
+    times.startedAt,
+    times.finishedAt,
+    times.durationMs,
+    times.outcome ?? literal(entry.outcome),
+    literal(entry.error),
+    literal(operatorName()),
+    literal(entry.toolVersion),
+    literal(entry.checksum),
+    literal(entry.message),
+    literal(entry.backupId),
+  ]
+  return { columns: COLUMNS, values: values.join(', ') }
 }
 
 /** Every history row, oldest first; an empty list when the table does not exist. */

@@ -1,45 +1,59 @@
-import type pg from 'pg'
-import { OperationFailedError } from '../errors/index.js'
 import type { VersionChange } from '../runner/version-rows.js'
-import { type HistoryEntry, historyInsertParts } from './history-table.js'
-import { type QualifiedName, qualified, versionChangeQuery } from './version-table.js'
+import { type HistoryEntry, historyValuesSql } from './history-table.js'
+import { quoteLiteral } from './quote.js'
+import { hasSqlState, NOT_NULL_VIOLATION } from './sqlstate.js'
+import { type QualifiedName, qualified, versionChangeSql } from './version-table.js'
 
 /**
- * Writes a step's version-table changes and its history row in one statement (one
- * round trip instead of one per change): each change is a data-modifying CTE whose
- * row count is returned and checked. A count other than one means the version table
- * was edited behind Strata's back, and the surrounding transaction is stopped.
+ * When the recorded step started, as the server sees it:
+ * - `transaction`: its transaction's start (a transaction per migration);
+ * - `message`: the arrival of the round trip that carries the record, which is the
+ *   step's start when the whole step travels in one (steps sharing one transaction);
+ * - a Date: a step that ran outside a transaction, timed by Strata.
  */
-export async function recordStep(
-  client: pg.ClientBase,
-  tables: { version: QualifiedName; history: QualifiedName },
+export type StepStart = 'transaction' | 'message' | Date
+
+/** What the record of a step says. */
+export type RecordedStep = Omit<HistoryEntry, 'startedAt' | 'finishedAt'>
+
+/**
+ * A step's version-table changes and its history row as one statement, sent in the
+ * same round trip as the migration's own SQL and printed as is in offline scripts.
+ * Each UPDATE or DELETE must find its row: when one finds none (the version table
+ * was changed behind Strata's back) the row's outcome is NULL, which the history
+ * table refuses, so the transaction goes no further (see `isEditedVersionTable`).
+ */
+export function recordStepSql(
+  tables: { readonly version: QualifiedName; readonly history: QualifiedName },
   changes: readonly VersionChange[],
-  entry: HistoryEntry,
-): Promise<void> {
-  const values: unknown[] = []
-  const renumber = (text: string, params: readonly unknown[]) => {
-    const offset = values.length
-    values.push(...params)
-    return text.replace(/\$(\d+)/g, (_match, index: string) => `$${Number(index) + offset}`)
-  }
-  const ctes = changes.map((change, index) => {
-    const query = versionChangeQuery(change, tables.version)
-    return `change_${index} AS (${renumber(query.text, query.values)} RETURNING 1)`
+  entry: RecordedStep,
+  start: StepStart,
+): string {
+  const ctes = changes.map(
+    (change, index) => `change_${index} AS (${versionChangeSql(change, tables.version)} RETURNING 1)`,
+  )
+  const checked = changes.flatMap((change, index) =>
+    change.kind === 'insert' ? [] : [`(SELECT count(*) FROM change_${index}) = 1`],
+  )
+  const started =
+    start === 'transaction'
+      ? 'now()'
+      : start === 'message'
+        ? 'statement_timestamp()'
+        : `${quoteLiteral(start.toISOString())}::timestamptz`
+  const history = historyValuesSql(entry, {
+    startedAt: started,
+    finishedAt: 'clock_timestamp()',
+    durationMs: `greatest(0, round(extract(epoch FROM clock_timestamp() - ${started}) * 1000))::int`,
+    ...(checked.length === 0
+      ? {}
+      : { outcome: `CASE WHEN ${checked.join(' AND ')} THEN ${quoteLiteral(entry.outcome)} END` }),
   })
-  const history = historyInsertParts(entry)
-  const insert = `INSERT INTO ${qualified(tables.history)} (${history.columns}) VALUES (${renumber(history.placeholders, history.values)})`
-  const counts = changes.map((_, index) => `(SELECT count(*) FROM change_${index})::int AS change_${index}`)
-  const text = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${insert}${counts.length > 0 ? ` RETURNING ${counts.join(', ')}` : ''}`
-  // Named by its shape: the server parses and plans it once per connection, not per step.
-  const shape = changes.map((change) => change.kind[0]).join('')
-  const result = await client.query({ name: `strata_record_${tables.version.name}_${shape}`, text, values })
-  changes.forEach((change, index) => {
-    const count = (result.rows[0] as Record<string, number> | undefined)?.[`change_${index}`]
-    if (change.kind !== 'insert' && count !== 1) {
-      throw new OperationFailedError(
-        `the version table ${tables.version.schema}.${tables.version.name} changed unexpectedly: expected one row "${change.kind === 'update' ? change.from : change.revision}", found ${count}`,
-        { hint: 'someone edited it during the run; check `strata current` and fix it with `strata stamp`' },
-      )
-    }
-  })
+  const insert = `INSERT INTO ${qualified(tables.history)} (${history.columns}) SELECT ${history.values}`
+  return ctes.length === 0 ? insert : `WITH ${ctes.join(', ')} ${insert}`
+}
+
+/** The record statement failed because a version row it changes was missing. */
+export function isEditedVersionTable(error: unknown): boolean {
+  return hasSqlState(error, NOT_NULL_VIOLATION)
 }

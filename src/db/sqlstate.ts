@@ -11,3 +11,6 @@ export function hasSqlState(error: unknown, code: string): boolean {
 
 /** SQLSTATE 55006 (object_in_use): e.g. a template database with other sessions. */
 export const OBJECT_IN_USE = '55006'
+
+/** SQLSTATE 23502 (not_null_violation). */
+export const NOT_NULL_VIOLATION = '23502'

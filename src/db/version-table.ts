@@ -69,9 +69,19 @@ export async function applyVersionChange(
   const query = versionChangeQuery(change, table)
   const result = await client.query(query)
   if (change.kind !== 'insert' && result.rowCount !== 1) {
-    throw new OperationFailedError(
-      `the version table ${table.schema}.${table.name} changed unexpectedly: expected one row "${change.kind === 'update' ? change.from : change.revision}", found ${result.rowCount}`,
-      { hint: 'someone edited it during the run; check `strata current` and fix it with `strata stamp`' },
-    )
+    throw new OperationFailedError(editedVersionTableMessage(table, [change]), {
+      hint: EDITED_VERSION_TABLE_HINT,
+    })
   }
 }
+
+/** "the version table public.alembic_version changed unexpectedly: ..." */
+export function editedVersionTableMessage(table: QualifiedName, changes: readonly VersionChange[]): string {
+  const expected = changes
+    .filter((change) => change.kind !== 'insert')
+    .map((change) => `"${change.kind === 'update' ? change.from : change.revision}"`)
+  return `the version table ${table.schema}.${table.name} changed unexpectedly: expected the row${expected.length === 1 ? '' : 's'} ${expected.join(', ')}, found ${expected.length === 1 ? 'none' : 'not all of them'}`
+}
+
+export const EDITED_VERSION_TABLE_HINT =
+  'someone edited it during the run; check `strata current` and fix it with `strata stamp`'

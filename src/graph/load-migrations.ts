@@ -64,10 +64,12 @@ export function listMigrationFiles(directories: readonly string[]): string[] {
 export async function loadMigrations(config: ResolvedConfig): Promise<MigrationSet> {
   const directories = config.migrations.directories
   const files = listMigrationFiles(directories)
-  const cacheFile = join(config.rootDir, '.strata', 'cache', 'migration-meta.json')
+  const cacheDir = join(config.rootDir, '.strata', 'cache')
+  const cacheFile = join(cacheDir, 'migration-meta.json')
   const cache = readCache(cacheFile)
   const nextCache: CacheFile = { version: CACHE_VERSION, entries: {} }
-  const bodies = new Map<string, MigrationBody>()
+  // Loaded (or loading) code by file: the runner asks for the next migration while the server runs one.
+  const bodies = new Map<string, Promise<MigrationBody>>()
   const metas: MigrationMeta[] = []
   let cacheChanged = false
 
@@ -88,13 +90,13 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
     if (file.endsWith('.sql')) {
       const parsed = parseSqlMigration(text, file, checksum)
       meta = parsed.meta
-      bodies.set(file, { kind: 'sql', ...parsed.body })
+      bodies.set(file, Promise.resolve({ kind: 'sql', ...parsed.body }))
     } else if (cached !== undefined && cached.checksum === checksum) {
       meta = cached.meta
     } else {
-      const loaded = await loadTsMigration(file, text, checksum)
+      const loaded = await loadTsMigration(file, text, checksum, cacheDir)
       meta = loaded.meta
-      bodies.set(file, { kind: 'ts', ...loaded.body })
+      bodies.set(file, Promise.resolve({ kind: 'ts', ...loaded.body }))
     }
     checkIdentifiers(meta, text)
     nextCache.entries[file] = { checksum, meta, mtimeMs: stats.mtimeMs, size: stats.size }
@@ -111,19 +113,25 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
   return {
     graph,
     directories,
-    async body(revision) {
+    body(revision) {
       const meta = graph.get(revision)
-      const known = bodies.get(meta.file)
-      if (known !== undefined) return known
-      const text = readFileSync(meta.file, 'utf8')
-      const body: MigrationBody =
-        meta.format === 'sql'
-          ? { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }
-          : { kind: 'ts', ...(await loadTsMigration(meta.file, text, meta.checksum)).body }
-      bodies.set(meta.file, body)
+      let body = bodies.get(meta.file)
+      if (body === undefined) {
+        body = loadBody(meta, cacheDir)
+        bodies.set(meta.file, body)
+        // A failed load is not kept: the next call reports the error again.
+        body.catch(() => bodies.delete(meta.file))
+      }
       return body
     },
   }
+}
+
+async function loadBody(meta: MigrationMeta, cacheDir: string): Promise<MigrationBody> {
+  const text = readFileSync(meta.file, 'utf8')
+  return meta.format === 'sql'
+    ? { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }
+    : { kind: 'ts', ...(await loadTsMigration(meta.file, text, meta.checksum, cacheDir)).body }
 }
 
 function lineOf(text: string, needle: string): number {

@@ -1,8 +1,8 @@
 import { locateInFile } from '../config/describe-load-failure.js'
-import { importModule } from '../config/import-module.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
+import { loadMigrationModule } from './migration-module.js'
 
 /** A migration function as written in a TypeScript migration. */
 export type MigrationFunction = (op: any) => Promise<unknown> | unknown
@@ -17,15 +17,19 @@ export interface TsMigrationBody {
 
 const PHASES: readonly MigrationPhase[] = ['expand', 'migrate', 'contract']
 
-/** Imports a TypeScript (or JavaScript) migration and checks its exports. */
+/**
+ * Imports a TypeScript (or JavaScript) migration and checks its exports. With a
+ * `cacheDir`, its compilation is cached there by checksum.
+ */
 export async function loadTsMigration(
   file: string,
   text: string,
   checksum: string,
+  cacheDir?: string,
 ): Promise<{ meta: MigrationMeta; body: TsMigrationBody }> {
   let module: Record<string, unknown>
   try {
-    module = await importModule(file)
+    module = await loadMigrationModule(file, text, checksum, cacheDir)
   } catch (error) {
     const line = locateInFile(error, file)
     const where = line === undefined ? file : `${file}:${line}`

@@ -106,7 +106,7 @@ export class MigrationOp {
    * @example await op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])
    */
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
-    await this.executor.run(text, params, source)
+    await this.executor.send(text, params, source)
   }
 
   /**

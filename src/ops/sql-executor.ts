@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { inlineParams } from './inline-params.js'
 
 /** Where a statement came from, for error messages (an SQL migration's line). */
@@ -21,6 +22,12 @@ export interface SqlExecutor {
   /** True while the migration's statements run inside its transaction. */
   inTransaction: boolean
   run(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<pg.QueryResult | undefined>
+  /**
+   * Runs a statement whose result nobody reads (`op.execute`). Online, inside the
+   * migration's transaction, it may wait to travel with the next round trip; an error
+   * then surfaces there and fails the migration just the same.
+   */
+  send(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<void>
   /** The statement being run, for error messages. */
   readonly current: { sql: string; source: StatementSource | undefined } | undefined
   /** Statements completed so far in this migration (to report a non-transactional failure exactly). */
@@ -37,20 +44,49 @@ export class OnlineExecutor implements SqlExecutor {
   inTransaction = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
+  // After a SAVEPOINT the migration means to catch an error and roll back to it:
+  // from then on every statement runs at once, so the error reaches its catch.
+  #immediate = false
 
   constructor(
     private readonly client: pg.ClientBase,
     /** Watches statements that wait for a lock, to say who blocks them. */
     private readonly watcher?: { watch<T>(work: Promise<T>): Promise<T> },
+    /** Statements of the migration's transaction that wait for the next round trip. */
+    private readonly batch?: StatementBatch<StatementSource>,
   ) {}
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
+    await this.flush()
     this.current = { sql, source }
     const query = params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[])
     const result = this.watcher ? await this.watcher.watch(query) : await query
     this.completed.push(sql)
     this.current = undefined
     return result
+  }
+
+  async send(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    if (/^\s*SAVEPOINT\b/i.test(sql)) this.#immediate = true
+    if (this.batch === undefined || !this.inTransaction || params.length > 0 || this.#immediate) {
+      await this.run(sql, params, source)
+      return
+    }
+    this.batch.add({ sql, role: 'statement', ...(source === undefined ? {} : { source }) })
+  }
+
+  /** Sends the waiting statements; a failure names its statement as `current`. */
+  async flush(): Promise<void> {
+    if (this.batch === undefined) return
+    try {
+      await this.batch.flush()
+    } catch (error) {
+      if (error instanceof BatchError) {
+        for (const unit of error.completed) if (unit.role === 'statement') this.completed.push(unit.sql)
+        if (error.unit.role === 'statement') this.current = { sql: error.unit.sql, source: error.unit.source }
+      }
+      throw error
+    }
   }
 }
 
@@ -63,6 +99,10 @@ export class OfflineExecutor implements SqlExecutor {
   async run(sql: string, params: readonly unknown[] = []): Promise<undefined> {
     this.completed.push(inlineParams(sql.trim().replace(/;\s*$/, ''), params))
     return undefined
+  }
+
+  async send(sql: string, params: readonly unknown[] = []): Promise<void> {
+    await this.run(sql, params)
   }
 }
 

@@ -1,8 +1,9 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { migrationLockKey } from '../db/advisory-lock.js'
-import { createHistoryTableSql, historyInsertSql } from '../db/history-table.js'
+import { createHistoryTableSql } from '../db/history-table.js'
 import { quoteIdent } from '../db/quote.js'
-import { createVersionTableSql, versionChangeSql } from '../db/version-table.js'
+import { recordStepSql } from '../db/record-step.js'
+import { createVersionTableSql } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { parseRange, parseTarget } from '../graph/target-syntax.js'
@@ -77,26 +78,29 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
     out.push(
       `-- Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${arrow}${step.meta.message ? `, ${step.meta.message}` : ''}`,
     )
-    const record = [
-      ...step.changes.map((change) => `${versionChangeSql(change, tables.version)};`),
-      `${historyInsertSql(tables.history, {
+    // The same record statement the online runner sends with the migration.
+    const record = `${recordStepSql(
+      tables,
+      step.changes,
+      {
         revision: step.revision,
         direction: step.direction,
         outcome: 'success',
         toolVersion: STRATA_VERSION,
         checksum: step.meta.checksum,
         message: step.meta.message,
-      })};`,
-    ]
+      },
+      step.meta.transactional && !single ? 'transaction' : 'message',
+    )};`
     const statements = executor.completed.map((sql) => `${sql};`)
     if (step.meta.transactional) {
       if (!single) out.push('BEGIN;')
-      out.push(`${settingsSql(settings, true)};`, ...statements, ...record)
+      out.push(`${settingsSql(settings, true)};`, ...statements, record)
       if (!single) out.push('COMMIT;')
     } else {
       out.push(`-- ${step.revision} is non-transactional: its statements run outside a transaction`)
       if (single) out.push('COMMIT;')
-      out.push(`${settingsSql(settings, false)};`, ...statements, 'BEGIN;', ...record, 'COMMIT;')
+      out.push(`${settingsSql(settings, false)};`, ...statements, 'BEGIN;', record, 'COMMIT;')
       if (single) out.push('BEGIN;')
     }
     out.push('')

@@ -1,15 +1,16 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
+import { StatementBatch } from '../db/statement-batch.js'
 import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
-import { databaseFailure } from './describe-failure.js'
+import type { StatementSource } from '../ops/sql-executor.js'
 import { describeLockWait, lockGaveUp, lockSettings, retryDelay, settingsSql } from './lock-retry.js'
 import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
-import { runStep } from './run-step.js'
+import { commitFailed, runStep } from './run-step.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -100,6 +101,9 @@ async function runSteps(
 ): Promise<StepsOutcome> {
   const { client } = options
   const single = !options.transactionPerMigration
+  const watcher = options.lockWatcher
+  const batch = new StatementBatch<StatementSource>(client, watcher && ((work) => watcher.watch(work)))
+  // A transaction is open on the server, or its BEGIN waits in the batch.
   let open = false
   let committed = 0
   let pending: { result: StepResult; step: PlanStep }[] = []
@@ -111,21 +115,14 @@ async function runSteps(
     committed += pending.length
     pending = []
   }
-  const settingsOf = (step: PlanStep) => settingsSql(lockSettings(options.lock, step.meta), true)
-  // BEGIN and the migration's lock settings travel in one message; between two
-  // transactional migrations COMMIT joins them. No migration statement shares these
-  // messages, so error positions stay exact.
-  const begin = async (step: PlanStep) => {
-    await client.query(`BEGIN; ${settingsOf(step)}`)
-    open = true
-  }
-  const commit = async (step: PlanStep, next: PlanStep | undefined) => {
+  // Commits what the single transaction holds so far (before a non-transactional step, and at the end).
+  const commitOpen = async () => {
+    batch.add({ sql: 'COMMIT', role: 'commit' })
+    open = false
     try {
-      await client.query(next === undefined ? 'COMMIT' : `COMMIT; BEGIN; ${settingsOf(next)}`)
-      open = next !== undefined
+      await batch.flush()
     } catch (error) {
-      open = false
-      throw await commitFailed(options, step, error)
+      throw commitFailed(options, pending.at(-1)?.step ?? steps[0]!, error)
     }
     publish()
   }
@@ -134,15 +131,22 @@ async function runSteps(
       options.onStep?.({ kind: 'start', step, index, total: steps.length })
       const startedAt = new Date()
       const next = steps[index + 1]
+      // The next migration's code loads while the server runs this one.
+      const whileWaiting = () => {
+        if (next !== undefined) options.migrations.body(next.revision).catch(() => undefined)
+      }
       try {
         if (step.meta.transactional) {
-          if (!open) await begin(step)
-          await runStep(options, step, startedAt)
+          if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
+          open = true
+          batch.add({ sql: settingsSql(lockSettings(options.lock, step.meta), true), role: 'control' })
+          await runStep(options, { step, startedAt, batch, commit: !single, whileWaiting })
+          if (!single) open = false
         } else {
           // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
-          if (open) await commit(steps[index - 1]!, undefined)
+          if (open) await commitOpen()
           await client.query(settingsSql(lockSettings(options.lock, step.meta), false))
-          await runStep(options, step, startedAt)
+          await runStep(options, { step, startedAt, batch, commit: false, whileWaiting })
         }
       } catch (error) {
         open = false // runStep rolled back what it could
@@ -157,28 +161,13 @@ async function runSteps(
           durationMs: Date.now() - startedAt.getTime(),
         },
       })
-      if (!step.meta.transactional) publish()
-      else if (!single) await commit(step, next?.meta.transactional ? next : undefined)
+      if (!single || !step.meta.transactional) publish()
     }
-    if (open) await commit(steps.at(-1)!, undefined)
+    if (open) await commitOpen()
     return { committed }
   } catch (error) {
+    batch.clear()
     if (open) await client.query('ROLLBACK').catch(() => undefined)
     throw error
   }
-}
-
-/** A COMMIT that failed (a deferred constraint, a serialization failure): the step is rolled back. */
-async function commitFailed(options: RunPlanOptions, step: PlanStep, error: unknown): Promise<Error> {
-  const failure = databaseFailure(error)
-  return new MigrationFailedError(
-    `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision} failed at COMMIT: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}\nrolled back: ${step.revision} left no change${options.transactionPerMigration ? '' : ' (and, in one transaction, neither did the rest of the run)'}`,
-    step.revision,
-    failure.code,
-    {
-      where: step.meta.file,
-      hint: failure.hint ?? 'a deferred constraint is checked at COMMIT; fix the data or the migration',
-      cause: error,
-    },
-  )
 }

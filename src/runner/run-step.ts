@@ -1,22 +1,38 @@
 import { recordHistory } from '../db/history-table.js'
-import { recordStep } from '../db/record-step.js'
+import { isEditedVersionTable, type RecordedStep, recordStepSql } from '../db/record-step.js'
+import { BatchError, type StatementBatch } from '../db/statement-batch.js'
+import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { MigrationOp } from '../ops/migration-op.js'
-import { OnlineExecutor } from '../ops/sql-executor.js'
+import { OnlineExecutor, type StatementSource } from '../ops/sql-executor.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import { lockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
 
+export interface StepRun {
+  readonly step: PlanStep
+  readonly startedAt: Date
+  /** Where the step's statements wait for their round trip. */
+  readonly batch: StatementBatch<StatementSource>
+  /** A transactional step: end its transaction (one transaction per migration). */
+  readonly commit: boolean
+  /** Called once the step's last round trip is on its way: time to load the next migration. */
+  readonly whileWaiting?: () => void
+}
+
 /**
- * Runs one migration and records it. The caller has opened the transaction of a
- * transactional step; a non-transactional step records itself in a short one.
+ * Runs one migration and records it. A transactional step's statements wait in the
+ * batch, where the caller put BEGIN and the step's settings; its record (and COMMIT)
+ * joins them, and all of it goes to the server in one round trip. A
+ * non-transactional step runs statement by statement, then records itself in a short
+ * transaction of its own.
  */
-export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt: Date): Promise<void> {
-  const { client, tables } = options
+export async function runStep(options: RunPlanOptions, run: StepRun): Promise<void> {
+  const { step, batch } = run
   const settings = lockSettings(options.lock, step.meta)
-  const executor = new OnlineExecutor(client, options.lockWatcher)
+  const executor = new OnlineExecutor(options.client, options.lockWatcher, batch)
   executor.inTransaction = step.meta.transactional
   const op = new MigrationOp(executor, {
     revision: step.revision,
@@ -32,35 +48,34 @@ export async function runStep(options: RunPlanOptions, step: PlanStep, startedAt
       onNotice: options.onNotice,
     },
   })
+  const record: RecordedStep = {
+    revision: step.revision,
+    direction: step.direction,
+    outcome: 'success',
+    toolVersion: options.toolVersion,
+    checksum: step.meta.checksum,
+    message: step.meta.message,
+    backupId: options.backupId,
+  }
+  // The server's clock times a step inside a transaction; outside one, Strata's does.
+  const start = !step.meta.transactional
+    ? run.startedAt
+    : options.transactionPerMigration
+      ? 'transaction'
+      : 'message'
+
   const body = await options.migrations.body(step.revision)
   try {
     await runMigrationBody(body, step, op)
+    if (!step.meta.transactional) batch.add({ sql: 'BEGIN', role: 'control' })
+    batch.add({ sql: recordStepSql(options.tables, step.changes, record, start), role: 'record' })
+    if (run.commit || !step.meta.transactional) batch.add({ sql: 'COMMIT', role: 'commit' })
+    const sent = executor.flush()
+    run.whileWaiting?.()
+    await sent
   } catch (error) {
-    throw await failStep(options, step, startedAt, error, executor)
-  }
-  const record = () =>
-    recordStep(client, tables, step.changes, {
-      revision: step.revision,
-      direction: step.direction,
-      startedAt,
-      finishedAt: new Date(),
-      outcome: 'success',
-      toolVersion: options.toolVersion,
-      checksum: step.meta.checksum,
-      message: step.meta.message,
-      backupId: options.backupId,
-    })
-  if (step.meta.transactional) {
-    await record()
-  } else {
-    await client.query('BEGIN')
-    try {
-      await record()
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    }
+    batch.clear()
+    throw await failStep(options, step, run.startedAt, error, executor)
   }
 }
 
@@ -74,7 +89,17 @@ export async function failStep(
   const { client } = options
   const failure = databaseFailure(error)
   const statement = executor.current
-  if (step.meta.transactional) await client.query('ROLLBACK').catch(() => undefined)
+  // A failed batch leaves its transaction aborted (a non-transactional step's record too).
+  if (step.meta.transactional || error instanceof BatchError)
+    await client.query('ROLLBACK').catch(() => undefined)
+  if (error instanceof BatchError && error.unit.role === 'commit') return commitFailed(options, step, error)
+  if (error instanceof BatchError && error.unit.role === 'record') {
+    const edited = isEditedVersionTable(error)
+    return new OperationFailedError(
+      `${step.revision} was not recorded: ${edited ? editedVersionTableMessage(options.tables.version, step.changes) : failure.message}`,
+      { where: step.meta.file, hint: edited ? EDITED_VERSION_TABLE_HINT : failure.hint, cause: error },
+    )
+  }
   const lines = [
     `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision}${step.meta.message ? ` (${step.meta.message})` : ''} failed: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}`,
   ]
@@ -124,4 +149,19 @@ export async function failStep(
         : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again'),
     cause: error,
   })
+}
+
+/** A COMMIT that failed (a deferred constraint, a serialization failure): the step is rolled back. */
+export function commitFailed(options: RunPlanOptions, step: PlanStep, error: unknown): Error {
+  const failure = databaseFailure(error)
+  return new MigrationFailedError(
+    `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision} failed at COMMIT: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}\nrolled back: ${step.revision} left no change${options.transactionPerMigration ? '' : ' (and, in one transaction, neither did the rest of the run)'}`,
+    step.revision,
+    failure.code,
+    {
+      where: step.meta.file,
+      hint: failure.hint ?? 'a deferred constraint is checked at COMMIT; fix the data or the migration',
+      cause: error,
+    },
+  )
 }
