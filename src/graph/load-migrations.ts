@@ -8,7 +8,7 @@ import type { MigrationMeta } from './migration.js'
 import { RevisionGraph } from './revision-graph.js'
 import { revisionIdProblem } from './revision-id.js'
 import { parseSqlMigration, type SqlMigrationBody } from './sql-migration-file.js'
-import { loadTsMigration, type TsMigrationBody } from './ts-migration-file.js'
+import { loadTsMigration, loadTsMigrationBody, type TsMigrationBody } from './ts-migration-file.js'
 
 /** The runnable part of a migration. */
 export type MigrationBody = ({ kind: 'sql' } & SqlMigrationBody) | ({ kind: 'ts' } & TsMigrationBody)
@@ -128,10 +128,11 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
 }
 
 async function loadBody(meta: MigrationMeta, cacheDir: string): Promise<MigrationBody> {
-  const text = readFileSync(meta.file, 'utf8')
-  return meta.format === 'sql'
-    ? { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }
-    : { kind: 'ts', ...(await loadTsMigration(meta.file, text, meta.checksum, cacheDir)).body }
+  if (meta.format === 'sql') {
+    const text = readFileSync(meta.file, 'utf8')
+    return { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }
+  }
+  return { kind: 'ts', ...(await loadTsMigrationBody(meta.file, meta.checksum, cacheDir)) }
 }
 
 function lineOf(text: string, needle: string): number {

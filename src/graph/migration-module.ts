@@ -25,7 +25,7 @@ let strataLibrary: Record<string, unknown> | undefined
  */
 export async function loadMigrationModule(
   file: string,
-  source: string,
+  source: () => string,
   checksum: string,
   cacheDir: string | undefined,
 ): Promise<Record<string, unknown>> {
@@ -42,14 +42,19 @@ export async function loadMigrationModule(
   return module.exports
 }
 
-async function compiled(file: string, source: string, checksum: string, cacheDir: string): Promise<string> {
+async function compiled(
+  file: string,
+  source: () => string,
+  checksum: string,
+  cacheDir: string,
+): Promise<string> {
   const path = join(cacheDir, 'compiled', `${checksum}.v${COMPILED_VERSION}.cjs`)
   try {
     return readFileSync(path, 'utf8')
   } catch {
     // Not compiled yet.
   }
-  const code = await compileToCommonJs(source, file)
+  const code = await compileToCommonJs(source(), file)
   try {
     ensureDirectory(dirname(path))
     const temporary = `${path}.${process.pid}.tmp`

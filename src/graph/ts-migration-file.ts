@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { locateInFile } from '../config/describe-load-failure.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
@@ -27,35 +28,8 @@ export async function loadTsMigration(
   checksum: string,
   cacheDir?: string,
 ): Promise<{ meta: MigrationMeta; body: TsMigrationBody }> {
-  let module: Record<string, unknown>
-  try {
-    module = await loadMigrationModule(file, text, checksum, cacheDir)
-  } catch (error) {
-    const line = locateInFile(error, file)
-    const where = line === undefined ? file : `${file}:${line}`
-    const message = (error as Error)?.message?.split('\n')[0] ?? String(error)
-    const syntax =
-      /ParseError|SyntaxError|Unexpected token/.test(message) || (error as Error)?.name === 'SyntaxError'
-    throw new InvalidMigrationError(
-      syntax
-        ? `${where}: syntax error: ${message.replace(/^ParseError:\s*/, '')}`
-        : `${where}: the migration threw while loading: ${message}`,
-      {
-        where,
-        hint: syntax
-          ? 'fix the syntax at that line'
-          : 'a migration module must load without side effects; move work into upgrade()',
-        cause: error,
-      },
-    )
-  }
-  const at = (name: string) => {
-    const index = text.split('\n').findIndex((line) => new RegExp(`\\b${name}\\b`).test(line))
-    return `${file}:${index === -1 ? 1 : index + 1}`
-  }
-  const fail = (name: string, problem: string, hint?: string) =>
-    new InvalidMigrationError(`${at(name)}: ${problem}`, { where: at(name), ...(hint ? { hint } : {}) })
-
+  const module = await importMigration(file, () => text, checksum, cacheDir)
+  const fail = failure(file, () => text)
   const revision = module.revision
   if (typeof revision !== 'string' || revision === '') {
     throw fail(
@@ -64,16 +38,7 @@ export async function loadTsMigration(
       "add: export const revision = '<12 hex characters>'",
     )
   }
-  if (typeof module.upgrade !== 'function') {
-    throw fail(
-      'upgrade',
-      module.upgrade === undefined ? 'no `upgrade` function exported' : '`upgrade` must be a function',
-      'add: export async function upgrade(op) { ... }',
-    )
-  }
-  if (module.downgrade !== undefined && typeof module.downgrade !== 'function') {
-    throw fail('downgrade', '`downgrade` must be a function')
-  }
+  const body = bodyOf(module, fail)
   const list = (name: string): string[] => {
     const value = module[name]
     if (value === undefined || value === null) return []
@@ -117,11 +82,85 @@ export async function loadTsMigration(
       hasDowngrade: typeof module.downgrade === 'function',
       createDate: /Create Date:\s*(.+)/.exec(text)?.[1]?.trim(),
     },
-    body: {
-      upgrade: module.upgrade as MigrationFunction,
-      downgrade: module.downgrade as MigrationFunction | undefined,
-      exports: module,
-    },
+    body,
+  }
+}
+
+/**
+ * The code of a migration whose metadata is already known (read and checked when the
+ * file was listed): its source is read only if it must be compiled or an error located.
+ */
+export async function loadTsMigrationBody(
+  file: string,
+  checksum: string,
+  cacheDir: string,
+): Promise<TsMigrationBody> {
+  let text: string | undefined
+  const source = () => {
+    text ??= readFileSync(file, 'utf8')
+    return text
+  }
+  return bodyOf(await importMigration(file, source, checksum, cacheDir), failure(file, source))
+}
+
+type Failure = (name: string, problem: string, hint?: string) => InvalidMigrationError
+
+/** An invalid export, named with the line of the file that mentions it. */
+function failure(file: string, source: () => string): Failure {
+  const at = (name: string) => {
+    const index = source()
+      .split('\n')
+      .findIndex((line) => new RegExp(`\\b${name}\\b`).test(line))
+    return `${file}:${index === -1 ? 1 : index + 1}`
+  }
+  return (name, problem, hint) =>
+    new InvalidMigrationError(`${at(name)}: ${problem}`, { where: at(name), ...(hint ? { hint } : {}) })
+}
+
+async function importMigration(
+  file: string,
+  source: () => string,
+  checksum: string,
+  cacheDir: string | undefined,
+): Promise<Record<string, unknown>> {
+  try {
+    return await loadMigrationModule(file, source, checksum, cacheDir)
+  } catch (error) {
+    const line = locateInFile(error, file)
+    const where = line === undefined ? file : `${file}:${line}`
+    const message = (error as Error)?.message?.split('\n')[0] ?? String(error)
+    const syntax =
+      /ParseError|SyntaxError|Unexpected token/.test(message) || (error as Error)?.name === 'SyntaxError'
+    throw new InvalidMigrationError(
+      syntax
+        ? `${where}: syntax error: ${message.replace(/^ParseError:\s*/, '')}`
+        : `${where}: the migration threw while loading: ${message}`,
+      {
+        where,
+        hint: syntax
+          ? 'fix the syntax at that line'
+          : 'a migration module must load without side effects; move work into upgrade()',
+        cause: error,
+      },
+    )
+  }
+}
+
+function bodyOf(module: Record<string, unknown>, fail: Failure): TsMigrationBody {
+  if (typeof module.upgrade !== 'function') {
+    throw fail(
+      'upgrade',
+      module.upgrade === undefined ? 'no `upgrade` function exported' : '`upgrade` must be a function',
+      'add: export async function upgrade(op) { ... }',
+    )
+  }
+  if (module.downgrade !== undefined && typeof module.downgrade !== 'function') {
+    throw fail('downgrade', '`downgrade` must be a function')
+  }
+  return {
+    upgrade: module.upgrade as MigrationFunction,
+    downgrade: module.downgrade as MigrationFunction | undefined,
+    exports: module,
   }
 }
 
