@@ -31,7 +31,7 @@ export class FleetDisplay {
   plan(plan: FleetPlan, command: string): void {
     if (this.quiet) return
     const budget = plan.budget
-      ? ` (from max_connections ${plan.budget.maxConnections}: ${plan.budget.inUse} in use, ${plan.budget.reserved} reserved)`
+      ? ` (from max_connections ${plan.budget.maxConnections}: ${plan.budget.inUse} in use, ${plan.budget.reserved} reserved${plan.budget.cpus === undefined ? '' : `; ${plural(plan.budget.cpus, 'CPU')} on this machine`})`
       : ''
     this.#write(
       `${logTimestamp()} ${command}: ${plural(plan.tenants.length, 'tenant')} by ${plan.source}, ${plan.concurrency} at a time${budget}\n`,

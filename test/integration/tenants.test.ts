@@ -150,13 +150,20 @@ test('a failing tenant: fail-fast starts no new tenant, --continue-on-error fini
   const failed = first.tenants.find((tenant: { status: string }) => tenant.status === 'failed')
   assert.equal(failed.tenant, broken)
   assert.match(failed.summary, /accounts_email_key|could not create unique index/)
+  // One line in the summary table; the report keeps the statement and the outcome.
+  assert.doesNotMatch(failed.summary, /\n/)
+  assert.ok(failed.error.some((line: string) => /^statement at .*:\d+: CREATE UNIQUE INDEX/.test(line)))
+  assert.ok(failed.error.some((line: string) => /^rolled back: /.test(line)))
   assert.deepEqual(await revisionOf(tenantSpec(broken)), [REVISIONS[2]], 'the failed migration rolled back')
   const notStarted = first.tenants.filter((tenant: { status: string }) => tenant.status === 'not started')
   for (const tenant of notStarted) assert.deepEqual(await revisionOf(tenantSpec(tenant.tenant)), [])
 
   const goOn = await project.cli(['tenants', 'upgrade', '--match', pattern, '--continue-on-error'], env)
   assert.equal(goOn.code, 1)
-  assert.match(goOn.stdout, new RegExp(`✗\\s+${broken}`))
+  assert.match(
+    goOn.stdout,
+    new RegExp(`✗\\s+${broken}\\s+upgrade \\S+ \\(migration \\S+\\) failed: ERROR 23505[^\\n]*\\d+ms\\n`),
+  )
   assert.match(goOn.stdout, /failed\s+1/)
   assert.match(
     goOn.stdout,
