@@ -10,6 +10,6 @@ export function describeError(error: unknown): string[] {
   }
   const cause = (error as { cause?: { code?: string; detail?: string; message?: string } }).cause
   if (cause?.code) lines.push(`SQLSTATE ${cause.code}${cause.message ? `: ${cause.message}` : ''}`)
-  if (cause?.detail) lines.push(`detail: ${cause.detail}`)
+  if (cause?.detail && !lines.includes(`detail: ${cause.detail}`)) lines.push(`detail: ${cause.detail}`)
   return lines
 }
