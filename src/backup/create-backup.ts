@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto'
-import {
-  chmodSync,
-  closeSync,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from 'node:fs'
+import { chmodSync, createWriteStream, existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { finished as streamFinished } from 'node:stream/promises'
@@ -134,27 +125,28 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
-      ...(format === 'plain' ? [] : ['-f', partialPath]),
+      // Plain and custom archives come through stdout and are hashed on the way to the
+      // file: no second pass over the archive. (A custom archive written to a pipe lacks
+      // pg_dump's data offsets; pg_restore finds the data by reading ahead, -j included.)
+      ...(format === 'directory' ? ['-f', partialPath] : []),
     ]
-    let plainHash: string | undefined
+    let streamedHash: string | undefined
     try {
-      // pg_dump creates files with the umask's mode; made first, the custom archive is 0600 from its first byte.
-      if (format === 'custom') closeSync(openSync(partialPath, 'w', 0o600))
       const dump = withClientEnvironment(options.spec, async (env) => {
-        if (format !== 'plain') return runProgram(pgDump.path, args, env)
-        // pg_dump writes SQL; Strata gzips and hashes it on the way to the file.
+        if (format === 'directory') return runProgram(pgDump.path, args, env)
         const hash = createHash('sha256')
         const tap = new PassThrough()
         tap.on('data', (chunk: Buffer) => hash.update(chunk))
         const out = createWriteStream(partialPath, { mode: 0o600 })
+        // pg_dump compresses a custom archive itself; plain SQL is gzipped here.
         const first =
-          compression.gzipLevel === undefined
-            ? new PassThrough()
-            : createGzip({ level: compression.gzipLevel })
+          format === 'plain' && compression.gzipLevel !== undefined
+            ? createGzip({ level: compression.gzipLevel })
+            : new PassThrough()
         first.pipe(tap).pipe(out)
         const run = await runProgram(pgDump.path, args, env, { stdout: first })
         await streamFinished(out)
-        plainHash = hash.digest('hex')
+        streamedHash = hash.digest('hex')
         return run
       })
       const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables, schemas)
@@ -169,7 +161,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       const finished = new Date()
       if (format === 'directory')
         for (const name of readdirSync(partialPath)) chmodSync(join(partialPath, name), 0o600)
-      const sha256 = plainHash ?? (await hashArchive(partialPath))
+      const sha256 = streamedHash ?? (await hashArchive(partialPath))
       renameSync(partialPath, finalPath)
       const manifest: BackupManifest = {
         manifestVersion: 1,
