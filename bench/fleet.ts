@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { TENANT_MIGRATIONS } from '../test/fixtures/tenant-migrations.js'
 import { measureCommand, type Timing } from './lib/measure.js'
 import { option } from './lib/options.js'
 import { peers, requireBuiltStrata, requirePsql } from './lib/peers.js'
@@ -19,27 +20,13 @@ const SIZES = option('tenants', '100,500')
   .map((size) => Number(size))
 const CONCURRENCY = option('concurrency', '')
 
-const MIGRATIONS: readonly (readonly [string, string])[] = [
-  ['CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL)', 'DROP TABLE accounts'],
-  ['ALTER TABLE accounts ADD COLUMN plan text', 'ALTER TABLE accounts DROP COLUMN plan'],
-  [
-    'CREATE TABLE notes (id serial PRIMARY KEY, account_id int REFERENCES accounts (id), body text)',
-    'DROP TABLE notes',
-  ],
-  ['CREATE UNIQUE INDEX accounts_email_key ON accounts (email)', 'DROP INDEX accounts_email_key'],
-  [
-    "ALTER TABLE accounts ADD COLUMN created_at timestamptz DEFAULT '2026-01-01'",
-    'ALTER TABLE accounts DROP COLUMN created_at',
-  ],
-]
-
 /** A project with the five migrations, as SQL files. */
 function writeProject(dir: string): void {
   const versions = join(dir, 'migrations', 'versions')
   mkdirSync(versions, { recursive: true })
   writeFileSync(join(dir, 'strata.config.json'), '{}')
   const revisionOf = (step: number) => `f1ee7${String(step).padStart(7, '0')}`
-  MIGRATIONS.forEach(([up, down], index) => {
+  TENANT_MIGRATIONS.forEach(([up, down], index) => {
     const revision = revisionOf(index + 1)
     const parent = index === 0 ? 'none' : revisionOf(index)
     writeFileSync(

@@ -121,26 +121,22 @@ async function requireListedTenantsExist(
   const schemas = entries.flatMap((entry) => (entry.kind === 'schema' ? [entry] : []))
   const missing: string[] = []
   if (databases.length > 0) {
-    const present = await withConnection(server, async ({ client }) => {
-      const { rows } = await client.query<{ name: string }>(
-        'SELECT datname AS name FROM pg_database WHERE datname = ANY ($1::text[])',
-        [databases.map((entry) => entry.database)],
-      )
-      return new Set(rows.map((row) => row.name))
-    })
+    const present = await existingNames(
+      server,
+      'SELECT datname AS name FROM pg_database WHERE datname = ANY ($1::text[])',
+      databases.map((entry) => entry.database),
+    )
     for (const entry of databases)
       if (!present.has(entry.database))
         missing.push(`line ${entry.line}: database ${entry.database} (on ${server.host}:${server.port})`)
   }
   if (schemas.length > 0) {
     const spec = await selectedSpec()
-    const present = await withConnection(spec, async ({ client }) => {
-      const { rows } = await client.query<{ name: string }>(
-        'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY ($1::text[])',
-        [schemas.map((entry) => entry.schema)],
-      )
-      return new Set(rows.map((row) => row.name))
-    })
+    const present = await existingNames(
+      spec,
+      'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY ($1::text[])',
+      schemas.map((entry) => entry.schema),
+    )
     for (const entry of schemas)
       if (!present.has(entry.schema))
         missing.push(`line ${entry.line}: schema ${entry.schema} (in ${spec.database})`)
@@ -150,6 +146,18 @@ async function requireListedTenantsExist(
       `${file} lists ${plural(missing.length, 'tenant')} that ${missing.length === 1 ? 'does' : 'do'} not exist: ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; …' : ''}`,
       { where: file, hint: 'correct or remove those lines; nothing was run' },
     )
+}
+
+/** Which of `names` the catalog query (`name` column, names as $1) finds. */
+async function existingNames(
+  spec: ConnectionSpec,
+  query: string,
+  names: readonly string[],
+): Promise<Set<string>> {
+  return withConnection(spec, async ({ client }) => {
+    const { rows } = await client.query<{ name: string }>(query, [names])
+    return new Set(rows.map((row) => row.name))
+  })
 }
 
 type Source =

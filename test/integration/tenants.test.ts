@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load-config.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import { runTenantsCommand } from '../../src/fleet/index.js'
 import { upgrade } from '../../src/runner/migrate.js'
+import { TENANT_MIGRATIONS } from '../fixtures/tenant-migrations.js'
 import { createTestDatabase, urlOf, withClient } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
@@ -17,20 +18,7 @@ const HEAD = REVISIONS[4]!
 /** Five migrations; the fourth (a unique index) fails on a tenant holding duplicate emails. */
 function fleetProject(t: Parameters<typeof testProject>[0]): TestProject {
   const project = testProject(t, undefined, {})
-  const steps = [
-    ['CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL)', 'DROP TABLE accounts'],
-    ['ALTER TABLE accounts ADD COLUMN plan text', 'ALTER TABLE accounts DROP COLUMN plan'],
-    [
-      'CREATE TABLE notes (id serial PRIMARY KEY, account_id int REFERENCES accounts (id), body text)',
-      'DROP TABLE notes',
-    ],
-    ['CREATE UNIQUE INDEX accounts_email_key ON accounts (email)', 'DROP INDEX accounts_email_key'],
-    [
-      "ALTER TABLE accounts ADD COLUMN created_at timestamptz DEFAULT '2026-01-01'",
-      'ALTER TABLE accounts DROP COLUMN created_at',
-    ],
-  ] as const
-  for (const [index, [up, downSql]] of steps.entries())
+  for (const [index, [up, downSql]] of TENANT_MIGRATIONS.entries())
     project.sql(REVISIONS[index]!, { down: index === 0 ? null : REVISIONS[index - 1]!, up, downSql })
   return project
 }
