@@ -76,10 +76,6 @@ export class StatementBatch<Source = unknown> {
     private readonly watch?: BatchWatcher,
   ) {}
 
-  get pending(): readonly BatchUnit<Source>[] {
-    return this.#units
-  }
-
   add(unit: BatchUnit<Source>): void {
     this.#units.push(unit)
   }
