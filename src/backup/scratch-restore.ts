@@ -29,22 +29,26 @@ export async function restoreTest(
   spec: ConnectionSpec,
   options: { jobs: number; pgBinDir: string | undefined },
 ): Promise<{ problems: string[]; tables: number }> {
-  return withScratchDatabase(spec, 'strata_restore_test', async (scratch, serverVersionNum) => {
-    await restoreArchive({
-      entry,
-      spec: scratch,
-      serverMajor: Math.floor(serverVersionNum / 10000),
-      mode: { kind: 'fresh', jobs: options.jobs },
-      noOwner: true,
-      noAcl: true,
-      pgBinDir: options.pgBinDir,
-    })
-    const actual = await withConnection(scratch, (restored) =>
-      countRows(restored.client, entry.manifest.options.tables),
-    )
-    return {
-      problems: compareRowCounts(entry.manifest.rowCounts, actual),
-      tables: Object.keys(actual).length,
-    }
-  })
+  return withScratchDatabase(
+    spec,
+    `strata_restore_test_${entry.manifest.database}`,
+    async (scratch, serverVersionNum) => {
+      await restoreArchive({
+        entry,
+        spec: scratch,
+        serverMajor: Math.floor(serverVersionNum / 10000),
+        mode: { kind: 'fresh', jobs: options.jobs },
+        noOwner: true,
+        noAcl: true,
+        pgBinDir: options.pgBinDir,
+      })
+      const actual = await withConnection(scratch, (restored) =>
+        countRows(restored.client, entry.manifest.options.tables),
+      )
+      return {
+        problems: compareRowCounts(entry.manifest.rowCounts, actual),
+        tables: Object.keys(actual).length,
+      }
+    },
+  )
 }

@@ -17,14 +17,16 @@ export class ScratchDatabaseError extends OperationFailedError {
 
 /**
  * Runs `work` against a new, empty database (`<prefix>_<random>`, from template0) on the
- * server of `server`, and always drops it afterwards, also when `work` fails.
+ * server of `server`, and always drops it afterwards, also when `work` fails. Name the
+ * database it serves in the prefix (`strata_verify_<db>`), so that a scratch database
+ * left by a killed process says where it came from.
  */
 export async function withScratchDatabase<T>(
   server: ConnectionSpec,
   prefix: string,
   work: (scratch: ConnectionSpec, serverVersionNum: number) => Promise<T>,
 ): Promise<T> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`
+  const name = scratchName(prefix)
   const admin = await connect(server)
   try {
     try {
@@ -60,4 +62,12 @@ export async function withScratchDatabase<T>(
 export async function dropScratchDatabase(admin: Connection, name: string): Promise<void> {
   const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
   await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+}
+
+/** `<prefix>_<12 hex characters>`, the prefix cut so that the name fits PostgreSQL's 63 bytes. */
+function scratchName(prefix: string): string {
+  const suffix = `_${randomBytes(6).toString('hex')}`
+  let head = prefix
+  while (Buffer.byteLength(head) + suffix.length > 63) head = head.slice(0, -1)
+  return `${head}${suffix}`
 }

@@ -35,9 +35,11 @@ async function migrated(t: Parameters<typeof testProject>[0], config: Record<str
   return { database, project }
 }
 
+/** Scratch databases verify built for this database and left behind (other tests run meanwhile). */
 async function scratchDatabases(database: TestDatabase): Promise<number> {
   const row = await database.one(
-    "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'strata_verify_%'",
+    "SELECT count(*)::int AS n FROM pg_database WHERE starts_with(datname, 'strata_verify_' || $1 || '_')",
+    [database.name],
   )
   return row.n
 }

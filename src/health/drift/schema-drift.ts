@@ -49,13 +49,17 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     // when the checked role may not create databases.
     const { scratchUrl } = options.config.health
     const server = scratchUrl === undefined ? options.spec : parseConnectionString(scratchUrl)
-    expected = await withScratchDatabase(server, 'strata_verify', async (scratch) => {
-      await upgradeToRevisions(
-        { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
-        options.rows,
-      )
-      return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
-    })
+    expected = await withScratchDatabase(
+      server,
+      `strata_verify_${options.spec.database}`,
+      async (scratch) => {
+        await upgradeToRevisions(
+          { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
+          options.rows,
+        )
+        return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
+      },
+    )
   } catch (error) {
     if (error instanceof ScratchDatabaseError)
       return skipped(
