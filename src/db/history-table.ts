@@ -49,14 +49,26 @@ export function createHistoryTableSql(table: QualifiedName): string {
 const COLUMNS =
   'revision, direction, started_at, finished_at, duration_ms, outcome, error, operator, tool_version, checksum, message, backup_id'
 
-function values(entry: HistoryEntry): unknown[] {
+/** An SQL expression the server evaluates, in place of a value. */
+interface SqlExpression {
+  readonly sql: string
+}
+
+type Timed = { readonly startedAt: unknown; readonly finishedAt: unknown; readonly durationMs: unknown }
+
+/** A history row's values in the order of COLUMNS: the one place that order is written. */
+function rowValues(
+  entry: Omit<HistoryEntry, 'startedAt' | 'finishedAt'>,
+  times: Timed,
+  outcome: unknown = entry.outcome,
+): unknown[] {
   return [
     entry.revision,
     entry.direction,
-    entry.startedAt,
-    entry.finishedAt,
-    Math.max(0, Math.round(entry.finishedAt.getTime() - entry.startedAt.getTime())),
-    entry.outcome,
+    times.startedAt,
+    times.finishedAt,
+    times.durationMs,
+    outcome,
     entry.error ?? null,
     operatorName(),
     entry.toolVersion,
@@ -71,7 +83,11 @@ export async function recordHistory(
   table: QualifiedName,
   entry: HistoryEntry,
 ): Promise<void> {
-  const row = values(entry)
+  const row = rowValues(entry, {
+    startedAt: entry.startedAt,
+    finishedAt: entry.finishedAt,
+    durationMs: Math.max(0, Math.round(entry.finishedAt.getTime() - entry.startedAt.getTime())),
+  })
   await client.query(
     `INSERT INTO ${qualified(table)} (${COLUMNS}) VALUES (${row.map((_, index) => `$${index + 1}`).join(', ')})`,
     row,
@@ -81,7 +97,7 @@ export async function recordHistory(
 /**
  * The values of a history row as SQL, with literals: for the record statement that
  * travels with a migration's own statements (online and in offline scripts). The
- * times are SQL expressions evaluated by the server.
+ * times (and, when given, the outcome) are SQL expressions evaluated by the server.
  */
 export function historyValuesSql(
   entry: Omit<HistoryEntry, 'startedAt' | 'finishedAt'>,
@@ -93,23 +109,23 @@ export function historyValuesSql(
     readonly outcome?: string
   },
 ): { columns: string; values: string } {
-  const literal = (value: string | undefined | null) =>
-    value === undefined || value === null ? 'NULL' : quoteLiteral(value)
-  const values = [
-    literal(entry.revision),
-    literal(entry.direction),
-    times.startedAt,
-    times.finishedAt,
-    times.durationMs,
-    times.outcome ?? literal(entry.outcome),
-    literal(entry.error),
-    literal(operatorName()),
-    literal(entry.toolVersion),
-    literal(entry.checksum),
-    literal(entry.message),
-    literal(entry.backupId),
-  ]
-  return { columns: COLUMNS, values: values.join(', ') }
+  const expression = (sql: string): SqlExpression => ({ sql })
+  const row = rowValues(
+    entry,
+    {
+      startedAt: expression(times.startedAt),
+      finishedAt: expression(times.finishedAt),
+      durationMs: expression(times.durationMs),
+    },
+    times.outcome === undefined ? entry.outcome : expression(times.outcome),
+  )
+  const sql = (value: unknown) =>
+    value === null || value === undefined
+      ? 'NULL'
+      : typeof value === 'object'
+        ? (value as SqlExpression).sql
+        : quoteLiteral(String(value))
+  return { columns: COLUMNS, values: row.map(sql).join(', ') }
 }
 
 /** Every history row, oldest first; an empty list when the table does not exist. */

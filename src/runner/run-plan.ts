@@ -135,18 +135,19 @@ async function runSteps(
       const whileWaiting = () => {
         if (next !== undefined) options.migrations.body(next.revision).catch(() => undefined)
       }
+      const settings = lockSettings(options.lock, step.meta)
       try {
         if (step.meta.transactional) {
           if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
           open = true
-          batch.add({ sql: settingsSql(lockSettings(options.lock, step.meta), true), role: 'control' })
-          await runStep(options, { step, startedAt, batch, commit: !single, whileWaiting })
+          batch.add({ sql: settingsSql(settings, true), role: 'control' })
+          await runStep(options, { step, startedAt, batch, settings, commit: !single, whileWaiting })
           if (!single) open = false
         } else {
           // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
           if (open) await commitOpen()
-          await client.query(settingsSql(lockSettings(options.lock, step.meta), false))
-          await runStep(options, { step, startedAt, batch, commit: false, whileWaiting })
+          await client.query(settingsSql(settings, false))
+          await runStep(options, { step, startedAt, batch, settings, commit: false, whileWaiting })
         }
       } catch (error) {
         open = false // runStep rolled back what it could

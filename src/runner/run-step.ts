@@ -6,7 +6,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import { OnlineExecutor, type StatementSource } from '../ops/sql-executor.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
-import { lockSettings } from './lock-retry.js'
+import type { LockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
@@ -18,6 +18,8 @@ export interface StepRun {
   readonly batch: StatementBatch<StatementSource>
   /** A transactional step: end its transaction (one transaction per migration). */
   readonly commit: boolean
+  /** The step's lock settings (the config's, or the migration's own). */
+  readonly settings: LockSettings
   /** Called once the step's last round trip is on its way: time to load the next migration. */
   readonly whileWaiting?: () => void
 }
@@ -30,8 +32,7 @@ export interface StepRun {
  * transaction of its own.
  */
 export async function runStep(options: RunPlanOptions, run: StepRun): Promise<void> {
-  const { step, batch } = run
-  const settings = lockSettings(options.lock, step.meta)
+  const { step, batch, settings } = run
   const executor = new OnlineExecutor(options.client, options.lockWatcher, batch)
   executor.inTransaction = step.meta.transactional
   const op = new MigrationOp(executor, {
