@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { writeCacheFile } from '../util/write-cache-file.js'
 import type { MigrationMeta } from './migration.js'
 import { RevisionGraph } from './revision-graph.js'
 import { revisionIdProblem } from './revision-id.js'
@@ -104,7 +104,7 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
     metas.push(meta)
   }
   if (cacheChanged || Object.keys(cache.entries).length !== Object.keys(nextCache.entries).length) {
-    writeCache(cacheFile, nextCache)
+    writeCacheFile(cacheFile, JSON.stringify(nextCache))
   }
 
   checkUniqueness(metas)
@@ -204,15 +204,4 @@ function readCache(file: string): CacheFile {
     // No cache yet, or an unreadable one: it is rebuilt.
   }
   return { version: CACHE_VERSION, entries: {} }
-}
-
-function writeCache(file: string, cache: CacheFile): void {
-  try {
-    ensureDirectory(join(file, '..'))
-    const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(cache))
-    renameSync(temporary, file)
-  } catch {
-    // A read-only project still works; it only loses the speed-up.
-  }
 }

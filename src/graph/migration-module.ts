@@ -1,8 +1,8 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { compileFunction } from 'node:vm'
 import { compileToCommonJs, importModule, strataEntry } from '../config/import-module.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { writeCacheFile } from '../util/write-cache-file.js'
 
 // Part of the cache key: a new way of compiling must not reuse old compilations.
 const COMPILED_VERSION = 1
@@ -55,13 +55,6 @@ async function compiled(
     // Not compiled yet.
   }
   const code = await compileToCommonJs(source(), file)
-  try {
-    ensureDirectory(dirname(path))
-    const temporary = `${path}.${process.pid}.tmp`
-    writeFileSync(temporary, code)
-    renameSync(temporary, path)
-  } catch {
-    // A read-only project still works; it only compiles again next time.
-  }
+  writeCacheFile(path, code)
   return code
 }
