@@ -44,12 +44,16 @@ export class LockWatcher {
   async watch<T>(work: Promise<T>): Promise<T> {
     let done = false
     let polling: Promise<void> | undefined
+    let pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined
     const timer = setTimeout(() => {
       polling = (async () => {
         while (!done) {
           const found = await this.#poll().catch(() => [])
           if (found.length > 0) this.#latest = found
-          await new Promise((resolve) => setTimeout(resolve, this.intervalMs))
+          if (done) break
+          await new Promise<void>((resolve) => {
+            pause = { timer: setTimeout(resolve, this.intervalMs), resolve }
+          })
         }
       })()
     }, this.delayMs)
@@ -58,6 +62,11 @@ export class LockWatcher {
     } finally {
       done = true
       clearTimeout(timer)
+      // The work is over: end the pause between polls now rather than sleep it out.
+      if (pause !== undefined) {
+        clearTimeout(pause.timer)
+        pause.resolve()
+      }
       await polling
     }
   }
