@@ -6,12 +6,25 @@ import { type QualifiedName, qualified, versionChangeSql } from './version-table
 
 /**
  * When the recorded step started, as the server sees it:
- * - `transaction`: its transaction's start (a transaction per migration);
- * - `message`: the arrival of the round trip that carries the record, which is the
- *   step's start when the whole step travels in one (steps sharing one transaction);
+ * - `marked`: the time its transaction noted in `STEP_STARTED_SETTING` as the step
+ *   began (online, where several steps may travel in one round trip, so neither the
+ *   transaction's nor the message's start is the step's);
+ * - `transaction`: its transaction's start (offline script, a transaction per migration);
+ * - `message`: the arrival of the statement (offline script in one transaction);
  * - a Date: a step that ran outside a transaction, timed by Strata.
  */
-export type StepStart = 'transaction' | 'message' | Date
+export type StepStart = 'marked' | 'transaction' | 'message' | Date
+
+/**
+ * The setting in which the runner notes when a step began. Session-wide, so that it
+ * outlives the COMMIT of a step that runs part of its work in transactions of its own
+ * (`op.autocommit`); where it is missing (a pooler gave another session), the
+ * transaction's start stands in.
+ */
+export const STEP_STARTED_SETTING = 'strata.step_started'
+
+/** The column under which an online record returns the step's duration (ms). */
+export const STEP_DURATION_COLUMN = 'strata_step_duration_ms'
 
 /** What the record of a step says. */
 export type RecordedStep = Omit<HistoryEntry, 'startedAt' | 'finishedAt'>
@@ -28,6 +41,8 @@ export function recordStepSql(
   changes: readonly VersionChange[],
   entry: RecordedStep,
   start: StepStart,
+  /** Return the step's duration (online), under `STEP_DURATION_COLUMN`. */
+  returnDuration = false,
 ): string {
   const ctes = changes.map(
     (change, index) => `change_${index} AS (${versionChangeSql(change, tables.version)} RETURNING 1)`,
@@ -36,11 +51,13 @@ export function recordStepSql(
     change.kind === 'insert' ? [] : [`(SELECT count(*) FROM change_${index}) = 1`],
   )
   const started =
-    start === 'transaction'
-      ? 'now()'
-      : start === 'message'
-        ? 'statement_timestamp()'
-        : `${quoteLiteral(start.toISOString())}::timestamptz`
+    start === 'marked'
+      ? `coalesce(nullif(current_setting('${STEP_STARTED_SETTING}', true), '')::timestamptz, now())`
+      : start === 'transaction'
+        ? 'now()'
+        : start === 'message'
+          ? 'statement_timestamp()'
+          : `${quoteLiteral(start.toISOString())}::timestamptz`
   const history = historyValuesSql(entry, {
     startedAt: started,
     finishedAt: 'clock_timestamp()',
@@ -49,7 +66,8 @@ export function recordStepSql(
       ? {}
       : { outcome: `CASE WHEN ${checked.join(' AND ')} THEN ${quoteLiteral(entry.outcome)} END` }),
   })
-  const insert = `INSERT INTO ${qualified(tables.history)} (${history.columns}) SELECT ${history.values}`
+  const returning = returnDuration ? ` RETURNING duration_ms AS ${STEP_DURATION_COLUMN}` : ''
+  const insert = `INSERT INTO ${qualified(tables.history)} (${history.columns}) SELECT ${history.values}${returning}`
   return ctes.length === 0 ? insert : `WITH ${ctes.join(', ')} ${insert}`
 }
 

@@ -12,6 +12,8 @@ export interface BatchUnit<Source = unknown> {
   readonly role: BatchRole
   /** Where the statement came from (an SQL file's line), for the error message. */
   readonly source?: Source
+  /** Whose statement it is (the runner's step), when several migrations share a batch. */
+  readonly owner?: object | undefined
 }
 
 /**
@@ -45,51 +47,147 @@ export class BatchError<Source = unknown> extends Error {
 /** Sends a batch through a watcher (which says who blocks a statement waiting for a lock). */
 export type BatchWatcher = <T>(work: Promise<T>) => Promise<T>
 
+/** A row of a statement whose first column carries the batch's collecting name, as text. */
+export type CollectedRow = readonly (string | null)[]
+
 // PostgreSQL answers each statement of a simple-query message with one CommandComplete;
 // counting them tells how far a failed message got. (node-pg keeps no count of its own.)
-interface CommandCounter {
+// Rows of the statements the batch collects are kept as they arrive, in statement order.
+interface QueryHandlers {
   handleCommandComplete(message: unknown, connection: unknown): void
+  handleRowDescription(message: { fields: { name: string }[] }): void
+  handleDataRow(message: { fields: (string | null)[] }): void
 }
+const queryHandlers = pg.Query.prototype as unknown as QueryHandlers
 class CountingQuery extends pg.Query {
   completed = 0
+  readonly collected: CollectedRow[] = []
+  #collecting = false
+
+  constructor(
+    text: string,
+    private readonly collectColumn: string | undefined,
+    callback: (error: Error | undefined) => void,
+  ) {
+    super(text, undefined, callback)
+  }
 
   handleCommandComplete(message: unknown, connection: unknown): void {
     this.completed++
-    ;(pg.Query.prototype as unknown as CommandCounter).handleCommandComplete.call(this, message, connection)
+    this.#collecting = false
+    queryHandlers.handleCommandComplete.call(this, message, connection)
   }
+
+  handleRowDescription(message: { fields: { name: string }[] }): void {
+    this.#collecting = this.collectColumn !== undefined && message.fields[0]?.name === this.collectColumn
+    queryHandlers.handleRowDescription.call(this, message)
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    if (this.#collecting) this.collected.push(message.fields)
+    queryHandlers.handleDataRow.call(this, message)
+  }
+}
+
+/** What the server did with the batches sent since it was last asked. */
+export interface BatchOutcome<Source = unknown> {
+  /** The units that completed, in order. */
+  readonly completed: readonly BatchUnit<Source>[]
+  /** The rows collected from them, in order. */
+  readonly collected: readonly CollectedRow[]
 }
 
 /**
  * Statements that travel together in one simple-query message: a transactional
  * migration's statements, its version-table record and its BEGIN/COMMIT go in one
- * round trip instead of one each. PostgreSQL stops a message at its first error, so
- * nothing after a failed statement runs; the error names the statement that failed.
+ * round trip instead of one each (and several such migrations may share it).
+ * PostgreSQL stops a message at its first error, so nothing after a failed statement
+ * runs; the error names the statement that failed.
  *
  * Only statements whose results nobody reads may wait in a batch; anything that needs
- * an answer flushes the batch first.
+ * an answer flushes the batch first. The one exception: rows of a statement whose
+ * first column is named `collectColumn` are collected (see `takeOutcome`).
  */
 export class StatementBatch<Source = unknown> {
   #units: BatchUnit<Source>[] = []
+  #bytes = 0
+  #completed: BatchUnit<Source>[] = []
+  #collected: CollectedRow[] = []
+  #inFlight: Promise<BatchError<Source> | undefined> | undefined
+  /** Units added from now on belong to this owner (unless they name their own). */
+  owner: object | undefined
 
   constructor(
     private readonly client: pg.ClientBase,
     private readonly watch?: BatchWatcher,
+    private readonly collectColumn?: string,
   ) {}
 
   add(unit: BatchUnit<Source>): void {
-    this.#units.push(unit)
+    this.#units.push(
+      unit.owner === undefined && this.owner !== undefined ? { ...unit, owner: this.owner } : unit,
+    )
+    this.#bytes += unit.sql.length
+  }
+
+  /** The length of the SQL waiting to be sent. */
+  get pendingBytes(): number {
+    return this.#bytes
   }
 
   /** Forgets what has not been sent (the transaction it belonged to is over). */
   clear(): void {
     this.#units = []
+    this.#bytes = 0
   }
 
-  /** Sends what is pending as one message; throws a `BatchError` naming the failed unit. */
-  async flush(): Promise<void> {
+  /** Forgets the waiting units of one owner (whose migration failed before they were sent). */
+  discard(owner: object): void {
+    this.#units = this.#units.filter((unit) => unit.owner !== owner)
+    this.#bytes = this.#units.reduce((total, unit) => total + unit.sql.length, 0)
+  }
+
+  /**
+   * What completed since the last call (whoever sent it: a migration needing an
+   * answer flushes the batch too), with the collected rows.
+   */
+  takeOutcome(): BatchOutcome<Source> {
+    const outcome = { completed: this.#completed, collected: this.#collected }
+    this.#completed = []
+    this.#collected = []
+    return outcome
+  }
+
+  /**
+   * Sends what is pending as one message without waiting for its answer, so that the
+   * caller can prepare the next one meanwhile. It first waits for the message sent
+   * before, and throws its failure instead of sending anything after it.
+   */
+  async send(): Promise<void> {
+    await this.#answered()
     if (this.#units.length === 0) return
     const units = this.#units
-    this.#units = []
+    this.clear()
+    this.#inFlight = this.#transmit(units)
+  }
+
+  /** Sends what is pending and waits for the answer; throws a `BatchError` naming the failed unit. */
+  async flush(): Promise<void> {
+    await this.send()
+    await this.#answered()
+  }
+
+  /** Waits for the message in flight, if any; throws its failure. */
+  async #answered(): Promise<void> {
+    const inFlight = this.#inFlight
+    if (inFlight === undefined) return
+    this.#inFlight = undefined
+    const failure = await inFlight
+    if (failure !== undefined) throw failure
+  }
+
+  /** One round trip; resolves with its failure (a rejection nobody awaited yet would be unhandled). */
+  async #transmit(units: readonly BatchUnit<Source>[]): Promise<BatchError<Source> | undefined> {
     const starts: number[] = []
     let text = ''
     for (const unit of units) {
@@ -99,7 +197,7 @@ export class StatementBatch<Source = unknown> {
     }
     let query: CountingQuery | undefined
     const sent = new Promise<void>((resolve, reject) => {
-      query = new CountingQuery(text, undefined, (error: Error | undefined) =>
+      query = new CountingQuery(text, this.collectColumn, (error: Error | undefined) =>
         error ? reject(error) : resolve(),
       )
       this.client.query(query)
@@ -107,8 +205,14 @@ export class StatementBatch<Source = unknown> {
     try {
       await (this.watch ? this.watch(sent) : sent)
     } catch (error) {
-      throw locateFailure(error, units, starts, query?.completed ?? 0)
+      const failure = locateFailure(error, units, starts, query?.completed ?? 0)
+      this.#completed.push(...failure.completed)
+      this.#collected.push(...(query?.collected ?? []))
+      return failure
     }
+    this.#completed.push(...units)
+    this.#collected.push(...(query?.collected ?? []))
+    return undefined
   }
 }
 

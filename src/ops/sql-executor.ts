@@ -44,9 +44,15 @@ export class OnlineExecutor implements SqlExecutor {
   inTransaction = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
+  /**
+   * A statement of an earlier migration, sent along with this one's, failed: that
+   * migration's failure, kept here so that a migration catching errors cannot hide it.
+   */
+  earlierFailure: BatchError<StatementSource> | undefined
   // After a SAVEPOINT the migration means to catch an error and roll back to it:
   // from then on every statement runs at once, so the error reaches its catch.
   #immediate = false
+  #noted: BatchError<StatementSource> | undefined
 
   constructor(
     private readonly client: pg.ClientBase,
@@ -54,6 +60,8 @@ export class OnlineExecutor implements SqlExecutor {
     private readonly watcher?: { watch<T>(work: Promise<T>): Promise<T> },
     /** Statements of the migration's transaction that wait for the next round trip. */
     private readonly batch?: StatementBatch<StatementSource>,
+    /** Marks this migration's units in a batch that several migrations share. */
+    readonly owner?: object,
   ) {}
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
@@ -82,11 +90,20 @@ export class OnlineExecutor implements SqlExecutor {
       await this.batch.flush()
     } catch (error) {
       if (error instanceof BatchError) {
-        for (const unit of error.completed) if (unit.role === 'statement') this.completed.push(unit.sql)
-        if (error.unit.role === 'statement') this.current = { sql: error.unit.sql, source: error.unit.source }
+        if (error.unit.owner !== this.owner) this.earlierFailure = error
+        else this.noteFailure(error)
       }
       throw error
     }
+  }
+
+  /** What a failed batch says of this migration's statements: which completed, which failed. */
+  noteFailure(error: BatchError<StatementSource>): void {
+    if (this.#noted === error) return
+    this.#noted = error
+    for (const unit of error.completed)
+      if (unit.role === 'statement' && unit.owner === this.owner) this.completed.push(unit.sql)
+    if (error.unit.role === 'statement') this.current = { sql: error.unit.sql, source: error.unit.source }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js'
+import { STEP_STARTED_SETTING } from '../db/record-step.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationMeta } from '../graph/migration.js'
@@ -32,6 +33,16 @@ export function lockSettings(lock: ResolvedConfig['lock'], meta: MigrationMeta):
 export function settingsSql(settings: LockSettings, local: boolean): string {
   const scope = local ? 'SET LOCAL' : 'SET'
   return `${scope} lock_timeout = ${Math.trunc(settings.lockTimeout)}; ${scope} statement_timeout = ${Math.trunc(settings.statementTimeout)}`
+}
+
+/**
+ * A transactional step's first statement: its settings (as `SET LOCAL` would) and the
+ * time it began, which its record reads back (see `recordStepSql`'s `marked` start).
+ * One statement rather than three: it runs once per migration. The settings are
+ * integers, so safe as literals.
+ */
+export function stepSettingsSql(settings: LockSettings): string {
+  return `SELECT set_config('lock_timeout', '${Math.trunc(settings.lockTimeout)}', true), set_config('statement_timeout', '${Math.trunc(settings.statementTimeout)}', true), set_config('${STEP_STARTED_SETTING}', clock_timestamp()::text, false)`
 }
 
 /** Exponential backoff with full jitter: a random wait in [delay/2, delay], delay doubling up to the maximum. */

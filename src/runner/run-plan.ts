@@ -1,16 +1,24 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
+import { STEP_DURATION_COLUMN } from '../db/record-step.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
-import { StatementBatch } from '../db/statement-batch.js'
+import { BatchError, StatementBatch } from '../db/statement-batch.js'
 import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
-import type { StatementSource } from '../ops/sql-executor.js'
-import { describeLockWait, lockGaveUp, lockSettings, retryDelay, settingsSql } from './lock-retry.js'
+import { OnlineExecutor, type StatementSource } from '../ops/sql-executor.js'
+import {
+  describeLockWait,
+  lockGaveUp,
+  lockSettings,
+  retryDelay,
+  settingsSql,
+  stepSettingsSql,
+} from './lock-retry.js'
 import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
-import { commitFailed, runStep } from './run-step.js'
+import { failStep, runStep, type StepInFlight } from './run-step.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -93,6 +101,12 @@ interface StepsOutcome {
   readonly failure?: { readonly step: PlanStep; readonly error: unknown }
 }
 
+// Consecutive transactional migrations share a round trip (each still in its own
+// transaction) until one needs an answer, a non-transactional one comes, or the
+// group reaches either limit: bounded so that progress is reported as it goes.
+const GROUP_MAX_STEPS = 50
+const GROUP_MAX_BYTES = 1 << 20
+
 /** Runs steps until one fails; reports how many were committed before that. */
 async function runSteps(
   options: RunPlanOptions,
@@ -102,73 +116,118 @@ async function runSteps(
   const { client } = options
   const single = !options.transactionPerMigration
   const watcher = options.lockWatcher
-  const batch = new StatementBatch<StatementSource>(client, watcher && ((work) => watcher.watch(work)))
+  const batch = new StatementBatch<StatementSource>(
+    client,
+    watcher && ((work) => watcher.watch(work)),
+    STEP_DURATION_COLUMN,
+  )
   // A transaction is open on the server, or its BEGIN waits in the batch.
   let open = false
   let committed = 0
-  let pending: { result: StepResult; step: PlanStep }[] = []
-  const publish = () => {
-    for (const { result, step } of pending) {
-      results.push(result)
-      options.onStep?.({ kind: 'done', step, durationMs: result.durationMs })
+  let grouped = 0
+  // Started steps not yet reported, oldest first (a batch's units are marked with their step).
+  const inFlight: StepInFlight[] = []
+  const runs = new Map<object | undefined, StepInFlight>()
+  const runOf = (owner: object | undefined) => runs.get(owner)
+
+  // What the server did: a record gives its step's duration; a COMMIT reports its step
+  // and every step before it (in one transaction, the last one's COMMIT ends them all).
+  const settle = () => {
+    const { completed, collected } = batch.takeOutcome()
+    let row = 0
+    for (const unit of completed) {
+      const run = runOf(unit.owner)
+      if (unit.role === 'record' && run !== undefined) run.durationMs = Number(collected[row++]?.[0])
+      if (unit.role === 'commit' && run !== undefined) {
+        for (const done of inFlight.splice(0, inFlight.indexOf(run) + 1)) {
+          runs.delete(done.step)
+          const durationMs = Number.isFinite(done.durationMs)
+            ? done.durationMs!
+            : Date.now() - done.startedAt.getTime()
+          results.push({ revision: done.step.revision, direction: done.step.direction, durationMs })
+          options.onStep?.({ kind: 'done', step: done.step, durationMs })
+          committed++
+        }
+      }
     }
-    committed += pending.length
-    pending = []
+  }
+  // Sends the waiting group. When another transactional migration follows, its code
+  // runs while the server works on this group (the group after waits for this one's
+  // answer before it goes); otherwise the answer is awaited here.
+  const send = async (next?: PlanStep) => {
+    grouped = 0
+    try {
+      if (next?.meta.transactional) await batch.send()
+      else await batch.flush()
+    } finally {
+      settle()
+    }
   }
   // Commits what the single transaction holds so far (before a non-transactional step, and at the end).
   const commitOpen = async () => {
-    batch.add({ sql: 'COMMIT', role: 'commit' })
+    batch.add({ sql: 'COMMIT', role: 'commit', owner: inFlight.at(-1)?.step })
     open = false
-    try {
-      await batch.flush()
-    } catch (error) {
-      throw commitFailed(options, pending.at(-1)?.step ?? steps[0]!, error)
-    }
-    publish()
+    await send()
   }
+  // Which step failed (an earlier one, when its statement failed in a round trip a
+  // later one caused), after the steps before it that committed are reported.
+  const failure = async (run: StepInFlight, error: unknown) => {
+    let cause = error
+    if (!(error instanceof BatchError && error.unit.owner !== run.step)) {
+      if (run.executor.earlierFailure !== undefined) cause = run.executor.earlierFailure
+      else {
+        // Its own failure: earlier steps still waiting in the batch are complete, so they go first.
+        batch.discard(run.step)
+        await batch.flush().catch((earlier: unknown) => {
+          cause = earlier
+        })
+      }
+    }
+    batch.clear()
+    settle()
+    const failed = (cause instanceof BatchError && runOf(cause.unit.owner)) || run
+    if (cause instanceof BatchError) failed.executor.noteFailure(cause)
+    return { step: failed.step, error: await failStep(options, failed, cause) }
+  }
+
+  let current: StepInFlight | undefined
   try {
     for (const [index, step] of steps.entries()) {
       options.onStep?.({ kind: 'start', step, index, total: steps.length })
-      const startedAt = new Date()
       const next = steps[index + 1]
-      // The next migration's code loads while the server runs this one.
-      const whileWaiting = () => {
-        if (next !== undefined) options.migrations.body(next.revision).catch(() => undefined)
-      }
-      const settings = lockSettings(options.lock, step.meta)
-      try {
-        if (step.meta.transactional) {
-          if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
-          open = true
-          batch.add({ sql: settingsSql(settings, true), role: 'control' })
-          await runStep(options, { step, startedAt, batch, settings, commit: !single, whileWaiting })
-          if (!single) open = false
-        } else {
-          // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
-          if (open) await commitOpen()
-          await client.query(settingsSql(settings, false))
-          await runStep(options, { step, startedAt, batch, settings, commit: false, whileWaiting })
-        }
-      } catch (error) {
-        open = false // runStep rolled back what it could
-        pending = []
-        return { committed, failure: { step, error } }
-      }
-      pending.push({
+      current = {
         step,
-        result: {
-          revision: step.revision,
-          direction: step.direction,
-          durationMs: Date.now() - startedAt.getTime(),
-        },
-      })
-      if (!single || !step.meta.transactional) publish()
+        startedAt: new Date(),
+        settings: lockSettings(options.lock, step.meta),
+        executor: new OnlineExecutor(client, watcher, batch, step),
+      }
+      // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
+      if (!step.meta.transactional && open) await commitOpen()
+      else if (!step.meta.transactional) await send()
+      inFlight.push(current)
+      runs.set(step, current)
+      batch.owner = step
+      if (step.meta.transactional) {
+        if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
+        open = true
+        batch.add({ sql: stepSettingsSql(current.settings), role: 'control' })
+        await runStep(options, current, batch, !single)
+        if (!single) open = false
+        grouped++
+        const full = grouped >= GROUP_MAX_STEPS || batch.pendingBytes >= GROUP_MAX_BYTES
+        if (full || (!single && (next === undefined || !next.meta.transactional))) await send(next)
+      } else {
+        await client.query(settingsSql(current.settings, false))
+        await runStep(options, current, batch, false)
+        await send(next)
+      }
     }
     if (open) await commitOpen()
     return { committed }
   } catch (error) {
-    batch.clear()
-    if (open) await client.query('ROLLBACK').catch(() => undefined)
-    throw error
+    open = false
+    if (current === undefined) throw error
+    const failed = await failure(current, error)
+    return { committed, failure: failed }
   }
 }

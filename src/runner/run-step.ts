@@ -4,36 +4,41 @@ import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { MigrationOp } from '../ops/migration-op.js'
-import { OnlineExecutor, type StatementSource } from '../ops/sql-executor.js'
+import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
 
-export interface StepRun {
+/** A step the runner has started and not yet reported done. */
+export interface StepInFlight {
   readonly step: PlanStep
   readonly startedAt: Date
-  /** Where the step's statements wait for their round trip. */
-  readonly batch: StatementBatch<StatementSource>
-  /** A transactional step: end its transaction (one transaction per migration). */
-  readonly commit: boolean
+  /** Runs the step's statements; its units in the shared batch are marked with the step. */
+  readonly executor: OnlineExecutor
   /** The step's lock settings (the config's, or the migration's own). */
   readonly settings: LockSettings
-  /** Called once the step's last round trip is on its way: time to load the next migration. */
-  readonly whileWaiting?: () => void
+  /** How long the step took, as the server measured it when it recorded the step. */
+  durationMs?: number
 }
 
 /**
- * Runs one migration and records it. A transactional step's statements wait in the
- * batch, where the caller put BEGIN and the step's settings; its record (and COMMIT)
- * joins them, and all of it goes to the server in one round trip. A
- * non-transactional step runs statement by statement, then records itself in a short
- * transaction of its own.
+ * Runs one migration's code and puts its record after its statements. A
+ * transactional step's statements wait in the batch, where the caller put BEGIN and
+ * the step's settings; its record (and COMMIT) join them, and the caller decides when
+ * the batch travels (several migrations may share one round trip). A
+ * non-transactional step runs statement by statement; its record waits in a short
+ * transaction of its own, which the caller sends at once.
  */
-export async function runStep(options: RunPlanOptions, run: StepRun): Promise<void> {
-  const { step, batch, settings } = run
-  const executor = new OnlineExecutor(options.client, options.lockWatcher, batch)
+export async function runStep(
+  options: RunPlanOptions,
+  run: StepInFlight,
+  batch: StatementBatch<StatementSource>,
+  /** End the step's transaction (one transaction per migration). */
+  commit: boolean,
+): Promise<void> {
+  const { step, executor, settings } = run
   executor.inTransaction = step.meta.transactional
   const op = new MigrationOp(executor, {
     revision: step.revision,
@@ -58,36 +63,28 @@ export async function runStep(options: RunPlanOptions, run: StepRun): Promise<vo
     message: step.meta.message,
     backupId: options.backupId,
   }
-  // The server's clock times a step inside a transaction; outside one, Strata's does.
-  const start = !step.meta.transactional
-    ? run.startedAt
-    : options.transactionPerMigration
-      ? 'transaction'
-      : 'message'
+  // The server's clock times a step inside a transaction (from the start its settings
+  // statement noted); outside one, Strata's does.
+  const start = step.meta.transactional ? 'marked' : run.startedAt
 
   const body = await options.migrations.body(step.revision)
-  try {
-    await runMigrationBody(body, step, op)
-    if (!step.meta.transactional) batch.add({ sql: 'BEGIN', role: 'control' })
-    batch.add({ sql: recordStepSql(options.tables, step.changes, record, start), role: 'record' })
-    if (run.commit || !step.meta.transactional) batch.add({ sql: 'COMMIT', role: 'commit' })
-    const sent = executor.flush()
-    run.whileWaiting?.()
-    await sent
-  } catch (error) {
-    batch.clear()
-    throw await failStep(options, step, run.startedAt, error, executor)
-  }
+  await runMigrationBody(body, step, op)
+  // An earlier migration's statement failed in a round trip this one caused: that
+  // failure stands, even if this migration's code caught it.
+  if (executor.earlierFailure) throw executor.earlierFailure
+  if (!step.meta.transactional) batch.add({ sql: 'BEGIN', role: 'control' })
+  batch.add({ sql: recordStepSql(options.tables, step.changes, record, start, true), role: 'record' })
+  if (commit || !step.meta.transactional) batch.add({ sql: 'COMMIT', role: 'commit' })
 }
 
-export async function failStep(
-  options: RunPlanOptions,
-  step: PlanStep,
-  startedAt: Date,
-  error: unknown,
-  executor: OnlineExecutor,
-): Promise<Error> {
+/**
+ * Ends a failed step: rolls back what is open, records the failure in the history
+ * table (best effort) and returns the error that says what failed, where, and what
+ * is left of the step.
+ */
+export async function failStep(options: RunPlanOptions, run: StepInFlight, error: unknown): Promise<Error> {
   const { client } = options
+  const { step, startedAt, executor } = run
   const failure = databaseFailure(error)
   const statement = executor.current
   // A failed batch leaves its transaction aborted (a non-transactional step's record too).

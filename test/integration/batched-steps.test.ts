@@ -1,6 +1,7 @@
 // A transactional migration travels to the server in one round trip: its statements,
-// the version-table change and the history row, between BEGIN and COMMIT. These tests
-// hold that batching to the behaviour of running statement by statement.
+// the version-table change and the history row, between BEGIN and COMMIT; consecutive
+// ones share a round trip, each in its own transaction. These tests hold that batching
+// to the behaviour of running migration by migration, statement by statement.
 import assert from 'node:assert/strict'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -196,4 +197,113 @@ export async function downgrade(op) {
   assert.equal(again.code, 0, again.stderr)
   assert.equal((await db.one("SELECT to_regclass('widgets') AS t")).t, null)
   assert.deepEqual(cached(), before)
+})
+
+test('migrations sharing a round trip: a failure in the middle keeps those before it and runs none after it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE first_t (id int);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE second_t (id int);' })
+  project.sql('ccc333', {
+    down: 'bbb222',
+    message: 'broken',
+    up: 'CREATE TABLE third_t (id int);\nINSERT INTO third_t VALUES (1 / 0);',
+  })
+  project.sql('ddd444', { down: 'ccc333', up: 'CREATE TABLE fourth_t (id int);' })
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /upgrade ccc333 \(broken\) failed: ERROR 22012: division by zero/)
+  assert.match(result.stderr, /rolled back: ccc333 left no change; the database stays at bbb222/)
+  assert.match(result.stdout, /Running upgrade aaa111 -> bbb222/, 'applied steps are reported')
+  const tables = await db.query(
+    "SELECT relname FROM pg_class WHERE relname LIKE '%\\_t' AND relkind = 'r' ORDER BY relname",
+  )
+  assert.deepEqual(
+    tables.rows.map((row) => row.relname),
+    ['first_t', 'second_t'],
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'bbb222' },
+  ])
+  const history = await db.query('SELECT revision, outcome FROM strata_history ORDER BY id')
+  assert.deepEqual(
+    history.rows.map((row) => [row.revision, row.outcome]),
+    [
+      ['aaa111', 'success'],
+      ['bbb222', 'success'],
+      ['ccc333', 'failed'],
+    ],
+  )
+})
+
+test('a migration whose code throws: the migrations waiting before it are applied first', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE first_t (id int);' })
+  project.ts(
+    'bbb222',
+    `export const revision = 'bbb222'
+export const downRevision = 'aaa111'
+export async function upgrade(op) {
+  await op.execute('CREATE TABLE never_t (id int)')
+  throw new Error('the data file is missing')
+}
+`,
+  )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /upgrade bbb222 failed: the data file is missing/)
+  assert.match(result.stderr, /the database stays at aaa111/)
+  assert.notEqual((await db.one("SELECT to_regclass('first_t') AS t")).t, null)
+  assert.equal((await db.one("SELECT to_regclass('never_t') AS t")).t, null)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+})
+
+test('an earlier migration’s failure found by a later one’s query is reported as the earlier one’s, even when caught', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    message: 'bad insert',
+    up: 'CREATE TABLE first_t (id int);\nINSERT INTO nowhere VALUES (1);',
+  })
+  project.ts(
+    'bbb222',
+    `export const revision = 'bbb222'
+export const downRevision = 'aaa111'
+export async function upgrade(op) {
+  try {
+    await op.query('SELECT 1')
+  } catch {
+    // a migration that swallows errors must not hide the earlier one's
+  }
+  await op.execute('CREATE TABLE second_t (id int)')
+}
+`,
+  )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /upgrade aaa111 \(bad insert\) failed: ERROR 42P01: relation "nowhere" does not exist/,
+  )
+  assert.match(result.stderr, /statement at .*aaa111_m\.sql:\d+.*INSERT INTO nowhere/)
+  assert.doesNotMatch(result.stderr, /bbb222 failed/)
+  for (const table of ['first_t', 'second_t'])
+    assert.equal((await db.one('SELECT to_regclass($1) AS t', [table])).t, null, table)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM alembic_version')).n, 0)
+})
+
+test('each migration of a shared round trip is reported with the time the server measured for it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT pg_sleep(0.2);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE quick_t (id int);' })
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  const took = (revision: string) =>
+    Number(new RegExp(`-> ${revision}[^(]*\\((\\d+) ms\\)`).exec(result.stdout)?.[1])
+  assert.ok(took('aaa111') >= 190, result.stdout)
+  assert.ok(took('bbb222') < 150, result.stdout)
 })

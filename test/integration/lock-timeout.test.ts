@@ -134,3 +134,32 @@ test('a migration may set its own lock timeout', async (t) => {
     /bbb222_m\.ts:2: `lockTimeout` must be milliseconds or a duration such as '5s'/,
   )
 })
+
+test('a blocked migration among several sent together: those before it stay applied, it and the rest retry', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id int)')
+  const project = testProject(t, db, config)
+  project.sql('aaa111', { up: 'CREATE TABLE before_t (id int);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'ALTER TABLE users ADD COLUMN preferences jsonb;' })
+  project.sql('ccc333', { down: 'bbb222', up: 'CREATE TABLE after_t (id int);' })
+
+  const blocker = await session(db, 'test-blocker')
+  await blocker.query('BEGIN')
+  await blocker.query('SELECT count(*) FROM users')
+  setTimeout(() => void blocker.query('COMMIT'), 1200)
+  const result = await project.cli(['upgrade', 'head'])
+  await blocker.end()
+
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stderr, /bbb222: could not get its lock within lock_timeout 400ms \(attempt 1 of 13\)/)
+  assert.doesNotMatch(result.stderr, /aaa111: could not get its lock/)
+  const history = await db.query("SELECT revision FROM strata_history WHERE outcome = 'success' ORDER BY id")
+  assert.deepEqual(
+    history.rows.map((row) => row.revision),
+    ['aaa111', 'bbb222', 'ccc333'],
+    'each migration applied exactly once',
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'ccc333' },
+  ])
+})
