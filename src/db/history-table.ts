@@ -94,10 +94,16 @@ export async function recordHistory(
   )
 }
 
+/** Writes a value into SQL: as a literal, or as a parameter of a prepared statement. */
+export type ValueWriter = (value: string | null) => string
+
+export const literalValue: ValueWriter = (value) => (value === null ? 'NULL' : quoteLiteral(value))
+
 /**
- * The values of a history row as SQL, with literals: for the record statement that
- * travels with a migration's own statements (online and in offline scripts). The
- * times (and, when given, the outcome) are SQL expressions evaluated by the server.
+ * The values of a history row as SQL, for the record statement that travels with a
+ * migration's own statements (online and in offline scripts). The times (and, when
+ * given, the outcome) are SQL expressions evaluated by the server; the other values
+ * go through `write` (literals by default).
  */
 export function historyValuesSql(
   entry: Omit<HistoryEntry, 'startedAt' | 'finishedAt'>,
@@ -105,9 +111,10 @@ export function historyValuesSql(
     readonly startedAt: string
     readonly finishedAt: string
     readonly durationMs: string
-    /** Default: the entry's outcome as a literal. */
+    /** Default: the entry's outcome as a value. */
     readonly outcome?: string
   },
+  write: ValueWriter = literalValue,
 ): { columns: string; values: string } {
   const expression = (sql: string): SqlExpression => ({ sql })
   const row = rowValues(
@@ -121,10 +128,10 @@ export function historyValuesSql(
   )
   const sql = (value: unknown) =>
     value === null || value === undefined
-      ? 'NULL'
+      ? write(null)
       : typeof value === 'object'
         ? (value as SqlExpression).sql
-        : quoteLiteral(String(value))
+        : write(String(value))
   return { columns: COLUMNS, values: row.map(sql).join(', ') }
 }
 

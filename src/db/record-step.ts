@@ -1,5 +1,5 @@
 import type { VersionChange } from '../runner/version-rows.js'
-import { type HistoryEntry, historyValuesSql } from './history-table.js'
+import { type HistoryEntry, historyValuesSql, literalValue, type ValueWriter } from './history-table.js'
 import { quoteLiteral } from './quote.js'
 import { hasSqlState, NOT_NULL_VIOLATION } from './sqlstate.js'
 import { type QualifiedName, qualified, versionChangeSql } from './version-table.js'
@@ -37,15 +37,48 @@ export type RecordedStep = Omit<HistoryEntry, 'startedAt' | 'finishedAt'>
  * table refuses, so the transaction goes no further (see `isEditedVersionTable`).
  */
 export function recordStepSql(
-  tables: { readonly version: QualifiedName; readonly history: QualifiedName },
+  tables: RecordTables,
   changes: readonly VersionChange[],
   entry: RecordedStep,
   start: StepStart,
   /** Return the step's duration (online), under `STEP_DURATION_COLUMN`. */
   returnDuration = false,
 ): string {
+  return recordStatement(tables, changes, entry, start, returnDuration, literalValue)
+}
+
+/**
+ * The same statement with its values as parameters (`$1`, ...), all of type text: the
+ * text is the same for every step whose version changes have the same kinds, so it
+ * can be prepared once and executed for each (see `prepared-statements.ts`).
+ */
+export function recordStepQuery(
+  tables: RecordTables,
+  changes: readonly VersionChange[],
+  entry: RecordedStep,
+  start: StepStart,
+  returnDuration = false,
+): { text: string; values: (string | null)[] } {
+  const values: (string | null)[] = []
+  const parameter: ValueWriter = (value) => {
+    values.push(value)
+    return `$${values.length}`
+  }
+  return { text: recordStatement(tables, changes, entry, start, returnDuration, parameter), values }
+}
+
+type RecordTables = { readonly version: QualifiedName; readonly history: QualifiedName }
+
+function recordStatement(
+  tables: RecordTables,
+  changes: readonly VersionChange[],
+  entry: RecordedStep,
+  start: StepStart,
+  returnDuration: boolean,
+  write: ValueWriter,
+): string {
   const ctes = changes.map(
-    (change, index) => `change_${index} AS (${versionChangeSql(change, tables.version)} RETURNING 1)`,
+    (change, index) => `change_${index} AS (${versionChangeSql(change, tables.version, write)} RETURNING 1)`,
   )
   const checked = changes.flatMap((change, index) =>
     change.kind === 'insert' ? [] : [`(SELECT count(*) FROM change_${index}) = 1`],
@@ -58,14 +91,18 @@ export function recordStepSql(
         : start === 'message'
           ? 'statement_timestamp()'
           : `${quoteLiteral(start.toISOString())}::timestamptz`
-  const history = historyValuesSql(entry, {
-    startedAt: started,
-    finishedAt: 'clock_timestamp()',
-    durationMs: `greatest(0, round(extract(epoch FROM clock_timestamp() - ${started}) * 1000))::int`,
-    ...(checked.length === 0
-      ? {}
-      : { outcome: `CASE WHEN ${checked.join(' AND ')} THEN ${quoteLiteral(entry.outcome)} END` }),
-  })
+  const history = historyValuesSql(
+    entry,
+    {
+      startedAt: started,
+      finishedAt: 'clock_timestamp()',
+      durationMs: `greatest(0, round(extract(epoch FROM clock_timestamp() - ${started}) * 1000))::int`,
+      ...(checked.length === 0
+        ? {}
+        : { outcome: `CASE WHEN ${checked.join(' AND ')} THEN ${write(entry.outcome)} END` }),
+    },
+    write,
+  )
   const returning = returnDuration ? ` RETURNING duration_ms AS ${STEP_DURATION_COLUMN}` : ''
   const insert = `INSERT INTO ${qualified(tables.history)} (${history.columns}) SELECT ${history.values}${returning}`
   return ctes.length === 0 ? insert : `WITH ${ctes.join(', ')} ${insert}`

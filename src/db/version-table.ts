@@ -51,10 +51,14 @@ export function versionChangeQuery(
   }
 }
 
-/** The same statement with literals, for offline scripts. */
-export function versionChangeSql(change: VersionChange, table: QualifiedName): string {
+/** The same statement with its values written by `write` (literals by default, for offline scripts). */
+export function versionChangeSql(
+  change: VersionChange,
+  table: QualifiedName,
+  write: (value: string) => string = quoteLiteral,
+): string {
   const { text, values } = versionChangeQuery(change, table)
-  return text.replace(/\$(\d)/g, (_match, index: string) => quoteLiteral(values[Number(index) - 1]!))
+  return text.replace(/\$(\d)/g, (_match, index: string) => write(values[Number(index) - 1]!))
 }
 
 /**

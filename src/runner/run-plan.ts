@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
+import { prepareStatements } from '../db/prepared-statements.js'
 import { STEP_DURATION_COLUMN } from '../db/record-step.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { BatchError, StatementBatch } from '../db/statement-batch.js'
@@ -18,7 +19,7 @@ import {
 } from './lock-retry.js'
 import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
-import { failStep, runStep, type StepInFlight } from './run-step.js'
+import { failStep, recordQuery, runStep, type StepInFlight } from './run-step.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -192,6 +193,7 @@ async function runSteps(
 
   let current: StepInFlight | undefined
   try {
+    const prepared = await prepareRecords(options, steps)
     for (const [index, step] of steps.entries()) {
       options.onStep?.({ kind: 'start', step, index, total: steps.length })
       const next = steps[index + 1]
@@ -211,14 +213,14 @@ async function runSteps(
         if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
         open = true
         batch.add({ sql: stepSettingsSql(current.settings), role: 'control' })
-        await runStep(options, current, batch, !single)
+        await runStep(options, current, batch, !single, prepared)
         if (!single) open = false
         grouped++
         const full = grouped >= GROUP_MAX_STEPS || batch.pendingBytes >= GROUP_MAX_BYTES
         if (full || (!single && (next === undefined || !next.meta.transactional))) await send(next)
       } else {
         await client.query(settingsSql(current.settings, false))
-        await runStep(options, current, batch, false)
+        await runStep(options, current, batch, false, prepared)
         await send(next)
       }
     }
@@ -230,4 +232,28 @@ async function runSteps(
     const failed = await failure(current, error)
     return { committed, failure: failed }
   }
+}
+
+// A record statement shared by at least this many steps of a run is prepared first.
+const PREPARE_FROM_STEPS = 3
+
+/** Prepares the record statements that several transactional steps share. */
+async function prepareRecords(
+  options: RunPlanOptions,
+  steps: readonly PlanStep[],
+): Promise<ReadonlyMap<string, string>> {
+  const uses = new Map<string, number>()
+  const parameters = new Map<string, number>()
+  for (const step of steps) {
+    if (!step.meta.transactional) continue
+    const { text, values } = recordQuery(options, step)
+    uses.set(text, (uses.get(text) ?? 0) + 1)
+    parameters.set(text, values.length)
+  }
+  const shared = [...uses].filter(([, count]) => count >= PREPARE_FROM_STEPS)
+  if (shared.length === 0) return new Map()
+  return prepareStatements(
+    options.client,
+    shared.map(([text]) => ({ text, parameters: parameters.get(text)! })),
+  )
 }

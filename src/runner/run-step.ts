@@ -1,5 +1,6 @@
 import { recordHistory } from '../db/history-table.js'
-import { isEditedVersionTable, type RecordedStep, recordStepSql } from '../db/record-step.js'
+import { executeSql } from '../db/prepared-statements.js'
+import { isEditedVersionTable, type RecordedStep, recordStepQuery, recordStepSql } from '../db/record-step.js'
 import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
@@ -37,6 +38,8 @@ export async function runStep(
   batch: StatementBatch<StatementSource>,
   /** End the step's transaction (one transaction per migration). */
   commit: boolean,
+  /** Record statements prepared on the connection, by text. */
+  prepared: ReadonlyMap<string, string>,
 ): Promise<void> {
   const { step, executor, settings } = run
   executor.inTransaction = step.meta.transactional
@@ -54,26 +57,13 @@ export async function runStep(
       onNotice: options.onNotice,
     },
   })
-  const record: RecordedStep = {
-    revision: step.revision,
-    direction: step.direction,
-    outcome: 'success',
-    toolVersion: options.toolVersion,
-    checksum: step.meta.checksum,
-    message: step.meta.message,
-    backupId: options.backupId,
-  }
-  // The server's clock times a step inside a transaction (from the start its settings
-  // statement noted); outside one, Strata's does.
-  const start = step.meta.transactional ? 'marked' : run.startedAt
-
   const body = await options.migrations.body(step.revision)
   await runMigrationBody(body, step, op)
   // An earlier migration's statement failed in a round trip this one caused: that
   // failure stands, even if this migration's code caught it.
   if (executor.earlierFailure) throw executor.earlierFailure
   if (!step.meta.transactional) batch.add({ sql: 'BEGIN', role: 'control' })
-  batch.add({ sql: recordStepSql(options.tables, step.changes, record, start, true), role: 'record' })
+  batch.add({ sql: recordSql(options, step, run.startedAt, prepared), role: 'record' })
   if (commit || !step.meta.transactional) batch.add({ sql: 'COMMIT', role: 'commit' })
 }
 
@@ -82,6 +72,49 @@ export async function runStep(
  * table (best effort) and returns the error that says what failed, where, and what
  * is left of the step.
  */
+/** What a successful step's record says. */
+function recordedStep(options: RunPlanOptions, step: PlanStep): RecordedStep {
+  return {
+    revision: step.revision,
+    direction: step.direction,
+    outcome: 'success',
+    toolVersion: options.toolVersion,
+    checksum: step.meta.checksum,
+    message: step.meta.message,
+    backupId: options.backupId,
+  }
+}
+
+/**
+ * A transactional step's record with parameters: the same text for every step whose
+ * version changes are alike, so that the runner can prepare it once (a step outside a
+ * transaction is timed from a literal start, so its record is written out).
+ */
+export function recordQuery(
+  options: RunPlanOptions,
+  step: PlanStep,
+): { text: string; values: (string | null)[] } {
+  return recordStepQuery(options.tables, step.changes, recordedStep(options, step), 'marked', true)
+}
+
+/** The step's record: its prepared statement executed, or the statement itself. */
+function recordSql(
+  options: RunPlanOptions,
+  step: PlanStep,
+  startedAt: Date,
+  prepared: ReadonlyMap<string, string>,
+): string {
+  // The server's clock times a step inside a transaction (from the start its settings
+  // statement noted); outside one, Strata's does.
+  if (!step.meta.transactional)
+    return recordStepSql(options.tables, step.changes, recordedStep(options, step), startedAt, true)
+  const query = recordQuery(options, step)
+  const name = prepared.get(query.text)
+  return name === undefined
+    ? recordStepSql(options.tables, step.changes, recordedStep(options, step), 'marked', true)
+    : executeSql(name, query.values)
+}
+
 export async function failStep(options: RunPlanOptions, run: StepInFlight, error: unknown): Promise<Error> {
   const { client } = options
   const { step, startedAt, executor } = run

@@ -307,3 +307,47 @@ test('each migration of a shared round trip is reported with the time the server
   assert.ok(took('aaa111') >= 190, result.stdout)
   assert.ok(took('bbb222') < 150, result.stdout)
 })
+
+test('a long run records every step through its prepared record, up and down, exactly as a short run does', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  const revisions = ['aaa111', 'bbb222', 'ccc333', 'ddd444', 'eee555', 'fff666']
+  for (const [index, revision] of revisions.entries()) {
+    project.sql(revision, {
+      ...(index === 0 ? {} : { down: revisions[index - 1] }),
+      message: `step ${index}`,
+      up: `CREATE TABLE t_${revision} (id int);`,
+      downSql: `DROP TABLE t_${revision};`,
+    })
+  }
+  for (const command of [
+    ['upgrade', 'head'],
+    ['downgrade', 'base'],
+    ['upgrade', 'ccc333'],
+  ]) {
+    const result = await project.cli(command)
+    assert.equal(result.code, 0, result.stderr)
+  }
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'ccc333' },
+  ])
+  const history = await db.query(
+    'SELECT revision, direction, outcome, message, checksum IS NOT NULL AS checksum, tool_version, duration_ms >= 0 AS timed FROM strata_history ORDER BY id',
+  )
+  const expected = [
+    ...revisions.map((revision) => [revision, 'up']),
+    ...[...revisions].reverse().map((revision) => [revision, 'down']),
+    ...revisions.slice(0, 3).map((revision) => [revision, 'up']),
+  ]
+  assert.deepEqual(
+    history.rows.map((row) => [row.revision, row.direction]),
+    expected,
+  )
+  for (const row of history.rows) {
+    assert.equal(row.outcome, 'success')
+    assert.equal(row.message, `step ${revisions.indexOf(row.revision)}`)
+    assert.equal(row.checksum, true)
+    assert.match(row.tool_version, /^\d+\.\d+\.\d+/)
+    assert.equal(row.timed, true)
+  }
+})
