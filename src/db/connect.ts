@@ -56,6 +56,14 @@ export async function connect(spec: ConnectionSpec): Promise<Connection> {
     // A server that goes away later emits 'error' on the client; without a listener
     // Node would crash the process. The failing query reports it instead.
     client.on('error', () => undefined)
+    // The server reports its version when the session starts: no query needed for it.
+    let reported: number | undefined
+    ;(client as unknown as { connection: NodeJS.EventEmitter }).connection.on(
+      'parameterStatus',
+      (message: { parameterName: string; parameterValue: string }) => {
+        if (message.parameterName === 'server_version') reported = versionNumber(message.parameterValue)
+      },
+    )
     try {
       await client.connect()
     } catch (error) {
@@ -64,8 +72,9 @@ export async function connect(spec: ConnectionSpec): Promise<Connection> {
       if (index < attempts.length - 1 && isTlsNegotiationRefusal(error)) continue
       throw describeConnectionFailure(error, spec)
     }
-    const result = await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")
-    const serverVersionNum = result.rows[0]!.v
+    const serverVersionNum =
+      reported ??
+      (await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")).rows[0]!.v
     if (serverVersionNum < MINIMUM_SERVER_VERSION * 10000) {
       await client.end().catch(() => undefined)
       throw serverTooOld(serverVersionNum, spec)
@@ -92,4 +101,19 @@ export async function withConnection<T>(
   } finally {
     await connection.close()
   }
+}
+
+/**
+ * `server_version` as `server_version_num` would say it: "16.4" → 160004,
+ * "9.6.24" → 90624, "17beta1" → 170000; undefined when it is not a version.
+ */
+export function versionNumber(serverVersion: string): number | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(serverVersion)
+  if (match === null) return undefined
+  const [major, minor, patch] = [match[1], match[2], match[3]].map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+  ]
+  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch
 }

@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
 import { acquireMigrationLock, describeHolder } from '../db/advisory-lock.js'
 import { type Connection, connect } from '../db/connect.js'
@@ -113,13 +114,20 @@ export async function withMigrationLock<T>(
   }
 }
 
-/** Creates the version and history tables (and their schema) when missing. */
+/** Creates the version and history tables (and their schema) when missing, in one round trip. */
 export async function ensureStateTables(connection: Connection, tables: RunnerTables): Promise<void> {
+  const statements = [createVersionTableSql(tables.version), createHistoryTableSql(tables.history)]
   if (tables.version.schema !== 'public') {
-    await connection.client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
+    statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
   }
-  await connection.client.query(createVersionTableSql(tables.version))
-  await connection.client.query(createHistoryTableSql(tables.history))
+  await connection.client.query(statements.join(';\n'))
+}
+
+/** The session's server process, as the server announced it at the start (or asked). */
+async function backendPid(client: pg.Client): Promise<number> {
+  const announced = (client as unknown as { processID: number | null }).processID
+  if (typeof announced === 'number' && announced > 0) return announced
+  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
 }
 
 async function migrate(
@@ -145,10 +153,7 @@ async function migrate(
     let steps: StepResult[] = []
     if (plan.steps.length > 0) {
       await ensureStateTables(connection, tables)
-      const { rows: pidRows } = await connection.client.query<{ pid: number }>(
-        'SELECT pg_backend_pid() AS pid',
-      )
-      const lockWatcher = new LockWatcher(options.spec, pidRows[0]!.pid)
+      const lockWatcher = new LockWatcher(options.spec, await backendPid(connection.client))
       try {
         steps = await runPlan({
           client: connection.client,

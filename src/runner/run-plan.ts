@@ -237,23 +237,30 @@ async function runSteps(
 // A record statement shared by at least this many steps of a run is prepared first.
 const PREPARE_FROM_STEPS = 3
 
-/** Prepares the record statements that several transactional steps share. */
+/**
+ * Prepares the record statements that several transactional steps share. A record's
+ * text depends only on the kinds of its version changes, so one step of each kind
+ * stands for the others.
+ */
 async function prepareRecords(
   options: RunPlanOptions,
   steps: readonly PlanStep[],
 ): Promise<ReadonlyMap<string, string>> {
-  const uses = new Map<string, number>()
-  const parameters = new Map<string, number>()
+  const byShape = new Map<string, { step: PlanStep; uses: number }>()
   for (const step of steps) {
     if (!step.meta.transactional) continue
-    const { text, values } = recordQuery(options, step)
-    uses.set(text, (uses.get(text) ?? 0) + 1)
-    parameters.set(text, values.length)
+    const shape = step.changes.map((change) => change.kind).join(',')
+    const seen = byShape.get(shape)
+    if (seen === undefined) byShape.set(shape, { step, uses: 1 })
+    else seen.uses++
   }
-  const shared = [...uses].filter(([, count]) => count >= PREPARE_FROM_STEPS)
+  const shared = [...byShape.values()].filter(({ uses }) => uses >= PREPARE_FROM_STEPS)
   if (shared.length === 0) return new Map()
   return prepareStatements(
     options.client,
-    shared.map(([text]) => ({ text, parameters: parameters.get(text)! })),
+    shared.map(({ step }) => {
+      const { text, values } = recordQuery(options, step)
+      return { text, parameters: values.length }
+    }),
   )
 }
