@@ -12,6 +12,7 @@ import { fileTimestamp } from './backup-names.js'
 import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
 import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
+import type { BackupManifest } from './manifest.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
 import { compareRowCounts } from './scratch-restore.js'
@@ -98,6 +99,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   }
   const live = await connect(options.spec)
   try {
+    requireServerNotOlder(live, entry.manifest)
     await requireRoles(live, verification.owners, options)
     if ((options.tables?.length ?? 0) > 0) return await restorePartial(options, entry, live, progress)
     if (options.inPlace) return await restoreInPlace(options, entry, live, progress)
@@ -105,6 +107,23 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     await live.close()
   }
   return restoreBySwap(options, entry, progress)
+}
+
+/**
+ * pg_dump writes SQL for its own server's major version and newer ones; an older
+ * server may reject it part-way (new syntax, new catalog options). Refused before
+ * anything is created, rather than failing in the middle of the restore.
+ */
+function requireServerNotOlder(connection: Connection, manifest: BackupManifest): void {
+  const from = Math.floor(manifest.server.versionNum / 10000)
+  const into = Math.floor(connection.serverVersionNum / 10000)
+  if (from <= into) return
+  throw new UsageError(
+    `backup ${manifest.id} was taken from PostgreSQL ${from} (${manifest.server.version}); this server is PostgreSQL ${into}, and PostgreSQL does not support loading a dump into an older major version. Nothing was restored`,
+    {
+      hint: `restore into a PostgreSQL ${from} or newer server (--url), or upgrade this one first`,
+    },
+  )
 }
 
 /** Roles that own objects in the archive must exist on the target, unless ownership is left out. */

@@ -342,3 +342,37 @@ test('restore hooks run around the swap; --in-place asks, and with --yes restore
   assert.deepEqual(manifestOf(backups, safety).rowCounts['public.orders'], 10)
   assert.deepEqual(await tableChecksums(database.spec), before)
 })
+
+test('a backup from a newer PostgreSQL is refused by an older server before anything is created', async (t) => {
+  const { database, project, backups } = await seeded(t)
+  const id = backupIdFrom((await project.cli(['backup', '--format', 'custom', '--json'])).stdout)
+  // As if taken from PostgreSQL 16 (only the manifest says where a backup came from).
+  const manifest = manifestOf(backups, id)
+  manifest.server = { ...manifest.server, version: '16.4', versionNum: 160004 }
+  writeFileSync(join(backups, `${id}.manifest.json`), JSON.stringify(manifest))
+  const before = await tableChecksums(database.spec)
+  // Databases named after this one (a restore copy would be <db>_restore_<time>); other
+  // tests share the server, so only this database's are counted.
+  const databases = () =>
+    withClient(withDatabase(serverSpec(15), 'postgres'), async (client) =>
+      (
+        await client.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1', [
+          database.name,
+        ])
+      ).rows.map((row) => row.datname),
+    )
+  const existing = await databases()
+
+  const refused = await project.cli(['restore', id])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `backup ${id} was taken from PostgreSQL 16 \\(16\\.4\\); this server is PostgreSQL 15, and PostgreSQL does not support loading a dump into an older major version\\. Nothing was restored`,
+    ),
+  )
+  assert.match(refused.stderr, /hint: restore into a PostgreSQL 16 or newer server/)
+  assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace')
+  assert.deepEqual(await tableChecksums(database.spec), before)
+  assert.deepEqual(await databases(), existing, 'no copy was created')
+})
