@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
 import type { MigrationMeta } from './migration.js'
+import { pruneCompiled } from './migration-module.js'
 import { RevisionGraph } from './revision-graph.js'
 import { revisionIdProblem } from './revision-id.js'
 import { parseSqlMigration, type SqlMigrationBody } from './sql-migration-file.js'
@@ -105,6 +106,7 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
   }
   if (cacheChanged || Object.keys(cache.entries).length !== Object.keys(nextCache.entries).length) {
     writeCacheFile(cacheFile, JSON.stringify(nextCache))
+    pruneCompiled(cacheDir, new Set(Object.values(nextCache.entries).map((entry) => entry.checksum)))
   }
 
   checkUniqueness(metas)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { compileFunction } from 'node:vm'
 import { compileToCommonJs, importModule, strataEntry } from '../config/import-module.js'
@@ -57,4 +57,27 @@ async function compiled(
   const code = await compileToCommonJs(source(), file)
   writeCacheFile(path, code)
   return code
+}
+
+/**
+ * Removes compilations no migration file has any more (a migration edited or deleted
+ * leaves its old one behind). Best effort: a file removed while another process reads
+ * it is compiled again there.
+ */
+export function pruneCompiled(cacheDir: string, checksums: ReadonlySet<string>): void {
+  const directory = join(cacheDir, 'compiled')
+  let names: string[]
+  try {
+    names = readdirSync(directory)
+  } catch {
+    return // nothing compiled yet
+  }
+  for (const name of names) {
+    if (checksums.has(name.split('.')[0]!)) continue
+    try {
+      rmSync(join(directory, name), { force: true })
+    } catch {
+      // A read-only cache keeps its old files; they cost disk space, nothing else.
+    }
+  }
 }

@@ -3,7 +3,7 @@
 // ones share a round trip, each in its own transaction. These tests hold that batching
 // to the behaviour of running migration by migration, statement by statement.
 import assert from 'node:assert/strict'
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -197,6 +197,13 @@ export async function downgrade(op) {
   assert.equal(again.code, 0, again.stderr)
   assert.equal((await db.one("SELECT to_regclass('widgets') AS t")).t, null)
   assert.deepEqual(cached(), before)
+  // An edited migration is compiled anew and its old compilation removed.
+  const file = join(project.dir, 'migrations', 'versions', 'bbb222_m.ts')
+  writeFileSync(file, `${readFileSync(file, 'utf8')}// edited\n`)
+  const edited = await project.cli(['upgrade', 'head'])
+  assert.equal(edited.code, 0, edited.stderr)
+  assert.equal(cached().length, 2)
+  assert.notDeepEqual(cached(), before)
 })
 
 test('migrations sharing a round trip: a failure in the middle keeps those before it and runs none after it', async (t) => {
