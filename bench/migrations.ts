@@ -179,27 +179,37 @@ async function main() {
   await timeRuns(1, async () => cases[1]!.run(atHead))
   const alembicAtHead = await fresh()
   await timeRuns(1, async () => cases[3]!.run(alembicAtHead))
-  const strataCurrent = Math.min(
-    ...(await timeRuns(RUNS + 2, async () => ({
-      command: peers.strata.command,
-      args: [...peers.strata.args, 'current'],
-      cwd: paths.strata,
-      env: { DATABASE_URL: atHead },
-    }))),
-  )
-  const alembicCurrent = Math.min(
-    ...(await timeRuns(RUNS + 2, async () => ({
-      command: peers.alembic.command,
-      args: [...peers.alembic.args, 'current'],
-      cwd: paths.alembic,
-      env: { BENCH_DB_URL: alembicAtHead },
-    }))),
-  )
+  // The two tools take turns here too.
+  const currentWalls = { strata: [] as number[], alembic: [] as number[] }
+  for (let run = 0; run < RUNS + 2; run++) {
+    currentWalls.strata.push(
+      measureCommand({
+        command: peers.strata.command,
+        args: [...peers.strata.args, 'current'],
+        cwd: paths.strata,
+        env: { DATABASE_URL: atHead },
+      }).wall,
+    )
+    currentWalls.alembic.push(
+      measureCommand({
+        command: peers.alembic.command,
+        args: [...peers.alembic.args, 'current'],
+        cwd: paths.alembic,
+        env: { BENCH_DB_URL: alembicAtHead },
+      }).wall,
+    )
+  }
+  const strataCurrent = Math.min(...currentWalls.strata)
+  const alembicCurrent = Math.min(...currentWalls.alembic)
+  console.error(`current: strata ${currentWalls.strata.map((value) => value.toFixed(3)).join(' ')} s`)
+  console.error(`current: alembic ${currentWalls.alembic.map((value) => value.toFixed(3)).join(' ')} s`)
 
   const limit = results.get('psql -f (limit)|per migration')!
+  const limitMedian = medians.get('psql -f (limit)|per migration')!
   const rows = cases.map((item) => {
     const time = results.get(`${item.tool}|${item.mode}`)!
     const alembic = results.get(`alembic 1.8|${item.mode}`)!
+    const alembicMedian = medians.get(`alembic 1.8|${item.mode}`)!
     const middle = medians.get(`${item.tool}|${item.mode}`)!
     const cpu = cpus.get(`${item.tool}|${item.mode}`)!
     return [
@@ -208,8 +218,8 @@ async function main() {
       seconds(time),
       seconds(middle),
       seconds(cpu),
-      ratio(time / limit),
-      item.tool.startsWith('alembic') ? '' : ratio(time / alembic),
+      `${ratio(time / limit)} / ${ratio(middle / limitMedian)}`,
+      item.tool.startsWith('alembic') ? '' : `${ratio(time / alembic)} / ${ratio(middle / alembicMedian)}`,
     ]
   })
   const upgradeTable = markdownTable(
@@ -219,19 +229,19 @@ async function main() {
       `upgrade head, ${COUNT} migrations (best)`,
       'median',
       'tool CPU',
-      'vs psql limit',
-      'vs alembic (same mode)',
+      'vs psql limit (best / median)',
+      'vs alembic, same mode (best / median)',
     ],
     rows,
   )
   const currentTable = markdownTable(
-    ['command', 'strata', 'alembic 1.8', 'strata / alembic'],
+    ['command', 'strata (best)', 'alembic 1.8 (best)', 'strata / alembic (best / median)'],
     [
       [
         `current (${COUNT} files, at head)`,
         seconds(strataCurrent),
         seconds(alembicCurrent),
-        ratio(strataCurrent / alembicCurrent),
+        `${ratio(strataCurrent / alembicCurrent)} / ${ratio(median(currentWalls.strata) / median(currentWalls.alembic))}`,
       ],
     ],
   )
