@@ -10,9 +10,10 @@ import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
 import { STRATA_VERSION } from '../version.js'
 import { describeDrift, detectDrift } from './drift.js'
+import { lockSettings } from './lock-retry.js'
 import { LockWatcher } from './lock-watcher.js'
 import { type DeployPhase, limitToPhase, type PhasedPlan } from './phase.js'
-import { planDowngrade, planUpgrade } from './plan.js'
+import { type Plan, planDowngrade, planUpgrade } from './plan.js'
 import { missingDowngrade } from './run-migration-body.js'
 import { type RunnerTables, runPlan, type StepEvent, type StepResult } from './run-plan.js'
 import { runnerTables } from './tables.js'
@@ -123,6 +124,21 @@ export async function ensureStateTables(connection: Connection, tables: RunnerTa
   await connection.client.query(statements.join(';\n'))
 }
 
+/**
+ * Whether consecutive migrations may share a round trip: always from PostgreSQL 13,
+ * where `statement_timeout` applies to each statement of a message; before it, only
+ * when no migration of the plan runs under a statement timeout (it would time the
+ * whole group).
+ */
+export function canGroupMigrations(
+  serverVersionNum: number,
+  plan: Plan,
+  lock: ResolvedConfig['lock'],
+): boolean {
+  if (serverVersionNum >= 130000) return true
+  return plan.steps.every((step) => lockSettings(lock, step.meta).statementTimeout === 0)
+}
+
 /** The session's server process, as the server announced it at the start (or asked). */
 async function backendPid(client: pg.Client): Promise<number> {
   const announced = (client as unknown as { processID: number | null }).processID
@@ -167,6 +183,7 @@ async function migrate(
           backupId: options.backupId,
           lock: options.config.lock,
           lockWatcher,
+          groupMigrations: canGroupMigrations(connection.serverVersionNum, plan, options.config.lock),
           onStep: options.onStep,
           onLockWait: (line) => options.onNotice?.(line),
           onProgress: options.onProgress,

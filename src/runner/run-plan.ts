@@ -52,6 +52,12 @@ export interface RunPlanOptions {
   readonly onProgress?: ((progress: BackfillProgress) => void) | undefined
   /** One-line reports from operations (duplicates moved aside, ...). */
   readonly onNotice?: ((line: string) => void) | undefined
+  /**
+   * Let consecutive migrations share a round trip (default). Off where that would
+   * change what a setting means: before PostgreSQL 13, `statement_timeout` timed a
+   * whole message, not each statement.
+   */
+  readonly groupMigrations?: boolean | undefined
 }
 
 export interface StepResult {
@@ -191,6 +197,7 @@ async function runSteps(
     return { step: failed.step, error: await failStep(options, failed, cause) }
   }
 
+  const groupMaxSteps = options.groupMigrations === false ? 1 : GROUP_MAX_STEPS
   let current: StepInFlight | undefined
   try {
     const prepared = await prepareRecords(options, steps)
@@ -216,7 +223,7 @@ async function runSteps(
         await runStep(options, current, batch, !single, prepared)
         if (!single) open = false
         grouped++
-        const full = grouped >= GROUP_MAX_STEPS || batch.pendingBytes >= GROUP_MAX_BYTES
+        const full = grouped >= groupMaxSteps || batch.pendingBytes >= GROUP_MAX_BYTES
         if (full || (!single && (next === undefined || !next.meta.transactional))) await send(next)
       } else {
         await client.query(settingsSql(current.settings, false))
