@@ -180,29 +180,21 @@ async function main() {
   const alembicAtHead = await fresh()
   await timeRuns(1, async () => cases[3]!.run(alembicAtHead))
   // The two tools take turns here too.
+  const currentCommands = {
+    strata: { ...peers.strata, cwd: paths.strata, env: { DATABASE_URL: atHead } },
+    alembic: { ...peers.alembic, cwd: paths.alembic, env: { BENCH_DB_URL: alembicAtHead } },
+  }
   const currentWalls = { strata: [] as number[], alembic: [] as number[] }
   for (let run = 0; run < RUNS + 2; run++) {
-    currentWalls.strata.push(
-      measureCommand({
-        command: peers.strata.command,
-        args: [...peers.strata.args, 'current'],
-        cwd: paths.strata,
-        env: { DATABASE_URL: atHead },
-      }).wall,
-    )
-    currentWalls.alembic.push(
-      measureCommand({
-        command: peers.alembic.command,
-        args: [...peers.alembic.args, 'current'],
-        cwd: paths.alembic,
-        env: { BENCH_DB_URL: alembicAtHead },
-      }).wall,
-    )
+    for (const tool of ['strata', 'alembic'] as const) {
+      const { command, args, cwd, env } = currentCommands[tool]
+      currentWalls[tool].push(measureCommand({ command, args: [...args, 'current'], cwd, env }).wall)
+    }
   }
   const strataCurrent = Math.min(...currentWalls.strata)
   const alembicCurrent = Math.min(...currentWalls.alembic)
-  console.error(`current: strata ${currentWalls.strata.map((value) => value.toFixed(3)).join(' ')} s`)
-  console.error(`current: alembic ${currentWalls.alembic.map((value) => value.toFixed(3)).join(' ')} s`)
+  for (const tool of ['strata', 'alembic'] as const)
+    console.error(`current: ${tool} ${currentWalls[tool].map((value) => value.toFixed(3)).join(' ')} s`)
 
   const limit = results.get('psql -f (limit)|per migration')!
   const limitMedian = medians.get('psql -f (limit)|per migration')!
