@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process'
 import { join, relative, resolve } from 'node:path'
 import pg from 'pg'
+import { reportError } from '../../dist/cli/report-error.js'
 import { toClientConfig } from '../../dist/db/connect.js'
 import { devConnectionSpec, devStart, loadConfig } from '../../dist/index.js'
 import { logTimestamp } from '../../dist/util/timestamp.js'
@@ -31,37 +32,48 @@ function strata(...args) {
   }
 }
 
-const config = await loadConfig({ file: join(here, 'strata.config.ts') })
-heading('Embedded PostgreSQL 16')
-const server = await devStart(config)
-say(
-  server.started
-    ? `PostgreSQL ${server.created ? 'created and ' : ''}started on ${server.host}:${server.port}, database ${server.database}`
-    : `PostgreSQL already running on ${server.host}:${server.port}, database ${server.database}`,
-)
-
-const spec = devConnectionSpec(config)
-const client = new pg.Client(toClientConfig(spec, false))
-await client.connect()
-const installed = (await client.query("SELECT to_regclass('public.alembic_version') IS NOT NULL AS present"))
-  .rows[0].present
-await client.end()
-
-if (!installed) {
-  heading('Release 1, as it runs in production today')
-  strata('upgrade', RELEASE_1)
-  const counts = await seed(toClientConfig(spec, false))
+async function main() {
+  const config = await loadConfig({ file: join(here, 'strata.config.ts') })
+  heading('Embedded PostgreSQL 16')
+  const server = await devStart(config)
   say(
-    `Seeded ${counts.users.toLocaleString('en')} users (${counts.duplicates} signed up twice with the same email) and ${counts.sessions.toLocaleString('en')} sessions`,
+    server.started
+      ? `PostgreSQL ${server.created ? 'created and ' : ''}started on ${server.host}:${server.port}, database ${server.database}`
+      : `PostgreSQL already running on ${server.host}:${server.port}, database ${server.database}`,
   )
+
+  const spec = devConnectionSpec(config)
+  const client = new pg.Client(toClientConfig(spec, false))
+  await client.connect()
+  const installed = (
+    await client.query("SELECT to_regclass('public.alembic_version') IS NOT NULL AS present")
+  ).rows[0].present
+  await client.end()
+
+  if (!installed) {
+    heading('Release 1, as it runs in production today')
+    strata('upgrade', RELEASE_1)
+    const counts = await seed(toClientConfig(spec, false))
+    say(
+      `Seeded ${counts.users.toLocaleString('en')} users (${counts.duplicates} signed up twice with the same email) and ${counts.sessions.toLocaleString('en')} sessions`,
+    )
+  }
+
+  heading('Release 2, phase expand: safe while release 1 still runs')
+  strata('deploy', '--phase', 'expand', '--yes')
+
+  heading('Release 2 rolled out to every instance: phase contract')
+  strata('deploy', '--phase', 'contract', '--yes')
+
+  heading('Where things are')
+  strata('current', '--verbose')
+  say(`Production log: ${relative(process.cwd(), config.deploy.log)}`)
 }
 
-heading('Release 2, phase expand: safe while release 1 still runs')
-strata('deploy', '--phase', 'expand', '--yes')
-
-heading('Release 2 rolled out to every instance: phase contract')
-strata('deploy', '--phase', 'contract', '--yes')
-
-heading('Where things are')
-strata('current', '--verbose')
-say(`Production log: ${relative(process.cwd(), config.deploy.log)}`)
+// A failure (the port taken, a server that will not start) reads as the CLI's do: what,
+// where, how to fix it; the stack trace only with --debug.
+try {
+  await main()
+} catch (error) {
+  process.exit(reportError(error, { debug: process.argv.includes('--debug'), json: false }))
+}
