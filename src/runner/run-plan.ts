@@ -20,6 +20,7 @@ import {
 import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
 import { failStep, recordQuery, runStep, type StepInFlight } from './run-step.js'
+import { StepsInFlight } from './steps-in-flight.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -130,34 +131,9 @@ async function runSteps(
   )
   // A transaction is open on the server, or its BEGIN waits in the batch.
   let open = false
-  let committed = 0
   let grouped = 0
-  // Started steps not yet reported, oldest first (a batch's units are marked with their step).
-  const inFlight: StepInFlight[] = []
-  const runs = new Map<object | undefined, StepInFlight>()
-  const runOf = (owner: object | undefined) => runs.get(owner)
-
-  // What the server did: a record gives its step's duration; a COMMIT reports its step
-  // and every step before it (in one transaction, the last one's COMMIT ends them all).
-  const settle = () => {
-    const { completed, collected } = batch.takeOutcome()
-    let row = 0
-    for (const unit of completed) {
-      const run = runOf(unit.owner)
-      if (unit.role === 'record' && run !== undefined) run.durationMs = Number(collected[row++]?.[0])
-      if (unit.role === 'commit' && run !== undefined) {
-        for (const done of inFlight.splice(0, inFlight.indexOf(run) + 1)) {
-          runs.delete(done.step)
-          const durationMs = Number.isFinite(done.durationMs)
-            ? done.durationMs!
-            : Date.now() - done.startedAt.getTime()
-          results.push({ revision: done.step.revision, direction: done.step.direction, durationMs })
-          options.onStep?.({ kind: 'done', step: done.step, durationMs })
-          committed++
-        }
-      }
-    }
-  }
+  const inFlight = new StepsInFlight(results, options.onStep)
+  const settle = () => inFlight.settle(batch.takeOutcome())
   // Sends the waiting group. When another transactional migration follows, its code
   // runs while the server works on this group (the group after waits for this one's
   // answer before it goes); otherwise the answer is awaited here.
@@ -172,7 +148,7 @@ async function runSteps(
   }
   // Commits what the single transaction holds so far (before a non-transactional step, and at the end).
   const commitOpen = async () => {
-    batch.add({ sql: 'COMMIT', role: 'commit', owner: inFlight.at(-1)?.step })
+    batch.add({ sql: 'COMMIT', role: 'commit', owner: inFlight.last?.step })
     open = false
     await send()
   }
@@ -192,7 +168,7 @@ async function runSteps(
     }
     batch.clear()
     settle()
-    const failed = (cause instanceof BatchError && runOf(cause.unit.owner)) || run
+    const failed = (cause instanceof BatchError && inFlight.of(cause.unit.owner)) || run
     if (cause instanceof BatchError) failed.executor.noteFailure(cause)
     return { step: failed.step, error: await failStep(options, failed, cause) }
   }
@@ -213,8 +189,7 @@ async function runSteps(
       // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
       if (!step.meta.transactional && open) await commitOpen()
       else if (!step.meta.transactional) await send()
-      inFlight.push(current)
-      runs.set(step, current)
+      inFlight.add(current)
       batch.owner = step
       if (step.meta.transactional) {
         if (!open) batch.add({ sql: 'BEGIN', role: 'control' })
@@ -232,12 +207,12 @@ async function runSteps(
       }
     }
     if (open) await commitOpen()
-    return { committed }
+    return { committed: inFlight.committed }
   } catch (error) {
     open = false
     if (current === undefined) throw error
     const failed = await failure(current, error)
-    return { committed, failure: failed }
+    return { committed: inFlight.committed, failure: failed }
   }
 }
 
