@@ -6,9 +6,9 @@ import { type QualifiedName, qualified, versionChangeSql } from './version-table
 
 /**
  * When the recorded step started, as the server sees it:
- * - `marked`: the time its transaction noted in `STEP_STARTED_SETTING` as the step
- *   began (online, where several steps may travel in one round trip, so neither the
- *   transaction's nor the message's start is the step's);
+ * - `marked`: the time the step's settings statement noted in `STEP_STARTED_SETTING`
+ *   as the step began (online, where several steps may travel in one round trip, so
+ *   neither the transaction's nor the message's start is the step's);
  * - `transaction`: its transaction's start (offline script, a transaction per migration);
  * - `message`: the arrival of the statement (offline script in one transaction);
  * - a Date: a step that ran outside a transaction, timed by Strata.
