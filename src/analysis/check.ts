@@ -1,15 +1,8 @@
-import { basename } from 'node:path'
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
-import { readVersionRows, tableExists } from '../db/version-table.js'
 import { ConfigError } from '../errors/index.js'
-import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
-import type { MigrationMeta } from '../graph/migration.js'
-import { startingRows } from '../runner/offline-script.js'
-import { planUpgrade } from '../runner/plan.js'
-import { runnerTables } from '../runner/tables.js'
+import type { MigrationSet } from '../graph/load-migrations.js'
 import { didYouMean } from '../util/closest-match.js'
-import { wildcardPattern } from '../util/wildcard.js'
 import {
   analyseMigration,
   type Finding,
@@ -19,7 +12,7 @@ import {
 import type { MigrationSource } from './analysed-statement.js'
 import { relationsIn } from './ast.js'
 import { type LongTransaction, readDatabaseFacts } from './database-facts.js'
-import { fileSource, migrationSource } from './migration-source.js'
+import { fileSource } from './migration-source.js'
 import { loadParser } from './parse-sql.js'
 import { multipleHeads, ruleIds } from './rules/index.js'
 import { SchemaModel } from './schema-model.js'
@@ -81,20 +74,17 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
       sources.push(await fileSource(file.path, file.text, config, options.args))
     selection = options.files.length === 1 ? options.files[0]!.path : `${options.files.length} files`
   } else {
-    migrations = options.migrations ?? (await loadMigrations(config))
-    const { metas, description } = await selectMigrations(migrations, options)
-    selection = description
-    sources = []
-    for (const meta of metas) {
-      if (isExcluded(meta, config.check.exclude)) excluded.push(meta.revision)
-      else sources.push(await migrationSource(migrations, meta, config, options.args))
-    }
+    // The graph, planner and renderer load only here: checking SQL files needs none of them.
+    const { projectSources } = await import('./project-sources.js')
+    const project = await projectSources(options)
+    ;({ migrations, sources, selection } = project)
+    excluded.push(...project.excluded)
   }
   const facts = options.client
     ? await readDatabaseFacts(
         options.client,
         sources.flatMap(tablesOf),
-        runnerTables(config).version,
+        (await import('../runner/tables.js')).runnerTables(config).version,
         config.check.longTransactionSeconds,
       )
     : undefined
@@ -126,46 +116,9 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   }
 }
 
-async function selectMigrations(
-  migrations: MigrationSet,
-  options: CheckOptions,
-): Promise<{ metas: MigrationMeta[]; description: string }> {
-  const { graph } = migrations
-  const steps = (rows: readonly string[], target: string) =>
-    planUpgrade(graph, rows, target).steps.map((step) => step.meta)
-  if (options.revisions !== undefined) {
-    return {
-      metas: options.revisions.map((revision) => graph.get(revision)),
-      description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
-    }
-  }
-  if (options.range !== undefined) {
-    const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
-    const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
-    return { metas: steps(start, to === '' ? 'heads' : to!), description: `range ${options.range}` }
-  }
-  if (options.client !== undefined) {
-    const table = runnerTables(options.config).version
-    const rows = (await tableExists(options.client, table))
-      ? await readVersionRows(options.client, table)
-      : []
-    return { metas: steps(rows, 'heads'), description: 'pending migrations' }
-  }
-  return { metas: steps([], 'heads'), description: 'all migrations' }
-}
-
 /** Every table a migration's statements name, for connected mode's lookups. */
 function tablesOf(source: MigrationSource): string[] {
   return source.up.flatMap((statement) => relationsIn(statement.node))
-}
-
-function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
-  const file = basename(meta.file)
-  return patterns.some((pattern) => {
-    if (pattern === meta.revision) return true
-    const regex = wildcardPattern(pattern)
-    return regex.test(file) || regex.test(meta.revision)
-  })
 }
 
 function projectFindings(migrations: MigrationSet, levels: ReadonlyMap<string, LevelSetting>): Finding[] {

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { ResolvedConfig } from '../config/types.js'
+import { InvalidMigrationError } from '../errors/index.js'
+import type { MigrationBody, MigrationSet } from '../graph/load-migrations.js'
+import type { MigrationMeta } from '../graph/migration.js'
+import { parseSqlMigration } from '../graph/sql-migration-file.js'
+import { loadTsMigration } from '../graph/ts-migration-file.js'
+import { inlineParams } from '../ops/inline-params.js'
+import { MigrationOp } from '../ops/migration-op.js'
+import type { SqlExecutor, StatementSource } from '../ops/sql-executor.js'
+import { lockSettings } from '../runner/lock-retry.js'
+import type { PlanStep } from '../runner/plan.js'
+import { runMigrationBody } from '../runner/run-migration-body.js'
+import type { ExecutionStart, MigrationSource } from './analysed-statement.js'
+import { isScriptMigration } from './migration-source.js'
+import { type AllowComment, allowComments, type ParsedStatement, parseSql } from './parse-sql.js'
+
+// Strata migrations (SQL with `-- migrate:up`, or TypeScript) rendered for analysis as the
+// runner would run them. Loaded only when there is one to check: plain SQL files need none
+// of the graph, ops and runner modules this pulls in.
+
+/**
+ * Records the SQL a TypeScript migration would run, without a database. `op.query`
+ * gets no rows; each such query is noted, since SQL built from its results cannot be
+ * known until the migration runs.
+ */
+class AnalysisExecutor implements SqlExecutor {
+  readonly offline = true
+  inTransaction: boolean
+  current: undefined
+  readonly completed: string[] = []
+  readonly statements: { sql: string; line: number | undefined; managed: boolean }[] = []
+  readonly unknown: string[] = []
+
+  constructor(transactional: boolean) {
+    this.inTransaction = transactional
+  }
+
+  async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<undefined> {
+    const text = inlineParams(sql.trim().replace(/;\s*$/, ''), params)
+    this.completed.push(text)
+    this.statements.push({ sql: text, line: source?.line, managed: source?.managed === true })
+    return undefined
+  }
+
+  async send(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    await this.run(sql, params, source)
+  }
+
+  readonly unknownRows = (sql: string): Record<string, unknown>[] => {
+    this.unknown.push(
+      `reads query results (op.query: ${sql.replace(/\s+/g, ' ').trim().slice(0, 80)}); SQL built from them is not analysed`,
+    )
+    return []
+  }
+}
+
+/** What the runner sets up before a migration's first statement. */
+export function runnerStart(config: ResolvedConfig, meta: MigrationMeta): ExecutionStart {
+  const settings = lockSettings(config.lock, meta)
+  return {
+    inTransaction: meta.transactional,
+    lockTimeoutMs: settings.lockTimeout || undefined,
+    statementTimeoutMs: settings.statementTimeout || undefined,
+  }
+}
+
+/** A migration of the project, rendered for analysis (upgrade and downgrade). */
+export async function migrationSource(
+  migrations: MigrationSet,
+  meta: MigrationMeta,
+  config: ResolvedConfig,
+  args: Readonly<Record<string, string>> = {},
+): Promise<MigrationSource> {
+  return sourceFromBody(meta, await migrations.body(meta.revision), config, args)
+}
+
+async function sourceFromBody(
+  meta: MigrationMeta,
+  body: MigrationBody,
+  config: ResolvedConfig,
+  args: Readonly<Record<string, string>>,
+  text?: string,
+): Promise<MigrationSource> {
+  const base = {
+    id: meta.revision,
+    title: meta.message || meta.revision,
+    file: meta.file,
+    revision: meta.revision,
+    phase: meta.phase,
+    hasDowngrade: meta.hasDowngrade,
+    start: runnerStart(config, meta),
+  }
+  if (body.kind === 'sql') {
+    const parse = (statements: readonly { sql: string; line: number }[]) =>
+      statements.flatMap((statement) => parseSql(statement.sql, meta.file, statement.line))
+    return {
+      ...base,
+      up: parse(body.up),
+      down: body.down === undefined ? undefined : parse(body.down),
+      allow: headerAllows(text ?? readFileSync(meta.file, 'utf8')),
+      unverifiable: [],
+    }
+  }
+  const up = await renderTs(meta, body, 'up', args)
+  const down = body.downgrade === undefined ? undefined : await renderTs(meta, body, 'down', args)
+  return {
+    ...base,
+    up: up.statements,
+    down: down?.statements,
+    allow: exportedAllows(meta, body.exports.allow),
+    unverifiable: up.unverifiable,
+  }
+}
+
+async function renderTs(
+  meta: MigrationMeta,
+  body: MigrationBody,
+  direction: 'up' | 'down',
+  args: Readonly<Record<string, string>>,
+): Promise<{ statements: ParsedStatement[]; unverifiable: string[] }> {
+  const executor = new AnalysisExecutor(meta.transactional)
+  const op = new MigrationOp(executor, { revision: meta.revision, file: meta.file, direction, args })
+  const unverifiable: string[] = []
+  const step = { revision: meta.revision, direction, meta } as PlanStep
+  try {
+    await runMigrationBody(body, step, op)
+  } catch (error) {
+    unverifiable.push(
+      `${direction === 'up' ? 'upgrade' : 'downgrade'}() stopped while rendering offline (${(error as Error).message.split('\n')[0]}); what follows is not analysed`,
+    )
+  }
+  unverifiable.unshift(...executor.unknown)
+  const statements = executor.statements.flatMap((statement) =>
+    parseSql(statement.sql, meta.file).map((parsed) =>
+      statement.managed ? { ...parsed, managed: true } : parsed,
+    ),
+  )
+  return { statements, unverifiable }
+}
+
+/** `-- strata:allow` comments above `-- migrate:up`: they apply to the whole migration. */
+function headerAllows(text: string): AllowComment[] {
+  const lines = text.split('\n')
+  const up = lines.findIndex((line) => /^\s*--\s*migrate:up\s*$/i.test(line))
+  return allowComments(lines.slice(0, up === -1 ? lines.length : up).join('\n'), 1)
+}
+
+/** `export const allow = ['drop-column: reason', { rule, reason }]` in a TypeScript migration. */
+function exportedAllows(meta: MigrationMeta, value: unknown): AllowComment[] {
+  if (value === undefined) return []
+  const problem = () =>
+    new InvalidMigrationError(
+      `${meta.file}: \`allow\` must be a list of 'rule: reason' strings or { rule, reason } objects`,
+      {
+        where: meta.file,
+        hint: "export const allow = ['drop-column: the app stopped reading it in release 42']",
+      },
+    )
+  if (!Array.isArray(value)) throw problem()
+  return value.map((entry) => {
+    if (typeof entry === 'string') {
+      const [rule, ...reason] = entry.split(':')
+      return { rule: rule!.trim(), reason: reason.join(':').trim(), line: undefined }
+    }
+    if (entry && typeof entry === 'object' && typeof (entry as { rule?: unknown }).rule === 'string') {
+      const { rule, reason } = entry as { rule: string; reason?: unknown }
+      return { rule, reason: typeof reason === 'string' ? reason.trim() : '', line: undefined }
+    }
+    throw problem()
+  })
+}
+
+/** A Strata migration file named on the command line, analysed as the runner would run it. */
+export async function migrationFileSource(
+  path: string,
+  text: string,
+  config: ResolvedConfig,
+  args: Readonly<Record<string, string>> = {},
+): Promise<MigrationSource> {
+  const checksum = createHash('sha256').update(text).digest('hex')
+  if (isScriptMigration(path)) {
+    const loaded = await loadTsMigration(path, text, checksum)
+    return sourceFromBody(loaded.meta, { kind: 'ts', ...loaded.body }, config, args)
+  }
+  const parsed = parseSqlMigration(text, path, checksum)
+  return sourceFromBody(parsed.meta, { kind: 'sql', ...parsed.body }, config, args, text)
+}

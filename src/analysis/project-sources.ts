@@ -1,0 +1,72 @@
+import { basename } from 'node:path'
+import { readVersionRows, tableExists } from '../db/version-table.js'
+import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import type { MigrationMeta } from '../graph/migration.js'
+import { startingRows } from '../runner/offline-script.js'
+import { planUpgrade } from '../runner/plan.js'
+import { runnerTables } from '../runner/tables.js'
+import { wildcardPattern } from '../util/wildcard.js'
+import type { MigrationSource } from './analysed-statement.js'
+import type { CheckOptions } from './check.js'
+import { migrationSource } from './migration-file-source.js'
+
+/** The project's migrations that `strata check` analyses, rendered, and those excluded by config. */
+export interface ProjectSources {
+  readonly migrations: MigrationSet
+  readonly sources: MigrationSource[]
+  /** "pending migrations", "all migrations", "range a:b", "3 migrations to deploy". */
+  readonly selection: string
+  /** Revisions left out by `check.exclude`. */
+  readonly excluded: string[]
+}
+
+/** The migrations to check: `-r A:B`, the given revisions, the pending ones, or all of them. */
+export async function projectSources(options: CheckOptions): Promise<ProjectSources> {
+  const { config } = options
+  const migrations = options.migrations ?? (await loadMigrations(config))
+  const { metas, description } = await selectMigrations(migrations, options)
+  const sources: MigrationSource[] = []
+  const excluded: string[] = []
+  for (const meta of metas) {
+    if (isExcluded(meta, config.check.exclude)) excluded.push(meta.revision)
+    else sources.push(await migrationSource(migrations, meta, config, options.args))
+  }
+  return { migrations, sources, selection: description, excluded }
+}
+
+async function selectMigrations(
+  migrations: MigrationSet,
+  options: CheckOptions,
+): Promise<{ metas: MigrationMeta[]; description: string }> {
+  const { graph } = migrations
+  const steps = (rows: readonly string[], target: string) =>
+    planUpgrade(graph, rows, target).steps.map((step) => step.meta)
+  if (options.revisions !== undefined) {
+    return {
+      metas: options.revisions.map((revision) => graph.get(revision)),
+      description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
+    }
+  }
+  if (options.range !== undefined) {
+    const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
+    const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
+    return { metas: steps(start, to === '' ? 'heads' : to!), description: `range ${options.range}` }
+  }
+  if (options.client !== undefined) {
+    const table = runnerTables(options.config).version
+    const rows = (await tableExists(options.client, table))
+      ? await readVersionRows(options.client, table)
+      : []
+    return { metas: steps(rows, 'heads'), description: 'pending migrations' }
+  }
+  return { metas: steps([], 'heads'), description: 'all migrations' }
+}
+
+function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
+  const file = basename(meta.file)
+  return patterns.some((pattern) => {
+    if (pattern === meta.revision) return true
+    const regex = wildcardPattern(pattern)
+    return regex.test(file) || regex.test(meta.revision)
+  })
+}
