@@ -1,5 +1,5 @@
 // The test harness behind `npm test`:
-//   1. builds dist/ (end-to-end tests run the compiled CLI, as users do);
+//   1. builds dist/ and the bundled executable (end-to-end tests run it, as users do);
 //   2. starts one embedded PostgreSQL 16 and one PostgreSQL 15 (npm alias) for the run,
 //      each in a fresh directory under the OS temp dir, on free ports;
 //   3. runs every test file with node's test runner (TypeScript through tsx);
@@ -19,6 +19,7 @@ process.chdir(root)
 // Type errors, lint and formatting fail the run before any server starts.
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+execFileSync(process.execPath, [join(root, 'scripts/bundle-cli.mjs')], { stdio: 'inherit' })
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' })
 execFileSync(join(root, 'node_modules/.bin/biome'), ['check', '.'], { stdio: 'inherit' })
 const embedded = await import('../dist/embedded/index.js')

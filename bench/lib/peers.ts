@@ -7,7 +7,7 @@ const root = join(import.meta.dirname, '..', '..')
 
 /** The peers a benchmark compares against; each says how to install it when missing. */
 export const peers = {
-  strata: { command: process.execPath, args: [join(root, 'dist', 'cli', 'main.js')] },
+  strata: { command: process.execPath, args: [join(root, 'dist', 'strata.cjs')] },
   alembic: { command: '/usr/bin/python3', args: ['-m', 'alembic'] },
   nodePgMigrate: { command: join(root, 'node_modules', '.bin', 'node-pg-migrate'), args: [] as string[] },
 }
@@ -28,6 +28,6 @@ export function requireAlembic(): void {
 }
 
 export function requireBuiltStrata(): void {
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+  if (!existsSync(join(root, 'dist', 'strata.cjs')))
     throw new Error('dist/ is missing: run `npm run build` first')
 }

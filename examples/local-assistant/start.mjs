@@ -15,7 +15,7 @@ import { logTimestamp } from '../../dist/util/timestamp.js'
 import { seed } from './seed.mjs'
 
 const here = import.meta.dirname
-const cli = resolve(here, '../../dist/cli/main.js')
+const cli = resolve(here, '../../dist/strata.cjs')
 const configFile = relative(process.cwd(), join(here, 'strata.config.ts')) || 'strata.config.ts'
 const RELEASE_1 = '3f2a9c1e0a02'
 

@@ -1,30 +1,6 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander'
-import './node-globals.js'
-import { buildProgram } from './program.js'
+// The CLI as ES modules, straight from tsc's output. The `strata` executable users run
+// is dist/strata.cjs, the same code bundled into one file (see executable.ts).
+import { runCli } from './run-cli.js'
 
-/** Exit codes of commander's own failures: usage errors are 2, help and version 0. */
-function exitCodeOf(error: CommanderError): number {
-  if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return 0
-  if (error.code === 'commander.help') return 2 // `strata` alone: help on stderr, as a usage error
-  if (error.code === 'commander.executeSubCommandAsync') return error.exitCode
-  return 2
-}
-
-// `strata history | head` closes the pipe early: that is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-  throw error
-})
-
-try {
-  await buildProgram().parseAsync(process.argv)
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = exitCodeOf(error)
-  } else {
-    // Errors inside commands are reported by their action wrapper; reaching here is a bug.
-    process.stderr.write(`error: ${(error as Error)?.stack ?? error}\n`)
-    process.exitCode = 1
-  }
-}
+await runCli(process.argv)

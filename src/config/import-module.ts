@@ -1,8 +1,17 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Absolute path of Strata's own library entry, so `import ... from 'strata'` always resolves. */
-export const strataEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
+// Defined (true) by scripts/bundle-cli.mjs in the bundled executable, dist/strata.cjs.
+declare const STRATA_BUNDLED: boolean | undefined
+
+/**
+ * Absolute path of Strata's library entry (dist/index.js), so `import ... from 'strata'`
+ * in a config or migration always resolves, even where Strata is not installed locally.
+ */
+export const strataEntry =
+  typeof STRATA_BUNDLED === 'boolean'
+    ? join(__dirname, 'index.js') // the bundle sits in dist/ itself
+    : join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
 
 type Jiti = {
   import: (id: string, options?: { default?: boolean }) => Promise<unknown>

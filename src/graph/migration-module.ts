@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { compileFunction } from 'node:vm'
-import { compileToCommonJs, importModule, strataEntry } from '../config/import-module.js'
+import { compileToCommonJs, importModule } from '../config/import-module.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
 
 // Part of the cache key: a new way of compiling must not reuse old compilations.
@@ -33,7 +33,9 @@ export async function loadMigrationModule(
   const code = await compiled(file, source, checksum, cacheDir)
   const required = [...code.matchAll(REQUIRE)].map((match) => match[2])
   if (NEEDS_LOADER.test(code) || required.some((id) => id !== 'strata')) return importModule(file)
-  if (required.length > 0) strataLibrary ??= (await import(strataEntry)) as Record<string, unknown>
+  // The running Strata's own library modules (inside the bundled executable, the bundle's),
+  // so values such as op.sql(...) fragments are of the classes the runner checks for.
+  if (required.length > 0) strataLibrary ??= (await import('../index.js')) as Record<string, unknown>
   const run = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], {
     filename: file,
   })

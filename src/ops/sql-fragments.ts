@@ -1,5 +1,10 @@
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js'
 
+// RawSql is recognised by a registered symbol, not by its class alone: a migration that
+// goes through the module loader gets `sql` from Strata's library modules (dist/index.js),
+// while the bundled executable runs its own copy of the same class.
+const RAW_SQL = Symbol.for('strata.RawSql')
+
 /**
  * An SQL expression written by the migration author (`now()`, `gen_random_uuid()`),
  * inserted as it is. Anything else given as a default is a value and becomes a
@@ -7,6 +12,7 @@ import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js'
  * SQL text, always through `quoteLiteral`.
  */
 export class RawSql {
+  readonly [RAW_SQL] = true
   constructor(readonly text: string) {}
   toString(): string {
     return this.text
@@ -16,6 +22,11 @@ export class RawSql {
 /** Marks an SQL expression: `op.addColumn('users', { name: 'created_at', type: 'timestamptz', default: sql('now()') })`. */
 export function sql(text: string): RawSql {
   return new RawSql(text)
+}
+
+/** True for `sql(...)` fragments, whichever copy of Strata's modules made them. */
+export function isRawSql(value: unknown): value is RawSql {
+  return typeof value === 'object' && value !== null && (value as { [RAW_SQL]?: unknown })[RAW_SQL] === true
 }
 
 /** A table (or index, type...) name, optionally schema-qualified: `'users'`, `'app.users'` or `{ schema, name }`. */
@@ -40,7 +51,7 @@ export function baseName(name: RelationName): string {
 
 /** A value or expression as SQL text: RawSql as is, everything else as a literal. */
 export function sqlValue(value: unknown): string {
-  if (value instanceof RawSql) return value.text
+  if (isRawSql(value)) return value.text
   if (value === null || value === undefined) return 'NULL'
   if (typeof value === 'number' || typeof value === 'bigint') return String(value)
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'

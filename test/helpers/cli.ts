@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 
 const root = process.env.STRATA_TEST_ROOT ?? process.cwd()
-export const CLI = join(root, 'dist', 'cli', 'main.js')
+export const CLI = join(root, 'dist', 'strata.cjs')
 
 export interface CliResult {
   readonly code: number
