@@ -71,12 +71,14 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
       hint: 'fix the SQL there; Strata analyses exactly what PostgreSQL would parse',
     })
   }
+  const index = stringIndex(text)
   return (tree.stmts ?? []).map((entry) => {
-    const start = entry.stmt_location ?? 0
+    const location = entry.stmt_location ?? 0
+    const start = index(location)
     const raw =
       entry.stmt_len === undefined || entry.stmt_len === 0
         ? text.slice(start)
-        : text.slice(start, start + entry.stmt_len)
+        : text.slice(start, index(location + entry.stmt_len))
     const lead = leadingCommentsLength(raw)
     return {
       node: entry.stmt,
@@ -88,6 +90,18 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
       ),
     }
   })
+}
+
+/**
+ * The parser reports where statements start as byte offsets into the UTF-8 text, and
+ * JavaScript strings count UTF-16 units: after a `é` or an emoji in a comment the two
+ * differ, and slicing by bytes would cut statements (and their strata:allow comments)
+ * in the wrong place.
+ */
+function stringIndex(text: string): (byteOffset: number) => number {
+  if (!/[^\x00-\x7f]/.test(text)) return (byteOffset) => byteOffset // ASCII: the same
+  const bytes = Buffer.from(text, 'utf8')
+  return (byteOffset) => bytes.toString('utf8', 0, byteOffset).length
 }
 
 /** Length of the whitespace and comments before a statement's first token. */
