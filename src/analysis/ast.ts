@@ -7,7 +7,8 @@ import type { A_Const, Node, RangeVar, TypeName } from 'libpg-query'
 
 /** The single key of a parse-tree node: `{ IndexStmt: {...} }` → 'IndexStmt'. */
 export function nodeKind(node: Node): string {
-  return Object.keys(node)[0] ?? 'Unknown'
+  for (const key in node) return key // the first key, without an array of all of them
+  return 'Unknown'
 }
 
 /** The body of a node of the given kind, or undefined. */
@@ -71,7 +72,10 @@ export function findNodes<T>(root: unknown, kind: string): T[] {
       return
     }
     if (value === null || typeof value !== 'object') return
-    for (const [key, child] of Object.entries(value)) {
+    // for...in rather than Object.entries: no [key, value] arrays for every node of
+    // every tree (parse trees are plain JSON objects, without inherited keys).
+    for (const key in value) {
+      const child = (value as Record<string, unknown>)[key]
       if (key === kind) found.push(child as T)
       visit(child)
     }
@@ -107,7 +111,7 @@ export function relationsIn(root: unknown): string[] {
       const relation = value as RangeVar
       if (typeof relation.relname === 'string') names.push(relationName(relation))
     }
-    for (const [childKey, child] of Object.entries(value)) visit(child, childKey)
+    for (const childKey in value) visit((value as Record<string, unknown>)[childKey], childKey)
   }
   visit(root, undefined)
   return names

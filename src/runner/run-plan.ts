@@ -21,6 +21,7 @@ import type { LockWatcher } from './lock-watcher.js'
 import type { Plan, PlanStep } from './plan.js'
 import { failStep, recordQuery, runStep, type StepInFlight } from './run-step.js'
 import { StepsInFlight } from './steps-in-flight.js'
+import { type VersionChange, versionChanges } from './version-rows.js'
 
 export interface RunnerTables {
   readonly version: QualifiedName
@@ -174,9 +175,10 @@ async function runSteps(
   }
 
   const groupMaxSteps = options.groupMigrations === false ? 1 : GROUP_MAX_STEPS
+  const recordChanges = recordedVersionChanges(steps, single)
   let current: StepInFlight | undefined
   try {
-    const prepared = await prepareRecords(options, steps)
+    const prepared = await prepareRecords(options, steps, recordChanges)
     for (const [index, step] of steps.entries()) {
       options.onStep?.({ kind: 'start', step, index, total: steps.length })
       const next = steps[index + 1]
@@ -185,6 +187,7 @@ async function runSteps(
         startedAt: new Date(),
         settings: lockSettings(options.lock, step.meta),
         executor: new OnlineExecutor(client, watcher, batch, step),
+        versionChanges: recordChanges[index]!,
       }
       // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.
       if (!step.meta.transactional && open) await commitOpen()
@@ -216,6 +219,28 @@ async function runSteps(
   }
 }
 
+/**
+ * What each step's record changes in the version table. With a transaction per
+ * migration, its own change. With one transaction for the run, nothing until the last
+ * transactional step before a COMMIT, which writes the net change of the whole
+ * transaction: the rows in between are never visible outside it (a failure rolls all
+ * of it back), and hundreds of updates of one row in one transaction cost the server
+ * about as much as a migration's own CREATE TABLE. Alembic writes every intermediate
+ * row; the committed result is the same. Every step still gets its history row.
+ */
+export function recordedVersionChanges(steps: readonly PlanStep[], single: boolean): VersionChange[][] {
+  let opening: PlanStep | undefined
+  return steps.map((step, index) => {
+    if (!single || !step.meta.transactional) return [...step.changes]
+    opening ??= step
+    const next = steps[index + 1]
+    if (next?.meta.transactional) return []
+    const changes = versionChanges(opening.rowsBefore, step.rowsAfter)
+    opening = undefined
+    return changes
+  })
+}
+
 // A record statement shared by at least this many steps of a run is prepared first.
 const PREPARE_FROM_STEPS = 3
 
@@ -227,21 +252,23 @@ const PREPARE_FROM_STEPS = 3
 async function prepareRecords(
   options: RunPlanOptions,
   steps: readonly PlanStep[],
+  versionChanges: readonly (readonly VersionChange[])[],
 ): Promise<ReadonlyMap<string, string>> {
-  const byShape = new Map<string, { step: PlanStep; uses: number }>()
-  for (const step of steps) {
+  const byShape = new Map<string, { step: PlanStep; changes: readonly VersionChange[]; uses: number }>()
+  for (const [index, step] of steps.entries()) {
     if (!step.meta.transactional) continue
-    const shape = step.changes.map((change) => change.kind).join(',')
+    const changes = versionChanges[index]!
+    const shape = changes.map((change) => change.kind).join(',')
     const seen = byShape.get(shape)
-    if (seen === undefined) byShape.set(shape, { step, uses: 1 })
+    if (seen === undefined) byShape.set(shape, { step, changes, uses: 1 })
     else seen.uses++
   }
   const shared = [...byShape.values()].filter(({ uses }) => uses >= PREPARE_FROM_STEPS)
   if (shared.length === 0) return new Map()
   return prepareStatements(
     options.client,
-    shared.map(({ step }) => {
-      const { text, values } = recordQuery(options, step)
+    shared.map(({ step, changes }) => {
+      const { text, values } = recordQuery(options, step, changes)
       return { text, parameters: values.length }
     }),
   )

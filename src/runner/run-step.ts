@@ -11,6 +11,7 @@ import type { LockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
+import type { VersionChange } from './version-rows.js'
 
 /** A step the runner has started and not yet reported done. */
 export interface StepInFlight {
@@ -20,6 +21,8 @@ export interface StepInFlight {
   readonly executor: OnlineExecutor
   /** The step's lock settings (the config's, or the migration's own). */
   readonly settings: LockSettings
+  /** What the step's record changes in the version table (see `recordedVersionChanges`). */
+  readonly versionChanges: readonly VersionChange[]
   /** How long the step took, as the server measured it when it recorded the step. */
   durationMs?: number
 }
@@ -63,7 +66,7 @@ export async function runStep(
   // failure stands, even if this migration's code caught it.
   if (executor.earlierFailure) throw executor.earlierFailure
   if (!step.meta.transactional) batch.add({ sql: 'BEGIN', role: 'control' })
-  batch.add({ sql: recordSql(options, step, run.startedAt, prepared), role: 'record' })
+  batch.add({ sql: recordSql(options, run, prepared), role: 'record' })
   if (commit || !step.meta.transactional) batch.add({ sql: 'COMMIT', role: 'commit' })
 }
 
@@ -93,25 +96,26 @@ function recordedStep(options: RunPlanOptions, step: PlanStep): RecordedStep {
 export function recordQuery(
   options: RunPlanOptions,
   step: PlanStep,
+  versionChanges: readonly VersionChange[],
 ): { text: string; values: (string | null)[] } {
-  return recordStepQuery(options.tables, step.changes, recordedStep(options, step), 'marked', true)
+  return recordStepQuery(options.tables, versionChanges, recordedStep(options, step), 'marked', true)
 }
 
 /** The step's record: its prepared statement executed, or the statement itself. */
 function recordSql(
   options: RunPlanOptions,
-  step: PlanStep,
-  startedAt: Date,
+  run: StepInFlight,
   prepared: ReadonlyMap<string, string>,
 ): string {
+  const { step, versionChanges } = run
   // The server's clock times a step inside a transaction (from the start its settings
   // statement noted); outside one, Strata's does.
   if (!step.meta.transactional)
-    return recordStepSql(options.tables, step.changes, recordedStep(options, step), startedAt, true)
-  const query = recordQuery(options, step)
+    return recordStepSql(options.tables, versionChanges, recordedStep(options, step), run.startedAt, true)
+  const query = recordQuery(options, step, versionChanges)
   const name = prepared.get(query.text)
   return name === undefined
-    ? recordStepSql(options.tables, step.changes, recordedStep(options, step), 'marked', true)
+    ? recordStepSql(options.tables, versionChanges, recordedStep(options, step), 'marked', true)
     : executeSql(name, query.values)
 }
 
@@ -127,7 +131,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   if (error instanceof BatchError && error.unit.role === 'record') {
     const edited = isEditedVersionTable(error)
     return new OperationFailedError(
-      `${step.revision} was not recorded: ${edited ? editedVersionTableMessage(options.tables.version, step.changes) : failure.message}`,
+      `${step.revision} was not recorded: ${edited ? editedVersionTableMessage(options.tables.version, run.versionChanges) : failure.message}`,
       { where: step.meta.file, hint: edited ? EDITED_VERSION_TABLE_HINT : failure.hint, cause: error },
     )
   }

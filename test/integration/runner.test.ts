@@ -90,6 +90,41 @@ test('--single-transaction rolls the whole run back', async (t) => {
   assert.equal((await db.one('SELECT count(*)::int AS n FROM alembic_version')).n, 0)
 })
 
+test('--single-transaction writes the version table once, with the rows Alembic leaves, and a history row per migration', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  // A diamond: two branches and their merge, then one more step.
+  project.sql('aaa111', { up: 'CREATE TABLE a_t (id int);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b_t (id int);' })
+  project.sql('ccc333', { down: 'aaa111', up: 'CREATE TABLE c_t (id int);' })
+  project.sql('ddd444', {
+    down: ['bbb222', 'ccc333'],
+    up: 'CREATE TABLE d_t (id int);',
+    downSql: 'DROP TABLE d_t;',
+  })
+  project.sql('eee555', { down: 'ddd444', up: 'CREATE TABLE e_t (id int);' })
+  const rows = async () =>
+    (await db.query('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((row) => row.version_num)
+  const up = await project.cli(['upgrade', 'ddd444', '--single-transaction'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.deepEqual(await rows(), ['ddd444'])
+  const history = await db.query(
+    "SELECT revision, outcome FROM strata_history WHERE direction = 'up' ORDER BY id",
+  )
+  assert.deepEqual(
+    history.rows.map((row) => `${row.revision} ${row.outcome}`),
+    ['aaa111 success', 'bbb222 success', 'ccc333 success', 'ddd444 success'],
+  )
+  // Down through the merge leaves both branch heads; then on from a row mid-graph.
+  const down = await project.cli(['downgrade', 'ddd444-1', '--single-transaction'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.deepEqual(await rows(), ['bbb222', 'ccc333'])
+  const again = await project.cli(['upgrade', 'head', '--single-transaction'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.deepEqual(await rows(), ['eee555'])
+  assert.equal((await project.cli(['current'])).stdout.includes('eee555'), true)
+})
+
 test('a non-transactional migration runs outside a transaction and reports exactly what ran when it fails', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
