@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { MigrationSource } from './analysed-statement.js'
 import { parseSql } from './parse-sql.js'
+import { readPsqlScript } from './psql-script.js'
 
 /** A TypeScript or JavaScript migration file. */
 export function isScriptMigration(path: string): boolean {
@@ -26,8 +27,12 @@ export async function fileSource(
   return plainSqlSource(path, text)
 }
 
-/** Plain SQL (a file or stdin), run statement by statement in autocommit mode. */
+/**
+ * Plain SQL (a file or stdin), run statement by statement in autocommit mode, as psql
+ * runs a script: its meta-commands are psql's, not SQL (see `readPsqlScript`).
+ */
 export function plainSqlSource(path: string, text: string): MigrationSource {
+  const script = readPsqlScript(text)
   return {
     id: path,
     title: path,
@@ -36,9 +41,9 @@ export function plainSqlSource(path: string, text: string): MigrationSource {
     phase: undefined,
     hasDowngrade: undefined,
     start: { inTransaction: false, lockTimeoutMs: undefined, statementTimeoutMs: undefined },
-    up: parseSql(text, path, 1),
+    up: parseSql(script.sql, path, 1),
     down: undefined,
     allow: [],
-    unverifiable: [],
+    unverifiable: script.unverifiable,
   }
 }

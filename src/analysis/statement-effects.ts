@@ -295,12 +295,11 @@ const HANDLERS: Record<string, Handler> = {
       effects.change('backward compatible', `adds a constraint to domain ${domain}`)
     } else effects.change('backward compatible', `alters domain ${domain}`)
   },
-  TransactionStmt(_body, effects) {
-    effects.change('additive', 'transaction control')
-  },
-  VariableSetStmt(_body, effects) {
-    effects.change('additive', 'sets a session parameter')
-  },
+  // BEGIN, COMMIT and SET change nothing in the schema: no change of their own, so that
+  // a migration's class is explained by what it does ("adds column users.x"), not by
+  // its BEGIN. (The session state follows them for the lock model.)
+  TransactionStmt() {},
+  VariableSetStmt() {},
   DropdbStmt(body, effects) {
     effects.destroys.push(`database ${body.dbname}`)
     effects.change('breaking', `drops database ${body.dbname}`)

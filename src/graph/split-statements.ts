@@ -14,8 +14,6 @@ export interface SqlStatement {
 export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
   const statements: SqlStatement[] = []
   let start = 0
-  let index = 0
-  const length = text.length
   const flush = (end: number) => {
     const raw = text.slice(start, end)
     const leading = raw.length - raw.trimStart().length
@@ -24,6 +22,25 @@ export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
       statements.push({ sql, line: firstLine + countNewlines(text, 0, start + leading) })
     }
   }
+  forEachTopLevel(text, (index) => {
+    if (text[index] !== ';') return undefined
+    flush(index)
+    start = index + 1
+    return undefined
+  })
+  flush(text.length)
+  return statements
+}
+
+/**
+ * Calls `visit` with the index of every character of `text` that is SQL itself: not
+ * inside quotes ('...', E'...', "..."), dollar quotes ($$...$$, $tag$...$tag$), line
+ * comments or nested block comments. `visit` may return the index to go on from, to
+ * skip what it has consumed.
+ */
+export function forEachTopLevel(text: string, visit: (index: number) => number | undefined): void {
+  let index = 0
+  const length = text.length
   while (index < length) {
     const char = text[index]!
     const next = text[index + 1]
@@ -52,15 +69,9 @@ export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
       if (tag && !/\w/.test(text[index - 1] ?? ' ')) {
         const close = text.indexOf(tag[0], index + tag[0].length)
         index = close === -1 ? length : close + tag[0].length
-      } else index++
-    } else if (char === ';') {
-      flush(index)
-      index++
-      start = index
-    } else index++
+      } else index = visit(index) ?? index + 1
+    } else index = visit(index) ?? index + 1
   }
-  flush(length)
-  return statements
 }
 
 function skipQuoted(text: string, from: number, quote: string, backslashEscapes: boolean): number {
