@@ -115,13 +115,20 @@ export async function withMigrationLock<T>(
   }
 }
 
-/** Creates the version and history tables (and their schema) when missing, in one round trip. */
-export async function ensureStateTables(connection: Connection, tables: RunnerTables): Promise<void> {
+/**
+ * Creates the version and history tables (and their schema) when missing, in one round
+ * trip, which also returns the session's server process id.
+ */
+export async function ensureStateTables(connection: Connection, tables: RunnerTables): Promise<number> {
   const statements = [createVersionTableSql(tables.version), createHistoryTableSql(tables.history)]
   if (tables.version.schema !== 'public') {
     statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
   }
-  await connection.client.query(statements.join(';\n'))
+  // Asked, not taken from the start-up message: behind a pooler such as PgBouncer the
+  // announced id is the pooler's own, and the lock watcher would watch the wrong process.
+  statements.push('SELECT pg_backend_pid() AS pid')
+  const results = (await connection.client.query(statements.join(';\n'))) as unknown as pg.QueryResult[]
+  return (results.at(-1)!.rows[0] as { pid: number }).pid
 }
 
 /**
@@ -137,13 +144,6 @@ export function canGroupMigrations(
 ): boolean {
   if (serverVersionNum >= 130000) return true
   return plan.steps.every((step) => lockSettings(lock, step.meta).statementTimeout === 0)
-}
-
-/** The session's server process, as the server announced it at the start (or asked). */
-async function backendPid(client: pg.Client): Promise<number> {
-  const announced = (client as unknown as { processID: number | null }).processID
-  if (typeof announced === 'number' && announced > 0) return announced
-  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
 }
 
 async function migrate(
@@ -168,8 +168,8 @@ async function migrate(
     for (const warning of warnings) options.onNotice?.(`warning: ${warning}`)
     let steps: StepResult[] = []
     if (plan.steps.length > 0) {
-      await ensureStateTables(connection, tables)
-      const lockWatcher = new LockWatcher(options.spec, await backendPid(connection.client))
+      const backendPid = await ensureStateTables(connection, tables)
+      const lockWatcher = new LockWatcher(options.spec, backendPid)
       try {
         steps = await runPlan({
           client: connection.client,
