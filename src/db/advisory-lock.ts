@@ -29,9 +29,16 @@ export interface AcquireOptions {
   readonly onWait?: (holder: LockHolder | undefined, waitedSeconds: number) => void
 }
 
+/** The migration lock, held by one server session. */
+export interface MigrationLock {
+  /** The server process that holds it (pg_backend_pid() of the session that took it). */
+  readonly pid: number
+  release(): Promise<void>
+}
+
 /**
  * Takes the session-level migration lock, waiting (and saying who holds it) up to
- * `waitSeconds`. Returns the function that releases it. Polling with
+ * `waitSeconds`. Returns the lock, to be released. Polling with
  * `pg_try_advisory_lock` instead of blocking in `pg_advisory_lock` keeps the wait
  * bounded and lets the holder be reported.
  */
@@ -39,19 +46,22 @@ export async function acquireMigrationLock(
   client: pg.ClientBase,
   table: QualifiedName,
   options: AcquireOptions,
-): Promise<() => Promise<void>> {
+): Promise<MigrationLock> {
   const key = migrationLockKey(table)
   const started = Date.now()
   let lastReport = -Infinity
   let delay = 100
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+    const { rows } = await client.query<{ locked: boolean; pid: number }>(
+      'SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid',
       [key],
     )
     if (rows[0]!.locked) {
-      return async () => {
-        await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined)
+      return {
+        pid: rows[0]!.pid,
+        release: async () => {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined)
+        },
       }
     }
     const waited = (Date.now() - started) / 1000

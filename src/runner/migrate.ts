@@ -1,11 +1,12 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
-import { acquireMigrationLock, describeHolder } from '../db/advisory-lock.js'
+import { acquireMigrationLock, describeHolder, type MigrationLock } from '../db/advisory-lock.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
 import { quoteIdent } from '../db/quote.js'
 import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
+import { InvalidInputError } from '../errors/index.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
 import { STRATA_VERSION } from '../version.js'
@@ -93,12 +94,12 @@ export function downgrade(options: MigrateOptions, target: string): Promise<Migr
  */
 export async function withMigrationLock<T>(
   options: MigrateOptions,
-  work: (connection: Connection, tables: RunnerTables) => Promise<T>,
+  work: (connection: Connection, tables: RunnerTables, lock: MigrationLock) => Promise<T>,
 ): Promise<T> {
   const tables = runnerTables(options.config)
   const connection = await connect(options.spec)
   try {
-    const release = await acquireMigrationLock(connection.client, tables.version, {
+    const lock = await acquireMigrationLock(connection.client, tables.version, {
       waitSeconds: options.config.migrations.lockWaitTimeout,
       onWait: (holder, waited) =>
         options.onNotice?.(
@@ -106,9 +107,9 @@ export async function withMigrationLock<T>(
         ),
     })
     try {
-      return await work(connection, tables)
+      return await work(connection, tables, lock)
     } finally {
-      await release()
+      await lock.release()
     }
   } finally {
     await connection.close()
@@ -117,9 +118,14 @@ export async function withMigrationLock<T>(
 
 /**
  * Creates the version and history tables (and their schema) when missing, in one round
- * trip, which also returns the session's server process id.
+ * trip, which also returns the session's server process id — checked against the one
+ * that holds the migration lock (see `requireOneSession`).
  */
-export async function ensureStateTables(connection: Connection, tables: RunnerTables): Promise<number> {
+export async function ensureStateTables(
+  connection: Connection,
+  tables: RunnerTables,
+  lock: MigrationLock,
+): Promise<number> {
   const statements = [createVersionTableSql(tables.version), createHistoryTableSql(tables.history)]
   if (tables.version.schema !== 'public') {
     statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
@@ -128,7 +134,28 @@ export async function ensureStateTables(connection: Connection, tables: RunnerTa
   // announced id is the pooler's own, and the lock watcher would watch the wrong process.
   statements.push('SELECT pg_backend_pid() AS pid')
   const results = (await connection.client.query(statements.join(';\n'))) as unknown as pg.QueryResult[]
-  return (results.at(-1)!.rows[0] as { pid: number }).pid
+  const pid = (results.at(-1)!.rows[0] as { pid: number }).pid
+  requireOneSession(lock.pid, pid, connection.spec)
+  return pid
+}
+
+/**
+ * Refuses to go on when two statements of one connection reached different server
+ * sessions: a pooler in transaction mode (PgBouncer's `pool_mode = transaction`) hands
+ * each transaction to any server connection, so the session's migration lock would
+ * protect nothing and each migration's settings would land elsewhere. Nothing has been
+ * changed yet when this runs. (The pooler may hand out the same session twice, so this
+ * catches it often, not always: the README says to connect directly.)
+ */
+export function requireOneSession(lockPid: number, pid: number, spec: ConnectionSpec): void {
+  if (lockPid === pid) return
+  throw new InvalidInputError(
+    `two PostgreSQL sessions answered one connection (server processes ${lockPid} and ${pid}): a pooler in transaction mode, such as PgBouncer with pool_mode = transaction, sits between Strata and the database`,
+    {
+      where: maskedUrl(spec),
+      hint: "connect Strata to PostgreSQL itself (the server's own host and port) or through a session-mode pool: the migration lock and each migration's settings must stay in one session for the whole run",
+    },
+  )
 }
 
 /**
@@ -152,7 +179,7 @@ async function migrate(
   makePlan: (migrations: MigrationSet, rows: string[]) => PhasedPlan,
 ): Promise<MigrateResult> {
   const migrations = options.migrations ?? (await loadMigrations(options.config))
-  return withMigrationLock(options, async (connection, tables) => {
+  return withMigrationLock(options, async (connection, tables, lock) => {
     const rows = await readVersionRows(connection.client, tables.version)
     const { plan, held } = makePlan(migrations, rows)
     if (plan.direction === 'down') {
@@ -168,7 +195,7 @@ async function migrate(
     for (const warning of warnings) options.onNotice?.(`warning: ${warning}`)
     let steps: StepResult[] = []
     if (plan.steps.length > 0) {
-      const backendPid = await ensureStateTables(connection, tables)
+      const backendPid = await ensureStateTables(connection, tables, lock)
       const lockWatcher = new LockWatcher(options.spec, backendPid)
       try {
         steps = await runPlan({

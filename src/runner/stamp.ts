@@ -31,7 +31,7 @@ export async function stamp(
   if (targets.length === 0)
     throw new UsageError('stamp needs at least one revision', { hint: 'e.g. `strata stamp head`' })
   const { graph } = options.migrations
-  return withMigrationLock(options, async (connection, tables) => {
+  return withMigrationLock(options, async (connection, tables, lock) => {
     const stored = await readVersionRows(connection.client, tables.version)
     const rowsBefore = purge ? [] : stored
     const applied = appliedFromRows(graph, rowsBefore)
@@ -42,7 +42,7 @@ export async function stamp(
     const next = graph.ancestors([...destinations, ...kept], { includeSelf: true })
     const rowsAfter = rowsOf(graph, next)
     const changes = versionChanges(rowsBefore, rowsAfter)
-    await ensureStateTables(connection, tables)
+    await ensureStateTables(connection, tables, lock)
     await connection.client.query('BEGIN')
     try {
       if (purge) await connection.client.query(`DELETE FROM ${qualified(tables.version)}`)
