@@ -14,27 +14,29 @@ export default defineRule({
       'CREATE TABLE t (name varchar(50)); ALTER TABLE t ALTER COLUMN name TYPE text;',
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      if (cmd.subtype !== 'AT_AlterColumnType' || !isExisting(statement, cmd.table)) return []
-      const work = [...statement.effects.rewrites, ...statement.effects.scans].find(
-        (w) => w.why.includes(`${cmd.table}.${cmd.name} `) || w.why.includes(`of ${cmd.name} against`),
-      )
-      if (work === undefined) return []
-      const rewrite = statement.effects.rewrites.includes(work as never)
-      const type = cmd.def?.ColumnDef?.typeName?.names?.at(-1)?.String?.sval ?? 'new_type'
-      return [
-        {
-          statement,
-          message: rewrite
-            ? `${work.why}: rewrites every row and index of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`
-            : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
-          fix: [
-            `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: '${cmd.name}::${type}' })`,
-            '    (new column + sync trigger + batched backfill + short swap; downgrade: op.revertColumnType)',
-          ].join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        if (cmd.subtype !== 'AT_AlterColumnType' || !isExisting(statement, cmd.table)) return []
+        const work = [...statement.effects.rewrites, ...statement.effects.scans].find(
+          (w) => w.why.includes(`${cmd.table}.${cmd.name} `) || w.why.includes(`of ${cmd.name} against`),
+        )
+        if (work === undefined) return []
+        const rewrite = statement.effects.rewrites.includes(work as never)
+        const type = cmd.def?.ColumnDef?.typeName?.names?.at(-1)?.String?.sval ?? 'new_type'
+        return [
+          {
+            statement,
+            message: rewrite
+              ? `${work.why}: rewrites every row and index of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`
+              : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
+            fix: [
+              `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: '${cmd.name}::${type}' })`,
+              '    (new column + sync trigger + batched backfill + short swap; downgrade: op.revertColumnType)',
+            ].join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -15,49 +15,51 @@ export default defineRule({
       'CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);',
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      const column = cmd.def?.ColumnDef
-      if (cmd.subtype === 'AT_AddColumn' && isExisting(statement, cmd.table)) {
-        const reference = (column?.constraints ?? []).find(
-          (c: any) => c.Constraint?.contype === 'CONSTR_FOREIGN' && !c.Constraint.skip_validation,
-        )?.Constraint
-        if (reference === undefined) return []
-        const referenced = reference.pktable?.relname
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        const column = cmd.def?.ColumnDef
+        if (cmd.subtype === 'AT_AddColumn' && isExisting(statement, cmd.table)) {
+          const reference = (column?.constraints ?? []).find(
+            (c: any) => c.Constraint?.contype === 'CONSTR_FOREIGN' && !c.Constraint.skip_validation,
+          )?.Constraint
+          if (reference === undefined) return []
+          const referenced = reference.pktable?.relname
+          return [
+            {
+              statement,
+              message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
+              fix: [
+                `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;`,
+                `ALTER TABLE ${cmd.table} ADD CONSTRAINT fk_${cmd.table}_${column.colname} FOREIGN KEY (${column.colname}) REFERENCES ${referenced} NOT VALID;`,
+                `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT fk_${cmd.table}_${column.colname};  -- separate transaction`,
+              ].join('\n'),
+            },
+          ]
+        }
+        const constraint = cmd.def?.Constraint
+        if (cmd.subtype !== 'AT_AddConstraint' || constraint?.skip_validation) return []
+        if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') return []
+        if (!isExisting(statement, cmd.table)) return []
+        const foreign = constraint.contype === 'CONSTR_FOREIGN'
+        const name = constraint.conname ?? 'the constraint'
+        const referenced = foreign ? constraint.pktable?.relname : undefined
         return [
           {
             statement,
-            message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
+            message: foreign
+              ? `adds foreign key ${name} and checks every row of ${cmd.table} while holding SHARE ROW EXCLUSIVE on ${cmd.table} and ${referenced}: writes to both wait`
+              : `adds check ${name} and scans every row of ${cmd.table} under ACCESS EXCLUSIVE: reads and writes wait`,
             fix: [
-              `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;`,
-              `ALTER TABLE ${cmd.table} ADD CONSTRAINT fk_${cmd.table}_${column.colname} FOREIGN KEY (${column.colname}) REFERENCES ${referenced} NOT VALID;`,
-              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT fk_${cmd.table}_${column.colname};  -- separate transaction`,
+              `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
+              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${name};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
+              foreign
+                ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', [...], [...])`
+                : `TS: await op.addCheckSafely('${name}', '${cmd.table}', '<condition>')`,
             ].join('\n'),
           },
         ]
-      }
-      const constraint = cmd.def?.Constraint
-      if (cmd.subtype !== 'AT_AddConstraint' || constraint?.skip_validation) return []
-      if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') return []
-      if (!isExisting(statement, cmd.table)) return []
-      const foreign = constraint.contype === 'CONSTR_FOREIGN'
-      const name = constraint.conname ?? 'the constraint'
-      const referenced = foreign ? constraint.pktable?.relname : undefined
-      return [
-        {
-          statement,
-          message: foreign
-            ? `adds foreign key ${name} and checks every row of ${cmd.table} while holding SHARE ROW EXCLUSIVE on ${cmd.table} and ${referenced}: writes to both wait`
-            : `adds check ${name} and scans every row of ${cmd.table} under ACCESS EXCLUSIVE: reads and writes wait`,
-          fix: [
-            `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
-            `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${name};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
-            foreign
-              ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', [...], [...])`
-              : `TS: await op.addCheckSafely('${name}', '${cmd.table}', '<condition>')`,
-          ].join('\n'),
-        },
-      ]
-    }),
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -11,18 +11,21 @@ export default defineRule({
       'CREATE TABLE sessions (token text); CREATE INDEX ix_sessions_token ON sessions (token);',
     ],
   },
-  check: perStatement((statement) => {
-    const index = statementOf(statement, 'IndexStmt')
-    if (index === undefined || index.concurrent) return undefined
-    const table = statement.effects.locks[0]?.table ?? '?'
-    if (!isExisting(statement, table)) return undefined
-    return {
-      statement,
-      message: `builds index ${index.idxname ?? ''} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
-      fix: [
-        `${statement.sql.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')}  -- in a migration with transactional: false`,
-        `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', [...], { concurrently: true })`,
-      ].join('\n'),
-    }
-  }),
+  check: perStatement(
+    (statement) => {
+      const index = statementOf(statement, 'IndexStmt')
+      if (index === undefined || index.concurrent) return undefined
+      const table = statement.effects.locks[0]?.table ?? '?'
+      if (!isExisting(statement, table)) return undefined
+      return {
+        statement,
+        message: `builds index ${index.idxname ?? ''} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
+        fix: [
+          `${statement.sql.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')}  -- in a migration with transactional: false`,
+          `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', [...], { concurrently: true })`,
+        ].join('\n'),
+      }
+    },
+    ['IndexStmt'],
+  ),
 })

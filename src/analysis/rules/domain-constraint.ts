@@ -14,25 +14,28 @@ export default defineRule({
       'CREATE DOMAIN email AS text;',
     ],
   },
-  check: perStatement((statement) => {
-    const create = statementOf(statement, 'CreateDomainStmt')
-    if (create && (create.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_CHECK')) {
-      return {
-        statement,
-        message:
-          'creates a domain with a CHECK: changing that CHECK later scans every column of the domain under locks',
-        fix: 'put the CHECK on the table columns instead (they can be added NOT VALID and validated online)',
+  check: perStatement(
+    (statement) => {
+      const create = statementOf(statement, 'CreateDomainStmt')
+      if (create && (create.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_CHECK')) {
+        return {
+          statement,
+          message:
+            'creates a domain with a CHECK: changing that CHECK later scans every column of the domain under locks',
+          fix: 'put the CHECK on the table columns instead (they can be added NOT VALID and validated online)',
+        }
       }
-    }
-    const alter = statementOf(statement, 'AlterDomainStmt')
-    if (alter?.subtype === 'C' && !alter.def?.Constraint?.skip_validation) {
-      return {
-        statement,
-        message:
-          'adds a domain constraint that checks every column using the domain, under SHARE locks on their tables: writes wait',
-        fix: `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER DOMAIN ... VALIDATE CONSTRAINT ...;  -- later, in its own transaction`,
+      const alter = statementOf(statement, 'AlterDomainStmt')
+      if (alter?.subtype === 'C' && !alter.def?.Constraint?.skip_validation) {
+        return {
+          statement,
+          message:
+            'adds a domain constraint that checks every column using the domain, under SHARE locks on their tables: writes wait',
+          fix: `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER DOMAIN ... VALIDATE CONSTRAINT ...;  -- later, in its own transaction`,
+        }
       }
-    }
-    return undefined
-  }),
+      return undefined
+    },
+    ['AlterDomainStmt', 'CreateDomainStmt'],
+  ),
 })

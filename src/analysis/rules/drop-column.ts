@@ -11,22 +11,24 @@ export default defineRule({
       'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b;',
     ],
   },
-  check: perStatement((statement, context) =>
-    alterCommands(statement).flatMap((cmd) => {
-      if (cmd.subtype !== 'AT_DropColumn' || !isExisting(statement, cmd.table)) return []
-      // In a contract migration this is the plan; the phase rule and the backup cover it.
-      if (context.migration.phase === 'contract') return []
-      return [
-        {
-          statement,
-          message: `drops column ${cmd.table}.${cmd.name} and its data; a release that still selects or inserts it fails`,
-          fix: [
-            `1. deploy code that no longer reads or writes ${cmd.name}`,
-            `2. drop it in a migration with phase contract: export const phase = 'contract' (SQL: -- phase: contract)`,
-            '   strata deploy backs the database up before a contract step',
-          ].join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement, context) =>
+      alterCommands(statement).flatMap((cmd) => {
+        if (cmd.subtype !== 'AT_DropColumn' || !isExisting(statement, cmd.table)) return []
+        // In a contract migration this is the plan; the phase rule and the backup cover it.
+        if (context.migration.phase === 'contract') return []
+        return [
+          {
+            statement,
+            message: `drops column ${cmd.table}.${cmd.name} and its data; a release that still selects or inserts it fails`,
+            fix: [
+              `1. deploy code that no longer reads or writes ${cmd.name}`,
+              `2. drop it in a migration with phase contract: export const phase = 'contract' (SQL: -- phase: contract)`,
+              '   strata deploy backs the database up before a contract step',
+            ].join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -12,23 +12,26 @@ export default defineRule({
       'CREATE INDEX CONCURRENTLY ix_tmp ON users (email); DROP INDEX ix_tmp;',
     ],
   },
-  check: perStatement((statement, context) => {
-    const drop = statementOf(statement, 'DropStmt')
-    if (drop?.removeType !== 'OBJECT_INDEX' || drop.concurrent) return undefined
-    const names = objectNames(drop.objects)
-    // An index created earlier in the same migration has never served traffic.
-    const createdHere = new Set(
-      context.statements
-        .filter((s) => s.index < statement.index)
-        .map((s) => statementOf(s, 'IndexStmt')?.idxname)
-        .filter(Boolean),
-    )
-    const risky = names.filter((name) => !createdHere.has(name.split('.').at(-1)))
-    if (risky.length === 0) return undefined
-    return {
-      statement,
-      message: `drops index ${risky.join(', ')} under ACCESS EXCLUSIVE on its table: every query on the table waits`,
-      fix: `DROP INDEX CONCURRENTLY IF EXISTS ${risky.join(', ')};  -- transactional: false\nTS: await op.dropIndex('${risky[0]}', '<table>', { concurrently: true })`,
-    }
-  }),
+  check: perStatement(
+    (statement, context) => {
+      const drop = statementOf(statement, 'DropStmt')
+      if (drop?.removeType !== 'OBJECT_INDEX' || drop.concurrent) return undefined
+      const names = objectNames(drop.objects)
+      // An index created earlier in the same migration has never served traffic.
+      const createdHere = new Set(
+        context.statements
+          .filter((s) => s.index < statement.index)
+          .map((s) => statementOf(s, 'IndexStmt')?.idxname)
+          .filter(Boolean),
+      )
+      const risky = names.filter((name) => !createdHere.has(name.split('.').at(-1)))
+      if (risky.length === 0) return undefined
+      return {
+        statement,
+        message: `drops index ${risky.join(', ')} under ACCESS EXCLUSIVE on its table: every query on the table waits`,
+        fix: `DROP INDEX CONCURRENTLY IF EXISTS ${risky.join(', ')};  -- transactional: false\nTS: await op.dropIndex('${risky[0]}', '<table>', { concurrently: true })`,
+      }
+    },
+    ['DropStmt'],
+  ),
 })

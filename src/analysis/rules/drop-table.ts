@@ -12,19 +12,22 @@ export default defineRule({
       'CREATE TABLE tmp (a int); DROP TABLE tmp;',
     ],
   },
-  check: perStatement((statement, context) => {
-    const drop = statementOf(statement, 'DropStmt')
-    if (drop?.removeType !== 'OBJECT_TABLE' || context.migration.phase === 'contract') return undefined
-    const tables = objectNames(drop.objects)
-    const existing = tables.filter((table) => isExisting(statement, table))
-    if (existing.length === 0) return undefined
-    return {
-      statement,
-      message: `drops table ${existing.join(', ')} and every row in it`,
-      fix: [
-        `keep the data until nobody needs it: ALTER TABLE ${existing[0]} RENAME TO ${existing[0]}_old  (in the expand phase, with a view if old code reads it)`,
-        "drop it later in a migration with phase contract (export const phase = 'contract'), after a backup",
-      ].join('\n'),
-    }
-  }),
+  check: perStatement(
+    (statement, context) => {
+      const drop = statementOf(statement, 'DropStmt')
+      if (drop?.removeType !== 'OBJECT_TABLE' || context.migration.phase === 'contract') return undefined
+      const tables = objectNames(drop.objects)
+      const existing = tables.filter((table) => isExisting(statement, table))
+      if (existing.length === 0) return undefined
+      return {
+        statement,
+        message: `drops table ${existing.join(', ')} and every row in it`,
+        fix: [
+          `keep the data until nobody needs it: ALTER TABLE ${existing[0]} RENAME TO ${existing[0]}_old  (in the expand phase, with a view if old code reads it)`,
+          "drop it later in a migration with phase contract (export const phase = 'contract'), after a backup",
+        ].join('\n'),
+      }
+    },
+    ['DropStmt'],
+  ),
 })

@@ -12,14 +12,17 @@ export default defineRule({
       { sql: "ALTER TYPE mood ADD VALUE 'meh';", serverVersion: 11 },
     ],
   },
-  check: perStatement((statement, context) => {
-    const alter = statementOf(statement, 'AlterEnumStmt')
-    if (alter === undefined || alter.oldVal || statement.transaction === undefined) return undefined
-    if (context.serverVersion >= 12) return undefined
-    return {
-      statement,
-      message: `adds enum value '${alter.newVal}' inside a transaction: PostgreSQL ${context.serverVersion} refuses ("cannot run inside a transaction block")`,
-      fix: 'run it outside the transaction: -- transactional: false (SQL), or await op.autocommit(() => op.addEnumValue(...))',
-    }
-  }),
+  check: perStatement(
+    (statement, context) => {
+      const alter = statementOf(statement, 'AlterEnumStmt')
+      if (alter === undefined || alter.oldVal || statement.transaction === undefined) return undefined
+      if (context.serverVersion >= 12) return undefined
+      return {
+        statement,
+        message: `adds enum value '${alter.newVal}' inside a transaction: PostgreSQL ${context.serverVersion} refuses ("cannot run inside a transaction block")`,
+        fix: 'run it outside the transaction: -- transactional: false (SQL), or await op.autocommit(() => op.addEnumValue(...))',
+      }
+    },
+    ['AlterEnumStmt'],
+  ),
 })

@@ -12,23 +12,25 @@ export default defineRule({
       'CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b int NOT NULL;',
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      const column = cmd.def?.ColumnDef
-      if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
-      const types = new Set((column?.constraints ?? []).map((c: any) => c.Constraint?.contype))
-      const notNull = types.has('CONSTR_NOTNULL') || types.has('CONSTR_PRIMARY')
-      const filled =
-        types.has('CONSTR_DEFAULT') || types.has('CONSTR_IDENTITY') || types.has('CONSTR_GENERATED')
-      const serial = /serial/.test(column?.typeName?.names?.at(-1)?.String?.sval ?? '')
-      if (!notNull || filled || serial) return []
-      return [
-        {
-          statement,
-          message: `adds ${cmd.table}.${column.colname} NOT NULL without a default: fails if ${cmd.table} has rows, and the running release's INSERTs fail`,
-          fix: `TS: await op.addNotNullColumn('${cmd.table}', { name: '${column.colname}', type: '<type>', default: <value> })\n    (nullable + batched backfill + CHECK NOT VALID + VALIDATE + SET NOT NULL)`,
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        const column = cmd.def?.ColumnDef
+        if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
+        const types = new Set((column?.constraints ?? []).map((c: any) => c.Constraint?.contype))
+        const notNull = types.has('CONSTR_NOTNULL') || types.has('CONSTR_PRIMARY')
+        const filled =
+          types.has('CONSTR_DEFAULT') || types.has('CONSTR_IDENTITY') || types.has('CONSTR_GENERATED')
+        const serial = /serial/.test(column?.typeName?.names?.at(-1)?.String?.sval ?? '')
+        if (!notNull || filled || serial) return []
+        return [
+          {
+            statement,
+            message: `adds ${cmd.table}.${column.colname} NOT NULL without a default: fails if ${cmd.table} has rows, and the running release's INSERTs fail`,
+            fix: `TS: await op.addNotNullColumn('${cmd.table}', { name: '${column.colname}', type: '<type>', default: <value> })\n    (nullable + batched backfill + CHECK NOT VALID + VALIDATE + SET NOT NULL)`,
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -25,39 +25,42 @@ export default defineRule({
       'ALTER TABLE users ADD COLUMN age_new int; ALTER TABLE users RENAME COLUMN age_new TO age_tmp;',
     ],
   },
-  check: perStatement((statement, context) => {
-    const rename = statementOf(statement, 'RenameStmt')
-    const what = rename && RENAMED[rename.renameType]
-    if (!what) return undefined
-    const table = rename.relation ? relationName(rename.relation) : undefined
-    if (table !== undefined && !isExisting(statement, table)) return undefined
-    // A column added earlier in the same migration has no readers yet.
-    const addedHere = context.statements.some(
-      (earlier) =>
-        earlier.index < statement.index &&
-        alterCommands(earlier).some(
-          (cmd) =>
-            cmd.subtype === 'AT_AddColumn' &&
-            cmd.table === table &&
-            cmd.def?.ColumnDef?.colname === rename.subname,
-        ),
-    )
-    if (what === 'column' && addedHere) return undefined
-    const old = what === 'column' ? `${table}.${rename.subname}` : (table ?? rename.subname)
-    const contract = context.migration.phase === 'contract'
-    return {
-      statement,
-      level: contract ? 'warning' : undefined,
-      message: `renames ${what} ${old} to ${rename.newname}: queries of the release still running fail with "does not exist"`,
-      fix:
-        what === 'column'
-          ? [
-              `expand: ALTER TABLE ${table} ADD COLUMN ${rename.newname} <type>; keep both written (trigger or app), backfill with op.backfill`,
-              `contract (after every release reads ${rename.newname}): ALTER TABLE ${table} DROP COLUMN ${rename.subname}`,
-            ].join('\n')
-          : what === 'table'
-            ? `ALTER TABLE ${table} RENAME TO ${rename.newname}; CREATE VIEW ${table} AS SELECT * FROM ${rename.newname};  -- old name keeps working until the contract phase drops the view`
-            : `create the new ${what}, move objects, and drop the old one in a contract-phase migration`,
-    }
-  }),
+  check: perStatement(
+    (statement, context) => {
+      const rename = statementOf(statement, 'RenameStmt')
+      const what = rename && RENAMED[rename.renameType]
+      if (!what) return undefined
+      const table = rename.relation ? relationName(rename.relation) : undefined
+      if (table !== undefined && !isExisting(statement, table)) return undefined
+      // A column added earlier in the same migration has no readers yet.
+      const addedHere = context.statements.some(
+        (earlier) =>
+          earlier.index < statement.index &&
+          alterCommands(earlier).some(
+            (cmd) =>
+              cmd.subtype === 'AT_AddColumn' &&
+              cmd.table === table &&
+              cmd.def?.ColumnDef?.colname === rename.subname,
+          ),
+      )
+      if (what === 'column' && addedHere) return undefined
+      const old = what === 'column' ? `${table}.${rename.subname}` : (table ?? rename.subname)
+      const contract = context.migration.phase === 'contract'
+      return {
+        statement,
+        level: contract ? 'warning' : undefined,
+        message: `renames ${what} ${old} to ${rename.newname}: queries of the release still running fail with "does not exist"`,
+        fix:
+          what === 'column'
+            ? [
+                `expand: ALTER TABLE ${table} ADD COLUMN ${rename.newname} <type>; keep both written (trigger or app), backfill with op.backfill`,
+                `contract (after every release reads ${rename.newname}): ALTER TABLE ${table} DROP COLUMN ${rename.subname}`,
+              ].join('\n')
+            : what === 'table'
+              ? `ALTER TABLE ${table} RENAME TO ${rename.newname}; CREATE VIEW ${table} AS SELECT * FROM ${rename.newname};  -- old name keeps working until the contract phase drops the view`
+              : `create the new ${what}, move objects, and drop the old one in a contract-phase migration`,
+      }
+    },
+    ['RenameStmt'],
+  ),
 })

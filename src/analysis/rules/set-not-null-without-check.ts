@@ -12,24 +12,26 @@ export default defineRule({
        ALTER TABLE users ALTER COLUMN email SET NOT NULL;`,
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      if (cmd.subtype !== 'AT_SetNotNull' || !isExisting(statement, cmd.table)) return []
-      const scans = statement.effects.scans.some((scan) => scan.why.includes(`NULL in ${cmd.name}`))
-      if (!scans) return []
-      const check = `ck_${cmd.table.split('.').at(-1)}_${cmd.name}_not_null`
-      return [
-        {
-          statement,
-          message: `makes ${cmd.table}.${cmd.name} NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait`,
-          fix: [
-            `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${check} CHECK (${cmd.name} IS NOT NULL) NOT VALID;`,
-            `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${check};  -- separate transaction, SHARE UPDATE EXCLUSIVE`,
-            `ALTER TABLE ${cmd.table} ALTER COLUMN ${cmd.name} SET NOT NULL;  -- no scan (PostgreSQL 12+)`,
-            `ALTER TABLE ${cmd.table} DROP CONSTRAINT ${check};`,
-          ].join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        if (cmd.subtype !== 'AT_SetNotNull' || !isExisting(statement, cmd.table)) return []
+        const scans = statement.effects.scans.some((scan) => scan.why.includes(`NULL in ${cmd.name}`))
+        if (!scans) return []
+        const check = `ck_${cmd.table.split('.').at(-1)}_${cmd.name}_not_null`
+        return [
+          {
+            statement,
+            message: `makes ${cmd.table}.${cmd.name} NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait`,
+            fix: [
+              `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${check} CHECK (${cmd.name} IS NOT NULL) NOT VALID;`,
+              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${check};  -- separate transaction, SHARE UPDATE EXCLUSIVE`,
+              `ALTER TABLE ${cmd.table} ALTER COLUMN ${cmd.name} SET NOT NULL;  -- no scan (PostgreSQL 12+)`,
+              `ALTER TABLE ${cmd.table} DROP CONSTRAINT ${check};`,
+            ].join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -9,25 +9,27 @@ export default defineRule({
     flagged: ['ALTER TABLE users ADD COLUMN email_lower text GENERATED ALWAYS AS (lower(email)) STORED;'],
     accepted: ['CREATE TABLE t (a text, b text GENERATED ALWAYS AS (lower(a)) STORED);'],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      const column = cmd.def?.ColumnDef
-      if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
-      const generated = (column?.constraints ?? []).some(
-        (c: any) => c.Constraint?.contype === 'CONSTR_GENERATED',
-      )
-      if (!generated) return []
-      return [
-        {
-          statement,
-          message: `adds stored generated column ${cmd.table}.${column.colname}: every row is rewritten under ACCESS EXCLUSIVE`,
-          fix: [
-            `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;  -- plain column, metadata only`,
-            'CREATE TRIGGER ... BEFORE INSERT OR UPDATE to keep it computed for new rows',
-            `TS: await op.backfill({ table: '${cmd.table}', set: { ${column.colname}: op.sql('<expression>') }, where: '${column.colname} IS NULL' })`,
-          ].join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        const column = cmd.def?.ColumnDef
+        if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
+        const generated = (column?.constraints ?? []).some(
+          (c: any) => c.Constraint?.contype === 'CONSTR_GENERATED',
+        )
+        if (!generated) return []
+        return [
+          {
+            statement,
+            message: `adds stored generated column ${cmd.table}.${column.colname}: every row is rewritten under ACCESS EXCLUSIVE`,
+            fix: [
+              `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;  -- plain column, metadata only`,
+              'CREATE TRIGGER ... BEFORE INSERT OR UPDATE to keep it computed for new rows',
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${column.colname}: op.sql('<expression>') }, where: '${column.colname} IS NULL' })`,
+            ].join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -8,14 +8,17 @@ export default defineRule({
     flagged: ['TRUNCATE users CASCADE;'],
     accepted: ['TRUNCATE staging_import;'],
   },
-  check: perStatement((statement) => {
-    const truncate = statementOf(statement, 'TruncateStmt')
-    if (truncate?.behavior !== 'DROP_CASCADE') return undefined
-    const tables = statement.effects.locks.map((lock) => lock.table).join(', ')
-    return {
-      statement,
-      message: `empties ${tables} and, through CASCADE, every table with a foreign key to them — rows the statement does not name`,
-      fix: `name every table to empty explicitly: TRUNCATE ${tables}, <referencing tables>;  (without CASCADE PostgreSQL refuses if one is missing)`,
-    }
-  }),
+  check: perStatement(
+    (statement) => {
+      const truncate = statementOf(statement, 'TruncateStmt')
+      if (truncate?.behavior !== 'DROP_CASCADE') return undefined
+      const tables = statement.effects.locks.map((lock) => lock.table).join(', ')
+      return {
+        statement,
+        message: `empties ${tables} and, through CASCADE, every table with a foreign key to them — rows the statement does not name`,
+        fix: `name every table to empty explicitly: TRUNCATE ${tables}, <referencing tables>;  (without CASCADE PostgreSQL refuses if one is missing)`,
+      }
+    },
+    ['TruncateStmt'],
+  ),
 })

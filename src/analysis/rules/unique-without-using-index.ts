@@ -14,33 +14,35 @@ export default defineRule({
       'CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT uq_a UNIQUE (a);',
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      const constraint = cmd.def?.Constraint
-      if (cmd.subtype !== 'AT_AddConstraint' || !isExisting(statement, cmd.table)) return []
-      if (constraint?.contype !== 'CONSTR_UNIQUE' && constraint?.contype !== 'CONSTR_PRIMARY') return []
-      if (constraint.indexname) return []
-      const primary = constraint.contype === 'CONSTR_PRIMARY'
-      const columns = (constraint.keys ?? []).map((k: any) => k.String?.sval).join(', ')
-      const name = constraint.conname ?? `${primary ? 'pk' : 'uq'}_${cmd.table}`
-      return [
-        {
-          statement,
-          message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name}: its index is built under ACCESS EXCLUSIVE on ${cmd.table}; reads and writes wait`,
-          fix: [
-            `CREATE UNIQUE INDEX CONCURRENTLY ${name}_idx ON ${cmd.table} (${columns});  -- transactional: false`,
-            `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${name} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${name}_idx;`,
-            primary
-              ? ''
-              : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns
-                  .split(', ')
-                  .map((c: string) => `'${c}'`)
-                  .join(', ')}], { name: '${name}' })`,
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        const constraint = cmd.def?.Constraint
+        if (cmd.subtype !== 'AT_AddConstraint' || !isExisting(statement, cmd.table)) return []
+        if (constraint?.contype !== 'CONSTR_UNIQUE' && constraint?.contype !== 'CONSTR_PRIMARY') return []
+        if (constraint.indexname) return []
+        const primary = constraint.contype === 'CONSTR_PRIMARY'
+        const columns = (constraint.keys ?? []).map((k: any) => k.String?.sval).join(', ')
+        const name = constraint.conname ?? `${primary ? 'pk' : 'uq'}_${cmd.table}`
+        return [
+          {
+            statement,
+            message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name}: its index is built under ACCESS EXCLUSIVE on ${cmd.table}; reads and writes wait`,
+            fix: [
+              `CREATE UNIQUE INDEX CONCURRENTLY ${name}_idx ON ${cmd.table} (${columns});  -- transactional: false`,
+              `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${name} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${name}_idx;`,
+              primary
+                ? ''
+                : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns
+                    .split(', ')
+                    .map((c: string) => `'${c}'`)
+                    .join(', ')}], { name: '${name}' })`,
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })

@@ -14,25 +14,27 @@ export default defineRule({
       'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();',
     ],
   },
-  check: perStatement((statement) =>
-    alterCommands(statement).flatMap((cmd) => {
-      if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
-      const column = cmd.def?.ColumnDef?.colname
-      const found = statement.effects.rewrites.find(
-        (rewrite) => rewrite.why.includes('default') && rewrite.why.includes(`of ${column} `),
-      )
-      if (found === undefined) return []
-      return [
-        {
-          statement,
-          message: `${found.why}: rewrites ${cmd.table} under ACCESS EXCLUSIVE`,
-          fix: [
-            `ALTER TABLE ${cmd.table} ADD COLUMN ${column} <type>;  -- no default: metadata only`,
-            `ALTER TABLE ${cmd.table} ALTER COLUMN ${column} SET DEFAULT <expression>;  -- new rows only`,
-            `TS: await op.backfill({ table: '${cmd.table}', set: { ${column}: op.sql('<expression>') }, where: '${column} IS NULL' })`,
-          ].join('\n'),
-        },
-      ]
-    }),
+  check: perStatement(
+    (statement) =>
+      alterCommands(statement).flatMap((cmd) => {
+        if (cmd.subtype !== 'AT_AddColumn' || !isExisting(statement, cmd.table)) return []
+        const column = cmd.def?.ColumnDef?.colname
+        const found = statement.effects.rewrites.find(
+          (rewrite) => rewrite.why.includes('default') && rewrite.why.includes(`of ${column} `),
+        )
+        if (found === undefined) return []
+        return [
+          {
+            statement,
+            message: `${found.why}: rewrites ${cmd.table} under ACCESS EXCLUSIVE`,
+            fix: [
+              `ALTER TABLE ${cmd.table} ADD COLUMN ${column} <type>;  -- no default: metadata only`,
+              `ALTER TABLE ${cmd.table} ALTER COLUMN ${column} SET DEFAULT <expression>;  -- new rows only`,
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${column}: op.sql('<expression>') }, where: '${column} IS NULL' })`,
+            ].join('\n'),
+          },
+        ]
+      }),
+    ['AlterTableStmt'],
   ),
 })
