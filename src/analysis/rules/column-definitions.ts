@@ -11,8 +11,20 @@ export interface DeclaredColumn {
   readonly isKey: boolean
 }
 
+// Five column-type rules ask about every statement: each statement is read once.
+const declaredByStatement = new WeakMap<AnalysedStatement, readonly DeclaredColumn[]>()
+
 /** Every column type a statement declares, for the column-type rules. */
-export function declaredColumns(statement: AnalysedStatement): DeclaredColumn[] {
+export function declaredColumns(statement: AnalysedStatement): readonly DeclaredColumn[] {
+  let columns = declaredByStatement.get(statement)
+  if (columns === undefined) {
+    columns = readDeclaredColumns(statement)
+    declaredByStatement.set(statement, columns)
+  }
+  return columns
+}
+
+function readDeclaredColumns(statement: AnalysedStatement): DeclaredColumn[] {
   const create = statementOf(statement, 'CreateStmt')
   if (create !== undefined) {
     const table = relationName(create.relation)

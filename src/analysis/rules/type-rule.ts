@@ -16,10 +16,12 @@ export function typeRule(options: {
     level: 'warning',
     summary: options.summary,
     examples: options.examples,
-    check: perStatement((statement) =>
-      declaredColumns(statement)
-        .filter(options.matches)
-        .map((column) => ({ statement, message: options.message(column), fix: options.fix(column) })),
+    check: perStatement(
+      (statement) =>
+        declaredColumns(statement)
+          .filter(options.matches)
+          .map((column) => ({ statement, message: options.message(column), fix: options.fix(column) })),
+      ['CreateStmt', 'AlterTableStmt'],
     ),
   })
 }
