@@ -153,6 +153,7 @@ export function analyseMigration(
   }
   const facts = (table: string) => model.facts(table)
   const counted = findings.filter((f) => f.suppressed === undefined)
+  const heldAfter = laterInTransaction(statements)
   return {
     id: source.id,
     revision: source.revision,
@@ -165,7 +166,7 @@ export function analyseMigration(
       facts,
       unverifiable.length > 0,
     ),
-    statements: statements.map((statement) => statementReport(statement, statements)),
+    statements: statements.map((statement, index) => statementReport(statement, heldAfter[index]!)),
     findings: findings.map((finding) => withSizes(finding, statements, facts)),
     unverifiable,
     tables: lockedTables(statements, facts),
@@ -197,17 +198,25 @@ function suppressionProblems(allows: readonly AllowComment[]): RuleHit[] {
   })
 }
 
-function statementReport(statement: AnalysedStatement, all: readonly AnalysedStatement[]): StatementReport {
+/**
+ * For each statement, how many statements (not counting BEGIN/COMMIT) follow it in its
+ * transaction: as long as those run, its locks stay held. One pass from the end.
+ */
+function laterInTransaction(statements: readonly AnalysedStatement[]): number[] {
+  const later: number[] = new Array(statements.length).fill(0)
+  const following = new Map<number, number>()
+  for (let index = statements.length - 1; index >= 0; index--) {
+    const { transaction, kind } = statements[index]!
+    if (transaction === undefined) continue
+    later[index] = following.get(transaction) ?? 0
+    if (kind !== 'TransactionStmt') following.set(transaction, later[index]! + 1)
+  }
+  return later
+}
+
+/** @param later statements after it in its transaction (see `laterInTransaction`) */
+function statementReport(statement: AnalysedStatement, later: number): StatementReport {
   const { effects } = statement
-  const later =
-    statement.transaction === undefined
-      ? 0
-      : all.filter(
-          (s) =>
-            s.index > statement.index &&
-            s.transaction === statement.transaction &&
-            s.kind !== 'TransactionStmt',
-        ).length
   return {
     line: statement.line,
     sql: statement.sql.replace(/\s+/g, ' ').slice(0, 160),

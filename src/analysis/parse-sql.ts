@@ -72,6 +72,7 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
     })
   }
   const index = stringIndex(text)
+  const lineAt = firstLine === undefined ? () => undefined : lineCounter(text, firstLine)
   return (tree.stmts ?? []).map((entry) => {
     const location = entry.stmt_location ?? 0
     const start = index(location)
@@ -80,16 +81,32 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
         ? text.slice(start)
         : text.slice(start, index(location + entry.stmt_len))
     const lead = leadingCommentsLength(raw)
+    const commentsLine = lineAt(start)
     return {
       node: entry.stmt,
       sql: raw.slice(lead).trim(),
-      line: firstLine === undefined ? undefined : firstLine + countNewlines(text, 0, start + lead),
-      allow: allowComments(
-        raw.slice(0, lead),
-        firstLine === undefined ? undefined : firstLine + countNewlines(text, 0, start),
-      ),
+      line: lineAt(start + lead),
+      allow: allowComments(raw.slice(0, lead), commentsLine),
     }
   })
+}
+
+// Statements come in order, so both cursors below move forward from where they were
+// last asked: a file of thousands of statements is read once, not once per statement.
+
+/** The line of a string index in `text`, counting from `firstLine`. */
+function lineCounter(text: string, firstLine: number): (index: number) => number {
+  let at = 0
+  let line = firstLine
+  return (index) => {
+    if (index < at) {
+      at = 0
+      line = firstLine
+    }
+    line += countNewlines(text, at, index)
+    at = index
+    return line
+  }
 }
 
 /**
@@ -101,7 +118,17 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
 function stringIndex(text: string): (byteOffset: number) => number {
   if (!/[^\x00-\x7f]/.test(text)) return (byteOffset) => byteOffset // ASCII: the same
   const bytes = Buffer.from(text, 'utf8')
-  return (byteOffset) => bytes.toString('utf8', 0, byteOffset).length
+  let byteAt = 0
+  let indexAt = 0
+  return (byteOffset) => {
+    if (byteOffset < byteAt) {
+      byteAt = 0
+      indexAt = 0
+    }
+    indexAt += bytes.toString('utf8', byteAt, byteOffset).length
+    byteAt = byteOffset
+    return indexAt
+  }
 }
 
 /** Length of the whitespace and comments before a statement's first token. */
