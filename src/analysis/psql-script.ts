@@ -25,6 +25,7 @@ export function readPsqlScript(text: string): PsqlScript {
   if (!text.includes('\\')) return { sql: text, unverifiable: [] }
   let sql = ''
   let copied = 0
+  let line = 1 // the line of `copied`, counted on as the scan moves forward
   const unverifiable: string[] = []
   forEachTopLevel(text, (index) => {
     if (text[index] !== '\\') return undefined
@@ -32,7 +33,7 @@ export function readPsqlScript(text: string): PsqlScript {
     const end = lineEnd === -1 ? text.length : lineEnd
     const command = text.slice(index, end).trim()
     const name = /^\\([A-Za-z_]+)/.exec(command)?.[1] ?? ''
-    const line = countNewlines(text, 0, index) + 1
+    line += countNewlines(text, copied, index)
     if (name === 'gexec') {
       unverifiable.push(`line ${line}: \\gexec runs the rows its query returns as SQL, which is not analysed`)
     } else if (INCLUDES.test(name)) {
@@ -41,6 +42,7 @@ export function readPsqlScript(text: string): PsqlScript {
       unverifiable.push(`line ${line}: ${command} switches database; what follows is analysed as one script`)
     }
     sql += text.slice(copied, index) + (SENDS_QUERY.test(name) ? ';' : ' ') + ' '.repeat(end - index - 1)
+    line += countNewlines(text, index, end)
     copied = end
     return end
   })

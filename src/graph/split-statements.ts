@@ -14,12 +14,18 @@ export interface SqlStatement {
 export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
   const statements: SqlStatement[] = []
   let start = 0
+  // Lines are counted on from the previous statement: a migration of thousands of
+  // statements is read once, not once per statement.
+  let counted = 0
+  let line = firstLine
   const flush = (end: number) => {
     const raw = text.slice(start, end)
     const leading = raw.length - raw.trimStart().length
     const sql = raw.trim()
     if (sql !== '' && !isOnlyComments(sql)) {
-      statements.push({ sql, line: firstLine + countNewlines(text, 0, start + leading) })
+      line += countNewlines(text, counted, start + leading)
+      counted = start + leading
+      statements.push({ sql, line })
     }
   }
   forEachTopLevel(text, (index) => {
