@@ -252,12 +252,12 @@ const PREPARE_FROM_STEPS = 3
 async function prepareRecords(
   options: RunPlanOptions,
   steps: readonly PlanStep[],
-  versionChanges: readonly (readonly VersionChange[])[],
+  recordChanges: readonly (readonly VersionChange[])[],
 ): Promise<ReadonlyMap<string, string>> {
   const byShape = new Map<string, { step: PlanStep; changes: readonly VersionChange[]; uses: number }>()
   for (const [index, step] of steps.entries()) {
     if (!step.meta.transactional) continue
-    const changes = versionChanges[index]!
+    const changes = recordChanges[index]!
     const shape = changes.map((change) => change.kind).join(',')
     const seen = byShape.get(shape)
     if (seen === undefined) byShape.set(shape, { step, changes, uses: 1 })

@@ -52,8 +52,9 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           throw new UsageError(`--format must be human, json or sarif, not "${format}"`)
         }
         if (flags.rules) return listRules(context)
-        // The parser's WebAssembly compiles on background threads while the config and
-        // files load; checkMigrations awaits the same promise (and reports its failure).
+        // The parser's WebAssembly is read and instantiated (asynchronously) while the
+        // config and files load; checkMigrations awaits the same promise (and reports
+        // its failure).
         import('../../analysis/parse-sql.js').then((parser) => parser.loadParser()).catch(() => {})
         const serverVersion = flags.pgVersion === undefined ? undefined : parseVersion(flags.pgVersion)
         const config = await context.config()
