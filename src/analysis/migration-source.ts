@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
+import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
-import { parseSql } from './parse-sql.js'
+import { type ParsedStatement, parseSql } from './parse-sql.js'
 import { readPsqlScript } from './psql-script.js'
 
 /** A TypeScript or JavaScript migration file. */
@@ -33,6 +34,17 @@ export async function fileSource(
  */
 export function plainSqlSource(path: string, text: string): MigrationSource {
   const script = readPsqlScript(text)
+  let up: ParsedStatement[]
+  try {
+    up = parseSql(script.sql, path, 1)
+  } catch (error) {
+    if (!(error instanceof InvalidInputError) || script.unresolved.length === 0) throw error
+    const names = script.unresolved.map((name) => `:${name}`).join(', ')
+    throw new InvalidInputError(error.message, {
+      where: error.where,
+      hint: `${names} ${script.unresolved.length === 1 ? 'is a psql variable' : 'are psql variables'} the script does not \\set (given with psql -v?): \\set ${script.unresolved[0]} <value> at the top of the script to check it`,
+    })
+  }
   return {
     id: path,
     title: path,
@@ -41,7 +53,7 @@ export function plainSqlSource(path: string, text: string): MigrationSource {
     phase: undefined,
     hasDowngrade: undefined,
     start: { inTransaction: false, lockTimeoutMs: undefined, statementTimeoutMs: undefined },
-    up: parseSql(script.sql, path, 1),
+    up,
     down: undefined,
     allow: [],
     unverifiable: script.unverifiable,

@@ -1,3 +1,4 @@
+import { quoteIdent, quoteLiteral } from '../db/quote.js'
 import { countNewlines, forEachTopLevel } from '../graph/split-statements.js'
 
 /** A plain SQL file read as psql reads it. */
@@ -10,6 +11,8 @@ export interface PsqlScript {
   readonly sql: string
   /** What psql does there that the analysis cannot follow, with its line. */
   readonly unverifiable: readonly string[]
+  /** `:name` references to variables the script does not set (`psql -v name=...`?). */
+  readonly unresolved: readonly string[]
 }
 
 /** Meta-commands that send the query so far, as `;` does. */
@@ -19,22 +22,47 @@ const INCLUDES = /^(i|ir|include|include_relative)$/
 /**
  * Separates psql's meta-commands from the SQL of a script: a backslash outside quotes
  * and comments starts one, which runs to the end of its line. Without this, a script
- * that begins `\set ON_ERROR_STOP on` could not be checked at all.
+ * that begins `\set ON_ERROR_STOP on` could not be checked at all. psql variables are
+ * interpolated as psql does: `:name` as is, `:'name'` as a literal, `:"name"` as an
+ * identifier; one the script does not `\set` (given with `psql -v`) stands in as its
+ * own name and is reported.
  */
 export function readPsqlScript(text: string): PsqlScript {
-  if (!text.includes('\\')) return { sql: text, unverifiable: [] }
+  if (!text.includes('\\') && !VARIABLE.test(text)) return { sql: text, unverifiable: [], unresolved: [] }
   let sql = ''
   let copied = 0
   let line = 1 // the line of `copied`, counted on as the scan moves forward
   const unverifiable: string[] = []
+  const variables = new Map<string, string>()
+  const unresolved = new Set<string>()
   forEachTopLevel(text, (index) => {
+    if (text[index] === ':') {
+      const match = variableAt(text, index)
+      if (match === undefined) return undefined
+      const value = variables.get(match.name)
+      if (value === undefined) {
+        // psql leaves it as written too (it may be an array slice, `a[1:n]`).
+        unresolved.add(match.name)
+        return undefined
+      }
+      const replacement =
+        match.quote === "'" ? quoteLiteral(value) : match.quote === '"' ? quoteIdent(value) : value
+      sql += text.slice(copied, index) + replacement
+      copied = index + match.length
+      return copied
+    }
     if (text[index] !== '\\') return undefined
     const lineEnd = text.indexOf('\n', index)
     const end = lineEnd === -1 ? text.length : lineEnd
     const command = text.slice(index, end).trim()
     const name = /^\\([A-Za-z_]+)/.exec(command)?.[1] ?? ''
     line += countNewlines(text, copied, index)
-    if (name === 'gexec') {
+    if (name === 'set') {
+      const [variable, ...values] = psqlArguments(command)
+      if (variable !== undefined) variables.set(variable, values.join(''))
+    } else if (name === 'unset') {
+      variables.delete(psqlArguments(command)[0] ?? '')
+    } else if (name === 'gexec') {
       unverifiable.push(`line ${line}: \\gexec runs the rows its query returns as SQL, which is not analysed`)
     } else if (INCLUDES.test(name)) {
       unverifiable.push(`line ${line}: ${command} includes a file that is not analysed here: check it too`)
@@ -46,5 +74,27 @@ export function readPsqlScript(text: string): PsqlScript {
     copied = end
     return end
   })
-  return { sql: sql + text.slice(copied), unverifiable }
+  return { sql: sql + text.slice(copied), unverifiable, unresolved: [...unresolved] }
+}
+
+// `:name`, `:'name'` or `:"name"`, not the `::` of a cast.
+const VARIABLE = /(?<!:):(['"]?)[A-Za-z_][A-Za-z0-9_]*\1/
+
+function variableAt(
+  text: string,
+  index: number,
+): { name: string; quote: string; length: number } | undefined {
+  if (text[index - 1] === ':' || text[index + 1] === ':') return undefined
+  const match = /^:(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(text.slice(index, index + 130))
+  if (match === null) return undefined
+  return { name: match[2]!, quote: match[1]!, length: match[0].length }
+}
+
+/**
+ * A meta-command's arguments as psql reads them: separated by spaces, a 'quoted' one
+ * may hold spaces ('' is one quote). `\set greeting 'hello world'` → greeting, hello world.
+ */
+function psqlArguments(command: string): string[] {
+  const words = command.replace(/^\\\S+/, '').match(/'(?:[^']|'')*'|\S+/g) ?? []
+  return words.map((word) => (word.startsWith("'") ? word.slice(1, -1).replace(/''/g, "'") : word))
 }

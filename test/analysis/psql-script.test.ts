@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { checkMigrations } from '../../src/analysis/check.js'
 import { readPsqlScript } from '../../src/analysis/psql-script.js'
 import { resolveConfig } from '../../src/config/load-config.js'
+import { InvalidInputError } from '../../src/errors/index.js'
 
 test('psql meta-commands are blanked out, keeping lines; \\g ends its statement as ; does', () => {
   const text = [
@@ -59,4 +60,40 @@ test('strata check reads a psql script: its statements, their lines, and a class
   )
   assert.equal(migration.classification.reason, 'additive: adds column users.nickname (text)')
   assert.deepEqual(migration.findings, [])
+})
+
+test('psql variables the script sets are interpolated as psql does: :name, :\'name\', :"name"', () => {
+  const script = readPsqlScript(
+    [
+      '\\set schema app',
+      "\\set owner 'deploy bot'",
+      'CREATE TABLE :schema.events (id bigint, tags text[]);',
+      "COMMENT ON TABLE :schema.events IS :'owner';",
+      'SELECT tags[1:2], id::text FROM :"schema".events;',
+    ].join('\n'),
+  )
+  assert.deepEqual(script.sql.split('\n').slice(2), [
+    'CREATE TABLE app.events (id bigint, tags text[]);',
+    "COMMENT ON TABLE app.events IS 'deploy bot';",
+    'SELECT tags[1:2], id::text FROM "app".events;',
+  ])
+  assert.deepEqual(script.unresolved, [])
+})
+
+test('a psql variable set outside the script (psql -v) is left as written, and the error says what to do', async () => {
+  const script = readPsqlScript('CREATE TABLE :schema.events (id bigint);')
+  assert.equal(script.sql, 'CREATE TABLE :schema.events (id bigint);')
+  assert.deepEqual(script.unresolved, ['schema'])
+  await assert.rejects(
+    checkMigrations({
+      config: resolveConfig({}, undefined, process.cwd()),
+      files: [{ path: 'deploy.sql', text: 'CREATE TABLE :schema.events (id bigint);' }],
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      assert.equal(error.where, 'deploy.sql:1')
+      assert.match(error.hint ?? '', /:schema is a psql variable the script does not \\set/)
+      return true
+    },
+  )
 })
