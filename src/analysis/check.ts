@@ -30,6 +30,8 @@ export interface CheckOptions {
   /** Server major version to assume offline (default: config check.serverVersion, 16). */
   readonly serverVersion?: number
   readonly args?: Readonly<Record<string, string>>
+  /** psql variables for plain SQL scripts (`:name`), as `psql -v` gives them. */
+  readonly psqlVariables?: Readonly<Record<string, string>>
   /** Already loaded migrations (a fleet loads them once for every tenant). */
   readonly migrations?: MigrationSet
 }
@@ -71,7 +73,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   if (options.files !== undefined && options.files.length > 0) {
     sources = []
     for (const file of options.files)
-      sources.push(await fileSource(file.path, file.text, config, options.args))
+      sources.push(await fileSource(file.path, file.text, config, options.args, options.psqlVariables))
     selection = options.files.length === 1 ? options.files[0]!.path : `${options.files.length} files`
   } else {
     // The graph, planner and renderer load only here: checking SQL files needs none of them.

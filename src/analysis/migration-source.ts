@@ -19,21 +19,27 @@ export async function fileSource(
   text: string,
   config: ResolvedConfig,
   args: Readonly<Record<string, string>> = {},
+  /** psql variables a plain SQL script uses (`:name`), as `psql -v` gives them. */
+  psqlVariables: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
   if (isScriptMigration(path) || /^\s*--\s*migrate:up\s*$/im.test(text)) {
     // The renderer loads the graph, ops and runner modules: only when a migration needs them.
     const { migrationFileSource } = await import('./migration-file-source.js')
     return migrationFileSource(path, text, config, args)
   }
-  return plainSqlSource(path, text)
+  return plainSqlSource(path, text, psqlVariables)
 }
 
 /**
  * Plain SQL (a file or stdin), run statement by statement in autocommit mode, as psql
  * runs a script: its meta-commands are psql's, not SQL (see `readPsqlScript`).
  */
-export function plainSqlSource(path: string, text: string): MigrationSource {
-  const script = readPsqlScript(text)
+export function plainSqlSource(
+  path: string,
+  text: string,
+  psqlVariables: Readonly<Record<string, string>> = {},
+): MigrationSource {
+  const script = readPsqlScript(text, psqlVariables)
   let up: ParsedStatement[]
   try {
     up = parseSql(script.sql, path, 1)
@@ -42,7 +48,7 @@ export function plainSqlSource(path: string, text: string): MigrationSource {
     const names = script.unresolved.map((name) => `:${name}`).join(', ')
     throw new InvalidInputError(error.message, {
       where: error.where,
-      hint: `${names} ${script.unresolved.length === 1 ? 'is a psql variable' : 'are psql variables'} the script does not \\set (given with psql -v?): \\set ${script.unresolved[0]} <value> at the top of the script to check it`,
+      hint: `${names} ${script.unresolved.length === 1 ? 'is a psql variable' : 'are psql variables'} the script does not \\set: give ${script.unresolved.length === 1 ? 'it' : 'them'} as psql -v would, \`strata check --set ${script.unresolved[0]}=<value> ...\``,
     })
   }
   return {

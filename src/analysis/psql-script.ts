@@ -24,16 +24,16 @@ const INCLUDES = /^(i|ir|include|include_relative)$/
  * and comments starts one, which runs to the end of its line. Without this, a script
  * that begins `\set ON_ERROR_STOP on` could not be checked at all. psql variables are
  * interpolated as psql does: `:name` as is, `:'name'` as a literal, `:"name"` as an
- * identifier; one the script does not `\set` (given with `psql -v`) stands in as its
- * own name and is reported.
+ * identifier. `given` holds those of `psql -v` (`strata check --set`); one neither the
+ * script nor `given` sets is left as written, as psql leaves it.
  */
-export function readPsqlScript(text: string): PsqlScript {
+export function readPsqlScript(text: string, given: Readonly<Record<string, string>> = {}): PsqlScript {
   if (!text.includes('\\') && !VARIABLE.test(text)) return { sql: text, unverifiable: [], unresolved: [] }
   let sql = ''
   let copied = 0
   let line = 1 // the line of `copied`, counted on as the scan moves forward
   const unverifiable: string[] = []
-  const variables = new Map<string, string>()
+  const variables = new Map<string, string>(Object.entries(given))
   const unresolved = new Set<string>()
   forEachTopLevel(text, (index) => {
     if (text[index] === ':') {

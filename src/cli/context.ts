@@ -5,8 +5,8 @@ import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { openTarget } from '../db/open-target.js'
 import { type DatabaseTarget, resolveTarget } from '../db/resolve-target.js'
-import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
+import { keyValuePairs } from './option-values.js'
 import { Output } from './output.js'
 
 /** The global options every command accepts (DESIGN.md §3). */
@@ -72,13 +72,6 @@ export class CommandContext {
 
   /** `-x KEY=VALUE` arguments, passed to migrations. */
   migrationArguments(): Record<string, string> {
-    const pairs: Record<string, string> = {}
-    for (const item of this.options.x ?? []) {
-      const at = item.indexOf('=')
-      if (at <= 0)
-        throw new UsageError(`-x expects KEY=VALUE, got "${item}"`, { hint: 'for example: -x tenant=acme' })
-      pairs[item.slice(0, at)] = item.slice(at + 1)
-    }
-    return pairs
+    return keyValuePairs(this.options.x ?? [], '-x', 'tenant=acme')
   }
 }

@@ -6,6 +6,28 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /**
+ * Repeated `KEY=VALUE` options as a record.
+ *
+ * @example keyValuePairs(['tenant=acme'], '-x', 'tenant=acme') // { tenant: 'acme' }
+ */
+export function keyValuePairs(
+  items: readonly string[],
+  flag: string,
+  example: string,
+): Record<string, string> {
+  const pairs: Record<string, string> = {}
+  for (const item of items) {
+    const at = item.indexOf('=')
+    if (at <= 0)
+      throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`, {
+        hint: `for example: ${flag} ${example}`,
+      })
+    pairs[item.slice(0, at)] = item.slice(at + 1)
+  }
+  return pairs
+}
+
+/**
  * An option's value as a positive whole number; undefined when the option was not given.
  *
  * @example positiveInteger(flags.jobs, '--jobs', 4)

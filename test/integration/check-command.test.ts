@@ -130,6 +130,21 @@ test('bad input to check: one clear line and exit 2', async (t) => {
 
   const version = await clean.cli(['check', '--pg-version', 'sixteen'])
   assert.equal(version.code, 2)
+
+  // A psql script's variable, given as psql -v would give it; then the same mistakes.
+  writeFileSync(join(clean.dir, 'deploy.sql'), 'CREATE TABLE :schema.events (id bigint);\n')
+  const unset = await clean.cli(['check', 'deploy.sql'])
+  assert.equal(unset.code, 2)
+  assert.match(unset.stderr, /hint: :schema is a psql variable the script does not \\set/)
+  const given = await clean.cli(['check', '--set', 'schema=app', '--format', 'json', 'deploy.sql'])
+  assert.equal(given.code, 0, given.stderr)
+  assert.equal(
+    JSON.parse(given.stdout).migrations[0].statements[0].sql,
+    'CREATE TABLE app.events (id bigint)',
+  )
+  const malformed = await clean.cli(['check', '--set', 'schema', 'deploy.sql'])
+  assert.equal(malformed.code, 2)
+  assert.match(malformed.stderr, /--set expects KEY=VALUE, got "schema"/)
 })
 
 test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import type { CommandContext } from '../context.js'
+import { collect, keyValuePairs } from '../option-values.js'
 import { action } from '../run-action.js'
 
 interface CheckFlags {
@@ -11,6 +12,7 @@ interface CheckFlags {
   pgVersion?: string
   rules?: boolean
   verbose?: boolean
+  set?: string[]
 }
 
 /** `strata check`: safety analysis of migrations, files or stdin. */
@@ -26,6 +28,11 @@ export function registerCheckCommand(program: Command): void {
       '--pg-version <major>',
       'server major version to assume offline (default: check.serverVersion, 16)',
     )
+    .option(
+      '--set <name=value>',
+      "a psql variable for SQL scripts, as psql's -v gives it (repeatable)",
+      collect,
+    )
     .option('--rules', 'list every rule with its level and exit')
     .option(
       '-v, --verbose',
@@ -39,6 +46,7 @@ Examples:
   strata check --offline                every migration, from the files alone (CI)
   strata check -r base:head --format sarif > strata.sarif
   strata check migrations/versions/abc123_add_index.sql
+  strata check --set schema=app deploy.sql   a psql script that uses :schema
   echo "CREATE INDEX ix ON users (email);" | strata check -
 
 Exit code 1 when an error-level finding is not suppressed. Suppress one with a reason:
@@ -71,6 +79,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           range: flags.revRange,
           serverVersion,
           args: context.migrationArguments(),
+          psqlVariables: keyValuePairs(flags.set ?? [], '--set', 'schema=app'),
         }
         let report: Awaited<ReturnType<typeof checkMigrations>>
         if (connected) {
