@@ -97,3 +97,20 @@ test('a psql variable set outside the script (psql -v) is left as written, and t
     },
   )
 })
+
+test('an included file is an unverifiable finding whose fix speaks to a script, not to a migration', async () => {
+  const report = await checkMigrations({
+    config: resolveConfig({}, undefined, process.cwd()),
+    files: [{ path: 'deploy.sql', text: '\\i schema.sql\nCREATE TABLE t (id bigint);\n' }],
+  })
+  assert.deepEqual(
+    report.migrations[0]!.findings.map((finding) => [finding.rule, finding.message, finding.fix]),
+    [
+      [
+        'unverifiable',
+        'line 1: \\i schema.sql includes a file that is not analysed here: check it too',
+        'review that part by hand',
+      ],
+    ],
+  )
+})
