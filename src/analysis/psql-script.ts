@@ -47,6 +47,7 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
       }
       const replacement =
         match.quote === "'" ? quoteLiteral(value) : match.quote === '"' ? quoteIdent(value) : value
+      line += countNewlines(text, copied, index)
       sql += text.slice(copied, index) + replacement
       copied = index + match.length
       return copied
@@ -70,7 +71,6 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
       unverifiable.push(`line ${line}: ${command} switches database; what follows is analysed as one script`)
     }
     sql += text.slice(copied, index) + (SENDS_QUERY.test(name) ? ';' : ' ') + ' '.repeat(end - index - 1)
-    line += countNewlines(text, index, end)
     copied = end
     return end
   })

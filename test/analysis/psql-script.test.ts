@@ -80,6 +80,15 @@ test('psql variables the script sets are interpolated as psql does: :name, :\'na
   assert.deepEqual(script.unresolved, [])
 })
 
+test('lines after an interpolated variable are still counted from the top', () => {
+  const script = readPsqlScript(
+    ['\\set schema app', '', 'CREATE TABLE :schema.t (id int);', '', '\\i more.sql'].join('\n'),
+  )
+  assert.deepEqual(script.unverifiable, [
+    'line 5: \\i more.sql includes a file that is not analysed here: check it too',
+  ])
+})
+
 test('a psql variable set outside the script (psql -v) is left as written, and the error says what to do', async () => {
   const script = readPsqlScript('CREATE TABLE :schema.events (id bigint);')
   assert.equal(script.sql, 'CREATE TABLE :schema.events (id bigint);')
