@@ -112,11 +112,14 @@ function recordSql(
   // statement noted); outside one, Strata's does.
   if (!step.meta.transactional)
     return recordStepSql(options.tables, versionChanges, recordedStep(options, step), run.startedAt, true)
-  const query = recordQuery(options, step, versionChanges)
-  const name = prepared.get(query.text)
-  return name === undefined
-    ? recordStepSql(options.tables, versionChanges, recordedStep(options, step), 'marked', true)
-    : executeSql(name, query.values)
+  // The parameterised text is only the key to a prepared statement: not built when
+  // nothing is prepared (runs of few migrations).
+  if (prepared.size > 0) {
+    const query = recordQuery(options, step, versionChanges)
+    const name = prepared.get(query.text)
+    if (name !== undefined) return executeSql(name, query.values)
+  }
+  return recordStepSql(options.tables, versionChanges, recordedStep(options, step), 'marked', true)
 }
 
 export async function failStep(options: RunPlanOptions, run: StepInFlight, error: unknown): Promise<Error> {
