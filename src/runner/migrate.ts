@@ -143,9 +143,10 @@ export async function ensureStateTables(
  * Refuses to go on when two statements of one connection reached different server
  * sessions: a pooler in transaction mode (PgBouncer's `pool_mode = transaction`) hands
  * each transaction to any server connection, so the session's migration lock would
- * protect nothing and each migration's settings would land elsewhere. Nothing has been
- * changed yet when this runs. (The pooler may hand out the same session twice, so this
- * catches it often, not always: the README says to connect directly.)
+ * protect nothing and each migration's settings would land elsewhere. No migration has
+ * run when this is checked (at most the empty state tables were created). (The pooler
+ * may hand out the same session twice, so this catches it often, not always: the
+ * README says to connect directly.)
  */
 export function requireOneSession(lockPid: number, pid: number, spec: ConnectionSpec): void {
   if (lockPid === pid) return
