@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { StrataError } from '../errors/index.js'
@@ -63,13 +63,10 @@ export function findClientProgram(
     .find((candidate) => existsSync(candidate))
 }
 
-/** Every distinct `name` on the machine, with its version (`name --version`). */
-export function listClientPrograms(
-  name: string,
-  options: { pgBinDir?: string; env?: NodeJS.ProcessEnv } = {},
-): ClientProgram[] {
+/** Every distinct `name` on the machine, in search order (by real path). */
+function candidatePaths(name: string, options: ProgramSearch): string[] {
   const seen = new Set<string>()
-  const found: ClientProgram[] = []
+  const candidates: string[] = []
   for (const dir of searchDirectories(options.pgBinDir, options.env ?? process.env)) {
     const candidate = join(dir, name)
     if (!existsSync(candidate)) continue
@@ -83,18 +80,52 @@ export function listClientPrograms(
     // which is searched anyway: listing it would name one program twice.
     if (seen.has(real) || real.endsWith('/pg_wrapper')) continue
     seen.add(real)
-    const output = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? ''
-    // "pg_dump (PostgreSQL) 15.10 (Debian 15.10-0+deb12u1)"
-    const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(output)
-    if (!match) continue
-    found.push({
-      name,
-      path: candidate,
-      major: Number(match[1]),
-      version: match[2] ? `${match[1]}.${match[2]}` : match[1]!,
-    })
+    candidates.push(candidate)
   }
-  return found
+  return candidates
+}
+
+/** The program described by its `--version` output, or undefined when that is not PostgreSQL's. */
+function programFromVersion(name: string, path: string, output: string): ClientProgram | undefined {
+  // "pg_dump (PostgreSQL) 15.10 (Debian 15.10-0+deb12u1)"
+  const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(output)
+  if (!match) return undefined
+  return { name, path, major: Number(match[1]), version: match[2] ? `${match[1]}.${match[2]}` : match[1]! }
+}
+
+interface ProgramSearch {
+  readonly pgBinDir?: string | undefined
+  readonly env?: NodeJS.ProcessEnv | undefined
+}
+
+/** Every distinct `name` on the machine, with its version (`name --version`). */
+export function listClientPrograms(name: string, options: ProgramSearch = {}): ClientProgram[] {
+  return candidatePaths(name, options).flatMap((path) => {
+    const output = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? ''
+    return programFromVersion(name, path, output) ?? []
+  })
+}
+
+/**
+ * The same list, asked of every candidate at once and without blocking: a caller starts
+ * it before connecting to the server, and the ~30–50 ms each `--version` costs passes
+ * while the connection is made. Never rejects (a program that fails to answer is left out).
+ */
+export async function probeClientPrograms(
+  name: string,
+  options: ProgramSearch = {},
+): Promise<ClientProgram[]> {
+  const answers = await Promise.all(
+    candidatePaths(name, options).map(
+      (path) =>
+        new Promise<ClientProgram | undefined>((resolve) => {
+          execFile(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }, (_error, stdout) =>
+            resolve(programFromVersion(name, path, stdout ?? '')),
+          )
+        }),
+    ),
+  )
+  return answers.filter((program): program is ClientProgram => program !== undefined)
 }
 
 export interface ProgramRequirement {
@@ -114,10 +145,15 @@ export interface ProgramRequirement {
  * @example chooseClientProgram('pg_dump', { purpose: 'PostgreSQL 16.4 at db:5432', minimumMajor: 16 })
  */
 export function chooseClientProgram(name: string, requirement: ProgramRequirement): ClientProgram {
-  const found = listClientPrograms(name, {
-    ...(requirement.pgBinDir ? { pgBinDir: requirement.pgBinDir } : {}),
-    ...(requirement.env ? { env: requirement.env } : {}),
-  })
+  return pickClientProgram(name, listClientPrograms(name, requirement), requirement)
+}
+
+/** `chooseClientProgram` over programs already found (`probeClientPrograms`). */
+export function pickClientProgram(
+  name: string,
+  found: readonly ClientProgram[],
+  requirement: ProgramRequirement,
+): ClientProgram {
   const fitting = found
     .filter((program) => program.major >= requirement.minimumMajor)
     .sort((a, b) => a.major - b.major)

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto'
-import { chmodSync, createWriteStream, existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { finished as streamFinished } from 'node:stream/promises'
@@ -15,7 +24,7 @@ import { STRATA_VERSION } from '../version.js'
 import { archiveExtension, newBackupId } from './backup-names.js'
 import { type CatalogEntry, entryOf } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
-import { chooseClientProgram } from './client-programs.js'
+import { pickClientProgram, probeClientPrograms } from './client-programs.js'
 import { compressionPlan } from './compression.js'
 import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
@@ -68,13 +77,14 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   if (options.schemaOnly && options.dataOnly)
     throw new OperationFailedError('--schema-only and --data-only exclude each other', { hint: 'pick one' })
 
+  const probing = probeClientPrograms('pg_dump', { pgBinDir: config.pgBinDir })
   const connection = await connect(options.spec)
   try {
     const { client, serverVersionNum } = connection
     const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0]!.v
     const serverMajor = Math.floor(serverVersionNum / 10000)
-    const pgDump = chooseClientProgram('pg_dump', {
+    const pgDump = pickClientProgram('pg_dump', await probing, {
       purpose: `the server at ${options.spec.host}:${options.spec.port} (PostgreSQL ${version})`,
       minimumMajor: serverMajor,
       pgBinDir: config.pgBinDir,
@@ -125,22 +135,28 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
-      // Plain and custom archives come through stdout and are hashed on the way to the
-      // file: no second pass over the archive. (A custom archive written to a pipe lacks
-      // pg_dump's data offsets; pg_restore finds the data by reading ahead, -j included.)
-      ...(format === 'directory' ? ['-f', partialPath] : []),
+      // Custom and directory archives are written by pg_dump itself, into a seekable
+      // file: the archive gets its table of data offsets (pg_restore -j and -t seek
+      // straight to a table's data), and nothing is copied through this process: piping
+      // 143 MB through Node cost ~1.5 s of CPU beside pg_dump's own on 2 cores, and ~4%
+      // of the wall time, where hashing the written file afterwards costs ~1%.
+      ...(format === 'plain' ? [] : ['-f', partialPath]),
     ]
     let streamedHash: string | undefined
     try {
       const dump = withClientEnvironment(options.spec, async (env) => {
-        if (format === 'directory') return runProgram(pgDump.path, args, env)
+        if (format !== 'plain') {
+          // Created here with mode 0600: pg_dump truncates the file and keeps its mode.
+          if (format === 'custom') closeSync(openSync(partialPath, 'wx', 0o600))
+          return runProgram(pgDump.path, args, env)
+        }
+        // Plain SQL is gzipped here and hashed on the way to the file.
         const hash = createHash('sha256')
         const tap = new PassThrough()
         tap.on('data', (chunk: Buffer) => hash.update(chunk))
         const out = createWriteStream(partialPath, { mode: 0o600 })
-        // pg_dump compresses a custom archive itself; plain SQL is gzipped here.
         const first =
-          format === 'plain' && compression.gzipLevel !== undefined
+          compression.gzipLevel !== undefined
             ? createGzip({ level: compression.gzipLevel })
             : new PassThrough()
         first.pipe(tap).pipe(out)

@@ -1,11 +1,32 @@
-import { createHash } from 'node:crypto'
-import { createReadStream, readdirSync, statSync } from 'node:fs'
+import { createHash, type Hash } from 'node:crypto'
+import { readdirSync, statSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 
-/** sha256 of a file, streamed. */
-export async function hashFile(path: string): Promise<string> {
+/**
+ * Read size for hashing. Archives run to gigabytes: reading them in 4 MiB pieces into one
+ * reused buffer hashes a 143 MB archive in ~120 ms here, against ~200–330 ms through a
+ * read stream's 64 KiB chunks (each a new buffer and an event).
+ */
+const HASH_READ_BYTES = 4 * 1024 * 1024
+
+async function feedFile(path: string, hash: Hash, buffer: Buffer): Promise<void> {
+  const file = await open(path, 'r')
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null)
+      if (bytesRead === 0) return
+      hash.update(buffer.subarray(0, bytesRead))
+    }
+  } finally {
+    await file.close()
+  }
+}
+
+/** sha256 of a file. */
+async function hashFile(path: string, buffer = Buffer.allocUnsafe(HASH_READ_BYTES)): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  await feedFile(path, hash, buffer)
   return hash.digest('hex')
 }
 
@@ -29,8 +50,9 @@ export function sizeOf(path: string): number {
 
 /** sha256 of a file, or of a directory's files: each relative path and hash, in order. */
 export async function hashArchive(path: string): Promise<string> {
-  if (!statSync(path).isDirectory()) return hashFile(path)
+  const buffer = Buffer.allocUnsafe(HASH_READ_BYTES)
+  if (!statSync(path).isDirectory()) return hashFile(path, buffer)
   const hash = createHash('sha256')
-  for (const name of filesUnder(path)) hash.update(`${name} ${await hashFile(join(path, name))}\n`)
+  for (const name of filesUnder(path)) hash.update(`${name} ${await hashFile(join(path, name), buffer)}\n`)
   return hash.digest('hex')
 }
