@@ -11,6 +11,9 @@ export interface CompressionPlan {
   readonly label: string
 }
 
+/** The highest level each method accepts (pg_dump refuses more, after connecting). */
+const HIGHEST_LEVEL: Readonly<Record<string, number>> = { gzip: 9, lz4: 12, zstd: 22 }
+
 /**
  * Turns the `compression` setting into arguments the chosen pg_dump understands:
  * levels and `gzip:N` everywhere; `lz4` and `zstd` from pg_dump 16 (custom and
@@ -26,6 +29,11 @@ export function compressionPlan(setting: string, format: BackupFormat, pgDumpMaj
   const method = match[3] !== undefined ? (match[3] === '0' ? 'none' : 'gzip') : match[1]!
   const level =
     match[3] !== undefined ? Number(match[3]) : match[2] === undefined ? undefined : Number(match[2])
+  const highest = HIGHEST_LEVEL[method]
+  if (level !== undefined && highest !== undefined && level > highest)
+    throw new InvalidInputError(`compression "${setting}": ${method} levels go up to ${highest}`, {
+      hint: `use ${method}:${Math.min(highest, 6)} (a good balance of size and speed) or any level up to ${highest}`,
+    })
   if (method === 'none') return { pgDumpArgs: ['-Z', '0'], gzipLevel: undefined, label: 'none' }
   if (format === 'plain') {
     if (method !== 'gzip')

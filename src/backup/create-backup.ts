@@ -13,11 +13,13 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { finished as streamFinished } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
+import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
+import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 import { connect } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { readVersionRows } from '../db/version-table.js'
-import { OperationFailedError } from '../errors/index.js'
+import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
 import { runnerTables } from '../runner/tables.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { STRATA_VERSION } from '../version.js'
@@ -75,7 +77,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const format = options.format ?? config.backup.format
   const progress = options.onProgress ?? (() => undefined)
   if (options.schemaOnly && options.dataOnly)
-    throw new OperationFailedError('--schema-only and --data-only exclude each other', { hint: 'pick one' })
+    throw new UsageError('--schema-only and --data-only exclude each other', {
+      hint: 'pick one; without either, the backup holds both',
+    })
 
   const probing = probeClientPrograms('pg_dump', { pgBinDir: config.pgBinDir })
   const connection = await connect(options.spec)
@@ -131,6 +135,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       ...(options.schemaOnly ? ['--schema-only'] : []),
       ...(options.dataOnly ? ['--data-only'] : []),
       ...tables.flatMap((table) => ['-t', table]),
+      // Every -t and -n must match something: without this pg_dump drops a misspelt
+      // table silently as long as another pattern matches.
+      ...(tables.length > 0 || schemas.length > 0 ? ['--strict-names'] : []),
       // Quoted, a pg_dump pattern matches the name exactly: no case folding, no wildcards.
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
@@ -169,6 +176,14 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       const [run, rowCounts] = await Promise.all([dump, counting])
       await client.query('COMMIT')
       if (run.code !== 0) {
+        const unmatched = /no matching (tables|schemas) were found(?: for pattern "(.*)")?/.exec(run.stderr)
+        if (unmatched)
+          throw await nothingMatched(
+            client,
+            unmatched[1] === 'schemas' ? 'schema' : 'table',
+            unmatched[2],
+            options,
+          )
         throw new OperationFailedError(`pg_dump failed (exit ${run.code}): ${lastLines(run.stderr)}`, {
           where: options.spec.database,
           hint: 'nothing was written to the backup directory; fix the cause above and run the backup again',
@@ -217,4 +232,38 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   } finally {
     await connection.close()
   }
+}
+
+/**
+ * A `-t` pattern (or a tenant schema) that names nothing in the database: bad input, told
+ * as such, with the names that do exist so that a typo is seen at once.
+ */
+async function nothingMatched(
+  client: pg.ClientBase,
+  what: 'table' | 'schema',
+  pattern: string | undefined,
+  options: BackupOptions,
+): Promise<InvalidInputError> {
+  const { rows } = await client.query<{ name: string }>(
+    what === 'schema'
+      ? `SELECT nspname AS name FROM pg_namespace n WHERE ${NOT_SYSTEM_SCHEMA} ORDER BY 1`
+      : `SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS name
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p') AND ${NOT_SYSTEM_SCHEMA} ORDER BY 1`,
+  )
+  const names = rows.map((row) => row.name)
+  const existing =
+    names.length === 0
+      ? `it has no ${what}s`
+      : `its ${what}s: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, and ${names.length - 12} more` : ''}`
+  const given = pattern ?? (what === 'table' ? (options.tables ?? []) : (options.schemas ?? [])).join(', ')
+  return new InvalidInputError(
+    `no ${what} in database ${options.spec.database} matches ${given}; nothing was backed up`,
+    {
+      hint:
+        what === 'schema'
+          ? existing
+          : `${existing}. Names match as in psql's \\d: unquoted ones in lower case, * and ? as wildcards, schema.table for another schema`,
+    },
+  )
 }

@@ -133,6 +133,26 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   assert.match(plainPartial.stderr, /tables cannot be picked out of a plain SQL backup/)
 })
 
+test('bad backup input (a -t that matches nothing beside one that does, a compression level pg_dump refuses, --schema-only with --data-only): exit 2, one message, no archive', async (t) => {
+  const { project, backups } = await seeded(t)
+  const typo = await project.cli(['backup', '-t', 'orderz', '-t', 'users'])
+  assert.equal(typo.code, 2, typo.stderr)
+  assert.match(typo.stderr, /no table in database \S+ matches orderz; nothing was backed up/)
+  assert.match(
+    typo.stderr,
+    /its tables: alembic_version, orders, strata_history, users\. Names match as in psql/,
+  )
+  assert.doesNotMatch(typo.stderr, /\n\s+at /)
+  const level = await project.cli(['backup', '--compress', 'gzip:12'])
+  assert.equal(level.code, 2)
+  assert.match(level.stderr, /compression "gzip:12": gzip levels go up to 9/)
+  const both = await project.cli(['backup', '--schema-only', '--data-only'])
+  assert.equal(both.code, 2)
+  assert.match(both.stderr, /--schema-only and --data-only exclude each other/)
+  const left = existsSync(backups) ? readdirSync(backups) : []
+  assert.deepEqual(left, [], 'nothing that looks like a backup, no partial file')
+})
+
 test('a truncated or bit-flipped archive is refused before the live database is touched', async (t) => {
   const { database, project, backups } = await seeded(t)
   const before = await tableChecksums(database.spec)
