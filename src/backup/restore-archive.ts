@@ -173,6 +173,11 @@ function partialStream(
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
   child.stdout.pipe(out, { end: false })
+  // When psql stops reading (at its first error), nothing drains pg_restore's output
+  // any more: it would wait on a full pipe for ever, and the command with it.
+  out.once('close', () => {
+    if (child.exitCode === null) child.kill()
+  })
   child.once('close', (code) => {
     if (code === 0) out.end()
     // A broken extraction must not reach psql as if it were complete: fail the stream.

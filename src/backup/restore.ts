@@ -12,6 +12,7 @@ import { fileTimestamp } from './backup-names.js'
 import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
 import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
+import { refuseOutsideReferences } from './foreign-key-guard.js'
 import type { BackupManifest } from './manifest.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
@@ -82,6 +83,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
         hint: `restore its tables into the live database with -t ${onlySchemas[0]}.TABLE (repeatable)`,
       },
     )
+  if ((options.tables?.length ?? 0) > 0)
+    requireTablesInBackup(entry.manifest, options.tables ?? [], Boolean(options.dataOnly))
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
   // read first would only double the time. Restores into the live database read it all first.
   const intoCopy = !options.inPlace && (options.tables?.length ?? 0) === 0
@@ -260,6 +263,7 @@ async function restorePartial(
     throw new UsageError('tables cannot be picked out of a plain SQL backup', {
       hint: 'partial restores need a custom or directory backup (strata backup --format custom)',
     })
+  await refuseOutsideReferences(live.client, tables, Boolean(options.dataOnly))
   progress(`Safety backup of ${tables.join(', ')} before replacing ${tables.length === 1 ? 'it' : 'them'}`)
   const safety = await createBackup({ config: options.config, spec: options.spec, format: 'custom', tables })
   progress(
@@ -294,6 +298,33 @@ async function restorePartial(
     database: options.spec.database,
     safetyBackupId: safety.manifest.id,
   }
+}
+
+/**
+ * Every table of a partial restore must be in the backup. A data-only restore empties
+ * the table before loading the archive's rows: for a table the archive does not hold,
+ * that would load nothing and leave it empty — and the row-count check, which compares
+ * only tables the manifest knows, would not see it.
+ */
+function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
+  if (manifest.options.schemaOnly) {
+    if (dataOnly)
+      throw new UsageError(
+        `backup ${manifest.id} is schema-only: it holds no rows to restore. Nothing was changed`,
+        {
+          hint: '`strata backups list` shows backups with data; restore the table definitions without --data-only',
+        },
+      )
+    return
+  }
+  const held = Object.keys(manifest.rowCounts)
+  const missing = tables.filter((table) =>
+    table.includes('.') ? !held.includes(table) : !held.some((name) => name.endsWith(`.${table}`)),
+  )
+  if (missing.length === 0) return
+  throw new UsageError(`backup ${manifest.id} does not hold ${missing.join(', ')}; nothing was changed`, {
+    hint: `it holds ${held.length === 0 ? 'no tables' : held.slice(0, 12).join(', ')}${held.length > 12 ? `, and ${held.length - 12} more` : ''}. \`strata backups list\` shows the other backups`,
+  })
 }
 
 async function restoreInPlace(

@@ -43,6 +43,13 @@ export function runProgram(
         : Promise.resolve()
     child.once('error', reject)
     child.once('close', (code) => {
+      // A program that stopped early (psql at its first error) leaves its input stream
+      // part-read: destroyed, it lets go of whatever feeds it (a pg_restore child is
+      // stopped with it), and the command can end.
+      if (streams.stdin && !streams.stdin.readableEnded) {
+        streams.stdin.unpipe()
+        streams.stdin.destroy()
+      }
       stdoutDone.then(
         () => resolve({ code: code ?? 1, stderr }),
         (error) => reject(error),

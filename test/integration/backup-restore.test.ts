@@ -122,15 +122,52 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const users = await project.cli(['backup', '-t', 'users', '--format', 'custom', '--json'])
   const usersId = backupIdFrom(users.stdout)
   assert.deepEqual(manifestOf(backups, usersId).rowCounts, { 'public.users': 300 })
-  // A partial restore that cannot apply (orders reference users) changes nothing.
+  // A partial restore that cannot apply (orders reference users) is refused before the
+  // safety backup, with the fix; nothing changes.
   const blocked = await project.cli(['restore', usersId, '-t', 'users'])
-  assert.equal(blocked.code, 1)
-  assert.match(blocked.stderr, /psql stopped at the first error .*other objects depend on it|cannot drop/)
+  assert.equal(blocked.code, 2, blocked.stderr)
+  assert.match(
+    blocked.stderr,
+    /users is referenced by foreign keys from tables left out of the restore \(orders\.orders_user_id_fkey → users\); dropping it would break those references\. Nothing was changed/,
+  )
+  assert.match(blocked.stderr, /hint: restore the referencing tables with it: -t users -t orders/)
+  assert.doesNotMatch(blocked.stdout, /Safety backup/)
+  assert.deepEqual(await tableChecksums(database.spec), before)
+  // A table the backup does not hold: a data-only restore would empty it and load nothing.
+  const absent = await project.cli(['restore', usersId, '-t', 'orders', '--data-only'])
+  assert.equal(absent.code, 2, absent.stderr)
+  assert.match(absent.stderr, new RegExp(`backup ${usersId} does not hold orders; nothing was changed`))
+  assert.match(absent.stderr, /hint: it holds public\.users\./)
   assert.deepEqual(await tableChecksums(database.spec), before)
   const plain = await project.cli(['backup', '--format', 'plain', '--json'])
   const plainPartial = await project.cli(['restore', backupIdFrom(plain.stdout), '-t', 'users'])
   assert.equal(plainPartial.code, 2)
   assert.match(plainPartial.stderr, /tables cannot be picked out of a plain SQL backup/)
+})
+
+test("a partial restore that psql stops half-way (a view depends on the table) ends with psql's error, not a hang, and changes nothing", async (t) => {
+  const { database, project } = await seeded(t)
+  // More rows than the pipes between pg_restore and psql hold, so that pg_restore is
+  // still writing when psql stops.
+  await withClient(database.spec, async (client) => {
+    await client.query('CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)')
+    await client.query(
+      "INSERT INTO notes SELECT g, repeat('note ' || g, 20) FROM generate_series(1, 20000) g",
+    )
+  })
+  const backup = await project.cli(['backup', '-t', 'notes', '--json'])
+  assert.equal(backup.code, 0, backup.stderr)
+  await withClient(database.spec, (client) =>
+    client.query('CREATE VIEW recent_notes AS SELECT * FROM notes WHERE id > 19000'),
+  )
+  const before = await tableChecksums(database.spec)
+  const restore = await project.cli(['restore', backupIdFrom(backup.stdout), '-t', 'notes'])
+  assert.equal(restore.code, 1, restore.stderr)
+  assert.match(
+    restore.stderr,
+    /psql stopped at the first error .*cannot drop table public\.notes because other objects depend on it; DETAIL: {2}view public\.recent_notes depends on table public\.notes/,
+  )
+  assert.deepEqual(await tableChecksums(database.spec), before)
 })
 
 test('bad backup input (a -t that matches nothing beside one that does, a compression level pg_dump refuses, --schema-only with --data-only): exit 2, one message, no archive', async (t) => {
