@@ -131,7 +131,7 @@ const COMMANDS: Record<string, CommandHandler> = {
     )
   },
   AT_DropColumn(table, cmd, effects) {
-    effects.destroys.push(`column ${table}.${cmd.name}`)
+    effects.destroy(`column ${table}.${cmd.name}`, { table, column: cmd.name })
     effects.change('breaking', `drops column ${table}.${cmd.name} that the previous release may still read`)
   },
   AT_AlterColumnType(table, cmd, effects, env) {

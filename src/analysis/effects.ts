@@ -36,10 +36,21 @@ export interface StatementEffects {
   readonly changes: readonly Change[]
   /** Data this statement destroys: "column users.old_column", "table sessions". */
   readonly destroys: readonly string[]
+  /**
+   * The same for tables and their columns, as names: what a backup must hold to undo
+   * the statement (`strata downgrade` backs these up when they hold data).
+   */
+  readonly lostData: readonly LostData[]
   /** Why this statement cannot be analysed (procedural code). */
   readonly unverifiable: string | undefined
   /** Facts worth showing: "metadata only (default stored once, PostgreSQL 11+)". */
   readonly notes: readonly string[]
+}
+
+/** A table, or one column of it, whose contents a statement destroys. */
+export interface LostData {
+  readonly table: string
+  readonly column?: string
 }
 
 /** Collects a statement's effects; one lock per table, the strongest asked for. */
@@ -51,6 +62,7 @@ export class EffectsBuilder {
   readonly rowWrites: { table: string; verb: string; whole: boolean; existing: boolean }[] = []
   readonly changes: Change[] = []
   readonly destroys: string[] = []
+  readonly lostData: LostData[] = []
   readonly notes: string[] = []
   unverifiable: string | undefined
 
@@ -85,6 +97,13 @@ export class EffectsBuilder {
     return this
   }
 
+  /** Records data the statement destroys: `text` for people, `data` when it is a table's or column's. */
+  destroy(text: string, data?: LostData): this {
+    this.destroys.push(text)
+    if (data !== undefined) this.lostData.push(data)
+    return this
+  }
+
   change(changeClass: ChangeClass, text: string): this {
     this.changes.push({ class: changeClass, text })
     return this
@@ -99,6 +118,7 @@ export class EffectsBuilder {
       rowWrites: this.rowWrites,
       changes: this.changes,
       destroys: this.destroys,
+      lostData: this.lostData,
       unverifiable: this.unverifiable,
       notes: this.notes,
     }

@@ -84,7 +84,7 @@ const HANDLERS: Record<string, Handler> = {
       case 'OBJECT_TABLE':
         for (const table of names) {
           effects.lock(table, 'ACCESS EXCLUSIVE')
-          effects.destroys.push(`table ${table}`)
+          effects.destroy(`table ${table}`, { table })
           effects.change('breaking', `drops table ${table} and its data`)
         }
         return
@@ -173,8 +173,9 @@ const HANDLERS: Record<string, Handler> = {
     for (const relation of body.relations ?? []) {
       const table = name(nodeOf(relation, 'RangeVar'))
       effects.lock(table, 'ACCESS EXCLUSIVE')
-      effects.destroys.push(
+      effects.destroy(
         `every row of ${table}${body.behavior === 'DROP_CASCADE' ? ' and of tables referencing it' : ''}`,
+        { table },
       )
       effects.change(
         'breaking',
@@ -349,7 +350,7 @@ function rowWrite(body: Record<string, any>, verb: string, effects: EffectsBuild
     'data transformation',
     `${what} ${whole ? 'every matching row of' : 'rows of'} ${table} in one statement`,
   )
-  if (verb === 'DELETE') effects.destroys.push(`rows of ${table}`)
+  if (verb === 'DELETE') effects.destroy(`rows of ${table}`, { table })
 }
 
 function describeObject(objectType: string | undefined): string {

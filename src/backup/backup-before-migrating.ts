@@ -5,7 +5,8 @@ import { createBackup } from './create-backup.js'
 import { verifyBackup } from './verify-backup.js'
 
 /**
- * The backup `strata upgrade --backup` takes first: a full backup, read back to the end
+ * The backup `strata upgrade --backup` takes first (and `strata downgrade`, of the tables it
+ * is about to destroy): a full backup, read back to the end
  * before any migration runs. Its id goes into `strata_history` with every step, so the
  * log says which backup undoes a run.
  */
@@ -14,12 +15,15 @@ export async function backupBeforeMigrating(
   spec: ConnectionSpec,
   onProgress: (line: string) => void,
   schemas?: readonly string[],
+  /** Only these tables (pg_dump patterns): the ones a downgrade is about to destroy. */
+  tables?: readonly string[],
 ): Promise<string> {
   const { manifest, entry } = await createBackup({
     config,
     spec,
     onProgress,
     ...(schemas === undefined ? {} : { schemas }),
+    ...(tables === undefined ? {} : { tables, format: 'custom' as const }),
   })
   const verification = await verifyBackup(entry, { pgBinDir: config.pgBinDir })
   if (!verification.ok) {

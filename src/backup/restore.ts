@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
-import { quoteIdent } from '../db/quote.js'
+import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
@@ -264,8 +264,28 @@ async function restorePartial(
       hint: 'partial restores need a custom or directory backup (strata backup --format custom)',
     })
   await refuseOutsideReferences(live.client, tables, Boolean(options.dataOnly))
-  progress(`Safety backup of ${tables.join(', ')} before replacing ${tables.length === 1 ? 'it' : 'them'}`)
-  const safety = await createBackup({ config: options.config, spec: options.spec, format: 'custom', tables })
+  // Only what exists can be overwritten: a dropped table is simply recreated.
+  const existing = await existingTables(live.client, tables)
+  const absent = tables.filter((table) => !existing.includes(table))
+  if (options.dataOnly && absent.length > 0)
+    throw new UsageError(
+      `${absent.join(', ')} ${absent.length === 1 ? 'does' : 'do'} not exist in ${options.spec.database}: rows alone cannot be restored into ${absent.length === 1 ? 'it' : 'them'}. Nothing was changed`,
+      {
+        hint: `restore the table${absent.length === 1 ? '' : 's'} with ${absent.length === 1 ? 'its definition' : 'their definitions'}: leave out --data-only`,
+      },
+    )
+  let safety: { manifest: { id: string } } | undefined
+  if (existing.length > 0) {
+    progress(
+      `Safety backup of ${existing.join(', ')} before replacing ${existing.length === 1 ? 'it' : 'them'}`,
+    )
+    safety = await createBackup({
+      config: options.config,
+      spec: options.spec,
+      format: 'custom',
+      tables: existing,
+    })
+  }
   progress(
     `Restoring ${tables.join(', ')} from ${entry.manifest.file}${options.dataOnly ? ' (rows only)' : ''} in one transaction`,
   )
@@ -285,7 +305,10 @@ async function restorePartial(
   const problems = compareRowCounts(expected, restored)
   if (problems.length > 0)
     throw new OperationFailedError(`the restored tables do not match the backup: ${problems.join('; ')}`, {
-      hint: `the previous rows are in the safety backup ${safety.manifest.id}`,
+      hint:
+        safety === undefined
+          ? 'the tables did not exist before; drop them and restore again'
+          : `the previous rows are in the safety backup ${safety.manifest.id}`,
     })
   progress(
     `✓ Restored ${Object.entries(restored)
@@ -296,8 +319,22 @@ async function restorePartial(
     mode: 'partial',
     backupId: entry.manifest.id,
     database: options.spec.database,
-    safetyBackupId: safety.manifest.id,
+    ...(safety === undefined ? {} : { safetyBackupId: safety.manifest.id }),
   }
+}
+
+/** Those of `tables` (as `-t` names them: exact, optionally schema-qualified) that exist. */
+async function existingTables(client: Connection['client'], tables: readonly string[]): Promise<string[]> {
+  const found: string[] = []
+  for (const table of tables) {
+    const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
+    const { rows } = await client.query<{ present: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS present',
+      [quoteQualified(schema, name!)],
+    )
+    if (rows[0]?.present) found.push(table)
+  }
+  return found
 }
 
 /**

@@ -433,3 +433,95 @@ test('a backup from a newer PostgreSQL is refused by an older server before anyt
   assert.deepEqual(await tableChecksums(database.spec), before)
   assert.deepEqual(await databases(), existing, 'no copy was created')
 })
+
+test('a downgrade that destroys data backs up the tables holding it first; with no pg_dump for the server it is refused unless --no-backup', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database)
+  project.sql('a1', {
+    message: 'create users',
+    up: 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);',
+    downSql: 'DROP TABLE users;',
+  })
+  project.sql('b2', {
+    down: 'a1',
+    message: 'add email',
+    up: 'ALTER TABLE users ADD COLUMN email text;',
+    downSql: 'ALTER TABLE users DROP COLUMN email;',
+  })
+  const backups = join(project.dir, 'data', 'backups')
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await withClient(database.spec, (client) => client.query("INSERT INTO users VALUES (1, 'ada', NULL)"))
+
+  // users.email holds nothing yet: nothing to lose, no backup.
+  const nothingLost = await project.cli(['downgrade', '-1'])
+  assert.equal(nothingLost.code, 0, nothingLost.stderr)
+  assert.doesNotMatch(nothingLost.stderr + nothingLost.stdout, /Backing up/)
+  assert.equal(existsSync(backups), false)
+
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await withClient(database.spec, (client) => client.query("UPDATE users SET email = 'ada@example.com'"))
+  const down = await project.cli(['downgrade', 'base'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.match(
+    down.stderr,
+    /The downgrade destroys data: column users\.email \(b2\), table users \(a1\)\. Backing up users first/,
+  )
+  const [id] = readdirSync(backups)
+    .filter((name) => name.endsWith('.dump'))
+    .map((name) => name.replace(/\.dump$/, ''))
+  assert.ok(id, 'a backup was taken')
+  assert.match(
+    down.stdout,
+    new RegExp(`downgraded to base: 2 migrations in \\d+ ms; the data it destroyed is kept in backup ${id}`),
+  )
+  const manifest = manifestOf(backups, id!)
+  assert.deepEqual(manifest.rowCounts, { 'public.users': 1 })
+  assert.deepEqual(manifest.revisions, ['b2'])
+  const steps = await withClient(database.spec, (client) =>
+    client.query<{ revision: string; backup_id: string }>(
+      "SELECT revision, backup_id FROM strata_history WHERE direction = 'down' ORDER BY id DESC LIMIT 2",
+    ),
+  )
+  assert.deepEqual(
+    steps.rows.map((row) => [row.revision, row.backup_id]),
+    [
+      ['a1', id],
+      ['b2', id],
+    ],
+  )
+  // The backup holds what the downgrade dropped: rows alone have nowhere to go, restored
+  // as a table (no safety backup: nothing is overwritten) the email is back.
+  const rowsOnly = await project.cli(['restore', id!, '-t', 'users', '--data-only'])
+  assert.equal(rowsOnly.code, 2)
+  assert.match(
+    rowsOnly.stderr,
+    /users does not exist in \S+: rows alone cannot be restored into it\. Nothing was changed/,
+  )
+  const restored = await project.cli(['restore', id!, '-t', 'users'])
+  assert.equal(restored.code, 0, restored.stderr)
+  assert.match(restored.stdout, /nothing was overwritten \(no safety backup needed\)/)
+  const row = await withClient(database.spec, (client) => client.query('SELECT email FROM users'))
+  assert.deepEqual(row.rows, [{ email: 'ada@example.com' }])
+
+  // PostgreSQL 16 and only pg_dump 15 on this machine: refused, nothing changed.
+  const newer = await createTestDatabase(t, 16)
+  const project16 = testProject(t, newer)
+  project16.sql('a1', {
+    message: 'create users',
+    up: 'CREATE TABLE users (id bigint PRIMARY KEY);',
+    downSql: 'DROP TABLE users;',
+  })
+  assert.equal((await project16.cli(['upgrade', 'head'])).code, 0)
+  await withClient(newer.spec, (client) => client.query('INSERT INTO users VALUES (1)'))
+  const refused = await project16.cli(['downgrade', 'base'])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    /the downgrade would destroy data that holds rows \(table users \(a1\)\), and it cannot be backed up first: pg_dump 16 or newer is needed/,
+  )
+  assert.match(refused.stderr, /or run the downgrade with --no-backup to accept losing that data/)
+  assert.equal((await project16.cli(['current'])).stdout, 'a1 (head)\n')
+  const accepted = await project16.cli(['downgrade', 'base', '--no-backup'])
+  assert.equal(accepted.code, 0, accepted.stderr)
+})

@@ -46,7 +46,7 @@ test('addNotNullColumn while the application inserts rows without the new column
     0,
     'the helper checks are gone',
   )
-  assert.equal((await project.cli(['downgrade', '-1'])).code, 0)
+  assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
 })
 
 test('addForeignKeySafely validates in its own transaction while child rows keep arriving', async (t) => {
@@ -123,7 +123,7 @@ test('dedupeAndAddUnique moves duplicates aside, adds the constraint under write
     'u',
   )
 
-  const down = await project.cli(['downgrade', '-1'])
+  const down = await project.cli(['downgrade', '-1', '--no-backup'])
   assert.equal(down.code, 0, down.stderr)
   assert.equal(
     (await db.one('SELECT count(*)::int AS n FROM users')).n,
@@ -177,7 +177,7 @@ test('changeColumnType keeps writers working through the swap, and revertColumnT
     0,
   )
 
-  const down = await project.cli(['downgrade', '-1'])
+  const down = await project.cli(['downgrade', '-1', '--no-backup'])
   assert.equal(down.code, 0, down.stderr)
   const reverted = await db.one(
     "SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'age'",

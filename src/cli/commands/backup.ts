@@ -264,7 +264,7 @@ export function registerBackupCommands(program: Command): void {
             )
           else
             context.output.line(
-              `${mark.ok()} ${result.mode} restore of ${result.backupId} into ${result.database}; safety backup ${result.safetyBackupId}`,
+              `${mark.ok()} ${result.mode} restore of ${result.backupId} into ${result.database}; ${result.safetyBackupId === undefined ? 'nothing was overwritten (no safety backup needed)' : `safety backup ${result.safetyBackupId}`}`,
             )
           context.output.data({ ok: true, ...result })
         },

@@ -20,17 +20,32 @@ interface MigrateFlags {
 
 /**
  * A verified backup before an upgrade, when asked for (`--backup` or
- * `backup.beforeUpgrade`) and when there is something to apply.
+ * `backup.beforeUpgrade`) and when there is something to apply; before a downgrade, of
+ * the tables it destroys that hold data (unless `--no-backup`).
  */
 async function backupFirst(
   context: CommandContext,
   direction: 'up' | 'down',
+  target: string,
   flags: MigrateFlags,
   spec: ConnectionSpec,
   migrations: MigrationSet,
 ): Promise<string | undefined> {
   const config = await context.config()
-  if (direction !== 'up' || !(flags.backup ?? config.backup.beforeUpgrade)) return undefined
+  if (direction === 'down') {
+    // Default on: the tables a downgrade destroys are backed up when they hold data.
+    if (flags.backup === false) return undefined
+    const { backupBeforeDowngrade } = await import('../../backup/backup-before-downgrade.js')
+    return backupBeforeDowngrade({
+      config,
+      spec,
+      migrations,
+      target,
+      args: context.migrationArguments(),
+      onProgress: (line) => context.output.notice(`${logTimestamp()} ${line}`),
+    })
+  }
+  if (!(flags.backup ?? config.backup.beforeUpgrade)) return undefined
   const { databaseStatus } = await import('../../runner/status.js')
   const { runnerTables } = await import('../../runner/tables.js')
   const status = await databaseStatus(spec, migrations, runnerTables(config))
@@ -63,7 +78,7 @@ async function run(
   }
   const spec = await context.connectionSpec()
   const { upgrade, downgrade } = await import('../../runner/migrate.js')
-  const backupId = await backupFirst(context, direction, flags, spec, migrations)
+  const backupId = await backupFirst(context, direction, target, flags, spec, migrations)
   const options = {
     ...(backupId === undefined ? {} : { backupId }),
     config,
@@ -82,8 +97,12 @@ async function run(
     context.output.line(`${mark.ok()} ${result.note}`)
   } else {
     const where = result.rowsAfter.length === 0 ? 'base' : result.rowsAfter.join(', ')
+    const saved =
+      direction === 'down' && backupId !== undefined
+        ? `; the data it destroyed is kept in backup ${backupId}`
+        : ''
     context.output.line(
-      `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms`,
+      `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms${saved}`,
     )
   }
   if (result.held.length > 0 && result.steps.length > 0)
@@ -120,6 +139,10 @@ export function registerMigrateCommands(program: Command): void {
     .argument('<target>', 'where to go; with --sql FROM:TO')
     .option('--sql', 'print the SQL script instead of running it (needs FROM:TO)')
     .option('--single-transaction', 'run the whole downgrade in one transaction')
+    .option(
+      '--no-backup',
+      'do not back up the tables the downgrade destroys (by default they are, when they hold data)',
+    )
     .action(
       action(async (context, target: string, flags: MigrateFlags) => run(context, 'down', target, flags)),
     )

@@ -1,0 +1,80 @@
+import { dataLostByDowngrades } from '../analysis/downgrade-data-loss.js'
+import type { ResolvedConfig } from '../config/types.js'
+import { connect } from '../db/connect.js'
+import type { ConnectionSpec } from '../db/connection-spec.js'
+import { holdingData } from '../db/holds-data.js'
+import { quoteIdent } from '../db/quote.js'
+import { readVersionRows, tableExists } from '../db/version-table.js'
+import { UsageError } from '../errors/index.js'
+import type { MigrationSet } from '../graph/load-migrations.js'
+import { planDowngrade } from '../runner/plan.js'
+import { runnerTables } from '../runner/tables.js'
+import { backupBeforeMigrating } from './backup-before-migrating.js'
+import { ClientProgramError } from './client-programs.js'
+
+export interface DowngradeBackupOptions {
+  readonly config: ResolvedConfig
+  readonly spec: ConnectionSpec
+  readonly migrations: MigrationSet
+  readonly target: string
+  readonly args?: Readonly<Record<string, string>>
+  readonly onProgress: (line: string) => void
+}
+
+/**
+ * A downgrade that drops a table or column, truncates or deletes, destroys whatever was
+ * written since the upgrade — Alembic runs it without a word. Strata looks first: when
+ * the downgrades about to run destroy tables or columns that hold data, those tables are
+ * backed up (custom format, verified) before any step runs, and the backup id goes into
+ * `strata_history` with each step. Nothing at risk (empty tables, new columns never
+ * filled): no backup. No pg_dump able to back up this server: refused, with the fix or
+ * `--no-backup` to accept the loss.
+ *
+ * @returns the backup id, or undefined when no data is at risk
+ */
+export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Promise<string | undefined> {
+  const { config, spec, migrations } = options
+  const connection = await connect(spec)
+  let tables: string[]
+  let lost: string
+  try {
+    const version = runnerTables(config).version
+    if (!(await tableExists(connection.client, version))) return undefined
+    const rows = await readVersionRows(connection.client, version)
+    const plan = planDowngrade(migrations.graph, rows, options.target)
+    const metas = plan.steps.map((step) => step.meta)
+    const losses = await dataLostByDowngrades(migrations, metas, config, options.args)
+    const holding = await holdingData(connection.client, losses)
+    if (holding.length === 0) return undefined
+    tables = [...new Set(holding.map((item) => item.table))]
+    lost = [
+      ...new Set(
+        holding.map((item) =>
+          item.column === undefined
+            ? `table ${item.table} (${item.revision})`
+            : `column ${item.table}.${item.column} (${item.revision})`,
+        ),
+      ),
+    ].join(', ')
+  } finally {
+    await connection.close()
+  }
+  options.onProgress(`The downgrade destroys data: ${lost}. Backing up ${tables.join(', ')} first`)
+  try {
+    const patterns = tables.map((table) => table.split('.').map(exactPattern).join('.'))
+    return await backupBeforeMigrating(config, spec, options.onProgress, undefined, patterns)
+  } catch (error) {
+    if (!(error instanceof ClientProgramError)) throw error
+    throw new UsageError(
+      `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${error.message}. Nothing was changed`,
+      {
+        hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or run the downgrade with --no-backup to accept losing that data`,
+      },
+    )
+  }
+}
+
+/** A pg_dump pattern matching exactly the name the parser read: quoted unless plain lower case. */
+function exactPattern(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : quoteIdent(name)
+}

@@ -1,0 +1,36 @@
+import type pg from 'pg'
+import { quoteIdent, quoteQualified } from './quote.js'
+
+/** A table, or one of its columns, as parsed from SQL: `users`, `billing.invoices`. */
+export interface TableOrColumn {
+  readonly table: string
+  readonly column?: string
+}
+
+/**
+ * Those of `items` that exist and hold data: a table with at least one row, a column
+ * with at least one non-null value. One indexed probe each (`EXISTS ... LIMIT 1`), not a
+ * count, so that asking about a large table costs nothing.
+ */
+export async function holdingData<T extends TableOrColumn>(
+  client: pg.ClientBase,
+  items: readonly T[],
+): Promise<T[]> {
+  const holding: T[] = []
+  for (const item of items) {
+    const [schema, name] = item.table.includes('.') ? item.table.split('.', 2) : [undefined, item.table]
+    const relation = quoteQualified(schema, name!)
+    const { rows } = await client.query<{ present: boolean }>(
+      item.column === undefined
+        ? 'SELECT to_regclass($1) IS NOT NULL AS present'
+        : `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped) AS present`,
+      item.column === undefined ? [relation] : [relation, item.column],
+    )
+    if (!rows[0]?.present) continue
+    const probe = await client.query(
+      `SELECT 1 FROM ${relation}${item.column === undefined ? '' : ` WHERE ${quoteIdent(item.column)} IS NOT NULL`} LIMIT 1`,
+    )
+    if (probe.rows.length > 0) holding.push(item)
+  }
+  return holding
+}
