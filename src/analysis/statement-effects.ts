@@ -75,7 +75,9 @@ const HANDLERS: Record<string, Handler> = {
     effects.buildIndex(table, `${body.unique ? 'unique ' : ''}index ${body.idxname ?? '(unnamed)'}`)
     effects.change(
       'additive',
-      `creates ${body.unique ? 'unique ' : ''}index ${body.idxname ?? ''} on ${table}`,
+      body.idxname
+        ? `creates ${body.unique ? 'unique ' : ''}index ${body.idxname} on ${table}`
+        : `creates ${body.unique ? 'a unique index' : 'an index'} on ${table}`,
     )
   },
   DropStmt(body, effects, env) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -145,6 +145,35 @@ test('bad input to check: one clear line and exit 2', async (t) => {
   const malformed = await clean.cli(['check', '--set', 'schema', 'deploy.sql'])
   assert.equal(malformed.code, 2)
   assert.match(malformed.stderr, /--set expects KEY=VALUE, got "schema"/)
+})
+
+test('a directory argument stands for its SQL and migration files, in path order; an empty one is bad input', async (t) => {
+  const project = testProject(t)
+  const dir = join(project.dir, 'db', 'migrations')
+  mkdirSync(join(dir, 'nested'), { recursive: true })
+  writeFileSync(join(dir, '002_index.sql'), 'CREATE INDEX ON users (email);\n')
+  writeFileSync(join(dir, '001_users.sql'), 'ALTER TABLE users ADD COLUMN email text;\n')
+  writeFileSync(join(dir, 'nested', '003_drop.sql'), 'ALTER TABLE users DROP COLUMN nickname;\n')
+  writeFileSync(join(dir, 'README.md'), '# not SQL\n')
+  const result = await project.cli(['check', '--format', 'json', 'db/migrations'])
+  assert.equal(result.code, 1, result.stderr)
+  const report = JSON.parse(result.stdout)
+  assert.deepEqual(
+    report.migrations.map((migration: { file: string }) => migration.file.replace(/^.*db\/migrations\//, '')),
+    ['001_users.sql', '002_index.sql', 'nested/003_drop.sql'],
+  )
+  // An index without a name is described without a blank where the name would be.
+  const index = report.migrations[1]
+  assert.match(index.classification.reason, /creates an index on users/)
+  assert.ok(
+    index.findings.some((finding: { message: string }) =>
+      finding.message.startsWith('builds an index on users under a SHARE lock'),
+    ),
+  )
+  mkdirSync(join(project.dir, 'empty'))
+  const empty = await project.cli(['check', 'empty'])
+  assert.equal(empty.code, 2)
+  assert.match(empty.stderr, /empty holds no \.sql, \.ts or \.js file to check/)
 })
 
 test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {

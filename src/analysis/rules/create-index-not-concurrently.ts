@@ -19,7 +19,7 @@ export default defineRule({
       if (!isExisting(statement, table)) return undefined
       return {
         statement,
-        message: `builds index ${index.idxname ?? ''} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
+        message: `builds ${index.idxname ? `index ${index.idxname}` : 'an index'} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
         fix: [
           `${statement.sql.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')}  -- in a migration with transactional: false`,
           `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', [...], { concurrently: true })`,

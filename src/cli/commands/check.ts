@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import type { CommandContext } from '../context.js'
@@ -46,6 +47,7 @@ Examples:
   strata check --offline                every migration, from the files alone (CI)
   strata check -r base:head --format sarif > strata.sarif
   strata check migrations/versions/abc123_add_index.sql
+  strata check db/migrations/              every .sql, .ts and .js file under it, in path order
   strata check --set schema=app deploy.sql   a psql script that uses :schema
   echo "CREATE INDEX ix ON users (email);" | strata check -
 
@@ -66,7 +68,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         import('../../analysis/parse-sql.js').then((parser) => parser.loadParser()).catch(() => {})
         const serverVersion = flags.pgVersion === undefined ? undefined : parseVersion(flags.pgVersion)
         const config = await context.config()
-        const inputs = files.map(readInput)
+        const inputs = files.flatMap(expandDirectory).map(readInput)
         if (flags.revRange !== undefined && inputs.length > 0) {
           throw new UsageError('give either files or -r A:B, not both')
         }
@@ -107,6 +109,29 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         return report.counts.errors > 0 ? 1 : 0
       }),
     )
+}
+
+/** Files `strata check` reads inside a directory it is given: SQL and migration modules. */
+const CHECKED_FILE = /\.(sql|ts|mts|js|mjs)$/
+
+/**
+ * A directory argument (`strata check migrations/`) stands for the SQL and migration
+ * files under it, in path order (migration files sort by their revision prefix or
+ * number, as tools that number them intend). A directory with none is bad input.
+ */
+function expandDirectory(path: string): string[] {
+  if (path === '-' || !existsSync(path) || !statSync(path).isDirectory()) return [path]
+  const found = readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .filter((name) => CHECKED_FILE.test(name) && !name.endsWith('.d.ts'))
+    .map((name) => join(path, name))
+    .filter((file) => statSync(file).isFile())
+    .sort()
+  if (found.length === 0)
+    throw new InvalidInputError(`${path} holds no .sql, .ts or .js file to check`, {
+      where: path,
+      hint: 'name the directory that holds the migrations, or the files themselves',
+    })
+  return found
 }
 
 function readInput(path: string): { path: string; text: string } {
