@@ -100,13 +100,30 @@ export async function readCatalog(
     if (keep(row.schema, row.table)) constraints.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
   }
 
+  // A serial or identity column's sequence belongs to its table: left out with it
+  // (Strata's history table has one, and exists whether or not a migration ran).
   const sequences = new Map<string, string>()
-  for (const row of await rows<{ schema: string; name: string; text: string }>(
+  for (const row of await rows<{
+    schema: string
+    name: string
+    text: string
+    owner_schema: string | null
+    owner_table: string | null
+  }>(
     `SELECT s.schemaname AS schema, s.sequencename AS name,
             format('%s, start %s, increment %s, min %s, max %s, %s', s.data_type, s.start_value, s.increment_by,
-                   s.min_value, s.max_value, CASE WHEN s.cycle THEN 'cycle' ELSE 'no cycle' END) AS text
-       FROM pg_sequences s WHERE s.schemaname = ANY($1)`,
+                   s.min_value, s.max_value, CASE WHEN s.cycle THEN 'cycle' ELSE 'no cycle' END) AS text,
+            owner_ns.nspname AS owner_schema, owner.relname AS owner_table
+       FROM pg_sequences s
+       JOIN pg_namespace sn ON sn.nspname = s.schemaname
+       JOIN pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename
+       LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = sc.oid
+                            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+       LEFT JOIN pg_class owner ON owner.oid = d.refobjid
+       LEFT JOIN pg_namespace owner_ns ON owner_ns.oid = owner.relnamespace
+      WHERE s.schemaname = ANY($1)`,
   )) {
+    if (row.owner_table !== null && !keep(row.owner_schema!, row.owner_table)) continue
     sequences.set(`${row.schema}.${row.name}`, row.text)
   }
 
