@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
@@ -68,7 +68,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         import('../../analysis/parse-sql.js').then((parser) => parser.loadParser()).catch(() => {})
         const serverVersion = flags.pgVersion === undefined ? undefined : parseVersion(flags.pgVersion)
         const config = await context.config()
-        const inputs = files.flatMap(expandDirectory).map(readInput)
+        const inputs = files.flatMap(readInputs)
         if (flags.revRange !== undefined && inputs.length > 0) {
           throw new UsageError('give either files or -r A:B, not both')
         }
@@ -115,39 +115,42 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
 const CHECKED_FILE = /\.(sql|ts|mts|js|mjs)$/
 
 /**
- * A directory argument (`strata check migrations/`) stands for the SQL and migration
- * files under it, in path order (migration files sort by their revision prefix or
- * number, as tools that number them intend). A directory with none is bad input.
+ * The text of a file argument, or of each file under a directory argument (`strata check
+ * migrations/`): its SQL and migration files, in path order (migration files sort by
+ * their number or revision prefix, as the tools that name them intend). A directory
+ * with none is bad input. Files are read first and directories found by the failure,
+ * so that a run over a thousand files costs no extra system call per file.
  */
-function expandDirectory(path: string): string[] {
-  if (path === '-' || !existsSync(path) || !statSync(path).isDirectory()) return [path]
-  const found = readdirSync(path, { recursive: true, encoding: 'utf8' })
-    .filter((name) => CHECKED_FILE.test(name) && !name.endsWith('.d.ts'))
-    .map((name) => join(path, name))
-    .filter((file) => statSync(file).isFile())
-    .sort()
-  if (found.length === 0)
-    throw new InvalidInputError(`${path} holds no .sql, .ts or .js file to check`, {
-      where: path,
-      hint: 'name the directory that holds the migrations, or the files themselves',
-    })
-  return found
-}
-
-function readInput(path: string): { path: string; text: string } {
-  if (path === '-') return { path: '(stdin)', text: readFileSync(0, 'utf8') }
+function readInputs(path: string): { path: string; text: string }[] {
+  if (path === '-') return [{ path: '(stdin)', text: readFileSync(0, 'utf8') }]
   try {
-    return { path, text: readFileSync(path, 'utf8') }
+    return [{ path, text: readFileSync(path, 'utf8') }]
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EISDIR')
+      return filesUnder(path).map((file) => ({ path: file, text: readFileSync(file, 'utf8') }))
     throw new InvalidInputError(
-      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`,
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       {
         where: path,
-        hint: 'name SQL or migration files, or - for stdin; without arguments strata check reads the configured migrations',
+        hint: 'name SQL or migration files, a directory of them, or - for stdin; without arguments strata check reads the configured migrations',
       },
     )
   }
+}
+
+function filesUnder(directory: string): string[] {
+  const found = readdirSync(directory, { recursive: true, encoding: 'utf8' })
+    .filter((name) => CHECKED_FILE.test(name) && !name.endsWith('.d.ts'))
+    .map((name) => join(directory, name))
+    .filter((file) => statSync(file).isFile())
+    .sort()
+  if (found.length === 0)
+    throw new InvalidInputError(`${directory} holds no .sql, .ts or .js file to check`, {
+      where: directory,
+      hint: 'name the directory that holds the migrations, or the files themselves',
+    })
+  return found
 }
 
 function parseVersion(text: string): number {
