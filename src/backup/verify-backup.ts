@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { plural } from '../util/plural.js'
 import type { CatalogEntry } from './catalog.js'
 import { hashArchive } from './file-hash.js'
 import { writeManifest } from './manifest.js'
@@ -95,7 +96,7 @@ export async function verifyBackup(
       ok: test.problems.length === 0,
       detail:
         test.problems.length === 0
-          ? `restored into a scratch database; row counts of ${test.tables} tables match the manifest`
+          ? `restored into a scratch database; row counts of ${plural(test.tables, 'table')} match the manifest`
           : test.problems.join('; '),
     })
     method = 'restore-test'
