@@ -9,8 +9,9 @@ export interface TableOrColumn {
 
 /**
  * Those of `items` that exist and hold data: a table with at least one row, a column
- * with at least one non-null value. One indexed probe each (`EXISTS ... LIMIT 1`), not a
- * count, so that asking about a large table costs nothing.
+ * with at least one non-null value. Each probe stops at the first row it finds (`LIMIT
+ * 1`, not a count): a table with rows answers at once; only a column that is NULL
+ * everywhere costs a full read of its table.
  */
 export async function holdingData<T extends TableOrColumn>(
   client: pg.ClientBase,

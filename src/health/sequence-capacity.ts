@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { SEQUENCE_OWNER_JOIN } from '../db/catalog-filters.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
@@ -94,10 +95,7 @@ async function sequenceUsages(
             t.relname AS table, a.attname AS column, format_type(a.atttypid, NULL) AS column_type,
             has_sequence_privilege(sc.oid, 'SELECT') OR has_sequence_privilege(sc.oid, 'USAGE') AS readable
        FROM pg_sequences s
-       JOIN pg_namespace n ON n.nspname = s.schemaname
-       JOIN pg_class sc ON sc.relnamespace = n.oid AND sc.relname = s.sequencename
-       LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = sc.oid
-                            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+       ${SEQUENCE_OWNER_JOIN}
        LEFT JOIN pg_class t ON t.oid = d.refobjid
        LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
       WHERE s.schemaname = ANY($1)`,

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { NOT_EXTENSION_MEMBER } from '../../db/catalog-filters.js'
+import { NOT_EXTENSION_MEMBER, SEQUENCE_OWNER_JOIN } from '../../db/catalog-filters.js'
 
 /** A column as the drift check compares it. */
 export interface ColumnFacts {
@@ -115,10 +115,7 @@ export async function readCatalog(
                    s.min_value, s.max_value, CASE WHEN s.cycle THEN 'cycle' ELSE 'no cycle' END) AS text,
             owner_ns.nspname AS owner_schema, owner.relname AS owner_table
        FROM pg_sequences s
-       JOIN pg_namespace sn ON sn.nspname = s.schemaname
-       JOIN pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename
-       LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = sc.oid
-                            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+       ${SEQUENCE_OWNER_JOIN}
        LEFT JOIN pg_class owner ON owner.oid = d.refobjid
        LEFT JOIN pg_namespace owner_ns ON owner_ns.oid = owner.relnamespace
       WHERE s.schemaname = ANY($1)`,
