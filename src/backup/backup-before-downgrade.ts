@@ -19,6 +19,11 @@ export interface DowngradeBackupOptions {
   readonly target: string
   readonly args?: Readonly<Record<string, string>>
   readonly onProgress: (line: string) => void
+  /**
+   * A schema-per-tenant tenant: its unqualified table names are its own schema's (the
+   * migrations run with it on the search path), not those of every schema.
+   */
+  readonly schema?: string
 }
 
 /**
@@ -61,7 +66,12 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
   }
   options.onProgress(`The downgrade destroys data: ${lost}. Backing up ${tables.join(', ')} first`)
   try {
-    const patterns = tables.map((table) => table.split('.').map(exactPattern).join('.'))
+    const patterns = tables.map((table) =>
+      (table.includes('.') || options.schema === undefined ? table : `${options.schema}.${table}`)
+        .split('.')
+        .map(exactPattern)
+        .join('.'),
+    )
     return await backupBeforeMigrating(config, spec, options.onProgress, undefined, patterns)
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error

@@ -16,7 +16,10 @@ export interface TenantOperationOptions {
   readonly target?: string
   /** upgrade: which part of the expand/contract sequence. */
   readonly phase?: DeployPhase
-  /** upgrade: a verified backup of each tenant first (`--backup`, or `backup.beforeUpgrade`). */
+  /**
+   * upgrade: a verified backup of each tenant first (`--backup`, or `backup.beforeUpgrade`);
+   * downgrade: false skips the backup of the data it destroys (`--no-backup`).
+   */
   readonly backupFirst?: boolean
   /** `-x KEY=VALUE`; each tenant also gets `tenant=<name>` unless given here. */
   readonly args?: Readonly<Record<string, string>>
@@ -55,6 +58,19 @@ async function migrateTenant(
   let backupId: string | undefined
   if (direction === 'up' && (options.backupFirst ?? tenant.config.backup.beforeUpgrade)) {
     backupId = await backupBeforeUpgrade(options, tenant, onNotice)
+  }
+  // As `strata downgrade` does: what the downgrade destroys is backed up first when it holds data.
+  if (direction === 'down' && options.backupFirst !== false) {
+    const { backupBeforeDowngrade } = await import('../backup/backup-before-downgrade.js')
+    backupId = await backupBeforeDowngrade({
+      config: tenant.config,
+      spec: tenant.spec,
+      migrations: options.migrations,
+      target: options.target ?? '-1',
+      args: tenantArgs(options, tenant),
+      onProgress: onNotice,
+      ...(tenant.schema === undefined ? {} : { schema: tenant.schema }),
+    })
   }
   const migrateOptions = {
     config: tenant.config,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { loadConfig } from '../../src/config/load-config.js'
@@ -286,4 +286,21 @@ test('library: runTenantsCommand returns the report; a tenant schema backup hold
     /holds only schema tenant_a; restoring it as the whole database would lose every other schema/,
   )
   assert.equal((await db.one('SELECT count(*)::int AS n FROM tenant_b.accounts')).n, 0, 'untouched')
+
+  // A downgrade that drops accounts.created_at: tenant_a's rows hold values, backed up
+  // first (its own schema's table only); tenant_b's table is empty, nothing to back up.
+  const down = await project.cli(['tenants', 'downgrade', REVISIONS[3]!, '--schemas', 'tenant\\_%'], {
+    DATABASE_URL: db.url,
+  })
+  assert.equal(down.code, 0, down.stderr + down.stdout)
+  const saved = readdirSync(join(project.dir, 'data', 'backups'))
+    .filter((name) => name.endsWith('.manifest.json'))
+    .map((name) => JSON.parse(readFileSync(join(project.dir, 'data', 'backups', name), 'utf8')))
+    .filter((entry) => entry.options.tables.length > 0)
+  assert.deepEqual(
+    saved.map((entry) => entry.rowCounts),
+    [{ 'tenant_a.accounts': 2 }],
+  )
+  assert.deepEqual(await revisionOf(db.spec, 'tenant_a'), [REVISIONS[3]])
+  assert.deepEqual(await revisionOf(db.spec, 'tenant_b'), [REVISIONS[3]])
 })

@@ -80,6 +80,12 @@ Examples:
         )
         .option('--no-backup', 'no backups first, even when backup.beforeUpgrade is set')
     }
+    if (spec.name === 'downgrade') {
+      command.option(
+        '--no-backup',
+        "do not back up the tables each tenant's downgrade destroys (by default they are, when they hold data)",
+      )
+    }
     command.action(
       action(async (context, ...args: unknown[]) => {
         const target = spec.target === undefined ? undefined : (args[0] as string)
