@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs'
 import { PassThrough, type Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { ConnectionSpec } from '../db/connection-spec.js'
-import { quoteQualified } from '../db/quote.js'
+import { quoteTableName } from '../db/quote.js'
 import { OperationFailedError } from '../errors/index.js'
 import type { CatalogEntry } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
@@ -157,7 +157,7 @@ function partialStream(
   const pgRestore = pgRestoreFor(entry, pgBinDir)
   const out = new PassThrough()
   if (mode.dataOnly)
-    out.write(`TRUNCATE ONLY ${mode.tables.map((table) => qualifiedTable(table)).join(', ')};\n`)
+    out.write(`TRUNCATE ONLY ${mode.tables.map((table) => quoteTableName(table)).join(', ')};\n`)
   const args = [
     '-f',
     '-',
@@ -185,9 +185,4 @@ function partialStream(
       out.destroy(new OperationFailedError(`pg_restore could not extract the tables: ${lastLines(stderr)}`))
   })
   return out
-}
-
-function qualifiedTable(table: string): string {
-  const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
-  return quoteQualified(schema, name!)
 }

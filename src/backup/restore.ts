@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
-import { quoteIdent, quoteQualified } from '../db/quote.js'
+import { quoteIdent, quoteTableName } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
@@ -327,10 +327,9 @@ async function restorePartial(
 async function existingTables(client: Connection['client'], tables: readonly string[]): Promise<string[]> {
   const found: string[] = []
   for (const table of tables) {
-    const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
     const { rows } = await client.query<{ present: boolean }>(
       'SELECT to_regclass($1) IS NOT NULL AS present',
-      [quoteQualified(schema, name!)],
+      [quoteTableName(table)],
     )
     if (rows[0]?.present) found.push(table)
   }

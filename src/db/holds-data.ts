@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { quoteIdent, quoteQualified } from './quote.js'
+import { quoteIdent, quoteTableName } from './quote.js'
 
 /** A table, or one of its columns, as parsed from SQL: `users`, `billing.invoices`. */
 export interface TableOrColumn {
@@ -19,8 +19,7 @@ export async function holdingData<T extends TableOrColumn>(
 ): Promise<T[]> {
   const holding: T[] = []
   for (const item of items) {
-    const [schema, name] = item.table.includes('.') ? item.table.split('.', 2) : [undefined, item.table]
-    const relation = quoteQualified(schema, name!)
+    const relation = quoteTableName(item.table)
     const { rows } = await client.query<{ present: boolean }>(
       item.column === undefined
         ? 'SELECT to_regclass($1) IS NOT NULL AS present'

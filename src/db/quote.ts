@@ -15,6 +15,12 @@ export function quoteQualified(schema: string | undefined, name: string): string
   return schema === undefined ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`
 }
 
+/** A table named as `-t` and parsed SQL name it, `users` or `billing.invoices`, quoted exactly. */
+export function quoteTableName(table: string): string {
+  const [schema, name] = table.includes('.') ? table.split('.', 2) : [undefined, table]
+  return quoteQualified(schema, name!)
+}
+
 /**
  * A string literal, for the few places PostgreSQL accepts no parameter (DDL such as
  * `COMMENT ON`, `SET lock_timeout`, and offline SQL scripts).
