@@ -26,7 +26,7 @@ export function entryOf(directory: string, manifest: BackupManifest): CatalogEnt
 
 /**
  * A backup named by the user: a catalog id (`assistant_20251126_100001`), `latest`,
- * or the path of an archive (its manifest must sit beside it). Anything else is an
+ * the path of an archive (its manifest must sit beside it) or of a manifest. Anything else is an
  * input error naming the closest id.
  */
 export function findBackup(reference: string, directory: string): CatalogEntry {
@@ -42,7 +42,12 @@ export function findBackup(reference: string, directory: string): CatalogEntry {
   const path = resolve(reference)
   if (existsSync(path)) {
     const beside = dirname(path)
-    const entry = listBackups(beside).find((candidate) => candidate.manifest.file === basename(path))
+    // The archive, or its manifest: either names the backup.
+    const entry = listBackups(beside).find(
+      (candidate) =>
+        candidate.manifest.file === basename(path) ||
+        `${candidate.manifest.id}.manifest.json` === basename(path),
+    )
     if (entry !== undefined) return entry
     // An archive without its manifest: nothing to check it against.
     throw new InvalidInputError(

@@ -71,18 +71,40 @@ export function writeManifest(directory: string, manifest: BackupManifest): void
   renameSync(partial, target)
 }
 
-/** Every readable manifest in `directory`, newest first by the time the backup finished. */
-export function readManifests(directory: string): BackupManifest[] {
-  if (!existsSync(directory)) return []
+/** What a backup directory holds: the manifests read, and those that cannot be, with why. */
+function scanManifests(directory: string): {
+  manifests: BackupManifest[]
+  unreadable: { file: string; reason: string }[]
+} {
   const manifests: BackupManifest[] = []
-  for (const name of readdirSync(directory)) {
+  const unreadable: { file: string; reason: string }[] = []
+  if (!existsSync(directory)) return { manifests, unreadable }
+  for (const name of readdirSync(directory).sort()) {
     if (!name.endsWith('.manifest.json')) continue
     try {
       const manifest = JSON.parse(readFileSync(join(directory, name), 'utf8')) as BackupManifest
       if (manifest.manifestVersion === 1 && typeof manifest.id === 'string') manifests.push(manifest)
-    } catch {
-      // An unreadable manifest is not a backup Strata can vouch for; `backups list` shows only good ones.
+      else unreadable.push({ file: name, reason: 'not a Strata manifest (manifestVersion 1 with an id)' })
+    } catch (error) {
+      unreadable.push({ file: name, reason: (error as Error).message })
     }
   }
-  return manifests.sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt))
+  return { manifests, unreadable }
+}
+
+/**
+ * The manifests in `directory` that cannot be read (damaged JSON, not a Strata manifest),
+ * with why. Strata cannot vouch for their backups, so the catalog leaves them out — not
+ * listed, verified, restored or pruned — and `strata backups list` says so rather than
+ * letting them vanish.
+ */
+export function unreadableManifests(directory: string): { file: string; reason: string }[] {
+  return scanManifests(directory).unreadable
+}
+
+/** Every readable manifest in `directory`, newest first by the time the backup finished. */
+export function readManifests(directory: string): BackupManifest[] {
+  return scanManifests(directory).manifests.sort(
+    (a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt),
+  )
 }

@@ -286,6 +286,29 @@ test("retention follows the manifests' times, not file names, and keeps the newe
     list.backups.map((entry: { id: string }) => entry.id),
     ['assistant_20000101_000000', 'assistant_20400101_000000'],
   )
+
+  // A damaged manifest: its backup leaves the catalog, and the listing says so.
+  writeFileSync(join(backups, 'assistant_20400101_000000.manifest.json'), '{ "id": broken')
+  const damaged = await project.cli(['backups', 'list'])
+  assert.equal(damaged.code, 0)
+  assert.doesNotMatch(damaged.stdout, /assistant_20400101_000000/)
+  assert.match(
+    damaged.stderr,
+    /assistant_20400101_000000\.manifest\.json cannot be read \(.*JSON.*\): its backup is not listed, verified, restored or pruned; put the manifest back from a copy, or remove it with its archive/,
+  )
+  const damagedJson = JSON.parse((await project.cli(['backups', 'list', '--json'])).stdout)
+  assert.deepEqual(
+    damagedJson.unreadableManifests.map((entry: { file: string }) => entry.file),
+    ['assistant_20400101_000000.manifest.json'],
+  )
+  // A manifest's path names its backup, as the archive's does.
+  const byManifest = await project.cli([
+    'backups',
+    'verify',
+    join(backups, 'assistant_20000101_000000.manifest.json'),
+    '--json',
+  ])
+  assert.equal(JSON.parse(byManifest.stdout).results[0].id, 'assistant_20000101_000000', byManifest.stderr)
 })
 
 test('restoring onto a server without the original roles: refused with the fix, then done with --no-owner --no-acl', async (t) => {

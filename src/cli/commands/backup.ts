@@ -114,8 +114,10 @@ export function registerBackupCommands(program: Command): void {
       action(async (context) => {
         const config = await context.config()
         const { listBackups } = await import('../../backup/catalog.js')
+        const { unreadableManifests } = await import('../../backup/manifest.js')
         const { prettySize } = await import('../../diagnose/sizes.js')
         const entries = listBackups(config.backup.directory)
+        const unreadable = unreadableManifests(config.backup.directory)
         if (entries.length === 0) context.output.line(`no backups in ${config.backup.directory}`)
         else
           context.output.line(
@@ -134,9 +136,14 @@ export function registerBackupCommands(program: Command): void {
               ]),
             ]),
           )
+        for (const { file, reason } of unreadable)
+          context.output.notice(
+            `${mark.warn()} ${file} cannot be read (${reason}): its backup is not listed, verified, restored or pruned; put the manifest back from a copy, or remove it with its archive`,
+          )
         context.output.data({
           directory: config.backup.directory,
           backups: entries.map((entry) => ({ ...entry.manifest, present: entry.present })),
+          unreadableManifests: unreadable,
         })
       }),
     )
