@@ -4,7 +4,7 @@ import { connect } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { holdingData } from '../db/holds-data.js'
 import { quoteIdent } from '../db/quote.js'
-import { readVersionRows, tableExists } from '../db/version-table.js'
+import { readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { planDowngrade } from '../runner/plan.js'
@@ -43,9 +43,9 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
   let tables: string[]
   let lost: string
   try {
-    const version = runnerTables(config).version
-    if (!(await tableExists(connection.client, version))) return undefined
-    const rows = await readVersionRows(connection.client, version)
+    // Nothing applied: nothing to destroy (the runner says so itself).
+    const rows = await readVersionRows(connection.client, runnerTables(config).version)
+    if (rows.length === 0) return undefined
     const plan = planDowngrade(migrations.graph, rows, options.target)
     const metas = plan.steps.map((step) => step.meta)
     const losses = await dataLostByDowngrades(migrations, metas, config, options.args)
@@ -72,7 +72,7 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
         .map(exactPattern)
         .join('.'),
     )
-    return await backupBeforeMigrating(config, spec, options.onProgress, undefined, patterns)
+    return await backupBeforeMigrating(config, spec, options.onProgress, { tables: patterns })
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
     throw new UsageError(

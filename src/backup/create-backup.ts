@@ -22,6 +22,7 @@ import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
 import { runnerTables } from '../runner/tables.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
+import { shortList } from '../util/plural.js'
 import { STRATA_VERSION } from '../version.js'
 import { archiveExtension, newBackupId } from './backup-names.js'
 import { type CatalogEntry, entryOf } from './catalog.js'
@@ -252,10 +253,7 @@ async function nothingMatched(
           WHERE c.relkind IN ('r', 'p') AND ${NOT_SYSTEM_SCHEMA} ORDER BY 1`,
   )
   const names = rows.map((row) => row.name)
-  const existing =
-    names.length === 0
-      ? `it has no ${what}s`
-      : `its ${what}s: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, and ${names.length - 12} more` : ''}`
+  const existing = names.length === 0 ? `it has no ${what}s` : `its ${what}s: ${shortList(names)}`
   const given = pattern ?? (what === 'table' ? (options.tables ?? []) : (options.schemas ?? [])).join(', ')
   return new InvalidInputError(
     `no ${what} in database ${options.spec.database} matches ${given}; nothing was backed up`,

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -10,24 +10,19 @@ import { join } from 'node:path'
  */
 const HASH_READ_BYTES = 4 * 1024 * 1024
 
-async function feedFile(path: string, hash: Hash, buffer: Buffer): Promise<void> {
+/** sha256 of a file, read into `buffer` piece by piece. */
+async function hashFile(path: string, buffer: Buffer): Promise<string> {
+  const hash = createHash('sha256')
   const file = await open(path, 'r')
   try {
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, null)
-      if (bytesRead === 0) return
+      if (bytesRead === 0) return hash.digest('hex')
       hash.update(buffer.subarray(0, bytesRead))
     }
   } finally {
     await file.close()
   }
-}
-
-/** sha256 of a file. */
-async function hashFile(path: string, buffer = Buffer.allocUnsafe(HASH_READ_BYTES)): Promise<string> {
-  const hash = createHash('sha256')
-  await feedFile(path, hash, buffer)
-  return hash.digest('hex')
 }
 
 /** Every file under a directory, as paths relative to it, in a stable order. */

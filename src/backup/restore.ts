@@ -3,11 +3,12 @@ import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent, quoteTableName } from '../db/quote.js'
-import { readVersionRows } from '../db/version-table.js'
+import { readVersionRows, relationExists } from '../db/version-table.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
 import { runnerTables } from '../runner/tables.js'
+import { shortList } from '../util/plural.js'
 import { fileTimestamp } from './backup-names.js'
 import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
@@ -326,13 +327,7 @@ async function restorePartial(
 /** Those of `tables` (as `-t` names them: exact, optionally schema-qualified) that exist. */
 async function existingTables(client: Connection['client'], tables: readonly string[]): Promise<string[]> {
   const found: string[] = []
-  for (const table of tables) {
-    const { rows } = await client.query<{ present: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS present',
-      [quoteTableName(table)],
-    )
-    if (rows[0]?.present) found.push(table)
-  }
+  for (const table of tables) if (await relationExists(client, quoteTableName(table))) found.push(table)
   return found
 }
 
@@ -359,7 +354,7 @@ function requireTablesInBackup(manifest: BackupManifest, tables: readonly string
   )
   if (missing.length === 0) return
   throw new UsageError(`backup ${manifest.id} does not hold ${missing.join(', ')}; nothing was changed`, {
-    hint: `it holds ${held.length === 0 ? 'no tables' : held.slice(0, 12).join(', ')}${held.length > 12 ? `, and ${held.length - 12} more` : ''}. \`strata backups list\` shows the other backups`,
+    hint: `it holds ${held.length === 0 ? 'no tables' : shortList(held)}. \`strata backups list\` shows the other backups`,
   })
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { quoteIdent, quoteTableName } from './quote.js'
+import { relationExists } from './version-table.js'
 
 /** A table, or one of its columns, as parsed from SQL: `users`, `billing.invoices`. */
 export interface TableOrColumn {
@@ -20,13 +21,16 @@ export async function holdingData<T extends TableOrColumn>(
   const holding: T[] = []
   for (const item of items) {
     const relation = quoteTableName(item.table)
-    const { rows } = await client.query<{ present: boolean }>(
+    const present =
       item.column === undefined
-        ? 'SELECT to_regclass($1) IS NOT NULL AS present'
-        : `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped) AS present`,
-      item.column === undefined ? [relation] : [relation, item.column],
-    )
-    if (!rows[0]?.present) continue
+        ? await relationExists(client, relation)
+        : (
+            await client.query<{ present: boolean }>(
+              'SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped) AS present',
+              [relation, item.column],
+            )
+          ).rows[0]!.present
+    if (!present) continue
     const probe = await client.query(
       `SELECT 1 FROM ${relation}${item.column === undefined ? '' : ` WHERE ${quoteIdent(item.column)} IS NOT NULL`} LIMIT 1`,
     )

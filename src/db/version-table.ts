@@ -19,9 +19,14 @@ export function createVersionTableSql(table: QualifiedName): string {
 }
 
 /** Whether a table exists (without failing when it does not). */
-export async function tableExists(client: pg.ClientBase, table: QualifiedName): Promise<boolean> {
+export function tableExists(client: pg.ClientBase, table: QualifiedName): Promise<boolean> {
+  return relationExists(client, qualified(table))
+}
+
+/** Whether a relation exists, named as SQL names it (quoted, optionally schema-qualified). */
+export async function relationExists(client: pg.ClientBase, quotedName: string): Promise<boolean> {
   const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
-    qualified(table),
+    quotedName,
   ])
   return rows[0]!.exists
 }

@@ -115,7 +115,7 @@ async function backupBeforeUpgrade(
     tenant.config,
     tenant.spec,
     onNotice,
-    tenant.schema === undefined ? undefined : [tenant.schema],
+    tenant.schema === undefined ? {} : { schemas: [tenant.schema] },
   )
 }
 
