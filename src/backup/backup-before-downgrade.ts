@@ -7,6 +7,7 @@ import { quoteIdent } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
+import type { MigrationMeta } from '../graph/migration.js'
 import { planDowngrade } from '../runner/plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { backupBeforeMigrating } from './backup-before-migrating.js'
@@ -16,7 +17,11 @@ export interface DowngradeBackupOptions {
   readonly config: ResolvedConfig
   readonly spec: ConnectionSpec
   readonly migrations: MigrationSet
-  readonly target: string
+  /**
+   * Where the downgrade goes (`-1`, a revision, `base`); several for a rollback that
+   * returns to the revisions before a deploy, one downgrade after the other.
+   */
+  readonly targets: readonly string[]
   readonly args?: Readonly<Record<string, string>>
   readonly onProgress: (line: string) => void
   /**
@@ -24,6 +29,8 @@ export interface DowngradeBackupOptions {
    * migrations run with it on the search path), not those of every schema.
    */
   readonly schema?: string
+  /** How to go on without the backup, for the refusal's hint (default: the downgrade's flag). */
+  readonly withoutBackup?: string
 }
 
 /**
@@ -46,8 +53,7 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
     // Nothing applied: nothing to destroy (the runner says so itself).
     const rows = await readVersionRows(connection.client, runnerTables(config).version)
     if (rows.length === 0) return undefined
-    const plan = planDowngrade(migrations.graph, rows, options.target)
-    const metas = plan.steps.map((step) => step.meta)
+    const metas = stepsDowngradedTo(migrations, rows, options.targets)
     const losses = await dataLostByDowngrades(migrations, metas, config, options.args)
     const holding = await holdingData(connection.client, losses)
     if (holding.length === 0) return undefined
@@ -78,10 +84,21 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
     throw new UsageError(
       `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${error.message}. Nothing was changed`,
       {
-        hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or run the downgrade with --no-backup to accept losing that data`,
+        hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
       },
     )
   }
+}
+
+/** The migrations that downgrades to `targets`, one after the other, revert. */
+function stepsDowngradedTo(migrations: MigrationSet, rows: readonly string[], targets: readonly string[]) {
+  // Each target's plan starts from the rows as they are now: a later downgrade reverts
+  // a subset of what an earlier one leaves, so the union covers every step.
+  const byRevision = new Map<string, MigrationMeta>()
+  for (const target of targets)
+    for (const step of planDowngrade(migrations.graph, rows, target).steps)
+      byRevision.set(step.revision, step.meta)
+  return [...byRevision.values()]
 }
 
 /** A pg_dump pattern matching exactly the name the parser read: quoted unless plain lower case. */

@@ -27,6 +27,8 @@ export interface ManualRollbackOptions {
    * downgrade fails. Default fallback: the backup recorded with the last applied step.
    */
   readonly restore?: string
+  /** Back up the data the downgrade destroys first (default true; `--no-backup`). */
+  readonly backUpDestroyedData?: boolean
   /** Why, in the operator's words, for the report. */
   readonly reason?: string
   readonly args?: Readonly<Record<string, string>>
@@ -80,6 +82,9 @@ export async function rollbackByHand(options: ManualRollbackOptions): Promise<Ma
     toRows,
     backup,
     restoreOnly,
+    ...(options.backUpDestroyedData === undefined
+      ? {}
+      : { backUpDestroyedData: options.backUpDestroyedData }),
     onLine: line,
     ...(options.args ? { args: options.args } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),

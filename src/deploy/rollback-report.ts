@@ -27,7 +27,7 @@ export function resolutionOf(facts: RollbackReportFacts): string {
   const { outcome } = facts
   const to = revisionsText(outcome.rowsAfter ?? facts.fromRows)
   if (outcome.ok && outcome.method === 'downgrade')
-    return `Rolled back to ${to} by downgrade; no data restored`
+    return `Rolled back to ${to} by downgrade; no data restored${outcome.dataBackupId ? `; the data the downgrade destroyed is kept in backup ${outcome.dataBackupId}` : ''}`
   if (outcome.ok && outcome.method === 'restore')
     return `Restored the pre-deploy backup (at ${to}); the database as it was is kept as ${outcome.keptAs}`
   return `NOT resolved: the database needs a person. ${outcome.restoreError ?? outcome.downgradeError ?? ''}`.trim()

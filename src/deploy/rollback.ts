@@ -23,6 +23,11 @@ export interface RollbackOptions {
   readonly toRows: readonly string[]
   /** Restored when the downgrade fails or cannot run. */
   readonly backup: DeployBackup | undefined
+  /**
+   * Back up what the downgrade destroys when it holds data (default true), as
+   * `strata downgrade` does: rows the new release wrote into its tables and columns.
+   */
+  readonly backUpDestroyedData?: boolean
   /** Skip the downgrade and restore the backup at once (`strata rollback --restore`). */
   readonly restoreOnly?: boolean
   readonly onLine?: (line: string) => void
@@ -39,6 +44,8 @@ export interface RollbackOutcome {
   readonly actions: readonly string[]
   readonly downgradeError: string | undefined
   readonly restoreError: string | undefined
+  /** The backup of the data the downgrade destroyed, when it destroyed any. */
+  readonly dataBackupId: string | undefined
   /** After a restore: the database as it was before the restore, kept under this name. */
   readonly keptAs: string | undefined
   /** The version table's rows at the end, as read from the database. */
@@ -57,8 +64,22 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
   const actions: string[] = []
   const target = revisionsText(options.toRows)
   let downgradeError: string | undefined
+  let dataBackupId: string | undefined
   if (!options.restoreOnly) {
     line(`Rolling back: strata downgrade ${target}`)
+    try {
+      dataBackupId = await backUpDestroyedData(options)
+      if (dataBackupId !== undefined)
+        actions.push(
+          `Backed up the data the downgrade destroys (written since the deploy) in backup ${dataBackupId}`,
+        )
+    } catch (error) {
+      // Never lose data: a restore keeps the database as it is; without one, a person decides.
+      downgradeError = (error as Error).message
+      actions.push(`Did not downgrade: ${downgradeError}${hintOf(error)}`)
+    }
+  }
+  if (!options.restoreOnly && downgradeError === undefined) {
     const started = performance.now()
     try {
       const migrateOptions: MigrateOptions = {
@@ -66,6 +87,7 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
         spec: options.spec,
         migrations: options.migrations,
         args: options.args ?? {},
+        ...(dataBackupId === undefined ? {} : { backupId: dataBackupId }),
         ...(options.onStep ? { onStep: options.onStep } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         onNotice: line,
@@ -83,8 +105,8 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
       downgradeError = (error as Error).message
       actions.push(`Attempted rollback via \`strata downgrade ${target}\`: failed: ${downgradeError}`)
     }
-    line(`Downgrade did not bring the database back: ${downgradeError}`)
   }
+  if (downgradeError !== undefined) line(`Downgrade did not bring the database back: ${downgradeError}`)
   if (options.backup === undefined) {
     actions.push('No pre-deploy backup to restore: the database needs a person (see Root Cause)')
     return outcome(false, 'none', undefined, undefined, await currentRows(options).catch(() => undefined))
@@ -107,8 +129,7 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
     return outcome(health.ok, 'restore', undefined, keptAs, rows)
   } catch (error) {
     const restoreError = (error as Error).message
-    const hint = (error as { hint?: string }).hint
-    actions.push(`Restore of ${options.backup.id} failed: ${restoreError}${hint ? ` (${hint})` : ''}`)
+    actions.push(`Restore of ${options.backup.id} failed: ${restoreError}${hintOf(error)}`)
     return outcome(
       false,
       'restore',
@@ -125,8 +146,28 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
     keptAs?: string,
     rowsAfter?: readonly string[],
   ): RollbackOutcome {
-    return { ok, method, actions, downgradeError, restoreError, keptAs, rowsAfter }
+    return { ok, method, actions, downgradeError, dataBackupId, restoreError, keptAs, rowsAfter }
   }
+}
+
+/** The backup of what the downgrade destroys (see `backupBeforeDowngrade`), unless turned off. */
+async function backUpDestroyedData(options: RollbackOptions): Promise<string | undefined> {
+  if (options.backUpDestroyedData === false) return undefined
+  const { backupBeforeDowngrade } = await import('../backup/backup-before-downgrade.js')
+  return backupBeforeDowngrade({
+    config: options.config,
+    spec: options.spec,
+    migrations: options.migrations,
+    targets: options.toRows.length === 0 ? ['base'] : options.toRows,
+    args: options.args ?? {},
+    onProgress: options.onLine ?? (() => undefined),
+    withoutBackup: 'roll back with `strata rollback --no-backup`',
+  })
+}
+
+function hintOf(error: unknown): string {
+  const hint = (error as { hint?: string }).hint
+  return hint ? ` (${hint})` : ''
 }
 
 function currentRows(options: RollbackOptions): Promise<string[]> {

@@ -66,7 +66,7 @@ async function migrateTenant(
       config: tenant.config,
       spec: tenant.spec,
       migrations: options.migrations,
-      target: options.target ?? '-1',
+      targets: [options.target ?? '-1'],
       args: tenantArgs(options, tenant),
       onProgress: onNotice,
       ...(tenant.schema === undefined ? {} : { schema: tenant.schema }),

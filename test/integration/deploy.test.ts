@@ -407,6 +407,88 @@ test('strata rollback by hand downgrades one step and writes the same report', a
   assert.deepEqual(await versionRows(database), ['a1'])
 })
 
+test('strata rollback backs up the rows the new release wrote into what the downgrade drops; the report and the history name the backup', async (t) => {
+  const { database, project } = await deployedProject(t, 15)
+  project.sql('a2', NICKNAME)
+  assert.equal((await project.cli(['deploy', '--yes'])).code, 0)
+  await withClient(database.spec, (client) =>
+    client.query("UPDATE accounts SET nickname = 'nick' || id WHERE id <= 20"),
+  )
+  const result = await project.cli(['rollback', '--yes'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /\] The downgrade destroys data: column accounts\.nickname \(a2\)\. Backing up accounts first/,
+  )
+  const id = /the data the downgrade destroyed is kept in backup (\S+)\); report: /.exec(result.stdout)?.[1]
+  assert.ok(id, result.stdout)
+  assert.match(
+    result.stdout,
+    /✓ rolled back by downgrade \(the data the downgrade destroyed is kept in backup/,
+  )
+  assert.deepEqual(await versionRows(database), ['a1'])
+  const manifest = JSON.parse(
+    readFileSync(join(project.dir, 'data', 'backups', `${id}.manifest.json`), 'utf8'),
+  ) as { rowCounts: Record<string, number>; revisions: string[] }
+  assert.deepEqual(manifest.rowCounts, { 'public.accounts': 200 })
+  assert.deepEqual(manifest.revisions, ['a2'])
+  const step = await withClient(database.spec, (client) =>
+    client.query("SELECT backup_id FROM strata_history WHERE direction = 'down' AND revision = 'a2'"),
+  )
+  assert.deepEqual(step.rows, [{ backup_id: id }])
+  const [report] = rollbackReports(project)
+  assert.match(
+    report!,
+    new RegExp(
+      `\\d\\. Backed up the data the downgrade destroys \\(written since the deploy\\) in backup ${id}\n`,
+    ),
+  )
+  assert.match(
+    report!,
+    new RegExp(
+      `\\*\\*Resolution\\*\\*: Rolled back to a1 by downgrade; no data restored; the data the downgrade destroyed is kept in backup ${id}`,
+    ),
+  )
+})
+
+test('a rollback whose downgrade would destroy data it cannot back up restores the pre-deploy copy instead, keeping that data; --no-backup downgrades', async (t) => {
+  // PostgreSQL 16 and only pg_dump 15 here: the deploy's backup is a copy on the server.
+  const { database, project } = await deployedProject(t, 16)
+  project.sql('a2', NICKNAME)
+  assert.equal((await project.cli(['deploy', '--yes'])).code, 0)
+  const fillNicknames = () =>
+    withClient(database.spec, (client) =>
+      client.query("UPDATE accounts SET nickname = 'nick' || id WHERE id <= 20"),
+    )
+  await fillNicknames()
+  const result = await project.cli(['rollback', '--yes'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /\] Downgrade did not bring the database back: the downgrade would destroy data that holds rows \(column accounts\.nickname \(a2\)\), and it cannot be backed up first: pg_dump 16 or newer is needed/,
+  )
+  assert.match(result.stdout, /✓ rolled back by restore; report: /)
+  assert.deepEqual(await versionRows(database), ['a1'])
+  const keptAs = /kept as (t_\w+_pre_restore_\d{8}_\d{6})/.exec(result.stdout)![1]!
+  const kept = await withClient(withDatabase(database.spec, keptAs), (client) =>
+    client.query('SELECT count(nickname)::int AS n FROM accounts'),
+  )
+  assert.equal(kept.rows[0].n, 20, 'the rows written since the deploy are kept in the set-aside database')
+  const [report] = rollbackReports(project)
+  assert.match(
+    report!,
+    /\d\. Did not downgrade: .*cannot be backed up first.* or roll back with `strata rollback --no-backup` to accept losing that data\)\n/,
+  )
+
+  assert.equal((await project.cli(['deploy', '--yes'])).code, 0)
+  await fillNicknames()
+  const accepted = await project.cli(['rollback', '--yes', '--no-backup'])
+  assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr)
+  assert.match(accepted.stdout, /✓ rolled back by downgrade; report: /)
+  assert.doesNotMatch(accepted.stdout, /Backing up|Did not downgrade/)
+  assert.deepEqual(await versionRows(database), ['a1'])
+})
+
 function writeConfig(project: TestProject, config: Record<string, unknown>): void {
   writeFileSync(join(project.dir, 'strata.config.json'), JSON.stringify(config))
 }

@@ -104,6 +104,7 @@ test('the rollback report carries the guide sections, filled from what happened'
         'Restore of x failed: disk full',
       ],
       downgradeError: 'boom',
+      dataBackupId: undefined,
       restoreError: 'disk full',
       keptAs: undefined,
       rowsAfter: ['abc123'],

@@ -137,36 +137,46 @@ export function registerDeployCommands(program: Command): void {
       'a backup id, latest, an archive path or a server copy; alone: restore at once',
     )
     .option('--reason <text>', 'why, for the rollback report')
+    .option(
+      '--no-backup',
+      'do not back up the data the downgrade destroys (rows written since the deploy) before it runs',
+    )
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action(
-      action(async (context, flags: { to?: string; restore?: string; reason?: string; yes?: boolean }) => {
-        const confirm = await confirmation('rollback', flags.yes)
-        const config = await context.config()
-        const migrations = await context.migrations()
-        const spec = await context.connectionSpec()
-        const { rollbackByHand } = await import('../../deploy/manual-rollback.js')
-        const result = await rollbackByHand({
-          config,
-          spec,
-          migrations,
-          ...(flags.to === undefined ? {} : { to: flags.to }),
-          ...(flags.restore === undefined ? {} : { restore: flags.restore }),
-          ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-          args: context.migrationArguments(),
-          ...(confirm ? { confirm } : {}),
-          onLine: progressLines(context),
-          onStep: stepPrinter(context),
-        })
-        const ok = !result.cancelled && result.outcome?.ok === true
-        context.output.line(
-          result.cancelled
-            ? `${mark.fail()} cancelled: nothing was changed`
-            : ok
-              ? `${mark.ok()} rolled back by ${result.outcome!.method}; report: ${result.reportPath}`
-              : `${mark.fail()} the rollback did not complete: the database needs a person; report: ${result.reportPath}`,
-        )
-        context.output.data({ ok, ...result })
-        return ok ? 0 : 1
-      }),
+      action(
+        async (
+          context,
+          flags: { to?: string; restore?: string; reason?: string; backup: boolean; yes?: boolean },
+        ) => {
+          const confirm = await confirmation('rollback', flags.yes)
+          const config = await context.config()
+          const migrations = await context.migrations()
+          const spec = await context.connectionSpec()
+          const { rollbackByHand } = await import('../../deploy/manual-rollback.js')
+          const result = await rollbackByHand({
+            config,
+            spec,
+            migrations,
+            ...(flags.to === undefined ? {} : { to: flags.to }),
+            ...(flags.restore === undefined ? {} : { restore: flags.restore }),
+            ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+            backUpDestroyedData: flags.backup,
+            args: context.migrationArguments(),
+            ...(confirm ? { confirm } : {}),
+            onLine: progressLines(context),
+            onStep: stepPrinter(context),
+          })
+          const ok = !result.cancelled && result.outcome?.ok === true
+          context.output.line(
+            result.cancelled
+              ? `${mark.fail()} cancelled: nothing was changed`
+              : ok
+                ? `${mark.ok()} rolled back by ${result.outcome!.method}${result.outcome!.dataBackupId ? ` (the data the downgrade destroyed is kept in backup ${result.outcome!.dataBackupId})` : ''}; report: ${result.reportPath}`
+                : `${mark.fail()} the rollback did not complete: the database needs a person; report: ${result.reportPath}`,
+          )
+          context.output.data({ ok, ...result })
+          return ok ? 0 : 1
+        },
+      ),
     )
 }

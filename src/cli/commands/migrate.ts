@@ -40,7 +40,7 @@ async function backupFirst(
       config,
       spec,
       migrations,
-      target,
+      targets: [target],
       args: context.migrationArguments(),
       onProgress: (line) => context.output.notice(`${logTimestamp()} ${line}`),
     })
