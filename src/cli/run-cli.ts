@@ -1,6 +1,7 @@
 import './node-globals.js'
 import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
+import { passArgumentsToPsql } from './psql-pass-through.js'
 
 /** Exit codes of commander's own failures: usage errors are 2, help and version 0. */
 function exitCodeOf(error: CommanderError): number {
@@ -18,7 +19,8 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     throw error
   })
   try {
-    await buildProgram().parseAsync([...argv])
+    const program = buildProgram()
+    await program.parseAsync(passArgumentsToPsql(program, argv))
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = exitCodeOf(error)

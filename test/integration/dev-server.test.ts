@@ -65,6 +65,14 @@ test('dev start creates the server, re-uses its data across restarts, and report
 
   const url = await runCli(['dev', 'url'], { cwd: dir })
   assert.equal(url.stdout.trim(), `postgresql://postgres@127.0.0.1:${port}/strata?passfile=${passwordFile}`)
+  // Everything after `psql` is psql's: -c is its command here, not Strata's --config.
+  const psql = await runCli(['dev', 'psql', '-At', '-c', 'SELECT id FROM kept'], { cwd: dir })
+  assert.equal(psql.code, 0, psql.stderr)
+  assert.equal(psql.stdout, '42\n')
+  const configured = await runCli(['-c', 'strata.config.json', 'dev', 'psql', '-c', 'SELECT 7', '-At'], {
+    cwd: dir,
+  })
+  assert.equal(configured.stdout, '7\n', configured.stderr)
   const everything = `${first.stdout}${first.stderr}${restart.stdout}${url.stdout}`
   assert.ok(!everything.includes(spec.password!), 'the password never appears in output')
 })

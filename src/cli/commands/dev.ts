@@ -85,8 +85,8 @@ export function registerDevCommands(program: Command): void {
 
   dev
     .command('psql')
-    .description("open the system's psql on the development server (extra arguments go to psql)")
-    .argument('[psqlArgs...]', 'arguments for psql, after --')
+    .description("open the system's psql on the development server (every argument after psql is psql's)")
+    .argument('[psqlArgs...]', 'arguments for psql: strata dev psql -c "SELECT 1"')
     .allowUnknownOption()
     .action(
       action(async (context, psqlArgs: string[]) => {
