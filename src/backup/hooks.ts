@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ResolvedConfig } from '../config/types.js'
 import { OperationFailedError } from '../errors/index.js'
+import { trackChild } from '../util/running-children.js'
 import { lastLines } from './run-program.js'
 
 /**
@@ -10,6 +11,7 @@ import { lastLines } from './run-program.js'
 export function runHook(name: string, command: string, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    trackChild(child)
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { quoteTableName } from '../db/quote.js'
 import { OperationFailedError } from '../errors/index.js'
+import { trackChild } from '../util/running-children.js'
 import type { CatalogEntry } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
 import { chooseClientProgram } from './client-programs.js'
@@ -170,6 +171,7 @@ function partialStream(
     entry.archivePath,
   ]
   const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  trackChild(child)
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
   child.stdout.pipe(out, { end: false })

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
+import { trackChild } from '../util/running-children.js'
 
 export interface ProgramRun {
   readonly code: number
@@ -22,6 +23,7 @@ export function runProgram(
       env,
       stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', 'pipe'],
     })
+    trackChild(child)
     let stderr = ''
     child.stderr!.setEncoding('utf8')
     child.stderr!.on('data', (chunk: string) => {

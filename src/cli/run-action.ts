@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { CommandContext } from './context.js'
+import { exitCodeFor, interruption } from './interrupts.js'
 import { reportError } from './report-error.js'
 
 /**
@@ -28,5 +29,8 @@ export function action<Args extends unknown[]>(
         json: Boolean(context.options.json),
       })
     }
+    // Interrupted: the failure it caused was reported above; the code says why it stopped.
+    const signal = interruption()
+    if (signal !== undefined) process.exitCode = exitCodeFor(signal)
   }
 }

@@ -1,5 +1,6 @@
 import './node-globals.js'
 import { CommanderError } from 'commander'
+import { installInterruptHandling } from './interrupts.js'
 import { buildProgram } from './program.js'
 import { passArgumentsToPsql } from './psql-pass-through.js'
 
@@ -18,6 +19,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw error
   })
+  installInterruptHandling((line) => process.stderr.write(`${line}\n`))
   try {
     const program = buildProgram()
     await program.parseAsync(passArgumentsToPsql(program, argv))

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { findClientProgram } from '../backup/client-programs.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { EmbeddedServerError } from '../errors/index.js'
+import { trackChild } from '../util/running-children.js'
 import { devConnectionSpec, devStatus } from './dev-server.js'
 
 /**
@@ -30,6 +31,8 @@ export function devPsql(config: ResolvedConfig, args: readonly string[]): Promis
       env: { ...process.env, PGPASSWORD: spec.password, PGAPPNAME: 'strata-psql' },
     },
   )
+  // Ctrl-C belongs to psql (it cancels the running query), not to Strata.
+  trackChild(child, { interactive: true })
   return new Promise((resolve, reject) => {
     child.once('error', reject)
     child.once('exit', (code) => resolve(code ?? 1))

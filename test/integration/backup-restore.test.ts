@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { withDatabase } from '../../src/db/connection-spec.js'
+import { type CliResult, runCli } from '../helpers/cli.js'
 import { createTestDatabase, dropLeftovers, tableChecksums, withClient } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
@@ -188,6 +190,56 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   assert.match(both.stderr, /--schema-only and --data-only exclude each other/)
   const left = existsSync(backups) ? readdirSync(backups) : []
   assert.deepEqual(left, [], 'nothing that looks like a backup, no partial file')
+})
+
+test('a backup interrupted while pg_dump runs stops pg_dump and leaves nothing in the backup directory (exit 143)', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database)
+  await withClient(database.spec, (client) =>
+    client.query('CREATE TABLE items (id int); INSERT INTO items VALUES (1)'),
+  )
+  // pg_dump waits for its share lock behind this one: it is running, and stays running.
+  await withClient(database.spec, async (blocker) => {
+    await blocker.query('BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE')
+    const waitingDumps = async () =>
+      // In a transaction the activity view is read once and kept: cleared for each look.
+      (
+        await blocker
+          .query('SELECT pg_stat_clear_snapshot()')
+          .then(() =>
+            blocker.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LOCK TABLE %items%'",
+            ),
+          )
+      ).rows[0].n as number
+    let cli: ChildProcess | undefined
+    const run = runCli(['backup'], {
+      cwd: project.dir,
+      env: { DATABASE_URL: database.url },
+      onSpawn: (child) => (cli = child),
+    })
+    let ended: CliResult | undefined
+    run.then((result) => (ended = result))
+    for (let tries = 0; (await waitingDumps()) === 0; tries++) {
+      assert.ok(tries < 300 && ended === undefined, `pg_dump never started: ${JSON.stringify(ended)}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    cli!.kill('SIGTERM') // Strata alone, as a CI timeout or systemd stops it
+    const result = await run
+    assert.equal(result.code, 143, result.stderr)
+    assert.match(result.stderr, /interrupted \(SIGTERM\): stopping pg_dump and cleaning up/)
+    assert.match(
+      result.stderr,
+      /error: pg_dump failed .*\n.*\n {2}hint: nothing was written to the backup directory/,
+    )
+    assert.deepEqual(readdirSync(join(project.dir, 'data', 'backups')), [], 'no partial archive is left')
+    for (let tries = 0; (await waitingDumps()) > 0; tries++) {
+      assert.ok(tries < 100, 'pg_dump is still waiting after Strata exited')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await blocker.query('ROLLBACK')
+  })
 })
 
 test('a truncated or bit-flipped archive is refused before the live database is touched', async (t) => {

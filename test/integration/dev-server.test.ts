@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -73,6 +74,26 @@ test('dev start creates the server, re-uses its data across restarts, and report
     cwd: dir,
   })
   assert.equal(configured.stdout, '7\n', configured.stderr)
+  // Ctrl-C while psql runs is psql's (it cancels its query); Strata neither dies nor stops it.
+  let cli: ChildProcess | undefined
+  const sleeping = runCli(['dev', 'psql', '-At', '-c', 'SELECT pg_sleep(1), 5'], {
+    cwd: dir,
+    onSpawn: (child) => (cli = child),
+  })
+  const watcher = await connect(spec)
+  for (let tries = 0; ; tries++) {
+    const { rows } = await watcher.client.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'strata-psql'",
+    )
+    if (rows[0].n > 0) break
+    assert.ok(tries < 200, 'psql never connected')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  await watcher.close()
+  cli!.kill('SIGINT')
+  const slept = await sleeping
+  assert.equal(slept.code, 0, slept.stderr)
+  assert.equal(slept.stdout, '|5\n')
   const everything = `${first.stdout}${first.stderr}${restart.stdout}${url.stdout}`
   assert.ok(!everything.includes(spec.password!), 'the password never appears in output')
 })

@@ -110,12 +110,12 @@ async function runTenants(
   const display = new FleetDisplay(context.output.quiet || context.output.json)
   const stop = new AbortController()
   let running = 0
-  const interrupt = () => {
-    if (stop.signal.aborted) process.exit(130)
+  // Ctrl-C lets the running tenants finish and starts no other; a second one quits.
+  const { takeOverInterrupt } = await import('../interrupts.js')
+  const giveBack = takeOverInterrupt(() => {
     stop.abort()
     display.stopping(running)
-  }
-  process.on('SIGINT', interrupt)
+  })
   try {
     const { report, reportPath } = await runTenantsCommand({
       config,
@@ -158,6 +158,6 @@ async function runTenants(
     })
     return report.counts.failed + report.counts['not started'] > 0 ? 1 : 0
   } finally {
-    process.off('SIGINT', interrupt)
+    giveBack()
   }
 }

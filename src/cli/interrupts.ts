@@ -1,0 +1,58 @@
+import { constants } from 'node:os'
+import { runningChildren, stopChildren } from '../util/running-children.js'
+
+let interruptedBy: NodeJS.Signals | undefined
+let takenOver: (() => void) | undefined
+
+/**
+ * Ctrl-C or a SIGTERM while pg_dump, pg_restore, psql or a hook runs: the programs are
+ * stopped, and the command's own failure path does the cleaning it does for any failure
+ * (the partial archive removed, the restore's copy named, the transaction rolled back);
+ * the exit code is then 130 (SIGINT) or 143 (SIGTERM). With no program running, or on
+ * a second signal, Strata stops at once, as without a handler: PostgreSQL rolls back
+ * whatever transaction was open. Installed once, by the CLI.
+ */
+export function installInterruptHandling(notice: (line: string) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const children = runningChildren()
+      // psql in the foreground cancels its query on Ctrl-C and goes on: so does Strata.
+      if (signal === 'SIGINT' && children.interactive) return
+      if (signal === 'SIGINT' && takenOver !== undefined && interruptedBy === undefined) {
+        interruptedBy = signal
+        takenOver()
+        return
+      }
+      if (interruptedBy !== undefined || children.names.length === 0) process.exit(exitCodeFor(signal))
+      interruptedBy = signal
+      notice(
+        `interrupted (${signal}): stopping ${children.names.join(', ')} and cleaning up; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once`,
+      )
+      stopChildren('SIGTERM')
+      // A program that ignores SIGTERM must not keep Strata waiting for ever.
+      setTimeout(() => process.exit(exitCodeFor(signal)), 30_000).unref()
+    })
+  }
+}
+
+/**
+ * A command that stops gracefully on Ctrl-C itself (a tenant fleet lets running tenants
+ * finish) takes the first SIGINT over; a second one still quits at once.
+ * @returns a function that gives it back
+ */
+export function takeOverInterrupt(handler: () => void): () => void {
+  takenOver = handler
+  return () => {
+    if (takenOver === handler) takenOver = undefined
+  }
+}
+
+/** The signal that interrupted the command, if one did. */
+export function interruption(): NodeJS.Signals | undefined {
+  return interruptedBy
+}
+
+/** The shell's convention: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
+export function exitCodeFor(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal]
+}
