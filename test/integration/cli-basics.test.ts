@@ -34,6 +34,20 @@ test('an unknown command or option is a usage error with the closest match', asy
   assert.match(option.stderr, /Did you mean --json\?/)
 })
 
+test('strata backups alone lists the backups; a mistyped subcommand is a usage error with the closest match', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'strata.config.json'), '{}')
+  const bare = await runCli(['backups'], { cwd: dir })
+  assert.equal(bare.code, 0, bare.stderr)
+  assert.equal(bare.stdout, `no backups in ${join(dir, 'data', 'backups')}\n`)
+  const typo = await runCli(['backups', 'verfy'], { cwd: dir })
+  assert.equal(typo.code, 2)
+  assert.equal(
+    typo.stderr,
+    'error: unknown command "verfy" for strata backups. Did you mean "verify"?\n  hint: its commands: list, verify, prune; `strata backups --help` describes them\n',
+  )
+})
+
 test('strata without a command shows help as a usage error', async () => {
   const result = await runCli([])
   assert.equal(result.code, 2)

@@ -221,5 +221,15 @@ test('diagnose all prints every topic under a heading; an unknown topic is a usa
     assert.match(all.stdout, new RegExp(`^== ${heading} ==$`, 'm'))
   const unknown = await project.cli(['diagnose', 'blockers'])
   assert.equal(unknown.code, 2)
-  assert.match(unknown.stderr, /blocking/)
+  assert.match(
+    unknown.stderr,
+    /^error: unknown command "blockers" for strata diagnose\. Did you mean "blocking"\?\n/,
+  )
+  // `strata diagnose` alone is `diagnose all`.
+  const bare = await project.cli(['diagnose'])
+  assert.equal(bare.code, 0, bare.stderr)
+  assert.deepEqual(
+    bare.stdout.split('\n').filter((line) => line.startsWith('== ')),
+    all.stdout.split('\n').filter((line) => line.startsWith('== ')),
+  )
 })

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
+import { runByDefault } from '../default-subcommand.js'
 import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
@@ -109,7 +110,7 @@ export function registerBackupCommands(program: Command): void {
   const backups = program.command('backups').description('the backup catalog: list, verify, prune')
   backups
     .command('list')
-    .description('backups in the backup directory, newest first')
+    .description('backups in the backup directory, newest first (the default)')
     .action(
       action(async (context) => {
         const config = await context.config()
@@ -218,6 +219,7 @@ export function registerBackupCommands(program: Command): void {
         })
       }),
     )
+  runByDefault(backups, 'list')
 
   program
     .command('restore')

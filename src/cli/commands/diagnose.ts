@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
 import type { CommandContext } from '../context.js'
+import { runByDefault } from '../default-subcommand.js'
 import { positiveInteger } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
@@ -77,7 +78,7 @@ export function registerDiagnoseCommands(program: Command): void {
     .action(action(async (context, flags: { limit?: string }) => show(context, ['slow'], flags)))
   diagnose
     .command('all')
-    .description('every topic above, one after the other')
+    .description('every topic above, one after the other (the default)')
     .action(
       action(async (context) => show(context, ['blocking', 'locks', 'activity', 'sizes', 'indexes', 'slow'])),
     )
@@ -92,6 +93,7 @@ export function registerDiagnoseCommands(program: Command): void {
         terminate(context, pidText, flags),
       ),
     )
+  runByDefault(diagnose, 'all')
 }
 
 async function terminate(
