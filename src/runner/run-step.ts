@@ -182,11 +182,25 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     retryable: step.meta.transactional || executor.completed.length === 0,
     hint:
       failure.hint ??
-      (step.meta.transactional
-        ? 'fix the migration and run the command again'
-        : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again'),
+      (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
+        ? nonTransactionalHint(step.meta.file)
+        : step.meta.transactional
+          ? 'fix the migration and run the command again'
+          : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again'),
     cause: error,
   })
+}
+
+/** SQLSTATE 25001: CONCURRENTLY, VACUUM, ALTER SYSTEM... "cannot run inside a transaction block". */
+const OUTSIDE_TRANSACTION_ONLY = '25001'
+
+/** How to run a migration outside a transaction, in its own file format. */
+function nonTransactionalHint(file: string): string {
+  const rerun =
+    '(each statement then commits on its own, so make the others safe to re-run, e.g. IF NOT EXISTS)'
+  if (file.endsWith('.sql'))
+    return `PostgreSQL runs this statement only outside a transaction: add the header line \`-- transactional: false\` to the migration ${rerun}, or move the statement into a migration of its own with that header`
+  return `PostgreSQL runs this statement only outside a transaction: run it as \`await op.autocommit(() => op.execute(...))\`, or add \`export const transactional = false\` to the migration ${rerun}`
 }
 
 /** A COMMIT that failed (a deferred constraint, a serialization failure): the step is rolled back. */

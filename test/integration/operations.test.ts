@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { findClientProgram } from '../../src/backup/client-programs.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -107,6 +109,39 @@ test('every operation runs online and renders offline to the same database', asy
   assert.equal((await project.cli(['downgrade', 'base', '--no-backup'])).code, 0)
   assert.equal(await fingerprint(offline), await fingerprint(online))
   assert.equal((await online.one("SELECT to_regnamespace('app') AS n")).n, null)
+})
+
+test('a statement PostgreSQL runs only outside a transaction, in SQL or op.execute, fails with how to mark the migration', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE users (id int, email text);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);' })
+  const sql = await project.cli(['upgrade', 'head'])
+  assert.equal(sql.code, 1)
+  assert.match(sql.stderr, /ERROR 25001: CREATE INDEX CONCURRENTLY cannot run inside a transaction block/)
+  assert.match(
+    sql.stderr,
+    /hint: PostgreSQL runs this statement only outside a transaction: add the header line `-- transactional: false` to the migration/,
+  )
+  rmSync(join(project.versions, 'bbb222_m.sql'))
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport async function upgrade(op) {\n  await op.execute('VACUUM users')\n}\n",
+  )
+  const ts = await project.cli(['upgrade', 'head'])
+  assert.equal(ts.code, 1)
+  assert.match(
+    ts.stderr,
+    /hint: PostgreSQL runs this statement only outside a transaction: run it as `await op\.autocommit\(\(\) => op\.execute\(\.\.\.\)\)`/,
+  )
+  project.sql('bbb222', {
+    down: 'aaa111',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
+  })
+  rmSync(join(project.versions, 'bbb222_m.ts'))
+  const marked = await project.cli(['upgrade', 'head'])
+  assert.equal(marked.code, 0, marked.stderr)
 })
 
 test('CONCURRENTLY inside a transactional migration fails with the exact fix; op.autocommit runs it outside', async (t) => {
