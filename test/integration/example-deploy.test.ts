@@ -49,11 +49,15 @@ test('the example deployment: release 2 in two phases, then all the way back to 
   // 5% of the seeded users have no name; the duplicates were merged, no session was lost.
   assert.deepEqual(merged, { users: 2000, sessions: 6000, unnamed: 100, no_preferences: 0 })
 
+  // Release 2's columns hold data the downgrade destroys; this machine has no pg_dump for
+  // PostgreSQL 16 to back it up, so without --no-backup the rollback would restore the
+  // pre-deploy copy instead of downgrading (the deploy tests cover that path).
   const back = await project.cli([
     'rollback',
     '--to',
     '3f2a9c1e0a02',
     '--yes',
+    '--no-backup',
     '--reason',
     'release 2 withdrawn',
   ])
