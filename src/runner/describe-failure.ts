@@ -8,16 +8,38 @@ export interface DatabaseFailure {
   readonly detail: string | undefined
   readonly hint: string | undefined
   readonly position: number | undefined
+  /** The table (and its schema), column and constraint the error names, when it names them. */
+  readonly table: string | undefined
+  readonly schema: string | undefined
+  readonly column: string | undefined
+  readonly constraint: string | undefined
 }
 
 export function databaseFailure(error: unknown): DatabaseFailure {
-  const err = error as { code?: string; message?: string; detail?: string; hint?: string; position?: string }
+  const err = error as {
+    code?: string
+    message?: string
+    detail?: string
+    hint?: string
+    position?: string
+    table?: string
+    schema?: string
+    column?: string
+    constraint?: string
+    cause?: { table?: string; schema?: string; column?: string; constraint?: string }
+  }
+  const cause = err?.cause
   return {
     code: typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined,
     message: err?.message ?? String(error),
     detail: err?.detail,
     hint: err?.hint,
     position: err?.position === undefined ? undefined : Number(err.position),
+    // A batch's error wraps PostgreSQL's (see BatchError): the names are on its cause.
+    table: err?.table ?? cause?.table,
+    schema: err?.schema ?? cause?.schema,
+    column: err?.column ?? cause?.column,
+    constraint: err?.constraint ?? cause?.constraint,
   }
 }
 

@@ -12,6 +12,7 @@ import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
 import type { VersionChange } from './version-rows.js'
+import { violationHint } from './violation-hints.js'
 
 /** A step the runner has started and not yet reported done. */
 export interface StepInFlight {
@@ -182,6 +183,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     retryable: step.meta.transactional || executor.completed.length === 0,
     hint:
       failure.hint ??
+      violationHint(failure) ??
       (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
         ? nonTransactionalHint(step.meta.file)
         : step.meta.transactional

@@ -144,6 +144,30 @@ test('a statement PostgreSQL runs only outside a transaction, in SQL or op.execu
   assert.equal(marked.code, 0, marked.stderr)
 })
 
+test('a constraint the existing rows break fails with the rows to look at and the safe way round', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: "CREATE TABLE users (id int PRIMARY KEY, email text);\nINSERT INTO users VALUES (1, 'ada@example.com'), (2, 'ADA@example.com');",
+  })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    up: 'CREATE UNIQUE INDEX users_email_key ON users (lower(email));',
+  })
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /detail: Key \(lower\(email\)\)=\(ada@example\.com\) is duplicated\./)
+  assert.match(
+    result.stderr,
+    /hint: rows of "users" already hold duplicates of \(lower\(email\)\), e\.g\. \(ada@example\.com\)\. List them: SELECT lower\(email\), count\(\*\) FROM "users" GROUP BY lower\(email\) HAVING count\(\*\) > 1;/,
+  )
+  // The query in the hint runs as given.
+  const listed = await db.query(
+    'SELECT lower(email), count(*)::int AS n FROM "users" GROUP BY lower(email) HAVING count(*) > 1',
+  )
+  assert.deepEqual(listed.rows, [{ lower: 'ada@example.com', n: 2 }])
+})
+
 test('CONCURRENTLY inside a transactional migration fails with the exact fix; op.autocommit runs it outside', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
