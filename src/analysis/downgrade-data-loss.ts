@@ -2,6 +2,8 @@ import type { ResolvedConfig } from '../config/types.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
 import { analyseStatements } from './analyse-migration.js'
+import type { AnalysedStatement } from './analysed-statement.js'
+import { destroyedInOrder } from './copied-out.js'
 import type { LostData } from './effects.js'
 import { migrationSource } from './migration-file-source.js'
 import { SchemaModel } from './schema-model.js'
@@ -29,8 +31,12 @@ export async function dataLostByDowngrades(
     const source = await migrationSource(migrations, meta, config, args)
     if (source.down === undefined) continue
     const analysed = analyseStatements(source.down, source, new SchemaModel(), config.check.serverVersion)
-    for (const statement of analysed)
-      for (const data of statement.effects.lostData) losses.push({ revision: meta.revision, ...data })
+    for (const data of dataDestroyedBy(analysed)) losses.push({ revision: meta.revision, ...data })
   }
   return losses
+}
+
+/** What a downgrade's statements destroy, rows copied out first excepted (see `destroyedInOrder`). */
+export function dataDestroyedBy(statements: readonly AnalysedStatement[]): LostData[] {
+  return destroyedInOrder(statements).flatMap((item) => item.lostData)
 }

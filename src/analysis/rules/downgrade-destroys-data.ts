@@ -1,3 +1,4 @@
+import { destroyedInOrder } from '../copied-out.js'
 import { defineRule } from './rule.js'
 
 export default defineRule({
@@ -14,13 +15,18 @@ export default defineRule({
     ],
     accepted: [
       { sql: 'CREATE INDEX CONCURRENTLY ix ON users (email);', downgrade: 'DROP INDEX CONCURRENTLY ix;' },
+      {
+        // The rows set aside go back before their table is dropped.
+        sql: 'CREATE TABLE users_dups (LIKE users);',
+        downgrade: 'INSERT INTO users SELECT * FROM users_dups;\nDROP TABLE users_dups;',
+      },
     ],
   },
   check(context) {
-    const destroying = (context.downgrade ?? []).filter((statement) => statement.effects.destroys.length > 0)
-    return destroying.map((statement) => ({
+    const destroying = destroyedInOrder(context.downgrade ?? []).filter((item) => item.destroys.length > 0)
+    return destroying.map(({ statement, destroys }) => ({
       statement,
-      message: `the downgrade destroys ${statement.effects.destroys.join(', ')}: data written since the upgrade is lost on rollback`,
+      message: `the downgrade destroys ${destroys.join(', ')}: data written since the upgrade is lost on rollback`,
       fix: 'back up before rolling back (strata deploy and strata rollback do), or keep the data: rename instead of drop in the downgrade',
     }))
   },
