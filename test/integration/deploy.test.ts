@@ -336,6 +336,28 @@ test('the preflight stops on a long transaction holding a lock on a table to cha
   assert.equal(existsSync(join(project.dir, 'migrations', 'production_log.txt')), false)
 })
 
+test('a migration that fails on the live data fails its rehearsal on a copy: the preflight stops with the failure and its hint, nothing changed', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  project.sql('a2', {
+    down: 'a1',
+    message: 'one account per domain',
+    up: "CREATE UNIQUE INDEX accounts_domain_key ON accounts (split_part(email, '@', 2));",
+    downSql: 'DROP INDEX accounts_domain_key;',
+  })
+  const result = await project.cli(['deploy', '--yes', '--acknowledge', 'a2:create-index-not-concurrently'])
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /✗ Up → down → up rehearsal — up failed: upgrade a2 \(one account per domain\) failed: ERROR 23505: could not create unique index "accounts_domain_key" \(rehearsed on /,
+  )
+  assert.match(
+    result.stdout,
+    /rows of "accounts" already hold duplicates of \(split_part\(email, '@'::text, 2\)\), e\.g\. \(example\.com\)\. List them: /,
+  )
+  assert.match(result.stdout, /fix the migration, then deploy again; the live database was not touched/)
+  assert.deepEqual(await versionRows(database), ['a1'])
+})
+
 test('the preflight stops on multiple heads and on a migration without a downgrade', async (t) => {
   const { database, project } = await deployedProject(t, 16)
   project.sql('b1', { down: 'a1', up: 'ALTER TABLE accounts ADD COLUMN b text;', downSql: 'SELECT 1;' })

@@ -113,7 +113,7 @@ async function runRehearsal(
     try {
       await work()
     } catch (error) {
-      throw new Error(`${label} failed: ${(error as Error).message.split('\n')[0]}`)
+      throw new Error(`${label} failed: ${(error as Error).message.split('\n')[0]}`, { cause: error })
     }
     legs.push(`${label} ${formatDuration(Math.round(performance.now() - started))}`)
   }
@@ -136,10 +136,15 @@ async function runRehearsal(
       }
     return { status: 'ok', summary }
   } catch (error) {
+    // The failure's own hint (the duplicates to look at, the header a statement needs) first.
+    const hint = ((error as Error).cause as { hint?: string } | undefined)?.hint
     return {
       status: 'fail',
       summary: `${(error as Error).message} (rehearsed on ${method}, after: ${legs.join(' → ') || 'nothing'})`,
-      details: ['fix the migration, then deploy again; the live database was not touched'],
+      details: [
+        ...(hint === undefined ? [] : [hint]),
+        'fix the migration, then deploy again; the live database was not touched',
+      ],
     }
   }
 }
