@@ -12,6 +12,7 @@ import type { SqlExecutor, StatementSource } from '../ops/sql-executor.js'
 import { lockSettings } from '../runner/lock-retry.js'
 import type { PlanStep } from '../runner/plan.js'
 import { runMigrationBody } from '../runner/run-migration-body.js'
+import { findInSource, lineAndColumn } from '../util/source-position.js'
 import type { ExecutionStart, MigrationSource } from './analysed-statement.js'
 import { isScriptMigration } from './migration-source.js'
 import { type AllowComment, allowComments, type ParsedStatement, parseSql } from './parse-sql.js'
@@ -132,11 +133,17 @@ async function renderTs(
     )
   }
   unverifiable.unshift(...executor.unknown)
-  const statements = executor.statements.flatMap((statement) =>
-    parseSql(statement.sql, meta.file).map((parsed) =>
+  // SQL written out in the file gets the file's line numbers, as in an SQL migration.
+  const fileText = readFileSync(meta.file, 'utf8')
+  let cursor = 0
+  const statements = executor.statements.flatMap((statement) => {
+    const at = findInSource(fileText, statement.sql, cursor)
+    if (at !== undefined) cursor = at + statement.sql.length
+    const firstLine = at === undefined ? undefined : lineAndColumn(fileText, at).line
+    return parseSql(statement.sql, meta.file, firstLine).map((parsed) =>
       statement.managed ? { ...parsed, managed: true } : parsed,
-    ),
-  )
+    )
+  })
   return { statements, unverifiable }
 }
 

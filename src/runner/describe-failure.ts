@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import type { MigrationMeta } from '../graph/migration.js'
 import { truncate } from '../util/describe-value.js'
+import { findInSource, lineAndColumn } from '../util/source-position.js'
 
 /** The facts of a PostgreSQL error that a person needs. */
 export interface DatabaseFailure {
@@ -55,6 +57,13 @@ export function describeStatement(
 ): string {
   if (statement === undefined) return `in ${meta.file}`
   const fileLine = statement.source?.line
+  const written = fileLine === undefined ? writtenInFile(meta.file, statement.sql) : undefined
+  if (written !== undefined) {
+    // SQL written out in a TypeScript migration: the error's line and column in the file.
+    const at = lineAndColumn(written.text, written.index + Math.max(0, (position ?? 1) - 1))
+    const where = `${meta.file}:${at.line}${position !== undefined && position > 0 ? ` (column ${at.column})` : ''}`
+    return `statement at ${where}: ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 200)}`
+  }
   let where = fileLine === undefined ? meta.file : `${meta.file}:${fileLine}`
   if (position !== undefined && position > 0) {
     const before = statement.sql.slice(0, position - 1)
@@ -66,4 +75,17 @@ export function describeStatement(
         : ` (line ${fileLine + line - 1}, column ${column})`
   }
   return `statement at ${where}: ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 200)}`
+}
+
+/** Where a migration file holds this SQL literally (TypeScript's op.execute), if it does. */
+function writtenInFile(file: string, sql: string): { text: string; index: number } | undefined {
+  if (file.endsWith('.sql')) return undefined
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined // the error being reported matters more than its line
+  }
+  const index = findInSource(text, sql)
+  return index === undefined ? undefined : { text, index }
 }

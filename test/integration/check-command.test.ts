@@ -250,6 +250,47 @@ export async function downgrade(op) {}
   assert.equal(migration.classification.risk, 'high')
 })
 
+test("SQL written out in a TypeScript migration is reported at its file's lines, by check and by a failed upgrade", async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  project.sql('a1', { up: 'CREATE TABLE t (id int);', downSql: 'DROP TABLE t;' })
+  const source = (column: string) =>
+    [
+      "export const revision = 'b2'",
+      "export const downRevision = 'a1'",
+      'export async function upgrade(op) {',
+      "  await op.execute('CREATE INDEX t_id ON t (id)')",
+      '  await op.execute(`ALTER TABLE t',
+      `    ADD COLUMN name text NOT NULL ${column}`,
+      '  await op.createIndex(`t_name`, `t`, [`name`])',
+      '}',
+      '',
+    ].join('\n')
+  project.ts('b2', source("DEFALT ''`)"))
+  const broken = await project.cli(['check'])
+  assert.equal(broken.code, 2)
+  assert.match(broken.stderr, /error: syntax error at or near "DEFALT"\n {2}at: .*b2_m\.ts:6\n/)
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(
+    failed.stderr,
+    /statement at .*b2_m\.ts:6 \(column 35\): ALTER TABLE t ADD COLUMN name text NOT NULL DEFALT/,
+  )
+
+  project.ts('b2', source("DEFAULT ''`)"))
+  const checked = await project.cli(['check', '-r', 'a1:head', '--json'])
+  const statements = JSON.parse(checked.stdout).migrations[0].statements as { line?: number; sql: string }[]
+  // Lines for the SQL in the file; none for what op helpers build.
+  assert.deepEqual(
+    statements.map((statement) => [statement.line, statement.sql.slice(0, 22)]),
+    [
+      [4, 'CREATE INDEX t_id ON t'],
+      [5, 'ALTER TABLE t ADD COLU'],
+      [undefined, 'CREATE INDEX "t_name" '],
+    ],
+  )
+})
+
 test('multiple heads are a project finding', async (t) => {
   const project = testProject(t)
   project.sql('f1', { up: 'CREATE TABLE a (x int);', downSql: 'DROP TABLE a;' })
