@@ -161,6 +161,17 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
   // The original server is untouched and still has every row.
   assert.equal((await server.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 200)
   assert.ok(readdirSync(join(project.dir, 'data', 'wal-archive')).length > 0)
+
+  // pitr stop stops the recovered copy, and nothing else: the live server's directory is refused.
+  const liveDir = (await server.query('SHOW data_directory')).rows[0].data_directory as string
+  const refused = await project.cli(['pitr', 'stop', liveDir], env)
+  assert.equal(refused.code, 2)
+  assert.match(refused.stderr, /is not a copy made by strata pitr restore; nothing was stopped/)
+  const stopped = await project.cli(['pitr', 'stop', result.dataDir, '--remove'], env)
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.match(stopped.stdout, new RegExp(`stopped the recovered server on 127\\.0\\.0\\.1:${result.port}`))
+  assert.equal(existsSync(result.dataDir), false)
+  assert.equal((await server.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 200)
 })
 
 test('PITR on PostgreSQL 15 with pg_basebackup 15: base backup by pg_basebackup, recovery to the target', async (t) => {

@@ -19,6 +19,7 @@ import { listBackups } from '../catalog.js'
 import type { BackupManifest } from '../manifest.js'
 import { copyDataDirectory } from './copy-data-directory.js'
 import { serverBinariesFor } from './local-cluster.js'
+import { RECOVERED_MARK } from './recovered-servers.js'
 import { newestSegment, restoreCommand } from './wal-archive.js'
 
 export interface PitrRestoreOptions {
@@ -135,7 +136,7 @@ export async function restorePointInTime(options: PitrRestoreOptions): Promise<P
     join(options.dataDir, 'postgresql.auto.conf'),
     [
       '',
-      '# Written by strata pitr restore',
+      RECOVERED_MARK,
       `restore_command = '${restoreCommand(facts.walArchive).replace(/'/g, "''")}'`,
       `recovery_target_time = '${targetText}'`,
       `recovery_target_action = '${options.targetAction ?? 'promote'}'`,

@@ -348,11 +348,11 @@ export function registerPitrCommands(program: Command): void {
               `--target-action must be promote, pause or shutdown, got "${flags.targetAction}"`,
             )
           const { restorePointInTime } = await import('../../backup/pitr/pitr-restore.js')
+          const { recoveredRoot } = await import('../../backup/pitr/recovered-servers.js')
           const { fileTimestamp } = await import('../../backup/backup-names.js')
-          const { dirname, join, resolve } = await import('node:path')
+          const { join, resolve } = await import('node:path')
           const dataDir = resolve(
-            flags.dataDir ??
-              join(dirname(config.backup.directory), 'pitr', `recovered_${fileTimestamp(new Date())}`),
+            flags.dataDir ?? join(recoveredRoot(config), `recovered_${fileTimestamp(new Date())}`),
           )
           const result = await restorePointInTime({
             config,
@@ -365,16 +365,49 @@ export function registerPitrCommands(program: Command): void {
             start: flags.start !== false,
             onProgress: progressLines(context),
           })
-          if (result.port !== undefined)
+          if (result.port !== undefined) {
             context.output.line(
               `${mark.ok()} recovered server running on 127.0.0.1:${result.port} (data directory ${result.dataDir}; same roles and passwords as the original)`,
             )
-          else
+            // What a person does next: look, take what was lost back, stop the copy.
+            context.output.line(
+              [
+                `  look:       strata --url 'postgresql://USER@127.0.0.1:${result.port}/DATABASE' diagnose sizes   (or psql -h 127.0.0.1 -p ${result.port})`,
+                `  take back:  strata --url 'postgresql://USER@127.0.0.1:${result.port}/DATABASE' backup -t TABLE, then strata restore ID -t TABLE on the live database`,
+                `  stop:       strata pitr stop ${result.dataDir}   (--remove also deletes the copy)`,
+              ].join('\n'),
+            )
+          } else
             context.output.line(
               `${mark.ok()} data directory ready at ${result.dataDir}; start it with pg_ctl -D ${result.dataDir} start`,
             )
           context.output.data({ ok: true, ...result })
         },
       ),
+    )
+  pitr
+    .command('stop')
+    .description('stop a server `strata pitr restore` started (every running one when no DIR is given)')
+    .argument('[dir]', 'its data directory, as pitr restore printed it')
+    .option('--remove', 'also delete the data directory')
+    .action(
+      action(async (context, dir: string | undefined, flags: { remove?: boolean }) => {
+        const config = await context.config()
+        const { stopRecoveredServers } = await import('../../backup/pitr/recovered-servers.js')
+        const result = stopRecoveredServers(config, {
+          ...(dir === undefined ? {} : { dataDir: dir }),
+          remove: Boolean(flags.remove),
+        })
+        for (const server of result.stopped)
+          context.output.line(
+            `${mark.ok()} stopped the recovered server on 127.0.0.1:${server.port} (${server.dataDir})`,
+          )
+        for (const removed of result.removed) context.output.line(`${mark.ok()} removed ${removed}`)
+        if (result.stopped.length === 0 && result.removed.length === 0)
+          context.output.line(
+            dir === undefined ? 'no recovered server is running' : `${dir}: not running; nothing to stop`,
+          )
+        context.output.data({ ok: true, ...result })
+      }),
     )
 }
