@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { UsageError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
-import { reportError } from './report-error.js'
+import { action } from './run-action.js'
 
 /**
  * `strata diagnose` alone runs `strata diagnose all`, `strata backups` runs `backups
@@ -13,18 +13,19 @@ export function runByDefault(group: Command, subcommand: string): void {
   group
     .argument('[command]', `one of the commands below (default: ${subcommand})`)
     .usage('[options] [command]') // commander would name [command] twice
-    .action(async (word: string | undefined) => {
-      if (word === undefined) {
+    .action(
+      action(async (_context, word: string | undefined) => {
+        if (word !== undefined) {
+          const names = group.commands.map((command) => command.name())
+          throw new UsageError(
+            `unknown command "${word}" for strata ${group.name()}.${didYouMean(word, names)}`,
+            {
+              hint: `its commands: ${names.join(', ')}; \`strata ${group.name()} --help\` describes them`,
+            },
+          )
+        }
         await group.parseAsync([subcommand], { from: 'user' })
-        return
-      }
-      const names = group.commands.map((command) => command.name())
-      const debug = Boolean(group.optsWithGlobals().debug)
-      process.exitCode = reportError(
-        new UsageError(`unknown command "${word}" for strata ${group.name()}.${didYouMean(word, names)}`, {
-          hint: `its commands: ${names.join(', ')}; \`strata ${group.name()} --help\` describes them`,
-        }),
-        { debug, json: false },
-      )
-    })
+        return process.exitCode // the subcommand's own
+      }),
+    )
 }
