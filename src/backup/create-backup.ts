@@ -21,7 +21,7 @@ import type { ConnectionSpec } from '../db/connection-spec.js'
 import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
 import { runnerTables } from '../runner/tables.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { shortList } from '../util/plural.js'
 import { STRATA_VERSION } from '../version.js'
 import { archiveExtension, newBackupId } from './backup-names.js'
@@ -103,7 +103,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
 
     if (existsSync(directory)) progress(`Backup directory: ${directory}`)
     else progress(`Creating backup directory: ${directory}`)
-    ensureDirectory(directory, 0o700)
+    ensureConfiguredDirectory(directory, 'backup.directory', 0o700)
 
     const started = new Date()
     const tables = options.tables ?? []

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { formatDuration } from '../util/duration.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { logTimestamp } from '../util/timestamp.js'
 
 /** One deploy or rollback, as the production log records it. */
@@ -54,7 +54,7 @@ export function productionLogLine(entry: ProductionLogEntry): string {
 
 /** Appends one line to the production log, creating its directory when needed. */
 export function appendProductionLog(file: string, entry: ProductionLogEntry): string {
-  ensureDirectory(dirname(file))
+  ensureConfiguredDirectory(dirname(file), 'deploy.log')
   const line = productionLogLine(entry)
   appendFileSync(file, `${line}\n`)
   return line

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { revisionsText } from './production-log.js'
 import type { RollbackOutcome } from './rollback.js'
 
@@ -74,7 +74,7 @@ export function renderRollbackReport(facts: RollbackReportFacts): string {
 
 /** Writes `rollback_<YYYYMMDD_HHMMSS>.md` (with `_2`... when taken) and returns its path. */
 export function writeRollbackReport(directory: string, facts: RollbackReportFacts): string {
-  ensureDirectory(directory)
+  ensureConfiguredDirectory(directory, 'deploy.reportsDirectory')
   const stem = `rollback_${fileTimestamp(facts.at)}`
   let path = join(directory, `${stem}.md`)
   for (let n = 2; existsSync(path); n += 1) path = join(directory, `${stem}_${n}.md`)

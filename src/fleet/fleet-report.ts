@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
 import { InvalidInputError } from '../errors/index.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import type { TenantSelection } from './discover-tenants.js'
 import type { TenantResult, TenantStatus } from './run-fleet.js'
 import type { FleetCommand } from './tenant-operations.js'
@@ -39,7 +39,7 @@ export function countByStatus(results: readonly TenantResult[]): FleetReport['co
  * path. Never overwrites: two runs finishing in the same second get `_2`.
  */
 export function writeFleetReport(directory: string, report: FleetReport): string {
-  ensureDirectory(directory)
+  ensureConfiguredDirectory(directory, 'tenants.reportsDirectory')
   const base = `tenants_${report.command}_${fileTimestamp(new Date(report.finishedAt))}`
   for (let n = 1; ; n += 1) {
     const path = join(directory, `${base}${n === 1 ? '' : `_${n}`}.json`)

@@ -1,5 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
+import { InvalidInputError } from '../errors/index.js'
 
 /**
  * Creates a directory and its missing parents, one component at a time. Node's own
@@ -9,6 +11,43 @@ import { dirname } from 'node:path'
  * default, so that they stay searchable.
  */
 export function ensureDirectory(path: string, mode?: number): void {
+  createMissing(path, mode)
+}
+
+/**
+ * `ensureDirectory` for a directory the config names (`backup.directory`...): one that
+ * cannot be created is bad configuration, said as such (exit 2), not an unexpected error.
+ */
+export function ensureConfiguredDirectory(path: string, configKey: string, mode?: number): void {
+  try {
+    createMissing(path, mode)
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOTDIR'
+          ? 'a file is in the way'
+          : code === 'EROFS'
+            ? 'read-only filesystem'
+            : code === 'ENOENT'
+              ? 'this filesystem does not allow it'
+              : message
+    throw new InvalidInputError(`cannot create ${path} (${configKey}): ${why}`, {
+      hint: `set ${configKey} in the config to a directory this account (${userName()}) can write, or create it: mkdir -p ${path}`,
+    })
+  }
+}
+
+function userName(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}` // no passwd entry (a container's arbitrary uid)
+  }
+}
+
+function createMissing(path: string, mode: number | undefined): void {
   const missing: string[] = []
   let current = path
   for (;;) {

@@ -190,6 +190,18 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   assert.match(both.stderr, /--schema-only and --data-only exclude each other/)
   const left = existsSync(backups) ? readdirSync(backups) : []
   assert.deepEqual(left, [], 'nothing that looks like a backup, no partial file')
+  // A backup directory that cannot be created is bad configuration, named by its key.
+  writeFileSync(join(project.dir, 'not-a-directory'), '')
+  writeFileSync(
+    join(project.dir, 'strata.config.json'),
+    JSON.stringify({ backup: { directory: 'not-a-directory/backups' } }),
+  )
+  const unwritable = await project.cli(['backup'])
+  assert.equal(unwritable.code, 2, unwritable.stderr)
+  assert.match(
+    unwritable.stderr,
+    /error: cannot create \S+not-a-directory\/backups \(backup\.directory\): a file is in the way\n {2}hint: set backup\.directory in the config to a directory this account \(\S+\) can write/,
+  )
 })
 
 test('a backup interrupted while pg_dump runs stops pg_dump and leaves nothing in the backup directory (exit 143)', async (t) => {

@@ -8,7 +8,7 @@ import { readVersionRows } from '../../db/version-table.js'
 import type { ClusterLocation } from '../../embedded/cluster.js'
 import { OperationFailedError } from '../../errors/index.js'
 import { runnerTables } from '../../runner/tables.js'
-import { ensureDirectory } from '../../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../../util/ensure-directory.js'
 import { STRATA_VERSION } from '../../version.js'
 import { newBackupId } from '../backup-names.js'
 import { connectionArguments, withClientEnvironment } from '../client-environment.js'
@@ -70,7 +70,7 @@ export async function createBaseBackup(
         },
       )
     const directory = config.backup.directory
-    ensureDirectory(directory, 0o700)
+    ensureConfiguredDirectory(directory, 'backup.directory', 0o700)
     const started = new Date()
     const id = newBackupId(directory, spec.database, started, 'full').replace(
       /(_\d+)?$/,

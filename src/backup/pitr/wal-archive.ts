@@ -1,14 +1,14 @@
 import { chownSync, existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ServerUser } from '../../embedded/server-user.js'
-import { ensureDirectory } from '../../util/ensure-directory.js'
+import { ensureConfiguredDirectory } from '../../util/ensure-directory.js'
 
 /** A WAL segment file name: timeline, log and segment, 8 hex digits each. */
 const SEGMENT = /^[0-9A-F]{24}$/
 
 /** Creates the archive directory, owned by the server's account so the server can write it. */
 export function prepareWalArchive(directory: string, owner: ServerUser | undefined): void {
-  ensureDirectory(directory, 0o700)
+  ensureConfiguredDirectory(directory, 'backup.walArchive', 0o700)
   if (owner !== undefined) chownSync(directory, owner.uid, owner.gid)
 }
 
