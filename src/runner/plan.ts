@@ -41,6 +41,10 @@ export interface Plan {
 export function planUpgrade(graph: RevisionGraph, rows: readonly string[], target: string): Plan {
   const applied = appliedFromRows(graph, rows)
   const parsed = parseTarget(target)
+  if (parsed.kind === 'relative' && parsed.anchor.kind === 'current' && parsed.steps < 0)
+    throw new UsageError(`"${target}" moves down; an upgrade moves up`, {
+      hint: `use +${-parsed.steps}, or \`strata downgrade ${target}\``,
+    })
   const destinations = targetRevisions(graph, parsed, rows, applied)
   const needed = graph.ancestors(destinations, { includeSelf: true })
   for (const revision of applied) needed.delete(revision)
@@ -64,7 +68,11 @@ export function planUpgrade(graph: RevisionGraph, rows: readonly string[], targe
       ? undefined
       : destinations.length === 0
         ? 'nothing to upgrade: there are no migrations'
-        : `already at ${target === 'head' || target === 'heads' ? 'head' : destinations.join(', ')}: nothing to upgrade`
+        : target === 'head' || target === 'heads'
+          ? 'already at head: nothing to upgrade'
+          : destinations.every((revision) => rows.includes(revision))
+            ? `already at ${destinations.join(', ')}: nothing to upgrade`
+            : `already past ${destinations.join(', ')} (at ${rows.join(', ')}): nothing to upgrade; \`strata downgrade ${target}\` moves down to it`
   return { direction: 'up', target, steps, rowsBefore: rows, rowsAfter: current, note }
 }
 

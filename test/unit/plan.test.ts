@@ -131,4 +131,16 @@ test('relative targets: head-1, rev+N, and errors for impossible moves', () => {
     (error: unknown) => error instanceof UsageError && /c is not applied/.test(error.message),
   )
   assert.equal(planUpgrade(graph, ['c'], 'head').note, 'already at head: nothing to upgrade')
+  assert.equal(planUpgrade(graph, ['b'], 'b').note, 'already at b: nothing to upgrade')
+  assert.equal(
+    planUpgrade(graph, ['c'], 'a').note,
+    'already past a (at c): nothing to upgrade; `strata downgrade a` moves down to it',
+  )
+  assert.throws(
+    () => planUpgrade(graph, ['c'], '-1'),
+    (error: unknown) =>
+      error instanceof UsageError &&
+      error.message === '"-1" moves down; an upgrade moves up' &&
+      error.hint === 'use +1, or `strata downgrade -1`',
+  )
 })
