@@ -55,23 +55,19 @@ async function migrateTenant(
 ): Promise<TenantOutcome> {
   const { upgrade, downgrade } = await import('../runner/migrate.js')
   const onNotice = (line: string) => options.onNotice?.(tenant, line)
-  let backupId: string | undefined
-  if (direction === 'up' && (options.backupFirst ?? tenant.config.backup.beforeUpgrade)) {
-    backupId = await backupBeforeUpgrade(options, tenant, onNotice)
-  }
-  // As `strata downgrade` does: what the downgrade destroys is backed up first when it holds data.
-  if (direction === 'down' && options.backupFirst !== false) {
-    const { backupBeforeDowngrade } = await import('../backup/backup-before-downgrade.js')
-    backupId = await backupBeforeDowngrade({
-      config: tenant.config,
-      spec: tenant.spec,
-      migrations: options.migrations,
-      targets: [options.target ?? '-1'],
-      args: tenantArgs(options, tenant),
-      onProgress: onNotice,
-      ...(tenant.schema === undefined ? {} : { schema: tenant.schema }),
-    })
-  }
+  const { backupFirst } = await import('../backup/backup-first.js')
+  // As `strata upgrade | downgrade` do, with the tenant's schema as the backup's scope.
+  const backupId = await backupFirst({
+    config: tenant.config,
+    spec: tenant.spec,
+    migrations: options.migrations,
+    direction,
+    target: options.target ?? (direction === 'up' ? 'head' : '-1'),
+    requested: options.backupFirst,
+    args: tenantArgs(options, tenant),
+    onProgress: onNotice,
+    ...(tenant.schema === undefined ? {} : { schema: tenant.schema }),
+  })
   const migrateOptions = {
     config: tenant.config,
     spec: tenant.spec,
@@ -98,25 +94,6 @@ async function migrateTenant(
     steps: result.steps.length,
     data: result,
   }
-}
-
-/** Backs up only when something will run, as `strata upgrade --backup` does. */
-async function backupBeforeUpgrade(
-  options: TenantOperationOptions,
-  tenant: Tenant,
-  onNotice: (line: string) => void,
-): Promise<string | undefined> {
-  const { databaseStatus } = await import('../runner/status.js')
-  const { runnerTables } = await import('../runner/tables.js')
-  const status = await databaseStatus(tenant.spec, options.migrations, runnerTables(tenant.config))
-  if (status.pending.length === 0) return undefined
-  const { backupBeforeMigrating } = await import('../backup/backup-before-migrating.js')
-  return backupBeforeMigrating(
-    tenant.config,
-    tenant.spec,
-    onNotice,
-    tenant.schema === undefined ? {} : { schemas: [tenant.schema] },
-  )
 }
 
 async function currentOfTenant(options: TenantOperationOptions, tenant: Tenant): Promise<TenantOutcome> {

@@ -1,6 +1,4 @@
 import { type Command, Option } from 'commander'
-import type { ConnectionSpec } from '../../db/connection-spec.js'
-import type { MigrationSet } from '../../graph/load-migrations.js'
 import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
 import { plural } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
@@ -16,42 +14,6 @@ interface MigrateFlags {
   /** `--backup` / `--no-backup`; undefined follows `backup.beforeUpgrade`. */
   backup?: boolean
   phase?: DeployPhase
-}
-
-/**
- * A verified backup before an upgrade, when asked for (`--backup` or
- * `backup.beforeUpgrade`) and when there is something to apply; before a downgrade, of
- * the tables it destroys that hold data (unless `--no-backup`).
- */
-async function backupFirst(
-  context: CommandContext,
-  direction: 'up' | 'down',
-  target: string,
-  flags: MigrateFlags,
-  spec: ConnectionSpec,
-  migrations: MigrationSet,
-): Promise<string | undefined> {
-  const config = await context.config()
-  if (direction === 'down') {
-    // Default on: the tables a downgrade destroys are backed up when they hold data.
-    if (flags.backup === false) return undefined
-    const { backupBeforeDowngrade } = await import('../../backup/backup-before-downgrade.js')
-    return backupBeforeDowngrade({
-      config,
-      spec,
-      migrations,
-      targets: [target],
-      args: context.migrationArguments(),
-      onProgress: (line) => context.output.notice(`${logTimestamp()} ${line}`),
-    })
-  }
-  if (!(flags.backup ?? config.backup.beforeUpgrade)) return undefined
-  const { databaseStatus } = await import('../../runner/status.js')
-  const { runnerTables } = await import('../../runner/tables.js')
-  const status = await databaseStatus(spec, migrations, runnerTables(config))
-  if (status.pending.length === 0) return undefined
-  const { backupBeforeMigrating } = await import('../../backup/backup-before-migrating.js')
-  return backupBeforeMigrating(config, spec, (line) => context.output.notice(`${logTimestamp()} ${line}`))
 }
 
 async function run(
@@ -78,7 +40,17 @@ async function run(
   }
   const spec = await context.connectionSpec()
   const { upgrade, downgrade } = await import('../../runner/migrate.js')
-  const backupId = await backupFirst(context, direction, target, flags, spec, migrations)
+  const { backupFirst } = await import('../../backup/backup-first.js')
+  const backupId = await backupFirst({
+    config,
+    spec,
+    migrations,
+    direction,
+    target,
+    requested: flags.backup,
+    args: context.migrationArguments(),
+    onProgress: (line) => context.output.notice(`${logTimestamp()} ${line}`),
+  })
   const options = {
     ...(backupId === undefined ? {} : { backupId }),
     config,
