@@ -9,6 +9,7 @@ export interface Destroyed {
   /** For people: "column users.bio", "table audit". */
   readonly destroys: readonly string[]
   readonly lostData: readonly LostData[]
+  readonly lostSchemas: readonly string[]
 }
 
 /**
@@ -29,6 +30,7 @@ export function destroyedInOrder(statements: readonly AnalysedStatement[]): Dest
         return table === undefined || !kept(table)
       }),
       lostData: statement.effects.lostData.filter((data) => data.column !== undefined || !kept(data.table)),
+      lostSchemas: statement.effects.lostSchemas,
     })
     for (const table of tablesReadInto(statement)) copiedOut.add(table)
   }

@@ -13,6 +13,13 @@ export interface DowngradeLoss extends LostData {
   readonly revision: string
 }
 
+/** What the downgrades destroy: named tables and columns, and schemas dropped whole. */
+export interface DowngradeLosses {
+  readonly losses: readonly DowngradeLoss[]
+  /** `DROP SCHEMA ... CASCADE`: every table in the schema goes (the database says which). */
+  readonly schemas: readonly { readonly schema: string; readonly revision: string }[]
+}
+
 /**
  * The tables and columns whose contents the downgrades of `metas` destroy (DROP TABLE,
  * DROP COLUMN, TRUNCATE, DELETE), read from each downgrade rendered offline and run
@@ -24,16 +31,21 @@ export async function dataLostByDowngrades(
   metas: readonly MigrationMeta[],
   config: ResolvedConfig,
   args: Readonly<Record<string, string>> = {},
-): Promise<DowngradeLoss[]> {
+): Promise<DowngradeLosses> {
   const losses: DowngradeLoss[] = []
+  const schemas: { schema: string; revision: string }[] = []
   for (const meta of metas) {
     if (meta.hasDowngrade === false) continue
     const source = await migrationSource(migrations, meta, config, args)
     if (source.down === undefined) continue
     const analysed = analyseStatements(source.down, source, new SchemaModel(), config.check.serverVersion)
-    for (const data of dataDestroyedBy(analysed)) losses.push({ revision: meta.revision, ...data })
+    const destroyed = destroyedInOrder(analysed)
+    for (const item of destroyed) {
+      for (const data of item.lostData) losses.push({ revision: meta.revision, ...data })
+      for (const schema of item.lostSchemas) schemas.push({ schema, revision: meta.revision })
+    }
   }
-  return losses
+  return { losses, schemas }
 }
 
 /** What a downgrade's statements destroy, rows copied out first excepted (see `destroyedInOrder`). */

@@ -41,6 +41,8 @@ export interface StatementEffects {
    * the statement (`strata downgrade` backs these up when they hold data).
    */
   readonly lostData: readonly LostData[]
+  /** Schemas dropped with CASCADE: every table in them is lost (which, only the database knows). */
+  readonly lostSchemas: readonly string[]
   /** Why this statement cannot be analysed (procedural code). */
   readonly unverifiable: string | undefined
   /** Facts worth showing: "metadata only (default stored once, PostgreSQL 11+)". */
@@ -63,6 +65,7 @@ export class EffectsBuilder {
   readonly changes: Change[] = []
   readonly destroys: string[] = []
   readonly lostData: LostData[] = []
+  readonly lostSchemas: string[] = []
   readonly notes: string[] = []
   unverifiable: string | undefined
 
@@ -119,6 +122,7 @@ export class EffectsBuilder {
       changes: this.changes,
       destroys: this.destroys,
       lostData: this.lostData,
+      lostSchemas: this.lostSchemas,
       unverifiable: this.unverifiable,
       notes: this.notes,
     }

@@ -114,7 +114,12 @@ const HANDLERS: Record<string, Handler> = {
             )
           else effects.change('breaking', `drops ${describeObject(body.removeType)} ${object}`)
         }
-        if (body.removeType === 'OBJECT_SCHEMA') effects.destroys.push(...names.map((n) => `schema ${n}`))
+        if (body.removeType === 'OBJECT_SCHEMA') {
+          // Without CASCADE, PostgreSQL refuses to drop a schema that still holds anything.
+          const cascade = body.behavior === 'DROP_CASCADE'
+          effects.destroys.push(...names.map((n) => `schema ${n}${cascade ? ' and every table in it' : ''}`))
+          if (cascade) effects.lostSchemas.push(...names)
+        }
         return
       case 'OBJECT_TRIGGER':
         for (const trigger of names) {

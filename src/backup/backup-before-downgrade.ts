@@ -1,4 +1,5 @@
-import { dataLostByDowngrades } from '../analysis/downgrade-data-loss.js'
+import type pg from 'pg'
+import { type DowngradeLoss, dataLostByDowngrades } from '../analysis/downgrade-data-loss.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -54,8 +55,9 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
     const rows = await readVersionRows(connection.client, runnerTables(config).version)
     if (rows.length === 0) return undefined
     const metas = stepsDowngradedTo(migrations, rows, options.targets)
-    const losses = await dataLostByDowngrades(migrations, metas, config, options.args)
-    const holding = await holdingData(connection.client, losses)
+    const { losses, schemas } = await dataLostByDowngrades(migrations, metas, config, options.args)
+    const inSchemas = await tablesOfSchemas(connection.client, schemas)
+    const holding = await holdingData(connection.client, [...losses, ...inSchemas])
     if (holding.length === 0) return undefined
     tables = [...new Set(holding.map((item) => item.table))]
     lost = [
@@ -88,6 +90,23 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
       },
     )
   }
+}
+
+/** The tables (and partitioned tables) of schemas a downgrade drops with CASCADE, as losses. */
+async function tablesOfSchemas(
+  client: pg.ClientBase,
+  schemas: readonly { schema: string; revision: string }[],
+): Promise<DowngradeLoss[]> {
+  if (schemas.length === 0) return []
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') ORDER BY 1, 2`,
+    [schemas.map((item) => item.schema)],
+  )
+  return rows.map((row) => ({
+    table: `${row.schema}.${row.name}`,
+    revision: schemas.find((item) => item.schema === row.schema)!.revision,
+  }))
 }
 
 /** The migrations that downgrades to `targets`, one after the other, revert. */

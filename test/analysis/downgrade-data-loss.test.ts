@@ -6,10 +6,14 @@ import { plainSqlSource } from '../../src/analysis/migration-source.js'
 import { loadParser } from '../../src/analysis/parse-sql.js'
 import { SchemaModel } from '../../src/analysis/schema-model.js'
 
-async function destroyed(sql: string) {
+async function analysed(sql: string) {
   await loadParser()
   const source = plainSqlSource('down.sql', sql)
-  return dataDestroyedBy(analyseStatements(source.up, source, new SchemaModel(), 16))
+  return analyseStatements(source.up, source, new SchemaModel(), 16)
+}
+
+async function destroyed(sql: string) {
+  return dataDestroyedBy(await analysed(sql))
 }
 
 test('a downgrade destroys what it drops, truncates or deletes', async () => {
@@ -45,4 +49,13 @@ test('a table whose rows were copied out before it is dropped loses nothing; one
   assert.deepEqual(await destroyed('DROP TABLE old_rows;\nINSERT INTO rows SELECT * FROM old_rows;'), [
     { table: 'old_rows' },
   ])
+})
+
+test('a schema dropped with CASCADE loses every table in it; without CASCADE nothing (PostgreSQL refuses a non-empty one)', async () => {
+  const statements = await analysed('DROP SCHEMA billing CASCADE;\nDROP SCHEMA empty_one;')
+  assert.deepEqual(
+    statements.map((statement) => statement.effects.lostSchemas),
+    [['billing'], []],
+  )
+  assert.deepEqual(statements[0]!.effects.destroys, ['schema billing and every table in it'])
 })

@@ -612,3 +612,25 @@ test('a downgrade that destroys data backs up the tables holding it first; with 
   const accepted = await project16.cli(['downgrade', 'base', '--no-backup'])
   assert.equal(accepted.code, 0, accepted.stderr)
 })
+
+test('a downgrade that drops a schema with CASCADE backs up the tables in it that hold data', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database)
+  project.sql('a1', {
+    message: 'billing schema',
+    up: 'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id int PRIMARY KEY);\nCREATE TABLE billing.drafts (id int);',
+    downSql: 'DROP SCHEMA billing CASCADE;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await withClient(database.spec, (client) => client.query('INSERT INTO billing.invoices VALUES (1), (2)'))
+  const down = await project.cli(['downgrade', 'base'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.match(
+    down.stderr,
+    /The downgrade destroys data: table billing\.invoices \(a1\)\. Backing up billing\.invoices first/,
+  )
+  const id = /the data it destroyed is kept in backup (\S+)$/m.exec(down.stdout)?.[1]
+  assert.ok(id, down.stdout)
+  assert.deepEqual(manifestOf(join(project.dir, 'data', 'backups'), id!).rowCounts, { 'billing.invoices': 2 })
+})
