@@ -74,6 +74,22 @@ export async function migrationSource(
   config: ResolvedConfig,
   args: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
+  if (meta.format === 'alembic')
+    return {
+      id: meta.revision,
+      revision: meta.revision,
+      file: meta.file,
+      title: meta.message,
+      phase: meta.phase,
+      hasDowngrade: meta.hasDowngrade,
+      start: runnerStart(config, meta),
+      up: [],
+      down: undefined,
+      allow: [],
+      unverifiable: [
+        'an Alembic (Python) migration: Strata reads its revision ids but does not analyse Python; review it by hand',
+      ],
+    }
   return sourceFromBody(meta, await migrations.body(meta.revision), config, args)
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
+import { alembicCannotRun, parseAlembicMigration } from './alembic-migration-file.js'
 import type { MigrationMeta } from './migration.js'
 import { pruneCompiled } from './migration-module.js'
 import { RevisionGraph } from './revision-graph.js'
@@ -22,7 +23,7 @@ export interface MigrationSet {
   body(revision: string): Promise<MigrationBody>
 }
 
-const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql)$/
+const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql|py)$/
 const CACHE_VERSION = 3
 
 interface CacheFile {
@@ -88,7 +89,9 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
     const checksum = createHash('sha256').update(bytes).digest('hex')
     const text = bytes.toString('utf8')
     let meta: MigrationMeta
-    if (file.endsWith('.sql')) {
+    if (file.endsWith('.py')) {
+      meta = parseAlembicMigration(text, file, checksum)
+    } else if (file.endsWith('.sql')) {
       const parsed = parseSqlMigration(text, file, checksum)
       meta = parsed.meta
       bodies.set(file, Promise.resolve({ kind: 'sql', ...parsed.body }))
@@ -130,6 +133,7 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
 }
 
 async function loadBody(meta: MigrationMeta, cacheDir: string): Promise<MigrationBody> {
+  if (meta.format === 'alembic') throw alembicCannotRun([meta], 'run')
   if (meta.format === 'sql') {
     const text = readFileSync(meta.file, 'utf8')
     return { kind: 'sql', ...parseSqlMigration(text, meta.file, meta.checksum).body }

@@ -18,7 +18,8 @@ export interface MigrationMeta {
   readonly phase: MigrationPhase | undefined
   /** Absolute path of the file. */
   readonly file: string
-  readonly format: 'ts' | 'sql'
+  /** `alembic`: a Python migration Strata reads but cannot run (see alembic-migration-file.ts). */
+  readonly format: 'ts' | 'sql' | 'alembic'
   /** sha256 of the file's bytes, recorded when applied, to detect later edits. */
   readonly checksum: string
   /** Whether the file defines a downgrade. */

@@ -7,6 +7,7 @@ import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table
 import { quoteIdent } from '../db/quote.js'
 import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
 import { InvalidInputError } from '../errors/index.js'
+import { requireRunnable } from '../graph/alembic-migration-file.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
 import { STRATA_VERSION } from '../version.js'
@@ -183,6 +184,7 @@ async function migrate(
   return withMigrationLock(options, async (connection, tables, lock) => {
     const rows = await readVersionRows(connection.client, tables.version)
     const { plan, held } = makePlan(migrations, rows)
+    requireRunnable(plan.steps, plan.direction)
     if (plan.direction === 'down') {
       const missing = plan.steps.find((step) => !step.meta.hasDowngrade)
       if (missing) throw missingDowngrade(missing)

@@ -5,6 +5,7 @@ import { quoteIdent } from '../db/quote.js'
 import { recordStepSql } from '../db/record-step.js'
 import { createVersionTableSql } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
+import { requireRunnable } from '../graph/alembic-migration-file.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { parseRange, parseTarget } from '../graph/target-syntax.js'
 import { MigrationOp } from '../ops/migration-op.js'
@@ -46,6 +47,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
   const target = to ?? 'heads'
   const plan =
     options.direction === 'up' ? planUpgrade(graph, start, target) : planDowngrade(graph, start, target)
+  requireRunnable(plan.steps, plan.direction)
   const tables = runnerTables(options.config)
   const single = !(options.transactionPerMigration ?? options.config.migrations.transactionPerMigration)
   const lockKey = migrationLockKey(tables.version)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -233,4 +233,61 @@ test('history -v -i says when each revision was applied, by whom, from strata_hi
     /Rev: bbb222 \(head\)\nParent: aaa111\n(Downgrade: none\n)?Path: /,
     'a pending revision has no Applied line',
   )
+})
+
+test('a project moving from Alembic keeps its Python migrations: Strata reads them, chains new ones after them, and refuses to run them', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  const python = (revision: string, down: string, message: string) =>
+    writeFileSync(
+      join(project.versions, `${revision}_${message.replace(/ /g, '_')}.py`),
+      `"""${message}\n\nRevision ID: ${revision}\nRevises: ${down}\nCreate Date: 2025-11-20 10:00:00.000000\n\n"""\nfrom alembic import op\n\nrevision = '${revision}'\ndown_revision = ${down === '' ? 'None' : `'${down}'`}\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute('SELECT 1')\n\n\ndef downgrade():\n    op.execute('SELECT 1')\n`,
+    )
+  python('1975ea83b712', '', 'create users')
+  python('ae1027a6acf0', '1975ea83b712', 'add email')
+  const created = await project.cli(['revision', '-m', 'add nickname', '--sql', '--rev-id', 'b00000000001'])
+  assert.equal(created.code, 0, created.stderr)
+  assert.match(
+    readFileSync(join(project.versions, 'b00000000001_add_nickname.sql'), 'utf8'),
+    /^-- down_revision: ae1027a6acf0$/m,
+  )
+  const history = await project.cli(['history'])
+  assert.equal(
+    history.stdout,
+    'ae1027a6acf0 -> b00000000001 (head), add nickname\n1975ea83b712 -> ae1027a6acf0, add email\n<base> -> 1975ea83b712, create users\n',
+  )
+
+  // A fresh database would need the Python migrations: refused before anything runs.
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 2)
+  assert.match(
+    refused.stderr,
+    /^error: 2 Alembic migrations \(Python\) would have to run: 1975ea83b712 \(create users\), ae1027a6acf0 \(add email\)\. Strata reads Alembic migrations but cannot run them; nothing was changed\n/,
+  )
+  assert.match(
+    refused.stderr,
+    /hint: apply them with Alembic first \(alembic upgrade ae1027a6acf0\); if the database already has their changes, record that with `strata stamp ae1027a6acf0`/,
+  )
+  assert.equal((await database.one("SELECT to_regclass('alembic_version') AS t")).t, null)
+
+  // The database Alembic migrated: adopted as it is, and the new migration runs after.
+  await database.query(
+    "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('ae1027a6acf0')",
+  )
+  project.sql('b00000000001', {
+    down: 'ae1027a6acf0',
+    message: 'add nickname',
+    up: 'CREATE TABLE nick (id int);',
+    downSql: 'DROP TABLE nick;',
+  })
+  rmSync(join(project.versions, 'b00000000001_add_nickname.sql'))
+  assert.equal((await project.cli(['current'])).stdout, 'ae1027a6acf0\n')
+  const upgraded = await project.cli(['upgrade', 'head'])
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.equal((await project.cli(['current'])).stdout, 'b00000000001 (head)\n')
+  const below = await project.cli(['downgrade', 'base', '--no-backup'])
+  assert.equal(below.code, 2)
+  assert.match(below.stderr, /would have to run: ae1027a6acf0 \(add email\), 1975ea83b712 \(create users\)/)
+  assert.match(below.stderr, /hint: downgrade past them with Alembic/)
+  assert.equal((await project.cli(['current'])).stdout, 'b00000000001 (head)\n', 'nothing was reverted')
 })

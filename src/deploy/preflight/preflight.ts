@@ -4,6 +4,7 @@ import { type Connection, connect } from '../../db/connect.js'
 import type { ConnectionSpec } from '../../db/connection-spec.js'
 import { readVersionRows } from '../../db/version-table.js'
 import { StrataError } from '../../errors/index.js'
+import { requireRunnable } from '../../graph/alembic-migration-file.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import { type CheckOutcome, type CheckResult, runCheck } from '../../health/check-result.js'
 import { checkHealth } from '../../health/health.js'
@@ -105,6 +106,7 @@ export async function runPreflight(
       options.phase,
     )
     const steps = plan.steps
+    requireRunnable(steps, 'up') // Alembic migrations pending: exit 2, nothing changed
     await record('pending', 'Migrations to deploy', async () => ({
       status: 'ok',
       summary:
