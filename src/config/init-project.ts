@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
 
-const CONFIG_TEMPLATE = `import { defineConfig } from 'strata'
+const configTemplate = (versions: string, alembic: boolean) => `import { defineConfig } from 'strata'
 
 /**
  * Strata configuration. Every key is optional; see README.md, "Configuration".
@@ -18,8 +18,14 @@ export default defineConfig({
   },
   // default: 'primary',
 
-  migrations: {
-    directories: ['migrations/versions'],
+  migrations: {${
+    alembic
+      ? `
+    // The Alembic project's versions: its .py migrations are read (not run), and new
+    // TypeScript or SQL migrations are created beside them, after its head.`
+      : ''
+  }
+    directories: ['${versions}'],
   },
 
   // Without a configured database (and no --url, DATABASE_URL or PG* variables),
@@ -34,6 +40,8 @@ export default defineConfig({
 export interface InitResult {
   readonly dir: string
   readonly created: readonly string[]
+  /** An Alembic project found in the directory: its versions directory, which the config uses. */
+  readonly alembicVersions: string | undefined
 }
 
 /**
@@ -42,9 +50,12 @@ export interface InitResult {
  */
 export function initProject(dir: string): InitResult {
   const root = resolve(dir)
-  const versions = join(root, 'migrations', 'versions')
+  const alembicVersions = alembicVersionsDirectory(root)
+  const versions =
+    alembicVersions === undefined ? join(root, 'migrations', 'versions') : join(root, alembicVersions)
   const existing = CONFIG_FILE_NAMES.map((name) => join(root, name)).filter((file) => existsSync(file))
-  if (existsSync(versions) && readdirSync(versions).length > 0) existing.push(versions)
+  if (alembicVersions === undefined && existsSync(versions) && readdirSync(versions).length > 0)
+    existing.push(versions)
   if (existing.length > 0) {
     throw new InvalidInputError(
       `refusing to overwrite: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}`,
@@ -53,10 +64,30 @@ export function initProject(dir: string): InitResult {
       },
     )
   }
-  ensureDirectory(versions)
   const configFile = join(root, 'strata.config.ts')
-  writeFileSync(configFile, CONFIG_TEMPLATE, { flag: 'wx' })
+  if (alembicVersions !== undefined) {
+    writeFileSync(configFile, configTemplate(alembicVersions, true), { flag: 'wx' })
+    return { dir: root, created: [configFile], alembicVersions }
+  }
+  ensureDirectory(versions)
+  writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
   const keep = join(versions, '.gitkeep')
   writeFileSync(keep, '', { flag: 'wx' })
-  return { dir: root, created: [configFile, `${versions}/`] }
+  return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined }
+}
+
+/**
+ * The versions directory of an Alembic project in `root` (relative, as the config
+ * writes it): `script_location` of its alembic.ini (default `alembic`), plus `versions`.
+ */
+function alembicVersionsDirectory(root: string): string | undefined {
+  const ini = join(root, 'alembic.ini')
+  if (!existsSync(ini)) return undefined
+  const location = /^\s*script_location\s*=\s*(.+?)\s*$/m.exec(readFileSync(ini, 'utf8'))?.[1] ?? 'alembic'
+  // `%(here)s` is alembic.ini's own directory; a package location (`myapp:alembic`) is not a path.
+  if (location.includes(':') && !location.startsWith('/')) return undefined
+  const scripts = resolve(root, location.replace('%(here)s', root))
+  const versions = join(scripts, 'versions')
+  if (!existsSync(versions)) return undefined
+  return relative(root, versions) || '.'
 }

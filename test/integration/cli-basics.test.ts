@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runCli } from '../helpers/cli.js'
@@ -72,4 +72,27 @@ test('init scaffolds a project and refuses to overwrite it', async (t) => {
   assert.match(second.stderr, /refusing to overwrite: .*strata\.config\.ts/)
   assert.equal(readFileSync(join(dir, 'strata.config.ts'), 'utf8'), '// edited by hand\n')
   assert.ok(existsSync(join(dir, 'migrations', 'versions')))
+})
+
+test('init in an Alembic project points the config at its versions directory and reads its history', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(
+    join(dir, 'alembic.ini'),
+    '[alembic]\nscript_location = %(here)s/db/alembic\nsqlalchemy.url = driver://user:pass@localhost/dbname\n',
+  )
+  mkdirSync(join(dir, 'db', 'alembic', 'versions'), { recursive: true })
+  writeFileSync(
+    join(dir, 'db', 'alembic', 'versions', '1975ea83b712_create_users.py'),
+    '"""create users"""\nrevision = \'1975ea83b712\'\ndown_revision = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n',
+  )
+  const init = await runCli(['init', dir])
+  assert.equal(init.code, 0, init.stderr)
+  assert.match(init.stdout, /found an Alembic project: migrations\.directories is db\/alembic\/versions/)
+  assert.match(
+    readFileSync(join(dir, 'strata.config.ts'), 'utf8'),
+    /directories: \['db\/alembic\/versions'\]/,
+  )
+  assert.equal(existsSync(join(dir, 'migrations')), false, 'no second versions directory')
+  const history = await runCli(['history'], { cwd: dir })
+  assert.equal(history.stdout, '<base> -> 1975ea83b712 (head), create users\n', history.stderr)
 })

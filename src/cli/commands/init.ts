@@ -13,8 +13,14 @@ export function registerInitCommand(program: Command): void {
         const { initProject } = await import('../../config/init-project.js')
         const result = initProject(dir)
         for (const file of result.created) context.output.line(`${mark.ok()} created ${file}`)
+        if (result.alembicVersions !== undefined)
+          context.output.line(
+            `found an Alembic project: migrations.directories is ${result.alembicVersions}, where its .py migrations are read (Strata does not run Python) and new ones go after its head`,
+          )
         context.output.line(
-          'next: strata revision -m "create users"   (edit strata.config.ts to add databases)',
+          result.alembicVersions === undefined
+            ? 'next: strata revision -m "create users"   (edit strata.config.ts to add databases)'
+            : 'next: strata history, then strata revision -m "..."   (edit strata.config.ts to add databases; a version_table set in env.py goes to migrations.versionTable)',
         )
         context.output.data(result)
       }),
