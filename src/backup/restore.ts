@@ -41,7 +41,8 @@ export interface RestoreOptions {
 }
 
 export interface RestoreResult {
-  readonly mode: 'swap' | 'in-place' | 'partial'
+  /** `created`: the database did not exist (a new server after a loss); the restored copy became it. */
+  readonly mode: 'swap' | 'in-place' | 'partial' | 'created'
   readonly backupId: string
   readonly database: string
   /** Swap: the previous database, kept under this name. */
@@ -101,6 +102,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       },
     )
   }
+  if (!(await databaseExists(options.spec))) {
+    // A new server after the old one was lost: the restored copy becomes the database.
+    if (!intoCopy)
+      throw new UsageError(
+        `database ${options.spec.database} does not exist on ${options.spec.host}:${options.spec.port}, so there is nothing to restore ${options.inPlace ? 'over' : 'tables into'}. Nothing was restored`,
+        { hint: `a full restore creates it: strata restore ${entry.manifest.id}` },
+      )
+    return restoreAsNewDatabase(options, entry, verification.owners, progress)
+  }
   const live = await connect(options.spec)
   try {
     requireServerNotOlder(live, entry.manifest)
@@ -111,6 +121,65 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     await live.close()
   }
   return restoreBySwap(options, entry, progress)
+}
+
+async function databaseExists(spec: ConnectionSpec): Promise<boolean> {
+  const admin = await maintenanceConnection(spec)
+  try {
+    const { rows } = await admin.client.query('SELECT 1 FROM pg_database WHERE datname = $1', [spec.database])
+    return rows.length > 0
+  } finally {
+    await admin.close()
+  }
+}
+
+/**
+ * The database does not exist (the server is new): restored into `<db>_restore_<time>`
+ * and checked as a swap would be, then renamed to the database's name. Nothing to keep
+ * aside, no sessions to end, no services to stop.
+ */
+async function restoreAsNewDatabase(
+  options: RestoreOptions,
+  entry: CatalogEntry,
+  owners: readonly string[],
+  progress: (line: string) => void,
+): Promise<RestoreResult> {
+  const { config, spec } = options
+  const copy = `${spec.database}_restore_${fileTimestamp(new Date())}`.slice(0, 63)
+  const admin = await maintenanceConnection(spec)
+  try {
+    requireServerNotOlder(admin, entry.manifest)
+    await requireRoles(admin, owners, options)
+    progress(`Database ${spec.database} does not exist on this server: restoring the backup as it`)
+    progress(`Creating fresh database ${copy}`)
+    await admin.client.query(`CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0`)
+    const leftover = `nothing else was changed; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`
+    try {
+      progress(`Restoring from: ${entry.manifest.file}`)
+      await restoreArchive({
+        entry,
+        spec: withDatabase(spec, copy),
+        serverMajor: Math.floor(admin.serverVersionNum / 10000),
+        mode: { kind: 'fresh', jobs: options.jobs ?? config.backup.jobs },
+        noOwner: Boolean(options.noOwner),
+        noAcl: Boolean(options.noAcl),
+        pgBinDir: config.pgBinDir,
+      })
+      progress('Checking the restored copy (row counts, version table, every table readable)')
+      const problems = await checkRestoredDatabase(withDatabase(spec, copy), entry, config)
+      if (problems.length > 0)
+        throw new OperationFailedError(`the restored copy does not match the backup: ${problems.join('; ')}`)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new OperationFailedError(`restore failed: ${message}`, { hint: leftover })
+    }
+    progress(`Renaming ${copy} to ${spec.database}`)
+    await admin.client.query(`ALTER DATABASE ${quoteIdent(copy)} RENAME TO ${quoteIdent(spec.database)}`)
+    progress('✓ Restored copy checked and in place')
+    return { mode: 'created', backupId: entry.manifest.id, database: spec.database }
+  } finally {
+    await admin.close()
+  }
 }
 
 /**

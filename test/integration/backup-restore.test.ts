@@ -99,6 +99,37 @@ for (const format of ['plain', 'custom', 'directory'] as const) {
   })
 }
 
+test('restoring onto a server where the database does not exist (the old server was lost) creates it from the backup', async (t) => {
+  const { database, project } = await seeded(t)
+  const before = await tableChecksums(database.spec)
+  const taken = await project.cli(['backup', '--json'])
+  assert.equal(taken.code, 0, taken.stderr)
+  const id = backupIdFrom(taken.stdout)
+  const name = `${database.name}_new`
+  const url = database.url.replace(new RegExp(`/${database.name}(\\?|$)`), `/${name}$1`)
+  const tables = await project.cli(['restore', id, '-t', 'users'], { DATABASE_URL: url })
+  assert.equal(tables.code, 2)
+  assert.match(
+    tables.stderr,
+    new RegExp(
+      `database ${name} does not exist on .*, so there is nothing to restore tables into\\. Nothing was restored\\n {2}hint: a full restore creates it: strata restore ${id}`,
+    ),
+  )
+  const restored = await project.cli(['restore', id], { DATABASE_URL: url })
+  assert.equal(restored.code, 0, restored.stderr + restored.stdout)
+  assert.match(
+    restored.stdout,
+    new RegExp(`Database ${name} does not exist on this server: restoring the backup as it`),
+  )
+  assert.match(
+    restored.stdout,
+    new RegExp(`✓ ${name} created from ${id} \\(it did not exist on this server\\)`),
+  )
+  assert.deepEqual(await tableChecksums(withDatabase(database.spec, name)), before)
+  const current = await project.cli(['current'], { DATABASE_URL: url })
+  assert.equal(current.stdout, 'b1 (head)\n')
+})
+
 test('schema-only and data-only backups; a partial table restore replaces rows in one transaction after a safety backup', async (t) => {
   const { database, project, backups } = await seeded(t)
   const before = await tableChecksums(database.spec)

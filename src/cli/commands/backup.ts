@@ -271,6 +271,10 @@ export function registerBackupCommands(program: Command): void {
             context.output.line(
               `${mark.ok()} ${result.database} restored from ${result.backupId}; the previous database is kept as ${result.keptAs}`,
             )
+          else if (result.mode === 'created')
+            context.output.line(
+              `${mark.ok()} ${result.database} created from ${result.backupId} (it did not exist on this server)`,
+            )
           else
             context.output.line(
               `${mark.ok()} ${result.mode} restore of ${result.backupId} into ${result.database}; ${result.safetyBackupId === undefined ? 'nothing was overwritten (no safety backup needed)' : `safety backup ${result.safetyBackupId}`}`,
