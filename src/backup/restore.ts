@@ -144,35 +144,25 @@ async function restoreAsNewDatabase(
   owners: readonly string[],
   progress: (line: string) => void,
 ): Promise<RestoreResult> {
-  const { config, spec } = options
+  const { spec } = options
   const copy = `${spec.database}_restore_${fileTimestamp(new Date())}`.slice(0, 63)
   const admin = await maintenanceConnection(spec)
   try {
     requireServerNotOlder(admin, entry.manifest)
     await requireRoles(admin, owners, options)
     progress(`Database ${spec.database} does not exist on this server: restoring the backup as it`)
-    progress(`Creating fresh database ${copy}`)
-    await admin.client.query(`CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0`)
-    const leftover = `nothing else was changed; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`
-    try {
-      progress(`Restoring from: ${entry.manifest.file}`)
-      await restoreArchive({
-        entry,
-        spec: withDatabase(spec, copy),
-        serverMajor: Math.floor(admin.serverVersionNum / 10000),
-        mode: { kind: 'fresh', jobs: options.jobs ?? config.backup.jobs },
-        noOwner: Boolean(options.noOwner),
-        noAcl: Boolean(options.noAcl),
-        pgBinDir: config.pgBinDir,
-      })
-      progress('Checking the restored copy (row counts, version table, every table readable)')
-      const problems = await checkRestoredDatabase(withDatabase(spec, copy), entry, config)
-      if (problems.length > 0)
-        throw new OperationFailedError(`the restored copy does not match the backup: ${problems.join('; ')}`)
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      throw new OperationFailedError(`restore failed: ${message}`, { hint: leftover })
-    }
+    await restoreIntoCopy(
+      options,
+      entry,
+      admin,
+      {
+        name: copy,
+        createSql: `CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0`,
+        leftover: `nothing else was changed; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`,
+        failure: 'restore failed',
+      },
+      progress,
+    )
     progress(`Renaming ${copy} to ${spec.database}`)
     await admin.client.query(`ALTER DATABASE ${quoteIdent(copy)} RENAME TO ${quoteIdent(spec.database)}`)
     progress('✓ Restored copy checked and in place')
@@ -244,26 +234,20 @@ async function restoreBySwap(
     const db = facts.rows[0]
     if (db === undefined)
       throw new OperationFailedError(`database ${spec.database} does not exist on this server`)
-    progress(`Creating fresh database ${copy}`)
-    await admin.client.query(
-      `CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0 ENCODING '${db.encoding}' LC_COLLATE '${db.collate.replace(/'/g, "''")}' LC_CTYPE '${db.ctype.replace(/'/g, "''")}'`,
-    )
     const leftover = `the live database ${spec.database} was not touched; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`
+    await restoreIntoCopy(
+      options,
+      entry,
+      admin,
+      {
+        name: copy,
+        createSql: `CREATE DATABASE ${quoteIdent(copy)} TEMPLATE template0 ENCODING '${db.encoding}' LC_COLLATE '${db.collate.replace(/'/g, "''")}' LC_CTYPE '${db.ctype.replace(/'/g, "''")}'`,
+        leftover,
+        failure: 'restore failed before the swap',
+      },
+      progress,
+    )
     try {
-      progress(`Restoring from: ${entry.manifest.file}`)
-      await restoreArchive({
-        entry,
-        spec: withDatabase(spec, copy),
-        serverMajor: Math.floor(admin.serverVersionNum / 10000),
-        mode: { kind: 'fresh', jobs: options.jobs ?? config.backup.jobs },
-        noOwner: Boolean(options.noOwner),
-        noAcl: Boolean(options.noAcl),
-        pgBinDir: config.pgBinDir,
-      })
-      progress('Checking the restored copy (row counts, version table, every table readable)')
-      const problems = await checkRestoredDatabase(withDatabase(spec, copy), entry, config)
-      if (problems.length > 0)
-        throw new OperationFailedError(`the restored copy does not match the backup: ${problems.join('; ')}`)
       await copyDatabaseProperties(admin.client, spec.database, copy)
       await admin.client
         .query(`ALTER DATABASE ${quoteIdent(copy)} OWNER TO ${quoteIdent(db.owner)}`)
@@ -289,6 +273,42 @@ async function restoreBySwap(
     return { mode: 'swap', backupId: entry.manifest.id, database: spec.database, keptAs, sessionsEnded }
   } finally {
     await admin.close()
+  }
+}
+
+/**
+ * Creates `copy`, restores the archive into it and checks it against the manifest (row
+ * counts, version table, every table readable). Anything failing is thrown as "<what>
+ * failed ..." with `leftover` (where the partial copy is, how to remove it) as the hint.
+ */
+async function restoreIntoCopy(
+  options: RestoreOptions,
+  entry: CatalogEntry,
+  admin: Connection,
+  copy: { name: string; createSql: string; leftover: string; failure: string },
+  progress: (line: string) => void,
+): Promise<void> {
+  const { config, spec } = options
+  progress(`Creating fresh database ${copy.name}`)
+  await admin.client.query(copy.createSql)
+  try {
+    progress(`Restoring from: ${entry.manifest.file}`)
+    await restoreArchive({
+      entry,
+      spec: withDatabase(spec, copy.name),
+      serverMajor: Math.floor(admin.serverVersionNum / 10000),
+      mode: { kind: 'fresh', jobs: options.jobs ?? config.backup.jobs },
+      noOwner: Boolean(options.noOwner),
+      noAcl: Boolean(options.noAcl),
+      pgBinDir: config.pgBinDir,
+    })
+    progress('Checking the restored copy (row counts, version table, every table readable)')
+    const problems = await checkRestoredDatabase(withDatabase(spec, copy.name), entry, config)
+    if (problems.length > 0)
+      throw new OperationFailedError(`the restored copy does not match the backup: ${problems.join('; ')}`)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new OperationFailedError(`${copy.failure}: ${message}`, { hint: copy.leftover })
   }
 }
 

@@ -7,7 +7,7 @@ import type { MigrationMeta } from './migration.js'
  * downgrade. A team moving from Alembic keeps its history in the versions directory:
  * Strata then knows the revisions the `alembic_version` table names, shows them in
  * `history`, and chains new TypeScript or SQL migrations after them. It cannot run them
- * (see `refuseAlembicSteps`).
+ * (see `requireRunnable`).
  *
  * Understood: `revision = 'x'` (also annotated, `revision: str = "x"`), and for
  * `down_revision`, `branch_labels` and `depends_on` None, a string, or a tuple or list
@@ -93,14 +93,16 @@ export function alembicCannotRun(
 ): UsageError {
   const list = metas.map((meta) => `${meta.revision}${meta.message ? ` (${meta.message})` : ''}`).join(', ')
   const last = metas.at(-1)!.revision
+  const one = metas.length === 1
+  const them = one ? 'it' : 'them'
   return new UsageError(
-    `${metas.length === 1 ? 'an Alembic migration' : `${metas.length} Alembic migrations`} (Python) would have to run: ${list}. Strata reads Alembic migrations but cannot run them; nothing was changed`,
+    `${one ? 'an Alembic migration' : `${metas.length} Alembic migrations`} (Python) would have to run: ${list}. Strata reads Alembic migrations but cannot run them; nothing was changed`,
     {
       where: metas[0]!.file,
       hint:
         direction === 'down'
-          ? `downgrade past ${metas.length === 1 ? 'it' : 'them'} with Alembic, or port ${metas.length === 1 ? 'it' : 'them'} to TypeScript or SQL migrations with the same revision ids`
-          : `apply ${metas.length === 1 ? 'it' : 'them'} with Alembic first (alembic upgrade ${last}); if the database already has ${metas.length === 1 ? 'its' : 'their'} changes, record that with \`strata stamp ${last}\`; or port ${metas.length === 1 ? 'it' : 'them'} to TypeScript or SQL with the same revision ids`,
+          ? `downgrade past ${them} with Alembic, or port ${them} to TypeScript or SQL migrations with the same revision ids`
+          : `apply ${them} with Alembic first (alembic upgrade ${last}); if the database already has ${one ? 'its' : 'their'} changes, record that with \`strata stamp ${last}\`; or port ${them} to TypeScript or SQL with the same revision ids`,
     },
   )
 }
