@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 
 export interface BackupFirstOptions {
@@ -47,10 +48,22 @@ export async function backupFirst(options: BackupFirstOptions): Promise<string |
   const status = await databaseStatus(spec, migrations, runnerTables(config))
   if (status.pending.length === 0) return undefined
   const { backupBeforeMigrating } = await import('./backup-before-migrating.js')
-  return backupBeforeMigrating(
-    config,
-    spec,
-    options.onProgress,
-    options.schema === undefined ? {} : { schemas: [options.schema] },
-  )
+  const { ClientProgramError } = await import('./client-programs.js')
+  try {
+    return await backupBeforeMigrating(
+      config,
+      spec,
+      options.onProgress,
+      options.schema === undefined ? {} : { schemas: [options.schema] },
+    )
+  } catch (error) {
+    if (!(error instanceof ClientProgramError)) throw error
+    const asked = options.requested === true ? '--backup' : 'backup.beforeUpgrade in the config'
+    throw new UsageError(
+      `the upgrade is to take a backup first (${asked}), and it cannot: ${error.message}. Nothing was changed`,
+      {
+        hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or upgrade without the backup (--no-backup)`,
+      },
+    )
+  }
 }

@@ -477,6 +477,20 @@ test('upgrade --backup takes a verified backup first and records its id with eac
   // Nothing pending: no backup is taken.
   const again = await project.cli(['upgrade', 'head', '--backup'])
   assert.doesNotMatch(again.stderr, /Backing up/)
+
+  // PostgreSQL 16 and only pg_dump 15 here: the backup asked for cannot be taken, so nothing runs.
+  const newer = await createTestDatabase(t, 16)
+  const project16 = testProject(t, newer, { backup: { beforeUpgrade: true } })
+  project16.sql('a1', { up: 'CREATE TABLE t (id int);' })
+  const refused = await project16.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    /^error: the upgrade is to take a backup first \(backup\.beforeUpgrade in the config\), and it cannot: pg_dump 16 or newer is needed .*\. Nothing was changed\n/m,
+  )
+  assert.match(refused.stderr, /; or upgrade without the backup \(--no-backup\)\n/)
+  assert.match((await project16.cli(['current'])).stderr, /^1 pending: a1 — /m)
+  assert.equal((await project16.cli(['upgrade', 'head', '--no-backup'])).code, 0)
 })
 
 test('restore hooks run around the swap; --in-place asks, and with --yes restores over the live database after a safety backup', async (t) => {
