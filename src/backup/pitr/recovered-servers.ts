@@ -48,6 +48,10 @@ export function stopRecoveredServers(
   let targets: RecoveredServer[]
   if (options.dataDir !== undefined) {
     const dataDir = resolve(options.dataDir)
+    if (!existsSync(dataDir))
+      throw new InvalidInputError(`${dataDir} does not exist; nothing was stopped`, {
+        hint: `the recovered copies are under ${recoveredRoot(config)}; \`strata pitr stop\` alone stops every running one`,
+      })
     if (!isRecoveredCopy(dataDir))
       throw new InvalidInputError(
         `${dataDir} is not a copy made by strata pitr restore; nothing was stopped`,
