@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 import { type CatalogEntry, listBackups } from './catalog.js'
-import { manifestPath } from './manifest.js'
+import { type BackupManifest, manifestPath } from './manifest.js'
 
 export interface PrunePlan {
   /** Backups past retention that will be (or were) deleted, oldest first. */
@@ -14,8 +14,11 @@ export interface PrunePlan {
 /**
  * Which backups retention removes: those that finished more than `retentionDays` ago
  * by their manifest (never by file name or file time), except the newest
- * `keepVerified` verified backups, and except the newest backup of all when fewer
- * than that many are verified, so pruning never leaves a database without a backup.
+ * `keepVerified` verified backups of a whole database, and except the newest whole
+ * backup when fewer than that many are verified, so pruning never leaves a database
+ * without a backup. Partial backups (a table, a schema, schema or data only: the ones a
+ * downgrade or a partial restore takes first) do not count: however many and recent,
+ * they cannot stand in for the database.
  */
 export function planPrune(
   directory: string,
@@ -25,12 +28,13 @@ export function planPrune(
 ): PrunePlan {
   const catalog = listBackups(directory)
   const cutoff = now.getTime() - retentionDays * 86_400_000
-  const verified = catalog.filter((entry) => entry.manifest.verified !== undefined).slice(0, keepVerified)
+  const whole = catalog.filter((entry) => isWholeDatabase(entry.manifest))
+  const verified = whole.filter((entry) => entry.manifest.verified !== undefined).slice(0, keepVerified)
   const keep = new Map<CatalogEntry, string>(
     verified.map((entry) => [entry, `one of the newest ${keepVerified} verified backups`]),
   )
-  if (verified.length < keepVerified && catalog[0] !== undefined && !keep.has(catalog[0]))
-    keep.set(catalog[0], 'the newest backup')
+  if (verified.length < keepVerified && whole[0] !== undefined && !keep.has(whole[0]))
+    keep.set(whole[0], 'the newest backup')
   const expired = catalog.filter((entry) => Date.parse(entry.manifest.finishedAt) < cutoff).reverse()
   return {
     delete: expired.filter((entry) => !keep.has(entry)),
@@ -40,6 +44,17 @@ export function planPrune(
     retentionDays,
     keepVerified,
   }
+}
+
+/** A backup of the whole database (or, for a base backup, the whole server). */
+function isWholeDatabase(manifest: BackupManifest): boolean {
+  const options = manifest.options
+  return (
+    !options.schemaOnly &&
+    !options.dataOnly &&
+    options.tables.length === 0 &&
+    (options.schemas?.length ?? 0) === 0
+  )
 }
 
 /** Deletes what `planPrune` chose: each archive, then its manifest. */

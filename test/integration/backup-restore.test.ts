@@ -332,7 +332,7 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   const { mkdirSync } = await import('node:fs')
   mkdirSync(backups, { recursive: true })
   const day = 86_400_000
-  const craft = (id: string, daysAgo: number, verified: boolean) => {
+  const craft = (id: string, daysAgo: number, verified: boolean, tables: string[] = []) => {
     writeFileSync(join(backups, `${id}.dump`), id)
     const finishedAt = new Date(Date.now() - daysAgo * day).toISOString()
     writeFileSync(
@@ -345,7 +345,7 @@ test("retention follows the manifests' times, not file names, and keeps the newe
         server: { host: 'h', port: 5433, version: '15', versionNum: 150000 },
         revisions: [],
         format: 'custom',
-        options: { schemaOnly: false, dataOnly: false, tables: [], compression: 'gzip:6' },
+        options: { schemaOnly: false, dataOnly: false, tables, compression: 'gzip:6' },
         sizeBytes: id.length,
         sha256: 'x',
         startedAt: finishedAt,
@@ -361,13 +361,16 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   craft('assistant_20000101_000000', 1, false)
   craft('assistant_20500101_000000', 60, true)
   craft('assistant_20400101_000000', 45, true)
+  // Newer and verified, but of one table (a downgrade's): it cannot stand in for the database.
+  craft('assistant_20450101_000000_tables', 40, true, ['users'])
   const plan = await project.cli(['backups', 'prune'])
   assert.equal(plan.code, 0)
   assert.match(plan.stdout, /would delete {2}assistant_20991231_235959/)
   assert.match(plan.stdout, /would delete {2}assistant_20500101_000000/)
+  assert.match(plan.stdout, /would delete {2}assistant_20450101_000000_tables/)
   assert.match(plan.stdout, /kept {10}assistant_20400101_000000 {2}\(one of the newest 1 verified backups\)/)
   assert.match(plan.stdout, /Nothing deleted: run again with --yes/)
-  assert.equal(readdirSync(backups).length, 8)
+  assert.equal(readdirSync(backups).length, 10)
   const done = await project.cli(['backups', 'prune', '--yes'])
   assert.equal(done.code, 0)
   assert.deepEqual(readdirSync(backups).sort(), [
