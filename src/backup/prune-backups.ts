@@ -13,12 +13,12 @@ export interface PrunePlan {
 
 /**
  * Which backups retention removes: those that finished more than `retentionDays` ago
- * by their manifest (never by file name or file time), except the newest
- * `keepVerified` verified backups of a whole database, and except the newest whole
- * backup when fewer than that many are verified, so pruning never leaves a database
- * without a backup. Partial backups (a table, a schema, schema or data only: the ones a
- * downgrade or a partial restore takes first) do not count: however many and recent,
- * they cannot stand in for the database.
+ * by their manifest (never by file name or file time), except, for each database, the
+ * newest `keepVerified` verified whole backups, and its newest whole backup when fewer
+ * than that many are verified, so pruning never leaves a database without a backup
+ * (several databases may share the directory). A tenant schema's backups count as its
+ * own whole backups; partial ones (tables, schema or data only: those a downgrade or a
+ * table restore takes first) do not count: they cannot stand in for the database.
  */
 export function planPrune(
   directory: string,
@@ -28,13 +28,18 @@ export function planPrune(
 ): PrunePlan {
   const catalog = listBackups(directory)
   const cutoff = now.getTime() - retentionDays * 86_400_000
-  const whole = catalog.filter((entry) => isWholeDatabase(entry.manifest))
-  const verified = whole.filter((entry) => entry.manifest.verified !== undefined).slice(0, keepVerified)
-  const keep = new Map<CatalogEntry, string>(
-    verified.map((entry) => [entry, `one of the newest ${keepVerified} verified backups`]),
-  )
-  if (verified.length < keepVerified && whole[0] !== undefined && !keep.has(whole[0]))
-    keep.set(whole[0], 'the newest backup')
+  const keep = new Map<CatalogEntry, string>()
+  const scopes = new Map<string, CatalogEntry[]>()
+  for (const entry of catalog.filter((entry) => isWhole(entry.manifest))) {
+    const scope = scopeOf(entry.manifest)
+    scopes.set(scope, [...(scopes.get(scope) ?? []), entry])
+  }
+  for (const whole of scopes.values()) {
+    // The catalog lists newest first.
+    const verified = whole.filter((entry) => entry.manifest.verified !== undefined).slice(0, keepVerified)
+    for (const entry of verified) keep.set(entry, `one of the newest ${keepVerified} verified backups`)
+    if (verified.length < keepVerified && !keep.has(whole[0]!)) keep.set(whole[0]!, 'the newest backup')
+  }
   const expired = catalog.filter((entry) => Date.parse(entry.manifest.finishedAt) < cutoff).reverse()
   return {
     delete: expired.filter((entry) => !keep.has(entry)),
@@ -46,15 +51,18 @@ export function planPrune(
   }
 }
 
-/** A backup of the whole database (or, for a base backup, the whole server). */
-function isWholeDatabase(manifest: BackupManifest): boolean {
-  const options = manifest.options
-  return (
-    !options.schemaOnly &&
-    !options.dataOnly &&
-    options.tables.length === 0 &&
-    (options.schemas?.length ?? 0) === 0
-  )
+/** A backup of all of what it covers: a database, a tenant's schema, or (base) a server. */
+function isWhole(manifest: BackupManifest): boolean {
+  const { options } = manifest
+  return !options.schemaOnly && !options.dataOnly && options.tables.length === 0
+}
+
+/** What a whole backup stands in for: a server (base backups), a database, or a tenant schema of one. */
+function scopeOf(manifest: BackupManifest): string {
+  const server = `${manifest.server.host}:${manifest.server.port}`
+  if (manifest.format === 'base') return `server ${server}`
+  const schemas = [...(manifest.options.schemas ?? [])].sort().join(',')
+  return `database ${server}/${manifest.database}${schemas === '' ? '' : ` schemas ${schemas}`}`
 }
 
 /** Deletes what `planPrune` chose: each archive, then its manifest. */

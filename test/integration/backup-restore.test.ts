@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { withDatabase } from '../../src/db/connection-spec.js'
@@ -332,7 +332,13 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   const { mkdirSync } = await import('node:fs')
   mkdirSync(backups, { recursive: true })
   const day = 86_400_000
-  const craft = (id: string, daysAgo: number, verified: boolean, tables: string[] = []) => {
+  const craft = (
+    id: string,
+    daysAgo: number,
+    verified: boolean,
+    tables: string[] = [],
+    database = 'assistant',
+  ) => {
     writeFileSync(join(backups, `${id}.dump`), id)
     const finishedAt = new Date(Date.now() - daysAgo * day).toISOString()
     writeFileSync(
@@ -341,7 +347,7 @@ test("retention follows the manifests' times, not file names, and keeps the newe
         manifestVersion: 1,
         id,
         file: `${id}.dump`,
-        database: 'assistant',
+        database,
         server: { host: 'h', port: 5433, version: '15', versionNum: 150000 },
         revisions: [],
         format: 'custom',
@@ -363,16 +369,22 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   craft('assistant_20400101_000000', 45, true)
   // Newer and verified, but of one table (a downgrade's): it cannot stand in for the database.
   craft('assistant_20450101_000000_tables', 40, true, ['users'])
+  // Another database in the same directory keeps its own newest verified backup.
+  craft('analytics_20300101_000000', 50, true, [], 'analytics')
   const plan = await project.cli(['backups', 'prune'])
   assert.equal(plan.code, 0)
   assert.match(plan.stdout, /would delete {2}assistant_20991231_235959/)
   assert.match(plan.stdout, /would delete {2}assistant_20500101_000000/)
   assert.match(plan.stdout, /would delete {2}assistant_20450101_000000_tables/)
   assert.match(plan.stdout, /kept {10}assistant_20400101_000000 {2}\(one of the newest 1 verified backups\)/)
+  assert.match(plan.stdout, /kept {10}analytics_20300101_000000 {2}\(one of the newest 1 verified backups\)/)
   assert.match(plan.stdout, /Nothing deleted: run again with --yes/)
-  assert.equal(readdirSync(backups).length, 10)
+  assert.equal(readdirSync(backups).length, 12)
   const done = await project.cli(['backups', 'prune', '--yes'])
   assert.equal(done.code, 0)
+  // Still there (rmSync throws otherwise); out of the way for the listings below.
+  rmSync(join(backups, 'analytics_20300101_000000.dump'))
+  rmSync(join(backups, 'analytics_20300101_000000.manifest.json'))
   assert.deepEqual(readdirSync(backups).sort(), [
     'assistant_20000101_000000.dump',
     'assistant_20000101_000000.manifest.json',
