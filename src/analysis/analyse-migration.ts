@@ -143,11 +143,13 @@ export function analyseMigration(
   ]
   const builtIn = (id: string) => BUILT_IN.find((rule) => rule.id === id)!.level
   // A migration can say the same with op calls Strata renders; a plain script (psql's
-  // \i and \gexec, DO blocks) can only be read by a person.
+  // \i and \gexec, DO blocks) can only be read by a person; an Alembic one can be ported.
   const unverifiableFix =
     source.revision === undefined
       ? 'review that part by hand'
-      : 'review that part by hand, or express it with op calls Strata can render (op.backfill, op.execute with fixed SQL)'
+      : source.file?.endsWith('.py')
+        ? 'review it by hand, or port it to a TypeScript or SQL migration with the same revision id'
+        : 'review that part by hand, or express it with op calls Strata can render (op.backfill, op.execute with fixed SQL)'
   for (const text of unverifiable) {
     add('unverifiable', builtIn('unverifiable'), { message: text, fix: unverifiableFix })
   }

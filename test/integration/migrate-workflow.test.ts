@@ -257,6 +257,13 @@ test('a project moving from Alembic keeps its Python migrations: Strata reads th
     'ae1027a6acf0 -> b00000000001 (head), add nickname\n1975ea83b712 -> ae1027a6acf0, add email\n<base> -> 1975ea83b712, create users\n',
   )
 
+  // check cannot read Python: each is listed as not analysed, with the way to make it so.
+  const checked = await project.cli(['check', '-r', 'base:ae1027a6acf0'])
+  assert.match(
+    checked.stdout,
+    /warning {2}unverifiable {2}an Alembic \(Python\) migration: Strata reads its revision ids but does not analyse Python; review it by hand\n {11}fix: review it by hand, or port it to a TypeScript or SQL migration with the same revision id/,
+  )
+
   // A fresh database would need the Python migrations: refused before anything runs.
   const refused = await project.cli(['upgrade', 'head'])
   assert.equal(refused.code, 2)
