@@ -29,6 +29,7 @@ import { type CatalogEntry, entryOf } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
 import { pickClientProgram, probeClientPrograms } from './client-programs.js'
 import { compressionPlan } from './compression.js'
+import { dumpApplicationName, reportDumpLockWaits } from './dump-lock-wait.js'
 import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
 import { countRows } from './row-counts.js'
@@ -152,7 +153,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     ]
     let streamedHash: string | undefined
     try {
-      const dump = withClientEnvironment(options.spec, async (env) => {
+      const dumpSpec = { ...options.spec, applicationName: dumpApplicationName(options.spec) }
+      const dumping = withClientEnvironment(dumpSpec, async (env) => {
         if (format !== 'plain') {
           // Created here with mode 0600: pg_dump truncates the file and keeps its mode.
           if (format === 'custom') closeSync(openSync(partialPath, 'wx', 0o600))
@@ -173,6 +175,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         streamedHash = hash.digest('hex')
         return run
       })
+      const dump = reportDumpLockWaits(options.spec, dumping, progress)
       const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables, schemas)
       counting.catch(() => undefined) // awaited below, unless pg_dump failed first
       const run = await dump

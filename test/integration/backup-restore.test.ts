@@ -235,6 +235,43 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   )
 })
 
+test('a backup whose pg_dump waits behind a lock says who holds it, then completes once it is released', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database)
+  await withClient(database.spec, (client) =>
+    client.query('CREATE TABLE items (id int); INSERT INTO items VALUES (1)'),
+  )
+  await withClient(database.spec, async (blocker) => {
+    const pid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number
+    await blocker.query("SET application_name = 'nightly-job'")
+    await blocker.query('BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE')
+    let told: () => void
+    const noticed = new Promise<void>((resolve) => (told = resolve))
+    let stdout = ''
+    const run = runCli(['backup'], {
+      cwd: project.dir,
+      env: { DATABASE_URL: database.url },
+      onSpawn: (child) =>
+        child.stdout!.on('data', (chunk) => {
+          stdout += chunk
+          if (stdout.includes('pg_dump is waiting for a lock')) told()
+        }),
+    })
+    await Promise.race([noticed, run])
+    await blocker.query('ROLLBACK')
+    const result = await run
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `\\] pg_dump is waiting for a lock on items, held by pid ${pid} \\(postgres, nightly-job, transaction open [^)]+\\): BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; the backup goes on once it is released \\(\`strata diagnose blocking\` shows the tree, \`strata diagnose terminate ${pid}\` ends that session\\)\\n`,
+      ),
+    )
+    assert.match(result.stdout, /Backup completed successfully/)
+  })
+})
+
 test('a backup interrupted while pg_dump runs stops pg_dump and leaves nothing in the backup directory (exit 143)', async (t) => {
   const database = await createTestDatabase(t, 15)
   dropLeftovers(t, database)
