@@ -5,6 +5,8 @@ import { createGunzip } from 'node:zlib'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { quoteTableName } from '../db/quote.js'
 import { OperationFailedError } from '../errors/index.js'
+import { jitteredBackoff } from '../util/backoff.js'
+import { formatDuration } from '../util/duration.js'
 import { trackChild } from '../util/running-children.js'
 import type { CatalogEntry } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
@@ -32,6 +34,13 @@ export interface RestoreArchiveOptions {
   /** Leave out privileges (GRANT/REVOKE). */
   readonly noAcl?: boolean
   readonly pgBinDir?: string | undefined
+  /**
+   * Partial and in-place restores (into the live database): the `lock` settings. Each
+   * attempt waits at most `timeout` for its locks, so that queries queued behind the
+   * restore's exclusive locks are not held up for longer; it is rolled back and retried.
+   */
+  readonly lock?: Readonly<{ timeout: number; retries: number; retryDelay: number; maxRetryDelay: number }>
+  readonly onRetry?: (line: string) => void
 }
 
 /**
@@ -48,10 +57,39 @@ const RESTORE_SESSION_OPTIONS = '-c maintenance_work_mem=256MB -c synchronous_co
  * never a restore that "succeeded" after errors.
  */
 export async function restoreArchive(options: RestoreArchiveOptions): Promise<void> {
+  const live = options.mode.kind !== 'fresh' && options.lock !== undefined && options.lock.timeout > 0
+  if (!live) return restoreOnce(options, RESTORE_SESSION_OPTIONS)
+  const lock = options.lock!
+  const attempts = lock.retries + 1
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await restoreOnce(
+        options,
+        `${RESTORE_SESSION_OPTIONS} -c lock_timeout=${Math.trunc(lock.timeout)}`,
+      )
+    } catch (error) {
+      if (!/lock timeout/.test((error as Error).message)) throw error
+      if (attempt >= attempts)
+        throw new OperationFailedError(
+          `the restore could not get its locks within lock_timeout ${formatDuration(lock.timeout)} in ${attempts} attempts: other sessions are using the tables. It was rolled back each time; nothing was changed`,
+          {
+            hint: '`strata diagnose blocking` shows who holds them; stop the application first (backup.hooks.stopServices), or raise lock.timeout or lock.retries',
+          },
+        )
+      const wait = jitteredBackoff(attempt, lock.retryDelay, lock.maxRetryDelay)
+      options.onRetry?.(
+        `another session holds a lock the restore needs (attempt ${attempt} of ${attempts}, lock_timeout ${formatDuration(lock.timeout)}): rolled back, retrying in ${formatDuration(wait)}`,
+      )
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+}
+
+async function restoreOnce(options: RestoreArchiveOptions, sessionOptions: string): Promise<void> {
   const { entry, mode } = options
   const spec = {
     ...options.spec,
-    options: [options.spec.options, RESTORE_SESSION_OPTIONS].filter(Boolean).join(' '),
+    options: [options.spec.options, sessionOptions].filter(Boolean).join(' '),
   }
   const format = entry.manifest.format
   const ownership = [...(options.noOwner ? ['--no-owner'] : []), ...(options.noAcl ? ['--no-acl'] : [])]

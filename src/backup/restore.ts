@@ -387,6 +387,8 @@ async function restorePartial(
     noOwner: Boolean(options.noOwner),
     noAcl: Boolean(options.noAcl),
     pgBinDir: options.config.pgBinDir,
+    lock: options.config.lock,
+    onRetry: progress,
   })
   const restored = await countRows(live.client, tables)
   const expected = Object.fromEntries(
@@ -473,6 +475,8 @@ async function restoreInPlace(
     noOwner: Boolean(options.noOwner),
     noAcl: Boolean(options.noAcl),
     pgBinDir: options.config.pgBinDir,
+    lock: options.config.lock,
+    onRetry: progress,
   })
   progress('✓ Restore completed successfully')
   return {

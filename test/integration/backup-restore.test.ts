@@ -178,6 +178,39 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   assert.match(plainPartial.stderr, /tables cannot be picked out of a plain SQL backup/)
 })
 
+test('a table restore into the live database waits at most lock.timeout for its locks, retries, and gives up changing nothing', async (t) => {
+  const { database, project } = await seeded(t, {
+    lock: { timeout: '300ms', retries: 1, retryDelay: '50ms' },
+  })
+  const taken = await project.cli(['backup', '--json'])
+  assert.equal(taken.code, 0, taken.stderr)
+  const id = backupIdFrom(taken.stdout)
+  await withClient(database.spec, (client) => client.query('UPDATE orders SET total = 0 WHERE id <= 10'))
+  const before = await tableChecksums(database.spec)
+  await withClient(database.spec, async (reader) => {
+    // An application transaction still reading orders: TRUNCATE must not queue behind it for ever.
+    await reader.query('BEGIN; SELECT count(*) FROM orders')
+    const blocked = await project.cli(['restore', id, '-t', 'orders', '--data-only'])
+    assert.equal(blocked.code, 1, blocked.stderr)
+    assert.match(
+      blocked.stdout,
+      /another session holds a lock the restore needs \(attempt 1 of 2, lock_timeout 300ms\): rolled back, retrying in/,
+    )
+    assert.match(
+      blocked.stderr,
+      /the restore could not get its locks within lock_timeout 300ms in 2 attempts: other sessions are using the tables\. It was rolled back each time; nothing was changed/,
+    )
+    await reader.query('ROLLBACK')
+  })
+  assert.deepEqual(await tableChecksums(database.spec), before, 'nothing was changed')
+  const done = await project.cli(['restore', id, '-t', 'orders', '--data-only'])
+  assert.equal(done.code, 0, done.stderr + done.stdout)
+  const zeroed = await withClient(database.spec, (client) =>
+    client.query('SELECT count(*)::int AS n FROM orders WHERE total = 0'),
+  )
+  assert.equal(zeroed.rows[0].n, 0, 'the rows are those of the backup')
+})
+
 test("a partial restore that psql stops half-way (a view depends on the table) ends with psql's error, not a hang, and changes nothing", async (t) => {
   const { database, project } = await seeded(t)
   // More rows than the pipes between pg_restore and psql hold, so that pg_restore is
