@@ -77,6 +77,7 @@ export async function reportDumpLockWaits<T>(
   } finally {
     done = true
     await client?.end().catch(() => undefined)
+    // Not awaited: the watcher ends by itself at its next wake-up (its timers are unref'd).
     void watching
   }
 }

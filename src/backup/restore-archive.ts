@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { PassThrough, type Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
+import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { quoteTableName } from '../db/quote.js'
 import { OperationFailedError } from '../errors/index.js'
@@ -39,7 +40,7 @@ export interface RestoreArchiveOptions {
    * attempt waits at most `timeout` for its locks, so that queries queued behind the
    * restore's exclusive locks are not held up for longer; it is rolled back and retried.
    */
-  readonly lock?: Readonly<{ timeout: number; retries: number; retryDelay: number; maxRetryDelay: number }>
+  readonly lock?: ResolvedConfig['lock']
   readonly onRetry?: (line: string) => void
 }
 
