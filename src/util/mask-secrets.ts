@@ -1,7 +1,9 @@
 /**
  * Removes passwords from any text before it is printed or logged: URL credentials
  * (`postgresql://user:secret@host` → `postgresql://user:***@host`), libpq keyword
- * strings (`password=secret`) and `PGPASSWORD=secret` assignments.
+ * strings (`password=secret`), `PGPASSWORD=secret` assignments, and the literal of SQL's
+ * `PASSWORD 'secret'` (CREATE/ALTER ROLE), which a blocking session's query, a failed
+ * migration's statement or `diagnose activity` may show.
  */
 export function maskSecrets(text: string): string {
   // Each pattern only where its fixed part occurs: a plain substring scan is far cheaper
@@ -18,6 +20,10 @@ export function maskSecrets(text: string): string {
     masked = masked.replace(
       /\b(password|PGPASSWORD)\s*=\s*('[^']*'|"[^"]*"|[^\s&]+)/gi,
       (_match, key: string) => `${key}=***`,
+    )
+    masked = masked.replace(
+      /\b(PASSWORD)(\s+)'(?:[^']|'')*'/gi,
+      (_match, key: string, space: string) => `${key}${space}'***'`,
     )
   }
   return masked

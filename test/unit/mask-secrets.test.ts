@@ -16,6 +16,16 @@ test('keyword passwords and PGPASSWORD assignments are masked', () => {
   assert.equal(maskSecrets('PGPASSWORD=assistant pg_dump'), 'PGPASSWORD=*** pg_dump')
 })
 
+test("SQL's PASSWORD literals are masked (a role created or altered in a query on show)", () => {
+  assert.equal(
+    maskSecrets(
+      "blocked by pid 7: ALTER ROLE app WITH ENCRYPTED PASSWORD 'it''s s3cret' VALID UNTIL 'infinity'",
+    ),
+    "blocked by pid 7: ALTER ROLE app WITH ENCRYPTED PASSWORD '***' VALID UNTIL 'infinity'",
+  )
+  assert.equal(maskSecrets("CREATE ROLE r LOGIN password 'x'"), "CREATE ROLE r LOGIN password '***'")
+})
+
 test('text without secrets is unchanged', () => {
   const text = 'postgresql://assistant@db:5433/assistant has no password'
   assert.equal(maskSecrets(text), text)
