@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import { maskSecrets } from '../util/mask-secrets.js'
+import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
 
 /** Colour only for people: a TTY, and never when NO_COLOR is set. */
 export function useColor(stream: NodeJS.WriteStream): boolean {
@@ -39,7 +39,7 @@ export class Output {
   /** The one JSON document of a --json run. */
   data(value: unknown): void {
     if (this.json && this.sink !== undefined) this.sink(value)
-    else if (this.json) process.stdout.write(`${maskSecrets(JSON.stringify(value, null, 2))}\n`)
+    else if (this.json) process.stdout.write(`${maskedJson(value, 2)}\n`)
   }
 }
 

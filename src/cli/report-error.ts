@@ -1,5 +1,5 @@
 import { StrataError } from '../errors/index.js'
-import { maskSecrets } from '../util/mask-secrets.js'
+import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
 import { colors } from './output.js'
 
 /**
@@ -24,7 +24,7 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   process.stderr.write(`${maskSecrets(lines.join('\n'))}\n`)
   if (options.json) {
     const payload = { ok: false, error: { message, where: known?.where, hint: known?.hint, exitCode } }
-    process.stdout.write(`${maskSecrets(JSON.stringify(payload, null, 2))}\n`)
+    process.stdout.write(`${maskedJson(payload, 2)}\n`)
   }
   return exitCode
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { formatDuration } from '../util/duration.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
+import { maskSecrets } from '../util/mask-secrets.js'
 import { logTimestamp } from '../util/timestamp.js'
 
 /** One deploy or rollback, as the production log records it. */
@@ -56,6 +57,6 @@ export function productionLogLine(entry: ProductionLogEntry): string {
 export function appendProductionLog(file: string, entry: ProductionLogEntry): string {
   ensureConfiguredDirectory(dirname(file), 'deploy.log')
   const line = productionLogLine(entry)
-  appendFileSync(file, `${line}\n`)
+  appendFileSync(file, `${maskSecrets(line)}\n`)
   return line
 }

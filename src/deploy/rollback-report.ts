@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
+import { maskSecrets } from '../util/mask-secrets.js'
 import { revisionsText } from './production-log.js'
 import type { RollbackOutcome } from './rollback.js'
 
@@ -78,7 +79,8 @@ export function writeRollbackReport(directory: string, facts: RollbackReportFact
   const stem = `rollback_${fileTimestamp(facts.at)}`
   let path = join(directory, `${stem}.md`)
   for (let n = 2; existsSync(path); n += 1) path = join(directory, `${stem}_${n}.md`)
-  writeFileSync(path, renderRollbackReport(facts))
+  // The root cause quotes errors verbatim; a statement in one may carry a password.
+  writeFileSync(path, maskSecrets(renderRollbackReport(facts)))
   return path
 }
 

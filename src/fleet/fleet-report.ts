@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
+import { maskedJson } from '../util/mask-secrets.js'
 import type { TenantSelection } from './discover-tenants.js'
 import type { TenantResult, TenantStatus } from './run-fleet.js'
 import type { FleetCommand } from './tenant-operations.js'
@@ -44,7 +45,7 @@ export function writeFleetReport(directory: string, report: FleetReport): string
   for (let n = 1; ; n += 1) {
     const path = join(directory, `${base}${n === 1 ? '' : `_${n}`}.json`)
     try {
-      writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx', mode: 0o600 })
+      writeFileSync(path, `${maskedJson(report, 2)}\n`, { flag: 'wx', mode: 0o600 })
       return path
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error

@@ -28,3 +28,18 @@ export function maskSecrets(text: string): string {
   }
   return masked
 }
+
+/**
+ * JSON with the secrets of every string value masked. Masking the serialized text
+ * instead can break the document: `password=x"` would swallow the closing quote.
+ */
+export function maskedJson(value: unknown, space?: number): string {
+  const text = JSON.stringify(value, null, space)
+  // Most documents hold nothing to mask: then serialized once, without a call per value.
+  if (maskSecrets(text) === text) return text
+  return JSON.stringify(
+    value,
+    (_key, item: unknown) => (typeof item === 'string' ? maskSecrets(item) : item),
+    space,
+  )
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { maskSecrets } from '../../src/util/mask-secrets.js'
+import { maskedJson, maskSecrets } from '../../src/util/mask-secrets.js'
 
 test('URL passwords are masked', () => {
   assert.equal(
@@ -29,4 +29,9 @@ test("SQL's PASSWORD literals are masked (a role created or altered in a query o
 test('text without secrets is unchanged', () => {
   const text = 'postgresql://assistant@db:5433/assistant has no password'
   assert.equal(maskSecrets(text), text)
+})
+
+test('JSON keeps its shape: each string value is masked, not the serialized text', () => {
+  const json = maskedJson({ error: 'host=db password=hunter2', url: 'postgresql://u:p@h/d', n: 1 }, 2)
+  assert.deepEqual(JSON.parse(json), { error: 'host=db password=***', url: 'postgresql://u:***@h/d', n: 1 })
 })
