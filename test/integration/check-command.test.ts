@@ -103,6 +103,18 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
   const stdin = await runCli(['check', '-'], { cwd: project.dir, input: 'VACUUM FULL users;\n' })
   assert.equal(stdin.code, 1)
   assert.match(stdin.stdout, /error +vacuum-full-or-cluster +line 1/)
+
+  // Passwords in the SQL are masked, and the JSON stays JSON.
+  const secret = await runCli(['check', '-', '--json'], {
+    cwd: project.dir,
+    input: "CREATE ROLE app LOGIN PASSWORD 'sekrit';\nSELECT dblink_connect('host=db password=hunter2');\n",
+  })
+  assert.doesNotMatch(secret.stdout, /sekrit|hunter2/)
+  const statements = JSON.parse(secret.stdout).migrations[0].statements.map((s: { sql: string }) => s.sql)
+  assert.deepEqual(statements, [
+    "CREATE ROLE app LOGIN PASSWORD '***'",
+    "SELECT dblink_connect('host=db password=***",
+  ])
 })
 
 test('bad input to check: one clear line and exit 2', async (t) => {
