@@ -34,6 +34,8 @@ export interface RestoreOptions {
   readonly dataOnly?: boolean
   readonly noOwner?: boolean
   readonly noAcl?: boolean
+  /** The backup is of another database (production's, into staging): meant, not a slip. */
+  readonly intoOtherDatabase?: boolean
   readonly jobs?: number
   /** Asked before an in-place restore; the CLI asks on the terminal or takes --yes. */
   readonly confirm?: (question: string) => Promise<boolean>
@@ -73,6 +75,13 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     })
   progress('Starting database restore')
   const entry = findBackup(options.backup, options.config.backup.directory)
+  if (entry.manifest.database !== options.spec.database && !options.intoOtherDatabase)
+    throw new UsageError(
+      `backup ${entry.manifest.id} is of database ${entry.manifest.database} (${entry.manifest.server.host}:${entry.manifest.server.port}), not of ${options.spec.database}, the database it would restore into. Nothing was changed`,
+      {
+        hint: `pick a backup of ${options.spec.database} (\`strata backups list\`), or select ${entry.manifest.database} (-n NAME or --url); to restore it into ${options.spec.database} on purpose, add --into-other-database`,
+      },
+    )
   if (entry.manifest.format === 'base')
     throw new UsageError(`${entry.manifest.id} is a base backup (physical)`, {
       hint: 'restore it with `strata pitr restore --target-time ...`',

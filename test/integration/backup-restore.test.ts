@@ -107,7 +107,18 @@ test('restoring onto a server where the database does not exist (the old server 
   const id = backupIdFrom(taken.stdout)
   const name = `${database.name}_new`
   const url = database.url.replace(new RegExp(`/${database.name}(\\?|$)`), `/${name}$1`)
-  const tables = await project.cli(['restore', id, '-t', 'users'], { DATABASE_URL: url })
+  // The backup is of another database name: a slip unless said so.
+  const slip = await project.cli(['restore', id], { DATABASE_URL: url })
+  assert.equal(slip.code, 2)
+  assert.match(
+    slip.stderr,
+    new RegExp(
+      `backup ${id} is of database ${database.name} \\(127\\.0\\.0\\.1:\\d+\\), not of ${name}, the database it would restore into\\. Nothing was changed\\n {2}hint: .*add --into-other-database`,
+    ),
+  )
+  const tables = await project.cli(['restore', id, '-t', 'users', '--into-other-database'], {
+    DATABASE_URL: url,
+  })
   assert.equal(tables.code, 2)
   assert.match(
     tables.stderr,
@@ -115,7 +126,7 @@ test('restoring onto a server where the database does not exist (the old server 
       `database ${name} does not exist on .*, so there is nothing to restore tables into\\. Nothing was restored\\n {2}hint: a full restore creates it: strata restore ${id}`,
     ),
   )
-  const restored = await project.cli(['restore', id], { DATABASE_URL: url })
+  const restored = await project.cli(['restore', id, '--into-other-database'], { DATABASE_URL: url })
   assert.equal(restored.code, 0, restored.stderr + restored.stdout)
   assert.match(
     restored.stdout,
@@ -512,7 +523,8 @@ test('restoring onto a server without the original roles: refused with the fix, 
   const target = await createTestDatabase(t, 16)
   dropLeftovers(t, target, 16)
   const env = { DATABASE_URL: target.url }
-  const refused = await project.cli(['restore', id], env)
+  // Another database (and server) than the backup's, on purpose.
+  const refused = await project.cli(['restore', id, '--into-other-database'], env)
   assert.equal(refused.code, 1)
   assert.match(
     refused.stderr,
@@ -521,7 +533,7 @@ test('restoring onto a server without the original roles: refused with the fix, 
     ),
   )
   assert.match(refused.stderr, /restore with --no-owner --no-acl/)
-  const done = await project.cli(['restore', id, '--no-owner', '--no-acl'], env)
+  const done = await project.cli(['restore', id, '--into-other-database', '--no-owner', '--no-acl'], env)
   assert.equal(done.code, 0, done.stderr + done.stdout)
   assert.deepEqual(await tableChecksums(target.spec), before)
 })

@@ -233,6 +233,10 @@ export function registerBackupCommands(program: Command): void {
     .option('--no-owner', 'do not restore ownership (targets without the original roles)')
     .option('--no-acl', 'do not restore privileges (GRANT/REVOKE)')
     .option('-j, --jobs <n>', 'parallel restore jobs (custom and directory backups)')
+    .option(
+      '--into-other-database',
+      "restore a backup taken of another database (production's into staging) on purpose",
+    )
     .option('-y, --yes', 'do not ask before an in-place restore')
     .action(
       action(
@@ -246,6 +250,7 @@ export function registerBackupCommands(program: Command): void {
             owner?: boolean
             acl?: boolean
             jobs?: string
+            intoOtherDatabase?: boolean
             yes?: boolean
           },
         ) => {
@@ -263,6 +268,7 @@ export function registerBackupCommands(program: Command): void {
             inPlace: Boolean(flags.inPlace),
             noOwner: flags.owner === false,
             noAcl: flags.acl === false,
+            intoOtherDatabase: Boolean(flags.intoOtherDatabase),
             ...(jobs === undefined ? {} : { jobs }),
             confirm: async (question) => (flags.yes ? true : confirm(question)),
             onProgress: progressLines(context),
