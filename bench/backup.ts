@@ -141,7 +141,8 @@ for (let run = 0; run < RUNS; run++) {
   restores.strata.push(
     timeCommand({
       command: peers.strata.command,
-      args: [...peers.strata.args, 'restore', strataId, '-q'],
+      // The backup is of the database 'live'; restoring it under another name is meant here.
+      args: [...peers.strata.args, 'restore', strataId, '--into-other-database', '-q'],
       cwd: project,
       env: { DATABASE_URL: targetUrl },
     }),

@@ -45,7 +45,14 @@ export async function reportDumpLockWaits<T>(
     return client
   }
   const look = async (): Promise<void> => {
-    const { rows } = await (await connection()).query<Waiting>(
+    const watcher = await connection()
+    // A cheap look first (no pg_locks): is any pg_dump session waiting for a lock at all?
+    const waiting = await watcher.query(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' LIMIT 1",
+      [dumpApplicationName(spec)],
+    )
+    if (waiting.rows.length === 0) return
+    const { rows } = await watcher.query<Waiting>(
       `SELECT l.relation::regclass::text AS relation, b.pid AS blocker, b.usename AS user,
               b.application_name AS application,
               (extract(epoch FROM now() - b.xact_start) * 1000)::bigint AS "ageMs", b.query
