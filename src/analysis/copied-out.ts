@@ -20,9 +20,9 @@ export interface Destroyed {
  */
 export function destroyedInOrder(statements: readonly AnalysedStatement[]): Destroyed[] {
   const copiedOut = new Set<string>()
+  const kept = (table: string) => copiedOut.has(table)
   const result: Destroyed[] = []
   for (const statement of statements) {
-    const kept = (table: string) => copiedOut.has(table)
     result.push({
       statement,
       destroys: statement.effects.destroys.filter((text) => {

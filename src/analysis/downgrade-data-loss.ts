@@ -2,7 +2,6 @@ import type { ResolvedConfig } from '../config/types.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
 import { analyseStatements } from './analyse-migration.js'
-import type { AnalysedStatement } from './analysed-statement.js'
 import { destroyedInOrder } from './copied-out.js'
 import type { LostData } from './effects.js'
 import { migrationSource } from './migration-file-source.js'
@@ -39,16 +38,10 @@ export async function dataLostByDowngrades(
     const source = await migrationSource(migrations, meta, config, args)
     if (source.down === undefined) continue
     const analysed = analyseStatements(source.down, source, new SchemaModel(), config.check.serverVersion)
-    const destroyed = destroyedInOrder(analysed)
-    for (const item of destroyed) {
+    for (const item of destroyedInOrder(analysed)) {
       for (const data of item.lostData) losses.push({ revision: meta.revision, ...data })
       for (const schema of item.lostSchemas) schemas.push({ schema, revision: meta.revision })
     }
   }
   return { losses, schemas }
-}
-
-/** What a downgrade's statements destroy, rows copied out first excepted (see `destroyedInOrder`). */
-export function dataDestroyedBy(statements: readonly AnalysedStatement[]): LostData[] {
-  return destroyedInOrder(statements).flatMap((item) => item.lostData)
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { analyseStatements } from '../../src/analysis/analyse-migration.js'
-import { dataDestroyedBy } from '../../src/analysis/downgrade-data-loss.js'
+import { destroyedInOrder } from '../../src/analysis/copied-out.js'
 import { plainSqlSource } from '../../src/analysis/migration-source.js'
 import { loadParser } from '../../src/analysis/parse-sql.js'
 import { SchemaModel } from '../../src/analysis/schema-model.js'
@@ -13,7 +13,7 @@ async function analysed(sql: string) {
 }
 
 async function destroyed(sql: string) {
-  return dataDestroyedBy(await analysed(sql))
+  return destroyedInOrder(await analysed(sql)).flatMap((item) => item.lostData)
 }
 
 test('a downgrade destroys what it drops, truncates or deletes', async () => {
