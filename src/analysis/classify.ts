@@ -30,13 +30,16 @@ export function changeClassOf(statements: readonly AnalysedStatement[]): {
   change: Change | undefined
 } {
   let strongest: Change | undefined
-  for (const statement of statements) {
-    for (const change of statement.effects.changes) {
-      if (
-        strongest === undefined ||
-        CHANGE_CLASSES.indexOf(change.class) > CHANGE_CLASSES.indexOf(strongest.class)
-      ) {
-        strongest = change
+  let strongestRank = -1
+  // Indexed loops: this runs once per migration in a cold CLI process, where `for...of`
+  // allocates an iterator and a result object per step.
+  for (let s = 0; s < statements.length; s++) {
+    const changes = statements[s]!.effects.changes
+    for (let c = 0; c < changes.length; c++) {
+      const rank = CHANGE_CLASSES.indexOf(changes[c]!.class)
+      if (rank > strongestRank) {
+        strongest = changes[c]
+        strongestRank = rank
       }
     }
   }
@@ -79,20 +82,29 @@ export function classify(
   return { class: changeClass, downtime, risk, reason: `${changeClass}: ${reason}` }
 }
 
+/** What each kind of heavy work on a table is called in the reason, in the order reported. */
+const HEAVY_WORK = [
+  { list: 'rewrites', what: 'rewrites' },
+  { list: 'scans', what: 'scans' },
+  { list: 'indexBuilds', what: 'builds an index on' },
+] as const
+
+/** The first rewrite, scan or index build of an existing table under a lock that blocks writes. */
 function blockingWork(
   statements: readonly AnalysedStatement[],
 ): { what: string; table: string; mode: string } | undefined {
-  for (const statement of statements) {
-    const { effects } = statement
-    const work = [
-      ...effects.rewrites.map((w) => ({ ...w, what: 'rewrites' })),
-      ...effects.scans.map((w) => ({ ...w, what: 'scans' })),
-      ...effects.indexBuilds.map((w) => ({ ...w, what: 'builds an index on' })),
-    ].filter((w) => w.existing)
-    for (const item of work) {
-      const lock = effects.locks.find((l) => l.table === item.table)
-      if (lock && lockRank(lock.mode) >= lockRank('SHARE'))
-        return { what: item.what, table: item.table, mode: lock.mode }
+  for (let s = 0; s < statements.length; s++) {
+    const { effects } = statements[s]!
+    for (let h = 0; h < HEAVY_WORK.length; h++) {
+      const { list, what } = HEAVY_WORK[h]!
+      const works = effects[list]
+      for (let w = 0; w < works.length; w++) {
+        const work = works[w]!
+        if (!work.existing) continue
+        const lock = effects.locks.find((l) => l.table === work.table)
+        if (lock && lockRank(lock.mode) >= lockRank('SHARE'))
+          return { what, table: work.table, mode: lock.mode }
+      }
     }
   }
   return undefined

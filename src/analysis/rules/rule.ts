@@ -65,11 +65,14 @@ export function perStatement(
   kinds?: readonly string[],
 ): (context: RuleContext) => RuleHit[] {
   const wanted = kinds === undefined ? undefined : new Set(kinds)
-  // A plain loop: this runs for every rule on every statement, and flatMap's
-  // throw-away arrays showed in the profile of a large check.
+  // A plain indexed loop: this runs for every rule on every statement, and flatMap's
+  // throw-away arrays (and for...of's iterator objects, in cold code) showed in the
+  // profile of a large check.
   return (context) => {
     const hits: RuleHit[] = []
-    for (const statement of context.statements) {
+    const { statements } = context
+    for (let index = 0; index < statements.length; index++) {
+      const statement = statements[index]!
       if (wanted !== undefined && !wanted.has(statement.kind)) continue
       const result = check(statement, context)
       if (result === undefined) continue
