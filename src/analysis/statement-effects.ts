@@ -231,7 +231,7 @@ const HANDLERS: Record<string, Handler> = {
     if (fromQuery)
       effects.rowWrites.push({
         table,
-        verb: 'INSERT … SELECT',
+        verb: 'INSERT ... SELECT',
         whole: false,
         existing: effects.existing(table),
       })

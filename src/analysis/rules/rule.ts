@@ -21,6 +21,11 @@ export interface RuleContext {
 /** One problem found by a rule. */
 export interface RuleHit {
   readonly statement?: AnalysedStatement | undefined
+  /**
+   * Plain ASCII, like every text the analysis writes: one em dash makes a whole
+   * `--format json` report a two-byte string, which Node encodes to UTF-8 about three
+   * times slower (~20 ms of a 1,000-file check).
+   */
   readonly message: string
   /** The safe alternative, ready to paste: `op` API or SQL. */
   readonly fix: string

@@ -15,7 +15,7 @@ export default defineRule({
       const tables = statement.effects.locks.map((lock) => lock.table).join(', ')
       return {
         statement,
-        message: `empties ${tables} and, through CASCADE, every table with a foreign key to them — rows the statement does not name`,
+        message: `empties ${tables} and, through CASCADE, every table with a foreign key to them, rows the statement does not name`,
         fix: `name every table to empty explicitly: TRUNCATE ${tables}, <referencing tables>;  (without CASCADE PostgreSQL refuses if one is missing)`,
       }
     },
