@@ -45,16 +45,19 @@ export class Output {
 
 /** Aligned columns for people; the first row is the header. */
 export function table(rows: readonly (readonly string[])[]): string {
+  // Each cell's visible length is measured once: `strata check` over a thousand files
+  // lays out thousands of rows.
+  const lengths = rows.map((row) => row.map(visibleLength))
   const widths: number[] = []
-  for (const row of rows) {
-    for (const [index, cell] of row.entries())
-      widths[index] = Math.max(widths[index] ?? 0, visibleLength(cell))
+  for (const rowLengths of lengths) {
+    for (let index = 0; index < rowLengths.length; index++)
+      widths[index] = Math.max(widths[index] ?? 0, rowLengths[index]!)
   }
   return rows
-    .map((row) =>
+    .map((row, rowIndex) =>
       row
         .map((cell, index) =>
-          index === row.length - 1 ? cell : cell + ' '.repeat(widths[index]! - visibleLength(cell)),
+          index === row.length - 1 ? cell : cell + ' '.repeat(widths[index]! - lengths[rowIndex]![index]!),
         )
         .join('  ')
         .trimEnd(),
@@ -64,7 +67,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 function visibleLength(text: string): number {
   // Strips ANSI colour codes so that coloured cells align.
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length
+  return text.includes('\u001b') ? text.replace(/\u001b\[[0-9;]*m/g, '').length : text.length
 }
 
 /** ✓ / ✗ / ! marks for check lists. */
