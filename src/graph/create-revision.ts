@@ -43,7 +43,9 @@ export interface CreatedRevision {
  * would hide the conflict.
  */
 export function createRevision(graph: RevisionGraph, request: RevisionRequest): CreatedRevision {
-  const message = request.message.trim()
+  // A message is a title, one line wherever it shows (history, the SQL header, the
+  // file's doc comment): a newline in `-m` would end a `-- message:` comment early.
+  const message = request.message.trim().replace(/\s+/g, ' ')
   if (message === '')
     throw new UsageError('a revision needs a message', { hint: 'strata revision -m "add user sessions"' })
   const template = (request.template ?? 'blank') as TemplateName

@@ -64,7 +64,8 @@ export function renderTsMigration(fields: TemplateFields): string {
           .map((statement) => `  await op.execute(\`${statement.replace(/;$/, '')}\`)`)
   const lines = [
     '/**',
-    ` * ${fields.message}`,
+    // `*/` in the message would end the comment and leave the rest as code.
+    ` * ${fields.message.replaceAll('*/', '*\\/')}`,
     ' *',
     ` * Revision ID: ${fields.revision}`,
     ` * Revises: ${fields.downRevisions.join(', ') || '<base>'}`,

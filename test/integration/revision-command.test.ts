@@ -112,3 +112,21 @@ test('migrations can live in several version locations', async (t) => {
   assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\n')
   assert.notEqual((await db.one("SELECT to_regclass('plugin_t') AS t")).t, null)
 })
+
+test('a message with quotes, a backslash, `*/`, `${...}` or a newline gives a file that loads and shows it', async (t) => {
+  const project = testProject(t)
+  const message = 'add "vip" flag */ and \\ backslash ${x}\nsecond line'
+  for (const [id, sql] of [
+    ['aaa111', false],
+    ['bbb222', true],
+  ] as const) {
+    const created = await project.cli(['revision', '-m', message, '--rev-id', id, ...(sql ? ['--sql'] : [])])
+    assert.equal(created.code, 0, created.stderr)
+  }
+  const history = await project.cli(['history'])
+  assert.equal(history.code, 0, history.stderr)
+  const shown = 'add "vip" flag */ and \\ backslash ${x} second line'
+  assert.ok(history.stdout.includes(`aaa111, ${shown}`), history.stdout)
+  assert.ok(history.stdout.includes(`bbb222 (head), ${shown}`), history.stdout)
+  assert.match(readFileSync(fileOf(project.versions, 'bbb222'), 'utf8'), /^-- message: .*second line$/m)
+})
