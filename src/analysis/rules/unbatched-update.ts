@@ -6,9 +6,17 @@ export default defineRule({
   summary:
     'an UPDATE or DELETE over a whole table locks every row it touches until commit, and bloats the table',
   examples: {
-    flagged: ["UPDATE users SET preferences = '{}' WHERE preferences IS NULL;", 'DELETE FROM audit_log;'],
+    flagged: [
+      "UPDATE users SET preferences = '{}' WHERE preferences IS NULL;",
+      'DELETE FROM audit_log;',
+      // a key in arithmetic or compared with <> still reaches most of the table
+      "UPDATE users SET status = 'inactive' WHERE id % 2 = 0;",
+      'DELETE FROM audit_log WHERE id <> 1;',
+    ],
     accepted: [
       'UPDATE users SET active = true WHERE id BETWEEN 1 AND 1000;',
+      'UPDATE users SET active = true WHERE id >= 1000 AND id < 2000;',
+      'DELETE FROM audit_log WHERE id IN (1, 2, 3);',
       'UPDATE large_table SET processed = true WHERE id IN (SELECT id FROM large_table WHERE processed = false LIMIT 1000);',
       'CREATE TABLE t (a int); UPDATE t SET a = 1;',
     ],
