@@ -1,10 +1,10 @@
 import type pg from 'pg'
 import { type DowngradeLoss, dataLostByDowngrades } from '../analysis/downgrade-data-loss.js'
 import type { ResolvedConfig } from '../config/types.js'
-import { connect } from '../db/connect.js'
+import { connect, withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { holdingData } from '../db/holds-data.js'
-import { quoteIdent } from '../db/quote.js'
+import { quoteIdent, quoteTableName } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
@@ -13,6 +13,7 @@ import { planDowngrade } from '../runner/plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { backupBeforeMigrating } from './backup-before-migrating.js'
 import { ClientProgramError } from './client-programs.js'
+import { saveTablesOnServer } from './saved-tables.js'
 
 export interface DowngradeBackupOptions {
   readonly config: ResolvedConfig
@@ -40,10 +41,12 @@ export interface DowngradeBackupOptions {
  * the downgrades about to run destroy tables or columns that hold data, those tables are
  * backed up (custom format, verified) before any step runs, and the backup id goes into
  * `strata_history` with each step. Nothing at risk (empty tables, new columns never
- * filled): no backup. No pg_dump able to back up this server: refused, with the fix or
+ * filled): no backup. No pg_dump able to back up this server: the tables are copied into
+ * `strata_saved` on the server (up to `backup.serverCopyLimitMb`); failing that too, refused, with the fix or
  * `--no-backup` to accept the loss.
  *
- * @returns the backup id, or undefined when no data is at risk
+ * @returns the backup id or the copies (`strata_saved.users_...`; see `describeSavedData`),
+ *          or undefined when no data is at risk
  */
 export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Promise<string | undefined> {
   const { config, spec, migrations } = options
@@ -73,22 +76,39 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
     await connection.close()
   }
   options.onProgress(`The downgrade destroys data: ${lost}. Backing up ${tables.join(', ')} first`)
+  const inScope = (table: string) =>
+    table.includes('.') || options.schema === undefined ? table : `${options.schema}.${table}`
   try {
-    const patterns = tables.map((table) =>
-      (table.includes('.') || options.schema === undefined ? table : `${options.schema}.${table}`)
-        .split('.')
-        .map(exactPattern)
-        .join('.'),
-    )
+    const patterns = tables.map((table) => inScope(table).split('.').map(exactPattern).join('.'))
     return await backupBeforeMigrating(config, spec, options.onProgress, { tables: patterns })
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
-    throw new UsageError(
-      `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${error.message}. Nothing was changed`,
-      {
-        hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
-      },
+    // No pg_dump for this server (the embedded development server has none): the tables
+    // are copied on the server instead, so that testing a downgrade does not need one.
+    options.onProgress(
+      `No pg_dump can back up this server; copying ${tables.join(', ')} on the server instead`,
     )
+    try {
+      const copies = await withConnection(spec, (connection) =>
+        saveTablesOnServer(
+          connection.client,
+          tables.map(inScope),
+          `destroyed by a downgrade (${lost})`,
+          config.backup.serverCopyLimitMb * 1024 ** 2,
+        ),
+      )
+      options.onProgress(
+        `Copied to ${copies.join(', ')}; once no longer needed: DROP TABLE ${copies.map(quoteTableName).join(', ')}`,
+      )
+      return copies.join(', ')
+    } catch (copyError) {
+      throw new UsageError(
+        `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${error.message}; nor copied on the server: ${(copyError as Error).message}. Nothing was changed`,
+        {
+          hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
+        },
+      )
+    }
   }
 }
 

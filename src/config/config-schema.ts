@@ -101,6 +101,7 @@ export const configSchema = s.object({
     retentionDays: s.number({ min: 0, max: 36500 }),
     keepVerified: s.number({ integer: true, min: 0, max: 1000 }),
     beforeUpgrade: s.boolean(),
+    serverCopyLimitMb: s.number({ min: 0 }),
     walArchive: s.string(),
     hooks: s.object({ stopServices: s.string(), startServices: s.string() }),
   }),

@@ -171,6 +171,7 @@ export function resolveConfig(
       retentionDays: interpolated.backup?.retentionDays ?? 30,
       keepVerified: interpolated.backup?.keepVerified ?? 3,
       beforeUpgrade: interpolated.backup?.beforeUpgrade ?? false,
+      serverCopyLimitMb: interpolated.backup?.serverCopyLimitMb ?? 1024,
       walArchive: at(interpolated.backup?.walArchive ?? 'data/wal-archive'),
       hooks: Object.freeze({ ...(interpolated.backup?.hooks ?? {}) }),
     }),

@@ -153,6 +153,12 @@ export interface BackupConfig {
   walArchive?: string
   /** Take a verified backup before every `strata upgrade` (also `--backup`). Default false. */
   beforeUpgrade?: boolean
+  /**
+   * Before a downgrade that destroys data, when no pg_dump here can back up the server,
+   * the tables are copied on the server (schema `strata_saved`) up to this many MB in
+   * all; 0: never (the downgrade is refused instead). Default 1024.
+   */
+  serverCopyLimitMb?: number
   hooks?: BackupHooks
 }
 
@@ -281,6 +287,7 @@ export interface ResolvedConfig {
     retentionDays: number
     keepVerified: number
     beforeUpgrade: boolean
+    serverCopyLimitMb: number
     walArchive: string
     hooks: Readonly<BackupHooks>
   }>

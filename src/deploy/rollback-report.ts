@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
+import { describeSavedData } from '../backup/saved-data.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { revisionsText } from './production-log.js'
@@ -28,7 +29,7 @@ export function resolutionOf(facts: RollbackReportFacts): string {
   const { outcome } = facts
   const to = revisionsText(outcome.rowsAfter ?? facts.fromRows)
   if (outcome.ok && outcome.method === 'downgrade')
-    return `Rolled back to ${to} by downgrade; no data restored${outcome.dataBackupId ? `; the data the downgrade destroyed is kept in backup ${outcome.dataBackupId}` : ''}`
+    return `Rolled back to ${to} by downgrade; no data restored${outcome.dataBackupId ? `; the data the downgrade destroyed is kept in ${describeSavedData(outcome.dataBackupId)}` : ''}`
   if (outcome.ok && outcome.method === 'restore')
     return `Restored the pre-deploy backup (at ${to}); the database as it was is kept as ${outcome.keptAs}`
   return `NOT resolved: the database needs a person. ${outcome.restoreError ?? outcome.downgradeError ?? ''}`.trim()

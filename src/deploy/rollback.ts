@@ -1,3 +1,4 @@
+import { describeSavedData } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -71,7 +72,7 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
       dataBackupId = await backUpDestroyedData(options)
       if (dataBackupId !== undefined)
         actions.push(
-          `Backed up the data the downgrade destroys (written since the deploy) in backup ${dataBackupId}`,
+          `Backed up the data the downgrade destroys (written since the deploy) in ${describeSavedData(dataBackupId)}`,
         )
     } catch (error) {
       // Never lose data: a restore keeps the database as it is; without one, a person decides.

@@ -1,3 +1,4 @@
+import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../db/connection-spec.js'
@@ -56,8 +57,10 @@ export async function discoverTenants(options: DiscoveryOptions): Promise<Discov
       const { rows } = await client.query<{ name: string }>(
         `SELECT nspname AS name FROM pg_namespace
           WHERE nspname LIKE $1 AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+            AND nspname <> $2
           ORDER BY nspname`,
-        [chosen.pattern],
+        // strata_saved holds the copies a downgrade kept: never a tenant.
+        [chosen.pattern, SAVED_SCHEMA],
       )
       return rows.map((row) => row.name)
     })

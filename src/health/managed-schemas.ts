@@ -1,19 +1,22 @@
 import type pg from 'pg'
+import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 
 /**
  * The schemas verify and diagnose look at: the configured list, or every schema but the
- * system ones. Configured schemas that do not exist are returned in `missing`.
+ * system ones, extensions' and `strata_saved` (copies a downgrade kept, not the
+ * migrations' schema). Configured schemas that do not exist are returned in `missing`.
  */
 export async function managedSchemas(
   client: pg.ClientBase,
   configured: readonly string[] | undefined,
 ): Promise<{ schemas: string[]; missing: string[] }> {
   const result = await client.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_namespace n WHERE ${NOT_SYSTEM_SCHEMA}
+    `SELECT n.nspname FROM pg_namespace n WHERE ${NOT_SYSTEM_SCHEMA} AND n.nspname <> $1
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
                          AND d.objid = n.oid AND d.deptype = 'e')
      ORDER BY n.nspname`,
+    [SAVED_SCHEMA],
   )
   const present = result.rows.map((row) => row.nspname)
   if (configured === undefined) return { schemas: present, missing: [] }

@@ -663,7 +663,7 @@ test('a backup from a newer PostgreSQL is refused by an older server before anyt
   assert.deepEqual(await databases(), existing, 'no copy was created')
 })
 
-test('a downgrade that destroys data backs up the tables holding it first; with no pg_dump for the server it is refused unless --no-backup', async (t) => {
+test('a downgrade that destroys data backs up the tables holding it first; with no pg_dump for the server it copies them on the server, or is refused unless --no-backup', async (t) => {
   const database = await createTestDatabase(t, 15)
   dropLeftovers(t, database)
   const project = testProject(t, database)
@@ -733,7 +733,7 @@ test('a downgrade that destroys data backs up the tables holding it first; with 
   const row = await withClient(database.spec, (client) => client.query('SELECT email FROM users'))
   assert.deepEqual(row.rows, [{ email: 'ada@example.com' }])
 
-  // PostgreSQL 16 and only pg_dump 15 on this machine: refused, nothing changed.
+  // PostgreSQL 16 and only pg_dump 15 on this machine: the table is copied on the server.
   const newer = await createTestDatabase(t, 16)
   const project16 = testProject(t, newer)
   project16.sql('a1', {
@@ -742,12 +742,38 @@ test('a downgrade that destroys data backs up the tables holding it first; with 
     downSql: 'DROP TABLE users;',
   })
   assert.equal((await project16.cli(['upgrade', 'head'])).code, 0)
+  await withClient(newer.spec, (client) => client.query('INSERT INTO users VALUES (1), (2)'))
+  const copied = await project16.cli(['downgrade', 'base'])
+  assert.equal(copied.code, 0, copied.stderr)
+  assert.match(copied.stderr, /No pg_dump can back up this server; copying users on the server instead/)
+  const copy = /Copied to (strata_saved\.users_\d{8}_\d{6});/.exec(copied.stderr)?.[1]
+  assert.ok(copy, copied.stderr)
+  assert.ok(
+    copied.stdout.includes(`the data it destroyed is kept in ${copy} (copied on the server)`),
+    copied.stdout,
+  )
+  const saved = await withClient(newer.spec, async (client) => ({
+    rows: (await client.query(`SELECT id FROM ${copy} ORDER BY id`)).rows,
+    recorded: (await client.query("SELECT backup_id FROM strata_history WHERE direction = 'down'")).rows,
+  }))
+  assert.deepEqual(saved.rows, [{ id: '1' }, { id: '2' }])
+  assert.deepEqual(saved.recorded, [{ backup_id: copy }])
+  // verify looks at the migrations' schemas: the copy is no drift.
+  const verified = await project16.cli(['verify'])
+  assert.doesNotMatch(verified.stdout, /strata_saved/)
+
+  // Copies turned off: refused, nothing changed.
+  writeFileSync(
+    join(project16.dir, 'strata.config.json'),
+    JSON.stringify({ backup: { serverCopyLimitMb: 0 } }),
+  )
+  assert.equal((await project16.cli(['upgrade', 'head'])).code, 0)
   await withClient(newer.spec, (client) => client.query('INSERT INTO users VALUES (1)'))
   const refused = await project16.cli(['downgrade', 'base'])
   assert.equal(refused.code, 2, refused.stderr)
   assert.match(
     refused.stderr,
-    /the downgrade would destroy data that holds rows \(table users \(a1\)\), and it cannot be backed up first: pg_dump 16 or newer is needed/,
+    /the downgrade would destroy data that holds rows \(table users \(a1\)\), and it cannot be backed up first: pg_dump 16 or newer is needed.*; nor copied on the server: copies on the server are turned off \(backup\.serverCopyLimitMb: 0\)\. Nothing was changed/,
   )
   assert.match(refused.stderr, /or run the downgrade with --no-backup to accept losing that data/)
   assert.equal((await project16.cli(['current'])).stdout, 'a1 (head)\n')

@@ -49,9 +49,9 @@ test('the example deployment: release 2 in two phases, then all the way back to 
   // 5% of the seeded users have no name; the duplicates were merged, no session was lost.
   assert.deepEqual(merged, { users: 2000, sessions: 6000, unnamed: 100, no_preferences: 0 })
 
-  // Release 2's columns hold data the downgrade destroys; this machine has no pg_dump for
-  // PostgreSQL 16 to back it up, so without --no-backup the rollback would restore the
-  // pre-deploy copy instead of downgrading (the deploy tests cover that path).
+  // Release 2's columns hold data the downgrade destroys; withdrawing the release accepts
+  // losing it (--no-backup). The deploy tests cover keeping it (a backup, or copies on
+  // the server when no pg_dump here can back up PostgreSQL 16).
   const back = await project.cli([
     'rollback',
     '--to',

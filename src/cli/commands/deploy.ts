@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import { describeSavedData } from '../../backup/saved-data.js'
 import type { DeployResult } from '../../deploy/deploy.js'
 import { UsageError } from '../../errors/index.js'
 import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
@@ -171,7 +172,7 @@ export function registerDeployCommands(program: Command): void {
             result.cancelled
               ? `${mark.fail()} cancelled: nothing was changed`
               : ok
-                ? `${mark.ok()} rolled back by ${result.outcome!.method}${result.outcome!.dataBackupId ? ` (the data the downgrade destroyed is kept in backup ${result.outcome!.dataBackupId})` : ''}; report: ${result.reportPath}`
+                ? `${mark.ok()} rolled back by ${result.outcome!.method}${result.outcome!.dataBackupId ? ` (the data the downgrade destroyed is kept in ${describeSavedData(result.outcome!.dataBackupId)})` : ''}; report: ${result.reportPath}`
                 : `${mark.fail()} the rollback did not complete: the database needs a person; report: ${result.reportPath}`,
           )
           context.output.data({ ok, ...result })

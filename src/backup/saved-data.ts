@@ -1,0 +1,11 @@
+/**
+ * The schema where a downgrade keeps copies of the tables it destroys when no pg_dump on
+ * this machine can back the server up (the embedded development server, a server newer
+ * than the client programs). Strata's own: verify and diagnose leave it out.
+ */
+export const SAVED_SCHEMA = 'strata_saved'
+
+/** Where data saved before a downgrade is, for people: a catalog backup or copies on the server. */
+export function describeSavedData(id: string): string {
+  return id.startsWith(`${SAVED_SCHEMA}.`) ? `${id} (copied on the server)` : `backup ${id}`
+}
