@@ -2,6 +2,9 @@ import { AmbiguousTargetError, InvalidMigrationError, RevisionNotFoundError } fr
 import { didYouMean } from '../util/closest-match.js'
 import type { MigrationMeta } from './migration.js'
 
+/** The words a target may be instead of a revision, for "did you mean" (`hed` → `head`). */
+const TARGET_WORDS = ['head', 'heads', 'base', 'current']
+
 /**
  * The revision graph: parents (`downRevisions`), children, dependencies, branch
  * labels, heads and bases. Built once per command from the migration files;
@@ -223,7 +226,7 @@ export class RevisionGraph {
       )
     }
     throw new RevisionNotFoundError(
-      `no revision or branch label "${reference}".${didYouMean(reference, [...this.#order, ...this.#labels.keys()])}`,
+      `no revision or branch label "${reference}".${didYouMean(reference, [...this.#order, ...this.#labels.keys(), ...TARGET_WORDS])}`,
       { hint: '`strata history` lists every revision; `strata branches` the branch labels' },
     )
   }

@@ -59,6 +59,10 @@ export function parseTarget(text: string): ParsedTarget {
     return relative(anchor, match[2]!, text)
   }
   if (new RegExp(`^${NAME}$`).test(target)) return { kind: 'revision', reference: target }
+  if (target.includes(':'))
+    throw new UsageError(`"${text}" is a range: a range is for offline scripts (--sql)`, {
+      hint: `add --sql to print the script of ${text}, or give one target to run: head, a revision, +N, -N`,
+    })
   throw new UsageError(`"${text}" is not a valid target`, {
     hint: 'use head, heads, base, a revision id or prefix, +N, -N, REV+N, REV-N, label@head, label@base or label@+N',
   })

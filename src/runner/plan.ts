@@ -205,7 +205,7 @@ function walkRemovals(graph: RevisionGraph, from: string, steps: number): Set<st
     const parents = graph.parents(position)
     if (parents.length === 0) {
       throw new UsageError(
-        `cannot go ${steps} steps down from ${from}: only ${step} revision${step === 1 ? '' : 's'} below it are applied`,
+        `cannot go ${steps} steps down from ${from}: base is ${step} step${step === 1 ? '' : 's'} below it`,
         {
           hint: '`strata downgrade base` removes everything',
         },

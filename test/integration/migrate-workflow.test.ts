@@ -204,6 +204,12 @@ test('show, history ranges and the JSON of read commands', async (t) => {
     'aaa111 -> bbb222, second\n<base> -> aaa111, first\n',
   )
   assert.equal((await project.cli(['history', '-r', 'bbb222:'])).stdout.split('\n').length - 1, 2)
+  const reversed = await project.cli(['history', '-r', 'ccc333:aaa111'])
+  assert.equal(reversed.code, 2)
+  assert.equal(
+    reversed.stderr,
+    'error: -r ccc333:aaa111 selects nothing: ccc333 is not below aaa111\n  hint: -r takes OLDER:NEWER: strata history -r aaa111:ccc333\n',
+  )
   const heads = JSON.parse((await project.cli(['heads', '--json'])).stdout)
   assert.equal(heads[0].revision, 'ccc333')
   await project.cli(['upgrade', 'bbb222'])

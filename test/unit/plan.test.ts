@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { AmbiguousTargetError, MultipleHeadsError, UsageError } from '../../src/errors/index.js'
+import { parseTarget } from '../../src/graph/target-syntax.js'
 import { planDowngrade, planUpgrade } from '../../src/runner/plan.js'
 import { graphOf, meta } from '../helpers/graph-fixtures.js'
 
@@ -142,5 +143,27 @@ test('relative targets: head-1, rev+N, and errors for impossible moves', () => {
       error instanceof UsageError &&
       error.message === '"-1" moves down; an upgrade moves up' &&
       error.hint === 'use +1, or `strata downgrade -1`',
+  )
+})
+
+test('a relative downgrade past base says how far base is', () => {
+  const graph = graphOf(meta('a'), meta('b', ['a']))
+  assert.throws(
+    () => planDowngrade(graph, ['b'], '-5'),
+    /cannot go 5 steps down from b: base is 2 steps below it/,
+  )
+  assert.deepEqual(planDowngrade(graph, ['b'], '-2').rowsAfter, [])
+})
+
+test('a target mistyped or written as a range says what was meant', () => {
+  assert.throws(
+    () => graphOf(meta('abc123')).lookup('hed'),
+    /no revision or branch label "hed"\. Did you mean "head"\?/,
+  )
+  assert.throws(
+    () => parseTarget('abc:def'),
+    (error: unknown) =>
+      /"abc:def" is a range: a range is for offline scripts \(--sql\)/.test((error as Error).message) &&
+      /add --sql to print the script of abc:def/.test((error as UsageError).hint ?? ''),
   )
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { UsageError } from '../../errors/index.js'
 import { historyLine, historyRevisions, summarize, verboseBlock } from '../../graph/describe-revisions.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { CommandContext } from '../context.js'
@@ -107,6 +108,19 @@ export function registerRevisionCommands(program: Command): void {
           range = { ...(from ? { from: resolve(from)! } : {}), ...(to ? { to: resolve(to)! } : {}) }
         }
         const revisions = historyRevisions(graph, range)
+        if (revisions.length === 0 && range.from !== undefined && range.to !== undefined) {
+          // Alembic refuses such a range too; an empty history would read as "no migrations".
+          const [older, newer] = flags.revRange!.split(':')
+          const reversed = historyRevisions(graph, { from: range.to, to: range.from }).length > 0
+          throw new UsageError(
+            `-r ${flags.revRange} selects nothing: ${older} is not below ${newer}${reversed ? '' : ' (they are on different branches)'}`,
+            {
+              hint: reversed
+                ? `-r takes OLDER:NEWER: strata history -r ${newer}:${older}`
+                : '`strata history` shows the whole tree; `strata branches` where it forks',
+            },
+          )
+        }
         const summaries = revisions.map((revision) => summarize(graph, revision))
         // With the database at hand (-i), the verbose view says when each revision was applied and by whom.
         const applied = flags.verbose && current !== undefined ? await appliedLines(context) : undefined
