@@ -6,6 +6,7 @@ import type { MigrationBody, MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
 import { parseSqlMigration } from '../graph/sql-migration-file.js'
 import { loadTsMigration } from '../graph/ts-migration-file.js'
+import { describeCodeError } from '../ops/code-error.js'
 import { inlineParams } from '../ops/inline-params.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { SqlExecutor, StatementSource } from '../ops/sql-executor.js'
@@ -144,8 +145,9 @@ async function renderTs(
   try {
     await runMigrationBody(body, step, op)
   } catch (error) {
+    const { where, opHint } = describeCodeError(error, meta.file)
     unverifiable.push(
-      `${direction === 'up' ? 'upgrade' : 'downgrade'}() stopped while rendering offline (${(error as Error).message.split('\n')[0]}); what follows is not analysed`,
+      `${direction === 'up' ? 'upgrade' : 'downgrade'}() stopped while rendering offline at ${where} (${(error as Error).message.split('\n')[0]}${opHint ? `; ${opHint}` : ''}); what follows is not analysed`,
     )
   }
   unverifiable.unshift(...executor.unknown)

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { locateInFile } from '../config/describe-load-failure.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
@@ -124,7 +125,9 @@ async function importMigration(
   cacheDir: string | undefined,
 ): Promise<Record<string, unknown>> {
   try {
-    return await loadMigrationModule(file, source, checksum, cacheDir)
+    // A path as typed (`strata check migrations/versions/x.ts`) is relative to the working
+    // directory; the module loader would take it for a package name.
+    return await loadMigrationModule(resolve(file), source, checksum, cacheDir)
   } catch (error) {
     const line = locateInFile(error, file)
     const where = line === undefined ? file : `${file}:${line}`

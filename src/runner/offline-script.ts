@@ -4,10 +4,11 @@ import { createHistoryTableSql } from '../db/history-table.js'
 import { quoteIdent } from '../db/quote.js'
 import { recordStepSql } from '../db/record-step.js'
 import { createVersionTableSql } from '../db/version-table.js'
-import { UsageError } from '../errors/index.js'
+import { InvalidMigrationError, StrataError, UsageError } from '../errors/index.js'
 import { requireRunnable } from '../graph/alembic-migration-file.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { parseRange, parseTarget } from '../graph/target-syntax.js'
+import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import { OfflineExecutor } from '../ops/sql-executor.js'
 import { STRATA_VERSION } from '../version.js'
@@ -72,7 +73,20 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
       direction: step.direction,
       args: options.args ?? {},
     })
-    await runMigrationBody(await options.migrations.body(step.revision), step, op)
+    try {
+      await runMigrationBody(await options.migrations.body(step.revision), step, op)
+    } catch (error) {
+      if (error instanceof StrataError) throw error
+      const { where, opHint } = describeCodeError(error, step.meta.file)
+      throw new InvalidMigrationError(
+        `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision}${step.meta.message ? ` (${step.meta.message})` : ''} could not be rendered offline: ${(error as Error)?.message ?? String(error)}`,
+        {
+          where,
+          hint: opHint ?? 'fix the migration and render the script again',
+          cause: error,
+        },
+      )
+    }
     const arrow =
       step.direction === 'up'
         ? `${step.meta.downRevisions.join(', ')} -> ${step.revision}`

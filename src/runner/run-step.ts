@@ -4,6 +4,7 @@ import { isEditedVersionTable, type RecordedStep, recordStepQuery, recordStepSql
 import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
+import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
@@ -143,7 +144,12 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision}${step.meta.message ? ` (${step.meta.message})` : ''} failed: ${failure.code ? `ERROR ${failure.code}: ` : ''}${failure.message}`,
   ]
   if (failure.detail) lines.push(`detail: ${failure.detail}`)
-  lines.push(describeStatement(step.meta, statement, failure.position))
+  // No statement and no SQLSTATE: the migration's own code threw (a TypeError, a typo).
+  const codeError =
+    statement === undefined && failure.code === undefined && !(error instanceof OperationFailedError)
+      ? describeCodeError(error, step.meta.file)
+      : undefined
+  lines.push(codeError ? `in ${codeError.where}` : describeStatement(step.meta, statement, failure.position))
   if (step.meta.transactional) {
     lines.push(
       options.transactionPerMigration
@@ -183,6 +189,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     retryable: step.meta.transactional || executor.completed.length === 0,
     hint:
       failure.hint ??
+      codeError?.opHint ??
       violationHint(failure) ??
       (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
         ? nonTransactionalHint(step.meta.file)

@@ -155,3 +155,45 @@ function writeRaw(project: TestProject, name: string, text: string): string {
   writeFileSync(join(project.versions, name), text)
   return name
 }
+
+test('a mistyped op method names the line and the method meant, online, offline and in check (a relative path)', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.ts(
+    'aaa111',
+    [
+      "export const revision = 'aaa111'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      "  await op.addColum('users', { name: 'bio', type: 'text' })",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const online = await project.cli(['upgrade', 'head'])
+  assert.equal(online.code, 1)
+  assert.match(
+    online.stderr,
+    /upgrade aaa111 failed: op\.addColum is not a function\n {2}in \S+aaa111_m\.ts:4\n/,
+  )
+  assert.match(online.stderr, /hint: op has no method addColum: did you mean op\.addColumn\?/)
+  assert.equal((await project.cli(['current'])).stdout, '')
+
+  const offline = await project.cli(['upgrade', 'head', '--sql'])
+  assert.equal(offline.code, 2)
+  assert.match(
+    offline.stderr,
+    /^error: upgrade aaa111 could not be rendered offline: op\.addColum is not a function\n/,
+  )
+  assert.match(
+    offline.stderr,
+    /at: \S+aaa111_m\.ts:4\n {2}hint: op has no method addColum: did you mean op\.addColumn\?/,
+  )
+  assert.doesNotMatch(offline.stderr, /unexpected error/)
+
+  const checked = await project.cli(['check', 'migrations/versions/aaa111_m.ts'])
+  assert.match(
+    checked.stdout,
+    /unverifiable: upgrade\(\) stopped while rendering offline at migrations\/versions\/aaa111_m\.ts:4 \(op\.addColum is not a function; op has no method addColum: did you mean op\.addColumn\?\)/,
+  )
+})
