@@ -69,14 +69,32 @@ function fieldsFromUrl(text: string): Fields {
   }
   const query = url.searchParams
   const fields: Fields = {
-    host: url.hostname ? decodeURIComponent(url.hostname.replace(/^\[(.*)\]$/, '$1')) : undefined,
+    host: url.hostname ? decodePart(url.hostname.replace(/^\[(.*)\]$/, '$1'), 'host') : undefined,
     port: url.port || undefined,
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
+    user: url.username ? decodePart(url.username, 'user name') : undefined,
+    password: url.password ? decodePart(url.password, 'password') : undefined,
+    database: url.pathname.length > 1 ? decodePart(url.pathname.slice(1), 'database name') : undefined,
   }
   for (const [key, value] of query) assignKeyword(fields, key, value)
   return fields
+}
+
+/**
+ * A percent-encoded part of a URL. A `%` not followed by two hex digits (a password
+ * written as it is, `s3cr%t`) is refused as libpq refuses it, without showing the part:
+ * it may be the password.
+ */
+function decodePart(value: string, what: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    throw new InvalidInputError(
+      `the connection URL's ${what} is not valid percent-encoding: a % must be followed by two hex digits`,
+      {
+        hint: 'percent-encode special characters in the URL: % as %25, @ as %40, : as %3A, / as %2F, # as %23 (encodeURIComponent does it)',
+      },
+    )
+  }
 }
 
 function fieldsFromKeywords(text: string): Fields {

@@ -1,9 +1,15 @@
 import { interpolateDeep } from '../config/interpolate-env.js'
 import { displayPath } from '../config/load-config.js'
 import type { DatabaseConfig, ResolvedConfig } from '../config/types.js'
-import { ConfigError } from '../errors/index.js'
+import { ConfigError, InvalidInputError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
-import { type ConnectionSpec, parseConnectionString, specFromEnv, specFromFields } from './connection-spec.js'
+import {
+  type ConnectionSpec,
+  parseConnectionString,
+  type SpecDefaults,
+  specFromEnv,
+  specFromFields,
+} from './connection-spec.js'
 
 /** Where the database of a command came from, in the order Strata looks. */
 export type TargetSource =
@@ -47,7 +53,7 @@ export function resolveTarget(
     applicationName: config.connection.applicationName,
   }
   if (selection.url !== undefined) {
-    return { source: '--url', name: undefined, spec: parseConnectionString(selection.url, defaults) }
+    return { source: '--url', name: undefined, spec: parseNamed(selection.url, defaults, '--url') }
   }
   if (selection.name !== undefined) {
     return { source: '-n', name: selection.name, spec: namedDatabaseSpec(selection.name, config, env) }
@@ -56,7 +62,7 @@ export function resolveTarget(
     return {
       source: 'DATABASE_URL',
       name: undefined,
-      spec: parseConnectionString(env.DATABASE_URL, defaults),
+      spec: parseNamed(env.DATABASE_URL, defaults, 'DATABASE_URL'),
     }
   }
   if (config.default !== undefined) {
@@ -93,14 +99,24 @@ export function namedDatabaseSpec(
     applicationName: config.connection.applicationName,
   }
   const resolved = interpolateDeep(entry, env, `databases.${name}`, where)
-  if (typeof resolved === 'string') return parseConnectionString(resolved, defaults)
+  if (typeof resolved === 'string') return parseNamed(resolved, defaults, `databases.${name} in ${where}`)
   // `migrations` says where this database's files are, not how to connect to it.
   const { url, migrations: _ownMigrations, ...fields } = resolved as DatabaseConfig
   if (url !== undefined) {
-    const fromUrl = parseConnectionString(url, defaults)
+    const fromUrl = parseNamed(url, defaults, `databases.${name}.url in ${where}`)
     return { ...fromUrl, ...definedOnly(fields) }
   }
   return specFromFields(fields, defaults)
+}
+
+/** Parses a connection string; a bad one is reported with where it was given. */
+function parseNamed(text: string, defaults: SpecDefaults, where: string): ConnectionSpec {
+  try {
+    return parseConnectionString(text, defaults)
+  } catch (error) {
+    if (!(error instanceof InvalidInputError) || error.where !== undefined) throw error
+    throw new InvalidInputError(error.message, { where, ...(error.hint ? { hint: error.hint } : {}) })
+  }
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -69,6 +69,20 @@ test('invalid input is rejected with a reason and never echoes the password', ()
     /invalid sslmode "sometimes"/,
   )
   assert.throws(() => parseConnectionString('just words', { env: {} }), /invalid connection string/)
+  // A password written as it is, with a bare %: refused as libpq refuses it, not echoed.
+  assert.throws(
+    () => parseConnectionString('postgresql://app:s3cr%t@localhost:5433/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message ===
+        "the connection URL's password is not valid percent-encoding: a % must be followed by two hex digits" &&
+      /% as %25/.test(error.hint ?? '') &&
+      !`${error.message}${error.hint}`.includes('s3cr'),
+  )
+  assert.equal(
+    parseConnectionString('postgresql://app:s3cr%25t@localhost/app', { env: {} }).password,
+    's3cr%t',
+  )
 })
 
 test('maskedUrl never contains the password', () => {

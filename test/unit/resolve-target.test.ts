@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { resolveConfig } from '../../src/config/load-config.js'
 import { resolveTarget } from '../../src/db/resolve-target.js'
-import { ConfigError } from '../../src/errors/index.js'
+import { ConfigError, type InvalidInputError } from '../../src/errors/index.js'
 
 const config = resolveConfig(
   {
@@ -63,5 +63,33 @@ test('an unknown name suggests the closest one; a missing variable is named', ()
   assert.throws(
     () => resolveTarget({ name: 'analytics' }, config, {}),
     /ANALYTICS_DB_URL is not set \(used by databases\.analytics\.url\)/,
+  )
+})
+
+test('a URL that cannot be decoded is reported with where it was given', () => {
+  const broken = 'postgresql://app:s3cr%t@host/db'
+  const where = (run: () => unknown) => {
+    try {
+      run()
+    } catch (error) {
+      return (error as InvalidInputError).where
+    }
+    return 'no error'
+  }
+  assert.equal(
+    where(() => resolveTarget({ url: broken }, config, env)),
+    '--url',
+  )
+  assert.equal(
+    where(() => resolveTarget({}, config, { ...env, DATABASE_URL: broken })),
+    'DATABASE_URL',
+  )
+  assert.equal(
+    where(() => resolveTarget({}, config, { PRIMARY_DB_URL: broken })),
+    'databases.primary in /p/strata.config.ts',
+  )
+  assert.equal(
+    where(() => resolveTarget({ name: 'analytics' }, config, { ANALYTICS_DB_URL: broken })),
+    'databases.analytics.url in /p/strata.config.ts',
   )
 })
