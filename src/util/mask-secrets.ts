@@ -11,8 +11,10 @@ export function maskSecrets(text: string): string {
   // report of 2 MB) rarely hold either.
   let masked = text
   if (masked.includes('://')) {
+    // The password runs to the last @ of the URL: written as it is (not percent-encoded)
+    // it may hold a / or an @ of its own, and the part after those would show.
     masked = masked.replace(
-      /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@\s/]*)@/gi,
+      /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):(\S*)@/gi,
       (_match, prefix: string) => `${prefix}:***@`,
     )
   }

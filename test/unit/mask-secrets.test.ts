@@ -8,6 +8,12 @@ test('URL passwords are masked', () => {
     'cannot reach postgresql://assistant:***@db:5433/assistant now',
   )
   assert.equal(maskSecrets('postgres://u:p%40ss@h/d'), 'postgres://u:***@h/d')
+  // written as they are, not percent-encoded: nothing of them shows
+  assert.equal(
+    maskSecrets('invalid URL postgres://app:pa/ss@h:5433/app'),
+    'invalid URL postgres://app:***@h:5433/app',
+  )
+  assert.equal(maskSecrets('postgres://app:p@ss@h/app and more'), 'postgres://app:***@h/app and more')
 })
 
 test('keyword passwords and PGPASSWORD assignments are masked', () => {
