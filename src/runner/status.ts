@@ -1,6 +1,6 @@
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
-import { readAppliedChecksums } from '../db/history-table.js'
+import { readAppliedChecksums, readHistory } from '../db/history-table.js'
 import { readVersionRows } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { type DriftWarning, detectDrift } from './drift.js'
@@ -31,6 +31,11 @@ export interface DatabaseStatus {
   /** Revisions not yet applied, in the order they would run. */
   readonly pending: readonly string[]
   readonly unknownRows: readonly string[]
+  /**
+   * With unknown rows: the revision strata_history last recorded applying or stamping
+   * successfully, when the files define it (where `stamp --purge` most likely belongs).
+   */
+  readonly lastRecorded?: string | undefined
   readonly drift: readonly DriftWarning[]
 }
 
@@ -66,6 +71,12 @@ export async function databaseStatus(
       unknownRows.length > 0
         ? new Map<string, string>()
         : await readAppliedChecksums(own.client, tables.history)
+    const lastRecorded =
+      unknownRows.length > 0
+        ? (await readHistory(own.client, tables.history))
+            .filter((row) => row.outcome === 'success' && row.direction !== 'down')
+            .at(-1)?.revision
+        : undefined
     return {
       database: maskedUrl(spec),
       rows,
@@ -73,6 +84,7 @@ export async function databaseStatus(
       atHead: unknownRows.length === 0 && graph.heads.every((head) => applied.has(head)),
       pending: graph.upgradeOrder(pendingSet),
       unknownRows,
+      ...(lastRecorded !== undefined && graph.has(lastRecorded) ? { lastRecorded } : {}),
       drift: detectDrift(graph, applied, checksums),
     }
   } finally {

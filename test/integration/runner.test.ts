@@ -186,13 +186,26 @@ test('a revision in the database that no file defines is named; stamp --purge re
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
+  project.sql('bbb222', { down: 'aaa111', up: 'SELECT 2;' })
   await db.query(
     'CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))',
   )
   await db.query("INSERT INTO alembic_version VALUES ('deadbeef0000')")
+  const current = await project.cli(['current'])
+  assert.match(current.stdout, /deadbeef0000 \(unknown: no migration file defines it\)/)
+  // Not "2 pending: upgrade head applies them": upgrade would refuse.
+  assert.doesNotMatch(current.stderr, /pending/)
   assert.match(
-    (await project.cli(['current'])).stdout,
-    /deadbeef0000 \(unknown: no migration file defines it\)/,
+    current.stderr,
+    /`strata stamp <revision> --purge` with the revision the schema is really at\n/,
+  )
+  // strata_history knows where the database was when its row was lost.
+  await db.query('DELETE FROM alembic_version')
+  assert.equal((await project.cli(['upgrade', 'aaa111'])).code, 0)
+  await db.query("UPDATE alembic_version SET version_num = 'deadbeef0000'")
+  assert.match(
+    (await project.cli(['current'])).stderr,
+    /`strata stamp aaa111 --purge` with the revision the schema is really at \(strata_history: aaa111 was the last one applied\)/,
   )
   const up = await project.cli(['upgrade', 'head'])
   assert.equal(up.code, 2)
