@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { STRATA_VERSION } from '../version.js'
+import { withAlembicHint } from './alembic-flags.js'
 import { registerBackupCommands, registerPitrCommands } from './commands/backup.js'
 import { registerCheckCommand } from './commands/check.js'
 import { registerDeployCommands } from './commands/deploy.js'
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'print only results and errors')
     .addOption(new Option('--debug', 'print stack traces'))
     .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (text, write) => write(withAlembicHint(text)) })
     .configureHelp({ showGlobalOptions: true })
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride()

@@ -1,0 +1,17 @@
+/**
+ * Alembic options a user moving to Strata types out of habit, each with what to do in
+ * Strata instead. Commander only says "unknown option"; these add the way forward.
+ */
+const ALEMBIC_ONLY: Readonly<Record<string, string>> = {
+  '--autogenerate':
+    'Strata has no ORM models to compare, so nothing to autogenerate: write the change with op calls or SQL (`strata revision -m "..." --template add-column` starts one); `strata verify` then compares the database with what the migrations create',
+  '--tag': "Alembic's --tag has no Strata equivalent: pass values to migrations with -x KEY=VALUE (op.args)",
+  '--version-path': 'set migrations.directories in the config; `strata revision` writes into the first one',
+}
+
+/** Commander's error text, with a hint line when it is about an Alembic-only option. */
+export function withAlembicHint(text: string): string {
+  const option = /unknown option '([^'=]+)/.exec(text)?.[1]
+  const hint = option === undefined ? undefined : ALEMBIC_ONLY[option]
+  return hint === undefined ? text : `${text.trimEnd()}\n  hint: ${hint}\n`
+}
