@@ -112,6 +112,20 @@ export class EffectsBuilder {
     return this
   }
 
+  /** The statement locks tables, each of them created earlier in the same migration. */
+  touchesOnlyNewTables(): boolean {
+    if (this.#locks.size === 0) return false
+    for (const lock of this.#locks.values()) if (lock.existing) return false
+    return true
+  }
+
+  /** Makes the changes recorded since index `from` additive (they apply to new objects). */
+  asAdditive(from: number): this {
+    for (let index = from; index < this.changes.length; index++)
+      this.changes[index] = { class: 'additive', text: this.changes[index]!.text }
+    return this
+  }
+
   build(): StatementEffects {
     return {
       locks: [...this.#locks.values()],

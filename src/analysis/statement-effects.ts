@@ -28,6 +28,10 @@ export function statementEffects(node: Node, sql: string, env: EffectsEnvironmen
   const handler = HANDLERS[kind]
   if (handler) handler(body, effects, env, sql)
   else effects.change('backward compatible', `runs ${kind.replace(/Stmt$/, '')}`)
+  // A statement on tables this migration created touches nothing any release uses:
+  // finishing a new table's definition (pg_dump adds defaults, keys and triggers after
+  // CREATE TABLE) adds, whatever the same statement would do to a table in use.
+  if (effects.touchesOnlyNewTables()) effects.asAdditive(0)
   return effects.build()
 }
 
@@ -275,6 +279,32 @@ const HANDLERS: Record<string, Handler> = {
       `${body.replace ? 'replaces' : 'creates'} view ${name(body.view)}`,
     )
   },
+  // New objects no release uses yet: schemas, extensions, types, sequences, functions.
+  CreateSchemaStmt(body, effects) {
+    effects.change('additive', `creates schema ${body.schemaname ?? nameOfRole(body.authrole)}`)
+  },
+  CreateExtensionStmt(body, effects) {
+    effects.change('additive', `creates extension ${body.extname}`)
+  },
+  CreateEnumStmt(body, effects) {
+    effects.change('additive', `creates type ${nameList(body.typeName).join('.')}`)
+  },
+  CompositeTypeStmt(body, effects) {
+    effects.change('additive', `creates type ${name(body.typevar)}`)
+  },
+  CreateDomainStmt(body, effects) {
+    effects.change('additive', `creates domain ${nameList(body.domainname).join('.')}`)
+  },
+  CreateSeqStmt(body, effects) {
+    effects.change('additive', `creates sequence ${name(body.sequence)}`)
+  },
+  CreateFunctionStmt(body, effects) {
+    const kind = body.is_procedure ? 'procedure' : 'function'
+    const routine = nameList(body.funcname).join('.')
+    // OR REPLACE changes what callers already run.
+    if (body.replace) effects.change('backward compatible', `replaces ${kind} ${routine}`)
+    else effects.change('additive', `creates ${kind} ${routine}`)
+  },
   CreateStatsStmt(body, effects) {
     for (const relation of body.relations ?? [])
       effects.lock(name(nodeOf(relation, 'RangeVar')), 'SHARE UPDATE EXCLUSIVE')
@@ -322,14 +352,8 @@ const HANDLERS: Record<string, Handler> = {
   },
 }
 
+// Statements that change no table a release uses, without a handler of their own.
 for (const additive of [
-  'CreateSeqStmt',
-  'CreateSchemaStmt',
-  'CreateExtensionStmt',
-  'CreateEnumStmt',
-  'CompositeTypeStmt',
-  'CreateFunctionStmt',
-  'CreateDomainStmt',
   'GrantStmt',
   'GrantRoleStmt',
   'CreateRoleStmt',
@@ -365,4 +389,9 @@ function describeObject(objectType: string | undefined): string {
     .replace(/^OBJECT_/, '')
     .replace(/_/g, ' ')
     .toLowerCase()
+}
+
+/** The role of `CREATE SCHEMA AUTHORIZATION role` (the schema takes its name). */
+function nameOfRole(role: { rolename?: string } | undefined): string {
+  return role?.rolename ?? '?'
 }
