@@ -10,6 +10,7 @@ import {
   renderSqlMigration,
   renderTsMigration,
   TEMPLATE_NAMES,
+  type TemplateFields,
   type TemplateName,
 } from './revision-templates.js'
 import { parseTarget } from './target-syntax.js'
@@ -26,6 +27,8 @@ export interface RevisionRequest {
   readonly dependsOn?: readonly string[] | undefined
   readonly sql?: boolean | undefined
   readonly template?: string | undefined
+  /** SQL to write instead of a template's (an SQL migration; see `TemplateFields.body`). */
+  readonly body?: TemplateFields['body']
   /** For `merge`: the revisions to merge; replaces `head`. */
   readonly merge?: readonly string[] | undefined
   readonly directory: string
@@ -84,7 +87,10 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '')
       .slice(0, 40) || 'revision'
-  const file = join(request.directory, `${revision}_${slug}.${request.sql ? 'sql' : 'ts'}`)
+  const file = join(
+    request.directory,
+    `${revision}_${slug}.${request.sql || request.body !== undefined ? 'sql' : 'ts'}`,
+  )
   if (existsSync(file)) throw new InvalidInputError(`${file} already exists`)
   const fields = {
     revision,
@@ -94,8 +100,10 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     dependsOn,
     createDate: new Date().toISOString().replace('T', ' ').replace('Z', ''),
     template,
+    body: request.body,
   }
-  writeFileSync(file, request.sql ? renderSqlMigration(fields) : renderTsMigration(fields), { flag: 'wx' })
+  const sql = request.sql || request.body !== undefined
+  writeFileSync(file, sql ? renderSqlMigration(fields) : renderTsMigration(fields), { flag: 'wx' })
   return { revision, file, downRevisions }
 }
 

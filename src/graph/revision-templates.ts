@@ -40,6 +40,11 @@ export interface TemplateFields {
   readonly dependsOn: readonly string[]
   readonly createDate: string
   readonly template: TemplateName
+  /**
+   * The SQL instead of the template's (`strata revision --baseline`); without `down` the
+   * migration has no downgrade section, so it cannot be reverted.
+   */
+  readonly body?: { readonly up: string; readonly down?: string | undefined } | undefined
 }
 
 const tsValue = (values: readonly string[]) =>
@@ -92,7 +97,7 @@ export function renderTsMigration(fields: TemplateFields): string {
 }
 
 export function renderSqlMigration(fields: TemplateFields): string {
-  const body = SQL_BODIES[fields.template]
+  const body = fields.body ?? SQL_BODIES[fields.template]
   const lines = [
     `-- revision: ${fields.revision}`,
     `-- down_revision: ${fields.downRevisions.join(', ') || 'none'}`,
@@ -102,6 +107,7 @@ export function renderSqlMigration(fields: TemplateFields): string {
   if (fields.dependsOn.length > 0) lines.push(`-- depends_on: ${fields.dependsOn.join(', ')}`)
   if (!templateIsTransactional(fields.template)) lines.push('-- transactional: false')
   lines.push(`-- create_date: ${fields.createDate}`)
-  lines.push('', '-- migrate:up', body.up, '', '-- migrate:down', body.down, '')
+  lines.push('', '-- migrate:up', body.up, '')
+  if (body.down !== undefined) lines.push('-- migrate:down', body.down, '')
   return lines.join('\n')
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
 import { historyLine, historyRevisions, summarize, verboseBlock } from '../../graph/describe-revisions.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
+import type { RevisionGraph } from '../../graph/revision-graph.js'
+import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { collect } from '../option-values.js'
 import { mark } from '../output.js'
@@ -226,6 +228,7 @@ export function registerRevisionCommands(program: Command): void {
     .option('--sql', 'create an SQL migration instead of TypeScript')
     .option('--template <name>', 'blank, add-column, add-index or add-foreign-key')
     .option('--version-path <dir>', 'version location to write to (default: the first)')
+    .option('--baseline', "the first migration: the database's schema as it is (adopting a database)")
     .action(
       action(
         async (
@@ -240,6 +243,7 @@ export function registerRevisionCommands(program: Command): void {
             sql?: boolean
             template?: string
             versionPath?: string
+            baseline?: boolean
           },
         ) => {
           const config = await context.config()
@@ -253,6 +257,7 @@ export function registerRevisionCommands(program: Command): void {
           })
           const { createRevision } = await import('../../graph/create-revision.js')
           const { resolve } = await import('node:path')
+          if (flags.baseline) return baseline(context, graph, flags)
           const created = createRevision(graph, {
             message: flags.message,
             revId: flags.revId,
@@ -303,4 +308,50 @@ export function registerRevisionCommands(program: Command): void {
         },
       ),
     )
+}
+
+/**
+ * `strata revision --baseline`: adopting a database that another tool (or nobody)
+ * migrated. The schema as it is becomes the first migration, with no downgrade; the
+ * database that already has it is then stamped, and new ones get it by upgrading.
+ */
+async function baseline(
+  context: CommandContext,
+  graph: RevisionGraph,
+  flags: { message: string; revId?: string; versionPath?: string; template?: string; head?: string },
+): Promise<number> {
+  if (graph.all().length > 0) {
+    throw new UsageError(
+      `a baseline is the first migration, and this project has ${graph.all().length} already`,
+      {
+        hint: 'adopt with a baseline before writing migrations; later changes are ordinary revisions',
+      },
+    )
+  }
+  if (flags.template !== undefined || flags.head !== undefined)
+    throw new UsageError('--baseline takes the schema from the database: no --template or --head')
+  const config = await context.config()
+  const spec = await context.connectionSpec()
+  const { dumpSchema } = await import('../../adopt/schema-dump.js')
+  const { createRevision } = await import('../../graph/create-revision.js')
+  const { resolve } = await import('node:path')
+  const dump = await dumpSchema(config, spec)
+  const created = createRevision(graph, {
+    message: flags.message,
+    revId: flags.revId,
+    body: {
+      up: `-- The schema of ${spec.database} as it was (${dump.dumpedWith}, ${new Date().toISOString().slice(0, 10)}),\n-- without owners, grants and migration tools' tables. A baseline has no downgrade.\n${dump.sql}`,
+    },
+    directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+  })
+  context.output.line(
+    `${mark.ok()} Generating ${created.file} ... done (baseline: ${plural(dump.objects, 'table, view or function', 'tables, views and functions')} of ${spec.database})`,
+  )
+  for (const left of dump.leftOut)
+    context.output.line(`  left out ${left.table}: ${left.tool}'s bookkeeping (${plural(left.rows, 'row')})`)
+  context.output.line(
+    `next: \`strata stamp ${created.revision}\` on ${spec.database} and every database that already has this schema; a new database gets it with \`strata upgrade head\``,
+  )
+  context.output.data({ ...created, objects: dump.objects, leftOut: dump.leftOut })
+  return 0
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { MIGRATION_TOOL_TABLES } from '../../adopt/migration-tool-tables.js'
 import type { ResolvedConfig } from '../../config/types.js'
 import { withConnection } from '../../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../../db/connection-spec.js'
@@ -101,7 +102,11 @@ function skipped(reason: string): DriftOutcome {
   return { outcome: { status: 'warn', summary: `not compared: ${reason}` }, missingIndexes: undefined }
 }
 
-/** Leaves out Strata's version and history tables and `health.ignoreTables`. */
+/**
+ * Leaves out Strata's version and history tables, the bookkeeping tables of other
+ * migration tools (a database adopted from node-pg-migrate keeps its `pgmigrations`
+ * for a while: no migration creates it, and it is not drift), and `health.ignoreTables`.
+ */
 export function tableFilter(config: ResolvedConfig): TableFilter {
   const own = strataTables(config)
   const patterns = config.health.ignoreTables.map((pattern) => {
@@ -111,5 +116,7 @@ export function tableFilter(config: ResolvedConfig): TableFilter {
       : (_: string, table: string) => regex.test(table)
   })
   return (schema, table) =>
-    !own.has(`${schema}.${table}`) && !patterns.some((matches) => matches(schema, table))
+    !own.has(`${schema}.${table}`) &&
+    !Object.hasOwn(MIGRATION_TOOL_TABLES, table) &&
+    !patterns.some((matches) => matches(schema, table))
 }
