@@ -1,3 +1,4 @@
+import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -54,7 +55,8 @@ export async function diagnose(options: DiagnoseOptions, topics: readonly Topic[
           found.activity = await readActivity(client, options.config.health.longRunningSeconds)
           break
         case 'sizes':
-          found.sizes = await readSizes(client, schemas, options.limit ?? 20)
+          // With the copies a downgrade kept: they take disk like any table.
+          found.sizes = await readSizes(client, [...schemas, SAVED_SCHEMA], options.limit ?? 20)
           break
         case 'indexes':
           found.indexes = await readIndexUsage(client, schemas)

@@ -758,9 +758,13 @@ test('a downgrade that destroys data backs up the tables holding it first; with 
   }))
   assert.deepEqual(saved.rows, [{ id: '1' }, { id: '2' }])
   assert.deepEqual(saved.recorded, [{ backup_id: copy }])
-  // verify looks at the migrations' schemas: the copy is no drift.
+  // verify looks at the migrations' schemas: the copy is no drift; its disk shows in sizes.
   const verified = await project16.cli(['verify'])
   assert.doesNotMatch(verified.stdout, /strata_saved/)
+  assert.match(
+    (await project16.cli(['diagnose', 'sizes'])).stdout,
+    new RegExp(`^${copy.replace('.', '\\.')} `, 'm'),
+  )
 
   // Copies turned off: refused, nothing changed.
   writeFileSync(
