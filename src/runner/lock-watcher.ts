@@ -112,6 +112,9 @@ export function describeBlocker(blocker: Blocker): string {
       ? undefined
       : `transaction open ${formatDuration(blocker.transactionAgeMs)}`,
   ].filter(Boolean)
-  const query = blocker.query ? `: ${truncate(blocker.query.replace(/\s+/g, ' ').trim(), 120)}` : ''
-  return `pid ${blocker.pid} (${facts.join(', ')})${query}`
+  // Without its final semicolon: the description goes on after it ("...; rolled back").
+  const query = blocker.query
+    ? `: ${truncate(blocker.query.replace(/\s+/g, ' ').trim().replace(/;$/, ''), 120)}`
+    : ''
+  return `pid ${blocker.pid}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}${query}`
 }
