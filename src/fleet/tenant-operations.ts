@@ -1,3 +1,4 @@
+import { describeSavedData } from '../backup/saved-data.js'
 import { withConnection } from '../db/connect.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { DeployPhase } from '../runner/phase.js'
@@ -83,16 +84,21 @@ async function migrateTenant(
       : await downgrade(migrateOptions, options.target ?? '-1')
   const before = result.rowsBefore.join(', ') || 'base'
   const after = result.rowsAfter.join(', ') || 'base'
+  // As `strata downgrade` says it: where the data the downgrade destroyed is kept.
+  const kept =
+    direction === 'down' && backupId !== undefined && result.steps.length > 0
+      ? `; the data it destroyed is kept in ${describeSavedData(backupId)}`
+      : ''
   return {
     status: result.steps.length > 0 ? 'done' : 'unchanged',
     summary:
       result.steps.length > 0
-        ? `${before} -> ${after} (${plural(result.steps.length, 'migration')})`
+        ? `${before} -> ${after} (${plural(result.steps.length, 'migration')})${kept}`
         : (result.note ?? `at ${after}`),
     revisionsBefore: result.rowsBefore,
     revisionsAfter: result.rowsAfter,
     steps: result.steps.length,
-    data: result,
+    data: backupId === undefined ? result : { ...result, backupId },
   }
 }
 

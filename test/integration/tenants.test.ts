@@ -301,6 +301,12 @@ test('library: runTenantsCommand returns the report; a tenant schema backup hold
     saved.map((entry) => entry.rowCounts),
     [{ 'tenant_a.accounts': 2 }],
   )
+  // Each tenant's line says where its destroyed data is, as `strata downgrade` does.
+  const savedId = saved[0]!.id as string
+  assert.ok(
+    down.stdout.includes(`(1 migration); the data it destroyed is kept in backup ${savedId}`),
+    down.stdout,
+  )
   assert.deepEqual(await revisionOf(db.spec, 'tenant_a'), [REVISIONS[3]])
   assert.deepEqual(await revisionOf(db.spec, 'tenant_b'), [REVISIONS[3]])
 })
