@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js'
+import { defineRule, phaseDeclaration } from './rule.js'
 
 export default defineRule({
   id: 'breaking-outside-contract',
@@ -20,7 +20,7 @@ export default defineRule({
       {
         statement: context.statements.find((s) => s.effects.changes.some((c) => c.class === 'breaking')),
         message: `breaking change in a${context.migration.phase ? `n ${context.migration.phase}` : ' migration without a'} phase: ${reason?.text ?? ''}`,
-        fix: "move it into its own migration with export const phase = 'contract' (SQL: -- phase: contract); strata deploy runs contract steps only after the new release is live",
+        fix: `move it into its own migration with ${phaseDeclaration(context.migration, 'contract')}; strata deploy runs contract steps only after the new release is live`,
       },
     ]
   },

@@ -1,4 +1,4 @@
-import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
+import { alterCommands, defineRule, isExisting, perStatement, phaseDeclaration } from './rule.js'
 
 export default defineRule({
   id: 'drop-column',
@@ -23,7 +23,7 @@ export default defineRule({
             message: `drops column ${cmd.table}.${cmd.name} and its data; a release that still selects or inserts it fails`,
             fix: [
               `1. deploy code that no longer reads or writes ${cmd.name}`,
-              `2. drop it in a migration with phase contract: export const phase = 'contract' (SQL: -- phase: contract)`,
+              `2. drop it in a migration with phase contract: ${phaseDeclaration(context.migration, 'contract')}`,
               '   strata deploy backs the database up before a contract step',
             ].join('\n'),
           },

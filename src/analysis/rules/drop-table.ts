@@ -1,5 +1,5 @@
 import { objectNames } from '../ast.js'
-import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
+import { defineRule, isExisting, perStatement, phaseDeclaration, statementOf } from './rule.js'
 
 export default defineRule({
   id: 'drop-table',
@@ -24,7 +24,7 @@ export default defineRule({
         message: `drops table ${existing.join(', ')} and every row in it`,
         fix: [
           `keep the data until nobody needs it: ALTER TABLE ${existing[0]} RENAME TO ${existing[0]}_old  (in the expand phase, with a view if old code reads it)`,
-          "drop it later in a migration with phase contract (export const phase = 'contract'), after a backup",
+          `drop it later in a migration with phase contract (${phaseDeclaration(context.migration, 'contract')}), after a backup`,
         ].join('\n'),
       }
     },

@@ -88,6 +88,17 @@ export function perStatement(
   }
 }
 
+/**
+ * How a migration in this file's format declares its phase, for fixes: the SQL header
+ * line, the TypeScript export, or both when the file is not a migration.
+ */
+export function phaseDeclaration(migration: MigrationSource, phase: string): string {
+  const file = migration.file ?? ''
+  if (file.endsWith('.sql') && migration.revision !== undefined) return `-- phase: ${phase}`
+  if (/\.(ts|mts|js|mjs)$/.test(file)) return `export const phase = '${phase}'`
+  return `export const phase = '${phase}' (SQL: -- phase: ${phase})`
+}
+
 /** The body of the statement when it is of `kind`. */
 export function statementOf<T = any>(statement: AnalysedStatement, kind: string): T | undefined {
   return statement.kind === kind ? nodeOf<T>(statement.node, kind) : undefined
