@@ -42,6 +42,36 @@ export interface InitResult {
   readonly created: readonly string[]
   /** An Alembic project found in the directory: its versions directory, which the config uses. */
   readonly alembicVersions: string | undefined
+  /** Other migration tools the project's package.json depends on (`node-pg-migrate`, `prisma`). */
+  readonly otherTools: readonly string[]
+}
+
+/** Migration tools of Node projects, as package.json names them. */
+const NODE_MIGRATION_TOOLS = [
+  'node-pg-migrate',
+  'prisma',
+  'knex',
+  'sequelize-cli',
+  'typeorm',
+  'db-migrate',
+  'drizzle-kit',
+  'kysely',
+]
+
+/** The migration tools among the dependencies of `root`'s package.json. */
+function otherMigrationTools(root: string): string[] {
+  const file = join(root, 'package.json')
+  if (!existsSync(file)) return []
+  let manifest: Record<string, Record<string, string> | undefined>
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return [] // not ours to validate; npm will say what is wrong with it
+  }
+  const names = new Set(
+    ['dependencies', 'devDependencies'].flatMap((key) => Object.keys(manifest[key] ?? {})),
+  )
+  return NODE_MIGRATION_TOOLS.filter((tool) => names.has(tool))
 }
 
 /**
@@ -65,15 +95,16 @@ export function initProject(dir: string): InitResult {
     )
   }
   const configFile = join(root, 'strata.config.ts')
+  const otherTools = otherMigrationTools(root)
   if (alembicVersions !== undefined) {
     writeFileSync(configFile, configTemplate(alembicVersions, true), { flag: 'wx' })
-    return { dir: root, created: [configFile], alembicVersions }
+    return { dir: root, created: [configFile], alembicVersions, otherTools }
   }
   ensureDirectory(versions)
   writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
   const keep = join(versions, '.gitkeep')
   writeFileSync(keep, '', { flag: 'wx' })
-  return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined }
+  return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined, otherTools }
 }
 
 /**

@@ -85,6 +85,24 @@ test('init scaffolds a project and refuses to overwrite it', async (t) => {
   assert.ok(existsSync(join(dir, 'migrations', 'versions')))
 })
 
+test('init in a project that depends on node-pg-migrate or Prisma says how to adopt their database', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      dependencies: { pg: '^8' },
+      devDependencies: { 'node-pg-migrate': '^7', prisma: '^5' },
+    }),
+  )
+  const init = await runCli(['init', dir])
+  assert.equal(init.code, 0, init.stderr)
+  assert.match(
+    init.stdout,
+    /found node-pg-migrate, prisma in package\.json: adopt a database it migrated with `strata revision -m "baseline" --baseline`/,
+  )
+  assert.deepEqual(JSON.parse((await runCli(['init', tempDir(t), '--json'])).stdout).otherTools, [])
+})
+
 test('init in an Alembic project points the config at its versions directory and reads its history', async (t) => {
   const dir = tempDir(t)
   writeFileSync(
