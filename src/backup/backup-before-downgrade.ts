@@ -41,9 +41,9 @@ export interface DowngradeBackupOptions {
  * the downgrades about to run destroy tables or columns that hold data, those tables are
  * backed up (custom format, verified) before any step runs, and the backup id goes into
  * `strata_history` with each step. Nothing at risk (empty tables, new columns never
- * filled): no backup. No pg_dump able to back up this server: the tables are copied into
- * `strata_saved` on the server (up to `backup.serverCopyLimitMb`); failing that too, refused, with the fix or
- * `--no-backup` to accept the loss.
+ * filled): no backup. No pg_dump able to back up this server: the tables are copied
+ * into `strata_saved` on the server (up to `backup.serverCopyLimitMb`); failing that
+ * too, refused, with the fix or `--no-backup` to accept the loss.
  *
  * @returns the backup id or the copies (`strata_saved.users_...`; see `describeSavedData`),
  *          or undefined when no data is at risk
@@ -83,32 +83,42 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
     return await backupBeforeMigrating(config, spec, options.onProgress, { tables: patterns })
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
-    // No pg_dump for this server (the embedded development server has none): the tables
-    // are copied on the server instead, so that testing a downgrade does not need one.
-    options.onProgress(
-      `No pg_dump can back up this server; copying ${tables.join(', ')} on the server instead`,
+    return copyOnServerInstead(options, tables.map(inScope), lost, error)
+  }
+}
+
+/**
+ * No pg_dump for this server (the embedded development server ships none): the tables
+ * are copied on the server instead, so that a downgrade can still keep what it
+ * destroys; refused when they cannot be copied either.
+ */
+async function copyOnServerInstead(
+  options: DowngradeBackupOptions,
+  tables: readonly string[],
+  lost: string,
+  noDump: ClientProgramError,
+): Promise<string> {
+  options.onProgress(`No pg_dump can back up this server; copying ${tables.join(', ')} on the server instead`)
+  try {
+    const copies = await withConnection(options.spec, (connection) =>
+      saveTablesOnServer(
+        connection.client,
+        tables,
+        `destroyed by a downgrade (${lost})`,
+        options.config.backup.serverCopyLimitMb * 1024 ** 2,
+      ),
     )
-    try {
-      const copies = await withConnection(spec, (connection) =>
-        saveTablesOnServer(
-          connection.client,
-          tables.map(inScope),
-          `destroyed by a downgrade (${lost})`,
-          config.backup.serverCopyLimitMb * 1024 ** 2,
-        ),
-      )
-      options.onProgress(
-        `Copied to ${copies.join(', ')}; once no longer needed: DROP TABLE ${copies.map(quoteTableName).join(', ')}`,
-      )
-      return copies.join(', ')
-    } catch (copyError) {
-      throw new UsageError(
-        `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${error.message}; nor copied on the server: ${(copyError as Error).message}. Nothing was changed`,
-        {
-          hint: `${error.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
-        },
-      )
-    }
+    options.onProgress(
+      `Copied to ${copies.join(', ')}; once no longer needed: DROP TABLE ${copies.map(quoteTableName).join(', ')}`,
+    )
+    return copies.join(', ')
+  } catch (copyError) {
+    throw new UsageError(
+      `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${noDump.message}; nor copied on the server: ${(copyError as Error).message}. Nothing was changed`,
+      {
+        hint: `${noDump.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
+      },
+    )
   }
 }
 
