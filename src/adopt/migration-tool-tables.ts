@@ -4,7 +4,7 @@
  * tables are among them (the version table's name is configurable and added by the caller).
  */
 export const MIGRATION_TOOL_TABLES: Readonly<Record<string, string>> = {
-  alembic_version: 'Alembic / Strata',
+  alembic_version: 'Alembic or Strata',
   strata_history: 'Strata',
   pgmigrations: 'node-pg-migrate',
   _prisma_migrations: 'Prisma Migrate',

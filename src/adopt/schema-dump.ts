@@ -20,6 +20,8 @@ export interface LeftOutTable {
   readonly table: string
   readonly tool: string
   readonly rows: number
+  /** Strata's own version table (rows there make `stamp` need `--purge`). */
+  readonly isVersionTable: boolean
 }
 
 export interface SchemaDump {
@@ -44,8 +46,8 @@ export async function dumpSchema(config: ResolvedConfig, spec: ConnectionSpec): 
   const tables = runnerTables(config)
   const tools: Record<string, string> = {
     ...MIGRATION_TOOL_TABLES,
-    [tables.version.name]: 'Strata (version table)',
-    [tables.history.name]: 'Strata (history)',
+    [tables.version.name]: MIGRATION_TOOL_TABLES[tables.version.name] ?? 'Strata',
+    [tables.history.name]: 'Strata',
   }
   const facts = await withConnection(spec, async ({ client, serverVersionNum }) => {
     const found = await client.query<{ schema: string; name: string }>(
@@ -57,7 +59,12 @@ export async function dumpSchema(config: ResolvedConfig, spec: ConnectionSpec): 
     for (const row of found.rows) {
       const qualified = `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`
       const count = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified}`)
-      leftOut.push({ table: `${row.schema}.${row.name}`, tool: tools[row.name]!, rows: count.rows[0]!.n })
+      leftOut.push({
+        table: `${row.schema}.${row.name}`,
+        tool: tools[row.name]!,
+        rows: count.rows[0]!.n,
+        isVersionTable: row.schema === tables.version.schema && row.name === tables.version.name,
+      })
     }
     // pg_dump leaves a serial column's sequence in when its table is excluded.
     const sequences = await client.query<{ schema: string; name: string }>(

@@ -32,7 +32,7 @@ test('revision --baseline adopts a database another tool migrated: its schema be
   assert.equal(created.code, 0, created.stderr)
   assert.match(
     created.stdout,
-    /✓ Generating \S+base0001_baseline\.sql \.\.\. done \(baseline: 5 tables, views and functions of t_\w+\)\n {2}left out public\.pgmigrations: node-pg-migrate's bookkeeping \(2 rows\)\nnext: `strata stamp base0001` on t_\w+ and every database that already has this schema; a new database gets it with `strata upgrade head`\n/,
+    /✓ Generating \S+base0001_baseline\.sql \.\.\. done \(baseline: 5 tables, views and functions of t_\w+\)\n {2}left out public\.pgmigrations \(bookkeeping of node-pg-migrate, 2 rows\)\nnext: `strata stamp base0001` on t_\w+ and every database that already has this schema; a new database gets it with `strata upgrade head`\n/,
   )
   const file = join(project.versions, readdirSync(project.versions)[0]!)
   const sql = readFileSync(file, 'utf8')
@@ -89,4 +89,22 @@ test('revision --baseline refuses an empty database, and a server no pg_dump her
   assert.equal(refused.code, 1, 'as a backup without a fitting pg_dump')
   assert.match(refused.stderr, /pg_dump 16 or newer is needed for the server at \S+ \(PostgreSQL 16\)/)
   assert.deepEqual(readdirSync(project16.versions), [])
+})
+
+test('revision --baseline of a database Alembic migrated suggests stamp --purge, which replaces its version row', async (t) => {
+  const legacy = await createTestDatabase(t, 15)
+  await legacy.query(`
+    CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);
+    CREATE TABLE alembic_version (version_num varchar(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+    INSERT INTO alembic_version VALUES ('1975ea83b712');
+  `)
+  const project = testProject(t, legacy)
+  const created = await project.cli(['revision', '-m', 'baseline', '--baseline', '--rev-id', 'base0001'])
+  assert.equal(created.code, 0, created.stderr)
+  assert.match(created.stdout, /left out public\.alembic_version \(bookkeeping of Alembic or Strata, 1 row\)/)
+  assert.match(created.stdout, /next: `strata stamp base0001 --purge` on /)
+  assert.equal((await project.cli(['stamp', 'base0001', '--purge'])).code, 0)
+  assert.deepEqual((await legacy.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'base0001' },
+  ])
 })

@@ -348,9 +348,11 @@ async function baseline(
     `${mark.ok()} Generating ${created.file} ... done (baseline: ${plural(dump.objects, 'table, view or function', 'tables, views and functions')} of ${spec.database})`,
   )
   for (const left of dump.leftOut)
-    context.output.line(`  left out ${left.table}: ${left.tool}'s bookkeeping (${plural(left.rows, 'row')})`)
+    context.output.line(`  left out ${left.table} (bookkeeping of ${left.tool}, ${plural(left.rows, 'row')})`)
+  // An Alembic version table with rows: stamp replaces them only with --purge.
+  const purge = dump.leftOut.some((left) => left.isVersionTable && left.rows > 0) ? ' --purge' : ''
   context.output.line(
-    `next: \`strata stamp ${created.revision}\` on ${spec.database} and every database that already has this schema; a new database gets it with \`strata upgrade head\``,
+    `next: \`strata stamp ${created.revision}${purge}\` on ${spec.database} and every database that already has this schema; a new database gets it with \`strata upgrade head\``,
   )
   context.output.data({ ...created, objects: dump.objects, leftOut: dump.leftOut })
   return 0
