@@ -43,6 +43,7 @@ export const configSchema = s.object({
     historyTable: identifier,
     transactionPerMigration: s.boolean(),
     lockWaitTimeout: s.number({ min: 0, max: 86400 }),
+    progressInterval: duration,
   }),
   connection: s.object({
     connectTimeout: s.number({ min: 1, max: 3600 }),

@@ -139,6 +139,7 @@ export function resolveConfig(
       historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
       lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,
+      progressInterval: parseDuration(interpolated.migrations?.progressInterval ?? '10s')!,
     }),
     connection: Object.freeze({
       connectTimeout: interpolated.connection?.connectTimeout ?? 10,

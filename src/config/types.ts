@@ -39,6 +39,11 @@ export interface MigrationsConfig {
   transactionPerMigration?: boolean
   /** Seconds a migrator waits for another one holding the migration lock. Default 300. */
   lockWaitTimeout?: number
+  /**
+   * How often a statement that runs long is reported while it runs ("still running after
+   * 30s: index ... building index: scanning table, 45%"); the first report after as long. Default `10s`.
+   */
+  progressInterval?: string | number
 }
 
 /** Connection behaviour shared by every database. */
@@ -247,7 +252,12 @@ export interface ResolvedConfig {
   readonly rootDir: string
   readonly databases: Readonly<Record<string, string | DatabaseConfig>>
   readonly default: string | undefined
-  readonly migrations: Readonly<Required<MigrationsConfig>>
+  readonly migrations: Readonly<
+    Required<Omit<MigrationsConfig, 'progressInterval'>> & {
+      /** Milliseconds, resolved. */
+      progressInterval: number
+    }
+  >
   readonly connection: Readonly<Required<ConnectionConfig>>
   /** Milliseconds, resolved. */
   readonly lock: Readonly<{

@@ -44,8 +44,11 @@ export class BatchError<Source = unknown> extends Error {
   }
 }
 
-/** Sends a batch through a watcher (which says who blocks a statement waiting for a lock). */
-export type BatchWatcher = <T>(work: Promise<T>) => Promise<T>
+/**
+ * Sends a batch through a watcher (which says who blocks a statement waiting for a lock,
+ * and how a long one gets on); `owners` are those of the units in this round trip.
+ */
+export type BatchWatcher = <T>(work: Promise<T>, owners: readonly object[]) => Promise<T>
 
 /** A row of a statement whose first column carries the batch's collecting name, as text. */
 export type CollectedRow = readonly (string | null)[]
@@ -203,7 +206,7 @@ export class StatementBatch<Source = unknown> {
       this.client.query(query)
     })
     try {
-      await (this.watch ? this.watch(sent) : sent)
+      await (this.watch ? this.watch(sent, ownersOf(units)) : sent)
     } catch (error) {
       const failure = locateFailure(error, units, starts, query?.completed ?? 0)
       this.#completed.push(...failure.completed)
@@ -241,4 +244,9 @@ function locateFailure<Source>(
   }
   // Every statement completed and the message still failed (the connection broke).
   return new BatchError(units.at(-1)!, units.slice(0, -1), error, undefined)
+}
+
+/** The distinct owners of units, in order. */
+function ownersOf(units: readonly { readonly owner?: object | undefined }[]): object[] {
+  return [...new Set(units.flatMap((unit) => (unit.owner === undefined ? [] : [unit.owner])))]
 }

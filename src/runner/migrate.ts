@@ -199,7 +199,13 @@ async function migrate(
     let steps: StepResult[] = []
     if (plan.steps.length > 0) {
       const backendPid = await ensureStateTables(connection, tables, lock)
-      const lockWatcher = new LockWatcher(options.spec, backendPid)
+      const lockWatcher = new LockWatcher(options.spec, backendPid, {
+        // 0 turns the reports off.
+        onSlow:
+          options.config.migrations.progressInterval > 0 ? (line) => options.onNotice?.(line) : undefined,
+        slowAfterMs: options.config.migrations.progressInterval,
+        slowEveryMs: options.config.migrations.progressInterval,
+      })
       try {
         steps = await runPlan({
           client: connection.client,

@@ -127,7 +127,9 @@ async function runSteps(
   const watcher = options.lockWatcher
   const batch = new StatementBatch<StatementSource>(
     client,
-    watcher && ((work) => watcher.watch(work)),
+    // Units are owned by their plan step: a long round trip is reported by its revisions.
+    watcher &&
+      ((work, owners) => watcher.watch(work, owners.map((owner) => (owner as PlanStep).revision).join(', '))),
     STEP_DURATION_COLUMN,
   )
   // A transaction is open on the server, or its BEGIN waits in the batch.
@@ -186,7 +188,13 @@ async function runSteps(
         step,
         startedAt: new Date(),
         settings: lockSettings(options.lock, step.meta),
-        executor: new OnlineExecutor(client, watcher, batch, step),
+        executor: new OnlineExecutor(
+          client,
+          // Statements run one by one (outside a transaction, op.query): reported by revision.
+          watcher && { watch: (work) => watcher.watch(work, step.revision) },
+          batch,
+          step,
+        ),
         versionChanges: recordChanges[index]!,
       }
       // Outside any transaction: commit what is open first, as Alembic's autocommit_block does.

@@ -163,3 +163,39 @@ test('a blocked migration among several sent together: those before it stay appl
     { version_num: 'ccc333' },
   ])
 })
+
+test('a statement that runs long is reported as it goes: how long, and an index build its phase', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE events (id bigint PRIMARY KEY, kind text)')
+  await db.query("INSERT INTO events SELECT g, 'k' || (g % 7) FROM generate_series(1, 2000) g")
+  const project = testProject(t, db, { migrations: { progressInterval: '300ms' } })
+  project.sql('aaa111', { up: 'SELECT pg_sleep(0.8);' })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_events_kind ON events (kind);',
+  })
+  // A transaction with a snapshot older than the index build: CREATE INDEX CONCURRENTLY
+  // waits for it before it can finish, as it would for a long report in production.
+  const reader = await session(db, 'long-report')
+  t.after(() => reader.end())
+  await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ')
+  await reader.query('SELECT count(*) FROM events')
+  const release = setTimeout(() => reader.query('COMMIT').catch(() => undefined), 2500)
+  t.after(() => clearTimeout(release))
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stderr, /^aaa111: still running after \d+ms, waiting for Timeout: PgSleep\n/m)
+  assert.match(
+    up.stderr,
+    /^bbb222: still running after [\d.]+m?s: index (public\.)?ix_events_kind on (public\.)?events, waiting for old snapshots; waiting for Lock: virtualxid\n/m,
+  )
+
+  // 0 turns the reports off.
+  const quiet = testProject(t, db, { migrations: { progressInterval: 0 } })
+  quiet.sql('ccc333', { up: 'SELECT pg_sleep(0.6);' })
+  await db.query('DROP TABLE alembic_version')
+  const silent = await quiet.cli(['upgrade', 'head'])
+  assert.equal(silent.code, 0, silent.stderr)
+  assert.doesNotMatch(silent.stderr, /still running/)
+})
