@@ -44,7 +44,14 @@ export interface TemplateFields {
    * The SQL instead of the template's (`strata revision --baseline`); without `down` the
    * migration has no downgrade section, so it cannot be reverted.
    */
-  readonly body?: { readonly up: string; readonly down?: string | undefined } | undefined
+  readonly body?:
+    | {
+        readonly up: string
+        readonly down?: string | undefined
+        /** `strata check` findings accepted for the whole migration: `rule: reason`. */
+        readonly allow?: readonly string[] | undefined
+      }
+    | undefined
 }
 
 const tsValue = (values: readonly string[]) =>
@@ -102,6 +109,7 @@ export function renderSqlMigration(fields: TemplateFields): string {
     `-- revision: ${fields.revision}`,
     `-- down_revision: ${fields.downRevisions.join(', ') || 'none'}`,
     `-- message: ${fields.message}`,
+    ...(fields.body?.allow ?? []).map((allow) => `-- strata:allow ${allow}`),
   ]
   if (fields.branchLabels.length > 0) lines.push(`-- branch_labels: ${fields.branchLabels.join(', ')}`)
   if (fields.dependsOn.length > 0) lines.push(`-- depends_on: ${fields.dependsOn.join(', ')}`)

@@ -36,7 +36,15 @@ test('revision --baseline adopts a database another tool migrated: its schema be
   )
   const file = join(project.versions, readdirSync(project.versions)[0]!)
   const sql = readFileSync(file, 'utf8')
-  assert.match(sql, /^-- revision: base0001\n-- down_revision: none\n-- message: baseline\n/)
+  assert.match(
+    sql,
+    /^-- revision: base0001\n-- down_revision: none\n-- message: baseline\n-- strata:allow missing-downgrade: a baseline adopts a schema that exists; there is nothing below it to go back to\n/,
+  )
+  // strata check reads it as a migration with nothing to report.
+  const checked = await project.cli(['check', file])
+  assert.equal(checked.code, 0, checked.stdout)
+  assert.match(checked.stdout, /additive · downtime none · risk low/)
+  assert.match(checked.stdout, /0 errors, 0 warnings \(1 suppressed\)/)
   assert.match(sql, /CREATE TABLE public\.users \(/)
   assert.match(sql, /CREATE TRIGGER users_touch BEFORE INSERT ON public\.users/)
   assert.match(sql, /SET LOCAL check_function_bodies = false;/)

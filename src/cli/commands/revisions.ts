@@ -340,6 +340,9 @@ async function baseline(
     message: flags.message,
     revId: flags.revId,
     body: {
+      allow: [
+        'missing-downgrade: a baseline adopts a schema that exists; there is nothing below it to go back to',
+      ],
       up: `-- The schema of ${spec.database} as it was (${dump.dumpedWith}, ${new Date().toISOString().slice(0, 10)}),\n-- without owners, grants and migration tools' tables. A baseline has no downgrade.\n${dump.sql}`,
     },
     directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
