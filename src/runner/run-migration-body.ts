@@ -1,4 +1,4 @@
-import { OperationFailedError } from '../errors/index.js'
+import { UsageError } from '../errors/index.js'
 import type { MigrationBody } from '../graph/load-migrations.js'
 import type { MigrationOp } from '../ops/migration-op.js'
 import type { PlanStep } from './plan.js'
@@ -16,9 +16,14 @@ export async function runMigrationBody(body: MigrationBody, step: PlanStep, op: 
   await fn(op)
 }
 
-export function missingDowngrade(step: Pick<PlanStep, 'revision' | 'meta'>): OperationFailedError {
-  return new OperationFailedError(`${step.revision} has no downgrade, so the database cannot go below it`, {
-    where: step.meta.file,
-    hint: step.meta.format === 'sql' ? 'add a "-- migrate:down" section' : 'export a downgrade(op) function',
-  })
+/** A target below a migration without a downgrade: refused before anything runs (exit 2). */
+export function missingDowngrade(step: Pick<PlanStep, 'revision' | 'meta'>): UsageError {
+  return new UsageError(
+    `${step.revision} has no downgrade, so the database cannot go below it; nothing was changed`,
+    {
+      where: step.meta.file,
+      hint:
+        step.meta.format === 'sql' ? 'add a "-- migrate:down" section' : 'export a downgrade(op) function',
+    },
+  )
 }
