@@ -266,6 +266,11 @@ export interface ResolvedConfig {
     retries: number
     retryDelay: number
     maxRetryDelay: number
+    /**
+     * Given for this run on the command line (`--lock-timeout`, `--lock-retries`): the
+     * operator's choice wins over a migration's own setting, not only over the config's.
+     */
+    commandLine?: Readonly<{ timeout?: number | undefined; retries?: number | undefined }>
   }>
   readonly dev: Readonly<Required<DevServerConfig>>
   readonly check: Readonly<{

@@ -18,9 +18,9 @@ export interface LockSettings {
 
 export function lockSettings(lock: ResolvedConfig['lock'], meta: MigrationMeta): LockSettings {
   return {
-    lockTimeout: meta.lockTimeout ?? lock.timeout,
+    lockTimeout: lock.commandLine?.timeout ?? meta.lockTimeout ?? lock.timeout,
     statementTimeout: meta.statementTimeout ?? lock.statementTimeout,
-    retries: meta.lockRetries ?? lock.retries,
+    retries: lock.commandLine?.retries ?? meta.lockRetries ?? lock.retries,
     retryDelay: lock.retryDelay,
     maxRetryDelay: lock.maxRetryDelay,
   }

@@ -199,3 +199,39 @@ test('a statement that runs long is reported as it goes: how long, and an index 
   assert.equal(silent.code, 0, silent.stderr)
   assert.doesNotMatch(silent.stderr, /still running/)
 })
+
+test('--lock-timeout and --lock-retries set this run, over the config and the migration, and refuse bad values', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id int)')
+  const project = testProject(t, db, config)
+  project.sql('aaa111', {
+    header: { lock_timeout: '100ms', lock_retries: '0' },
+    up: 'ALTER TABLE users ADD COLUMN preferences jsonb;',
+  })
+  const blocker = await session(db, 'test-blocker')
+  t.after(() => blocker.end())
+  await blocker.query('BEGIN')
+  await blocker.query('SELECT count(*) FROM users')
+  // The migration's own 100 ms and no retry: it gives up while the blocker is there.
+  const gaveUp = await project.cli(['upgrade', 'head'])
+  assert.equal(gaveUp.code, 1)
+  assert.match(gaveUp.stderr, /lock_timeout 100ms/)
+  // The operator's flags win for this run: a 5 s wait outlasts the blocker.
+  setTimeout(() => void blocker.query('COMMIT'), 1000)
+  const waited = await project.cli(['upgrade', 'head', '--lock-timeout', '5s', '--lock-retries', '0'])
+  assert.equal(waited.code, 0, waited.stderr)
+  const column = await db.one(
+    "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'preferences'",
+  )
+  assert.equal(column.n, 1)
+
+  for (const [flag, value, message] of [
+    ['--lock-timeout', '10', /give a unit: 10s \(a bare number would be 10 ms, as PostgreSQL reads it\)/],
+    ['--lock-timeout', '0s', /0 would wait for a lock forever/],
+    ['--lock-retries', 'many', /--lock-retries expects a whole number from 0 to 100, not "many"/],
+  ] as const) {
+    const refused = await project.cli(['downgrade', 'base', flag, value])
+    assert.equal(refused.code, 2, `${flag} ${value}`)
+    assert.match(refused.stderr, message)
+  }
+})
