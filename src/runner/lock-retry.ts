@@ -85,7 +85,7 @@ export function lockGaveUp(
   ]
   return new MigrationFailedError(lines.join('\n'), meta.revision, LOCK_NOT_AVAILABLE, {
     where: meta.file,
-    hint: `wait for ${blockers.length === 1 ? `pid ${blockers[0]!.pid}` : 'the blocking sessions'} to finish and run the command again; \`strata diagnose blocking\` shows the lock tree and \`strata diagnose terminate PID\` ends a session; raise lock.retries or this migration's lockTimeout to wait longer`,
+    hint: `wait for ${blockers.length === 1 ? `pid ${blockers[0]!.pid}` : 'the blocking sessions'} to finish and run the command again; \`strata diagnose blocking\` shows the lock tree and \`strata diagnose terminate PID\` ends a session; to wait longer this once: --lock-timeout 15s --lock-retries 20 (or lock.retries in the config)`,
     cause,
   })
 }

@@ -104,7 +104,7 @@ test('after the last attempt the migration fails clearly, names the blocker and 
   assert.match(result.stderr, /blocked by: pid \d+ \(user postgres, long-report, idle in transaction/)
   assert.match(
     result.stderr,
-    /hint: wait for pid \d+ to finish and run the command again; `strata diagnose blocking` shows the lock tree/,
+    /hint: wait for pid \d+ to finish and run the command again; `strata diagnose blocking` shows the lock tree.*; to wait longer this once: --lock-timeout 15s --lock-retries 20/,
   )
   assert.equal((await db.one('SELECT count(*)::int AS n FROM alembic_version')).n, 0)
   const attempts = await db.one(
