@@ -230,8 +230,13 @@ test('--lock-timeout and --lock-retries set this run, over the config and the mi
     ['--lock-timeout', '0s', /0 would wait for a lock forever/],
     ['--lock-retries', 'many', /--lock-retries expects a whole number from 0 to 100, not "many"/],
   ] as const) {
-    const refused = await project.cli(['downgrade', 'base', flag, value])
-    assert.equal(refused.code, 2, `${flag} ${value}`)
-    assert.match(refused.stderr, message)
+    for (const command of [
+      ['downgrade', 'base'],
+      ['deploy', '--yes'],
+    ]) {
+      const refused = await project.cli([...command, flag, value])
+      assert.equal(refused.code, 2, `${command[0]} ${flag} ${value}`)
+      assert.match(refused.stderr, message)
+    }
   }
 })

@@ -6,13 +6,14 @@ import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
 import { parseDuration } from '../../util/duration.js'
 import { plural } from '../../util/plural.js'
 import { formatCheckLine } from '../check-report-output.js'
+import { type LockFlags, lockRetriesOption, lockTimeoutOption, withLockFlags } from '../lock-flags.js'
 import { collect } from '../option-values.js'
 import { mark } from '../output.js'
 import { progressPrinter } from '../progress.js'
 import { action } from '../run-action.js'
 import { progressLines, stepPrinter } from '../workflow-lines.js'
 
-interface DeployFlags {
+interface DeployFlags extends LockFlags {
   phase: DeployPhase
   yes?: boolean
   watch?: string
@@ -85,6 +86,8 @@ export function registerDeployCommands(program: Command): void {
     )
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--watch <duration>', 'poll health for this long after the deploy (30m, 90s); failures roll back')
+    .addOption(lockTimeoutOption())
+    .addOption(lockRetriesOption())
     .option(
       '--acknowledge <rule>',
       'accept a `strata check` error: RULE or REVISION:RULE (repeatable)',
@@ -93,8 +96,8 @@ export function registerDeployCommands(program: Command): void {
     .action(
       action(async (context, target: string, flags: DeployFlags) => {
         const watchMs = watchDuration(flags.watch)
+        const config = withLockFlags(await context.config(), flags)
         const confirm = await confirmation('deploy', flags.yes)
-        const config = await context.config()
         const migrations = await context.migrations()
         const spec = await context.connectionSpec()
         const { deploy } = await import('../../deploy/deploy.js')

@@ -1,53 +1,20 @@
 import { type Command, Option } from 'commander'
-import type { ResolvedConfig } from '../../config/types.js'
-import { UsageError } from '../../errors/index.js'
 import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
-import { parseDuration } from '../../util/duration.js'
 import { plural } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
+import { type LockFlags, lockRetriesOption, lockTimeoutOption, withLockFlags } from '../lock-flags.js'
 import { mark } from '../output.js'
 import { progressPrinter } from '../progress.js'
 import { action } from '../run-action.js'
 import { stepPrinter } from '../workflow-lines.js'
 
-interface MigrateFlags {
+interface MigrateFlags extends LockFlags {
   sql?: boolean
   singleTransaction?: boolean
   /** `--backup` / `--no-backup`; undefined follows `backup.beforeUpgrade`. */
   backup?: boolean
   phase?: DeployPhase
-  /** For this run, over the config and the migrations' own settings. */
-  lockTimeout?: string
-  lockRetries?: string
-}
-
-/** `--lock-timeout` in ms: a positive duration with its unit. */
-function lockTimeoutFlag(text: string): number {
-  const ms = parseDuration(text)
-  const problem =
-    ms === undefined
-      ? 'write it with a unit: ms, s, min or h'
-      : /^\s*[\d.]+\s*$/.test(text)
-        ? `give a unit: ${text}s (a bare number would be ${text} ms, as PostgreSQL reads it)`
-        : ms === 0
-          ? '0 would wait for a lock forever, which is what lock_timeout is there to prevent'
-          : undefined
-  if (problem !== undefined || ms === undefined)
-    throw new UsageError(`--lock-timeout expects a duration such as 10s or 2min, not "${text}"`, {
-      hint: problem,
-    })
-  return ms
-}
-
-/** The config with `--lock-timeout` / `--lock-retries` applied for this run. */
-function withLockFlags(config: ResolvedConfig, flags: MigrateFlags): ResolvedConfig {
-  if (flags.lockTimeout === undefined && flags.lockRetries === undefined) return config
-  const timeout = flags.lockTimeout === undefined ? undefined : lockTimeoutFlag(flags.lockTimeout)
-  const retries = flags.lockRetries === undefined ? undefined : Number(flags.lockRetries)
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 100))
-    throw new UsageError(`--lock-retries expects a whole number from 0 to 100, not "${flags.lockRetries}"`)
-  return { ...config, lock: Object.freeze({ ...config.lock, commandLine: { timeout, retries } }) }
 }
 
 async function run(
@@ -138,11 +105,8 @@ export function registerMigrateCommands(program: Command): void {
         .choices([...DEPLOY_PHASES])
         .default('all'),
     )
-    .option(
-      '--lock-timeout <duration>',
-      'lock_timeout for this run (10s, 2min), over the config and the migrations',
-    )
-    .option('--lock-retries <n>', 'retries after a lock timeout for this run')
+    .addOption(lockTimeoutOption())
+    .addOption(lockRetriesOption())
     .action(action(async (context, target: string, flags: MigrateFlags) => run(context, 'up', target, flags)))
 
   program
@@ -155,11 +119,8 @@ export function registerMigrateCommands(program: Command): void {
       '--no-backup',
       'do not back up the tables the downgrade destroys (by default they are, when they hold data)',
     )
-    .option(
-      '--lock-timeout <duration>',
-      'lock_timeout for this run (10s, 2min), over the config and the migrations',
-    )
-    .option('--lock-retries <n>', 'retries after a lock timeout for this run')
+    .addOption(lockTimeoutOption())
+    .addOption(lockRetriesOption())
     .action(
       action(async (context, target: string, flags: MigrateFlags) => run(context, 'down', target, flags)),
     )
