@@ -62,8 +62,12 @@ export class LockWatcher {
     this.#latest = []
   }
 
-  /** Resolves with `work`, polling for blockers while it is pending. */
-  /** @param label what the work is, for the progress lines (the revisions it runs) */
+  /**
+   * Resolves with `work`, polling for blockers (and, when it runs long, for its
+   * progress) while it is pending.
+   *
+   * @param label what the work is, for the progress lines (the revisions it runs)
+   */
   async watch<T>(work: Promise<T>, label?: string): Promise<T> {
     let done = false
     let polling: Promise<void> | undefined

@@ -73,8 +73,9 @@ export function registerRevisionCommands(program: Command): void {
         if (status.unknownRows.length > 0) {
           // Nothing can be planned from an unknown row: upgrade, downgrade and stamp refuse.
           const recorded = status.lastRecorded
+          const [it, itIs] = status.unknownRows.length === 1 ? ['it', 'it is'] : ['them', 'they are']
           context.output.notice(
-            `${mark.fail()} ${status.unknownRows.join(', ')}: no migration file defines ${status.unknownRows.length === 1 ? 'it' : 'them'}, so upgrade, downgrade and stamp (without --purge) refuse to start from ${status.unknownRows.length === 1 ? 'it' : 'them'}\n  check out the code that has ${status.unknownRows.length === 1 ? 'it' : 'them'} (an older or newer branch?); if ${status.unknownRows.length === 1 ? 'it is' : 'they are'} gone for good, \`strata stamp ${recorded ?? '<revision>'} --purge\` with the revision the schema is really at${recorded ? ` (strata_history: ${recorded} was the last one applied)` : ''}`,
+            `${mark.fail()} ${status.unknownRows.join(', ')}: no migration file defines ${it}, so upgrade, downgrade and stamp (without --purge) refuse to start from ${it}\n  check out the code that has ${it} (an older or newer branch?); if ${itIs} gone for good, \`strata stamp ${recorded ?? '<revision>'} --purge\` with the revision the schema is really at${recorded ? ` (strata_history: ${recorded} was the last one applied)` : ''}`,
           )
         } else if (status.pending.length > 0) {
           context.output.notice(
