@@ -233,6 +233,8 @@ test('--lock-timeout and --lock-retries set this run, over the config and the mi
     for (const command of [
       ['downgrade', 'base'],
       ['deploy', '--yes'],
+      ['rollback', '--yes'],
+      ['tenants', 'upgrade', '--match', 'nothing_%'],
     ]) {
       const refused = await project.cli([...command, flag, value])
       assert.equal(refused.code, 2, `${command[0]} ${flag} ${value}`)

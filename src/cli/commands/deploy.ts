@@ -145,15 +145,23 @@ export function registerDeployCommands(program: Command): void {
       '--no-backup',
       'do not back up the data the downgrade destroys (rows written since the deploy) before it runs',
     )
+    .addOption(lockTimeoutOption())
+    .addOption(lockRetriesOption())
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action(
       action(
         async (
           context,
-          flags: { to?: string; restore?: string; reason?: string; backup: boolean; yes?: boolean },
+          flags: LockFlags & {
+            to?: string
+            restore?: string
+            reason?: string
+            backup: boolean
+            yes?: boolean
+          },
         ) => {
           const confirm = await confirmation('rollback', flags.yes)
-          const config = await context.config()
+          const config = withLockFlags(await context.config(), flags)
           const migrations = await context.migrations()
           const spec = await context.connectionSpec()
           const { rollbackByHand } = await import('../../deploy/manual-rollback.js')

@@ -2,10 +2,11 @@ import { type Command, Option } from 'commander'
 import type { FleetCommand } from '../../fleet/index.js'
 import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
 import type { CommandContext } from '../context.js'
+import { type LockFlags, lockRetriesOption, lockTimeoutOption, withLockFlags } from '../lock-flags.js'
 import { collect, positiveInteger } from '../option-values.js'
 import { action } from '../run-action.js'
 
-interface TenantsFlags {
+interface TenantsFlags extends LockFlags {
   match?: string
   schemas?: string
   list?: string
@@ -80,6 +81,8 @@ Examples:
         )
         .option('--no-backup', 'no backups first, even when backup.beforeUpgrade is set')
     }
+    if (spec.name === 'upgrade' || spec.name === 'downgrade')
+      command.addOption(lockTimeoutOption()).addOption(lockRetriesOption())
     if (spec.name === 'downgrade') {
       command.option(
         '--no-backup',
@@ -103,7 +106,8 @@ async function runTenants(
   flags: TenantsFlags,
 ): Promise<number> {
   const concurrency = positiveInteger(flags.concurrency, '--concurrency', 8)
-  const config = await context.config()
+  // Each tenant's config derives from this one: the lock flags reach every tenant.
+  const config = withLockFlags(await context.config(), flags)
   const migrations = await context.migrations()
   const { runTenantsCommand } = await import('../../fleet/index.js')
   const { FleetDisplay, fleetSummary } = await import('../fleet-display.js')
