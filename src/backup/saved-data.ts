@@ -1,7 +1,8 @@
 /**
  * The schema where a downgrade keeps copies of the tables it destroys when no pg_dump on
  * this machine can back the server up (the embedded development server, a server newer
- * than the client programs). Strata's own: verify and diagnose leave it out.
+ * than the client programs). Strata's own: verify, the diagnose topics and tenant discovery
+ * leave it out; `diagnose sizes` lists it (the copies take disk).
  */
 export const SAVED_SCHEMA = 'strata_saved'
 
