@@ -35,7 +35,22 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
   const unverifiable: string[] = []
   const variables = new Map<string, string>(Object.entries(given))
   const unresolved = new Set<string>()
+  let statementStart = 0
   forEachTopLevel(text, (index) => {
+    if (text[index] === ';') {
+      const statement = text.slice(statementStart, index)
+      statementStart = index + 1
+      const data = copyDataAfter(text, index, statement)
+      if (data === undefined) return undefined
+      // COPY ... FROM stdin: psql sends the lines that follow as the table's rows, up to
+      // `\.`; they are data, not SQL (a pg_dump plain script is full of them).
+      line += countNewlines(text, copied, data.start)
+      sql += text.slice(copied, data.start) + text.slice(data.start, data.end).replace(/[^\n]/g, ' ')
+      line += countNewlines(text, data.start, data.end)
+      copied = data.end
+      statementStart = data.end
+      return data.end
+    }
     if (text[index] === ':') {
       const match = variableAt(text, index)
       if (match === undefined) return undefined
@@ -75,6 +90,24 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
     return end
   })
   return { sql: sql + text.slice(copied), unverifiable, unresolved: [...unresolved] }
+}
+
+/**
+ * Where the rows of a `COPY ... FROM stdin` statement ending at `end` are: from the next
+ * line through the line `\.` (or the end of the text, as psql would read it).
+ */
+function copyDataAfter(
+  text: string,
+  end: number,
+  statement: string,
+): { start: number; end: number } | undefined {
+  const code = statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+  if (!/^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b/i.test(code)) return undefined
+  const lineEnd = text.indexOf('\n', end)
+  if (lineEnd === -1) return undefined
+  const terminator = /^\\\.\r?$/m.exec(text.slice(lineEnd + 1))
+  const stop = terminator === null ? text.length : lineEnd + 1 + terminator.index + terminator[0].length
+  return { start: lineEnd + 1, end: stop }
 }
 
 // `:name`, `:'name'` or `:"name"`, not the `::` of a cast.

@@ -248,6 +248,26 @@ const HANDLERS: Record<string, Handler> = {
     readsFrom(body, effects)
     effects.change('additive', 'runs a query')
   },
+  // COPY FROM loads rows as INSERT does (pg_dump's plain scripts are made of it); COPY TO
+  // reads the table, or the query it is given.
+  CopyStmt(body, effects) {
+    if (body.relation === undefined) {
+      readsFrom(body.query, effects)
+      effects.change('additive', 'copies a query out')
+      return
+    }
+    const table = name(body.relation)
+    if (!body.is_from) {
+      effects.lock(table, 'ACCESS SHARE')
+      effects.change('additive', `copies ${table} out`)
+      return
+    }
+    effects.lock(table, 'ROW EXCLUSIVE')
+    effects.change(
+      effects.existing(table) ? 'data transformation' : 'additive',
+      `loads rows into ${table} (COPY)`,
+    )
+  },
   LockStmt(body, effects) {
     for (const relation of body.relations ?? []) {
       effects.lock(name(nodeOf(relation, 'RangeVar')), lockModeFromNumber(body.mode ?? 8))

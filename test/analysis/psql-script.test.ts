@@ -123,3 +123,36 @@ test('an included file is an unverifiable finding whose fix speaks to a script, 
     ],
   )
 })
+
+test("COPY ... FROM stdin's rows are data up to \\., as psql reads them: a pg_dump plain script checks", async () => {
+  const text = [
+    '\\restrict AbC',
+    'SET statement_timeout = 0;',
+    'CREATE TABLE public.t (id integer, s text);',
+    '-- Data for Name: t',
+    'COPY public.t (id, s) FROM stdin;',
+    "1\ta; DROP TABLE users; 'unclosed",
+    '2\t\\N',
+    '\\.',
+    'ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);',
+    '\\unrestrict AbC',
+  ].join('\n')
+  const script = readPsqlScript(text)
+  assert.equal(script.sql.split('\n').length, text.split('\n').length, 'same lines')
+  assert.doesNotMatch(script.sql, /DROP TABLE users|unclosed/)
+  const report = await checkMigrations({
+    config: resolveConfig({}, undefined, process.cwd()),
+    files: [{ path: 'dump.sql', text }],
+  })
+  const migration = report.migrations[0]!
+  assert.deepEqual(
+    migration.statements.map((statement) => [statement.line, statement.sql.split(' ')[0]]),
+    [
+      [2, 'SET'],
+      [3, 'CREATE'],
+      [5, 'COPY'],
+      [9, 'ALTER'],
+    ],
+  )
+  assert.equal(migration.classification.class, 'additive', 'a new table loaded and keyed')
+})
