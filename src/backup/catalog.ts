@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
@@ -16,6 +16,26 @@ export interface CatalogEntry {
 /** The backups in `directory`, newest first (by the manifest's time, never by file name). */
 export function listBackups(directory: string): CatalogEntry[] {
   return readManifests(directory).map((manifest) => entryOf(directory, manifest))
+}
+
+/**
+ * Archives in `directory` that no manifest names (`.sql.gz`, `.sql`, `.dump`, `.tar`,
+ * dump directories): another tool's backups, such as the guide's `backup_database.sh`
+ * wrote. Strata cannot check them before a restore, so it does not restore or prune
+ * them; `strata backups list` names them so that they do not seem to be missing.
+ */
+export function foreignArchives(directory: string): string[] {
+  if (!existsSync(directory)) return []
+  const named = new Set(listBackups(directory).map((entry) => entry.manifest.file))
+  return readdirSync(directory, { withFileTypes: true })
+    .filter((item) =>
+      item.isDirectory()
+        ? existsSync(join(directory, item.name, 'toc.dat'))
+        : /\.(sql\.gz|sql|dump|tar|backup)$/.test(item.name),
+    )
+    .map((item) => item.name)
+    .filter((name) => !named.has(name) && !name.startsWith('.'))
+    .sort()
 }
 
 /** The catalog entry of a manifest in `directory`. */

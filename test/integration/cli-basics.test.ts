@@ -51,6 +51,17 @@ test('strata backups alone lists the backups; a mistyped subcommand is a usage e
   const bare = await runCli(['backups'], { cwd: dir })
   assert.equal(bare.code, 0, bare.stderr)
   assert.equal(bare.stdout, `no backups in ${join(dir, 'data', 'backups')}\n`)
+  // The guide's backup_database.sh wrote these: named, not taken for Strata's, not pruned.
+  mkdirSync(join(dir, 'data', 'backups'), { recursive: true })
+  writeFileSync(join(dir, 'data', 'backups', 'assistant_20251126_100001.sql.gz'), 'x')
+  const foreign = await runCli(['backups', 'list'], { cwd: dir })
+  assert.equal(foreign.stdout, `no Strata backups in ${join(dir, 'data', 'backups')}\n`)
+  assert.match(
+    foreign.stderr,
+    /! 1 archive without a Strata manifest \(another tool's backups\?\): assistant_20251126_100001\.sql\.gz\. Strata does not restore or prune them/,
+  )
+  assert.equal((await runCli(['backups', 'prune', '--yes'], { cwd: dir })).code, 0)
+  assert.ok(existsSync(join(dir, 'data', 'backups', 'assistant_20251126_100001.sql.gz')))
   const typo = await runCli(['backups', 'verfy'], { cwd: dir })
   assert.equal(typo.code, 2)
   assert.equal(

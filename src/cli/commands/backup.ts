@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../errors/index.js'
+import { plural, shortList } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
 import { runByDefault } from '../default-subcommand.js'
@@ -114,12 +115,16 @@ export function registerBackupCommands(program: Command): void {
     .action(
       action(async (context) => {
         const config = await context.config()
-        const { listBackups } = await import('../../backup/catalog.js')
+        const { foreignArchives, listBackups } = await import('../../backup/catalog.js')
         const { unreadableManifests } = await import('../../backup/manifest.js')
         const { prettySize } = await import('../../diagnose/sizes.js')
         const entries = listBackups(config.backup.directory)
         const unreadable = unreadableManifests(config.backup.directory)
-        if (entries.length === 0) context.output.line(`no backups in ${config.backup.directory}`)
+        const foreign = foreignArchives(config.backup.directory)
+        if (entries.length === 0)
+          context.output.line(
+            `no ${foreign.length > 0 ? 'Strata ' : ''}backups in ${config.backup.directory}`,
+          )
         else
           context.output.line(
             table([
@@ -137,6 +142,10 @@ export function registerBackupCommands(program: Command): void {
               ]),
             ]),
           )
+        if (foreign.length > 0)
+          context.output.notice(
+            `${mark.warn()} ${plural(foreign.length, 'archive')} without a Strata manifest (another tool's backups?): ${shortList(foreign, 5)}. Strata does not restore or prune them, since it cannot check them first; restore one with pg_restore or psql, and take backups with \`strata backup\` from now on`,
+          )
         for (const { file, reason } of unreadable)
           context.output.notice(
             `${mark.warn()} ${file} cannot be read (${reason}): its backup is not listed, verified, restored or pruned; put the manifest back from a copy, or remove it with its archive`,
@@ -145,6 +154,7 @@ export function registerBackupCommands(program: Command): void {
           directory: config.backup.directory,
           backups: entries.map((entry) => ({ ...entry.manifest, present: entry.present })),
           unreadableManifests: unreadable,
+          foreignArchives: foreign,
         })
       }),
     )
