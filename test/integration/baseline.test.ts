@@ -88,6 +88,9 @@ test('revision --baseline adopts a database another tool migrated: its schema be
 test('revision --baseline refuses an empty database, and a server no pg_dump here can read, changing nothing', async (t) => {
   const empty = await createTestDatabase(t, 15)
   const project = testProject(t, empty)
+  const options = await project.cli(['revision', '-m', 'baseline', '--baseline', '--depends-on', 'x'])
+  assert.equal(options.code, 2)
+  assert.match(options.stderr, /--baseline takes the schema from the database and starts the history/)
   const nothing = await project.cli(['revision', '-m', 'baseline', '--baseline'])
   assert.equal(nothing.code, 2)
   assert.match(nothing.stderr, /holds no tables, views or functions: there is no schema to adopt/)

@@ -319,7 +319,16 @@ export function registerRevisionCommands(program: Command): void {
 async function baseline(
   context: CommandContext,
   graph: RevisionGraph,
-  flags: { message: string; revId?: string; versionPath?: string; template?: string; head?: string },
+  flags: {
+    message: string
+    revId?: string
+    versionPath?: string
+    template?: string
+    head?: string
+    splice?: boolean
+    dependsOn?: string[]
+    branchLabel?: string[]
+  },
 ): Promise<number> {
   if (graph.all().length > 0) {
     throw new UsageError(
@@ -329,8 +338,10 @@ async function baseline(
       },
     )
   }
-  if (flags.template !== undefined || flags.head !== undefined)
-    throw new UsageError('--baseline takes the schema from the database: no --template or --head')
+  if (flags.template !== undefined || flags.head !== undefined || flags.splice || flags.dependsOn)
+    throw new UsageError(
+      '--baseline takes the schema from the database and starts the history: no --template, --head, --splice or --depends-on',
+    )
   const config = await context.config()
   const spec = await context.connectionSpec()
   const { dumpSchema } = await import('../../adopt/schema-dump.js')
@@ -340,6 +351,7 @@ async function baseline(
   const created = createRevision(graph, {
     message: flags.message,
     revId: flags.revId,
+    branchLabels: flags.branchLabel,
     body: {
       allow: [
         'missing-downgrade: a baseline adopts a schema that exists; there is nothing below it to go back to',
