@@ -87,6 +87,16 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
     }
     sql += text.slice(copied, index) + (SENDS_QUERY.test(name) ? ';' : ' ') + ' '.repeat(end - index - 1)
     copied = end
+    // A meta-command before any SQL (`\set ON_ERROR_STOP on`) is not part of the statement
+    // that follows; one that sends the query (`\g`) ends it.
+    if (
+      SENDS_QUERY.test(name) ||
+      text
+        .slice(statementStart, index)
+        .replace(/--[^\n]*/g, '')
+        .trim() === ''
+    )
+      statementStart = end
     return end
   })
   return { sql: sql + text.slice(copied), unverifiable, unresolved: [...unresolved] }

@@ -156,3 +156,11 @@ test("COPY ... FROM stdin's rows are data up to \\., as psql reads them: a pg_du
   )
   assert.equal(migration.classification.class, 'additive', 'a new table loaded and keyed')
 })
+
+test('a COPY right after a meta-command, or after a query sent with \\g, still has its rows read as data', () => {
+  for (const before of ['\\set ON_ERROR_STOP on', 'SELECT 1 \\g']) {
+    const script = readPsqlScript([before, 'COPY t FROM stdin;', "1\t'x;", '\\.', 'SELECT 2;'].join('\n'))
+    assert.doesNotMatch(script.sql, /'x/, before)
+    assert.match(script.sql, /SELECT 2;$/)
+  }
+})
