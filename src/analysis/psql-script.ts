@@ -1,5 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js'
-import { countNewlines, forEachTopLevel } from '../graph/split-statements.js'
+import { countNewlines, forEachTopLevel, isCopyFromStdin } from '../graph/split-statements.js'
 
 /** A plain SQL file read as psql reads it. */
 export interface PsqlScript {
@@ -111,8 +111,7 @@ function copyDataAfter(
   end: number,
   statement: string,
 ): { start: number; end: number } | undefined {
-  const code = statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
-  if (!/^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b/i.test(code)) return undefined
+  if (!isCopyFromStdin(statement)) return undefined
   const lineEnd = text.indexOf('\n', end)
   if (lineEnd === -1) return undefined
   const terminator = /^\\\.\r?$/m.exec(text.slice(lineEnd + 1))

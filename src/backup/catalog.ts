@@ -19,14 +19,14 @@ export function listBackups(directory: string): CatalogEntry[] {
 }
 
 /**
- * Archives in `directory` that no manifest names (`.sql.gz`, `.sql`, `.dump`, `.tar`,
- * dump directories): another tool's backups, such as the guide's `backup_database.sh`
- * wrote. Strata cannot check them before a restore, so it does not restore or prune
+ * Archives in `directory` that no manifest of `catalog` (its `listBackups`) names
+ * (`.sql.gz`, `.sql`, `.dump`, `.tar`, dump directories): another tool's backups, such
+ * as the guide's `backup_database.sh` wrote. Strata cannot check them before a restore, so it does not restore or prune
  * them; `strata backups list` names them so that they do not seem to be missing.
  */
-export function foreignArchives(directory: string): string[] {
+export function foreignArchives(directory: string, catalog: readonly CatalogEntry[]): string[] {
   if (!existsSync(directory)) return []
-  const named = new Set(listBackups(directory).map((entry) => entry.manifest.file))
+  const named = new Set(catalog.map((entry) => entry.manifest.file))
   return readdirSync(directory, { withFileTypes: true })
     .filter((item) =>
       item.isDirectory()

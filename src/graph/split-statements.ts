@@ -101,6 +101,15 @@ function splitStatementsStripComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '')
 }
 
+/**
+ * `COPY ... FROM stdin`: psql sends the lines after it as the table's rows, up to `\.`.
+ * Comments around the statement do not count.
+ */
+export function isCopyFromStdin(statement: string): boolean {
+  const code = statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+  return /^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b/i.test(code)
+}
+
 /** Newlines in `text` between `from` and `to`: a line offset. */
 export function countNewlines(text: string, from: number, to: number): number {
   let count = 0

@@ -2,7 +2,7 @@ import { InvalidMigrationError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
 import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
-import { countNewlines, type SqlStatement, splitStatements } from './split-statements.js'
+import { countNewlines, isCopyFromStdin, type SqlStatement, splitStatements } from './split-statements.js'
 
 const HEADER_KEYS = [
   'revision',
@@ -132,9 +132,7 @@ export function parseSqlMigration(
   const up = splitStatements(upText, upLine + 1)
   const down =
     downLine === undefined ? undefined : splitStatements(lines.slice(downLine).join('\n'), downLine + 1)
-  const copyFromStdin = [...up, ...(down ?? [])].find((statement) =>
-    /^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b/i.test(statement.sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')),
-  )
+  const copyFromStdin = [...up, ...(down ?? [])].find((statement) => isCopyFromStdin(statement.sql))
   if (copyFromStdin !== undefined) {
     // Its rows follow as lines psql sends on the COPY protocol; Strata sends statements.
     const leading = /^(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/)*/.exec(copyFromStdin.sql)![0]

@@ -120,7 +120,7 @@ export function registerBackupCommands(program: Command): void {
         const { prettySize } = await import('../../diagnose/sizes.js')
         const entries = listBackups(config.backup.directory)
         const unreadable = unreadableManifests(config.backup.directory)
-        const foreign = foreignArchives(config.backup.directory)
+        const foreign = foreignArchives(config.backup.directory, entries)
         if (entries.length === 0)
           context.output.line(
             `no ${foreign.length > 0 ? 'Strata ' : ''}backups in ${config.backup.directory}`,
