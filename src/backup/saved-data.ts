@@ -6,6 +6,11 @@
  */
 export const SAVED_SCHEMA = 'strata_saved'
 
+/** "; the data it destroyed is kept in backup ID", ending a downgrade's summary line. */
+export function keptAfterDowngrade(id: string): string {
+  return `; the data it destroyed is kept in ${describeSavedData(id)}`
+}
+
 /** Where data saved before a downgrade is, for people: a catalog backup or copies on the server. */
 export function describeSavedData(id: string): string {
   return id.startsWith(`${SAVED_SCHEMA}.`) ? `${id} (copied on the server)` : `backup ${id}`

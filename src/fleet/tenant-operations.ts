@@ -1,4 +1,4 @@
-import { describeSavedData } from '../backup/saved-data.js'
+import { keptAfterDowngrade } from '../backup/saved-data.js'
 import { withConnection } from '../db/connect.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { DeployPhase } from '../runner/phase.js'
@@ -87,7 +87,7 @@ async function migrateTenant(
   // As `strata downgrade` says it: where the data the downgrade destroyed is kept.
   const kept =
     direction === 'down' && backupId !== undefined && result.steps.length > 0
-      ? `; the data it destroyed is kept in ${describeSavedData(backupId)}`
+      ? keptAfterDowngrade(backupId)
       : ''
   return {
     status: result.steps.length > 0 ? 'done' : 'unchanged',

@@ -87,10 +87,9 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '')
       .slice(0, 40) || 'revision'
-  const file = join(
-    request.directory,
-    `${revision}_${slug}.${request.sql || request.body !== undefined ? 'sql' : 'ts'}`,
-  )
+  // A body is SQL (a baseline): it makes an SQL migration whatever --sql says.
+  const sql = request.sql || request.body !== undefined
+  const file = join(request.directory, `${revision}_${slug}.${sql ? 'sql' : 'ts'}`)
   if (existsSync(file)) throw new InvalidInputError(`${file} already exists`)
   const fields = {
     revision,
@@ -102,7 +101,6 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     template,
     body: request.body,
   }
-  const sql = request.sql || request.body !== undefined
   writeFileSync(file, sql ? renderSqlMigration(fields) : renderTsMigration(fields), { flag: 'wx' })
   return { revision, file, downRevisions }
 }

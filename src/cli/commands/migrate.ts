@@ -42,7 +42,7 @@ async function run(
   const spec = await context.connectionSpec()
   const { upgrade, downgrade } = await import('../../runner/migrate.js')
   const { backupFirst } = await import('../../backup/backup-first.js')
-  const { describeSavedData } = await import('../../backup/saved-data.js')
+  const { keptAfterDowngrade } = await import('../../backup/saved-data.js')
   const backupId = await backupFirst({
     config,
     spec,
@@ -71,10 +71,7 @@ async function run(
     context.output.line(`${mark.ok()} ${result.note}`)
   } else {
     const where = result.rowsAfter.length === 0 ? 'base' : result.rowsAfter.join(', ')
-    const saved =
-      direction === 'down' && backupId !== undefined
-        ? `; the data it destroyed is kept in ${describeSavedData(backupId)}`
-        : ''
+    const saved = direction === 'down' && backupId !== undefined ? keptAfterDowngrade(backupId) : ''
     context.output.line(
       `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms${saved}`,
     )
