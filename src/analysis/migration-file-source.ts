@@ -16,7 +16,7 @@ import { runMigrationBody } from '../runner/run-migration-body.js'
 import { findInSource, lineAndColumn } from '../util/source-position.js'
 import type { ExecutionStart, MigrationSource } from './analysed-statement.js'
 import { isScriptMigration } from './migration-source.js'
-import { type AllowComment, allowComments, type ParsedStatement, parseSql } from './parse-sql.js'
+import { type AllowComment, allowComments, loadParser, type ParsedStatement, parseSql } from './parse-sql.js'
 
 // Strata migrations (SQL with `-- migrate:up`, or TypeScript) rendered for analysis as the
 // runner would run them. Loaded only when there is one to check: plain SQL files need none
@@ -75,6 +75,9 @@ export async function migrationSource(
   config: ResolvedConfig,
   args: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
+  // The parser's WebAssembly loads asynchronously: a caller that has not awaited it
+  // (a downgrade's data-loss probe, several tenants at once) would find it missing.
+  await loadParser()
   if (meta.format === 'alembic')
     return {
       id: meta.revision,

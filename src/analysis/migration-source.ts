@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
-import { type ParsedStatement, parseSql } from './parse-sql.js'
+import { loadParser, type ParsedStatement, parseSql } from './parse-sql.js'
 import { readPsqlScript } from './psql-script.js'
 
 /** A TypeScript or JavaScript migration file. */
@@ -22,6 +22,7 @@ export async function fileSource(
   /** psql variables a plain SQL script uses (`:name`), as `psql -v` gives them. */
   psqlVariables: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
+  await loadParser() // see migrationSource
   if (isScriptMigration(path) || /^\s*--\s*migrate:up\s*$/im.test(text)) {
     // The renderer loads the graph, ops and runner modules: only when a migration needs them.
     const { migrationFileSource } = await import('./migration-file-source.js')
