@@ -111,8 +111,24 @@ export interface AlterCommandView {
   readonly def: any
 }
 
-/** The subcommands of an `ALTER TABLE`, with the table they apply to. */
-export function alterCommands(statement: AnalysedStatement): AlterCommandView[] {
+const NO_COMMANDS: readonly AlterCommandView[] = Object.freeze([])
+const alterCommandsOf = new WeakMap<AnalysedStatement, readonly AlterCommandView[]>()
+
+/**
+ * The subcommands of an `ALTER TABLE`, with the table they apply to. Sixteen rules ask
+ * for them of every statement: built once per statement.
+ */
+export function alterCommands(statement: AnalysedStatement): readonly AlterCommandView[] {
+  if (statement.kind !== 'AlterTableStmt') return NO_COMMANDS
+  let commands = alterCommandsOf.get(statement)
+  if (commands === undefined) {
+    commands = readAlterCommands(statement)
+    alterCommandsOf.set(statement, commands)
+  }
+  return commands
+}
+
+function readAlterCommands(statement: AnalysedStatement): AlterCommandView[] {
   const alter = statementOf(statement, 'AlterTableStmt')
   if (alter === undefined || (alter.objtype && alter.objtype !== 'OBJECT_TABLE')) return []
   const table = relationName(alter.relation)
