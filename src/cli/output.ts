@@ -8,6 +8,15 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
 
 const colors = pc.createColors(useColor(process.stderr) && useColor(process.stdout))
 
+/**
+ * Indentation of a JSON document written to stdout: two spaces for a person at a
+ * terminal, none when piped or redirected, where a program reads it (`jq` indents on
+ * demand). A thousand-file `strata check` report is half the size and written faster.
+ */
+export function jsonIndent(stream: NodeJS.WriteStream = process.stdout): number | undefined {
+  return stream.isTTY ? 2 : undefined
+}
+
 export { colors }
 
 /**
@@ -39,7 +48,7 @@ export class Output {
   /** The one JSON document of a --json run. */
   data(value: unknown): void {
     if (this.json && this.sink !== undefined) this.sink(value)
-    else if (this.json) process.stdout.write(`${maskedJson(value, 2)}\n`)
+    else if (this.json) process.stdout.write(`${maskedJson(value, jsonIndent())}\n`)
   }
 }
 

@@ -1,6 +1,6 @@
 import { StrataError } from '../errors/index.js'
 import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
-import { colors } from './output.js'
+import { colors, jsonIndent } from './output.js'
 
 /**
  * Prints a failure as a person needs it: what went wrong, where, how to fix it; the
@@ -24,7 +24,7 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   process.stderr.write(`${maskSecrets(lines.join('\n'))}\n`)
   if (options.json) {
     const payload = { ok: false, error: { message, where: known?.where, hint: known?.hint, exitCode } }
-    process.stdout.write(`${maskedJson(payload, 2)}\n`)
+    process.stdout.write(`${maskedJson(payload, jsonIndent())}\n`)
   }
   return exitCode
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import type { CommandContext } from '../context.js'
 import { collect, keyValuePairs } from '../option-values.js'
+import { jsonIndent } from '../output.js'
 import { action } from '../run-action.js'
 
 interface CheckFlags {
@@ -97,11 +98,11 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         }
         if (format === 'sarif') {
           const { toSarif } = await import('../../analysis/sarif.js')
-          process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, 2)}\n`)
+          process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, jsonIndent())}\n`)
         } else if (context.options.json) {
           context.output.data(report)
         } else if (format === 'json') {
-          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+          process.stdout.write(`${JSON.stringify(report, null, jsonIndent())}\n`)
         } else {
           const { formatCheckReport } = await import('../check-output.js')
           context.output.line(formatCheckReport(report, { verbose: Boolean(flags.verbose) }))
