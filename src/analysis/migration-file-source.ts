@@ -104,22 +104,12 @@ async function sourceFromBody(
   args: Readonly<Record<string, string>>,
   text?: string,
 ): Promise<MigrationSource> {
-  const base = {
-    id: meta.revision,
-    title: meta.message || meta.revision,
-    file: meta.file,
-    revision: meta.revision,
-    phase: meta.phase,
-    hasDowngrade: meta.hasDowngrade,
-    start: runnerStart(config, meta),
-  }
+  const base = sourceBase(meta, config)
   if (body.kind === 'sql') {
-    const parse = (statements: readonly { sql: string; line: number }[]) =>
-      statements.flatMap((statement) => parseSql(statement.sql, meta.file, statement.line))
     return {
       ...base,
-      up: parse(body.up),
-      down: body.down === undefined ? undefined : parse(body.down),
+      up: parseSqlSide(meta, body.up),
+      down: body.down === undefined ? undefined : parseSqlSide(meta, body.down),
       allow: headerAllows(text ?? readFileSync(meta.file, 'utf8')),
       unverifiable: [],
     }
@@ -135,12 +125,46 @@ async function sourceFromBody(
   }
 }
 
+function sourceBase(meta: MigrationMeta, config: ResolvedConfig) {
+  return {
+    id: meta.revision,
+    title: meta.message || meta.revision,
+    file: meta.file,
+    revision: meta.revision,
+    phase: meta.phase,
+    hasDowngrade: meta.hasDowngrade,
+    start: runnerStart(config, meta),
+  }
+}
+
+function parseSqlSide(meta: MigrationMeta, statements: readonly { sql: string; line: number }[]) {
+  return statements.flatMap((statement) => parseSql(statement.sql, meta.file, statement.line))
+}
+
+/** A statement a TypeScript migration ran against the recording executor. */
+interface RenderedStatement {
+  readonly sql: string
+  readonly line: number | undefined
+  readonly managed: boolean
+}
+
 async function renderTs(
   meta: MigrationMeta,
   body: MigrationBody,
   direction: 'up' | 'down',
   args: Readonly<Record<string, string>>,
 ): Promise<{ statements: ParsedStatement[]; unverifiable: string[] }> {
+  const { rendered, unverifiable } = await renderTsStatements(meta, body, direction, args)
+  return { statements: parseRendered(meta, rendered), unverifiable }
+}
+
+/** The SQL a TypeScript migration's upgrade or downgrade runs, recorded offline (not parsed). */
+async function renderTsStatements(
+  meta: MigrationMeta,
+  body: MigrationBody,
+  direction: 'up' | 'down',
+  args: Readonly<Record<string, string>>,
+): Promise<{ rendered: readonly RenderedStatement[]; unverifiable: string[] }> {
   const executor = new AnalysisExecutor(meta.transactional)
   const op = new MigrationOp(executor, { revision: meta.revision, file: meta.file, direction, args })
   const unverifiable: string[] = []
@@ -154,10 +178,14 @@ async function renderTs(
     )
   }
   unverifiable.unshift(...executor.unknown)
-  // SQL written out in the file gets the file's line numbers, as in an SQL migration.
+  return { rendered: executor.statements, unverifiable }
+}
+
+/** Rendered statements parsed; SQL written out in the file gets the file's line numbers, as in an SQL migration. */
+function parseRendered(meta: MigrationMeta, rendered: readonly RenderedStatement[]): ParsedStatement[] {
   const fileText = readFileSync(meta.file, 'utf8')
   let cursor = 0
-  const statements = executor.statements.flatMap((statement) => {
+  return rendered.flatMap((statement) => {
     const at = findInSource(fileText, statement.sql, cursor)
     if (at !== undefined) cursor = at + statement.sql.length
     const firstLine = at === undefined ? undefined : lineAndColumn(fileText, at).line
@@ -165,7 +193,44 @@ async function renderTs(
       statement.managed ? { ...parsed, managed: true } : parsed,
     )
   })
-  return { statements, unverifiable }
+}
+
+/** Words without which a statement destroys no data: DROP TABLE/COLUMN/SCHEMA, TRUNCATE, DELETE. */
+const MAY_DESTROY = /\b(?:drop|truncate|delete)\b/i
+
+/**
+ * One side (upgrade or downgrade) of a migration, parsed, when its SQL could destroy
+ * data; undefined when none of its statements names DROP, TRUNCATE or DELETE. This is
+ * the probe before every upgrade and downgrade: a side of CREATE TABLE and ADD COLUMN
+ * costs a render, never the parser's load.
+ */
+export async function destructiveSide(
+  migrations: MigrationSet,
+  meta: MigrationMeta,
+  direction: 'up' | 'down',
+  config: ResolvedConfig,
+  args: Readonly<Record<string, string>> = {},
+): Promise<{ source: MigrationSource; statements: ParsedStatement[] } | undefined> {
+  if (meta.format === 'alembic') return undefined
+  const body = await migrations.body(meta.revision)
+  const source: MigrationSource = {
+    ...sourceBase(meta, config),
+    up: [],
+    down: undefined,
+    allow: [],
+    unverifiable: [],
+  }
+  if (body.kind === 'sql') {
+    const side = direction === 'up' ? body.up : body.down
+    if (side === undefined || !side.some((statement) => MAY_DESTROY.test(statement.sql))) return undefined
+    await loadParser()
+    return { source, statements: parseSqlSide(meta, side) }
+  }
+  if (direction === 'down' && body.downgrade === undefined) return undefined
+  const { rendered } = await renderTsStatements(meta, body, direction, args)
+  if (!rendered.some((statement) => MAY_DESTROY.test(statement.sql))) return undefined
+  await loadParser()
+  return { source, statements: parseRendered(meta, rendered) }
 }
 
 /** `-- strata:allow` comments above `-- migrate:up`: they apply to the whole migration. */

@@ -1,13 +1,13 @@
 /**
- * The schema where a downgrade keeps copies of the tables it destroys when no pg_dump on
+ * The schema where an upgrade or downgrade keeps copies of the tables it destroys when no pg_dump on
  * this machine can back the server up (the embedded development server, a server newer
  * than the client programs). Strata's own: verify, the diagnose topics and tenant discovery
  * leave it out; `diagnose sizes` lists it (the copies take disk).
  */
 export const SAVED_SCHEMA = 'strata_saved'
 
-/** "; the data it destroyed is kept in backup ID", ending a downgrade's summary line. */
-export function keptAfterDowngrade(id: string): string {
+/** "; the data it destroyed is kept in backup ID", ending an upgrade's or downgrade's summary line. */
+export function keptAfterRun(id: string): string {
   return `; the data it destroyed is kept in ${describeSavedData(id)}`
 }
 

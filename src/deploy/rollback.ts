@@ -151,11 +151,12 @@ export async function rollBack(options: RollbackOptions): Promise<RollbackOutcom
   }
 }
 
-/** The backup of what the downgrade destroys (see `backupBeforeDowngrade`), unless turned off. */
+/** The backup of what the downgrade destroys (see `backupDestroyedData`), unless turned off. */
 async function backUpDestroyedData(options: RollbackOptions): Promise<string | undefined> {
   if (options.backUpDestroyedData === false) return undefined
-  const { backupBeforeDowngrade } = await import('../backup/backup-before-downgrade.js')
-  return backupBeforeDowngrade({
+  const { backupDestroyedData } = await import('../backup/backup-destroyed-data.js')
+  return backupDestroyedData({
+    direction: 'down',
     config: options.config,
     spec: options.spec,
     migrations: options.migrations,

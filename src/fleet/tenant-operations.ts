@@ -1,4 +1,4 @@
-import { keptAfterDowngrade } from '../backup/saved-data.js'
+import { keptAfterRun } from '../backup/saved-data.js'
 import { withConnection } from '../db/connect.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { DeployPhase } from '../runner/phase.js'
@@ -58,13 +58,14 @@ async function migrateTenant(
   const onNotice = (line: string) => options.onNotice?.(tenant, line)
   const { backupFirst } = await import('../backup/backup-first.js')
   // As `strata upgrade | downgrade` do, with the tenant's schema as the backup's scope.
-  const backupId = await backupFirst({
+  const backup = await backupFirst({
     config: tenant.config,
     spec: tenant.spec,
     migrations: options.migrations,
     direction,
     target: options.target ?? (direction === 'up' ? 'head' : '-1'),
     requested: options.backupFirst,
+    ...(options.phase === undefined ? {} : { phase: options.phase }),
     args: tenantArgs(options, tenant),
     onProgress: onNotice,
     ...(tenant.schema === undefined ? {} : { schema: tenant.schema }),
@@ -75,7 +76,7 @@ async function migrateTenant(
     migrations: options.migrations,
     args: tenantArgs(options, tenant),
     onNotice,
-    ...(backupId === undefined ? {} : { backupId }),
+    ...(backup === undefined ? {} : { backupId: backup.id }),
     ...(options.phase === undefined ? {} : { phase: options.phase }),
   }
   const result =
@@ -84,11 +85,8 @@ async function migrateTenant(
       : await downgrade(migrateOptions, options.target ?? '-1')
   const before = result.rowsBefore.join(', ') || 'base'
   const after = result.rowsAfter.join(', ') || 'base'
-  // As `strata downgrade` says it: where the data the downgrade destroyed is kept.
-  const kept =
-    direction === 'down' && backupId !== undefined && result.steps.length > 0
-      ? keptAfterDowngrade(backupId)
-      : ''
+  // As `strata upgrade | downgrade` say it: where the data the run destroyed is kept.
+  const kept = backup?.ofDestroyedData && result.steps.length > 0 ? keptAfterRun(backup.id) : ''
   return {
     status: result.steps.length > 0 ? 'done' : 'unchanged',
     summary:
@@ -98,7 +96,7 @@ async function migrateTenant(
     revisionsBefore: result.rowsBefore,
     revisionsAfter: result.rowsAfter,
     steps: result.steps.length,
-    data: backupId === undefined ? result : { ...result, backupId },
+    data: backup === undefined ? result : { ...result, backupId: backup.id },
   }
 }
 

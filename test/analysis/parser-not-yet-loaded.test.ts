@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { dataLostByDowngrades } from '../../src/analysis/downgrade-data-loss.js'
+import { dataLostBySteps } from '../../src/analysis/data-loss.js'
 import { fileSource } from '../../src/analysis/migration-source.js'
 import { resolveConfig } from '../../src/config/load-config.js'
 import { loadMigrations } from '../../src/graph/load-migrations.js'
@@ -23,7 +23,7 @@ test('the analysis entry points load the parser themselves', async (t) => {
   const config = resolveConfig({}, undefined, dir)
   const migrations = await loadMigrations(config)
   const [lost, source] = await Promise.all([
-    dataLostByDowngrades(migrations, [migrations.graph.get('a1')], config),
+    dataLostBySteps(migrations, [migrations.graph.get('a1')], 'down', config),
     fileSource('x.sql', 'DROP TABLE u;', config),
   ])
   assert.deepEqual(lost.losses, [{ revision: 'a1', table: 't' }])

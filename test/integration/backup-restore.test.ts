@@ -785,6 +785,98 @@ test('a downgrade that destroys data backs up the tables holding it first; with 
   assert.equal(accepted.code, 0, accepted.stderr)
 })
 
+test('an upgrade that destroys data (a contract step dropping a filled column or table) backs up what it destroys first; --phase expand and --no-backup leave it alone', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database)
+  project.sql('a1', {
+    message: 'create users',
+    up: 'CREATE TABLE users (id bigint PRIMARY KEY, email text, old_email text);',
+    downSql: 'DROP TABLE users;',
+  })
+  project.sql('b2', {
+    down: 'a1',
+    message: 'index email',
+    up: 'CREATE INDEX ix_users_email ON users (email);',
+  })
+  project.sql('c3', {
+    down: 'b2',
+    message: 'drop old email',
+    header: { phase: 'contract' },
+    up: 'ALTER TABLE users DROP COLUMN old_email;',
+  })
+  const backups = join(project.dir, 'data', 'backups')
+  const upToA1 = await project.cli(['upgrade', 'a1'])
+  assert.equal(upToA1.code, 0, upToA1.stderr)
+  await withClient(database.spec, (client) =>
+    client.query("INSERT INTO users VALUES (1, 'ada@example.com', 'ada@old.example.com')"),
+  )
+
+  // The expand phase stops before c3: nothing it runs destroys anything.
+  const expand = await project.cli(['upgrade', 'head', '--phase', 'expand'])
+  assert.equal(expand.code, 0, expand.stderr)
+  assert.doesNotMatch(expand.stderr, /Backing up|destroys data/)
+  assert.equal(existsSync(backups), false)
+
+  const contract = await project.cli(['upgrade', 'head', '--phase', 'contract'])
+  assert.equal(contract.code, 0, contract.stderr)
+  assert.match(
+    contract.stderr,
+    /The upgrade destroys data: column users\.old_email \(c3\)\. Backing up users first/,
+  )
+  const [id] = readdirSync(backups)
+    .filter((name) => name.endsWith('.dump'))
+    .map((name) => name.replace(/\.dump$/, ''))
+  assert.ok(id, 'a backup was taken')
+  assert.match(
+    contract.stdout,
+    new RegExp(`upgraded to c3: 1 migration in \\d+ ms; the data it destroyed is kept in backup ${id}`),
+  )
+  assert.deepEqual(manifestOf(backups, id!).rowCounts, { 'public.users': 1 })
+  const recorded = await withClient(database.spec, (client) =>
+    client.query("SELECT revision, backup_id FROM strata_history WHERE direction = 'up' ORDER BY id"),
+  )
+  assert.deepEqual(
+    recorded.rows.map((row) => [row.revision, row.backup_id]),
+    [
+      ['a1', null],
+      ['b2', null],
+      ['c3', id],
+    ],
+  )
+
+  // PostgreSQL 16 (no pg_dump for it here): the table a step drops is copied on the
+  // server first; told --no-backup, the upgrade runs as asked.
+  const newer = await createTestDatabase(t, 16)
+  const project16 = testProject(t, newer)
+  project16.sql('a1', { message: 'audit', up: 'CREATE TABLE audit (id int);', downSql: 'DROP TABLE audit;' })
+  project16.sql('b2', {
+    down: 'a1',
+    message: 'drop audit',
+    up: 'DROP TABLE audit;',
+    downSql: 'CREATE TABLE audit (id int);',
+  })
+  assert.equal((await project16.cli(['upgrade', 'a1'])).code, 0)
+  await withClient(newer.spec, (client) => client.query('INSERT INTO audit VALUES (1), (2)'))
+  const copied = await project16.cli(['upgrade', 'head'])
+  assert.equal(copied.code, 0, copied.stderr)
+  assert.match(copied.stderr, /The upgrade destroys data: table audit \(b2\)\./)
+  const copy = /Copied to (strata_saved\.audit_\d{8}_\d{6});/.exec(copied.stderr)?.[1]
+  assert.ok(copy, copied.stderr)
+  assert.ok(
+    copied.stdout.includes(`the data it destroyed is kept in ${copy} (copied on the server)`),
+    copied.stdout,
+  )
+  const saved = await withClient(newer.spec, (client) => client.query(`SELECT id FROM ${copy} ORDER BY id`))
+  assert.deepEqual(saved.rows, [{ id: 1 }, { id: 2 }])
+
+  assert.equal((await project16.cli(['downgrade', 'a1'])).code, 0)
+  await withClient(newer.spec, (client) => client.query('INSERT INTO audit VALUES (3)'))
+  const asked = await project16.cli(['upgrade', 'head', '--no-backup'])
+  assert.equal(asked.code, 0, asked.stderr)
+  assert.doesNotMatch(asked.stderr, /Backing up|Copied to/)
+})
+
 test('a downgrade that drops a schema with CASCADE backs up the tables in it that hold data', async (t) => {
   const database = await createTestDatabase(t, 15)
   dropLeftovers(t, database)

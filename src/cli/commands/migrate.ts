@@ -42,19 +42,20 @@ async function run(
   const spec = await context.connectionSpec()
   const { upgrade, downgrade } = await import('../../runner/migrate.js')
   const { backupFirst } = await import('../../backup/backup-first.js')
-  const { keptAfterDowngrade } = await import('../../backup/saved-data.js')
-  const backupId = await backupFirst({
+  const { keptAfterRun } = await import('../../backup/saved-data.js')
+  const backup = await backupFirst({
     config,
     spec,
     migrations,
     direction,
     target,
     requested: flags.backup,
+    ...(flags.phase === undefined ? {} : { phase: flags.phase }),
     args: context.migrationArguments(),
     onProgress: (line) => context.output.notice(`${logTimestamp()} ${line}`),
   })
   const options = {
-    ...(backupId === undefined ? {} : { backupId }),
+    ...(backup === undefined ? {} : { backupId: backup.id }),
     config,
     spec,
     migrations,
@@ -71,7 +72,7 @@ async function run(
     context.output.line(`${mark.ok()} ${result.note}`)
   } else {
     const where = result.rowsAfter.length === 0 ? 'base' : result.rowsAfter.join(', ')
-    const saved = direction === 'down' && backupId !== undefined ? keptAfterDowngrade(backupId) : ''
+    const saved = backup?.ofDestroyedData ? keptAfterRun(backup.id) : ''
     context.output.line(
       `${mark.ok()} ${direction === 'up' ? 'upgraded' : 'downgraded'} to ${where}: ${result.steps.length} migration${result.steps.length === 1 ? '' : 's'} in ${Date.now() - started} ms${saved}`,
     )

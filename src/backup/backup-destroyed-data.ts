@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { type DowngradeLoss, dataLostByDowngrades } from '../analysis/downgrade-data-loss.js'
+import { dataLostBySteps, type StepLoss } from '../analysis/data-loss.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect, withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -9,21 +9,25 @@ import { readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
-import { planDowngrade } from '../runner/plan.js'
+import { type DeployPhase, limitToPhase } from '../runner/phase.js'
+import { planDowngrade, planUpgrade } from '../runner/plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { backupBeforeMigrating } from './backup-before-migrating.js'
 import { ClientProgramError } from './client-programs.js'
 import { saveTablesOnServer } from './saved-tables.js'
 
-export interface DowngradeBackupOptions {
+export interface DestroyedDataBackupOptions {
+  readonly direction: 'up' | 'down'
   readonly config: ResolvedConfig
   readonly spec: ConnectionSpec
   readonly migrations: MigrationSet
   /**
-   * Where the downgrade goes (`-1`, a revision, `base`); several for a rollback that
-   * returns to the revisions before a deploy, one downgrade after the other.
+   * Where the run goes (`head`, `-1`, a revision, `base`); for downgrades several, for a
+   * rollback that returns to the revisions before a deploy, one downgrade after the other.
    */
   readonly targets: readonly string[]
+  /** An upgrade's `--phase`: the steps it holds back do not run, so they destroy nothing yet. */
+  readonly phase?: DeployPhase
   readonly args?: Readonly<Record<string, string>>
   readonly onProgress: (line: string) => void
   /**
@@ -31,34 +35,44 @@ export interface DowngradeBackupOptions {
    * migrations run with it on the search path), not those of every schema.
    */
   readonly schema?: string
-  /** How to go on without the backup, for the refusal's hint (default: the downgrade's flag). */
+  /** How to go on without the backup, for the refusal's hint (default: the command's --no-backup). */
   readonly withoutBackup?: string
 }
 
 /**
- * A downgrade that drops a table or column, truncates or deletes, destroys whatever was
- * written since the upgrade — Alembic runs it without a word. Strata looks first: when
- * the downgrades about to run destroy tables or columns that hold data, those tables are
- * backed up (custom format, verified) before any step runs, and the backup id goes into
- * `strata_history` with each step. Nothing at risk (empty tables, new columns never
- * filled): no backup. No pg_dump able to back up this server: the tables are copied
- * into `strata_saved` on the server (up to `backup.serverCopyLimitMb`); failing that
- * too, refused, with the fix or `--no-backup` to accept the loss.
+ * A step that drops a table or column, truncates or deletes destroys data: a downgrade
+ * whatever was written since the upgrade, a contract upgrade the old column's values.
+ * Alembic runs either without a word. Strata looks first: when the steps about to run
+ * destroy tables or columns that hold data, those tables are backed up (custom format,
+ * verified) before any step runs, and the backup id goes into `strata_history` with each
+ * step. Nothing at risk (empty tables, new columns never filled): no backup. No pg_dump
+ * able to back up this server: the tables are copied into `strata_saved` on the server
+ * (up to `backup.serverCopyLimitMb`); failing that too, refused, with the fix or
+ * `--no-backup` to accept the loss.
  *
  * @returns the backup id or the copies (`strata_saved.users_...`; see `describeSavedData`),
  *          or undefined when no data is at risk
  */
-export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Promise<string | undefined> {
+export async function backupDestroyedData(options: DestroyedDataBackupOptions): Promise<string | undefined> {
   const { config, spec, migrations } = options
   const connection = await connect(spec)
   let tables: string[]
   let lost: string
   try {
-    // Nothing applied: nothing to destroy (the runner says so itself).
     const rows = await readVersionRows(connection.client, runnerTables(config).version)
-    if (rows.length === 0) return undefined
-    const metas = stepsDowngradedTo(migrations, rows, options.targets)
-    const { losses, schemas } = await dataLostByDowngrades(migrations, metas, config, options.args)
+    // Nothing applied: no downgrade to run (the runner says so itself).
+    if (options.direction === 'down' && rows.length === 0) return undefined
+    const metas =
+      options.direction === 'down'
+        ? stepsDowngradedTo(migrations, rows, options.targets)
+        : stepsUpgradedTo(migrations, rows, options.targets, options.phase)
+    const { losses, schemas } = await dataLostBySteps(
+      migrations,
+      metas,
+      options.direction,
+      config,
+      options.args,
+    )
     const inSchemas = await tablesOfSchemas(connection.client, schemas)
     const holding = await holdingData(connection.client, [...losses, ...inSchemas])
     if (holding.length === 0) return undefined
@@ -75,7 +89,7 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
   } finally {
     await connection.close()
   }
-  options.onProgress(`The downgrade destroys data: ${lost}. Backing up ${tables.join(', ')} first`)
+  options.onProgress(`The ${runName(options)} destroys data: ${lost}. Backing up ${tables.join(', ')} first`)
   const inScope = (table: string) =>
     table.includes('.') || options.schema === undefined ? table : `${options.schema}.${table}`
   try {
@@ -93,7 +107,7 @@ export async function backupBeforeDowngrade(options: DowngradeBackupOptions): Pr
  * destroys; refused when they cannot be copied either.
  */
 async function copyOnServerInstead(
-  options: DowngradeBackupOptions,
+  options: DestroyedDataBackupOptions,
   tables: readonly string[],
   lost: string,
   noDump: ClientProgramError,
@@ -104,7 +118,7 @@ async function copyOnServerInstead(
       saveTablesOnServer(
         connection.client,
         tables,
-        `destroyed by a downgrade (${lost})`,
+        `destroyed by ${options.direction === 'up' ? 'an upgrade' : 'a downgrade'} (${lost})`,
         options.config.backup.serverCopyLimitMb * 1024 ** 2,
       ),
     )
@@ -114,9 +128,9 @@ async function copyOnServerInstead(
     return copies.join(', ')
   } catch (copyError) {
     throw new UsageError(
-      `the downgrade would destroy data that holds rows (${lost}), and it cannot be backed up first: ${noDump.message}; nor copied on the server: ${(copyError as Error).message}. Nothing was changed`,
+      `the ${runName(options)} would destroy data that holds rows (${lost}), and it cannot be backed up first: ${noDump.message}; nor copied on the server: ${(copyError as Error).message}. Nothing was changed`,
       {
-        hint: `${noDump.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? 'run the downgrade with --no-backup'} to accept losing that data`,
+        hint: `${noDump.hint ?? 'install PostgreSQL client programs as new as the server'}; or ${options.withoutBackup ?? `run the ${runName(options)} with --no-backup`} to accept losing that data`,
       },
     )
   }
@@ -126,7 +140,7 @@ async function copyOnServerInstead(
 async function tablesOfSchemas(
   client: pg.ClientBase,
   schemas: readonly { schema: string; revision: string }[],
-): Promise<DowngradeLoss[]> {
+): Promise<StepLoss[]> {
   if (schemas.length === 0) return []
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -137,6 +151,24 @@ async function tablesOfSchemas(
     table: `${row.schema}.${row.name}`,
     revision: schemas.find((item) => item.schema === row.schema)!.revision,
   }))
+}
+
+function runName(options: DestroyedDataBackupOptions): string {
+  return options.direction === 'up' ? 'upgrade' : 'downgrade'
+}
+
+/** The migrations an upgrade to `targets` applies (not those its phase holds back). */
+function stepsUpgradedTo(
+  migrations: MigrationSet,
+  rows: readonly string[],
+  targets: readonly string[],
+  phase: DeployPhase | undefined,
+): MigrationMeta[] {
+  return targets.flatMap((target) =>
+    limitToPhase(planUpgrade(migrations.graph, rows, target), phase ?? 'all').plan.steps.map(
+      (step) => step.meta,
+    ),
+  )
 }
 
 /** The migrations that downgrades to `targets`, one after the other, revert. */
