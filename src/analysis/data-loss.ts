@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
-import { analyseStatements } from './analyse-migration.js'
 import { destroyedInOrder } from './copied-out.js'
 import type { LostData } from './effects.js'
 import { destructiveSide } from './migration-file-source.js'
@@ -38,6 +37,8 @@ export async function dataLostBySteps(
     if (direction === 'down' && meta.hasDowngrade === false) continue
     const side = await destructiveSide(migrations, meta, direction, config, args)
     if (side === undefined) continue
+    // The lock model and its rules load only for a side that may destroy something.
+    const { analyseStatements } = await import('./analyse-migration.js')
     const analysed = analyseStatements(
       side.statements,
       side.source,

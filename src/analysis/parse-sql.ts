@@ -1,4 +1,4 @@
-import { loadModule, type Node, parseSync } from 'libpg-query'
+import type { Node } from 'libpg-query'
 import { InvalidInputError } from '../errors/index.js'
 import { countNewlines } from '../graph/split-statements.js'
 
@@ -23,10 +23,19 @@ export interface AllowComment {
 }
 
 let ready: Promise<void> | undefined
+let parser: typeof import('libpg-query') | undefined
 
-/** Loads the parser (WebAssembly) once; every analysis awaits this first. */
+/**
+ * Loads the parser (WebAssembly) once; every analysis awaits this first. Requiring the
+ * package starts reading and compiling its 1 MB of WebAssembly, so it is required here,
+ * not when this module loads: an upgrade that only probes its steps' SQL for DROP
+ * (and finds none) never pays for it.
+ */
 export function loadParser(): Promise<void> {
-  ready ??= loadModule()
+  ready ??= import('libpg-query').then(async (library) => {
+    await library.loadModule()
+    parser = library
+  })
   return ready
 }
 
@@ -57,8 +66,10 @@ export function allowComments(text: string, firstLine: number | undefined): Allo
  */
 export function parseSql(text: string, where: string, firstLine?: number): ParsedStatement[] {
   let tree: { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] }
+  if (parser === undefined)
+    throw new Error('parseSql: the parser is not loaded yet (await loadParser() first)')
   try {
-    tree = parseSync(text)
+    tree = parser.parseSync(text)
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails
     const position = details?.cursorPosition
