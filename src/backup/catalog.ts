@@ -22,7 +22,8 @@ export function listBackups(directory: string): CatalogEntry[] {
  * Archives in `directory` that no manifest of `catalog` (its `listBackups`) names
  * (`.sql.gz`, `.sql`, `.dump`, `.tar`, dump directories): another tool's backups, such
  * as the guide's `backup_database.sh` wrote. Strata cannot check them before a restore, so it does not restore or prune
- * them; `strata backups list` names them so that they do not seem to be missing.
+ * them until `strata backups import` reads them and writes their manifests; `strata backups list`
+ * names them so that they do not seem to be missing.
  */
 export function foreignArchives(directory: string, catalog: readonly CatalogEntry[]): string[] {
   if (!existsSync(directory)) return []
@@ -69,11 +70,11 @@ export function findBackup(reference: string, directory: string): CatalogEntry {
         `${candidate.manifest.id}.manifest.json` === basename(path),
     )
     if (entry !== undefined) return entry
-    // An archive without its manifest: nothing to check it against.
+    // An archive without its manifest: nothing to check it against until it is imported.
     throw new InvalidInputError(
       `${reference} has no Strata manifest beside it, so it cannot be checked before restoring`,
       {
-        hint: 'restore backups taken by `strata backup`; for other dumps use pg_restore or psql directly',
+        hint: `import it first (the whole archive is read and its tables counted): strata backups import ${reference}`,
       },
     )
   }

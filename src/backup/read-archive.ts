@@ -4,10 +4,8 @@ import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import type { CatalogEntry } from './catalog.js'
 import { type ClientProgram, chooseClientProgram } from './client-programs.js'
+import { PLAIN_TRAILER } from './dump-text.js'
 import { lastLines, runProgram } from './run-program.js'
-
-/** The line pg_dump writes last; a plain dump without it was cut short. */
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete'
 
 /** What reading a whole archive found: whether it is complete, and the roles that own its objects. */
 export interface ArchiveReading {

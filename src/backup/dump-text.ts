@@ -1,0 +1,82 @@
+/** The line pg_dump writes last; a plain dump without it was cut short. */
+export const PLAIN_TRAILER = '-- PostgreSQL database dump complete'
+
+/** What pg_dump's SQL text says about itself, read line by line. */
+export interface DumpTextFacts {
+  /** `-- Dumped from database version 16.4 (Debian 16.4-1)`: `16.4`. */
+  readonly dumpedFrom: string | undefined
+  /** `-- Dumped by pg_dump version 16.4`: `16.4`. */
+  readonly dumpedBy: string | undefined
+  /** Rows of each table's `COPY ... FROM stdin` block, as `schema.table` → rows. */
+  readonly rowCounts: Readonly<Record<string, number>>
+  /** The first column of the version table's rows (its revisions). */
+  readonly versionRows: readonly string[]
+  /** Whether the trailer came: a dump without it was cut short. */
+  readonly complete: boolean
+}
+
+/**
+ * Reads the SQL text pg_dump writes (a plain dump, or `pg_restore -f -` of an archive)
+ * as it streams by, without keeping it: the versions in its header, the rows of every
+ * COPY block (one line per row: COPY's text format escapes newlines inside values), the
+ * version table's rows, and the trailer.
+ */
+export class DumpTextScanner {
+  #carry = ''
+  #copying: string | undefined
+  #dumpedFrom: string | undefined
+  #dumpedBy: string | undefined
+  #complete = false
+  readonly #rowCounts: Record<string, number> = {}
+  readonly #versionRows: string[] = []
+
+  /** @param versionTable the version table as `schema.table` (`public.alembic_version`) */
+  constructor(private readonly versionTable: string) {}
+
+  push(text: string): void {
+    const lines = (this.#carry + text).split('\n')
+    this.#carry = lines.pop() ?? ''
+    for (const line of lines) this.#line(line)
+  }
+
+  facts(): DumpTextFacts {
+    if (this.#carry !== '') this.#line(this.#carry)
+    this.#carry = ''
+    return {
+      dumpedFrom: this.#dumpedFrom,
+      dumpedBy: this.#dumpedBy,
+      rowCounts: { ...this.#rowCounts },
+      versionRows: [...this.#versionRows],
+      complete: this.#complete,
+    }
+  }
+
+  #line(line: string): void {
+    const table = this.#copying
+    if (table !== undefined) {
+      if (line === '\\.') this.#copying = undefined
+      else {
+        this.#rowCounts[table] = (this.#rowCounts[table] ?? 0) + 1
+        if (table === this.versionTable) this.#versionRows.push(line.split('\t')[0]!)
+      }
+      return
+    }
+    if (!line.startsWith('COPY ') && !line.startsWith('--')) return
+    const copy =
+      /^COPY ((?:"(?:[^"]|"")+"|[^\s.("]+)\.(?:"(?:[^"]|"")+"|[^\s("]+)) (?:\(.*\) )?FROM stdin;$/.exec(line)
+    if (copy) {
+      this.#copying = unquoteQualified(copy[1]!)
+      this.#rowCounts[this.#copying] ??= 0
+      return
+    }
+    this.#dumpedFrom ??= /^-- Dumped from database version (\S+)/.exec(line)?.[1]
+    this.#dumpedBy ??= /^-- Dumped by pg_dump version (\S+)/.exec(line)?.[1]
+    if (line === PLAIN_TRAILER) this.#complete = true
+  }
+}
+
+/** `"Sales"."Order ""Items"""` → `Sales.Order "Items"`; `public.users` stays. */
+function unquoteQualified(name: string): string {
+  const parts = name.match(/"(?:[^"]|"")+"|[^.]+/g) ?? [name]
+  return parts.map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part)).join('.')
+}
