@@ -66,7 +66,7 @@ test('strata backups alone lists the backups; a mistyped subcommand is a usage e
   assert.equal(typo.code, 2)
   assert.equal(
     typo.stderr,
-    'error: unknown command "verfy" for strata backups. Did you mean "verify"?\n  hint: its commands: list, import, verify, prune; `strata backups --help` describes them\n',
+    'error: unknown command "verfy" for strata backups. Did you mean "verify"?\n  hint: its commands: list, import, verify, prune, saved; `strata backups --help` describes them\n',
   )
 })
 

@@ -8,6 +8,7 @@ import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
 import { progressLines } from '../workflow-lines.js'
+import { registerSavedCopiesCommand } from './saved-copies.js'
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
 interface BackupFlags {
@@ -108,7 +109,9 @@ export function registerBackupCommands(program: Command): void {
     .option('--no-prune', 'keep old backups this time (default: apply retention afterwards)')
     .action(action(async (context, flags: BackupFlags) => backup(context, flags)))
 
-  const backups = program.command('backups').description('the backup catalog: list, verify, prune, import')
+  const backups = program
+    .command('backups')
+    .description('the backup catalog: list, verify, prune, import; saved: copies kept on the server')
   backups
     .command('list')
     .description('backups in the backup directory, newest first (the default)')
@@ -273,6 +276,7 @@ Examples:
         })
       }),
     )
+  registerSavedCopiesCommand(backups)
   runByDefault(backups, 'list')
 
   program

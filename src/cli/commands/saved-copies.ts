@@ -1,0 +1,81 @@
+import type { Command } from 'commander'
+import { plural } from '../../util/plural.js'
+import { mark, table } from '../output.js'
+import { action } from '../run-action.js'
+
+/**
+ * `strata backups saved`: the copies upgrades and downgrades kept in `strata_saved` when
+ * no pg_dump could back the server up, and their retention.
+ */
+export function registerSavedCopiesCommand(backups: Command): void {
+  backups
+    .command('saved')
+    .description(
+      'copies in strata_saved of tables an upgrade or downgrade destroyed; --prune applies retention',
+    )
+    .option('--prune', 'drop the copies older than backup.retentionDays (shows them unless --yes)')
+    .option('-y, --yes', 'with --prune: drop them')
+    .addHelpText(
+      'after',
+      `
+Without a pg_dump that fits the server (the embedded development server has none), an
+upgrade or downgrade that destroys data copies the tables first into the schema
+strata_saved, on the server. They take disk until dropped.
+
+Examples:
+  strata backups saved                 the copies: table, when, size, why
+  strata backups saved --prune         those older than backup.retentionDays (30)
+  strata backups saved --prune --yes   drop them`,
+    )
+    .action(
+      action(async (context, flags: { prune?: boolean; yes?: boolean }) => {
+        const config = await context.config()
+        const { withConnection } = await import('../../db/connect.js')
+        const { dropSavedCopies, expiredCopies, listSavedCopies } = await import(
+          '../../backup/saved-copies.js'
+        )
+        const { prettySize } = await import('../../diagnose/sizes.js')
+        return withConnection(await context.connectionSpec(), async ({ client }) => {
+          const copies = await listSavedCopies(client)
+          const shown = flags.prune ? expiredCopies(copies, config.backup.retentionDays) : copies
+          const rows = shown.map((copy) => [
+            copy.name,
+            copy.of ?? '?',
+            copy.savedAt?.replace('T', ' ').slice(0, 19) ?? '?',
+            prettySize(copy.bytes),
+            copy.why ?? '',
+          ])
+          if (!flags.prune) {
+            context.output.line(
+              copies.length === 0
+                ? 'no copies in strata_saved'
+                : table([['copy', 'of', 'saved', 'size', 'why'], ...rows]),
+            )
+            context.output.data({ copies })
+            return 0
+          }
+          if (shown.length === 0) {
+            context.output.line(
+              `${mark.ok()} no copy is older than ${config.backup.retentionDays} days (${plural(copies.length, 'copy', 'copies')} in strata_saved)`,
+            )
+            context.output.data({ dropped: [], expired: [] })
+            return 0
+          }
+          context.output.line(table([['copy', 'of', 'saved', 'size', 'why'], ...rows]))
+          if (!flags.yes) {
+            context.output.line(
+              `${plural(shown.length, 'copy', 'copies')} older than ${config.backup.retentionDays} days; drop ${shown.length === 1 ? 'it' : 'them'} with --yes`,
+            )
+            context.output.data({ dropped: [], expired: shown })
+            return 0
+          }
+          await dropSavedCopies(client, shown)
+          context.output.line(
+            `${mark.ok()} dropped ${plural(shown.length, 'copy', 'copies')} (${prettySize(shown.reduce((sum, copy) => sum + copy.bytes, 0))})`,
+          )
+          context.output.data({ dropped: shown, expired: shown })
+          return 0
+        })
+      }),
+    )
+}
