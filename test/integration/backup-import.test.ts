@@ -86,6 +86,13 @@ test("the guide's backup_database.sh archives are imported after a full read, th
   assert.equal(damaged.code, 2)
   assert.match(damaged.stderr, /cannot be imported: the gzip stream is damaged .*Nothing was written/)
   assert.equal(existsSync(cut.replace(/\.sql\.gz$/, '.manifest.json')), false)
+  // --all: every archive of the directory without a manifest; the damaged one does not stop the rest.
+  writeFileSync(join(backups, `${database.name}_20251128_100001.sql.gz`), readFileSync(join(backups, name)))
+  const all = await project.cli(['backups', 'import', '--all'])
+  assert.equal(all.code, 2, all.stderr)
+  assert.match(all.stdout, new RegExp(`✓ imported ${database.name}_20251128_100001\\.sql\\.gz as backup`))
+  assert.match(all.stdout, /✗ .*_20251127_100001\.sql\.gz cannot be imported: the gzip stream is damaged/)
+  assert.match(all.stdout, /1 archive imported, 1 refused$/m)
   const plain = join(tempDir(t), 'short.sql')
   const text = execFileSync(pgDump15(), [database.url], { encoding: 'utf8' })
   writeFileSync(plain, text.slice(0, text.indexOf('-- PostgreSQL database dump complete')))
@@ -110,7 +117,9 @@ test('a custom-format dump outside the backup directory is copied in; the databa
   })
   const imported = await project.cli(['--json', 'backups', 'import', outside])
   assert.equal(imported.code, 0, imported.stderr)
-  const { manifest, copiedFrom } = JSON.parse(imported.stdout)
+  const {
+    imported: [{ manifest, copiedFrom }],
+  } = JSON.parse(imported.stdout)
   assert.equal(copiedFrom, outside)
   assert.equal(manifest.id, 'nightly')
   assert.equal(manifest.format, 'custom')

@@ -8,6 +8,7 @@ import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
 import { progressLines } from '../workflow-lines.js'
+import { registerBackupImportCommand } from './backup-import.js'
 import { registerSavedCopiesCommand } from './saved-copies.js'
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
@@ -161,50 +162,7 @@ export function registerBackupCommands(program: Command): void {
         })
       }),
     )
-  backups
-    .command('import')
-    .description(
-      "adopt another tool's dump (the guide's <db>_<time>.sql.gz, pg_dump -Fc, a directory dump) into the catalog",
-    )
-    .argument('<archive>', 'a path, or the name of an archive in the backup directory')
-    .option(
-      '--database <name>',
-      'the database it is a backup of, when the archive does not say (plain dumps)',
-    )
-    .addHelpText(
-      'after',
-      `
-The whole archive is read first (gzip checksum, pg_dump's trailer, pg_restore for custom
-and directory archives); a damaged one is refused and nothing is written. Its tables'
-rows and the version table's revisions are read from the dump into the manifest, so
-that \`strata restore ID\` checks the restored copy against them. An archive outside the
-backup directory is copied in (mode 0600); the original stays where it is.
-
-Examples:
-  strata backups import assistant_20251126_100001.sql.gz
-  strata backups import /var/backups/pg/assistant.dump
-  strata backups import old.sql --database assistant`,
-    )
-    .action(
-      action(async (context, archive: string, flags: { database?: string }) => {
-        const config = await context.config()
-        const { importArchive } = await import('../../backup/import-archive.js')
-        const target = await context.target().catch(() => undefined)
-        const spec = target?.spec
-        const { manifest, copiedFrom } = await importArchive({
-          config,
-          archive,
-          ...(flags.database === undefined ? {} : { database: flags.database }),
-          ...(spec === undefined ? {} : { server: { host: spec.host, port: spec.port } }),
-        })
-        const rows = Object.values(manifest.rowCounts).reduce((sum, count) => sum + count, 0)
-        context.output.line(
-          `${mark.ok()} imported ${manifest.file} as backup ${manifest.id}: ${manifest.format}${manifest.options.compression === 'none' ? '' : ' (gzip)'} of database ${manifest.database}, dumped from PostgreSQL ${manifest.server.version}, ${plural(Object.keys(manifest.rowCounts).length, 'table')} with ${rows.toLocaleString('en-US')} rows, at ${manifest.revisions.join(', ') || 'no recorded revision'}${copiedFrom === undefined ? '' : ` (copied from ${copiedFrom})`}`,
-        )
-        context.output.line(`  restore it with: strata restore ${manifest.id}`)
-        context.output.data({ ok: true, manifest, copiedFrom })
-      }),
-    )
+  registerBackupImportCommand(backups)
   backups
     .command('verify')
     .description(
