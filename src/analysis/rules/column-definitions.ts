@@ -1,5 +1,6 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { relationName, type TypeInfo, typeInfo } from '../ast.js'
+import { oncePerStatement } from './once-per-statement.js'
 import { alterCommands, statementOf } from './rule.js'
 
 /** A column as a statement declares it: in CREATE TABLE, ADD COLUMN or ALTER COLUMN TYPE. */
@@ -11,18 +12,9 @@ export interface DeclaredColumn {
   readonly isKey: boolean
 }
 
-// Five column-type rules ask about every statement: each statement is read once.
-const declaredByStatement = new WeakMap<AnalysedStatement, readonly DeclaredColumn[]>()
-
-/** Every column type a statement declares, for the column-type rules. */
-export function declaredColumns(statement: AnalysedStatement): readonly DeclaredColumn[] {
-  let columns = declaredByStatement.get(statement)
-  if (columns === undefined) {
-    columns = readDeclaredColumns(statement)
-    declaredByStatement.set(statement, columns)
-  }
-  return columns
-}
+/** Every column type a statement declares, for the column-type rules (five ask of every statement). */
+export const declaredColumns: (statement: AnalysedStatement) => readonly DeclaredColumn[] =
+  oncePerStatement(readDeclaredColumns)
 
 function readDeclaredColumns(statement: AnalysedStatement): DeclaredColumn[] {
   const create = statementOf(statement, 'CreateStmt')

@@ -1,6 +1,7 @@
 import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
 import { nodeOf, relationName } from '../ast.js'
 import type { ChangeClass } from '../effects.js'
+import { oncePerStatement } from './once-per-statement.js'
 
 export type Level = 'error' | 'warning' | 'info'
 
@@ -112,20 +113,14 @@ export interface AlterCommandView {
 }
 
 const NO_COMMANDS: readonly AlterCommandView[] = Object.freeze([])
-const alterCommandsOf = new WeakMap<AnalysedStatement, readonly AlterCommandView[]>()
+const alterCommandsOnce = oncePerStatement(readAlterCommands)
 
 /**
  * The subcommands of an `ALTER TABLE`, with the table they apply to. Sixteen rules ask
  * for them of every statement: built once per statement.
  */
 export function alterCommands(statement: AnalysedStatement): readonly AlterCommandView[] {
-  if (statement.kind !== 'AlterTableStmt') return NO_COMMANDS
-  let commands = alterCommandsOf.get(statement)
-  if (commands === undefined) {
-    commands = readAlterCommands(statement)
-    alterCommandsOf.set(statement, commands)
-  }
-  return commands
+  return statement.kind === 'AlterTableStmt' ? alterCommandsOnce(statement) : NO_COMMANDS
 }
 
 function readAlterCommands(statement: AnalysedStatement): AlterCommandView[] {
