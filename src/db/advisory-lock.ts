@@ -18,7 +18,23 @@ export interface LockHolder {
  * qualified name, so every migrator of the same table (and only those) contend.
  */
 export function migrationLockKey(table: QualifiedName): string {
-  const digest = createHash('sha256').update(`strata:migrate:${table.schema}.${table.name}`).digest()
+  return lockKey('migrate', table)
+}
+
+/**
+ * The key of the deploy lock: held for a whole `strata deploy` (preflight to watch), so
+ * that two pipelines deploying the same database take turns instead of interleaving
+ * backups, upgrades and rollbacks. Distinct from the migration lock, which the deploy's
+ * own upgrade takes inside it. It is taken in the server's `postgres` database (a
+ * session in the deployed database would stop its copy on the server), so the key
+ * names the deployed database too.
+ */
+export function deployLockKey(database: string, table: QualifiedName): string {
+  return lockKey(`deploy:${database}`, table)
+}
+
+function lockKey(purpose: string, table: QualifiedName): string {
+  const digest = createHash('sha256').update(`strata:${purpose}:${table.schema}.${table.name}`).digest()
   return digest.readBigInt64BE(0).toString()
 }
 
@@ -29,7 +45,7 @@ export interface AcquireOptions {
   readonly onWait?: (holder: LockHolder | undefined, waitedSeconds: number) => void
 }
 
-/** The migration lock, held by one server session. */
+/** The migration (or deploy) lock, held by one server session. */
 export interface MigrationLock {
   /** The server process that holds it (pg_backend_pid() of the session that took it). */
   readonly pid: number
@@ -42,12 +58,36 @@ export interface MigrationLock {
  * `pg_try_advisory_lock` instead of blocking in `pg_advisory_lock` keeps the wait
  * bounded and lets the holder be reported.
  */
-export async function acquireMigrationLock(
+export function acquireMigrationLock(
   client: pg.ClientBase,
   table: QualifiedName,
   options: AcquireOptions,
 ): Promise<MigrationLock> {
-  const key = migrationLockKey(table)
+  return acquireAdvisoryLock(client, migrationLockKey(table), options, {
+    holder: 'another migrator',
+    lock: 'the migration lock',
+  })
+}
+
+/** Takes the deploy lock (see `deployLockKey`) as `acquireMigrationLock` takes its own. */
+export function acquireDeployLock(
+  client: pg.ClientBase,
+  database: string,
+  table: QualifiedName,
+  options: AcquireOptions,
+): Promise<MigrationLock> {
+  return acquireAdvisoryLock(client, deployLockKey(database, table), options, {
+    holder: 'another deploy',
+    lock: 'the deploy lock',
+  })
+}
+
+async function acquireAdvisoryLock(
+  client: pg.ClientBase,
+  key: string,
+  options: AcquireOptions,
+  names: { readonly holder: string; readonly lock: string },
+): Promise<MigrationLock> {
   const started = Date.now()
   let lastReport = -Infinity
   let delay = 100
@@ -68,7 +108,7 @@ export async function acquireMigrationLock(
     if (waited >= options.waitSeconds) {
       const holder = await lockHolder(client, key)
       throw new LockTimeoutError(
-        `another migrator still holds the migration lock after ${Math.floor(waited)}s${holder ? `: ${describeHolder(holder)}` : ''}`,
+        `${names.holder} still holds ${names.lock} after ${Math.floor(waited)}s${holder ? `: ${describeHolder(holder)}` : ''}`,
         {
           hint: `wait for it to finish, or inspect it with \`strata diagnose blocking\`; raise migrations.lockWaitTimeout (now ${options.waitSeconds}s) to wait longer`,
         },

@@ -14,6 +14,7 @@ import { formatDuration } from '../util/duration.js'
 import { operatorName } from '../util/operator.js'
 import { plural } from '../util/plural.js'
 import { type DeployBackup, takeDeployBackup } from './deploy-backup.js'
+import { withDeployLock } from './deploy-lock.js'
 import { runMaintenanceHook } from './maintenance.js'
 import { type Preflight, runPreflight } from './preflight/preflight.js'
 import { appendProductionLog, databaseLabel, revisionsText } from './production-log.js'
@@ -87,12 +88,20 @@ interface Failure {
  * health → production log → optional watch window. If the upgrade, verify, health or
  * watch fails, it rolls back (downgrade, else restore of the backup just taken), writes
  * `rollback_<time>.md`, and reports `rolled-back`: the database is never left worse.
+ * Two deploys (or a deploy and `strata rollback`) of one database take turns: the whole
+ * deploy holds the deploy lock, and the second waits for it, saying who holds it.
  *
  * @example
  * const result = await deploy({ config, spec, migrations, phase: 'expand' })
  * if (result.outcome !== 'deployed' && result.outcome !== 'nothing-to-deploy') process.exitCode = 1
  */
-export async function deploy(options: DeployOptions): Promise<DeployResult> {
+export function deploy(options: DeployOptions): Promise<DeployResult> {
+  return withDeployLock(options.config, options.spec, options.onLine ?? (() => undefined), () =>
+    deployHoldingLock(options),
+  )
+}
+
+async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> {
   const started = performance.now()
   const { config, spec, migrations } = options
   const phase = options.phase ?? 'expand'

@@ -11,6 +11,7 @@ import type { StepEvent } from '../runner/run-plan.js'
 import { runnerTables } from '../runner/tables.js'
 import { operatorName } from '../util/operator.js'
 import type { DeployBackup } from './deploy-backup.js'
+import { withDeployLock } from './deploy-lock.js'
 import { databaseLabel, revisionsText } from './production-log.js'
 import { recordRollback } from './record-rollback.js'
 import { type RollbackOutcome, rollBack } from './rollback.js'
@@ -50,9 +51,17 @@ export interface ManualRollbackResult {
 /**
  * `strata rollback`: the deploy's rollback path by hand, with the same report. The
  * target is checked before anything runs (an unknown revision is exit 2 with nothing
- * changed); the confirmation names what will happen.
+ * changed); the confirmation names what will happen. It holds the deploy lock: a
+ * rollback waits for a running deploy (which rolls itself back when it fails) instead
+ * of downgrading under it.
  */
-export async function rollbackByHand(options: ManualRollbackOptions): Promise<ManualRollbackResult> {
+export function rollbackByHand(options: ManualRollbackOptions): Promise<ManualRollbackResult> {
+  return withDeployLock(options.config, options.spec, options.onLine ?? (() => undefined), () =>
+    rollbackHoldingLock(options),
+  )
+}
+
+async function rollbackHoldingLock(options: ManualRollbackOptions): Promise<ManualRollbackResult> {
   const { config, spec, migrations } = options
   const line = options.onLine ?? (() => undefined)
   const tables = runnerTables(config)

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { listClientPrograms } from '../../src/backup/client-programs.js'
+import { deployLockKey } from '../../src/db/advisory-lock.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import {
   createTestDatabase,
@@ -110,6 +111,31 @@ function rollbackReports(project: TestProject): string[] {
 function productionLog(project: TestProject): string {
   return readFileSync(join(project.dir, 'migrations', 'production_log.txt'), 'utf8')
 }
+
+test('two deploys of one database take turns: the second waits for the deploy lock, saying who holds it, then gives up changing nothing', async (t) => {
+  const { database, project } = await deployedProject(t, 16, { migrations: { lockWaitTimeout: 2 } })
+  project.sql('a2', { ...NICKNAME, header: { phase: 'expand' } })
+  // Another pipeline's deploy, as its session holds the lock (in the postgres database).
+  await withClient(withDatabase(database.spec, 'postgres'), async (client) => {
+    await client.query("SET application_name = 'pipeline 2 deploy'")
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [
+      deployLockKey(database.name, { schema: 'public', name: 'alembic_version' }),
+    ])
+    const blocked = await project.cli(['deploy', '--yes'])
+    assert.equal(blocked.code, 1, blocked.stdout + blocked.stderr)
+    const output = blocked.stdout + blocked.stderr
+    assert.match(output, /Waiting for another deploy of this database: pid \d+ \(pipeline 2 deploy/)
+    assert.match(output, /another deploy still holds the deploy lock after 2s: pid \d+ \(pipeline 2 deploy/)
+    assert.equal((await project.cli(['current'])).stdout, 'a1\n')
+    const rollback = await project.cli(['rollback', '--yes'])
+    assert.equal(rollback.code, 1)
+    assert.match(rollback.stdout + rollback.stderr, /another deploy still holds the deploy lock/)
+    await client.query('SELECT pg_advisory_unlock_all()')
+  })
+  const deployed = await project.cli(['deploy', '--yes'])
+  assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr)
+  assert.equal((await project.cli(['current'])).stdout, 'a2 (head)\n')
+})
 
 test('a clean deploy: preflight, backup, upgrade, verify and health, a line in the production log; again, nothing to deploy', async (t) => {
   const { database, project } = await deployedProject(t, 16)
