@@ -13,6 +13,12 @@ export interface DumpTextFacts {
   readonly versionRows: readonly string[]
   /** Whether the trailer came: a dump without it was cut short. */
   readonly complete: boolean
+  /**
+   * The first line that creates or switches databases (`CREATE DATABASE`, `\connect`:
+   * `pg_dump --create`, `pg_dumpall`), if any: replayed by psql into a restore copy it
+   * would write into the database it names instead.
+   */
+  readonly switchesDatabase: string | undefined
 }
 
 /**
@@ -27,6 +33,7 @@ export class DumpTextScanner {
   #dumpedFrom: string | undefined
   #dumpedBy: string | undefined
   #complete = false
+  #switchesDatabase: string | undefined
   readonly #rowCounts: Record<string, number> = {}
   readonly #versionRows: string[] = []
 
@@ -48,6 +55,7 @@ export class DumpTextScanner {
       rowCounts: { ...this.#rowCounts },
       versionRows: [...this.#versionRows],
       complete: this.#complete,
+      switchesDatabase: this.#switchesDatabase,
     }
   }
 
@@ -61,6 +69,7 @@ export class DumpTextScanner {
       }
       return
     }
+    if (/^(?:\\c(?:onnect)?\s|CREATE DATABASE\s)/.test(line)) this.#switchesDatabase ??= line
     if (!line.startsWith('COPY ') && !line.startsWith('--')) return
     const copy =
       /^COPY ((?:"(?:[^"]|"")+"|[^\s.("]+)\.(?:"(?:[^"]|"")+"|[^\s("]+)) (?:\(.*\) )?FROM stdin;$/.exec(line)

@@ -159,7 +159,7 @@ function guideDatabaseName(id: string): string | undefined {
 }
 
 const NOT_A_DUMP_HINT =
-  'import what pg_dump wrote: a plain SQL dump (gzipped or not), a custom (-Fc) or a directory (-Fd) archive'
+  'import what pg_dump wrote for one database without --create: a plain SQL dump (gzipped or not), a custom (-Fc) or a directory (-Fd) archive'
 
 /** What kind of archive a file is, by its first bytes (names lie). */
 function formatOf(path: string): { format: BackupFormat; compressed: boolean } {
@@ -236,6 +236,13 @@ async function readWhole(
         facts,
         database: undefined,
         problem: 'it is not a pg_dump SQL script (no "Dumped by pg_dump" header)',
+        notADump: true,
+      }
+    if (facts.switchesDatabase !== undefined)
+      return {
+        facts,
+        database: undefined,
+        problem: `it creates or switches databases (${facts.switchesDatabase.slice(0, 60)}: pg_dump --create or pg_dumpall), so a restore would write into the database it names, not into a copy`,
         notADump: true,
       }
     if (!facts.complete)

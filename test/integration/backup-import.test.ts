@@ -100,6 +100,16 @@ test("the guide's backup_database.sh archives are imported after a full read, th
   assert.equal(short.code, 2)
   assert.match(short.stderr, /the dump is cut short: it does not end with pg_dump's "dump complete" line/)
   assert.equal(existsSync(join(backups, 'short.sql')), false)
+  // pg_dump --create: psql would switch to the live database and restore into it.
+  const created = join(tempDir(t), 'created.sql')
+  writeFileSync(created, execFileSync(pgDump15(), ['--create', database.url], { encoding: 'utf8' }))
+  const switching = await project.cli(['backups', 'import', created])
+  assert.equal(switching.code, 2)
+  assert.match(
+    switching.stderr,
+    /it creates or switches databases \(CREATE DATABASE .*pg_dump --create or pg_dumpall\)/,
+  )
+  assert.match(switching.stderr, /hint: import what pg_dump wrote for one database without --create/)
 })
 
 test('a custom-format dump outside the backup directory is copied in; the database name comes from the archive', async (t) => {

@@ -34,8 +34,15 @@ test("pg_dump's text read in arbitrary chunks: versions, rows per COPY block (qu
     rowCounts: { 'public.alembic_version': 2, 'Sales.Order "Items"': 2, 'public.empty': 0 },
     versionRows: ['a1b2c3', 'd4e5f6'],
     complete: true,
+    switchesDatabase: undefined,
   })
   const cut = new DumpTextScanner('public.alembic_version')
   cut.push(dump.slice(0, dump.indexOf('-- PostgreSQL database dump complete')))
   assert.equal(cut.facts().complete, false)
+  // pg_dump --create: replayed into a restore copy, it would write into the database it names.
+  const created = new DumpTextScanner('public.alembic_version')
+  created.push(
+    `-- Dumped by pg_dump version 16.6\nCREATE DATABASE assistant WITH TEMPLATE = template0;\n\\connect assistant\n`,
+  )
+  assert.equal(created.facts().switchesDatabase, 'CREATE DATABASE assistant WITH TEMPLATE = template0;')
 })
