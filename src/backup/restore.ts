@@ -63,18 +63,23 @@ export interface RestoreResult {
  *
  * @example await restoreBackup({ config, spec, backup: 'latest', onProgress: console.log })
  */
-export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
-  const progress = options.onProgress ?? (() => undefined)
-  if (options.inPlace && (options.tables?.length ?? 0) > 0)
+export async function restoreBackup(request: RestoreOptions): Promise<RestoreResult> {
+  const progress = request.onProgress ?? (() => undefined)
+  if (request.inPlace && (request.tables?.length ?? 0) > 0)
     throw new UsageError('--in-place and -t exclude each other', {
       hint: 'a table restore always goes into the live database',
     })
-  if (options.dataOnly && (options.tables?.length ?? 0) === 0)
+  if (request.dataOnly && (request.tables?.length ?? 0) === 0)
     throw new UsageError('--data-only restores need the tables to replace', {
       hint: 'add -t TABLE (repeatable)',
     })
   progress('Starting database restore')
-  const entry = findBackup(options.backup, options.config.backup.directory)
+  const entry = findBackup(request.backup, request.config.backup.directory)
+  // `-t 'audit_*'` names the tables the backup holds that match, as pg_dump's -t does.
+  const options: RestoreOptions =
+    request.tables === undefined
+      ? request
+      : { ...request, tables: expandTablePatterns(entry.manifest, request.tables) }
   if (entry.manifest.database !== options.spec.database && !options.intoOtherDatabase)
     throw new UsageError(
       `backup ${entry.manifest.id} is of database ${entry.manifest.database} (${entry.manifest.server.host}:${entry.manifest.server.port}), not of ${options.spec.database}, the database it would restore into. Nothing was changed`,
@@ -437,6 +442,32 @@ async function existingTables(client: Connection['client'], tables: readonly str
  * that would load nothing and leave it empty — and the row-count check, which compares
  * only tables the manifest knows, would not see it.
  */
+/**
+ * `-t` values with pg_dump's wildcards (`*`, `?`; `schema.table` or a table in any
+ * schema) replaced by the tables of the backup that match, as `schema.table`; others
+ * kept as given. A pattern that matches nothing is bad input.
+ */
+function expandTablePatterns(manifest: BackupManifest, tables: readonly string[]): string[] {
+  const held = Object.keys(manifest.rowCounts)
+  return tables.flatMap((table) => {
+    if (!/[*?]/.test(table)) return [table]
+    const part = (pattern: string) =>
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^.]*')
+        .replace(/\?/g, '[^.]')
+    const regex = new RegExp(
+      `^${table.includes('.') ? table.split('.').map(part).join('\\.') : `[^.]+\\.${part(table)}`}$`,
+    )
+    const matching = held.filter((name) => regex.test(name))
+    if (matching.length === 0)
+      throw new UsageError(`-t ${table} matches no table of backup ${manifest.id}; nothing was changed`, {
+        hint: `it holds ${held.length === 0 ? 'no tables' : shortList(held)}`,
+      })
+    return matching
+  })
+}
+
 function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
   if (manifest.options.schemaOnly) {
     if (dataOnly)

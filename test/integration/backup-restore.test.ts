@@ -156,9 +156,16 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const dataId = backupIdFrom(data.stdout)
   assert.match(dataId, /_data$/)
   await withClient(database.spec, (client) => client.query('DELETE FROM orders WHERE id % 2 = 0'))
-  const partial = await project.cli(['restore', dataId, '-t', 'orders', '--data-only'])
+  // -t takes pg_dump's wildcards, as `strata backup -t` does: 'ord*' is public.orders.
+  const nothing = await project.cli(['restore', dataId, '-t', 'audit_*', '--data-only'])
+  assert.equal(nothing.code, 2)
+  assert.match(
+    nothing.stderr,
+    new RegExp(`-t audit_\\* matches no table of backup ${dataId}; nothing was changed`),
+  )
+  const partial = await project.cli(['restore', dataId, '-t', 'ord*', '--data-only'])
   assert.equal(partial.code, 0, partial.stderr + partial.stdout)
-  assert.match(partial.stdout, /Safety backup of orders before replacing it/)
+  assert.match(partial.stdout, /Safety backup of public\.orders before replacing it/)
   assert.match(partial.stdout, /✓ Restored public\.orders \(900 rows\)/)
   assert.deepEqual(await tableChecksums(database.spec), before)
 
