@@ -8,17 +8,24 @@ export interface TableOrColumn {
   readonly column?: string
 }
 
+/** How long one probe may read before its table or column is taken to hold data. */
+const PROBE_MS = 5000
+
 /**
  * Those of `items` that exist and hold data: a table with at least one row, a column
  * with at least one non-null value. Each probe stops at the first row it finds (`LIMIT
  * 1`, not a count): a table with rows answers at once; only a column that is NULL
- * everywhere costs a full read of its table.
+ * everywhere costs a read of its table, and one still reading after 5 s is counted as
+ * holding data (a backup too many, never one too few). Sets the session's
+ * `statement_timeout`: give it a connection of its own.
  */
 export async function holdingData<T extends TableOrColumn>(
   client: pg.ClientBase,
   items: readonly T[],
+  probeMs = PROBE_MS,
 ): Promise<T[]> {
   const holding: T[] = []
+  await client.query(`SET statement_timeout = ${Math.max(1, Math.floor(probeMs))}`)
   for (const item of items) {
     const relation = quoteTableName(item.table)
     const present =
@@ -31,10 +38,16 @@ export async function holdingData<T extends TableOrColumn>(
             )
           ).rows[0]!.present
     if (!present) continue
-    const probe = await client.query(
-      `SELECT 1 FROM ${relation}${item.column === undefined ? '' : ` WHERE ${quoteIdent(item.column)} IS NOT NULL`} LIMIT 1`,
-    )
-    if (probe.rows.length > 0) holding.push(item)
+    try {
+      const probe = await client.query(
+        `SELECT 1 FROM ${relation}${item.column === undefined ? '' : ` WHERE ${quoteIdent(item.column)} IS NOT NULL`} LIMIT 1`,
+      )
+      if (probe.rows.length > 0) holding.push(item)
+    } catch (error) {
+      // 57014: canceled by statement_timeout, still reading a big table.
+      if ((error as { code?: string }).code !== '57014') throw error
+      holding.push(item)
+    }
   }
   return holding
 }
