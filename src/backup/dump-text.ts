@@ -19,6 +19,8 @@ export interface DumpTextFacts {
    * would write into the database it names instead.
    */
   readonly switchesDatabase: string | undefined
+  /** Whether it creates tables (a `--data-only` dump does not: it needs them there). */
+  readonly definesTables: boolean
 }
 
 /**
@@ -34,6 +36,7 @@ export class DumpTextScanner {
   #dumpedBy: string | undefined
   #complete = false
   #switchesDatabase: string | undefined
+  #definesTables = false
   readonly #rowCounts: Record<string, number> = {}
   readonly #versionRows: string[] = []
 
@@ -56,6 +59,7 @@ export class DumpTextScanner {
       versionRows: [...this.#versionRows],
       complete: this.#complete,
       switchesDatabase: this.#switchesDatabase,
+      definesTables: this.#definesTables,
     }
   }
 
@@ -70,6 +74,7 @@ export class DumpTextScanner {
       return
     }
     if (/^(?:\\c(?:onnect)?\s|CREATE DATABASE\s)/.test(line)) this.#switchesDatabase ??= line
+    if (line.startsWith('CREATE TABLE ')) this.#definesTables = true
     if (!line.startsWith('COPY ') && !line.startsWith('--')) return
     const copy =
       /^COPY ((?:"(?:[^"]|"")+"|[^\s.("]+)\.(?:"(?:[^"]|"")+"|[^\s("]+)) (?:\(.*\) )?FROM stdin;$/.exec(line)

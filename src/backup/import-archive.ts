@@ -117,7 +117,7 @@ export async function importArchive(options: ImportOptions): Promise<ImportResul
       format: format.format,
       options: {
         schemaOnly: Object.keys(facts.rowCounts).length === 0,
-        dataOnly: false,
+        dataOnly: Boolean(reading.dataOnly) && Object.keys(facts.rowCounts).length > 0,
         tables: [],
         compression: format.compressed ? 'gzip' : 'none',
       },
@@ -200,6 +200,8 @@ interface WholeReading {
   readonly facts: DumpTextFacts
   /** The database the archive names (custom and directory archives do). */
   readonly database: string | undefined
+  /** Rows without table definitions (`pg_dump --data-only`). */
+  readonly dataOnly?: boolean
   readonly problem: string | undefined
   /** The file is no pg_dump output at all (as opposed to a damaged one). */
   readonly notADump?: boolean
@@ -251,7 +253,7 @@ async function readWhole(
         database: undefined,
         problem: 'the dump is cut short: it does not end with pg_dump\'s "dump complete" line',
       }
-    return { facts, database: undefined, problem: undefined }
+    return { facts, database: undefined, problem: undefined, dataOnly: !facts.definesTables }
   }
   // Custom and directory archives: the newest pg_restore reads every version's archives.
   const pgRestore = newestPgRestore(config)
@@ -276,7 +278,8 @@ async function readWhole(
   const facts = scanner.facts()
   if (data.code !== 0)
     return { facts, database, problem: `pg_restore cannot read its data: ${lastLines(data.stderr)}` }
-  return { facts, database, problem: undefined }
+  // "216; 1259 16390 TABLE public users owner": the archive defines tables.
+  return { facts, database, problem: undefined, dataOnly: !/^\d+; \d+ \d+ TABLE /m.test(listing) }
 }
 
 function newestPgRestore(config: ResolvedConfig): ClientProgram {

@@ -100,6 +100,21 @@ test("the guide's backup_database.sh archives are imported after a full read, th
   assert.equal(short.code, 2)
   assert.match(short.stderr, /the dump is cut short: it does not end with pg_dump's "dump complete" line/)
   assert.equal(existsSync(join(backups, 'short.sql')), false)
+  // pg_dump --data-only: rows without their tables, recorded as such.
+  const rowsOnly = join(tempDir(t), 'rows.sql')
+  writeFileSync(rowsOnly, execFileSync(pgDump15(), ['--data-only', database.url], { encoding: 'utf8' }))
+  const rowsImported = await project.cli([
+    '--json',
+    'backups',
+    'import',
+    rowsOnly,
+    '--database',
+    database.name,
+  ])
+  assert.equal(rowsImported.code, 0, rowsImported.stderr)
+  const rowsManifest = JSON.parse(rowsImported.stdout).imported[0].manifest
+  assert.deepEqual([rowsManifest.options.dataOnly, rowsManifest.options.schemaOnly], [true, false])
+  assert.equal(manifest.options.dataOnly, false)
   // pg_dump --create: psql would switch to the live database and restore into it.
   const created = join(tempDir(t), 'created.sql')
   writeFileSync(created, execFileSync(pgDump15(), ['--create', database.url], { encoding: 'utf8' }))

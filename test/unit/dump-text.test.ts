@@ -35,6 +35,7 @@ test("pg_dump's text read in arbitrary chunks: versions, rows per COPY block (qu
     versionRows: ['a1b2c3', 'd4e5f6'],
     complete: true,
     switchesDatabase: undefined,
+    definesTables: false,
   })
   const cut = new DumpTextScanner('public.alembic_version')
   cut.push(dump.slice(0, dump.indexOf('-- PostgreSQL database dump complete')))
