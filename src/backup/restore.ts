@@ -91,6 +91,16 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
     throw new UsageError(`${entry.manifest.id} is a base backup (physical)`, {
       hint: 'restore it with `strata pitr restore --target-time ...`',
     })
+  if (entry.manifest.options.dataOnly && (options.tables?.length ?? 0) === 0)
+    throw new UsageError(
+      `${entry.manifest.id} holds rows only (a --data-only backup): restored as the whole database it would leave one without tables. Nothing was changed`,
+      {
+        hint:
+          entry.manifest.format === 'plain'
+            ? 'a plain data-only dump goes into existing tables by hand: take a backup, then psql -v ON_ERROR_STOP=1 -1 -f it'
+            : "replace tables' rows in the live database with -t TABLE --data-only (repeatable)",
+      },
+    )
   const onlySchemas = entry.manifest.options.schemas ?? []
   if (onlySchemas.length > 0 && (options.tables?.length ?? 0) === 0)
     throw new UsageError(

@@ -156,6 +156,10 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const dataId = backupIdFrom(data.stdout)
   assert.match(dataId, /_data$/)
   await withClient(database.spec, (client) => client.query('DELETE FROM orders WHERE id % 2 = 0'))
+  const whole = await project.cli(['restore', dataId])
+  assert.equal(whole.code, 2)
+  assert.match(whole.stderr, /holds rows only \(a --data-only backup\).*Nothing was changed/)
+  assert.match(whole.stderr, /hint: replace tables' rows in the live database with -t TABLE --data-only/)
   // -t takes pg_dump's wildcards, as `strata backup -t` does: 'ord*' is public.orders.
   const nothing = await project.cli(['restore', dataId, '-t', 'audit_*', '--data-only'])
   assert.equal(nothing.code, 2)
