@@ -55,6 +55,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
   const out: string[] = [
     `-- Strata ${STRATA_VERSION} offline ${options.direction === 'up' ? 'upgrade' : 'downgrade'}: ${from ?? (start.length === 0 ? 'base' : start.join(','))} -> ${target}`,
     '-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>',
+    ...(await destroyedDataWarning(options, plan)),
     `SELECT pg_advisory_lock(${lockKey});`,
     '',
   ]
@@ -136,4 +137,37 @@ export function startingRows(migrations: MigrationSet, from: string): string[] {
   const { graph } = migrations
   const revisions = targetRevisions(graph, parsed, [], new Set())
   return rowsOf(graph, graph.ancestors(revisions, { includeSelf: true }))
+}
+
+/**
+ * The online command backs up what its steps destroy before the first one runs; a
+ * script cannot look at the data, so its header says what the steps would destroy (when
+ * the tables hold any) and how to back it up first.
+ */
+async function destroyedDataWarning(options: OfflineOptions, plan: Plan): Promise<string[]> {
+  const { dataLostBySteps } = await import('../analysis/data-loss.js')
+  const { losses, schemas } = await dataLostBySteps(
+    options.migrations,
+    plan.steps.map((step) => step.meta),
+    plan.direction,
+    options.config,
+    options.args,
+  )
+  if (losses.length === 0 && schemas.length === 0) return []
+  const what = [
+    ...new Set([
+      ...losses.map((loss) =>
+        loss.column === undefined
+          ? `table ${loss.table} (${loss.revision})`
+          : `column ${loss.table}.${loss.column} (${loss.revision})`,
+      ),
+      ...schemas.map((item) => `schema ${item.schema} and its tables (${item.revision})`),
+    ]),
+  ]
+  const tables = [...new Set(losses.map((loss) => loss.table))]
+  return [
+    `-- WARNING: these steps destroy data, where there is any: ${what.join(', ')}.`,
+    `-- strata ${plan.direction === 'up' ? 'upgrade' : 'downgrade'} would back it up first; before running this script, back it up:`,
+    `--   ${tables.length > 0 ? `strata backup ${tables.map((table) => `-t ${table}`).join(' ')}` : 'strata backup'}`,
+  ]
 }

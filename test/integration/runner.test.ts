@@ -306,6 +306,8 @@ test('the offline --sql script, run through psql, gives the same database as the
   assert.equal(script.code, 0, script.stderr)
   assert.match(script.stdout, /-- Running upgrade aaa111 -> bbb222/)
   assert.match(script.stdout, /INSERT INTO users VALUES \(1, 'o''neil@example\.com'\);/)
+  // Nothing in the upgrade destroys data: no warning in its header.
+  assert.doesNotMatch(script.stdout, /WARNING/)
   const psql = findClientProgram('psql')
   assert.ok(psql, 'psql is needed for this test (apt-get install postgresql-client)')
   const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
@@ -320,6 +322,12 @@ test('the offline --sql script, run through psql, gives the same database as the
   // And back down: the offline downgrade script equals the online downgrade.
   const downScript = await project.cli(['downgrade', 'head:base', '--sql'])
   assert.equal(downScript.code, 0, downScript.stderr)
+  // A script cannot look at the data: its header says what the steps destroy and how to keep it.
+  assert.match(
+    downScript.stdout,
+    /^-- WARNING: these steps destroy data, where there is any: .*table users \(aaa111\)\.$/m,
+  )
+  assert.match(downScript.stdout, /^--   strata backup -t users$/m)
   const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
     input: downScript.stdout,
     encoding: 'utf8',
