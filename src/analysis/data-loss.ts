@@ -11,6 +11,13 @@ export interface StepLoss extends LostData {
   readonly revision: string
 }
 
+/** "column users.email (b2)", "table audit (a1)": a loss for people. */
+export function describeLoss(loss: StepLoss): string {
+  return loss.column === undefined
+    ? `table ${loss.table} (${loss.revision})`
+    : `column ${loss.table}.${loss.column} (${loss.revision})`
+}
+
 /** What the steps destroy: named tables and columns, and schemas dropped whole. */
 export interface StepLosses {
   readonly losses: readonly StepLoss[]

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { dataLostBySteps, type StepLoss } from '../analysis/data-loss.js'
+import { dataLostBySteps, describeLoss, type StepLoss } from '../analysis/data-loss.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect, withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -77,15 +77,7 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
     const holding = await holdingData(connection.client, [...losses, ...inSchemas])
     if (holding.length === 0) return undefined
     tables = [...new Set(holding.map((item) => item.table))]
-    lost = [
-      ...new Set(
-        holding.map((item) =>
-          item.column === undefined
-            ? `table ${item.table} (${item.revision})`
-            : `column ${item.table}.${item.column} (${item.revision})`,
-        ),
-      ),
-    ].join(', ')
+    lost = [...new Set(holding.map(describeLoss))].join(', ')
   } finally {
     await connection.close()
   }

@@ -145,7 +145,7 @@ export function startingRows(migrations: MigrationSet, from: string): string[] {
  * the tables hold any) and how to back it up first.
  */
 async function destroyedDataWarning(options: OfflineOptions, plan: Plan): Promise<string[]> {
-  const { dataLostBySteps } = await import('../analysis/data-loss.js')
+  const { dataLostBySteps, describeLoss } = await import('../analysis/data-loss.js')
   const { losses, schemas } = await dataLostBySteps(
     options.migrations,
     plan.steps.map((step) => step.meta),
@@ -156,11 +156,7 @@ async function destroyedDataWarning(options: OfflineOptions, plan: Plan): Promis
   if (losses.length === 0 && schemas.length === 0) return []
   const what = [
     ...new Set([
-      ...losses.map((loss) =>
-        loss.column === undefined
-          ? `table ${loss.table} (${loss.revision})`
-          : `column ${loss.table}.${loss.column} (${loss.revision})`,
-      ),
+      ...losses.map(describeLoss),
       ...schemas.map((item) => `schema ${item.schema} and its tables (${item.revision})`),
     ]),
   ]

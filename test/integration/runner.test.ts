@@ -327,7 +327,7 @@ test('the offline --sql script, run through psql, gives the same database as the
     downScript.stdout,
     /^-- WARNING: these steps destroy data, where there is any: .*table users \(aaa111\)\.$/m,
   )
-  assert.match(downScript.stdout, /^--   strata backup -t users$/m)
+  assert.match(downScript.stdout, /^-- {3}strata backup -t users$/m)
   const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
     input: downScript.stdout,
     encoding: 'utf8',
