@@ -31,6 +31,9 @@ test('backups saved lists the copies kept in strata_saved; --prune drops those p
     /^copy +of +saved +size +why\nstrata_saved\.audit_/,
   )
 
+  const alone = await project.cli(['backups', 'saved', '--yes'])
+  assert.equal(alone.code, 2)
+  assert.match(alone.stderr, /--yes confirms --prune; alone it does nothing/)
   // Fresh: retention keeps it.
   const fresh = await project.cli(['backups', 'saved', '--prune', '--yes'])
   assert.match(fresh.stdout, /no copy is older than 30 days \(1 copy in strata_saved\)/)

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { UsageError } from '../../errors/index.js'
 import { plural } from '../../util/plural.js'
 import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
@@ -29,6 +30,10 @@ Examples:
     )
     .action(
       action(async (context, flags: { prune?: boolean; yes?: boolean }) => {
+        if (flags.yes && !flags.prune)
+          throw new UsageError('--yes confirms --prune; alone it does nothing', {
+            hint: 'strata backups saved --prune --yes drops the copies past retention',
+          })
         const config = await context.config()
         const { withConnection } = await import('../../db/connect.js')
         const { dropSavedCopies, expiredCopies, listSavedCopies } = await import(
