@@ -60,8 +60,9 @@ export function findBackup(reference: string, directory: string): CatalogEntry {
   }
   const byId = catalog.find((entry) => entry.manifest.id === reference)
   if (byId !== undefined) return byId
-  const path = resolve(reference)
-  if (existsSync(path)) {
+  // A path, or the name of a file in the backup directory (`backups list` names those without a manifest).
+  const path = [resolve(reference), join(directory, reference)].find((candidate) => existsSync(candidate))
+  if (path !== undefined) {
     const beside = dirname(path)
     // The archive, or its manifest: either names the backup.
     const entry = listBackups(beside).find(

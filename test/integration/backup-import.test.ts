@@ -42,10 +42,14 @@ test("the guide's backup_database.sh archives are imported after a full read, th
 
   const listed = await project.cli(['backups', 'list'])
   assert.match(listed.stderr, new RegExp(`strata backups import ${name}`))
-  const notYet = await project.cli(['restore', join(backups, name)])
-  assert.equal(notYet.code, 2)
-  assert.match(notYet.stderr, /has no Strata manifest beside it/)
-  assert.match(notYet.stderr, /hint: import it first .*strata backups import/)
+  // By path or by its name in the backup directory, as `backups list` shows it.
+  for (const reference of [join(backups, name), name]) {
+    const notYet = await project.cli(['restore', reference])
+    assert.equal(notYet.code, 2)
+    assert.match(notYet.stderr, /has no Strata manifest beside it/)
+    assert.match(notYet.stderr, /hint: import it first .*strata backups import/)
+    assert.doesNotMatch(notYet.stdout, /Starting database restore/, 'refused before anything runs')
+  }
 
   const imported = await project.cli(['backups', 'import', name])
   assert.equal(imported.code, 0, imported.stderr)

@@ -272,6 +272,9 @@ export function registerBackupCommands(program: Command): void {
         ) => {
           const config = await context.config()
           const jobs = positiveInteger(flags.jobs, '--jobs', 4)
+          // A backup that is not there is bad input, said before any server is started or reached.
+          const { findBackup } = await import('../../backup/catalog.js')
+          findBackup(reference, config.backup.directory)
           const spec = await context.connectionSpec()
           const { restoreBackup } = await import('../../backup/restore.js')
           const { confirm } = await import('../confirm.js')
