@@ -1,5 +1,13 @@
+import { createReadStream } from 'node:fs'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+
 /** The line pg_dump writes last; a plain dump without it was cut short. */
-export const PLAIN_TRAILER = '-- PostgreSQL database dump complete'
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete'
+
+/** Why a plain dump without its trailer is refused. */
+export const CUT_SHORT = 'the dump is cut short: it does not end with pg_dump\'s "dump complete" line'
 
 /** What pg_dump's SQL text says about itself, read line by line. */
 export interface DumpTextFacts {
@@ -21,6 +29,8 @@ export interface DumpTextFacts {
   readonly switchesDatabase: string | undefined
   /** Whether it creates tables (a `--data-only` dump does not: it needs them there). */
   readonly definesTables: boolean
+  /** The roles its `ALTER ... OWNER TO` lines give objects to (a restore target needs them). */
+  readonly owners: readonly string[]
 }
 
 /**
@@ -37,11 +47,22 @@ export class DumpTextScanner {
   #complete = false
   #switchesDatabase: string | undefined
   #definesTables = false
+  readonly #owners = new Set<string>()
   readonly #rowCounts: Record<string, number> = {}
   readonly #versionRows: string[] = []
 
   /** @param versionTable the version table as `schema.table` (`public.alembic_version`) */
   constructor(private readonly versionTable: string) {}
+
+  /** A stream that feeds the scanner what is written to it. */
+  writable(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.push(chunk.toString('utf8'))
+        done()
+      },
+    })
+  }
 
   push(text: string): void {
     const lines = (this.#carry + text).split('\n')
@@ -60,6 +81,7 @@ export class DumpTextScanner {
       complete: this.#complete,
       switchesDatabase: this.#switchesDatabase,
       definesTables: this.#definesTables,
+      owners: [...this.#owners],
     }
   }
 
@@ -75,6 +97,10 @@ export class DumpTextScanner {
     }
     if (/^(?:\\c(?:onnect)?\s|CREATE DATABASE\s)/.test(line)) this.#switchesDatabase ??= line
     if (line.startsWith('CREATE TABLE ')) this.#definesTables = true
+    if (line.startsWith('ALTER ')) {
+      const owner = /^ALTER .* OWNER TO (.+);$/.exec(line)?.[1]
+      if (owner) this.#owners.add(owner.replace(/^"|"$/g, ''))
+    }
     if (!line.startsWith('COPY ') && !line.startsWith('--')) return
     const copy =
       /^COPY ((?:"(?:[^"]|"")+"|[^\s.("]+)\.(?:"(?:[^"]|"")+"|[^\s("]+)) (?:\(.*\) )?FROM stdin;$/.exec(line)
@@ -93,4 +119,27 @@ export class DumpTextScanner {
 function unquoteQualified(name: string): string {
   const parts = name.match(/"(?:[^"]|"")+"|[^.]+/g) ?? [name]
   return parts.map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part)).join('.')
+}
+
+/**
+ * Reads a plain dump (gzipped or not) to its end through a `DumpTextScanner`: gzip's
+ * checksum catches flipped bits, the facts' `complete` a dump cut short.
+ *
+ * @param versionTable whose rows to collect, as `schema.table` (none by default)
+ * @returns the facts, and why the gzip stream could not be read to its end, if it could not
+ */
+export async function readPlainDump(
+  path: string,
+  compressed: boolean,
+  versionTable = '',
+): Promise<{ facts: DumpTextFacts; damaged: string | undefined }> {
+  const scanner = new DumpTextScanner(versionTable)
+  const sink = scanner.writable()
+  try {
+    if (compressed) await pipeline(createReadStream(path), createGunzip(), sink)
+    else await pipeline(createReadStream(path), sink)
+  } catch (error) {
+    return { facts: scanner.facts(), damaged: `the gzip stream is damaged (${(error as Error).message})` }
+  }
+  return { facts: scanner.facts(), damaged: undefined }
 }

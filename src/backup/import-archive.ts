@@ -2,7 +2,6 @@ import {
   chmodSync,
   closeSync,
   cpSync,
-  createReadStream,
   existsSync,
   openSync,
   readdirSync,
@@ -11,18 +10,16 @@ import {
   statSync,
 } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidInputError, UsageError } from '../errors/index.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { STRATA_VERSION } from '../version.js'
 import { listBackups } from './catalog.js'
 import { type ClientProgram, ClientProgramError, listClientPrograms } from './client-programs.js'
-import { type DumpTextFacts, DumpTextScanner } from './dump-text.js'
+import { CUT_SHORT, type DumpTextFacts, DumpTextScanner, readPlainDump } from './dump-text.js'
 import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
+import { tableOfContents } from './read-archive.js'
 import { lastLines, runProgram } from './run-program.js'
 
 export interface ImportOptions {
@@ -212,27 +209,10 @@ async function readWhole(
   format: { format: BackupFormat; compressed: boolean },
   config: ResolvedConfig,
 ): Promise<WholeReading> {
-  const scanner = new DumpTextScanner(
-    `${config.migrations.versionTableSchema}.${config.migrations.versionTable}`,
-  )
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      scanner.push(chunk.toString('utf8'))
-      done()
-    },
-  })
+  const versionTable = `${config.migrations.versionTableSchema}.${config.migrations.versionTable}`
   if (format.format === 'plain') {
-    try {
-      if (format.compressed) await pipeline(createReadStream(path), createGunzip(), sink)
-      else await pipeline(createReadStream(path), sink)
-    } catch (error) {
-      return {
-        facts: scanner.facts(),
-        database: undefined,
-        problem: `the gzip stream is damaged (${(error as Error).message})`,
-      }
-    }
-    const facts = scanner.facts()
+    const { facts, damaged } = await readPlainDump(path, format.compressed, versionTable)
+    if (damaged !== undefined) return { facts, database: undefined, problem: damaged }
     if (facts.dumpedBy === undefined)
       return {
         facts,
@@ -247,39 +227,25 @@ async function readWhole(
         problem: `it creates or switches databases (${facts.switchesDatabase.slice(0, 60)}: pg_dump --create or pg_dumpall), so a restore would write into the database it names, not into a copy`,
         notADump: true,
       }
-    if (!facts.complete)
-      return {
-        facts,
-        database: undefined,
-        problem: 'the dump is cut short: it does not end with pg_dump\'s "dump complete" line',
-      }
+    if (!facts.complete) return { facts, database: undefined, problem: CUT_SHORT }
     return { facts, database: undefined, problem: undefined, dataOnly: !facts.definesTables }
   }
   // Custom and directory archives: the newest pg_restore reads every version's archives.
   const pgRestore = newestPgRestore(config)
   const env = { ...process.env, LC_MESSAGES: 'C' }
-  let listing = ''
-  const list = await runProgram(pgRestore.path, ['-l', path], env, {
-    stdout: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        listing += chunk.toString('utf8')
-        done()
-      },
-    }),
+  const scanner = new DumpTextScanner(versionTable)
+  const contents = await tableOfContents(pgRestore, path, env)
+  if (contents.text === undefined)
+    return { facts: scanner.facts(), database: undefined, problem: contents.problem }
+  const database = /^;\s+dbname: (.+)$/m.exec(contents.text)?.[1]?.trim()
+  const data = await runProgram(pgRestore.path, ['--data-only', '-f', '-', path], env, {
+    stdout: scanner.writable(),
   })
-  if (list.code !== 0)
-    return {
-      facts: scanner.facts(),
-      database: undefined,
-      problem: `pg_restore cannot read it: ${lastLines(list.stderr)}`,
-    }
-  const database = /^;\s+dbname: (.+)$/m.exec(listing)?.[1]?.trim()
-  const data = await runProgram(pgRestore.path, ['--data-only', '-f', '-', path], env, { stdout: sink })
   const facts = scanner.facts()
   if (data.code !== 0)
     return { facts, database, problem: `pg_restore cannot read its data: ${lastLines(data.stderr)}` }
   // "216; 1259 16390 TABLE public users owner": the archive defines tables.
-  return { facts, database, problem: undefined, dataOnly: !/^\d+; \d+ \d+ TABLE /m.test(listing) }
+  return { facts, database, problem: undefined, dataOnly: !/^\d+; \d+ \d+ TABLE /m.test(contents.text) }
 }
 
 function newestPgRestore(config: ResolvedConfig): ClientProgram {

@@ -1,10 +1,7 @@
-import { createReadStream } from 'node:fs'
 import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
 import type { CatalogEntry } from './catalog.js'
 import { type ClientProgram, chooseClientProgram } from './client-programs.js'
-import { PLAIN_TRAILER } from './dump-text.js'
+import { CUT_SHORT, readPlainDump } from './dump-text.js'
 import { lastLines, runProgram } from './run-program.js'
 
 /** What reading a whole archive found: whether it is complete, and the roles that own its objects. */
@@ -58,6 +55,27 @@ async function readTableOfContents(
   archive: string,
   env: NodeJS.ProcessEnv,
 ): Promise<ArchiveReading> {
+  const contents = await tableOfContents(pgRestore, archive, env)
+  if (contents.text === undefined) return { ok: false, problem: contents.problem, owners: [] }
+  const owners = new Set<string>()
+  // "216; 1259 16390 TABLE public users assistant": the owner is the last word.
+  for (const line of contents.text.split('\n')) {
+    if (line.startsWith(';') || !/^\d+;/.test(line)) continue
+    const owner = line.trim().split(/\s+/).at(-1)
+    if (owner && owner !== '-') owners.add(owner)
+  }
+  return { ok: true, owners: [...owners] }
+}
+
+/**
+ * `pg_restore -l` as text: a header (`; dbname: ...`, the versions) and one line per
+ * entry (`216; 1259 16390 TABLE public users owner`); or why pg_restore cannot read it.
+ */
+export async function tableOfContents(
+  pgRestore: ClientProgram,
+  archive: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ text: string; problem?: undefined } | { text?: undefined; problem: string }> {
   let text = ''
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -66,46 +84,11 @@ async function readTableOfContents(
     },
   })
   const run = await runProgram(pgRestore.path, ['-l', archive], env, { stdout: sink })
-  if (run.code !== 0)
-    return { ok: false, problem: `pg_restore cannot read it: ${lastLines(run.stderr)}`, owners: [] }
-  const owners = new Set<string>()
-  // "216; 1259 16390 TABLE public users assistant": the owner is the last word.
-  for (const line of text.split('\n')) {
-    if (line.startsWith(';') || !/^\d+;/.test(line)) continue
-    const owner = line.trim().split(/\s+/).at(-1)
-    if (owner && owner !== '-') owners.add(owner)
-  }
-  return { ok: true, owners: [...owners] }
+  return run.code === 0 ? { text } : { problem: `pg_restore cannot read it: ${lastLines(run.stderr)}` }
 }
 
 async function readPlain(path: string, compressed: boolean): Promise<ArchiveReading> {
-  let tail = ''
-  const owners = new Set<string>()
-  let carry = ''
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const text = carry + chunk.toString('utf8')
-      const lines = text.split('\n')
-      carry = lines.pop() ?? ''
-      for (const line of lines) {
-        const owner = /^ALTER .* OWNER TO (.+);$/.exec(line)?.[1]
-        if (owner) owners.add(owner.replace(/^"|"$/g, ''))
-      }
-      tail = (tail + text).slice(-200)
-      done()
-    },
-  })
-  try {
-    if (compressed) await pipeline(createReadStream(path), createGunzip(), sink)
-    else await pipeline(createReadStream(path), sink)
-  } catch (error) {
-    return { ok: false, problem: `the gzip stream is damaged: ${(error as Error).message}`, owners: [] }
-  }
-  if (!tail.includes(PLAIN_TRAILER))
-    return {
-      ok: false,
-      problem: 'the dump is cut short: it does not end with pg_dump\'s "dump complete" line',
-      owners: [],
-    }
-  return { ok: true, owners: [...owners] }
+  const { facts, damaged } = await readPlainDump(path, compressed)
+  const problem = damaged ?? (facts.complete ? undefined : CUT_SHORT)
+  return problem === undefined ? { ok: true, owners: facts.owners } : { ok: false, problem, owners: [] }
 }

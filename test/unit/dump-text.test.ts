@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DumpTextScanner } from '../../src/backup/dump-text.js'
 
-test("pg_dump's text read in arbitrary chunks: versions, rows per COPY block (quoted names too), version rows, trailer", () => {
+test("pg_dump's text read in arbitrary chunks: versions, owners, rows per COPY block (quoted names too), version rows, trailer", () => {
   const dump = [
     '--',
     '-- PostgreSQL database dump',
@@ -10,6 +10,8 @@ test("pg_dump's text read in arbitrary chunks: versions, rows per COPY block (qu
     '',
     '-- Dumped from database version 16.4 (Debian 16.4-1.pgdg120+1)',
     '-- Dumped by pg_dump version 16.6',
+    'ALTER TABLE public.users OWNER TO assistant;',
+    'ALTER SCHEMA "Sales" OWNER TO "Ops Team";',
     'COPY public.alembic_version (version_num) FROM stdin;',
     'a1b2c3',
     'd4e5f6',
@@ -36,6 +38,7 @@ test("pg_dump's text read in arbitrary chunks: versions, rows per COPY block (qu
     complete: true,
     switchesDatabase: undefined,
     definesTables: false,
+    owners: ['assistant', 'Ops Team'],
   })
   const cut = new DumpTextScanner('public.alembic_version')
   cut.push(dump.slice(0, dump.indexOf('-- PostgreSQL database dump complete')))
