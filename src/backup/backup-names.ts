@@ -35,3 +35,8 @@ export function newBackupId(
     id = `${base}_${n}`
   return id
 }
+
+/** The database of a whole backup's id, `<db>_YYYYMMDD_HHMMSS` (ours and the guide's), or undefined. */
+export function databaseOfBackupId(id: string): string | undefined {
+  return /^(.+)_\d{8}_\d{6}$/.exec(id)?.[1]
+}

@@ -18,6 +18,19 @@ export function listBackups(directory: string): CatalogEntry[] {
   return readManifests(directory).map((manifest) => entryOf(directory, manifest))
 }
 
+/** The names archives have: the guide's `.sql.gz`, `.sql`, pg_dump's `.dump`, `.backup`, `.tar`. */
+const ARCHIVE_FILE = /\.(sql\.gz|sql|dump|tar|backup)$/
+
+/** An archive's name without its extension: `assistant_20251126_100001.sql.gz` → `assistant_20251126_100001`. */
+export function archiveStem(name: string): string {
+  return name.replace(ARCHIVE_FILE, '')
+}
+
+/** A path as given, or else the name of a file in the backup directory; undefined when neither exists. */
+export function archivePathOf(reference: string, directory: string): string | undefined {
+  return [resolve(reference), join(directory, reference)].find((candidate) => existsSync(candidate))
+}
+
 /**
  * Archives in `directory` that no manifest of `catalog` (its `listBackups`) names
  * (`.sql.gz`, `.sql`, `.dump`, `.tar`, dump directories): another tool's backups, such
@@ -30,9 +43,7 @@ export function foreignArchives(directory: string, catalog: readonly CatalogEntr
   const named = new Set(catalog.map((entry) => entry.manifest.file))
   return readdirSync(directory, { withFileTypes: true })
     .filter((item) =>
-      item.isDirectory()
-        ? existsSync(join(directory, item.name, 'toc.dat'))
-        : /\.(sql\.gz|sql|dump|tar|backup)$/.test(item.name),
+      item.isDirectory() ? existsSync(join(directory, item.name, 'toc.dat')) : ARCHIVE_FILE.test(item.name),
     )
     .map((item) => item.name)
     .filter((name) => !named.has(name) && !name.startsWith('.'))
@@ -61,7 +72,7 @@ export function findBackup(reference: string, directory: string): CatalogEntry {
   const byId = catalog.find((entry) => entry.manifest.id === reference)
   if (byId !== undefined) return byId
   // A path, or the name of a file in the backup directory (`backups list` names those without a manifest).
-  const path = [resolve(reference), join(directory, reference)].find((candidate) => existsSync(candidate))
+  const path = archivePathOf(reference, directory)
   if (path !== undefined) {
     const beside = dirname(path)
     // The archive, or its manifest: either names the backup.

@@ -14,7 +14,8 @@ import type { ResolvedConfig } from '../config/types.js'
 import { InvalidInputError, UsageError } from '../errors/index.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { STRATA_VERSION } from '../version.js'
-import { listBackups } from './catalog.js'
+import { databaseOfBackupId } from './backup-names.js'
+import { archivePathOf, archiveStem, listBackups } from './catalog.js'
 import { type ClientProgram, ClientProgramError, listClientPrograms } from './client-programs.js'
 import { CUT_SHORT, type DumpTextFacts, DumpTextScanner, readPlainDump } from './dump-text.js'
 import { hashArchive, sizeOf } from './file-hash.js'
@@ -62,7 +63,7 @@ export async function importArchive(options: ImportOptions): Promise<ImportResul
     throw new UsageError(`${name} is already in the catalog, as backup ${known.manifest.id}`, {
       hint: `restore it with \`strata restore ${known.manifest.id}\``,
     })
-  const id = idOf(name)
+  const id = archiveStem(name)
   if (existsSync(manifestPath(directory, id)))
     throw new UsageError(`a backup named ${id} is already in ${directory}; ${name} was not imported`, {
       hint: 'rename the archive and import it again',
@@ -80,7 +81,7 @@ export async function importArchive(options: ImportOptions): Promise<ImportResul
       },
     )
   const { facts } = reading
-  const database = options.database ?? reading.database ?? guideDatabaseName(id)
+  const database = options.database ?? reading.database ?? databaseOfBackupId(id)
   if (database === undefined)
     throw new UsageError(`${options.archive} does not say which database it is a backup of`, {
       hint: `name it: strata backups import ${options.archive} --database NAME`,
@@ -137,22 +138,12 @@ export async function importArchive(options: ImportOptions): Promise<ImportResul
 
 /** The archive named: a path, or a file of the backup directory. */
 function locate(archive: string, directory: string): string {
-  for (const candidate of [resolve(archive), join(directory, archive)])
-    if (existsSync(candidate)) return candidate
+  const path = archivePathOf(archive, directory)
+  if (path !== undefined) return path
   throw new InvalidInputError(`${archive}: no such file, here or in ${directory}`, {
     where: archive,
     hint: '`strata backups list` names the archives in the backup directory that have no manifest',
   })
-}
-
-/** `assistant_20251126_100001.sql.gz` → `assistant_20251126_100001`. */
-function idOf(name: string): string {
-  return name.replace(/\.(sql\.gz|sql|dump|backup|tar)$/, '')
-}
-
-/** The guide's `<db>_YYYYMMDD_HHMMSS`: the database's name. */
-function guideDatabaseName(id: string): string | undefined {
-  return /^(.+)_\d{8}_\d{6}$/.exec(id)?.[1]
 }
 
 const NOT_A_DUMP_HINT =
