@@ -37,7 +37,7 @@ Examples:
         const config = await context.config()
         const { withConnection } = await import('../../db/connect.js')
         const { dropSavedCopies, expiredCopies, listSavedCopies } = await import(
-          '../../backup/saved-copies.js'
+          '../../backup/saved-tables.js'
         )
         const { prettySize } = await import('../../diagnose/sizes.js')
         return withConnection(await context.connectionSpec(), async ({ client }) => {
