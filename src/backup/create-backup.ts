@@ -34,6 +34,7 @@ import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
 import { countRows } from './row-counts.js'
 import { lastLines, runProgram } from './run-program.js'
+import { parseSchemaPattern, parseTablePattern } from './table-arguments.js'
 
 export interface BackupOptions {
   readonly config: ResolvedConfig
@@ -82,6 +83,10 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     throw new UsageError('--schema-only and --data-only exclude each other', {
       hint: 'pick one; without either, the backup holds both',
     })
+  // Read as pg_dump reads them, to count the rows of the very tables it dumps; a
+  // malformed one is refused here, before anything is written.
+  for (const table of options.tables ?? []) parseTablePattern(table)
+  for (const schema of options.schemas ?? []) parseSchemaPattern(schema)
 
   const probing = probeClientPrograms('pg_dump', { pgBinDir: config.pgBinDir })
   const connection = await connect(options.spec)

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { quoteTableName } from '../db/quote.js'
 import { UsageError } from '../errors/index.js'
 
 /**
@@ -22,7 +23,8 @@ export async function refuseOutsideReferences(
       WHERE contype = 'f'
         AND confrelid IN (SELECT oid FROM chosen) AND conrelid NOT IN (SELECT oid FROM chosen)
       ORDER BY 1, 2, 3`,
-    [tables],
+    // Quoted: to_regclass reads an SQL name, which would fold a table created as "Users".
+    [tables.map(quoteTableName)],
   )
   if (rows.length === 0) return
   const referencing = [...new Set(rows.map((row) => row.referencing))]

@@ -8,7 +8,6 @@ import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
 import { runnerTables } from '../runner/tables.js'
-import { shortList } from '../util/plural.js'
 import { fileTimestamp } from './backup-names.js'
 import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
@@ -18,6 +17,7 @@ import type { BackupManifest } from './manifest.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
 import { compareRowCounts } from './scratch-restore.js'
+import { resolveTableArguments } from './table-arguments.js'
 import { verifyBackup } from './verify-backup.js'
 
 export interface RestoreOptions {
@@ -75,11 +75,19 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
     })
   progress('Starting database restore')
   const entry = findBackup(request.backup, request.config.backup.directory)
-  // `-t 'audit_*'` names the tables the backup holds that match, as pg_dump's -t does.
+  // `-t 'audit_*'` names the tables the backup holds that match, and `-t Users` the table
+  // users, as pg_dump's -t does; after this every table is named `schema.table`, exactly.
   const options: RestoreOptions =
     request.tables === undefined
       ? request
-      : { ...request, tables: expandTablePatterns(entry.manifest, request.tables) }
+      : {
+          ...request,
+          tables: resolveTableArguments(
+            request.tables,
+            Object.keys(entry.manifest.rowCounts),
+            entry.manifest.id,
+          ),
+        }
   if (entry.manifest.database !== options.spec.database && !options.intoOtherDatabase)
     throw new UsageError(
       `backup ${entry.manifest.id} is of database ${entry.manifest.database} (${entry.manifest.server.host}:${entry.manifest.server.port}), not of ${options.spec.database}, the database it would restore into. Nothing was changed`,
@@ -109,8 +117,7 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
         hint: `restore its tables into the live database with -t ${onlySchemas[0]}.TABLE (repeatable)`,
       },
     )
-  if ((options.tables?.length ?? 0) > 0)
-    requireTablesInBackup(entry.manifest, options.tables ?? [], Boolean(options.dataOnly))
+  if ((options.tables?.length ?? 0) > 0) requireTablesInBackup(entry.manifest, Boolean(options.dataOnly))
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
   // read first would only double the time. Restores into the live database read it all first.
   const intoCopy = !options.inPlace && (options.tables?.length ?? 0) === 0
@@ -414,7 +421,7 @@ async function restorePartial(
     lock: options.config.lock,
     onRetry: progress,
   })
-  const restored = await countRows(live.client, tables)
+  const restored = await countRows(live.client, tables.map(quoteTableName))
   const expected = Object.fromEntries(
     Object.entries(entry.manifest.rowCounts).filter(([table]) => table in restored),
   )
@@ -446,57 +453,15 @@ async function existingTables(client: Connection['client'], tables: readonly str
   return found
 }
 
-/**
- * Every table of a partial restore must be in the backup. A data-only restore empties
- * the table before loading the archive's rows: for a table the archive does not hold,
- * that would load nothing and leave it empty — and the row-count check, which compares
- * only tables the manifest knows, would not see it.
- */
-/**
- * `-t` values with pg_dump's wildcards (`*`, `?`; `schema.table` or a table in any
- * schema) replaced by the tables of the backup that match, as `schema.table`; others
- * kept as given. A pattern that matches nothing is bad input.
- */
-function expandTablePatterns(manifest: BackupManifest, tables: readonly string[]): string[] {
-  const held = Object.keys(manifest.rowCounts)
-  return tables.flatMap((table) => {
-    if (!/[*?]/.test(table)) return [table]
-    const part = (pattern: string) =>
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '[^.]*')
-        .replace(/\?/g, '[^.]')
-    const regex = new RegExp(
-      `^${table.includes('.') ? table.split('.').map(part).join('\\.') : `[^.]+\\.${part(table)}`}$`,
+/** Rows cannot be restored from a schema-only backup. */
+function requireTablesInBackup(manifest: BackupManifest, dataOnly: boolean): void {
+  if (manifest.options.schemaOnly && dataOnly)
+    throw new UsageError(
+      `backup ${manifest.id} is schema-only: it holds no rows to restore. Nothing was changed`,
+      {
+        hint: '`strata backups list` shows backups with data; restore the table definitions without --data-only',
+      },
     )
-    const matching = held.filter((name) => regex.test(name))
-    if (matching.length === 0)
-      throw new UsageError(`-t ${table} matches no table of backup ${manifest.id}; nothing was changed`, {
-        hint: `it holds ${held.length === 0 ? 'no tables' : shortList(held)}`,
-      })
-    return matching
-  })
-}
-
-function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
-  if (manifest.options.schemaOnly) {
-    if (dataOnly)
-      throw new UsageError(
-        `backup ${manifest.id} is schema-only: it holds no rows to restore. Nothing was changed`,
-        {
-          hint: '`strata backups list` shows backups with data; restore the table definitions without --data-only',
-        },
-      )
-    return
-  }
-  const held = Object.keys(manifest.rowCounts)
-  const missing = tables.filter((table) =>
-    table.includes('.') ? !held.includes(table) : !held.some((name) => name.endsWith(`.${table}`)),
-  )
-  if (missing.length === 0) return
-  throw new UsageError(`backup ${manifest.id} does not hold ${missing.join(', ')}; nothing was changed`, {
-    hint: `it holds ${held.length === 0 ? 'no tables' : shortList(held)}. \`strata backups list\` shows the other backups`,
-  })
 }
 
 async function restoreInPlace(

@@ -165,8 +165,17 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   assert.equal(nothing.code, 2)
   assert.match(
     nothing.stderr,
-    new RegExp(`-t audit_\\* matches no table of backup ${dataId}; nothing was changed`),
+    new RegExp(`backup ${dataId} holds no table matching -t audit_\\*; nothing was changed`),
   )
+  // Unquoted names fold to lower case, as in SQL and pg_dump: ORDERS is public.orders.
+  // Quoted, the case is kept, and the hint points at the table meant.
+  const quoted = await project.cli(['restore', dataId, '-t', '"Orders"', '--data-only'])
+  assert.equal(quoted.code, 2, quoted.stderr)
+  assert.match(quoted.stderr, /holds no table matching -t "Orders"; nothing was changed/)
+  const folded = await project.cli(['restore', dataId, '-t', 'ORDERS', '--data-only'])
+  assert.equal(folded.code, 0, folded.stderr + folded.stdout)
+  assert.match(folded.stdout, /✓ Restored public\.orders \(900 rows\)/)
+  await withClient(database.spec, (client) => client.query('DELETE FROM orders WHERE id % 2 = 0'))
   const partial = await project.cli(['restore', dataId, '-t', 'ord*', '--data-only'])
   assert.equal(partial.code, 0, partial.stderr + partial.stdout)
   assert.match(partial.stdout, /Safety backup of public\.orders before replacing it/)
@@ -185,14 +194,36 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
     blocked.stderr,
     /users is referenced by foreign keys from tables left out of the restore \(orders\.orders_user_id_fkey → users\); dropping it would break those references\. Nothing was changed/,
   )
-  assert.match(blocked.stderr, /hint: restore the referencing tables with it: -t users -t orders/)
+  assert.match(blocked.stderr, /hint: restore the referencing tables with it: -t public\.users -t orders/)
   assert.doesNotMatch(blocked.stdout, /Safety backup/)
   assert.deepEqual(await tableChecksums(database.spec), before)
   // A table the backup does not hold: a data-only restore would empty it and load nothing.
   const absent = await project.cli(['restore', usersId, '-t', 'orders', '--data-only'])
   assert.equal(absent.code, 2, absent.stderr)
-  assert.match(absent.stderr, new RegExp(`backup ${usersId} does not hold orders; nothing was changed`))
+  assert.match(
+    absent.stderr,
+    new RegExp(`backup ${usersId} holds no table matching -t orders; nothing was changed`),
+  )
   assert.match(absent.stderr, /hint: it holds public\.users\./)
+  // A pattern's backup counts the rows of every table pg_dump matched with it.
+  const byPattern = await project.cli([
+    'backup',
+    '-t',
+    'ORD*',
+    '-t',
+    'public.us?rs',
+    '--format',
+    'custom',
+    '--json',
+  ])
+  assert.equal(byPattern.code, 0, byPattern.stderr)
+  assert.deepEqual(manifestOf(backups, backupIdFrom(byPattern.stdout)).rowCounts, {
+    'public.orders': 900,
+    'public.users': 300,
+  })
+  const badPattern = await project.cli(['backup', '-t', '"orders'])
+  assert.equal(badPattern.code, 2)
+  assert.match(badPattern.stderr, /-t "orders has a double quote that is not closed/)
   assert.deepEqual(await tableChecksums(database.spec), before)
   const plain = await project.cli(['backup', '--format', 'plain', '--json'])
   const plainPartial = await project.cli(['restore', backupIdFrom(plain.stdout), '-t', 'users'])
