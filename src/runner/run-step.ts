@@ -190,7 +190,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     hint:
       failure.hint ??
       codeError?.opHint ??
-      violationHint(failure) ??
+      violationHint(failure, statement?.sql) ??
       (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
         ? nonTransactionalHint(step.meta.file)
         : step.meta.transactional

@@ -7,12 +7,23 @@ import type { DatabaseFailure } from './describe-failure.js'
  * constraints refuse. Says which rows, the query that lists them, and the safe way
  * round. Undefined for other failures.
  */
-export function violationHint(failure: DatabaseFailure): string | undefined {
+export function violationHint(failure: DatabaseFailure, statementSql?: string): string | undefined {
   if (failure.table === undefined) return undefined
   const table = quoteQualified(failure.schema === 'public' ? undefined : failure.schema, failure.table)
-  const key = /^Key \((.+)\)=\((.*)\) (is duplicated|already exists|is not present in table .+)\.$/s.exec(
-    failure.detail ?? '',
-  )
+  const key =
+    /^Key \((.+)\)=\((.*)\) (is duplicated|already exists|is not present in table .+|is still referenced from table .+)\.$/s.exec(
+      failure.detail ?? '',
+    )
+  // A foreign key or check that refuses rows a statement writes (INSERT, UPDATE, DELETE)
+  // asks for other data, not for the constraint to be added in two steps.
+  if (statementSql !== undefined && WRITES_ROWS.test(statementSql)) {
+    if (failure.code === '23503' && key?.[3]?.startsWith('is not present'))
+      return `the statement writes ${table} rows with (${key[1]}) = (${key[2]}), which ${key[3]}: insert the referenced rows first (in an earlier statement or migration), or write values that exist`
+    if (failure.code === '23503' && key?.[3]?.startsWith('is still referenced'))
+      return `rows ${key[3].replace(/^is still referenced from /, 'of ')} still reference the ${table} row with (${key[1]}) = (${key[2]}) that the statement deletes or changes: delete or re-point them first, in an earlier statement`
+    if (failure.code === '23514')
+      return `the statement writes a row of ${table} that breaks the check${failure.constraint ? ` ${quoteIdent(failure.constraint)}` : ''}${failure.detail ? ` (${failure.detail.replace(/\.$/, '')})` : ''}: write values the check accepts`
+  }
   switch (failure.code) {
     case '23505':
       if (key?.[3] === 'is duplicated')
@@ -33,3 +44,6 @@ export function violationHint(failure: DatabaseFailure): string | undefined {
       return undefined
   }
 }
+
+/** A statement that writes rows (possibly behind a WITH), not one that adds a constraint. */
+const WRITES_ROWS = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:INSERT|UPDATE|DELETE|MERGE|COPY|WITH)\b/i

@@ -77,6 +77,47 @@ test('NULLs under SET NOT NULL, NULL written by a data step, orphans under a for
   )
 })
 
+test('a statement writing rows that a foreign key or check refuses is told to change the data, not the constraint', () => {
+  const orphan = failure({
+    code: '23503',
+    message: 'insert or update on table "orders" violates foreign key constraint "orders_user_id_fkey"',
+    detail: 'Key (user_id)=(42) is not present in table "users".',
+    table: 'orders',
+  })
+  assert.equal(
+    violationHint(orphan, 'INSERT INTO orders (user_id, total) VALUES (42, 1)'),
+    'the statement writes "orders" rows with (user_id) = (42), which is not present in table "users": insert the referenced rows first (in an earlier statement or migration), or write values that exist',
+  )
+  // The same error while a constraint is added is about the rows already there.
+  assert.match(
+    violationHint(orphan, 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users')!,
+    /NOT VALID/,
+  )
+  assert.equal(
+    violationHint(
+      failure({
+        code: '23503',
+        detail: 'Key (id)=(7) is still referenced from table "orders".',
+        table: 'users',
+      }),
+      '/* retire test users */ DELETE FROM users WHERE id = 7',
+    ),
+    'rows of table "orders" still reference the "users" row with (id) = (7) that the statement deletes or changes: delete or re-point them first, in an earlier statement',
+  )
+  assert.equal(
+    violationHint(
+      failure({
+        code: '23514',
+        detail: 'Failing row contains (3, -5).',
+        table: 'orders',
+        constraint: 'orders_total_check',
+      }),
+      'WITH moved AS (SELECT 1) UPDATE orders SET total = -5',
+    ),
+    'the statement writes a row of "orders" that breaks the check "orders_total_check" (Failing row contains (3, -5)): write values the check accepts',
+  )
+})
+
 test('other failures, or none naming a table, get no violation hint', () => {
   assert.equal(violationHint(failure({ code: '42601', table: undefined })), undefined)
   assert.equal(violationHint(failure({ code: '23505', table: undefined })), undefined)
