@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { connect, withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { holdingData } from '../db/holds-data.js'
-import { quoteIdent, quoteTableName } from '../db/quote.js'
+import { quoteTableName, sqlTableName } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
@@ -85,7 +85,7 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
   const inScope = (table: string) =>
     table.includes('.') || options.schema === undefined ? table : `${options.schema}.${table}`
   try {
-    const patterns = tables.map((table) => inScope(table).split('.').map(exactPattern).join('.'))
+    const patterns = tables.map((table) => sqlTableName(inScope(table))) // pg_dump patterns for exactly these names
     return await backupBeforeMigrating(config, spec, options.onProgress, { tables: patterns })
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
@@ -172,9 +172,4 @@ function stepsDowngradedTo(migrations: MigrationSet, rows: readonly string[], ta
     for (const step of planDowngrade(migrations.graph, rows, target).steps)
       byRevision.set(step.revision, step.meta)
   return [...byRevision.values()]
-}
-
-/** A pg_dump pattern matching exactly the name the parser read: quoted unless plain lower case. */
-function exactPattern(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : quoteIdent(name)
 }

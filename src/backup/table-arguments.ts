@@ -1,3 +1,4 @@
+import { sqlTableName } from '../db/quote.js'
 import { UsageError } from '../errors/index.js'
 import { shortList } from '../util/plural.js'
 
@@ -74,17 +75,9 @@ function notHeld(value: string, held: readonly string[], backupId: string): Usag
   return new UsageError(`backup ${backupId} holds no table matching -t ${value}; nothing was changed`, {
     hint:
       differentCase.length > 0
-        ? `names keep their case only in double quotes, as in SQL: -t '${differentCase.map(quoteParts).join("' -t '")}'`
+        ? `names keep their case only in double quotes, as in SQL: -t '${differentCase.map(sqlTableName).join("' -t '")}'`
         : `it holds ${shortList([...held])}. \`strata backups list\` shows the other backups`,
   })
-}
-
-/** `schema.Table` as a -t value that means exactly that table. */
-function quoteParts(qualified: string): string {
-  const dot = qualified.indexOf('.')
-  return [qualified.slice(0, dot), qualified.slice(dot + 1)]
-    .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replace(/"/g, '""')}"`))
-    .join('.')
 }
 
 /** Splits a -t value at its unquoted dots and reads each part; bad quoting is bad input. */

@@ -1,3 +1,5 @@
+import { typeInfo, typeText } from '../ast.js'
+import { sqlIdent } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -23,7 +25,12 @@ export default defineRule({
         )
         if (work === undefined) return []
         const rewrite = statement.effects.rewrites.includes(work as never)
-        const type = cmd.def?.ColumnDef?.typeName?.names?.at(-1)?.String?.sval ?? 'new_type'
+        const definition = cmd.def?.ColumnDef
+        const type = definition?.typeName ? typeText(typeInfo(definition.typeName)) : 'new_type'
+        // The statement's own USING expression is not rebuilt from the parse tree: pointed at.
+        const using = definition?.raw_default
+          ? '<its USING expression>'
+          : `${sqlIdent(cmd.name ?? 'column')}::${type}`
         return [
           {
             statement,
@@ -31,7 +38,7 @@ export default defineRule({
               ? `${work.why}: rewrites every row and index of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`
               : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
             fix: [
-              `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: '${cmd.name}::${type}' })`,
+              `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: '${using}' })`,
               '    (new column + sync trigger + batched backfill + short swap; downgrade: op.revertColumnType)',
             ].join('\n'),
           },

@@ -1,3 +1,5 @@
+import { relationName } from '../ast.js'
+import { constraintName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -24,15 +26,17 @@ export default defineRule({
             (c: any) => c.Constraint?.contype === 'CONSTR_FOREIGN' && !c.Constraint.skip_validation,
           )?.Constraint
           if (reference === undefined) return []
-          const referenced = reference.pktable?.relname
+          const referenced = relationName(reference.pktable)
+          const table = sqlTableName(cmd.table)
+          const name = sqlIdent(`fk_${tableBaseName(cmd.table)}_${column.colname}`.slice(0, 63))
           return [
             {
               statement,
               message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
               fix: [
-                `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;`,
-                `ALTER TABLE ${cmd.table} ADD CONSTRAINT fk_${cmd.table}_${column.colname} FOREIGN KEY (${column.colname}) REFERENCES ${referenced} NOT VALID;`,
-                `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT fk_${cmd.table}_${column.colname};  -- separate transaction`,
+                `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column.colname)} <type>;`,
+                `ALTER TABLE ${table} ADD CONSTRAINT ${name} FOREIGN KEY (${sqlIdent(column.colname)}) REFERENCES ${sqlTableName(referenced)} NOT VALID;`,
+                `ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};  -- separate transaction`,
               ].join('\n'),
             },
           ]
@@ -42,8 +46,8 @@ export default defineRule({
         if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') return []
         if (!isExisting(statement, cmd.table)) return []
         const foreign = constraint.contype === 'CONSTR_FOREIGN'
-        const name = constraint.conname ?? 'the constraint'
-        const referenced = foreign ? constraint.pktable?.relname : undefined
+        const name = constraintName(cmd.table, constraint)
+        const referenced = foreign ? relationName(constraint.pktable) : undefined
         return [
           {
             statement,
@@ -52,7 +56,7 @@ export default defineRule({
               : `adds check ${name} and scans every row of ${cmd.table} under ACCESS EXCLUSIVE: reads and writes wait`,
             fix: [
               `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
-              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${name};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
+              `ALTER TABLE ${sqlTableName(cmd.table)} VALIDATE CONSTRAINT ${sqlIdent(name)};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
               foreign
                 ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', [...], [...])`
                 : `TS: await op.addCheckSafely('${name}', '${cmd.table}', '<condition>')`,

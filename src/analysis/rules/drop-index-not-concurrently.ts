@@ -1,4 +1,5 @@
 import { objectNames } from '../ast.js'
+import { sqlTableName } from './fix-names.js'
 import { defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -29,7 +30,7 @@ export default defineRule({
       return {
         statement,
         message: `drops index ${risky.join(', ')} under ACCESS EXCLUSIVE on its table: every query on the table waits`,
-        fix: `DROP INDEX CONCURRENTLY IF EXISTS ${risky.join(', ')};  -- transactional: false\nTS: await op.dropIndex('${risky[0]}', '<table>', { concurrently: true })`,
+        fix: `DROP INDEX CONCURRENTLY IF EXISTS ${risky.map(sqlTableName).join(', ')};  -- transactional: false\nTS: await op.dropIndex('${risky[0]}', '<table>', { concurrently: true })`,
       }
     },
     ['DropStmt'],

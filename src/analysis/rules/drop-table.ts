@@ -1,4 +1,5 @@
 import { objectNames } from '../ast.js'
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { defineRule, isExisting, perStatement, phaseDeclaration, statementOf } from './rule.js'
 
 export default defineRule({
@@ -23,7 +24,7 @@ export default defineRule({
         statement,
         message: `drops table ${existing.join(', ')} and every row in it`,
         fix: [
-          `keep the data until nobody needs it: ALTER TABLE ${existing[0]} RENAME TO ${existing[0]}_old  (in the expand phase, with a view if old code reads it)`,
+          `keep the data until nobody needs it: ALTER TABLE ${sqlTableName(existing[0]!)} RENAME TO ${sqlIdent(`${tableBaseName(existing[0]!)}_old`)}  (in the expand phase, with a view if old code reads it)`,
           `drop it later in a migration with phase contract (${phaseDeclaration(context.migration, 'contract')}), after a backup`,
         ].join('\n'),
       }

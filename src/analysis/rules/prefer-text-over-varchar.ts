@@ -1,3 +1,4 @@
+import { sqlIdent } from './fix-names.js'
 import { typeName, typeRule } from './type-rule.js'
 
 export default typeRule({
@@ -8,7 +9,7 @@ export default typeRule({
   message: (column) =>
     `${typeName(column)} has a length limit: enforce it with a CHECK instead, which can be changed without a rewrite`,
   fix: (column) =>
-    `${column.column} text, CONSTRAINT ck_${column.column}_length CHECK (char_length(${column.column}) <= ${column.type.modifiers[0]})`,
+    `${sqlIdent(column.column)} text, CONSTRAINT ${sqlIdent(`ck_${column.column.toLowerCase()}_length`)} CHECK (char_length(${sqlIdent(column.column)}) <= ${column.type.modifiers[0]})`,
   examples: {
     flagged: ['CREATE TABLE users (email varchar(255));'],
     accepted: ['CREATE TABLE users (email text);', 'CREATE TABLE users (email varchar);'],

@@ -1,4 +1,5 @@
 import { relationName } from '../ast.js'
+import { sqlIdent, sqlTableName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 const RENAMED: Record<string, string> = {
@@ -46,6 +47,12 @@ export default defineRule({
       if (what === 'column' && addedHere) return undefined
       const old = what === 'column' ? `${table}.${rename.subname}` : (table ?? rename.subname)
       const contract = context.migration.phase === 'contract'
+      const sqlTable = table === undefined ? '' : sqlTableName(table)
+      // RENAME TO keeps the schema; the view that keeps the old name working reads the new one there.
+      const renamedTable =
+        table === undefined
+          ? ''
+          : sqlTableName(`${table.slice(0, table.lastIndexOf('.') + 1)}${rename.newname}`)
       return {
         statement,
         level: contract ? 'warning' : undefined,
@@ -53,11 +60,11 @@ export default defineRule({
         fix:
           what === 'column'
             ? [
-                `expand: ALTER TABLE ${table} ADD COLUMN ${rename.newname} <type>; keep both written (trigger or app), backfill with op.backfill`,
-                `contract (after every release reads ${rename.newname}): ALTER TABLE ${table} DROP COLUMN ${rename.subname}`,
+                `expand: ALTER TABLE ${sqlTable} ADD COLUMN ${sqlIdent(rename.newname)} <type>; keep both written (trigger or app), backfill with op.backfill`,
+                `contract (after every release reads ${rename.newname}): ALTER TABLE ${sqlTable} DROP COLUMN ${sqlIdent(rename.subname)}`,
               ].join('\n')
             : what === 'table'
-              ? `ALTER TABLE ${table} RENAME TO ${rename.newname}; CREATE VIEW ${table} AS SELECT * FROM ${rename.newname};  -- old name keeps working until the contract phase drops the view`
+              ? `ALTER TABLE ${sqlTable} RENAME TO ${sqlIdent(rename.newname)}; CREATE VIEW ${sqlTable} AS SELECT * FROM ${renamedTable};  -- old name keeps working until the contract phase drops the view`
               : `create the new ${what}, move objects, and drop the old one in a contract-phase migration`,
       }
     },

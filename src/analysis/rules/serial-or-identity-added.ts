@@ -1,4 +1,5 @@
 import { SERIAL_TYPES } from '../column-types.js'
+import { objectKey, sqlIdent, sqlTableName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -26,15 +27,19 @@ export default defineRule({
           (c: any) => c.Constraint?.contype === 'CONSTR_IDENTITY',
         )
         if (!SERIAL_TYPES.has(type) && !identity) return []
+        const table = sqlTableName(cmd.table)
+        const name = sqlIdent(column.colname)
+        // Named as PostgreSQL names a serial's sequence, in the table's schema.
+        const sequence = sqlTableName(`${cmd.table}_${column.colname}_seq`)
         return [
           {
             statement,
             message: `adds ${identity ? 'identity' : type} column ${cmd.table}.${column.colname}: a value is generated for every existing row under ACCESS EXCLUSIVE`,
             fix: [
-              `CREATE SEQUENCE ${cmd.table}_${column.colname}_seq;`,
-              `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} bigint;  -- metadata only`,
-              `ALTER TABLE ${cmd.table} ALTER COLUMN ${column.colname} SET DEFAULT nextval('${cmd.table}_${column.colname}_seq');`,
-              `TS: await op.backfill({ table: '${cmd.table}', set: { ${column.colname}: op.sql("nextval('${cmd.table}_${column.colname}_seq')") }, where: '${column.colname} IS NULL' })`,
+              `CREATE SEQUENCE ${sequence};`,
+              `ALTER TABLE ${table} ADD COLUMN ${name} bigint;  -- metadata only`,
+              `ALTER TABLE ${table} ALTER COLUMN ${name} SET DEFAULT nextval('${sequence}');`,
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${objectKey(column.colname)}: op.sql("nextval('${sequence}')") }, where: '${name} IS NULL' })`,
             ].join('\n'),
           },
         ]

@@ -1,3 +1,4 @@
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -18,16 +19,18 @@ export default defineRule({
         if (cmd.subtype !== 'AT_SetNotNull' || !isExisting(statement, cmd.table)) return []
         const scans = statement.effects.scans.some((scan) => scan.why.includes(`NULL in ${cmd.name}`))
         if (!scans) return []
-        const check = `ck_${cmd.table.split('.').at(-1)}_${cmd.name}_not_null`
+        const check = sqlIdent(`ck_${tableBaseName(cmd.table)}_${cmd.name}_not_null`.slice(0, 63))
+        const table = sqlTableName(cmd.table)
+        const column = sqlIdent(cmd.name ?? 'column')
         return [
           {
             statement,
             message: `makes ${cmd.table}.${cmd.name} NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait`,
             fix: [
-              `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${check} CHECK (${cmd.name} IS NOT NULL) NOT VALID;`,
-              `ALTER TABLE ${cmd.table} VALIDATE CONSTRAINT ${check};  -- separate transaction, SHARE UPDATE EXCLUSIVE`,
-              `ALTER TABLE ${cmd.table} ALTER COLUMN ${cmd.name} SET NOT NULL;  -- no scan (PostgreSQL 12+)`,
-              `ALTER TABLE ${cmd.table} DROP CONSTRAINT ${check};`,
+              `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`,
+              `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};  -- separate transaction, SHARE UPDATE EXCLUSIVE`,
+              `ALTER TABLE ${table} ALTER COLUMN ${column} SET NOT NULL;  -- no scan (PostgreSQL 12+)`,
+              `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
             ].join('\n'),
           },
         ]

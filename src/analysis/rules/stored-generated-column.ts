@@ -1,3 +1,4 @@
+import { objectKey, sqlIdent, sqlTableName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -23,9 +24,9 @@ export default defineRule({
             statement,
             message: `adds stored generated column ${cmd.table}.${column.colname}: every row is rewritten under ACCESS EXCLUSIVE`,
             fix: [
-              `ALTER TABLE ${cmd.table} ADD COLUMN ${column.colname} <type>;  -- plain column, metadata only`,
+              `ALTER TABLE ${sqlTableName(cmd.table)} ADD COLUMN ${sqlIdent(column.colname)} <type>;  -- plain column, metadata only`,
               'CREATE TRIGGER ... BEFORE INSERT OR UPDATE to keep it computed for new rows',
-              `TS: await op.backfill({ table: '${cmd.table}', set: { ${column.colname}: op.sql('<expression>') }, where: '${column.colname} IS NULL' })`,
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${objectKey(column.colname)}: op.sql('<expression>') }, where: '${sqlIdent(column.colname)} IS NULL' })`,
             ].join('\n'),
           },
         ]

@@ -1,3 +1,4 @@
+import { sqlTableName } from './fix-names.js'
 import { defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -12,11 +13,11 @@ export default defineRule({
     (statement) => {
       const truncate = statementOf(statement, 'TruncateStmt')
       if (truncate?.behavior !== 'DROP_CASCADE') return undefined
-      const tables = statement.effects.locks.map((lock) => lock.table).join(', ')
+      const tables = statement.effects.locks.map((lock) => lock.table)
       return {
         statement,
-        message: `empties ${tables} and, through CASCADE, every table with a foreign key to them, rows the statement does not name`,
-        fix: `name every table to empty explicitly: TRUNCATE ${tables}, <referencing tables>;  (without CASCADE PostgreSQL refuses if one is missing)`,
+        message: `empties ${tables.join(', ')} and, through CASCADE, every table with a foreign key to them, rows the statement does not name`,
+        fix: `name every table to empty explicitly: TRUNCATE ${tables.map(sqlTableName).join(', ')}, <referencing tables>;  (without CASCADE PostgreSQL refuses if one is missing)`,
       }
     },
     ['TruncateStmt'],

@@ -1,3 +1,4 @@
+import { sqlTableName } from './fix-names.js'
 import { defineRule, perStatement } from './rule.js'
 
 export default defineRule({
@@ -37,7 +38,7 @@ export default defineRule({
       message: `${update ? 'updates' : 'deletes'} every matching row of ${write.table} in one transaction: row locks block the application's writes to those rows until commit, and replicas lag`,
       fix: update
         ? `TS: await op.backfill({ table: '${write.table}', set: { ${assignments ?? '<column>: op.sql(...)'} }${condition ? `, where: ${JSON.stringify(condition)}` : ''} })\n    (batches by key, commits each, resumes after interruption, waits for replicas)`
-        : `delete in batches: DELETE FROM ${write.table} WHERE ctid IN (SELECT ctid FROM ${write.table} WHERE ${condition ?? 'true'} LIMIT 1000);  -- repeat until 0 rows, outside one transaction`,
+        : `delete in batches: DELETE FROM ${sqlTableName(write.table)} WHERE ctid IN (SELECT ctid FROM ${sqlTableName(write.table)} WHERE ${condition ?? 'true'} LIMIT 1000);  -- repeat until 0 rows, outside one transaction`,
     }
   }),
 })

@@ -1,3 +1,4 @@
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -22,20 +23,28 @@ export default defineRule({
         if (constraint?.contype !== 'CONSTR_UNIQUE' && constraint?.contype !== 'CONSTR_PRIMARY') return []
         if (constraint.indexname) return []
         const primary = constraint.contype === 'CONSTR_PRIMARY'
-        const columns = (constraint.keys ?? []).map((k: any) => k.String?.sval).join(', ')
-        const name = constraint.conname ?? `${primary ? 'pk' : 'uq'}_${cmd.table}`
+        const keys: string[] = (constraint.keys ?? []).map((k: any) => k.String?.sval)
+        const columns = keys.map(sqlIdent).join(', ')
+        // Without a name, PostgreSQL's own: <table>_pkey, <table>_<columns>_key.
+        const name =
+          constraint.conname ??
+          (primary
+            ? `${tableBaseName(cmd.table)}_pkey`
+            : `${tableBaseName(cmd.table)}_${keys.join('_')}_key`
+          ).slice(0, 63)
+        const index = sqlIdent(`${name}_idx`.slice(0, 63))
+        const table = sqlTableName(cmd.table)
         return [
           {
             statement,
             message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name}: its index is built under ACCESS EXCLUSIVE on ${cmd.table}; reads and writes wait`,
             fix: [
-              `CREATE UNIQUE INDEX CONCURRENTLY ${name}_idx ON ${cmd.table} (${columns});  -- transactional: false`,
-              `ALTER TABLE ${cmd.table} ADD CONSTRAINT ${name} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${name}_idx;`,
+              `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${columns});  -- transactional: false`,
+              `ALTER TABLE ${table} ADD CONSTRAINT ${sqlIdent(name)} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${index};`,
               primary
                 ? ''
-                : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${columns
-                    .split(', ')
-                    .map((c: string) => `'${c}'`)
+                : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${keys
+                    .map((c) => `'${c}'`)
                     .join(', ')}], { name: '${name}' })`,
             ]
               .filter(Boolean)

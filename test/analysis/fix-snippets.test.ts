@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { analyseSql } from '../../src/analysis/analyse-sql.js'
+import { createTestDatabase, withClient } from '../helpers/database.js'
+
+/**
+ * The SQL a finding offers as the fix is run, as offered, on a real server: for a table
+ * in another schema, with a mixed-case name ("Order"), a reserved word for a column
+ * ("user"), and constraints left unnamed (the fix must name the one PostgreSQL made).
+ */
+async function fixOf(sql: string, rule: string): Promise<string> {
+  const report = await analyseSql(sql)
+  const finding = report.findings.find((f) => f.rule === rule)
+  assert.ok(finding, `${rule} should flag ${sql}; got ${report.findings.map((f) => f.rule).join(', ')}`)
+  return finding.fix
+}
+
+/** The runnable SQL of a fix: each line from its first SQL verb, without trailing advice. */
+function sqlOf(fix: string): string[] {
+  return fix
+    .split('\n')
+    .filter((line) => !line.startsWith('TS:') && !line.includes('<'))
+    .map((line) => /\b(?:ALTER|CREATE|DROP) .*/.exec(line)?.[0].split(/ {2}(?:--|\()/)[0])
+    .filter((line): line is string => line !== undefined)
+}
+
+test('fix snippets quote the names that need it, name unnamed constraints as PostgreSQL did, and run', async (t) => {
+  const database = await createTestDatabase(t)
+  await withClient(database.spec, (client) =>
+    client.query(`
+      CREATE TABLE users (id int PRIMARY KEY);
+      CREATE SCHEMA billing;
+      CREATE TABLE billing."Order" (id int, "user" int, "Name" varchar(100));
+      INSERT INTO users VALUES (1);
+      INSERT INTO billing."Order" VALUES (1, 1, 'a'), (2, 1, 'b');`),
+  )
+  const run = (statements: string[]) =>
+    withClient(database.spec, async (client) => {
+      for (const statement of statements) await client.query(statement)
+    })
+
+  const check = await fixOf(
+    'ALTER TABLE billing."Order" ADD CHECK ("user" > 0);',
+    'constraint-without-not-valid',
+  )
+  assert.deepEqual(sqlOf(check), [
+    'ALTER TABLE billing."Order" ADD CHECK ("user" > 0) NOT VALID;',
+    'ALTER TABLE billing."Order" VALIDATE CONSTRAINT "Order_user_check";',
+  ])
+  await run(sqlOf(check))
+
+  const foreign = await fixOf(
+    'ALTER TABLE billing."Order" ADD FOREIGN KEY ("user") REFERENCES users (id);',
+    'constraint-without-not-valid',
+  )
+  assert.match(foreign, /VALIDATE CONSTRAINT "Order_user_fkey"/)
+  await run(sqlOf(foreign))
+
+  const notNull = await fixOf(
+    'ALTER TABLE billing."Order" ALTER COLUMN "user" SET NOT NULL;',
+    'set-not-null-without-check',
+  )
+  assert.match(notNull, /CHECK \("user" IS NOT NULL\) NOT VALID/)
+  await run(sqlOf(notNull))
+
+  const unique = await fixOf('ALTER TABLE billing."Order" ADD UNIQUE ("Name");', 'unique-without-using-index')
+  assert.match(unique, /CREATE UNIQUE INDEX CONCURRENTLY "Order_Name_key_idx" ON billing\."Order" \("Name"\)/)
+  await run(sqlOf(unique))
+
+  const serial = await fixOf(
+    'ALTER TABLE billing."Order" ADD COLUMN number serial;',
+    'serial-or-identity-added',
+  )
+  assert.match(serial, /CREATE SEQUENCE billing\."Order_number_seq";/)
+  await run(sqlOf(serial))
+
+  const varchar = await fixOf('CREATE TABLE "Notes" ("Body" varchar(500));', 'prefer-text-over-varchar')
+  assert.equal(varchar, '"Body" text, CONSTRAINT ck_body_length CHECK (char_length("Body") <= 500)')
+  await run([`CREATE TABLE notes_checked (${varchar})`])
+
+  const renamed = await fixOf('ALTER TABLE billing."Order" RENAME TO orders;', 'rename')
+  assert.deepEqual(sqlOf(renamed), [
+    'ALTER TABLE billing."Order" RENAME TO orders; CREATE VIEW billing."Order" AS SELECT * FROM billing.orders;',
+  ])
+  await run(sqlOf(renamed))
+
+  const dropped = await fixOf('DROP TABLE billing.orders;', 'drop-table')
+  assert.deepEqual(sqlOf(dropped), ['ALTER TABLE billing.orders RENAME TO orders_old'])
+  await run(['DROP VIEW billing."Order"', ...sqlOf(dropped)])
+
+  const typeChange = await fixOf('ALTER TABLE users ALTER COLUMN id TYPE varchar(20);', 'column-type-change')
+  assert.match(
+    typeChange,
+    /op\.changeColumnType\('users', 'id', 'varchar\(20\)', \{ using: 'id::varchar\(20\)' \}\)/,
+  )
+})
