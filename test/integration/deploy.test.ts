@@ -384,6 +384,32 @@ test('a migration that fails on the live data fails its rehearsal on a copy: the
   assert.deepEqual(await versionRows(database), ['a1'])
 })
 
+test('a downgrade that leaves part of the upgrade behind fails the rehearsal naming what it left', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  project.sql('a2', {
+    down: 'a1',
+    message: 'plan and note',
+    up: "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free'; ALTER TABLE accounts ADD COLUMN note text;",
+    downSql: 'ALTER TABLE accounts DROP COLUMN note;',
+  })
+  const result = await project.cli(['deploy', '--yes'])
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /✗ Up → down → up rehearsal — up failed: upgrade a2 \(plan and note\) failed: ERROR 42701: column "plan" of relation "accounts" already exists/,
+  )
+  assert.match(
+    result.stdout,
+    /after the downgrade: accounts\.plan: column in the database, not created by the migrations/,
+  )
+  assert.match(
+    result.stdout,
+    /the downgrade does not undo all the upgrade does, so the upgrade cannot run again/,
+  )
+  assert.doesNotMatch(result.stdout, /fix the migration and run the command again/)
+  assert.deepEqual(await versionRows(database), ['a1'])
+})
+
 test('the preflight stops on multiple heads and on a migration without a downgrade', async (t) => {
   const { database, project } = await deployedProject(t, 16)
   project.sql('b1', { down: 'a1', up: 'ALTER TABLE accounts ADD COLUMN b text;', downSql: 'SELECT 1;' })

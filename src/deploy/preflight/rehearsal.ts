@@ -117,6 +117,9 @@ async function runRehearsal(
     }
     legs.push(`${label} ${formatDuration(Math.round(performance.now() - started))}`)
   }
+  // What the downgrade failed to undo: the usual reason the second upgrade fails
+  // ("column ... already exists"), so it is reported with that failure too.
+  let leftByDowngrade: readonly string[] = []
   try {
     const before = await snapshot(options.config, scratch)
     let applied = 0
@@ -124,9 +127,9 @@ async function runRehearsal(
       applied = (await upgrade({ ...base, phase: options.phase }, options.target)).steps.length
     })
     await leg('down', () => returnToRevisions(base, options.fromRows))
-    const afterDown = await snapshot(options.config, scratch)
+    const differences = compareCatalogs(await snapshot(options.config, scratch), before).differences
+    leftByDowngrade = differences
     await leg('up', () => upgrade({ ...base, phase: options.phase }, options.target))
-    const differences = compareCatalogs(afterDown, before).differences
     const summary = `${legs.join(' → ')} on ${method} (${plural(applied, 'migration')})`
     if (differences.length > 0)
       return {
@@ -138,11 +141,20 @@ async function runRehearsal(
   } catch (error) {
     // The failure's own hint (the duplicates to look at, the header a statement needs) first.
     const hint = ((error as Error).cause as { hint?: string } | undefined)?.hint
+    const incompleteDowngrade =
+      leftByDowngrade.length > 0
+        ? [
+            ...leftByDowngrade.map((line) => `after the downgrade: ${line}`),
+            'the downgrade does not undo all the upgrade does, so the upgrade cannot run again: make the downgrade undo it',
+          ]
+        : hint === undefined
+          ? []
+          : [hint]
     return {
       status: 'fail',
       summary: `${(error as Error).message} (rehearsed on ${method}, after: ${legs.join(' → ') || 'nothing'})`,
       details: [
-        ...(hint === undefined ? [] : [hint]),
+        ...incompleteDowngrade,
         'fix the migration, then deploy again; the live database was not touched',
       ],
     }
