@@ -45,8 +45,10 @@ export async function saveTablesOnServer(
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(SAVED_SCHEMA)}`)
     for (const [index, table] of tables.entries()) {
       const copy = `${quoteIdent(SAVED_SCHEMA)}.${quoteIdent(names[index]!)}`
-      await client.query(`CREATE TABLE ${copy} AS TABLE ${quoteTableName(table)}`)
-      await client.query(`COMMENT ON TABLE ${copy} IS ${quoteLiteral(copyComment(table, now, why))}`)
+      const copied = await client.query(`CREATE TABLE ${copy} AS TABLE ${quoteTableName(table)}`)
+      await client.query(
+        `COMMENT ON TABLE ${copy} IS ${quoteLiteral(copyComment(table, now, copied.rowCount ?? undefined, why))}`,
+      )
     }
     await client.query('COMMIT')
   } catch (error) {
@@ -68,15 +70,25 @@ function uniqueNames(tables: readonly string[], stamp: string): string[] {
   })
 }
 
-// Each copy says in its comment what it copies, when and why: "users at
-// 2026-11-30T11:19:30.000Z: destroyed by a downgrade (...)". Written and read here only.
-function copyComment(table: string, at: Date, why: string): string {
-  return `${table} at ${at.toISOString()}: ${why}`
+// Each copy says in its comment what it copies, when, how many rows (the exact count
+// CREATE TABLE AS reported; the planner's estimate is unreliable for a table never
+// analysed) and why: "users at 2026-11-30T11:19:30.000Z (1204 rows): destroyed by a
+// downgrade (...)". Written and read here only; copies made before the count have none.
+function copyComment(table: string, at: Date, rows: number | undefined, why: string): string {
+  return `${table} at ${at.toISOString()}${rows === undefined ? '' : ` (${rows} rows)`}: ${why}`
 }
 
-function readCopyComment(comment: string): { of: string; savedAt: string; why: string } | undefined {
-  const parts = /^(.+?) at (\d{4}-\d\d-\d\dT[\d:.]+Z): (.*)$/s.exec(comment)
-  return parts === null ? undefined : { of: parts[1]!, savedAt: parts[2]!, why: parts[3]! }
+function readCopyComment(
+  comment: string,
+): { of: string; savedAt: string; rows: number | undefined; why: string } | undefined {
+  const parts = /^(.+?) at (\d{4}-\d\d-\d\dT[\d:.]+Z)(?: \((\d+) rows\))?: (.*)$/s.exec(comment)
+  if (parts === null) return undefined
+  return {
+    of: parts[1]!,
+    savedAt: parts[2]!,
+    rows: parts[3] === undefined ? undefined : Number(parts[3]),
+    why: parts[4]!,
+  }
 }
 
 /** A copy an upgrade or downgrade kept in `strata_saved` of a table it destroyed. */
@@ -89,6 +101,8 @@ export interface SavedCopy {
   readonly savedAt: string | undefined
   /** Why: "destroyed by a downgrade (column users.email (b2))". */
   readonly why: string | undefined
+  /** Rows copied (from its comment; undefined for copies made before it was recorded). */
+  readonly rows: number | undefined
   readonly bytes: number
 }
 
@@ -110,6 +124,7 @@ export async function listSavedCopies(client: pg.ClientBase): Promise<SavedCopy[
         of: comment?.of,
         savedAt: comment?.savedAt,
         why: comment?.why,
+        rows: comment?.rows,
         bytes: Number(row.bytes),
       }
     })

@@ -26,9 +26,10 @@ test('backups saved lists the copies kept in strata_saved; --prune drops those p
   assert.equal(copy.of, 'audit')
   assert.match(copy.why, /destroyed by an upgrade \(table audit \(b2\)\)/)
   assert.ok(copy.bytes > 0)
+  assert.equal(copy.rows, 2, 'the exact count of the rows copied')
   assert.match(
     (await project.cli(['backups', 'saved'])).stdout,
-    /^copy +of +saved +size +why\nstrata_saved\.audit_/,
+    /^copy +of +saved +rows +size +why\nstrata_saved\.audit_\d{8}_\d{6} +audit +\S+ \S+ +2 +/,
   )
 
   const alone = await project.cli(['backups', 'saved', '--yes'])

@@ -47,6 +47,7 @@ Examples:
             copy.name,
             copy.of ?? '?',
             copy.savedAt?.replace('T', ' ').slice(0, 19) ?? '?',
+            copy.rows === undefined ? '?' : copy.rows.toLocaleString('en-US'),
             prettySize(copy.bytes),
             copy.why ?? '',
           ])
@@ -54,7 +55,7 @@ Examples:
             context.output.line(
               copies.length === 0
                 ? 'no copies in strata_saved'
-                : table([['copy', 'of', 'saved', 'size', 'why'], ...rows]),
+                : table([['copy', 'of', 'saved', 'rows', 'size', 'why'], ...rows]),
             )
             context.output.data({ copies })
             return 0
@@ -66,7 +67,7 @@ Examples:
             context.output.data({ dropped: [], expired: [] })
             return 0
           }
-          context.output.line(table([['copy', 'of', 'saved', 'size', 'why'], ...rows]))
+          context.output.line(table([['copy', 'of', 'saved', 'rows', 'size', 'why'], ...rows]))
           if (!flags.yes) {
             context.output.line(
               `${plural(shown.length, 'copy', 'copies')} older than ${config.backup.retentionDays} days; drop ${shown.length === 1 ? 'it' : 'them'} with --yes`,
