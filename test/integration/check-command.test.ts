@@ -32,7 +32,10 @@ export async function downgrade(op) { await op.addColumn('users', { name: 'old_c
   )
   const result = await project.cli(['check'])
   assert.equal(result.code, 1, result.stderr)
-  assert.match(result.stderr, /No database configured: checking every migration from the files \(offline\)/)
+  assert.match(
+    result.stderr,
+    /No database configured and the development server is not running: checking every migration from the files \(offline\)/,
+  )
   assert.match(result.stdout, /a1 {2}create users[\s\S]*additive · downtime none · risk low/)
   assert.match(result.stdout, /a2 {2}index email[\s\S]*downtime minimal · risk high/)
   assert.match(

@@ -96,6 +96,24 @@ test('dev start creates the server, re-uses its data across restarts, and report
   assert.equal(slept.stdout, '|5\n')
   const everything = `${first.stdout}${first.stderr}${restart.stdout}${url.stdout}`
   assert.ok(!everything.includes(spec.password!), 'the password never appears in output')
+
+  // With the server running, `check` analyses what is pending on it, not every file.
+  const versions = join(dir, 'migrations', 'versions')
+  mkdirSync(versions, { recursive: true })
+  const migration = (revision: string, down: string | null, up: string) =>
+    writeFileSync(
+      join(versions, `${revision}.sql`),
+      `-- revision: ${revision}\n-- down_revision: ${down ?? ''}\n\n-- migrate:up\n${up}\n\n-- migrate:down\nSELECT 1;\n`,
+    )
+  migration('d1', null, 'CREATE TABLE notes (id int);')
+  assert.equal((await runCli(['upgrade', 'head'], { cwd: dir })).code, 0)
+  migration('d2', 'd1', 'CREATE INDEX ix_notes_id ON notes (id);')
+  const checked = await runCli(['check'], { cwd: dir })
+  assert.equal(checked.code, 1, checked.stderr)
+  assert.match(checked.stdout, /^Checked pending migrations \(connected, PostgreSQL 16\)/)
+  assert.match(checked.stdout, /d2 +\(no message\)|d2 /)
+  assert.doesNotMatch(checked.stdout, /^d1 /m)
+  assert.match(checked.stdout, /create-index-not-concurrently/)
 })
 
 test('a port taken by another program is a clear error (exit 2) and nothing is created', async (t) => {

@@ -75,7 +75,12 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         }
         const { checkMigrations } = await import('../../analysis/check.js')
         const target = flags.offline || inputs.length > 0 ? undefined : await context.target()
-        const connected = target !== undefined && target.source !== 'embedded dev server'
+        // The development server is used when it is running (the migrations pending on it),
+        // never started for a check: a check must not cost a server start.
+        const devRunning =
+          target?.source === 'embedded dev server' &&
+          (await import('../../dev/index.js')).devStatus(config).running
+        const connected = target !== undefined && (target.source !== 'embedded dev server' || devRunning)
         const base = {
           config,
           files: inputs,
@@ -92,7 +97,9 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           )
         } else {
           if (target !== undefined && inputs.length === 0) {
-            context.output.notice('No database configured: checking every migration from the files (offline)')
+            context.output.notice(
+              'No database configured and the development server is not running: checking every migration from the files (offline)',
+            )
           }
           report = await checkMigrations(base)
         }
