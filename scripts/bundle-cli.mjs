@@ -43,6 +43,10 @@ await build({
   // 20's only way to give it one is experimental and lost with the code cache): every
   // import() becomes a require() of the package's CommonJS entry.
   supported: { 'dynamic-import': false },
+  // A map without the sources' text, read only by `--debug` to print stack traces at
+  // src/ lines (src/cli/stack-source.ts); no sourceMappingURL: nothing loads it otherwise.
+  sourcemap: 'external',
+  sourcesContent: false,
   banner: {
     js: `// strata-cli build ${buildId}\nconst STRATA_BUNDLE_URL = require('node:url').pathToFileURL(__filename).href;`,
   },

@@ -1,6 +1,7 @@
 import { StrataError } from '../errors/index.js'
 import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
 import { colors, jsonIndent } from './output.js'
+import { sourceStack } from './stack-source.js'
 
 /**
  * Prints a failure as a person needs it: what went wrong, where, how to fix it; the
@@ -18,8 +19,9 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   if (known?.hint !== undefined) lines.push(`  ${colors.cyan('hint:')} ${known.hint}`)
   if (!known && !options.debug) lines.push(`  ${colors.dim('run with --debug for the stack trace')}`)
   if (options.debug && error instanceof Error && error.stack) {
-    lines.push(error.stack)
-    if (error.cause instanceof Error && error.cause.stack) lines.push(`cause: ${error.cause.stack}`)
+    lines.push(sourceStack(error.stack))
+    if (error.cause instanceof Error && error.cause.stack)
+      lines.push(`cause: ${sourceStack(error.cause.stack)}`)
   }
   process.stderr.write(`${maskSecrets(lines.join('\n'))}\n`)
   if (options.json) {

@@ -108,10 +108,12 @@ test('invalid JSON and a missing -c file are clear errors', async (t) => {
   assert.match(missing.stderr, /config file nope\.config\.ts does not exist/)
 })
 
-test('--debug adds the stack trace', async (t) => {
+test('--debug adds the stack trace, at the lines of src/ rather than of the bundle', async (t) => {
   const dir = tempDir(t)
   writeFileSync(join(dir, 'strata.config.ts'), "throw new Error('boom')\nexport default {}\n")
   const result = await runCli(['dev', 'status', '--debug'], { cwd: dir })
   assert.equal(result.code, 2)
   assert.match(result.stderr, /\n\s+at /)
+  assert.match(result.stderr, /\(src\/config\/load-config\.ts:\d+:\d+\)/)
+  assert.doesNotMatch(result.stderr, /strata-cli\.cjs:\d+/)
 })
