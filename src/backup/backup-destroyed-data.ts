@@ -58,6 +58,8 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
   const connection = await connect(spec)
   let tables: string[]
   let lost: string
+  /** Per table, what the run destroys of it: a copy on the server says why it was made. */
+  let lostOf: (table: string) => string
   try {
     const rows = await readVersionRows(connection.client, runnerTables(config).version)
     // Nothing applied: no downgrade to run (the runner says so itself).
@@ -78,6 +80,8 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
     if (holding.length === 0) return undefined
     tables = [...new Set(holding.map((item) => item.table))]
     lost = [...new Set(holding.map(describeLoss))].join(', ')
+    lostOf = (table) =>
+      [...new Set(holding.filter((item) => item.table === table).map(describeLoss))].join(', ')
   } finally {
     await connection.close()
   }
@@ -89,7 +93,12 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
     return await backupBeforeMigrating(config, spec, options.onProgress, { tables: patterns })
   } catch (error) {
     if (!(error instanceof ClientProgramError)) throw error
-    return copyOnServerInstead(options, tables.map(inScope), lost, error)
+    return copyOnServerInstead(
+      options,
+      tables.map((table) => ({ table: inScope(table), lost: lostOf(table) })),
+      lost,
+      error,
+    )
   }
 }
 
@@ -100,17 +109,19 @@ export async function backupDestroyedData(options: DestroyedDataBackupOptions): 
  */
 async function copyOnServerInstead(
   options: DestroyedDataBackupOptions,
-  tables: readonly string[],
+  destroyed: readonly { readonly table: string; readonly lost: string }[],
   lost: string,
   noDump: ClientProgramError,
 ): Promise<string> {
+  const tables = destroyed.map((item) => item.table)
   options.onProgress(`No pg_dump can back up this server; copying ${tables.join(', ')} on the server instead`)
+  const run = options.direction === 'up' ? 'an upgrade' : 'a downgrade'
   try {
     const copies = await withConnection(options.spec, (connection) =>
       saveTablesOnServer(
         connection.client,
         tables,
-        `destroyed by ${options.direction === 'up' ? 'an upgrade' : 'a downgrade'} (${lost})`,
+        (index) => `destroyed by ${run} (${destroyed[index]!.lost})`,
         options.config.backup.serverCopyLimitMb * 1024 ** 2,
       ),
     )

@@ -22,7 +22,8 @@ export class SavedTablesTooBigError extends Error {}
 export async function saveTablesOnServer(
   client: pg.ClientBase,
   tables: readonly string[],
-  why: string,
+  /** Why the copy of `tables[index]` is made, kept in its comment. */
+  why: (index: number) => string,
   limitBytes: number,
   now = new Date(),
 ): Promise<string[]> {
@@ -47,7 +48,7 @@ export async function saveTablesOnServer(
       const copy = `${quoteIdent(SAVED_SCHEMA)}.${quoteIdent(names[index]!)}`
       const copied = await client.query(`CREATE TABLE ${copy} AS TABLE ${quoteTableName(table)}`)
       await client.query(
-        `COMMENT ON TABLE ${copy} IS ${quoteLiteral(copyComment(table, now, copied.rowCount ?? undefined, why))}`,
+        `COMMENT ON TABLE ${copy} IS ${quoteLiteral(copyComment(table, now, copied.rowCount ?? undefined, why(index)))}`,
       )
     }
     await client.query('COMMIT')

@@ -7,24 +7,36 @@ test('backups saved lists the copies kept in strata_saved; --prune drops those p
   // PostgreSQL 16, and only pg_dump 15 on this machine: what a step destroys is copied on the server.
   const database = await createTestDatabase(t, 16)
   const project = testProject(t, database)
-  project.sql('a1', { message: 'audit', up: 'CREATE TABLE audit (id int);', downSql: 'DROP TABLE audit;' })
+  project.sql('a1', {
+    message: 'audit',
+    up: 'CREATE TABLE audit (id int); CREATE TABLE notes (id int, body text);',
+    downSql: 'DROP TABLE notes; DROP TABLE audit;',
+  })
   project.sql('b2', {
     down: 'a1',
     message: 'drop audit',
-    up: 'DROP TABLE audit;',
-    downSql: 'CREATE TABLE audit (id int);',
+    up: 'DROP TABLE audit; ALTER TABLE notes DROP COLUMN body;',
+    downSql: 'CREATE TABLE audit (id int); ALTER TABLE notes ADD COLUMN body text;',
   })
   assert.equal((await project.cli(['upgrade', 'a1'])).code, 0)
-  await withClient(database.spec, (client) => client.query('INSERT INTO audit VALUES (1), (2)'))
+  await withClient(database.spec, (client) =>
+    client.query("INSERT INTO audit VALUES (1), (2); INSERT INTO notes VALUES (1, 'kept')"),
+  )
   const upgraded = await project.cli(['upgrade', 'head'])
   assert.equal(upgraded.code, 0, upgraded.stderr)
 
   const listed = await project.cli(['--json', 'backups', 'saved'])
   assert.equal(listed.code, 0, listed.stderr)
-  const [copy] = JSON.parse(listed.stdout).copies
+  const copies = JSON.parse(listed.stdout).copies
+  assert.deepEqual(copies.map((saved: { of: string }) => saved.of).sort(), ['audit', 'notes'])
+  const copy = copies.find((saved: { of: string }) => saved.of === 'audit')
   assert.match(copy.name, /^strata_saved\.audit_\d{8}_\d{6}$/)
-  assert.equal(copy.of, 'audit')
-  assert.match(copy.why, /destroyed by an upgrade \(table audit \(b2\)\)/)
+  // Each copy says what the upgrade destroyed of its own table.
+  assert.equal(copy.why, 'destroyed by an upgrade (table audit (b2))')
+  assert.equal(
+    copies.find((saved: { of: string }) => saved.of === 'notes').why,
+    'destroyed by an upgrade (column notes.body (b2))',
+  )
   assert.ok(copy.bytes > 0)
   assert.equal(copy.rows, 2, 'the exact count of the rows copied')
   assert.match(
@@ -37,7 +49,7 @@ test('backups saved lists the copies kept in strata_saved; --prune drops those p
   assert.match(alone.stderr, /--yes confirms --prune; alone it does nothing/)
   // Fresh: retention keeps it.
   const fresh = await project.cli(['backups', 'saved', '--prune', '--yes'])
-  assert.match(fresh.stdout, /no copy is older than 30 days \(1 copy in strata_saved\)/)
+  assert.match(fresh.stdout, /no copy is older than 30 days \(2 copies in strata_saved\)/)
   // Forty days old by its comment: shown, then dropped with --yes, the schema with it.
   const [schema, table] = copy.name.split('.')
   await withClient(database.spec, (client) =>
@@ -47,12 +59,25 @@ test('backups saved lists the copies kept in strata_saved; --prune drops those p
   )
   const shown = await project.cli(['backups', 'saved', '--prune'])
   assert.match(shown.stdout, /1 copy older than 30 days; drop it with --yes/)
-  assert.equal(await countCopies(database.spec), 1)
+  assert.equal(await countCopies(database.spec), 2)
   const dropped = await project.cli(['backups', 'saved', '--prune', '--yes'])
   assert.equal(dropped.code, 0, dropped.stderr)
   assert.match(dropped.stdout, /dropped 1 copy/)
-  assert.equal(await countCopies(database.spec), 0)
+  assert.equal(await countCopies(database.spec), 1, 'the fresh copy of notes stays')
+  assert.match((await project.cli(['backups', 'saved'])).stdout, /^copy .*\nstrata_saved\.notes_\S+ +notes /)
+  // The last copy gone, the schema goes with it.
+  const notes = copies.find((saved: { of: string }) => saved.of === 'notes').name.split('.')[1]
+  await withClient(database.spec, (client) =>
+    client.query(
+      `COMMENT ON TABLE strata_saved."${notes}" IS 'notes at ${new Date(Date.now() - 40 * 86_400_000).toISOString()}: old'`,
+    ),
+  )
+  assert.match((await project.cli(['backups', 'saved', '--prune', '--yes'])).stdout, /dropped 1 copy/)
   assert.equal((await project.cli(['backups', 'saved'])).stdout, 'no copies in strata_saved\n')
+  const schemaLeft = await withClient(database.spec, (client) =>
+    client.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'strata_saved'"),
+  )
+  assert.equal(schemaLeft.rows[0].n, 0)
 })
 
 function countCopies(spec: Parameters<typeof withClient>[0]): Promise<number> {
