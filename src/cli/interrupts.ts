@@ -1,16 +1,18 @@
 import { constants } from 'node:os'
+import { cancelSessions, runningSessions } from '../db/cancellable-sessions.js'
 import { runningChildren, stopChildren } from '../util/running-children.js'
 
 let interruptedBy: NodeJS.Signals | undefined
 let takenOver: (() => void) | undefined
 
 /**
- * Ctrl-C or a SIGTERM while pg_dump, pg_restore, psql or a hook runs: the programs are
- * stopped, and the command's own failure path does the cleaning it does for any failure
- * (the partial archive removed, the restore's copy named, the transaction rolled back);
- * the exit code is then 130 (SIGINT) or 143 (SIGTERM). With no program running, or on
- * a second signal, Strata stops at once, as without a handler: PostgreSQL rolls back
- * whatever transaction was open. Installed once, by the CLI.
+ * Ctrl-C or a SIGTERM while pg_dump, pg_restore, psql or a hook runs, or while a
+ * migration runs: the programs are stopped, the migration's running statement is
+ * cancelled (nothing more is sent after it), and the command's own failure path does the
+ * cleaning it does for any failure (the partial archive removed, the restore's copy named,
+ * the transaction rolled back and reported); the exit code is then 130 (SIGINT) or 143
+ * (SIGTERM). With neither running, or on a second signal, Strata stops at once, as
+ * without a handler. Installed once, by the CLI.
  */
 export function installInterruptHandling(notice: (line: string) => void): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -23,12 +25,19 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         takenOver()
         return
       }
-      if (interruptedBy !== undefined || children.names.length === 0) process.exit(exitCodeFor(signal))
+      const sessions = runningSessions()
+      if (interruptedBy !== undefined || (children.names.length === 0 && sessions.length === 0))
+        process.exit(exitCodeFor(signal))
       interruptedBy = signal
+      const stopping = [
+        ...(children.names.length > 0 ? [`stopping ${children.names.join(', ')}`] : []),
+        ...sessions.map((what) => `cancelling ${what}'s running statement (its transaction rolls back)`),
+      ]
       notice(
-        `interrupted (${signal}): stopping ${children.names.join(', ')} and cleaning up; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once`,
+        `interrupted (${signal}): ${stopping.join(' and ')}, then cleaning up; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once`,
       )
       stopChildren('SIGTERM')
+      void cancelSessions()
       // A program that ignores SIGTERM must not keep Strata waiting for ever.
       setTimeout(() => process.exit(exitCodeFor(signal)), 30_000).unref()
     })

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { splitStatements } from '../graph/split-statements.js'
+import { refuseAfterCancel } from './cancellable-sessions.js'
 
 /**
  * What a piece of a batch is: the migration's own SQL, or one of the statements the
@@ -169,6 +170,8 @@ export class StatementBatch<Source = unknown> {
   async send(): Promise<void> {
     await this.#answered()
     if (this.#units.length === 0) return
+    // Interrupted (Ctrl-C) while these waited: they are never sent, their COMMIT least of all.
+    refuseAfterCancel()
     const units = this.#units
     this.clear()
     this.#inFlight = this.#transmit(units)

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { refuseAfterCancel } from '../db/cancellable-sessions.js'
 import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { inlineParams } from './inline-params.js'
 
@@ -66,6 +67,7 @@ export class OnlineExecutor implements SqlExecutor {
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
     await this.flush()
+    refuseAfterCancel()
     this.current = { sql, source }
     const query = params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[])
     const result = this.watcher ? await this.watcher.watch(query) : await query

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
 import { acquireMigrationLock, describeHolder, type MigrationLock } from '../db/advisory-lock.js'
+import { trackSession } from '../db/cancellable-sessions.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
@@ -99,6 +100,8 @@ export async function withMigrationLock<T>(
 ): Promise<T> {
   const tables = runnerTables(options.config)
   const connection = await connect(options.spec)
+  // Interrupted, the statement running on it is cancelled (see cancellable-sessions).
+  const untrack = trackSession(options.spec, connection.client, 'the migration')
   try {
     const lock = await acquireMigrationLock(connection.client, tables.version, {
       waitSeconds: options.config.migrations.lockWaitTimeout,
@@ -113,6 +116,7 @@ export async function withMigrationLock<T>(
       await lock.release()
     }
   } finally {
+    untrack()
     await connection.close()
   }
 }

@@ -1,3 +1,4 @@
+import { InterruptedError, wasCancelled } from '../db/cancellable-sessions.js'
 import { recordHistory } from '../db/history-table.js'
 import { executeSql } from '../db/prepared-statements.js'
 import { isEditedVersionTable, type RecordedStep, recordStepQuery, recordStepSql } from '../db/record-step.js'
@@ -129,6 +130,8 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   const { step, startedAt, executor } = run
   const failure = databaseFailure(error)
   const statement = executor.current
+  // Ctrl-C: the running statement was cancelled (57014), or the next one never sent.
+  const interrupted = error instanceof InterruptedError || (failure.code === QUERY_CANCELED && wasCancelled())
   // A failed batch leaves its transaction aborted (a non-transactional step's record too).
   if (step.meta.transactional || error instanceof BatchError)
     await client.query('ROLLBACK').catch(() => undefined)
@@ -146,7 +149,10 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   if (failure.detail) lines.push(`detail: ${failure.detail}`)
   // No statement and no SQLSTATE: the migration's own code threw (a TypeError, a typo).
   const codeError =
-    statement === undefined && failure.code === undefined && !(error instanceof OperationFailedError)
+    statement === undefined &&
+    failure.code === undefined &&
+    !(error instanceof OperationFailedError) &&
+    !interrupted
       ? describeCodeError(error, step.meta.file)
       : undefined
   lines.push(codeError ? `in ${codeError.where}` : describeStatement(step.meta, statement, failure.position))
@@ -187,18 +193,24 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   return new MigrationFailedError(lines.join('\n'), step.revision, failure.code, {
     where: step.meta.file,
     retryable: step.meta.transactional || executor.completed.length === 0,
-    hint:
-      failure.hint ??
-      codeError?.opHint ??
-      violationHint(failure, statement?.sql) ??
-      (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
-        ? nonTransactionalHint(step.meta.file)
-        : step.meta.transactional
-          ? 'fix the migration and run the command again'
-          : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again'),
+    hint: interrupted
+      ? step.meta.transactional
+        ? 'nothing of it was applied; run the command again to apply it'
+        : 'run the command again: it resumes this migration (finish or clean up what its completed statements left, e.g. an invalid index from CREATE INDEX CONCURRENTLY, which strata verify lists)'
+      : (failure.hint ??
+        codeError?.opHint ??
+        violationHint(failure, statement?.sql) ??
+        (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
+          ? nonTransactionalHint(step.meta.file)
+          : step.meta.transactional
+            ? 'fix the migration and run the command again'
+            : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again')),
     cause: error,
   })
 }
+
+/** SQLSTATE 57014: the statement was cancelled (here: by Strata, on Ctrl-C). */
+const QUERY_CANCELED = '57014'
 
 /** SQLSTATE 25001: CONCURRENTLY, VACUUM, ALTER SYSTEM... "cannot run inside a transaction block". */
 const OUTSIDE_TRANSACTION_ONLY = '25001'

@@ -1,0 +1,90 @@
+import { connect as connectSocket } from 'node:net'
+import type pg from 'pg'
+import type { ConnectionSpec } from './connection-spec.js'
+
+/**
+ * Sessions whose running statement must be cancelled when Strata is interrupted.
+ *
+ * A client that simply exits does not stop the server: PostgreSQL notices a vanished
+ * client only when it next writes to it. A migration sends its statements, the version
+ * update and COMMIT together, so an upgrade killed by Ctrl-C goes on on the server and
+ * commits seconds later, while the operator believes it stopped; a long ALTER keeps its
+ * ACCESS EXCLUSIVE lock until it ends. Cancelling the running statement (what psql does
+ * on Ctrl-C) makes it fail at once: the rest of what was sent is skipped, the
+ * transaction rolls back, and the command's failure path reports it.
+ */
+interface Session {
+  readonly spec: ConnectionSpec
+  readonly client: pg.Client
+  /** What runs on it, for the interruption notice ("the migration"). */
+  readonly what: string
+}
+
+const sessions = new Set<Session>()
+let cancelled = false
+
+/** Thrown instead of sending a statement once the command was interrupted. */
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted before its next statement was sent')
+  }
+}
+
+/**
+ * True once the tracked sessions were cancelled: the statement running then failed, and
+ * no further one may be sent (a migration's code between statements, or the next
+ * migration, would otherwise carry on after Ctrl-C).
+ */
+export function wasCancelled(): boolean {
+  return cancelled
+}
+
+/** Throws InterruptedError once the command was interrupted. */
+export function refuseAfterCancel(): void {
+  if (cancelled) throw new InterruptedError()
+}
+
+/** Registers a session until the returned function is called. */
+export function trackSession(spec: ConnectionSpec, client: pg.Client, what: string): () => void {
+  const session = { spec, client, what }
+  sessions.add(session)
+  return () => sessions.delete(session)
+}
+
+/** What runs on the tracked sessions now ("the migration"); empty when none. */
+export function runningSessions(): string[] {
+  return [...new Set([...sessions].map((session) => session.what))]
+}
+
+/**
+ * Sends each tracked session's cancel request: the protocol's CancelRequest, on a
+ * connection of its own, as libpq sends it (no login, so it works through TLS-only
+ * servers and poolers that forward it). A session that runs nothing ignores it.
+ */
+export async function cancelSessions(): Promise<void> {
+  cancelled = true
+  await Promise.all([...sessions].map((session) => sendCancelRequest(session)))
+}
+
+function sendCancelRequest({ spec, client }: Session): Promise<void> {
+  const keys = client as unknown as { processID: number | null; secretKey: number | null }
+  if (keys.processID === null || keys.secretKey === null) return Promise.resolve()
+  const packet = Buffer.alloc(16)
+  packet.writeInt32BE(16, 0)
+  packet.writeInt32BE(80877102, 4) // the cancel request code: 1234 << 16 | 5678
+  packet.writeInt32BE(keys.processID, 8)
+  packet.writeInt32BE(keys.secretKey, 12)
+  return new Promise((resolve) => {
+    const socket = spec.host.startsWith('/')
+      ? connectSocket(`${spec.host}/.s.PGSQL.${spec.port}`)
+      : connectSocket(spec.port, spec.host)
+    const done = () => {
+      socket.destroy()
+      resolve()
+    }
+    socket.setTimeout(5_000, done)
+    socket.once('error', done)
+    socket.once('close', done)
+    socket.once('connect', () => socket.end(packet))
+  })
+}

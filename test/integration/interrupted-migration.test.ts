@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
+import { test } from 'node:test'
+import { type CliResult, runCli } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase, withClient } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+
+/** Starts `strata upgrade head` and sends it `signal` once `ready` says the migration is under way. */
+async function interruptUpgrade(
+  project: TestProject,
+  database: TestDatabase,
+  signal: NodeJS.Signals,
+  ready: () => Promise<boolean>,
+): Promise<CliResult> {
+  let cli: ChildProcess | undefined
+  let ended: CliResult | undefined
+  const run = runCli(['upgrade', 'head'], {
+    cwd: project.dir,
+    env: { DATABASE_URL: database.url },
+    onSpawn: (child) => (cli = child),
+  })
+  run.then((result) => (ended = result))
+  for (let tries = 0; !(await ready()); tries++) {
+    assert.ok(tries < 300 && ended === undefined, `the migration never started: ${JSON.stringify(ended)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  cli!.kill(signal)
+  return run
+}
+
+const versionOf = (database: TestDatabase) =>
+  withClient(database.spec, async (client) =>
+    (await client.query('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num),
+  )
+
+const tablesOf = (database: TestDatabase) =>
+  withClient(database.spec, async (client) =>
+    (
+      await client.query(
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname LIKE 't\\_%' ORDER BY 1",
+      )
+    ).rows.map((row) => row.relname),
+  )
+
+test('Ctrl-C during a migration cancels its running statement: it rolls back at once and never commits later (exit 130)', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  project.sql('a1', { up: 'CREATE TABLE t_first (id int);', downSql: 'DROP TABLE t_first;' })
+  // Sent to the server together with its version update and COMMIT: a client that only
+  // exits leaves the server to run all of it, and to commit, once the sleep ends.
+  project.sql('a2', {
+    down: 'a1',
+    message: 'slow',
+    up: 'SELECT pg_sleep(3);\nCREATE TABLE t_second (id int);',
+    downSql: 'DROP TABLE t_second;',
+  })
+  const sleeping = () =>
+    withClient(
+      database.spec,
+      async (client) =>
+        (
+          await client.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
+          )
+        ).rows[0].n > 0,
+    )
+  const result = await interruptUpgrade(project, database, 'SIGINT', sleeping)
+  assert.equal(result.code, 130, result.stderr)
+  assert.match(
+    result.stderr,
+    /interrupted \(SIGINT\): cancelling the migration's running statement \(its transaction rolls back\), then cleaning up/,
+  )
+  assert.match(
+    result.stderr,
+    /error: upgrade a2 \(slow\) failed: ERROR 57014: canceling statement due to user request/,
+  )
+  assert.match(result.stderr, /rolled back: a2 left no change; the database stays at a1/)
+  assert.match(result.stderr, /hint: nothing of it was applied; run the command again to apply it/)
+  assert.equal(await sleeping(), false, 'the statement no longer runs on the server')
+  // Past the end of the sleep: had the batch gone on on the server, a2 would be committed now.
+  await new Promise((resolve) => setTimeout(resolve, 3_500))
+  assert.deepEqual(await versionOf(database), ['a1'])
+  assert.deepEqual(await tablesOf(database), ['t_first'])
+  const history = await withClient(database.spec, (client) =>
+    client.query("SELECT outcome FROM strata_history WHERE revision = 'a2'"),
+  )
+  assert.deepEqual(
+    history.rows.map((row) => row.outcome),
+    ['failed'],
+  )
+})
+
+test("a signal between a TypeScript migration's statements stops it before the next one is sent (exit 143)", async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  project.ts(
+    'b1',
+    `export const revision = 'b1'
+export const downRevision = null
+export async function upgrade(op) {
+  await op.execute('CREATE TABLE t_before (id int)')
+  await op.query("SELECT set_config('application_name', 'strata-test-pausing', false)")
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  await op.execute('CREATE TABLE t_after (id int)')
+}
+export async function downgrade(op) { await op.execute('DROP TABLE t_after; DROP TABLE t_before') }
+`,
+  )
+  const pausing = () =>
+    withClient(
+      database.spec,
+      async (client) =>
+        (
+          await client.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'strata-test-pausing'",
+          )
+        ).rows[0].n > 0,
+    )
+  const result = await interruptUpgrade(project, database, 'SIGTERM', pausing)
+  assert.equal(result.code, 143, result.stderr)
+  assert.match(result.stderr, /error: upgrade b1 failed: interrupted before its next statement was sent/)
+  assert.match(result.stderr, /rolled back: b1 left no change; the database stays at base/)
+  assert.deepEqual(await versionOf(database), [])
+  assert.deepEqual(await tablesOf(database), [])
+})
