@@ -34,7 +34,7 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         ...sessions.map((what) => `cancelling ${what}'s running statement (its transaction rolls back)`),
       ]
       notice(
-        `interrupted (${signal}): ${stopping.join(' and ')}, then cleaning up; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once`,
+        `interrupted (${signal}): ${stopping.join(' and ')} and cleaning up; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once`,
       )
       stopChildren('SIGTERM')
       void cancelSessions()

@@ -63,10 +63,15 @@ export function runningSessions(): string[] {
  */
 export async function cancelSessions(): Promise<void> {
   cancelled = true
-  await Promise.all([...sessions].map((session) => sendCancelRequest(session)))
+  await Promise.all([...sessions].map((session) => sendCancelRequest(session.spec, session.client)))
 }
 
-function sendCancelRequest({ spec, client }: Session): Promise<void> {
+/**
+ * Asks the server to cancel what `client`'s session runs, with the key it gave at login;
+ * works after that connection is lost, since the request travels on a connection of its
+ * own. Resolves when sent (or when it cannot be: the caller checks the outcome itself).
+ */
+export function sendCancelRequest(spec: ConnectionSpec, client: pg.Client): Promise<void> {
   const keys = client as unknown as { processID: number | null; secretKey: number | null }
   if (keys.processID === null || keys.secretKey === null) return Promise.resolve()
   const packet = Buffer.alloc(16)

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
 import { acquireMigrationLock, describeHolder, type MigrationLock } from '../db/advisory-lock.js'
-import { trackSession } from '../db/cancellable-sessions.js'
+import { trackSession, wasCancelled } from '../db/cancellable-sessions.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
@@ -15,6 +15,7 @@ import { STRATA_VERSION } from '../version.js'
 import { describeDrift, detectDrift } from './drift.js'
 import { lockSettings } from './lock-retry.js'
 import { LockWatcher } from './lock-watcher.js'
+import { explainLostConnection, isConnectionLoss } from './lost-connection.js'
 import { type DeployPhase, limitToPhase, type PhasedPlan } from './phase.js'
 import { type Plan, planDowngrade, planUpgrade } from './plan.js'
 import { missingDowngrade } from './run-migration-body.js'
@@ -112,6 +113,11 @@ export async function withMigrationLock<T>(
     })
     try {
       return await work(connection, tables, lock)
+    } catch (error) {
+      // Lost, not failed: what was sent may still commit; say what the database holds.
+      if (isConnectionLoss(error) && !wasCancelled())
+        throw await explainLostConnection(options.spec, connection.client, tables, error)
+      throw error
     } finally {
       await lock.release()
     }

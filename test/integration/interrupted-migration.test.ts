@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
-import { test } from 'node:test'
+import { type AddressInfo, connect as connectSocket, createServer } from 'node:net'
+import { type TestContext, test } from 'node:test'
 import { type CliResult, runCli } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase, withClient } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
@@ -68,7 +69,7 @@ test('Ctrl-C during a migration cancels its running statement: it rolls back at 
   assert.equal(result.code, 130, result.stderr)
   assert.match(
     result.stderr,
-    /interrupted \(SIGINT\): cancelling the migration's running statement \(its transaction rolls back\), then cleaning up/,
+    /interrupted \(SIGINT\): cancelling the migration's running statement \(its transaction rolls back\) and cleaning up/,
   )
   assert.match(
     result.stderr,
@@ -122,4 +123,84 @@ export async function downgrade(op) { await op.execute('DROP TABLE t_after; DROP
   assert.match(result.stderr, /rolled back: b1 left no change; the database stays at base/)
   assert.deepEqual(await versionOf(database), [])
   assert.deepEqual(await tablesOf(database), [])
+})
+
+/**
+ * A TCP proxy in front of the test server that loses the connection of the session
+ * that sends `pg_sleep`: at once (`during`, the statement still runs on the server), or
+ * after swallowing the server's answers until the batch has finished (`after`).
+ */
+async function losingProxy(
+  t: TestContext,
+  database: TestDatabase,
+  when: 'during' | 'after',
+): Promise<string> {
+  const proxy = createServer((client) => {
+    const server = connectSocket(database.spec.port, database.spec.host)
+    let cut = false
+    client.on('data', (data) => {
+      server.write(data)
+      if (!cut && data.toString('latin1').includes('pg_sleep')) {
+        cut = true
+        setTimeout(
+          () => {
+            client.destroy()
+            server.destroy()
+          },
+          when === 'during' ? 300 : 2_000,
+        )
+      }
+    })
+    server.on('data', (data) => {
+      if (!(cut && when === 'after')) client.write(data)
+    })
+    for (const socket of [client, server]) {
+      socket.on('error', () => undefined)
+      socket.on('close', () => (socket === client ? server : client).destroy())
+    }
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.after(() => proxy.close())
+  const url = new URL(database.url)
+  url.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  return url.toString()
+}
+
+test('a connection lost while a migration runs: Strata cancels what still runs, reads the version table again and says what is true', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  project.sql('c1', { up: 'CREATE TABLE t_base (id int);', downSql: 'DROP TABLE t_base;' })
+  assert.equal((await project.cli(['upgrade', 'c1'])).code, 0)
+  project.sql('c2', {
+    down: 'c1',
+    message: 'slow',
+    up: 'SELECT pg_sleep(1);\nCREATE TABLE t_slow (id int);',
+    downSql: 'DROP TABLE t_slow;',
+  })
+
+  // Lost while the statement runs: cancelled, so rolled back; the message says so.
+  const during = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: await losingProxy(t, database, 'during'),
+  })
+  assert.equal(during.code, 1, during.stderr)
+  assert.match(
+    during.stderr,
+    /error: upgrade c2 \(slow\): the connection to the server was lost \(Connection terminated unexpectedly\)\. Strata cancelled what the server still ran of it and read the version table again: the database is at c1, so c2 was rolled back and left no change/,
+  )
+  await new Promise((resolve) => setTimeout(resolve, 1_500))
+  assert.deepEqual(await versionOf(database), ['c1'])
+  assert.deepEqual(await tablesOf(database), ['t_base'])
+
+  // Lost after the server finished (the answers never arrived): it committed, and the
+  // message says so rather than "rolled back".
+  const after = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: await losingProxy(t, database, 'after'),
+  })
+  assert.equal(after.code, 1, after.stderr)
+  assert.match(
+    after.stderr,
+    /the connection to the server was lost \(Connection terminated unexpectedly\)\. .*the database is at c2, so the server finished c2 on its own/,
+  )
+  assert.doesNotMatch(after.stderr, /rolled back/)
+  assert.deepEqual(await versionOf(database), ['c2'])
 })
