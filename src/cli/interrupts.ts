@@ -26,8 +26,15 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         return
       }
       const sessions = runningSessions()
-      if (interruptedBy !== undefined || (children.names.length === 0 && sessions.length === 0))
+      if (sessions.length === 0 && (interruptedBy !== undefined || children.names.length === 0))
         process.exit(exitCodeFor(signal))
+      if (interruptedBy !== undefined) {
+        // Quitting at once still cancels the migrations running (a fleet's, which the first
+        // Ctrl-C let finish): otherwise the server commits them after Strata is gone.
+        setTimeout(() => process.exit(exitCodeFor(signal)), 2_000).unref()
+        void cancelSessions().finally(() => process.exit(exitCodeFor(signal)))
+        return
+      }
       interruptedBy = signal
       const stopping = [
         ...(children.names.length > 0 ? [`stopping ${children.names.join(', ')}`] : []),

@@ -104,6 +104,11 @@ export async function withMigrationLock<T>(
   // Interrupted, the statement running on it is cancelled (see cancellable-sessions).
   const untrack = trackSession(options.spec, connection.client, 'the migration')
   try {
+    // A Strata killed outright (SIGKILL, out of memory, its machine gone) cancels nothing:
+    // the server itself then notices the closed socket within a second and rolls back,
+    // instead of running on through what was sent, COMMIT included (PostgreSQL 14+).
+    if (connection.serverVersionNum >= 140000)
+      await connection.client.query("SET client_connection_check_interval = '1s'")
     const lock = await acquireMigrationLock(connection.client, tables.version, {
       waitSeconds: options.config.migrations.lockWaitTimeout,
       onWait: (holder, waited) =>

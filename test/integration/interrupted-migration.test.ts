@@ -204,3 +204,33 @@ test('a connection lost while a migration runs: Strata cancels what still runs, 
   assert.doesNotMatch(after.stderr, /rolled back/)
   assert.deepEqual(await versionOf(database), ['c2'])
 })
+
+test('a Strata killed outright (SIGKILL) mid-migration: the server notices within a second and rolls back instead of committing', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  project.sql('d1', {
+    message: 'slow',
+    up: 'SELECT pg_sleep(3);\nCREATE TABLE t_killed (id int);',
+    downSql: 'DROP TABLE t_killed;',
+  })
+  const sleeping = () =>
+    withClient(
+      database.spec,
+      async (client) =>
+        (
+          await client.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
+          )
+        ).rows[0].n > 0,
+    )
+  const result = await interruptUpgrade(project, database, 'SIGKILL', sleeping)
+  assert.equal(result.code, -1, 'ended by the signal')
+  // Well before the sleep would end, the server has ended the session on its own.
+  for (let tries = 0; await sleeping(); tries++) {
+    assert.ok(tries < 40, 'the orphaned migration still runs 2 s after Strata was killed')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3_500))
+  assert.deepEqual(await versionOf(database), [])
+  assert.deepEqual(await tablesOf(database), [])
+})
