@@ -21,7 +21,9 @@ interface Session {
 }
 
 const sessions = new Set<Session>()
-let cancelled = false
+/** The clients whose sessions were cancelled: nothing more may be sent on them. */
+const cancelledClients = new WeakSet<object>()
+let cancelRequested = false
 
 /** Thrown instead of sending a statement once the command was interrupted. */
 export class InterruptedError extends Error {
@@ -31,17 +33,23 @@ export class InterruptedError extends Error {
 }
 
 /**
- * True once the tracked sessions were cancelled: the statement running then failed, and
- * no further one may be sent (a migration's code between statements, or the next
- * migration, would otherwise carry on after Ctrl-C).
+ * True once `client`'s session was cancelled: the statement running then failed, and no
+ * further one may be sent on it (a migration's code between statements, or the next
+ * migration, would otherwise carry on after Ctrl-C). Sessions opened afterwards, such as
+ * a deploy's rollback, are not affected.
  */
-export function wasCancelled(): boolean {
-  return cancelled
+export function wasCancelled(client: object): boolean {
+  return cancelledClients.has(client)
 }
 
-/** Throws InterruptedError once the command was interrupted. */
-export function refuseAfterCancel(): void {
-  if (cancelled) throw new InterruptedError()
+/** Throws InterruptedError when `client`'s session was cancelled. */
+export function refuseAfterCancel(client: object): void {
+  if (cancelledClients.has(client)) throw new InterruptedError()
+}
+
+/** Whether this process was interrupted and cancelled its sessions (for wording reports). */
+export function cancellationRequested(): boolean {
+  return cancelRequested
 }
 
 /** Registers a session until the returned function is called. */
@@ -62,7 +70,8 @@ export function runningSessions(): string[] {
  * servers and poolers that forward it). A session that runs nothing ignores it.
  */
 export async function cancelSessions(): Promise<void> {
-  cancelled = true
+  cancelRequested = true
+  for (const session of sessions) cancelledClients.add(session.client)
   await Promise.all([...sessions].map((session) => sendCancelRequest(session.spec, session.client)))
 }
 

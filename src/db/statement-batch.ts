@@ -171,7 +171,7 @@ export class StatementBatch<Source = unknown> {
     await this.#answered()
     if (this.#units.length === 0) return
     // Interrupted (Ctrl-C) while these waited: they are never sent, their COMMIT least of all.
-    refuseAfterCancel()
+    refuseAfterCancel(this.client)
     const units = this.#units
     this.clear()
     this.#inFlight = this.#transmit(units)

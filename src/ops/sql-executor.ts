@@ -67,7 +67,7 @@ export class OnlineExecutor implements SqlExecutor {
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
     await this.flush()
-    refuseAfterCancel()
+    refuseAfterCancel(this.client)
     this.current = { sql, source }
     const query = params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[])
     const result = this.watcher ? await this.watcher.watch(query) : await query

@@ -120,7 +120,7 @@ export async function withMigrationLock<T>(
       return await work(connection, tables, lock)
     } catch (error) {
       // Lost, not failed: what was sent may still commit; say what the database holds.
-      if (isConnectionLoss(error) && !wasCancelled())
+      if (isConnectionLoss(error) && !wasCancelled(connection.client))
         throw await explainLostConnection(options.spec, connection.client, tables, error)
       throw error
     } finally {

@@ -131,7 +131,8 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   const failure = databaseFailure(error)
   const statement = executor.current
   // Ctrl-C: the running statement was cancelled (57014), or the next one never sent.
-  const interrupted = error instanceof InterruptedError || (failure.code === QUERY_CANCELED && wasCancelled())
+  const interrupted =
+    error instanceof InterruptedError || (failure.code === QUERY_CANCELED && wasCancelled(client))
   // A failed batch leaves its transaction aborted (a non-transactional step's record too).
   if (step.meta.transactional || error instanceof BatchError)
     await client.query('ROLLBACK').catch(() => undefined)

@@ -3,19 +3,20 @@ import type { ChildProcess } from 'node:child_process'
 import { type AddressInfo, connect as connectSocket, createServer } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { type CliResult, runCli } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase, withClient } from '../helpers/database.js'
+import { createTestDatabase, dropLeftovers, type TestDatabase, withClient } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
-/** Starts `strata upgrade head` and sends it `signal` once `ready` says the migration is under way. */
+/** Starts `strata upgrade head` (or `args`) and sends it `signal` once `ready` says the migration is under way. */
 async function interruptUpgrade(
   project: TestProject,
   database: TestDatabase,
   signal: NodeJS.Signals,
   ready: () => Promise<boolean>,
+  args: readonly string[] = ['upgrade', 'head'],
 ): Promise<CliResult> {
   let cli: ChildProcess | undefined
   let ended: CliResult | undefined
-  const run = runCli(['upgrade', 'head'], {
+  const run = runCli(args, {
     cwd: project.dir,
     env: { DATABASE_URL: database.url },
     onSpawn: (child) => (cli = child),
@@ -233,4 +234,39 @@ test('a Strata killed outright (SIGKILL) mid-migration: the server notices withi
   await new Promise((resolve) => setTimeout(resolve, 3_500))
   assert.deepEqual(await versionOf(database), [])
   assert.deepEqual(await tablesOf(database), [])
+})
+
+test('Ctrl-C during a deploy cancels the running migration, and the deploy still rolls back what it applied before it', async (t) => {
+  // PostgreSQL 15, which this machine's pg_dump can back up (a copy on the server would
+  // need the database idle, and this test watches it).
+  const database = await createTestDatabase(t, 15)
+  dropLeftovers(t, database)
+  const project = testProject(t, database, { deploy: { rehearsal: 'off' } })
+  project.sql('e1', { up: 'CREATE TABLE t_start (id int);', downSql: 'DROP TABLE t_start;' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  project.sql('e2', { down: 'e1', up: 'CREATE TABLE t_fast (id int);', downSql: 'DROP TABLE t_fast;' })
+  project.sql('e3', {
+    down: 'e2',
+    message: 'slow',
+    up: 'SELECT pg_sleep(3);\nCREATE TABLE t_slow (id int);',
+    downSql: 'DROP TABLE t_slow;',
+  })
+  const sleeping = () =>
+    withClient(
+      database.spec,
+      async (client) =>
+        (
+          await client.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
+          )
+        ).rows[0].n > 0,
+    )
+  const result = await interruptUpgrade(project, database, 'SIGINT', sleeping, ['deploy', '--yes'])
+  assert.equal(result.code, 130, result.stdout + result.stderr)
+  assert.match(result.stdout, /Deploy failed: the upgrade failed: upgrade e3 \(slow\) failed: ERROR 57014/)
+  // e2 had committed; the rollback downgrades it on a session of its own.
+  assert.match(result.stdout, /Rolled back to e1 by downgrade/)
+  await new Promise((resolve) => setTimeout(resolve, 3_500))
+  assert.deepEqual(await versionOf(database), ['e1'])
+  assert.deepEqual(await tablesOf(database), ['t_start'])
 })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ResolvedConfig } from '../../config/types.js'
+import { cancellationRequested } from '../../db/cancellable-sessions.js'
 import { cloneDatabase, SourceInUseError } from '../../db/clone-database.js'
 import { type Connection, withConnection } from '../../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../../db/connection-spec.js'
@@ -153,10 +154,9 @@ async function runRehearsal(
     return {
       status: 'fail',
       summary: `${(error as Error).message} (rehearsed on ${method}, after: ${legs.join(' → ') || 'nothing'})`,
-      details: [
-        ...incompleteDowngrade,
-        'fix the migration, then deploy again; the live database was not touched',
-      ],
+      details: cancellationRequested()
+        ? ['interrupted: the rehearsal stopped on its scratch copy; the live database was not touched']
+        : [...incompleteDowngrade, 'fix the migration, then deploy again; the live database was not touched'],
     }
   }
 }
