@@ -40,6 +40,8 @@ export async function explainLostConnection(
   lost: pg.Client,
   tables: RunnerTables,
   error: unknown,
+  /** Whether the migration that was running is transactional (undefined: unknown). */
+  transactional: (revision: string) => boolean | undefined,
 ): Promise<Error> {
   const failed = error instanceof MigrationFailedError ? error : undefined
   const what = failed ? `${failed.message.split('\n')[0]!.replace(/ failed: .*$/, '')}` : 'the migration run'
@@ -92,14 +94,16 @@ export async function explainLostConnection(
           ? ''
           : applied
             ? `, so the server finished ${failed!.revision} on its own`
-            : `, so ${failed!.revision} was rolled back and left no change`
+            : transactional(failed!.revision) === false
+              ? `, so ${failed!.revision} is not recorded as applied; it is non-transactional, so what its statements committed before the loss stays`
+              : `, so ${failed!.revision} was rolled back and left no change`
       }`,
       failed?.revision ?? '',
       undefined,
       {
         cause: error,
-        retryable: applied === false && failed?.retryable !== false,
-        hint: 'run the command again: it goes on from where the database is (`strata current` shows it)',
+        retryable: applied === false && transactional(failed?.revision ?? '') !== false,
+        hint: 'run the command again: it goes on from where the database is (`strata current` shows it); a non-transactional migration is run again from its start, so its statements must be safe to repeat (IF NOT EXISTS; backfills resume)',
       },
     )
   } finally {

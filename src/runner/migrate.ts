@@ -121,7 +121,11 @@ export async function withMigrationLock<T>(
     } catch (error) {
       // Lost, not failed: what was sent may still commit; say what the database holds.
       if (isConnectionLoss(error) && !wasCancelled(connection.client))
-        throw await explainLostConnection(options.spec, connection.client, tables, error)
+        throw await explainLostConnection(options.spec, connection.client, tables, error, (revision) =>
+          options.migrations?.graph.has(revision)
+            ? options.migrations.graph.get(revision).transactional
+            : undefined,
+        )
       throw error
     } finally {
       await lock.release()

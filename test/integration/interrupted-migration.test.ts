@@ -204,6 +204,25 @@ test('a connection lost while a migration runs: Strata cancels what still runs, 
   )
   assert.doesNotMatch(after.stderr, /rolled back/)
   assert.deepEqual(await versionOf(database), ['c2'])
+
+  // Non-transactional: what committed before the loss stays, and the message says so.
+  project.sql('c3', {
+    down: 'c2',
+    message: 'outside a transaction',
+    header: { transactional: 'false' },
+    up: 'CREATE TABLE IF NOT EXISTS t_outside (id int);\nSELECT pg_sleep(1);',
+    downSql: 'DROP TABLE t_outside;',
+  })
+  const outside = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: await losingProxy(t, database, 'during'),
+  })
+  assert.equal(outside.code, 1, outside.stderr)
+  assert.match(
+    outside.stderr,
+    /the database is at c2, so c3 is not recorded as applied; it is non-transactional, so what its statements committed before the loss stays/,
+  )
+  assert.deepEqual(await versionOf(database), ['c2'])
+  assert.deepEqual(await tablesOf(database), ['t_base', 't_outside', 't_slow'])
 })
 
 test('a Strata killed outright (SIGKILL) mid-migration: the server notices within a second and rolls back instead of committing', async (t) => {
