@@ -2,9 +2,14 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
+import { maskSecrets } from '../util/mask-secrets.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
 
-const configTemplate = (versions: string, alembic: boolean) => `import { defineConfig } from 'strata'
+const configTemplate = (
+  versions: string,
+  alembic: boolean,
+  alembicUrl?: string,
+) => `import { defineConfig } from 'strata'
 
 /**
  * Strata configuration. Every key is optional; see README.md, "Configuration".
@@ -12,7 +17,14 @@ const configTemplate = (versions: string, alembic: boolean) => `import { defineC
  */
 export default defineConfig({
   // Named databases, selected with \`strata -n NAME ...\`. A string is a connection URL.
-  databases: {
+  databases: {${
+    alembicUrl === undefined
+      ? ''
+      : `
+    // alembic.ini connects to ${alembicUrl}.
+    // Keep that URL (password and all) out of this file: export DATABASE_URL='<it>' and
+    // strata uses it, or name it below from a variable.`
+  }
     // primary: '\${PRIMARY_DB_URL}',
     // analytics: '\${ANALYTICS_DB_URL}',
   },
@@ -44,6 +56,8 @@ export interface InitResult {
   readonly alembicVersions: string | undefined
   /** Other migration tools the project's package.json depends on (`node-pg-migrate`, `prisma`). */
   readonly otherTools: readonly string[]
+  /** The PostgreSQL URL of the Alembic project's alembic.ini, its password masked. */
+  readonly alembicUrl?: string | undefined
 }
 
 /** Migration tools of Node projects, as package.json names them. */
@@ -97,8 +111,9 @@ export function initProject(dir: string): InitResult {
   const configFile = join(root, 'strata.config.ts')
   const otherTools = otherMigrationTools(root)
   if (alembicVersions !== undefined) {
-    writeFileSync(configFile, configTemplate(alembicVersions, true), { flag: 'wx' })
-    return { dir: root, created: [configFile], alembicVersions, otherTools }
+    const alembicUrl = alembicDatabaseUrl(root)
+    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl), { flag: 'wx' })
+    return { dir: root, created: [configFile], alembicVersions, otherTools, alembicUrl }
   }
   ensureDirectory(versions)
   writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
@@ -121,4 +136,16 @@ function alembicVersionsDirectory(root: string): string | undefined {
   const versions = join(scripts, 'versions')
   if (!existsSync(versions)) return undefined
   return relative(root, versions) || '.'
+}
+
+/**
+ * alembic.ini's `sqlalchemy.url` when it names a PostgreSQL database (Alembic's template
+ * has a `driver://user:pass@localhost/dbname` placeholder), its password masked: the URL
+ * works for strata as it is (see parseConnectionString), but does not belong in a config.
+ */
+function alembicDatabaseUrl(root: string): string | undefined {
+  const url = /^\s*sqlalchemy\.url\s*=\s*(\S+)\s*$/m.exec(
+    readFileSync(join(root, 'alembic.ini'), 'utf8'),
+  )?.[1]
+  return url !== undefined && /^postgres(ql)?(\+\w+)?:\/\//i.test(url) ? maskSecrets(url) : undefined
 }

@@ -43,7 +43,9 @@ type Fields = Partial<Record<keyof ConnectionSpec | 'passfile', string | number 
  * and then libpq's defaults, as psql does.
  */
 export function parseConnectionString(text: string, defaults: SpecDefaults = {}): ConnectionSpec {
-  const trimmed = text.trim()
+  // SQLAlchemy's URLs (alembic.ini, an Alembic project's env) name the Python driver in
+  // the scheme: `postgresql+psycopg2://`. The rest is a libpq URL; the driver means nothing here.
+  const trimmed = text.trim().replace(/^(postgres(?:ql)?)\+[a-z0-9_]+:\/\//i, '$1://')
   const fields = /^postgres(ql)?:\/\//i.test(trimmed) ? fieldsFromUrl(trimmed) : fieldsFromKeywords(trimmed)
   return buildSpec(fields, defaults)
 }

@@ -135,4 +135,25 @@ test('init in an Alembic project points the config at its versions directory and
   assert.equal(existsSync(join(dir, 'migrations')), false, 'no second versions directory')
   const history = await runCli(['history'], { cwd: dir })
   assert.equal(history.stdout, '<base> -> 1975ea83b712 (head), create users\n', history.stderr)
+  assert.doesNotMatch(init.stdout, /alembic\.ini connects to/, "Alembic's placeholder URL is no database")
+
+  // A real sqlalchemy.url is pointed at, its password masked in the output and the config.
+  const withUrl = tempDir(t)
+  writeFileSync(
+    join(withUrl, 'alembic.ini'),
+    '[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql+psycopg2://assistant:s3cret@localhost:5433/assistant\n',
+  )
+  mkdirSync(join(withUrl, 'alembic', 'versions'), { recursive: true })
+  const pointed = await runCli(['init', withUrl])
+  assert.equal(pointed.code, 0, pointed.stderr)
+  assert.match(
+    pointed.stdout,
+    /alembic\.ini connects to postgresql\+psycopg2:\/\/assistant:\*\*\*@localhost:5433\/assistant: strata takes the same URL from DATABASE_URL/,
+  )
+  const config = readFileSync(join(withUrl, 'strata.config.ts'), 'utf8')
+  assert.match(
+    config,
+    /\/\/ alembic\.ini connects to postgresql\+psycopg2:\/\/assistant:\*\*\*@localhost:5433\/assistant\./,
+  )
+  assert.ok(!`${pointed.stdout}${config}`.includes('s3cret'), 'the password is never copied')
 })

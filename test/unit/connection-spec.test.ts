@@ -20,6 +20,18 @@ test('a URL gives every part, with percent-decoding', () => {
   assert.equal(spec.applicationName, 'strata')
 })
 
+test("an Alembic project's SQLAlchemy URL works as it is written in alembic.ini (the Python driver is ignored)", () => {
+  for (const scheme of ['postgresql+psycopg2', 'postgresql+asyncpg', 'postgres+psycopg']) {
+    const spec = parseConnectionString(`${scheme}://assistant:assistant@localhost:5433/assistant`, {
+      env: {},
+    })
+    assert.deepEqual(
+      [spec.host, spec.port, spec.user, spec.password, spec.database],
+      ['localhost', 5433, 'assistant', 'assistant', 'assistant'],
+    )
+  }
+})
+
 test('missing URL parts fall back to PG* variables, then libpq defaults', () => {
   const spec = parseConnectionString('postgresql:///?sslmode=disable', {
     env: { PGHOST: 'envhost', PGPORT: '6000', PGUSER: 'envuser', PGPASSWORD: 'envpw' },

@@ -17,6 +17,10 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `found an Alembic project: migrations.directories is ${result.alembicVersions}, where its .py migrations are read (Strata does not run Python) and new ones go after its head`,
           )
+        if (result.alembicUrl !== undefined)
+          context.output.line(
+            `alembic.ini connects to ${result.alembicUrl}: strata takes the same URL from DATABASE_URL (export DATABASE_URL='<that URL>'), or from a database in strata.config.ts written as '\${ENV_VAR}'`,
+          )
         if (result.otherTools.length > 0)
           context.output.line(
             `found ${result.otherTools.join(', ')} in package.json: adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
