@@ -5,9 +5,9 @@ import { trackSession, wasCancelled } from '../db/cancellable-sessions.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
-import { quoteIdent } from '../db/quote.js'
-import { createVersionTableSql, readVersionRows } from '../db/version-table.js'
-import { InvalidInputError } from '../errors/index.js'
+import { quoteIdent, quoteLiteral, sqlIdent, sqlTableName } from '../db/quote.js'
+import { createVersionTableSql, qualified, readVersionRows } from '../db/version-table.js'
+import { InvalidInputError, OperationFailedError } from '../errors/index.js'
 import { requireRunnable } from '../graph/alembic-migration-file.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { BackfillProgress } from '../ops/backfill.js'
@@ -146,17 +146,56 @@ export async function ensureStateTables(
   tables: RunnerTables,
   lock: MigrationLock,
 ): Promise<number> {
-  const statements = [createVersionTableSql(tables.version), createHistoryTableSql(tables.history)]
+  // Each is created only when missing: PostgreSQL checks the right to create in a schema
+  // even for CREATE ... IF NOT EXISTS of a table that exists, and a role that may not
+  // (tables set up by the schema's owner) must still be able to migrate.
+  const statements = [
+    createIfMissing(
+      `to_regclass(${quoteLiteral(qualified(tables.version))})`,
+      createVersionTableSql(tables.version),
+    ),
+    createIfMissing(
+      `to_regclass(${quoteLiteral(qualified(tables.history))})`,
+      createHistoryTableSql(tables.history),
+    ),
+  ]
   if (tables.version.schema !== 'public') {
-    statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)}`)
+    statements.unshift(
+      createIfMissing(
+        `to_regnamespace(${quoteLiteral(quoteIdent(tables.version.schema))})`,
+        `CREATE SCHEMA ${quoteIdent(tables.version.schema)}`,
+      ),
+    )
   }
   // Asked, not taken from the start-up message: behind a pooler such as PgBouncer the
   // announced id is the pooler's own, and the lock watcher would watch the wrong process.
   statements.push('SELECT pg_backend_pid() AS pid')
-  const results = (await connection.client.query(statements.join(';\n'))) as unknown as pg.QueryResult[]
+  let results: pg.QueryResult[]
+  try {
+    results = (await connection.client.query(statements.join(';\n'))) as unknown as pg.QueryResult[]
+  } catch (error) {
+    if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
+    const user = connection.spec.user
+    throw new OperationFailedError(
+      `${user} may not create Strata's tables ${shown(tables.version)} and ${shown(tables.history)} (where missing): ${(error as Error).message}. Nothing was changed`,
+      {
+        hint: `create them once as a role that may (the schema's owner: run this command with its URL), or GRANT CREATE ON SCHEMA ${sqlIdent(tables.version.schema)} TO ${sqlIdent(user)}; after that ${user} needs only SELECT, INSERT, UPDATE, DELETE on them (and USAGE on the sequence of ${shown(tables.history)}.id)`,
+      },
+    )
+  }
   const pid = (results.at(-1)!.rows[0] as { pid: number }).pid
   requireOneSession(lock.pid, pid, connection.spec)
   return pid
+}
+
+/** SQLSTATE 42501: the role lacks a privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501'
+
+const shown = (table: { schema: string; name: string }) => sqlTableName(`${table.schema}.${table.name}`)
+
+/** `createSql` run only when `existing` (a to_regclass(...) expression) is NULL. */
+function createIfMissing(existing: string, createSql: string): string {
+  return `DO $strata$ BEGIN IF ${existing} IS NULL THEN EXECUTE ${quoteLiteral(createSql)}; END IF; END $strata$`
 }
 
 /**

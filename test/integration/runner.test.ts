@@ -6,7 +6,7 @@ import pg from 'pg'
 import { findClientProgram } from '../../src/backup/client-programs.js'
 import { migrationLockKey } from '../../src/db/advisory-lock.js'
 import { toClientConfig } from '../../src/db/connect.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
 function chain(project: TestProject, count: number, statement: (index: number) => string): string[] {
@@ -180,6 +180,38 @@ test('a database whose version table Alembic created is adopted as it is', async
     "SELECT conname FROM pg_constraint WHERE conrelid = 'alembic_version'::regclass",
   )
   assert.equal(constraint.conname, 'alembic_version_pkc')
+})
+
+test("a role that may not create tables in the schema migrates once the owner made Strata's tables, and is told how otherwise", async (t) => {
+  const db = await createTestDatabase(t)
+  const role = await createTestRole(t, { prefix: 'migrator' })
+  await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${role.name}`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: "UPDATE settings SET value = 'on';", downSql: 'SELECT 1;' })
+  const asRole = { DATABASE_URL: urlOf({ ...db.spec, user: role.name, password: role.password }) }
+  await db.query('CREATE TABLE settings (value text)')
+  await db.query(`GRANT SELECT, UPDATE ON settings TO ${role.name}`)
+
+  const refused = await project.cli(['upgrade', 'head'], asRole)
+  assert.equal(refused.code, 1, refused.stderr)
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `${role.name} may not create Strata's tables public\\.alembic_version and public\\.strata_history \\(where missing\\): permission denied for schema public\\. Nothing was changed`,
+    ),
+  )
+  assert.match(refused.stderr, new RegExp(`hint: .*GRANT CREATE ON SCHEMA public TO ${role.name}`))
+
+  // The owner creates them (a stamp of nothing does); the role, with the data rights, migrates.
+  assert.equal((await project.cli(['stamp', 'base'])).code, 0)
+  await db.query(
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON alembic_version, strata_history TO ${role.name}; GRANT USAGE ON SEQUENCE strata_history_id_seq TO ${role.name}`,
+  )
+  const migrated = await project.cli(['upgrade', 'head'], asRole)
+  assert.equal(migrated.code, 0, migrated.stderr)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
 })
 
 test('a revision in the database that no file defines is named; stamp --purge resets it', async (t) => {
