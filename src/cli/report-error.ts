@@ -1,3 +1,4 @@
+import { databaseErrorHint } from '../errors/database-error-hint.js'
 import { StrataError } from '../errors/index.js'
 import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
 import { colors, jsonIndent } from './output.js'
@@ -10,14 +11,23 @@ import { sourceStack } from './stack-source.js'
 export function reportError(error: unknown, options: { debug: boolean; json: boolean }): 1 | 2 {
   const known = error instanceof StrataError ? error : undefined
   const exitCode = known?.exitCode ?? 1
-  const message = known ? known.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`
+  // A PostgreSQL error no command worded is still the database's answer, not a crash.
+  const database = known ? undefined : databaseErrorHint(error)
+  const text = (error as Error)?.message ?? String(error)
+  const message = known
+    ? known.message
+    : database
+      ? `the database refused: ${text} (SQLSTATE ${database.code})`
+      : `unexpected error: ${text}`
   const lines = message
     .split('\n')
     .map((line, index) => (index === 0 ? `${colors.red('error:')} ${line}` : `  ${line}`))
   if (known?.where !== undefined && !message.includes(known.where))
     lines.push(`  ${colors.dim('at:')} ${known.where}`)
-  if (known?.hint !== undefined) lines.push(`  ${colors.cyan('hint:')} ${known.hint}`)
-  if (!known && !options.debug) lines.push(`  ${colors.dim('run with --debug for the stack trace')}`)
+  const hint = known?.hint ?? database?.hint
+  if (hint !== undefined) lines.push(`  ${colors.cyan('hint:')} ${hint}`)
+  if (!known && hint === undefined && !options.debug)
+    lines.push(`  ${colors.dim('run with --debug for the stack trace')}`)
   if (options.debug && error instanceof Error && error.stack) {
     lines.push(sourceStack(error.stack))
     if (error.cause instanceof Error && error.cause.stack)
@@ -25,7 +35,7 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   }
   process.stderr.write(`${maskSecrets(lines.join('\n'))}\n`)
   if (options.json) {
-    const payload = { ok: false, error: { message, where: known?.where, hint: known?.hint, exitCode } }
+    const payload = { ok: false, error: { message, where: known?.where, hint, exitCode } }
     process.stdout.write(`${maskedJson(payload, jsonIndent())}\n`)
   }
   return exitCode

@@ -204,6 +204,14 @@ test("a role that may not create tables in the schema migrates once the owner ma
 
   // The owner creates them (a stamp of nothing does); the role, with the data rights, migrates.
   assert.equal((await project.cli(['stamp', 'base'])).code, 0)
+  // Without rights on them, the database's refusal is reported as such, with the fix.
+  const unread = await project.cli(['current'], asRole)
+  assert.equal(unread.code, 1)
+  assert.match(
+    unread.stderr,
+    /^error: the database refused: permission denied for table (alembic_version|strata_history) \(SQLSTATE 42501\)\n {2}hint: the connecting role lacks that privilege: GRANT it/,
+  )
+  assert.doesNotMatch(unread.stderr, /unexpected error|--debug/)
   await db.query(
     `GRANT SELECT, INSERT, UPDATE, DELETE ON alembic_version, strata_history TO ${role.name}; GRANT USAGE ON SEQUENCE strata_history_id_seq TO ${role.name}`,
   )
