@@ -31,15 +31,25 @@ export async function readSlowQueries(
     `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
       WHERE e.extname = 'pg_stat_statements'`,
   )
+  // From pg_settings, which leaves out what the role may not see (shared_preload_libraries
+  // needs pg_read_all_settings) where current_setting() would fail the whole report.
   const preload = await client.query<{ libraries: string }>(
-    "SELECT current_setting('shared_preload_libraries') AS libraries",
+    "SELECT setting AS libraries FROM pg_settings WHERE name = 'shared_preload_libraries'",
   )
-  const preloaded = preload.rows[0]!.libraries.split(',').some(
-    (name) => name.trim().replace(/"/g, '') === 'pg_stat_statements',
-  )
-  const current = preload.rows[0]!.libraries.trim()
-  const wanted = current === '' ? 'pg_stat_statements' : `${current}, pg_stat_statements`
-  const restart = `ALTER SYSTEM SET shared_preload_libraries = '${wanted}';  -- or edit postgresql.conf; then restart the server (a reload is not enough)`
+  const libraries = preload.rows[0]?.libraries.trim()
+  const preloaded = libraries
+    ?.split(',')
+    .some((name) => name.trim().replace(/"/g, '') === 'pg_stat_statements')
+  const wanted = !libraries ? 'pg_stat_statements' : `${libraries}, pg_stat_statements`
+  const restart =
+    libraries === undefined
+      ? 'add pg_stat_statements to shared_preload_libraries (this role may not read it; a superuser can: SHOW shared_preload_libraries), then restart the server'
+      : `ALTER SYSTEM SET shared_preload_libraries = '${wanted}';  -- or edit postgresql.conf; then restart the server (a reload is not enough)`
+  const notLoaded: SlowQueryReport = {
+    available: false,
+    reason: 'pg_stat_statements is installed but not loaded by the server, so it records nothing',
+    fix: [restart],
+  }
   if (installed.rows.length === 0) {
     return {
       available: false,
@@ -49,19 +59,13 @@ export async function readSlowQueries(
         : [restart, 'then: CREATE EXTENSION pg_stat_statements;'],
     }
   }
-  if (!preloaded) {
-    return {
-      available: false,
-      reason: 'pg_stat_statements is installed but not loaded by the server, so it records nothing',
-      fix: [restart],
-    }
-  }
+  if (preloaded === false) return notLoaded
   const modern = serverVersionNum >= 130000
   const total = modern ? 'total_exec_time' : 'total_time'
   const mean = modern ? 'mean_exec_time' : 'mean_time'
   const max = modern ? 'max_exec_time' : 'max_time'
   const view = `"${installed.rows[0]!.schema.replace(/"/g, '""')}".pg_stat_statements`
-  const { rows } = await client.query<SlowQuery>(
+  const reading = client.query<SlowQuery>(
     `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls,
             round(${total}::numeric, 2)::float8 AS "totalMs", round(${mean}::numeric, 2)::float8 AS "meanMs",
             round(${max}::numeric, 2)::float8 AS "maxMs", rows::float8 AS rows,
@@ -72,5 +76,14 @@ export async function readSlowQueries(
       LIMIT $1`,
     [limit],
   )
-  return { available: true, queries: rows }
+  try {
+    return { available: true, queries: (await reading).rows }
+  } catch (error) {
+    // Unknown whether preloaded (the role could not read the setting), and it is not.
+    if ((error as { code?: string }).code === OBJECT_NOT_IN_PREREQUISITE_STATE) return notLoaded
+    throw error
+  }
 }
+
+/** SQLSTATE 55000: pg_stat_statements "must be loaded via shared_preload_libraries". */
+const OBJECT_NOT_IN_PREREQUISITE_STATE = '55000'

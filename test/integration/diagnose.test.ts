@@ -4,7 +4,7 @@ import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
 import { describeTermination } from '../../src/diagnose/terminate.js'
 import { InvalidInputError } from '../../src/errors/index.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 
 async function session(
@@ -224,6 +224,18 @@ test('diagnose all prints every topic under a heading; an unknown topic is a usa
   assert.match(
     unknown.stderr,
     /^error: unknown command "blockers" for strata diagnose\. Did you mean "blocking"\?\n/,
+  )
+  // A role without pg_read_all_settings may not read shared_preload_libraries: every
+  // topic is still shown, and the slow-query fix says what it cannot know.
+  const role = await createTestRole(t, { prefix: 'viewer' })
+  const asRole = { DATABASE_URL: urlOf({ ...database.spec, user: role.name, password: role.password }) }
+  const limited = await project.cli(['diagnose', 'all'], asRole)
+  assert.equal(limited.code, 0, limited.stderr)
+  for (const heading of ['Blocking', 'Locks', 'Activity', 'Sizes', 'Indexes', 'Slow queries'])
+    assert.match(limited.stdout, new RegExp(`^== ${heading} ==$`, 'm'))
+  assert.match(
+    limited.stdout,
+    /add pg_stat_statements to shared_preload_libraries \(this role may not read it; a superuser can: SHOW shared_preload_libraries\)/,
   )
   // `strata diagnose` alone is `diagnose all`.
   const bare = await project.cli(['diagnose'])
