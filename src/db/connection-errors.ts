@@ -66,6 +66,18 @@ export function describeConnectionFailure(error: unknown, spec: ConnectionSpec):
       },
     )
   }
+  // The server asked for a password and none was given: node-postgres says
+  // "SASL: ... client password must be a string" (SCRAM) or "... password must be a string".
+  if (spec.password === undefined && /password must be a string|no password supplied/i.test(message)) {
+    return new ConnectionError(
+      'authentication',
+      `the server at ${endpoint} asks user "${spec.user}" for a password, and none was given`,
+      {
+        ...options,
+        hint: 'give it in the URL (postgresql://USER:PASSWORD@HOST/DB), in PGPASSWORD, or in ~/.pgpass (or a passfile=... in the URL)',
+      },
+    )
+  }
   if (code === '28000' && /no encryption/i.test(message)) {
     return new ConnectionError('tls', `the server at ${endpoint} requires an encrypted (TLS) connection`, {
       ...options,

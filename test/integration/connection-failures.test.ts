@@ -67,6 +67,17 @@ test('a wrong password is reported without the password', async () => {
   assert.ok(!`${error.message}${error.where}${error.hint}`.includes('definitely-wrong'))
 })
 
+test('no password where the server asks for one is said plainly, with where to give it', async () => {
+  const spec = serverSpec()
+  const error = await failure(`postgresql://postgres@127.0.0.1:${spec.port}/postgres`)
+  assert.equal(error.kind, 'authentication')
+  assert.equal(
+    error.message,
+    `the server at 127.0.0.1:${spec.port} asks user "postgres" for a password, and none was given`,
+  )
+  assert.match(error.hint ?? '', /PGPASSWORD, or in ~\/\.pgpass/)
+})
+
 test('a missing database comes with the command that creates it', async () => {
   const spec = withDatabase(serverSpec(), 'no_such_database')
   const error = await failure(
