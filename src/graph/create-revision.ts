@@ -81,8 +81,12 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     return resolved
   })
   ensureDirectory(request.directory)
+  // File names stay ASCII (every file system and shell takes them): accents are dropped
+  // from their letters (`Ünïcode` → `unicode`), other characters become `_`.
   const slug =
     message
+      .normalize('NFKD')
+      .replace(/\p{Mn}/gu, '')
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '')

@@ -129,4 +129,11 @@ test('a message with quotes, a backslash, `*/`, `${...}` or a newline gives a fi
   assert.ok(history.stdout.includes(`aaa111, ${shown}`), history.stdout)
   assert.ok(history.stdout.includes(`bbb222 (head), ${shown}`), history.stdout)
   assert.match(readFileSync(fileOf(project.versions, 'bbb222'), 'utf8'), /^-- message: .*second line$/m)
+  // Accented letters keep their letter in the file name, which stays ASCII.
+  const accented = await project.cli(['revision', '-m', 'Ünïcode café: übersicht', '--rev-id', 'ccc333'])
+  assert.equal(accented.code, 0, accented.stderr)
+  assert.ok(
+    readdirSync(project.versions).includes('ccc333_unicode_cafe_ubersicht.ts'),
+    readdirSync(project.versions).join(' '),
+  )
 })
