@@ -21,7 +21,7 @@ export function isConnectionLoss(error: unknown): boolean {
   return false
 }
 
-const LOST_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED'])
+const LOST_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
 
 /** How long the server may take to notice the client is gone and end the old session. */
 const SETTLE_MS = 10_000
