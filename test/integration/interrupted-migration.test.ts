@@ -30,6 +30,18 @@ async function interruptUpgrade(
   return run
 }
 
+/** Whether a session of `database` is in pg_sleep: the slow migration is under way. */
+const sleepingIn = (database: TestDatabase) =>
+  withClient(
+    database.spec,
+    async (client) =>
+      (
+        await client.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
+        )
+      ).rows[0].n > 0,
+  )
+
 const versionOf = (database: TestDatabase) =>
   withClient(database.spec, async (client) =>
     (await client.query('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num),
@@ -56,16 +68,7 @@ test('Ctrl-C during a migration cancels its running statement: it rolls back at 
     up: 'SELECT pg_sleep(3);\nCREATE TABLE t_second (id int);',
     downSql: 'DROP TABLE t_second;',
   })
-  const sleeping = () =>
-    withClient(
-      database.spec,
-      async (client) =>
-        (
-          await client.query(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
-          )
-        ).rows[0].n > 0,
-    )
+  const sleeping = () => sleepingIn(database)
   const result = await interruptUpgrade(project, database, 'SIGINT', sleeping)
   assert.equal(result.code, 130, result.stderr)
   assert.match(
@@ -233,16 +236,7 @@ test('a Strata killed outright (SIGKILL) mid-migration: the server notices withi
     up: 'SELECT pg_sleep(3);\nCREATE TABLE t_killed (id int);',
     downSql: 'DROP TABLE t_killed;',
   })
-  const sleeping = () =>
-    withClient(
-      database.spec,
-      async (client) =>
-        (
-          await client.query(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
-          )
-        ).rows[0].n > 0,
-    )
+  const sleeping = () => sleepingIn(database)
   const result = await interruptUpgrade(project, database, 'SIGKILL', sleeping)
   assert.equal(result.code, -1, 'ended by the signal')
   // Well before the sleep would end, the server has ended the session on its own.
@@ -270,16 +264,7 @@ test('Ctrl-C during a deploy cancels the running migration, and the deploy still
     up: 'SELECT pg_sleep(3);\nCREATE TABLE t_slow (id int);',
     downSql: 'DROP TABLE t_slow;',
   })
-  const sleeping = () =>
-    withClient(
-      database.spec,
-      async (client) =>
-        (
-          await client.query(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
-          )
-        ).rows[0].n > 0,
-    )
+  const sleeping = () => sleepingIn(database)
   const result = await interruptUpgrade(project, database, 'SIGINT', sleeping, ['deploy', '--yes'])
   assert.equal(result.code, 130, result.stdout + result.stderr)
   assert.match(result.stdout, /Deploy failed: the upgrade failed: upgrade e3 \(slow\) failed: ERROR 57014/)
