@@ -1,5 +1,5 @@
 import { constants } from 'node:os'
-import { cancelSessions, runningSessions } from '../db/cancellable-sessions.js'
+import { cancelOpenConnections, cancelSessions, runningSessions } from '../db/cancellable-sessions.js'
 import { runningChildren, stopChildren } from '../util/running-children.js'
 
 let interruptedBy: NodeJS.Signals | undefined
@@ -11,8 +11,8 @@ let takenOver: (() => void) | undefined
  * cancelled (nothing more is sent after it), and the command's own failure path does the
  * cleaning it does for any failure (the partial archive removed, the restore's copy named,
  * the transaction rolled back and reported); the exit code is then 130 (SIGINT) or 143
- * (SIGTERM). With neither running, or on a second signal, Strata stops at once, as
- * without a handler. Installed once, by the CLI.
+ * (SIGTERM). With neither running, or on a second signal, Strata stops at once, once it
+ * has asked the server to cancel whatever its connections still run. Installed once, by the CLI.
  */
 export function installInterruptHandling(notice: (line: string) => void): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -26,13 +26,11 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         return
       }
       const sessions = runningSessions()
-      if (sessions.length === 0 && (interruptedBy !== undefined || children.names.length === 0))
-        process.exit(exitCodeFor(signal))
-      if (interruptedBy !== undefined) {
-        // Quitting at once still cancels the migrations running (a fleet's, which the first
-        // Ctrl-C let finish): otherwise the server commits them after Strata is gone.
-        setTimeout(() => process.exit(exitCodeFor(signal)), 2_000).unref()
-        void cancelSessions().finally(() => process.exit(exitCodeFor(signal)))
+      if (interruptedBy !== undefined || (sessions.length === 0 && children.names.length === 0)) {
+        // Quitting at once still cancels what the connections run (a fleet's migrations,
+        // which the first Ctrl-C let finish; a long read): the server would go on with it
+        // after Strata is gone, committing a migration, holding a read's locks.
+        void cancelOpenConnections().finally(() => process.exit(exitCodeFor(signal)))
         return
       }
       interruptedBy = signal

@@ -52,6 +52,26 @@ export function cancellationRequested(): boolean {
   return cancelRequested
 }
 
+/** Every open connection of this process (see trackOpenConnection). */
+const openConnections = new Map<pg.Client, ConnectionSpec>()
+
+/**
+ * Registers an open connection until the returned function is called (connect does it
+ * for every connection). Strata quitting at once on Ctrl-C first cancels what these
+ * still run: a read the server would otherwise finish for nobody, holding its locks
+ * (a verify scan, a count) — an ALTER queued behind it would hold up every query.
+ */
+export function trackOpenConnection(spec: ConnectionSpec, client: pg.Client): () => void {
+  openConnections.set(client, spec)
+  return () => openConnections.delete(client)
+}
+
+/** Sends every open connection's cancel request (idle sessions ignore it), waiting at most `waitMs`. */
+export async function cancelOpenConnections(waitMs = 1_000): Promise<void> {
+  const sent = Promise.all([...openConnections].map(([client, spec]) => sendCancelRequest(spec, client)))
+  await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, waitMs).unref())])
+}
+
 /** Registers a session until the returned function is called. */
 export function trackSession(spec: ConnectionSpec, client: pg.Client, what: string): () => void {
   const session = { spec, client, what }

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
+import { trackOpenConnection } from './cancellable-sessions.js'
 import { describeConnectionFailure, MINIMUM_SERVER_VERSION, serverTooOld } from './connection-errors.js'
 import type { ConnectionSpec } from './connection-spec.js'
 import { tlsAttempts } from './tls-options.js'
@@ -79,12 +80,17 @@ export async function connect(spec: ConnectionSpec): Promise<Connection> {
       await client.end().catch(() => undefined)
       throw serverTooOld(serverVersionNum, spec)
     }
+    const untrack = trackOpenConnection(spec, client)
+    client.once('end', untrack)
     return {
       client,
       spec,
       serverVersionNum,
       tls: ssl !== false,
-      close: () => client.end().catch(() => undefined),
+      close: () => {
+        untrack()
+        return client.end().catch(() => undefined)
+      },
     }
   }
   throw describeConnectionFailure(lastError, spec)

@@ -274,3 +274,40 @@ test('Ctrl-C during a deploy cancels the running migration, and the deploy still
   assert.deepEqual(await versionOf(database), ['e1'])
   assert.deepEqual(await tablesOf(database), ['t_start'])
 })
+
+test('Ctrl-C while a read waits on the server (verify behind a lock) cancels it before Strata quits', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  await database.query('CREATE TABLE t_locked (id int)')
+  const waitingReads = () =>
+    withClient(database.spec, async (client) =>
+      Number(
+        (
+          await client.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'strata%'",
+          )
+        ).rows[0].count,
+      ),
+    )
+  await withClient(database.spec, async (holder) => {
+    await holder.query('BEGIN; LOCK TABLE t_locked IN ACCESS EXCLUSIVE MODE')
+    let cli: ChildProcess | undefined
+    const run = runCli(['verify'], {
+      cwd: project.dir,
+      env: { DATABASE_URL: database.url },
+      onSpawn: (child) => (cli = child),
+    })
+    // verify reads every table under a 3 s lock_timeout: this one waits behind the lock.
+    for (let tries = 0; (await waitingReads()) === 0; tries++) {
+      assert.ok(tries < 100, 'verify never waited on the lock')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    cli!.kill('SIGINT')
+    const result = await run
+    assert.equal(result.code, 130, result.stderr)
+    // Gone as Strata quits, not when its lock_timeout ends it (a session that merely lost
+    // its client waits on: nothing wakes it).
+    assert.equal(await waitingReads(), 0)
+    await holder.query('ROLLBACK')
+  })
+})
