@@ -124,7 +124,7 @@ export function describeSize(facts: TableFacts): string {
     unit++
   }
   const bytes = `${unit === 0 ? size : size.toFixed(size < 10 ? 1 : 0)} ${units[unit]}`
-  if (facts.rows < 0) return `${bytes}, row count unknown (never analysed)`
+  if (facts.rows < 0) return `${bytes}, rows unknown: never analysed`
   const rows =
     facts.rows >= 1_000_000
       ? `~${(facts.rows / 1_000_000).toFixed(facts.rows < 10_000_000 ? 1 : 0)} million rows`
