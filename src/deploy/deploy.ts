@@ -36,6 +36,11 @@ export interface DeployOptions {
   readonly args?: Readonly<Record<string, string>>
   /** Milliseconds of health polling after the deploy; failures roll back. */
   readonly watchMs?: number
+  /**
+   * Lets the watch window take the first Ctrl-C over (the CLI's takeOverInterrupt): it
+   * then ends early and the deploy stands, logged. Returns a function giving it back.
+   */
+  readonly takeOverInterrupt?: (handler: () => void) => () => void
   /** Asked once after the preflight passed; no function means yes. */
   readonly confirm?: (question: string) => Promise<boolean>
   readonly onCheck?: (check: CheckResult) => void
@@ -256,6 +261,9 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
     line(
       `Watching health for ${formatDuration(options.watchMs)} (every ${formatDuration(config.deploy.watchInterval)})`,
     )
+    // Ctrl-C during the window ends the watching, not the deploy: it is done, and logged below.
+    const stop = new AbortController()
+    const giveBack = options.takeOverInterrupt?.(() => stop.abort())
     const watched = await watchHealth(
       { config, spec, migrations, expectedRevisions: expected },
       options.watchMs,
@@ -268,7 +276,8 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
             : `watch +${formatDuration(elapsed)}: ${failed.map((c) => `${c.title}: ${c.summary}`).join('; ')}`,
         )
       },
-    )
+      stop.signal,
+    ).finally(() => giveBack?.())
     if (watched.failure !== undefined) {
       const failed = watched.failure.checks.filter((c) => c.status === 'fail')
       failure = {
@@ -276,6 +285,13 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
         rootCause: failed.flatMap((c) => [`${c.title}: ${c.summary}`, ...c.details.map((d) => `  ${d}`)]),
       }
       timeline.push(`Watch window: ${failure.reason}`)
+    } else if (watched.stopped) {
+      line(
+        `Watch stopped by the operator after ${plural(watched.polls, 'poll')}, all healthy; the deploy stands`,
+      )
+      timeline.push(
+        `Watch window: stopped by the operator after ${plural(watched.polls, 'poll')}, all healthy`,
+      )
     } else {
       timeline.push(`Watch window: ${plural(watched.polls, 'poll')}, all healthy`)
     }

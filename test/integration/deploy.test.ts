@@ -7,6 +7,7 @@ import { type TestContext, test } from 'node:test'
 import { listClientPrograms } from '../../src/backup/client-programs.js'
 import { deployLockKey } from '../../src/db/advisory-lock.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
+import { runCli } from '../helpers/cli.js'
 import {
   createTestDatabase,
   dropLeftovers,
@@ -608,6 +609,35 @@ test('the watch window polls health after the deploy and rolls back when it fail
   assert.deepEqual(await versionRows(database), ['a1'])
   const [report] = rollbackReports(project)
   assert.match(report!, /\*\*Reason\*\*: the watch window saw Application api fail after 1 poll/)
+})
+
+test('Ctrl-C during the watch window ends the watching, not the deploy: it stands and is logged', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  const url = await applicationEndpoint(t, database, { healthyRequests: 1_000 })
+  writeConfig(project, { health: { urls: [{ name: 'api', url }] }, deploy: { watchInterval: '200ms' } })
+  project.sql('a2', NICKNAME)
+  let interrupted = false
+  const result = await runCli(['deploy', '--yes', '--watch', '30min'], {
+    cwd: project.dir,
+    env: { DATABASE_URL: database.url },
+    // One Ctrl-C, once the first poll passed (a second would quit at once).
+    onSpawn: (child) =>
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (!interrupted && /watch \+\S+: \d+ checks passed/.test(chunk.toString())) {
+          interrupted = true
+          child.kill('SIGINT')
+        }
+      }),
+  })
+  assert.equal(result.code, 130, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /\] Watch stopped by the operator after \d+ polls?, all healthy; the deploy stands/,
+  )
+  assert.match(result.stdout, /✓ deployed 1 migration to t_\w+ on 127\.0\.0\.1:\d+: now at a2/)
+  assert.deepEqual(await versionRows(database), ['a2'])
+  assert.match(productionLog(project), /: a1 -> a2 \(1 migration, phase expand\);.* deployed\n$/)
+  assert.deepEqual(rollbackReports(project), [])
 })
 
 test('a migration that needs downtime runs inside the maintenance hooks, once its check error is acknowledged', async (t) => {

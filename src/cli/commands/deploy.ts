@@ -101,6 +101,7 @@ export function registerDeployCommands(program: Command): void {
         const migrations = await context.migrations()
         const spec = await context.connectionSpec()
         const { deploy } = await import('../../deploy/deploy.js')
+        const { takeOverInterrupt } = await import('../interrupts.js')
         const lines = progressLines(context)
         if (!context.output.quiet)
           context.output.line(`Preflight for ${spec.database} on ${spec.host}:${spec.port}`)
@@ -112,7 +113,7 @@ export function registerDeployCommands(program: Command): void {
           phase: flags.phase,
           acknowledge: flags.acknowledge ?? [],
           args: context.migrationArguments(),
-          ...(watchMs === undefined ? {} : { watchMs }),
+          ...(watchMs === undefined ? {} : { watchMs, takeOverInterrupt }),
           ...(confirm ? { confirm } : {}),
           onCheck: (check) => {
             if (!context.output.quiet) context.output.line(formatCheckLine(check))
