@@ -169,11 +169,20 @@ export async function ensureStateTables(
   }
   // Asked, not taken from the start-up message: behind a pooler such as PgBouncer the
   // announced id is the pooler's own, and the lock watcher would watch the wrong process.
-  statements.push('SELECT pg_backend_pid() AS pid')
+  // With it, whether this session can write at all: a standby, or a read-only default,
+  // would otherwise fail the first migration with advice about the migration.
+  statements.push(
+    "SELECT pg_backend_pid() AS pid, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS read_only",
+  )
   let results: pg.QueryResult[]
   try {
     results = (await connection.client.query(statements.join(';\n'))) as unknown as pg.QueryResult[]
   } catch (error) {
+    if ((error as { code?: string }).code === READ_ONLY_SQL_TRANSACTION)
+      throw readOnlySession(
+        connection,
+        (await connection.client.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby,
+      )
     if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
     const user = connection.spec.user
     throw new OperationFailedError(
@@ -183,9 +192,29 @@ export async function ensureStateTables(
       },
     )
   }
-  const pid = (results.at(-1)!.rows[0] as { pid: number }).pid
-  requireOneSession(lock.pid, pid, connection.spec)
-  return pid
+  const session = results.at(-1)!.rows[0] as { pid: number; standby: boolean; read_only: boolean }
+  if (session.standby || session.read_only) throw readOnlySession(connection, session.standby)
+  requireOneSession(lock.pid, session.pid, connection.spec)
+  return session.pid
+}
+
+/** SQLSTATE 25006: a write in a read-only transaction. */
+const READ_ONLY_SQL_TRANSACTION = '25006'
+
+function readOnlySession(connection: Connection, standby: boolean): InvalidInputError {
+  const { spec } = connection
+  const at = `${spec.host}:${spec.port}`
+  return standby
+    ? new InvalidInputError(
+        `${at} is a standby (in recovery): it takes no writes, and migrations write. Nothing was changed`,
+        { hint: 'connect to the primary (`strata health` says which role a server has)' },
+      )
+    : new InvalidInputError(
+        `sessions of ${spec.user} on ${spec.database} at ${at} are read-only (default_transaction_read_only is on): migrations write. Nothing was changed`,
+        {
+          hint: `connect as a role that may write, or turn it off for this one: ALTER ROLE ${sqlIdent(spec.user)} IN DATABASE ${sqlIdent(spec.database)} SET default_transaction_read_only = off`,
+        },
+      )
 }
 
 /** SQLSTATE 42501: the role lacks a privilege. */

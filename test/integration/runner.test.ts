@@ -222,6 +222,29 @@ test("a role that may not create tables in the schema migrates once the owner ma
   ])
 })
 
+test('a session that cannot write (default_transaction_read_only) is refused before any migration runs, with the fix', async (t) => {
+  const db = await createTestDatabase(t)
+  const role = await createTestRole(t, { prefix: 'readonly' })
+  await db.query(`GRANT CREATE ON SCHEMA public TO ${role.name}`)
+  await db.query(`ALTER ROLE ${role.name} IN DATABASE ${db.name} SET default_transaction_read_only = on`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  const asRole = { DATABASE_URL: urlOf({ ...db.spec, user: role.name, password: role.password }) }
+  const expected = new RegExp(
+    `^error: sessions of ${role.name} on ${db.name} at 127\\.0\\.0\\.1:\\d+ are read-only \\(default_transaction_read_only is on\\): migrations write\\. Nothing was changed\\n {2}hint: .*ALTER ROLE ${role.name} IN DATABASE ${db.name} SET default_transaction_read_only = off`,
+  )
+  // Strata's tables missing (their creation is what fails) or present (nothing fails yet).
+  const missing = await project.cli(['upgrade', 'head'], asRole)
+  assert.equal(missing.code, 2, missing.stderr)
+  assert.match(missing.stderr, expected)
+  assert.equal((await project.cli(['stamp', 'base'])).code, 0)
+  await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON alembic_version, strata_history TO ${role.name}`)
+  const present = await project.cli(['upgrade', 'head'], asRole)
+  assert.equal(present.code, 2, present.stderr)
+  assert.match(present.stderr, expected)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [])
+})
+
 test('a revision in the database that no file defines is named; stamp --purge resets it', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
