@@ -3,7 +3,7 @@ import { cancelOpenConnections, cancelSessions, runningSessions } from '../db/ca
 import { runningChildren, stopChildren } from '../util/running-children.js'
 
 let interruptedBy: NodeJS.Signals | undefined
-let takenOver: (() => void) | undefined
+let takenOver: { readonly handler: () => void; readonly signals: readonly NodeJS.Signals[] } | undefined
 
 /**
  * Ctrl-C or a SIGTERM while pg_dump, pg_restore, psql or a hook runs, or while a
@@ -20,9 +20,9 @@ export function installInterruptHandling(notice: (line: string) => void): void {
       const children = runningChildren()
       // psql in the foreground cancels its query on Ctrl-C and goes on: so does Strata.
       if (signal === 'SIGINT' && children.interactive) return
-      if (signal === 'SIGINT' && takenOver !== undefined && interruptedBy === undefined) {
+      if (takenOver?.signals.includes(signal) && interruptedBy === undefined) {
         interruptedBy = signal
-        takenOver()
+        takenOver.handler()
         return
       }
       const sessions = runningSessions()
@@ -50,14 +50,20 @@ export function installInterruptHandling(notice: (line: string) => void): void {
 }
 
 /**
- * A command that stops gracefully on Ctrl-C itself (a tenant fleet lets running tenants
- * finish) takes the first SIGINT over; a second one still quits at once.
+ * A command that stops gracefully itself takes the first signal over; a second one
+ * still quits at once. A tenant fleet, which lets running tenants finish, takes Ctrl-C
+ * only (a CI timeout's SIGTERM is followed by SIGKILL before they could); a deploy's
+ * watch window, which ends at once, takes SIGTERM too.
  * @returns a function that gives it back
  */
-export function takeOverInterrupt(handler: () => void): () => void {
-  takenOver = handler
+export function takeOverInterrupt(
+  handler: () => void,
+  signals: readonly NodeJS.Signals[] = ['SIGINT'],
+): () => void {
+  const taken = { handler, signals }
+  takenOver = taken
   return () => {
-    if (takenOver === handler) takenOver = undefined
+    if (takenOver === taken) takenOver = undefined
   }
 }
 

@@ -37,8 +37,8 @@ export interface DeployOptions {
   /** Milliseconds of health polling after the deploy; failures roll back. */
   readonly watchMs?: number
   /**
-   * Lets the watch window take the first Ctrl-C over (the CLI's takeOverInterrupt): it
-   * then ends early and the deploy stands, logged. Returns a function giving it back.
+   * Lets the watch window take the first interruption over (the CLI's takeOverInterrupt):
+   * it then ends early and the deploy stands, logged. Returns a function giving it back.
    */
   readonly takeOverInterrupt?: (handler: () => void) => () => void
   /** Asked once after the preflight passed; no function means yes. */
@@ -261,7 +261,7 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
     line(
       `Watching health for ${formatDuration(options.watchMs)} (every ${formatDuration(config.deploy.watchInterval)})`,
     )
-    // Ctrl-C during the window ends the watching, not the deploy: it is done, and logged below.
+    // An interruption during the window ends the watching, not the deploy: it is done, and logged below.
     const stop = new AbortController()
     const giveBack = options.takeOverInterrupt?.(() => stop.abort())
     const watched = await watchHealth(
@@ -287,10 +287,10 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
       timeline.push(`Watch window: ${failure.reason}`)
     } else if (watched.stopped) {
       line(
-        `Watch stopped by the operator after ${plural(watched.polls, 'poll')}, all healthy; the deploy stands`,
+        `Watch stopped early (interrupted) after ${plural(watched.polls, 'poll')}, all healthy; the deploy stands`,
       )
       timeline.push(
-        `Watch window: stopped by the operator after ${plural(watched.polls, 'poll')}, all healthy`,
+        `Watch window: stopped early (interrupted) after ${plural(watched.polls, 'poll')}, all healthy`,
       )
     } else {
       timeline.push(`Watch window: ${plural(watched.polls, 'poll')}, all healthy`)

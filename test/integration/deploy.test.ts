@@ -611,34 +611,38 @@ test('the watch window polls health after the deploy and rolls back when it fail
   assert.match(report!, /\*\*Reason\*\*: the watch window saw Application api fail after 1 poll/)
 })
 
-test('Ctrl-C during the watch window ends the watching, not the deploy: it stands and is logged', async (t) => {
-  const { database, project } = await deployedProject(t, 16)
-  const url = await applicationEndpoint(t, database, { healthyRequests: 1_000 })
-  writeConfig(project, { health: { urls: [{ name: 'api', url }] }, deploy: { watchInterval: '200ms' } })
-  project.sql('a2', NICKNAME)
-  let interrupted = false
-  const result = await runCli(['deploy', '--yes', '--watch', '30min'], {
-    cwd: project.dir,
-    env: { DATABASE_URL: database.url },
-    // One Ctrl-C, once the first poll passed (a second would quit at once).
-    onSpawn: (child) =>
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (!interrupted && /watch \+\S+: \d+ checks passed/.test(chunk.toString())) {
-          interrupted = true
-          child.kill('SIGINT')
-        }
-      }),
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
+  test(`${signal} during the watch window ends the watching, not the deploy: it stands and is logged`, async (t) => {
+    const { database, project } = await deployedProject(t, 16)
+    const url = await applicationEndpoint(t, database, { healthyRequests: 1_000 })
+    writeConfig(project, { health: { urls: [{ name: 'api', url }] }, deploy: { watchInterval: '200ms' } })
+    project.sql('a2', NICKNAME)
+    let interrupted = false
+    const result = await runCli(['deploy', '--yes', '--watch', '30min'], {
+      cwd: project.dir,
+      env: { DATABASE_URL: database.url },
+      // One signal, once the first poll passed (a second would quit at once).
+      onSpawn: (child) =>
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (!interrupted && /watch \+\S+: \d+ checks passed/.test(chunk.toString())) {
+            interrupted = true
+            child.kill(signal)
+          }
+        }),
+    })
+    assert.equal(result.code, code, result.stdout + result.stderr)
+    assert.match(
+      result.stdout,
+      /\] Watch stopped early \(interrupted\) after \d+ polls?, all healthy; the deploy stands/,
+    )
+    assert.match(result.stdout, /✓ deployed 1 migration to t_\w+ on 127\.0\.0\.1:\d+: now at a2/)
+    assert.deepEqual(await versionRows(database), ['a2'])
+    assert.match(productionLog(project), /: a1 -> a2 \(1 migration, phase expand\);.* deployed\n$/)
+    assert.deepEqual(rollbackReports(project), [])
   })
-  assert.equal(result.code, 130, result.stdout + result.stderr)
-  assert.match(
-    result.stdout,
-    /\] Watch stopped by the operator after \d+ polls?, all healthy; the deploy stands/,
-  )
-  assert.match(result.stdout, /✓ deployed 1 migration to t_\w+ on 127\.0\.0\.1:\d+: now at a2/)
-  assert.deepEqual(await versionRows(database), ['a2'])
-  assert.match(productionLog(project), /: a1 -> a2 \(1 migration, phase expand\);.* deployed\n$/)
-  assert.deepEqual(rollbackReports(project), [])
-})
 
 test('a migration that needs downtime runs inside the maintenance hooks, once its check error is acknowledged', async (t) => {
   const { database, project } = await deployedProject(t, 16)

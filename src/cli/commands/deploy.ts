@@ -113,7 +113,13 @@ export function registerDeployCommands(program: Command): void {
           phase: flags.phase,
           acknowledge: flags.acknowledge ?? [],
           args: context.migrationArguments(),
-          ...(watchMs === undefined ? {} : { watchMs, takeOverInterrupt }),
+          ...(watchMs === undefined
+            ? {}
+            : {
+                watchMs,
+                // Ctrl-C or a CI timeout's SIGTERM ends the watching; the deploy stands, logged.
+                takeOverInterrupt: (handler: () => void) => takeOverInterrupt(handler, ['SIGINT', 'SIGTERM']),
+              }),
           ...(confirm ? { confirm } : {}),
           onCheck: (check) => {
             if (!context.output.quiet) context.output.line(formatCheckLine(check))
