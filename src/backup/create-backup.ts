@@ -15,8 +15,9 @@ import { finished as streamFinished } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
+import { sendCancelRequest } from '../db/cancellable-sessions.js'
 import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
-import { connect, withConnection } from '../db/connect.js'
+import { connect } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
 import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
@@ -186,7 +187,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       const run = await dump
       // A failed pg_dump (stopped, or an error) leaves the counts of no use, and a count
       // waiting behind another session's lock would hold the failure up for as long.
-      if (run.code !== 0) await cancelRunningQuery(options.spec, client)
+      if (run.code !== 0) await sendCancelRequest(options.spec, client)
       const rowCounts = run.code === 0 ? await counting : {}
       await client.query('COMMIT')
       if (run.code !== 0) {
@@ -246,15 +247,6 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   } finally {
     await connection.close()
   }
-}
-
-/** Cancels whatever `client` is running, from a connection of its own (as psql's Ctrl-C does). */
-async function cancelRunningQuery(spec: ConnectionSpec, client: pg.Client): Promise<void> {
-  const pid = (client as pg.Client & { processID?: number }).processID
-  if (pid === undefined) return
-  await withConnection(spec, (other) => other.client.query('SELECT pg_cancel_backend($1)', [pid])).catch(
-    () => undefined, // the failure being reported matters more than the cancel's
-  )
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sqlTableName } from '../db/quote.js'
 import { UsageError } from '../errors/index.js'
 import { shortList } from '../util/plural.js'
+import { escapeRegex } from '../util/wildcard.js'
 
 /**
  * `restore -t` values, read the way pg_dump reads its own `-t` patterns: a dot separates
@@ -136,8 +137,4 @@ export function parseSchemaPattern(text: string): NamePattern {
       hint: 'give the schema name alone; quote it if the dot is part of it: \'"my.schema"\'',
     })
   return pattern.table
-}
-
-function escapeRegex(char: string): string {
-  return /[.+^${}()|[\]\\*?]/.test(char) ? `\\${char}` : char
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js'
+import { escapeRegex } from '../util/wildcard.js'
 
 /**
  * Turns an error thrown while importing a config (syntax error, an exception at load
@@ -40,7 +41,6 @@ export function describeLoadFailure(error: unknown, file: string, shown: string)
 /** The line number in `file` named by the error's message or stack, when there is one. */
 export function locateInFile(error: unknown, file: string): number | undefined {
   const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)
-  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const match = new RegExp(`${escaped}:(\\d+)(?::\\d+)?`).exec(text)
+  const match = new RegExp(`${escapeRegex(file)}:(\\d+)(?::\\d+)?`).exec(text)
   return match ? Number(match[1]) : undefined
 }

@@ -7,6 +7,7 @@ export function wildcardPattern(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`)
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+/** `text` as a regular expression that matches it literally (also as a PostgreSQL `~` pattern). */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
