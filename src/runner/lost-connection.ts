@@ -45,7 +45,8 @@ export async function explainLostConnection(
 ): Promise<Error> {
   const failed = error instanceof MigrationFailedError ? error : undefined
   const what = failed ? `${failed.message.split('\n')[0]!.replace(/ failed: .*$/, '')}` : 'the migration run'
-  const why = (error as Error).message.split('\n')[0]!.replace(/^.* failed: /, '')
+  // The driver's own words ("Connection terminated unexpectedly"): the cause of a failed step.
+  const why = ((failed?.cause ?? error) as Error).message.split('\n')[0]!
   const pid = (lost as unknown as { processID: number | null }).processID
   await sendCancelRequest(spec, lost)
   let connection: Awaited<ReturnType<typeof connect>>

@@ -104,11 +104,6 @@ export async function withMigrationLock<T>(
   // Interrupted, the statement running on it is cancelled (see cancellable-sessions).
   const untrack = trackSession(options.spec, connection.client, 'the migration')
   try {
-    // A Strata killed outright (SIGKILL, out of memory, its machine gone) cancels nothing:
-    // the server itself then notices the closed socket within a second and rolls back,
-    // instead of running on through what was sent, COMMIT included (PostgreSQL 14+).
-    if (connection.serverVersionNum >= 140000)
-      await connection.client.query("SET client_connection_check_interval = '1s'")
     const lock = await acquireMigrationLock(connection.client, tables.version, {
       waitSeconds: options.config.migrations.lockWaitTimeout,
       onWait: (holder, waited) =>
@@ -169,6 +164,11 @@ export async function ensureStateTables(
   }
   // Asked, not taken from the start-up message: behind a pooler such as PgBouncer the
   // announced id is the pooler's own, and the lock watcher would watch the wrong process.
+  // A Strata killed outright (SIGKILL, out of memory, its machine gone) cancels nothing:
+  // the server itself then notices the closed socket within a second and rolls back,
+  // instead of running on through what was sent, COMMIT included (PostgreSQL 14+). Set
+  // here, where every run that writes starts, in the round trip it makes anyway.
+  if (connection.serverVersionNum >= 140000) statements.push("SET client_connection_check_interval = '1s'")
   // With it, whether this session can write at all: a standby, or a read-only default,
   // would otherwise fail the first migration with advice about the migration.
   statements.push(
