@@ -115,9 +115,13 @@ export class LockTimeoutError extends StrataError {
   readonly exitCode = 1
 }
 
-/** A migration failed while running; the database is as the message describes. */
+/**
+ * A migration failed while running; the database is as the message describes. Exit
+ * code 2 when the migration file itself is invalid (it calls the op API with a method
+ * or option it lacks), 1 otherwise.
+ */
 export class MigrationFailedError extends StrataError {
-  readonly exitCode = 1
+  readonly exitCode: 1 | 2
   readonly revision: string
   readonly sqlState: string | undefined
   /** Whether running the migration again from its start is safe (nothing of it was committed). */
@@ -127,9 +131,16 @@ export class MigrationFailedError extends StrataError {
     message: string,
     revision: string,
     sqlState: string | undefined,
-    options: { where?: string; hint?: string; cause?: unknown; retryable?: boolean } = {},
+    options: {
+      where?: string
+      hint?: string
+      cause?: unknown
+      retryable?: boolean
+      invalidMigration?: boolean
+    } = {},
   ) {
     super(message, options)
+    this.exitCode = options.invalidMigration ? 2 : 1
     this.revision = revision
     this.sqlState = sqlState
     this.retryable = options.retryable ?? false

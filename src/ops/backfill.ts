@@ -4,8 +4,17 @@ import { OperationFailedError } from '../errors/index.js'
 import { jitteredBackoff } from '../util/backoff.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
+import { checkOptionKeys, describeValue, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
 import type { SqlExecutor } from './sql-executor.js'
-import { baseName, type RawSql, type RelationName, relation, sql, sqlValue } from './sql-fragments.js'
+import {
+  baseName,
+  expressionText,
+  type RawSql,
+  type RelationName,
+  relation,
+  sql,
+  sqlValue,
+} from './sql-fragments.js'
 
 /**
  * A batched data migration: `UPDATE table SET set WHERE where`, done in small
@@ -39,6 +48,32 @@ export interface BackfillOptions {
   readonly maxPasses?: number
 }
 
+const BACKFILL_KEYS = optionKeys<BackfillOptions>({
+  table: true,
+  set: true,
+  where: true,
+  batchSize: true,
+  pauseMs: true,
+  key: true,
+  name: true,
+  lockTimeout: true,
+  maxPasses: true,
+})
+
+/** The three options a backfill cannot do without, and no others than it knows. */
+function checkBackfillOptions(options: BackfillOptions): void {
+  checkOptionKeys('backfill', options, BACKFILL_KEYS)
+  requireString('backfill', 'table', typeof options.table === 'object' ? options.table?.name : options.table)
+  const call = `backfill('${baseName(options.table)}')`
+  if (typeof options.set !== 'object' || options.set === null || Object.keys(options.set).length === 0) {
+    throw new OpArgumentError(
+      `${call}: set must name the columns to write, not ${describeValue(options.set)}`,
+      "e.g. set: { new_column: op.sql('old_column') }",
+    )
+  }
+  expressionText(call, 'where', options.where)
+}
+
 export interface BackfillResult {
   readonly rows: number
   readonly batches: number
@@ -68,6 +103,7 @@ export async function runBackfill(
   runtime: BackfillRuntime,
   options: BackfillOptions,
 ): Promise<BackfillResult> {
+  checkBackfillOptions(options)
   const where = typeof options.where === 'string' ? sql(options.where) : options.where
   const batchSize = options.batchSize ?? 1000
   const name = options.name ?? `${baseName(options.table)}.${Object.keys(options.set).join(',')}`

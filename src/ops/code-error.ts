@@ -1,12 +1,17 @@
 import { locateInFile } from '../config/describe-load-failure.js'
 import { closestMatch } from '../util/closest-match.js'
 import { MigrationOp } from './migration-op.js'
+import { OpArgumentError } from './op-arguments.js'
 
 /** Where an error a migration's own code threw came from, and what to do about a mistyped op call. */
 export interface CodeErrorInfo {
   /** `file:line` when the stack names a line of the migration file, else the file. */
   readonly where: string
-  /** "op has no method addColum: did you mean op.addColumn?", for a mistyped op call. */
+  /**
+   * For a call the op API cannot take (a mistyped method or option): what to write
+   * instead, e.g. "op has no method addColum: did you mean op.addColumn?". Set only then:
+   * such a migration is invalid input, not a failed operation.
+   */
   readonly opHint: string | undefined
 }
 
@@ -19,7 +24,8 @@ export function describeCodeError(error: unknown, file: string): CodeErrorInfo {
   const line = locateInFile(error, file)
   const called = /\bop\.(\w+) is not a function/.exec((error as Error)?.message ?? '')?.[1]
   let opHint: string | undefined
-  if (called !== undefined) {
+  if (error instanceof OpArgumentError) opHint = error.hint
+  else if (called !== undefined) {
     const near = closestMatch(called, opMethods())
     opHint = `op has no method ${called}${near ? `: did you mean op.${near}?` : '; the README lists the op API'}`
   }

@@ -1,5 +1,13 @@
 import { quoteIdent } from '../db/quote.js'
-import { type RawSql, type RelationName, relation, sqlValue, typeName } from './sql-fragments.js'
+import { checkOptionKeys, describeValue, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
+import {
+  expressionText,
+  type RawSql,
+  type RelationName,
+  relation,
+  sqlValue,
+  typeName,
+} from './sql-fragments.js'
 
 /**
  * A column, in the guide's vocabulary.
@@ -21,16 +29,39 @@ export interface ColumnSpec {
   readonly unique?: boolean
   /** `GENERATED ALWAYS AS IDENTITY` (`'always'` or `true`) or `BY DEFAULT`. */
   readonly identity?: boolean | 'always' | 'by default'
-  /** An inline foreign key. */
-  readonly references?: {
-    readonly table: RelationName
-    readonly column?: string
-    readonly onDelete?: ReferentialAction
-  }
+  /** An inline foreign key: `{ table: 'users', onDelete: 'CASCADE' }`, or `'users'` / `'users(id)'`. */
+  readonly references?: ColumnReference | string
   /** A stored generated column: `GENERATED ALWAYS AS (expr) STORED`. */
-  readonly generated?: RawSql
+  readonly generated?: RawSql | string
   readonly collation?: string
 }
+
+export interface ColumnReference {
+  readonly table: RelationName
+  readonly column?: string
+  readonly onDelete?: ReferentialAction | Lowercase<ReferentialAction>
+  readonly onUpdate?: ReferentialAction | Lowercase<ReferentialAction>
+}
+
+const COLUMN_KEYS = optionKeys<ColumnSpec>({
+  name: true,
+  type: true,
+  nullable: true,
+  default: true,
+  primaryKey: true,
+  unique: true,
+  identity: true,
+  references: true,
+  generated: true,
+  collation: true,
+})
+
+const REFERENCE_KEYS = optionKeys<ColumnReference>({
+  table: true,
+  column: true,
+  onDelete: true,
+  onUpdate: true,
+})
 
 export type ReferentialAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION'
 
@@ -39,27 +70,62 @@ const ACTIONS: readonly ReferentialAction[] = ['CASCADE', 'SET NULL', 'SET DEFAU
 export function referentialAction(action: string): ReferentialAction {
   const normalised = action.toUpperCase() as ReferentialAction
   if (!ACTIONS.includes(normalised))
-    throw new Error(`"${action}" is not a referential action (${ACTIONS.join(', ')})`)
+    throw new OpArgumentError(`"${action}" is not a referential action`, `use one of ${ACTIONS.join(', ')}`)
   return normalised
 }
 
-/** `"email" text NOT NULL DEFAULT 'x'`. */
-export function renderColumn(column: ColumnSpec): string {
+/**
+ * `"email" text NOT NULL DEFAULT 'x'`.
+ *
+ * @param call the op call it belongs to, for messages: `createTable('users')`
+ */
+export function renderColumn(column: ColumnSpec, call = 'column'): string {
+  if (typeof column !== 'object' || column === null || Array.isArray(column)) {
+    throw new OpArgumentError(
+      `${call}: a column must be an object ({ name, type, ... }), not ${describeValue(column)}`,
+      "e.g. { name: 'email', type: 'text', nullable: false }",
+    )
+  }
+  const where = `${call}, column ${typeof column.name === 'string' ? column.name : '?'}`
+  requireString(where, 'name', column.name)
+  requireString(where, 'type', column.type)
+  checkOptionKeys(where, column, COLUMN_KEYS)
   const parts = [quoteIdent(column.name), typeName(column.type)]
   if (column.collation) parts.push(`COLLATE ${quoteIdent(column.collation)}`)
   if (column.identity)
     parts.push(`GENERATED ${column.identity === 'by default' ? 'BY DEFAULT' : 'ALWAYS'} AS IDENTITY`)
-  if (column.generated) parts.push(`GENERATED ALWAYS AS (${column.generated.text}) STORED`)
+  if (column.generated)
+    parts.push(`GENERATED ALWAYS AS (${expressionText(where, 'generated', column.generated)}) STORED`)
   if (column.nullable === false || column.primaryKey) parts.push('NOT NULL')
   if (column.default !== undefined) parts.push(`DEFAULT ${sqlValue(column.default)}`)
   if (column.primaryKey) parts.push('PRIMARY KEY')
   if (column.unique) parts.push('UNIQUE')
-  if (column.references) {
-    const target = column.references
+  if (column.references !== undefined) {
+    const target = columnReference(where, column.references)
     parts.push(
       `REFERENCES ${relation(target.table)}${target.column ? ` (${quoteIdent(target.column)})` : ''}`,
     )
     if (target.onDelete) parts.push(`ON DELETE ${referentialAction(target.onDelete)}`)
+    if (target.onUpdate) parts.push(`ON UPDATE ${referentialAction(target.onUpdate)}`)
   }
   return parts.join(' ')
+}
+
+/** `'users'`, `'app.users(id)'` (node-pg-migrate's form) or `{ table, column, onDelete }`. */
+function columnReference(call: string, references: ColumnReference | string): ColumnReference {
+  if (typeof references === 'string') {
+    const match = /^\s*([\w$.]+)\s*(?:\(\s*([\w$]+)\s*\))?\s*$/.exec(references)
+    if (match) return { table: match[1]!, column: match[2] }
+    throw new OpArgumentError(
+      `${call}: references '${references}' is not a table name or table(column)`,
+      "write references: 'users', 'users(id)', or { table: 'users', column: 'id', onDelete: 'CASCADE' }",
+    )
+  }
+  checkOptionKeys(`${call}, references`, references, REFERENCE_KEYS)
+  requireString(
+    `${call}, references`,
+    'table',
+    typeof references.table === 'object' ? references.table?.name : references.table,
+  )
+  return references
 }

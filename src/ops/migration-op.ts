@@ -7,6 +7,7 @@ import {
   runBackfill,
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
+import { checkOptionKeys, optionKeys } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
   changeColumnType,
@@ -46,7 +47,7 @@ import {
   renderValidateConstraint,
 } from './render-ddl.js'
 import { MANAGED, type SqlExecutor, type StatementSource } from './sql-executor.js'
-import { type RawSql, type RelationName, relation, sql } from './sql-fragments.js'
+import { baseName, type RawSql, type RelationName, relation, sql } from './sql-fragments.js'
 
 /** Facts about the migration an `op` belongs to. */
 export interface MigrationContext {
@@ -464,6 +465,11 @@ export class MigrationOp {
     rows: readonly Record<string, unknown>[],
     options: { batchSize?: number } = {},
   ): Promise<void> {
+    checkOptionKeys(
+      `bulkInsert('${baseName(table)}')`,
+      options,
+      optionKeys<{ batchSize?: number }>({ batchSize: true }),
+    )
     const size = options.batchSize ?? 500
     for (let start = 0; start < rows.length; start += size) {
       const { text, values } = renderBulkInsert(table, rows.slice(start, start + size))

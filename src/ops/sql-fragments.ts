@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js'
+import { describeValue, OpArgumentError } from './op-arguments.js'
 
 // RawSql is recognised by a registered symbol, not by its class alone: a migration that
 // goes through the module loader gets `sql` from Strata's library modules (dist/index.js),
@@ -57,7 +58,30 @@ export function sqlValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
   if (value instanceof Date) return quoteLiteral(value.toISOString())
   if (typeof value === 'object') return quoteLiteral(JSON.stringify(value))
+  if (typeof value === 'string' && EXPRESSION_LIKE.test(value)) {
+    throw new OpArgumentError(
+      `the string '${value}' would be written as a value, not evaluated as SQL (a default of 'now()' would be one fixed moment for every row)`,
+      `write op.sql('${value}') for the expression; op.sql("'${value.replace(/'/g, "''")}'") if the text itself is meant`,
+    )
+  }
   return quoteLiteral(String(value))
+}
+
+/** Strings that read as an SQL call or keyword rather than a value: `now()`, `CURRENT_TIMESTAMP`. */
+const EXPRESSION_LIKE =
+  /^\s*(?:[A-Za-z_][\w.]*\([\s\S]*\)|current_(?:timestamp|date|time|user)|localtime(?:stamp)?|session_user)\s*$/i
+
+/**
+ * An SQL expression written by the migration author, as `op.sql('...')` or a plain
+ * string (where only an expression can stand: an index predicate, a USING clause).
+ */
+export function expressionText(call: string, what: string, value: RawSql | string): string {
+  if (isRawSql(value)) return value.text
+  if (typeof value === 'string' && value.trim().length > 0) return value
+  throw new OpArgumentError(
+    `${call}: ${what} must be an SQL expression (op.sql('...') or a string), not ${describeValue(value)}`,
+    `e.g. ${what}: op.sql('deleted_at IS NULL')`,
+  )
 }
 
 export function columnList(columns: readonly string[]): string {
@@ -70,8 +94,11 @@ export function columnList(columns: readonly string[]): string {
  * (`numeric(10, 2)`, `varchar(255)`, `text[]`, `timestamp with time zone`, `"My Type"`).
  */
 export function typeName(type: string): string {
-  if (!/^[A-Za-z0-9_ ."[\](),]+$/.test(type) || type.includes('--')) {
-    throw new Error(`"${type}" is not a type name`)
+  if (typeof type !== 'string' || !/^[A-Za-z0-9_ ."[\](),]+$/.test(type) || type.includes('--')) {
+    throw new OpArgumentError(
+      `${typeof type === 'string' ? `"${type}"` : describeValue(type)} is not a type name`,
+      "write a PostgreSQL type: 'bigint', 'text', 'numeric(10, 2)', 'timestamptz', 'text[]'",
+    )
   }
   return type
 }

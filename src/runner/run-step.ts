@@ -194,6 +194,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   return new MigrationFailedError(lines.join('\n'), step.revision, failure.code, {
     where: step.meta.file,
     retryable: step.meta.transactional || executor.completed.length === 0,
+    invalidMigration: codeError?.opHint !== undefined,
     hint: interrupted
       ? step.meta.transactional
         ? 'nothing of it was applied; run the command again to apply it'

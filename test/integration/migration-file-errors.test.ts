@@ -182,7 +182,7 @@ test('a mistyped op method names the line and the method meant, online, offline 
     ].join('\n'),
   )
   const online = await project.cli(['upgrade', 'head'])
-  assert.equal(online.code, 1)
+  assert.equal(online.code, 2, 'a migration that calls a method the op API lacks is invalid input')
   assert.match(
     online.stderr,
     /upgrade aaa111 failed: op\.addColum is not a function\n {2}in \S+aaa111_m\.ts:4\n/,
@@ -207,4 +207,77 @@ test('a mistyped op method names the line and the method meant, online, offline 
     checked.stdout,
     /unverifiable: upgrade\(\) stopped while rendering offline at migrations\/versions\/aaa111_m\.ts:4 \(op\.addColum is not a function; op has no method addColum: did you mean op\.addColumn\?\)/,
   )
+})
+
+test('an op option the API does not know is refused before anything runs: online, offline and in check', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  await db.query('CREATE TABLE users (id bigint PRIMARY KEY, email text)')
+  project.ts(
+    'bbb222',
+    [
+      "export const revision = 'bbb222'",
+      'export const downRevision = null',
+      'export const transactional = false',
+      'export async function upgrade(op: any) {',
+      "  await op.addColumn('users', { name: 'nickname', type: 'text' })",
+      "  await op.createIndex('ix_users_email', 'users', ['email'], { concurrent: true })",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const online = await project.cli(['upgrade', 'head'])
+  assert.equal(online.code, 2)
+  assert.match(
+    online.stderr,
+    /upgrade bbb222 failed: createIndex\('ix_users_email'\): unknown option concurrent \(did you mean concurrently: true\?\)\n {2}in \S+bbb222_m\.ts:6\n/,
+  )
+  assert.match(
+    online.stderr,
+    /hint: the options it knows: unique, where, include, using, concurrently, ifNotExists/,
+  )
+  assert.doesNotMatch(online.stderr, /\n\s+at /, 'no stack trace')
+  // Non-transactional: the statement before the bad call ran and is named as such.
+  assert.match(online.stderr, /1 statement\(s\) completed: ALTER TABLE "users" ADD COLUMN "nickname" text/)
+  const indexes = await db.query(
+    "SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'ix_users_email'",
+  )
+  assert.equal(indexes.rows[0]?.n, 0, 'no index was built, blocking or not')
+  assert.equal((await project.cli(['current'])).stdout, '')
+
+  const offline = await project.cli(['upgrade', 'head', '--sql'])
+  assert.equal(offline.code, 2)
+  assert.match(offline.stderr, /unknown option concurrent \(did you mean concurrently: true\?\)/)
+
+  const checked = await project.cli(['check', 'migrations/versions/bbb222_m.ts'])
+  assert.match(
+    checked.stdout,
+    /unverifiable: upgrade\(\) stopped while rendering offline at migrations\/versions\/bbb222_m\.ts:6 \(createIndex\('ix_users_email'\): unknown option concurrent/,
+  )
+})
+
+test('a default written as a string that reads as SQL is refused, with the op.sql form to write', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.ts(
+    'ccc333',
+    [
+      "export const revision = 'ccc333'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      "  await op.createTable('events', [",
+      "    { name: 'id', type: 'bigint', primaryKey: true, identity: true },",
+      "    { name: 'created_at', type: 'timestamptz', nullable: false, default: 'now()' },",
+      '  ])',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const online = await project.cli(['upgrade', 'head'])
+  assert.equal(online.code, 2)
+  assert.match(online.stderr, /the string 'now\(\)' would be written as a value, not evaluated as SQL/)
+  assert.match(online.stderr, /in \S+ccc333_m\.ts:4\n/)
+  assert.match(online.stderr, /hint: write op\.sql\('now\(\)'\) for the expression/)
+  const table = await db.query("SELECT to_regclass('events') AS t")
+  assert.equal(table.rows[0]?.t, null, 'the transaction rolled back: no table')
 })

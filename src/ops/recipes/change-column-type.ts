@@ -1,5 +1,6 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
+import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
 import {
   baseName,
@@ -17,6 +18,8 @@ export interface ChangeColumnTypeOptions {
   readonly using?: RawSql | string
   readonly batchSize?: number
 }
+
+const CHANGE_TYPE_KEYS = optionKeys<ChangeColumnTypeOptions>({ using: true, batchSize: true })
 
 /** Names the recipe uses; `<column>_strata_old` keeps the old values until a contract migration drops it. */
 export function typeChangeNames(table: RelationName, column: string) {
@@ -50,6 +53,7 @@ export async function changeColumnType(
   newType: string,
   options: ChangeColumnTypeOptions = {},
 ): Promise<void> {
+  checkOptionKeys(`changeColumnType('${baseName(table)}', '${column}')`, options, CHANGE_TYPE_KEYS)
   // Its steps commit one by one (the swap in a short transaction of its own).
   await op.autocommit(() => changeType(op, table, column, newType, options))
 }
@@ -106,6 +110,7 @@ export async function revertColumnType(
   oldType: string,
   options: ChangeColumnTypeOptions = {},
 ): Promise<void> {
+  checkOptionKeys(`revertColumnType('${baseName(table)}', '${column}')`, options, CHANGE_TYPE_KEYS)
   await op.autocommit(() => revertType(op, table, column, oldType, options))
 }
 

@@ -2,6 +2,7 @@ import { quoteIdent } from '../../db/quote.js'
 import { hasSqlState, UNIQUE_VIOLATION } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
+import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
 
@@ -36,6 +37,11 @@ export async function dedupeAndAddUnique(
   columns: readonly string[],
   options: DedupeUniqueOptions = {},
 ): Promise<number> {
+  checkOptionKeys(
+    `dedupeAndAddUnique('${baseName(table)}')`,
+    options,
+    optionKeys<DedupeUniqueOptions>({ name: true, keep: true, attempts: true }),
+  )
   const name = (options.name ?? `uq_${baseName(table)}_${columns.join('_')}`).slice(0, 63)
   const side = duplicatesTable(table)
   const order = options.keep ?? (await primaryKeyOrder(op, table))

@@ -1,6 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { ColumnSpec } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
+import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { baseName, type RawSql, type RelationName } from '../sql-fragments.js'
 import { proveNotNull } from './validated-constraint.js'
 
@@ -28,6 +29,11 @@ export async function addNotNullColumn(
   column: ColumnSpec,
   options: NotNullColumnOptions = {},
 ): Promise<void> {
+  checkOptionKeys(
+    `addNotNullColumn('${baseName(table)}')`,
+    options,
+    optionKeys<NotNullColumnOptions>({ backfill: true, batchSize: true }),
+  )
   const check = `${baseName(table)}_${column.name}_not_null`.slice(0, 63)
   if (options.backfill) {
     // Without its default at first: existing rows must stay NULL for the backfill to find

@@ -4,6 +4,7 @@ import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
+import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
 
@@ -51,6 +52,11 @@ export async function rebuildTable(
   table: RelationName,
   options: RebuildTableOptions,
 ): Promise<void> {
+  checkOptionKeys(
+    `rebuildTable('${baseName(table)}')`,
+    options,
+    optionKeys<RebuildTableOptions>({ columns: true, select: true, batchSize: true, swapAttempts: true }),
+  )
   if (op.offline) {
     throw new OperationFailedError(
       'rebuildTable copies rows by key and replays changes: it cannot be rendered offline',
@@ -73,7 +79,7 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
     `INSERT INTO ${relation(n.shadow)} (${columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${expressions.join(', ')} FROM ${relation(table)} WHERE ${condition}`
 
   await op.execute(
-    `CREATE TABLE IF NOT EXISTS ${relation(n.shadow)} (${[...options.columns.map(renderColumn)].join(', ')}${options.columns.some((column) => column.primaryKey) ? '' : `, PRIMARY KEY (${keys.join(', ')})`})`,
+    `CREATE TABLE IF NOT EXISTS ${relation(n.shadow)} (${[...options.columns.map((column) => renderColumn(column, `rebuildTable('${baseName(table)}')`))].join(', ')}${options.columns.some((column) => column.primaryKey) ? '' : `, PRIMARY KEY (${keys.join(', ')})`})`,
   )
   await op.execute(
     `CREATE TABLE IF NOT EXISTS ${relation(n.log)} (seq bigserial PRIMARY KEY, ${key.map((column) => `${quoteIdent(column)} ${'text'}`).join(', ')})`,
@@ -185,6 +191,11 @@ export async function revertRebuild(
   table: RelationName,
   options: { force?: boolean } = {},
 ): Promise<void> {
+  checkOptionKeys(
+    `revertRebuild('${baseName(table)}')`,
+    options,
+    optionKeys<{ force?: boolean }>({ force: true }),
+  )
   const n = names(table)
   await op.autocommit(async () => {
     if (!op.offline && !options.force) {

@@ -1,5 +1,6 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
+import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import type { ForeignKeyOptions } from '../render-ddl.js'
 import { MANAGED } from '../sql-executor.js'
 import type { RawSql, RelationName } from '../sql-fragments.js'
@@ -19,6 +20,11 @@ export async function addForeignKeySafely(
   referencedColumns: readonly string[] = ['id'],
   options: Omit<ForeignKeyOptions, 'notValid'> = {},
 ): Promise<void> {
+  checkOptionKeys(
+    `addForeignKeySafely('${name}')`,
+    options,
+    optionKeys<Omit<ForeignKeyOptions, 'notValid'>>({ onDelete: true, onUpdate: true, deferrable: true }),
+  )
   await op.dropConstraint(name, table, { ifExists: true })
   await op.createForeignKey(name, table, referencedTable, columns, referencedColumns, {
     ...options,

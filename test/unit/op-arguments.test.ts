@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { renderColumn } from '../../src/ops/column.js'
+import { OpArgumentError } from '../../src/ops/op-arguments.js'
+import {
+  renderAlterColumn,
+  renderCreateForeignKey,
+  renderCreateIndex,
+  renderCreateTable,
+  renderDropTable,
+} from '../../src/ops/render-ddl.js'
+import { sql, sqlValue } from '../../src/ops/sql-fragments.js'
+
+/** Asserts that `render` refuses its arguments with a message and hint matching these. */
+function refused(render: () => unknown, message: RegExp, hint?: RegExp): void {
+  assert.throws(render, (error: unknown) => {
+    assert.ok(error instanceof OpArgumentError, `an OpArgumentError, not ${String(error)}`)
+    assert.match(error.message, message)
+    if (hint) assert.match(error.hint, hint)
+    return true
+  })
+}
+
+test('an unknown column option is refused, with the word other tools use mapped to the op API', () => {
+  refused(
+    () => renderColumn({ name: 'email', type: 'text', notNull: true } as never, "createTable('users')"),
+    /^createTable\('users'\), column email: unknown option notNull \(did you mean nullable: false\?\)$/,
+    /the options it knows: name, type, nullable, default/,
+  )
+  refused(
+    () => renderColumn({ name: 'id', type: 'bigint', autoIncrement: true } as never),
+    /unknown option autoIncrement \(did you mean identity: true/,
+  )
+  // A plain typo gets the closest key.
+  refused(() => renderColumn({ name: 'x', type: 'int', nulable: false } as never), /did you mean nullable\?/)
+})
+
+test('a column needs a name and a type, as strings', () => {
+  refused(
+    () => renderColumn({ name: 'x' } as never),
+    /column x: type must be a non-empty string, not undefined/,
+  )
+  refused(() => renderColumn({ type: 'int' } as never), /name must be a non-empty string, not undefined/)
+  refused(() => renderColumn('email text' as never, "addColumn('users')"), /a column must be an object/)
+})
+
+test("references: node-pg-migrate's string forms and the object form", () => {
+  assert.equal(
+    renderColumn({ name: 'user_id', type: 'bigint', references: 'users' }),
+    '"user_id" bigint REFERENCES "users"',
+  )
+  assert.equal(
+    renderColumn({ name: 'user_id', type: 'bigint', references: 'app.users(id)' }),
+    '"user_id" bigint REFERENCES "app"."users" ("id")',
+  )
+  assert.equal(
+    renderColumn({
+      name: 'user_id',
+      type: 'bigint',
+      references: { table: 'users', onDelete: 'cascade', onUpdate: 'restrict' },
+    }),
+    '"user_id" bigint REFERENCES "users" ON DELETE CASCADE ON UPDATE RESTRICT',
+  )
+  refused(
+    () => renderColumn({ name: 'user_id', type: 'bigint', references: 'users id' }),
+    /references 'users id' is not a table name or table\(column\)/,
+  )
+  refused(
+    () =>
+      renderColumn({
+        name: 'user_id',
+        type: 'bigint',
+        references: { table: 'users', ondelete: 'CASCADE' } as never,
+      }),
+    /column user_id, references: unknown option ondelete \(did you mean onDelete\?\)/,
+  )
+  refused(
+    () =>
+      renderColumn({
+        name: 'user_id',
+        type: 'bigint',
+        references: { table: 'users', onDelete: 'DROP' as never },
+      }),
+    /"DROP" is not a referential action/,
+    /CASCADE, SET NULL/,
+  )
+})
+
+test('a string that reads as SQL is refused where it would become a literal; op.sql and plain values pass', () => {
+  for (const text of [
+    'now()',
+    'NOW()',
+    'gen_random_uuid()',
+    'CURRENT_TIMESTAMP',
+    'pg_catalog.now()',
+    "nextval('s')",
+  ])
+    refused(() => sqlValue(text), /would be written as a value, not evaluated as SQL/, /write op\.sql\(/)
+  assert.equal(sqlValue(sql('now()')), 'now()')
+  assert.equal(sqlValue('active'), "'active'")
+  assert.equal(sqlValue('pending (manual)'), "'pending (manual)'")
+  assert.equal(sqlValue('now'), "'now'")
+})
+
+test('index options: a mistyped one is refused; where and expressions take strings too', () => {
+  refused(
+    () => renderCreateIndex('ix_users_email', 'users', ['email'], { concurrent: true } as never),
+    /^createIndex\('ix_users_email'\): unknown option concurrent \(did you mean concurrently: true\?\)$/,
+  )
+  refused(
+    () => renderCreateIndex('ix', 'users', 'email' as never),
+    /the columns must be an array, not the string 'email'/,
+  )
+  assert.equal(
+    renderCreateIndex('ix_active', 'users', [], {
+      expressions: ['lower(email)'],
+      where: 'deleted_at IS NULL',
+    }),
+    'CREATE INDEX "ix_active" ON "users" ((lower(email))) WHERE deleted_at IS NULL',
+  )
+})
+
+test('the other renderers check their options too', () => {
+  refused(
+    () => renderDropTable('users', { if_exists: true } as never),
+    /dropTable\('users'\): unknown option if_exists \(did you mean ifExists\?\)/,
+  )
+  refused(() => renderCreateTable('users', []), /the columns must be a non-empty array/)
+  refused(
+    () => renderCreateTable('users', [{ name: 'id', type: 'int' }], { primary_key: ['id'] } as never),
+    /unknown option primary_key \(did you mean primaryKey\?\)/,
+  )
+  refused(
+    () => renderAlterColumn('users', 'age', { setType: 'bigint' } as never),
+    /alterColumn\('users', 'age'\): unknown option setType/,
+  )
+  assert.deepEqual(renderAlterColumn('users', 'age', { type: 'bigint', using: 'age::bigint' }), [
+    'ALTER TABLE "users" ALTER COLUMN "age" TYPE bigint USING age::bigint',
+  ])
+  refused(
+    () => renderCreateForeignKey('fk', 'orders', 'users', ['user_id'], ['id'], { not_valid: true } as never),
+    /unknown option not_valid \(did you mean notValid\?\)/,
+  )
+  refused(
+    () => renderCreateForeignKey('fk', 'orders', 'users', 'user_id' as never, ['id']),
+    /the columns must be a non-empty array of column names, not the string 'user_id'/,
+  )
+})
