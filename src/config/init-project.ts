@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { maskSecrets } from '../util/mask-secrets.js'
@@ -147,5 +148,5 @@ function alembicDatabaseUrl(root: string): string | undefined {
   const url = /^\s*sqlalchemy\.url\s*=\s*(\S+)\s*$/m.exec(
     readFileSync(join(root, 'alembic.ini'), 'utf8'),
   )?.[1]
-  return url !== undefined && /^postgres(ql)?(\+\w+)?:\/\//i.test(url) ? maskSecrets(url) : undefined
+  return url !== undefined && isPostgresUrl(url) ? maskSecrets(url) : undefined
 }

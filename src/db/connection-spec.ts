@@ -38,15 +38,22 @@ export interface SpecDefaults {
 type Fields = Partial<Record<keyof ConnectionSpec | 'passfile', string | number | undefined>>
 
 /**
+ * True for a PostgreSQL URL: `postgresql://`, `postgres://`, or SQLAlchemy's
+ * `postgresql+psycopg2://` (alembic.ini, an Alembic project's env), whose driver
+ * suffix means nothing here.
+ */
+export function isPostgresUrl(text: string): boolean {
+  return /^\s*postgres(?:ql)?(?:\+\w+)?:\/\//i.test(text)
+}
+
+/**
  * Parses `postgresql://user:pass@host:5433/db?sslmode=require` or libpq's
  * `host=... port=... dbname=...`. Missing parts fall back to the `PG*` variables
  * and then libpq's defaults, as psql does.
  */
 export function parseConnectionString(text: string, defaults: SpecDefaults = {}): ConnectionSpec {
-  // SQLAlchemy's URLs (alembic.ini, an Alembic project's env) name the Python driver in
-  // the scheme: `postgresql+psycopg2://`. The rest is a libpq URL; the driver means nothing here.
-  const trimmed = text.trim().replace(/^(postgres(?:ql)?)\+[a-z0-9_]+:\/\//i, '$1://')
-  const fields = /^postgres(ql)?:\/\//i.test(trimmed) ? fieldsFromUrl(trimmed) : fieldsFromKeywords(trimmed)
+  const trimmed = text.trim().replace(/^(postgres(?:ql)?)\+\w+:\/\//i, '$1://')
+  const fields = isPostgresUrl(trimmed) ? fieldsFromUrl(trimmed) : fieldsFromKeywords(trimmed)
   return buildSpec(fields, defaults)
 }
 

@@ -1,7 +1,7 @@
 import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
-import { type ConnectionSpec, parseConnectionString } from '../db/connection-spec.js'
+import { type ConnectionSpec, isPostgresUrl, parseConnectionString } from '../db/connection-spec.js'
 import { namedDatabaseSpec } from '../db/resolve-target.js'
 import { InvalidInputError, UsageError } from '../errors/index.js'
 import { plural } from '../util/plural.js'
@@ -204,7 +204,7 @@ async function serverSpecs(options: DiscoveryOptions, servers: readonly string[]
     return [{ label: `${spec.host}:${spec.port}`, spec }]
   }
   return servers.map((server) =>
-    /^postgres(ql)?:\/\//i.test(server)
+    isPostgresUrl(server)
       ? (() => {
           const spec = parseConnectionString(server, specDefaults(options))
           return { label: `${spec.host}:${spec.port}`, spec }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
 
 /** One line of a tenant list file. */
@@ -39,7 +40,17 @@ export function readTenantList(path: string): TenantListEntry[] {
         where: `${path}:${line}`,
         hint: 'put each database name, URL or schema:NAME on a line of its own',
       })
-    if (/^postgres(ql)?:\/\//i.test(item)) entries.push({ kind: 'url', url: item, line })
+    if (isPostgresUrl(item)) entries.push({ kind: 'url', url: item, line })
+    else if (/^[\w+.-]+:\/\//.test(item))
+      throw new InvalidInputError(`${path}:${line}: "${item.split('://')[0]}://" is not a PostgreSQL URL`, {
+        where: `${path}:${line}`,
+        hint: 'write postgresql://user@host:port/database (the password from PGPASSWORD or ~/.pgpass, not the file)',
+      })
+    else if (/[/:]/.test(item) && !item.startsWith('schema:'))
+      throw new InvalidInputError(
+        `${path}:${line}: "${item}" is neither a database name nor a URL (a URL starts with postgresql://)`,
+        { where: `${path}:${line}`, hint: `write postgresql://${item.replace(/^\/+/, '')}` },
+      )
     else if (item.startsWith('schema:')) {
       const schema = item.slice('schema:'.length)
       if (schema === '')
