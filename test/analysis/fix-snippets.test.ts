@@ -48,12 +48,26 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     'ALTER TABLE billing."Order" VALIDATE CONSTRAINT "Order_user_check";',
   ])
   await run(sqlOf(check))
+  // The TS form carries the condition as written, in a string TS reads back unchanged.
+  assert.match(
+    check,
+    /\nTS: await op\.addCheckSafely\('Order_user_check', 'billing\.Order', "\\"user\\" > 0"\)$/,
+  )
+  const quoted = await fixOf(
+    "ALTER TABLE users ADD CONSTRAINT ck_kind CHECK (kind IN ('a', ')')), ADD CHECK (id > 0);",
+    'constraint-without-not-valid',
+  )
+  assert.match(quoted, /op\.addCheckSafely\('ck_kind', 'users', "kind IN \('a', '\)'\)"\)/)
 
   const foreign = await fixOf(
     'ALTER TABLE billing."Order" ADD FOREIGN KEY ("user") REFERENCES users (id);',
     'constraint-without-not-valid',
   )
   assert.match(foreign, /VALIDATE CONSTRAINT "Order_user_fkey"/)
+  assert.match(
+    foreign,
+    /op\.addForeignKeySafely\('Order_user_fkey', 'billing\.Order', 'users', \['user'\], \['id'\]\)/,
+  )
   await run(sqlOf(foreign))
 
   const notNull = await fixOf(

@@ -1,5 +1,5 @@
-import { relationName } from '../ast.js'
-import { constraintName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
+import { nameList, relationName } from '../ast.js'
+import { checkConditionText, constraintName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -58,8 +58,8 @@ export default defineRule({
               `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
               `ALTER TABLE ${sqlTableName(cmd.table)} VALIDATE CONSTRAINT ${sqlIdent(name)};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
               foreign
-                ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', [...], [...])`
-                : `TS: await op.addCheckSafely('${name}', '${cmd.table}', '<condition>')`,
+                ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', ${columnsArray(constraint.fk_attrs)}, ${columnsArray(constraint.pk_attrs, ['id'])})`
+                : `TS: await op.addCheckSafely('${name}', '${cmd.table}', ${conditionArgument(statement.sql, constraint.conname)})`,
             ].join('\n'),
           },
         ]
@@ -67,3 +67,18 @@ export default defineRule({
     ['AlterTableStmt'],
   ),
 })
+
+/** `['user_id']` from a constraint's column list; PostgreSQL's default (the primary key) as `['id']`. */
+function columnsArray(attributes: unknown, fallback: readonly string[] = []): string {
+  const names = nameList(attributes as never)
+  const quoted = (names.length > 0 ? names : fallback).map(
+    (name) => `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+  )
+  return `[${quoted.join(', ')}]`
+}
+
+/** The CHECK's condition as a TS string argument, or a placeholder when it cannot be read back. */
+function conditionArgument(sql: string, name: string | undefined): string {
+  const condition = checkConditionText(sql, name)
+  return condition === undefined ? "'<condition>'" : JSON.stringify(condition)
+}

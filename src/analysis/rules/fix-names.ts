@@ -1,4 +1,5 @@
 import type { Constraint } from 'libpg-query'
+import { escapeRegex } from '../../util/wildcard.js'
 import { findNodes, nameList } from '../ast.js'
 
 export { sqlIdent, sqlTableName } from '../../db/quote.js'
@@ -33,4 +34,31 @@ export function constraintName(table: string, constraint: Constraint): string {
 /** A column as a key of a TS object literal in a fix (`{ total: ... }`, `{ 'Total': ... }`). */
 export function objectKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+}
+
+/**
+ * The condition of a `CHECK (...)` as written in `sql`: the one of the constraint named
+ * `name`, else the first; undefined when it cannot be found (a fix then shows a
+ * placeholder). Parentheses inside quoted strings do not count.
+ *
+ * @example checkConditionText("ALTER TABLE t ADD CHECK (a IN ('(', 'b'))") // "a IN ('(', 'b')"
+ */
+export function checkConditionText(sql: string, name: string | undefined): string | undefined {
+  const named =
+    name === undefined
+      ? undefined
+      : new RegExp(`\\bCONSTRAINT\\s+"?${escapeRegex(name)}"?\\s+CHECK\\s*\\(`, 'i')
+  const match = named?.exec(sql) ?? /\bCHECK\s*\(/i.exec(sql)
+  if (!match) return undefined
+  let depth = 1
+  let quote: string | undefined
+  for (let index = match.index + match[0].length; index < sql.length; index++) {
+    const char = sql[index]
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined
+    } else if (char === "'" || char === '"') quote = char
+    else if (char === '(') depth++
+    else if (char === ')' && --depth === 0) return sql.slice(match.index + match[0].length, index).trim()
+  }
+  return undefined
 }
