@@ -10,6 +10,8 @@ export interface AnalyseSqlOptions {
    * lock_timeout (5s). Otherwise it is a plain script in autocommit mode.
    */
   readonly runner?: boolean
+  /** With `runner`: false analyses a `transactional: false` migration (default true). */
+  readonly transactional?: boolean
   readonly serverVersion?: number
   readonly phase?: MigrationPhase
   /** The downgrade's SQL; `null` for a migration without one. */
@@ -36,7 +38,7 @@ export async function analyseSql(sql: string, options: AnalyseSqlOptions = {}): 
     phase: options.phase,
     hasDowngrade: runner ? options.downgrade !== null : undefined,
     start: runner
-      ? { inTransaction: true, lockTimeoutMs: 5000, statementTimeoutMs: undefined }
+      ? { inTransaction: options.transactional ?? true, lockTimeoutMs: 5000, statementTimeoutMs: undefined }
       : { inTransaction: false, lockTimeoutMs: undefined, statementTimeoutMs: undefined },
     up: parseSql(sql, '(sql)', 1),
     down: typeof options.downgrade === 'string' ? parseSql(options.downgrade, '(downgrade)', 1) : undefined,

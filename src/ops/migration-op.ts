@@ -198,8 +198,10 @@ export class MigrationOp {
   /**
    * Creates an index. With `concurrently: true` the build does not block writes; it
    * must then run outside a transaction (`export const transactional = false`, or
-   * inside `op.autocommit`). An invalid index of the same name, left by an interrupted
-   * concurrent build, is dropped first, so re-running the migration always works.
+   * inside `op.autocommit`). Such a build commits on its own, so an interrupted
+   * migration's re-run meets it again: an invalid index of the same name (the build was
+   * cut short) is dropped first, and a valid one (the build finished, something after it
+   * failed) is kept: the statement is `CREATE INDEX CONCURRENTLY IF NOT EXISTS`.
    */
   async createIndex(
     name: string,
@@ -207,11 +209,14 @@ export class MigrationOp {
     columns: readonly string[],
     options: CreateIndexOptions = {},
   ): Promise<void> {
-    if (options.concurrently) {
-      this.#requireNoTransaction(`createIndex('${name}', { concurrently: true })`)
-      await this.#dropInvalidIndex(name, table)
+    if (!options.concurrently) {
+      await this.execute(renderCreateIndex(name, table, columns, options))
+      return
     }
-    await this.execute(renderCreateIndex(name, table, columns, options))
+    const statement = renderCreateIndex(name, table, columns, { ...options, ifNotExists: true })
+    this.#requireNoTransaction(`createIndex('${name}', { concurrently: true })`)
+    await this.#prepareConcurrentBuild(name, table)
+    await this.execute(statement)
   }
 
   async dropIndex(
@@ -488,16 +493,28 @@ export class MigrationOp {
     )
   }
 
-  async #dropInvalidIndex(name: string, table: RelationName): Promise<void> {
+  /**
+   * Before `CREATE INDEX CONCURRENTLY IF NOT EXISTS`: drops an invalid index of that name
+   * (an interrupted build), and refuses when the name belongs to another table's index,
+   * which IF NOT EXISTS would otherwise take for this one.
+   */
+  async #prepareConcurrentBuild(name: string, table: RelationName): Promise<void> {
     if (this.executor.offline) return
     const qualified =
       typeof table === 'string' && table.includes('.') ? `${table.split('.')[0]}.${name}` : name
     const result = await this.executor.run(
-      'SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)',
-      [relation(qualified)],
+      'SELECT i.indisvalid, i.indrelid = to_regclass($2) AS same_table, i.indrelid::regclass::text AS on_table FROM pg_index i WHERE i.indexrelid = to_regclass($1)',
+      [relation(qualified), relation(table)],
     )
-    if (result && result.rows.length > 0 && result.rows[0]!.indisvalid === false) {
-      await this.execute(renderDropIndex(qualified, { concurrently: true, ifExists: true }))
+    const existing = result?.rows[0]
+    if (existing === undefined) return
+    if (existing.same_table !== true) {
+      throw new OperationFailedError(
+        `createIndex('${name}'): an index named ${name} already exists on ${existing.on_table}`,
+        { where: this.context.file, hint: 'give the new index another name' },
+      )
     }
+    if (existing.indisvalid === false)
+      await this.execute(renderDropIndex(qualified, { concurrently: true, ifExists: true }))
   }
 }

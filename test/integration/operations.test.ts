@@ -239,3 +239,35 @@ test('an interrupted concurrent unique index build leaves an invalid index; runn
     true,
   )
 })
+
+test('a concurrent build that finished before a later step failed is kept on the re-run; a name taken by another table is refused', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: 'CREATE TABLE users (id int, email text); CREATE TABLE teams (id int, email text); CREATE INDEX ix_taken ON teams (email);',
+  })
+  const migration = (step: string) =>
+    `export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ix_users_email', 'users', ['email'], { concurrently: true })\n  ${step}\n}\n`
+  project.ts('bbb222', migration("await op.execute('SELECT 1 / 0')"))
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /ERROR 22012/)
+  assert.equal(
+    (await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_users_email'::regclass"))
+      .indisvalid,
+    true,
+  )
+  project.ts('bbb222', migration("await op.addColumn('users', { name: 'age', type: 'int' })"))
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.match((await project.cli(['current'])).stdout, /^bbb222 \(head\)/)
+
+  project.ts(
+    'ccc333',
+    "export const revision = 'ccc333'\nexport const downRevision = 'bbb222'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ix_taken', 'users', ['email'], { concurrently: true })\n}\n",
+  )
+  const clash = await project.cli(['upgrade', 'head'])
+  assert.equal(clash.code, 1)
+  assert.match(clash.stderr, /createIndex\('ix_taken'\): an index named ix_taken already exists on teams/)
+  assert.match(clash.stderr, /hint: give the new index another name/)
+})

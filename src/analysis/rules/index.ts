@@ -16,6 +16,7 @@ import lockHeldTooLong from './lock-held-too-long.js'
 import missingDowngrade from './missing-downgrade.js'
 import missingLockTimeout from './missing-lock-timeout.js'
 import notNullWithoutDefault from './not-null-without-default.js'
+import notRerunnable from './not-rerunnable.js'
 import preferBigintKeys from './prefer-bigint-keys.js'
 import preferJsonb from './prefer-jsonb.js'
 import preferTextOverChar from './prefer-text-over-char.js'
@@ -56,6 +57,7 @@ export const RULES: readonly Rule[] = [
   missingDowngrade,
   missingLockTimeout,
   notNullWithoutDefault,
+  notRerunnable,
   preferBigintKeys,
   preferJsonb,
   preferTextOverChar,

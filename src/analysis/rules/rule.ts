@@ -41,6 +41,8 @@ export type RuleExample =
       readonly sql: string
       /** Analyse as a Strata migration run by the runner (a transaction, lock_timeout set). */
       readonly runner?: boolean
+      /** With `runner`: false for a `transactional: false` migration (no transaction around it). */
+      readonly transactional?: boolean
       readonly serverVersion?: number
       readonly phase?: 'expand' | 'migrate' | 'contract'
       readonly downgrade?: string | null

@@ -41,7 +41,7 @@ export function safetyOutcome(report: SafetyReport, acknowledged: readonly strin
         accepted.push(`${line} (acknowledged)`)
       else
         blocking.push(
-          `${line}; fix: ${finding.fix.split('\n')[0]}; or acknowledge it: --acknowledge ${migration.revision ? `${migration.revision.slice(0, 12)}:` : ''}${finding.rule}`,
+          `${line}; fix: ${finding.fix.split('\n')[0]?.replace(/;\s*$/, '')}; or acknowledge it: --acknowledge ${migration.revision ? `${migration.revision.slice(0, 12)}:` : ''}${finding.rule}`,
         )
     }
   }

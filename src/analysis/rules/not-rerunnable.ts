@@ -1,0 +1,220 @@
+import type { AnalysedStatement } from '../analysed-statement.js'
+import { alterCommands, defineRule, perStatement, statementOf } from './rule.js'
+
+// A migration is recorded after its last statement. Statements that ran outside its
+// transaction (a `transactional: false` migration, `op.autocommit`) stay when it is
+// interrupted, and the runner's retry runs the migration again from its first statement:
+// each of them must succeed a second time. squawk's prefer-robust-stmts asks the same of
+// every script; here it is asked where Strata's own resume depends on it.
+
+/** What makes a statement fail on its second run, and how to write it so it does not. */
+interface Repeat {
+  readonly what: string
+  readonly fix: string
+}
+
+export default defineRule({
+  id: 'not-rerunnable',
+  level: 'warning',
+  summary:
+    'outside the transaction, a statement runs again when an interrupted migration is re-run, and fails unless written to (IF NOT EXISTS, IF EXISTS)',
+  examples: {
+    flagged: [
+      {
+        sql: 'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
+        runner: true,
+        transactional: false,
+      },
+      {
+        sql: 'ALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID;',
+        runner: true,
+        transactional: false,
+      },
+      { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true, transactional: false },
+      { sql: "ALTER TYPE mood ADD VALUE 'calm';", runner: true, transactional: false },
+    ],
+    accepted: [
+      {
+        sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_users_email ON users (email);',
+        runner: true,
+        transactional: false,
+      },
+      {
+        sql: 'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_total; ALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID; ALTER TABLE orders VALIDATE CONSTRAINT ck_total;',
+        runner: true,
+        transactional: false,
+      },
+      // In the migration's transaction: an interruption leaves nothing to repeat.
+      { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true },
+      // A script, not a migration: Strata does not re-run it.
+      'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
+    ],
+  },
+  check: perStatement(
+    (statement, context) => {
+      if (context.migration.revision === undefined || statement.transaction !== undefined) return undefined
+      if (statement.managed) return undefined
+      const repeat = repeatFailure(statement, context.statements)
+      if (repeat === undefined) return undefined
+      return {
+        statement,
+        message: `${repeat.what} outside the migration's transaction: if the migration is interrupted after it, the re-run repeats it and fails`,
+        fix: `${repeat.fix}\nor move it into a transactional migration of its own`,
+      }
+    },
+    [
+      'CreateStmt',
+      'IndexStmt',
+      'CreateSchemaStmt',
+      'CreateSeqStmt',
+      'CreateExtensionStmt',
+      'AlterTableStmt',
+      'DropStmt',
+      'AlterEnumStmt',
+      'CreateEnumStmt',
+      'ViewStmt',
+      'CreateFunctionStmt',
+      'CreateTrigStmt',
+      'RenameStmt',
+    ],
+  ),
+})
+
+function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedStatement[]): Repeat | undefined {
+  const ifNotExists = (what: string, keyword: RegExp): Repeat => ({
+    what,
+    fix: statement.sql.replace(keyword, (words) => `${words} IF NOT EXISTS`).replace(/;?\s*$/, ';'),
+  })
+  switch (statement.kind) {
+    case 'CreateStmt':
+      return statementOf(statement, 'CreateStmt')?.if_not_exists
+        ? undefined
+        : ifNotExists('creates a table', /\bTABLE\b/i)
+    case 'IndexStmt':
+      return statementOf(statement, 'IndexStmt')?.if_not_exists
+        ? undefined
+        : ifNotExists('creates an index', /\bINDEX(?:\s+CONCURRENTLY)?\b/i)
+    case 'CreateSchemaStmt':
+      return statementOf(statement, 'CreateSchemaStmt')?.if_not_exists
+        ? undefined
+        : ifNotExists('creates a schema', /\bSCHEMA\b/i)
+    case 'CreateSeqStmt':
+      return statementOf(statement, 'CreateSeqStmt')?.if_not_exists
+        ? undefined
+        : ifNotExists('creates a sequence', /\bSEQUENCE\b/i)
+    case 'CreateExtensionStmt':
+      return statementOf(statement, 'CreateExtensionStmt')?.if_not_exists
+        ? undefined
+        : ifNotExists('creates an extension', /\bEXTENSION\b/i)
+    case 'AlterEnumStmt': {
+      const alter = statementOf(statement, 'AlterEnumStmt')
+      if (alter?.newVal === undefined || alter.skipIfNewValExists) return undefined
+      return ifNotExists(`adds enum value '${alter.newVal}'`, /\bADD\s+VALUE\b/i)
+    }
+    case 'DropStmt':
+      return statementOf(statement, 'DropStmt')?.missing_ok
+        ? undefined
+        : {
+            what: 'drops an object',
+            fix: statement.sql.replace(/^(DROP\s+[A-Z ]*?)(\s+CONCURRENTLY)?(\s)/i, '$1$2 IF EXISTS$3'),
+          }
+    case 'CreateEnumStmt':
+      return {
+        what: 'creates a type (CREATE TYPE has no IF NOT EXISTS)',
+        fix: 'create it in a transactional migration, or guard it: DO $$ BEGIN CREATE TYPE ...; EXCEPTION WHEN duplicate_object THEN NULL; END $$;',
+      }
+    case 'ViewStmt':
+      return statementOf(statement, 'ViewStmt')?.replace
+        ? undefined
+        : { what: 'creates a view', fix: statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE') }
+    case 'CreateFunctionStmt':
+      return statementOf(statement, 'CreateFunctionStmt')?.replace
+        ? undefined
+        : { what: 'creates a function', fix: statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE') }
+    case 'CreateTrigStmt':
+      return statementOf(statement, 'CreateTrigStmt')?.replace
+        ? undefined
+        : {
+            what: 'creates a trigger',
+            fix: `${statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE')}  -- PostgreSQL 14+; before: DROP TRIGGER IF EXISTS first`,
+          }
+    case 'RenameStmt':
+      return {
+        what: 'renames an object (the old name is gone on the second run)',
+        fix: 'rename in a transactional migration of its own',
+      }
+    case 'AlterTableStmt':
+      return alterTableRepeat(statement, all)
+    default:
+      return undefined
+  }
+}
+
+/** ADD COLUMN / DROP COLUMN / DROP CONSTRAINT without their IF clauses; ADD CONSTRAINT not dropped before. */
+function alterTableRepeat(
+  statement: AnalysedStatement,
+  all: readonly AnalysedStatement[],
+): Repeat | undefined {
+  const commands = alterCommands(statement)
+  // The views keep the parser's order; IF [NOT] EXISTS is the raw command's missing_ok.
+  const raw: any[] = statementOf(statement, 'AlterTableStmt')?.cmds ?? []
+  for (let index = 0; index < commands.length; index++) {
+    const command = commands[index]!
+    const guarded = Boolean(raw[index]?.AlterTableCmd?.missing_ok)
+    switch (command.subtype) {
+      case 'AT_AddColumn':
+        if (!guarded)
+          return {
+            what: `adds column ${command.table}.${command.def?.ColumnDef?.colname}`,
+            fix: statement.sql.replace(/\bADD\s+(?:COLUMN\s+)?/i, 'ADD COLUMN IF NOT EXISTS '),
+          }
+        break
+      case 'AT_DropColumn':
+      case 'AT_DropConstraint':
+        if (!guarded)
+          return {
+            what: `drops ${command.subtype === 'AT_DropColumn' ? 'column' : 'constraint'} ${command.name} of ${command.table}`,
+            fix: statement.sql.replace(
+              /\bDROP\s+(COLUMN\s+|CONSTRAINT\s+)?/i,
+              (_, word: string | undefined) => `DROP ${(word ?? 'COLUMN ').trim()} IF EXISTS `,
+            ),
+          }
+        break
+      case 'AT_AddConstraint': {
+        const name = command.def?.Constraint?.conname as string | undefined
+        if (name !== undefined && droppedBefore(statement, all, command.table, name)) break
+        return {
+          what:
+            name === undefined
+              ? `adds an unnamed constraint to ${command.table} (a second run adds a second copy)`
+              : `adds constraint ${name} to ${command.table}`,
+          fix:
+            name === undefined
+              ? `name the constraint, and drop it first: ALTER TABLE ${command.table} DROP CONSTRAINT IF EXISTS <name>;`
+              : `ALTER TABLE ${command.table} DROP CONSTRAINT IF EXISTS ${name};  -- first, in the same migration`,
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/** True when an earlier statement of the migration drops constraint `name` IF EXISTS. */
+function droppedBefore(
+  statement: AnalysedStatement,
+  all: readonly AnalysedStatement[],
+  table: string,
+  name: string,
+): boolean {
+  for (let index = 0; index < statement.index; index++) {
+    const earlier = all[index]!
+    if (
+      alterCommands(earlier).some(
+        (command) =>
+          command.subtype === 'AT_DropConstraint' && command.table === table && command.name === name,
+      )
+    )
+      return true
+  }
+  return false
+}
