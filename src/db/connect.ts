@@ -3,6 +3,7 @@ import pg from 'pg'
 import { trackOpenConnection } from './cancellable-sessions.js'
 import { describeConnectionFailure, MINIMUM_SERVER_VERSION, serverTooOld } from './connection-errors.js'
 import type { ConnectionSpec } from './connection-spec.js'
+import { connectToSuitableHost } from './host-list.js'
 import { tlsAttempts } from './tls-options.js'
 
 /** An open connection with the facts every command needs about its server. */
@@ -43,13 +44,20 @@ function isTlsNegotiationRefusal(error: unknown): boolean {
 
 /**
  * Opens a connection, following libpq's `sslmode` semantics, and checks that the
- * server is recent enough. Failures become one `ConnectionError` with a remedy.
+ * server is recent enough. Failures become one `ConnectionError` with a remedy. A spec
+ * of several hosts settles on the first that suits its `target_session_attrs`; the
+ * connection's `spec` is then that host's.
  *
  * @example
  * const connection = await connect(parseConnectionString(process.env.DATABASE_URL!))
  * try { await connection.client.query('SELECT 1') } finally { await connection.close() }
  */
 export async function connect(spec: ConnectionSpec): Promise<Connection> {
+  if (spec.hosts === undefined && (spec.targetSessionAttrs ?? 'any') === 'any') return connectToHost(spec)
+  return connectToSuitableHost(spec, connectToHost)
+}
+
+async function connectToHost(spec: ConnectionSpec): Promise<Connection> {
   const attempts = tlsAttempts(spec)
   let lastError: unknown
   for (const [index, ssl] of attempts.entries()) {

@@ -25,7 +25,32 @@ export interface ConnectionSpec {
   readonly applicationName: string
   /** libpq `options`, e.g. `-c search_path=app`. */
   readonly options: string | undefined
+  /**
+   * Several servers (`host=a,b`, `postgresql://a:5432,b:5433/db`), tried in order as libpq
+   * tries them; undefined for one. `host` and `port` are the first until a connection
+   * settles on one of them (connect returns the spec of the one it settled on).
+   */
+  readonly hosts?: readonly ServerAddress[]
+  /** libpq's `target_session_attrs` (default `any`): which of the hosts to settle on. */
+  readonly targetSessionAttrs?: TargetSessionAttrs
 }
+
+export interface ServerAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** libpq's `target_session_attrs`: `read-write` (or `primary`) finds the primary of a cluster. */
+export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby'
+
+const TARGET_SESSION_ATTRS: readonly TargetSessionAttrs[] = [
+  'any',
+  'read-write',
+  'read-only',
+  'primary',
+  'standby',
+  'prefer-standby',
+]
 
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']
 
@@ -67,10 +92,21 @@ export function specFromFields(fields: Fields, defaults: SpecDefaults = {}): Con
   return buildSpec(fields, defaults)
 }
 
+// The authority of a libpq URL may list several hosts (`a:5432,b:5433`) or none
+// (`postgresql://app@/db?host=/var/run/postgresql`); the URL class takes neither, so it
+// is read here and the URL class parses the rest.
+const URL_PARTS = /^(postgres(?:ql)?:\/\/)([^/?#]*)([\s\S]*)$/i
+
 function fieldsFromUrl(text: string): Fields {
+  const parts = URL_PARTS.exec(text)
+  const authority = parts?.[2] ?? ''
+  const at = authority.lastIndexOf('@')
+  const hostPart = authority.slice(at + 1)
+  const ownHosts = parts !== null && (hostPart === '' || hostPart.startsWith(':') || hostPart.includes(','))
+  const hostList = ownHosts ? hostPart.split(',').map(splitHostPort) : undefined
   let url: URL
   try {
-    url = new URL(text)
+    url = new URL(ownHosts ? `${parts[1]}${authority.slice(0, at + 1)}placeholder${parts[3]}` : text)
   } catch {
     throw new InvalidInputError(`invalid connection URL ${maskSecrets(text)}`, {
       hint: 'expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE; percent-encode special characters in the password',
@@ -78,8 +114,16 @@ function fieldsFromUrl(text: string): Fields {
   }
   const query = url.searchParams
   const fields: Fields = {
-    host: url.hostname ? decodePart(url.hostname.replace(/^\[(.*)\]$/, '$1'), 'host') : undefined,
-    port: url.port || undefined,
+    host:
+      hostList !== undefined
+        ? hostList.map((entry) => decodePart(entry.host, 'host')).join(',') || undefined
+        : url.hostname
+          ? decodePart(url.hostname.replace(/^\[(.*)\]$/, '$1'), 'host')
+          : undefined,
+    port:
+      hostList !== undefined
+        ? hostList.map((entry) => entry.port).join(',') || undefined
+        : url.port || undefined,
     user: url.username ? decodePart(url.username, 'user name') : undefined,
     password: url.password ? decodePart(url.password, 'password') : undefined,
     database: url.pathname.length > 1 ? decodePart(url.pathname.slice(1), 'database name') : undefined,
@@ -104,6 +148,16 @@ function decodePart(value: string, what: string): string {
       },
     )
   }
+}
+
+/** `db1:5432` → db1 and 5432; `[::1]:5433` → ::1 and 5433; `db1` → db1 and no port. */
+function splitHostPort(entry: string): { host: string; port: string } {
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry)
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ?? '' }
+  const colon = entry.lastIndexOf(':')
+  return colon === -1
+    ? { host: entry, port: '' }
+    : { host: entry.slice(0, colon), port: entry.slice(colon + 1) }
 }
 
 function fieldsFromKeywords(text: string): Fields {
@@ -147,8 +201,11 @@ function assignKeyword(fields: Fields, key: string, value: string): void {
     case 'application_name':
       fields.applicationName = value
       return
+    case 'target_session_attrs':
+      fields.targetSessionAttrs = value
+      return
     default:
-      // Other libpq keywords (target_session_attrs, ...) are accepted and ignored, as libpq
+      // Other libpq keywords (load_balance_hosts, ...) are accepted and ignored, as libpq
       // ignores what it does not use; an unknown one is most likely harmless.
       return
   }
@@ -161,11 +218,17 @@ function buildSpec(fields: Fields, defaults: SpecDefaults): ConnectionSpec {
     return fallbacks.find((fallback) => fallback !== undefined && fallback !== '')
   }
   const user = pick(fields.user, env.PGUSER) ?? safeOsUser()
-  const portText = pick(fields.port, env.PGPORT) ?? '5432'
-  const port = Number(portText)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidInputError(`invalid port "${portText}"`, {
-      hint: 'a port is a whole number from 1 to 65535',
+  const addresses = serverAddresses(
+    pick(fields.host, env.PGHOST) ?? 'localhost',
+    pick(fields.port, env.PGPORT),
+  )
+  const { host, port } = addresses[0]!
+  const targetSessionAttrs = pick(fields.targetSessionAttrs, env.PGTARGETSESSIONATTRS) as
+    | TargetSessionAttrs
+    | undefined
+  if (targetSessionAttrs !== undefined && !TARGET_SESSION_ATTRS.includes(targetSessionAttrs)) {
+    throw new InvalidInputError(`invalid target_session_attrs "${targetSessionAttrs}"`, {
+      hint: `use one of ${TARGET_SESSION_ATTRS.join(', ')} (read-write finds the primary)`,
     })
   }
   const sslmode = pick(fields.sslmode, env.PGSSLMODE) as SslMode | undefined
@@ -181,7 +244,6 @@ function buildSpec(fields: Fields, defaults: SpecDefaults): ConnectionSpec {
       hint: 'give a number of seconds',
     })
   }
-  const host = pick(fields.host, env.PGHOST) ?? 'localhost'
   const database = pick(fields.database, env.PGDATABASE) ?? user
   const passfile = pick(fields.passfile)
   const password =
@@ -200,6 +262,33 @@ function buildSpec(fields: Fields, defaults: SpecDefaults): ConnectionSpec {
     connectTimeout,
     applicationName: pick(fields.applicationName, env.PGAPPNAME) ?? defaults.applicationName ?? 'strata',
     options: pick(fields.options, env.PGOPTIONS),
+    ...(addresses.length > 1 ? { hosts: Object.freeze(addresses) } : {}),
+    ...(targetSessionAttrs !== undefined ? { targetSessionAttrs } : {}),
+  })
+}
+
+/**
+ * The servers of a `host` list and its `port` list, as libpq pairs them: one port for
+ * every host, or one per host (an empty entry: the default port); an empty host entry
+ * is the default host.
+ */
+function serverAddresses(hostText: string, portText: string | undefined): ServerAddress[] {
+  const hosts = hostText.split(',').map((host) => host.trim() || 'localhost')
+  const ports = (portText ?? '').split(',')
+  if (ports.length !== 1 && ports.length !== hosts.length) {
+    throw new InvalidInputError(`${hosts.length} hosts but ${ports.length} ports in the connection string`, {
+      hint: 'give one port for every host, or one port per host, in the same order',
+    })
+  }
+  return hosts.map((host, index) => {
+    const text = (ports.length === 1 ? ports[0] : ports[index])?.trim() || '5432'
+    const port = Number(text)
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidInputError(`invalid port "${text}"`, {
+        hint: 'a port is a whole number from 1 to 65535',
+      })
+    }
+    return Object.freeze({ host, port })
   })
 }
 

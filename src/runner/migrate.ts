@@ -207,7 +207,9 @@ function readOnlySession(connection: Connection, standby: boolean): InvalidInput
   return standby
     ? new InvalidInputError(
         `${at} is a standby (in recovery): it takes no writes, and migrations write. Nothing was changed`,
-        { hint: 'connect to the primary (`strata health` says which role a server has)' },
+        {
+          hint: 'connect to the primary (`strata health` says which role a server has); a connection string listing every node finds it with target_session_attrs=read-write',
+        },
       )
     : new InvalidInputError(
         `sessions of ${spec.user} on ${spec.database} at ${at} are read-only (default_transaction_read_only is on): migrations write. Nothing was changed`,

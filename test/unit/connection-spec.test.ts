@@ -103,3 +103,70 @@ test('maskedUrl never contains the password', () => {
   const noPassword = parseConnectionString('postgresql://assistant@localhost:5433/assistant', { env: {} })
   assert.equal(maskedUrl(noPassword), 'postgresql://assistant@localhost:5433/assistant')
 })
+
+test("several hosts, as libpq takes them: a URL's host list, keyword lists, one port for all or one each", () => {
+  const url = parseConnectionString(
+    'postgresql://app:pw@db1:5433,db2,[::1]:5434/app?target_session_attrs=read-write',
+    { env: {} },
+  )
+  assert.deepEqual(url.hosts, [
+    { host: 'db1', port: 5433 },
+    { host: 'db2', port: 5432 },
+    { host: '::1', port: 5434 },
+  ])
+  assert.equal(url.host, 'db1', 'the first until a connection settles on one')
+  assert.equal(url.port, 5433)
+  assert.equal(url.targetSessionAttrs, 'read-write')
+  assert.equal(url.user, 'app')
+  assert.equal(url.database, 'app')
+
+  const keywords = parseConnectionString('host=db1,db2 port=6432 dbname=app target_session_attrs=primary', {
+    env: {},
+  })
+  assert.deepEqual(keywords.hosts, [
+    { host: 'db1', port: 6432 },
+    { host: 'db2', port: 6432 },
+  ])
+  assert.equal(keywords.targetSessionAttrs, 'primary')
+
+  const fromEnv = parseConnectionString('dbname=app', {
+    env: { PGHOST: 'db1,db2', PGPORT: '5432,5433', PGTARGETSESSIONATTRS: 'read-write' },
+  })
+  assert.deepEqual(fromEnv.hosts, [
+    { host: 'db1', port: 5432 },
+    { host: 'db2', port: 5433 },
+  ])
+
+  const one = parseConnectionString('postgresql://app@db1:5433/app', { env: {} })
+  assert.equal(one.hosts, undefined, 'one host: no list')
+  assert.equal(one.targetSessionAttrs, undefined)
+})
+
+test('a URL without a host (a Unix socket given as ?host=) parses as psql reads it, also as maskedUrl writes it', () => {
+  const socket = parseConnectionString('postgresql://app@/db?host=/var/run/postgresql&port=5433', { env: {} })
+  assert.equal(socket.host, '/var/run/postgresql')
+  assert.equal(socket.port, 5433)
+  assert.equal(socket.user, 'app')
+  assert.equal(socket.database, 'db')
+  const again = parseConnectionString(maskedUrl(socket).replace('***', 'pw'), { env: {} })
+  assert.equal(again.host, '/var/run/postgresql')
+  assert.equal(again.port, 5433)
+  assert.equal(parseConnectionString('postgresql:///db', { env: {} }).host, 'localhost')
+})
+
+test('host and port lists that do not pair up, and an unknown target_session_attrs, are refused', () => {
+  assert.throws(
+    () => parseConnectionString('host=db1,db2,db3 port=5432,5433 dbname=app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message === '3 hosts but 2 ports in the connection string' &&
+      /one port for every host, or one port per host/.test(error.hint ?? ''),
+  )
+  assert.throws(
+    () => parseConnectionString('postgresql://db1,db2/app?target_session_attrs=master', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message === 'invalid target_session_attrs "master"' &&
+      /read-write finds the primary/.test(error.hint ?? ''),
+  )
+})
