@@ -8,11 +8,14 @@ import type { ConnectionSpec } from '../db/connection-spec.js'
  * out `-d` (pg_basebackup reads `-d` as a whole connection string).
  */
 export function connectionArguments(spec: ConnectionSpec, database: string | null = spec.database): string[] {
+  // A host list not yet settled on one host goes to libpq as a list; it settles on its own
+  // (with PGTARGETSESSIONATTRS, set by withClientEnvironment).
+  const hosts = spec.hosts ?? [{ host: spec.host, port: spec.port }]
   return [
     '-h',
-    spec.host,
+    hosts.map((address) => address.host).join(','),
     '-p',
-    String(spec.port),
+    hosts.map((address) => address.port).join(','),
     '-U',
     spec.user,
     ...(database === null ? [] : ['-d', database]),
@@ -38,6 +41,7 @@ export async function withClientEnvironment<T>(
   set('PGSSLCERT', spec.sslcert)
   set('PGSSLKEY', spec.sslkey)
   set('PGCONNECT_TIMEOUT', Math.max(1, Math.round(spec.connectTimeout)))
+  set('PGTARGETSESSIONATTRS', spec.targetSessionAttrs)
   set('PGOPTIONS', spec.options)
   if (spec.password === undefined) return work(env)
   const dir = mkdtempSync(join(tmpdir(), 'strata-pass-'))
