@@ -32,12 +32,19 @@ export default defineRule({
       },
       { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true, transactional: false },
       { sql: "ALTER TYPE mood ADD VALUE 'calm';", runner: true, transactional: false },
+      {
+        sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_users_email ON users (email);',
+        runner: true,
+        transactional: false,
+        downgrade: 'DROP INDEX CONCURRENTLY ix_users_email;',
+      },
     ],
     accepted: [
       {
         sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_users_email ON users (email);',
         runner: true,
         transactional: false,
+        downgrade: 'DROP INDEX CONCURRENTLY IF EXISTS ix_users_email;',
       },
       {
         sql: 'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_total; ALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID; ALTER TABLE orders VALIDATE CONSTRAINT ck_total;',
@@ -50,35 +57,48 @@ export default defineRule({
       'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
     ],
   },
-  check: perStatement(
-    (statement, context) => {
-      if (context.migration.revision === undefined || statement.transaction !== undefined) return undefined
-      if (statement.managed) return undefined
-      const repeat = repeatFailure(statement, context.statements)
-      if (repeat === undefined) return undefined
-      return {
-        statement,
-        message: `${repeat.what} outside the migration's transaction: if the migration is interrupted after it, the re-run repeats it and fails`,
-        fix: `${repeat.fix}\nor move it into a transactional migration of its own`,
-      }
-    },
-    [
-      'CreateStmt',
-      'IndexStmt',
-      'CreateSchemaStmt',
-      'CreateSeqStmt',
-      'CreateExtensionStmt',
-      'AlterTableStmt',
-      'DropStmt',
-      'AlterEnumStmt',
-      'CreateEnumStmt',
-      'ViewStmt',
-      'CreateFunctionStmt',
-      'CreateTrigStmt',
-      'RenameStmt',
-    ],
-  ),
+  check: (context) => {
+    if (context.migration.revision === undefined) return []
+    const hits = upgradeStatements(context)
+    // An interrupted downgrade is run again from its start too.
+    if (context.downgrade !== undefined)
+      hits.push(...downgradeStatements({ ...context, statements: context.downgrade }))
+    return hits
+  },
 })
+
+const REPEATABLE_KINDS = [
+  'CreateStmt',
+  'IndexStmt',
+  'CreateSchemaStmt',
+  'CreateSeqStmt',
+  'CreateExtensionStmt',
+  'AlterTableStmt',
+  'DropStmt',
+  'AlterEnumStmt',
+  'CreateEnumStmt',
+  'ViewStmt',
+  'CreateFunctionStmt',
+  'CreateTrigStmt',
+  'RenameStmt',
+]
+
+/** The rule over one direction's statements (`context.statements`). */
+function checkDirection(direction: 'migration' | 'downgrade') {
+  return perStatement((statement, context) => {
+    if (statement.transaction !== undefined || statement.managed) return undefined
+    const repeat = repeatFailure(statement, context.statements)
+    if (repeat === undefined) return undefined
+    return {
+      statement,
+      message: `${repeat.what} outside the ${direction}'s transaction: if the ${direction} is interrupted after it, the re-run repeats it and fails`,
+      fix: `${repeat.fix}\nor move it into a transactional migration of its own`,
+    }
+  }, REPEATABLE_KINDS)
+}
+
+const upgradeStatements = checkDirection('migration')
+const downgradeStatements = checkDirection('downgrade')
 
 function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedStatement[]): Repeat | undefined {
   const ifNotExists = (what: string, keyword: RegExp): Repeat => ({
