@@ -100,32 +100,28 @@ function checkDirection(direction: 'migration' | 'downgrade') {
 const upgradeStatements = checkDirection('migration')
 const downgradeStatements = checkDirection('downgrade')
 
+/** CREATE statements that take IF NOT EXISTS: what they create, and the words it follows. */
+const CREATES: Readonly<Record<string, readonly [string, RegExp]>> = {
+  CreateStmt: ['creates a table', /\bTABLE\b/i],
+  IndexStmt: ['creates an index', /\bINDEX(?:\s+CONCURRENTLY)?\b/i],
+  CreateSchemaStmt: ['creates a schema', /\bSCHEMA\b/i],
+  CreateSeqStmt: ['creates a sequence', /\bSEQUENCE\b/i],
+  CreateExtensionStmt: ['creates an extension', /\bEXTENSION\b/i],
+}
+
+/** `DROP <object type> [CONCURRENTLY] `: where IF EXISTS goes. */
+const DROP_OBJECT =
+  /^(DROP\s+(?:MATERIALIZED\s+VIEW|FOREIGN\s+TABLE|EVENT\s+TRIGGER|ACCESS\s+METHOD|TEXT\s+SEARCH\s+\w+|\w+)(?:\s+CONCURRENTLY)?)\s+/i
+
 function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedStatement[]): Repeat | undefined {
   const ifNotExists = (what: string, keyword: RegExp): Repeat => ({
     what,
-    fix: statement.sql.replace(keyword, (words) => `${words} IF NOT EXISTS`).replace(/;?\s*$/, ';'),
+    fix: asStatement(statement.sql.replace(keyword, (words) => `${words} IF NOT EXISTS`)),
   })
+  const created = CREATES[statement.kind]
+  if (created !== undefined)
+    return statementOf(statement, statement.kind)?.if_not_exists ? undefined : ifNotExists(...created)
   switch (statement.kind) {
-    case 'CreateStmt':
-      return statementOf(statement, 'CreateStmt')?.if_not_exists
-        ? undefined
-        : ifNotExists('creates a table', /\bTABLE\b/i)
-    case 'IndexStmt':
-      return statementOf(statement, 'IndexStmt')?.if_not_exists
-        ? undefined
-        : ifNotExists('creates an index', /\bINDEX(?:\s+CONCURRENTLY)?\b/i)
-    case 'CreateSchemaStmt':
-      return statementOf(statement, 'CreateSchemaStmt')?.if_not_exists
-        ? undefined
-        : ifNotExists('creates a schema', /\bSCHEMA\b/i)
-    case 'CreateSeqStmt':
-      return statementOf(statement, 'CreateSeqStmt')?.if_not_exists
-        ? undefined
-        : ifNotExists('creates a sequence', /\bSEQUENCE\b/i)
-    case 'CreateExtensionStmt':
-      return statementOf(statement, 'CreateExtensionStmt')?.if_not_exists
-        ? undefined
-        : ifNotExists('creates an extension', /\bEXTENSION\b/i)
     case 'AlterEnumStmt': {
       const alter = statementOf(statement, 'AlterEnumStmt')
       if (alter?.newVal === undefined || alter.skipIfNewValExists) return undefined
@@ -136,7 +132,7 @@ function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedState
         ? undefined
         : {
             what: 'drops an object',
-            fix: statement.sql.replace(/^(DROP\s+[A-Z ]*?)(\s+CONCURRENTLY)?(\s)/i, '$1$2 IF EXISTS$3'),
+            fix: asStatement(statement.sql.replace(DROP_OBJECT, '$1 IF EXISTS ')),
           }
     case 'CreateEnumStmt':
       return {
@@ -146,11 +142,17 @@ function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedState
     case 'ViewStmt':
       return statementOf(statement, 'ViewStmt')?.replace
         ? undefined
-        : { what: 'creates a view', fix: statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE') }
+        : {
+            what: 'creates a view',
+            fix: asStatement(statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE')),
+          }
     case 'CreateFunctionStmt':
       return statementOf(statement, 'CreateFunctionStmt')?.replace
         ? undefined
-        : { what: 'creates a function', fix: statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE') }
+        : {
+            what: 'creates a function',
+            fix: asStatement(statement.sql.replace(/^CREATE\b/i, 'CREATE OR REPLACE')),
+          }
     case 'CreateTrigStmt':
       return statementOf(statement, 'CreateTrigStmt')?.replace
         ? undefined
@@ -186,7 +188,7 @@ function alterTableRepeat(
         if (!guarded)
           return {
             what: `adds column ${command.table}.${command.def?.ColumnDef?.colname}`,
-            fix: statement.sql.replace(/\bADD\s+(?:COLUMN\s+)?/i, 'ADD COLUMN IF NOT EXISTS '),
+            fix: asStatement(statement.sql.replace(/\bADD\s+(?:COLUMN\s+)?/i, 'ADD COLUMN IF NOT EXISTS ')),
           }
         break
       case 'AT_DropColumn':
@@ -194,9 +196,11 @@ function alterTableRepeat(
         if (!guarded)
           return {
             what: `drops ${command.subtype === 'AT_DropColumn' ? 'column' : 'constraint'} ${command.name} of ${command.table}`,
-            fix: statement.sql.replace(
-              /\bDROP\s+(COLUMN\s+|CONSTRAINT\s+)?/i,
-              (_, word: string | undefined) => `DROP ${(word ?? 'COLUMN ').trim()} IF EXISTS `,
+            fix: asStatement(
+              statement.sql.replace(
+                /\bDROP\s+(COLUMN\s+|CONSTRAINT\s+)?/i,
+                (_, word: string | undefined) => `DROP ${(word ?? 'COLUMN ').trim()} IF EXISTS `,
+              ),
             ),
           }
         break
@@ -237,4 +241,9 @@ function droppedBefore(
       return true
   }
   return false
+}
+
+/** A statement as a fix shows it: ending in one semicolon. */
+function asStatement(sql: string): string {
+  return sql.replace(/;?\s*$/, ';')
 }

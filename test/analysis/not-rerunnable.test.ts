@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { analyseSql } from '../../src/analysis/analyse-sql.js'
+
+/** The not-rerunnable fixes of a non-transactional migration's statements, in order. */
+async function fixes(sql: string): Promise<string[]> {
+  const report = await analyseSql(sql, { runner: true, transactional: false })
+  return report.findings.filter((f) => f.rule === 'not-rerunnable').map((f) => f.fix.split('\n')[0]!)
+}
+
+test('each statement a re-run would trip over gets the form that runs twice', async () => {
+  assert.deepEqual(
+    await fixes(
+      [
+        'CREATE TABLE audit (id bigint);',
+        'CREATE INDEX CONCURRENTLY ix_audit_id ON audit (id);',
+        'ALTER TABLE users ADD COLUMN nickname text;',
+        'ALTER TABLE users DROP COLUMN legacy;',
+        'DROP MATERIALIZED VIEW report;',
+        'DROP INDEX CONCURRENTLY ix_old;',
+        "ALTER TYPE mood ADD VALUE 'calm';",
+        'CREATE VIEW v AS SELECT 1;',
+      ].join('\n'),
+    ),
+    [
+      'CREATE TABLE IF NOT EXISTS audit (id bigint);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_audit_id ON audit (id);',
+      'ALTER TABLE users ADD COLUMN IF NOT EXISTS nickname text;',
+      'ALTER TABLE users DROP COLUMN IF EXISTS legacy;',
+      'DROP MATERIALIZED VIEW IF EXISTS report;',
+      'DROP INDEX CONCURRENTLY IF EXISTS ix_old;',
+      "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm';",
+      'CREATE OR REPLACE VIEW v AS SELECT 1;',
+    ],
+  )
+})
+
+test('a constraint dropped IF EXISTS earlier in the migration is re-runnable; an unnamed one never is', async () => {
+  assert.deepEqual(
+    await fixes(
+      'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_total;\nALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID;',
+    ),
+    [],
+  )
+  assert.deepEqual(await fixes('ALTER TABLE orders ADD CHECK (total >= 0) NOT VALID;'), [
+    'name the constraint, and drop it first: ALTER TABLE orders DROP CONSTRAINT IF EXISTS <name>;',
+  ])
+})
