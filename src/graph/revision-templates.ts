@@ -5,31 +5,68 @@ export type TemplateName = (typeof TEMPLATE_NAMES)[number]
 interface TemplateBody {
   readonly up: string
   readonly down: string
+  /** False for a body that must run outside a transaction (CONCURRENTLY, a VALIDATE committed apart). */
+  readonly transactional: boolean
+  /** Why, as a comment above `transactional = false`. */
+  readonly why?: string
 }
 
+// Each template is the safe form of its change: `strata check` has nothing to say about
+// it. The guide's add-foreign-key template validates in the ADD's transaction, which
+// keeps the ADD's lock on both tables for the whole scan; here VALIDATE commits apart.
 const SQL_BODIES: Record<TemplateName, TemplateBody> = {
-  blank: { up: '', down: '' },
+  blank: { up: '', down: '', transactional: true },
   'add-column': {
     up: 'ALTER TABLE table_name ADD COLUMN column_name text;',
     down: 'ALTER TABLE table_name DROP COLUMN column_name;',
+    transactional: true,
   },
   'add-index': {
     up: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_table_column ON table_name (column_name);',
     down: 'DROP INDEX CONCURRENTLY IF EXISTS ix_table_column;',
+    transactional: false,
   },
   'add-foreign-key': {
     up: [
-      '-- NOT VALID takes a brief lock; VALIDATE then checks existing rows without blocking writes.',
+      '-- NOT VALID takes a brief lock; VALIDATE, committed apart, then checks existing rows',
+      '-- without blocking writes. Each statement commits on its own: the DROP lets a re-run',
+      '-- after an interruption start over.',
+      'ALTER TABLE child_table DROP CONSTRAINT IF EXISTS fk_child_parent_id;',
       'ALTER TABLE child_table ADD CONSTRAINT fk_child_parent_id FOREIGN KEY (parent_id) REFERENCES parent_table (id) NOT VALID;',
       'ALTER TABLE child_table VALIDATE CONSTRAINT fk_child_parent_id;',
     ].join('\n'),
-    down: 'ALTER TABLE child_table DROP CONSTRAINT fk_child_parent_id;',
+    down: 'ALTER TABLE child_table DROP CONSTRAINT IF EXISTS fk_child_parent_id;',
+    transactional: false,
   },
 }
 
-/** Whether a template must run outside a transaction (CONCURRENTLY). */
+/** The same changes through the op API, whose recipes do the committing apart themselves. */
+const TS_BODIES: Record<TemplateName, TemplateBody> = {
+  blank: { up: '  // await op.execute(`...`)', down: '  // await op.execute(`...`)', transactional: true },
+  'add-column': {
+    up: "  await op.addColumn('table_name', { name: 'column_name', type: 'text' })",
+    down: "  await op.dropColumn('table_name', 'column_name')",
+    transactional: true,
+  },
+  'add-index': {
+    up: "  await op.createIndex('ix_table_column', 'table_name', ['column_name'], { concurrently: true })",
+    down: "  await op.dropIndex('ix_table_column', { concurrently: true, ifExists: true })",
+    transactional: false,
+    why: 'CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction.',
+  },
+  'add-foreign-key': {
+    up: [
+      '  // NOT VALID (a brief lock), then VALIDATE in a transaction of its own (writes continue).',
+      "  await op.addForeignKeySafely('fk_child_parent_id', 'child_table', 'parent_table', ['parent_id'], ['id'])",
+    ].join('\n'),
+    down: "  await op.dropConstraint('fk_child_parent_id', 'child_table', { ifExists: true })",
+    transactional: true,
+  },
+}
+
+/** Whether a template's SQL migration runs in a transaction (not for CONCURRENTLY). */
 export function templateIsTransactional(template: TemplateName): boolean {
-  return template !== 'add-index'
+  return SQL_BODIES[template].transactional
 }
 
 export interface TemplateFields {
@@ -61,19 +98,8 @@ const tsValue = (values: readonly string[]) =>
       ? `'${values[0]}'`
       : `[${values.map((value) => `'${value}'`).join(', ')}]`
 
-function indent(sql: string): string[] {
-  return sql.split('\n')
-}
-
 export function renderTsMigration(fields: TemplateFields): string {
-  const body = SQL_BODIES[fields.template]
-  const transactional = templateIsTransactional(fields.template)
-  const call = (sql: string) =>
-    sql === ''
-      ? ['  // await op.execute(`...`)']
-      : indent(sql)
-          .filter((line) => !line.startsWith('--'))
-          .map((statement) => `  await op.execute(\`${statement.replace(/;$/, '')}\`)`)
+  const body = TS_BODIES[fields.template]
   const lines = [
     '/**',
     // `*/` in the message would end the comment and leave the rest as code.
@@ -93,13 +119,9 @@ export function renderTsMigration(fields: TemplateFields): string {
     lines.push(`export const branchLabels = [${fields.branchLabels.map((label) => `'${label}'`).join(', ')}]`)
   if (fields.dependsOn.length > 0)
     lines.push(`export const dependsOn = [${fields.dependsOn.map((item) => `'${item}'`).join(', ')}]`)
-  if (!transactional)
-    lines.push(
-      '// CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction.',
-      'export const transactional = false',
-    )
-  lines.push('', 'export async function upgrade(op: MigrationOp) {', ...call(body.up), '}', '')
-  lines.push('export async function downgrade(op: MigrationOp) {', ...call(body.down), '}', '')
+  if (!body.transactional) lines.push(`// ${body.why}`, 'export const transactional = false')
+  lines.push('', 'export async function upgrade(op: MigrationOp) {', body.up, '}', '')
+  lines.push('export async function downgrade(op: MigrationOp) {', body.down, '}', '')
   return lines.join('\n')
 }
 

@@ -37,6 +37,17 @@ test('templates from the guide generate migrations that run and reverse', async 
   const addColumn = fileOf(project.versions, 'ddd444')
   writeFileSync(addColumn, readFileSync(addColumn, 'utf8').replaceAll('column_name', 'new_column'))
   assert.match(readFileSync(fileOf(project.versions, 'bbb222'), 'utf8'), /export const transactional = false/)
+  assert.match(
+    readFileSync(fileOf(project.versions, 'ccc333'), 'utf8'),
+    /op\.addForeignKeySafely\('fk_child_parent_id'/,
+  )
+  // Each template is the safe form of its change: the check finds nothing in it but the
+  // add-column downgrade's dropped column, which a downgrade of it cannot avoid.
+  const checked = await project.cli(['check', '--offline', '--format', 'json', '-r', 'aaa111:head'])
+  const rules = JSON.parse(checked.stdout).migrations.flatMap((m: { findings: { rule: string }[] }) =>
+    m.findings.map((finding) => finding.rule),
+  )
+  assert.deepEqual([...new Set(rules)], ['downgrade-destroys-data'], checked.stdout)
 
   const up = await project.cli(['upgrade', 'head'])
   assert.equal(up.code, 0, up.stderr)
