@@ -4,6 +4,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
+import { lineAndColumn } from '../util/source-position.js'
 import { configSchema } from './config-schema.js'
 import { describeLoadFailure } from './describe-load-failure.js'
 import { importModule } from './import-module.js'
@@ -68,10 +69,17 @@ async function readConfigFile(file: string): Promise<unknown> {
     try {
       return JSON.parse(text)
     } catch (error) {
-      throw new ConfigError(`${shown} is not valid JSON: ${(error as Error).message}`, {
-        where: shown,
-        hint: 'fix the JSON syntax (no comments or trailing commas in .json; use strata.config.ts for those)',
-      })
+      // V8 names the offset ("... in JSON at position 61"); a person looks for a line.
+      const message = (error as Error).message
+      const position = /at position (\d+)/.exec(message)?.[1]
+      const at = position === undefined ? undefined : lineAndColumn(text, Number(position))
+      throw new ConfigError(
+        `${shown} is not valid JSON: ${message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ at position \d+/, '')}${at ? ` (line ${at.line}, column ${at.column}: ${maskSecrets(text.split('\n')[at.line - 1]?.trim() ?? '')})` : ''}`,
+        {
+          where: at ? `${shown}:${at.line}:${at.column}` : shown,
+          hint: 'fix the JSON syntax (no comments or trailing commas in .json; use strata.config.ts for those)',
+        },
+      )
     }
   }
   let loaded: Record<string, unknown>

@@ -100,9 +100,18 @@ test('a missing environment variable is named with the key that uses it', async 
 })
 
 test('invalid JSON and a missing -c file are clear errors', async (t) => {
-  const { result } = await statusWith(t, 'strata.config.json', '{ "dev": { "port": 5433, } }')
+  const { result } = await statusWith(
+    t,
+    'strata.config.json',
+    '{\n  "databases": { "main": "postgresql://app:hunter2@db/app", },\n  "default": "main"\n}\n',
+  )
   assert.equal(result.code, 2)
-  assert.match(result.stderr, /strata\.config\.json is not valid JSON/)
+  // The line and column, with the line itself (its password masked), instead of an offset.
+  assert.match(
+    result.stderr,
+    /strata\.config\.json is not valid JSON: .*\(line 2, column 61: "databases": \{ "main": "postgresql:\/\/app:\*\*\*@db\/app", \},\)\n {2}at: strata\.config\.json:2:61\n/,
+  )
+  assert.doesNotMatch(result.stderr, /hunter2|position \d/)
   const missing = await runCli(['dev', 'status', '-c', 'nope.config.ts'], { cwd: tempDir(t) })
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /config file nope\.config\.ts does not exist/)
