@@ -45,11 +45,14 @@ export async function swapDatabases(
   live: string,
   copy: string,
   keptAs: string,
-): Promise<number> {
+): Promise<EndedSession[]> {
   await admin.query(`ALTER DATABASE ${quoteIdent(live)} WITH ALLOW_CONNECTIONS false`)
   try {
-    const ended = await admin.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    // Every session goes (an autovacuum worker would block the rename too); clients are named.
+    const ended = await admin.query<EndedSession & { client: boolean }>(
+      `SELECT pid, usename AS "user", coalesce(nullif(application_name, ''), client_addr::text, 'local') AS application,
+              backend_type = 'client backend' AS client, pg_terminate_backend(pid) AS terminated
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
       [live],
     )
     await waitForNoSessions(admin, live)
@@ -57,7 +60,7 @@ export async function swapDatabases(
     await admin.query(`ALTER DATABASE ${quoteIdent(live)} RENAME TO ${quoteIdent(keptAs)}`)
     await admin.query(`ALTER DATABASE ${quoteIdent(copy)} RENAME TO ${quoteIdent(live)}`)
     await admin.query('COMMIT')
-    return ended.rowCount ?? 0
+    return ended.rows.filter((session) => session.client)
   } catch (error) {
     await admin.query('ROLLBACK').catch(() => undefined)
     throw error
@@ -85,9 +88,28 @@ export async function swapWithServicesStopped(
     throw new OperationFailedError(error.message, { hint: swap.leftover })
   })
   onLine(`Swapping: ${swap.copy} becomes ${swap.live}; the previous database is kept as ${swap.keptAs}`)
-  const sessionsEnded = await swapDatabases(admin, swap.live, swap.copy, swap.keptAs)
+  const ended = await swapDatabases(admin, swap.live, swap.copy, swap.keptAs)
+  // Sessions still on the live database (no stopServices hook, or one that left some)
+  // were ended for the rename: said, since their open transactions rolled back.
+  if (ended.length > 0) onLine(describeEndedSessions(swap.live, ended))
   await runServiceHook(config, 'startServices', onLine)
-  return sessionsEnded
+  return ended.length
+}
+
+/** A session on the live database that the swap ended. */
+export interface EndedSession {
+  readonly pid: number
+  readonly user: string
+  readonly application: string
+}
+
+/** "Ended 2 sessions still connected to shop (their open transactions rolled back): pid 41 psql (app), ..." */
+export function describeEndedSessions(database: string, ended: readonly EndedSession[]): string {
+  const shown = ended
+    .slice(0, 5)
+    .map((session) => `pid ${session.pid} ${session.application} (${session.user})`)
+    .join(', ')
+  return `Ended ${ended.length} session${ended.length === 1 ? '' : 's'} still connected to ${database} (open transactions rolled back; clients reconnect to the restored database): ${shown}${ended.length > 5 ? `, and ${ended.length - 5} more` : ''}`
 }
 
 async function waitForNoSessions(admin: pg.ClientBase, database: string): Promise<void> {

@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import pg from 'pg'
+import { toClientConfig } from '../../src/db/connect.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import { type CliResult, runCli } from '../helpers/cli.js'
 import { createTestDatabase, dropLeftovers, tableChecksums, withClient } from '../helpers/database.js'
@@ -79,8 +81,26 @@ for (const format of ['plain', 'custom', 'directory'] as const) {
     await withClient(database.spec, (client) =>
       client.query("DELETE FROM orders WHERE id > 450; UPDATE users SET email = 'x' || id"),
     )
+    // An application session left open (no stopServices hook): ended for the swap, and said so.
+    const application =
+      format === 'custom'
+        ? new pg.Client({ ...toClientConfig(database.spec, false), application_name: 'assistant-api' })
+        : undefined
+    application?.on('error', () => undefined)
+    await application?.connect()
+    await application?.query('BEGIN; SELECT count(*) FROM users')
     const restored = await project.cli(['restore', id])
     assert.equal(restored.code, 0, restored.stderr + restored.stdout)
+    if (application !== undefined) {
+      assert.match(
+        restored.stdout,
+        new RegExp(
+          `\\] Ended 1 session still connected to ${database.name} \\(open transactions rolled back; clients reconnect to the restored database\\): pid \\d+ assistant-api \\(postgres\\)\\n`,
+        ),
+      )
+      await assert.rejects(application.query('SELECT 1'))
+      await application.end().catch(() => undefined)
+    } else assert.doesNotMatch(restored.stdout, /Ended \d+ session/)
     for (const line of [
       /\] Starting database restore/,
       /\] Verifying backup /,
