@@ -4,6 +4,7 @@ import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent, quoteTableName } from '../db/quote.js'
 import { readVersionRows, relationExists } from '../db/version-table.js'
+import { prettySize } from '../diagnose/sizes.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
@@ -13,6 +14,7 @@ import { type CatalogEntry, findBackup } from './catalog.js'
 import { createBackup } from './create-backup.js'
 import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
 import { refuseOutsideReferences } from './foreign-key-guard.js'
+import { listKeptDatabases } from './kept-databases.js'
 import type { BackupManifest } from './manifest.js'
 import { restoreArchive } from './restore-archive.js'
 import { countRows } from './row-counts.js'
@@ -301,6 +303,14 @@ async function restoreBySwap(
       })
     }
     progress('✓ All health checks passed')
+    // Each restore sets a whole database aside; earlier ones are still there, taking disk.
+    const earlier = (await listKeptDatabases(admin.client, spec.database)).filter(
+      (kept) => kept.kind === 'pre_restore' && kept.name !== keptAs,
+    )
+    if (earlier.length > 0)
+      progress(
+        `${earlier.length} earlier pre-restore ${earlier.length === 1 ? 'copy' : 'copies'} of ${spec.database} ${earlier.length === 1 ? 'is' : 'are'} still on the server (${prettySize(earlier.reduce((sum, kept) => sum + kept.bytes, 0))}): ${earlier.map((kept) => kept.name).join(', ')}; \`strata backups saved\` lists them with the DROP DATABASE that removes each`,
+      )
     return { mode: 'swap', backupId: entry.manifest.id, database: spec.database, keptAs, sessionsEnded }
   } finally {
     await admin.close()

@@ -100,6 +100,24 @@ for (const format of ['plain', 'custom', 'directory'] as const) {
       )
       await assert.rejects(application.query('SELECT 1'))
       await application.end().catch(() => undefined)
+      // The database set aside is listed, and a second restore says the first one's is still there.
+      const saved = await project.cli(['backups', 'saved', '--json'])
+      const databases = JSON.parse(saved.stdout).databases as { name: string; kind: string }[]
+      assert.deepEqual(
+        databases.map((kept) => kept.kind),
+        ['pre_restore'],
+      )
+      const again = await project.cli(['restore', id])
+      assert.equal(again.code, 0, again.stderr)
+      assert.match(
+        again.stdout,
+        new RegExp(
+          `\\] 1 earlier pre-restore copy of ${database.name} is still on the server \\([\\d.]+ [kM]B\\): ${databases[0]!.name}; \`strata backups saved\` lists them`,
+        ),
+      )
+      const listed = await project.cli(['backups', 'saved'])
+      assert.match(listed.stdout, /2 databases of t_\w+ kept on the server/)
+      assert.match(listed.stdout, /DROP DATABASE t_\w+_pre_restore_\d{8}_\d{6};/)
     } else assert.doesNotMatch(restored.stdout, /Ended \d+ session/)
     for (const line of [
       /\] Starting database restore/,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { sqlIdent } from '../../db/quote.js'
 import { UsageError } from '../../errors/index.js'
 import { plural } from '../../util/plural.js'
 import { mark, table } from '../output.js'
@@ -12,7 +13,7 @@ export function registerSavedCopiesCommand(backups: Command): void {
   backups
     .command('saved')
     .description(
-      'copies in strata_saved of tables an upgrade or downgrade destroyed; --prune applies retention',
+      'copies in strata_saved of tables an upgrade or downgrade destroyed, and databases kept on the server; --prune applies retention',
     )
     .option('--prune', 'drop the copies older than backup.retentionDays (shows them unless --yes)')
     .option('-y, --yes', 'with --prune: drop them')
@@ -21,7 +22,11 @@ export function registerSavedCopiesCommand(backups: Command): void {
       `
 Without a pg_dump that fits the server (the embedded development server has none), an
 upgrade or downgrade that destroys data copies the tables first into the schema
-strata_saved, on the server. They take disk until dropped.
+strata_saved, on the server. They take disk until dropped. The whole databases kept
+beside the live one are listed too: <db>_pre_restore_<time> (the database as it was
+before a restore swapped another in) and <db>_predeploy_<time> (a deploy's copy).
+--prune never drops a pre-restore database: it may hold the only copy of writes made
+after the backup.
 
 Examples:
   strata backups saved                 the copies: table, when, size, why
@@ -40,8 +45,11 @@ Examples:
           '../../backup/saved-tables.js'
         )
         const { prettySize } = await import('../../diagnose/sizes.js')
-        return withConnection(await context.connectionSpec(), async ({ client }) => {
+        const { listKeptDatabases } = await import('../../backup/kept-databases.js')
+        const spec = await context.connectionSpec()
+        return withConnection(spec, async ({ client }) => {
           const copies = await listSavedCopies(client)
+          const databases = await listKeptDatabases(client, spec.database)
           const shown = flags.prune ? expiredCopies(copies, config.backup.retentionDays) : copies
           const rows = shown.map((copy) => [
             copy.name,
@@ -57,7 +65,29 @@ Examples:
                 ? 'no copies in strata_saved'
                 : table([['copy', 'of', 'saved', 'rows', 'size', 'why'], ...rows]),
             )
-            context.output.data({ copies })
+            if (databases.length > 0) {
+              context.output.line('')
+              context.output.line(
+                `${plural(databases.length, 'database')} of ${spec.database} kept on the server (whole copies; those a restore set aside are never dropped by Strata):`,
+              )
+              context.output.line(
+                table([
+                  ['database', 'kept', 'size', 'what'],
+                  ...databases.map((kept) => [
+                    kept.name,
+                    kept.keptAt,
+                    prettySize(kept.bytes),
+                    kept.kind === 'pre_restore'
+                      ? 'the database before a restore, with writes made after the backup'
+                      : 'a deploy copy (pruned to deploy.keepServerCopies)',
+                  ]),
+                ]),
+              )
+              context.output.line(
+                `once one is no longer needed: DROP DATABASE ${sqlIdent(databases[0]!.name)};  (psql, as its owner)`,
+              )
+            }
+            context.output.data({ copies, databases })
             return 0
           }
           if (shown.length === 0) {
