@@ -1,3 +1,4 @@
+import { relative } from 'node:path'
 import type { Command } from 'commander'
 import { configForDatabase } from '../config/database-config.js'
 import { loadConfig } from '../config/load-config.js'
@@ -62,7 +63,28 @@ export class CommandContext {
   }
 
   async target(): Promise<DatabaseTarget> {
-    return resolveTarget({ url: this.options.url, name: this.options.name }, await this.config())
+    const config = await this.config()
+    const target = resolveTarget({ url: this.options.url, name: this.options.name }, config)
+    this.#noticeDotenv(target, config)
+    return target
+  }
+
+  #dotenvNoticed = false
+
+  /** Says once when the database was chosen by a variable from `.env`, not from the environment. */
+  #noticeDotenv(target: DatabaseTarget, config: ResolvedConfig): void {
+    const keys = config.dotenv?.keys ?? []
+    const used =
+      target.source === 'DATABASE_URL'
+        ? keys.filter((key) => key === 'DATABASE_URL')
+        : target.source === 'PG* variables'
+          ? keys.filter((key) => key.startsWith('PG'))
+          : []
+    if (used.length === 0 || this.#dotenvNoticed) return
+    this.#dotenvNoticed = true
+    this.output.notice(
+      `Using ${used.join(', ')} from ${relative(process.cwd(), config.dotenv!.file) || '.env'} (the environment's own value wins; STRATA_NO_DOTENV=1 skips the file)`,
+    )
   }
 
   /** The connection spec of the selected database, starting the dev server when it is the fallback. */

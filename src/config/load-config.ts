@@ -7,6 +7,7 @@ import { maskSecrets } from '../util/mask-secrets.js'
 import { lineAndColumn } from '../util/source-position.js'
 import { configSchema } from './config-schema.js'
 import { describeLoadFailure } from './describe-load-failure.js'
+import { applyDotenv } from './dotenv.js'
 import { importModule } from './import-module.js'
 import { interpolateDeep } from './interpolate-env.js'
 import { isPlainObject, validate } from './schema.js'
@@ -58,8 +59,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   } else {
     file = findConfigFile(cwd)
   }
+  const rootDir = file === undefined ? cwd : dirname(file)
+  // Before the config file: its ${VAR}s, DATABASE_URL and the PG* variables may come from .env.
+  const dotenv = applyDotenv(rootDir, env)
   const raw = file === undefined ? {} : await readConfigFile(file)
-  return resolveConfig(raw, file, file === undefined ? cwd : dirname(file), env)
+  const config = resolveConfig(raw, file, rootDir, env)
+  return dotenv === undefined || dotenv.keys.length === 0 ? config : Object.freeze({ ...config, dotenv })
 }
 
 async function readConfigFile(file: string): Promise<unknown> {

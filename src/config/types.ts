@@ -248,6 +248,8 @@ export interface StrataConfig {
 export interface ResolvedConfig {
   /** The file it came from; undefined when no config file exists (all defaults). */
   readonly file: string | undefined
+  /** Variables the project's `.env` supplied (those not already in the environment). */
+  readonly dotenv?: { readonly file: string; readonly keys: readonly string[] }
   /** Directory that relative paths are resolved against. */
   readonly rootDir: string
   readonly databases: Readonly<Record<string, string | DatabaseConfig>>

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runCli } from '../helpers/cli.js'
+import { createTestDatabase } from '../helpers/database.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 // Config loading is exercised through the compiled CLI, in directories outside the
@@ -125,4 +126,31 @@ test('--debug adds the stack trace, at the lines of src/ rather than of the bund
   assert.match(result.stderr, /\n\s+at /)
   assert.match(result.stderr, /\(src\/config\/load-config\.ts:\d+:\d+\)/)
   assert.doesNotMatch(result.stderr, /strata-cli\.cjs:\d+/)
+})
+
+test("the project's .env supplies DATABASE_URL (said once on stderr); the environment's own value wins", async (t) => {
+  const database = await createTestDatabase(t)
+  const dir = tempDir(t)
+  mkdirSync(join(dir, 'migrations', 'versions'), { recursive: true })
+  writeFileSync(
+    join(dir, 'migrations', 'versions', 'aaa111_t.sql'),
+    '-- revision: aaa111\n-- down_revision: none\n-- migrate:up\nCREATE TABLE from_dotenv (id int);\n-- migrate:down\nDROP TABLE from_dotenv;\n',
+  )
+  writeFileSync(join(dir, '.env'), `# local\nexport DATABASE_URL="${database.url}"\n`, { mode: 0o600 })
+  const upgraded = await runCli(['upgrade', 'head'], { cwd: dir })
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.match(
+    upgraded.stderr,
+    /^Using DATABASE_URL from \.env \(the environment's own value wins; STRATA_NO_DOTENV=1 skips the file\)\n/,
+  )
+  assert.doesNotMatch(upgraded.stderr, new RegExp(database.spec.password!))
+  assert.equal((await database.one("SELECT to_regclass('from_dotenv') IS NOT NULL AS present")).present, true)
+
+  const overridden = await runCli(['current'], {
+    cwd: dir,
+    env: { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none?connect_timeout=2' },
+  })
+  assert.equal(overridden.code, 1)
+  assert.match(overridden.stderr, /connection refused at 127\.0\.0\.1:1/)
+  assert.doesNotMatch(overridden.stderr, /from \.env/)
 })
