@@ -146,8 +146,21 @@ test('a blocked migration among several sent together: those before it stay appl
   const blocker = await session(db, 'test-blocker')
   await blocker.query('BEGIN')
   await blocker.query('SELECT count(*) FROM users')
-  setTimeout(() => void blocker.query('COMMIT'), 1200)
+  // Released once the migrator has waited on it for longer than its 400ms lock_timeout,
+  // not after a fixed time: on a busy machine the CLI may take that long to start.
+  const release = (async () => {
+    for (let tries = 0; tries < 600; tries++) {
+      const waiting = await db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'strata%'",
+      )
+      if (waiting.rows.length > 0) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 900))
+    await blocker.query('COMMIT')
+  })()
   const result = await project.cli(['upgrade', 'head'])
+  await release
   await blocker.end()
 
   assert.equal(result.code, 0, result.stderr)
