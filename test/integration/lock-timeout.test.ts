@@ -42,6 +42,23 @@ function readLoad(client: pg.Client): {
   }
 }
 
+/**
+ * Commits `blocker` once a Strata session has waited on a lock for `ms` (longer than the
+ * 400ms lock_timeout: at least one attempt timed out), not after a fixed time from now:
+ * on a busy machine the CLI may take that long just to start.
+ */
+async function commitOnceWaitedOn(db: TestDatabase, blocker: pg.Client, ms: number): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const waiting = await db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'strata%'",
+    )
+    if (waiting.rows.length > 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  await blocker.query('COMMIT')
+}
+
 const config = { lock: { timeout: '400ms', retries: 12, retryDelay: '200ms', maxRetryDelay: '400ms' } }
 
 test('a migration blocked by an open transaction retries under lock_timeout and succeeds once the blocker ends', async (t) => {
@@ -58,9 +75,10 @@ test('a migration blocked by an open transaction retries under lock_timeout and 
   await blocker.query('SELECT count(*) FROM users') // holds ACCESS SHARE until the transaction ends
   const reader = await session(db, 'test-reader')
   const load = readLoad(reader)
-  setTimeout(() => void blocker.query('COMMIT'), 3000)
+  const release = commitOnceWaitedOn(db, blocker, 2500)
 
   const result = await project.cli(['upgrade', 'head'])
+  await release
   const measured = await load.stop()
   await blocker.end()
   await reader.end()
@@ -146,19 +164,7 @@ test('a blocked migration among several sent together: those before it stay appl
   const blocker = await session(db, 'test-blocker')
   await blocker.query('BEGIN')
   await blocker.query('SELECT count(*) FROM users')
-  // Released once the migrator has waited on it for longer than its 400ms lock_timeout,
-  // not after a fixed time: on a busy machine the CLI may take that long to start.
-  const release = (async () => {
-    for (let tries = 0; tries < 600; tries++) {
-      const waiting = await db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name LIKE 'strata%'",
-      )
-      if (waiting.rows.length > 0) break
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    await new Promise((resolve) => setTimeout(resolve, 900))
-    await blocker.query('COMMIT')
-  })()
+  const release = commitOnceWaitedOn(db, blocker, 900)
   const result = await project.cli(['upgrade', 'head'])
   await release
   await blocker.end()
