@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { locateInFile } from '../config/describe-load-failure.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
@@ -36,7 +36,9 @@ export async function loadTsMigration(
     throw fail(
       'revision',
       revision === undefined ? 'no `revision` export' : '`revision` must be a non-empty string',
-      "add: export const revision = '<12 hex characters>'",
+      revision === undefined && module.upgrade === undefined
+        ? `not a migration (no revision, no upgrade): a helper module goes outside the versions directory, or is named with a leading underscore (_${basename(file)}), which Strata skips; a migration needs export const revision = '<12 hex characters>'`
+        : "add: export const revision = '<12 hex characters>'",
     )
   }
   const body = bodyOf(module, fail)

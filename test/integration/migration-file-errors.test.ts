@@ -59,7 +59,13 @@ test('missing revision or upgrade exports', async (t) => {
   await expectRefused(
     t,
     (project) => project.ts('bbb222', 'export async function upgrade() {}\n'),
-    /bbb222_m\.ts:1: no `revision` export/,
+    /bbb222_m\.ts:1: no `revision` export\n {2}hint: add: export const revision/,
+  )
+  // A helper module left among the migrations: said to be one, with where it goes instead.
+  await expectRefused(
+    t,
+    (project) => project.ts('helpers', 'export function slugify(text: string) { return text }\n'),
+    /helpers_m\.ts:1: no `revision` export\n {2}hint: not a migration \(no revision, no upgrade\): a helper module goes outside the versions directory, or is named with a leading underscore \(_helpers_m\.ts\)/,
   )
   await expectRefused(
     t,
