@@ -38,7 +38,10 @@ export interface CheckOptions {
 
 export interface CheckReport {
   readonly mode: 'connected' | 'offline'
+  /** The major version the analysis assumed: --pg-version, else the server's, else the config's. */
   readonly serverVersion: number
+  /** Connected: the server's own major version, when --pg-version named another. */
+  readonly connectedVersion?: number
   /** What was checked: "pending migrations", "all migrations", "range a:b", "files". */
   readonly selection: string
   readonly migrations: readonly MigrationReport[]
@@ -114,6 +117,9 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   return {
     mode: facts ? 'connected' : 'offline',
     serverVersion,
+    ...(facts !== undefined && facts.serverVersion !== serverVersion
+      ? { connectedVersion: facts.serverVersion }
+      : {}),
     selection,
     migrations: reports,
     project,

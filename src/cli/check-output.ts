@@ -11,7 +11,7 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
   const out: string[] = []
   out.push(
     colors.dim(
-      `Checked ${report.selection} (${report.mode}, PostgreSQL ${report.serverVersion})${report.excluded.length ? `; excluded by config: ${report.excluded.join(', ')}` : ''}`,
+      `Checked ${report.selection} (${report.mode}, PostgreSQL ${report.serverVersion}${report.connectedVersion === undefined ? '' : ` as --pg-version asks; the server is PostgreSQL ${report.connectedVersion}`})${report.excluded.length ? `; excluded by config: ${report.excluded.join(', ')}` : ''}`,
     ),
     '',
   )

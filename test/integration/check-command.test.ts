@@ -239,6 +239,12 @@ test('connected check: pending migrations only, real sizes and types, open trans
     /type change users\.email from varchar\(100\) to varchar\(200\)|widens users\.email/,
   )
   assert.match(human.stdout, /Open transactions holding locks on these tables now/)
+  // --pg-version wins over the server's version, and the header says both.
+  const older = await project.cli(['check', '--pg-version', '10'])
+  assert.match(
+    older.stdout,
+    /Checked pending migrations \(connected, PostgreSQL 10 as --pg-version asks; the server is PostgreSQL 16\)/,
+  )
   await holder.end()
 })
 
