@@ -1,12 +1,14 @@
 import type pg from 'pg'
+import { quoteIdent } from '../db/quote.js'
 
 /**
  * A whole database Strata kept on the server: the live database as it was before a
  * restore swapped another in (`<db>_pre_restore_<time>`, with any writes made after the
  * backup), or a deploy's same-server copy (`<db>_predeploy_<time>`). Each takes as much
  * disk as the database did. Deploy copies are pruned by `deploy.keepServerCopies`; the
- * databases a restore set aside are never dropped by Strata (they may hold the only copy
- * of recent writes): they are listed, with the statement that drops them.
+ * databases a restore set aside only by `strata backups prune --yes`, once older than
+ * the backup retention (they may hold the only copy of writes made after the backup,
+ * so never on the restore's own initiative).
  */
 export interface KeptDatabase {
   readonly name: string
@@ -38,4 +40,43 @@ export async function listKeptDatabases(client: pg.ClientBase, database: string)
       } as const
     })
     .sort((a, b) => (a.keptAt < b.keptAt ? -1 : a.keptAt > b.keptAt ? 1 : 0))
+}
+
+/** The pre-restore databases older than `retentionDays`: what `backups prune` drops. */
+export function expiredPreRestoreDatabases(
+  kept: readonly KeptDatabase[],
+  retentionDays: number,
+  now: Date = new Date(),
+): KeptDatabase[] {
+  const cutoff = now.getTime() - retentionDays * 86_400_000
+  return kept.filter((database) => database.kind === 'pre_restore' && localTime(database.keptAt) < cutoff)
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in local time (as the names are written), in milliseconds. */
+function localTime(text: string): number {
+  const [date, time] = text.split(' ')
+  const [year, month, day] = date!.split('-').map(Number)
+  const [hours, minutes, seconds] = time!.split(':').map(Number)
+  return new Date(year!, month! - 1, day, hours, minutes, seconds).getTime()
+}
+
+/**
+ * Drops kept databases, each on its own: one still in use (a session connected to it) is
+ * left, with PostgreSQL's reason, and the others still go.
+ */
+export async function dropKeptDatabases(
+  client: pg.ClientBase,
+  databases: readonly KeptDatabase[],
+): Promise<{ dropped: string[]; failed: { name: string; reason: string }[] }> {
+  const dropped: string[] = []
+  const failed: { name: string; reason: string }[] = []
+  for (const database of databases) {
+    try {
+      await client.query(`DROP DATABASE ${quoteIdent(database.name)}`)
+      dropped.push(database.name)
+    } catch (error) {
+      failed.push({ name: database.name, reason: (error as Error).message })
+    }
+  }
+  return { dropped, failed }
 }

@@ -309,7 +309,7 @@ async function restoreBySwap(
     )
     if (earlier.length > 0)
       progress(
-        `${earlier.length} earlier pre-restore ${earlier.length === 1 ? 'copy' : 'copies'} of ${spec.database} ${earlier.length === 1 ? 'is' : 'are'} still on the server (${prettySize(earlier.reduce((sum, kept) => sum + kept.bytes, 0))}): ${earlier.map((kept) => kept.name).join(', ')}; \`strata backups saved\` lists them with the DROP DATABASE that removes each`,
+        `${earlier.length} earlier pre-restore ${earlier.length === 1 ? 'copy' : 'copies'} of ${spec.database} ${earlier.length === 1 ? 'is' : 'are'} still on the server (${prettySize(earlier.reduce((sum, kept) => sum + kept.bytes, 0))}): ${earlier.map((kept) => kept.name).join(', ')}; \`strata backups saved\` lists them, \`strata backups prune --yes\` drops those past retention`,
       )
     return { mode: 'swap', backupId: entry.manifest.id, database: spec.database, keptAs, sessionsEnded }
   } finally {

@@ -978,3 +978,43 @@ test('a downgrade that drops a schema with CASCADE backs up the tables in it tha
   assert.ok(id, down.stdout)
   assert.deepEqual(manifestOf(join(project.dir, 'data', 'backups'), id!).rowCounts, { 'billing.invoices': 2 })
 })
+
+test('backups prune lists the databases restores set aside past retention, and drops them only with --yes', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database, { backup: { retentionDays: 30 } })
+  const recent = new Date()
+  const pad = (value: number) => String(value).padStart(2, '0')
+  const stamp = `${recent.getFullYear()}${pad(recent.getMonth() + 1)}${pad(recent.getDate())}_000000`
+  const old = `${database.name}_pre_restore_20200101_000000`
+  const fresh = `${database.name}_pre_restore_${stamp}`
+  const admin = serverSpec(16)
+  for (const name of [old, fresh])
+    await withClient(admin, (client) => client.query(`CREATE DATABASE "${name}"`))
+  t.after(() =>
+    withClient(admin, async (client) => {
+      for (const name of [old, fresh]) await client.query(`DROP DATABASE IF EXISTS "${name}"`)
+    }),
+  )
+  const plan = await project.cli(['backups', 'prune'])
+  assert.equal(plan.code, 0, plan.stderr)
+  assert.match(
+    plan.stdout,
+    new RegExp(
+      `would drop {4}database ${old} {2}\\(as it was before a restore on 2020-01-01 00:00:00; [\\d.]+ [kM]B\\)`,
+    ),
+  )
+  assert.doesNotMatch(plan.stdout, new RegExp(fresh))
+  assert.match(plan.stdout, /Nothing deleted: run again with --yes/)
+  const exists = async (name: string) =>
+    (
+      await withClient(admin, (client) =>
+        client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]),
+      )
+    ).rowCount === 1
+  assert.equal(await exists(old), true, 'nothing dropped without --yes')
+  const done = await project.cli(['backups', 'prune', '--yes', '--json'])
+  assert.equal(done.code, 0, done.stderr)
+  assert.deepEqual(JSON.parse(done.stdout).databases.dropped, [old])
+  assert.equal(await exists(old), false)
+  assert.equal(await exists(fresh), true, 'within retention: kept')
+})

@@ -9,6 +9,7 @@ import { mark, table } from '../output.js'
 import { action } from '../run-action.js'
 import { progressLines } from '../workflow-lines.js'
 import { registerBackupImportCommand } from './backup-import.js'
+import { registerBackupPruneCommand } from './backup-prune.js'
 import { registerSavedCopiesCommand } from './saved-copies.js'
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
@@ -199,41 +200,7 @@ export function registerBackupCommands(program: Command): void {
         return ok ? 0 : 1
       }),
     )
-  backups
-    .command('prune')
-    .description(
-      'delete backups past retention (never the newest verified ones); shows the plan unless --yes',
-    )
-    .option('-y, --yes', 'delete them')
-    .action(
-      action(async (context, flags: { yes?: boolean }) => {
-        const config = await context.config()
-        const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
-        const plan = planPrune(
-          config.backup.directory,
-          config.backup.retentionDays,
-          config.backup.keepVerified,
-        )
-        context.output.line(
-          `Retention: ${plan.retentionDays} days; the newest ${plan.keepVerified} verified backups are always kept`,
-        )
-        for (const entry of plan.delete)
-          context.output.line(
-            `  ${flags.yes ? 'deleted' : 'would delete'}  ${entry.manifest.id}  (finished ${entry.manifest.finishedAt})`,
-          )
-        for (const item of plan.protected)
-          context.output.line(`  kept          ${item.entry.manifest.id}  (${item.reason})`)
-        if (flags.yes) applyPrune(plan)
-        else if (plan.delete.length > 0)
-          context.output.line('Nothing deleted: run again with --yes to delete these')
-        if (plan.delete.length === 0) context.output.line(`${mark.ok()} nothing to prune`)
-        context.output.data({
-          deleted: flags.yes ? plan.delete.map((entry) => entry.manifest.id) : [],
-          wouldDelete: flags.yes ? [] : plan.delete.map((entry) => entry.manifest.id),
-          kept: plan.protected.map((item) => ({ id: item.entry.manifest.id, reason: item.reason })),
-        })
-      }),
-    )
+  registerBackupPruneCommand(backups)
   registerSavedCopiesCommand(backups)
   runByDefault(backups, 'list')
 

@@ -25,8 +25,8 @@ upgrade or downgrade that destroys data copies the tables first into the schema
 strata_saved, on the server. They take disk until dropped. The whole databases kept
 beside the live one are listed too: <db>_pre_restore_<time> (the database as it was
 before a restore swapped another in) and <db>_predeploy_<time> (a deploy's copy).
---prune never drops a pre-restore database: it may hold the only copy of writes made
-after the backup.
+A pre-restore database may hold the only copy of writes made after the backup: it is
+dropped only by \`strata backups prune --yes\`, once older than backup.retentionDays.
 
 Examples:
   strata backups saved                 the copies: table, when, size, why
@@ -68,7 +68,7 @@ Examples:
             if (databases.length > 0) {
               context.output.line('')
               context.output.line(
-                `${plural(databases.length, 'database')} of ${spec.database} kept on the server (whole copies; those a restore set aside are never dropped by Strata):`,
+                `${plural(databases.length, 'database')} of ${spec.database} kept on the server (whole copies; those a restore set aside go only with \`strata backups prune --yes\`, past retention):`,
               )
               context.output.line(
                 table([
