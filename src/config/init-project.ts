@@ -4,6 +4,7 @@ import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { maskSecrets } from '../util/mask-secrets.js'
+import { parseDotenv } from './dotenv.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
 
 const configTemplate = (
@@ -59,6 +60,8 @@ export interface InitResult {
   readonly otherTools: readonly string[]
   /** The PostgreSQL URL of the Alembic project's alembic.ini, its password masked. */
   readonly alembicUrl?: string | undefined
+  /** DATABASE_URL of the project's `.env`, its password masked: strata reads it from there. */
+  readonly dotenvUrl?: string | undefined
 }
 
 /** Migration tools of Node projects, as package.json names them. */
@@ -111,16 +114,30 @@ export function initProject(dir: string): InitResult {
   }
   const configFile = join(root, 'strata.config.ts')
   const otherTools = otherMigrationTools(root)
+  const dotenvUrl = dotenvDatabaseUrl(root)
+  const found = { otherTools, ...(dotenvUrl === undefined ? {} : { dotenvUrl }) }
   if (alembicVersions !== undefined) {
     const alembicUrl = alembicDatabaseUrl(root)
     writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl), { flag: 'wx' })
-    return { dir: root, created: [configFile], alembicVersions, otherTools, alembicUrl }
+    return { dir: root, created: [configFile], alembicVersions, alembicUrl, ...found }
   }
   ensureDirectory(versions)
   writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
   const keep = join(versions, '.gitkeep')
   writeFileSync(keep, '', { flag: 'wx' })
-  return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined, otherTools }
+  return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined, ...found }
+}
+
+/** DATABASE_URL in the project's `.env` (which every strata command reads), masked. */
+function dotenvDatabaseUrl(root: string): string | undefined {
+  const file = join(root, '.env')
+  if (!existsSync(file)) return undefined
+  try {
+    const url = parseDotenv(readFileSync(file, 'utf8')).DATABASE_URL
+    return url !== undefined && isPostgresUrl(url) ? maskSecrets(url) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

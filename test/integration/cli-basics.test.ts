@@ -114,6 +114,18 @@ test('init in a project that depends on node-pg-migrate or Prisma says how to ad
   assert.deepEqual(JSON.parse((await runCli(['init', tempDir(t), '--json'])).stdout).otherTools, [])
 })
 
+test("init names the DATABASE_URL of the project's .env (masked), which every command will use", async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, '.env'), 'DATABASE_URL="postgresql://app:hunter2@db.internal:5432/app"\n')
+  const init = await runCli(['init', dir])
+  assert.equal(init.code, 0, init.stderr)
+  assert.match(
+    init.stdout,
+    /found DATABASE_URL in \.env \(postgresql:\/\/app:\*\*\*@db\.internal:5432\/app\): every strata command here uses it/,
+  )
+  assert.doesNotMatch(init.stdout + init.stderr, /hunter2/)
+})
+
 test('init in an Alembic project points the config at its versions directory and reads its history', async (t) => {
   const dir = tempDir(t)
   writeFileSync(

@@ -21,6 +21,10 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `alembic.ini connects to ${result.alembicUrl}: strata takes the same URL from DATABASE_URL (export DATABASE_URL='<that URL>'), or from a database in strata.config.ts written as '\${ENV_VAR}'`,
           )
+        if (result.dotenvUrl !== undefined)
+          context.output.line(
+            `found DATABASE_URL in .env (${result.dotenvUrl}): every strata command here uses it, unless the environment sets its own`,
+          )
         if (result.otherTools.length > 0)
           context.output.line(
             `found ${result.otherTools.join(', ')} in package.json: adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
