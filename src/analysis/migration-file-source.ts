@@ -50,6 +50,11 @@ class AnalysisExecutor implements SqlExecutor {
     await this.run(sql, params, source)
   }
 
+  /** The COPY statement is analysed (it locks and loads its table); its rows are data. */
+  async copyFrom(sql: string, _data: string, source?: StatementSource): Promise<undefined> {
+    return this.run(sql, [], source)
+  }
+
   readonly unknownRows = (sql: string): Record<string, unknown>[] => {
     this.unknown.push(
       `reads query results (op.query: ${sql.replace(/\s+/g, ' ').trim().slice(0, 80)}); SQL built from them is not analysed`,

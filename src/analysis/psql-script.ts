@@ -1,5 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js'
-import { countNewlines, forEachTopLevel, isCopyFromStdin } from '../graph/split-statements.js'
+import { copyDataAfter, countNewlines, forEachTopLevel } from '../graph/split-statements.js'
 
 /** A plain SQL file read as psql reads it. */
 export interface PsqlScript {
@@ -100,23 +100,6 @@ export function readPsqlScript(text: string, given: Readonly<Record<string, stri
     return end
   })
   return { sql: sql + text.slice(copied), unverifiable, unresolved: [...unresolved] }
-}
-
-/**
- * Where the rows of a `COPY ... FROM stdin` statement ending at `end` are: from the next
- * line through the line `\.` (or the end of the text, as psql would read it).
- */
-function copyDataAfter(
-  text: string,
-  end: number,
-  statement: string,
-): { start: number; end: number } | undefined {
-  if (!isCopyFromStdin(statement)) return undefined
-  const lineEnd = text.indexOf('\n', end)
-  if (lineEnd === -1) return undefined
-  const terminator = /^\\\.\r?$/m.exec(text.slice(lineEnd + 1))
-  const stop = terminator === null ? text.length : lineEnd + 1 + terminator.index + terminator[0].length
-  return { start: lineEnd + 1, end: stop }
 }
 
 // `:name`, `:'name'` or `:"name"`, not the `::` of a cast.

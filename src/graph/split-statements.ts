@@ -3,6 +3,8 @@ export interface SqlStatement {
   readonly sql: string
   /** 1-based line of the statement's first character in the source text. */
   readonly line: number
+  /** A `COPY ... FROM stdin`'s rows, as written after it in the file (without the `\.`). */
+  readonly copyData?: string
 }
 
 /**
@@ -30,12 +32,38 @@ export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
   }
   forEachTopLevel(text, (index) => {
     if (text[index] !== ';') return undefined
+    const data = copyDataAfter(text, index, text.slice(start, index))
     flush(index)
     start = index + 1
-    return undefined
+    if (data === undefined) return undefined
+    // The lines after COPY ... FROM stdin are its rows, not SQL, up to `\.` (as psql reads them).
+    const copy = statements.pop()!
+    statements.push({ ...copy, copyData: text.slice(data.start, data.rowsEnd) })
+    start = data.end
+    return data.end
   })
   flush(text.length)
   return statements
+}
+
+/**
+ * Where the rows of a `COPY ... FROM stdin` statement ending at `end` (its `;`) are:
+ * from the next line up to the line `\.` (`rowsEnd`), or the end of the text, as psql
+ * would read them; `end` is past the `\.` line.
+ */
+export function copyDataAfter(
+  text: string,
+  end: number,
+  statement: string,
+): { start: number; rowsEnd: number; end: number } | undefined {
+  if (!isCopyFromStdin(statement)) return undefined
+  const lineEnd = text.indexOf('\n', end)
+  if (lineEnd === -1) return { start: text.length, rowsEnd: text.length, end: text.length }
+  const rest = text.slice(lineEnd + 1)
+  const terminator = /^\\\.\r?$/m.exec(rest)
+  if (terminator === null) return { start: lineEnd + 1, rowsEnd: text.length, end: text.length }
+  const rowsEnd = lineEnd + 1 + terminator.index
+  return { start: lineEnd + 1, rowsEnd, end: rowsEnd + terminator[0].length }
 }
 
 /**

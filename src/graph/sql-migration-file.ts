@@ -2,7 +2,7 @@ import { InvalidMigrationError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
 import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
-import { countNewlines, isCopyFromStdin, type SqlStatement, splitStatements } from './split-statements.js'
+import { type SqlStatement, splitStatements } from './split-statements.js'
 
 const HEADER_KEYS = [
   'revision',
@@ -132,17 +132,6 @@ export function parseSqlMigration(
   const up = splitStatements(upText, upLine + 1)
   const down =
     downLine === undefined ? undefined : splitStatements(lines.slice(downLine).join('\n'), downLine + 1)
-  const copyFromStdin = [...up, ...(down ?? [])].find((statement) => isCopyFromStdin(statement.sql))
-  if (copyFromStdin !== undefined) {
-    // Its rows follow as lines psql sends on the COPY protocol; Strata sends statements.
-    const leading = /^(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/)*/.exec(copyFromStdin.sql)![0]
-    throw invalid(
-      file,
-      copyFromStdin.line + countNewlines(leading, 0, leading.length),
-      'COPY ... FROM stdin with its rows in the file is a psql script, not a migration: the lines after it would run as SQL',
-      'write the rows as INSERT ... VALUES (pg_dump --data-only --inserts writes them so), or COPY FROM a file the server can read',
-    )
-  }
   return {
     meta: {
       revision: revision.value,

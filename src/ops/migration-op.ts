@@ -1,4 +1,5 @@
 import { OperationFailedError } from '../errors/index.js'
+import { isCopyFromStdin } from '../graph/split-statements.js'
 import {
   type BackfillOptions,
   type BackfillResult,
@@ -7,7 +8,7 @@ import {
   runBackfill,
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
-import { checkOptionKeys, optionKeys } from './op-arguments.js'
+import { checkOptionKeys, describeValue, OpArgumentError, optionKeys } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
   changeColumnType,
@@ -108,6 +109,30 @@ export class MigrationOp {
    */
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
     await this.executor.send(text, params, source)
+  }
+
+  /**
+   * Loads rows with `COPY ... FROM STDIN`: `data` is what psql would send after the
+   * statement (text format: a row per line, columns separated by tabs, `\N` for NULL; or
+   * CSV when the statement says `WITH (FORMAT csv)`), without the closing `\.`. Returns
+   * the rows loaded (online). An SQL migration may hold the same as pg_dump writes it.
+   *
+   * @example await op.copyFrom('COPY countries (code, name) FROM STDIN', 'de\tGermany\nfr\tFrance\n')
+   */
+  async copyFrom(statement: string, data: string, source?: StatementSource): Promise<number | undefined> {
+    if (typeof statement !== 'string' || !isCopyFromStdin(statement)) {
+      throw new OpArgumentError(
+        `copyFrom: the statement must be COPY ... FROM STDIN, not ${describeValue(statement)}`,
+        "e.g. op.copyFrom('COPY countries (code, name) FROM STDIN', rows)",
+      )
+    }
+    if (typeof data !== 'string') {
+      throw new OpArgumentError(
+        `copyFrom: the rows must be a string (lines of tab-separated values), not ${describeValue(data)}`,
+        'for rows as objects, op.bulkInsert(table, rows) inserts them',
+      )
+    }
+    return this.executor.copyFrom(statement, data, source)
   }
 
   /**

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { refuseAfterCancel } from '../db/cancellable-sessions.js'
+import { copyFrom } from '../db/copy-from.js'
 import { BatchError, type StatementBatch } from '../db/statement-batch.js'
 import { inlineParams } from './inline-params.js'
 
@@ -29,6 +30,11 @@ export interface SqlExecutor {
    * then surfaces there and fails the migration just the same.
    */
   send(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<void>
+  /**
+   * Runs a `COPY ... FROM STDIN` with `data` as its rows (what psql sends after the
+   * statement, without the `\.`); the rows loaded, online.
+   */
+  copyFrom(sql: string, data: string, source?: StatementSource): Promise<number | undefined>
   /** The statement being run, for error messages. */
   readonly current: { sql: string; source: StatementSource | undefined } | undefined
   /** Statements completed so far in this migration (to report a non-transactional failure exactly). */
@@ -76,6 +82,17 @@ export class OnlineExecutor implements SqlExecutor {
     return result
   }
 
+  async copyFrom(sql: string, data: string, source?: StatementSource): Promise<number> {
+    await this.flush()
+    refuseAfterCancel(this.client)
+    this.current = { sql, source }
+    const copy = copyFrom(this.client, sql, data)
+    const rows = this.watcher ? await this.watcher.watch(copy) : await copy
+    this.completed.push(sql)
+    this.current = undefined
+    return rows
+  }
+
   async send(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
     if (/^\s*SAVEPOINT\b/i.test(sql)) this.#immediate = true
     if (this.batch === undefined || !this.inTransaction || params.length > 0 || this.#immediate) {
@@ -114,6 +131,8 @@ export class OfflineExecutor implements SqlExecutor {
   inTransaction = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
+  /** The rows of each COPY ... FROM STDIN in `completed`, by its index there. */
+  readonly #copyData = new Map<number, string>()
 
   async run(sql: string, params: readonly unknown[] = []): Promise<undefined> {
     this.completed.push(inlineParams(sql.trim().replace(/;\s*$/, ''), params))
@@ -122,6 +141,21 @@ export class OfflineExecutor implements SqlExecutor {
 
   async send(sql: string, params: readonly unknown[] = []): Promise<void> {
     await this.run(sql, params)
+  }
+
+  async copyFrom(sql: string, data: string): Promise<undefined> {
+    this.#copyData.set(this.completed.length, data)
+    return this.run(sql)
+  }
+
+  /** The statements as a psql script writes them: each ended by `;`, a COPY's rows after it up to `\.`. */
+  scriptLines(): string[] {
+    return this.completed.map((sql, index) => {
+      const data = this.#copyData.get(index)
+      return data === undefined
+        ? `${sql};`
+        : `${sql};\n${data}${data === '' || data.endsWith('\n') ? '' : '\n'}\\.`
+    })
   }
 }
 

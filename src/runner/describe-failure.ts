@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { MigrationMeta } from '../graph/migration.js'
+import { countNewlines } from '../graph/split-statements.js'
 import { truncate } from '../util/describe-value.js'
 import { findInSource, lineAndColumn } from '../util/source-position.js'
 
@@ -15,6 +16,8 @@ export interface DatabaseFailure {
   readonly schema: string | undefined
   readonly column: string | undefined
   readonly constraint: string | undefined
+  /** PostgreSQL's CONTEXT: where in a function or a COPY's rows (`COPY t, line 2, column n: "x"`). */
+  readonly context?: string | undefined
 }
 
 export function databaseFailure(error: unknown): DatabaseFailure {
@@ -24,6 +27,7 @@ export function databaseFailure(error: unknown): DatabaseFailure {
     detail?: string
     hint?: string
     position?: string
+    where?: string
     table?: string
     schema?: string
     column?: string
@@ -42,6 +46,7 @@ export function databaseFailure(error: unknown): DatabaseFailure {
     schema: err?.schema ?? cause?.schema,
     column: err?.column ?? cause?.column,
     constraint: err?.constraint ?? cause?.constraint,
+    context: err?.where,
   }
 }
 
@@ -54,9 +59,16 @@ export function describeStatement(
   meta: MigrationMeta,
   statement: { sql: string; source: { line?: number | undefined } | undefined } | undefined,
   position: number | undefined,
+  context?: string,
 ): string {
   if (statement === undefined) return `in ${meta.file}`
   const fileLine = statement.source?.line
+  const row = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(context ?? '')
+  if (row !== null && fileLine !== undefined) {
+    // A row of COPY ... FROM stdin: its rows start on the line after the statement.
+    const rowLine = fileLine + countNewlines(statement.sql, 0, statement.sql.length) + Number(row[1])
+    return `statement at ${meta.file}:${fileLine}: ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 120)}; the row at ${meta.file}:${rowLine}${row[2] ? ` (column ${row[2]})` : ''}`
+  }
   const written = fileLine === undefined ? writtenInFile(meta.file, statement.sql) : undefined
   if (written !== undefined) {
     // SQL written out in a TypeScript migration: the error's line and column in the file.

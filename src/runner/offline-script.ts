@@ -109,7 +109,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
       },
       step.meta.transactional && !single ? 'transaction' : 'message',
     )};`
-    const statements = executor.completed.map((sql) => `${sql};`)
+    const statements = executor.scriptLines()
     if (step.meta.transactional) {
       if (!single) out.push('BEGIN;')
       out.push(`${settingsSql(settings, true)};`, ...statements, record)

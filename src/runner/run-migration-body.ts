@@ -8,7 +8,10 @@ export async function runMigrationBody(body: MigrationBody, step: PlanStep, op: 
   if (body.kind === 'sql') {
     const statements = step.direction === 'up' ? body.up : body.down
     if (statements === undefined) throw missingDowngrade(step)
-    for (const statement of statements) await op.execute(statement.sql, [], { line: statement.line })
+    for (const statement of statements) {
+      if (statement.copyData === undefined) await op.execute(statement.sql, [], { line: statement.line })
+      else await op.copyFrom(statement.sql, statement.copyData, { line: statement.line })
+    }
     return
   }
   const fn = step.direction === 'up' ? body.upgrade : body.downgrade

@@ -156,7 +156,11 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     !interrupted
       ? describeCodeError(error, step.meta.file)
       : undefined
-  lines.push(codeError ? `in ${codeError.where}` : describeStatement(step.meta, statement, failure.position))
+  lines.push(
+    codeError
+      ? `in ${codeError.where}`
+      : describeStatement(step.meta, statement, failure.position, failure.context),
+  )
   if (step.meta.transactional) {
     lines.push(
       options.transactionPerMigration

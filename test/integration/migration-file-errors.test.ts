@@ -155,17 +155,6 @@ test('an SQL file with no -- migrate:up section, or an unknown header key', asyn
       ),
     /bbb222_m\.sql:2: unknown header key "down_revison"\. Did you mean "down_revision"\?/,
   )
-  // A pg_dump plain data section pasted in: its rows would run as SQL.
-  await expectRefused(
-    t,
-    (project) =>
-      writeRaw(
-        project,
-        'bbb222_m.sql',
-        '-- revision: bbb222\n-- migrate:up\nCREATE TABLE t (id int);\n-- rows\nCOPY t (id) FROM stdin;\n1\n2\n\\.\n',
-      ),
-    /bbb222_m\.sql:5: COPY \.\.\. FROM stdin with its rows in the file is a psql script, not a migration/,
-  )
 })
 
 function writeRaw(project: TestProject, name: string, text: string): string {
