@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { test } from 'node:test'
-import { findClientProgram } from '../../src/backup/client-programs.js'
 import { CLI } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 import { startWriter } from '../helpers/writer.js'
 
 const BACKFILL = (options: string) => `export const revision = 'bbb222'
@@ -154,13 +154,7 @@ test('offline, a backfill renders as a DO block that commits each batch and does
   await db.query(
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('aaa111')",
   )
-  const psql = findClientProgram('psql')
-  assert.ok(psql)
-  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url], {
-    input: script.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(applied.status, 0, applied.stderr)
+  runWithPsql(db.url, script.stdout)
   assert.equal(
     (await db.one('SELECT count(*)::int AS n FROM users WHERE new_column IS DISTINCT FROM upper(old_column)'))
       .n,

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { findClientProgram } from '../../src/backup/client-programs.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 
 /** The rows of `countries`, as text, in code order. */
 async function countries(db: TestDatabase): Promise<string[]> {
@@ -55,13 +54,7 @@ test("an SQL migration's COPY ... FROM stdin rows load online, render into the -
   assert.ok(
     script.stdout.includes('COPY countries (code, name, population) FROM stdin;\nde\tGermany\t83000000\n'),
   )
-  const psql = findClientProgram('psql')
-  assert.ok(psql, 'psql is needed (apt-get install postgresql-client)')
-  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
-    input: script.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(applied.status, 0, applied.stderr)
+  runWithPsql(offline.url, script.stdout)
   assert.deepEqual(await countries(offline), EXPECTED)
 })
 

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { findClientProgram } from '../../src/backup/client-programs.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 
 const EVERY_OPERATION = `export const revision = 'aaa111'
 export const downRevision = null
@@ -84,13 +83,7 @@ test('every operation runs online and renders offline to the same database', asy
   ]) {
     assert.ok(script.stdout.includes(expected), `offline script contains: ${expected}`)
   }
-  const psql = findClientProgram('psql')
-  assert.ok(psql, 'psql is needed (apt-get install postgresql-client)')
-  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
-    input: script.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(applied.status, 0, applied.stderr)
+  runWithPsql(offline.url, script.stdout)
 
   const up = await project.cli(['upgrade', 'head'])
   assert.equal(up.code, 0, up.stderr)
@@ -101,11 +94,7 @@ test('every operation runs online and renders offline to the same database', asy
   assert.match(onlinePrint, /\["sad"|"enumlabel":"sad"/)
 
   const downScript = await project.cli(['downgrade', 'aaa111:base', '--sql'])
-  const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
-    input: downScript.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(down.status, 0, down.stderr)
+  runWithPsql(offline.url, downScript.stdout)
   assert.equal((await project.cli(['downgrade', 'base', '--no-backup'])).code, 0)
   assert.equal(await fingerprint(offline), await fingerprint(online))
   assert.equal((await online.one("SELECT to_regnamespace('app') AS n")).n, null)

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import pg from 'pg'
-import { findClientProgram } from '../../src/backup/client-programs.js'
 import { migrationLockKey } from '../../src/db/advisory-lock.js'
 import { toClientConfig } from '../../src/db/connect.js'
 import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 
 function chain(project: TestProject, count: number, statement: (index: number) => string): string[] {
   const revisions: string[] = []
@@ -371,13 +370,7 @@ test('the offline --sql script, run through psql, gives the same database as the
   assert.match(script.stdout, /INSERT INTO users VALUES \(1, 'o''neil@example\.com'\);/)
   // Nothing in the upgrade destroys data: no warning in its header.
   assert.doesNotMatch(script.stdout, /WARNING/)
-  const psql = findClientProgram('psql')
-  assert.ok(psql, 'psql is needed for this test (apt-get install postgresql-client)')
-  const applied = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
-    input: script.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(applied.status, 0, applied.stderr)
+  runWithPsql(offline.url, script.stdout)
 
   assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
   assert.equal(await schemaFingerprint(offline), await schemaFingerprint(online))
@@ -391,11 +384,7 @@ test('the offline --sql script, run through psql, gives the same database as the
     /^-- WARNING: these steps destroy data, where there is any: .*table users \(aaa111\)\.$/m,
   )
   assert.match(downScript.stdout, /^-- {3}strata backup -t users$/m)
-  const down = spawnSync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', offline.url], {
-    input: downScript.stdout,
-    encoding: 'utf8',
-  })
-  assert.equal(down.status, 0, down.stderr)
+  runWithPsql(offline.url, downScript.stdout)
   assert.equal((await project.cli(['downgrade', 'base', '--no-backup'])).code, 0)
   assert.equal(await schemaFingerprint(offline), await schemaFingerprint(online))
 })
