@@ -60,6 +60,11 @@ export interface InitResult {
   readonly otherTools: readonly string[]
   /** The PostgreSQL URL of the Alembic project's alembic.ini, its password masked. */
   readonly alembicUrl?: string | undefined
+  /**
+   * The environment variables the Alembic project's env.py reads (`os.environ["DB_URL"]`,
+   * `os.getenv("DB_URL")`): most projects keep the URL there rather than in alembic.ini.
+   */
+  readonly alembicEnvVariables?: readonly string[] | undefined
   /** DATABASE_URL of the project's `.env`, its password masked: strata reads it from there. */
   readonly dotenvUrl?: string | undefined
 }
@@ -118,14 +123,35 @@ export function initProject(dir: string): InitResult {
   const found = { otherTools, ...(dotenvUrl === undefined ? {} : { dotenvUrl }) }
   if (alembicVersions !== undefined) {
     const alembicUrl = alembicDatabaseUrl(root)
+    const alembicEnvVariables = envPyVariables(join(root, alembicVersions, '..', 'env.py'))
     writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl), { flag: 'wx' })
-    return { dir: root, created: [configFile], alembicVersions, alembicUrl, ...found }
+    return {
+      dir: root,
+      created: [configFile],
+      alembicVersions,
+      alembicUrl,
+      ...(alembicEnvVariables.length > 0 ? { alembicEnvVariables } : {}),
+      ...found,
+    }
   }
   ensureDirectory(versions)
   writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
   const keep = join(versions, '.gitkeep')
   writeFileSync(keep, '', { flag: 'wx' })
   return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined, ...found }
+}
+
+/** The variables env.py reads the database URL from, in the order it names them. */
+function envPyVariables(file: string): string[] {
+  if (!existsSync(file)) return []
+  const text = readFileSync(file, 'utf8')
+  const names = [
+    ...text.matchAll(
+      /os\.(?:environ\s*\[\s*|environ\.get\(\s*|getenv\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']/g,
+    ),
+  ].map((match) => match[1]!)
+  // Only those that hold a URL: a schema name or a flag read beside it is not the database.
+  return [...new Set(names)].filter((name) => /URL|URI|DSN|DATABASE/i.test(name))
 }
 
 /** DATABASE_URL in the project's `.env` (which every strata command reads), masked. */

@@ -148,6 +148,22 @@ test('init in an Alembic project points the config at its versions directory and
   const history = await runCli(['history'], { cwd: dir })
   assert.equal(history.stdout, '<base> -> 1975ea83b712 (head), create users\n', history.stderr)
   assert.doesNotMatch(init.stdout, /alembic\.ini connects to/, "Alembic's placeholder URL is no database")
+  assert.doesNotMatch(init.stdout, /env\.py reads/, 'no env.py: nothing said of it')
+
+  // The URL most projects keep in the environment, read by env.py: named, with the way to share it.
+  const withEnvPy = tempDir(t)
+  writeFileSync(join(withEnvPy, 'alembic.ini'), '[alembic]\nscript_location = alembic\n')
+  mkdirSync(join(withEnvPy, 'alembic', 'versions'), { recursive: true })
+  writeFileSync(
+    join(withEnvPy, 'alembic', 'env.py'),
+    'import os\nconfig.set_main_option("sqlalchemy.url", os.environ["ASSISTANT_DB_URL"])\nschema = os.getenv("DB_SCHEMA", "public")\n',
+  )
+  const envPy = await runCli(['init', withEnvPy])
+  assert.equal(envPy.code, 0, envPy.stderr)
+  assert.match(
+    envPy.stdout,
+    /env\.py reads \$ASSISTANT_DB_URL from the environment: strata reads DATABASE_URL, so export DATABASE_URL="\$ASSISTANT_DB_URL", or name it in strata\.config\.ts: databases: \{ main: '\$\{ASSISTANT_DB_URL\}' \}\n/,
+  )
 
   // A real sqlalchemy.url is pointed at, its password masked in the output and the config.
   const withUrl = tempDir(t)

@@ -21,6 +21,13 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `alembic.ini connects to ${result.alembicUrl}: strata takes the same URL from DATABASE_URL (export DATABASE_URL='<that URL>'), or from a database in strata.config.ts written as '\${ENV_VAR}'`,
           )
+        const fromEnvPy = result.alembicEnvVariables ?? []
+        if (fromEnvPy.includes('DATABASE_URL'))
+          context.output.line('env.py reads DATABASE_URL, as strata does: the same variable serves both')
+        else if (fromEnvPy.length > 0)
+          context.output.line(
+            `env.py reads ${fromEnvPy.map((name) => `$${name}`).join(', ')} from the environment: strata reads DATABASE_URL, so export DATABASE_URL="$${fromEnvPy[0]}", or name it in strata.config.ts: databases: { main: '\${${fromEnvPy[0]}}' }`,
+          )
         if (result.dotenvUrl !== undefined)
           context.output.line(
             `found DATABASE_URL in .env (${result.dotenvUrl}): every strata command here uses it, unless the environment sets its own`,
