@@ -88,7 +88,11 @@ export async function readIndexUsage(
       ...facts
     }) => facts,
   )
-  const unused = indexes.filter((index) => index.scans === 0 && !index.constraint && index.valid)
+  // A unique index is at work on every insert and key update even when no query scans
+  // it (idx_scan does not count its uniqueness checks): never "unused", never a fix to drop.
+  const unused = indexes.filter(
+    (index) => index.scans === 0 && !index.constraint && !index.unique && index.valid,
+  )
   const invalid = indexes.filter((index) => !index.valid)
   const redundant = findRedundant(rows, indexes)
   const fixes = [

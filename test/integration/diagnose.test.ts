@@ -153,6 +153,9 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   const badLimit = await project.cli(['diagnose', 'sizes', '--limit', 'ten'])
   assert.equal(badLimit.code, 2)
 
+  // Never scanned, but it keeps kinds unique: not a drop candidate.
+  await database.query('CREATE TABLE kinds (name text)')
+  await database.query('CREATE UNIQUE INDEX ux_kinds_name ON kinds (name)')
   // Statistics reach pg_stat_user_indexes asynchronously.
   await waitUntil(async () => {
     await database.query('SELECT pg_stat_clear_snapshot()')
@@ -169,6 +172,8 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   assert.match(out, /DROP INDEX CONCURRENTLY "public"\."ix_events_kind_again"; {2}-- same as ix_events_kind/)
   assert.match(out, /DROP INDEX CONCURRENTLY "public"\."ix_events_kind"; {2}-- covered by ix_events_kind_at/)
   assert.doesNotMatch(out, /"ix_events_at"/)
+  assert.match(out, /ux_kinds_name +kinds +0 .* unique\n/)
+  assert.doesNotMatch(out, /"ux_kinds_name"/, 'a unique index is never offered for dropping')
   assert.doesNotMatch(out, /DROP INDEX CONCURRENTLY "public"\."events_pkey"/)
 })
 
