@@ -12,6 +12,11 @@ export interface IndexFacts {
   readonly unique: boolean
   /** Backs a primary key, unique or exclusion constraint: not droppable on its own. */
   readonly constraint: boolean
+  /**
+   * The foreign key whose columns lead it: deletes and key updates on the referenced
+   * table look rows up through it (they count as scans only once they happen).
+   */
+  readonly foreignKey: string | null
   readonly valid: boolean
   readonly definition: string
 }
@@ -62,6 +67,10 @@ export async function readIndexUsage(
             s.idx_scan::float8 AS scans, s.idx_tup_read::float8 AS "tuplesRead", s.idx_tup_fetch::float8 AS "tuplesFetched",
             pg_relation_size(s.indexrelid)::float8 AS bytes, x.indisunique AS unique,
             EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x')) AS constraint,
+            (SELECT min(fk.conname) FROM pg_constraint fk
+              WHERE fk.contype = 'f' AND fk.conrelid = x.indrelid
+                AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(fk.conkey, 1)] @> fk.conkey
+                AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(fk.conkey, 1)] <@ fk.conkey) AS "foreignKey",
             x.indisvalid AS valid, pg_get_indexdef(x.indexrelid) AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
             pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,
@@ -90,8 +99,11 @@ export async function readIndexUsage(
   )
   // A unique index is at work on every insert and key update even when no query scans
   // it (idx_scan does not count its uniqueness checks): never "unused", never a fix to drop.
+  // Nor is the index a foreign key looks rows up by: dropping it makes each delete on the
+  // referenced table scan this one, which no statistic shows until it happens.
   const unused = indexes.filter(
-    (index) => index.scans === 0 && !index.constraint && !index.unique && index.valid,
+    (index) =>
+      index.scans === 0 && !index.constraint && !index.unique && index.foreignKey === null && index.valid,
   )
   const invalid = indexes.filter((index) => !index.valid)
   const redundant = findRedundant(rows, indexes)

@@ -156,6 +156,9 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   // Never scanned, but it keeps kinds unique: not a drop candidate.
   await database.query('CREATE TABLE kinds (name text)')
   await database.query('CREATE UNIQUE INDEX ux_kinds_name ON kinds (name)')
+  // Never scanned either, but a delete of a kind looks its uses up through it.
+  await database.query('CREATE TABLE kind_uses (id int, kind text REFERENCES kinds (name))')
+  await database.query('CREATE INDEX ix_kind_uses_kind ON kind_uses (kind)')
   // Statistics reach pg_stat_user_indexes asynchronously.
   await waitUntil(async () => {
     await database.query('SELECT pg_stat_clear_snapshot()')
@@ -174,6 +177,8 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   assert.doesNotMatch(out, /"ix_events_at"/)
   assert.match(out, /ux_kinds_name +kinds +0 .* unique\n/)
   assert.doesNotMatch(out, /"ux_kinds_name"/, 'a unique index is never offered for dropping')
+  assert.match(out, /ix_kind_uses_kind +kind_uses +0 .* for foreign key kind_uses_kind_fkey\n/)
+  assert.doesNotMatch(out, /"ix_kind_uses_kind"/, 'nor the index a foreign key looks rows up by')
   assert.doesNotMatch(out, /DROP INDEX CONCURRENTLY "public"\."events_pkey"/)
 })
 
