@@ -168,7 +168,7 @@ export function formatIndexes(report: IndexReport): string {
         ]),
   ]
   lines.push(
-    `${report.invalid.length > 0 ? mark.fail() : mark.ok()} ${plural(report.invalid.length, 'invalid index', 'invalid indexes')}, ${plural(report.unused.length, 'unused index', 'unused indexes')}, ${plural(report.redundant.length, 'redundant index', 'redundant indexes')}`,
+    `${report.invalid.length > 0 ? mark.fail() : mark.ok()} ${plural(report.invalid.length, 'invalid index', 'invalid indexes')}, ${plural(report.unused.length, 'unused index', 'unused indexes')}, ${plural(report.redundant.length, 'redundant index', 'redundant indexes')}, ${plural(report.unindexedForeignKeys.length, 'foreign key', 'foreign keys')} without an index`,
   )
   if (report.fixes.length > 0)
     lines.push(

@@ -1,5 +1,10 @@
 import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
+import {
+  foreignKeyIndexFix,
+  readUnindexedForeignKeys,
+  type UnindexedForeignKey,
+} from './unindexed-foreign-keys.js'
 
 export interface IndexFacts {
   readonly schema: string
@@ -38,7 +43,9 @@ export interface IndexReport {
   readonly invalid: readonly IndexFacts[]
   /** When the statistics behind `scans` start (null: since the server's stats began). */
   readonly statsSince: string | null
-  /** Fixes, one statement per unused, redundant or invalid index. */
+  /** Foreign keys no index serves: deletes on the referenced table scan the referencing one. */
+  readonly unindexedForeignKeys: readonly UnindexedForeignKey[]
+  /** Fixes, one statement per unused, redundant or invalid index, and per unindexed foreign key. */
   readonly fixes: readonly string[]
 }
 
@@ -125,7 +132,17 @@ export async function readIndexUsage(
           `DROP INDEX CONCURRENTLY ${quoteQualified(index.schema, index.index)};  -- never scanned; check standbys first`,
       ),
   ]
-  return { indexes, unused, redundant, invalid, statsSince: since.rows[0]?.since ?? null, fixes }
+  const unindexedForeignKeys = await readUnindexedForeignKeys(client, schemas)
+  fixes.push(...unindexedForeignKeys.map(foreignKeyIndexFix))
+  return {
+    indexes,
+    unused,
+    redundant,
+    invalid,
+    unindexedForeignKeys,
+    statsSince: since.rows[0]?.since ?? null,
+    fixes,
+  }
 }
 
 /**

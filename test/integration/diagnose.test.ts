@@ -159,6 +159,7 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   // Never scanned either, but a delete of a kind looks its uses up through it.
   await database.query('CREATE TABLE kind_uses (id int, kind text REFERENCES kinds (name))')
   await database.query('CREATE INDEX ix_kind_uses_kind ON kind_uses (kind)')
+  await database.query('CREATE TABLE kind_tags (tag text, kind text REFERENCES kinds (name))')
   // Statistics reach pg_stat_user_indexes asynchronously.
   await waitUntil(async () => {
     await database.query('SELECT pg_stat_clear_snapshot()')
@@ -170,7 +171,10 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   const indexes = await project.cli(['diagnose', 'indexes'])
   assert.equal(indexes.code, 0, indexes.stderr)
   const out = indexes.stdout
-  assert.match(out, /✗ 1 invalid index, \d+ unused indexes, 2 redundant indexes/)
+  assert.match(
+    out,
+    /✗ 1 invalid index, \d+ unused indexes, 2 redundant indexes, 1 foreign key without an index/,
+  )
   assert.match(out, /DROP INDEX CONCURRENTLY "public"\."ix_dupes_v"; {2}-- invalid/)
   assert.match(out, /DROP INDEX CONCURRENTLY "public"\."ix_events_kind_again"; {2}-- same as ix_events_kind/)
   assert.match(out, /DROP INDEX CONCURRENTLY "public"\."ix_events_kind"; {2}-- covered by ix_events_kind_at/)
@@ -179,6 +183,11 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   assert.doesNotMatch(out, /"ux_kinds_name"/, 'a unique index is never offered for dropping')
   assert.match(out, /ix_kind_uses_kind +kind_uses +0 .* for foreign key kind_uses_kind_fkey\n/)
   assert.doesNotMatch(out, /"ix_kind_uses_kind"/, 'nor the index a foreign key looks rows up by')
+  // A foreign key no index serves: the index to build, with why.
+  assert.match(
+    out,
+    /CREATE INDEX CONCURRENTLY "ix_kind_tags_kind" ON "public"\."kind_tags" \("kind"\); {2}-- for foreign key kind_tags_kind_fkey: each delete on kinds scans kind_tags without it/,
+  )
   assert.doesNotMatch(out, /DROP INDEX CONCURRENTLY "public"\."events_pkey"/)
 })
 

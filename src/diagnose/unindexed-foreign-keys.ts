@@ -1,0 +1,48 @@
+import type pg from 'pg'
+import { quoteIdent, quoteQualified } from '../db/quote.js'
+
+/**
+ * A foreign key no index leads with its columns. Each delete, or key update, of a row
+ * of the referenced table then scans the whole referencing table (under a lock that
+ * blocks its writers' key updates for as long), and no statistic shows it until it
+ * happens: the classic cause of a "simple" DELETE that takes minutes.
+ */
+export interface UnindexedForeignKey {
+  readonly constraint: string
+  readonly schema: string
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly referenced: string
+  /** The referencing table's size: a scan of a small table costs nothing. */
+  readonly bytes: number
+}
+
+/** The foreign keys of tables in `schemas` without an index on their columns (valid, not partial). */
+export async function readUnindexedForeignKeys(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+): Promise<UnindexedForeignKey[]> {
+  const { rows } = await client.query<UnindexedForeignKey>(
+    `SELECT c.conname AS constraint, n.nspname AS schema, t.relname AS table,
+            array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
+            c.confrelid::regclass::text AS referenced, pg_relation_size(c.conrelid)::float8 AS bytes
+       FROM pg_constraint c
+       JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE c.contype = 'f' AND n.nspname = ANY($1)
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_index x
+           WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
+             AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(c.conkey, 1)] @> c.conkey
+             AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(c.conkey, 1)] <@ c.conkey)
+      ORDER BY pg_relation_size(c.conrelid) DESC, 2, 3, 1`,
+    [schemas],
+  )
+  return rows
+}
+
+/** `CREATE INDEX CONCURRENTLY "ix_orders_user_id" ON "public"."orders" ("user_id");`, with why. */
+export function foreignKeyIndexFix(key: UnindexedForeignKey): string {
+  const name = `ix_${key.table}_${key.columns.join('_')}`.slice(0, 63)
+  return `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${quoteQualified(key.schema, key.table)} (${key.columns.map(quoteIdent).join(', ')});  -- for foreign key ${key.constraint}: each delete on ${key.referenced} scans ${key.table} without it`
+}
