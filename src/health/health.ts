@@ -8,6 +8,7 @@ import { runnerTables } from '../runner/tables.js'
 import { type CheckReport, type CheckResult, reportOf, runCheck } from './check-result.js'
 import { checkEndpoint } from './endpoint-check.js'
 import { checkAtHead, checkVersionTable } from './migration-state.js'
+import { checkReplicationSlots } from './replication-slots.js'
 import {
   checkConnections,
   checkLongTransactions,
@@ -87,6 +88,11 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
       )
       checks.push(
         await runCheck('wraparound', 'Transaction IDs far from wraparound', () => checkWraparound(open)),
+      )
+      checks.push(
+        await runCheck('replication-slots', 'Replication slots not holding WAL', () =>
+          checkReplicationSlots(open),
+        ),
       )
     }
     const endpoints = await Promise.all(

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
-import { createTestDatabase } from '../helpers/database.js'
+import { createTestDatabase, withClient } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { serverSpec } from '../helpers/servers.js'
 
 /** A stand-in for the application: /health answers 200, /sick 503, /slow never. */
 async function application(t: Parameters<typeof testProject>[0]): Promise<string> {
@@ -37,6 +38,7 @@ test('health: every check passes at head with a healthy application, --json carr
     /✓ Version table consistent — 1 row, all known revisions; no applied file edited/,
     /✓ Connections available — \d+ of \d+ connections in use/,
     /✓ Transaction IDs far from wraparound/,
+    /✓ Replication slots not holding WAL — /,
     /✓ Application api — HTTP 200 in \d+ ms/,
     /✓ all checks passed/,
   ])
@@ -111,4 +113,24 @@ test('a health URL that is not http(s) is a config error (exit 2) naming the key
   assert.equal(result.code, 2)
   assert.match(result.stderr, /health\.urls\[0\]: expected an http\(s\) URL/)
   assert.doesNotMatch(result.stderr, /\n\s+at /)
+})
+
+test('health names an inactive replication slot and the WAL it keeps (a real slot, reserved now)', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  // Server-wide, so named per test and dropped after it: its WAL is kept for as long as it exists.
+  const name = `strata_t_${database.name.slice(2)}`
+  await database.query('SELECT pg_create_physical_replication_slot($1, true)', [name])
+  t.after(() =>
+    withClient(serverSpec(16), (client) => client.query('SELECT pg_drop_replication_slot($1)', [name])),
+  )
+  const result = await project.cli(['health', '--json'])
+  const slots = JSON.parse(result.stdout).checks.find(
+    (check: { id: string }) => check.id === 'replication-slots',
+  )
+  assert.equal(slots.status, 'ok', 'a little WAL is no alarm')
+  assert.match(
+    slots.summary,
+    new RegExp(`physical slot ${name} inactive, holding [\\d.]+ (bytes|kB|MB) of WAL`),
+  )
 })
