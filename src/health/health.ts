@@ -17,6 +17,7 @@ import {
   checkServerVersion,
   checkWraparound,
 } from './server-checks.js'
+import { checkWalArchiving } from './wal-archiving.js'
 
 export interface HealthOptions {
   readonly config: ResolvedConfig
@@ -94,6 +95,7 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
           checkReplicationSlots(open),
         ),
       )
+      checks.push(await runCheck('wal-archiving', 'WAL archiving working', () => checkWalArchiving(open)))
     }
     const endpoints = await Promise.all(
       options.config.health.urls.map((endpoint) =>

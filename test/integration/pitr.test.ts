@@ -124,6 +124,11 @@ test('PITR on the embedded PostgreSQL 16: setup restarts it, a base backup by th
   await new Promise((resolve) => setTimeout(resolve, 1200))
   await server.query("INSERT INTO events SELECT g, 'after-target' FROM generate_series(151, 200) g")
   await server.archiveCurrentWal()
+  // With archiving on, health says it works, and when it last archived.
+  const health = JSON.parse((await project.cli(['health', '--json'], env)).stdout)
+  const archiving = health.checks.find((check: { id: string }) => check.id === 'wal-archiving')
+  assert.equal(archiving.status, 'ok')
+  assert.match(archiving.summary, /^archiving: \d+ segments, the last [0-9A-F]{24} at \d{4}-/)
 
   const tooEarly = await project.cli(['pitr', 'restore', '--target-time', '2001-01-01T00:00:00Z'], env)
   assert.equal(tooEarly.code, 2)
