@@ -12,6 +12,7 @@ import dropIndexNotConcurrently from './drop-index-not-concurrently.js'
 import dropTable from './drop-table.js'
 import enumValueInTransaction from './enum-value-in-transaction.js'
 import exclusionConstraint from './exclusion-constraint.js'
+import foreignKeyWithoutIndex from './foreign-key-without-index.js'
 import lockHeldTooLong from './lock-held-too-long.js'
 import missingDowngrade from './missing-downgrade.js'
 import missingLockTimeout from './missing-lock-timeout.js'
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   dropTable,
   enumValueInTransaction,
   exclusionConstraint,
+  foreignKeyWithoutIndex,
   lockHeldTooLong,
   missingDowngrade,
   missingLockTimeout,

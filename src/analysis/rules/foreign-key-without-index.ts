@@ -1,0 +1,148 @@
+import type { AnalysedStatement } from '../analysed-statement.js'
+import { nameList, relationName } from '../ast.js'
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
+import { defineRule, statementOf } from './rule.js'
+
+// PostgreSQL indexes the referenced side of a foreign key (its primary key or unique
+// constraint), never the referencing side. Without an index there, each delete or key
+// update of a referenced row scans the whole referencing table, in the deleting
+// transaction. Known for certain only where the migration made the columns: a table it
+// creates, or a column it adds (an existing column may have an index offline analysis
+// cannot see; `strata diagnose indexes` reads the live catalog for those).
+
+interface ForeignKey {
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly referenced: string
+  readonly statement: AnalysedStatement
+  /** Created with the table in this migration (empty: a plain CREATE INDEX does). */
+  readonly newTable: boolean
+}
+
+interface IndexKeys {
+  readonly table: string
+  readonly leading: readonly string[]
+}
+
+export default defineRule({
+  id: 'foreign-key-without-index',
+  level: 'warning',
+  summary:
+    'a foreign key on columns no index leads: each delete or key update of a referenced row scans the referencing table',
+  examples: {
+    flagged: [
+      'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id));',
+      'ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);',
+    ],
+    accepted: [
+      'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX ix_orders_user_id ON orders (user_id, id);',
+      'CREATE TABLE memberships (user_id bigint REFERENCES users (id), team_id bigint, PRIMARY KEY (user_id, team_id));',
+      // An existing column: its indexes are not known offline.
+      'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+    ],
+  },
+  check: (context) => {
+    const keys: ForeignKey[] = []
+    const indexes: IndexKeys[] = []
+    const created = new Set<string>()
+    const addedColumns = new Set<string>()
+    for (const statement of context.statements) {
+      const create = statementOf(statement, 'CreateStmt')
+      if (create !== undefined) {
+        const table = relationName(create.relation)
+        created.add(table)
+        readTableElements(table, create.tableElts ?? [], statement, keys, indexes, true)
+      }
+      const index = statementOf(statement, 'IndexStmt')
+      if (index !== undefined && index.whereClause === undefined) {
+        const leading: string[] = []
+        for (const param of index.indexParams ?? []) {
+          const name = param.IndexElem?.name
+          if (name === undefined) break
+          leading.push(name)
+        }
+        indexes.push({ table: relationName(index.relation), leading })
+      }
+      const alter = statementOf(statement, 'AlterTableStmt')
+      if (alter === undefined) continue
+      const table = relationName(alter.relation)
+      for (const item of alter.cmds ?? []) {
+        const command = item.AlterTableCmd
+        if (command?.subtype === 'AT_AddColumn' && command.def?.ColumnDef) {
+          addedColumns.add(`${table}.${command.def.ColumnDef.colname}`)
+          readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
+        } else if (command?.subtype === 'AT_AddConstraint' && command.def?.Constraint) {
+          const constraint = command.def.Constraint
+          const columns = nameList(constraint.fk_attrs)
+          const known =
+            created.has(table) || columns.every((column: string) => addedColumns.has(`${table}.${column}`))
+          if (constraint.contype !== 'CONSTR_FOREIGN' || known)
+            readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
+        }
+      }
+    }
+    return keys
+      .filter(
+        (key) => !indexes.some((index) => index.table === key.table && leads(index.leading, key.columns)),
+      )
+      .map((key) => {
+        const name = sqlIdent(`ix_${tableBaseName(key.table)}_${key.columns.join('_')}`.slice(0, 63))
+        const columns = key.columns.map(sqlIdent).join(', ')
+        return {
+          statement: key.statement,
+          message: `${key.table}.${key.columns.join(', ')} references ${key.referenced} with no index on ${key.columns.length === 1 ? 'it' : 'them'}: each delete or key update of a ${key.referenced} row scans ${key.table}`,
+          fix: key.newTable
+            ? `CREATE INDEX ${name} ON ${sqlTableName(key.table)} (${columns});  -- in this migration: the table is new, so no lock to mind`
+            : `CREATE INDEX CONCURRENTLY ${name} ON ${sqlTableName(key.table)} (${columns});  -- in a migration with transactional: false`,
+        }
+      })
+  },
+})
+
+/** Foreign keys and index keys of column definitions and table constraints. */
+function readTableElements(
+  table: string,
+  elements: readonly any[],
+  statement: AnalysedStatement,
+  keys: ForeignKey[],
+  indexes: IndexKeys[],
+  newTable: boolean,
+): void {
+  for (const element of elements) {
+    const column = element.ColumnDef
+    if (column !== undefined) {
+      for (const item of column.constraints ?? []) {
+        const constraint = item.Constraint
+        if (constraint?.contype === 'CONSTR_PRIMARY' || constraint?.contype === 'CONSTR_UNIQUE')
+          indexes.push({ table, leading: [column.colname] })
+        if (constraint?.contype === 'CONSTR_FOREIGN')
+          keys.push({
+            table,
+            columns: [column.colname],
+            referenced: relationName(constraint.pktable),
+            statement,
+            newTable,
+          })
+      }
+      continue
+    }
+    const constraint = element.Constraint
+    if (constraint?.contype === 'CONSTR_PRIMARY' || constraint?.contype === 'CONSTR_UNIQUE')
+      indexes.push({ table, leading: nameList(constraint.keys) })
+    if (constraint?.contype === 'CONSTR_FOREIGN')
+      keys.push({
+        table,
+        columns: nameList(constraint.fk_attrs),
+        referenced: relationName(constraint.pktable),
+        statement,
+        newTable,
+      })
+  }
+}
+
+/** Whether an index's leading columns are the key's columns, in any order. */
+function leads(leading: readonly string[], columns: readonly string[]): boolean {
+  if (leading.length < columns.length) return false
+  const first = leading.slice(0, columns.length)
+  return columns.every((column) => first.includes(column))
+}
