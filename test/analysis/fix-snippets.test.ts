@@ -70,6 +70,14 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
   )
   await run(sqlOf(foreign))
 
+  // A column added with its foreign key: the fix adds it with its own type, then the key apart.
+  const added = await fixOf(
+    'ALTER TABLE billing."Order" ADD COLUMN referrer_id int REFERENCES users (id);',
+    'constraint-without-not-valid',
+  )
+  assert.equal(sqlOf(added)[0], 'ALTER TABLE billing."Order" ADD COLUMN referrer_id integer;')
+  await run(sqlOf(added))
+
   const notNull = await fixOf(
     'ALTER TABLE billing."Order" ALTER COLUMN "user" SET NOT NULL;',
     'set-not-null-without-check',

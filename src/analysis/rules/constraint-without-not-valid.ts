@@ -1,4 +1,5 @@
-import { nameList, relationName } from '../ast.js'
+import { nameList, relationName, typeInfo } from '../ast.js'
+import { displayType } from '../column-types.js'
 import { checkConditionText, constraintName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
@@ -34,7 +35,7 @@ export default defineRule({
               statement,
               message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
               fix: [
-                `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column.colname)} <type>;`,
+                `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column.colname)} ${displayType(typeInfo(column.typeName))};`,
                 `ALTER TABLE ${table} ADD CONSTRAINT ${name} FOREIGN KEY (${sqlIdent(column.colname)}) REFERENCES ${sqlTableName(referenced)} NOT VALID;`,
                 `ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};  -- separate transaction`,
               ].join('\n'),
