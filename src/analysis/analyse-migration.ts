@@ -119,6 +119,7 @@ export function analyseMigration(
     serverVersion: settings.serverVersion,
     changeClass: changeClassOf(statements).class,
     versionColumnLength: settings.versionColumnLength,
+    tableFacts: (table: string) => model.facts(table),
   }
   const findings: Finding[] = []
   const add = (rule: string, defaultLevel: Level, hit: RuleHit, inDowngrade = false) => {

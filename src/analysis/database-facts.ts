@@ -52,13 +52,14 @@ export async function readDatabaseFacts(
   const oids = tables.rows.map((row) => row.oid)
   const columns = await client.query<{
     oid: number
+    attnum: number
     column: string
     type: string
     element: string | null
     typmod: number
     not_null: boolean
   }>(
-    `SELECT a.attrelid::int AS oid, a.attname AS column, t.typname AS type, e.typname AS element,
+    `SELECT a.attrelid::int AS oid, a.attnum::int AS attnum, a.attname AS column, t.typname AS type, e.typname AS element,
             a.atttypmod AS typmod, a.attnotnull AS not_null
        FROM pg_attribute a
        JOIN pg_type t ON t.oid = a.atttypid
@@ -72,6 +73,12 @@ export async function readDatabaseFacts(
       WHERE conrelid = ANY($1::oid[]) AND contype = 'c' AND convalidated`,
     [oids],
   )
+  // Which columns lead each index: a foreign key on them has its lookups served.
+  const indexes = await client.query<{ oid: number; keys: number[] }>(
+    `SELECT indrelid::int AS oid, string_to_array(indkey::text, ' ')::int[] AS keys
+       FROM pg_index WHERE indrelid = ANY($1::oid[]) AND indisvalid AND indpred IS NULL`,
+    [oids],
+  )
   const facts = new Map<string, TableFacts>()
   for (const table of tables.rows) {
     const tableColumns = new Map<string, ColumnFacts>()
@@ -83,6 +90,15 @@ export async function readDatabaseFacts(
       rows: table.rows,
       columns: tableColumns,
       notNullChecks: new Set(checks.rows.filter((c) => c.oid === table.oid && c.column).map((c) => c.column)),
+      indexLeadingColumns: indexes.rows
+        .filter((index) => index.oid === table.oid)
+        .map((index) => {
+          // Up to the first expression (attnum 0): only plain columns lead a foreign key's lookups.
+          const plain = index.keys.indexOf(0) === -1 ? index.keys : index.keys.slice(0, index.keys.indexOf(0))
+          return plain.map(
+            (attnum) => columns.rows.find((c) => c.oid === table.oid && c.attnum === attnum)?.column ?? '?',
+          )
+        }),
     })
   }
   const length = await client.query<{ length: number | null }>(

@@ -15,6 +15,8 @@ export interface TableFacts {
   readonly columns: ReadonlyMap<string, ColumnFacts>
   /** Columns proven NOT NULL by a validated `CHECK (col IS NOT NULL)`. */
   readonly notNullChecks: ReadonlySet<string>
+  /** The leading plain columns of each valid, non-partial index (connected mode). */
+  readonly indexLeadingColumns?: readonly (readonly string[])[]
 }
 
 /** A table key: unqualified names and `public.` names are the same table. */

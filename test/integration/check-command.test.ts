@@ -322,3 +322,25 @@ test('multiple heads are a project finding', async (t) => {
   assert.match(result.stdout, /error +multiple-heads +the migrations have 2 heads: f2, f3/)
   assert.match(result.stdout, /strata merge -m "merge heads" f2 f3/)
 })
+
+test('connected, a foreign key added to existing columns is checked against the indexes the database has', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    'CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint)',
+  )
+  const project = testProject(t, db)
+  project.sql('fk1', {
+    up: 'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+  })
+  const rules = async (args: string[]) =>
+    JSON.parse((await project.cli(['check', '--format', 'json', ...args])).stdout).migrations[0].findings.map(
+      (finding: { rule: string }) => finding.rule,
+    )
+  assert.ok((await rules([])).includes('foreign-key-without-index'), 'no index on orders.user_id')
+  assert.ok(
+    !(await rules(['--offline'])).includes('foreign-key-without-index'),
+    'offline: not known, not said',
+  )
+  await db.query('CREATE INDEX ix_orders_user_id ON orders (user_id, id)')
+  assert.ok(!(await rules([])).includes('foreign-key-without-index'), 'an index leads with the column')
+})

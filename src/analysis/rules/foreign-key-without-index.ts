@@ -6,9 +6,9 @@ import { defineRule, statementOf } from './rule.js'
 // PostgreSQL indexes the referenced side of a foreign key (its primary key or unique
 // constraint), never the referencing side. Without an index there, each delete or key
 // update of a referenced row scans the whole referencing table, in the deleting
-// transaction. Known for certain only where the migration made the columns: a table it
-// creates, or a column it adds (an existing column may have an index offline analysis
-// cannot see; `strata diagnose indexes` reads the live catalog for those).
+// transaction. Known offline only where the migration made the columns (a table it
+// creates, a column it adds); for existing columns, only when connected, from the
+// database's indexes (`strata diagnose indexes` reads them for keys already there).
 
 interface ForeignKey {
   readonly table: string
@@ -74,10 +74,12 @@ export default defineRule({
         } else if (command?.subtype === 'AT_AddConstraint' && command.def?.Constraint) {
           const constraint = command.def.Constraint
           const columns = nameList(constraint.fk_attrs)
-          const known =
+          const made =
             created.has(table) || columns.every((column: string) => addedColumns.has(`${table}.${column}`))
-          if (constraint.contype !== 'CONSTR_FOREIGN' || known)
+          const existing = made ? undefined : context.tableFacts?.(table)?.indexLeadingColumns
+          if (constraint.contype !== 'CONSTR_FOREIGN' || made || existing !== undefined)
             readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
+          for (const leading of existing ?? []) indexes.push({ table, leading })
         }
       }
     }

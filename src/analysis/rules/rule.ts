@@ -1,6 +1,7 @@
 import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
 import { nodeOf, relationName } from '../ast.js'
 import type { ChangeClass } from '../effects.js'
+import type { TableFacts } from '../schema-model.js'
 import { oncePerStatement } from './once-per-statement.js'
 
 export type Level = 'error' | 'warning' | 'info'
@@ -17,6 +18,8 @@ export interface RuleContext {
   readonly changeClass: ChangeClass
   /** `alembic_version.version_num`'s length (32 unless the database says otherwise). */
   readonly versionColumnLength: number
+  /** What the database says of a table (connected mode only): size, columns, indexes. */
+  readonly tableFacts?: (table: string) => TableFacts | undefined
 }
 
 /** One problem found by a rule. */
