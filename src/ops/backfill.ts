@@ -2,9 +2,10 @@ import { quoteIdent, quoteLiteral } from '../db/quote.js'
 import { hasSqlState, LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { OperationFailedError } from '../errors/index.js'
 import { jitteredBackoff } from '../util/backoff.js'
+import { describeValue } from '../util/describe-value.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
-import { checkOptionKeys, describeValue, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
+import { checkOptionKeys, OpArgumentError, optionKeys, requireRelation } from './op-arguments.js'
 import type { SqlExecutor } from './sql-executor.js'
 import {
   baseName,
@@ -63,11 +64,11 @@ const BACKFILL_KEYS = optionKeys<BackfillOptions>({
 /** The three options a backfill cannot do without, and no others than it knows. */
 function checkBackfillOptions(options: BackfillOptions): void {
   checkOptionKeys('backfill', options, BACKFILL_KEYS)
-  requireString('backfill', 'table', typeof options.table === 'object' ? options.table?.name : options.table)
+  requireRelation('backfill', 'table', options.table)
   const call = `backfill('${baseName(options.table)}')`
   if (typeof options.set !== 'object' || options.set === null || Object.keys(options.set).length === 0) {
     throw new OpArgumentError(
-      `${call}: set must name the columns to write, not ${describeValue(options.set)}`,
+      `${call}: set must name the columns to write, found ${describeValue(options.set)}`,
       "e.g. set: { new_column: op.sql('old_column') }",
     )
   }

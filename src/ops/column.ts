@@ -1,5 +1,12 @@
 import { quoteIdent } from '../db/quote.js'
-import { checkOptionKeys, describeValue, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
+import { describeValue } from '../util/describe-value.js'
+import {
+  checkOptionKeys,
+  OpArgumentError,
+  optionKeys,
+  requireRelation,
+  requireString,
+} from './op-arguments.js'
 import {
   expressionText,
   type RawSql,
@@ -82,7 +89,7 @@ export function referentialAction(action: string): ReferentialAction {
 export function renderColumn(column: ColumnSpec, call = 'column'): string {
   if (typeof column !== 'object' || column === null || Array.isArray(column)) {
     throw new OpArgumentError(
-      `${call}: a column must be an object ({ name, type, ... }), not ${describeValue(column)}`,
+      `${call}: a column must be an object ({ name, type, ... }), found ${describeValue(column)}`,
       "e.g. { name: 'email', type: 'text', nullable: false }",
     )
   }
@@ -122,10 +129,6 @@ function columnReference(call: string, references: ColumnReference | string): Co
     )
   }
   checkOptionKeys(`${call}, references`, references, REFERENCE_KEYS)
-  requireString(
-    `${call}, references`,
-    'table',
-    typeof references.table === 'object' ? references.table?.name : references.table,
-  )
+  requireRelation(`${call}, references`, 'table', references.table)
   return references
 }

@@ -1,5 +1,6 @@
 import { OperationFailedError } from '../errors/index.js'
 import { isCopyFromStdin } from '../graph/split-statements.js'
+import { describeValue } from '../util/describe-value.js'
 import {
   type BackfillOptions,
   type BackfillResult,
@@ -8,7 +9,7 @@ import {
   runBackfill,
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
-import { checkOptionKeys, describeValue, OpArgumentError, optionKeys } from './op-arguments.js'
+import { checkOptionKeys, OpArgumentError, optionKeys } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
   changeColumnType,
@@ -122,13 +123,13 @@ export class MigrationOp {
   async copyFrom(statement: string, data: string, source?: StatementSource): Promise<number | undefined> {
     if (typeof statement !== 'string' || !isCopyFromStdin(statement)) {
       throw new OpArgumentError(
-        `copyFrom: the statement must be COPY ... FROM STDIN, not ${describeValue(statement)}`,
+        `copyFrom: the statement must be COPY ... FROM STDIN, found ${describeValue(statement)}`,
         "e.g. op.copyFrom('COPY countries (code, name) FROM STDIN', rows)",
       )
     }
     if (typeof data !== 'string') {
       throw new OpArgumentError(
-        `copyFrom: the rows must be a string (lines of tab-separated values), not ${describeValue(data)}`,
+        `copyFrom: the rows must be a string (lines of tab-separated values), found ${describeValue(data)}`,
         'for rows as objects, op.bulkInsert(table, rows) inserts them',
       )
     }

@@ -1,4 +1,5 @@
 import { closestMatch } from '../util/closest-match.js'
+import { describeValue } from '../util/describe-value.js'
 
 // Migrations are loaded without a type check, so the op API's types do not stop a
 // mistyped option: `{ concurrent: true }` would build an index that blocks writes,
@@ -60,7 +61,7 @@ export function checkOptionKeys(call: string, value: unknown, known: readonly st
   if (value === undefined || value === null) return
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new OpArgumentError(
-      `${call}: options must be an object ({ ${known.slice(0, 3).join(', ')}, ... }), not ${describeValue(value)}`,
+      `${call}: options must be an object ({ ${known.slice(0, 3).join(', ')}, ... }), found ${describeValue(value)}`,
       `the options it knows: ${known.join(', ')}`,
     )
   }
@@ -74,19 +75,20 @@ export function checkOptionKeys(call: string, value: unknown, known: readonly st
   }
 }
 
-/** A value as a message shows it: `the string 'x'`, `an array`, `undefined`. */
-export function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value)
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `the string '${value}'`
-  return `a ${typeof value}`
-}
-
 /** Refuses a missing or non-string name, which would otherwise become `"undefined"` in SQL. */
 export function requireString(call: string, what: string, value: unknown): string {
   if (typeof value === 'string' && value.length > 0) return value
   throw new OpArgumentError(
-    `${call}: ${what} must be a non-empty string, not ${describeValue(value)}`,
+    `${call}: ${what} must be a non-empty string, found ${describeValue(value)}`,
     'see the op API in the README for the arguments of each call',
+  )
+}
+
+/** Refuses a missing table name: `'users'`, `'app.users'` or `{ schema, name }` are taken. */
+export function requireRelation(call: string, what: string, value: unknown): void {
+  requireString(
+    call,
+    what,
+    typeof value === 'object' && value !== null ? (value as { name?: unknown }).name : value,
   )
 }

@@ -1,6 +1,7 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js'
+import { describeValue } from '../util/describe-value.js'
 import { type ColumnSpec, type ReferentialAction, referentialAction, renderColumn } from './column.js'
-import { checkOptionKeys, describeValue, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
+import { checkOptionKeys, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
 import {
   baseName,
   columnList,
@@ -47,7 +48,7 @@ export function renderCreateTable(
   const call = `createTable('${baseName(table)}')`
   if (!Array.isArray(columns) || columns.length === 0) {
     throw new OpArgumentError(
-      `${call}: the columns must be a non-empty array, not ${describeValue(columns)}`,
+      `${call}: the columns must be a non-empty array, found ${describeValue(columns)}`,
       "e.g. op.createTable('users', [{ name: 'id', type: 'bigint', primaryKey: true, identity: true }])",
     )
   }
@@ -192,7 +193,7 @@ export function renderCreateIndex(
   checkOptionKeys(call, options, CREATE_INDEX_KEYS)
   if (!Array.isArray(columns)) {
     throw new OpArgumentError(
-      `${call}: the columns must be an array, not ${describeValue(columns)}`,
+      `${call}: the columns must be an array, found ${describeValue(columns)}`,
       `e.g. op.createIndex('${name}', 'users', ['email'])`,
     )
   }
@@ -293,7 +294,7 @@ export function renderCreateForeignKey(
   ] as const) {
     if (!Array.isArray(list) || list.length === 0) {
       throw new OpArgumentError(
-        `${call}: the ${what} must be a non-empty array of column names, not ${describeValue(list)}`,
+        `${call}: the ${what} must be a non-empty array of column names, found ${describeValue(list)}`,
         `e.g. op.createForeignKey('${name}', 'orders', 'users', ['user_id'], ['id'])`,
       )
     }
@@ -344,7 +345,7 @@ export function renderDropSchema(name: string, options: DropOptions = {}): strin
 export function renderCreateEnum(name: RelationName, values: readonly string[]): string {
   if (!Array.isArray(values) || values.length === 0) {
     throw new OpArgumentError(
-      `createEnum('${baseName(name)}'): the values must be a non-empty array, not ${describeValue(values)}`,
+      `createEnum('${baseName(name)}'): the values must be a non-empty array, found ${describeValue(values)}`,
       `e.g. op.createEnum('${baseName(name)}', ['active', 'disabled'])`,
     )
   }

@@ -1,5 +1,6 @@
 import { quoteIdent, quoteLiteral, quoteQualified } from '../db/quote.js'
-import { describeValue, OpArgumentError } from './op-arguments.js'
+import { describeValue } from '../util/describe-value.js'
+import { OpArgumentError } from './op-arguments.js'
 
 // RawSql is recognised by a registered symbol, not by its class alone: a migration that
 // goes through the module loader gets `sql` from Strata's library modules (dist/index.js),
@@ -79,7 +80,7 @@ export function expressionText(call: string, what: string, value: RawSql | strin
   if (isRawSql(value)) return value.text
   if (typeof value === 'string' && value.trim().length > 0) return value
   throw new OpArgumentError(
-    `${call}: ${what} must be an SQL expression (op.sql('...') or a string), not ${describeValue(value)}`,
+    `${call}: ${what} must be an SQL expression (op.sql('...') or a string), found ${describeValue(value)}`,
     `e.g. ${what}: op.sql('deleted_at IS NULL')`,
   )
 }
@@ -96,7 +97,9 @@ export function columnList(columns: readonly string[]): string {
 export function typeName(type: string): string {
   if (typeof type !== 'string' || !/^[A-Za-z0-9_ ."[\](),]+$/.test(type) || type.includes('--')) {
     throw new OpArgumentError(
-      `${typeof type === 'string' ? `"${type}"` : describeValue(type)} is not a type name`,
+      typeof type === 'string'
+        ? `"${type}" is not a type name`
+        : `expected a type name, found ${describeValue(type)}`,
       "write a PostgreSQL type: 'bigint', 'text', 'numeric(10, 2)', 'timestamptz', 'text[]'",
     )
   }

@@ -117,6 +117,6 @@ test('op.copyFrom loads rows from a TypeScript migration, and refuses a statemen
   assert.equal(refused.code, 2)
   assert.match(
     refused.stderr,
-    /copyFrom: the statement must be COPY \.\.\. FROM STDIN, not the string 'INSERT INTO/,
+    /copyFrom: the statement must be COPY \.\.\. FROM STDIN, found the string "INSERT INTO/,
   )
 })

@@ -38,9 +38,9 @@ test('an unknown column option is refused, with the word other tools use mapped 
 test('a column needs a name and a type, as strings', () => {
   refused(
     () => renderColumn({ name: 'x' } as never),
-    /column x: type must be a non-empty string, not undefined/,
+    /column x: type must be a non-empty string, found nothing/,
   )
-  refused(() => renderColumn({ type: 'int' } as never), /name must be a non-empty string, not undefined/)
+  refused(() => renderColumn({ type: 'int' } as never), /name must be a non-empty string, found nothing/)
   refused(() => renderColumn('email text' as never, "addColumn('users')"), /a column must be an object/)
 })
 
@@ -109,7 +109,7 @@ test('index options: a mistyped one is refused; where and expressions take strin
   )
   refused(
     () => renderCreateIndex('ix', 'users', 'email' as never),
-    /the columns must be an array, not the string 'email'/,
+    /the columns must be an array, found the string "email"/,
   )
   assert.equal(
     renderCreateIndex('ix_active', 'users', [], {
@@ -143,6 +143,6 @@ test('the other renderers check their options too', () => {
   )
   refused(
     () => renderCreateForeignKey('fk', 'orders', 'users', 'user_id' as never, ['id']),
-    /the columns must be a non-empty array of column names, not the string 'user_id'/,
+    /the columns must be a non-empty array of column names, found the string "user_id"/,
   )
 })
