@@ -1,5 +1,5 @@
 import { ConnectionError } from '../errors/index.js'
-import { type ConnectionSpec, maskedUrl } from './connection-spec.js'
+import { type ConnectionSpec, maskedUrl, serverAddressLabel } from './connection-spec.js'
 
 /** The oldest PostgreSQL major Strata supports. */
 export const MINIMUM_SERVER_VERSION = 12
@@ -21,7 +21,7 @@ const TLS_CERTIFICATE_CODES = new Set([
  */
 export function describeConnectionFailure(error: unknown, spec: ConnectionSpec): ConnectionError {
   const at = maskedUrl(spec)
-  const endpoint = spec.host.startsWith('/') ? `socket ${spec.host}` : `${spec.host}:${spec.port}`
+  const endpoint = serverAddressLabel(spec)
   const err = error as { code?: string; message?: string }
   const code = err?.code ?? ''
   const message = err?.message ?? String(error)

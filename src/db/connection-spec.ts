@@ -40,6 +40,11 @@ export interface ServerAddress {
   readonly port: number
 }
 
+/** `db1:5432`, or `socket /var/run/postgresql` for a Unix socket directory: a server as messages name it. */
+export function serverAddressLabel(address: ServerAddress): string {
+  return address.host.startsWith('/') ? `socket ${address.host}` : `${address.host}:${address.port}`
+}
+
 /** libpq's `target_session_attrs`: `read-write` (or `primary`) finds the primary of a cluster. */
 export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby'
 

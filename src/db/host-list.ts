@@ -1,6 +1,11 @@
 import type pg from 'pg'
 import { ConnectionError } from '../errors/index.js'
-import type { ConnectionSpec, ServerAddress, TargetSessionAttrs } from './connection-spec.js'
+import {
+  type ConnectionSpec,
+  type ServerAddress,
+  serverAddressLabel,
+  type TargetSessionAttrs,
+} from './connection-spec.js'
 
 // A high-availability cluster is often reached through one connection string that lists
 // every node (`postgresql://app@db1:5432,db2:5432/app?target_session_attrs=read-write`):
@@ -35,7 +40,7 @@ export async function connectToSuitableHost<T extends HostConnection>(
   const failures: ConnectionError[] = []
   for (const pass of wanted === 'prefer-standby' ? (['standby', 'any'] as const) : [wanted]) {
     for (const address of addresses) {
-      const label = addressLabel(address)
+      const label = serverAddressLabel(address)
       if (failures.some((failure) => failure.where === label)) continue
       const single: ConnectionSpec = Object.freeze({
         ...spec,
@@ -92,10 +97,6 @@ function describeRole(role: SessionRole): string {
     : 'a primary'
 }
 
-function addressLabel(address: ServerAddress): string {
-  return address.host.startsWith('/') ? `socket ${address.host}` : `${address.host}:${address.port}`
-}
-
 const WANTED_WORDS: Readonly<Record<TargetSessionAttrs, string>> = {
   any: 'reachable',
   'read-write': 'writable',
@@ -112,7 +113,7 @@ function noSuitableHost(
   failures: readonly ConnectionError[],
 ): ConnectionError {
   const reasons = addresses.map((address) => {
-    const label = addressLabel(address)
+    const label = serverAddressLabel(address)
     const failure = failures.find((candidate) => candidate.where === label)
     if (failure === undefined) return `  ${label}: is ${passedOver.get(label) ?? 'not tried'}`
     return `  ${failure.message.includes(label) ? failure.message : `${label}: ${failure.message}`}`
@@ -124,7 +125,7 @@ function noSuitableHost(
     none && first !== undefined ? first.kind : 'other',
     `${none ? 'no host of the connection string could be reached' : `no host of the connection string is ${WANTED_WORDS[wanted]}`}:\n${reasons.join('\n')}`,
     {
-      where: addresses.map(addressLabel).join(','),
+      where: addresses.map(serverAddressLabel).join(','),
       hint: none
         ? ((oneKind ? first?.hint : undefined) ??
           'fix the host that should serve: its line above says why it failed')

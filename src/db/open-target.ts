@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js'
-import type { ConnectionSpec } from './connection-spec.js'
+import { type ConnectionSpec, serverAddressLabel } from './connection-spec.js'
 import type { DatabaseTarget } from './resolve-target.js'
 
 /**
@@ -19,9 +19,8 @@ export async function openTarget(
     const { connect } = await import('./connect.js')
     const connection = await connect(target.spec)
     await connection.close()
-    const { host, port } = connection.spec
     notice(
-      `Using ${host.startsWith('/') ? `socket ${host}` : `${host}:${port}`}${hosts === undefined ? '' : `, the first of ${hosts.length} hosts`} that ${targetSessionAttrs === undefined || targetSessionAttrs === 'any' ? 'answered' : `is ${targetSessionAttrs}`}`,
+      `Using ${serverAddressLabel(connection.spec)}${hosts === undefined ? '' : `, the first of ${hosts.length} hosts`} that ${targetSessionAttrs === undefined || targetSessionAttrs === 'any' ? 'answered' : `is ${targetSessionAttrs}`}`,
     )
     return connection.spec
   }
