@@ -49,15 +49,11 @@ export function expiredPreRestoreDatabases(
   now: Date = new Date(),
 ): KeptDatabase[] {
   const cutoff = now.getTime() - retentionDays * 86_400_000
-  return kept.filter((database) => database.kind === 'pre_restore' && localTime(database.keptAt) < cutoff)
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in local time (as the names are written), in milliseconds. */
-function localTime(text: string): number {
-  const [date, time] = text.split(' ')
-  const [year, month, day] = date!.split('-').map(Number)
-  const [hours, minutes, seconds] = time!.split(':').map(Number)
-  return new Date(year!, month! - 1, day, hours, minutes, seconds).getTime()
+  // `YYYY-MM-DDTHH:MM:SS` without an offset is local time to Date, as the names are written.
+  return kept.filter(
+    (database) =>
+      database.kind === 'pre_restore' && new Date(database.keptAt.replace(' ', 'T')).getTime() < cutoff,
+  )
 }
 
 /**

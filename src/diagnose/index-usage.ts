@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
 import {
   foreignKeyIndexFix,
+  indexLeadsForeignKey,
   readUnindexedForeignKeys,
   type UnindexedForeignKey,
 } from './unindexed-foreign-keys.js'
@@ -76,8 +77,7 @@ export async function readIndexUsage(
             EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x')) AS constraint,
             (SELECT min(fk.conname) FROM pg_constraint fk
               WHERE fk.contype = 'f' AND fk.conrelid = x.indrelid
-                AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(fk.conkey, 1)] @> fk.conkey
-                AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(fk.conkey, 1)] <@ fk.conkey) AS "foreignKey",
+                AND ${indexLeadsForeignKey('x', 'fk')}) AS "foreignKey",
             x.indisvalid AS valid, pg_get_indexdef(x.indexrelid) AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
             pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,

@@ -17,6 +17,15 @@ export interface UnindexedForeignKey {
   readonly bytes: number
 }
 
+/**
+ * SQL true when index `index` (a pg_index row) leads with the columns of foreign key
+ * `key` (a pg_constraint row), in any order: the lookups of the key's checks can use it.
+ */
+export function indexLeadsForeignKey(index: string, key: string): string {
+  const leading = `(string_to_array(${index}.indkey::text, ' ')::int2[])[1:array_length(${key}.conkey, 1)]`
+  return `${leading} @> ${key}.conkey AND ${leading} <@ ${key}.conkey`
+}
+
 /** The foreign keys of tables in `schemas` without an index on their columns (valid, not partial). */
 export async function readUnindexedForeignKeys(
   client: pg.ClientBase,
@@ -33,8 +42,7 @@ export async function readUnindexedForeignKeys(
         AND NOT EXISTS (
           SELECT 1 FROM pg_index x
            WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
-             AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(c.conkey, 1)] @> c.conkey
-             AND (string_to_array(x.indkey::text, ' ')::int2[])[1:array_length(c.conkey, 1)] <@ c.conkey)
+             AND ${indexLeadsForeignKey('x', 'c')})
       ORDER BY pg_relation_size(c.conrelid) DESC, 2, 3, 1`,
     [schemas],
   )
