@@ -69,6 +69,17 @@ export class CommandContext {
     return target
   }
 
+  /**
+   * Whether the selected database is there without starting anything: false only when it
+   * is the development server and that is not running. For commands that must not cost a
+   * server start (a check, a prune), which then work without the database.
+   */
+  async databaseWithoutStarting(): Promise<boolean> {
+    if ((await this.target()).source !== 'embedded dev server') return true
+    const { devStatus } = await import('../dev/index.js')
+    return devStatus(await this.config()).running
+  }
+
   #dotenvNoticed = false
 
   /** Says once when the database was chosen by a variable from `.env`, not from the environment. */

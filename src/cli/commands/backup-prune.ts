@@ -65,12 +65,7 @@ async function pruneKeptDatabases(
   skipped?: string
 }> {
   const none = { expired: [], dropped: [], failed: [] }
-  const config = await context.config()
-  const target = await context.target()
-  if (target.source === 'embedded dev server') {
-    const { devStatus } = await import('../../dev/index.js')
-    if (!devStatus(config).running) return none
-  }
+  if (!(await context.databaseWithoutStarting())) return none
   const { dropKeptDatabases, expiredPreRestoreDatabases, listKeptDatabases } = await import(
     '../../backup/kept-databases.js'
   )

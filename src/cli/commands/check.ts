@@ -77,10 +77,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         const target = flags.offline || inputs.length > 0 ? undefined : await context.target()
         // The development server is used when it is running (the migrations pending on it),
         // never started for a check: a check must not cost a server start.
-        const devRunning =
-          target?.source === 'embedded dev server' &&
-          (await import('../../dev/index.js')).devStatus(config).running
-        const connected = target !== undefined && (target.source !== 'embedded dev server' || devRunning)
+        const connected = target !== undefined && (await context.databaseWithoutStarting())
         const base = {
           config,
           files: inputs,
