@@ -72,25 +72,32 @@ export class OnlineExecutor implements SqlExecutor {
   ) {}
 
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<pg.QueryResult> {
-    await this.flush()
-    refuseAfterCancel(this.client)
-    this.current = { sql, source }
-    const query = params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[])
-    const result = this.watcher ? await this.watcher.watch(query) : await query
-    this.completed.push(sql)
-    this.current = undefined
-    return result
+    return this.#runTracked(sql, source, () =>
+      params.length === 0 ? this.client.query(sql) : this.client.query(sql, params as unknown[]),
+    )
   }
 
   async copyFrom(sql: string, data: string, source?: StatementSource): Promise<number> {
+    return this.#runTracked(sql, source, () => copyFrom(this.client, sql, data))
+  }
+
+  /**
+   * Runs one statement on its own round trip, after what waits in the batch: named as
+   * `current` while it runs (for errors), watched for lock waits, then `completed`.
+   */
+  async #runTracked<T>(
+    sql: string,
+    source: StatementSource | undefined,
+    start: () => Promise<T>,
+  ): Promise<T> {
     await this.flush()
     refuseAfterCancel(this.client)
     this.current = { sql, source }
-    const copy = copyFrom(this.client, sql, data)
-    const rows = this.watcher ? await this.watcher.watch(copy) : await copy
+    const work = start()
+    const result = this.watcher ? await this.watcher.watch(work) : await work
     this.completed.push(sql)
     this.current = undefined
-    return rows
+    return result
   }
 
   async send(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
