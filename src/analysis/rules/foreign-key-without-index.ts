@@ -1,7 +1,7 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { nameList, relationName } from '../ast.js'
 import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
-import { defineRule, statementOf } from './rule.js'
+import { alterCommands, defineRule, statementOf } from './rule.js'
 
 // PostgreSQL indexes the referenced side of a foreign key (its primary key or unique
 // constraint), never the referencing side. Without an index there, each delete or key
@@ -63,15 +63,12 @@ export default defineRule({
         }
         indexes.push({ table: relationName(index.relation), leading })
       }
-      const alter = statementOf(statement, 'AlterTableStmt')
-      if (alter === undefined) continue
-      const table = relationName(alter.relation)
-      for (const item of alter.cmds ?? []) {
-        const command = item.AlterTableCmd
-        if (command?.subtype === 'AT_AddColumn' && command.def?.ColumnDef) {
+      for (const command of alterCommands(statement)) {
+        const { table } = command
+        if (command.subtype === 'AT_AddColumn' && command.def?.ColumnDef) {
           addedColumns.add(`${table}.${command.def.ColumnDef.colname}`)
           readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
-        } else if (command?.subtype === 'AT_AddConstraint' && command.def?.Constraint) {
+        } else if (command.subtype === 'AT_AddConstraint' && command.def?.Constraint) {
           const constraint = command.def.Constraint
           const columns = nameList(constraint.fk_attrs)
           const made =
