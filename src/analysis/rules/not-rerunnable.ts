@@ -177,12 +177,8 @@ function alterTableRepeat(
   statement: AnalysedStatement,
   all: readonly AnalysedStatement[],
 ): Repeat | undefined {
-  const commands = alterCommands(statement)
-  // The views keep the parser's order; IF [NOT] EXISTS is the raw command's missing_ok.
-  const raw: any[] = statementOf(statement, 'AlterTableStmt')?.cmds ?? []
-  for (let index = 0; index < commands.length; index++) {
-    const command = commands[index]!
-    const guarded = Boolean(raw[index]?.AlterTableCmd?.missing_ok)
+  for (const command of alterCommands(statement)) {
+    const guarded = command.missingOk
     switch (command.subtype) {
       case 'AT_AddColumn':
         if (!guarded)

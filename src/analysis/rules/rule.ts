@@ -115,6 +115,8 @@ export interface AlterCommandView {
   readonly subtype: string
   readonly name: string | undefined
   readonly def: any
+  /** IF EXISTS / IF NOT EXISTS was written (`ADD COLUMN IF NOT EXISTS`, `DROP CONSTRAINT IF EXISTS`). */
+  readonly missingOk: boolean
 }
 
 const NO_COMMANDS: readonly AlterCommandView[] = Object.freeze([])
@@ -137,6 +139,7 @@ function readAlterCommands(statement: AnalysedStatement): AlterCommandView[] {
     subtype: command.AlterTableCmd?.subtype ?? '',
     name: command.AlterTableCmd?.name,
     def: command.AlterTableCmd?.def,
+    missingOk: command.AlterTableCmd?.missing_ok === true,
   }))
 }
 
