@@ -20,27 +20,26 @@ export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
   // statements is read once, not once per statement.
   let counted = 0
   let line = firstLine
-  const flush = (end: number) => {
+  /** Ends the statement at `end`; returns where the text goes on when rows of a COPY follow it. */
+  const flush = (end: number): number | undefined => {
     const raw = text.slice(start, end)
     const leading = raw.length - raw.trimStart().length
     const sql = raw.trim()
-    if (sql !== '' && !isOnlyComments(sql)) {
-      line += countNewlines(text, counted, start + leading)
-      counted = start + leading
-      statements.push({ sql, line })
-    }
+    if (sql === '' || isOnlyComments(sql)) return undefined
+    line += countNewlines(text, counted, start + leading)
+    counted = start + leading
+    // The lines after COPY ... FROM stdin are its rows, not SQL, up to `\.` (as psql reads them).
+    const data = end < text.length ? copyDataAfter(text, end, sql) : undefined
+    statements.push(
+      data === undefined ? { sql, line } : { sql, line, copyData: text.slice(data.start, data.rowsEnd) },
+    )
+    return data?.end
   }
   forEachTopLevel(text, (index) => {
     if (text[index] !== ';') return undefined
-    const data = copyDataAfter(text, index, text.slice(start, index))
-    flush(index)
-    start = index + 1
-    if (data === undefined) return undefined
-    // The lines after COPY ... FROM stdin are its rows, not SQL, up to `\.` (as psql reads them).
-    const copy = statements.pop()!
-    statements.push({ ...copy, copyData: text.slice(data.start, data.rowsEnd) })
-    start = data.end
-    return data.end
+    const after = flush(index)
+    start = after ?? index + 1
+    return after
   })
   flush(text.length)
   return statements
@@ -134,6 +133,8 @@ function splitStatementsStripComments(sql: string): string {
  * Comments around the statement do not count.
  */
 export function isCopyFromStdin(statement: string): boolean {
+  // Most statements are no COPY: the word test spares them the comment-stripping copy.
+  if (!/stdin/i.test(statement)) return false
   const code = statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
   return /^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b/i.test(code)
 }
