@@ -49,7 +49,6 @@ Examples:
         const spec = await context.connectionSpec()
         return withConnection(spec, async ({ client }) => {
           const copies = await listSavedCopies(client)
-          const databases = await listKeptDatabases(client, spec.database)
           const shown = flags.prune ? expiredCopies(copies, config.backup.retentionDays) : copies
           const rows = shown.map((copy) => [
             copy.name,
@@ -65,6 +64,8 @@ Examples:
                 ? 'no copies in strata_saved'
                 : table([['copy', 'of', 'saved', 'rows', 'size', 'why'], ...rows]),
             )
+            // Listed only: whole databases are pruned by `backups prune`, not here.
+            const databases = await listKeptDatabases(client, spec.database)
             if (databases.length > 0) {
               context.output.line('')
               context.output.line(
