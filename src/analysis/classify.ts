@@ -123,8 +123,13 @@ export function describeSize(facts: TableFacts): string {
     size /= 1024
     unit++
   }
-  const bytes = `${unit === 0 ? size : size.toFixed(size < 10 ? 1 : 0)} ${units[unit]}`
+  const measured = `${unit === 0 ? size : size.toFixed(size < 10 ? 1 : 0)} ${units[unit]}`
+  const bytes = facts.sizeEstimated
+    ? `~${measured} by the catalog, as another session holds or awaits ACCESS EXCLUSIVE on it now`
+    : measured
   if (facts.rows < 0) return `${bytes}, rows unknown: never analysed`
+  if (facts.rowsCounted)
+    return `${bytes}, ${facts.rows.toLocaleString('en-US')} ${facts.rows === 1 ? 'row' : 'rows'}`
   const rows =
     facts.rows >= 1_000_000
       ? `~${(facts.rows / 1_000_000).toFixed(facts.rows < 10_000_000 ? 1 : 0)} million rows`

@@ -1,4 +1,10 @@
 import type pg from 'pg'
+import {
+  EXCLUSIVELY_LOCKED,
+  exclusivelyLockedSql,
+  relationSizeSql,
+  totalRelationSizeSql,
+} from '../db/relation-size.js'
 import type { QualifiedName } from '../db/version-table.js'
 import type { TypeInfo } from './ast.js'
 import { type ColumnFacts, type TableFacts, tableKey } from './schema-model.js'
@@ -41,15 +47,24 @@ export async function readDatabaseFacts(
     name: string
     oid: number
     size: string
+    heap: string
+    kind: string
+    relation: string
+    locked: boolean
     rows: number
   }>(
-    `SELECT n.name, c.oid::int AS oid, pg_total_relation_size(c.oid)::text AS size, c.reltuples::float8 AS rows
+    `WITH ${EXCLUSIVELY_LOCKED}
+     SELECT n.name, c.oid::int AS oid, (${totalRelationSizeSql('c.oid', 'c.reltoastrelid')})::text AS size,
+            (${relationSizeSql('c.oid')})::text AS heap, c.relkind AS kind,
+            ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS locked,
+            c.oid::regclass::text AS relation, c.reltuples::float8 AS rows
        FROM unnest($1::text[]) AS n(name)
        JOIN pg_class c ON c.oid = to_regclass(n.name)
       WHERE c.relkind IN ('r', 'p', 'm')`,
     [names],
   )
   const oids = tables.rows.map((row) => row.oid)
+  const counted = await countSmallUnanalysedTables(client, tables.rows)
   const columns = await client.query<{
     oid: number
     attnum: number
@@ -87,7 +102,9 @@ export async function readDatabaseFacts(
     }
     facts.set(tableKey(table.name), {
       sizeBytes: Number(table.size),
-      rows: table.rows,
+      rows: counted.get(table.oid) ?? table.rows,
+      rowsCounted: counted.has(table.oid),
+      sizeEstimated: table.locked,
       columns: tableColumns,
       notNullChecks: new Set(checks.rows.filter((c) => c.oid === table.oid && c.column).map((c) => c.column)),
       indexLeadingColumns: indexes.rows
@@ -125,6 +142,46 @@ export async function readDatabaseFacts(
     versionColumnLength: length.rows[0]?.length ?? 32,
     longTransactions: longTransactions.rows,
   }
+}
+
+/** Tables up to this heap size are counted when never analysed: a scan of ms. */
+const COUNTABLE_HEAP_BYTES = 8 * 1024 * 1024
+
+/**
+ * Exact row counts of the small tables the planner has no estimate for (reltuples -1:
+ * created since the last autovacuum's ANALYZE, as a fresh deployment's tables are), so
+ * the report says "~1,000 rows" rather than "rows unknown". Each count waits at most
+ * 100 ms for its lock and runs at most 1 s: a migration holding the table, or a slow
+ * disk, leaves the row count unknown instead of holding up the check.
+ */
+async function countSmallUnanalysedTables(
+  client: pg.ClientBase,
+  tables: readonly { oid: number; heap: string; kind: string; relation: string; rows: number }[],
+): Promise<Map<number, number>> {
+  const counts = new Map<number, number>()
+  const countable = tables.filter(
+    (table) =>
+      table.rows < 0 &&
+      (table.kind === 'r' || table.kind === 'm') &&
+      Number(table.heap) <= COUNTABLE_HEAP_BYTES,
+  )
+  for (const table of countable) {
+    try {
+      await client.query(
+        `BEGIN READ ONLY; SET LOCAL lock_timeout = '100ms'; SET LOCAL statement_timeout = '1s'`,
+      )
+      // regclass output: the name as PostgreSQL quotes it, schema-qualified unless on the search path.
+      const result = await client.query<{ rows: string }>(
+        `SELECT count(*)::text AS rows FROM ONLY ${table.relation}`,
+      )
+      counts.set(table.oid, Number(result.rows[0]!.rows))
+    } catch {
+      // A lock held or a timeout: the count stays unknown, as the planner's.
+    } finally {
+      await client.query('ROLLBACK')
+    }
+  }
+  return counts
 }
 
 /** A catalog type as the parser would name it: typmod decoded for varchar, char, numeric. */

@@ -10,8 +10,17 @@ export interface ColumnFacts {
 /** What the database says about one table (connected mode). */
 export interface TableFacts {
   readonly sizeBytes: number
-  /** The planner's estimate (`pg_class.reltuples`); -1 when never analysed. */
+  /**
+   * The planner's estimate (`pg_class.reltuples`), or the exact count of a small table
+   * never analysed (`rowsCounted`); -1 when never analysed and too large to count.
+   */
   readonly rows: number
+  readonly rowsCounted?: boolean
+  /**
+   * A session holds or awaits ACCESS EXCLUSIVE on the table: `sizeBytes` is the
+   * catalog's page count, since measuring would wait behind that lock.
+   */
+  readonly sizeEstimated?: boolean
   readonly columns: ReadonlyMap<string, ColumnFacts>
   /** Columns proven NOT NULL by a validated `CHECK (col IS NOT NULL)`. */
   readonly notNullChecks: ReadonlySet<string>

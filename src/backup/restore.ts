@@ -3,6 +3,7 @@ import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent, quoteTableName } from '../db/quote.js'
+import { limitReadLockWaits } from '../db/read-lock-waits.js'
 import { readVersionRows, relationExists } from '../db/version-table.js'
 import { prettySize } from '../diagnose/sizes.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
@@ -375,6 +376,7 @@ async function checkRestoredDatabase(
         )
     }
     const { schemas } = await managedSchemas(client, undefined)
+    await limitReadLockWaits(client)
     const access = await checkTableAccess(client, schemas)
     if (access.status === 'fail') problems.push(...(access.details ?? [access.summary]))
     return problems

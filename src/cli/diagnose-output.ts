@@ -127,17 +127,26 @@ export function formatActivity(report: ActivityReport): string {
 export function formatSizes(report: SizeReport): string {
   const rows = [
     ['table', 'total', 'table', 'indexes', 'toast', 'rows (est.)'],
-    ...report.tables.map((size) => [
-      size.schema === 'public' ? size.table : `${size.schema}.${size.table}`,
-      prettySize(size.totalBytes),
-      prettySize(size.tableBytes),
-      prettySize(size.indexBytes),
-      prettySize(size.toastBytes),
-      size.estimatedRows === null ? 'not analysed' : Math.round(size.estimatedRows).toLocaleString('en-US'),
-    ]),
+    ...report.tables.map((size) => {
+      // `~`: the catalog's page counts, as the table is locked (see the note below).
+      const bytes = (value: number) => `${size.sizeEstimated ? '~' : ''}${prettySize(value)}`
+      return [
+        size.schema === 'public' ? size.table : `${size.schema}.${size.table}`,
+        bytes(size.totalBytes),
+        bytes(size.tableBytes),
+        bytes(size.indexBytes),
+        bytes(size.toastBytes),
+        size.estimatedRows === null ? 'not analysed' : Math.round(size.estimatedRows).toLocaleString('en-US'),
+      ]
+    }),
   ]
   const more = report.more > 0 ? `\n… and ${plural(report.more, 'smaller table')} (--limit to see more)` : ''
-  return `Database ${report.database}: ${prettySize(report.databaseBytes)}\n${report.tables.length === 0 ? 'no tables' : table(rows)}${more}`
+  const locked = report.tables.filter((size) => size.sizeEstimated)
+  const lockedNote =
+    locked.length === 0
+      ? ''
+      : `\n~ ${locked.map((size) => size.table).join(', ')}: a session holds or awaits ACCESS EXCLUSIVE on ${locked.length === 1 ? 'it' : 'them'}, so the sizes are the catalog's as of the last VACUUM or ANALYZE (measuring would wait behind the lock; strata diagnose blocking shows who holds it)`
+  return `Database ${report.database}: ${prettySize(report.databaseBytes)}\n${report.tables.length === 0 ? 'no tables' : table(rows)}${more}${lockedNote}`
 }
 
 export function formatIndexes(report: IndexReport): string {
@@ -170,6 +179,10 @@ export function formatIndexes(report: IndexReport): string {
   lines.push(
     `${report.invalid.length > 0 ? mark.fail() : mark.ok()} ${plural(report.invalid.length, 'invalid index', 'invalid indexes')}, ${plural(report.unused.length, 'unused index', 'unused indexes')}, ${plural(report.redundant.length, 'redundant index', 'redundant indexes')}, ${plural(report.unindexedForeignKeys.length, 'foreign key', 'foreign keys')} without an index`,
   )
+  if (report.lockedTables.length > 0)
+    lines.push(
+      `${mark.warn()} left out: the indexes of ${report.lockedTables.join(', ')}, as a session holds or awaits ACCESS EXCLUSIVE on ${report.lockedTables.length === 1 ? 'it' : 'them'} (reading their definitions would wait behind it; strata diagnose blocking shows who)`,
+    )
   if (report.fixes.length > 0)
     lines.push(
       'Fixes (each takes only a SHARE UPDATE EXCLUSIVE lock):',

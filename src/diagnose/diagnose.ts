@@ -2,6 +2,7 @@ import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { limitReadLockWaits } from '../db/read-lock-waits.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { type ActivityReport, readActivity } from './activity.js'
 import { type BlockingReport, readBlocking } from './blocking.js'
@@ -35,12 +36,14 @@ export interface DiagnoseOptions {
 
 /**
  * Reads one topic (or all of them) on one connection. Reads only: nothing here
- * changes the database or takes a lock another session could wait for.
+ * changes the database or takes a lock another session could wait for, and sizes are
+ * read without waiting behind an ACCESS EXCLUSIVE lock (src/db/relation-size.ts).
  *
  * @example const { blocking } = await diagnose({ config, spec }, ['blocking'])
  */
 export async function diagnose(options: DiagnoseOptions, topics: readonly Topic[]): Promise<Diagnosis> {
   return withConnection(options.spec, async ({ client, serverVersionNum }) => {
+    await limitReadLockWaits(client)
     const { schemas } = await managedSchemas(client, options.config.health.schemas)
     const found: Diagnosis = {}
     for (const topic of topics) {

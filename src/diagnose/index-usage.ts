@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
+import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
 import {
   foreignKeyIndexFix,
   indexLeadsForeignKey,
@@ -48,6 +49,11 @@ export interface IndexReport {
   readonly unindexedForeignKeys: readonly UnindexedForeignKey[]
   /** Fixes, one statement per unused, redundant or invalid index, and per unindexed foreign key. */
   readonly fixes: readonly string[]
+  /**
+   * Tables whose indexes are left out: a session holds or awaits ACCESS EXCLUSIVE on
+   * the table or an index of it, and reading an index's definition would wait for it.
+   */
+  readonly lockedTables: readonly string[]
 }
 
 interface KeyRow {
@@ -58,6 +64,7 @@ interface KeyRow {
   expressions: string | null
   predicate: string | null
   method: string
+  locked: boolean
 }
 
 /**
@@ -70,15 +77,20 @@ export async function readIndexUsage(
   client: pg.ClientBase,
   schemas: readonly string[],
 ): Promise<IndexReport> {
-  const { rows } = await client.query<IndexFacts & KeyRow>(
-    `SELECT s.schemaname AS schema, s.relname AS table, s.indexrelname AS index,
+  const { rows: all } = await client.query<IndexFacts & KeyRow>(
+    `WITH ${EXCLUSIVELY_LOCKED}, locked_tables AS MATERIALIZED (
+       SELECT relation AS oid FROM exclusively_locked
+       UNION SELECT x.indrelid FROM pg_index x JOIN exclusively_locked l ON l.relation = x.indexrelid)
+     SELECT s.schemaname AS schema, s.relname AS table, s.indexrelname AS index,
             s.idx_scan::float8 AS scans, s.idx_tup_read::float8 AS "tuplesRead", s.idx_tup_fetch::float8 AS "tuplesFetched",
-            pg_relation_size(s.indexrelid)::float8 AS bytes, x.indisunique AS unique,
+            (${relationSizeSql('s.indexrelid')})::float8 AS bytes, x.indisunique AS unique,
             EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x')) AS constraint,
             (SELECT min(fk.conname) FROM pg_constraint fk
               WHERE fk.contype = 'f' AND fk.conrelid = x.indrelid
                 AND ${indexLeadsForeignKey('x', 'fk')}) AS "foreignKey",
-            x.indisvalid AS valid, pg_get_indexdef(x.indexrelid) AS definition,
+            x.indrelid IN (SELECT oid FROM locked_tables) AS locked,
+            x.indisvalid AS valid,
+            CASE WHEN x.indrelid NOT IN (SELECT oid FROM locked_tables) THEN pg_get_indexdef(x.indexrelid) END AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
             pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,
             am.amname AS method
@@ -86,9 +98,17 @@ export async function readIndexUsage(
        JOIN pg_index x ON x.indexrelid = s.indexrelid
        JOIN pg_class i ON i.oid = s.indexrelid JOIN pg_am am ON am.oid = i.relam
       WHERE s.schemaname = ANY($1)
-      ORDER BY s.idx_scan, pg_relation_size(s.indexrelid) DESC, 1, 3`,
+      ORDER BY s.idx_scan, bytes DESC, 1, 3`,
     [schemas],
   )
+  const rows = all.filter((row) => !row.locked)
+  const lockedTables = [
+    ...new Set(
+      all
+        .filter((row) => row.locked)
+        .map((row) => (row.schema === 'public' ? row.table : `${row.schema}.${row.table}`)),
+    ),
+  ]
   const since = await client.query<{ since: string | null }>(
     'SELECT stats_reset::text AS since FROM pg_stat_database WHERE datname = current_database()',
   )
@@ -101,6 +121,7 @@ export async function readIndexUsage(
       expressions: _e,
       predicate: _p,
       method: _m,
+      locked: _l,
       ...facts
     }) => facts,
   )
@@ -142,6 +163,7 @@ export async function readIndexUsage(
     unindexedForeignKeys,
     statsSince: since.rows[0]?.since ?? null,
     fixes,
+    lockedTables,
   }
 }
 

@@ -1,4 +1,12 @@
 import type pg from 'pg'
+import {
+  EXCLUSIVELY_LOCKED,
+  exclusivelyLockedSql,
+  indexesSizeSql,
+  relationSizeSql,
+  toastSizeSql,
+  totalRelationSizeSql,
+} from '../db/relation-size.js'
 
 export interface TableSize {
   readonly schema: string
@@ -10,6 +18,12 @@ export interface TableSize {
   readonly toastBytes: number
   /** The planner's estimate; null when never analysed. */
   readonly estimatedRows: number | null
+  /**
+   * A session holds or awaits ACCESS EXCLUSIVE on the table (or one of its indexes):
+   * its sizes are the catalog's page counts as of its last VACUUM or ANALYZE, since
+   * measuring would wait for that lock.
+   */
+  readonly sizeEstimated: boolean
 }
 
 export interface SizeReport {
@@ -30,16 +44,18 @@ export async function readSizes(
     'SELECT current_database() AS name, pg_database_size(current_database())::text AS bytes',
   )
   const { rows } = await client.query<TableSize & { total: number }>(
-    `SELECT n.nspname AS schema, c.relname AS table,
-            pg_total_relation_size(c.oid)::float8 AS "totalBytes",
-            pg_relation_size(c.oid)::float8 AS "tableBytes",
-            pg_indexes_size(c.oid)::float8 AS "indexBytes",
-            coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::float8 AS "toastBytes",
+    `WITH ${EXCLUSIVELY_LOCKED}
+     SELECT n.nspname AS schema, c.relname AS table,
+            (${totalRelationSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "totalBytes",
+            (${relationSizeSql('c.oid')})::float8 AS "tableBytes",
+            (${indexesSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "indexBytes",
+            (${toastSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "toastBytes",
             CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS "estimatedRows",
+            ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS "sizeEstimated",
             count(*) OVER ()::int AS total
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'm') AND n.nspname = ANY($1)
-      ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
+      ORDER BY 3 DESC, 1, 2
       LIMIT $2`,
     [schemas, limit],
   )

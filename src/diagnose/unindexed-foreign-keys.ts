@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
+import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
 
 /**
  * A foreign key no index leads with its columns. Each delete, or key update, of a row
@@ -32,10 +33,11 @@ export async function readUnindexedForeignKeys(
   schemas: readonly string[],
 ): Promise<UnindexedForeignKey[]> {
   const { rows } = await client.query<UnindexedForeignKey>(
-    `SELECT c.conname AS constraint, n.nspname AS schema, t.relname AS table,
+    `WITH ${EXCLUSIVELY_LOCKED}
+     SELECT c.conname AS constraint, n.nspname AS schema, t.relname AS table,
             array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
-            c.confrelid::regclass::text AS referenced, pg_relation_size(c.conrelid)::float8 AS bytes
+            c.confrelid::regclass::text AS referenced, (${relationSizeSql('c.conrelid')})::float8 AS bytes
        FROM pg_constraint c
        JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE c.contype = 'f' AND n.nspname = ANY($1)
@@ -43,7 +45,7 @@ export async function readUnindexedForeignKeys(
           SELECT 1 FROM pg_index x
            WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
              AND ${indexLeadsForeignKey('x', 'c')})
-      ORDER BY pg_relation_size(c.conrelid) DESC, 2, 3, 1`,
+      ORDER BY bytes DESC, 2, 3, 1`,
     [schemas],
   )
   return rows

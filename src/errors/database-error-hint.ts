@@ -16,6 +16,8 @@ const HINTS: Record<string, string> = {
     'this session may not write: the server is a read-only standby, or default_transaction_read_only is on; connect to the primary',
   '53300': 'the server has no free connection slot: wait for sessions to end, or raise max_connections',
   '57014': 'a statement_timeout or a cancel request stopped the statement; run the command again',
+  '55P03':
+    'another session holds (or waits for) a lock on a table this command reads, and the read gave up rather than queue behind it: `strata diagnose blocking` shows which session; run the command again once it is done',
   '40P01': 'a deadlock with another session: run the command again',
   '53': 'the server is short of a resource (disk, memory, connections): see its log',
   '08': 'the connection to the server failed: check that it runs and is reachable, then run the command again',

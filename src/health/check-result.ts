@@ -1,3 +1,6 @@
+import { READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
+
 /**
  * `ok` passed; `warn` needs attention but is not a failure; `fail` makes the command
  * exit 1; `skip` could not be checked here (the summary says why).
@@ -36,7 +39,8 @@ export interface CheckOutcome {
 
 /**
  * Runs one check and times it. An unexpected error (a query the server refused)
- * fails only this check, with the server's words, so the other checks still report.
+ * fails only this check, with the server's words, so the other checks still report;
+ * a read that gave up waiting for a lock is a warning.
  */
 export async function runCheck(
   id: string,
@@ -48,7 +52,14 @@ export async function runCheck(
   try {
     outcome = await body()
   } catch (error) {
-    outcome = { status: 'fail', summary: `could not be checked: ${(error as Error).message}` }
+    outcome =
+      (error as { code?: string }).code === LOCK_NOT_AVAILABLE
+        ? // Not a finding about the database: a lock held elsewhere kept the check from reading.
+          {
+            status: 'warn',
+            summary: `could not be checked: a table it reads is locked by another session beyond ${READ_LOCK_TIMEOUT} (strata diagnose blocking shows which); run it again once that is done`,
+          }
+        : { status: 'fail', summary: `could not be checked: ${(error as Error).message}` }
   }
   return {
     id,

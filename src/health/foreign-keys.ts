@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
+import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
 
 /** One foreign key (or other constraint) as the checks need it. */
 export interface ForeignKey {
@@ -26,7 +27,8 @@ export async function readForeignKeys(
   schemas: readonly string[],
 ): Promise<ForeignKey[]> {
   const result = await client.query<ForeignKey>(
-    `SELECT n.nspname AS schema, t.relname AS table, t.relkind::text AS relkind, con.conname AS name,
+    `WITH ${EXCLUSIVELY_LOCKED}
+     SELECT n.nspname AS schema, t.relname AS table, t.relkind::text AS relkind, con.conname AS name,
             array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i) AS columns,
             rn.nspname AS "refSchema", r.relname AS "refTable",
@@ -34,7 +36,7 @@ export async function readForeignKeys(
                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i) AS "refColumns",
             con.confmatchtype::text AS "matchType", con.convalidated AS validated,
             t.reltuples::float8 AS "estimatedRows",
-            (pg_relation_size(t.oid) / current_setting('block_size')::int)::int AS pages
+            ((${relationSizeSql('t.oid')}) / current_setting('block_size')::int)::int AS pages
        FROM pg_constraint con
        JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
        JOIN pg_class r ON r.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace

@@ -1,5 +1,8 @@
 import type pg from 'pg'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
+import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
+import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
 import { describeForeignKey, type ForeignKey, referencingTable } from './foreign-keys.js'
@@ -30,12 +33,27 @@ export async function checkOrphans(
   const methods = new Set<string>()
   let orphanRows = 0
   const unchecked: string[] = []
+  /** Why keys went unchecked, for the summary. */
+  const reasons = new Set<string>()
   for (const key of keys) {
     let found: OrphanCount
     try {
       found = await countOrphans(client, key, options)
     } catch (error) {
-      if ((error as { code?: string }).code !== '42501') throw error
+      const code = (error as { code?: string }).code
+      if (code === LOCK_NOT_AVAILABLE) {
+        const holder = await describeLockHolder(client, [
+          referencingTable(key),
+          quoteQualified(key.refSchema, key.refTable),
+        ])
+        unchecked.push(
+          `${describeForeignKey(key)}: not checked, ${holder}; the read waited ${READ_LOCK_TIMEOUT}`,
+        )
+        reasons.add('a lock held')
+        continue
+      }
+      if (code !== '42501') throw error
+      reasons.add('lack of privileges')
       unchecked.push(
         `${describeForeignKey(key)}: not checked, ${(error as Error).message} (see "All tables accessible")`,
       )
@@ -54,7 +72,7 @@ export async function checkOrphans(
   if (orphanRows === 0) {
     return {
       status: 'warn',
-      summary: `no orphans behind ${plural(keys.length - unchecked.length, 'foreign key')} checked; ${unchecked.length} not checked for lack of privileges`,
+      summary: `no orphans behind ${plural(keys.length - unchecked.length, 'foreign key')} checked; ${unchecked.length} not checked for ${[...reasons].join(' or ')}`,
       details: unchecked,
     }
   }
@@ -91,7 +109,8 @@ async function countOrphans(
   // Reads the size again at the end of each pass: rows appended meanwhile are checked too.
   for (let start = 0; ; start += pagesPerBatch) {
     const pages = await client.query<{ pages: number }>(
-      `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`,
+      `WITH ${EXCLUSIVELY_LOCKED}
+       SELECT ((${relationSizeSql('$1::regclass')}) / current_setting('block_size')::int)::int AS pages`,
       [referencingTable(key)],
     )
     if (start >= pages.rows[0]!.pages) break

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { NOT_EXTENSION_MEMBER } from '../db/catalog-filters.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
+import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
 
@@ -13,14 +14,12 @@ interface TableRow {
   can_select: boolean
 }
 
-/** How long one read may wait for a lock before it reports who holds it. */
-const READ_LOCK_TIMEOUT = '3s'
-
 /**
  * "All tables accessible": every table, partitioned table and materialized view in the
  * managed schemas is really read (`SELECT 1 ... LIMIT 1`) as the connected role. A
  * missing privilege is named with the GRANT that fixes it; a read that waits on a lock
- * names the session holding it instead of hanging.
+ * names the session holding it instead of hanging (the caller's session has
+ * `limitReadLockWaits`).
  */
 export async function checkTableAccess(
   client: pg.ClientBase,
@@ -38,27 +37,22 @@ export async function checkTableAccess(
   )
   const role = (await client.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role
   const problems: string[] = []
-  await client.query(`SET lock_timeout = '${READ_LOCK_TIMEOUT}'`)
-  try {
-    for (const table of tables.rows) {
-      const name = `${table.schema}.${table.name}`
-      if (!table.can_use_schema) {
-        problems.push(
-          `${name}: USAGE on schema ${table.schema} not granted to ${role} (GRANT USAGE ON SCHEMA ${quoteIdent(table.schema)} TO ${quoteIdent(role)})`,
-        )
-        continue
-      }
-      if (!table.can_select) {
-        problems.push(
-          `${name}: SELECT not granted to ${role} (GRANT SELECT ON ${quoteQualified(table.schema, table.name)} TO ${quoteIdent(role)})`,
-        )
-        continue
-      }
-      const problem = await readOnce(client, table)
-      if (problem !== undefined) problems.push(`${name}: ${problem}`)
+  for (const table of tables.rows) {
+    const name = `${table.schema}.${table.name}`
+    if (!table.can_use_schema) {
+      problems.push(
+        `${name}: USAGE on schema ${table.schema} not granted to ${role} (GRANT USAGE ON SCHEMA ${quoteIdent(table.schema)} TO ${quoteIdent(role)})`,
+      )
+      continue
     }
-  } finally {
-    await client.query('RESET lock_timeout')
+    if (!table.can_select) {
+      problems.push(
+        `${name}: SELECT not granted to ${role} (GRANT SELECT ON ${quoteQualified(table.schema, table.name)} TO ${quoteIdent(role)})`,
+      )
+      continue
+    }
+    const problem = await readOnce(client, table)
+    if (problem !== undefined) problems.push(`${name}: ${problem}`)
   }
   const read = tables.rows.length - problems.length
   if (problems.length === 0) {
@@ -78,30 +72,9 @@ async function readOnce(client: pg.ClientBase, table: TableRow): Promise<string 
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === '55P03')
-      return `${await describeLockHolder(client, table.oid)}; the read waited ${READ_LOCK_TIMEOUT}`
+      return `${await describeLockHolder(client, [quoteQualified(table.schema, table.name)])}; the read waited ${READ_LOCK_TIMEOUT}`
     if (code === '55000' && table.relkind === 'm')
       return `materialized view not populated (REFRESH MATERIALIZED VIEW ${quoteQualified(table.schema, table.name)})`
     return (error as Error).message
   }
-}
-
-/** "locked by pid 4242 (ACCESS EXCLUSIVE, app, idle in transaction for 3m)" */
-async function describeLockHolder(client: pg.ClientBase, oid: number): Promise<string> {
-  const holder = await client.query<{
-    pid: number
-    mode: string
-    usename: string
-    state: string
-    seconds: number
-  }>(
-    `SELECT l.pid, l.mode, a.usename, a.state,
-            extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.relation = $1 AND l.granted AND l.mode = 'AccessExclusiveLock'
-      LIMIT 1`,
-    [oid],
-  )
-  const row = holder.rows[0]
-  if (row === undefined) return 'could not get a lock to read it'
-  return `locked by pid ${row.pid} (AccessExclusiveLock, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`)`
 }

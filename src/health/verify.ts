@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
+import { limitReadLockWaits } from '../db/read-lock-waits.js'
 import { readVersionRows } from '../db/version-table.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { runnerTables } from '../runner/tables.js'
@@ -38,6 +39,7 @@ export async function verifyDatabase(options: VerifyOptions): Promise<CheckRepor
   const { config } = options
   return withConnection(options.spec, async (connection) => {
     const { client } = connection
+    await limitReadLockWaits(client)
     const { schemas, missing } = await managedSchemas(client, config.health.schemas)
     const checks: CheckResult[] = []
     if (missing.length > 0) {

@@ -115,4 +115,14 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     typeChange,
     /op\.changeColumnType\('users', 'id', 'varchar\(20\)', \{ using: 'id::varchar\(20\)' \}\)/,
   )
+
+  // The recipe gets the column's type as written, not a placeholder.
+  const notNullFix = await fixOf(
+    'ALTER TABLE users ADD COLUMN total numeric(12,2) NOT NULL;',
+    'not-null-without-default',
+  )
+  assert.match(
+    notNullFix,
+    /op\.addNotNullColumn\('users', \{ name: 'total', type: 'numeric\(12,2\)', default: <value> \}\)/,
+  )
 })

@@ -344,3 +344,29 @@ test('connected, a foreign key added to existing columns is checked against the 
   await db.query('CREATE INDEX ix_orders_user_id ON orders (user_id, id)')
   assert.ok(!(await rules([])).includes('foreign-key-without-index'), 'an index leads with the column')
 })
+
+test('connected, a small table never analysed is counted; one locked by a migration stays unknown', async (t) => {
+  const db = await createTestDatabase(t)
+  // No autovacuum: the planner keeps no estimate (reltuples -1), as for a fresh deployment's tables.
+  await db.query(
+    `CREATE TABLE users (id bigint PRIMARY KEY, email text) WITH (autovacuum_enabled = false);
+     INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1234) g`,
+  )
+  const project = testProject(t, db)
+  project.sql('c1', { up: 'ALTER TABLE users ADD COLUMN name text NOT NULL;' })
+  const tableSize = async () =>
+    JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0].tables[0].size
+
+  assert.match(await tableSize(), /kB, 1,234 rows$/)
+
+  // A session holding ACCESS EXCLUSIVE (a migration running): the count gives up after
+  // its lock timeout instead of waiting behind it.
+  const holder = new pg.Client(toClientConfig(db.spec, false))
+  holder.on('error', () => {}) // the database is dropped (connections terminated) when the test ends
+  await holder.connect()
+  t.after(() => holder.end().catch(() => {}))
+  await holder.query('BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE')
+  const size = await tableSize()
+  await holder.query('ROLLBACK')
+  assert.match(size, /rows unknown: never analysed/)
+})

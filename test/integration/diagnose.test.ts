@@ -264,3 +264,51 @@ test('diagnose all prints every topic under a heading; an unknown topic is a usa
     all.stdout.split('\n').filter((line) => line.startsWith('== ')),
   )
 })
+
+test('behind a migration holding ACCESS EXCLUSIVE, diagnose sizes and indexes answer at once and verify says who holds the lock', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  await database.query(`
+    CREATE TABLE users (id int PRIMARY KEY, email text);
+    CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (id));
+    CREATE INDEX ix_orders_user_id ON orders (user_id);
+    INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g`)
+  await database.query('VACUUM ANALYZE users')
+  const migrator = await session(t, database)
+  await migrator.client.query('BEGIN; ALTER TABLE users ADD COLUMN age int')
+
+  const sizes = await project.cli(['diagnose', 'sizes', '--json'])
+  assert.equal(sizes.code, 0, sizes.stderr)
+  const users = JSON.parse(sizes.stdout).sizes.tables.find(
+    (size: { table: string }) => size.table === 'users',
+  )
+  assert.equal(users.sizeEstimated, true)
+  assert.ok(users.tableBytes > 0, 'the catalog page count after VACUUM')
+  const orders = JSON.parse(sizes.stdout).sizes.tables.find(
+    (size: { table: string }) => size.table === 'orders',
+  )
+  assert.equal(orders.sizeEstimated, false, 'an unlocked table is measured')
+  const human = await project.cli(['diagnose', 'sizes'])
+  assert.match(human.stdout, /^users +~\d+ kB +~\d+ kB/m)
+  assert.match(human.stdout, /~ users: a session holds or awaits ACCESS EXCLUSIVE on it/)
+
+  const indexes = await project.cli(['diagnose', 'indexes'])
+  assert.equal(indexes.code, 0, indexes.stderr)
+  assert.match(indexes.stdout, /ix_orders_user_id +orders/)
+  assert.doesNotMatch(indexes.stdout, /users_pkey/)
+  assert.match(
+    indexes.stdout,
+    /! left out: the indexes of users, as a session holds or awaits ACCESS EXCLUSIVE/,
+  )
+
+  const verify = await project.cli(['verify'])
+  assert.match(
+    verify.stdout,
+    new RegExp(
+      `public\\.users: locked by pid ${migrator.pid} \\(AccessExclusiveLock, .*; the read waited 3s`,
+    ),
+  )
+  assert.match(verify.stdout, /! No orphaned records — .*1 not checked for a lock held/)
+  assert.match(verify.stdout, new RegExp(`orders_user_id_fkey: .*not checked, locked by pid ${migrator.pid}`))
+  await migrator.client.query('ROLLBACK')
+})

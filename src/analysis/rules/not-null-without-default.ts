@@ -1,3 +1,5 @@
+import { typeInfo } from '../ast.js'
+import { displayType } from '../column-types.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -27,7 +29,7 @@ export default defineRule({
           {
             statement,
             message: `adds ${cmd.table}.${column.colname} NOT NULL without a default: fails if ${cmd.table} has rows, and the running release's INSERTs fail`,
-            fix: `TS: await op.addNotNullColumn('${cmd.table}', { name: '${column.colname}', type: '<type>', default: <value> })\n    (nullable + batched backfill + CHECK NOT VALID + VALIDATE + SET NOT NULL)`,
+            fix: `TS: await op.addNotNullColumn('${cmd.table}', { name: '${column.colname}', type: '${displayType(typeInfo(column.typeName))}', default: <value> })\n    (nullable + batched backfill + CHECK NOT VALID + VALIDATE + SET NOT NULL)`,
           },
         ]
       }),

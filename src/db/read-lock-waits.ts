@@ -1,0 +1,47 @@
+import type pg from 'pg'
+
+/**
+ * How long a read of the checking and diagnosing commands waits for a lock. Their
+ * reads need only ACCESS SHARE, which waits solely behind ACCESS EXCLUSIVE: a running
+ * ALTER TABLE, or one queued in front of the application. Waiting without limit would
+ * hang the command when it is needed most, and hold the application's queries queued
+ * behind it; after this long the read fails with 55P03 and the command says who holds
+ * the lock instead.
+ */
+export const READ_LOCK_TIMEOUT = '3s'
+
+/** Sets `READ_LOCK_TIMEOUT` for the rest of a read-only session. */
+export async function limitReadLockWaits(client: pg.ClientBase): Promise<void> {
+  await client.query(`SET lock_timeout = '${READ_LOCK_TIMEOUT}'`)
+}
+
+/**
+ * Who keeps a read from getting its ACCESS SHARE lock on one of `relations` (quoted
+ * names, as `quoteQualified` writes them): "locked by pid 4242 (AccessExclusiveLock,
+ * app, idle in transaction for 180s; ...)". A session only waiting for ACCESS EXCLUSIVE
+ * blocks reads too (they queue behind it), and is named when nobody holds the lock.
+ */
+export async function describeLockHolder(
+  client: pg.ClientBase,
+  relations: readonly string[],
+): Promise<string> {
+  const holder = await client.query<{
+    pid: number
+    granted: boolean
+    usename: string
+    state: string
+    seconds: number
+  }>(
+    `SELECT l.pid, l.granted, a.usename, a.state,
+            extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.relation IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name)
+        AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
+      ORDER BY l.granted DESC, a.xact_start
+      LIMIT 1`,
+    [relations],
+  )
+  const row = holder.rows[0]
+  if (row === undefined) return 'could not get a lock to read it'
+  return `${row.granted ? 'locked by' : 'behind'} pid ${row.pid} (${row.granted ? '' : 'waiting for '}AccessExclusiveLock, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`)`
+}
