@@ -87,6 +87,7 @@ export const configSchema = s.object({
     ignoreTables: s.array(s.string()),
     scratchUrl: s.string(),
     longRunningSeconds: s.number({ min: 0, max: 86400 }),
+    lockWaitSeconds: s.number({ min: 0, max: 86400 }),
   }),
   backup: s.object({
     directory: s.string(),

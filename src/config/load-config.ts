@@ -240,6 +240,7 @@ function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['hea
     ignoreTables: Object.freeze([...(health.ignoreTables ?? [])]),
     scratchUrl: health.scratchUrl,
     longRunningSeconds: health.longRunningSeconds ?? 60,
+    lockWaitSeconds: health.lockWaitSeconds ?? 5,
   })
 }
 

@@ -130,6 +130,8 @@ export interface HealthConfig {
   scratchUrl?: string
   /** Queries and transactions running longer than this many seconds are reported. Default 60. */
   longRunningSeconds?: number
+  /** Sessions waiting for a lock longer than this many seconds make health warn. Default 5. */
+  lockWaitSeconds?: number
 }
 
 /** Shell commands run around a restore's swap (the guide's "Stopping assistant services..."). */
@@ -295,6 +297,7 @@ export interface ResolvedConfig {
     ignoreTables: readonly string[]
     scratchUrl: string | undefined
     longRunningSeconds: number
+    lockWaitSeconds: number
   }>
   readonly backup: Readonly<{
     directory: string

@@ -7,6 +7,7 @@ import { databaseStatus } from '../runner/status.js'
 import { runnerTables } from '../runner/tables.js'
 import { type CheckReport, type CheckResult, reportOf, runCheck } from './check-result.js'
 import { checkEndpoint } from './endpoint-check.js'
+import { checkLockWaits } from './lock-waits.js'
 import { checkAtHead, checkVersionTable } from './migration-state.js'
 import { checkReplicationSlots } from './replication-slots.js'
 import {
@@ -85,6 +86,11 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
       checks.push(
         await runCheck('long-transactions', 'No long-running transactions', () =>
           checkLongTransactions(open, options.config.health.longRunningSeconds),
+        ),
+      )
+      checks.push(
+        await runCheck('lock-waits', 'No sessions stuck behind locks', () =>
+          checkLockWaits(open, options.config.health.lockWaitSeconds),
         ),
       )
       checks.push(

@@ -37,6 +37,7 @@ test('health: every check passes at head with a healthy application, --json carr
     /✓ Database at head — at head h1/,
     /✓ Version table consistent — 1 row, all known revisions; no applied file edited/,
     /✓ Connections available — \d+ of \d+ connections in use/,
+    /✓ No sessions stuck behind locks — no session waiting for a lock/,
     /✓ Transaction IDs far from wraparound/,
     /✓ Replication slots not holding WAL — /,
     /✓ Application api — HTTP 200 in \d+ ms/,
@@ -133,4 +134,51 @@ test('health names an inactive replication slot and the WAL it keeps (a real slo
     slots.summary,
     new RegExp(`physical slot ${name} inactive, holding [\\d.]+ (bytes|kB|MB) of WAL`),
   )
+})
+
+test('health warns about sessions queued behind a lock, naming the blocker at the root of the queue', async (t) => {
+  const database = await createTestDatabase(t)
+  // Lock waits of this test only: sessions of other tests' databases never block these.
+  const project = testProject(t, database, { health: { lockWaitSeconds: 0 } })
+  await database.query(
+    'CREATE TABLE users (id int PRIMARY KEY, email text); INSERT INTO users VALUES (1, $$a$$)',
+  )
+  const open = async () => {
+    const client = new pg.Client(toClientConfig(database.spec, false))
+    client.on('error', () => undefined)
+    await client.connect()
+    t.after(() => client.end().catch(() => undefined))
+    return client
+  }
+  const holder = await open()
+  await holder.query('BEGIN')
+  await holder.query('UPDATE users SET email = $1 WHERE id = 1', ['b'])
+  const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
+  const migrator = await open()
+  const altered = migrator.query('ALTER TABLE users ADD COLUMN age int').catch(() => undefined)
+  const reader = await open()
+  const read = reader.query('SELECT count(*) FROM users').catch(() => undefined)
+  for (let i = 0; i < 100; i += 1) {
+    const waiting = await database.one(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    )
+    if (waiting.n === 2) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+
+  const result = await project.cli(['health'])
+  assert.match(
+    result.stdout,
+    /! No sessions stuck behind locks — 2 sessions waiting behind 1 blocking session, the longest for \d+s/,
+  )
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `pid ${holderPid} \\(postgres, .*idle in transaction, transaction open \\d+s\\) blocks 2 sessions, .*strata diagnose terminate ${holderPid}\` ends it`,
+    ),
+  )
+  assert.equal(result.code, 0, `a warning, not a failure:\n${result.stdout}`)
+  await holder.query('ROLLBACK')
+  await Promise.all([altered, read])
 })
