@@ -43,6 +43,15 @@ export function alterTableEffects(
   env: EffectsEnvironment,
 ): void {
   const table = relationName(body.relation)
+  const attached = body.cmds?.length === 1 ? nodeOf<AlterCommand>(body.cmds[0], 'AlterTableCmd') : undefined
+  if (body.objtype === 'OBJECT_INDEX' && attached?.subtype === 'AT_AttachPartition') {
+    // A partition's index joins the partitioned table's: no build, a catalog change.
+    // The new member's lock blocks the queries planned on its partition for that moment.
+    const partitionIndex = relationName(nodeOf<{ name?: RangeVar }>(attached.def, 'PartitionCmd')?.name)
+    effects.lock(table, 'SHARE UPDATE EXCLUSIVE').lock(partitionIndex, 'ACCESS EXCLUSIVE')
+    effects.change('additive', `attaches index ${partitionIndex} to the partitioned index ${table}`)
+    return
+  }
   if (
     body.objtype === 'OBJECT_INDEX' ||
     body.objtype === 'OBJECT_SEQUENCE' ||

@@ -82,6 +82,7 @@ export function analyseStatements(
       line: parsed.line,
       allow: parsed.allow,
       managed: parsed.managed,
+      partitionAware: parsed.partitionAware,
       index,
       kind: nodeKind(parsed.node),
       effects: statementEffects(parsed.node, parsed.sql, { model, serverVersion }),

@@ -94,6 +94,18 @@ export async function readDatabaseFacts(
        FROM pg_index WHERE indrelid = ANY($1::oid[]) AND indisvalid AND indpred IS NULL`,
     [oids],
   )
+  // A partitioned table's partitions: its indexes are built partition by partition.
+  const partitioned = tables.rows.filter((table) => table.kind === 'p').map((table) => table.oid)
+  const inherits =
+    partitioned.length === 0
+      ? []
+      : (
+          await client.query<{ oid: number; partitions: string[] }>(
+            `SELECT inhparent::int AS oid, array_agg(inhrelid::regclass::text ORDER BY inhrelid::regclass::text) AS partitions
+               FROM pg_inherits WHERE inhparent = ANY($1::oid[]) GROUP BY inhparent`,
+            [partitioned],
+          )
+        ).rows
   const facts = new Map<string, TableFacts>()
   for (const table of tables.rows) {
     const tableColumns = new Map<string, ColumnFacts>()
@@ -105,6 +117,9 @@ export async function readDatabaseFacts(
       rows: counted.get(table.oid) ?? table.rows,
       rowsCounted: counted.has(table.oid),
       sizeEstimated: table.locked,
+      ...(table.kind === 'p'
+        ? { partitions: inherits.find((entry) => entry.oid === table.oid)?.partitions ?? [] }
+        : {}),
       columns: tableColumns,
       notNullChecks: new Set(checks.rows.filter((c) => c.oid === table.oid && c.column).map((c) => c.column)),
       indexLeadingColumns: indexes.rows

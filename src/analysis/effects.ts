@@ -47,6 +47,12 @@ export interface StatementEffects {
   readonly unverifiable: string | undefined
   /** Facts worth showing: "metadata only (default stored once, PostgreSQL 11+)". */
   readonly notes: readonly string[]
+  /**
+   * CREATE INDEX on a partitioned table: its partitions as far as known (the database's
+   * in connected mode, and those the analysed SQL creates or attaches); undefined for
+   * other statements and tables not known to be partitioned.
+   */
+  readonly partitions: readonly string[] | undefined
 }
 
 /** A table, or one column of it, whose contents a statement destroys. */
@@ -68,6 +74,7 @@ export class EffectsBuilder {
   readonly lostSchemas: string[] = []
   readonly notes: string[] = []
   unverifiable: string | undefined
+  partitions: readonly string[] | undefined
 
   constructor(private readonly isExisting: (table: string) => boolean) {}
 
@@ -139,6 +146,7 @@ export class EffectsBuilder {
       lostSchemas: this.lostSchemas,
       unverifiable: this.unverifiable,
       notes: this.notes,
+      partitions: this.partitions,
     }
   }
 }

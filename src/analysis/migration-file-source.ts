@@ -32,7 +32,7 @@ class AnalysisExecutor implements SqlExecutor {
   inTransaction: boolean
   current: undefined
   readonly completed: string[] = []
-  readonly statements: { sql: string; line: number | undefined; managed: boolean }[] = []
+  readonly statements: RenderedStatement[] = []
   readonly unknown: string[] = []
 
   constructor(transactional: boolean) {
@@ -42,7 +42,12 @@ class AnalysisExecutor implements SqlExecutor {
   async run(sql: string, params: readonly unknown[] = [], source?: StatementSource): Promise<undefined> {
     const text = inlineParams(sql.trim().replace(/;\s*$/, ''), params)
     this.completed.push(text)
-    this.statements.push({ sql: text, line: source?.line, managed: source?.managed === true })
+    this.statements.push({
+      sql: text,
+      line: source?.line,
+      managed: source?.managed === true,
+      partitionAware: source?.partitionAware === true,
+    })
     return undefined
   }
 
@@ -151,6 +156,7 @@ interface RenderedStatement {
   readonly sql: string
   readonly line: number | undefined
   readonly managed: boolean
+  readonly partitionAware: boolean
 }
 
 async function renderTs(
@@ -195,7 +201,9 @@ function parseRendered(meta: MigrationMeta, rendered: readonly RenderedStatement
     if (at !== undefined) cursor = at + statement.sql.length
     const firstLine = at === undefined ? undefined : lineAndColumn(fileText, at).line
     return parseSql(statement.sql, meta.file, firstLine).map((parsed) =>
-      statement.managed ? { ...parsed, managed: true } : parsed,
+      statement.managed || statement.partitionAware
+        ? { ...parsed, managed: statement.managed, partitionAware: statement.partitionAware }
+        : parsed,
     )
   })
 }

@@ -13,6 +13,8 @@ export interface ParsedStatement {
   readonly allow: readonly AllowComment[]
   /** Issued by the op API to step out of the migration's transaction (`op.autocommit`). */
   readonly managed?: boolean
+  /** Rendered by `op.createIndex` concurrently, which handles partitioned tables online. */
+  readonly partitionAware?: boolean
 }
 
 export interface AllowComment {

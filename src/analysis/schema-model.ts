@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, Node } from 'libpg-query'
+import type { ColumnDef, Constraint, Node, RangeVar } from 'libpg-query'
 import { nodeKind, nodeOf, objectNames, relationName, type TypeInfo, typeInfo } from './ast.js'
 
 /** What is known about a column before a statement runs. */
@@ -26,6 +26,8 @@ export interface TableFacts {
   readonly notNullChecks: ReadonlySet<string>
   /** The leading plain columns of each valid, non-partial index (connected mode). */
   readonly indexLeadingColumns?: readonly (readonly string[])[]
+  /** A partitioned table's partitions (direct ones); absent for a plain table. */
+  readonly partitions?: readonly string[]
 }
 
 /** A table key: unqualified names and `public.` names are the same table. */
@@ -51,6 +53,8 @@ export class SchemaModel {
   /** Functions created by the migration being analysed: dropping one again breaks nothing. */
   #newFunctions = new Set<string>()
   readonly #pendingChecks = new Map<string, { table: string; column: string }>()
+  /** Tables the analysed SQL created or changed: their partitions, or null for a plain table. */
+  readonly #partitions = new Map<string, string[] | null>()
 
   constructor(private readonly database?: ReadonlyMap<string, TableFacts>) {}
 
@@ -72,6 +76,29 @@ export class SchemaModel {
     // Connected: a table the database does not have yet (created by an earlier pending migration) is empty.
     if (this.database !== undefined && !this.database.has(key) && this.#tables.has(key)) return false
     return true
+  }
+
+  /**
+   * A partitioned table's partitions as far as known (possibly none yet); null for a
+   * table known to be plain; undefined when nothing is known of it (offline).
+   */
+  partitionsOf(table: string): readonly string[] | null | undefined {
+    const key = tableKey(table)
+    const analysed = this.#partitions.get(key)
+    if (analysed !== undefined) return analysed
+    const known = this.database?.get(key)
+    return known === undefined ? undefined : (known.partitions ?? null)
+  }
+
+  /** The partition list to change: the table is partitioned (it is given partitions). */
+  #partitionList(table: string): string[] {
+    const key = tableKey(table)
+    let list = this.#partitions.get(key)
+    if (list === undefined || list === null) {
+      list = [...(this.database?.get(key)?.partitions ?? [])]
+      this.#partitions.set(key, list)
+    }
+    return list
   }
 
   facts(table: string): TableFacts | undefined {
@@ -117,11 +144,22 @@ export class SchemaModel {
     return table
   }
 
-  #create(statement: { relation?: never; tableElts?: Node[] }): void {
+  #create(statement: {
+    relation?: never
+    tableElts?: Node[]
+    partspec?: unknown
+    partbound?: unknown
+    inhRelations?: Node[]
+  }): void {
     const name = relationName(statement.relation)
     const key = tableKey(name)
     this.#tables.set(key, { columns: new Map(), notNullChecks: new Set() })
     this.#newTables.add(key)
+    this.#partitions.set(key, statement.partspec === undefined ? null : [])
+    if (statement.partbound !== undefined) {
+      const parent = nodeOf<RangeVar>(statement.inhRelations?.[0], 'RangeVar')
+      if (parent !== undefined) this.#partitionList(relationName(parent as never)).push(name)
+    }
     const table = this.#table(name)
     for (const element of statement.tableElts ?? []) {
       const column = nodeOf<ColumnDef>(element, 'ColumnDef')
@@ -129,7 +167,8 @@ export class SchemaModel {
     }
   }
 
-  #alter(statement: { relation?: never; cmds?: Node[] }): void {
+  #alter(statement: { relation?: never; cmds?: Node[]; objtype?: string }): void {
+    if (statement.objtype === 'OBJECT_INDEX') return
     const name = relationName(statement.relation)
     const table = this.#table(name)
     for (const command of statement.cmds ?? []) {
@@ -147,6 +186,12 @@ export class SchemaModel {
         if (before) table.columns.set(cmd.name, { ...before, notNull: true })
       } else if (cmd.subtype === 'AT_AddConstraint') {
         this.#addConstraint(name, table, nodeOf<Constraint>(cmd.def, 'Constraint'))
+      } else if (cmd.subtype === 'AT_AttachPartition' || cmd.subtype === 'AT_DetachPartition') {
+        const partition = relationName(nodeOf<{ name?: never }>(cmd.def, 'PartitionCmd')?.name)
+        const list = this.#partitionList(name)
+        const at = list.indexOf(partition)
+        if (cmd.subtype === 'AT_AttachPartition' && at === -1) list.push(partition)
+        if (cmd.subtype === 'AT_DetachPartition' && at !== -1) list.splice(at, 1)
       } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
         const check = this.#pendingChecks.get(cmd.name)
         if (check) this.#table(check.table).notNullChecks.add(check.column)
@@ -176,6 +221,9 @@ export class SchemaModel {
       const newKey = tableKey(`${schema}${statement.newname}`)
       this.#tables.set(newKey, table)
       if (this.#newTables.delete(key)) this.#newTables.add(newKey)
+      const partitions = this.partitionsOf(name)
+      if (partitions !== undefined) this.#partitions.set(newKey, partitions === null ? null : [...partitions])
+      this.#partitions.delete(key)
     } else if (statement.renameType === 'OBJECT_COLUMN' && statement.subname) {
       const table = this.#table(name)
       const column = table.columns.get(statement.subname)
@@ -190,6 +238,7 @@ export class SchemaModel {
       const key = tableKey(objectNames([object])[0]!)
       this.#tables.delete(key)
       this.#newTables.delete(key)
+      this.#partitions.delete(key)
     }
   }
 }

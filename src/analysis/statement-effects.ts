@@ -73,9 +73,26 @@ const HANDLERS: Record<string, Handler> = {
     const kindName = body.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table'
     effects.change('additive', `creates ${kindName} ${name(body.into?.rel)} from a query`)
   },
-  IndexStmt(body, effects) {
+  IndexStmt(body, effects, env) {
     const table = name(body.relation)
+    const partitions = env.model.partitionsOf(table)
+    // ON ONLY: only the partitioned table's own index, invalid and without storage until
+    // an index of each partition is attached. Written only for partitioned tables (on a
+    // plain one ONLY changes nothing), so taken as one unless the database says otherwise.
+    if (body.relation?.inh !== true && partitions !== null) {
+      effects.lock(table, 'SHARE')
+      effects.change(
+        'additive',
+        `creates index ${body.idxname ?? '(unnamed)'} on only the partitioned table ${table}: no build, invalid until an index of each partition is attached`,
+      )
+      return
+    }
     effects.lock(table, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE')
+    if (partitions) {
+      effects.partitions = partitions
+      for (const partition of partitions)
+        effects.lock(partition, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE')
+    }
     effects.buildIndex(table, `${body.unique ? 'unique ' : ''}index ${body.idxname ?? '(unnamed)'}`)
     effects.change(
       'additive',

@@ -48,8 +48,8 @@ import {
   renderRenameTable,
   renderValidateConstraint,
 } from './render-ddl.js'
-import { MANAGED, type SqlExecutor, type StatementSource } from './sql-executor.js'
-import { baseName, type RawSql, type RelationName, relation, sql } from './sql-fragments.js'
+import { MANAGED, PARTITION_AWARE, type SqlExecutor, type StatementSource } from './sql-executor.js'
+import { baseName, type RawSql, type RelationName, relation, splitName, sql } from './sql-fragments.js'
 
 /** Facts about the migration an `op` belongs to. */
 export interface MigrationContext {
@@ -241,8 +241,55 @@ export class MigrationOp {
     }
     const statement = renderCreateIndex(name, table, columns, { ...options, ifNotExists: true })
     this.#requireNoTransaction(`createIndex('${name}', { concurrently: true })`)
+    const partitions = await this.#partitionsOf(table)
+    if (partitions !== undefined) {
+      await this.#createPartitionedIndex(name, table, columns, options, partitions)
+      return
+    }
     await this.#prepareConcurrentBuild(name, table)
-    await this.execute(statement)
+    await this.execute(statement, [], PARTITION_AWARE)
+  }
+
+  /**
+   * PostgreSQL cannot build an index on a partitioned table CONCURRENTLY, so it is
+   * built as a DBA would: the table's own index ON ONLY (no build; invalid for now),
+   * each partition's CONCURRENTLY (`<name>_<partition>`, a partitioned partition in
+   * turn the same way), each attached; the last attach makes the parent's valid. Every
+   * step is skipped or repeated safely when an interrupted migration runs again.
+   */
+  async #createPartitionedIndex(
+    name: string,
+    table: RelationName,
+    columns: readonly string[],
+    options: CreateIndexOptions,
+    partitions: readonly { schema: string; name: string }[],
+  ): Promise<void> {
+    const parentOptions = { ...options, concurrently: false, ifNotExists: true }
+    await this.execute(renderCreateIndex(name, table, columns, parentOptions, true))
+    const parentSchema = splitName(table).schema
+    const parentIndex = relation(parentSchema === undefined ? name : { schema: parentSchema, name })
+    for (const partition of partitions) {
+      const partitionIndex = `${name}_${partition.name}`.slice(0, 63)
+      await this.createIndex(partitionIndex, partition, columns, { ...options, concurrently: true })
+      await this.execute(
+        `ALTER INDEX ${parentIndex} ATTACH PARTITION ${relation({ schema: partition.schema, name: partitionIndex })}`,
+      )
+    }
+  }
+
+  /** A partitioned table's direct partitions; undefined for any other table, and offline. */
+  async #partitionsOf(table: RelationName): Promise<{ schema: string; name: string }[] | undefined> {
+    if (this.executor.offline) return undefined
+    const result = await this.executor.run(
+      `SELECT c.relkind::text AS kind,
+              array(SELECT json_build_object('schema', pn.nspname, 'name', p.relname)
+                      FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                     WHERE i.inhparent = c.oid ORDER BY pn.nspname, p.relname) AS partitions
+         FROM pg_class c WHERE c.oid = to_regclass($1)`,
+      [relation(table)],
+    )
+    const row = result?.rows[0]
+    return row?.kind === 'p' ? (row.partitions as { schema: string; name: string }[]) : undefined
   }
 
   async dropIndex(
@@ -526,8 +573,8 @@ export class MigrationOp {
    */
   async #prepareConcurrentBuild(name: string, table: RelationName): Promise<void> {
     if (this.executor.offline) return
-    const qualified =
-      typeof table === 'string' && table.includes('.') ? `${table.split('.')[0]}.${name}` : name
+    const schema = splitName(table).schema
+    const qualified: RelationName = schema === undefined ? name : { schema, name }
     const result = await this.executor.run(
       'SELECT i.indisvalid, i.indrelid = to_regclass($2) AS same_table, i.indrelid::regclass::text AS on_table FROM pg_index i WHERE i.indexrelid = to_regclass($1)',
       [relation(qualified), relation(table)],

@@ -187,6 +187,8 @@ export function renderCreateIndex(
   table: RelationName,
   columns: readonly string[],
   options: CreateIndexOptions = {},
+  /** `ON ONLY`: a partitioned table's own index, without its partitions'. */
+  onlyParent = false,
 ): string {
   const call = `createIndex('${name}')`
   requireString('createIndex', 'the index name', name)
@@ -218,7 +220,7 @@ export function renderCreateIndex(
   }
   return [
     `CREATE ${options.unique ? 'UNIQUE ' : ''}INDEX ${options.concurrently ? 'CONCURRENTLY ' : ''}${options.ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdent(name)}`,
-    `ON ${relation(table)}${method === 'btree' ? '' : ` USING ${method}`} (${keys.join(', ')})`,
+    `ON ${onlyParent ? 'ONLY ' : ''}${relation(table)}${method === 'btree' ? '' : ` USING ${method}`} (${keys.join(', ')})`,
     options.include && options.include.length > 0 ? `INCLUDE (${columnList(options.include)})` : '',
     options.where ? `WHERE ${expressionText(call, 'where', options.where)}` : '',
   ]

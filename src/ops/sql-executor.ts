@@ -13,6 +13,12 @@ export interface StatementSource {
    * analysis does not report it as the migration's own BEGIN/COMMIT.
    */
   readonly managed?: boolean
+  /**
+   * `op.createIndex(..., { concurrently: true })`: run online, it builds a partitioned
+   * table's index partition by partition, so the analysis does not take the rendered
+   * statement for a CREATE INDEX CONCURRENTLY PostgreSQL would refuse.
+   */
+  readonly partitionAware?: boolean
 }
 
 /**
@@ -168,3 +174,4 @@ export class OfflineExecutor implements SqlExecutor {
 
 /** The source of a BEGIN/COMMIT a recipe issues to run part of its work in its own transaction. */
 export const MANAGED: StatementSource = Object.freeze({ managed: true })
+export const PARTITION_AWARE: StatementSource = Object.freeze({ partitionAware: true })

@@ -125,4 +125,35 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     notNullFix,
     /op\.addNotNullColumn\('users', \{ name: 'total', type: 'numeric\(12,2\)', default: <value> \}\)/,
   )
+
+  // A partitioned table's index: ON ONLY, each partition's CONCURRENTLY, attached; the
+  // recipe runs and leaves the parent's index valid.
+  await run([
+    'CREATE TABLE billing.events (at int NOT NULL, kind text) PARTITION BY RANGE (at)',
+    'CREATE TABLE billing.events_1 PARTITION OF billing.events FOR VALUES FROM (0) TO (10)',
+    'CREATE TABLE billing.events_2 PARTITION OF billing.events FOR VALUES FROM (10) TO (20)',
+  ])
+  const partitioned = await fixOf(
+    `CREATE TABLE billing.events (at int NOT NULL, kind text) PARTITION BY RANGE (at);
+     CREATE TABLE billing.events_1 PARTITION OF billing.events FOR VALUES FROM (0) TO (10);
+     CREATE TABLE billing.events_2 PARTITION OF billing.events FOR VALUES FROM (10) TO (20);
+     CREATE INDEX CONCURRENTLY ix_events_kind ON billing.events (kind);`,
+    'concurrently-on-partitioned-table',
+  )
+  const recipe = partitioned
+    .split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .map((line) => line.split('  --')[0]!)
+  assert.deepEqual(recipe, [
+    'CREATE INDEX ix_events_kind ON ONLY billing.events (kind);',
+    'CREATE INDEX CONCURRENTLY ix_events_kind_events_1 ON billing.events_1 (kind);',
+    'CREATE INDEX CONCURRENTLY ix_events_kind_events_2 ON billing.events_2 (kind);',
+    'ALTER INDEX billing.ix_events_kind ATTACH PARTITION billing.ix_events_kind_events_1;',
+    'ALTER INDEX billing.ix_events_kind ATTACH PARTITION billing.ix_events_kind_events_2;',
+  ])
+  await run(recipe)
+  const valid = await withClient(database.spec, (client) =>
+    client.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'billing.ix_events_kind'::regclass"),
+  )
+  assert.equal(valid.rows[0].indisvalid, true)
 })

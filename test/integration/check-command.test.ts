@@ -370,3 +370,56 @@ test('connected, a small table never analysed is counted; one locked by a migrat
   await holder.query('ROLLBACK')
   assert.match(size, /rows unknown: never analysed/)
 })
+
+test('connected, an index on a partitioned table gets the partition-by-partition recipe with its real partitions', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`
+    CREATE TABLE events (at int NOT NULL, kind text) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20)`)
+  const project = testProject(t, db)
+  project.sql('p1', { up: 'CREATE INDEX ix_events_kind ON events (kind);' })
+  const report = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout)
+  const [migration] = report.migrations
+  assert.deepEqual(
+    migration.statements[0].locks.map(
+      (lock: { table: string; mode: string }) => `${lock.table} ${lock.mode}`,
+    ),
+    ['events SHARE', 'events_a SHARE', 'events_b SHARE'],
+  )
+  const finding = migration.findings.find((f: { rule: string }) => f.rule === 'create-index-not-concurrently')
+  assert.match(finding.message, /on the partitioned table events and each of its partitions/)
+  assert.match(finding.fix, /^CREATE INDEX ix_events_kind ON ONLY events \(kind\);/)
+  assert.match(finding.fix, /\nCREATE INDEX CONCURRENTLY ix_events_kind_events_b ON events_b \(kind\);/)
+  assert.match(finding.fix, /\nALTER INDEX ix_events_kind ATTACH PARTITION ix_events_kind_events_a;/)
+
+  project.sql('p2', {
+    down: 'p1',
+    header: { transactional: 'false' },
+    up: 'CREATE INDEX CONCURRENTLY ix_events_at ON events (at);\nCREATE INDEX ix_events_at2 ON ONLY events (at);',
+  })
+  const second = JSON.parse((await project.cli(['check', '--format', 'json', '-r', 'p1:p2'])).stdout)
+    .migrations[0]
+  const rules = second.findings.map((f: { rule: string; line: number }) => `${f.rule} ${f.line}`)
+  assert.ok(
+    rules.some((rule: string) => rule.startsWith('concurrently-on-partitioned-table')),
+    rules.join(', '),
+  )
+  assert.ok(
+    !rules.some((rule: string) => rule.startsWith('create-index-not-concurrently')),
+    'ON ONLY builds nothing',
+  )
+
+  // op.createIndex builds partition by partition when it runs: nothing to refuse.
+  project.ts(
+    'p3',
+    "export const revision = 'p3'\nexport const downRevision = 'p2'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ix_events_kind2', 'events', ['kind'], { concurrently: true })\n}\n",
+  )
+  const third = JSON.parse((await project.cli(['check', '--format', 'json', '-r', 'p2:p3'])).stdout)
+    .migrations[0]
+  assert.equal(third.revision, 'p3')
+  assert.deepEqual(
+    third.findings.map((f: { rule: string }) => f.rule).filter((rule: string) => rule.includes('partition')),
+    [],
+  )
+})

@@ -260,3 +260,47 @@ test('a concurrent build that finished before a later step failed is kept on the
   assert.match(clash.stderr, /createIndex\('ix_taken'\): an index named ix_taken already exists on teams/)
   assert.match(clash.stderr, /hint: give the new index another name/)
 })
+
+test('createIndex concurrently on a partitioned table builds partition by partition, and a failed run resumes', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: `CREATE SCHEMA app;
+CREATE TABLE app.events (at int NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE app.events_a PARTITION OF app.events FOR VALUES FROM (0) TO (10);
+CREATE TABLE app.events_b PARTITION OF app.events FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (at);
+CREATE TABLE app.events_b1 PARTITION OF app.events_b FOR VALUES FROM (10) TO (20);
+INSERT INTO app.events VALUES (1, 'x'), (1, 'x'), (11, 'y'), (12, 'y');`,
+  })
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ux_events_kind', 'app.events', ['kind', 'at'], { unique: true, concurrently: true })\n  await op.createIndex('ix_events_kind', 'app.events', ['kind'], { concurrently: true })\n}\n",
+  )
+  const indexes = async () =>
+    (
+      await db.query(
+        `SELECT c.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+          WHERE c.relnamespace = 'app'::regnamespace ORDER BY 1`,
+      )
+    ).rows.map((row) => `${row.name} ${row.valid ? 'valid' : 'invalid'}`)
+
+  // (x, 1) twice in events_a: that partition's unique build fails.
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /ERROR 23505/, failed.stderr)
+  assert.ok((await indexes()).includes('ux_events_kind invalid'), 'the parent index waits for its partitions')
+
+  await db.query('DELETE FROM app.events_a WHERE ctid = (SELECT max(ctid) FROM app.events_a)')
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.deepEqual(await indexes(), [
+    'ix_events_kind valid',
+    'ix_events_kind_events_a valid',
+    'ix_events_kind_events_b valid',
+    'ix_events_kind_events_b_events_b1 valid',
+    'ux_events_kind valid',
+    'ux_events_kind_events_a valid',
+    'ux_events_kind_events_b valid',
+    'ux_events_kind_events_b_events_b1 valid',
+  ])
+})

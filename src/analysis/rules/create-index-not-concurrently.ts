@@ -1,3 +1,4 @@
+import { partitionedIndexRecipe } from './partitioned-index-recipe.js'
 import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -9,14 +10,24 @@ export default defineRule({
     accepted: [
       'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
       'CREATE TABLE sessions (token text); CREATE INDEX ix_sessions_token ON sessions (token);',
+      // The partitioned table's own index: no build.
+      'CREATE INDEX ix_events_kind ON ONLY events (kind);',
     ],
   },
   check: perStatement(
     (statement) => {
       const index = statementOf(statement, 'IndexStmt')
-      if (index === undefined || index.concurrent) return undefined
+      if (index === undefined || index.concurrent || statement.effects.indexBuilds.length === 0)
+        return undefined
       const table = statement.effects.locks[0]?.table ?? '?'
       if (!isExisting(statement, table)) return undefined
+      const partitions = statement.effects.partitions
+      if (partitions !== undefined)
+        return {
+          statement,
+          message: `builds ${index.idxname ? `index ${index.idxname}` : 'an index'} on the partitioned table ${table} and each of its partitions under SHARE locks: inserts, updates and deletes wait until every build finishes`,
+          fix: partitionedIndexRecipe(statement.sql, table, index.idxname, partitions),
+        }
       return {
         statement,
         message: `builds ${index.idxname ? `index ${index.idxname}` : 'an index'} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,

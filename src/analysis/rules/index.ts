@@ -1,6 +1,7 @@
 import breakingOutsideContract from './breaking-outside-contract.js'
 import columnTypeChange from './column-type-change.js'
 import concurrentlyInTransaction from './concurrently-in-transaction.js'
+import concurrentlyOnPartitionedTable from './concurrently-on-partitioned-table.js'
 import constraintWithoutNotValid from './constraint-without-not-valid.js'
 import createIndexNotConcurrently from './create-index-not-concurrently.js'
 import detachPartitionNotConcurrently from './detach-partition-not-concurrently.js'
@@ -43,6 +44,7 @@ export const RULES: readonly Rule[] = [
   breakingOutsideContract,
   columnTypeChange,
   concurrentlyInTransaction,
+  concurrentlyOnPartitionedTable,
   constraintWithoutNotValid,
   createIndexNotConcurrently,
   detachPartitionNotConcurrently,
