@@ -8,6 +8,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
+import { dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
 import type { PlanStep } from './plan.js'
@@ -203,7 +204,8 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
       ? step.meta.transactional
         ? 'nothing of it was applied; run the command again to apply it'
         : 'run the command again: it resumes this migration (finish or clean up what its completed statements left, e.g. an invalid index from CREATE INDEX CONCURRENTLY, which strata verify lists)'
-      : (failure.hint ??
+      : (dependentObjectsHint(failure) ??
+        failure.hint ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional

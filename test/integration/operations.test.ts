@@ -157,6 +157,26 @@ test('a constraint the existing rows break fails with the rows to look at and th
   assert.deepEqual(listed.rows, [{ lower: 'ada@example.com', n: 2 }])
 })
 
+test('a DROP that other objects depend on names them and advises against CASCADE', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE notes (id int PRIMARY KEY, body text);' })
+  project.sql('bbb222', { down: 'aaa111', up: 'DROP TABLE notes;' })
+  assert.equal((await project.cli(['upgrade', 'aaa111'])).code, 0)
+  // Made outside the migrations, as a reporting view often is.
+  await db.query('CREATE VIEW recent_notes AS SELECT * FROM notes')
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /ERROR 2BP01: cannot drop table notes because other objects depend on it/)
+  assert.match(result.stderr, /detail: view recent_notes depends on table notes/)
+  assert.match(
+    result.stderr,
+    /hint: other objects depend on what the statement drops .*Not CASCADE: it drops them too/,
+  )
+  assert.doesNotMatch(result.stderr, /Use DROP \.\.\. CASCADE/)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM notes')).n, 0, 'notes is still there')
+})
+
 test('CONCURRENTLY inside a transactional migration fails with the exact fix; op.autocommit runs it outside', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
