@@ -26,37 +26,34 @@ export function partitionedIndexRecipe(
       ? `${onTable.slice(0, onTable.lastIndexOf('.'))}.${name}`
       : name
   const parentIndex = qualified(table, sqlIdent(parentName))
-  const rest = (partitionSql: string, name: string) =>
-    partitionSql.replace(
-      HEAD,
-      (_all, create: string, ifNotExists: string | undefined) =>
-        `${create} __HEAD__${ifNotExists ?? ''}${name} `,
-    )
-  const parent = rest(sql, sqlIdent(parentName))
-    .replace('__HEAD__', '')
-    .replace(ON_TABLE, (_all, table: string) => `ON ONLY ${table}`)
-  const perPartition = (partition: string) => {
-    const name = sqlIdent(`${parentName}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
-    return {
-      build: rest(sql, name)
-        .replace('__HEAD__', 'CONCURRENTLY ')
-        .replace(ON_TABLE, () => `ON ${partition}`),
-      attach: `ALTER INDEX ${parentIndex} ATTACH PARTITION ${qualified(partition, name)};`,
-    }
-  }
+  /** The statement as written, under another name, with or without CONCURRENTLY, on `onTable`. */
+  const rewrite = (name: string, concurrently: boolean, onTable: string) =>
+    `${sql
+      .replace(
+        HEAD,
+        (_all, create: string, ifNotExists: string | undefined) =>
+          `${create} ${concurrently ? 'CONCURRENTLY ' : ''}${ifNotExists ?? ''}${name} `,
+      )
+      .replace(ON_TABLE, () => `ON ${onTable}`)
+      .replace(/;?\s*$/, '')};`
+  const partitionIndex = (partition: string) =>
+    sqlIdent(`${parentName}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
+  const build = (partition: string) => rewrite(partitionIndex(partition), true, partition)
+  const attach = (partition: string) =>
+    `ALTER INDEX ${parentIndex} ATTACH PARTITION ${qualified(partition, partitionIndex(partition))};`
+  const ownTable = ON_TABLE.exec(sql)?.[1] ?? table
   const lines = [
-    `${parent.replace(/;?\s*$/, ';')}  -- the partitioned table's own index: no build, invalid until every partition's is attached`,
+    `${rewrite(sqlIdent(parentName), false, `ONLY ${ownTable}`)}  -- the partitioned table's own index: no build, invalid until every partition's is attached`,
   ]
   if (partitions.length === 0) {
     lines.push(
-      `${perPartition('<partition>').build.replace(/;?\s*$/, ';')}  -- for each partition, in a migration with transactional: false`,
-      `${perPartition('<partition>').attach}`,
+      `${build('<partition>')}  -- for each partition, in a migration with transactional: false`,
+      attach('<partition>'),
     )
   } else {
-    for (const partition of partitions) lines.push(perPartition(partition).build.replace(/;?\s*$/, ';'))
-    for (const partition of partitions) lines.push(perPartition(partition).attach)
+    lines.push(...partitions.map(build), ...partitions.map(attach))
     lines.push(
-      `-- the CONCURRENTLY builds in a migration with transactional: false; ${sqlIdent(parentName)} is valid once all ${partitions.length} are attached`,
+      `-- the CONCURRENTLY builds in a migration with transactional: false; ${parentIndex} is valid once all ${partitions.length} are attached`,
     )
   }
   return lines.join('\n')
