@@ -174,6 +174,9 @@ async function countSmallUnanalysedTables(
   tables: readonly { oid: number; heap: string; kind: string; relation: string; rows: number }[],
 ): Promise<Map<number, number>> {
   const counts = new Map<number, number>()
+  // Counting opens and ends a transaction of its own: never inside the caller's.
+  const idle = (client as { getTransactionStatus?: () => string | null }).getTransactionStatus?.() === 'I'
+  if (!idle) return counts
   const countable = tables.filter(
     (table) =>
       table.rows < 0 &&
