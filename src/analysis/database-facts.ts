@@ -54,12 +54,12 @@ export async function readDatabaseFacts(
     rows: number
   }>(
     `WITH ${EXCLUSIVELY_LOCKED}
-     SELECT n.name, c.oid::int AS oid, (${totalRelationSizeSql('c.oid', 'c.reltoastrelid')})::text AS size,
-            (${relationSizeSql('c.oid')})::text AS heap, c.relkind AS kind,
-            ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS locked,
+     SELECT n.name, c.oid::int AS oid, (${totalRelationSizeSql('c.oid', 'c.reltoastrelid', 'lk.locked')})::text AS size,
+            (${relationSizeSql('c.oid')})::text AS heap, c.relkind AS kind, lk.locked,
             c.oid::regclass::text AS relation, c.reltuples::float8 AS rows
        FROM unnest($1::text[]) AS n(name)
        JOIN pg_class c ON c.oid = to_regclass(n.name)
+       CROSS JOIN LATERAL (SELECT ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS locked) lk
       WHERE c.relkind IN ('r', 'p', 'm')`,
     [names],
   )

@@ -10,7 +10,8 @@
  * ANALYZE), and say so through `exclusivelyLockedSql`.
  *
  * Each expression needs the `EXCLUSIVELY_LOCKED` common table expression in its query:
- * `WITH ${EXCLUSIVELY_LOCKED} SELECT ...`.
+ * `WITH ${EXCLUSIVELY_LOCKED} SELECT ...`. A query asking for several of a table's sizes
+ * evaluates `exclusivelyLockedSql` once (a LATERAL column) and passes it as `locked`.
  */
 
 /** The relations of this database that a session holds or awaits ACCESS EXCLUSIVE on. */
@@ -42,22 +43,30 @@ export function relationSizeSql(oid: string): string {
 }
 
 /** A table's size with its TOAST table and indexes, bytes (`pg_total_relation_size`). */
-export function totalRelationSizeSql(oid: string, toast: string): string {
-  return `CASE WHEN ${exclusivelyLockedSql(oid, toast)}
+export function totalRelationSizeSql(
+  oid: string,
+  toast: string,
+  locked = exclusivelyLockedSql(oid, toast),
+): string {
+  return `CASE WHEN ${locked}
             THEN ${estimatedBytes(partsOf(oid, toast))} ELSE pg_total_relation_size(${oid}) END`
 }
 
 /** A table's indexes, bytes (`pg_indexes_size`). */
-export function indexesSizeSql(oid: string, toast: string): string {
-  return `CASE WHEN ${exclusivelyLockedSql(oid, toast)}
+export function indexesSizeSql(
+  oid: string,
+  toast: string,
+  locked = exclusivelyLockedSql(oid, toast),
+): string {
+  return `CASE WHEN ${locked}
             THEN ${estimatedBytes(`(SELECT indexrelid FROM pg_index WHERE indrelid = ${oid})`)}
             ELSE pg_indexes_size(${oid}) END`
 }
 
 /** A table's TOAST table with its index, bytes; 0 without one. */
-export function toastSizeSql(oid: string, toast: string): string {
+export function toastSizeSql(oid: string, toast: string, locked = exclusivelyLockedSql(oid, toast)): string {
   return `CASE WHEN ${toast} = 0 THEN 0
-               WHEN ${exclusivelyLockedSql(oid, toast)}
+               WHEN ${locked}
             THEN ${estimatedBytes(`(SELECT ${toast} UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ${toast})`)}
             ELSE pg_total_relation_size(${toast}) END`
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
-import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
+import { EXCLUSIVELY_LOCKED, exclusivelyLockedSql, relationSizeSql } from '../db/relation-size.js'
 import {
   foreignKeyIndexFix,
   indexLeadsForeignKey,
@@ -78,9 +78,7 @@ export async function readIndexUsage(
   schemas: readonly string[],
 ): Promise<IndexReport> {
   const { rows: all } = await client.query<IndexFacts & KeyRow>(
-    `WITH ${EXCLUSIVELY_LOCKED}, locked_tables AS MATERIALIZED (
-       SELECT relation AS oid FROM exclusively_locked
-       UNION SELECT x.indrelid FROM pg_index x JOIN exclusively_locked l ON l.relation = x.indexrelid)
+    `WITH ${EXCLUSIVELY_LOCKED}
      SELECT s.schemaname AS schema, s.relname AS table, s.indexrelname AS index,
             s.idx_scan::float8 AS scans, s.idx_tup_read::float8 AS "tuplesRead", s.idx_tup_fetch::float8 AS "tuplesFetched",
             (${relationSizeSql('s.indexrelid')})::float8 AS bytes, x.indisunique AS unique,
@@ -88,15 +86,16 @@ export async function readIndexUsage(
             (SELECT min(fk.conname) FROM pg_constraint fk
               WHERE fk.contype = 'f' AND fk.conrelid = x.indrelid
                 AND ${indexLeadsForeignKey('x', 'fk')}) AS "foreignKey",
-            x.indrelid IN (SELECT oid FROM locked_tables) AS locked,
-            x.indisvalid AS valid,
-            CASE WHEN x.indrelid NOT IN (SELECT oid FROM locked_tables) THEN pg_get_indexdef(x.indexrelid) END AS definition,
+            lk.locked, x.indisvalid AS valid,
+            CASE WHEN NOT lk.locked THEN pg_get_indexdef(x.indexrelid) END AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
             pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,
             am.amname AS method
        FROM pg_stat_user_indexes s
        JOIN pg_index x ON x.indexrelid = s.indexrelid
        JOIN pg_class i ON i.oid = s.indexrelid JOIN pg_am am ON am.oid = i.relam
+       JOIN pg_class t ON t.oid = x.indrelid
+       CROSS JOIN LATERAL (SELECT ${exclusivelyLockedSql('x.indrelid', 't.reltoastrelid')} AS locked) lk
       WHERE s.schemaname = ANY($1)
       ORDER BY s.idx_scan, bytes DESC, 1, 3`,
     [schemas],

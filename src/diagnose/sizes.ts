@@ -46,14 +46,15 @@ export async function readSizes(
   const { rows } = await client.query<TableSize & { total: number }>(
     `WITH ${EXCLUSIVELY_LOCKED}
      SELECT n.nspname AS schema, c.relname AS table,
-            (${totalRelationSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "totalBytes",
+            (${totalRelationSizeSql('c.oid', 'c.reltoastrelid', 'lk.locked')})::float8 AS "totalBytes",
             (${relationSizeSql('c.oid')})::float8 AS "tableBytes",
-            (${indexesSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "indexBytes",
-            (${toastSizeSql('c.oid', 'c.reltoastrelid')})::float8 AS "toastBytes",
+            (${indexesSizeSql('c.oid', 'c.reltoastrelid', 'lk.locked')})::float8 AS "indexBytes",
+            (${toastSizeSql('c.oid', 'c.reltoastrelid', 'lk.locked')})::float8 AS "toastBytes",
             CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS "estimatedRows",
-            ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS "sizeEstimated",
+            lk.locked AS "sizeEstimated",
             count(*) OVER ()::int AS total
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            CROSS JOIN LATERAL (SELECT ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS locked) lk
       WHERE c.relkind IN ('r', 'm') AND n.nspname = ANY($1)
       ORDER BY 3 DESC, 1, 2
       LIMIT $2`,

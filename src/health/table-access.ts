@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { NOT_EXTENSION_MEMBER } from '../db/catalog-filters.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
 
@@ -71,7 +72,7 @@ async function readOnce(client: pg.ClientBase, table: TableRow): Promise<string 
     return undefined
   } catch (error) {
     const code = (error as { code?: string }).code
-    if (code === '55P03')
+    if (code === LOCK_NOT_AVAILABLE)
       return `${await describeLockHolder(client, [quoteQualified(table.schema, table.name)])}; the read waited ${READ_LOCK_TIMEOUT}`
     if (code === '55000' && table.relkind === 'm')
       return `materialized view not populated (REFRESH MATERIALIZED VIEW ${quoteQualified(table.schema, table.name)})`
