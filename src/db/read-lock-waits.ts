@@ -16,9 +16,9 @@ export async function limitReadLockWaits(client: pg.ClientBase): Promise<void> {
 }
 
 /**
- * Who keeps a read from getting its ACCESS SHARE lock on one of `relations` (quoted
- * names, as `quoteQualified` writes them): "locked by pid 4242 (AccessExclusiveLock,
- * app, idle in transaction for 180s; ...)". A session only waiting for ACCESS EXCLUSIVE
+ * Who kept a read from getting its ACCESS SHARE lock on one of `relations` (quoted
+ * names, as `quoteQualified` writes them) within `READ_LOCK_TIMEOUT`: "locked by pid
+ * 4242 (AccessExclusiveLock, app, idle in transaction for 180s; ...); the read waited 3s". A session only waiting for ACCESS EXCLUSIVE
  * blocks reads too (they queue behind it), and is named when nobody holds the lock.
  */
 export async function describeLockHolder(
@@ -42,6 +42,7 @@ export async function describeLockHolder(
     [relations],
   )
   const row = holder.rows[0]
-  if (row === undefined) return 'could not get a lock to read it'
-  return `${row.granted ? 'locked by' : 'behind'} pid ${row.pid} (${row.granted ? '' : 'waiting for '}AccessExclusiveLock, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`)`
+  const waited = `the read waited ${READ_LOCK_TIMEOUT}`
+  if (row === undefined) return `could not get a lock to read it; ${waited}`
+  return `${row.granted ? 'locked by' : 'behind'} pid ${row.pid} (${row.granted ? '' : 'waiting for '}AccessExclusiveLock, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`); ${waited}`
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
-import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import { describeLockHolder } from '../db/read-lock-waits.js'
 import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { plural } from '../util/plural.js'
@@ -46,9 +46,7 @@ export async function checkOrphans(
           referencingTable(key),
           quoteQualified(key.refSchema, key.refTable),
         ])
-        unchecked.push(
-          `${describeForeignKey(key)}: not checked, ${holder}; the read waited ${READ_LOCK_TIMEOUT}`,
-        )
+        unchecked.push(`${describeForeignKey(key)}: not checked, ${holder}`)
         reasons.add('a lock held')
         continue
       }

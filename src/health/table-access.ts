@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { NOT_EXTENSION_MEMBER } from '../db/catalog-filters.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
-import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import { describeLockHolder } from '../db/read-lock-waits.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
@@ -73,7 +73,7 @@ async function readOnce(client: pg.ClientBase, table: TableRow): Promise<string 
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === LOCK_NOT_AVAILABLE)
-      return `${await describeLockHolder(client, [quoteQualified(table.schema, table.name)])}; the read waited ${READ_LOCK_TIMEOUT}`
+      return describeLockHolder(client, [quoteQualified(table.schema, table.name)])
     if (code === '55000' && table.relkind === 'm')
       return `materialized view not populated (REFRESH MATERIALIZED VIEW ${quoteQualified(table.schema, table.name)})`
     return (error as Error).message
