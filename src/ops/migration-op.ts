@@ -172,15 +172,27 @@ export class MigrationOp {
     if (!this.executor.inTransaction) return work()
     await this.executor.run('COMMIT', [], MANAGED)
     this.executor.inTransaction = false
+    this.executor.committedEarly = true
     // The transaction's SET LOCAL timeouts ended with it: keep them for the session.
     const lockTimeout = Math.trunc(this.context.runtime?.lockTimeoutMs ?? 5000)
     const statementTimeout = Math.trunc(this.context.runtime?.statementTimeoutMs ?? 0)
     await this.executor.run(`SET lock_timeout = ${lockTimeout}; SET statement_timeout = ${statementTimeout}`)
+    let failed = false
     try {
       return await work()
+    } catch (error) {
+      failed = true
+      throw error
     } finally {
+      // A statement that failed inside an explicit BEGIN of `work` (a VALIDATE in its own
+      // transaction) left that transaction aborted: BEGIN would fail on it with 25P02 and
+      // hide the real error. ROLLBACK outside a transaction is only a warning.
+      const failing = this.executor.current
+      if (failed && !this.executor.offline) await this.executor.run('ROLLBACK', [], MANAGED)
       await this.executor.run('BEGIN', [], MANAGED)
       this.executor.inTransaction = true
+      // The error report names the statement that failed, not this clean-up.
+      if (failed) this.executor.current = failing
     }
   }
 
@@ -241,7 +253,7 @@ export class MigrationOp {
     }
     const statement = renderCreateIndex(name, table, columns, { ...options, ifNotExists: true })
     this.#requireNoTransaction(`createIndex('${name}', { concurrently: true })`)
-    const partitions = await this.#partitionsOf(table)
+    const partitions = await this.partitionsOf(table)
     if (partitions !== undefined) {
       await this.#createPartitionedIndex(name, table, columns, options, partitions)
       return
@@ -277,8 +289,11 @@ export class MigrationOp {
     }
   }
 
-  /** A partitioned table's direct partitions; undefined for any other table, and offline. */
-  async #partitionsOf(table: RelationName): Promise<{ schema: string; name: string }[] | undefined> {
+  /**
+   * A partitioned table's direct partitions; undefined for any other table, and offline
+   * (where the recipes that build partition by partition write the plain statement).
+   */
+  async partitionsOf(table: RelationName): Promise<{ schema: string; name: string }[] | undefined> {
     if (this.executor.offline) return undefined
     const result = await this.executor.run(
       `SELECT c.relkind::text AS kind,
@@ -448,7 +463,11 @@ export class MigrationOp {
     return addNotNullColumn(this, table, column, options)
   }
 
-  /** A foreign key added NOT VALID, then validated in its own transaction. Downgrade: `op.dropConstraint`. */
+  /**
+   * A foreign key added NOT VALID, then validated in its own transaction; on a
+   * partitioned table, partition by partition (PostgreSQL refuses NOT VALID there).
+   * Downgrade: `op.dropConstraint`.
+   */
   addForeignKeySafely(
     name: string,
     table: RelationName,

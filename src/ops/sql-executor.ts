@@ -29,6 +29,11 @@ export interface SqlExecutor {
   readonly offline: boolean
   /** True while the migration's statements run inside its transaction. */
   inTransaction: boolean
+  /**
+   * Set once `op.autocommit` has committed part of a transactional migration: a failure
+   * after it no longer leaves the database as it was, and the report must say so.
+   */
+  committedEarly?: boolean
   run(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<pg.QueryResult | undefined>
   /**
    * Runs a statement whose result nobody reads (`op.execute`). Online, inside the
@@ -41,8 +46,8 @@ export interface SqlExecutor {
    * statement, without the `\.`); the rows loaded, online.
    */
   copyFrom(sql: string, data: string, source?: StatementSource): Promise<number | undefined>
-  /** The statement being run, for error messages. */
-  readonly current: { sql: string; source: StatementSource | undefined } | undefined
+  /** The statement being run, for error messages (kept by a clean-up after a failure). */
+  current: { sql: string; source: StatementSource | undefined } | undefined
   /** Statements completed so far in this migration (to report a non-transactional failure exactly). */
   readonly completed: readonly string[]
   /**
@@ -55,6 +60,7 @@ export interface SqlExecutor {
 export class OnlineExecutor implements SqlExecutor {
   readonly offline = false
   inTransaction = false
+  committedEarly = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
   /**

@@ -162,7 +162,11 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
       ? `in ${codeError.where}`
       : describeStatement(step.meta, statement, failure.position, failure.context),
   )
-  if (step.meta.transactional) {
+  if (step.meta.transactional && executor.committedEarly) {
+    lines.push(
+      `rolled back to ${step.revision}'s last commit: what op.autocommit committed before the failure stays (its recipes resume from there when run again); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
+    )
+  } else if (step.meta.transactional) {
     lines.push(
       options.transactionPerMigration
         ? `rolled back: ${step.revision} left no change; the database stays at ${step.rowsBefore.join(', ') || 'base'}`

@@ -24,6 +24,14 @@ export function violationHint(failure: DatabaseFailure, statementSql?: string): 
     if (failure.code === '23514')
       return `the statement writes a row of ${table} that breaks the check${failure.constraint ? ` ${quoteIdent(failure.constraint)}` : ''}${failure.detail ? ` (${failure.detail.replace(/\.$/, '')})` : ''}: write values the check accepts`
   }
+  // The constraint is already there NOT VALID (new rows are checked): only the old rows
+  // stand in the way, and the same migration validates it once they are fixed.
+  if (statementSql !== undefined && VALIDATES.test(statementSql)) {
+    if (failure.code === '23503')
+      return `rows of ${table} reference rows that do not exist${key ? `, e.g. (${key[1]}) = (${key[2]}), which ${key[3]}` : ''}: delete or fix those rows, then run the command again. The key stays NOT VALID meanwhile, so new rows are already checked`
+    if (failure.code === '23514')
+      return `rows of ${table} break the check${failure.constraint ? ` ${quoteIdent(failure.constraint)}` : ''}: list them with SELECT * FROM ${table} WHERE NOT (<its condition>), fix them, then run the command again. The check stays NOT VALID meanwhile, so new rows are already checked`
+  }
   switch (failure.code) {
     case '23505':
       if (key?.[3] === 'is duplicated')
@@ -44,6 +52,9 @@ export function violationHint(failure: DatabaseFailure, statementSql?: string): 
       return undefined
   }
 }
+
+/** `ALTER TABLE ... VALIDATE CONSTRAINT`: the second step of a constraint added NOT VALID. */
+const VALIDATES = /^\s*ALTER\s+TABLE\b[\s\S]*\bVALIDATE\s+CONSTRAINT\b/i
 
 /** A statement that writes rows (possibly behind a WITH), not one that adds a constraint. */
 const WRITES_ROWS = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:INSERT|UPDATE|DELETE|MERGE|COPY|WITH)\b/i

@@ -78,6 +78,112 @@ test('addForeignKeySafely validates in its own transaction while child rows keep
   assert.match(fk.def, /ON DELETE CASCADE/)
 })
 
+test('a VALIDATE that fails in its own transaction reports its own error, says what stays, and a re-run completes', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric); INSERT INTO orders VALUES (1, 10), (2, -5)',
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.addCheckSafely('ck_orders_total', 'orders', 'total >= 0')",
+      "  await op.dropConstraint('ck_orders_total', 'orders')",
+    ),
+  )
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  // Before, the clean-up's BEGIN on the aborted transaction hid it behind 25P02.
+  assert.match(
+    failed.stderr,
+    /ERROR 23514: check constraint "ck_orders_total" of relation "orders" is violated/,
+  )
+  assert.doesNotMatch(failed.stderr, /25P02|left no change/)
+  assert.match(failed.stderr, /statement at .*VALIDATE CONSTRAINT "ck_orders_total"/)
+  const check = await db.one("SELECT convalidated FROM pg_constraint WHERE conname = 'ck_orders_total'")
+  assert.equal(check.convalidated, false, 'the NOT VALID check committed and stays')
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'aaa111')
+
+  await db.query('UPDATE orders SET total = 0 WHERE total < 0')
+  const resumed = await project.cli(['upgrade', 'head'])
+  assert.equal(resumed.code, 0, resumed.stderr)
+  assert.equal(
+    (await db.one("SELECT convalidated FROM pg_constraint WHERE conname = 'ck_orders_total'")).convalidated,
+    true,
+  )
+})
+
+test('addForeignKeySafely on a partitioned table goes partition by partition, and a re-run after a failure resumes', async (t) => {
+  const db = await createTestDatabase(t)
+  // One partition is partitioned in turn; one holds an order of a user that does not exist.
+  await db.query(`CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users SELECT generate_series(1, 100);
+    CREATE TABLE orders (id bigint, user_id bigint, region text NOT NULL, at int NOT NULL) PARTITION BY LIST (region);
+    CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+    CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us') PARTITION BY RANGE (at);
+    CREATE TABLE orders_us_old PARTITION OF orders_us FOR VALUES FROM (0) TO (10);
+    CREATE TABLE orders_us_new PARTITION OF orders_us FOR VALUES FROM (10) TO (20);
+    INSERT INTO orders SELECT g, 1 + g % 100, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g % 20 FROM generate_series(1, 3000) g;
+    INSERT INTO orders VALUES (9999, 555, 'us', 15)`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.addForeignKeySafely('fk_orders_user', 'orders', 'users', ['user_id'], ['id'], { onDelete: 'cascade' })",
+      "  await op.dropConstraint('fk_orders_user', 'orders')",
+    ),
+  )
+  const keys = async () =>
+    (
+      await db.query(`SELECT c.conname, c.conrelid::regclass::text AS "table", c.convalidated, p.conname AS parent
+        FROM pg_constraint c LEFT JOIN pg_constraint p ON p.oid = c.conparentid
+       WHERE c.contype = 'f' ORDER BY c.conname`)
+    ).rows.map(
+      (k) =>
+        `${k.conname} on ${k.table}${k.convalidated ? '' : ' NOT VALID'}${k.parent ? ` < ${k.parent}` : ''}`,
+    )
+
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1, failed.stdout)
+  assert.match(failed.stderr, /violates foreign key constraint "fk_orders_user_orders_us_new"/)
+  assert.match(failed.stderr, /statement at .*: ALTER TABLE "public"\."orders_us_new" VALIDATE CONSTRAINT/)
+  assert.match(
+    failed.stderr,
+    /hint: .*\(user_id\) = \(555\).*delete or fix those rows, then run the command again/,
+  )
+  assert.match(failed.stderr, /what op\.autocommit committed before the failure stays/)
+  // Partitions go in name order: orders_eu's key is validated and stays, orders_us_new's
+  // stays NOT VALID (new rows are checked), orders_us_old is not reached, orders has none.
+  assert.deepEqual(await keys(), [
+    'fk_orders_user_orders_eu on orders_eu',
+    'fk_orders_user_orders_us_new on orders_us_new NOT VALID',
+  ])
+
+  await db.query('DELETE FROM orders WHERE user_id = 555')
+  const app = startWriter(db, (index) => [
+    "INSERT INTO orders VALUES ($1, $2, 'eu', 1)",
+    [10000 + index, 1 + (index % 100)],
+  ])
+  const resumed = await project.cli(['upgrade', 'head'])
+  const load = await app.stop()
+  assert.equal(resumed.code, 0, resumed.stderr)
+  assert.deepEqual(load.errors, [])
+  assert.deepEqual(await keys(), [
+    'fk_orders_user on orders',
+    'fk_orders_user_orders_eu on orders_eu < fk_orders_user',
+    'fk_orders_user_orders_us on orders_us < fk_orders_user',
+    'fk_orders_user_orders_us_new on orders_us_new < fk_orders_user_orders_us',
+    'fk_orders_user_orders_us_old on orders_us_old < fk_orders_user_orders_us',
+  ])
+  // The key holds: a delete cascades into every partition.
+  await db.query('DELETE FROM users WHERE id = 2')
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM orders WHERE user_id = 2')).n, 0)
+
+  assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
+  assert.deepEqual(await keys(), [])
+})
+
 test('dedupeAndAddUnique moves duplicates aside, adds the constraint under writes, and the downgrade restores them', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`CREATE TABLE users (id bigserial PRIMARY KEY, email text);

@@ -93,6 +93,20 @@ test('a statement writing rows that a foreign key or check refuses is told to ch
     violationHint(orphan, 'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users')!,
     /NOT VALID/,
   )
+  // At VALIDATE the key is already NOT VALID: only the old rows need fixing, then a re-run.
+  const atValidate = violationHint(
+    orphan,
+    'ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "fk_orders_user"',
+  )!
+  assert.match(atValidate, /delete or fix those rows, then run the command again/)
+  assert.doesNotMatch(atValidate, /add the key NOT VALID/)
+  assert.match(
+    violationHint(
+      failure({ code: '23514', table: 'orders', constraint: 'ck_total' }),
+      'ALTER TABLE orders VALIDATE CONSTRAINT ck_total',
+    )!,
+    /"ck_total": list them .*, fix them, then run the command again/,
+  )
   assert.equal(
     violationHint(
       failure({

@@ -1,15 +1,17 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
-import type { ForeignKeyOptions } from '../render-ddl.js'
-import { MANAGED } from '../sql-executor.js'
+import { type ForeignKeyOptions, renderCreateForeignKey } from '../render-ddl.js'
+import { MANAGED, PARTITION_AWARE } from '../sql-executor.js'
 import type { RawSql, RelationName } from '../sql-fragments.js'
+import { addPartitionedForeignKey } from './partitioned-foreign-key.js'
 
 /**
  * A foreign key without blocking writes on either table for the length of a scan:
  * added `NOT VALID` (a brief SHARE ROW EXCLUSIVE lock), then validated in a separate
  * transaction (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one;
- * writes continue). Reverse it with `op.dropConstraint(name, table)`.
+ * writes continue). On a partitioned table, partition by partition
+ * (`addPartitionedForeignKey`). Reverse it with `op.dropConstraint(name, table)`.
  */
 export async function addForeignKeySafely(
   op: MigrationOp,
@@ -26,10 +28,22 @@ export async function addForeignKeySafely(
     optionKeys<Omit<ForeignKeyOptions, 'notValid'>>({ onDelete: true, onUpdate: true, deferrable: true }),
   )
   await op.dropConstraint(name, table, { ifExists: true })
-  await op.createForeignKey(name, table, referencedTable, columns, referencedColumns, {
-    ...options,
-    notValid: true,
-  })
+  const partitions = await op.partitionsOf(table)
+  if (partitions !== undefined) {
+    const definition = { referencedTable, columns, referencedColumns, options }
+    await addPartitionedForeignKey(op, name, table, partitions, definition)
+    return
+  }
+  // Offline the table's kind is unknown: `check` must not hold a partitioned table's
+  // NOT VALID against this call, which goes partition by partition when it runs.
+  await op.execute(
+    renderCreateForeignKey(name, table, referencedTable, columns, referencedColumns, {
+      ...options,
+      notValid: true,
+    }),
+    [],
+    PARTITION_AWARE,
+  )
   await validateApart(op, name, table)
 }
 
