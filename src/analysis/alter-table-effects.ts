@@ -175,8 +175,20 @@ const COMMANDS: Record<string, CommandHandler> = {
   AT_ColumnDefault(table, cmd, effects) {
     effects.change('backward compatible', `${cmd.def ? 'sets' : 'drops'} the default of ${table}.${cmd.name}`)
   },
-  AT_AddConstraint(table, cmd, effects) {
-    addConstraintEffects(table, nodeOf<Constraint>(cmd.def, 'Constraint')!, effects)
+  AT_AddConstraint(table, cmd, effects, env) {
+    const constraint = nodeOf<Constraint>(cmd.def, 'Constraint')!
+    addConstraintEffects(table, constraint, effects)
+    // A foreign key on a partitioned table is added to each partition, under the same
+    // lock, and checked there: the partitioned table itself holds no rows.
+    const partitions = constraint.contype === 'CONSTR_FOREIGN' ? env.model.partitionsOf(table) : undefined
+    if (partitions) {
+      effects.partitions = partitions
+      for (const partition of partitions) {
+        effects.lock(partition, 'SHARE ROW EXCLUSIVE')
+        if (!constraint.skip_validation)
+          effects.scan(partition, `checks every row against ${relationName(constraint.pktable)}`)
+      }
+    }
   },
   AT_ValidateConstraint(table, cmd, effects) {
     effects.scan(table, `validates constraint ${cmd.name}`)

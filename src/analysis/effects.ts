@@ -48,7 +48,7 @@ export interface StatementEffects {
   /** Facts worth showing: "metadata only (default stored once, PostgreSQL 11+)". */
   readonly notes: readonly string[]
   /**
-   * CREATE INDEX on a partitioned table: its partitions as far as known (the database's
+   * CREATE INDEX or ADD FOREIGN KEY on a partitioned table: its partitions as far as known (the database's
    * in connected mode, and those the analysed SQL creates or attaches); undefined for
    * other statements and tables not known to be partitioned.
    */

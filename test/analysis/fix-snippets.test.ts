@@ -69,6 +69,14 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     /op\.addForeignKeySafely\('Order_user_fkey', 'billing\.Order', 'users', \['user'\], \['id'\]\)/,
   )
   await run(sqlOf(foreign))
+  // The op call keeps the key's actions: without them it would add a different key.
+  assert.match(
+    await fixOf(
+      'ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE;',
+      'constraint-without-not-valid',
+    ),
+    /op\.addForeignKeySafely\('orders_user_id_fkey', 'orders', 'users', \['user_id'\], \['id'\], \{ onDelete: 'set null', onUpdate: 'cascade', deferrable: true \}\)/,
+  )
 
   // A column added with its foreign key: the fix adds it with its own type, then the key apart.
   const added = await fixOf(
@@ -156,4 +164,25 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     client.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'billing.ix_events_kind'::regclass"),
   )
   assert.equal(valid.rows[0].indisvalid, true)
+
+  // A foreign key on a partitioned table: each partition's NOT VALID + VALIDATE, then the
+  // parent's, which adopts them; it runs, and the parent's key is validated.
+  await run([
+    'ALTER TABLE billing.events ADD COLUMN "user" int',
+    "INSERT INTO billing.events VALUES (1, 'a', 1), (15, 'b', NULL)",
+  ])
+  const partitionedKey = await fixOf(
+    `CREATE TABLE billing.events_3 PARTITION OF billing.events FOR VALUES FROM (20) TO (30);
+     ALTER TABLE billing.events ADD FOREIGN KEY ("user") REFERENCES users ON DELETE CASCADE;`,
+    'constraint-without-not-valid',
+  )
+  assert.deepEqual(sqlOf(partitionedKey), [
+    'ALTER TABLE billing.events_3 ADD CONSTRAINT events_user_fkey_events_3 FOREIGN KEY ("user") REFERENCES users ON DELETE CASCADE NOT VALID;',
+    'ALTER TABLE billing.events_3 VALIDATE CONSTRAINT events_user_fkey_events_3;',
+    'ALTER TABLE billing.events ADD CONSTRAINT events_user_fkey FOREIGN KEY ("user") REFERENCES users ON DELETE CASCADE;',
+  ])
+  assert.match(
+    partitionedKey,
+    /TS: await op\.addForeignKeySafely\('events_user_fkey', 'billing\.events', 'users', \['user'\], \['id'\], \{ onDelete: 'cascade' \}\)/,
+  )
 })

@@ -371,6 +371,71 @@ test('connected, a small table never analysed is counted; one locked by a migrat
   assert.match(size, /rows unknown: never analysed/)
 })
 
+test('connected, a foreign key on a partitioned table locks and checks each partition, and its fix goes partition by partition', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`
+    CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE TABLE events (at int NOT NULL, user_id bigint) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20)`)
+  const project = testProject(t, db)
+  project.sql('f1', {
+    up: 'ALTER TABLE events ADD CONSTRAINT fk_events_user FOREIGN KEY (user_id) REFERENCES users (id);',
+  })
+  const first = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0]
+  assert.deepEqual(
+    first.statements[0].locks.map((lock: { table: string; mode: string }) => `${lock.table} ${lock.mode}`),
+    [
+      'events SHARE ROW EXCLUSIVE',
+      'users SHARE ROW EXCLUSIVE',
+      'events_a SHARE ROW EXCLUSIVE',
+      'events_b SHARE ROW EXCLUSIVE',
+    ],
+  )
+  const finding = first.findings.find((f: { rule: string }) => f.rule === 'constraint-without-not-valid')
+  assert.match(finding.message, /partitioned table events .* its 2 partition\(s\)/)
+  assert.match(
+    finding.fix,
+    /^ALTER TABLE events_a ADD CONSTRAINT fk_events_user_events_a FOREIGN KEY \(user_id\) REFERENCES users \(id\) NOT VALID;/,
+  )
+  assert.match(finding.fix, /\nALTER TABLE events_b VALIDATE CONSTRAINT fk_events_user_events_b;/)
+  assert.match(
+    finding.fix,
+    /\nALTER TABLE events ADD CONSTRAINT fk_events_user FOREIGN KEY \(user_id\) REFERENCES users \(id\);/,
+  )
+
+  // NOT VALID on the partitioned table: PostgreSQL 16 refuses it.
+  project.sql('f2', {
+    down: 'f1',
+    up: 'ALTER TABLE events ADD CONSTRAINT fk_events_user2 FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+  })
+  const second = JSON.parse((await project.cli(['check', '--format', 'json', '-r', 'f1:f2'])).stdout)
+    .migrations[0]
+  assert.deepEqual(
+    second.findings.map((f: { rule: string }) => f.rule).filter((rule: string) => rule.includes('not-valid')),
+    ['not-valid-foreign-key-on-partitioned-table'],
+  )
+  // And it does refuse it: the migration fails on the server.
+  const refused = await project.cli(['upgrade', 'f2'])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /cannot add NOT VALID foreign key on partitioned table "events"/)
+
+  // op.addForeignKeySafely goes partition by partition when it runs: nothing to refuse.
+  project.ts(
+    'f3',
+    "export const revision = 'f3'\nexport const downRevision = 'f2'\nexport async function upgrade(op) {\n  await op.addForeignKeySafely('fk_events_user3', 'events', 'users', ['user_id'])\n}\n",
+  )
+  const third = JSON.parse((await project.cli(['check', '--format', 'json', '-r', 'f2:f3'])).stdout)
+    .migrations[0]
+  assert.equal(third.revision, 'f3')
+  assert.deepEqual(
+    third.findings
+      .map((f: { rule: string }) => f.rule)
+      .filter((rule: string) => rule.includes('not-valid') || rule.includes('partition')),
+    [],
+  )
+})
+
 test('connected, an index on a partitioned table gets the partition-by-partition recipe with its real partitions', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`

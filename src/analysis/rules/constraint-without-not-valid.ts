@@ -1,6 +1,18 @@
-import { nameList, relationName, typeInfo } from '../ast.js'
+import { relationName, typeInfo } from '../ast.js'
 import { displayType } from '../column-types.js'
-import { checkConditionText, constraintName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
+import {
+  checkConditionText,
+  columnsArray,
+  constraintName,
+  foreignKeyOptionsArgument,
+  sqlIdent,
+  sqlTableName,
+  tableBaseName,
+} from './fix-names.js'
+import {
+  NOT_VALID_ON_PARTITIONED_SINCE,
+  partitionedForeignKeyRecipe,
+} from './partitioned-foreign-key-recipe.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -19,7 +31,7 @@ export default defineRule({
     ],
   },
   check: perStatement(
-    (statement) =>
+    (statement, context) =>
       alterCommands(statement).flatMap((cmd) => {
         const column = cmd.def?.ColumnDef
         if (cmd.subtype === 'AT_AddColumn' && isExisting(statement, cmd.table)) {
@@ -49,6 +61,17 @@ export default defineRule({
         const foreign = constraint.contype === 'CONSTR_FOREIGN'
         const name = constraintName(cmd.table, constraint)
         const referenced = foreign ? relationName(constraint.pktable) : undefined
+        const partitions = statement.effects.partitions
+        if (foreign && partitions !== undefined && context.serverVersion < NOT_VALID_ON_PARTITIONED_SINCE) {
+          if (partitions.length === 0) return [] // nothing to check yet: no partition
+          return [
+            {
+              statement,
+              message: `adds foreign key ${name} to the partitioned table ${cmd.table} and checks every row of its ${partitions.length} partition(s) while holding SHARE ROW EXCLUSIVE on all of them and on ${referenced}: writes to them wait. NOT VALID is refused on a partitioned table before PostgreSQL ${NOT_VALID_ON_PARTITIONED_SINCE}: add it partition by partition`,
+              fix: partitionedForeignKeyRecipe(cmd.table, name, constraint, partitions),
+            },
+          ]
+        }
         return [
           {
             statement,
@@ -59,7 +82,7 @@ export default defineRule({
               `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;`,
               `ALTER TABLE ${sqlTableName(cmd.table)} VALIDATE CONSTRAINT ${sqlIdent(name)};  -- in a separate transaction: only SHARE UPDATE EXCLUSIVE`,
               foreign
-                ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', ${columnsArray(constraint.fk_attrs)}, ${columnsArray(constraint.pk_attrs, ['id'])})`
+                ? `TS: await op.addForeignKeySafely('${name}', '${cmd.table}', '${referenced}', ${columnsArray(constraint.fk_attrs)}, ${columnsArray(constraint.pk_attrs, ['id'])}${foreignKeyOptionsArgument(constraint)})`
                 : `TS: await op.addCheckSafely('${name}', '${cmd.table}', ${conditionArgument(statement.sql, constraint.conname)})`,
             ].join('\n'),
           },
@@ -68,15 +91,6 @@ export default defineRule({
     ['AlterTableStmt'],
   ),
 })
-
-/** `['user_id']` from a constraint's column list; PostgreSQL's default (the primary key) as `['id']`. */
-function columnsArray(attributes: unknown, fallback: readonly string[] = []): string {
-  const names = nameList(attributes as never)
-  const quoted = (names.length > 0 ? names : fallback).map(
-    (name) => `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-  )
-  return `[${quoted.join(', ')}]`
-}
 
 /** The CHECK's condition as a TS string argument, or a placeholder when it cannot be read back. */
 function conditionArgument(sql: string, name: string | undefined): string {

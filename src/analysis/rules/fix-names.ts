@@ -62,3 +62,24 @@ export function checkConditionText(sql: string, name: string | undefined): strin
   }
   return undefined
 }
+
+const OP_ACTIONS: Record<string, string> = { r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' }
+
+/** A foreign key's actions as the op call's last argument (`, { onDelete: 'cascade' }`), or nothing. */
+export function foreignKeyOptionsArgument(constraint: Constraint): string {
+  const options = [
+    OP_ACTIONS[constraint.fk_del_action ?? ''] && `onDelete: '${OP_ACTIONS[constraint.fk_del_action ?? '']}'`,
+    OP_ACTIONS[constraint.fk_upd_action ?? ''] && `onUpdate: '${OP_ACTIONS[constraint.fk_upd_action ?? '']}'`,
+    constraint.deferrable && 'deferrable: true',
+  ].filter(Boolean)
+  return options.length === 0 ? '' : `, { ${options.join(', ')} }`
+}
+
+/** `['user_id']` from a constraint's column list; PostgreSQL's default (the primary key) as `['id']`. */
+export function columnsArray(attributes: unknown, fallback: readonly string[] = []): string {
+  const names = nameList(attributes as never)
+  const quoted = (names.length > 0 ? names : fallback).map(
+    (name) => `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+  )
+  return `[${quoted.join(', ')}]`
+}

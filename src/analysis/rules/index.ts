@@ -19,6 +19,7 @@ import missingDowngrade from './missing-downgrade.js'
 import missingLockTimeout from './missing-lock-timeout.js'
 import notNullWithoutDefault from './not-null-without-default.js'
 import notRerunnable from './not-rerunnable.js'
+import notValidForeignKeyOnPartitionedTable from './not-valid-foreign-key-on-partitioned-table.js'
 import preferBigintKeys from './prefer-bigint-keys.js'
 import preferJsonb from './prefer-jsonb.js'
 import preferTextOverChar from './prefer-text-over-char.js'
@@ -61,6 +62,7 @@ export const RULES: readonly Rule[] = [
   missingDowngrade,
   missingLockTimeout,
   notNullWithoutDefault,
+  notValidForeignKeyOnPartitionedTable,
   notRerunnable,
   preferBigintKeys,
   preferJsonb,
