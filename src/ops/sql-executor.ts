@@ -107,7 +107,8 @@ export class OnlineExecutor implements SqlExecutor {
     this.current = { sql, source }
     const work = start()
     const result = this.watcher ? await this.watcher.watch(work) : await work
-    this.completed.push(sql)
+    // BEGIN and COMMIT around a recipe's step are not the migration's statements.
+    if (source?.managed !== true) this.completed.push(sql)
     this.current = undefined
     return result
   }

@@ -134,8 +134,10 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   // Ctrl-C: the running statement was cancelled (57014), or the next one never sent.
   const interrupted =
     error instanceof InterruptedError || (failure.code === QUERY_CANCELED && wasCancelled(client))
-  // A failed batch leaves its transaction aborted (a non-transactional step's record too).
-  if (step.meta.transactional || error instanceof BatchError)
+  // A failed batch leaves its transaction aborted (a non-transactional step's record too),
+  // and so does a non-transactional migration's own BEGIN ... (a recipe's VALIDATE apart):
+  // the failure's history row could not be written on it.
+  if (step.meta.transactional || error instanceof BatchError || client.getTransactionStatus() !== 'I')
     await client.query('ROLLBACK').catch(() => undefined)
   if (error instanceof BatchError && error.unit.role === 'commit') return commitFailed(options, step, error)
   if (error instanceof BatchError && error.unit.role === 'record') {

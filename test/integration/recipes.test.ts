@@ -114,6 +114,36 @@ test('a VALIDATE that fails in its own transaction reports its own error, says w
   )
 })
 
+test("in a non-transactional migration, a failed VALIDATE is recorded in the history and its report lists only the migration's statements", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric); INSERT INTO orders VALUES (1, -5)',
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration("  await op.addCheckSafely('ck_orders_total', 'orders', 'total >= 0')").replace(
+      'export async function upgrade',
+      'export const transactional = false\nexport async function upgrade',
+    ),
+  )
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /ERROR 23514/)
+  assert.match(
+    failed.stderr,
+    /2 statement\(s\) completed: ALTER TABLE "orders" DROP CONSTRAINT IF EXISTS .* \| ALTER TABLE "orders" ADD CONSTRAINT/,
+  )
+  assert.doesNotMatch(failed.stderr, /\| BEGIN/)
+  // The VALIDATE's own transaction was left aborted; the history row is written after a ROLLBACK.
+  const history = await db.one(
+    "SELECT outcome, error FROM strata_history WHERE revision = 'bbb222' ORDER BY id DESC LIMIT 1",
+  )
+  assert.equal(history.outcome, 'failed')
+  assert.match(history.error, /^23514 check constraint "ck_orders_total"/)
+})
+
 test('addForeignKeySafely on a partitioned table goes partition by partition, and a re-run after a failure resumes', async (t) => {
   const db = await createTestDatabase(t)
   // One partition is partitioned in turn; one holds an order of a user that does not exist.
