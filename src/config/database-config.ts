@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
+import { displayPath } from '../util/display-path.js'
 import { interpolateEnv } from './interpolate-env.js'
-import { displayPath } from './load-config.js'
 import type { ResolvedConfig } from './types.js'
 
 /**

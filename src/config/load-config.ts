@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
+import { displayPath } from '../util/display-path.js'
 import { parseDuration } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { lineAndColumn } from '../util/source-position.js'
@@ -252,10 +253,4 @@ function endpointName(url: string): string {
   } catch {
     return url
   }
-}
-
-/** A path as a person reads it: relative to the working directory when inside it. */
-export function displayPath(file: string): string {
-  const fromCwd = relative(process.cwd(), file)
-  return fromCwd !== '' && !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? fromCwd : file
 }

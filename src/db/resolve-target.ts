@@ -1,8 +1,8 @@
 import { interpolateDeep } from '../config/interpolate-env.js'
-import { displayPath } from '../config/load-config.js'
 import type { DatabaseConfig, ResolvedConfig } from '../config/types.js'
 import { ConfigError, InvalidInputError } from '../errors/index.js'
 import { didYouMean } from '../util/closest-match.js'
+import { displayPath } from '../util/display-path.js'
 import {
   type ConnectionSpec,
   parseConnectionString,
