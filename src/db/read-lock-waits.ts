@@ -18,12 +18,15 @@ export async function limitReadLockWaits(client: pg.ClientBase): Promise<void> {
 /**
  * Who kept a read from getting its ACCESS SHARE lock on one of `relations` (quoted
  * names, as `quoteQualified` writes them) within `READ_LOCK_TIMEOUT`: "locked by pid
- * 4242 (AccessExclusiveLock, app, idle in transaction for 180s; ...); the read waited 3s". A session only waiting for ACCESS EXCLUSIVE
- * blocks reads too (they queue behind it), and is named when nobody holds the lock.
+ * 4242 (AccessExclusiveLock, app, idle in transaction for 180s; ...); the read waited 3s".
+ * A session only waiting for ACCESS EXCLUSIVE blocks reads too (they queue behind it),
+ * and is named when nobody holds the lock. Without `relations` (a check that reads many
+ * tables, and PostgreSQL's 55P03 does not say which one), any table of this database,
+ * named in the text.
  */
 export async function describeLockHolder(
   client: pg.ClientBase,
-  relations: readonly string[],
+  relations?: readonly string[],
 ): Promise<string> {
   const holder = await client.query<{
     pid: number
@@ -31,18 +34,22 @@ export async function describeLockHolder(
     usename: string
     state: string
     seconds: number
+    relation: string
   }>(
-    `SELECT l.pid, l.granted, a.usename, a.state,
+    `SELECT l.pid, l.granted, a.usename, a.state, l.relation::regclass::text AS relation,
             extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::int AS seconds
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.relation IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name)
+      WHERE ($1::text[] IS NULL OR l.relation IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name))
+        AND l.locktype = 'relation'
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
       ORDER BY l.granted DESC, a.xact_start
       LIMIT 1`,
-    [relations],
+    [relations ?? null],
   )
   const row = holder.rows[0]
   const waited = `the read waited ${READ_LOCK_TIMEOUT}`
   if (row === undefined) return `could not get a lock to read it; ${waited}`
-  return `${row.granted ? 'locked by' : 'behind'} pid ${row.pid} (${row.granted ? '' : 'waiting for '}AccessExclusiveLock, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`); ${waited}`
+  const on = relations === undefined ? ` on ${row.relation}` : ''
+  return `${row.granted ? 'locked by' : 'behind'} pid ${row.pid} (${row.granted ? '' : 'waiting for '}AccessExclusiveLock${on}, ${row.usename}, ${row.state} for ${row.seconds}s; see \`strata diagnose blocking\`); ${waited}`
 }

@@ -1,4 +1,5 @@
-import { READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
+import type pg from 'pg'
+import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 
 /**
@@ -40,12 +41,14 @@ export interface CheckOutcome {
 /**
  * Runs one check and times it. An unexpected error (a query the server refused)
  * fails only this check, with the server's words, so the other checks still report;
- * a read that gave up waiting for a lock is a warning.
+ * a read that gave up waiting for a lock is a warning, naming the session that holds
+ * it when `client` (the check's own session) can ask.
  */
 export async function runCheck(
   id: string,
   title: string,
   body: () => Promise<CheckOutcome>,
+  client?: pg.ClientBase,
 ): Promise<CheckResult> {
   const started = performance.now()
   let outcome: CheckOutcome
@@ -55,10 +58,7 @@ export async function runCheck(
     outcome =
       (error as { code?: string }).code === LOCK_NOT_AVAILABLE
         ? // Not a finding about the database: a lock held elsewhere kept the check from reading.
-          {
-            status: 'warn',
-            summary: `could not be checked: a table it reads is locked by another session beyond ${READ_LOCK_TIMEOUT} (strata diagnose blocking shows which); run it again once that is done`,
-          }
+          { status: 'warn', summary: await lockedOut(client) }
         : { status: 'fail', summary: `could not be checked: ${(error as Error).message}` }
   }
   return {
@@ -69,6 +69,13 @@ export async function runCheck(
     details: outcome.details ?? [],
     durationMs: Math.round(performance.now() - started),
   }
+}
+
+async function lockedOut(client: pg.ClientBase | undefined): Promise<string> {
+  const holder = client === undefined ? undefined : await describeLockHolder(client).catch(() => undefined) // a second failure must not hide the first
+  return holder === undefined
+    ? `could not be checked: a table it reads is locked by another session beyond ${READ_LOCK_TIMEOUT} (strata diagnose blocking shows which); run it again once that is done`
+    : `could not be checked: ${holder}; run it again once that is done`
 }
 
 export function reportOf(database: string, checks: readonly CheckResult[]): CheckReport {

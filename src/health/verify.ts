@@ -55,43 +55,69 @@ export async function verifyDatabase(options: VerifyOptions): Promise<CheckRepor
     }
     const rows = await readVersionRows(client, runnerTables(config).version)
     let drift: DriftOutcome | undefined
-    const driftCheck = await runCheck('schema-drift', 'Data types consistent', async () => {
-      drift = await checkSchemaDrift(client, { ...options, rows, schemas })
-      return drift.outcome
-    })
+    const driftCheck = await runCheck(
+      'schema-drift',
+      'Data types consistent',
+      async () => {
+        drift = await checkSchemaDrift(client, { ...options, rows, schemas })
+        return drift.outcome
+      },
+      client,
+    )
 
     checks.push(
-      await runCheck('tables-accessible', 'All tables accessible', () => checkTableAccess(client, schemas)),
+      await runCheck(
+        'tables-accessible',
+        'All tables accessible',
+        () => checkTableAccess(client, schemas),
+        client,
+      ),
     )
     if (Object.keys(config.health.roles).length > 0) {
       checks.push(
-        await runCheck('role-grants', 'Application roles granted', () =>
-          checkRoleGrants(client, schemas, config.health.roles, strataTables(config)),
+        await runCheck(
+          'role-grants',
+          'Application roles granted',
+          () => checkRoleGrants(client, schemas, config.health.roles, strataTables(config)),
+          client,
         ),
       )
     }
     checks.push(
-      await runCheck('indexes', 'All indexes present', () =>
-        checkIndexes(client, schemas, drift?.missingIndexes),
+      await runCheck(
+        'indexes',
+        'All indexes present',
+        () => checkIndexes(client, schemas, drift?.missingIndexes),
+        client,
       ),
     )
     checks.push(
-      await runCheck('constraints-valid', 'Foreign key constraints valid', () =>
-        checkConstraintValidity(client, schemas),
+      await runCheck(
+        'constraints-valid',
+        'Foreign key constraints valid',
+        () => checkConstraintValidity(client, schemas),
+        client,
       ),
     )
     checks.push(
-      await runCheck('orphans', 'No orphaned records', async () =>
-        checkOrphans(client, await readForeignKeys(client, schemas), {
-          batchRows: config.health.orphanBatchRows,
-          serverVersionNum: connection.serverVersionNum,
-        }),
+      await runCheck(
+        'orphans',
+        'No orphaned records',
+        async () =>
+          checkOrphans(client, await readForeignKeys(client, schemas), {
+            batchRows: config.health.orphanBatchRows,
+            serverVersionNum: connection.serverVersionNum,
+          }),
+        client,
       ),
     )
     checks.push(driftCheck)
     checks.push(
-      await runCheck('sequences', 'Sequences and integer keys far from their limits', () =>
-        checkSequenceCapacity(client, schemas, config.health.sequenceThreshold),
+      await runCheck(
+        'sequences',
+        'Sequences and integer keys far from their limits',
+        () => checkSequenceCapacity(client, schemas, config.health.sequenceThreshold),
+        client,
       ),
     )
     return reportOf(maskedUrl(options.spec), checks)

@@ -310,5 +310,12 @@ test('behind a migration holding ACCESS EXCLUSIVE, diagnose sizes and indexes an
   )
   assert.match(verify.stdout, /! No orphaned records — .*1 not checked for a lock held/)
   assert.match(verify.stdout, new RegExp(`orders_user_id_fkey: .*not checked, locked by pid ${migrator.pid}`))
+  // A check that reads many tables names the holder and the table (55P03 says neither).
+  assert.match(
+    verify.stdout,
+    new RegExp(
+      `! Data types consistent — could not be checked: locked by pid ${migrator.pid} \\(AccessExclusiveLock on users, `,
+    ),
+  )
   await migrator.client.query('ROLLBACK')
 })
