@@ -36,6 +36,30 @@ const WEAKER_LOCKS: Record<string, LockMode> = {
   AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
 }
 
+/**
+ * Subcommands PostgreSQL carries out on each partition of a partitioned table too, under
+ * the same lock (checked in pg_locks on PostgreSQL 16): the partitions hold the rows, so
+ * the scans and rewrites are theirs. Not OWNER TO, triggers, or ATTACH/DETACH.
+ */
+const RECURSES_TO_PARTITIONS = new Set([
+  'AT_AddColumn',
+  'AT_ColumnDefault',
+  'AT_DropNotNull',
+  'AT_SetNotNull',
+  'AT_SetStatistics',
+  'AT_SetStorage',
+  'AT_SetCompression',
+  'AT_DropColumn',
+  'AT_AddConstraint',
+  'AT_DropConstraint',
+  'AT_AlterColumnType',
+  'AT_ValidateConstraint',
+  'AT_AddIdentity',
+  'AT_SetIdentity',
+  'AT_DropIdentity',
+  'AT_DropExpression',
+])
+
 /** ALTER TABLE: the strongest lock of its subcommands, and each subcommand's work. */
 export function alterTableEffects(
   body: { relation?: RangeVar; cmds?: Node[]; objtype?: string },
@@ -64,6 +88,8 @@ export function alterTableEffects(
     )
     return
   }
+  // ALTER TABLE ONLY reaches the partitioned table alone.
+  const partitions = body.relation?.inh === false ? undefined : env.model.partitionsOf(table)
   for (const command of body.cmds ?? []) {
     const cmd = nodeOf<AlterCommand>(command, 'AlterTableCmd')
     if (cmd === undefined) continue
@@ -72,10 +98,28 @@ export function alterTableEffects(
     const foreignKey =
       subtype === 'AT_AddConstraint' &&
       nodeOf<Constraint>(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN'
-    effects.lock(table, foreignKey ? 'SHARE ROW EXCLUSIVE' : (WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE'))
+    const mode = foreignKey ? 'SHARE ROW EXCLUSIVE' : (WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE')
+    effects.lock(table, mode)
+    const work = {
+      rewrites: effects.rewrites.length,
+      scans: effects.scans.length,
+      builds: effects.indexBuilds.length,
+    }
     const handler = COMMANDS[subtype]
     if (handler) handler(table, cmd, effects, env)
     else effects.change('backward compatible', `alters ${table} (${subtype.replace(/^AT_/, '')})`)
+    if (partitions && RECURSES_TO_PARTITIONS.has(subtype)) {
+      effects.partitions = partitions
+      for (const partition of partitions) effects.lock(partition, mode)
+      const onTable = (entries: { table: string; why: string }[], from: number) =>
+        entries.slice(from).filter((entry) => entry.table === table)
+      for (const { why } of onTable(effects.rewrites, work.rewrites))
+        for (const partition of partitions) effects.rewrite(partition, why)
+      for (const { why } of onTable(effects.scans, work.scans))
+        for (const partition of partitions) effects.scan(partition, why)
+      for (const { why } of onTable(effects.indexBuilds, work.builds))
+        for (const partition of partitions) effects.buildIndex(partition, why)
+    }
   }
 }
 
@@ -175,20 +219,8 @@ const COMMANDS: Record<string, CommandHandler> = {
   AT_ColumnDefault(table, cmd, effects) {
     effects.change('backward compatible', `${cmd.def ? 'sets' : 'drops'} the default of ${table}.${cmd.name}`)
   },
-  AT_AddConstraint(table, cmd, effects, env) {
-    const constraint = nodeOf<Constraint>(cmd.def, 'Constraint')!
-    addConstraintEffects(table, constraint, effects)
-    // A foreign key on a partitioned table is added to each partition, under the same
-    // lock, and checked there: the partitioned table itself holds no rows.
-    const partitions = constraint.contype === 'CONSTR_FOREIGN' ? env.model.partitionsOf(table) : undefined
-    if (partitions) {
-      effects.partitions = partitions
-      for (const partition of partitions) {
-        effects.lock(partition, 'SHARE ROW EXCLUSIVE')
-        if (!constraint.skip_validation)
-          effects.scan(partition, `checks every row against ${relationName(constraint.pktable)}`)
-      }
-    }
+  AT_AddConstraint(table, cmd, effects) {
+    addConstraintEffects(table, nodeOf<Constraint>(cmd.def, 'Constraint')!, effects)
   },
   AT_ValidateConstraint(table, cmd, effects) {
     effects.scan(table, `validates constraint ${cmd.name}`)

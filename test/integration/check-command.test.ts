@@ -434,6 +434,37 @@ test('connected, a foreign key on a partitioned table locks and checks each part
       .filter((rule: string) => rule.includes('not-valid') || rule.includes('partition')),
     [],
   )
+
+  // Other ALTER TABLE work on a partitioned table happens in each partition, under the same lock.
+  project.sql('f4', {
+    down: 'f3',
+    up: 'ALTER TABLE events ALTER COLUMN at TYPE bigint;\nALTER TABLE events ADD COLUMN coupon_id bigint REFERENCES users (id);',
+  })
+  const fourth = JSON.parse((await project.cli(['check', '--format', 'json', '-r', 'f3:f4'])).stdout)
+    .migrations[0]
+  const [retype, addColumn] = fourth.statements
+  assert.deepEqual(
+    retype.locks.map((lock: { table: string; mode: string }) => `${lock.table} ${lock.mode}`),
+    ['events ACCESS EXCLUSIVE', 'events_a ACCESS EXCLUSIVE', 'events_b ACCESS EXCLUSIVE'],
+  )
+  assert.deepEqual(
+    retype.rewrites.map((rewrite: string) => rewrite.split(':')[0]),
+    ['events', 'events_a', 'events_b'],
+  )
+  assert.ok(addColumn.locks.some((lock: { table: string }) => lock.table === 'events_b'))
+  const columnKey = fourth.findings.find(
+    (f: { rule: string; line: number }) =>
+      f.rule === 'constraint-without-not-valid' && f.line === addColumn.line,
+  )
+  assert.match(columnKey.fix, /^ALTER TABLE events ADD COLUMN coupon_id bigint;\n/)
+  assert.match(
+    columnKey.fix,
+    /\nALTER TABLE events_a ADD CONSTRAINT fk_events_coupon_id_events_a FOREIGN KEY \(coupon_id\) REFERENCES users \(id\) NOT VALID;/,
+  )
+  assert.match(
+    columnKey.fix,
+    /\nALTER TABLE events ADD CONSTRAINT fk_events_coupon_id FOREIGN KEY \(coupon_id\) REFERENCES users \(id\);/,
+  )
 })
 
 test('connected, an index on a partitioned table gets the partition-by-partition recipe with its real partitions', async (t) => {

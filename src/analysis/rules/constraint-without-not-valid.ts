@@ -41,13 +41,29 @@ export default defineRule({
           if (reference === undefined) return []
           const referenced = relationName(reference.pktable)
           const table = sqlTableName(cmd.table)
-          const name = sqlIdent(`fk_${tableBaseName(cmd.table)}_${column.colname}`.slice(0, 63))
+          const keyName = `fk_${tableBaseName(cmd.table)}_${column.colname}`.slice(0, 63)
+          const name = sqlIdent(keyName)
+          const addColumn = `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column.colname)} ${displayType(typeInfo(column.typeName))};`
+          const partitions = statement.effects.partitions
+          if (partitions !== undefined && context.serverVersion < NOT_VALID_ON_PARTITIONED_SINCE) {
+            // The key written on the column, as a table constraint on it, partition by partition.
+            const onColumn = { ...reference, fk_attrs: [{ String: { sval: column.colname } }] }
+            return [
+              {
+                statement,
+                message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of each partition of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
+                fix: [addColumn, partitionedForeignKeyRecipe(cmd.table, keyName, onColumn, partitions)].join(
+                  '\n',
+                ),
+              },
+            ]
+          }
           return [
             {
               statement,
               message: `adds ${cmd.table}.${column.colname} with a foreign key to ${referenced}: every row of ${cmd.table} is checked under ACCESS EXCLUSIVE, and writes to ${referenced} wait`,
               fix: [
-                `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column.colname)} ${displayType(typeInfo(column.typeName))};`,
+                addColumn,
                 `ALTER TABLE ${table} ADD CONSTRAINT ${name} FOREIGN KEY (${sqlIdent(column.colname)}) REFERENCES ${sqlTableName(referenced)} NOT VALID;`,
                 `ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};  -- separate transaction`,
               ].join('\n'),
