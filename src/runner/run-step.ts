@@ -11,6 +11,7 @@ import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
 import { dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
+import { partitionedTableHint } from './partitioned-table-hint.js'
 import type { PlanStep } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
@@ -211,6 +212,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         ? 'nothing of it was applied; run the command again to apply it'
         : 'run the command again: it resumes this migration (finish or clean up what its completed statements left, e.g. an invalid index from CREATE INDEX CONCURRENTLY, which strata verify lists)'
       : (dependentObjectsHint(failure) ??
+        partitionedTableHint(failure) ??
         failure.hint ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??

@@ -419,6 +419,7 @@ test('connected, a foreign key on a partitioned table locks and checks each part
   const refused = await project.cli(['upgrade', 'f2'])
   assert.equal(refused.code, 1)
   assert.match(refused.stderr, /cannot add NOT VALID foreign key on partitioned table "events"/)
+  assert.match(refused.stderr, /hint: before PostgreSQL 18 .* In TS op\.addForeignKeySafely does all of it/)
 
   // op.addForeignKeySafely goes partition by partition when it runs: nothing to refuse.
   project.ts(
