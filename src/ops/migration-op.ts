@@ -266,7 +266,9 @@ export class MigrationOp {
    * PostgreSQL cannot build an index on a partitioned table CONCURRENTLY, so it is
    * built as a DBA would: the table's own index ON ONLY (no build; invalid for now),
    * each partition's CONCURRENTLY (`<name>_<partition>`, a partitioned partition in
-   * turn the same way), each attached; the last attach makes the parent's valid. Every
+   * turn the same way), each attached; the last attach makes the parent's valid. A
+   * partition that already has an equivalent valid index of its own (made by hand) gets
+   * that one attached instead of a second build, as a plain CREATE INDEX would. Every
    * step is skipped or repeated safely when an interrupted migration runs again.
    */
   async #createPartitionedIndex(
@@ -282,11 +284,34 @@ export class MigrationOp {
     const parentIndex = relation(parentSchema === undefined ? name : { schema: parentSchema, name })
     for (const partition of partitions) {
       const partitionIndex = `${name}_${partition.name}`.slice(0, 63)
-      await this.createIndex(partitionIndex, partition, columns, { ...options, concurrently: true })
-      await this.execute(
-        `ALTER INDEX ${parentIndex} ATTACH PARTITION ${relation({ schema: partition.schema, name: partitionIndex })}`,
-      )
+      const existing = await this.#equivalentIndex(partition, parentIndex)
+      if (existing === undefined)
+        await this.createIndex(partitionIndex, partition, columns, { ...options, concurrently: true })
+      const attached = relation({ schema: partition.schema, name: existing ?? partitionIndex })
+      await this.execute(`ALTER INDEX ${parentIndex} ATTACH PARTITION ${attached}`)
     }
+  }
+
+  /**
+   * A valid index of `partition`, attached to no partitioned index yet, that matches
+   * `parentIndex` (same uniqueness, same method, keys, INCLUDE and predicate, as
+   * pg_get_indexdef writes them after USING); its name, or undefined.
+   */
+  async #equivalentIndex(
+    partition: { schema: string; name: string },
+    parentIndex: string,
+  ): Promise<string | undefined> {
+    const result = await this.executor.run(
+      `SELECT c.relname
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid, pg_index p
+        WHERE i.indrelid = to_regclass($1) AND p.indexrelid = to_regclass($2)
+          AND i.indisvalid AND i.indisunique = p.indisunique
+          AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+          AND substring(pg_get_indexdef(i.indexrelid) FROM ' USING .*$') = substring(pg_get_indexdef(p.indexrelid) FROM ' USING .*$')
+        ORDER BY c.relname LIMIT 1`,
+      [relation(partition), parentIndex],
+    )
+    return result?.rows[0]?.relname as string | undefined
   }
 
   /**

@@ -324,3 +324,34 @@ INSERT INTO app.events VALUES (1, 'x'), (1, 'x'), (11, 'y'), (12, 'y');`,
     'ux_events_kind_events_b_events_b1 valid',
   ])
 })
+
+test("createIndex concurrently on a partitioned table attaches a partition's own equivalent index instead of building a second", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE events (at int NOT NULL, kind text) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20);
+    CREATE TABLE events_c PARTITION OF events FOR VALUES FROM (20) TO (30);
+    CREATE INDEX events_a_kind_by_hand ON events_a (kind);
+    CREATE INDEX events_b_kind_partial ON events_b (kind) WHERE kind IS NOT NULL;
+    CREATE UNIQUE INDEX events_c_kind_unique ON events_c (kind)`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    "export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.createIndex('ix_events_kind', 'events', ['kind'], { concurrently: true })\n}\n",
+  )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  const members = await db.query(
+    `SELECT c.relname AS name FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+      WHERE h.inhparent = 'ix_events_kind'::regclass ORDER BY 1`,
+  )
+  // events_a's index is the same (kind) btree; the partial and the unique ones are not.
+  assert.deepEqual(
+    members.rows.map((row) => row.name),
+    ['events_a_kind_by_hand', 'ix_events_kind_events_b', 'ix_events_kind_events_c'],
+  )
+  const parent = await db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_events_kind'::regclass")
+  assert.equal(parent.indisvalid, true)
+  assert.equal((await db.one("SELECT to_regclass('ix_events_kind_events_a') AS r")).r, null)
+})
