@@ -134,5 +134,5 @@ export function describeSize(facts: TableFacts): string {
     facts.rows >= 1_000_000
       ? `~${(facts.rows / 1_000_000).toFixed(facts.rows < 10_000_000 ? 1 : 0)} million rows`
       : `~${Math.round(facts.rows).toLocaleString('en-US')} rows`
-  return `${bytes}, ${rows}`
+  return `${bytes}, ${rows}${facts.rowsPlanned ? ' (never analysed: estimated from its size)' : ''}`
 }

@@ -64,7 +64,7 @@ export async function readDatabaseFacts(
     [names],
   )
   const oids = tables.rows.map((row) => row.oid)
-  const counted = await countSmallUnanalysedTables(client, tables.rows)
+  const counted = await rowsOfUnanalysedTables(client, tables.rows)
   const columns = await client.query<{
     oid: number
     attnum: number
@@ -114,8 +114,9 @@ export async function readDatabaseFacts(
     }
     facts.set(tableKey(table.name), {
       sizeBytes: Number(table.size),
-      rows: counted.get(table.oid) ?? table.rows,
-      rowsCounted: counted.has(table.oid),
+      rows: counted.get(table.oid)?.rows ?? table.rows,
+      rowsCounted: counted.get(table.oid)?.how === 'counted',
+      rowsPlanned: counted.get(table.oid)?.how === 'planned',
       sizeEstimated: table.locked,
       ...(table.kind === 'p'
         ? { partitions: inherits.find((entry) => entry.oid === table.oid)?.partitions ?? [] }
@@ -163,36 +164,41 @@ export async function readDatabaseFacts(
 const COUNTABLE_HEAP_BYTES = 8 * 1024 * 1024
 
 /**
- * Exact row counts of the small tables the planner has no estimate for (reltuples -1:
- * created since the last autovacuum's ANALYZE, as a fresh deployment's tables are), so
- * the report says "~1,000 rows" rather than "rows unknown". Each count waits at most
- * 100 ms for its lock and runs at most 1 s: a migration holding the table, or a slow
- * disk, leaves the row count unknown instead of holding up the check.
+ * Row counts of the tables the planner has no statistics for (reltuples -1: created
+ * since the last autovacuum's ANALYZE, as a fresh deployment's tables are), so the
+ * report says "1,000 rows" rather than "rows unknown": small ones counted exactly,
+ * larger ones as the planner estimates them from their size on disk (EXPLAIN, no scan).
+ * Each waits at most 100 ms for its lock and runs at most 1 s: a migration holding the
+ * table, or a slow disk, leaves the row count unknown instead of holding up the check.
  */
-async function countSmallUnanalysedTables(
+async function rowsOfUnanalysedTables(
   client: pg.ClientBase,
   tables: readonly { oid: number; heap: string; kind: string; relation: string; rows: number }[],
-): Promise<Map<number, number>> {
-  const counts = new Map<number, number>()
+): Promise<Map<number, { rows: number; how: 'counted' | 'planned' }>> {
+  const counts = new Map<number, { rows: number; how: 'counted' | 'planned' }>()
   // Counting opens and ends a transaction of its own: never inside the caller's.
   const idle = (client as { getTransactionStatus?: () => string | null }).getTransactionStatus?.() === 'I'
   if (!idle) return counts
-  const countable = tables.filter(
-    (table) =>
-      table.rows < 0 &&
-      (table.kind === 'r' || table.kind === 'm') &&
-      Number(table.heap) <= COUNTABLE_HEAP_BYTES,
-  )
-  for (const table of countable) {
+  const unanalysed = tables.filter((table) => table.rows < 0 && (table.kind === 'r' || table.kind === 'm'))
+  for (const table of unanalysed) {
+    const small = Number(table.heap) <= COUNTABLE_HEAP_BYTES
     try {
       await client.query(
         `BEGIN READ ONLY; SET LOCAL lock_timeout = '100ms'; SET LOCAL statement_timeout = '1s'`,
       )
       // regclass output: the name as PostgreSQL quotes it, schema-qualified unless on the search path.
-      const result = await client.query<{ rows: string }>(
-        `SELECT count(*)::text AS rows FROM ONLY ${table.relation}`,
-      )
-      counts.set(table.oid, Number(result.rows[0]!.rows))
+      if (small) {
+        const result = await client.query<{ rows: string }>(
+          `SELECT count(*)::text AS rows FROM ONLY ${table.relation}`,
+        )
+        counts.set(table.oid, { rows: Number(result.rows[0]!.rows), how: 'counted' })
+      } else {
+        const plan = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+          `EXPLAIN (FORMAT JSON) SELECT 1 FROM ONLY ${table.relation}`,
+        )
+        const rows = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows']
+        if (typeof rows === 'number') counts.set(table.oid, { rows, how: 'planned' })
+      }
     } catch {
       // A lock held or a timeout: the count stays unknown, as the planner's.
     } finally {

@@ -11,11 +11,14 @@ export interface ColumnFacts {
 export interface TableFacts {
   readonly sizeBytes: number
   /**
-   * The planner's estimate (`pg_class.reltuples`), or the exact count of a small table
-   * never analysed (`rowsCounted`); -1 when never analysed and too large to count.
+   * The planner's estimate (`pg_class.reltuples`); for a table never analysed, the exact
+   * count of a small one (`rowsCounted`) or the planner's estimate from its size on disk
+   * (`rowsPlanned`); -1 when neither could be had (its lock was held).
    */
   readonly rows: number
   readonly rowsCounted?: boolean
+  /** `rows` is the planner's estimate from the size on disk of a table never analysed. */
+  readonly rowsPlanned?: boolean
   /**
    * A session holds or awaits ACCESS EXCLUSIVE on the table: `sizeBytes` is the
    * catalog's page count, since measuring would wait behind that lock.

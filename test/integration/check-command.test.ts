@@ -371,6 +371,24 @@ test('connected, a small table never analysed is counted; one locked by a migrat
   assert.match(size, /rows unknown: never analysed/)
 })
 
+test("connected, a larger table never analysed gets the planner's estimate from its size, said to be one", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    `CREATE TABLE events (id bigint, payload text) WITH (autovacuum_enabled = false);
+     INSERT INTO events SELECT g, repeat('x', 60) FROM generate_series(1, 150000) g`,
+  )
+  const project = testProject(t, db)
+  project.sql('c1', { up: 'ALTER TABLE events ALTER COLUMN payload SET NOT NULL;' })
+  const report = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout)
+  const size: string = report.migrations[0].tables[0].size
+  const match = /MB, ~([\d,]+) rows \(never analysed: estimated from its size\)$/.exec(size)
+  assert.ok(match, size)
+  // Not counted (over 8 MB): the planner's guess from pages and column widths, near 150,000.
+  const rows = Number(match[1]!.replace(/,/g, ''))
+  assert.ok(rows > 50_000 && rows < 450_000, size)
+  assert.equal((await db.one("SELECT reltuples FROM pg_class WHERE relname = 'events'")).reltuples, -1)
+})
+
 test('connected, a foreign key on a partitioned table locks and checks each partition, and its fix goes partition by partition', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`
