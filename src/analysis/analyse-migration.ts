@@ -4,6 +4,7 @@ import { oneLine } from '../util/one-line.js'
 import type { AnalysedStatement, MigrationSource } from './analysed-statement.js'
 import { nodeKind } from './ast.js'
 import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
+import { markColumnSwaps } from './column-swaps.js'
 import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
 import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
@@ -72,7 +73,7 @@ export function analyseStatements(
   serverVersion: number,
 ): AnalysedStatement[] {
   const session = new SessionState(source.start)
-  return statements.map((parsed, index) => {
+  const all = statements.map((parsed, index) => {
     const lock = session.setting('lock_timeout')
     // Named fields, not `...parsed`: statements come in two shapes (with and without
     // `managed`), and spreading both sent every copy down V8's slow generic path.
@@ -95,6 +96,7 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
+  return markColumnSwaps(all)
 }
 
 /**

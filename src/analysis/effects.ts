@@ -53,6 +53,12 @@ export interface StatementEffects {
    * other statements and tables not known to be partitioned.
    */
   readonly partitions: readonly string[] | undefined
+  /**
+   * A column rename that is half of a swap inside one transaction (`a` to `a_old`, then
+   * `a_new` to `a`): the column its readers use exists again when the transaction commits.
+   * Set by `markColumnSwaps` after the whole migration is analysed.
+   */
+  readonly columnSwap: string | undefined
 }
 
 /** A table, or one column of it, whose contents a statement destroys. */
@@ -147,6 +153,7 @@ export class EffectsBuilder {
       unverifiable: this.unverifiable,
       notes: this.notes,
       partitions: this.partitions,
+      columnSwap: undefined,
     }
   }
 }

@@ -538,3 +538,31 @@ test('connected, an index on a partitioned table gets the partition-by-partition
     [],
   )
 })
+
+test('the op recipe check offers for a type change passes check: its column swap in one transaction is not a breaking rename', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('s1', { up: 'ALTER TABLE users ALTER COLUMN age TYPE bigint;' })
+  const plain = JSON.parse((await project.cli(['check', '--format', 'json', '--offline'])).stdout)
+    .migrations[0]
+  const fix = plain.findings.find((f: { rule: string }) => f.rule === 'column-type-change').fix
+  assert.match(fix, /op\.changeColumnType\('users', 'age', 'bigint'/)
+
+  project.ts(
+    's2',
+    "export const revision = 's2'\nexport const downRevision = 's1'\nexport async function upgrade(op) {\n  await op.changeColumnType('users', 'age', 'bigint')\n}\nexport async function downgrade(op) {\n  await op.revertColumnType('users', 'age', 'integer')\n}\n",
+  )
+  const result = await project.cli(['check', '--format', 'json', '--offline', '-r', 's1:s2'])
+  const recipe = JSON.parse(result.stdout).migrations[0]
+  assert.equal(recipe.revision, 's2')
+  assert.deepEqual(
+    recipe.findings
+      .filter((f: { level: string }) => f.level === 'error')
+      .map((f: { rule: string }) => f.rule),
+    [],
+  )
+  assert.notEqual(recipe.classification.class, 'breaking')
+  const swaps = recipe.statements.filter((s: { sql: string }) => /RENAME COLUMN/.test(s.sql))
+  assert.equal(swaps.length, 2)
+  assert.equal(result.code, 0, result.stdout)
+})

@@ -1,4 +1,5 @@
-import { typeInfo, typeText } from '../ast.js'
+import { typeInfo } from '../ast.js'
+import { displayType } from '../column-types.js'
 import { sqlIdent } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
@@ -26,7 +27,7 @@ export default defineRule({
         if (work === undefined) return []
         const rewrite = statement.effects.rewrites.includes(work as never)
         const definition = cmd.def?.ColumnDef
-        const type = definition?.typeName ? typeText(typeInfo(definition.typeName)) : 'new_type'
+        const type = definition?.typeName ? displayType(typeInfo(definition.typeName)) : 'new_type'
         // The statement's own USING expression is not rebuilt from the parse tree: pointed at.
         const using = definition?.raw_default
           ? '<its USING expression>'

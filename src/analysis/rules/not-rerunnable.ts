@@ -32,6 +32,7 @@ export default defineRule({
       },
       { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true, transactional: false },
       { sql: "ALTER TYPE mood ADD VALUE 'calm';", runner: true, transactional: false },
+      { sql: "INSERT INTO plans (code, name) VALUES ('pro', 'Pro');", runner: true, transactional: false },
       {
         sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_users_email ON users (email);',
         runner: true,
@@ -48,6 +49,16 @@ export default defineRule({
       },
       {
         sql: 'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_total; ALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID; ALTER TABLE orders VALIDATE CONSTRAINT ck_total;',
+        runner: true,
+        transactional: false,
+      },
+      {
+        sql: "INSERT INTO plans (code, name) VALUES ('pro', 'Pro') ON CONFLICT (code) DO NOTHING;",
+        runner: true,
+        transactional: false,
+      },
+      {
+        sql: "INSERT INTO plans (code, name) SELECT 'pro', 'Pro' WHERE NOT EXISTS (SELECT 1 FROM plans WHERE code = 'pro');",
         runner: true,
         transactional: false,
       },
@@ -81,6 +92,7 @@ const REPEATABLE_KINDS = [
   'CreateFunctionStmt',
   'CreateTrigStmt',
   'RenameStmt',
+  'InsertStmt',
 ]
 
 /** The rule over one direction's statements (`context.statements`). */
@@ -167,6 +179,15 @@ function repeatFailure(statement: AnalysedStatement, all: readonly AnalysedState
       }
     case 'AlterTableStmt':
       return alterTableRepeat(statement, all)
+    case 'InsertStmt': {
+      // ON CONFLICT, or a SELECT that leaves out the rows already there, inserts nothing twice.
+      if (statementOf(statement, 'InsertStmt')?.onConflictClause !== undefined) return undefined
+      if (/\bNOT\s+EXISTS\b|\bEXCEPT\b/i.test(statement.sql)) return undefined
+      return {
+        what: 'inserts rows (a second run inserts them again, or fails on a unique key)',
+        fix: `${statement.sql.replace(/;?\s*$/, '')} ON CONFLICT DO NOTHING;  -- with a unique key on the rows; or INSERT ... SELECT ... WHERE NOT EXISTS (...)`,
+      }
+    }
     default:
       return undefined
   }

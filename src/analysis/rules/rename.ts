@@ -19,18 +19,26 @@ export default defineRule({
       'ALTER TABLE users RENAME COLUMN name TO full_name;',
       'ALTER TABLE users RENAME TO accounts;',
       'ALTER SCHEMA app RENAME TO core;',
+      // The same two renames in autocommit: between them, `age` does not exist.
+      'ALTER TABLE users RENAME COLUMN age TO age_old; ALTER TABLE users RENAME COLUMN age_new TO age;',
     ],
     accepted: [
       'CREATE TABLE t (a int); ALTER TABLE t RENAME COLUMN a TO b;',
       'ALTER INDEX ix_a RENAME TO ix_b;',
       'ALTER TABLE users ADD COLUMN age_new int; ALTER TABLE users RENAME COLUMN age_new TO age_tmp;',
+      // A swap in one transaction (op.changeColumnType's): readers find `age` again at commit.
+      {
+        sql: 'ALTER TABLE users RENAME COLUMN age TO age_old; ALTER TABLE users RENAME COLUMN age_new TO age;',
+        runner: true,
+      },
     ],
   },
   check: perStatement(
     (statement, context) => {
       const rename = statementOf(statement, 'RenameStmt')
       const what = rename && RENAMED[rename.renameType]
-      if (!what) return undefined
+      // Half of a swap in one transaction: the old name exists again at commit.
+      if (!what || statement.effects.columnSwap !== undefined) return undefined
       const table = rename.relation ? relationName(rename.relation) : undefined
       if (table !== undefined && !isExisting(statement, table)) return undefined
       // A column added earlier in the same migration has no readers yet.
