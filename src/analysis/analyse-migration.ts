@@ -5,6 +5,7 @@ import type { AnalysedStatement, MigrationSource } from './analysed-statement.js
 import { nodeKind } from './ast.js'
 import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
 import { markColumnSwaps } from './column-swaps.js'
+import { markHelperSteps } from './helper-steps.js'
 import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
 import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
@@ -96,7 +97,7 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
-  return markColumnSwaps(all)
+  return markHelperSteps(markColumnSwaps(all))
 }
 
 /**

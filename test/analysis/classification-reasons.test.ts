@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { analyseSql } from '../../src/analysis/analyse-sql.js'
+
+/** The one-line reason of a migration's class, as `strata check` prints it. */
+async function reasonOf(sql: string): Promise<string> {
+  return (await analyseSql(sql, { runner: true })).classification.reason
+}
+
+test("a recipe's steps do not become its reason: the re-run guard, the helper check, the NOT NULL of a new column", async () => {
+  // op.addForeignKeySafely: DROP IF EXISTS first, so that a re-run can add it again.
+  assert.equal(
+    await reasonOf(`ALTER TABLE orders DROP CONSTRAINT IF EXISTS fk_orders_user;
+      ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+      ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user;`),
+    'backward compatible: adds foreign key fk_orders_user from orders to users',
+  )
+  // op.addNotNullColumn: a helper check proves NOT NULL, then goes.
+  assert.equal(
+    await reasonOf(`ALTER TABLE users ADD COLUMN prefs jsonb DEFAULT '{}';
+      ALTER TABLE users DROP CONSTRAINT IF EXISTS users_prefs_nn;
+      ALTER TABLE users ADD CONSTRAINT users_prefs_nn CHECK (prefs IS NOT NULL) NOT VALID;
+      ALTER TABLE users VALIDATE CONSTRAINT users_prefs_nn;
+      ALTER TABLE users ALTER COLUMN prefs SET NOT NULL;
+      ALTER TABLE users DROP CONSTRAINT users_prefs_nn;`),
+    'additive: adds column users.prefs (jsonb)',
+  )
+  // op.changeColumnType's swap: one transaction, no breaking rename.
+  assert.match(
+    await reasonOf(`ALTER TABLE users ADD COLUMN age_new bigint;
+      ALTER TABLE users RENAME COLUMN age TO age_old;
+      ALTER TABLE users RENAME COLUMN age_new TO age;`),
+    /^backward compatible: swaps column users\.age for age_new in one transaction/,
+  )
+})
+
+test('the same statements that change what a release sees keep their class', async () => {
+  assert.equal(
+    await reasonOf('ALTER TABLE orders DROP CONSTRAINT fk_orders_user;'),
+    'backward compatible: drops constraint fk_orders_user on orders',
+  )
+  assert.equal(
+    await reasonOf('ALTER TABLE users ALTER COLUMN email SET NOT NULL;').then(
+      (reason) => reason.split(';')[0],
+    ),
+    'backward compatible: makes users.email NOT NULL',
+  )
+  assert.match(
+    await reasonOf('ALTER TABLE users RENAME COLUMN age TO age_old;'),
+    /^breaking: renames column users\.age to age_old/,
+  )
+})
