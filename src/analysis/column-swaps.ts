@@ -1,5 +1,6 @@
 import type { AnalysedStatement } from './analysed-statement.js'
 import { relationName } from './ast.js'
+import { restateChanges } from './effects.js'
 import { tableKey } from './schema-model.js'
 
 interface ColumnRename {
@@ -26,8 +27,8 @@ export function markColumnSwaps(statements: AnalysedStatement[]): AnalysedStatem
       if (back === undefined || tableKey(back.table) !== tableKey(away.table) || back.to !== away.from)
         continue
       const swap = `swaps column ${away.table}.${away.from} for ${back.from} in one transaction (the old column stays as ${away.to}): from the commit, its readers and writers use the new one`
-      statements[first] = asSwap(statements[first]!, swap)
-      statements[second] = asSwap(statements[second]!, swap)
+      asSwap(statements[first]!, swap)
+      asSwap(statements[second]!, swap)
       break
     }
   }
@@ -41,10 +42,11 @@ function columnRename(statement: AnalysedStatement): ColumnRename | undefined {
   return { table: relationName(rename.relation), from: rename.subname, to: rename.newname }
 }
 
-/** The statement with its breaking change replaced by the swap (named fields: one shape). */
-function asSwap(statement: AnalysedStatement, swap: string): AnalysedStatement {
-  const changes = statement.effects.changes.map((change) =>
-    change.class === 'breaking' ? { class: 'backward compatible' as const, text: swap } : change,
+/** The statement's breaking change restated as the swap. */
+function asSwap(statement: AnalysedStatement, swap: string): void {
+  restateChanges(
+    statement.effects,
+    (change) => (change.class === 'breaking' ? { class: 'backward compatible', text: swap } : change),
+    swap,
   )
-  return { ...statement, effects: { ...statement.effects, changes, columnSwap: swap } }
 }

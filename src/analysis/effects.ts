@@ -67,6 +67,22 @@ export interface LostData {
   readonly column?: string
 }
 
+/**
+ * Restates what a statement changes once the whole migration is known (a rename that is
+ * half of a swap, a constraint that is a step): in place, so that every statement record
+ * keeps the one shape the rules' property reads are optimised for (a copy made by
+ * spreading cost the analysis of a large check ~15 ms).
+ */
+export function restateChanges(
+  effects: StatementEffects,
+  restate: (change: Change) => Change,
+  columnSwap?: string,
+): void {
+  const changes = effects.changes as Change[]
+  for (let index = 0; index < changes.length; index++) changes[index] = restate(changes[index]!)
+  if (columnSwap !== undefined) (effects as { columnSwap: string | undefined }).columnSwap = columnSwap
+}
+
 /** Collects a statement's effects; one lock per table, the strongest asked for. */
 export class EffectsBuilder {
   readonly #locks = new Map<string, TableLock>()

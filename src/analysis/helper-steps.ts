@@ -1,5 +1,5 @@
 import type { AnalysedStatement } from './analysed-statement.js'
-import type { Change } from './effects.js'
+import { restateChanges } from './effects.js'
 import { type AlterCommandView, alterCommands } from './rules/rule.js'
 import { tableKey } from './schema-model.js'
 
@@ -44,11 +44,10 @@ export function markHelperSteps(statements: AnalysedStatement[]): AnalysedStatem
       if (command.subtype === 'AT_AddColumn')
         addedColumns.add(columnKey(command.table, command.def?.ColumnDef?.colname))
     if (!isStep || statement.effects.changes.every((change) => change.class === 'additive')) continue
-    const changes: Change[] = statement.effects.changes.map((change) => ({
+    restateChanges(statement.effects, (change) => ({
       class: 'additive',
       text: `${change.text} (a step of the migration)`,
     }))
-    statements[index] = { ...statement, effects: { ...statement.effects, changes } }
   }
   return statements
 }
