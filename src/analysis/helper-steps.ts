@@ -14,6 +14,7 @@ import { tableKey } from './schema-model.js'
  * Their changes become additive, marked as steps; the rules still see every statement.
  */
 export function markHelperSteps(statements: AnalysedStatement[]): AnalysedStatement[] {
+  if (!hasStepCandidate(statements)) return statements
   const constraints = constraintActions(statements)
   const addedColumns = new Set<string>()
   for (let index = 0; index < statements.length; index++) {
@@ -50,6 +51,21 @@ export function markHelperSteps(statements: AnalysedStatement[]): AnalysedStatem
     }))
   }
   return statements
+}
+
+/** Words of the statements that may be steps (a drop, NOT NULL, a default). */
+const STEP_WORDS = /\bDROP\s+CONSTRAINT\b|\bSET\s+(?:NOT\s+NULL|DEFAULT)\b/i
+
+/**
+ * Whether any statement may be a step: most migrations have none, and this pass runs
+ * for each of them, cold, in a CLI process (a kind and a compiled regex per statement).
+ */
+function hasStepCandidate(statements: readonly AnalysedStatement[]): boolean {
+  for (let index = 0; index < statements.length; index++) {
+    const statement = statements[index]!
+    if (statement.kind === 'AlterTableStmt' && STEP_WORDS.test(statement.sql)) return true
+  }
+  return false
 }
 
 /** Where the migration adds and drops each named constraint (by table and name): statement positions. */
