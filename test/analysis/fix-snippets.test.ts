@@ -69,6 +69,17 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     /op\.addForeignKeySafely\('Order_user_fkey', 'billing\.Order', 'users', \['user'\], \['id'\]\)/,
   )
   await run(sqlOf(foreign))
+  // DROP INDEX CONCURRENTLY takes one index: two indexes, two statements and two op calls.
+  const drops = await fixOf('DROP INDEX ix_a, billing.ix_b;', 'drop-index-not-concurrently')
+  assert.deepEqual(
+    drops.split('\n').filter((line) => !line.startsWith('--')),
+    [
+      'DROP INDEX CONCURRENTLY IF EXISTS ix_a;',
+      'DROP INDEX CONCURRENTLY IF EXISTS billing.ix_b;',
+      "TS: await op.dropIndex('ix_a', { concurrently: true, ifExists: true })",
+      "TS: await op.dropIndex('billing.ix_b', { concurrently: true, ifExists: true })",
+    ],
+  )
   // The op call keeps the key's actions: without them it would add a different key.
   assert.match(
     await fixOf(

@@ -30,7 +30,14 @@ export default defineRule({
       return {
         statement,
         message: `drops index ${risky.join(', ')} under ACCESS EXCLUSIVE on its table: every query on the table waits`,
-        fix: `DROP INDEX CONCURRENTLY IF EXISTS ${risky.map(sqlTableName).join(', ')};  -- transactional: false\nTS: await op.dropIndex('${risky[0]}', '<table>', { concurrently: true })`,
+        // One statement per index: DROP INDEX CONCURRENTLY takes only one.
+        fix: [
+          ...risky.map((index) => `DROP INDEX CONCURRENTLY IF EXISTS ${sqlTableName(index)};`),
+          ...risky.map(
+            (index) => `TS: await op.dropIndex('${index}', { concurrently: true, ifExists: true })`,
+          ),
+          '-- in a migration with transactional: false (export const transactional = false)',
+        ].join('\n'),
       }
     },
     ['DropStmt'],
