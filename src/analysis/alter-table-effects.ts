@@ -1,5 +1,5 @@
 import type { ColumnDef, Constraint, Node, RangeVar } from 'libpg-query'
-import { nodeOf, relationName, typeInfo } from './ast.js'
+import { nameList, nodeOf, relationName, typeInfo } from './ast.js'
 import { defaultOf, displayType, expressionVolatility, SERIAL_TYPES, typeChangeCost } from './column-types.js'
 import type { EffectsBuilder } from './effects.js'
 import type { LockMode } from './lock-modes.js'
@@ -219,8 +219,20 @@ const COMMANDS: Record<string, CommandHandler> = {
   AT_ColumnDefault(table, cmd, effects) {
     effects.change('backward compatible', `${cmd.def ? 'sets' : 'drops'} the default of ${table}.${cmd.name}`)
   },
-  AT_AddConstraint(table, cmd, effects) {
-    addConstraintEffects(table, nodeOf<Constraint>(cmd.def, 'Constraint')!, effects)
+  AT_AddConstraint(table, cmd, effects, env) {
+    const constraint = nodeOf<Constraint>(cmd.def, 'Constraint')!
+    // A partitioned table's foreign key adopts the validated keys its partitions already
+    // have (added earlier in the migration): nothing is checked, as op.addForeignKeySafely
+    // and check's own fix arrange it.
+    const partitions = constraint.contype === 'CONSTR_FOREIGN' ? env.model.partitionsOf(table) : undefined
+    const referenced = relationName(constraint.pktable)
+    const columns = nameList(constraint.fk_attrs)
+    const adopts =
+      partitions !== undefined &&
+      partitions !== null &&
+      partitions.length > 0 &&
+      partitions.every((partition) => env.model.hasValidatedForeignKey(partition, referenced, columns))
+    addConstraintEffects(table, constraint, effects, adopts)
   },
   AT_ValidateConstraint(table, cmd, effects) {
     effects.scan(table, `validates constraint ${cmd.name}`)
@@ -256,7 +268,12 @@ const COMMANDS: Record<string, CommandHandler> = {
   },
 }
 
-function addConstraintEffects(table: string, constraint: Constraint, effects: EffectsBuilder): void {
+function addConstraintEffects(
+  table: string,
+  constraint: Constraint,
+  effects: EffectsBuilder,
+  adoptsPartitionKeys = false,
+): void {
   const name = constraint.conname ?? '(unnamed)'
   const validated = !constraint.skip_validation
   switch (constraint.contype) {
@@ -264,7 +281,15 @@ function addConstraintEffects(table: string, constraint: Constraint, effects: Ef
       const referenced = relationName(constraint.pktable)
       // Both tables: SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE (ALTER TABLE notes).
       effects.lock(table, 'SHARE ROW EXCLUSIVE').lock(referenced, 'SHARE ROW EXCLUSIVE')
-      if (validated) effects.scan(table, `checks every row against ${referenced} for foreign key ${name}`)
+      if (adoptsPartitionKeys) {
+        // Measured on PostgreSQL 16: the partitions' own triggers on the referenced table
+        // are dropped, which takes ACCESS EXCLUSIVE there for that moment.
+        effects.lock(referenced, 'ACCESS EXCLUSIVE')
+        effects.notes.push(
+          `foreign key ${name} adopts the validated keys of ${table}'s partitions: no row is checked`,
+        )
+      } else if (validated)
+        effects.scan(table, `checks every row against ${referenced} for foreign key ${name}`)
       effects.change('backward compatible', `adds foreign key ${name} from ${table} to ${referenced}`)
       return
     }

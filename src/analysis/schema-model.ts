@@ -1,5 +1,5 @@
 import type { ColumnDef, Constraint, Node, RangeVar } from 'libpg-query'
-import { nodeKind, nodeOf, objectNames, relationName, type TypeInfo, typeInfo } from './ast.js'
+import { nameList, nodeKind, nodeOf, objectNames, relationName, type TypeInfo, typeInfo } from './ast.js'
 
 /** What is known about a column before a statement runs. */
 export interface ColumnFacts {
@@ -56,6 +56,10 @@ export class SchemaModel {
   /** Functions created by the migration being analysed: dropping one again breaks nothing. */
   #newFunctions = new Set<string>()
   readonly #pendingChecks = new Map<string, { table: string; column: string }>()
+  /** Foreign keys the analysed SQL added and validated: table key to `referenced(columns)` keys. */
+  readonly #validatedForeignKeys = new Map<string, Set<string>>()
+  /** Foreign keys added NOT VALID, by table key and name, until their VALIDATE. */
+  readonly #pendingForeignKeys = new Map<string, string>()
   /** Tables the analysed SQL created or changed: their partitions, or null for a plain table. */
   readonly #partitions = new Map<string, string[] | null>()
 
@@ -198,11 +202,37 @@ export class SchemaModel {
       } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
         const check = this.#pendingChecks.get(cmd.name)
         if (check) this.#table(check.table).notNullChecks.add(check.column)
+        const foreignKey = this.#pendingForeignKeys.get(`${tableKey(name)}\u0000${cmd.name}`)
+        if (foreignKey !== undefined) this.#validatedForeignKey(name, foreignKey)
       }
     }
   }
 
+  /**
+   * True when the analysed SQL has added and validated a foreign key of `table` on
+   * `columns` to `referenced`: a partitioned table's key added afterwards adopts it
+   * instead of checking the partition's rows.
+   */
+  hasValidatedForeignKey(table: string, referenced: string, columns: readonly string[]): boolean {
+    return (
+      this.#validatedForeignKeys.get(tableKey(table))?.has(foreignKeyTarget(referenced, columns)) === true
+    )
+  }
+
+  #validatedForeignKey(table: string, target: string): void {
+    const key = tableKey(table)
+    const keys = this.#validatedForeignKeys.get(key) ?? new Set<string>()
+    this.#validatedForeignKeys.set(key, keys.add(target))
+  }
+
   #addConstraint(tableName: string, table: ModelTable, constraint: Constraint | undefined): void {
+    if (constraint?.contype === 'CONSTR_FOREIGN') {
+      const target = foreignKeyTarget(relationName(constraint.pktable), nameList(constraint.fk_attrs))
+      if (!constraint.skip_validation) this.#validatedForeignKey(tableName, target)
+      else if (constraint.conname)
+        this.#pendingForeignKeys.set(`${tableKey(tableName)}\u0000${constraint.conname}`, target)
+      return
+    }
     if (constraint?.contype !== 'CONSTR_CHECK') return
     const test = nodeOf<{ nulltesttype?: string; arg?: Node }>(constraint.raw_expr, 'NullTest')
     const field = nodeOf<{ fields?: Node[] }>(test?.arg, 'ColumnRef')?.fields?.at(-1)
@@ -252,4 +282,9 @@ function columnFacts(column: ColumnDef): ColumnFacts {
     return type === 'CONSTR_NOTNULL' || type === 'CONSTR_PRIMARY'
   })
   return { type: typeInfo(column.typeName), notNull }
+}
+
+/** A foreign key's referenced table and its own columns, as one key. */
+function foreignKeyTarget(referenced: string, columns: readonly string[]): string {
+  return `${tableKey(referenced)}(${columns.join(',')})`
 }

@@ -566,3 +566,57 @@ test('the op recipe check offers for a type change passes check: its column swap
   assert.equal(swaps.length, 2)
   assert.equal(result.code, 0, result.stdout)
 })
+
+test("connected, the partitioned foreign key's fix passes check itself and runs: the last ADD adopts the partitions' keys", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`
+    CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users VALUES (1);
+    CREATE TABLE events (at int NOT NULL, user_id bigint) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20);
+    INSERT INTO events VALUES (1, 1), (11, 1)`)
+  const project = testProject(t, db)
+  project.sql('p1', {
+    up: 'ALTER TABLE events ADD CONSTRAINT fk_events_user FOREIGN KEY (user_id) REFERENCES users (id);',
+  })
+  const probe = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0]
+  const fix: string = probe.findings.find(
+    (f: { rule: string }) => f.rule === 'constraint-without-not-valid',
+  ).fix
+  const recipe = fix
+    .split('\n')
+    .filter((line) => line.startsWith('ALTER TABLE'))
+    .map((line) => line.split('  --')[0])
+  assert.equal(recipe.length, 5)
+
+  // The recipe as the migration, VALIDATEs in transactions of their own.
+  project.sql('p1', { up: recipe.join('\n'), header: { transactional: 'false' } })
+  const report = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0]
+  const last = report.statements.at(-1)
+  assert.deepEqual(last.scans, [])
+  assert.ok(last.notes.some((note: string) => /adopts the validated keys of events's partitions/.test(note)))
+  assert.ok(
+    last.locks.some(
+      (lock: { table: string; mode: string }) => lock.table === 'users' && lock.mode === 'ACCESS EXCLUSIVE',
+    ),
+  )
+  assert.deepEqual(
+    report.findings
+      .filter(
+        (f: { rule: string }) => f.rule === 'constraint-without-not-valid' || f.rule.includes('partitioned'),
+      )
+      .map((f: { rule: string; line: number }) => `${f.rule} ${f.line}`),
+    [],
+  )
+
+  const applied = await project.cli(['upgrade', 'head'])
+  assert.equal(applied.code, 0, applied.stderr)
+  const keys = await db.query(
+    `SELECT c.conrelid::regclass::text AS t, p.conname AS parent FROM pg_constraint c
+       LEFT JOIN pg_constraint p ON p.oid = c.conparentid WHERE c.contype = 'f' ORDER BY 1`,
+  )
+  assert.deepEqual(
+    keys.rows.map((k) => `${k.t} < ${k.parent}`),
+    ['events < null', 'events_a < fk_events_user', 'events_b < fk_events_user'],
+  )
+})
