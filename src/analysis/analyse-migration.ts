@@ -4,7 +4,7 @@ import { oneLine } from '../util/one-line.js'
 import type { AnalysedStatement, MigrationSource } from './analysed-statement.js'
 import { nodeKind } from './ast.js'
 import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
-import { markColumnSwaps } from './column-swaps.js'
+import { markCompatibleRenames } from './compatible-renames.js'
 import { markHelperSteps } from './helper-steps.js'
 import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
@@ -97,7 +97,7 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
-  return markHelperSteps(markColumnSwaps(all))
+  return markHelperSteps(markCompatibleRenames(all))
 }
 
 /**

@@ -54,11 +54,11 @@ export interface StatementEffects {
    */
   readonly partitions: readonly string[] | undefined
   /**
-   * A column rename that is half of a swap inside one transaction (`a` to `a_old`, then
-   * `a_new` to `a`): the column its readers use exists again when the transaction commits.
-   * Set by `markColumnSwaps` after the whole migration is analysed.
+   * A rename that leaves the old name working, said why: half of a column swap inside one
+   * transaction, or a table renamed with a view under its old name. Set by
+   * `markCompatibleRenames` after the whole migration is analysed.
    */
-  readonly columnSwap: string | undefined
+  readonly compatibleRename: string | undefined
 }
 
 /** A table, or one column of it, whose contents a statement destroys. */
@@ -76,11 +76,12 @@ export interface LostData {
 export function restateChanges(
   effects: StatementEffects,
   restate: (change: Change) => Change,
-  columnSwap?: string,
+  compatibleRename?: string,
 ): void {
   const changes = effects.changes as Change[]
   for (let index = 0; index < changes.length; index++) changes[index] = restate(changes[index]!)
-  if (columnSwap !== undefined) (effects as { columnSwap: string | undefined }).columnSwap = columnSwap
+  if (compatibleRename !== undefined)
+    (effects as { compatibleRename: string | undefined }).compatibleRename = compatibleRename
 }
 
 /** Collects a statement's effects; one lock per table, the strongest asked for. */
@@ -169,7 +170,7 @@ export class EffectsBuilder {
       unverifiable: this.unverifiable,
       notes: this.notes,
       partitions: this.partitions,
-      columnSwap: undefined,
+      compatibleRename: undefined,
     }
   }
 }

@@ -32,6 +32,11 @@ test("a recipe's steps do not become its reason: the re-run guard, the helper ch
       ALTER TABLE users RENAME COLUMN age_new TO age;`),
     /^backward compatible: swaps column users\.age for age_new in one transaction/,
   )
+  // The rename rule's own fix: the old name stays as a view.
+  assert.match(
+    await reasonOf('ALTER TABLE users RENAME TO accounts; CREATE VIEW users AS SELECT * FROM accounts;'),
+    /^backward compatible: renames table users to accounts and keeps users as a view in the same transaction/,
+  )
 })
 
 test('the same statements that change what a release sees keep their class', async () => {

@@ -31,14 +31,19 @@ export default defineRule({
         sql: 'ALTER TABLE users RENAME COLUMN age TO age_old; ALTER TABLE users RENAME COLUMN age_new TO age;',
         runner: true,
       },
+      // The rule's own fix, in a migration's transaction: the old name is a view.
+      {
+        sql: 'ALTER TABLE users RENAME TO accounts; CREATE VIEW users AS SELECT * FROM accounts;',
+        runner: true,
+      },
     ],
   },
   check: perStatement(
     (statement, context) => {
       const rename = statementOf(statement, 'RenameStmt')
       const what = rename && RENAMED[rename.renameType]
-      // Half of a swap in one transaction: the old name exists again at commit.
-      if (!what || statement.effects.columnSwap !== undefined) return undefined
+      // Half of a swap, or a table kept under its old name as a view, in one transaction.
+      if (!what || statement.effects.compatibleRename !== undefined) return undefined
       const table = rename.relation ? relationName(rename.relation) : undefined
       if (table !== undefined && !isExisting(statement, table)) return undefined
       // A column added earlier in the same migration has no readers yet.
