@@ -69,6 +69,14 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     /op\.addForeignKeySafely\('Order_user_fkey', 'billing\.Order', 'users', \['user'\], \['id'\]\)/,
   )
   await run(sqlOf(foreign))
+  // A domain's check: NOT VALID, then VALIDATE by the name PostgreSQL gave it (<domain>_check).
+  await run(['CREATE DOMAIN billing."Pos" AS int', 'CREATE TABLE billing.amounts (n billing."Pos")'])
+  const domainFix = await fixOf('ALTER DOMAIN billing."Pos" ADD CHECK (VALUE > 0);', 'domain-constraint')
+  assert.deepEqual(sqlOf(domainFix), [
+    'ALTER DOMAIN billing."Pos" ADD CHECK (VALUE > 0) NOT VALID;',
+    'ALTER DOMAIN billing."Pos" VALIDATE CONSTRAINT "Pos_check";',
+  ])
+  await run(sqlOf(domainFix))
   // DROP INDEX CONCURRENTLY takes one index: two indexes, two statements and two op calls.
   const drops = await fixOf('DROP INDEX ix_a, billing.ix_b;', 'drop-index-not-concurrently')
   assert.deepEqual(

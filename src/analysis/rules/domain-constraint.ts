@@ -1,3 +1,5 @@
+import { objectNames } from '../ast.js'
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -27,11 +29,15 @@ export default defineRule({
       }
       const alter = statementOf(statement, 'AlterDomainStmt')
       if (alter?.subtype === 'C' && !alter.def?.Constraint?.skip_validation) {
+        const domain = objectNames([{ List: { items: alter.typeName } }] as never)[0] ?? 'domain'
+        // Unnamed, PostgreSQL calls it <domain>_check.
+        const constraint: string =
+          alter.def?.Constraint?.conname ?? `${tableBaseName(domain)}_check`.slice(0, 63)
         return {
           statement,
           message:
             'adds a domain constraint that checks every column using the domain, under SHARE locks on their tables: writes wait',
-          fix: `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER DOMAIN ... VALIDATE CONSTRAINT ...;  -- later, in its own transaction`,
+          fix: `${statement.sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER DOMAIN ${sqlTableName(domain)} VALIDATE CONSTRAINT ${sqlIdent(constraint)};  -- later, in its own transaction`,
         }
       }
       return undefined
