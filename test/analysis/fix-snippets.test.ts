@@ -69,6 +69,27 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
     /op\.addForeignKeySafely\('Order_user_fkey', 'billing\.Order', 'users', \['user'\], \['id'\]\)/,
   )
   await run(sqlOf(foreign))
+  // A volatile default: the column as written without it, the default for new rows, the
+  // backfill with the expression itself (not a placeholder).
+  const volatile = await fixOf(
+    'ALTER TABLE billing."Order" ADD COLUMN "Amount" numeric(12,2) DEFAULT round((random() * 10)::numeric, 2);',
+    'volatile-default',
+  )
+  assert.deepEqual(sqlOf(volatile), [
+    'ALTER TABLE billing."Order" ADD COLUMN "Amount" numeric(12,2);',
+    'ALTER TABLE billing."Order" ALTER COLUMN "Amount" SET DEFAULT round((random() * 10)::numeric, 2);',
+  ])
+  assert.match(
+    volatile,
+    /TS: await op\.backfill\(\{ table: 'billing\.Order', set: \{ Amount: op\.sql\('round\(\(random\(\) \* 10\)::numeric, 2\)'\) \}, where: '"Amount" IS NULL' \}\)/,
+  )
+  await run(sqlOf(volatile))
+  const generated = await fixOf(
+    'ALTER TABLE billing."Order" ADD COLUMN name_lower text GENERATED ALWAYS AS (lower("Name")) STORED;',
+    'stored-generated-column',
+  )
+  assert.match(generated, /^ALTER TABLE billing\."Order" ADD COLUMN name_lower text;/)
+  assert.match(generated, /set: \{ name_lower: op\.sql\('lower\("Name"\)'\) \}/)
   // A domain's check: NOT VALID, then VALIDATE by the name PostgreSQL gave it (<domain>_check).
   await run(['CREATE DOMAIN billing."Pos" AS int', 'CREATE TABLE billing.amounts (n billing."Pos")'])
   const domainFix = await fixOf('ALTER DOMAIN billing."Pos" ADD CHECK (VALUE > 0);', 'domain-constraint')

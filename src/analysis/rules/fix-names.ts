@@ -31,6 +31,78 @@ export function constraintName(table: string, constraint: Constraint): string {
   return `${base}${columns.size === 1 && column ? `_${column}` : ''}_check`.slice(0, 63)
 }
 
+/**
+ * The index in `sql`, from `from`, of the first place outside quotes and parentheses
+ * where `stop` holds for the rest of the text (a keyword is matched only at the start
+ * of a word); `sql.length` when there is none.
+ */
+function scanTopLevel(sql: string, from: number, stop: RegExp): number {
+  let depth = 0
+  let quote: string | undefined
+  for (let index = from; index < sql.length; index++) {
+    const char = sql[index]!
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined
+      continue
+    }
+    if (char === "'" || char === '"') quote = char
+    else if (char === '(') depth++
+    else if (char === ')') depth--
+    else if (depth === 0 && !/\w/.test(sql[index - 1] ?? ' ') && stop.test(sql.slice(index))) return index
+  }
+  return sql.length
+}
+
+/** What ends a column's DEFAULT expression: the next column, the end, or its next clause. */
+const AFTER_DEFAULT =
+  /^(?:[,;]|(?:NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY\s+KEY|UNIQUE|GENERATED|COLLATE)\b)/i
+
+/**
+ * The DEFAULT expression of column `column` as an `ADD COLUMN` in `sql` writes it, for a
+ * fix to repeat; undefined when it cannot be found.
+ *
+ * @example columnDefaultText('ALTER TABLE t ADD COLUMN n numeric(12,2) DEFAULT round(random() * 10, 2) NOT NULL', 'n') // 'round(random() * 10, 2)'
+ */
+export function columnDefaultText(sql: string, column: string): string | undefined {
+  const named = new RegExp(
+    `\\bADD\\s+(?:COLUMN\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?"?${escapeRegex(column)}"?\\s`,
+    'i',
+  ).exec(sql)
+  if (!named) return undefined
+  const at = scanTopLevel(sql, named.index + named[0].length, /^(?:[,;]|DEFAULT\b)/i)
+  const keyword = /^DEFAULT\s+/i.exec(sql.slice(at))
+  if (!keyword) return undefined
+  const start = at + keyword[0].length
+  const text = sql.slice(start, scanTopLevel(sql, start, AFTER_DEFAULT)).trim()
+  return text === '' ? undefined : text
+}
+
+/** The expression of `GENERATED ALWAYS AS (...) STORED` as written in `sql`; undefined when not found. */
+export function generatedExpressionText(sql: string): string | undefined {
+  const open = /\bGENERATED\s+ALWAYS\s+AS\s*\(/i.exec(sql)
+  return open ? parenthesised(sql, open.index + open[0].length) : undefined
+}
+
+/** The text from `start` (just after an opening parenthesis) to its closing one; quotes respected. */
+function parenthesised(sql: string, start: number): string | undefined {
+  let depth = 1
+  let quote: string | undefined
+  for (let index = start; index < sql.length; index++) {
+    const char = sql[index]
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined
+    } else if (char === "'" || char === '"') quote = char
+    else if (char === '(') depth++
+    else if (char === ')' && --depth === 0) return sql.slice(start, index).trim()
+  }
+  return undefined
+}
+
+/** A TS string literal of `text` in single quotes, as the fixes write op calls. */
+export function tsString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+}
+
 /** A column as a key of a TS object literal in a fix (`{ total: ... }`, `{ 'Total': ... }`). */
 export function objectKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -49,18 +121,7 @@ export function checkConditionText(sql: string, name: string | undefined): strin
       ? undefined
       : new RegExp(`\\bCONSTRAINT\\s+"?${escapeRegex(name)}"?\\s+CHECK\\s*\\(`, 'i')
   const match = named?.exec(sql) ?? /\bCHECK\s*\(/i.exec(sql)
-  if (!match) return undefined
-  let depth = 1
-  let quote: string | undefined
-  for (let index = match.index + match[0].length; index < sql.length; index++) {
-    const char = sql[index]
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined
-    } else if (char === "'" || char === '"') quote = char
-    else if (char === '(') depth++
-    else if (char === ')' && --depth === 0) return sql.slice(match.index + match[0].length, index).trim()
-  }
-  return undefined
+  return match ? parenthesised(sql, match.index + match[0].length) : undefined
 }
 
 const OP_ACTIONS: Record<string, string> = { r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' }

@@ -1,4 +1,6 @@
-import { objectKey, sqlIdent, sqlTableName } from './fix-names.js'
+import { typeInfo } from '../ast.js'
+import { displayType } from '../column-types.js'
+import { generatedExpressionText, objectKey, sqlIdent, sqlTableName, tsString } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -19,14 +21,15 @@ export default defineRule({
           (c: any) => c.Constraint?.contype === 'CONSTR_GENERATED',
         )
         if (!generated) return []
+        const expression = generatedExpressionText(statement.sql) ?? '<expression>'
         return [
           {
             statement,
             message: `adds stored generated column ${cmd.table}.${column.colname}: every row is rewritten under ACCESS EXCLUSIVE`,
             fix: [
-              `ALTER TABLE ${sqlTableName(cmd.table)} ADD COLUMN ${sqlIdent(column.colname)} <type>;  -- plain column, metadata only`,
-              'CREATE TRIGGER ... BEFORE INSERT OR UPDATE to keep it computed for new rows',
-              `TS: await op.backfill({ table: '${cmd.table}', set: { ${objectKey(column.colname)}: op.sql('<expression>') }, where: '${sqlIdent(column.colname)} IS NULL' })`,
+              `ALTER TABLE ${sqlTableName(cmd.table)} ADD COLUMN ${sqlIdent(column.colname)} ${displayType(typeInfo(column.typeName))};  -- plain column, metadata only`,
+              `CREATE TRIGGER ... BEFORE INSERT OR UPDATE that sets NEW.${sqlIdent(column.colname)} := ${expression}, to keep it computed for new rows`,
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${objectKey(column.colname)}: op.sql(${tsString(expression)}) }, where: ${tsString(`${sqlIdent(column.colname)} IS NULL`)} })`,
             ].join('\n'),
           },
         ]

@@ -1,3 +1,6 @@
+import { typeInfo } from '../ast.js'
+import { displayType } from '../column-types.js'
+import { columnDefaultText, objectKey, sqlIdent, sqlTableName, tsString } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -23,14 +26,17 @@ export default defineRule({
           (rewrite) => rewrite.why.includes('default') && rewrite.why.includes(`of ${column} `),
         )
         if (found === undefined) return []
+        const table = sqlTableName(cmd.table)
+        const type = displayType(typeInfo(cmd.def.ColumnDef.typeName))
+        const expression = columnDefaultText(statement.sql, column) ?? '<expression>'
         return [
           {
             statement,
             message: `${found.why}: rewrites ${cmd.table} under ACCESS EXCLUSIVE`,
             fix: [
-              `ALTER TABLE ${cmd.table} ADD COLUMN ${column} <type>;  -- no default: metadata only`,
-              `ALTER TABLE ${cmd.table} ALTER COLUMN ${column} SET DEFAULT <expression>;  -- new rows only`,
-              `TS: await op.backfill({ table: '${cmd.table}', set: { ${column}: op.sql('<expression>') }, where: '${column} IS NULL' })`,
+              `ALTER TABLE ${table} ADD COLUMN ${sqlIdent(column)} ${type};  -- no default: metadata only`,
+              `ALTER TABLE ${table} ALTER COLUMN ${sqlIdent(column)} SET DEFAULT ${expression};  -- new rows only`,
+              `TS: await op.backfill({ table: '${cmd.table}', set: { ${objectKey(column)}: op.sql(${tsString(expression)}) }, where: ${tsString(`${sqlIdent(column)} IS NULL`)} })`,
             ].join('\n'),
           },
         ]
