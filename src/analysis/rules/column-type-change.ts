@@ -1,6 +1,6 @@
 import { typeInfo } from '../ast.js'
 import { displayType } from '../column-types.js'
-import { sqlIdent } from './fix-names.js'
+import { sqlIdent, tsString, usingExpressionText } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -28,9 +28,9 @@ export default defineRule({
         const rewrite = statement.effects.rewrites.includes(work as never)
         const definition = cmd.def?.ColumnDef
         const type = definition?.typeName ? displayType(typeInfo(definition.typeName)) : 'new_type'
-        // The statement's own USING expression is not rebuilt from the parse tree: pointed at.
+        // The statement's own USING expression, as written.
         const using = definition?.raw_default
-          ? '<its USING expression>'
+          ? (usingExpressionText(statement.sql, cmd.name ?? '') ?? '<its USING expression>')
           : `${sqlIdent(cmd.name ?? 'column')}::${type}`
         return [
           {
@@ -39,7 +39,7 @@ export default defineRule({
               ? `${work.why}: rewrites every row and index of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`
               : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
             fix: [
-              `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: '${using}' })`,
+              `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: ${tsString(using)} })`,
               '    (new column + sync trigger + batched backfill + short swap; downgrade: op.revertColumnType)',
             ].join('\n'),
           },

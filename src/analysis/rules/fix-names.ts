@@ -48,7 +48,12 @@ function scanTopLevel(sql: string, from: number, stop: RegExp): number {
     if (char === "'" || char === '"') quote = char
     else if (char === '(') depth++
     else if (char === ')') depth--
-    else if (depth === 0 && !/\w/.test(sql[index - 1] ?? ' ') && stop.test(sql.slice(index))) return index
+    else if (
+      depth === 0 &&
+      (!/\w/.test(char) || !/\w/.test(sql[index - 1] ?? ' ')) &&
+      stop.test(sql.slice(index))
+    )
+      return index
   }
   return sql.length
 }
@@ -74,6 +79,24 @@ export function columnDefaultText(sql: string, column: string): string | undefin
   if (!keyword) return undefined
   const start = at + keyword[0].length
   const text = sql.slice(start, scanTopLevel(sql, start, AFTER_DEFAULT)).trim()
+  return text === '' ? undefined : text
+}
+
+/**
+ * The USING expression of `ALTER COLUMN column TYPE ... USING expr` as written in `sql`;
+ * undefined when there is none.
+ */
+export function usingExpressionText(sql: string, column: string): string | undefined {
+  const alter = new RegExp(
+    `\\bALTER\\s+(?:COLUMN\\s+)?"?${escapeRegex(column)}"?\\s+(?:SET\\s+DATA\\s+)?TYPE\\s`,
+    'i',
+  ).exec(sql)
+  if (!alter) return undefined
+  const at = scanTopLevel(sql, alter.index + alter[0].length, /^(?:[,;]|USING\b)/i)
+  const keyword = /^USING\s+/i.exec(sql.slice(at))
+  if (!keyword) return undefined
+  const start = at + keyword[0].length
+  const text = sql.slice(start, scanTopLevel(sql, start, /^[,;]/)).trim()
   return text === '' ? undefined : text
 }
 
