@@ -33,6 +33,9 @@ export async function withClientEnvironment<T>(
 ): Promise<T> {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_MESSAGES: 'C', PGAPPNAME: spec.applicationName }
   delete env.PGPASSWORD
+  // The spec already holds what a libpq service named; the program must not read the
+  // service file again, where its values would win over the PG* settings below.
+  delete env.PGSERVICE
   const set = (key: string, value: string | number | undefined) => {
     if (value !== undefined) env[key] = String(value)
   }

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os'
 import type { SslMode } from '../config/types.js'
 import { InvalidInputError } from '../errors/index.js'
 import { maskSecrets } from '../util/mask-secrets.js'
+import { serviceKeywords } from './pg-service.js'
 import { lookupPgpass } from './pgpass.js'
 
 /**
@@ -65,7 +66,7 @@ export interface SpecDefaults {
   applicationName?: string
 }
 
-type Fields = Partial<Record<keyof ConnectionSpec | 'passfile', string | number | undefined>>
+type Fields = Partial<Record<keyof ConnectionSpec | 'passfile' | 'service', string | number | undefined>>
 
 /**
  * True for a PostgreSQL URL: `postgresql://`, `postgres://`, or SQLAlchemy's
@@ -195,6 +196,7 @@ function assignKeyword(fields: Fields, key: string, value: string): void {
     case 'sslkey':
     case 'options':
     case 'passfile':
+    case 'service':
       fields[key] = value
       return
     case 'dbname':
@@ -216,8 +218,9 @@ function assignKeyword(fields: Fields, key: string, value: string): void {
   }
 }
 
-function buildSpec(fields: Fields, defaults: SpecDefaults): ConnectionSpec {
+function buildSpec(given: Fields, defaults: SpecDefaults): ConnectionSpec {
   const env = defaults.env ?? process.env
+  const fields = withService(given, env)
   const pick = (value: string | number | undefined, ...fallbacks: (string | undefined)[]) => {
     if (value !== undefined && value !== '') return String(value)
     return fallbacks.find((fallback) => fallback !== undefined && fallback !== '')
@@ -295,6 +298,23 @@ function serverAddresses(hostText: string, portText: string | undefined): Server
     }
     return Object.freeze({ host, port })
   })
+}
+
+/**
+ * The fields with those of their libpq service filled in (`service=` or PGSERVICE): as
+ * in libpq, what the connection string says wins over the service file, which wins over
+ * the other PG* variables.
+ */
+function withService(fields: Fields, env: NodeJS.ProcessEnv): Fields {
+  const name = fields.service ?? env.PGSERVICE
+  if (name === undefined || name === '') return fields
+  const fromService: Fields = {}
+  for (const [key, value] of Object.entries(serviceKeywords(String(name), env)))
+    if (key !== 'service') assignKeyword(fromService, key, value)
+  const merged: Fields = { ...fromService }
+  for (const [key, value] of Object.entries(fields))
+    if (value !== undefined && value !== '') merged[key as keyof Fields] = value
+  return merged
 }
 
 function safeOsUser(): string {

@@ -36,7 +36,14 @@ export interface TargetSelection {
   name?: string | undefined
 }
 
-const LIBPQ_TARGET_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER'] as const
+const LIBPQ_TARGET_VARIABLES = [
+  'PGHOST',
+  'PGHOSTADDR',
+  'PGPORT',
+  'PGDATABASE',
+  'PGUSER',
+  'PGSERVICE',
+] as const
 
 /**
  * Decides which database to use: `--url` > `-n NAME` > `DATABASE_URL` > the config's

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { connect } from '../../src/db/connect.js'
 import { parseConnectionString, withDatabase } from '../../src/db/connection-spec.js'
 import { findFreePort } from '../../src/embedded/port.js'
 import { ConnectionError } from '../../src/errors/index.js'
 import { createTestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
 
 async function failure(url: string): Promise<ConnectionError> {
@@ -113,4 +117,31 @@ test('a server that demands TLS for a role tells the user to turn it on', async 
   assert.equal(error.kind, 'tls')
   assert.match(error.message, /requires an encrypted \(TLS\) connection/)
   assert.match(error.hint ?? '', /sslmode=require/)
+})
+
+test('PGSERVICE connects through pg_service.conf, as psql does; a service defined nowhere is bad input', async (t) => {
+  const database = await createTestDatabase(t)
+  const dir = mkdtempSync(join(tmpdir(), 'strata-service-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const { spec } = database
+  const file = join(dir, 'services.conf')
+  writeFileSync(
+    file,
+    `[assistant]\nhost=${spec.host}\nport=${spec.port}\ndbname=${spec.database}\nuser=${spec.user}\npassword=${spec.password}\n`,
+    { mode: 0o600 },
+  )
+  const project = testProject(t)
+  project.sql('aaa111', { up: 'CREATE TABLE from_service (id int);' })
+  const env = { PGSERVICEFILE: file, PGSERVICE: 'assistant', STRATA_NO_DOTENV: '1' }
+  const upgraded = await project.cli(['upgrade', 'head', '--no-backup'], env)
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.equal((await database.one("SELECT to_regclass('from_service') IS NOT NULL AS made")).made, true)
+  assert.doesNotMatch(upgraded.stdout + upgraded.stderr, new RegExp(spec.password ?? '<none>'))
+
+  const missing = await project.cli(['current'], { ...env, PGSERVICE: 'nope' })
+  assert.equal(missing.code, 2)
+  assert.match(
+    missing.stderr,
+    /^error: definition of service "nope" not found\n {2}hint: define \[nope\] in /,
+  )
 })

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -168,5 +168,38 @@ test('host and port lists that do not pair up, and an unknown target_session_att
       error instanceof InvalidInputError &&
       error.message === 'invalid target_session_attrs "master"' &&
       /read-write finds the primary/.test(error.hint ?? ''),
+  )
+})
+
+test('a libpq service (service= or PGSERVICE) fills in what the connection string leaves out, over the PG* variables', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-service-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const userFile = join(dir, 'user.conf')
+  writeFileSync(
+    userFile,
+    '# services\n[prod]\nhost=db.internal\nport=6543\ndbname=assistant\nuser=app\nsslmode=require\n\n[other]\nhost=elsewhere\n',
+  )
+  mkdirSync(join(dir, 'sys'))
+  writeFileSync(
+    join(dir, 'sys', 'pg_service.conf'),
+    '[staging]\nhost=staging.internal\ndbname=assistant_staging\n',
+  )
+  const env = { PGSERVICEFILE: userFile, PGSYSCONFDIR: join(dir, 'sys'), PGHOST: 'from-env', HOME: dir }
+
+  const fromEnv = specFromEnv({ env: { ...env, PGSERVICE: 'prod' } })
+  assert.deepEqual(
+    [fromEnv.host, fromEnv.port, fromEnv.database, fromEnv.user, fromEnv.sslmode],
+    ['db.internal', 6543, 'assistant', 'app', 'require'],
+  )
+  // The connection string wins over the service; the system file is read when the user's lacks it.
+  const url = parseConnectionString('postgresql://admin@/?service=prod&port=7000', { env })
+  assert.deepEqual([url.host, url.port, url.user, url.database], ['db.internal', 7000, 'admin', 'assistant'])
+  const staging = parseConnectionString('service=staging', { env })
+  assert.deepEqual([staging.host, staging.database], ['staging.internal', 'assistant_staging'])
+
+  assert.throws(
+    () => parseConnectionString('service=nope', { env }),
+    (error: InvalidInputError) =>
+      error.message === 'definition of service "nope" not found' && error.hint!.includes(userFile),
   )
 })
