@@ -103,6 +103,30 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
   assert.equal(varchar.locations[0].physicalLocation.region.startLine, 5)
   assert.ok(log.runs[0].tool.driver.rules.some((r: { id: string }) => r.id === 'column-type-change'))
 
+  // GitHub Actions annotations: one command per finding, relative to the checkout, the
+  // text escaped as the runner reads it back; each migration's class as a notice.
+  const github = await project.cli(['check', '--offline', '--format', 'github'], {
+    GITHUB_WORKSPACE: project.dir,
+  })
+  assert.equal(github.code, 1)
+  const annotations = github.stdout.trim().split('\n')
+  assert.ok(
+    annotations.every((line) => /^::(error|warning|notice) /.test(line)),
+    github.stdout,
+  )
+  const varcharLine = annotations.find((line) => line.includes('prefer-text-over-varchar'))!
+  assert.match(
+    varcharLine,
+    /^::error file=migrations\/versions\/b1_m\.sql,line=5,title=strata check%3A prefer-text-over-varchar::/,
+  )
+  assert.match(varcharLine, /%0ASafe alternative:%0A/)
+  assert.doesNotMatch(varcharLine.slice(2), /\n/)
+  assert.ok(
+    annotations.some((line) =>
+      /^::notice file=migrations\/versions\/b2_m\.sql,title=backward compatible%2C downtime /.test(line),
+    ),
+  )
+
   const stdin = await runCli(['check', '-'], { cwd: project.dir, input: 'VACUUM FULL users;\n' })
   assert.equal(stdin.code, 1)
   assert.match(stdin.stdout, /error +vacuum-full-or-cluster +line 1/)
@@ -141,7 +165,7 @@ test('bad input to check: one clear line and exit 2', async (t) => {
 
   const format = await clean.cli(['check', '--format', 'xml'])
   assert.equal(format.code, 2)
-  assert.match(format.stderr, /--format must be human, json or sarif/)
+  assert.match(format.stderr, /--format must be human, json, sarif or github/)
 
   const version = await clean.cli(['check', '--pg-version', 'sixteen'])
   assert.equal(version.code, 2)

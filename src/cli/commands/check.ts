@@ -25,7 +25,11 @@ export function registerCheckCommand(program: Command): void {
     .argument('[files...]', 'SQL or migration files to check instead (- reads stdin)')
     .option('-r, --rev-range <A:B>', 'check the migrations after A up to B (e.g. base:head)')
     .option('--offline', 'do not connect, even when a database is configured (CI)')
-    .option('--format <format>', 'human | json | sarif', 'human')
+    .option(
+      '--format <format>',
+      'human | json | sarif | github (annotations in a GitHub Actions run)',
+      'human',
+    )
     .option(
       '--pg-version <major>',
       'server major version to assume offline (default: check.serverVersion, 16)',
@@ -47,6 +51,7 @@ Examples:
   strata check                          pending migrations of the configured database
   strata check --offline                every migration, from the files alone (CI)
   strata check -r base:head --format sarif > strata.sarif
+  strata check --format github                  # in a GitHub Actions step: annotates the pull request
   strata check migrations/versions/abc123_add_index.sql
   strata check db/migrations/              every .sql, .ts and .js file under it, in path order
   strata check --set schema=app deploy.sql   a psql script that uses :schema
@@ -59,8 +64,8 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
     .action(
       action(async (context, files: string[], flags: CheckFlags) => {
         const format = flags.format ?? (context.options.json ? 'json' : 'human')
-        if (!['human', 'json', 'sarif'].includes(format)) {
-          throw new UsageError(`--format must be human, json or sarif, not "${format}"`)
+        if (!['human', 'json', 'sarif', 'github'].includes(format)) {
+          throw new UsageError(`--format must be human, json, sarif or github, not "${format}"`)
         }
         if (flags.rules) return listRules(context)
         // The parser's WebAssembly is read and instantiated (asynchronously) while the
@@ -100,7 +105,11 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           }
           report = await checkMigrations(base)
         }
-        if (format === 'sarif') {
+        if (format === 'github') {
+          const { toGithubAnnotations } = await import('../../analysis/github-annotations.js')
+          const lines = toGithubAnnotations(report)
+          process.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`)
+        } else if (format === 'sarif') {
           const { toSarif } = await import('../../analysis/sarif.js')
           process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, jsonIndent())}\n`)
         } else if (context.options.json) {
