@@ -2,6 +2,7 @@ import type { AnalysedStatement } from './analysed-statement.js'
 import { relationName } from './ast.js'
 import { restateChanges } from './effects.js'
 import { tableKey } from './schema-model.js'
+import { tableRename, tableSwaps } from './table-swaps.js'
 
 interface ColumnRename {
   readonly table: string
@@ -15,6 +16,8 @@ interface ColumnRename {
  * - column swaps: `RENAME COLUMN a TO a_old`, then `RENAME COLUMN a_new TO a` on the same
  *   table, as `op.changeColumnType` does and a DBA writes by hand: at the commit, readers
  *   and writers of `a` find a column of that name, holding the converted values;
+ * - table swaps: `users` to `users_old`, then `users_new` to `users` (whether the new
+ *   table holds every row is the `swap-loses-writes` rule's question);
  * - a table renamed, then a view under its old name (`CREATE VIEW users AS SELECT * FROM
  *   accounts`, the rename rule's own fix): a simple view is read and written through.
  * Their breaking change becomes backward compatible, and `effects.compatibleRename` says
@@ -22,6 +25,12 @@ interface ColumnRename {
  */
 export function markCompatibleRenames(statements: AnalysedStatement[]): AnalysedStatement[] {
   markViewsForRenamedTables(statements)
+  for (const swap of tableSwaps(statements)) {
+    if (!swap.atomic) continue
+    const text = `swaps table ${swap.table} for ${swap.replacement} in one transaction (the old one stays as ${swap.oldName}): from the commit, queries of ${swap.table} use the new table`
+    asSwap(statements[swap.away]!, text)
+    asSwap(statements[swap.back]!, text)
+  }
   for (let first = 0; first < statements.length; first++) {
     const away = columnRename(statements[first]!)
     if (away === undefined || statements[first]!.transaction === undefined) continue
@@ -43,6 +52,7 @@ function markViewsForRenamedTables(statements: AnalysedStatement[]): void {
   for (let first = 0; first < statements.length; first++) {
     const renamed = tableRename(statements[first]!)
     if (renamed === undefined || statements[first]!.transaction === undefined) continue
+    // A view named like the old table: the old name goes on working.
     for (let second = first + 1; second < statements.length; second++) {
       if (statements[second]!.transaction !== statements[first]!.transaction) break
       const view = (statements[second]!.node as { ViewStmt?: { view?: never } }).ViewStmt
@@ -54,14 +64,6 @@ function markViewsForRenamedTables(statements: AnalysedStatement[]): void {
       break
     }
   }
-}
-
-function tableRename(statement: AnalysedStatement): ColumnRename | undefined {
-  if (statement.kind !== 'RenameStmt') return undefined
-  const rename = (statement.node as { RenameStmt?: Record<string, any> }).RenameStmt
-  if (rename?.renameType !== 'OBJECT_TABLE' || !rename.relation) return undefined
-  const from = relationName(rename.relation)
-  return { table: from, from, to: rename.newname }
 }
 
 function columnRename(statement: AnalysedStatement): ColumnRename | undefined {

@@ -32,6 +32,7 @@ import type { Level, Rule } from './rule.js'
 import serialOrIdentityAdded from './serial-or-identity-added.js'
 import setNotNullWithoutCheck from './set-not-null-without-check.js'
 import storedGeneratedColumn from './stored-generated-column.js'
+import swapLosesWrites from './swap-loses-writes.js'
 import transactionControl from './transaction-control.js'
 import truncateCascade from './truncate-cascade.js'
 import unbatchedUpdate from './unbatched-update.js'
@@ -75,6 +76,7 @@ export const RULES: readonly Rule[] = [
   serialOrIdentityAdded,
   setNotNullWithoutCheck,
   storedGeneratedColumn,
+  swapLosesWrites,
   transactionControl,
   truncateCascade,
   unbatchedUpdate,

@@ -1,5 +1,6 @@
 import { relationName } from '../ast.js'
-import { sqlIdent, sqlTableName } from './fix-names.js'
+import { tableSwaps } from '../table-swaps.js'
+import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 const RENAMED: Record<string, string> = {
@@ -66,6 +67,23 @@ export default defineRule({
         table === undefined
           ? ''
           : sqlTableName(`${table.slice(0, table.lastIndexOf('.') + 1)}${rename.newname}`)
+      // Half of a table swap run as separate statements: the name is missing in between.
+      const swap = tableSwaps(context.statements).find(
+        (candidate) => candidate.away === statement.index || candidate.back === statement.index,
+      )
+      if (swap !== undefined) {
+        if (swap.back === statement.index) return undefined // reported once, at the first rename
+        return {
+          statement,
+          message: `swaps table ${swap.table} for ${swap.replacement} in two statements outside a transaction: between them, queries of ${swap.table} fail with "does not exist"`,
+          fix: [
+            'BEGIN;',
+            `ALTER TABLE ${sqlTableName(swap.table)} RENAME TO ${sqlIdent(tableBaseName(swap.oldName))};`,
+            `ALTER TABLE ${sqlTableName(swap.replacement)} RENAME TO ${sqlIdent(tableBaseName(swap.table))};`,
+            'COMMIT;  -- in a Strata migration, its own transaction does this',
+          ].join('\n'),
+        }
+      }
       return {
         statement,
         level: contract ? 'warning' : undefined,
