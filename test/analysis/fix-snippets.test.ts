@@ -90,6 +90,33 @@ test('fix snippets quote the names that need it, name unnamed constraints as Pos
   )
   assert.match(generated, /^ALTER TABLE billing\."Order" ADD COLUMN name_lower text;/)
   assert.match(generated, /set: \{ name_lower: op\.sql\('lower\("Name"\)'\) \}/)
+  // A batched DELETE keeps the statement's aliases and USING tables (a dedupe by self-join).
+  await run([
+    'CREATE TABLE billing.people (id int, email text)',
+    "INSERT INTO billing.people VALUES (1, 'a'), (2, 'a'), (3, 'b'), (4, 'a')",
+  ])
+  const dedupe = await fixOf(
+    'DELETE FROM billing.people a USING billing.people b WHERE a.id < b.id AND a.email = b.email;',
+    'unbatched-update',
+  )
+  const batch = /DELETE FROM .*LIMIT 1000\);/.exec(dedupe)![0]
+  assert.equal(
+    batch,
+    'DELETE FROM billing.people WHERE ctid IN (SELECT a.ctid FROM billing.people a, billing.people b WHERE a.id < b.id AND a.email = b.email LIMIT 1000);',
+  )
+  await run([batch])
+  const left = await withClient(database.spec, (client) =>
+    client.query('SELECT id FROM billing.people ORDER BY id'),
+  )
+  assert.deepEqual(
+    left.rows.map((row) => row.id),
+    [3, 4],
+  )
+  // An UPDATE without WHERE: the backfill's condition is the rows whose value differs.
+  assert.match(
+    await fixOf('UPDATE billing.people SET email = lower(email);', 'unbatched-update'),
+    /set: \{ email: op\.sql\("lower\(email\)"\) \}, where: "email IS DISTINCT FROM \(lower\(email\)\)"/,
+  )
   // A domain's check: NOT VALID, then VALIDATE by the name PostgreSQL gave it (<domain>_check).
   await run(['CREATE DOMAIN billing."Pos" AS int', 'CREATE TABLE billing.amounts (n billing."Pos")'])
   const domainFix = await fixOf('ALTER DOMAIN billing."Pos" ADD CHECK (VALUE > 0);', 'domain-constraint')

@@ -1,5 +1,7 @@
-import { sqlTableName } from './fix-names.js'
-import { defineRule, perStatement } from './rule.js'
+import type { AnalysedStatement } from '../analysed-statement.js'
+import { relationName } from '../ast.js'
+import { sqlIdent, sqlTableName } from './fix-names.js'
+import { defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
   id: 'unbatched-update',
@@ -28,23 +30,68 @@ export default defineRule({
     )
     if (write === undefined) return undefined
     const update = write.verb === 'UPDATE'
-    const set = statement.sql
-      .match(/\bSET\s+([\s\S]+?)\s+(?:WHERE|FROM|RETURNING|$)/i)?.[1]
-      ?.replace(/;\s*$/, '')
-    const assignments = set === undefined ? undefined : setToObject(set)
     const condition = statement.sql.match(/\bWHERE\s+([\s\S]+?)\s*;?\s*$/i)?.[1]
     return {
       statement,
       message: `${update ? 'updates' : 'deletes'} every matching row of ${write.table} in one transaction: row locks block the application's writes to those rows until commit, and replicas lag`,
       fix: update
-        ? `TS: await op.backfill({ table: '${write.table}', set: { ${assignments ?? '<column>: op.sql(...)'} }${condition ? `, where: ${JSON.stringify(condition)}` : ''} })\n    (batches by key, commits each, resumes after interruption, waits for replicas)`
-        : `delete in batches: DELETE FROM ${sqlTableName(write.table)} WHERE ctid IN (SELECT ctid FROM ${sqlTableName(write.table)} WHERE ${condition ?? 'true'} LIMIT 1000);  -- repeat until 0 rows, outside one transaction`,
+        ? backfillFix(statement.sql, write.table, condition)
+        : `delete in batches: DELETE FROM ${sqlTableName(write.table)} WHERE ctid IN (${batchOfRows(statement, write.table, condition)});  -- repeat until 0 rows, outside one transaction`,
     }
   }),
 })
 
-/** `a = 1, b = lower(c)` → `a: op.sql("1"), b: op.sql("lower(c)")`, splitting at top-level commas. */
-function setToObject(set: string): string {
+/**
+ * The UPDATE as `op.backfill`: its assignments and condition as written; without a
+ * condition, the rows whose value differs (a batch already done is not written again).
+ * An UPDATE ... FROM (a join) cannot be said that way: it is batched by key range instead.
+ */
+function backfillFix(sql: string, table: string, condition: string | undefined): string {
+  if (/\bFROM\b/i.test(sql.replace(/\([^()]*\)/g, ''))) {
+    // A join: op.backfill sets columns from the row itself, so the batches are by key range.
+    const statement = sql.replace(/;?\s*$/, '')
+    // The condition in parentheses: an OR in it must not swallow the range.
+    const filtered =
+      condition !== undefined && statement.endsWith(condition)
+        ? `${statement.slice(0, statement.length - condition.length)}(${condition}) AND`
+        : `${statement} WHERE`
+    return `batch it by key range, one range per transaction: ${filtered} <the key of ${table}> >= <from> AND <the key> < <from + 1000>;  -- repeat over the whole key range, outside one transaction`
+  }
+  const set = sql.match(/\bSET\s+([\s\S]+?)(?:\s+(?:WHERE|RETURNING)\b|\s*;?\s*$)/i)?.[1]
+  const assignments = set === undefined ? undefined : splitAssignments(set)
+  const where =
+    condition ??
+    (assignments === undefined
+      ? undefined
+      : assignments.map(({ column, value }) => `${column} IS DISTINCT FROM (${value})`).join(' OR '))
+  const setText =
+    assignments === undefined
+      ? '<column>: op.sql(...)'
+      : assignments.map(({ column, value }) => `${column}: op.sql(${JSON.stringify(value)})`).join(', ')
+  return `TS: await op.backfill({ table: '${table}', set: { ${setText} }${where ? `, where: ${JSON.stringify(where)}` : ''} })\n    (batches by key, commits each, resumes after interruption, waits for replicas)`
+}
+
+/**
+ * The subquery that picks one batch of the rows a DELETE removes, with its aliases and
+ * USING tables (`DELETE FROM users a USING users b WHERE a.id < b.id`): the ctids of the
+ * target's rows.
+ */
+function batchOfRows(statement: AnalysedStatement, table: string, condition: string | undefined): string {
+  const body = statementOf(statement, 'DeleteStmt')
+  const alias: string | undefined = body?.relation?.alias?.aliasname
+  const using = (body?.usingClause ?? []).map((item: { RangeVar?: any }) =>
+    item.RangeVar === undefined
+      ? undefined
+      : `${sqlTableName(relationName(item.RangeVar))}${item.RangeVar.alias?.aliasname ? ` ${sqlIdent(item.RangeVar.alias.aliasname)}` : ''}`,
+  )
+  const from = [`${sqlTableName(table)}${alias ? ` ${sqlIdent(alias)}` : ''}`, ...using]
+  if (from.includes(undefined))
+    return `SELECT ctid FROM ${sqlTableName(table)} WHERE <the DELETE's condition> LIMIT 1000`
+  return `SELECT ${alias ? `${sqlIdent(alias)}.` : ''}ctid FROM ${from.join(', ')} WHERE ${condition ?? 'true'} LIMIT 1000`
+}
+
+/** `a = 1, b = lower(c)` → [{ a, 1 }, { b, lower(c) }], split at top-level commas. */
+function splitAssignments(set: string): { column: string; value: string }[] {
   const parts: string[] = []
   let depth = 0
   let quoted = false
@@ -60,10 +107,8 @@ function setToObject(set: string): string {
     }
   }
   parts.push(set.slice(start))
-  return parts
-    .map((part) => {
-      const at = part.indexOf('=')
-      return `${part.slice(0, at).trim()}: op.sql(${JSON.stringify(part.slice(at + 1).trim())})`
-    })
-    .join(', ')
+  return parts.map((part) => {
+    const at = part.indexOf('=')
+    return { column: part.slice(0, at).trim(), value: part.slice(at + 1).trim() }
+  })
 }
