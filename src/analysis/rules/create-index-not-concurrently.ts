@@ -1,3 +1,4 @@
+import { tsString } from './fix-names.js'
 import { partitionedIndexRecipe } from './partitioned-index-recipe.js'
 import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
@@ -33,10 +34,29 @@ export default defineRule({
         message: `builds ${index.idxname ? `index ${index.idxname}` : 'an index'} on ${table} under a SHARE lock: inserts, updates and deletes wait until it finishes`,
         fix: [
           `${statement.sql.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')}  -- in a migration with transactional: false`,
-          `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', [...], { concurrently: true })`,
+          `TS: export const transactional = false; await op.createIndex('${index.idxname ?? 'ix_name'}', '${table}', ${indexColumns(index)}, { ${index.unique ? 'unique: true, ' : ''}concurrently: true })`,
         ].join('\n'),
       }
     },
     ['IndexStmt'],
   ),
 })
+
+/**
+ * The index's columns as the op call's list (`['email', 'created_at']`) when they are
+ * all plain columns; `[...]` to fill in otherwise (expressions, a predicate, INCLUDE,
+ * another method or sort order: the op call takes those as options).
+ */
+function indexColumns(index: any): string {
+  const params: any[] = index.indexParams ?? []
+  const names = params
+    .map((param) => param.IndexElem)
+    .map((elem) => (elem?.name && !elem.expr && !elem.ordering?.includes('DESC') ? elem.name : undefined))
+  const plain =
+    names.length > 0 &&
+    names.every((name) => name !== undefined) &&
+    index.whereClause === undefined &&
+    (index.indexIncludingParams ?? []).length === 0 &&
+    (index.accessMethod ?? 'btree') === 'btree'
+  return plain ? `[${names.map((name) => tsString(name!)).join(', ')}]` : '[...]'
+}
