@@ -69,17 +69,11 @@ const AFTER_DEFAULT =
  * @example columnDefaultText('ALTER TABLE t ADD COLUMN n numeric(12,2) DEFAULT round(random() * 10, 2) NOT NULL', 'n') // 'round(random() * 10, 2)'
  */
 export function columnDefaultText(sql: string, column: string): string | undefined {
-  const named = new RegExp(
+  const head = new RegExp(
     `\\bADD\\s+(?:COLUMN\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?"?${escapeRegex(column)}"?\\s`,
     'i',
-  ).exec(sql)
-  if (!named) return undefined
-  const at = scanTopLevel(sql, named.index + named[0].length, /^(?:[,;]|DEFAULT\b)/i)
-  const keyword = /^DEFAULT\s+/i.exec(sql.slice(at))
-  if (!keyword) return undefined
-  const start = at + keyword[0].length
-  const text = sql.slice(start, scanTopLevel(sql, start, AFTER_DEFAULT)).trim()
-  return text === '' ? undefined : text
+  )
+  return clauseText(sql, head, 'DEFAULT', AFTER_DEFAULT)
 }
 
 /**
@@ -87,16 +81,25 @@ export function columnDefaultText(sql: string, column: string): string | undefin
  * undefined when there is none.
  */
 export function usingExpressionText(sql: string, column: string): string | undefined {
-  const alter = new RegExp(
+  const head = new RegExp(
     `\\bALTER\\s+(?:COLUMN\\s+)?"?${escapeRegex(column)}"?\\s+(?:SET\\s+DATA\\s+)?TYPE\\s`,
     'i',
-  ).exec(sql)
-  if (!alter) return undefined
-  const at = scanTopLevel(sql, alter.index + alter[0].length, /^(?:[,;]|USING\b)/i)
-  const keyword = /^USING\s+/i.exec(sql.slice(at))
-  if (!keyword) return undefined
-  const start = at + keyword[0].length
-  const text = sql.slice(start, scanTopLevel(sql, start, /^[,;]/)).trim()
+  )
+  return clauseText(sql, head, 'USING', /^[,;]/)
+}
+
+/**
+ * The text after `keyword` in the command that `head` finds (before that command ends at
+ * a top-level comma), up to `end`; undefined when the command has no such clause.
+ */
+function clauseText(sql: string, head: RegExp, keyword: string, end: RegExp): string | undefined {
+  const command = head.exec(sql)
+  if (!command) return undefined
+  const at = scanTopLevel(sql, command.index + command[0].length, new RegExp(`^(?:[,;]|${keyword}\\b)`, 'i'))
+  const word = new RegExp(`^${keyword}\\s+`, 'i').exec(sql.slice(at))
+  if (!word) return undefined
+  const start = at + word[0].length
+  const text = sql.slice(start, scanTopLevel(sql, start, end)).trim()
   return text === '' ? undefined : text
 }
 
