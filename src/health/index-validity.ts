@@ -11,6 +11,10 @@ interface BrokenIndex {
   indisready: boolean
   building: boolean
   definition: string
+  /** A partitioned table's own index (no storage; valid once each partition's is attached). */
+  partitioned: boolean
+  /** Its partitions without a valid index attached to it, as regclass names. */
+  unattached: string[]
 }
 
 /**
@@ -27,7 +31,12 @@ export async function checkIndexes(
   const broken = await client.query<BrokenIndex>(
     `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, x.indisvalid, x.indisready,
             EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.oid) AS building,
-            pg_get_indexdef(i.oid) AS definition
+            pg_get_indexdef(i.oid) AS definition, i.relkind = 'I' AS partitioned,
+            array(SELECT h.inhrelid::regclass::text FROM pg_inherits h
+                   WHERE i.relkind = 'I' AND h.inhparent = x.indrelid
+                     AND NOT EXISTS (SELECT 1 FROM pg_inherits ih JOIN pg_index pi ON pi.indexrelid = ih.inhrelid
+                                      WHERE ih.inhparent = i.oid AND pi.indrelid = h.inhrelid AND pi.indisvalid)
+                   ORDER BY 1) AS unattached
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
        JOIN pg_class t ON t.oid = x.indrelid
@@ -54,6 +63,10 @@ export async function checkIndexes(
       continue
     }
     failures += 1
+    if (index.partitioned) {
+      details.push(partitionedIndexDetail(index, name))
+      continue
+    }
     const state = index.indisready ? 'INVALID' : 'INVALID and not ready'
     details.push(
       `${name} on ${index.table} is ${state}, left by a failed concurrent build: it slows writes and serves no reads. Fix: DROP INDEX CONCURRENTLY ${quoteQualified(index.schema, index.name)}; then run the migration again (or: ${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')})${duplicateHint(index)}`,
@@ -90,4 +103,21 @@ function duplicateHint(index: BrokenIndex): string {
   const columns = /^CREATE UNIQUE INDEX .* USING \w+ \((.*)\)$/.exec(index.definition)?.[1]
   if (columns === undefined) return ''
   return `. A unique build fails on duplicate keys; find them first: SELECT ${columns}, count(*) FROM ${index.schema}.${index.table} GROUP BY ${columns} HAVING count(*) > 1`
+}
+
+/**
+ * A partitioned table's index stays invalid until an index of every partition is attached
+ * (what an interrupted partition-by-partition build leaves). It has no storage of its own:
+ * the fix is the missing partitions' indexes, built CONCURRENTLY and attached, or a plain
+ * DROP INDEX (PostgreSQL refuses CONCURRENTLY on a partitioned index).
+ */
+function partitionedIndexDetail(index: BrokenIndex, name: string): string {
+  const tail = / USING .*$/.exec(index.definition)?.[0] ?? ' (...)'
+  const steps = index.unattached.map((partition) => {
+    const base = partition.slice(partition.lastIndexOf('.') + 1).replace(/"/g, '')
+    const schema = partition.includes('.') ? `${partition.slice(0, partition.lastIndexOf('.'))}.` : ''
+    const partitionIndex = quoteQualified(undefined, `${index.name}_${base}`.slice(0, 63))
+    return `CREATE INDEX CONCURRENTLY ${partitionIndex} ON ${partition}${tail}; ALTER INDEX ${quoteQualified(index.schema, index.name)} ATTACH PARTITION ${schema}${partitionIndex};`
+  })
+  return `${name} on the partitioned table ${index.table} is INVALID until an index of each partition is attached${index.unattached.length > 0 ? `; none attached yet for ${index.unattached.join(', ')}` : ''}. Fix: run the migration again (op.createIndex with concurrently resumes partition by partition)${steps.length > 0 ? `, or: ${steps.join(' ')}` : '.'} Or drop it: DROP INDEX ${quoteQualified(index.schema, index.name)} (not CONCURRENTLY: PostgreSQL refuses that on a partitioned index)`
 }

@@ -232,3 +232,29 @@ async function catalogFingerprint(database: TestDatabase): Promise<string> {
   )
   return rows[0]!.fingerprint
 }
+
+test("verify explains a partitioned table's invalid index (an interrupted partition-by-partition build) with a fix that runs", async (t) => {
+  const { database, project } = await migrated(t)
+  await database.query(`CREATE TABLE events (at int NOT NULL, kind text) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20);
+    CREATE INDEX ix_events_kind ON ONLY events (kind);
+    CREATE INDEX ix_events_kind_events_a ON events_a (kind);
+    ALTER INDEX ix_events_kind ATTACH PARTITION ix_events_kind_events_a`)
+  const verify = await project.cli(['verify'])
+  assert.equal(verify.code, 1)
+  const line = verify.stdout.split('\n').find((text) => text.includes('ix_events_kind on'))!
+  assert.match(
+    line,
+    /public\.ix_events_kind on the partitioned table events is INVALID until an index of each partition is attached; none attached yet for events_b\./,
+  )
+  assert.doesNotMatch(line, /DROP INDEX CONCURRENTLY|slows writes/)
+  assert.match(line, /Or drop it: DROP INDEX "public"\."ix_events_kind" \(not CONCURRENTLY/)
+  // The statements it offers complete the index.
+  const fix = /, or: (.*) Or drop it/.exec(line)![1]!
+  for (const statement of fix.split(/;\s*/).filter(Boolean)) await database.query(statement)
+  const parent = await database.one(
+    "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_events_kind'::regclass",
+  )
+  assert.equal(parent.indisvalid, true)
+})
