@@ -166,6 +166,7 @@ export function formatIndexes(report: IndexReport): string {
               index.valid ? '' : colors.red('INVALID'),
               index.constraint ? 'constraint' : index.unique ? 'unique' : '',
               index.foreignKey === null ? '' : `for foreign key ${index.foreignKey}`,
+              index.partOf === null ? '' : `part of ${index.partOf}`,
               report.unused.includes(index) ? 'unused' : '',
               report.redundant.find((entry) => entry.index === index)
                 ? `redundant (${report.redundant.find((entry) => entry.index === index)!.coveredBy.index})`

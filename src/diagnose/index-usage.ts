@@ -26,6 +26,11 @@ export interface IndexFacts {
   readonly foreignKey: string | null
   readonly valid: boolean
   readonly definition: string
+  /**
+   * The partitioned table's index this partition's index is attached to: it cannot be
+   * dropped on its own (only with that one), so it is never offered as a drop.
+   */
+  readonly partOf: string | null
 }
 
 /** An index whose work another index already does. */
@@ -87,6 +92,7 @@ export async function readIndexUsage(
               WHERE fk.contype = 'f' AND fk.conrelid = x.indrelid
                 AND ${indexLeadsForeignKey('x', 'fk')}) AS "foreignKey",
             lk.locked, x.indisvalid AS valid,
+            (SELECT h.inhparent::regclass::text FROM pg_inherits h WHERE h.inhrelid = x.indexrelid) AS "partOf",
             CASE WHEN NOT lk.locked THEN pg_get_indexdef(x.indexrelid) END AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
             pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,
@@ -130,7 +136,12 @@ export async function readIndexUsage(
   // referenced table scan this one, which no statistic shows until it happens.
   const unused = indexes.filter(
     (index) =>
-      index.scans === 0 && !index.constraint && !index.unique && index.foreignKey === null && index.valid,
+      index.scans === 0 &&
+      !index.constraint &&
+      !index.unique &&
+      index.foreignKey === null &&
+      index.valid &&
+      index.partOf === null,
   )
   const invalid = indexes.filter((index) => !index.valid)
   const redundant = findRedundant(rows, indexes)
@@ -184,12 +195,12 @@ function findRedundant(
       if (sameKeys) {
         // b is redundant when a does all b does: a enforces b's uniqueness, and b backs no
         // constraint of its own. Of two equal ones, the first by name is kept.
-        if (b.constraint || (b.unique && !a.unique)) continue
+        if (b.constraint || b.partOf !== null || (b.unique && !a.unique)) continue
         if (a.unique === b.unique && !a.constraint && a.index > b.index) continue
         found.push({ index: facts[j]!, coveredBy: facts[i]!, kind: 'identical' })
         continue
       }
-      if (a.method !== 'btree' || a.unique || a.expressions !== null) continue
+      if (a.method !== 'btree' || a.unique || a.expressions !== null || a.partOf !== null) continue
       const aKeys = a.keys.split(' ')
       const bKeys = b.keys.split(' ')
       const aClasses = a.opclasses.split(' ')

@@ -14,8 +14,10 @@ export interface UnindexedForeignKey {
   readonly table: string
   readonly columns: readonly string[]
   readonly referenced: string
-  /** The referencing table's size: a scan of a small table costs nothing. */
+  /** The referencing table's size (a partitioned one's: its partitions'): a scan of a small table costs nothing. */
   readonly bytes: number
+  /** A partitioned table's direct partitions (regclass names); null for a plain table. */
+  readonly partitions: readonly string[] | null
 }
 
 /**
@@ -37,10 +39,17 @@ export async function readUnindexedForeignKeys(
      SELECT c.conname AS constraint, n.nspname AS schema, t.relname AS table,
             array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
-            c.confrelid::regclass::text AS referenced, (${relationSizeSql('c.conrelid')})::float8 AS bytes
+            c.confrelid::regclass::text AS referenced,
+            (CASE WHEN t.relkind = 'p'
+                  THEN (SELECT coalesce(sum(${relationSizeSql('pt.relid')}), 0) FROM pg_partition_tree(c.conrelid) pt WHERE pt.isleaf)
+                  ELSE ${relationSizeSql('c.conrelid')} END)::float8 AS bytes,
+            CASE WHEN t.relkind = 'p'
+                 THEN array(SELECT h.inhrelid::regclass::text FROM pg_inherits h WHERE h.inhparent = c.conrelid ORDER BY 1)
+            END AS partitions
        FROM pg_constraint c
        JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE c.contype = 'f' AND n.nspname = ANY($1)
+      -- A partition's copy of its partitioned table's key (conparentid) is the parent's fix.
+      WHERE c.contype = 'f' AND c.conparentid = 0 AND n.nspname = ANY($1)
         AND NOT EXISTS (
           SELECT 1 FROM pg_index x
            WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
@@ -51,8 +60,31 @@ export async function readUnindexedForeignKeys(
   return rows
 }
 
-/** `CREATE INDEX CONCURRENTLY "ix_orders_user_id" ON "public"."orders" ("user_id");`, with why. */
+/**
+ * `CREATE INDEX CONCURRENTLY "ix_orders_user_id" ON "public"."orders" ("user_id");`, with
+ * why. A partitioned table cannot have one built CONCURRENTLY: its own index ON ONLY (no
+ * build), each partition's CONCURRENTLY, each attached (op.createIndex does the same).
+ */
 export function foreignKeyIndexFix(key: UnindexedForeignKey): string {
   const name = `ix_${key.table}_${key.columns.join('_')}`.slice(0, 63)
-  return `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${quoteQualified(key.schema, key.table)} (${key.columns.map(quoteIdent).join(', ')});  -- for foreign key ${key.constraint}: each delete on ${key.referenced} scans ${key.table} without it`
+  const columns = `(${key.columns.map(quoteIdent).join(', ')})`
+  const why = `-- for foreign key ${key.constraint}: each delete on ${key.referenced} scans ${key.table} without it`
+  if (key.partitions === null)
+    return `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${quoteQualified(key.schema, key.table)} ${columns};  ${why}`
+  const parentIndex = quoteQualified(key.schema, name)
+  const steps = key.partitions.flatMap((partition) => {
+    const schema = partition.includes('.') ? `${partition.slice(0, partition.lastIndexOf('.'))}.` : ''
+    const partitionIndex = quoteIdent(
+      `${name}_${partition.slice(partition.lastIndexOf('.') + 1).replace(/"/g, '')}`.slice(0, 63),
+    )
+    return [
+      `CREATE INDEX CONCURRENTLY ${partitionIndex} ON ${partition} ${columns};`,
+      `ALTER INDEX ${parentIndex} ATTACH PARTITION ${schema}${partitionIndex};`,
+    ]
+  })
+  return [
+    `CREATE INDEX ${quoteIdent(name)} ON ONLY ${quoteQualified(key.schema, key.table)} ${columns};`,
+    ...steps,
+    `${why} (partitioned: built partition by partition, as op.createIndex with concurrently does)`,
+  ].join(' ')
 }

@@ -191,6 +191,44 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   assert.doesNotMatch(out, /DROP INDEX CONCURRENTLY "public"\."events_pkey"/)
 })
 
+test("diagnose indexes on partitioned tables: a partition's attached index is never a drop, and an unindexed key gets the partition-by-partition fix", async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  await database.query(`CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE TABLE events (at int NOT NULL, user_id bigint REFERENCES users (id), kind text) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20);
+    CREATE INDEX ix_events_kind ON events (kind)`)
+  const report = JSON.parse((await project.cli(['diagnose', 'indexes', '--json'])).stdout).indexes
+  const partitionIndex = report.indexes.find(
+    (index: { table: string; partOf: string | null }) => index.table === 'events_a' && index.partOf !== null,
+  )
+  assert.equal(partitionIndex.partOf, 'ix_events_kind')
+  assert.deepEqual(
+    report.unused.map((index: { index: string }) => index.index),
+    [],
+    'attached partition indexes cannot be dropped on their own',
+  )
+  // One entry for the partitioned table's key; its partitions' copies are the same fix.
+  assert.deepEqual(
+    report.unindexedForeignKeys.map(
+      (key: { table: string; partitions: string[] }) => `${key.table} ${key.partitions}`,
+    ),
+    ['events events_a,events_b'],
+  )
+  const fix = report.fixes.find((line: string) => line.includes('ON ONLY'))
+  const statements = fix.split(/;\s*/).filter((part: string) => !part.startsWith('--') && part.trim() !== '')
+  assert.equal(statements.length, 5)
+  for (const statement of statements) await database.query(statement)
+  assert.equal(
+    (await database.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_events_user_id'::regclass"))
+      .indisvalid,
+    true,
+  )
+  const after = JSON.parse((await project.cli(['diagnose', 'indexes', '--json'])).stdout).indexes
+  assert.deepEqual(after.unindexedForeignKeys, [])
+})
+
 test('diagnose slow: statements from pg_stat_statements, or exactly how to enable it', async (t) => {
   const database = await createTestDatabase(t)
   const project = testProject(t, database)
