@@ -500,6 +500,16 @@ test('connected, a foreign key on a partitioned table locks and checks each part
       f.rule === 'constraint-without-not-valid' && f.line === addColumn.line,
   )
   assert.match(columnKey.fix, /^ALTER TABLE events ADD COLUMN coupon_id bigint;\n/)
+  // Its index, too, is built partition by partition (CONCURRENTLY is refused on events).
+  const keyIndex = fourth.findings.find(
+    (f: { rule: string; line: number }) =>
+      f.rule === 'foreign-key-without-index' && f.line === addColumn.line,
+  )
+  assert.match(keyIndex.fix, /^CREATE INDEX ix_events_coupon_id ON ONLY events \(coupon_id\);/)
+  assert.match(
+    keyIndex.fix,
+    /\nCREATE INDEX CONCURRENTLY ix_events_coupon_id_events_b ON events_b \(coupon_id\);/,
+  )
   assert.match(
     columnKey.fix,
     /\nALTER TABLE events_a ADD CONSTRAINT fk_events_coupon_id_events_a FOREIGN KEY \(coupon_id\) REFERENCES users \(id\) NOT VALID;/,

@@ -1,6 +1,7 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { nameList, relationName } from '../ast.js'
 import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
+import { partitionedIndexRecipe } from './partitioned-index-recipe.js'
 import { alterCommands, defineRule, statementOf } from './rule.js'
 
 // PostgreSQL indexes the referenced side of a foreign key (its primary key or unique
@@ -92,7 +93,15 @@ export default defineRule({
           message: `${key.table}.${key.columns.join(', ')} references ${key.referenced} with no index on ${key.columns.length === 1 ? 'it' : 'them'}: each delete or key update of a ${key.referenced} row scans ${key.table}`,
           fix: key.newTable
             ? `CREATE INDEX ${name} ON ${sqlTableName(key.table)} (${columns});  -- in this migration: the table is new, so no lock to mind`
-            : `CREATE INDEX CONCURRENTLY ${name} ON ${sqlTableName(key.table)} (${columns});  -- in a migration with transactional: false`,
+            : key.statement.effects.partitions !== undefined
+              ? // PostgreSQL refuses CONCURRENTLY on a partitioned table: partition by partition.
+                partitionedIndexRecipe(
+                  `CREATE INDEX ${name} ON ${sqlTableName(key.table)} (${columns});`,
+                  key.table,
+                  name,
+                  key.statement.effects.partitions,
+                )
+              : `CREATE INDEX CONCURRENTLY ${name} ON ${sqlTableName(key.table)} (${columns});  -- in a migration with transactional: false`,
         }
       })
   },
