@@ -34,9 +34,14 @@ export function changeClassOf(statements: readonly AnalysedStatement[]): {
   // Indexed loops: this runs once per migration in a cold CLI process, where `for...of`
   // allocates an iterator and a result object per step.
   for (let s = 0; s < statements.length; s++) {
-    const changes = statements[s]!.effects.changes
+    const { effects } = statements[s]!
+    // Among changes of one class, the reason names what touches the data first: a drop
+    // of data, then a change to a table in use, then the rest (a function a trigger
+    // calls), so that a contract step reads "drops column users.name", not the function.
+    const weight = effects.destroys.length > 0 ? 2 : effects.locks.some((lock) => lock.existing) ? 1 : 0
+    const changes = effects.changes
     for (let c = 0; c < changes.length; c++) {
-      const rank = CHANGE_CLASSES.indexOf(changes[c]!.class)
+      const rank = CHANGE_CLASSES.indexOf(changes[c]!.class) * 3 + weight
       if (rank > strongestRank) {
         strongest = changes[c]
         strongestRank = rank

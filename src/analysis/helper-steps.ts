@@ -1,6 +1,7 @@
 import type { AnalysedStatement } from './analysed-statement.js'
+import { nameList, objectNames, relationName } from './ast.js'
 import { restateChanges } from './effects.js'
-import { type AlterCommandView, alterCommands } from './rules/rule.js'
+import { type AlterCommandView, alterCommands, statementOf } from './rules/rule.js'
 import { tableKey } from './schema-model.js'
 
 /**
@@ -10,16 +11,29 @@ import { tableKey } from './schema-model.js'
  * - `DROP CONSTRAINT IF EXISTS c` before `ADD CONSTRAINT c` (what makes a re-run
  *   possible: the ADD is the change), and a helper constraint added, validated and
  *   dropped again (the check that proves a column NOT NULL);
- * - NOT NULL or a default given to a column the migration added.
+ * - NOT NULL or a default given to a column the migration added;
+ * - a trigger or function created and dropped again (a helper while data moves).
  * Their changes become additive, marked as steps; the rules still see every statement.
  */
 export function markHelperSteps(statements: AnalysedStatement[]): AnalysedStatement[] {
   if (!hasStepCandidate(statements)) return statements
   const constraints = constraintActions(statements)
+  const temporary = temporaryObjects(statements)
   const addedColumns = new Set<string>()
   for (let index = 0; index < statements.length; index++) {
     const statement = statements[index]!
     const commands = alterCommands(statement)
+    const object = objectAction(statement)
+    if (object !== undefined) {
+      // A trigger or function created and dropped again by the migration: a helper.
+      const at = temporary.get(object.key)
+      const helper =
+        object.action === 'create'
+          ? at?.drops.some((position) => position > index) === true
+          : at?.creates.some((position) => position < index) === true
+      if (helper) restateAsStep(statement)
+      continue
+    }
     if (commands.length === 0) continue
     const isStep = commands.every((command) => {
       switch (command.subtype) {
@@ -44,17 +58,23 @@ export function markHelperSteps(statements: AnalysedStatement[]): AnalysedStatem
     for (const command of commands)
       if (command.subtype === 'AT_AddColumn')
         addedColumns.add(columnKey(command.table, command.def?.ColumnDef?.colname))
-    if (!isStep || statement.effects.changes.every((change) => change.class === 'additive')) continue
-    restateChanges(statement.effects, (change) => ({
-      class: 'additive',
-      text: `${change.text} (a step of the migration)`,
-    }))
+    if (isStep) restateAsStep(statement)
   }
   return statements
 }
 
+/** Its changes made additive, marked as a step (nothing to do when they are already). */
+function restateAsStep(statement: AnalysedStatement): void {
+  if (statement.effects.changes.every((change) => change.class === 'additive')) return
+  restateChanges(statement.effects, (change) => ({
+    class: 'additive',
+    text: `${change.text} (a step of the migration)`,
+  }))
+}
+
 /** Words of the statements that may be steps (a drop, NOT NULL, a default). */
 const STEP_WORDS = /\bDROP\s+CONSTRAINT\b|\bSET\s+(?:NOT\s+NULL|DEFAULT)\b/i
+const DROPS_HELPER = /\bDROP\s+(?:TRIGGER|FUNCTION)\b/i
 
 /**
  * Whether any statement may be a step: most migrations have none, and this pass runs
@@ -64,6 +84,7 @@ function hasStepCandidate(statements: readonly AnalysedStatement[]): boolean {
   for (let index = 0; index < statements.length; index++) {
     const statement = statements[index]!
     if (statement.kind === 'AlterTableStmt' && STEP_WORDS.test(statement.sql)) return true
+    if (statement.kind === 'DropStmt' && DROPS_HELPER.test(statement.sql)) return true
   }
   return false
 }
@@ -95,4 +116,41 @@ function constraintKey(command: AlterCommandView): string | undefined {
 
 function columnKey(table: string, column: string | undefined): string {
   return `${tableKey(table)}\u0000${column}`
+}
+
+/** Where the migration creates and drops each trigger and function (by kind, table and name). */
+function temporaryObjects(
+  statements: readonly AnalysedStatement[],
+): Map<string, { creates: number[]; drops: number[] }> {
+  const objects = new Map<string, { creates: number[]; drops: number[] }>()
+  for (let index = 0; index < statements.length; index++) {
+    const object = objectAction(statements[index]!)
+    if (object === undefined) continue
+    const entry = objects.get(object.key) ?? { creates: [], drops: [] }
+    ;(object.action === 'create' ? entry.creates : entry.drops).push(index)
+    objects.set(object.key, entry)
+  }
+  return objects
+}
+
+/** A trigger or function the statement creates or drops (one object), as a key. */
+function objectAction(statement: AnalysedStatement): { key: string; action: 'create' | 'drop' } | undefined {
+  const trigger = statementOf(statement, 'CreateTrigStmt')
+  if (trigger !== undefined)
+    return {
+      key: `trigger\u0000${tableKey(relationName(trigger.relation))}\u0000${trigger.trigname}`,
+      action: 'create',
+    }
+  const fn = statementOf(statement, 'CreateFunctionStmt')
+  if (fn !== undefined) return { key: `function\u0000${nameList(fn.funcname).at(-1)}`, action: 'create' }
+  const drop = statementOf(statement, 'DropStmt')
+  if (drop === undefined || (drop.objects ?? []).length !== 1) return undefined
+  if (drop.removeType === 'OBJECT_TRIGGER') {
+    const parts = objectNames(drop.objects)[0]!.split('.')
+    const name = parts.pop()
+    return { key: `trigger\u0000${tableKey(parts.join('.'))}\u0000${name}`, action: 'drop' }
+  }
+  if (drop.removeType === 'OBJECT_FUNCTION')
+    return { key: `function\u0000${objectNames(drop.objects)[0]!.split('.').at(-1)}`, action: 'drop' }
+  return undefined
 }

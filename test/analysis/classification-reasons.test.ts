@@ -39,6 +39,25 @@ test("a recipe's steps do not become its reason: the re-run guard, the helper ch
   )
 })
 
+test('a helper trigger created and dropped by the migration is a step; a drop of data heads its class', async () => {
+  assert.equal(
+    await reasonOf(`CREATE FUNCTION repoint() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+      CREATE TRIGGER repoint BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION repoint();
+      CREATE UNIQUE INDEX CONCURRENTLY uq_users_email_idx ON users (email);
+      ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email_idx;
+      DROP TRIGGER repoint ON sessions;
+      DROP FUNCTION repoint();`),
+    'backward compatible: adds unique constraint uq_users_email on users',
+  )
+  // A contract step: the function a trigger called goes first, the column is what matters.
+  assert.match(
+    await reasonOf(
+      'DROP TRIGGER sync_name ON users; DROP FUNCTION sync_name(); ALTER TABLE users DROP COLUMN name;',
+    ),
+    /^breaking: drops column users\.name/,
+  )
+})
+
 test('the same statements that change what a release sees keep their class', async () => {
   assert.equal(
     await reasonOf('ALTER TABLE orders DROP CONSTRAINT fk_orders_user;'),
