@@ -17,9 +17,9 @@ export interface ForeignKeyDefinition {
  * A foreign key on a partitioned table without a scan under a blocking lock. PostgreSQL
  * (before 18) refuses `NOT VALID` there, and a plain ADD checks every partition while
  * holding SHARE ROW EXCLUSIVE on all of them and on the referenced table. So each
- * partition gets its own key, `<name>_<partition>` (a sub-partition's too), added NOT VALID and validated in a
- * transaction of its own (writes continue); the partitioned table's key, added last,
- * adopts them without a scan. That last ADD takes a brief ACCESS EXCLUSIVE lock on the
+ * partition gets its own key, `<name>_<partition>` (a sub-partition's too), added NOT
+ * VALID and validated in a transaction of its own (writes continue); the partitioned
+ * table's key, added last, adopts them without a scan. That last ADD takes a brief ACCESS EXCLUSIVE lock on the
  * referenced table (PostgreSQL drops the partitions' own triggers there), under the
  * migration's lock_timeout. A re-run keeps the partitions' keys already validated.
  */
