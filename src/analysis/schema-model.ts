@@ -60,6 +60,10 @@ export class SchemaModel {
   readonly #validatedForeignKeys = new Map<string, Set<string>>()
   /** Foreign keys added NOT VALID, by table key and name, until their VALIDATE. */
   readonly #pendingForeignKeys = new Map<string, string>()
+  /** UNIQUE and PRIMARY KEY constraints the analysed SQL added: table key to `unique(a,b)` keys. */
+  readonly #uniqueKeys = new Map<string, Set<string>>()
+  /** The plain columns of the indexes the analysed SQL created, by index name (for USING INDEX). */
+  readonly #indexColumns = new Map<string, string[]>()
   /** Tables the analysed SQL created or changed: their partitions, or null for a plain table. */
   readonly #partitions = new Map<string, string[] | null>()
 
@@ -132,7 +136,14 @@ export class SchemaModel {
     else if (kind === 'AlterTableStmt') this.#alter(nodeOf(node, kind)!)
     else if (kind === 'RenameStmt') this.#rename(nodeOf(node, kind)!)
     else if (kind === 'DropStmt') this.#drop(nodeOf(node, kind)!)
-    else if (kind === 'CreateFunctionStmt') {
+    else if (kind === 'IndexStmt') {
+      const index = nodeOf<{ idxname?: string; indexParams?: Node[] }>(node, kind)!
+      const columns = (index.indexParams ?? []).map(
+        (param) => nodeOf<{ name?: string }>(param, 'IndexElem')?.name,
+      )
+      if (index.idxname && columns.every((column) => column !== undefined))
+        this.#indexColumns.set(index.idxname, columns as string[])
+    } else if (kind === 'CreateFunctionStmt') {
       const names = nodeOf<{ funcname?: Node[] }>(node, kind)?.funcname
       this.#newFunctions.add(tableKey(objectNames([{ List: { items: names ?? [] } } as Node])[0]!))
     } else if (kind === 'CreateTableAsStmt') {
@@ -225,7 +236,26 @@ export class SchemaModel {
     this.#validatedForeignKeys.set(key, keys.add(target))
   }
 
+  /**
+   * True when the analysed SQL has added a UNIQUE (or PRIMARY KEY) constraint on exactly
+   * `columns` to `table`: a partitioned table's constraint added afterwards adopts it
+   * instead of building the partition's index.
+   */
+  hasUniqueKey(table: string, primary: boolean, columns: readonly string[]): boolean {
+    return this.#uniqueKeys.get(tableKey(table))?.has(uniqueTarget(primary, columns)) === true
+  }
+
   #addConstraint(tableName: string, table: ModelTable, constraint: Constraint | undefined): void {
+    if (constraint?.contype === 'CONSTR_UNIQUE' || constraint?.contype === 'CONSTR_PRIMARY') {
+      const columns = constraint.indexname
+        ? this.#indexColumns.get(constraint.indexname)
+        : nameList(constraint.keys)
+      if (columns === undefined || columns.length === 0) return
+      const key = tableKey(tableName)
+      const keys = this.#uniqueKeys.get(key) ?? new Set<string>()
+      this.#uniqueKeys.set(key, keys.add(uniqueTarget(constraint.contype === 'CONSTR_PRIMARY', columns)))
+      return
+    }
     if (constraint?.contype === 'CONSTR_FOREIGN') {
       const target = foreignKeyTarget(relationName(constraint.pktable), nameList(constraint.fk_attrs))
       if (!constraint.skip_validation) this.#validatedForeignKey(tableName, target)
@@ -287,4 +317,9 @@ function columnFacts(column: ColumnDef): ColumnFacts {
 /** A foreign key's referenced table and its own columns, as one key. */
 function foreignKeyTarget(referenced: string, columns: readonly string[]): string {
   return `${tableKey(referenced)}(${columns.join(',')})`
+}
+
+/** A UNIQUE or PRIMARY KEY constraint's kind and columns, as one key. */
+function uniqueTarget(primary: boolean, columns: readonly string[]): string {
+  return `${primary ? 'primary' : 'unique'}(${columns.join(',')})`
 }

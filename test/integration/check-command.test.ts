@@ -654,3 +654,45 @@ test("connected, the partitioned foreign key's fix passes check itself and runs:
     ['events < null', 'events_a < fk_events_user', 'events_b < fk_events_user'],
   )
 })
+
+test("connected, a unique constraint on a partitioned table: each partition's first, and the fix passes check and runs", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`
+    CREATE TABLE events (id bigint NOT NULL, at int NOT NULL) PARTITION BY RANGE (at);
+    CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (10);
+    CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (10) TO (20);
+    INSERT INTO events VALUES (1, 1), (2, 11)`)
+  const project = testProject(t, db)
+  project.sql('u1', { up: 'ALTER TABLE events ADD CONSTRAINT uq_events_id_at UNIQUE (id, at);' })
+  const probe = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0]
+  assert.deepEqual(
+    probe.statements[0].locks.map((lock: { table: string; mode: string }) => `${lock.table} ${lock.mode}`),
+    ['events ACCESS EXCLUSIVE', 'events_a SHARE', 'events_b SHARE'],
+  )
+  const finding = probe.findings.find((f: { rule: string }) => f.rule === 'unique-without-using-index')
+  assert.match(finding.message, /to the partitioned table events: the index of each of its 2 partition\(s\)/)
+  const recipe = finding.fix.split('\n').map((line: string) => line.split('  --')[0])
+  assert.deepEqual(recipe, [
+    'CREATE UNIQUE INDEX CONCURRENTLY uq_events_id_at_events_a ON events_a (id, at);',
+    'ALTER TABLE events_a ADD CONSTRAINT uq_events_id_at_events_a UNIQUE USING INDEX uq_events_id_at_events_a;',
+    'CREATE UNIQUE INDEX CONCURRENTLY uq_events_id_at_events_b ON events_b (id, at);',
+    'ALTER TABLE events_b ADD CONSTRAINT uq_events_id_at_events_b UNIQUE USING INDEX uq_events_id_at_events_b;',
+    'ALTER TABLE events ADD CONSTRAINT uq_events_id_at UNIQUE (id, at);',
+  ])
+
+  project.sql('u1', { up: recipe.join('\n'), header: { transactional: 'false' } })
+  const report = JSON.parse((await project.cli(['check', '--format', 'json'])).stdout).migrations[0]
+  assert.deepEqual(report.statements.at(-1).indexBuilds, [])
+  assert.ok(report.findings.every((f: { rule: string }) => f.rule !== 'unique-without-using-index'))
+  const applied = await project.cli(['upgrade', 'head'])
+  assert.equal(applied.code, 0, applied.stderr)
+  const constraints = await db.query(
+    `SELECT c.conrelid::regclass::text AS t, p.conname AS parent FROM pg_constraint c
+       LEFT JOIN pg_constraint p ON p.oid = c.conparentid
+      WHERE c.contype = 'u' AND c.connamespace = 'public'::regnamespace ORDER BY 1`,
+  )
+  assert.deepEqual(
+    constraints.rows.map((row) => `${row.t} < ${row.parent}`),
+    ['events < null', 'events_a < uq_events_id_at', 'events_b < uq_events_id_at'],
+  )
+})

@@ -34,13 +34,38 @@ export default defineRule({
           ).slice(0, 63)
         const index = sqlIdent(`${name}_idx`.slice(0, 63))
         const table = sqlTableName(cmd.table)
+        const kind = primary ? 'PRIMARY KEY' : 'UNIQUE'
+        const partitions = statement.effects.partitions
+        if (partitions !== undefined) {
+          // The last step of the recipe below: every partition has the constraint already.
+          if (statement.effects.notes.some((note) => note.includes(`${name} adopts the same constraint`)))
+            return []
+          // A partitioned table takes neither CONCURRENTLY nor USING INDEX: each partition's
+          // constraint from an index built CONCURRENTLY, then the table's, which adopts them.
+          const partitionName = (partition: string) =>
+            sqlIdent(`${name}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
+          const steps = (partition: string) => [
+            `CREATE UNIQUE INDEX CONCURRENTLY ${partitionName(partition)} ON ${sqlTableName(partition)} (${columns});  -- transactional: false`,
+            `ALTER TABLE ${sqlTableName(partition)} ADD CONSTRAINT ${partitionName(partition)} ${kind} USING INDEX ${partitionName(partition)};`,
+          ]
+          return [
+            {
+              statement,
+              message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name} to the partitioned table ${cmd.table}: the index of each of its ${partitions.length} partition(s) is built under locks that block writes`,
+              fix: [
+                ...(partitions.length > 0 ? partitions.flatMap(steps) : steps('<partition>')),
+                `ALTER TABLE ${table} ADD CONSTRAINT ${sqlIdent(name)} ${kind} (${columns});  -- adopts each partition's constraint: no build`,
+              ].join('\n'),
+            },
+          ]
+        }
         return [
           {
             statement,
             message: `adds ${primary ? 'primary key' : 'unique constraint'} ${name}: its index is built under ACCESS EXCLUSIVE on ${cmd.table}; reads and writes wait`,
             fix: [
               `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${columns});  -- transactional: false`,
-              `ALTER TABLE ${table} ADD CONSTRAINT ${sqlIdent(name)} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${index};`,
+              `ALTER TABLE ${table} ADD CONSTRAINT ${sqlIdent(name)} ${kind} USING INDEX ${index};`,
               primary
                 ? ''
                 : `TS (with duplicates to clean): await op.dedupeAndAddUnique('${cmd.table}', [${keys
