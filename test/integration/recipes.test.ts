@@ -398,3 +398,47 @@ test('rebuildTable copies, replays concurrent inserts, updates and deletes, and 
     0,
   )
 })
+
+test('changeColumnType on a table without a primary key changes nothing and says so; with `key` it runs, on a partitioned table too', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE events (id bigint NOT NULL, user_id integer, at date NOT NULL) PARTITION BY RANGE (at);
+    CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+    CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+    INSERT INTO events SELECT g, g % 50, '2025-06-01'::date + (g % 400) FROM generate_series(1, 3000) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.changeColumnType('events', 'user_id', 'bigint')"))
+  const columns = async () =>
+    (
+      await db.query(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+      )
+    ).rows.map((row) => row.attname)
+
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /needs a key to page by, and the table has no primary key/)
+  assert.match(refused.stderr, /pass `key: \['column', \.\.\.\]`/)
+  assert.deepEqual(await columns(), ['id', 'user_id', 'at'], 'found before the first step: nothing added')
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'events'::regclass")).n,
+    0,
+  )
+
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.changeColumnType('events', 'user_id', 'bigint', { key: ['id', 'at'] })",
+      "  await op.revertColumnType('events', 'user_id', 'integer', { key: ['id', 'at'] })",
+    ),
+  )
+  const done = await project.cli(['upgrade', 'head'])
+  assert.equal(done.code, 0, done.stderr)
+  const type = await db.one(
+    "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'events_2026'::regclass AND attname = 'user_id'",
+  )
+  assert.equal(type.type, 'bigint')
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM events WHERE user_id = id % 50')).n, 3000)
+  assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
+  assert.deepEqual(await columns(), ['id', 'user_id', 'at'])
+})

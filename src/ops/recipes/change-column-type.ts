@@ -17,9 +17,14 @@ export interface ChangeColumnTypeOptions {
   /** The new value, as an expression over the row (default `"column"::newType`). */
   readonly using?: RawSql | string
   readonly batchSize?: number
+  /**
+   * Unique, NOT NULL columns the backfill pages by, for a table without a primary key
+   * (a partitioned table's unique key includes its partition key: `['id', 'created_at']`).
+   */
+  readonly key?: readonly string[]
 }
 
-const CHANGE_TYPE_KEYS = optionKeys<ChangeColumnTypeOptions>({ using: true, batchSize: true })
+const CHANGE_TYPE_KEYS = optionKeys<ChangeColumnTypeOptions>({ using: true, batchSize: true, key: true })
 
 /** Names the recipe uses; `<column>_strata_old` keeps the old values until a contract migration drops it. */
 export function typeChangeNames(table: RelationName, column: string) {
@@ -67,6 +72,8 @@ async function changeType(
 ): Promise<void> {
   const names = typeChangeNames(table, column)
   const using = usingExpression(options, column, newType)
+  // The key the backfill pages by, found before the first step: without one, nothing is changed.
+  const key = options.key ?? (op.offline ? undefined : await op.primaryKeyOf(table))
   const notNull = op.offline
     ? false
     : (
@@ -83,6 +90,7 @@ async function changeType(
     where: `${quoteIdent(names.shadow)} IS NULL AND ${quoteIdent(column)} IS NOT NULL`,
     batchSize: options.batchSize ?? 1000,
     name: `${baseName(table)}.${column}.type`,
+    ...(key === undefined ? {} : { key }),
   })
   if (notNull)
     await proveNotNull(op, table, names.shadow, `${baseName(table)}_${names.shadow}_nn`.slice(0, 63))
@@ -130,6 +138,7 @@ async function revertType(
     where: `${quoteIdent(names.old)} IS DISTINCT FROM (${using})`,
     batchSize: options.batchSize ?? 1000,
     name: `${baseName(table)}.${column}.type.revert`,
+    ...(options.key === undefined ? {} : { key: options.key }),
   })
   await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
