@@ -159,7 +159,7 @@ function dotenvDatabaseUrl(root: string): string | undefined {
   const file = join(root, '.env')
   if (!existsSync(file)) return undefined
   try {
-    const url = parseDotenv(readFileSync(file, 'utf8')).DATABASE_URL
+    const url = parseDotenv(readFileSync(file, 'utf8'), process.env).DATABASE_URL
     return url !== undefined && isPostgresUrl(url) ? maskSecrets(url) : undefined
   } catch {
     return undefined
