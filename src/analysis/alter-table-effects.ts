@@ -100,11 +100,9 @@ export function alterTableEffects(
       nodeOf<Constraint>(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN'
     const mode = foreignKey ? 'SHARE ROW EXCLUSIVE' : (WEAKER_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE')
     effects.lock(table, mode)
-    const work = {
-      rewrites: effects.rewrites.length,
-      scans: effects.scans.length,
-      builds: effects.indexBuilds.length,
-    }
+    const rewritesBefore = effects.rewrites.length
+    const scansBefore = effects.scans.length
+    const buildsBefore = effects.indexBuilds.length
     const handler = COMMANDS[subtype]
     if (handler) handler(table, cmd, effects, env)
     else effects.change('backward compatible', `alters ${table} (${subtype.replace(/^AT_/, '')})`)
@@ -119,11 +117,11 @@ export function alterTableEffects(
       for (const partition of partitions) effects.lock(partition, partitionMode)
       const onTable = (entries: { table: string; why: string }[], from: number) =>
         entries.slice(from).filter((entry) => entry.table === table)
-      for (const { why } of onTable(effects.rewrites, work.rewrites))
+      for (const { why } of onTable(effects.rewrites, rewritesBefore))
         for (const partition of partitions) effects.rewrite(partition, why)
-      for (const { why } of onTable(effects.scans, work.scans))
+      for (const { why } of onTable(effects.scans, scansBefore))
         for (const partition of partitions) effects.scan(partition, why)
-      for (const { why } of onTable(effects.indexBuilds, work.builds))
+      for (const { why } of onTable(effects.indexBuilds, buildsBefore))
         for (const partition of partitions) effects.buildIndex(partition, why)
     }
   }

@@ -24,6 +24,11 @@ interface ColumnRename {
  * why (the `rename` rule leaves them alone).
  */
 export function markCompatibleRenames(statements: AnalysedStatement[]): AnalysedStatement[] {
+  // Most migrations rename nothing: one kind test per statement, then nothing more.
+  let renames = false
+  for (let index = 0; index < statements.length && !renames; index++)
+    renames = statements[index]!.kind === 'RenameStmt'
+  if (!renames) return statements
   markViewsForRenamedTables(statements)
   for (const swap of tableSwaps(statements)) {
     if (!swap.atomic) continue

@@ -17,11 +17,15 @@ export interface TableSwap {
   readonly atomic: boolean
 }
 
+const NO_SWAPS: TableSwap[] = []
+
 /**
  * The table swaps of a migration: a table renamed away, then another renamed to its name,
  * as the operations guide's shadow-table method and `op.rebuildTable` do.
  */
 export function tableSwaps(statements: readonly AnalysedStatement[]): TableSwap[] {
+  // Most migrations rename nothing: no array, no search.
+  if (!statements.some((statement) => statement.kind === 'RenameStmt')) return NO_SWAPS
   const swaps: TableSwap[] = []
   for (let first = 0; first < statements.length; first++) {
     const away = tableRename(statements[first]!)
