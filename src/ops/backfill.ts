@@ -6,7 +6,7 @@ import { describeValue } from '../util/describe-value.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
 import { checkOptionKeys, OpArgumentError, optionKeys, requireRelation } from './op-arguments.js'
-import type { SqlExecutor } from './sql-executor.js'
+import { MANAGED, type SqlExecutor } from './sql-executor.js'
 import {
   baseName,
   expressionText,
@@ -216,6 +216,7 @@ export async function primaryKey(executor: SqlExecutor, table: RelationName): Pr
     `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
       WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
     [relation(table)],
+    MANAGED,
   )
   const columns = (result?.rows ?? []).map((row) => row.attname as string)
   if (columns.length === 0) {

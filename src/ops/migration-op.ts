@@ -145,6 +145,8 @@ export class MigrationOp {
   async query<Row extends Record<string, unknown> = Record<string, unknown>>(
     text: string,
     params: readonly unknown[] = [],
+    /** `MANAGED` for a recipe's own catalog lookup: not one of the migration's statements. */
+    source?: StatementSource,
   ): Promise<Row[]> {
     if (this.executor.offline) {
       if (this.executor.unknownRows) return this.executor.unknownRows(text) as Row[]
@@ -156,7 +158,7 @@ export class MigrationOp {
         },
       )
     }
-    const result = await this.executor.run(text, params)
+    const result = await this.executor.run(text, params, source)
     return (result?.rows ?? []) as Row[]
   }
 
@@ -310,6 +312,7 @@ export class MigrationOp {
           AND substring(pg_get_indexdef(i.indexrelid) FROM ' USING .*$') = substring(pg_get_indexdef(p.indexrelid) FROM ' USING .*$')
         ORDER BY c.relname LIMIT 1`,
       [relation(partition), parentIndex],
+      MANAGED,
     )
     return result?.rows[0]?.relname as string | undefined
   }
@@ -327,6 +330,7 @@ export class MigrationOp {
                      WHERE i.inhparent = c.oid ORDER BY pn.nspname, p.relname) AS partitions
          FROM pg_class c WHERE c.oid = to_regclass($1)`,
       [relation(table)],
+      MANAGED,
     )
     const row = result?.rows[0]
     return row?.kind === 'p' ? (row.partitions as { schema: string; name: string }[]) : undefined

@@ -80,6 +80,7 @@ async function changeType(
         await op.query<{ attnotnull: boolean }>(
           'SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2',
           [relation(table), column],
+          MANAGED,
         )
       )[0]?.attnotnull === true
   await op.addColumn(table, { name: names.shadow, type: newType }, { ifNotExists: true })

@@ -112,6 +112,7 @@ async function foreignKeyState(
   const [row] = await op.query<{ convalidated: boolean }>(
     "SELECT convalidated FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2 AND contype = 'f'",
     [relation(table), name],
+    MANAGED,
   )
   if (row === undefined) return 'missing'
   return row.convalidated ? 'validated' : 'not valid'

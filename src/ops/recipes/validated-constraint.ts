@@ -3,7 +3,7 @@ import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { type ForeignKeyOptions, renderCreateForeignKey } from '../render-ddl.js'
 import { MANAGED, PARTITION_AWARE } from '../sql-executor.js'
-import type { RawSql, RelationName } from '../sql-fragments.js'
+import { type RawSql, type RelationName, relation } from '../sql-fragments.js'
 import { addPartitionedForeignKey } from './partitioned-foreign-key.js'
 
 /**
@@ -27,7 +27,7 @@ export async function addForeignKeySafely(
     options,
     optionKeys<Omit<ForeignKeyOptions, 'notValid'>>({ onDelete: true, onUpdate: true, deferrable: true }),
   )
-  await op.dropConstraint(name, table, { ifExists: true })
+  await dropIfPresent(op, name, table)
   const partitions = await op.partitionsOf(table)
   if (partitions !== undefined) {
     const definition = { referencedTable, columns, referencedColumns, options }
@@ -54,7 +54,7 @@ export async function addCheckSafely(
   table: RelationName,
   condition: RawSql | string,
 ): Promise<void> {
-  await op.dropConstraint(name, table, { ifExists: true })
+  await dropIfPresent(op, name, table)
   await op.createCheckConstraint(name, table, condition, { notValid: true })
   await validateApart(op, name, table)
 }
@@ -80,9 +80,29 @@ export async function proveNotNull(
   column: string,
   check: string,
 ): Promise<void> {
-  await op.dropConstraint(check, table, { ifExists: true })
+  await dropIfPresent(op, check, table)
   await op.createCheckConstraint(check, table, `${quoteIdent(column)} IS NOT NULL`, { notValid: true })
   await validateApart(op, check, table)
   await op.alterColumn(table, column, { nullable: false })
   await op.dropConstraint(check, table)
+}
+
+/**
+ * `DROP CONSTRAINT IF EXISTS` only when the constraint is there (a re-run): even with
+ * nothing to drop, the statement takes ACCESS EXCLUSIVE on the table, so it waits behind
+ * every open read of it (a report in a long transaction) while the reads that come after
+ * queue behind it. A foreign key's NOT VALID ADD that follows needs only SHARE ROW
+ * EXCLUSIVE, which reads do not block. (A CHECK's ADD takes ACCESS EXCLUSIVE itself: one
+ * wait fewer.) Offline, where nothing can be looked up, the script says IF EXISTS.
+ */
+async function dropIfPresent(op: MigrationOp, name: string, table: RelationName): Promise<void> {
+  if (!op.offline) {
+    const [present] = await op.query(
+      'SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2',
+      [relation(table), name],
+      MANAGED,
+    )
+    if (present === undefined) return
+  }
+  await op.dropConstraint(name, table, { ifExists: true })
 }
