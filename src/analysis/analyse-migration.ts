@@ -93,6 +93,7 @@ export function analyseStatements(
       lockTimeoutFrom: lock.from,
       statementTimeoutMs: session.setting('statement_timeout').value,
     }
+    if (parsed.note !== undefined) (analysed.effects.notes as string[]).push(parsed.note)
     session.apply(parsed.node, parsed.line === undefined ? `statement ${index + 1}` : `line ${parsed.line}`)
     model.apply(parsed.node)
     return analysed

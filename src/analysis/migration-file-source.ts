@@ -47,6 +47,7 @@ class AnalysisExecutor implements SqlExecutor {
       line: source?.line,
       managed: source?.managed === true,
       partitionAware: source?.partitionAware === true,
+      note: source?.note,
     })
     return undefined
   }
@@ -157,6 +158,7 @@ interface RenderedStatement {
   readonly line: number | undefined
   readonly managed: boolean
   readonly partitionAware: boolean
+  readonly note: string | undefined
 }
 
 async function renderTs(
@@ -201,8 +203,13 @@ function parseRendered(meta: MigrationMeta, rendered: readonly RenderedStatement
     if (at !== undefined) cursor = at + statement.sql.length
     const firstLine = at === undefined ? undefined : lineAndColumn(fileText, at).line
     return parseSql(statement.sql, meta.file, firstLine).map((parsed) =>
-      statement.managed || statement.partitionAware
-        ? { ...parsed, managed: statement.managed, partitionAware: statement.partitionAware }
+      statement.managed || statement.partitionAware || statement.note !== undefined
+        ? {
+            ...parsed,
+            managed: statement.managed,
+            partitionAware: statement.partitionAware,
+            ...(statement.note === undefined ? {} : { note: statement.note }),
+          }
         : parsed,
     )
   })

@@ -15,6 +15,8 @@ export interface ParsedStatement {
   readonly managed?: boolean
   /** Rendered by `op.createIndex` concurrently, which handles partitioned tables online. */
   readonly partitionAware?: boolean
+  /** What the op API says of it beyond its SQL (a re-run guard a first run skips). */
+  readonly note?: string
 }
 
 export interface AllowComment {

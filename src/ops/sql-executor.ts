@@ -19,6 +19,11 @@ export interface StatementSource {
    * statement for a CREATE INDEX CONCURRENTLY PostgreSQL would refuse.
    */
   readonly partitionAware?: boolean
+  /**
+   * What `strata check` should add about the statement, where offline rendering shows
+   * more than runs online (a recipe's re-run guard that a first run skips).
+   */
+  readonly note?: string
 }
 
 /**

@@ -696,3 +696,23 @@ test("connected, a unique constraint on a partitioned table: each partition's fi
     ['events < null', 'events_a < uq_events_id_at', 'events_b < uq_events_id_at'],
   )
 })
+
+test("check shows a recipe's re-run guard as such: a first run takes no ACCESS EXCLUSIVE lock there", async (t) => {
+  const project = testProject(t)
+  project.ts(
+    'g1',
+    "export const revision = 'g1'\nexport const downRevision = null\nexport async function upgrade(op) {\n  await op.addForeignKeySafely('fk_orders_user', 'orders', 'users', ['user_id'])\n}\nexport async function downgrade(op) {\n  await op.dropConstraint('fk_orders_user', 'orders')\n}\n",
+  )
+  const report = JSON.parse((await project.cli(['check', '--offline', '--format', 'json'])).stdout)
+    .migrations[0]
+  const [guard] = report.statements
+  assert.match(guard.sql, /DROP CONSTRAINT IF EXISTS "fk_orders_user"/)
+  assert.deepEqual(guard.notes, [
+    'run online only when fk_orders_user is there (a re-run): a first run takes no lock here',
+  ])
+  const human = await project.cli(['check', '--offline'])
+  assert.match(
+    human.stdout,
+    /DROP CONSTRAINT IF EXISTS .*ACCESS EXCLUSIVE +orders +reads, writes, DDL +re-run only/,
+  )
+})

@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
-import { type ForeignKeyOptions, renderCreateForeignKey } from '../render-ddl.js'
+import { type ForeignKeyOptions, renderCreateForeignKey, renderDropConstraint } from '../render-ddl.js'
 import { MANAGED, PARTITION_AWARE } from '../sql-executor.js'
 import { type RawSql, type RelationName, relation } from '../sql-fragments.js'
 import { addPartitionedForeignKey } from './partitioned-foreign-key.js'
@@ -103,6 +103,10 @@ async function dropIfPresent(op: MigrationOp, name: string, table: RelationName)
       MANAGED,
     )
     if (present === undefined) return
+    await op.dropConstraint(name, table, { ifExists: true })
+    return
   }
-  await op.dropConstraint(name, table, { ifExists: true })
+  await op.execute(renderDropConstraint(name, table, { ifExists: true }), [], {
+    note: `run online only when ${name} is there (a re-run): a first run takes no lock here`,
+  })
 }
