@@ -1,6 +1,9 @@
 /** SQLSTATE 55P03 (lock_not_available): `lock_timeout` expired. */
 export const LOCK_NOT_AVAILABLE = '55P03'
 
+/** SQLSTATE 40P01 (deadlock_detected): this session was the one rolled back to end a deadlock. */
+export const DEADLOCK_DETECTED = '40P01'
+
 /** SQLSTATE 23505 (unique_violation). */
 export const UNIQUE_VIOLATION = '23505'
 

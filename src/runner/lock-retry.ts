@@ -61,12 +61,16 @@ export function describeLockWait(
   attempt: number,
   blockers: readonly Blocker[],
   delayMs: number,
+  deadlock = false,
 ): string {
   const who =
     blockers.length === 0
       ? 'the blocking session had ended by the time it was looked up'
       : `blocked by ${blockers.map(describeBlocker).join('; ')}`
-  return `${revision}: could not get its lock within lock_timeout ${formatDuration(settings.lockTimeout)} (attempt ${attempt} of ${settings.retries + 1}); ${who}; rolled back, retrying in ${formatDuration(delayMs)}`
+  const what = deadlock
+    ? 'gave way in a deadlock with another session (the migration, not the application, is rolled back)'
+    : `could not get its lock within lock_timeout ${formatDuration(settings.lockTimeout)}`
+  return `${revision}: ${what} (attempt ${attempt} of ${settings.retries + 1}); ${who}; rolled back, retrying in ${formatDuration(delayMs)}`
 }
 
 /** The error after the last attempt: what blocked, and the guide's remedies. */

@@ -23,6 +23,9 @@ import { type RunnerTables, runPlan, type StepEvent, type StepResult } from './r
 import { runnerTables } from './tables.js'
 import { appliedFromRows } from './version-rows.js'
 
+/** The migration session's deadlock_timeout: well under the default 1 s of everyone else. */
+const MIGRATION_DEADLOCK_TIMEOUT = '100ms'
+
 /** What every migrating command needs. */
 export interface MigrateOptions {
   readonly config: ResolvedConfig
@@ -169,6 +172,14 @@ export async function ensureStateTables(
   // instead of running on through what was sent, COMMIT included (PostgreSQL 14+). Set
   // here, where every run that writes starts, in the round trip it makes anyway.
   if (connection.serverVersionNum >= 140000) statements.push("SET client_connection_check_interval = '1s'")
+  // In a deadlock PostgreSQL rolls back the session whose deadlock_timeout (1 s by default)
+  // runs out first while it waits: often the application's, when the migration began to
+  // wait second. A shorter one here makes the migration the one that gives way, and its
+  // step is retried like a lock timeout. The setting is a superuser's (or needs SET
+  // privilege on it, PostgreSQL 15+); without it, nothing changes.
+  statements.push(
+    `DO $$ BEGIN PERFORM set_config('deadlock_timeout', '${MIGRATION_DEADLOCK_TIMEOUT}', false); EXCEPTION WHEN insufficient_privilege THEN NULL; END $$`,
+  )
   // With it, whether this session can write at all: a standby, or a read-only default,
   // would otherwise fail the first migration with advice about the migration.
   statements.push(

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
 import { prepareStatements } from '../db/prepared-statements.js'
 import { STEP_DURATION_COLUMN } from '../db/record-step.js'
-import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
+import { DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { BatchError, StatementBatch } from '../db/statement-batch.js'
 import type { QualifiedName } from '../db/version-table.js'
 import { MigrationFailedError } from '../errors/index.js'
@@ -93,15 +93,21 @@ export async function runPlan(options: RunPlanOptions): Promise<StepResult[]> {
     if (!isRetryableLockTimeout(error)) throw error
     if (attempt > settings.retries) throw lockGaveUp(step.meta, step.direction, settings, blockers, error)
     const delay = retryDelay(settings, attempt)
-    options.onLockWait?.(describeLockWait(step.revision, settings, attempt, blockers, delay))
+    const deadlock = error instanceof MigrationFailedError && error.sqlState === DEADLOCK_DETECTED
+    options.onLockWait?.(describeLockWait(step.revision, settings, attempt, blockers, delay, deadlock))
     options.lockWatcher?.reset()
     await new Promise((resolve) => setTimeout(resolve, delay))
     remaining = remaining.slice(outcome.committed)
   }
 }
 
+/** A lock timeout, or a deadlock this session gave way in: rolled back, and retried. */
 function isRetryableLockTimeout(error: unknown): boolean {
-  return error instanceof MigrationFailedError && error.sqlState === LOCK_NOT_AVAILABLE && error.retryable
+  return (
+    error instanceof MigrationFailedError &&
+    (error.sqlState === LOCK_NOT_AVAILABLE || error.sqlState === DEADLOCK_DETECTED) &&
+    error.retryable
+  )
 }
 
 interface StepsOutcome {

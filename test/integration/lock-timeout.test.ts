@@ -261,3 +261,50 @@ test('--lock-timeout and --lock-retries set this run, over the config and the mi
     }
   }
 })
+
+test("in a deadlock with the application, the migration gives way and is retried: the application's transaction goes through", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id int); INSERT INTO users VALUES (1); CREATE TABLE orders (id int)')
+  // The migration locks users, and later orders; in between, the application reads orders
+  // in a transaction and then updates users: each waits for the other.
+  const project = testProject(t, db, { lock: { timeout: '5s', retries: 3 } })
+  project.sql('aaa111', {
+    up: 'ALTER TABLE users ADD COLUMN y int;\nSELECT pg_sleep(0.6);\nALTER TABLE orders ADD COLUMN x int;',
+  })
+  const app = await session(db, 'test-app')
+  t.after(() => app.end().catch(() => {}))
+  const migrating = project.cli(['upgrade', 'head'])
+  // Once the migration holds users (its pg_sleep keeps orders free a while longer).
+  for (;;) {
+    const held = await db.one(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'users'::regclass AND mode = 'AccessExclusiveLock' AND granted",
+    )
+    if (held.n > 0) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await app.query('BEGIN')
+  await app.query('SELECT count(*) FROM orders')
+  // Waits behind the migration's ACCESS EXCLUSIVE on users. PostgreSQL's own default would
+  // roll this transaction back a second later (it began to wait first).
+  const update = await app.query('UPDATE users SET id = 2 WHERE id = 1').then(
+    () => 'updated',
+    (error: Error) => error.message,
+  )
+  await app.query(update === 'updated' ? 'COMMIT' : 'ROLLBACK')
+  const result = await migrating
+  assert.equal(update, 'updated')
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(
+    result.stderr,
+    /aaa111: gave way in a deadlock with another session .*; rolled back, retrying in/,
+  )
+  assert.equal((await db.one('SELECT id FROM users')).id, 2)
+  assert.equal(
+    (
+      await db.one(
+        "SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name IN ('x', 'y')",
+      )
+    ).n,
+    2,
+  )
+})
