@@ -88,6 +88,7 @@ export const configSchema = s.object({
     scratchUrl: s.string(),
     longRunningSeconds: s.number({ min: 0, max: 86400 }),
     lockWaitSeconds: s.number({ min: 0, max: 86400 }),
+    slotWalMegabytes: s.number({ min: 1 }),
   }),
   backup: s.object({
     directory: s.string(),

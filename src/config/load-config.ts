@@ -242,6 +242,7 @@ function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['hea
     scratchUrl: health.scratchUrl,
     longRunningSeconds: health.longRunningSeconds ?? 60,
     lockWaitSeconds: health.lockWaitSeconds ?? 5,
+    slotWalMegabytes: health.slotWalMegabytes ?? 1024,
   })
 }
 

@@ -132,6 +132,12 @@ export interface HealthConfig {
   longRunningSeconds?: number
   /** Sessions waiting for a lock longer than this many seconds make health warn. Default 5. */
   lockWaitSeconds?: number
+  /**
+   * An inactive replication slot keeping more WAL than this many megabytes makes health
+   * warn. Default 1024; lower it where the WAL volume is small, raise it where a standby
+   * is often away for a while on purpose.
+   */
+  slotWalMegabytes?: number
 }
 
 /** Shell commands run around a restore's swap (the guide's "Stopping assistant services..."). */
@@ -298,6 +304,7 @@ export interface ResolvedConfig {
     scratchUrl: string | undefined
     longRunningSeconds: number
     lockWaitSeconds: number
+    slotWalMegabytes: number
   }>
   readonly backup: Readonly<{
     directory: string

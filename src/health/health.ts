@@ -98,7 +98,7 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
       )
       checks.push(
         await runCheck('replication-slots', 'Replication slots not holding WAL', () =>
-          checkReplicationSlots(open),
+          checkReplicationSlots(open, options.config.health.slotWalMegabytes * 1024 ** 2),
         ),
       )
       checks.push(await runCheck('wal-archiving', 'WAL archiving working', () => checkWalArchiving(open)))

@@ -15,7 +15,10 @@ export interface SlotFacts {
   readonly walStatus: string | null
 }
 
-/** Past this, an inactive slot's WAL is a warning: a disk fills at the rate the server writes. */
+/**
+ * Past this (config `health.slotWalMegabytes`), an inactive slot's WAL is a warning: a
+ * disk fills at the rate the server writes.
+ */
 export const SLOT_WARN_BYTES = 1024 ** 3
 
 /**
@@ -23,7 +26,10 @@ export const SLOT_WARN_BYTES = 1024 ** 3
  * whose standby or logical consumer went away keeps them forever: the classic way a
  * primary's disk fills and the server stops. Server-wide, so read on any database.
  */
-export async function checkReplicationSlots(connection: Connection): Promise<CheckOutcome> {
+export async function checkReplicationSlots(
+  connection: Connection,
+  warnBytes: number = SLOT_WARN_BYTES,
+): Promise<CheckOutcome> {
   const walStatus = connection.serverVersionNum >= 130000 ? 'wal_status' : 'NULL::text'
   const read = connection.client.query<SlotFacts>(
     `SELECT slot_name AS name, slot_type AS type, active, ${walStatus} AS "walStatus",
@@ -32,7 +38,7 @@ export async function checkReplicationSlots(connection: Connection): Promise<Che
        FROM pg_replication_slots ORDER BY slot_name`,
   )
   try {
-    return classifySlots((await read).rows)
+    return classifySlots((await read).rows, warnBytes)
   } catch (error) {
     // A role a managed service restricts: not a reason to fail a deploy's health check.
     if ((error as { code?: string }).code !== '42501') throw error

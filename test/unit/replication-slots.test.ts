@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { resolveConfig } from '../../src/config/load-config.js'
 import { classifySlots, SLOT_WARN_BYTES } from '../../src/health/replication-slots.js'
 
 const slot = (
@@ -36,4 +37,16 @@ test('replication slots: fine while consumed; a warning once an inactive one hol
   const lost = classifySlots([slot('cdc', true, null, 'lost')])
   assert.equal(lost.status, 'warn')
   assert.match(lost.details![0]!, /its WAL already removed \(lost\)/)
+})
+
+test('the warning threshold comes from health.slotWalMegabytes (default 1024), and bad values are refused', () => {
+  assert.equal(resolveConfig({}, undefined, '/tmp').health.slotWalMegabytes, 1024)
+  const config = resolveConfig({ health: { slotWalMegabytes: 8 } }, undefined, '/tmp')
+  const inactive = [slot('standby_b', false, 16 * 1024 ** 2)]
+  assert.equal(classifySlots(inactive).status, 'ok', '16 MB is under the default')
+  assert.equal(classifySlots(inactive, config.health.slotWalMegabytes * 1024 ** 2).status, 'warn')
+  assert.throws(
+    () => resolveConfig({ health: { slotWalMegabytes: 0 } }, undefined, '/tmp'),
+    /health\.slotWalMegabytes/,
+  )
 })
