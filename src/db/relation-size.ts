@@ -36,10 +36,18 @@ function estimatedBytes(oids: string): string {
   return `(SELECT coalesce(sum(relpages), 0) FROM pg_class WHERE oid IN ${oids})::bigint * current_setting('block_size')::int`
 }
 
+/** `exact` (a size function's call), or the catalog's page count of `oids` where `locked` holds. */
+function exactUnlessLocked(locked: string, oids: string, exact: string): string {
+  return `CASE WHEN ${locked} THEN ${estimatedBytes(oids)} ELSE ${exact} END`
+}
+
 /** The main fork's size of relation `oid` (a table or an index), bytes. */
 export function relationSizeSql(oid: string): string {
-  return `CASE WHEN ${oid} IN (SELECT relation FROM exclusively_locked)
-            THEN ${estimatedBytes(`(${oid})`)} ELSE pg_relation_size(${oid}) END`
+  return exactUnlessLocked(
+    `${oid} IN (SELECT relation FROM exclusively_locked)`,
+    `(${oid})`,
+    `pg_relation_size(${oid})`,
+  )
 }
 
 /** A table's size with its TOAST table and indexes, bytes (`pg_total_relation_size`). */
@@ -48,8 +56,7 @@ export function totalRelationSizeSql(
   toast: string,
   locked = exclusivelyLockedSql(oid, toast),
 ): string {
-  return `CASE WHEN ${locked}
-            THEN ${estimatedBytes(partsOf(oid, toast))} ELSE pg_total_relation_size(${oid}) END`
+  return exactUnlessLocked(locked, partsOf(oid, toast), `pg_total_relation_size(${oid})`)
 }
 
 /** A table's indexes, bytes (`pg_indexes_size`). */
@@ -58,15 +65,15 @@ export function indexesSizeSql(
   toast: string,
   locked = exclusivelyLockedSql(oid, toast),
 ): string {
-  return `CASE WHEN ${locked}
-            THEN ${estimatedBytes(`(SELECT indexrelid FROM pg_index WHERE indrelid = ${oid})`)}
-            ELSE pg_indexes_size(${oid}) END`
+  return exactUnlessLocked(
+    locked,
+    `(SELECT indexrelid FROM pg_index WHERE indrelid = ${oid})`,
+    `pg_indexes_size(${oid})`,
+  )
 }
 
 /** A table's TOAST table with its index, bytes; 0 without one. */
 export function toastSizeSql(oid: string, toast: string, locked = exclusivelyLockedSql(oid, toast)): string {
-  return `CASE WHEN ${toast} = 0 THEN 0
-               WHEN ${locked}
-            THEN ${estimatedBytes(`(SELECT ${toast} UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ${toast})`)}
-            ELSE pg_total_relation_size(${toast}) END`
+  const parts = `(SELECT ${toast} UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ${toast})`
+  return `CASE WHEN ${toast} = 0 THEN 0 ELSE ${exactUnlessLocked(locked, parts, `pg_total_relation_size(${toast})`)} END`
 }
