@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { partitionIndexSteps } from '../db/partition-index-steps.js'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
 
@@ -72,16 +73,9 @@ export function foreignKeyIndexFix(key: UnindexedForeignKey): string {
   if (key.partitions === null)
     return `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${quoteQualified(key.schema, key.table)} ${columns};  ${why}`
   const parentIndex = quoteQualified(key.schema, name)
-  const steps = key.partitions.flatMap((partition) => {
-    const schema = partition.includes('.') ? `${partition.slice(0, partition.lastIndexOf('.'))}.` : ''
-    const partitionIndex = quoteIdent(
-      `${name}_${partition.slice(partition.lastIndexOf('.') + 1).replace(/"/g, '')}`.slice(0, 63),
-    )
-    return [
-      `CREATE INDEX CONCURRENTLY ${partitionIndex} ON ${partition} ${columns};`,
-      `ALTER INDEX ${parentIndex} ATTACH PARTITION ${schema}${partitionIndex};`,
-    ]
-  })
+  const steps = key.partitions.flatMap((partition) =>
+    partitionIndexSteps(parentIndex, name, partition, columns),
+  )
   return [
     `CREATE INDEX ${quoteIdent(name)} ON ONLY ${quoteQualified(key.schema, key.table)} ${columns};`,
     ...steps,

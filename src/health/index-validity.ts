@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { partitionIndexSteps } from '../db/partition-index-steps.js'
 import { quoteQualified } from '../db/quote.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
@@ -112,12 +113,10 @@ function duplicateHint(index: BrokenIndex): string {
  * DROP INDEX (PostgreSQL refuses CONCURRENTLY on a partitioned index).
  */
 function partitionedIndexDetail(index: BrokenIndex, name: string): string {
-  const tail = / USING .*$/.exec(index.definition)?.[0] ?? ' (...)'
-  const steps = index.unattached.map((partition) => {
-    const base = partition.slice(partition.lastIndexOf('.') + 1).replace(/"/g, '')
-    const schema = partition.includes('.') ? `${partition.slice(0, partition.lastIndexOf('.'))}.` : ''
-    const partitionIndex = quoteQualified(undefined, `${index.name}_${base}`.slice(0, 63))
-    return `CREATE INDEX CONCURRENTLY ${partitionIndex} ON ${partition}${tail}; ALTER INDEX ${quoteQualified(index.schema, index.name)} ATTACH PARTITION ${schema}${partitionIndex};`
-  })
+  const keys = /USING .*$/.exec(index.definition)?.[0] ?? '(...)'
+  const parentIndex = quoteQualified(index.schema, index.name)
+  const steps = index.unattached.flatMap((partition) =>
+    partitionIndexSteps(parentIndex, index.name, partition, keys),
+  )
   return `${name} on the partitioned table ${index.table} is INVALID until an index of each partition is attached${index.unattached.length > 0 ? `; none attached yet for ${index.unattached.join(', ')}` : ''}. Fix: run the migration again (op.createIndex with concurrently resumes partition by partition)${steps.length > 0 ? `, or: ${steps.join(' ')}` : '.'} Or drop it: DROP INDEX ${quoteQualified(index.schema, index.name)} (not CONCURRENTLY: PostgreSQL refuses that on a partitioned index)`
 }
