@@ -1,4 +1,5 @@
 import type { Constraint } from 'libpg-query'
+import { sqlIdent } from '../../db/quote.js'
 import { escapeRegex } from '../../util/wildcard.js'
 import { findNodes, nameList } from '../ast.js'
 
@@ -129,6 +130,14 @@ export function tsString(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }
 
+/**
+ * The name a fix gives a partition's own index or constraint: `<name>_<partition>`, as
+ * the op recipes name them when they run, quoted where SQL needs it.
+ */
+export function partitionObjectName(name: string, partition: string): string {
+  return sqlIdent(`${name}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
+}
+
 /** A column as a key of a TS object literal in a fix (`{ total: ... }`, `{ 'Total': ... }`). */
 export function objectKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -150,13 +159,21 @@ export function checkConditionText(sql: string, name: string | undefined): strin
   return match ? parenthesised(sql, match.index + match[0].length) : undefined
 }
 
-const OP_ACTIONS: Record<string, string> = { r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' }
+/** A foreign key's referential actions by the parser's codes (NO ACTION, the default, left out). */
+export const REFERENTIAL_ACTIONS: Readonly<Record<string, string>> = {
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+}
 
 /** A foreign key's actions as the op call's last argument (`, { onDelete: 'cascade' }`), or nothing. */
 export function foreignKeyOptionsArgument(constraint: Constraint): string {
+  const onDelete = REFERENTIAL_ACTIONS[constraint.fk_del_action ?? '']?.toLowerCase()
+  const onUpdate = REFERENTIAL_ACTIONS[constraint.fk_upd_action ?? '']?.toLowerCase()
   const options = [
-    OP_ACTIONS[constraint.fk_del_action ?? ''] && `onDelete: '${OP_ACTIONS[constraint.fk_del_action ?? '']}'`,
-    OP_ACTIONS[constraint.fk_upd_action ?? ''] && `onUpdate: '${OP_ACTIONS[constraint.fk_upd_action ?? '']}'`,
+    onDelete && `onDelete: '${onDelete}'`,
+    onUpdate && `onUpdate: '${onUpdate}'`,
     constraint.deferrable && 'deferrable: true',
   ].filter(Boolean)
   return options.length === 0 ? '' : `, { ${options.join(', ')} }`
@@ -165,8 +182,5 @@ export function foreignKeyOptionsArgument(constraint: Constraint): string {
 /** `['user_id']` from a constraint's column list; PostgreSQL's default (the primary key) as `['id']`. */
 export function columnsArray(attributes: unknown, fallback: readonly string[] = []): string {
   const names = nameList(attributes as never)
-  const quoted = (names.length > 0 ? names : fallback).map(
-    (name) => `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-  )
-  return `[${quoted.join(', ')}]`
+  return `[${(names.length > 0 ? names : fallback).map(tsString).join(', ')}]`
 }

@@ -3,9 +3,10 @@ import { nameList, relationName } from '../ast.js'
 import {
   columnsArray,
   foreignKeyOptionsArgument,
+  partitionObjectName,
+  REFERENTIAL_ACTIONS,
   sqlIdent,
   sqlTableName,
-  tableBaseName,
 } from './fix-names.js'
 
 /** PostgreSQL 18 accepts NOT VALID foreign keys on partitioned tables; earlier majors refuse them. */
@@ -26,11 +27,9 @@ export function partitionedForeignKeyRecipe(
   partitions: readonly string[],
 ): string {
   const clause = foreignKeyClause(constraint)
-  const partitionKey = (partition: string) =>
-    sqlIdent(`${name}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
   const steps = (partition: string) => [
-    `ALTER TABLE ${sqlTableName(partition)} ADD CONSTRAINT ${partitionKey(partition)} ${clause} NOT VALID;`,
-    `ALTER TABLE ${sqlTableName(partition)} VALIDATE CONSTRAINT ${partitionKey(partition)};  -- separate transaction: writes continue`,
+    `ALTER TABLE ${sqlTableName(partition)} ADD CONSTRAINT ${partitionObjectName(name, partition)} ${clause} NOT VALID;`,
+    `ALTER TABLE ${sqlTableName(partition)} VALIDATE CONSTRAINT ${partitionObjectName(name, partition)};  -- separate transaction: writes continue`,
   ]
   const lines =
     partitions.length === 0
@@ -44,8 +43,6 @@ export function partitionedForeignKeyRecipe(
   return lines.join('\n')
 }
 
-const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
-
 /** `FOREIGN KEY (a) REFERENCES t (id) ON DELETE CASCADE ...` as the constraint says it. */
 function foreignKeyClause(constraint: Constraint): string {
   const columns = nameList(constraint.fk_attrs).map(sqlIdent).join(', ')
@@ -54,8 +51,8 @@ function foreignKeyClause(constraint: Constraint): string {
     `FOREIGN KEY (${columns}) REFERENCES ${sqlTableName(relationName(constraint.pktable))}${referencedColumns.length > 0 ? ` (${referencedColumns.join(', ')})` : ''}`,
   ]
   if (constraint.fk_matchtype === 'f') parts.push('MATCH FULL')
-  const onDelete = ACTIONS[constraint.fk_del_action ?? '']
-  const onUpdate = ACTIONS[constraint.fk_upd_action ?? '']
+  const onDelete = REFERENTIAL_ACTIONS[constraint.fk_del_action ?? '']
+  const onUpdate = REFERENTIAL_ACTIONS[constraint.fk_upd_action ?? '']
   if (onDelete) parts.push(`ON DELETE ${onDelete}`)
   if (onUpdate) parts.push(`ON UPDATE ${onUpdate}`)
   if (constraint.deferrable)

@@ -1,4 +1,4 @@
-import { sqlIdent, tableBaseName } from './fix-names.js'
+import { partitionObjectName, sqlIdent } from './fix-names.js'
 
 /** `ON [ONLY] <table>` with the table written as any SQL name (schema-qualified, quoted). */
 const ON_TABLE = /\bON\s+(?:ONLY\s+)?((?:"(?:[^"]|"")*"|[^\s("]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s("]+))?)/i
@@ -36,8 +36,7 @@ export function partitionedIndexRecipe(
       )
       .replace(ON_TABLE, () => `ON ${onTable}`)
       .replace(/;?\s*$/, '')};`
-  const partitionIndex = (partition: string) =>
-    sqlIdent(`${parentName}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
+  const partitionIndex = (partition: string) => partitionObjectName(parentName, partition)
   const build = (partition: string) => rewrite(partitionIndex(partition), true, partition)
   const attach = (partition: string) =>
     `ALTER INDEX ${parentIndex} ATTACH PARTITION ${qualified(partition, partitionIndex(partition))};`

@@ -1,4 +1,4 @@
-import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
+import { partitionObjectName, sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement } from './rule.js'
 
 export default defineRule({
@@ -42,8 +42,7 @@ export default defineRule({
             return []
           // A partitioned table takes neither CONCURRENTLY nor USING INDEX: each partition's
           // constraint from an index built CONCURRENTLY, then the table's, which adopts them.
-          const partitionName = (partition: string) =>
-            sqlIdent(`${name}_${tableBaseName(partition).replace(/"/g, '')}`.slice(0, 63))
+          const partitionName = (partition: string) => partitionObjectName(name, partition)
           const steps = (partition: string) => [
             `CREATE UNIQUE INDEX CONCURRENTLY ${partitionName(partition)} ON ${sqlTableName(partition)} (${columns});  -- transactional: false`,
             `ALTER TABLE ${sqlTableName(partition)} ADD CONSTRAINT ${partitionName(partition)} ${kind} USING INDEX ${partitionName(partition)};`,
