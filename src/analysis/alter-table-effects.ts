@@ -225,18 +225,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   },
   AT_AddConstraint(table, cmd, effects, env) {
     const constraint = nodeOf<Constraint>(cmd.def, 'Constraint')!
-    // A partitioned table's foreign key adopts the validated keys its partitions already
-    // have (added earlier in the migration): nothing is checked, as op.addForeignKeySafely
-    // and check's own fix arrange it.
-    const partitions = constraint.contype === 'CONSTR_FOREIGN' ? env.model.partitionsOf(table) : undefined
-    const referenced = relationName(constraint.pktable)
-    const columns = nameList(constraint.fk_attrs)
-    const adopts =
-      partitions !== undefined &&
-      partitions !== null &&
-      partitions.length > 0 &&
-      partitions.every((partition) => env.model.hasValidatedForeignKey(partition, referenced, columns))
-    addConstraintEffects(table, constraint, effects, adopts || adoptsUniqueKeys(table, constraint, env))
+    addConstraintEffects(table, constraint, effects, adoptsPartitionConstraints(table, constraint, env))
   },
   AT_ValidateConstraint(table, cmd, effects) {
     effects.scan(table, `validates constraint ${cmd.name}`)
@@ -273,24 +262,32 @@ const COMMANDS: Record<string, CommandHandler> = {
 }
 
 /**
- * A partitioned table's UNIQUE or PRIMARY KEY constraint whose partitions each got the
- * same constraint earlier in the migration (USING an index built CONCURRENTLY): PostgreSQL
- * attaches theirs instead of building new indexes (measured on PostgreSQL 16; a plain
- * unique index without its constraint is not reused).
+ * A partitioned table's constraint whose partitions each got the same one earlier in the
+ * migration, as op.addForeignKeySafely and check's own fixes arrange: PostgreSQL attaches
+ * theirs instead of checking rows or building indexes (measured on PostgreSQL 16: a
+ * validated foreign key; a UNIQUE or PRIMARY KEY constraint, not a bare unique index).
  */
-function adoptsUniqueKeys(table: string, constraint: Constraint, env: EffectsEnvironment): boolean {
-  if (constraint.contype !== 'CONSTR_UNIQUE' && constraint.contype !== 'CONSTR_PRIMARY') return false
+function adoptsPartitionConstraints(table: string, constraint: Constraint, env: EffectsEnvironment): boolean {
   const partitions = env.model.partitionsOf(table)
-  const columns = nameList(constraint.keys)
-  return (
-    partitions !== undefined &&
-    partitions !== null &&
-    partitions.length > 0 &&
-    columns.length > 0 &&
-    partitions.every((partition) =>
-      env.model.hasUniqueKey(partition, constraint.contype === 'CONSTR_PRIMARY', columns),
-    )
-  )
+  if (!partitions || partitions.length === 0) return false
+  switch (constraint.contype) {
+    case 'CONSTR_FOREIGN': {
+      const referenced = relationName(constraint.pktable)
+      const columns = nameList(constraint.fk_attrs)
+      return partitions.every((partition) => env.model.hasValidatedForeignKey(partition, referenced, columns))
+    }
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_PRIMARY': {
+      const primary = constraint.contype === 'CONSTR_PRIMARY'
+      const columns = nameList(constraint.keys)
+      return (
+        columns.length > 0 &&
+        partitions.every((partition) => env.model.hasUniqueKey(partition, primary, columns))
+      )
+    }
+    default:
+      return false
+  }
 }
 
 function addConstraintEffects(
@@ -307,6 +304,7 @@ function addConstraintEffects(
       // Both tables: SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE (ALTER TABLE notes).
       effects.lock(table, 'SHARE ROW EXCLUSIVE').lock(referenced, 'SHARE ROW EXCLUSIVE')
       if (adoptsPartitionKeys) {
+        effects.adoptedConstraints.push(constraint)
         // Measured on PostgreSQL 16: the partitions' own triggers on the referenced table
         // are dropped, which takes ACCESS EXCLUSIVE there for that moment.
         effects.lock(referenced, 'ACCESS EXCLUSIVE')
@@ -327,11 +325,12 @@ function addConstraintEffects(
       const what = constraint.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique constraint'
       if (constraint.indexname)
         effects.notes.push(`${what} ${name} uses the existing index ${constraint.indexname}`)
-      else if (adoptsPartitionKeys)
+      else if (adoptsPartitionKeys) {
+        effects.adoptedConstraints.push(constraint)
         effects.notes.push(
           `${what} ${name} adopts the same constraint of each of ${table}'s partitions: no index is built`,
         )
-      else effects.buildIndex(table, `${what} ${name}`)
+      } else effects.buildIndex(table, `${what} ${name}`)
       if (constraint.contype === 'CONSTR_PRIMARY') effects.scan(table, 'checks the key columns for NULL')
       effects.change('backward compatible', `adds ${what} ${name} on ${table}`)
       return

@@ -59,6 +59,12 @@ export interface StatementEffects {
    * `markCompatibleRenames` after the whole migration is analysed.
    */
   readonly compatibleRename: string | undefined
+  /**
+   * The constraints (parse-tree nodes) a partitioned table's ADD takes over from its
+   * partitions instead of checking rows or building an index: the rules that would flag
+   * the ADD see the last step of their own fix.
+   */
+  readonly adoptedConstraints: readonly object[]
 }
 
 /** A table, or one column of it, whose contents a statement destroys. */
@@ -98,6 +104,7 @@ export class EffectsBuilder {
   readonly notes: string[] = []
   unverifiable: string | undefined
   partitions: readonly string[] | undefined
+  readonly adoptedConstraints: object[] = []
 
   constructor(private readonly isExisting: (table: string) => boolean) {}
 
@@ -171,6 +178,7 @@ export class EffectsBuilder {
       notes: this.notes,
       partitions: this.partitions,
       compatibleRename: undefined,
+      adoptedConstraints: this.adoptedConstraints,
     }
   }
 }

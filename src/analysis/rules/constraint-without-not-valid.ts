@@ -81,8 +81,7 @@ export default defineRule({
         if (foreign && partitions !== undefined && context.serverVersion < NOT_VALID_ON_PARTITIONED_SINCE) {
           if (partitions.length === 0) return [] // nothing to check yet: no partition
           // The last step of the fix below: every partition's key is validated already.
-          const adopting = `foreign key ${constraint.conname ?? '(unnamed)'} adopts`
-          if (statement.effects.notes.some((note) => note.startsWith(adopting))) return []
+          if (statement.effects.adoptedConstraints.includes(constraint)) return []
           return [
             {
               statement,

@@ -38,8 +38,7 @@ export default defineRule({
         const partitions = statement.effects.partitions
         if (partitions !== undefined) {
           // The last step of the recipe below: every partition has the constraint already.
-          if (statement.effects.notes.some((note) => note.includes(`${name} adopts the same constraint`)))
-            return []
+          if (statement.effects.adoptedConstraints.includes(constraint)) return []
           // A partitioned table takes neither CONCURRENTLY nor USING INDEX: each partition's
           // constraint from an index built CONCURRENTLY, then the table's, which adopts them.
           const partitionName = (partition: string) => partitionObjectName(name, partition)
