@@ -4,7 +4,7 @@ import type { MigrationOp } from '../migration-op.js'
 import { type ForeignKeyOptions, renderCreateForeignKey } from '../render-ddl.js'
 import { MANAGED } from '../sql-executor.js'
 import { type RelationName, relation } from '../sql-fragments.js'
-import { validateApart } from './validated-constraint.js'
+import { constraintState, validateApart } from './validated-constraint.js'
 
 type Partition = { schema: string; name: string }
 
@@ -37,7 +37,7 @@ export async function addPartitionedForeignKey(
 ): Promise<void> {
   for (const partition of partitions) {
     const key = `${rootName}_${partition.name}`.slice(0, 63)
-    const state = await foreignKeyState(op, key, partition)
+    const state = await constraintState(op, key, partition)
     if (state === 'validated') continue
     const subPartitions = await op.partitionsOf(partition)
     if (subPartitions !== undefined) {
@@ -102,18 +102,4 @@ function addForeignKey(
       notValid,
     }),
   )
-}
-
-async function foreignKeyState(
-  op: MigrationOp,
-  name: string,
-  table: Partition,
-): Promise<'missing' | 'not valid' | 'validated'> {
-  const [row] = await op.query<{ convalidated: boolean }>(
-    "SELECT convalidated FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2 AND contype = 'f'",
-    [relation(table), name],
-    MANAGED,
-  )
-  if (row === undefined) return 'missing'
-  return row.convalidated ? 'validated' : 'not valid'
 }

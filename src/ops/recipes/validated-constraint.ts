@@ -97,16 +97,26 @@ export async function proveNotNull(
  */
 async function dropIfPresent(op: MigrationOp, name: string, table: RelationName): Promise<void> {
   if (!op.offline) {
-    const [present] = await op.query(
-      'SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2',
-      [relation(table), name],
-      MANAGED,
-    )
-    if (present === undefined) return
+    if ((await constraintState(op, name, table)) === 'missing') return
     await op.dropConstraint(name, table, { ifExists: true })
     return
   }
   await op.execute(renderDropConstraint(name, table, { ifExists: true }), [], {
     note: `run online only when ${name} is there (a re-run): a first run takes no lock here`,
   })
+}
+
+/** Whether `table` has constraint `name`, and validated (online; a recipe's own catalog lookup). */
+export async function constraintState(
+  op: MigrationOp,
+  name: string,
+  table: RelationName,
+): Promise<'missing' | 'not valid' | 'validated'> {
+  const [row] = await op.query<{ convalidated: boolean }>(
+    'SELECT convalidated FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2',
+    [relation(table), name],
+    MANAGED,
+  )
+  if (row === undefined) return 'missing'
+  return row.convalidated ? 'validated' : 'not valid'
 }
