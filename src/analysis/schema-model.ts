@@ -56,12 +56,13 @@ export class SchemaModel {
   /** Functions created by the migration being analysed: dropping one again breaks nothing. */
   #newFunctions = new Set<string>()
   readonly #pendingChecks = new Map<string, { table: string; column: string }>()
-  /** Foreign keys the analysed SQL added and validated: table key to `referenced(columns)` keys. */
-  readonly #validatedForeignKeys = new Map<string, Set<string>>()
+  /**
+   * Constraints the analysed SQL added (foreign keys once validated), by table key: what
+   * a partitioned table's own constraint adopts (`foreign users(user_id)`, `unique(a,b)`).
+   */
+  readonly #constraints = new Map<string, Set<string>>()
   /** Foreign keys added NOT VALID, by table key and name, until their VALIDATE. */
   readonly #pendingForeignKeys = new Map<string, string>()
-  /** UNIQUE and PRIMARY KEY constraints the analysed SQL added: table key to `unique(a,b)` keys. */
-  readonly #uniqueKeys = new Map<string, Set<string>>()
   /** The plain columns of the indexes the analysed SQL created, by index name (for USING INDEX). */
   readonly #indexColumns = new Map<string, string[]>()
   /** Tables the analysed SQL created or changed: their partitions, or null for a plain table. */
@@ -214,7 +215,7 @@ export class SchemaModel {
         const check = this.#pendingChecks.get(cmd.name)
         if (check) this.#table(check.table).notNullChecks.add(check.column)
         const foreignKey = this.#pendingForeignKeys.get(`${tableKey(name)}\u0000${cmd.name}`)
-        if (foreignKey !== undefined) this.#validatedForeignKey(name, foreignKey)
+        if (foreignKey !== undefined) this.#addConstraintKey(name, foreignKey)
       }
     }
   }
@@ -225,15 +226,13 @@ export class SchemaModel {
    * instead of checking the partition's rows.
    */
   hasValidatedForeignKey(table: string, referenced: string, columns: readonly string[]): boolean {
-    return (
-      this.#validatedForeignKeys.get(tableKey(table))?.has(foreignKeyTarget(referenced, columns)) === true
-    )
+    return this.#constraints.get(tableKey(table))?.has(foreignKeyTarget(referenced, columns)) === true
   }
 
-  #validatedForeignKey(table: string, target: string): void {
+  #addConstraintKey(table: string, target: string): void {
     const key = tableKey(table)
-    const keys = this.#validatedForeignKeys.get(key) ?? new Set<string>()
-    this.#validatedForeignKeys.set(key, keys.add(target))
+    const keys = this.#constraints.get(key) ?? new Set<string>()
+    this.#constraints.set(key, keys.add(target))
   }
 
   /**
@@ -242,7 +241,7 @@ export class SchemaModel {
    * instead of building the partition's index.
    */
   hasUniqueKey(table: string, primary: boolean, columns: readonly string[]): boolean {
-    return this.#uniqueKeys.get(tableKey(table))?.has(uniqueTarget(primary, columns)) === true
+    return this.#constraints.get(tableKey(table))?.has(uniqueTarget(primary, columns)) === true
   }
 
   #addConstraint(tableName: string, table: ModelTable, constraint: Constraint | undefined): void {
@@ -251,14 +250,12 @@ export class SchemaModel {
         ? this.#indexColumns.get(constraint.indexname)
         : nameList(constraint.keys)
       if (columns === undefined || columns.length === 0) return
-      const key = tableKey(tableName)
-      const keys = this.#uniqueKeys.get(key) ?? new Set<string>()
-      this.#uniqueKeys.set(key, keys.add(uniqueTarget(constraint.contype === 'CONSTR_PRIMARY', columns)))
+      this.#addConstraintKey(tableName, uniqueTarget(constraint.contype === 'CONSTR_PRIMARY', columns))
       return
     }
     if (constraint?.contype === 'CONSTR_FOREIGN') {
       const target = foreignKeyTarget(relationName(constraint.pktable), nameList(constraint.fk_attrs))
-      if (!constraint.skip_validation) this.#validatedForeignKey(tableName, target)
+      if (!constraint.skip_validation) this.#addConstraintKey(tableName, target)
       else if (constraint.conname)
         this.#pendingForeignKeys.set(`${tableKey(tableName)}\u0000${constraint.conname}`, target)
       return
@@ -316,7 +313,7 @@ function columnFacts(column: ColumnDef): ColumnFacts {
 
 /** A foreign key's referenced table and its own columns, as one key. */
 function foreignKeyTarget(referenced: string, columns: readonly string[]): string {
-  return `${tableKey(referenced)}(${columns.join(',')})`
+  return `foreign ${tableKey(referenced)}(${columns.join(',')})`
 }
 
 /** A UNIQUE or PRIMARY KEY constraint's kind and columns, as one key. */
