@@ -1,7 +1,7 @@
 import { closestMatch } from '../util/closest-match.js'
 import { formatDuration } from '../util/duration.js'
 import { oneLine } from '../util/one-line.js'
-import type { AnalysedStatement, MigrationSource } from './analysed-statement.js'
+import type { AnalysedStatement, InvalidOpCall, MigrationSource } from './analysed-statement.js'
 import { nodeKind } from './ast.js'
 import { type Classification, changeClassOf, classify, describeSize } from './classify.js'
 import { markCompatibleRenames } from './compatible-renames.js'
@@ -139,7 +139,7 @@ export function analyseMigration(
       level: configured ?? hit.level ?? defaultLevel,
       message: hit.message,
       fix: hit.fix,
-      line: statement?.line,
+      line: statement?.line ?? hit.line,
       statement: inDowngrade ? undefined : statement?.index,
       suppressed: allowed?.reason,
     })
@@ -172,6 +172,14 @@ export function analyseMigration(
   for (const text of unverifiable) {
     add('unverifiable', builtIn('unverifiable'), { message: text, fix: unverifiableFix })
   }
+  for (const call of source.invalidCalls) {
+    // The finding shows its line in a column of its own.
+    add('invalid-op-call', builtIn('invalid-op-call'), {
+      message: invalidCallText(call, false),
+      line: call.line,
+      fix: call.fix,
+    })
+  }
   for (const problem of suppressionProblems([...source.allow, ...statements.flatMap((s) => s.allow)])) {
     add('invalid-suppression', builtIn('invalid-suppression'), problem)
   }
@@ -188,13 +196,22 @@ export function analyseMigration(
       statements,
       counted.map((f) => f.level),
       facts,
-      unverifiable.length > 0,
+      source.invalidCalls.length > 0
+        ? invalidCallText(source.invalidCalls[0]!, true)
+        : unverifiable.length > 0
+          ? 'part of it cannot be analysed offline'
+          : undefined,
     ),
     statements: statements.map((statement, index) => statementReport(statement, heldAfter[index]!)),
     findings: findings.map((finding) => withSizes(finding, statements, facts)),
     unverifiable,
     tables: lockedTables(statements, facts),
   }
+}
+
+/** "upgrade() fails at line 18: op.func is not a function". */
+function invalidCallText(call: InvalidOpCall, withLine: boolean): string {
+  return `${call.side}() fails${withLine && call.line !== undefined ? ` at line ${call.line}` : ''}: ${call.error}`
 }
 
 function suppressionProblems(allows: readonly AllowComment[]): RuleHit[] {

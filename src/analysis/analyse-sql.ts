@@ -44,6 +44,7 @@ export async function analyseSql(sql: string, options: AnalyseSqlOptions = {}): 
     down: typeof options.downgrade === 'string' ? parseSql(options.downgrade, '(downgrade)', 1) : undefined,
     allow: [],
     unverifiable: [],
+    invalidCalls: [],
   }
   return analyseMigration(source, new SchemaModel(), {
     serverVersion: options.serverVersion ?? 16,

@@ -28,6 +28,21 @@ export interface MigrationSource {
   readonly allow: readonly AllowComment[]
   /** Parts that cannot be rendered without a database. */
   readonly unverifiable: readonly string[]
+  /**
+   * Calls the op API cannot take (a mistyped method, an unknown option), made before the
+   * code read any query result: the migration fails the same way when it runs.
+   */
+  readonly invalidCalls: readonly InvalidOpCall[]
+}
+
+/** A TypeScript migration's call that the op API refuses, found while rendering it offline. */
+export interface InvalidOpCall {
+  readonly side: 'upgrade' | 'downgrade'
+  /** The error the call throws: "op.func is not a function". */
+  readonly error: string
+  readonly line: number | undefined
+  /** What to write instead ("did you mean op.addColumn?"). */
+  readonly fix: string
 }
 
 /** A statement with its lock model and the session state it runs in. */

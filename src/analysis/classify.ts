@@ -62,7 +62,8 @@ export function classify(
   statements: readonly AnalysedStatement[],
   findingLevels: readonly Level[],
   facts: (table: string) => TableFacts | undefined,
-  unverifiable: boolean,
+  /** What keeps the analysis from seeing all of it ("part of it cannot be analysed offline"). */
+  incomplete: string | undefined,
 ): Classification {
   const { class: changeClass, change } = changeClassOf(statements)
   let { downtime, risk } = BASELINE[changeClass]
@@ -79,9 +80,9 @@ export function classify(
     )
   }
   if (findingLevels.includes('error')) risk = 'high'
-  if (unverifiable) {
+  if (incomplete !== undefined) {
     risk = maxOf(['low', 'medium', 'high'], risk, 'medium')
-    details.push('part of it cannot be analysed offline')
+    details.push(incomplete)
   }
   const reason = [change?.text ?? 'changes nothing in the schema', ...details].join('; ')
   return { class: changeClass, downtime, risk, reason: `${changeClass}: ${reason}` }

@@ -14,7 +14,7 @@ import { lockSettings } from '../runner/lock-retry.js'
 import type { PlanStep } from '../runner/plan.js'
 import { runMigrationBody } from '../runner/run-migration-body.js'
 import { findInSource, lineAndColumn } from '../util/source-position.js'
-import type { ExecutionStart, MigrationSource } from './analysed-statement.js'
+import type { ExecutionStart, InvalidOpCall, MigrationSource } from './analysed-statement.js'
 import { isScriptMigration } from './migration-source.js'
 import { type AllowComment, allowComments, loadParser, type ParsedStatement, parseSql } from './parse-sql.js'
 
@@ -104,6 +104,7 @@ export async function migrationSource(
       unverifiable: [
         'an Alembic (Python) migration: Strata reads its revision ids but does not analyse Python; review it by hand',
       ],
+      invalidCalls: [],
     }
   return sourceFromBody(meta, await migrations.body(meta.revision), config, args)
 }
@@ -123,6 +124,7 @@ async function sourceFromBody(
       down: body.down === undefined ? undefined : parseSqlSide(meta, body.down),
       allow: headerAllows(text ?? readFileSync(meta.file, 'utf8')),
       unverifiable: [],
+      invalidCalls: [],
     }
   }
   const up = await renderTs(meta, body, 'up', args)
@@ -133,6 +135,8 @@ async function sourceFromBody(
     down: down?.statements,
     allow: exportedAllows(meta, body.exports.allow),
     unverifiable: up.unverifiable,
+    // The downgrade's too: a rollback is no time to find out it calls a method op lacks.
+    invalidCalls: [...up.invalidCalls, ...(down?.invalidCalls ?? [])],
   }
 }
 
@@ -166,9 +170,9 @@ async function renderTs(
   body: MigrationBody,
   direction: 'up' | 'down',
   args: Readonly<Record<string, string>>,
-): Promise<{ statements: ParsedStatement[]; unverifiable: string[] }> {
-  const { rendered, unverifiable } = await renderTsStatements(meta, body, direction, args)
-  return { statements: parseRendered(meta, rendered), unverifiable }
+): Promise<{ statements: ParsedStatement[]; unverifiable: string[]; invalidCalls: InvalidOpCall[] }> {
+  const { rendered, unverifiable, invalidCalls } = await renderTsStatements(meta, body, direction, args)
+  return { statements: parseRendered(meta, rendered), unverifiable, invalidCalls }
 }
 
 /** The SQL a TypeScript migration's upgrade or downgrade runs, recorded offline (not parsed). */
@@ -177,21 +181,33 @@ async function renderTsStatements(
   body: MigrationBody,
   direction: 'up' | 'down',
   args: Readonly<Record<string, string>>,
-): Promise<{ rendered: readonly RenderedStatement[]; unverifiable: string[] }> {
+): Promise<{
+  rendered: readonly RenderedStatement[]
+  unverifiable: string[]
+  invalidCalls: InvalidOpCall[]
+}> {
   const executor = new AnalysisExecutor(meta.transactional)
   const op = new MigrationOp(executor, { revision: meta.revision, file: meta.file, direction, args })
   const unverifiable: string[] = []
+  const invalidCalls: InvalidOpCall[] = []
   const step = { revision: meta.revision, direction, meta } as PlanStep
+  const side = direction === 'up' ? 'upgrade' : 'downgrade'
   try {
     await runMigrationBody(body, step, op)
   } catch (error) {
-    const { where, opHint } = describeCodeError(error, meta.file)
-    unverifiable.push(
-      `${direction === 'up' ? 'upgrade' : 'downgrade'}() stopped while rendering offline at ${where} (${(error as Error).message.split('\n')[0]}${opHint ? `; ${opHint}` : ''}); what follows is not analysed`,
-    )
+    const { where, line, opHint } = describeCodeError(error, meta.file)
+    const message = String((error as Error)?.message ?? error).split('\n')[0]!
+    // Until the code has read a query result (which is empty offline), the render is
+    // the run: a call op refuses here is refused on the server too.
+    if (opHint !== undefined && executor.unknown.length === 0)
+      invalidCalls.push({ side, error: message, line, fix: opHint })
+    else
+      unverifiable.push(
+        `${side}() stopped while rendering offline at ${where} (${message}${opHint ? `; ${opHint}` : ''}); what follows is not analysed`,
+      )
   }
   unverifiable.unshift(...executor.unknown)
-  return { rendered: executor.statements, unverifiable }
+  return { rendered: executor.statements, unverifiable, invalidCalls }
 }
 
 /** Rendered statements parsed; SQL written out in the file gets the file's line numbers, as in an SQL migration. */
@@ -239,6 +255,7 @@ export async function destructiveSide(
     down: undefined,
     allow: [],
     unverifiable: [],
+    invalidCalls: [],
   }
   if (body.kind === 'sql') {
     const side = direction === 'up' ? body.up : body.down

@@ -64,5 +64,6 @@ export function plainSqlSource(
     down: undefined,
     allow: [],
     unverifiable: script.unverifiable,
+    invalidCalls: [],
   }
 }

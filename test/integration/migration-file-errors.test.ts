@@ -197,11 +197,14 @@ test('a mistyped op method names the line and the method meant, online, offline 
   )
   assert.doesNotMatch(offline.stderr, /unexpected error/)
 
+  // check fails it too (exit 1, an error at its line), so CI stops it before a deploy.
   const checked = await project.cli(['check', 'migrations/versions/aaa111_m.ts'])
+  assert.equal(checked.code, 1)
   assert.match(
     checked.stdout,
-    /unverifiable: upgrade\(\) stopped while rendering offline at migrations\/versions\/aaa111_m\.ts:4 \(op\.addColum is not a function; op has no method addColum: did you mean op\.addColumn\?\)/,
+    /error +invalid-op-call +line 4 +upgrade\(\) fails: op\.addColum is not a function\n +fix: op has no method addColum: did you mean op\.addColumn\?/,
   )
+  assert.match(checked.stdout, /upgrade\(\) fails at line 4: op\.addColum is not a function/, 'in the reason')
 })
 
 test('an op option the API does not know is refused before anything runs: online, offline and in check', async (t) => {
@@ -245,9 +248,97 @@ test('an op option the API does not know is refused before anything runs: online
   assert.match(offline.stderr, /unknown option concurrent \(did you mean concurrently: true\?\)/)
 
   const checked = await project.cli(['check', 'migrations/versions/bbb222_m.ts'])
+  assert.equal(checked.code, 1)
   assert.match(
     checked.stdout,
-    /unverifiable: upgrade\(\) stopped while rendering offline at migrations\/versions\/bbb222_m\.ts:6 \(createIndex\('ix_users_email'\): unknown option concurrent/,
+    /error +invalid-op-call +line 6 +upgrade\(\) fails: createIndex\('ix_users_email'\): unknown option concurrent/,
+  )
+})
+
+test("check names another tool's op vocabulary, finds a downgrade's bad call, and leaves code past a query result unverifiable", async (t) => {
+  const project = testProject(t)
+  project.ts(
+    'ccc111',
+    [
+      "export const revision = 'ccc111'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      "  await op.add_column('users', { name: 'bio', type: 'text' })",
+      '}',
+      'export async function downgrade(op: any) {',
+      "  await op.dropColumns('users', ['bio'])",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  project.ts(
+    'ccc222',
+    [
+      "export const revision = 'ccc222'",
+      "export const downRevision = 'ccc111'",
+      'export async function upgrade(op: any) {',
+      "  await op.createTable('events', [{ name: 'at', type: 'timestamptz', default: op.func('now()') }])",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  project.ts(
+    'ccc333',
+    [
+      "export const revision = 'ccc333'",
+      "export const downRevision = 'ccc222'",
+      'export async function upgrade(op: any) {',
+      "  const [row] = await op.query('SELECT max(id) AS id FROM users')",
+      '  await op.addColum(row.id)',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const checked = await project.cli(['check', '--json'])
+  assert.equal(checked.code, 1, checked.stderr)
+  const report = JSON.parse(checked.stdout) as {
+    migrations: {
+      revision: string
+      findings: { rule: string; level: string; line?: number; message: string; fix: string }[]
+    }[]
+  }
+  const findings = (revision: string) =>
+    report.migrations
+      .find((m) => m.revision === revision)!
+      .findings.filter((f) => f.rule.startsWith('invalid-op') || f.rule === 'unverifiable')
+  assert.deepEqual(
+    findings('ccc111').map((f) => [f.level, f.line, f.message, f.fix]),
+    [
+      [
+        'error',
+        4,
+        'upgrade() fails: op.add_column is not a function',
+        "op has no method add_column: did you mean op.addColumn? (Alembic's add_column)",
+      ],
+      [
+        'error',
+        7,
+        'downgrade() fails: op.dropColumns is not a function',
+        "op has no method dropColumns: op.dropColumn('table', 'column') drops one column per call",
+      ],
+    ],
+  )
+  assert.deepEqual(
+    findings('ccc222').map((f) => [f.rule, f.fix]),
+    [
+      [
+        'invalid-op-call',
+        "op has no method func: an SQL expression is op.sql('now()') (node-pg-migrate's pgm.func)",
+      ],
+    ],
+  )
+  // Offline the query returned no row: what failed after it may work on the server.
+  assert.deepEqual(
+    findings('ccc333').map((f) => [f.rule, f.level]),
+    [
+      ['unverifiable', 'warning'],
+      ['unverifiable', 'warning'],
+    ],
   )
 })
 

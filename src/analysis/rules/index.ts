@@ -94,6 +94,12 @@ export const BUILT_IN: readonly { id: string; level: Level; summary: string }[] 
     summary: 'SQL that cannot be known without running the migration (built from query results, DO blocks)',
   },
   {
+    id: 'invalid-op-call',
+    level: 'error',
+    summary:
+      'a TypeScript migration calls a method or passes an option the op API does not have: it fails when it runs',
+  },
+  {
     id: 'invalid-suppression',
     level: 'error',
     summary: 'a strata:allow without a reason, or naming a rule that does not exist',

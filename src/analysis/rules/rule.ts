@@ -35,6 +35,8 @@ export interface RuleHit {
   readonly fix: string
   /** When the finding is less serious in this migration than the rule's default (a drop in a contract phase). */
   readonly level?: Level
+  /** The file's line, for a finding about code rather than a statement. */
+  readonly line?: number | undefined
 }
 
 /** An SQL example a rule must flag (or must accept), run as a test. */
