@@ -28,6 +28,8 @@ export async function backupBeforeMigrating(
     config,
     spec,
     onProgress,
+    // A safety net holds every row, whatever backup.excludeTableData leaves out of others.
+    excludeTableData: [],
     ...(scope.schemas === undefined ? {} : { schemas: scope.schemas }),
     ...(scope.tables === undefined ? {} : { tables: scope.tables, format: 'custom' as const }),
   })

@@ -33,7 +33,7 @@ import { compressionPlan } from './compression.js'
 import { dumpApplicationName, reportDumpLockWaits } from './dump-lock-wait.js'
 import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
-import { countRows } from './row-counts.js'
+import { countRows, tablesMatching } from './row-counts.js'
 import { lastLines, runProgram } from './run-program.js'
 import { parseSchemaPattern, parseTablePattern } from './table-arguments.js'
 
@@ -48,6 +48,13 @@ export interface BackupOptions {
   readonly tables?: readonly string[]
   /** Only these schemas, by exact name (a schema-per-tenant tenant). */
   readonly schemas?: readonly string[]
+  /**
+   * `--exclude-table-data TABLE`, repeatable: these tables' definitions without their
+   * rows (pg_dump patterns; each must match a table). Default: `backup.excludeTableData`
+   * for a backup of every table, none for one of named tables. A backup that is a safety
+   * net (before migrating, before a restore over the live database) passes [].
+   */
+  readonly excludeTableData?: readonly string[]
   /** Default: `backup.compression`. */
   readonly compression?: string
   /** Directory format: parallel dump jobs. Default: `backup.jobs`. */
@@ -88,6 +95,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   // malformed one is refused here, before anything is written.
   for (const table of options.tables ?? []) parseTablePattern(table)
   for (const schema of options.schemas ?? []) parseSchemaPattern(schema)
+  const fromConfig = options.excludeTableData === undefined && (options.tables ?? []).length === 0
+  const withoutData = options.schemaOnly
+    ? []
+    : (options.excludeTableData ?? (fromConfig ? config.backup.excludeTableData : []))
+  for (const table of withoutData) parseTablePattern(table)
 
   const probing = probeClientPrograms('pg_dump', { pgBinDir: config.pgBinDir })
   const connection = await connect(options.spec)
@@ -107,7 +119,18 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       pgDump.major,
     )
     const revisions = await readVersionRows(client, runnerTables(config).version)
+    const exclusions = await tablesMatching(client, withoutData)
+    // A typo on the command line is refused; one in the config (a table that a later
+    // migration creates, on a database not yet migrated) is said and the backup goes on.
+    for (const { pattern, tables: matched } of exclusions) {
+      if (matched.length > 0) continue
+      if (!fromConfig) throw await nothingMatched(client, 'table', pattern, options, '--exclude-table-data')
+      progress(`backup.excludeTableData: no table matches ${pattern}; nothing is left out for it`)
+    }
+    const rowsLeftOut = [...new Set(exclusions.flatMap((exclusion) => exclusion.tables))].sort()
+    await requireRestorableWithout(client, rowsLeftOut, options.spec.database)
 
+    if (withoutData.length > 0) progress(`Leaving out the rows of ${withoutData.join(', ')}`)
     if (existsSync(directory)) progress(`Backup directory: ${directory}`)
     else progress(`Creating backup directory: ${directory}`)
     ensureConfiguredDirectory(directory, 'backup.directory', 0o700)
@@ -148,6 +171,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       ...(tables.length > 0 || schemas.length > 0 ? ['--strict-names'] : []),
       // Quoted, a pg_dump pattern matches the name exactly: no case folding, no wildcards.
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
+      ...withoutData.map((table) => `--exclude-table-data=${table}`),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
       // Custom and directory archives are written by pg_dump itself, into a seekable
@@ -182,7 +206,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         return run
       })
       const dump = reportDumpLockWaits(options.spec, dumping, progress)
-      const counting = options.schemaOnly ? Promise.resolve({}) : countRows(client, tables, schemas)
+      const counting = options.schemaOnly
+        ? Promise.resolve({})
+        : countRows(client, tables, schemas, rowsLeftOut)
       counting.catch(() => undefined) // awaited below, unless pg_dump failed first
       const run = await dump
       // A failed pg_dump (stopped, or an error) leaves the counts of no use, and a count
@@ -222,6 +248,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
           dataOnly: Boolean(options.dataOnly),
           tables: [...tables],
           ...(schemas.length === 0 ? {} : { schemas: [...schemas] }),
+          ...(withoutData.length === 0 ? {} : { excludeTableData: [...withoutData] }),
           compression: compression.label,
           ...(format === 'directory' ? { jobs } : {}),
         },
@@ -230,6 +257,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
         rowCounts,
+        ...(rowsLeftOut.length === 0 ? {} : { rowsLeftOut }),
         tools: { strata: STRATA_VERSION, pgDump: `${pgDump.version} (${pgDump.path})` },
       }
       writeManifest(directory, manifest)
@@ -258,6 +286,7 @@ async function nothingMatched(
   what: 'table' | 'schema',
   pattern: string | undefined,
   options: BackupOptions,
+  flag = '-t',
 ): Promise<InvalidInputError> {
   const { rows } = await client.query<{ name: string }>(
     what === 'schema'
@@ -270,12 +299,46 @@ async function nothingMatched(
   const existing = names.length === 0 ? `it has no ${what}s` : `its ${what}s: ${shortList(names)}`
   const given = pattern ?? (what === 'table' ? (options.tables ?? []) : (options.schemas ?? [])).join(', ')
   return new InvalidInputError(
-    `no ${what} in database ${options.spec.database} matches ${given}; nothing was backed up`,
+    `no ${what} in database ${options.spec.database} matches ${what === 'table' ? `${flag} ` : ''}${given}; nothing was backed up`,
     {
       hint:
         what === 'schema'
           ? existing
           : `${existing}. Names match as in psql's \\d: unquoted ones in lower case, * and ? as wildcards, schema.table for another schema`,
+    },
+  )
+}
+
+/**
+ * A table whose rows are left out must not be referenced by a foreign key of a table
+ * whose rows are kept: restoring those rows would fail on the key, and the backup would
+ * be found unrestorable on the day it is needed.
+ */
+async function requireRestorableWithout(
+  client: pg.ClientBase,
+  rowsLeftOut: readonly string[],
+  database: string,
+): Promise<void> {
+  if (rowsLeftOut.length === 0) return
+  const { rows } = await client.query<{ key: string; referencing: string; referenced: string }>(
+    `SELECT k.conname AS key,
+            rn.nspname || '.' || r.relname AS referencing,
+            fn.nspname || '.' || f.relname AS referenced
+       FROM pg_constraint k
+       JOIN pg_class r ON r.oid = k.conrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+       JOIN pg_class f ON f.oid = k.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+      WHERE k.contype = 'f' AND k.conparentid = 0
+        AND fn.nspname || '.' || f.relname = ANY ($1::text[])
+        AND NOT rn.nspname || '.' || r.relname = ANY ($1::text[])
+      ORDER BY 2, 1`,
+    [rowsLeftOut],
+  )
+  if (rows.length === 0) return
+  const first = rows[0]!
+  throw new InvalidInputError(
+    `${first.referencing} references ${first.referenced} (foreign key ${first.key}): a backup of ${database} without the rows of ${first.referenced} but with those of ${first.referencing} could not be restored; nothing was backed up`,
+    {
+      hint: `leave out the referencing rows too (${[...new Set(rows.map((row) => `--exclude-table-data ${row.referencing}`))].join(' ')}), or keep the rows of ${[...new Set(rows.map((row) => row.referenced))].join(', ')}`,
     },
   )
 }

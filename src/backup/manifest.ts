@@ -42,6 +42,8 @@ export interface BackupManifest {
     readonly tables: readonly string[]
     /** Only these schemas (a tenant schema's backup); absent for whole-database backups. */
     readonly schemas?: readonly string[]
+    /** Tables whose rows were left out (`--exclude-table-data`): restored empty. Absent when none. */
+    readonly excludeTableData?: readonly string[]
     readonly compression: string
     readonly jobs?: number
   }
@@ -52,6 +54,8 @@ export interface BackupManifest {
   readonly finishedAt: string
   /** `schema.table` → rows, counted in the same snapshot pg_dump read. */
   readonly rowCounts: Readonly<Record<string, number>>
+  /** Tables (`schema.table`) whose rows `excludeTableData` left out: 0 in `rowCounts`, restored empty. */
+  readonly rowsLeftOut?: readonly string[]
   readonly tools: { readonly strata: string; readonly pgDump: string }
   /** Base backups only. */
   readonly base?: BaseBackupFacts

@@ -120,7 +120,8 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
         hint: `restore its tables into the live database with -t ${onlySchemas[0]}.TABLE (repeatable)`,
       },
     )
-  if ((options.tables?.length ?? 0) > 0) requireTablesInBackup(entry.manifest, Boolean(options.dataOnly))
+  if ((options.tables?.length ?? 0) > 0)
+    requireTablesInBackup(entry.manifest, options.tables ?? [], Boolean(options.dataOnly))
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
   // read first would only double the time. Restores into the live database read it all first.
   const intoCopy = !options.inPlace && (options.tables?.length ?? 0) === 0
@@ -335,6 +336,11 @@ async function restoreIntoCopy(
   await admin.client.query(copy.createSql)
   try {
     progress(`Restoring from: ${entry.manifest.file}`)
+    const withoutRows = entry.manifest.rowsLeftOut ?? []
+    if (withoutRows.length > 0)
+      progress(
+        `The backup left out the rows of ${withoutRows.join(', ')} (--exclude-table-data): restored empty; the database the restore replaces keeps its rows`,
+      )
     await restoreArchive({
       entry,
       spec: withDatabase(spec, copy.name),
@@ -466,12 +472,21 @@ async function existingTables(client: Connection['client'], tables: readonly str
 }
 
 /** Rows cannot be restored from a schema-only backup. */
-function requireTablesInBackup(manifest: BackupManifest, dataOnly: boolean): void {
+function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
   if (manifest.options.schemaOnly && dataOnly)
     throw new UsageError(
       `backup ${manifest.id} is schema-only: it holds no rows to restore. Nothing was changed`,
       {
         hint: '`strata backups list` shows backups with data; restore the table definitions without --data-only',
+      },
+    )
+  // Restoring a table the backup holds without rows would empty the live one.
+  const empty = tables.filter((table) => manifest.rowsLeftOut?.includes(table))
+  if (empty.length > 0)
+    throw new UsageError(
+      `backup ${manifest.id} holds no rows of ${empty.join(', ')} (left out with --exclude-table-data): restoring ${empty.length === 1 ? 'it' : 'them'} would empty the live table${empty.length === 1 ? '' : 's'}. Nothing was changed`,
+      {
+        hint: '`strata backups list` shows which backups left rows out; restore from one that holds them (a backup taken before migrating always does)',
       },
     )
 }
@@ -486,13 +501,19 @@ async function restoreInPlace(
     throw new UsageError('an in-place restore needs a custom or directory backup', {
       hint: 'restore this plain backup without --in-place: it is restored beside the live database and swapped in',
     })
-  const question = `Restore ${entry.manifest.id} over the live database ${options.spec.database}, replacing its objects?`
+  const withoutRows = entry.manifest.rowsLeftOut ?? []
+  const question = `Restore ${entry.manifest.id} over the live database ${options.spec.database}, replacing its objects${withoutRows.length > 0 ? ` and emptying ${withoutRows.join(', ')} (the backup left their rows out)` : ''}?`
   if (!(await (options.confirm ?? (async () => false))(question)))
     throw new UsageError('in-place restore not confirmed; nothing was changed', {
       hint: 'answer yes, or pass --yes',
     })
   progress('Safety backup of the live database before overwriting it')
-  const safety = await createBackup({ config: options.config, spec: options.spec, format: 'custom' })
+  const safety = await createBackup({
+    config: options.config,
+    spec: options.spec,
+    format: 'custom',
+    excludeTableData: [],
+  })
   progress(`Restoring ${entry.manifest.file} over ${options.spec.database} in one transaction`)
   await restoreArchive({
     entry,

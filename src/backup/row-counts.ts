@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { NOT_EXTENSION_MEMBER, NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 import { quoteQualified } from '../db/quote.js'
-import { parseSchemaPattern, parseTablePattern } from './table-arguments.js'
+import { parseSchemaPattern, parseTablePattern, type TablePattern } from './table-arguments.js'
 
 /**
  * Exact row counts of the tables a backup holds, as `schema.table` → rows. Run inside
@@ -10,11 +10,14 @@ import { parseSchemaPattern, parseTablePattern } from './table-arguments.js'
  * them (so the counts cover exactly the tables it dumps): wildcards, case folded outside
  * double quotes, and a table without a schema only when visible on the search path.
  * Otherwise every ordinary table outside the system schemas and extensions.
+ * `withoutData` (`schema.table`, left out by `--exclude-table-data`): those tables are in
+ * the archive without rows, so their count is 0, and they are not read.
  */
 export async function countRows(
   client: pg.ClientBase,
   tables: readonly string[] = [],
   schemas: readonly string[] = [],
+  withoutData: readonly string[] = [],
 ): Promise<Record<string, number>> {
   const patterns = tables.map(parseTablePattern)
   const { rows } = await client.query<{ schema: string; name: string }>(
@@ -22,25 +25,64 @@ export async function countRows(
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND c.relpersistence <> 't'
         AND ${NOT_SYSTEM_SCHEMA} AND ${NOT_EXTENSION_MEMBER}
-        AND (cardinality($1::text[]) = 0 OR EXISTS (
-              SELECT FROM unnest($1::text[], $2::text[]) AS pattern(schema_regex, table_regex)
-               WHERE c.relname ~ pattern.table_regex
-                 AND CASE WHEN pattern.schema_regex IS NULL THEN pg_table_is_visible(c.oid)
-                          ELSE n.nspname ~ pattern.schema_regex END))
+        AND (cardinality($1::text[]) = 0 OR ${matchesAny('$1', '$2')})
         AND (cardinality($3::text[]) = 0 OR n.nspname ~ ANY ($3::text[]))
       ORDER BY 1, 2`,
-    [
-      patterns.map((pattern) => pattern.schema?.regex.source ?? null),
-      patterns.map((pattern) => pattern.table.regex.source),
-      schemas.map((schema) => parseSchemaPattern(schema).regex.source),
-    ],
+    [...patternArrays(patterns), schemas.map((schema) => parseSchemaPattern(schema).regex.source)],
   )
   const counts: Record<string, number> = {}
   for (const table of rows) {
+    if (withoutData.includes(`${table.schema}.${table.name}`)) {
+      counts[`${table.schema}.${table.name}`] = 0
+      continue
+    }
     const result = await client.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM ${quoteQualified(table.schema, table.name)}`,
     )
     counts[`${table.schema}.${table.name}`] = Number(result.rows[0]!.n)
   }
   return counts
+}
+
+/**
+ * SQL true when table `c` (schema `n`) matches one of the patterns passed as two
+ * parallel arrays of regexes (schema, or null for "visible on the search path"; table),
+ * as pg_dump matches its -t patterns.
+ */
+export function matchesAny(schemaRegexes: string, tableRegexes: string): string {
+  return `EXISTS (
+              SELECT FROM unnest(${schemaRegexes}::text[], ${tableRegexes}::text[]) AS pattern(schema_regex, table_regex)
+               WHERE ${tableMatches('pattern')})`
+}
+
+/** SQL true when table `c` (schema `n`) matches the pattern row `alias` (schema_regex, table_regex). */
+export function tableMatches(alias: string): string {
+  return `c.relname ~ ${alias}.table_regex
+                 AND CASE WHEN ${alias}.schema_regex IS NULL THEN pg_table_is_visible(c.oid)
+                          ELSE n.nspname ~ ${alias}.schema_regex END`
+}
+
+/** The two arrays `matchesAny` reads. */
+export function patternArrays(patterns: readonly TablePattern[]): [(string | null)[], string[]] {
+  return [
+    patterns.map((pattern) => pattern.schema?.regex.source ?? null),
+    patterns.map((pattern) => pattern.table.regex.source),
+  ]
+}
+
+/** The ordinary and partitioned tables (`schema.table`) each pattern matches, as pg_dump matches it. */
+export async function tablesMatching(
+  client: pg.ClientBase,
+  patterns: readonly string[],
+): Promise<{ pattern: string; tables: string[] }[]> {
+  if (patterns.length === 0) return []
+  const { rows } = await client.query<{ i: string; tables: string[] }>(
+    `SELECT pattern.i, array_remove(array_agg(n.nspname || '.' || c.relname ORDER BY 1), NULL) AS tables
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS pattern(schema_regex, table_regex, i)
+       LEFT JOIN (pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace)
+         ON c.relkind IN ('r', 'p') AND ${NOT_SYSTEM_SCHEMA} AND ${tableMatches('pattern')}
+      GROUP BY pattern.i ORDER BY pattern.i`,
+    patternArrays(patterns.map(parseTablePattern)),
+  )
+  return rows.map((row) => ({ pattern: patterns[Number(row.i) - 1]!, tables: row.tables }))
 }

@@ -15,7 +15,7 @@ interface NamePattern {
   readonly exact: string | undefined
 }
 
-interface TablePattern {
+export interface TablePattern {
   readonly schema: NamePattern | undefined
   readonly table: NamePattern
 }

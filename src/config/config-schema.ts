@@ -107,6 +107,7 @@ export const configSchema = s.object({
     serverCopyLimitMb: s.number({ min: 0 }),
     walArchive: s.string(),
     hooks: s.object({ stopServices: s.string(), startServices: s.string() }),
+    excludeTableData: s.array(s.string()),
   }),
   deploy: s.object({
     log: s.string(),

@@ -189,6 +189,7 @@ export function resolveConfig(
       serverCopyLimitMb: interpolated.backup?.serverCopyLimitMb ?? 1024,
       walArchive: at(interpolated.backup?.walArchive ?? 'data/wal-archive'),
       hooks: Object.freeze({ ...(interpolated.backup?.hooks ?? {}) }),
+      excludeTableData: Object.freeze([...(interpolated.backup?.excludeTableData ?? [])]),
     }),
     deploy: Object.freeze({
       log: at(interpolated.deploy?.log ?? 'migrations/production_log.txt'),

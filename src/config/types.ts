@@ -173,6 +173,12 @@ export interface BackupConfig {
    */
   serverCopyLimitMb?: number
   hooks?: BackupHooks
+  /**
+   * Tables (pg_dump patterns) whose rows `strata backup` leaves out, keeping their
+   * definitions: an audit log or event table too large to dump every night. Backups taken
+   * before migrating hold every row regardless. Default none.
+   */
+  excludeTableData?: string[]
 }
 
 /** `strata deploy` and `strata rollback`. */
@@ -317,6 +323,7 @@ export interface ResolvedConfig {
     serverCopyLimitMb: number
     walArchive: string
     hooks: Readonly<BackupHooks>
+    excludeTableData: readonly string[]
   }>
   readonly deploy: Readonly<{
     log: string

@@ -331,7 +331,7 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   const { project, backups } = await seeded(t)
   const typo = await project.cli(['backup', '-t', 'orderz', '-t', 'users'])
   assert.equal(typo.code, 2, typo.stderr)
-  assert.match(typo.stderr, /no table in database \S+ matches orderz; nothing was backed up/)
+  assert.match(typo.stderr, /no table in database \S+ matches -t orderz; nothing was backed up/)
   assert.match(
     typo.stderr,
     /its tables: alembic_version, orders, strata_history, users\. Names match as in psql/,
@@ -1017,4 +1017,84 @@ test('backups prune lists the databases restores set aside past retention, and d
   assert.deepEqual(JSON.parse(done.stdout).databases.dropped, [old])
   assert.equal(await exists(old), false)
   assert.equal(await exists(fresh), true, 'within retention: kept')
+})
+
+test('--exclude-table-data and backup.excludeTableData leave rows out, never of a safety backup; a table without its rows is not restored over a live one', async (t) => {
+  const { database, project, backups } = await seeded(t, {
+    backup: { excludeTableData: ['orders', 'audit_*'] },
+  })
+  // From the config: orders' definition without its rows; a pattern that matches nothing yet is said.
+  const taken = await project.cli(['backup'])
+  assert.equal(taken.code, 0, taken.stderr)
+  assert.match(taken.stdout, /\] Leaving out the rows of orders, audit_\*\n/)
+  assert.match(
+    taken.stdout,
+    /backup\.excludeTableData: no table matches audit_\*; nothing is left out for it/,
+  )
+  const id = /Backing up database to: (\S+)\.dump/.exec(taken.stdout)![1]!
+  const manifest = manifestOf(backups, id)
+  assert.deepEqual(manifest.options.excludeTableData, ['orders', 'audit_*'])
+  assert.deepEqual(manifest.rowsLeftOut, ['public.orders'])
+  assert.equal(manifest.rowCounts['public.orders'], 0)
+  assert.equal(manifest.rowCounts['public.users'], 300)
+  assert.match((await project.cli(['backups', 'list'])).stdout, /custom, no rows of orders/)
+  // The archive is what the manifest says: a restore test finds orders empty and passes.
+  const tested = await project.cli(['backups', 'verify', id, '--restore-test'])
+  assert.equal(tested.code, 0, tested.stdout + tested.stderr)
+
+  // Restoring orders from it would empty the live table: refused, nothing changed.
+  const emptying = await project.cli(['restore', id, '-t', 'orders', '--data-only'])
+  assert.equal(emptying.code, 2, emptying.stderr)
+  assert.match(
+    emptying.stderr,
+    /^error: backup \S+ holds no rows of public\.orders \(left out with --exclude-table-data\): restoring it would empty the live table\. Nothing was changed\n/,
+  )
+  const count = async () =>
+    withClient(database.spec, async (client) =>
+      Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]!.n),
+    )
+  assert.equal(await count(), 900)
+
+  // A typo on the command line is refused before anything is written.
+  const before = readdirSync(backups).length
+  const typo = await project.cli(['backup', '--exclude-table-data', 'ordres'])
+  assert.equal(typo.code, 2, typo.stderr)
+  assert.match(
+    typo.stderr,
+    /no table in database \S+ matches --exclude-table-data ordres; nothing was backed up/,
+  )
+  assert.equal(readdirSync(backups).length, before)
+  // Leaving out the referenced rows but keeping the referencing ones could not be restored.
+  const unrestorable = await project.cli(['backup', '--exclude-table-data', 'users'])
+  assert.equal(unrestorable.code, 2, unrestorable.stderr)
+  assert.match(
+    unrestorable.stderr,
+    /^error: public\.orders references public\.users \(foreign key orders_user_id_fkey\): a backup of \S+ without the rows of public\.users but with those of public\.orders could not be restored; nothing was backed up\n {2}hint: leave out the referencing rows too \(--exclude-table-data public\.orders\), or keep the rows of public\.users/m,
+  )
+  assert.equal(readdirSync(backups).length, before)
+
+  // The backup an upgrade takes first is a safety net: every row, whatever the config says.
+  project.sql('b2', { down: 'b1', up: 'ALTER TABLE orders ADD COLUMN note text;' })
+  const upgraded = await project.cli(['upgrade', 'head', '--backup'])
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.doesNotMatch(upgraded.stderr, /Leaving out/)
+  const safety = /Backup (t_[0-9a-f]+_\d{8}_\d{6}) verified/.exec(upgraded.stderr)![1]!
+  assert.equal(manifestOf(backups, safety).rowCounts['public.orders'], 900)
+  assert.equal(manifestOf(backups, safety).rowsLeftOut, undefined)
+
+  // A whole restore says which tables come back empty; the replaced database keeps their rows.
+  const restored = await project.cli(['restore', id])
+  assert.equal(restored.code, 0, restored.stderr)
+  assert.match(
+    restored.stdout,
+    /\] The backup left out the rows of public\.orders \(--exclude-table-data\): restored empty; the database the restore replaces keeps its rows\n/,
+  )
+  assert.equal(await count(), 0)
+  const keptAs = new RegExp(`(${database.spec.database}_pre_restore_\\d{8}_\\d{6})`).exec(
+    restored.stdout,
+  )![1]!
+  const kept = await withClient(withDatabase(database.spec, keptAs), (client) =>
+    client.query<{ n: string }>('SELECT count(*) AS n FROM orders'),
+  )
+  assert.equal(Number(kept.rows[0]!.n), 900)
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { BackupManifest } from '../../backup/manifest.js'
 import { UsageError } from '../../errors/index.js'
 import { plural, shortList } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
@@ -18,6 +19,7 @@ interface BackupFlags {
   schemaOnly?: boolean
   dataOnly?: boolean
   table?: string[]
+  excludeTableData?: string[]
   compress?: string
   jobs?: string
   verify?: boolean
@@ -43,6 +45,7 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
     schemaOnly: Boolean(flags.schemaOnly),
     dataOnly: Boolean(flags.dataOnly),
     tables: flags.table ?? [],
+    ...(flags.excludeTableData === undefined ? {} : { excludeTableData: flags.excludeTableData }),
     ...(flags.compress === undefined ? {} : { compression: flags.compress }),
     ...(jobs === undefined ? {} : { jobs }),
     onProgress: progress,
@@ -105,6 +108,11 @@ export function registerBackupCommands(program: Command): void {
     .option('--schema-only', 'definitions only, no rows')
     .option('--data-only', 'rows only, no definitions')
     .option('-t, --table <table>', 'only this table (repeatable; pg_dump patterns)', collect)
+    .option(
+      '--exclude-table-data <table>',
+      "this table's definition without its rows (repeatable; default: backup.excludeTableData)",
+      collect,
+    )
     .option('--compress <method>', "0-9, 'gzip:N', 'lz4', 'zstd:N' (the last two with pg_dump 16+)")
     .option('-j, --jobs <n>', 'parallel dump jobs (directory format)')
     .option('--verify', 'read the whole archive back before reporting success')
@@ -137,7 +145,7 @@ export function registerBackupCommands(program: Command): void {
               ...entries.map(({ manifest, present }) => [
                 manifest.id,
                 logTimestamp(new Date(manifest.finishedAt)).slice(1, -1),
-                `${manifest.format}${manifest.options.schemaOnly ? ' schema' : manifest.options.dataOnly ? ' data' : manifest.options.tables.length > 0 ? ` -t ${manifest.options.tables.join(',')}` : ''}`,
+                formatColumn(manifest),
                 present ? prettySize(manifest.sizeBytes) : 'MISSING',
                 manifest.revisions.join(',') || 'base',
                 Object.values(manifest.rowCounts)
@@ -406,4 +414,20 @@ export function registerPitrCommands(program: Command): void {
         context.output.data({ ok: true, ...result })
       }),
     )
+}
+
+/** The list's format column: `custom`, `plain schema`, `custom -t users`, `custom, no rows of audit_log`. */
+function formatColumn(manifest: BackupManifest): string {
+  const { options } = manifest
+  const scope = options.schemaOnly
+    ? ' schema'
+    : options.dataOnly
+      ? ' data'
+      : options.tables.length > 0
+        ? ` -t ${options.tables.join(',')}`
+        : ''
+  const withoutRows = options.excludeTableData?.length
+    ? `, no rows of ${options.excludeTableData.join(',')}`
+    : ''
+  return `${manifest.format}${scope}${withoutRows}`
 }
