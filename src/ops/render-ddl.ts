@@ -192,6 +192,20 @@ export function renderCreateIndex(
 ): string {
   const call = `createIndex('${name}')`
   requireString('createIndex', 'the index name', name)
+  if (Array.isArray(table)) {
+    // createIndex(table, columns, options), as node-pg-migrate's pgm.createIndex takes it.
+    const given = table.map(String)
+    const options =
+      columns !== null && typeof columns === 'object' && !Array.isArray(columns)
+        ? `, { ${Object.entries(columns)
+            .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+            .join(', ')} }`
+        : ''
+    throw new OpArgumentError(
+      `createIndex('${name}', [${given.map((column) => `'${column}'`).join(', ')}]): the index name comes first, then the table`,
+      `op.createIndex('ix_${name}_${given.join('_')}', '${name}', [${given.map((column) => `'${column}'`).join(', ')}]${options})`,
+    )
+  }
   checkOptionKeys(call, options, CREATE_INDEX_KEYS)
   if (!Array.isArray(columns)) {
     throw new OpArgumentError(

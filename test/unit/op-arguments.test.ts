@@ -146,3 +146,16 @@ test('the other renderers check their options too', () => {
     /the columns must be a non-empty array of column names, found the string "user_id"/,
   )
 })
+
+test("createIndex called without its name (node-pg-migrate's order) says so and writes the call with a name", () => {
+  refused(
+    () => renderCreateIndex('users', ['email'] as never, { unique: true } as never),
+    /^createIndex\('users', \['email'\]\): the index name comes first, then the table$/,
+    /^op\.createIndex\('ix_users_email', 'users', \['email'\], \{ unique: true \}\)$/,
+  )
+  refused(
+    () => renderCreateIndex('orders', ['user_id', 'placed_at'] as never, undefined as never),
+    /the index name comes first/,
+    /^op\.createIndex\('ix_orders_user_id_placed_at', 'orders', \['user_id', 'placed_at'\]\)$/,
+  )
+})
