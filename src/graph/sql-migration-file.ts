@@ -19,6 +19,16 @@ const HEADER_KEYS = [
 ] as const
 const PHASES: readonly MigrationPhase[] = ['expand', 'migrate', 'contract']
 
+/**
+ * The labels of Alembic's docstring (`Revision ID: abc`, `Revises: 123`, `Create Date:
+ * ...`), which a team moving from Alembic writes at the top of its first SQL migrations.
+ */
+const ALEMBIC_LABELS: Readonly<Record<string, (typeof HEADER_KEYS)[number]>> = {
+  'revision id': 'revision',
+  revises: 'down_revision',
+  'create date': 'create_date',
+}
+
 /** The parsed body of an SQL migration: statements of each direction, with their lines. */
 export interface SqlMigrationBody {
   readonly up: readonly SqlStatement[]
@@ -54,9 +64,10 @@ export function parseSqlMigration(
     if (upLine !== undefined || downLine !== undefined) continue
     // Suppressions for `strata check` live in the header too; they are not header keys.
     if (/^--\s*strata:allow\b/i.test(line)) continue
-    const entry = /^--\s*([A-Za-z_]+)\s*:\s*(.*)$/.exec(line)
+    const entry = /^--\s*(revision id|create date|[A-Za-z_]+)\s*:\s*(.*)$/i.exec(line)
     if (!entry) continue
-    const key = entry[1]!.toLowerCase()
+    const label = entry[1]!.toLowerCase().replace(/\s+/, ' ')
+    const key = ALEMBIC_LABELS[label] ?? label
     if (!(HEADER_KEYS as readonly string[]).includes(key)) {
       throw invalid(
         file,
@@ -91,7 +102,8 @@ export function parseSqlMigration(
     (header.get(key)?.value ?? '')
       .split(',')
       .map((item) => item.trim())
-      .filter((item) => item !== '' && !/^(none|null)$/i.test(item))
+      // `<base>`: how Alembic's docstring (and Strata's TypeScript template) says none.
+      .filter((item) => item !== '' && !/^(none|null|<base>)$/i.test(item))
   const transactionalText = header.get('transactional')
   let transactional = true
   if (transactionalText !== undefined) {
