@@ -217,7 +217,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional
-          ? nonTransactionalHint(step.meta.file)
+          ? (indexOnNewTableHint(statement?.sql, executor.completed) ?? nonTransactionalHint(step.meta.file))
           : step.meta.transactional
             ? 'fix the migration and run the command again'
             : 'fix the migration; make it safe to re-run (IF NOT EXISTS) before running again')),
@@ -230,6 +230,25 @@ const QUERY_CANCELED = '57014'
 
 /** SQLSTATE 25001: CONCURRENTLY, VACUUM, ALTER SYSTEM... "cannot run inside a transaction block". */
 const OUTSIDE_TRANSACTION_ONLY = '25001'
+
+/**
+ * CREATE INDEX CONCURRENTLY on a table the same migration created: the way out is not
+ * a migration without a transaction but a plain CREATE INDEX, since nobody uses the new,
+ * empty table yet.
+ */
+function indexOnNewTableHint(sql: string | undefined, before: readonly string[]): string | undefined {
+  const table = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b.*?\bON\s+(?:ONLY\s+)?([\w."]+)/is.exec(
+    sql ?? '',
+  )?.[1]
+  if (table === undefined) return undefined
+  const bare = table.replace(/"/g, '').toLowerCase()
+  const created = before.some((earlier) => {
+    const name = /^\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w."]+)/i.exec(earlier)?.[1]
+    return name !== undefined && name.replace(/"/g, '').toLowerCase() === bare
+  })
+  if (!created) return undefined
+  return `${table} is created by this migration, so nobody uses it yet: drop CONCURRENTLY and the build blocks no one, in the migration's one transaction`
+}
 
 /** How to run a migration outside a transaction, in its own file format. */
 function nonTransactionalHint(file: string): string {

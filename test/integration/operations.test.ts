@@ -131,6 +131,23 @@ test('a statement PostgreSQL runs only outside a transaction, in SQL or op.execu
   rmSync(join(project.versions, 'bbb222_m.ts'))
   const marked = await project.cli(['upgrade', 'head'])
   assert.equal(marked.code, 0, marked.stderr)
+
+  // On a table the same migration creates, the way out is a plain CREATE INDEX.
+  project.sql('ccc333', {
+    down: 'bbb222',
+    up: 'CREATE TABLE "Orders" (user_id bigint);\nCREATE INDEX CONCURRENTLY ix_orders_user_id ON "Orders" (user_id);',
+  })
+  const newTable = await project.cli(['upgrade', 'head'])
+  assert.equal(newTable.code, 1)
+  assert.match(
+    newTable.stderr,
+    /hint: "Orders" is created by this migration, so nobody uses it yet: drop CONCURRENTLY and the build blocks no one, in the migration's one transaction/,
+  )
+  const checked = await project.cli(['check', join(project.versions, 'ccc333_m.sql')])
+  assert.match(
+    checked.stdout,
+    /concurrently-in-transaction +line 6 +.*; Orders is created by this migration, so CONCURRENTLY gains nothing\n +fix: CREATE INDEX ix_orders_user_id ON "Orders" \(user_id\) {2}-- a new, empty table/,
+  )
 })
 
 test('a constraint the existing rows break fails with the rows to look at and the safe way round', async (t) => {
