@@ -127,6 +127,37 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
     ),
   )
 
+  // A GitLab Code Quality report: one issue per finding, paths relative to the
+  // checkout, a fingerprint that stays the same from run to run.
+  const gitlab = await project.cli(['check', '--offline', '--format', 'gitlab'], {
+    CI_PROJECT_DIR: project.dir,
+  })
+  assert.equal(gitlab.code, 1)
+  const issues = JSON.parse(gitlab.stdout) as {
+    check_name: string
+    severity: string
+    fingerprint: string
+    description: string
+    location: { path: string; lines: { begin: number } }
+  }[]
+  const varcharIssue = issues.find((issue) => issue.check_name === 'strata/prefer-text-over-varchar')!
+  assert.equal(varcharIssue.severity, 'major', 'an error')
+  assert.deepEqual(varcharIssue.location, { path: 'migrations/versions/b1_m.sql', lines: { begin: 5 } })
+  assert.match(varcharIssue.description, /\. Safe alternative: /)
+  assert.match(varcharIssue.fingerprint, /^[0-9a-f]{32}$/)
+  assert.equal(
+    new Set(issues.map((issue) => issue.fingerprint)).size,
+    issues.length,
+    'fingerprints are unique',
+  )
+  const again = await project.cli(['check', '--offline', '--format', 'gitlab'], {
+    CI_PROJECT_DIR: project.dir,
+  })
+  assert.deepEqual(
+    (JSON.parse(again.stdout) as { fingerprint: string }[]).map((issue) => issue.fingerprint),
+    issues.map((issue) => issue.fingerprint),
+  )
+
   const stdin = await runCli(['check', '-'], { cwd: project.dir, input: 'VACUUM FULL users;\n' })
   assert.equal(stdin.code, 1)
   assert.match(stdin.stdout, /error +vacuum-full-or-cluster +line 1/)
@@ -165,7 +196,7 @@ test('bad input to check: one clear line and exit 2', async (t) => {
 
   const format = await clean.cli(['check', '--format', 'xml'])
   assert.equal(format.code, 2)
-  assert.match(format.stderr, /--format must be human, json, sarif or github/)
+  assert.match(format.stderr, /--format must be human, json, sarif, github or gitlab/)
 
   const version = await clean.cli(['check', '--pg-version', 'sixteen'])
   assert.equal(version.code, 2)

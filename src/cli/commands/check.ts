@@ -27,7 +27,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--offline', 'do not connect, even when a database is configured (CI)')
     .option(
       '--format <format>',
-      'human | json | sarif | github (annotations in a GitHub Actions run)',
+      'human | json | sarif | github (annotations in a GitHub Actions run) | gitlab (a Code Quality report)',
       'human',
     )
     .option(
@@ -52,6 +52,7 @@ Examples:
   strata check --offline                every migration, from the files alone (CI)
   strata check -r base:head --format sarif > strata.sarif
   strata check --format github                  # in a GitHub Actions step: annotates the pull request
+  strata check --offline --format gitlab > gl-code-quality.json   # GitLab: artifacts: reports: codequality
   strata check migrations/versions/abc123_add_index.sql
   strata check db/migrations/              every .sql, .ts and .js file under it, in path order
   strata check --set schema=app deploy.sql   a psql script that uses :schema
@@ -64,8 +65,8 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
     .action(
       action(async (context, files: string[], flags: CheckFlags) => {
         const format = flags.format ?? (context.options.json ? 'json' : 'human')
-        if (!['human', 'json', 'sarif', 'github'].includes(format)) {
-          throw new UsageError(`--format must be human, json, sarif or github, not "${format}"`)
+        if (!['human', 'json', 'sarif', 'github', 'gitlab'].includes(format)) {
+          throw new UsageError(`--format must be human, json, sarif, github or gitlab, not "${format}"`)
         }
         if (flags.rules) return listRules(context)
         // The parser's WebAssembly is read and instantiated (asynchronously) while the
@@ -109,6 +110,9 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           const { toGithubAnnotations } = await import('../../analysis/github-annotations.js')
           const lines = toGithubAnnotations(report)
           process.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`)
+        } else if (format === 'gitlab') {
+          const { toGitlabCodeQuality } = await import('../../analysis/gitlab-code-quality.js')
+          process.stdout.write(`${JSON.stringify(toGitlabCodeQuality(report), null, jsonIndent())}\n`)
         } else if (format === 'sarif') {
           const { toSarif } = await import('../../analysis/sarif.js')
           process.stdout.write(`${JSON.stringify(toSarif(report, config.rootDir), null, jsonIndent())}\n`)
