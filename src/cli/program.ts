@@ -12,6 +12,7 @@ import { registerMigrateCommands } from './commands/migrate.js'
 import { registerRevisionCommands } from './commands/revisions.js'
 import { registerTenantsCommands } from './commands/tenants.js'
 import { collect } from './option-values.js'
+import { addUsageHints } from './usage-hints.js'
 
 export { STRATA_VERSION }
 
@@ -51,5 +52,6 @@ export function buildProgram(): Command {
   registerDeployCommands(program)
   registerTenantsCommands(program)
   registerDevCommands(program)
+  addUsageHints(program)
   return program
 }

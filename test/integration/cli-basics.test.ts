@@ -43,6 +43,21 @@ test('an unknown command or option is a usage error with the closest match', asy
     (await runCli(['upgrade', 'head', '--tag=v2'])).stderr,
     /hint: Alembic's --tag has no Strata equivalent/,
   )
+  // Any other usage error of a command points at its help; a downgrade without its
+  // target names the targets.
+  assert.match(
+    option.stderr,
+    /\n {2}hint: `strata dev status --help` shows its arguments, options and examples\n$/,
+  )
+  const downgrade = await runCli(['downgrade'])
+  assert.equal(downgrade.code, 2)
+  assert.equal(
+    downgrade.stderr,
+    "error: missing required argument 'target'\n  hint: `strata downgrade -1` goes one step back; a revision id back to it; `base` reverts everything (data it destroys is backed up first)\n",
+  )
+  const show = await runCli(['show'])
+  assert.equal(show.code, 2)
+  assert.match(show.stderr, /missing required argument 'rev'\n {2}hint: `strata show --help`/)
 })
 
 test('strata backups alone lists the backups; a mistyped subcommand is a usage error with the closest match', async (t) => {
