@@ -23,14 +23,18 @@ export interface UnresolvedReference {
   readonly names: readonly string[]
 }
 
-/** `${NAME}` or `${NAME:-fallback}`, as in strata.config; a bare `$` stays a `$` (passwords have them). */
-const REFERENCE = /\$\{([A-Za-z_]\w*)(?::-([^}]*))?\}/g
+/**
+ * `${NAME}` or `${NAME:-fallback}`, as in strata.config; `$NAME`, as dotenv-expand (and so
+ * Prisma) also reads it, but only for a variable that is set: otherwise it stays as
+ * written, since passwords have `$` in them. `\$` is a `$` that is never expanded.
+ */
+const REFERENCE = /\\\$|\$\{([A-Za-z_]\w*)(?::-([^}]*))?\}|\$([A-Za-z_]\w*)/g
 
 /**
- * The variables of a `.env` file's text. References to other variables, `${NAME}` and
- * `${NAME:-fallback}` (Prisma's and dotenv-expand's way of building DATABASE_URL from
- * parts), are expanded from `env` first, then from the file; single-quoted values are
- * literal. A reference to a variable set nowhere leaves its key out and in `unresolved`.
+ * The variables of a `.env` file's text. References to other variables, `${NAME}`,
+ * `${NAME:-fallback}` and `$NAME` (Prisma's and dotenv-expand's way of building
+ * DATABASE_URL from parts), are expanded from `env` first, then from the file;
+ * single-quoted values are literal. A reference to a variable set nowhere leaves its key out and in `unresolved`.
  *
  * @example readDotenv('DB_USER=app\nDATABASE_URL=postgresql://${DB_USER}@db/app').values.DATABASE_URL // 'postgresql://app@db/app'
  */
@@ -64,11 +68,13 @@ export function readDotenv(
     const missing: string[] = []
     const value = entry.literal
       ? entry.value
-      : entry.value.replace(REFERENCE, (_all, name: string, fallback: string | undefined) => {
-          const found = env[name] ?? expanded(name)
+      : entry.value.replace(REFERENCE, (all: string, name?: string, fallback?: string, bare?: string) => {
+          if (all === '\\$') return '$'
+          if (bare !== undefined) return env[bare] ?? expanded(bare) ?? all
+          const found = env[name!] ?? expanded(name!)
           if (found !== undefined && found !== '') return found
           if (fallback !== undefined) return fallback
-          if (found === undefined) missing.push(name)
+          if (found === undefined) missing.push(name!)
           return ''
         })
     expanding.delete(key)

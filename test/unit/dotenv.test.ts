@@ -69,6 +69,25 @@ test('${NAME} and ${NAME:-fallback} in .env values expand from the environment, 
   assert.equal(values.CYCLE_A, undefined)
 })
 
+test('$NAME expands as dotenv-expand (Prisma) reads it, only for a variable that is set; \\$ is a literal $', () => {
+  const text = [
+    'DB_PASSWORD=s3cret',
+    'DATABASE_URL=postgresql://app:$DB_PASSWORD@$DB_HOST/app',
+    'PRISMA_STYLE="postgresql://$DB_USER:$DB_PASSWORD@db/app"',
+    'PGPASSWORD=pa$word$',
+    'ESCAPED=pa\\$DB_PASSWORD',
+    "QUOTED='$DB_PASSWORD'",
+  ].join('\n')
+  const { values, unresolved } = readDotenv(text, { DB_HOST: 'db.internal', DB_USER: 'app' })
+  assert.equal(values.DATABASE_URL, 'postgresql://app:s3cret@db.internal/app')
+  assert.equal(values.PRISMA_STYLE, 'postgresql://app:s3cret@db/app')
+  // Set nowhere: a password's own $, kept as written (and never reported as missing).
+  assert.equal(values.PGPASSWORD, 'pa$word$')
+  assert.equal(values.ESCAPED, 'pa$DB_PASSWORD')
+  assert.equal(values.QUOTED, '$DB_PASSWORD')
+  assert.deepEqual(unresolved, [])
+})
+
 test('a DATABASE_URL in .env that refers to a variable set nowhere is refused with its line, not left empty', (t) => {
   const dir = tempDir(t)
   writeFileSync(
