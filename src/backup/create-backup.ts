@@ -11,7 +11,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { finished as streamFinished } from 'node:stream/promises'
+import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type pg from 'pg'
 import type { ResolvedConfig } from '../config/types.js'
@@ -199,11 +199,25 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
           compression.gzipLevel !== undefined
             ? createGzip({ level: compression.gzipLevel })
             : new PassThrough()
-        first.pipe(tap).pipe(out)
-        const run = await runProgram(pgDump.path, args, env, { stdout: first })
-        await streamFinished(out)
-        streamedHash = hash.digest('hex')
-        return run
+        // pipeline, not pipe: a write that fails (a full disk) must fail the backup, not
+        // go unheard (an 'error' nobody listens to ends the process with a stack trace).
+        const writing = pipeline(first, tap, out)
+        writing.catch(() => undefined) // awaited below
+        try {
+          const run = await runProgram(pgDump.path, args, env, { stdout: first })
+          await writing
+          streamedHash = hash.digest('hex')
+          return run
+        } catch (error) {
+          // The file's own error says why (ENOSPC), rather than the stream it stopped.
+          throw writeFailure(
+            await writing.then(
+              () => error,
+              (cause: unknown) => cause,
+            ),
+            directory,
+          )
+        }
       })
       const dump = reportDumpLockWaits(options.spec, dumping, progress)
       const counting = options.schemaOnly
@@ -341,4 +355,24 @@ async function requireRestorableWithout(
       hint: `leave out the referencing rows too (${[...new Set(rows.map((row) => `--exclude-table-data ${row.referencing}`))].join(' ')}), or keep the rows of ${[...new Set(rows.map((row) => row.referenced))].join(', ')}`,
     },
   )
+}
+
+/** A backup file that could not be written: where, why, and that nothing was kept. */
+function writeFailure(error: unknown, directory: string): Error {
+  const code = (error as NodeJS.ErrnoException)?.code
+  const why =
+    code === 'ENOSPC'
+      ? 'no space left on the device'
+      : code === 'EDQUOT'
+        ? 'the disk quota is used up'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : ((error as Error)?.message ?? String(error))
+  return new OperationFailedError(`cannot write the backup into ${directory}: ${why}`, {
+    where: directory,
+    hint:
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'nothing was kept; free space there (`strata backups prune` lists what retention would delete) or set backup.directory to a larger disk, then run the backup again'
+        : 'nothing was kept; fix the cause above and run the backup again',
+  })
 }

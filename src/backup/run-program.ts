@@ -40,9 +40,15 @@ export function runProgram(
         ? new Promise<void>((done, fail) => {
             child.stdout!.pipe(streams.stdout!)
             streams.stdout!.once('finish', done)
-            streams.stdout!.once('error', fail)
+            // Where the output cannot go (a full disk), the program is stopped: left
+            // writing into a pipe nobody reads, it would wait forever.
+            streams.stdout!.once('error', (error) => {
+              child.kill()
+              fail(error)
+            })
           })
         : Promise.resolve()
+    stdoutDone.catch(() => undefined) // read when the program has closed, below
     child.once('error', reject)
     child.once('close', (code) => {
       // A program that stopped early (psql at its first error) leaves its input stream

@@ -1,5 +1,6 @@
 import { databaseErrorHint } from '../errors/database-error-hint.js'
 import { StrataError } from '../errors/index.js'
+import { systemErrorHint } from '../errors/system-error-hint.js'
 import { maskedJson, maskSecrets } from '../util/mask-secrets.js'
 import { colors, jsonIndent } from './output.js'
 import { sourceStack } from './stack-source.js'
@@ -13,18 +14,22 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   const exitCode = known?.exitCode ?? 1
   // A PostgreSQL error no command worded is still the database's answer, not a crash.
   const database = known ? undefined : databaseErrorHint(error)
+  // A full disk or a file the account may not write is the machine's answer, not a bug.
+  const system = known || database ? undefined : systemErrorHint(error)
   const text = (error as Error)?.message ?? String(error)
   const message = known
     ? known.message
     : database
       ? `the database refused: ${text} (SQLSTATE ${database.code})`
-      : `unexpected error: ${text}`
+      : system
+        ? system.message
+        : `unexpected error: ${text}`
   const lines = message
     .split('\n')
     .map((line, index) => (index === 0 ? `${colors.red('error:')} ${line}` : `  ${line}`))
   if (known?.where !== undefined && !message.includes(known.where))
     lines.push(`  ${colors.dim('at:')} ${known.where}`)
-  const hint = known?.hint ?? database?.hint
+  const hint = known?.hint ?? database?.hint ?? system?.hint
   if (hint !== undefined) lines.push(`  ${colors.cyan('hint:')} ${hint}`)
   if (!known && hint === undefined && !options.debug)
     lines.push(`  ${colors.dim('run with --debug for the stack trace')}`)

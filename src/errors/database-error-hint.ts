@@ -6,6 +6,8 @@
 export function databaseErrorHint(error: unknown): { code: string; hint: string | undefined } | undefined {
   const code = (error as { code?: unknown })?.code
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined
+  // The machine's own errors have codes too, some of five letters (EROFS, EPERM).
+  if ((error as NodeJS.ErrnoException).syscall !== undefined) return undefined
   return { code, hint: HINTS[code] ?? HINTS[code.slice(0, 2)] }
 }
 
