@@ -274,7 +274,13 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         ...(rowsLeftOut.length === 0 ? {} : { rowsLeftOut }),
         tools: { strata: STRATA_VERSION, pgDump: `${pgDump.version} (${pgDump.path})` },
       }
-      writeManifest(directory, manifest)
+      try {
+        writeManifest(directory, manifest)
+      } catch (error) {
+        // An archive without its manifest would pass for another tool's (a full disk).
+        rmSync(finalPath, { recursive: true, force: true })
+        throw error
+      }
       return {
         manifest,
         entry: entryOf(directory, manifest),
