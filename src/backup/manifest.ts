@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export type BackupFormat = 'plain' | 'custom' | 'directory'
@@ -71,7 +71,12 @@ export function manifestPath(directory: string, id: string): string {
 export function writeManifest(directory: string, manifest: BackupManifest): void {
   const target = manifestPath(directory, manifest.id)
   const partial = `${target}.partial`
-  writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
+  try {
+    writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
+  } catch (error) {
+    rmSync(partial, { force: true })
+    throw error
+  }
   renameSync(partial, target)
 }
 
