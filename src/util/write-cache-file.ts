@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ensureDirectory } from './ensure-directory.js'
 
@@ -8,12 +8,13 @@ import { ensureDirectory } from './ensure-directory.js'
  * read-only project) is no error: the work is only done again next time.
  */
 export function writeCacheFile(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`
   try {
     ensureDirectory(dirname(path))
-    const temporary = `${path}.${process.pid}.tmp`
     writeFileSync(temporary, text)
     renameSync(temporary, path)
   } catch {
-    // Only the speed-up is lost.
+    // Only the speed-up is lost; a half-written temporary (a full disk) goes.
+    rmSync(temporary, { force: true })
   }
 }
