@@ -6,8 +6,10 @@ import { userInfo } from 'node:os'
  * cause in words, and what to change. Undefined for anything else.
  */
 export function systemErrorHint(error: unknown): { message: string; hint: string } | undefined {
-  const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException
-  const what = path === undefined ? '' : ` (${path})`
+  const { code, path, dest, syscall } = (error ?? {}) as NodeJS.ErrnoException & { dest?: string }
+  // A copy names its source as `path`: a full or read-only disk is the destination's.
+  const written = code === 'EACCES' || code === 'EPERM' ? path : (dest ?? path)
+  const what = written === undefined ? '' : ` (${written})`
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':

@@ -38,5 +38,16 @@ test("the machine's errors are worded as such, never as the database's: a full d
   assert.equal(databaseErrorHint(readOnly), undefined)
   assert.match(systemErrorHint(readOnly)!.message, /^the file system is read-only \(.+\/x\), at open$/)
   assert.equal(systemErrorHint(new Error('other')), undefined)
+  // A copy's error names its source first; the disk that is full is the destination's.
+  const copy = Object.assign(new Error('ENOSPC: no space left on device, copyfile'), {
+    code: 'ENOSPC',
+    syscall: 'copyfile',
+    path: '/srv/pg/base/1/1247',
+    dest: '/backups/base/1/1247',
+  })
+  assert.equal(
+    systemErrorHint(copy)!.message,
+    'no space left on the device (/backups/base/1/1247), at copyfile',
+  )
   assert.equal(existsSync(join(dir, 'x')), false)
 })
