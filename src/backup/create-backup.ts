@@ -239,6 +239,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
             unmatched[2],
             options,
           )
+        if (/No space left on device|Disk quota exceeded/.test(run.stderr))
+          throw writeFailure(
+            { code: /quota/i.test(run.stderr) ? 'EDQUOT' : 'ENOSPC' } as NodeJS.ErrnoException,
+            directory,
+          )
         throw new OperationFailedError(`pg_dump failed (exit ${run.code}): ${lastLines(run.stderr)}`, {
           where: options.spec.database,
           hint: 'nothing was written to the backup directory; fix the cause above and run the backup again',
