@@ -201,6 +201,10 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
             : new PassThrough()
         // pipeline, not pipe: a write that fails (a full disk) must fail the backup, not
         // go unheard (an 'error' nobody listens to ends the process with a stack trace).
+        let writeError: unknown
+        out.once('error', (error) => {
+          writeError = error
+        })
         const writing = pipeline(first, tap, out)
         writing.catch(() => undefined) // awaited below
         try {
@@ -209,14 +213,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
           streamedHash = hash.digest('hex')
           return run
         } catch (error) {
+          // pg_dump that never ran leaves the pipeline waiting for an end: settle it.
+          first.destroy(error as Error)
+          await writing.catch(() => undefined)
           // The file's own error says why (ENOSPC), rather than the stream it stopped.
-          throw writeFailure(
-            await writing.then(
-              () => error,
-              (cause: unknown) => cause,
-            ),
-            directory,
-          )
+          throw writeError === undefined ? error : writeFailure(writeError, directory)
         }
       })
       const dump = reportDumpLockWaits(options.spec, dumping, progress)
