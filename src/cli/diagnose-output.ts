@@ -1,3 +1,4 @@
+import { quoteQualified } from '../db/quote.js'
 import type { ActivityReport } from '../diagnose/activity.js'
 import type { BlockingNode, BlockingReport } from '../diagnose/blocking.js'
 import type { IndexReport } from '../diagnose/index-usage.js'
@@ -5,6 +6,7 @@ import type { LockRow } from '../diagnose/locks.js'
 import type { SessionInfo } from '../diagnose/sessions.js'
 import { prettySize, type SizeReport } from '../diagnose/sizes.js'
 import type { SlowQueryReport } from '../diagnose/slow-queries.js'
+import { primaryKeyFix } from '../diagnose/tables-without-primary-key.js'
 import type { TerminationTarget } from '../diagnose/terminate.js'
 import { truncate } from '../util/describe-value.js'
 import { formatDuration } from '../util/duration.js'
@@ -189,7 +191,40 @@ export function formatIndexes(report: IndexReport): string {
       'Fixes (each takes only a SHARE UPDATE EXCLUSIVE lock):',
       ...report.fixes.map((fix) => `  ${fix}`),
     )
+  lines.push(
+    ...withoutPrimaryKeyLines(report.withoutPrimaryKey),
+    ...sequentialScanLines(report.sequentialScans),
+  )
   return lines.join('\n')
+}
+
+function withoutPrimaryKeyLines(tables: IndexReport['withoutPrimaryKey']): string[] {
+  if (tables.length === 0) return [`${mark.ok()} every table has a primary key`]
+  return [
+    `${mark.warn()} ${plural(tables.length, 'table')} without a primary key: logical replication cannot replicate ${tables.length === 1 ? 'its' : 'their'} UPDATEs and DELETEs (unless REPLICA IDENTITY FULL), duplicate rows go unseen, and op.backfill and op.changeColumnType need a key given to them`,
+    ...tables.map((table) => {
+      const name = table.schema === 'public' ? table.table : `${table.schema}.${table.table}`
+      const rows =
+        table.rows < 0 ? 'never analysed' : `~${Math.round(table.rows).toLocaleString('en-US')} rows`
+      const identity = table.replicaIdentity === 'full' ? '; REPLICA IDENTITY FULL' : ''
+      const fix =
+        primaryKeyFix(table) ??
+        `no unique NOT NULL key to promote: a migration adds one, e.g. ALTER TABLE ${quoteQualified(table.schema, table.table)} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY (rewrites the table under ACCESS EXCLUSIVE: in a quiet hour if it is large)`
+      return `  ${name} (${prettySize(table.bytes)}, ${rows}${identity}): ${fix}`
+    }),
+  ]
+}
+
+function sequentialScanLines(tables: IndexReport['sequentialScans']): string[] {
+  if (tables.length === 0) return []
+  return [
+    `${mark.warn()} ${plural(tables.length, 'table')} read mostly by sequential scans of many rows: a query filtering or joining ${tables.length === 1 ? 'it' : 'them'} may lack an index (\`strata diagnose slow\` shows the queries)`,
+    ...tables.map((table) => {
+      const name = table.schema === 'public' ? table.table : `${table.schema}.${table.table}`
+      const each = Math.round(table.rowsRead / table.sequentialScans).toLocaleString('en-US')
+      return `  ${name} (${prettySize(table.bytes)}): ${table.sequentialScans.toLocaleString('en-US')} sequential scans read ${table.rowsRead.toLocaleString('en-US')} rows (~${each} each); ${table.indexScans.toLocaleString('en-US')} index scans`
+    }),
+  ]
 }
 
 export function formatSlow(report: SlowQueryReport): string {

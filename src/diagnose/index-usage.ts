@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import { quoteQualified } from '../db/quote.js'
 import { EXCLUSIVELY_LOCKED, exclusivelyLockedSql, relationSizeSql } from '../db/relation-size.js'
+import { readSequentialScans, type SequentiallyScannedTable } from './sequential-scans.js'
+import { readTablesWithoutPrimaryKey, type TableWithoutPrimaryKey } from './tables-without-primary-key.js'
 import {
   foreignKeyIndexFix,
   indexLeadsForeignKey,
@@ -52,6 +54,10 @@ export interface IndexReport {
   readonly statsSince: string | null
   /** Foreign keys no index serves: deletes on the referenced table scan the referencing one. */
   readonly unindexedForeignKeys: readonly UnindexedForeignKey[]
+  /** Tables without a primary key, largest first. */
+  readonly withoutPrimaryKey: readonly TableWithoutPrimaryKey[]
+  /** Tables read mostly by sequential scans of many rows: an index may be missing. */
+  readonly sequentialScans: readonly SequentiallyScannedTable[]
   /** Fixes, one statement per unused, redundant or invalid index, and per unindexed foreign key. */
   readonly fixes: readonly string[]
   /**
@@ -171,6 +177,8 @@ export async function readIndexUsage(
     redundant,
     invalid,
     unindexedForeignKeys,
+    withoutPrimaryKey: await readTablesWithoutPrimaryKey(client, schemas),
+    sequentialScans: await readSequentialScans(client, schemas),
     statsSince: since.rows[0]?.since ?? null,
     fixes,
     lockedTables,

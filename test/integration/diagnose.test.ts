@@ -191,6 +191,54 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   assert.doesNotMatch(out, /DROP INDEX CONCURRENTLY "public"\."events_pkey"/)
 })
 
+test('diagnose indexes names tables without a primary key (promoting a unique NOT NULL index where one exists) and tables read by sequential scans', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t, database)
+  // 13 MB read whole again and again: the kind of table a missing index costs.
+  await database.query('CREATE TABLE audit (at timestamptz, actor text) WITH (autovacuum_enabled = off)')
+  await database.query('INSERT INTO audit SELECT now(), md5(g::text) FROM generate_series(1, 200000) g')
+  await database.query('CREATE TABLE accounts (email text NOT NULL, name text)')
+  await database.query('CREATE UNIQUE INDEX ux_accounts_email ON accounts (email)')
+  await database.query('CREATE TABLE keyed (id int PRIMARY KEY)')
+  // A session that scans audit 20 times; its statistics are flushed when it ends.
+  const { client } = await session(t, database)
+  await client.query('SET max_parallel_workers_per_gather = 0')
+  for (let i = 0; i < 20; i++) await client.query("SELECT count(*) FROM audit WHERE actor = 'nobody'")
+  await client.end()
+  await waitUntil(async () => {
+    await database.query('SELECT pg_stat_clear_snapshot()')
+    const row = await database.one("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'audit'")
+    return Number(row.seq_scan) >= 20
+  })
+
+  const result = await project.cli(['diagnose', 'indexes'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(
+    result.stdout,
+    /! 2 tables without a primary key: logical replication cannot replicate their UPDATEs and DELETEs/,
+  )
+  assert.match(
+    result.stdout,
+    /\n {2}accounts \([\d.]+ (bytes|kB)[^)]*\): ALTER TABLE "public"\."accounts" ADD PRIMARY KEY USING INDEX "ux_accounts_email"; {2}-- \(email\) are unique and NOT NULL already/,
+  )
+  assert.match(
+    result.stdout,
+    /\n {2}audit \(1\d\.\d MB, [^)]+\): no unique NOT NULL key to promote: a migration adds one/,
+  )
+  assert.doesNotMatch(result.stdout, /\n {2}keyed /)
+  assert.match(
+    result.stdout,
+    /! 1 table read mostly by sequential scans of many rows[^\n]*\n {2}audit \(1\d\.\d MB\): 2\d sequential scans read [\d,]+ rows \(~200,000 each\); 0 index scans/,
+  )
+  // The fix offered runs as it is, and the table is no longer listed.
+  await database.query('ALTER TABLE "public"."accounts" ADD PRIMARY KEY USING INDEX "ux_accounts_email"')
+  const after = JSON.parse((await project.cli(['diagnose', 'indexes', '--json'])).stdout).indexes
+  assert.deepEqual(
+    after.withoutPrimaryKey.map((table: { table: string }) => table.table),
+    ['audit'],
+  )
+})
+
 test("diagnose indexes on partitioned tables: a partition's attached index is never a drop, and an unindexed key gets the partition-by-partition fix", async (t) => {
   const database = await createTestDatabase(t)
   const project = testProject(t, database)
