@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { analyseSql } from '../../src/analysis/analyse-sql.js'
+import { testProject } from '../helpers/project.js'
 
 /** The not-rerunnable fixes of a non-transactional migration's statements, in order. */
 async function fixes(sql: string): Promise<string[]> {
@@ -44,5 +45,34 @@ test('a constraint dropped IF EXISTS earlier in the migration is re-runnable; an
   )
   assert.deepEqual(await fixes('ALTER TABLE orders ADD CHECK (total >= 0) NOT VALID;'), [
     'name the constraint, and drop it first: ALTER TABLE orders DROP CONSTRAINT IF EXISTS <name>;',
+  ])
+})
+
+test('in a TypeScript migration the fix is also the op call with its guard', async (t) => {
+  const project = testProject(t)
+  project.ts(
+    'aaa111',
+    [
+      "export const revision = 'aaa111'",
+      'export const downRevision = null',
+      'export const transactional = false',
+      'export async function upgrade(op: any) {',
+      "  await op.addColumn('users', { name: 'nickname', type: 'text' })",
+      '}',
+      'export async function downgrade(op: any) {',
+      "  await op.dropConstraint('users_nickname_check', 'users')",
+      "  await op.dropColumn('users', 'nickname')",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const result = await project.cli(['check', '--offline', '--format', 'json'])
+  const fixes = (JSON.parse(result.stdout).migrations[0].findings as { rule: string; fix: string }[])
+    .filter((finding) => finding.rule === 'not-rerunnable')
+    .map((finding) => finding.fix.split('\n')[1])
+  assert.deepEqual(fixes, [
+    'TS: pass { ifNotExists: true } to the op call that creates it',
+    "TS: await op.dropConstraint('users_nickname_check', 'users', { ifExists: true })",
+    "TS: await op.dropColumn('users', 'nickname', { ifExists: true })",
   ])
 })

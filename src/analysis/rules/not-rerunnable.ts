@@ -1,4 +1,5 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
+import { tsString } from './fix-names.js'
 import { alterCommands, defineRule, perStatement, statementOf } from './rule.js'
 
 // A migration is recorded after its last statement. Statements that ran outside its
@@ -104,9 +105,22 @@ function checkDirection(direction: 'migration' | 'downgrade') {
     return {
       statement,
       message: `${repeat.what} outside the ${direction}'s transaction: if the ${direction} is interrupted after it, the re-run repeats it and fails`,
-      fix: `${repeat.fix}\nor move it into a transactional migration of its own`,
+      fix: `${repeat.fix}${opOption(statement, repeat.fix, context.migration.file)}\nor move it into a transactional migration of its own`,
     }
   }, REPEATABLE_KINDS)
+}
+
+/** In a TypeScript migration the statement came from an op call: the option that guards it. */
+function opOption(statement: AnalysedStatement, fix: string, file: string | undefined): string {
+  if (file === undefined || !/\.[mc]?[jt]s$/.test(file)) return ''
+  if (/\bIF NOT EXISTS\b/.test(fix)) return '\nTS: pass { ifNotExists: true } to the op call that creates it'
+  if (!/\bIF EXISTS\b/.test(fix)) return ''
+  const [command] = alterCommands(statement)
+  if (command?.subtype === 'AT_DropConstraint')
+    return `\nTS: await op.dropConstraint(${tsString(command.name ?? '')}, ${tsString(command.table)}, { ifExists: true })`
+  if (command?.subtype === 'AT_DropColumn')
+    return `\nTS: await op.dropColumn(${tsString(command.table)}, ${tsString(command.name ?? '')}, { ifExists: true })`
+  return '\nTS: pass { ifExists: true } to the op call that drops it'
 }
 
 const upgradeStatements = checkDirection('migration')
