@@ -201,6 +201,7 @@ export function analyseMigration(
         : unverifiable.length > 0
           ? 'part of it cannot be analysed offline'
           : undefined,
+      source.phase,
     ),
     statements: statements.map((statement, index) => statementReport(statement, heldAfter[index]!)),
     findings: findings.map((finding) => withSizes(finding, statements, facts)),

@@ -1,3 +1,4 @@
+import type { MigrationPhase } from '../graph/migration.js'
 import type { AnalysedStatement } from './analysed-statement.js'
 import { CHANGE_CLASSES, type Change, type ChangeClass } from './effects.js'
 import { lockRank } from './lock-modes.js'
@@ -64,10 +65,19 @@ export function classify(
   facts: (table: string) => TableFacts | undefined,
   /** What keeps the analysis from seeing all of it ("part of it cannot be analysed offline"). */
   incomplete: string | undefined,
+  phase?: MigrationPhase,
 ): Classification {
   const { class: changeClass, change } = changeClassOf(statements)
   let { downtime, risk } = BASELINE[changeClass]
   const details: string[] = []
+  // The guide's way to make a breaking change without downtime: a contract step runs
+  // once no instance of the previous release is left to read what it removes. The
+  // change stays breaking (and risky: a rollback cannot bring the data back); its
+  // locks below still raise the downtime when it rewrites or scans under them.
+  if (changeClass === 'breaking' && phase === 'contract') {
+    downtime = 'none'
+    details.push('no downtime as a contract step, run once no instance of that release is left')
+  }
   const blocking = blockingWork(statements)
   if (blocking) {
     downtime = maxOf(['none', 'minimal', 'required'], downtime, 'minimal')

@@ -74,3 +74,26 @@ test('the same statements that change what a release sees keep their class', asy
     /^breaking: renames column users\.age to age_old/,
   )
 })
+
+test('a breaking change in its contract phase needs no downtime, unless its locks block traffic while it rewrites', async () => {
+  const drop = await analyseSql('ALTER TABLE users DROP COLUMN legacy;', { runner: true, phase: 'contract' })
+  assert.equal(drop.classification.class, 'breaking')
+  assert.equal(drop.classification.downtime, 'none')
+  assert.equal(drop.classification.risk, 'high', 'a rollback cannot bring the column back')
+  assert.match(
+    drop.classification.reason,
+    /; no downtime as a contract step, run once no instance of that release is left$/,
+  )
+  // Outside a contract phase, the guide's table: downtime required.
+  assert.equal(
+    (await analyseSql('ALTER TABLE users DROP COLUMN legacy;', { runner: true })).classification.downtime,
+    'required',
+  )
+  // A rewrite under ACCESS EXCLUSIVE blocks everyone, contract phase or not.
+  const rewrite = await analyseSql('ALTER TABLE users DROP COLUMN legacy, ALTER COLUMN id TYPE text;', {
+    runner: true,
+    phase: 'contract',
+  })
+  assert.equal(rewrite.classification.class, 'breaking')
+  assert.equal(rewrite.classification.downtime, 'minimal')
+})

@@ -44,7 +44,11 @@ export async function downgrade(op) { await op.addColumn('users', { name: 'old_c
   )
   assert.match(result.stdout, /error +create-index-not-concurrently +line 5/)
   assert.match(result.stdout, /fix: CREATE INDEX CONCURRENTLY ix_users_email ON users \(email\)/)
-  assert.match(result.stdout, /a3 [\s\S]*breaking · downtime required · risk high · phase contract/)
+  // A contract step runs once no instance of the previous release is left: no downtime.
+  assert.match(
+    result.stdout,
+    /a3 [\s\S]*breaking · downtime none · risk high · phase contract\n {2}breaking: drops column users.old_column that the previous release may still read; no downtime as a contract step/,
+  )
   assert.doesNotMatch(result.stdout, /error +drop-column/)
   assert.match(result.stdout, /3 migrations checked: 1 error/)
 
