@@ -8,6 +8,7 @@ import {
   type Finding,
   type LevelSetting,
   type MigrationReport,
+  replayMigration,
 } from './analyse-migration.js'
 import type { MigrationSource } from './analysed-statement.js'
 import { relationsIn } from './ast.js'
@@ -71,6 +72,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   await loadParser()
   let migrations: MigrationSet | undefined
   let loaders: (() => Promise<MigrationSource>)[]
+  let history: MigrationSource[] = []
   let selection: string
   const excluded: string[] = []
   if (options.files !== undefined && options.files.length > 0) {
@@ -82,7 +84,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     // The graph, planner and renderer load only here: checking SQL files needs none of them.
     const { projectSources } = await import('./project-sources.js')
     const project = await projectSources(options)
-    ;({ migrations, selection } = project)
+    ;({ migrations, selection, history } = project)
     loaders = project.sources.map((source) => () => Promise.resolve(source))
     excluded.push(...project.excluded)
   }
@@ -109,6 +111,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   // Offline, each file is parsed just before it is analysed: its syntax tree is garbage
   // before the next file's is built, instead of a thousand files' trees alive at once
   // and copied by every garbage collection (~10% of a large run).
+  for (const source of history) replayMigration(source, model)
   const reports: MigrationReport[] = []
   for (const load of loaders) reports.push(analyseMigration(await load(), model, settings))
   const project = migrations === undefined ? [] : projectFindings(migrations, levels)

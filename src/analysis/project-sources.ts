@@ -18,26 +18,34 @@ export interface ProjectSources {
   readonly selection: string
   /** Revisions left out by `check.exclude`. */
   readonly excluded: string[]
+  /**
+   * Offline, for `-r A:B`: the migrations up to A, which built the schema the range
+   * changes. They are replayed into the schema model, not reported: without them a
+   * range's analysis would not know a constraint validated before it.
+   */
+  readonly history: MigrationSource[]
 }
 
 /** The migrations to check: `-r A:B`, the given revisions, the pending ones, or all of them. */
 export async function projectSources(options: CheckOptions): Promise<ProjectSources> {
   const { config } = options
   const migrations = options.migrations ?? (await loadMigrations(config))
-  const { metas, description } = await selectMigrations(migrations, options)
+  const { metas, description, before } = await selectMigrations(migrations, options)
   const sources: MigrationSource[] = []
   const excluded: string[] = []
   for (const meta of metas) {
     if (isExcluded(meta, config.check.exclude)) excluded.push(meta.revision)
     else sources.push(await migrationSource(migrations, meta, config, options.args))
   }
-  return { migrations, sources, selection: description, excluded }
+  const history: MigrationSource[] = []
+  for (const meta of before) history.push(await migrationSource(migrations, meta, config, options.args))
+  return { migrations, sources, selection: description, excluded, history }
 }
 
 async function selectMigrations(
   migrations: MigrationSet,
   options: CheckOptions,
-): Promise<{ metas: MigrationMeta[]; description: string }> {
+): Promise<{ metas: MigrationMeta[]; description: string; before: MigrationMeta[] }> {
   const { graph } = migrations
   const steps = (rows: readonly string[], target: string) =>
     planUpgrade(graph, rows, target).steps.map((step) => step.meta)
@@ -45,21 +53,27 @@ async function selectMigrations(
     return {
       metas: options.revisions.map((revision) => graph.get(revision)),
       description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
+      before: [],
     }
   }
   if (options.range !== undefined) {
     const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
     const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
-    return { metas: steps(start, to === '' ? 'heads' : to!), description: `range ${options.range}` }
+    return {
+      metas: steps(start, to === '' ? 'heads' : to!),
+      description: `range ${options.range}`,
+      // Connected, the database itself says what the earlier migrations made.
+      before: options.client === undefined ? upTo(start, steps) : [],
+    }
   }
   if (options.client !== undefined) {
     const table = runnerTables(options.config).version
     const rows = (await tableExists(options.client, table))
       ? await readVersionRows(options.client, table)
       : []
-    return { metas: steps(rows, 'heads'), description: 'pending migrations' }
+    return { metas: steps(rows, 'heads'), description: 'pending migrations', before: [] }
   }
-  return { metas: steps([], 'heads'), description: 'all migrations' }
+  return { metas: steps([], 'heads'), description: 'all migrations', before: [] }
 }
 
 function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
@@ -69,4 +83,15 @@ function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {
     const regex = wildcardPattern(pattern)
     return regex.test(file) || regex.test(meta.revision)
   })
+}
+
+/** The migrations from base up to and including `rows` (each a revision), in upgrade order, once each. */
+function upTo(
+  rows: readonly string[],
+  steps: (rows: readonly string[], target: string) => MigrationMeta[],
+): MigrationMeta[] {
+  const seen = new Set<string>()
+  return rows.flatMap((row) =>
+    steps([], row).filter((meta) => !seen.has(meta.revision) && seen.add(meta.revision)),
+  )
 }

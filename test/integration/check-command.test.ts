@@ -179,6 +179,42 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
   ])
 })
 
+test('check -r A:B offline knows what the migrations up to A made: a check validated before the range proves NOT NULL', async (t) => {
+  const project = testProject(t)
+  project.sql('r1', { up: `${CREATE_USERS};`, downSql: 'DROP TABLE users;' })
+  project.sql('r2', {
+    down: 'r1',
+    header: { transactional: 'false' },
+    up: [
+      'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;',
+      'ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
+    ].join('\n'),
+    downSql: 'ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_not_null;',
+  })
+  project.sql('r3', {
+    down: 'r2',
+    up: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+    downSql: 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;',
+  })
+  const range = await project.cli(['check', '--offline', '-r', 'r2:head', '--format', 'json'])
+  assert.equal(range.code, 0, range.stdout)
+  const report = JSON.parse(range.stdout)
+  assert.deepEqual(
+    report.migrations.map((m: { revision: string }) => m.revision),
+    ['r3'],
+    'r1 and r2 are replayed, not reported',
+  )
+  assert.deepEqual(
+    report.migrations[0].findings,
+    [],
+    'SET NOT NULL scans nothing: the validated check proves it',
+  )
+  // The file alone, without the migrations before it: the same SET NOT NULL scans the table.
+  const alone = await project.cli(['check', 'migrations/versions/r3_m.sql'])
+  assert.equal(alone.code, 1)
+  assert.match(alone.stdout, /error +set-not-null-without-check/)
+})
+
 test('bad input to check: one clear line and exit 2', async (t) => {
   const project = testProject(t, undefined, { check: { rules: { 'drop-colum': 'off' } } })
   project.sql('c1', { up: 'CREATE TABLE t (a int);' })
