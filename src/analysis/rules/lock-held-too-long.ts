@@ -1,5 +1,5 @@
 import { lockRank } from '../lock-modes.js'
-import { defineRule, perStatement } from './rule.js'
+import { andDowngrade, defineRule, perStatement } from './rule.js'
 
 export default defineRule({
   id: 'lock-held-too-long',
@@ -11,31 +11,39 @@ export default defineRule({
         sql: "ALTER TABLE users ADD COLUMN preferences jsonb; UPDATE users SET preferences = '{}' WHERE preferences IS NULL;",
         runner: true,
       },
+      // The rollback of a contract step that dropped a column: put back and refilled under one lock.
+      {
+        sql: 'ALTER TABLE users DROP COLUMN name;',
+        runner: true,
+        downgrade: 'ALTER TABLE users ADD COLUMN name text; UPDATE users SET name = display_name;',
+      },
     ],
     accepted: [
       "ALTER TABLE users ADD COLUMN preferences jsonb; UPDATE users SET preferences = '{}' WHERE id BETWEEN 1 AND 100;",
       { sql: 'ALTER TABLE users ADD COLUMN a int; ALTER TABLE users ADD COLUMN b int;', runner: true },
     ],
   },
-  check: perStatement((statement, context) => {
-    if (statement.transaction === undefined) return undefined
-    const slow = slowWork(statement)
-    if (slow === undefined) return undefined
-    // The strongest blocking lock an earlier statement of the same transaction still holds.
-    const earlier = context.statements.filter(
-      (s) => s.index < statement.index && s.transaction === statement.transaction,
-    )
-    for (const holder of earlier) {
-      const lock = holder.effects.locks.find((l) => l.existing && lockRank(l.mode) >= lockRank('SHARE'))
-      if (lock === undefined) continue
-      return {
-        statement,
-        message: `${slow} while ${lock.mode} on ${lock.table}${holder.line ? ` (taken at line ${holder.line})` : ''} is still held: ${lock.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes' : 'writes'} wait for all of it`,
-        fix: 'commit in between: split the schema change and the slow work into separate migrations, or in TS run the slow part through op.backfill / op.autocommit',
+  check: andDowngrade(
+    perStatement((statement, context) => {
+      if (statement.transaction === undefined) return undefined
+      const slow = slowWork(statement)
+      if (slow === undefined) return undefined
+      // The strongest blocking lock an earlier statement of the same transaction still holds.
+      const earlier = context.statements.filter(
+        (s) => s.index < statement.index && s.transaction === statement.transaction,
+      )
+      for (const holder of earlier) {
+        const lock = holder.effects.locks.find((l) => l.existing && lockRank(l.mode) >= lockRank('SHARE'))
+        if (lock === undefined) continue
+        return {
+          statement,
+          message: `${slow} while ${lock.mode} on ${lock.table}${holder.line ? ` (taken at line ${holder.line})` : ''} is still held: ${lock.mode === 'ACCESS EXCLUSIVE' ? 'reads and writes' : 'writes'} wait for all of it`,
+          fix: 'commit in between: split the schema change and the slow work into separate migrations, or in TS run the slow part through op.backfill / op.autocommit',
+        }
       }
-    }
-    return undefined
-  }),
+      return undefined
+    }),
+  ),
 })
 
 function slowWork(statement: { effects: import('../effects.js').StatementEffects }): string | undefined {

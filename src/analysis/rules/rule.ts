@@ -97,6 +97,25 @@ export function perStatement(
 }
 
 /**
+ * A rule's check run over the downgrade's statements too, each of its messages saying
+ * so: a rollback is run when things are already going wrong, and a downgrade that
+ * keeps a table locked while it rewrites every row makes it worse.
+ */
+export function andDowngrade(
+  check: (context: RuleContext) => RuleHit[],
+): (context: RuleContext) => RuleHit[] {
+  return (context) => {
+    const hits = check(context)
+    const downgrade = context.downgrade
+    if (downgrade === undefined || downgrade.length === 0) return hits
+    const more = check({ ...context, statements: downgrade })
+    for (let h = 0; h < more.length; h++)
+      hits.push({ ...more[h]!, message: `in the downgrade: ${more[h]!.message}` })
+    return hits
+  }
+}
+
+/**
  * How a migration in this file's format declares its phase, for fixes: the SQL header
  * line, the TypeScript export, or both when the file is not a migration.
  */

@@ -1,7 +1,7 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { relationName } from '../ast.js'
 import { sqlIdent, sqlTableName } from './fix-names.js'
-import { defineRule, perStatement, statementOf } from './rule.js'
+import { andDowngrade, defineRule, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
   id: 'unbatched-update',
@@ -15,6 +15,11 @@ export default defineRule({
       // a key in arithmetic or compared with <> still reaches most of the table
       "UPDATE users SET status = 'inactive' WHERE id % 2 = 0;",
       'DELETE FROM audit_log WHERE id <> 1;',
+      {
+        sql: 'ALTER TABLE users ADD COLUMN email_lower text;',
+        runner: true,
+        downgrade: 'UPDATE users SET email = lower(email);',
+      },
     ],
     accepted: [
       'UPDATE users SET active = true WHERE id BETWEEN 1 AND 1000;',
@@ -24,21 +29,23 @@ export default defineRule({
       'CREATE TABLE t (a int); UPDATE t SET a = 1;',
     ],
   },
-  check: perStatement((statement) => {
-    const write = statement.effects.rowWrites.find(
-      (w) => w.whole && w.existing && (w.verb === 'UPDATE' || w.verb === 'DELETE'),
-    )
-    if (write === undefined) return undefined
-    const update = write.verb === 'UPDATE'
-    const condition = statement.sql.match(/\bWHERE\s+([\s\S]+?)\s*;?\s*$/i)?.[1]
-    return {
-      statement,
-      message: `${update ? 'updates' : 'deletes'} every matching row of ${write.table} in one transaction: row locks block the application's writes to those rows until commit, and replicas lag`,
-      fix: update
-        ? backfillFix(statement.sql, write.table, condition)
-        : `delete in batches: DELETE FROM ${sqlTableName(write.table)} WHERE ctid IN (${batchOfRows(statement, write.table, condition)});  -- repeat until 0 rows, outside one transaction`,
-    }
-  }),
+  check: andDowngrade(
+    perStatement((statement) => {
+      const write = statement.effects.rowWrites.find(
+        (w) => w.whole && w.existing && (w.verb === 'UPDATE' || w.verb === 'DELETE'),
+      )
+      if (write === undefined) return undefined
+      const update = write.verb === 'UPDATE'
+      const condition = statement.sql.match(/\bWHERE\s+([\s\S]+?)\s*;?\s*$/i)?.[1]
+      return {
+        statement,
+        message: `${update ? 'updates' : 'deletes'} every matching row of ${write.table} in one transaction: row locks block the application's writes to those rows until commit, and replicas lag`,
+        fix: update
+          ? backfillFix(statement.sql, write.table, condition)
+          : `delete in batches: DELETE FROM ${sqlTableName(write.table)} WHERE ctid IN (${batchOfRows(statement, write.table, condition)});  -- repeat until 0 rows, outside one transaction`,
+      }
+    }),
+  ),
 })
 
 /**
