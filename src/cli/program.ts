@@ -6,6 +6,7 @@ import { registerCheckCommand } from './commands/check.js'
 import { registerDeployCommands } from './commands/deploy.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
+import { registerDoctorCommand } from './commands/doctor.js'
 import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerMigrateCommands(program)
   registerCheckCommand(program)
   registerHealthCommands(program)
+  registerDoctorCommand(program)
   registerDiagnoseCommands(program)
   registerBackupCommands(program)
   registerPitrCommands(program)

@@ -1,0 +1,233 @@
+import { accessSync, constants, existsSync } from 'node:fs'
+import { listBackups } from '../backup/catalog.js'
+import type { ResolvedConfig } from '../config/types.js'
+import { connect } from '../db/connect.js'
+import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
+import type { DatabaseTarget } from '../db/resolve-target.js'
+import { readVersionRows, tableExists } from '../db/version-table.js'
+import { StrataError } from '../errors/index.js'
+import { loadMigrations } from '../graph/load-migrations.js'
+import type { CheckOutcome, CheckReport, CheckResult } from '../health/check-result.js'
+import { runCheck } from '../health/check-result.js'
+import { planUpgrade } from '../runner/plan.js'
+import { runnerTables } from '../runner/tables.js'
+import { formatDuration } from '../util/duration.js'
+import { plural } from '../util/plural.js'
+import { STRATA_VERSION } from '../version.js'
+import { clientProgramChecks } from './client-program-checks.js'
+
+export interface DoctorOptions {
+  readonly config: ResolvedConfig
+  /** The database the command line selects (`resolveTarget`). */
+  readonly target: DatabaseTarget
+  /**
+   * Its connection spec, when it can be had without starting anything: undefined for the
+   * development server when it is not running (the doctor never starts it).
+   */
+  readonly spec: ConnectionSpec | undefined
+}
+
+/** What the connection check learnt, for the checks after it. */
+interface ServerFacts {
+  readonly major: number
+  readonly versionRows: readonly string[] | undefined
+}
+
+/**
+ * `strata doctor`: is this machine and project set up to migrate and back up the
+ * selected database? Which config and `.env` were read, which database was chosen and
+ * why, whether it answers (and as whom), whether the migrations load, which client
+ * programs would be used for this server (or what to install), and whether the backup
+ * directory takes files. Reads only: it starts no server and writes nothing.
+ *
+ * @example const report = await runDoctor({ config, target, spec })
+ */
+export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
+  const { config, target, spec } = options
+  const checks: CheckResult[] = []
+  checks.push(await runCheck('runtime', 'Node.js supported', async () => runtimeOutcome()))
+  checks.push(await runCheck('config', 'Configuration read', async () => configOutcome(config)))
+  checks.push(await runCheck('database', 'Database selected', async () => targetOutcome(target, spec)))
+  let server: ServerFacts | undefined
+  checks.push(
+    await runCheck('connection', 'Database reachable', async () => {
+      if (spec === undefined)
+        return { status: 'skip', summary: 'the development server is not running: `strata dev start`' }
+      const reached = await reach(spec, config)
+      server = reached.facts
+      return reached.outcome
+    }),
+  )
+  checks.push(await runCheck('migrations', 'Migrations load', async () => migrationsOutcome(config, server)))
+  checks.push(...(await clientProgramChecks(config, server?.major)))
+  checks.push(
+    await runCheck('backup-directory', 'Backup directory usable', async () => backupsOutcome(config)),
+  )
+  return {
+    database: spec === undefined ? 'the embedded development server' : maskedUrl(spec),
+    ok: checks.every((check) => check.status !== 'fail'),
+    checks,
+  }
+}
+
+function runtimeOutcome(): CheckOutcome {
+  const major = Number(process.versions.node.split('.')[0])
+  return major >= 20
+    ? { status: 'ok', summary: `Strata ${STRATA_VERSION} on Node.js ${process.version}` }
+    : {
+        status: 'fail',
+        summary: `Node.js ${process.version}: Strata needs Node.js 20 or newer`,
+        details: ['install Node.js 20 or newer (nodejs.org, or your package manager)'],
+      }
+}
+
+function configOutcome(config: ResolvedConfig): CheckOutcome {
+  const details: string[] = []
+  if (config.dotenv !== undefined)
+    details.push(
+      `${config.dotenv.file} set ${config.dotenv.keys.length === 0 ? 'nothing the environment did not have' : config.dotenv.keys.join(', ')}`,
+    )
+  if (config.file === undefined)
+    return {
+      status: 'warn',
+      summary: `no strata.config.* in ${config.rootDir}: the defaults apply`,
+      details: [...details, '`strata init` writes one'],
+    }
+  return { status: 'ok', summary: config.file, details }
+}
+
+const SOURCE_WORDS: Readonly<Record<DatabaseTarget['source'], string>> = {
+  '--url': 'given with --url',
+  '-n': 'named with -n',
+  DATABASE_URL: 'from DATABASE_URL',
+  'config default': "the config's default",
+  'PG* variables': 'from the PG* variables',
+  'embedded dev server': 'none configured, so the embedded development server',
+}
+
+function targetOutcome(target: DatabaseTarget, spec: ConnectionSpec | undefined): CheckOutcome {
+  const name = target.name === undefined ? '' : ` ${target.name}`
+  return {
+    status: 'ok',
+    summary: `${SOURCE_WORDS[target.source]}${name}: ${spec === undefined ? '(not running)' : maskedUrl(spec)}`,
+    details:
+      target.source === 'embedded dev server'
+        ? ['a production database is selected with --url, -n NAME, DATABASE_URL or the PG* variables']
+        : [],
+  }
+}
+
+async function reach(
+  spec: ConnectionSpec,
+  config: ResolvedConfig,
+): Promise<{ outcome: CheckOutcome; facts: ServerFacts | undefined }> {
+  const started = Date.now()
+  let connection: Awaited<ReturnType<typeof connect>>
+  try {
+    connection = await connect(spec)
+  } catch (error) {
+    const known = error instanceof StrataError ? error : undefined
+    return {
+      outcome: {
+        status: 'fail',
+        summary: (error as Error).message,
+        details: known?.hint === undefined ? [] : [known.hint],
+      },
+      facts: undefined,
+    }
+  }
+  try {
+    const { rows } = await connection.client.query<{
+      version: string
+      user: string
+      recovery: boolean
+      readonly: string
+    }>(
+      `SELECT current_setting('server_version') AS version, current_user AS user,
+              pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS readonly`,
+    )
+    const row = rows[0]!
+    const table = runnerTables(config).version
+    const versionRows = (await tableExists(connection.client, table))
+      ? await readVersionRows(connection.client, table)
+      : undefined
+    const writable = !row.recovery && row.readonly !== 'on'
+    const summary = `PostgreSQL ${row.version} as ${row.user}, in ${formatDuration(Date.now() - started)}${connection.tls ? ', encrypted' : ''}`
+    return {
+      outcome: writable
+        ? { status: 'ok', summary }
+        : {
+            status: 'fail',
+            summary: `${summary}, but ${row.recovery ? 'a standby in recovery' : 'default_transaction_read_only is on'}: migrations cannot write here`,
+            details: [
+              row.recovery
+                ? 'connect to the primary'
+                : `lift it for the migrating role: ALTER ROLE ${row.user} SET default_transaction_read_only = off`,
+            ],
+          },
+      facts: { major: Math.floor(connection.serverVersionNum / 10000), versionRows },
+    }
+  } finally {
+    await connection.close()
+  }
+}
+
+async function migrationsOutcome(
+  config: ResolvedConfig,
+  server: ServerFacts | undefined,
+): Promise<CheckOutcome> {
+  const missing = config.migrations.directories.filter((directory) => !existsSync(directory))
+  if (missing.length > 0)
+    return {
+      status: 'fail',
+      summary: `${plural(missing.length, 'directory', 'directories')} missing: ${missing.join(', ')}`,
+      details: ['`strata init` creates migrations/versions; or set migrations.directories in the config'],
+    }
+  let migrations: Awaited<ReturnType<typeof loadMigrations>>
+  try {
+    migrations = await loadMigrations(config)
+  } catch (error) {
+    const known = error instanceof StrataError ? error : undefined
+    return {
+      status: 'fail',
+      summary: (error as Error).message.split('\n')[0]!,
+      details: [known?.where, known?.hint].filter((line): line is string => line !== undefined),
+    }
+  }
+  const all = migrations.graph.all()
+  const byFormat = new Map<string, number>()
+  for (const meta of all) byFormat.set(meta.format, (byFormat.get(meta.format) ?? 0) + 1)
+  const formats = [...byFormat].map(([format, count]) => `${count} ${format}`).join(', ')
+  const heads = migrations.graph.heads
+  const rows = server?.versionRows
+  let at = ''
+  if (rows !== undefined) {
+    const pending = planUpgrade(migrations.graph, rows, 'heads').steps.length
+    at = `; the database is at ${rows.join(', ') || 'base'}${pending === 0 ? ' (head)' : `, ${pending} pending`}`
+  }
+  return {
+    status: heads.length > 1 ? 'warn' : 'ok',
+    summary: `${plural(all.length, 'migration')}${all.length === 0 ? '' : ` (${formats})`} in ${config.migrations.directories.join(', ')}; ${plural(heads.length, 'head')}${heads.length === 0 ? '' : ` ${heads.join(', ')}`}${at}`,
+    details: heads.length > 1 ? ['several heads: `strata merge -m "merge" heads` joins them'] : [],
+  }
+}
+
+function backupsOutcome(config: ResolvedConfig): CheckOutcome {
+  const directory = config.backup.directory
+  if (!existsSync(directory)) return { status: 'ok', summary: `${directory} (created with the first backup)` }
+  try {
+    accessSync(directory, constants.W_OK)
+  } catch {
+    return {
+      status: 'fail',
+      summary: `${directory} cannot be written by this account`,
+      details: ['change its permissions, or set backup.directory in the config'],
+    }
+  }
+  const backups = listBackups(directory)
+  const newest = backups[0]
+  return {
+    status: 'ok',
+    summary: `${directory}: ${plural(backups.length, 'backup')}${newest === undefined ? '' : `, the newest ${newest.manifest.id} of ${newest.manifest.finishedAt}`}`,
+  }
+}

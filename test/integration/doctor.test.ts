@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createTestDatabase, urlOf } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+interface DoctorCheck {
+  id: string
+  status: string
+  summary: string
+  details: string[]
+}
+
+function checksOf(stdout: string): Map<string, DoctorCheck> {
+  const report = JSON.parse(stdout) as { checks: DoctorCheck[] }
+  return new Map(report.checks.map((check) => [check.id, check]))
+}
+
+test('doctor: the config, the database chosen and why, as whom, the migrations against it, the client programs for its version', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  const project = testProject(t, database)
+  project.sql('d1', { up: 'CREATE TABLE t (id int PRIMARY KEY);', downSql: 'DROP TABLE t;' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  project.sql('d2', {
+    down: 'd1',
+    up: 'ALTER TABLE t ADD COLUMN v int;',
+    downSql: 'ALTER TABLE t DROP COLUMN v;',
+  })
+
+  const human = await project.cli(['doctor'])
+  assert.equal(human.code, 0, human.stdout + human.stderr)
+  assert.match(human.stdout, /^Setup for postgresql:\/\/\S+:\*\*\*@/)
+  assert.doesNotMatch(human.stdout + human.stderr, new RegExp(database.spec.password!), 'no password shown')
+  const checks = checksOf((await project.cli(['doctor', '--json'])).stdout)
+  assert.equal(checks.get('config')!.summary, join(project.dir, 'strata.config.json'))
+  assert.match(checks.get('database')!.summary, /^from DATABASE_URL: postgresql:\/\//)
+  assert.match(checks.get('connection')!.summary, /^PostgreSQL 15\.\d+.* as \w+, in \d+ms/)
+  assert.match(
+    checks.get('migrations')!.summary,
+    /^2 migrations \(2 sql\) in \S+; 1 head d2; the database is at d1, 1 pending$/,
+  )
+  // This machine has the PostgreSQL 15 client programs: each is the one for this server.
+  for (const name of ['pg_dump', 'pg_restore', 'psql'])
+    assert.match(checks.get(`client-${name}`)!.summary, /^15\.\d+ \(\S+\) for PostgreSQL 15$/)
+  assert.equal(checks.get('backup-directory')!.status, 'ok')
+
+  // A broken migration file and no backup directory it could write are failures, named.
+  writeFileSync(join(project.versions, 'd3_m.sql'), '-- revision: d3\n-- down_revision: d2\nSELECT 1;\n')
+  const broken = await project.cli(['doctor', '--json'])
+  assert.equal(broken.code, 1)
+  const migrations = checksOf(broken.stdout).get('migrations')!
+  assert.equal(migrations.status, 'fail')
+  assert.match(migrations.summary, /d3_m\.sql:\d+: no "-- migrate:up" section/)
+  rmSync(join(project.versions, 'd3_m.sql'))
+
+  // A wrong password: the server's answer and the way forward, never the password.
+  const url = new URL(urlOf(database.spec))
+  url.password = 'not-the-password'
+  const refused = await project.cli(['doctor'], { DATABASE_URL: url.toString() })
+  assert.equal(refused.code, 1)
+  assert.match(refused.stdout, /✗ Database reachable — .*password authentication failed/)
+  assert.doesNotMatch(refused.stdout + refused.stderr, /not-the-password/)
+  assert.match(refused.stdout, /✓ Migrations load — 2 migrations/, 'the checks after it still run')
+})
+
+test('doctor without a config: the defaults, and where to start', async (t) => {
+  const database = await createTestDatabase(t, 15)
+  const project = testProject(t, database)
+  rmSync(join(project.dir, 'strata.config.json'))
+  rmSync(join(project.dir, 'migrations'), { recursive: true })
+  const result = await project.cli(['doctor', '--json'])
+  assert.equal(result.code, 1)
+  const checks = checksOf(result.stdout)
+  assert.equal(checks.get('config')!.status, 'warn')
+  assert.deepEqual(checks.get('config')!.details, ['`strata init` writes one'])
+  assert.equal(checks.get('migrations')!.status, 'fail')
+  assert.match(checks.get('migrations')!.summary, /^1 directory missing: \S+migrations\/versions$/)
+})
