@@ -133,7 +133,7 @@ export function formatSizes(report: SizeReport): string {
       // `~`: the catalog's page counts, as the table is locked (see the note below).
       const bytes = (value: number) => `${size.sizeEstimated ? '~' : ''}${prettySize(value)}`
       return [
-        size.schema === 'public' ? size.table : `${size.schema}.${size.table}`,
+        tableLabel(size),
         bytes(size.totalBytes),
         bytes(size.tableBytes),
         bytes(size.indexBytes),
@@ -160,7 +160,7 @@ export function formatIndexes(report: IndexReport): string {
           ['index', 'table', 'scans', 'tuples read', 'size', 'note'],
           ...report.indexes.map((index) => [
             index.index,
-            index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
+            tableLabel(index),
             index.scans.toLocaleString('en-US'),
             index.tuplesRead.toLocaleString('en-US'),
             prettySize(index.bytes),
@@ -203,7 +203,7 @@ function withoutPrimaryKeyLines(tables: IndexReport['withoutPrimaryKey']): strin
   return [
     `${mark.warn()} ${plural(tables.length, 'table')} without a primary key: logical replication cannot replicate ${tables.length === 1 ? 'its' : 'their'} UPDATEs and DELETEs (unless REPLICA IDENTITY FULL), duplicate rows go unseen, and op.backfill and op.changeColumnType need a key given to them`,
     ...tables.map((table) => {
-      const name = table.schema === 'public' ? table.table : `${table.schema}.${table.table}`
+      const name = tableLabel(table)
       const rows =
         table.rows < 0 ? 'never analysed' : `~${Math.round(table.rows).toLocaleString('en-US')} rows`
       const identity = table.replicaIdentity === 'full' ? '; REPLICA IDENTITY FULL' : ''
@@ -220,7 +220,7 @@ function sequentialScanLines(tables: IndexReport['sequentialScans']): string[] {
   return [
     `${mark.warn()} ${plural(tables.length, 'table')} read mostly by sequential scans of many rows: a query filtering or joining ${tables.length === 1 ? 'it' : 'them'} may lack an index (\`strata diagnose slow\` shows the queries)`,
     ...tables.map((table) => {
-      const name = table.schema === 'public' ? table.table : `${table.schema}.${table.table}`
+      const name = tableLabel(table)
       const each = Math.round(table.rowsRead / table.sequentialScans).toLocaleString('en-US')
       return `  ${name} (${prettySize(table.bytes)}): ${table.sequentialScans.toLocaleString('en-US')} sequential scans read ${table.rowsRead.toLocaleString('en-US')} rows (~${each} each); ${table.indexScans.toLocaleString('en-US')} index scans`
     }),
@@ -262,4 +262,9 @@ export function formatTermination(target: TerminationTarget): string {
   ]
     .filter(Boolean)
     .join('\n')
+}
+
+/** A table as the reports name it: bare in the public schema, `schema.table` elsewhere. */
+function tableLabel(relation: { readonly schema: string; readonly table: string }): string {
+  return relation.schema === 'public' ? relation.table : `${relation.schema}.${relation.table}`
 }
