@@ -20,6 +20,8 @@ const PROGRAMS: readonly { name: string; purpose: string }[] = [
 export async function clientProgramChecks(
   config: ResolvedConfig,
   serverMajor: number | undefined,
+  /** The development server: its data directory is here, so base backups need no pg_basebackup. */
+  embedded = false,
 ): Promise<CheckResult[]> {
   const found = await Promise.all(
     PROGRAMS.map((program) => probeClientPrograms(program.name, { pgBinDir: config.pgBinDir })),
@@ -44,6 +46,11 @@ export async function clientProgramChecks(
           return { status: 'ok', summary: `${chosen.version} (${chosen.path}) for PostgreSQL ${serverMajor}` }
         } catch (error) {
           if (!(error instanceof ClientProgramError)) throw error
+          if (embedded && program.name === 'pg_basebackup')
+            return {
+              status: 'ok',
+              summary: `none for PostgreSQL ${serverMajor}: base backups of the development server copy its data directory (the low-level API)`,
+            }
           const details = advised || error.hint === undefined ? [] : [error.hint]
           advised = true
           return { status: 'warn', summary: `${error.message}; needed for ${program.purpose}`, details }

@@ -59,7 +59,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     }),
   )
   checks.push(await runCheck('migrations', 'Migrations load', async () => migrationsOutcome(config, server)))
-  checks.push(...(await clientProgramChecks(config, server?.major)))
+  checks.push(...(await clientProgramChecks(config, server?.major, target.source === 'embedded dev server')))
   checks.push(
     await runCheck('backup-directory', 'Backup directory usable', async () => backupsOutcome(config)),
   )

@@ -114,6 +114,28 @@ test('dev start creates the server, re-uses its data across restarts, and report
   assert.match(checked.stdout, /d2 +\(no message\)|d2 /)
   assert.doesNotMatch(checked.stdout, /^d1 /m)
   assert.match(checked.stdout, /create-index-not-concurrently/)
+
+  // doctor looks at the running server; its base backups need no pg_basebackup.
+  const doctor = await runCli(['doctor', '--json'], { cwd: dir })
+  const checks = new Map(
+    (JSON.parse(doctor.stdout).checks as { id: string; status: string; summary: string }[]).map((c) => [
+      c.id,
+      c,
+    ]),
+  )
+  assert.match(checks.get('database')!.summary, /^none configured, so the embedded development server: /)
+  assert.match(checks.get('connection')!.summary, /^PostgreSQL 16\.\d+ as postgres/)
+  assert.match(checks.get('migrations')!.summary, /the database is at d1, 1 pending$/)
+  assert.equal(checks.get('client-pg_basebackup')!.status, 'ok')
+  // Stopped, it is looked at, never started.
+  assert.equal((await runCli(['dev', 'stop'], { cwd: dir })).code, 0)
+  const asleep = await runCli(['doctor', '--json'], { cwd: dir })
+  const unreached = (
+    JSON.parse(asleep.stdout).checks as { id: string; status: string; summary: string }[]
+  ).find((c) => c.id === 'connection')!
+  assert.equal(unreached.status, 'skip')
+  assert.match(unreached.summary, /the development server is not running: `strata dev start`/)
+  assert.equal(JSON.parse((await runCli(['dev', 'status', '--json'], { cwd: dir })).stdout).running, false)
 })
 
 test('a port taken by another program is a clear error (exit 2) and nothing is created', async (t) => {
