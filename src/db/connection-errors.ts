@@ -84,6 +84,14 @@ export function describeConnectionFailure(error: unknown, spec: ConnectionSpec):
       hint: 'add ?sslmode=require to the URL (or set PGSSLMODE=require)',
     })
   }
+  // A user name the server does not know shares 28000 with pg_hba's refusals (on a
+  // trust or peer line, or before the password is asked), but its fix is the name.
+  if (code === '28000' && /role ".*" does not exist/.test(message)) {
+    return new ConnectionError('authentication', `role "${spec.user}" does not exist at ${endpoint}`, {
+      ...options,
+      hint: `check the user name in the URL, the config or PGUSER; or create the role: CREATE ROLE "${spec.user}" LOGIN PASSWORD '...';`,
+    })
+  }
   if (code === '28000') {
     return new ConnectionError(
       'authentication',
