@@ -126,15 +126,8 @@ async function reach(
   try {
     connection = await connect(spec)
   } catch (error) {
-    const known = error instanceof StrataError ? error : undefined
-    return {
-      outcome: {
-        status: 'fail',
-        summary: (error as Error).message,
-        details: known?.hint === undefined ? [] : [known.hint],
-      },
-      facts: undefined,
-    }
+    // The selected-database line above already names where.
+    return { outcome: failedWith(error, false), facts: undefined }
   }
   try {
     const { rows } = await connection.client.query<{
@@ -187,12 +180,7 @@ async function migrationsOutcome(
   try {
     migrations = await loadMigrations(config)
   } catch (error) {
-    const known = error instanceof StrataError ? error : undefined
-    return {
-      status: 'fail',
-      summary: (error as Error).message.split('\n')[0]!,
-      details: [known?.where, known?.hint].filter((line): line is string => line !== undefined),
-    }
+    return failedWith(error)
   }
   const all = migrations.graph.all()
   const byFormat = new Map<string, number>()
@@ -229,5 +217,18 @@ function backupsOutcome(config: ResolvedConfig): CheckOutcome {
   return {
     status: 'ok',
     summary: `${directory}: ${plural(backups.length, 'backup')}${newest === undefined ? '' : `, the newest ${newest.manifest.id} of ${newest.manifest.finishedAt}`}`,
+  }
+}
+
+/** A check failed by an error Strata worded: its first line, then where (when the line does not say) and the hint. */
+function failedWith(error: unknown, withWhere = true): CheckOutcome {
+  const known = error instanceof StrataError ? error : undefined
+  const summary = String((error as Error)?.message ?? error).split('\n')[0]!
+  const where =
+    withWhere && known?.where !== undefined && !summary.includes(known.where) ? known.where : undefined
+  return {
+    status: 'fail',
+    summary,
+    details: [where, known?.hint].filter((line): line is string => line !== undefined),
   }
 }
