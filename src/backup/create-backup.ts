@@ -127,7 +127,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       if (!fromConfig) throw await nothingMatched(client, 'table', pattern, options, '--exclude-table-data')
       progress(`backup.excludeTableData: no table matches ${pattern}; nothing is left out for it`)
     }
-    const rowsLeftOut = [...new Set(exclusions.flatMap((exclusion) => exclusion.tables))].sort()
+    const rowsLeftOut = [
+      ...new Set(exclusions.flatMap((exclusion) => [...exclusion.tables, ...exclusion.partitions])),
+    ].sort()
+    // A partitioned table's rows are its partitions': each is named to pg_dump exactly.
+    const partitionsLeftOut = [...new Set(exclusions.flatMap((exclusion) => exclusion.partitions))]
     await requireRestorableWithout(client, rowsLeftOut, options.spec.database)
 
     if (withoutData.length > 0) progress(`Leaving out the rows of ${withoutData.join(', ')}`)
@@ -172,6 +176,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       // Quoted, a pg_dump pattern matches the name exactly: no case folding, no wildcards.
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...withoutData.map((table) => `--exclude-table-data=${table}`),
+      ...partitionsLeftOut.map((table) => `--exclude-table-data=${exactPattern(table)}`),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
       // Custom and directory archives are written by pg_dump itself, into a seekable
@@ -387,4 +392,11 @@ function writeFailure(error: unknown, directory: string): Error {
         ? 'nothing was kept; free space there (`strata backups prune` lists what retention would delete) or set backup.directory to a larger disk, then run the backup again'
         : 'nothing was kept; fix the cause above and run the backup again',
   })
+}
+
+/** A pg_dump pattern that matches `schema.table` exactly: both parts double-quoted. */
+function exactPattern(qualified: string): string {
+  const dot = qualified.indexOf('.')
+  const quote = (part: string) => `"${part.replace(/"/g, '""')}"`
+  return `${quote(qualified.slice(0, dot))}.${quote(qualified.slice(dot + 1))}`
 }

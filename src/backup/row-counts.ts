@@ -70,19 +70,33 @@ export function patternArrays(patterns: readonly TablePattern[]): [(string | nul
   ]
 }
 
-/** The ordinary and partitioned tables (`schema.table`) each pattern matches, as pg_dump matches it. */
+/**
+ * The ordinary and partitioned tables (`schema.table`) each pattern matches, as pg_dump
+ * matches it, and the partitions that hold the rows of the partitioned ones (a pattern
+ * naming a partitioned table does not reach its partitions' data in pg_dump before 16).
+ */
 export async function tablesMatching(
   client: pg.ClientBase,
   patterns: readonly string[],
-): Promise<{ pattern: string; tables: string[] }[]> {
+): Promise<{ pattern: string; tables: string[]; partitions: string[] }[]> {
   if (patterns.length === 0) return []
-  const { rows } = await client.query<{ i: string; tables: string[] }>(
-    `SELECT pattern.i, array_remove(array_agg(n.nspname || '.' || c.relname ORDER BY 1), NULL) AS tables
+  const { rows } = await client.query<{ i: string; tables: string[]; partitions: string[] }>(
+    `SELECT pattern.i,
+            array_remove(array_agg(n.nspname || '.' || c.relname ORDER BY n.nspname, c.relname), NULL) AS tables,
+            array(SELECT DISTINCT pn.nspname || '.' || pc.relname
+                    FROM unnest(array_remove(array_agg(c.oid) FILTER (WHERE c.relkind = 'p'), NULL)) AS parent(oid)
+                    CROSS JOIN LATERAL pg_partition_tree(parent.oid) tree
+                    JOIN pg_class pc ON pc.oid = tree.relid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                   WHERE tree.isleaf ORDER BY 1) AS partitions
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS pattern(schema_regex, table_regex, i)
        LEFT JOIN (pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace)
          ON c.relkind IN ('r', 'p') AND ${NOT_SYSTEM_SCHEMA} AND ${tableMatches('pattern')}
       GROUP BY pattern.i ORDER BY pattern.i`,
     patternArrays(patterns.map(parseTablePattern)),
   )
-  return rows.map((row) => ({ pattern: patterns[Number(row.i) - 1]!, tables: row.tables }))
+  return rows.map((row) => ({
+    pattern: patterns[Number(row.i) - 1]!,
+    tables: row.tables,
+    partitions: row.partitions,
+  }))
 }

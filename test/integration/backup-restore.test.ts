@@ -1098,3 +1098,29 @@ test('--exclude-table-data and backup.excludeTableData leave rows out, never of 
   )
   assert.equal(Number(kept.rows[0]!.n), 900)
 })
+
+test("--exclude-table-data on a partitioned table leaves out its partitions' rows, which hold them", async (t) => {
+  const { database, project, backups } = await seeded(t)
+  await withClient(database.spec, async (client) => {
+    await client.query('CREATE TABLE events (at date NOT NULL, kind text) PARTITION BY RANGE (at)')
+    await client.query(
+      "CREATE TABLE events_2026_01 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')",
+    )
+    await client.query(
+      "CREATE TABLE events_2026_02 PARTITION OF events FOR VALUES FROM ('2026-02-01') TO ('2026-03-01')",
+    )
+    await client.query(
+      "INSERT INTO events SELECT '2026-01-01'::date + g % 50, 'k' FROM generate_series(1, 500) g",
+    )
+  })
+  const taken = await project.cli(['backup', '--exclude-table-data', 'events'])
+  assert.equal(taken.code, 0, taken.stderr)
+  const id = /Backing up database to: (\S+)\.dump/.exec(taken.stdout)![1]!
+  const manifest = manifestOf(backups, id)
+  assert.deepEqual(manifest.rowsLeftOut, ['public.events', 'public.events_2026_01', 'public.events_2026_02'])
+  assert.equal(manifest.rowCounts['public.events_2026_01'], 0)
+  assert.equal(manifest.rowCounts['public.users'], 300)
+  // The archive holds no event rows: restored, the partitions are empty, as the manifest says.
+  const tested = await project.cli(['backups', 'verify', id, '--restore-test'])
+  assert.equal(tested.code, 0, tested.stdout + tested.stderr)
+})
