@@ -123,6 +123,14 @@ async function acquireAdvisoryLock(
   }
 }
 
+/** The session holding the migration lock of `table` right now, if any (no wait, no lock taken). */
+export function migrationLockHolder(
+  client: pg.ClientBase,
+  table: QualifiedName,
+): Promise<LockHolder | undefined> {
+  return lockHolder(client, migrationLockKey(table))
+}
+
 async function lockHolder(client: pg.ClientBase, key: string): Promise<LockHolder | undefined> {
   const { rows } = await client.query(
     `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.backend_start, a.state

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs'
 import { listBackups } from '../backup/catalog.js'
 import type { ResolvedConfig } from '../config/types.js'
+import { describeHolder, type LockHolder, migrationLockHolder } from '../db/advisory-lock.js'
 import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import type { DatabaseTarget } from '../db/resolve-target.js'
@@ -31,6 +32,8 @@ export interface DoctorOptions {
 interface ServerFacts {
   readonly major: number
   readonly versionRows: readonly string[] | undefined
+  /** The session holding the migration lock when the doctor looked. */
+  readonly migrator: LockHolder | undefined
 }
 
 /**
@@ -59,6 +62,22 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     }),
   )
   checks.push(await runCheck('migrations', 'Migrations load', async () => migrationsOutcome(config, server)))
+  if (server !== undefined) {
+    const migrator = server.migrator
+    checks.push(
+      await runCheck('migration-lock', 'No migration running', async () =>
+        migrator === undefined
+          ? { status: 'ok', summary: 'the migration lock is free' }
+          : {
+              status: 'warn',
+              summary: `the migration lock is held by ${describeHolder(migrator)}`,
+              details: [
+                `an upgrade or deploy is running, and another waits for it; if that session is stuck, \`strata diagnose terminate ${migrator.pid}\` ends it`,
+              ],
+            },
+      ),
+    )
+  }
   checks.push(...(await clientProgramChecks(config, server?.major, target.source === 'embedded dev server')))
   checks.push(
     await runCheck('backup-directory', 'Backup directory usable', async () => backupsOutcome(config)),
@@ -158,7 +177,11 @@ async function reach(
                 : `lift it for the migrating role: ALTER ROLE ${row.user} SET default_transaction_read_only = off`,
             ],
           },
-      facts: { major: Math.floor(connection.serverVersionNum / 10000), versionRows },
+      facts: {
+        major: Math.floor(connection.serverVersionNum / 10000),
+        versionRows,
+        migrator: await migrationLockHolder(connection.client, table),
+      },
     }
   } finally {
     await connection.close()

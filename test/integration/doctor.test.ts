@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import pg from 'pg'
+import { migrationLockKey } from '../../src/db/advisory-lock.js'
+import { toClientConfig } from '../../src/db/connect.js'
 import { createTestDatabase, urlOf } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 
@@ -44,6 +47,20 @@ test('doctor: the config, the database chosen and why, as whom, the migrations a
   for (const name of ['pg_dump', 'pg_restore', 'psql'])
     assert.match(checks.get(`client-${name}`)!.summary, /^15\.\d+ \(\S+\) for PostgreSQL 15$/)
   assert.equal(checks.get('backup-directory')!.status, 'ok')
+  assert.equal(checks.get('migration-lock')!.summary, 'the migration lock is free')
+
+  // A session holding the migration lock (an upgrade running, or one stuck) is named.
+  const holder = new pg.Client(toClientConfig(database.spec, false))
+  await holder.connect()
+  t.after(() => holder.end().catch(() => undefined))
+  const key = migrationLockKey({ schema: 'public', name: 'alembic_version' })
+  const pid = (await holder.query('SELECT pg_advisory_lock($1::bigint), pg_backend_pid() AS pid', [key]))
+    .rows[0].pid
+  const locked = checksOf((await project.cli(['doctor', '--json'])).stdout).get('migration-lock')!
+  assert.equal(locked.status, 'warn')
+  assert.match(locked.summary, new RegExp(`^the migration lock is held by pid ${pid} \\(`))
+  assert.match(locked.details[0]!, new RegExp(`strata diagnose terminate ${pid}\` ends it$`))
+  await holder.end()
 
   // A broken migration file and no backup directory it could write are failures, named.
   writeFileSync(join(project.versions, 'd3_m.sql'), '-- revision: d3\n-- down_revision: d2\nSELECT 1;\n')
