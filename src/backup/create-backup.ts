@@ -19,6 +19,7 @@ import { sendCancelRequest } from '../db/cancellable-sessions.js'
 import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
 import { connect } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { quoteTableName } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
 import { runnerTables } from '../runner/tables.js'
@@ -176,7 +177,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       // Quoted, a pg_dump pattern matches the name exactly: no case folding, no wildcards.
       ...schemas.flatMap((schema) => ['-n', `"${schema.replace(/"/g, '""')}"`]),
       ...withoutData.map((table) => `--exclude-table-data=${table}`),
-      ...partitionsLeftOut.map((table) => `--exclude-table-data=${exactPattern(table)}`),
+      // Quoted, the pattern matches exactly, as restore's row counts use it.
+      ...partitionsLeftOut.map((table) => `--exclude-table-data=${quoteTableName(table)}`),
       ...(format === 'plain' ? [] : compression.pgDumpArgs),
       ...(format === 'directory' ? ['-j', String(jobs)] : []),
       // Custom and directory archives are written by pg_dump itself, into a seekable
@@ -392,11 +394,4 @@ function writeFailure(error: unknown, directory: string): Error {
         ? 'nothing was kept; free space there (`strata backups prune` lists what retention would delete) or set backup.directory to a larger disk, then run the backup again'
         : 'nothing was kept; fix the cause above and run the backup again',
   })
-}
-
-/** A pg_dump pattern that matches `schema.table` exactly: both parts double-quoted. */
-function exactPattern(qualified: string): string {
-  const dot = qualified.indexOf('.')
-  const quote = (part: string) => `"${part.replace(/"/g, '""')}"`
-  return `${quote(qualified.slice(0, dot))}.${quote(qualified.slice(dot + 1))}`
 }

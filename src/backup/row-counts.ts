@@ -49,21 +49,21 @@ export async function countRows(
  * parallel arrays of regexes (schema, or null for "visible on the search path"; table),
  * as pg_dump matches its -t patterns.
  */
-export function matchesAny(schemaRegexes: string, tableRegexes: string): string {
+function matchesAny(schemaRegexes: string, tableRegexes: string): string {
   return `EXISTS (
               SELECT FROM unnest(${schemaRegexes}::text[], ${tableRegexes}::text[]) AS pattern(schema_regex, table_regex)
                WHERE ${tableMatches('pattern')})`
 }
 
 /** SQL true when table `c` (schema `n`) matches the pattern row `alias` (schema_regex, table_regex). */
-export function tableMatches(alias: string): string {
+function tableMatches(alias: string): string {
   return `c.relname ~ ${alias}.table_regex
                  AND CASE WHEN ${alias}.schema_regex IS NULL THEN pg_table_is_visible(c.oid)
                           ELSE n.nspname ~ ${alias}.schema_regex END`
 }
 
 /** The two arrays `matchesAny` reads. */
-export function patternArrays(patterns: readonly TablePattern[]): [(string | null)[], string[]] {
+function patternArrays(patterns: readonly TablePattern[]): [(string | null)[], string[]] {
   return [
     patterns.map((pattern) => pattern.schema?.regex.source ?? null),
     patterns.map((pattern) => pattern.table.regex.source),
