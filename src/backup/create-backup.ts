@@ -22,6 +22,7 @@ import type { ConnectionSpec } from '../db/connection-spec.js'
 import { quoteTableName } from '../db/quote.js'
 import { readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError, UsageError } from '../errors/index.js'
+import { systemErrorCause } from '../errors/system-error-hint.js'
 import { runnerTables } from '../runner/tables.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { shortList } from '../util/plural.js'
@@ -379,14 +380,7 @@ async function requireRestorableWithout(
 /** A backup file that could not be written: where, why, and that nothing was kept. */
 function writeFailure(error: unknown, directory: string): Error {
   const code = (error as NodeJS.ErrnoException)?.code
-  const why =
-    code === 'ENOSPC'
-      ? 'no space left on the device'
-      : code === 'EDQUOT'
-        ? 'the disk quota is used up'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : ((error as Error)?.message ?? String(error))
+  const why = systemErrorCause(error) ?? (error as Error)?.message ?? String(error)
   return new OperationFailedError(`cannot write the backup into ${directory}: ${why}`, {
     where: directory,
     hint:
