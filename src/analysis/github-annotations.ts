@@ -1,4 +1,4 @@
-import { relative } from 'node:path'
+import { repositoryPath } from '../util/display-path.js'
 import type { Finding } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
 
@@ -16,7 +16,7 @@ export function toGithubAnnotations(
   workspace: string = process.env.GITHUB_WORKSPACE || process.cwd(),
 ): string[] {
   const lines: string[] = []
-  const path = (file: string) => relative(workspace, file).split('\\').join('/')
+  const path = (file: string) => repositoryPath(workspace, file)
   const annotate = (finding: Finding, file: string | undefined) => {
     if (finding.suppressed !== undefined) return
     const properties = [

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { relative } from 'node:path'
+import { repositoryPath } from '../util/display-path.js'
 import type { Finding } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
 
@@ -32,7 +32,7 @@ export function toGitlabCodeQuality(
   const seen = new Map<string, number>()
   const add = (finding: Finding, file: string | undefined) => {
     if (finding.suppressed !== undefined) return
-    const path = file === undefined ? 'stdin' : relative(projectDir, file).split('\\').join('/')
+    const path = file === undefined ? 'stdin' : repositoryPath(projectDir, file)
     // Two identical findings in one file (the same rule and text) still need two fingerprints.
     const key = `${finding.rule}\n${path}\n${finding.message}`
     const occurrence = (seen.get(key) ?? 0) + 1

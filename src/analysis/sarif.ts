@@ -1,4 +1,4 @@
-import { relative } from 'node:path'
+import { repositoryPath } from '../util/display-path.js'
 import { STRATA_VERSION } from '../version.js'
 import type { Finding } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
@@ -27,7 +27,7 @@ export function toSarif(report: CheckReport, rootDir: string = process.cwd()): o
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: relative(rootDir, file).split('\\').join('/') },
+                artifactLocation: { uri: repositoryPath(rootDir, file) },
                 ...(finding.line === undefined ? {} : { region: { startLine: finding.line } }),
               },
             },
