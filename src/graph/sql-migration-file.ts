@@ -66,7 +66,7 @@ export function parseSqlMigration(
     if (/^--\s*strata:allow\b/i.test(line)) continue
     const entry = /^--\s*(revision id|create date|[A-Za-z_]+)\s*:\s*(.*)$/i.exec(line)
     if (!entry) continue
-    const label = entry[1]!.toLowerCase().replace(/\s+/, ' ')
+    const label = entry[1]!.toLowerCase()
     const key = ALEMBIC_LABELS[label] ?? label
     if (!(HEADER_KEYS as readonly string[]).includes(key)) {
       throw invalid(
