@@ -1,4 +1,5 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
+import { isScriptMigration } from '../migration-source.js'
 import { tsString } from './fix-names.js'
 import { alterCommands, defineRule, perStatement, statementOf } from './rule.js'
 
@@ -112,7 +113,7 @@ function checkDirection(direction: 'migration' | 'downgrade') {
 
 /** In a TypeScript migration the statement came from an op call: the option that guards it. */
 function opOption(statement: AnalysedStatement, fix: string, file: string | undefined): string {
-  if (file === undefined || !/\.[mc]?[jt]s$/.test(file)) return ''
+  if (file === undefined || !isScriptMigration(file)) return ''
   if (/\bIF NOT EXISTS\b/.test(fix)) return '\nTS: pass { ifNotExists: true } to the op call that creates it'
   if (!/\bIF EXISTS\b/.test(fix)) return ''
   const [command] = alterCommands(statement)

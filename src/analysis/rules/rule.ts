@@ -1,6 +1,7 @@
 import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
 import { nodeOf, relationName } from '../ast.js'
 import type { ChangeClass } from '../effects.js'
+import { isScriptMigration } from '../migration-source.js'
 import type { TableFacts } from '../schema-model.js'
 import { oncePerStatement } from './once-per-statement.js'
 
@@ -122,7 +123,7 @@ export function andDowngrade(
 export function phaseDeclaration(migration: MigrationSource, phase: string): string {
   const file = migration.file ?? ''
   if (file.endsWith('.sql') && migration.revision !== undefined) return `-- phase: ${phase}`
-  if (/\.(ts|mts|js|mjs)$/.test(file)) return `export const phase = '${phase}'`
+  if (isScriptMigration(file)) return `export const phase = '${phase}'`
   return `export const phase = '${phase}' (SQL: -- phase: ${phase})`
 }
 
