@@ -62,22 +62,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     }),
   )
   checks.push(await runCheck('migrations', 'Migrations load', async () => migrationsOutcome(config, server)))
-  if (server !== undefined) {
-    const migrator = server.migrator
+  const migrator = server?.migrator
+  if (server !== undefined)
     checks.push(
-      await runCheck('migration-lock', 'No migration running', async () =>
-        migrator === undefined
-          ? { status: 'ok', summary: 'the migration lock is free' }
-          : {
-              status: 'warn',
-              summary: `the migration lock is held by ${describeHolder(migrator)}`,
-              details: [
-                `an upgrade or deploy is running, and another waits for it; if that session is stuck, \`strata diagnose terminate ${migrator.pid}\` ends it`,
-              ],
-            },
-      ),
+      await runCheck('migration-lock', 'No migration running', async () => migrationLockOutcome(migrator)),
     )
-  }
   checks.push(...(await clientProgramChecks(config, server?.major, target.source === 'embedded dev server')))
   checks.push(
     await runCheck('backup-directory', 'Backup directory usable', async () => backupsOutcome(config)),
@@ -86,6 +75,17 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     database: spec === undefined ? 'the embedded development server' : maskedUrl(spec),
     ok: checks.every((check) => check.status !== 'fail'),
     checks,
+  }
+}
+
+function migrationLockOutcome(migrator: LockHolder | undefined): CheckOutcome {
+  if (migrator === undefined) return { status: 'ok', summary: 'the migration lock is free' }
+  return {
+    status: 'warn',
+    summary: `the migration lock is held by ${describeHolder(migrator)}`,
+    details: [
+      `an upgrade or deploy is running, and another waits for it; if that session is stuck, \`strata diagnose terminate ${migrator.pid}\` ends it`,
+    ],
   }
 }
 
