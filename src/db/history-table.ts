@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { operatorName } from '../util/operator.js'
 import { quoteLiteral } from './quote.js'
+import { readStateTable } from './state-table-access.js'
 import { type QualifiedName, qualified, tableExists } from './version-table.js'
 
 /** What is recorded for every step Strata takes. */
@@ -169,10 +170,12 @@ export async function readAppliedChecksums(
   table: QualifiedName,
 ): Promise<Map<string, string>> {
   if (!(await tableExists(client, table))) return new Map()
-  const { rows } = await client.query<{ revision: string; checksum: string }>(
-    `SELECT DISTINCT ON (revision) revision, checksum FROM ${qualified(table)}
-      WHERE direction = 'up' AND outcome = 'success' AND checksum IS NOT NULL
-      ORDER BY revision, id DESC`,
+  const { rows } = await readStateTable(client, table, 'history table', () =>
+    client.query<{ revision: string; checksum: string }>(
+      `SELECT DISTINCT ON (revision) revision, checksum FROM ${qualified(table)}
+        WHERE direction = 'up' AND outcome = 'success' AND checksum IS NOT NULL
+        ORDER BY revision, id DESC`,
+    ),
   )
   return new Map(rows.map((row) => [row.revision, row.checksum]))
 }

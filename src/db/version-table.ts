@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { OperationFailedError } from '../errors/index.js'
 import type { VersionChange } from '../runner/version-rows.js'
 import { quoteIdent, quoteLiteral, quoteQualified } from './quote.js'
+import { readStateTable } from './state-table-access.js'
 
 /** A table name with its schema. */
 export interface QualifiedName {
@@ -34,7 +35,9 @@ export async function relationExists(client: pg.ClientBase, quotedName: string):
 /** The version table's rows; an empty list when the table does not exist yet. */
 export async function readVersionRows(client: pg.ClientBase, table: QualifiedName): Promise<string[]> {
   if (!(await tableExists(client, table))) return []
-  const { rows } = await client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified(table)}`)
+  const { rows } = await readStateTable(client, table, 'version table', () =>
+    client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified(table)}`),
+  )
   return rows.map((row) => row.version_num)
 }
 

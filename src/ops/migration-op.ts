@@ -109,7 +109,11 @@ export class MigrationOp {
    * @example await op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])
    */
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
-    await this.executor.send(text, params, source)
+    await this.executor.send(
+      text,
+      params,
+      source ?? (this.executor.offline ? undefined : { callSite: new Error() }),
+    )
   }
 
   /**

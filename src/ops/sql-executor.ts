@@ -24,6 +24,12 @@ export interface StatementSource {
    * more than runs online (a recipe's re-run guard that a first run skips).
    */
   readonly note?: string
+  /**
+   * Where `op` was called, for a statement the op API rendered (a TypeScript migration's
+   * `op.addColumn(...)`): its stack, read only when the statement fails, names the line
+   * of the migration file. Captured online only; the trace is formatted lazily by V8.
+   */
+  readonly callSite?: Error
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { locateInFile } from '../config/describe-load-failure.js'
 import type { MigrationMeta } from '../graph/migration.js'
 import { countNewlines } from '../graph/split-statements.js'
 import { truncate } from '../util/describe-value.js'
@@ -57,7 +58,7 @@ export function databaseFailure(error: unknown): DatabaseFailure {
  */
 export function describeStatement(
   meta: MigrationMeta,
-  statement: { sql: string; source: { line?: number | undefined } | undefined } | undefined,
+  statement: { sql: string; source: { line?: number | undefined; callSite?: Error } | undefined } | undefined,
   position: number | undefined,
   context?: string,
 ): string {
@@ -76,6 +77,13 @@ export function describeStatement(
     const where = `${meta.file}:${at.line}${position !== undefined && position > 0 ? ` (column ${at.column})` : ''}`
     return `statement at ${where}: ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 200)}`
   }
+  // A statement the op API rendered: the line of the op call, as the stack names it.
+  const callLine =
+    fileLine === undefined && statement.source?.callSite !== undefined
+      ? locateInFile(statement.source.callSite, meta.file)
+      : undefined
+  if (callLine !== undefined)
+    return `statement at ${meta.file}:${callLine} (rendered by the op call there): ${truncate(statement.sql.replace(/\s+/g, ' ').trim(), 200)}`
   let where = fileLine === undefined ? meta.file : `${meta.file}:${fileLine}`
   if (position !== undefined && position > 0) {
     const before = statement.sql.slice(0, position - 1)

@@ -183,7 +183,7 @@ export async function ensureStateTables(
   // With it, whether this session can write at all: a standby, or a read-only default,
   // would otherwise fail the first migration with advice about the migration.
   statements.push(
-    "SELECT pg_backend_pid() AS pid, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS read_only",
+    `SELECT pg_backend_pid() AS pid, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS read_only, ${missingPrivilegesSql(tables)}`,
   )
   let results: pg.QueryResult[]
   try {
@@ -203,10 +203,55 @@ export async function ensureStateTables(
       },
     )
   }
-  const session = results.at(-1)!.rows[0] as { pid: number; standby: boolean; read_only: boolean }
+  const session = results.at(-1)!.rows[0] as {
+    pid: number
+    standby: boolean
+    read_only: boolean
+  } & MissingPrivileges
   if (session.standby || session.read_only) throw readOnlySession(connection, session.standby)
+  if (session.missing.length > 0) throw missingPrivileges(connection.spec.user, session)
   requireOneSession(lock.pid, session.pid, connection.spec)
   return session.pid
+}
+
+/** What the session lacks on Strata's tables, made by another role: `GRANT ...` statements. */
+interface MissingPrivileges {
+  readonly missing: readonly string[]
+  readonly owner: string
+}
+
+/**
+ * Columns `missing` (the GRANTs this session needs on the version table, the history table
+ * and its id sequence) and `owner`. Tables another role made (the schema's owner, as the
+ * message above advises) may not be readable or writable by this one: without this, the
+ * first read of the version table fails with a bare "permission denied" and no hint of
+ * which grants to ask for. (has_table_privilege with a list is true when any one is held,
+ * so each privilege is asked on its own; only those missing are named.)
+ */
+function missingPrivilegesSql(tables: RunnerTables): string {
+  const version = quoteLiteral(qualified(tables.version))
+  const history = quoteLiteral(qualified(tables.history))
+  const grants = (table: string, shownName: string, privileges: readonly string[]) =>
+    `(SELECT 'GRANT ' || string_agg(p, ', ' ORDER BY o) || ${quoteLiteral(` ON ${shownName}`)}
+        FROM unnest(ARRAY[${privileges.map((p) => `'${p}'`).join(', ')}]) WITH ORDINALITY AS w(p, o)
+       WHERE NOT has_table_privilege(${table}, p))`
+  return `array_remove(ARRAY[
+      ${grants(version, shown(tables.version), ['SELECT', 'INSERT', 'UPDATE', 'DELETE'])},
+      ${grants(history, shown(tables.history), ['SELECT', 'INSERT'])},
+      CASE WHEN NOT coalesce(has_sequence_privilege(pg_get_serial_sequence(${history}, 'id'), 'USAGE'), true)
+           THEN 'GRANT USAGE ON SEQUENCE ' || pg_get_serial_sequence(${history}, 'id') END
+    ], NULL) AS missing,
+    (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(${version})) AS owner`
+}
+
+function missingPrivileges(user: string, found: MissingPrivileges): OperationFailedError {
+  const grants = found.missing.map((grant) => `${grant} TO ${sqlIdent(user)}`)
+  return new OperationFailedError(
+    `${user} may not use Strata's tables, which ${found.owner} made: it lacks ${found.missing.map((grant) => grant.replace(/^GRANT /, '')).join('; ')}. Nothing was changed`,
+    {
+      hint: `as ${found.owner} (or a superuser): ${grants.join('; ')}; or run the migrations as ${found.owner}`,
+    },
+  )
 }
 
 /** SQLSTATE 25006: a write in a read-only transaction. */

@@ -13,6 +13,7 @@ import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
 import { partitionedTableHint } from './partitioned-table-hint.js'
 import type { PlanStep } from './plan.js'
+import { privilegeHint } from './privilege-hint.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
 import type { VersionChange } from './version-rows.js'
@@ -196,6 +197,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   } catch {
     // Recording is best effort: the failure itself is what must reach the user.
   }
+  const privilege = interrupted ? undefined : await privilegeHint(client, failure, statement?.sql)
   if (error instanceof OperationFailedError) {
     return new MigrationFailedError(`${lines[0]}`, step.revision, undefined, {
       where: step.meta.file,
@@ -214,6 +216,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
       : (dependentObjectsHint(failure) ??
         partitionedTableHint(failure) ??
         failure.hint ??
+        privilege ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional

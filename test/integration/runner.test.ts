@@ -188,7 +188,7 @@ test("a role that may not create tables in the schema migrates once the owner ma
   const project = testProject(t, db)
   project.sql('aaa111', { up: "UPDATE settings SET value = 'on';", downSql: 'SELECT 1;' })
   const asRole = { DATABASE_URL: urlOf({ ...db.spec, user: role.name, password: role.password }) }
-  await db.query('CREATE TABLE settings (value text)')
+  await db.query('CREATE TABLE settings (value text); INSERT INTO settings VALUES (NULL)')
   await db.query(`GRANT SELECT, UPDATE ON settings TO ${role.name}`)
 
   const refused = await project.cli(['upgrade', 'head'], asRole)
@@ -203,21 +203,114 @@ test("a role that may not create tables in the schema migrates once the owner ma
 
   // The owner creates them (a stamp of nothing does); the role, with the data rights, migrates.
   assert.equal((await project.cli(['stamp', 'base'])).code, 0)
-  // Without rights on them, the database's refusal is reported as such, with the fix.
+  // Without rights on them: which table, whose, and the GRANT to ask its owner for.
+  const owner = (await db.one('SELECT current_user AS name')).name
   const unread = await project.cli(['current'], asRole)
   assert.equal(unread.code, 1)
-  assert.match(
+  assert.equal(
     unread.stderr,
-    /^error: the database refused: permission denied for table (alembic_version|strata_history) \(SQLSTATE 42501\)\n {2}hint: the connecting role lacks that privilege: GRANT it/,
+    `error: ${role.name} may not read the version table public.alembic_version, which ${owner} owns\n  hint: as ${owner} (or a superuser): GRANT SELECT, INSERT, UPDATE, DELETE ON public.alembic_version TO ${role.name} (SELECT alone serves current, history and check; migrating writes it); strata upgrade names any grant still missing before it changes anything. Or connect as ${owner}\n`,
   )
-  assert.doesNotMatch(unread.stderr, /unexpected error|--debug/)
+  // Some rights granted: the upgrade names exactly those still missing, before it runs anything.
   await db.query(
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON alembic_version, strata_history TO ${role.name}; GRANT USAGE ON SEQUENCE strata_history_id_seq TO ${role.name}`,
+    `GRANT SELECT, INSERT, UPDATE ON alembic_version TO ${role.name}; GRANT SELECT ON strata_history TO ${role.name}`,
+  )
+  const partly = await project.cli(['upgrade', 'head'], asRole)
+  assert.equal(partly.code, 1, partly.stderr)
+  assert.match(
+    partly.stderr,
+    new RegExp(
+      `^error: ${role.name} may not use Strata's tables, which ${owner} made: it lacks DELETE ON public\\.alembic_version; INSERT ON public\\.strata_history; USAGE ON SEQUENCE public\\.strata_history_id_seq\\. Nothing was changed\n {2}hint: as ${owner} \\(or a superuser\\): GRANT DELETE ON public\\.alembic_version TO ${role.name}; GRANT INSERT ON public\\.strata_history TO ${role.name}; GRANT USAGE ON SEQUENCE public\\.strata_history_id_seq TO ${role.name}; or run the migrations as ${owner}\n$`,
+    ),
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [])
+  assert.equal((await db.one('SELECT value FROM settings')).value, null)
+  await db.query(
+    `GRANT DELETE ON alembic_version TO ${role.name}; GRANT INSERT ON strata_history TO ${role.name}; GRANT USAGE ON SEQUENCE strata_history_id_seq TO ${role.name}`,
   )
   const migrated = await project.cli(['upgrade', 'head'], asRole)
   assert.equal(migrated.code, 0, migrated.stderr)
   assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
     { version_num: 'aaa111' },
+  ])
+})
+
+test("a migration changing a table another role owns fails with that owner, the op call's line and the ALTER ... OWNER or GRANT that fixes it", async (t) => {
+  const db = await createTestDatabase(t)
+  const tableOwner = await createTestRole(t, { prefix: 'owner' })
+  const migrator = await createTestRole(t, { prefix: 'app' })
+  await db.query(`GRANT CREATE ON SCHEMA public TO ${tableOwner.name}, ${migrator.name}`)
+  await db.query(`CREATE TABLE users (id int); ALTER TABLE users OWNER TO ${tableOwner.name}`)
+  await db.query(`GRANT SELECT, UPDATE ON users TO ${migrator.name}`)
+  await db.query(`CREATE TABLE audit (id int); GRANT SELECT ON audit TO ${migrator.name}`)
+  const project = testProject(t, db)
+  project.ts(
+    'aaa111',
+    `export const revision = 'aaa111'
+export const downRevision = null
+export async function upgrade(op) {
+  await op.addColumn('users', { name: 'nickname', type: 'text' })
+}
+export async function downgrade(op) {
+  await op.dropColumn('users', 'nickname')
+}
+`,
+  )
+  project.sql('bbb222', { down: 'aaa111', up: 'DELETE FROM audit WHERE id < 0;', downSql: 'SELECT 1;' })
+  const asMigrator = { DATABASE_URL: urlOf({ ...db.spec, user: migrator.name, password: migrator.password }) }
+
+  const notOwner = await project.cli(['upgrade', 'head'], asMigrator)
+  assert.equal(notOwner.code, 1, notOwner.stderr)
+  assert.match(notOwner.stderr, /ERROR 42501: must be owner of table users/)
+  assert.match(
+    notOwner.stderr,
+    /statement at .*aaa111_m\.ts:4 \(rendered by the op call there\): ALTER TABLE "users" ADD COLUMN "nickname" text/,
+  )
+  assert.match(
+    notOwner.stderr,
+    new RegExp(
+      `hint: public\\.users is owned by ${tableOwner.name}, and ${migrator.name}, the role running the migration, is not its owner: .* Run the migrations as ${tableOwner.name} .*, or, as ${tableOwner.name}: ALTER TABLE public\\.users OWNER TO ${migrator.name}, or GRANT ${tableOwner.name} TO ${migrator.name} `,
+    ),
+  )
+
+  // The suggested membership is enough; the next migration lacks a table privilege.
+  await db.query(`GRANT ${tableOwner.name} TO ${migrator.name}`)
+  const noDelete = await project.cli(['upgrade', 'head'], asMigrator)
+  assert.equal(noDelete.code, 1, noDelete.stderr)
+  assert.match(
+    noDelete.stderr,
+    /upgrade bbb222 \(migration bbb222\) failed: ERROR 42501: permission denied for table audit/,
+  )
+  const superuser = (await db.one('SELECT current_user AS name')).name
+  assert.match(
+    noDelete.stderr,
+    new RegExp(
+      `hint: ${migrator.name}, the role running the migration, lacks DELETE on public\\.audit \\(owned by ${superuser}\\): as ${superuser}, GRANT DELETE ON public\\.audit TO ${migrator.name}; or run the migrations as ${superuser}\n`,
+    ),
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+
+  // A schema it may use but not create in.
+  await db.query(
+    `GRANT DELETE ON audit TO ${migrator.name}; CREATE SCHEMA reports; GRANT USAGE ON SCHEMA reports TO ${migrator.name}`,
+  )
+  project.sql('ccc333', {
+    down: 'bbb222',
+    up: 'CREATE TABLE reports.daily (day date);',
+    downSql: 'DROP TABLE reports.daily;',
+  })
+  const noCreate = await project.cli(['upgrade', 'head'], asMigrator)
+  assert.equal(noCreate.code, 1, noCreate.stderr)
+  assert.match(
+    noCreate.stderr,
+    new RegExp(
+      `hint: ${migrator.name}, the role running the migration, may not create in schema reports \\(owned by ${superuser}\\)\\. As ${superuser}: GRANT CREATE ON SCHEMA reports TO ${migrator.name}; or run the migrations as ${superuser}\n`,
+    ),
+  )
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'bbb222' },
   ])
 })
 

@@ -1,0 +1,42 @@
+import type pg from 'pg'
+import { OperationFailedError } from '../errors/index.js'
+import { quoteQualified, sqlIdent, sqlTableName } from './quote.js'
+import type { QualifiedName } from './version-table.js'
+
+/** SQLSTATE 42501: the role lacks a privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501'
+
+/**
+ * Reads one of Strata's tables; when it was made by another role (the schema's owner,
+ * or Alembic run as another user) and not granted to this one, fails saying which
+ * grants to ask its owner for, instead of a bare "permission denied for table
+ * alembic_version".
+ */
+export async function readStateTable<T>(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  what: 'version table' | 'history table',
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
+    const { rows } = await client.query<{ me: string; owner: string }>(
+      'SELECT current_user AS me, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = to_regclass($1)',
+      [quoteQualified(table.schema, table.name)],
+    )
+    const { me, owner } = rows[0] ?? { me: 'this role', owner: 'its owner' }
+    const shown = sqlTableName(`${table.schema}.${table.name}`)
+    const grant =
+      what === 'version table'
+        ? `GRANT SELECT, INSERT, UPDATE, DELETE ON ${shown} TO ${sqlIdent(me)} (SELECT alone serves current, history and check; migrating writes it)`
+        : `GRANT SELECT, INSERT ON ${shown} TO ${sqlIdent(me)} and USAGE on the sequence of its id (SELECT alone serves current and history; migrating writes it)`
+    return Promise.reject(
+      new OperationFailedError(`${me} may not read the ${what} ${shown}, which ${owner} owns`, {
+        hint: `as ${owner} (or a superuser): ${grant}; strata upgrade names any grant still missing before it changes anything. Or connect as ${owner}`,
+        cause: error,
+      }),
+    )
+  }
+}
