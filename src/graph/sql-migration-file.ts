@@ -1,5 +1,5 @@
 import { InvalidMigrationError } from '../errors/index.js'
-import { didYouMean } from '../util/closest-match.js'
+import { closestMatch, didYouMean } from '../util/closest-match.js'
 import { parseDuration } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
 import { type SqlStatement, splitStatements } from './split-statements.js'
@@ -69,6 +69,9 @@ export function parseSqlMigration(
     const label = entry[1]!.toLowerCase()
     const key = ALEMBIC_LABELS[label] ?? label
     if (!(HEADER_KEYS as readonly string[]).includes(key)) {
+      // `-- TODO: ...`, `-- Author: ...`: a comment. Only a near miss of a key is taken
+      // for the key it was meant to be, which would otherwise be silently missing.
+      if (closestMatch(key, HEADER_KEYS) === undefined) continue
       throw invalid(
         file,
         index + 1,

@@ -27,10 +27,31 @@ test("an SQL migration's header takes Alembic's docstring labels: Revision ID, R
     'sum',
   )
   assert.deepEqual(first.meta.downRevisions, [])
-  // Any other label is still refused, with the keys there are.
+  // A near miss of a key is still refused, with the keys there are.
   assert.throws(
     () => parseSqlMigration('-- revision: a1\n-- Revison: x\n-- migrate:up\nSELECT 1;\n', '/p/a1.sql', 'sum'),
     (error: unknown) =>
       error instanceof InvalidMigrationError && /a1\.sql:2: unknown header key "revison"/.test(error.message),
+  )
+})
+
+test('a header comment that is no near miss of a key (TODO:, Author:) is a comment; a near miss is refused', () => {
+  const parsed = parseSqlMigration(
+    '-- revision: a1\n-- TODO: split this once orders is partitioned\n-- Author: bob\n-- migrate:up\nSELECT 1;\n',
+    '/p/a1.sql',
+    'sum',
+  )
+  assert.equal(parsed.meta.revision, 'a1')
+  assert.equal(parsed.body.up.length, 1)
+  assert.throws(
+    () =>
+      parseSqlMigration(
+        '-- revision: a1\n-- down_revison: a0\n-- migrate:up\nSELECT 1;\n',
+        '/p/a1.sql',
+        'sum',
+      ),
+    (error: unknown) =>
+      error instanceof InvalidMigrationError &&
+      /a1\.sql:2: unknown header key "down_revison"\. Did you mean "down_revision"\?/.test(error.message),
   )
 })
