@@ -3,6 +3,7 @@ import { STRATA_VERSION } from '../version.js'
 import { withAlembicHint } from './alembic-flags.js'
 import { registerBackupCommands, registerPitrCommands } from './commands/backup.js'
 import { registerCheckCommand } from './commands/check.js'
+import { registerConvertCommand } from './commands/convert.js'
 import { registerDeployCommands } from './commands/deploy.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
 
   registerInitCommand(program)
   registerRevisionCommands(program)
+  registerConvertCommand(program)
   registerMigrateCommands(program)
   registerCheckCommand(program)
   registerHealthCommands(program)

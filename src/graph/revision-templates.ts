@@ -87,6 +87,8 @@ export interface TemplateFields {
         readonly down?: string | undefined
         /** `strata check` findings accepted for the whole migration: `rule: reason`. */
         readonly allow?: readonly string[] | undefined
+        /** False: the SQL runs outside a transaction (a converted CONCURRENTLY build). */
+        readonly transactional?: boolean | undefined
       }
     | undefined
 }
@@ -135,7 +137,8 @@ export function renderSqlMigration(fields: TemplateFields): string {
   ]
   if (fields.branchLabels.length > 0) lines.push(`-- branch_labels: ${fields.branchLabels.join(', ')}`)
   if (fields.dependsOn.length > 0) lines.push(`-- depends_on: ${fields.dependsOn.join(', ')}`)
-  if (!templateIsTransactional(fields.template)) lines.push('-- transactional: false')
+  if (!templateIsTransactional(fields.template) || fields.body?.transactional === false)
+    lines.push('-- transactional: false')
   lines.push(`-- create_date: ${fields.createDate}`)
   lines.push('', '-- migrate:up', body.up, '')
   if (body.down !== undefined) lines.push('-- migrate:down', body.down, '')

@@ -34,7 +34,7 @@ export function registerInitCommand(program: Command): void {
           )
         if (result.otherTools.length > 0)
           context.output.line(
-            `found ${result.otherTools.join(', ')} in package.json: adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
+            `found ${result.otherTools.join(', ')} in package.json: keep its SQL migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, node-pg-migrate .sql files; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
           )
         context.output.line(
           result.alembicVersions === undefined

@@ -1,0 +1,187 @@
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { InvalidInputError, UsageError } from '../../errors/index.js'
+import { revisionIdProblem } from '../../graph/revision-id.js'
+import { renderSqlMigration } from '../../graph/revision-templates.js'
+import { splitStatements } from '../../graph/split-statements.js'
+import { ensureDirectory } from '../../util/ensure-directory.js'
+import { plural } from '../../util/plural.js'
+import { readForeignMigrations } from './detect-tool.js'
+import { compareVersions, type ForeignMigration, type ForeignTool } from './foreign-migration.js'
+
+export interface ConvertOptions {
+  /** The other tool's migrations directory. */
+  readonly from: string
+  /** The tool, when not recognised from the directory's layout. */
+  readonly tool?: string | undefined
+  /** Strata's migrations directory, where the files are written. */
+  readonly directory: string
+  /** List what would be written, write nothing. */
+  readonly dryRun?: boolean | undefined
+}
+
+export interface ConvertedMigration {
+  readonly revision: string
+  readonly downRevision: string | undefined
+  readonly file: string
+  /** The other tool's file, relative to its directory. */
+  readonly source: string
+  readonly appliedKey: string
+  readonly version: string
+  readonly hasDowngrade: boolean
+  readonly transactional: boolean
+  /** Why it runs outside a transaction, when it does. */
+  readonly outsideTransaction: string | undefined
+}
+
+export interface Conversion {
+  readonly tool: ForeignTool
+  readonly migrations: readonly ConvertedMigration[]
+  /** The tool's files that were left as they are, with why (Flyway's repeatable scripts). */
+  readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
+}
+
+/**
+ * `strata convert`: another tool's SQL migrations become a chain of Strata SQL
+ * migrations, one per migration, in the tool's order, with revision ids made from its
+ * versions (`v20240101120000`), so that its bookkeeping table says which revision a
+ * database is at. Everything is read and checked before the first file is written;
+ * nothing is overwritten.
+ */
+export function convertMigrations(options: ConvertOptions): Conversion {
+  const from = resolve(options.from)
+  if (!existsSync(from) || !statSync(from).isDirectory())
+    throw new InvalidInputError(`${options.from} is not a directory`, {
+      hint: "name the other tool's migrations directory, e.g. strata convert prisma/migrations",
+    })
+  const directory = resolve(options.directory)
+  if (directory === from)
+    throw new UsageError(`${options.from} is Strata's migrations directory too (migrations.directories)`, {
+      hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
+    })
+  const existing = existsSync(directory)
+    ? readdirSync(directory).filter((name) => /\.(sql|ts|mts|js|mjs|py)$/.test(name))
+    : []
+  if (existing.length > 0)
+    throw new UsageError(
+      `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
+      {
+        hint: 'convert into an empty migrations directory (migrations.directories), before writing Strata migrations',
+      },
+    )
+
+  const set = readForeignMigrations(from, options.tool)
+  const codeOnly = set.unconvertible
+  if (codeOnly.length > 0)
+    throw new InvalidInputError(
+      `${plural(codeOnly.length, `${set.tool} migration`)} in ${options.from} cannot be converted: ${codeOnly
+        .slice(0, 5)
+        .map((item) => item.file)
+        .join(', ')}${codeOnly.length > 5 ? ', ...' : ''} (${codeOnly[0]!.reason})`,
+      {
+        hint: 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline',
+      },
+    )
+  if (set.migrations.length === 0)
+    throw new InvalidInputError(`${options.from} holds no ${set.tool} migrations`, {
+      hint: 'name the directory the migration files are in',
+    })
+
+  const ordered = [...set.migrations].sort((a, b) => compareVersions(a.version, b.version))
+  const revisions = ordered.map((migration) => revisionFor(migration, set.tool))
+  for (let index = 1; index < ordered.length; index++) {
+    if (revisions[index] === revisions[index - 1])
+      throw new InvalidInputError(
+        `${ordered[index - 1]!.source} and ${ordered[index]!.source} have the same version ${ordered[index]!.version}`,
+        { hint: 'give one of them a version of its own in the other tool first' },
+      )
+  }
+
+  const migrations = ordered.map((migration, index): ConvertedMigration => {
+    const revision = revisions[index]!
+    const outsideTransaction = nonTransactionalStatement(migration)
+    const transactional = migration.transactional && outsideTransaction === undefined
+    const slug = migration.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40)
+    return {
+      revision,
+      downRevision: revisions[index - 1],
+      file: join(directory, `${revision}_${slug || 'migration'}.sql`),
+      source: migration.source,
+      appliedKey: migration.appliedKey,
+      version: migration.version,
+      hasDowngrade: migration.down !== undefined,
+      transactional,
+      outsideTransaction: transactional
+        ? undefined
+        : (outsideTransaction ?? `${set.tool} ran it outside a transaction`),
+    }
+  })
+  if (!options.dryRun) {
+    ensureDirectory(directory)
+    ordered.forEach((migration, index) => {
+      const converted = migrations[index]!
+      writeFileSync(converted.file, render(migration, converted, set.tool), { flag: 'wx', mode: 0o644 })
+    })
+  }
+  return { tool: set.tool, migrations, leftOut: set.leftOut }
+}
+
+/** `v` and the tool's version (`v20240101120000`, Flyway's `1.2` as `v1_2`): ordered, recognisable, valid. */
+function revisionFor(migration: ForeignMigration, tool: ForeignTool): string {
+  const revision = `v${migration.version.replace(/[^A-Za-z0-9]/g, '_')}`
+  const problem = revisionIdProblem(revision)
+  if (problem !== undefined)
+    throw new InvalidInputError(`${migration.source}: its ${tool} version gives no revision id: ${problem}`)
+  return revision
+}
+
+/** Statements PostgreSQL runs only outside a transaction block. */
+const OUTSIDE_TRANSACTION =
+  /^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|ALTER\s+SYSTEM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+TABLE\b[^;]*\bDETACH\s+PARTITION\b[^;]*\bCONCURRENTLY)/i
+
+/**
+ * The first statement that cannot run in a transaction, if any: tools that send a file
+ * as one simple query (golang-migrate, Prisma) run a lone CONCURRENTLY build fine, and
+ * the converted migration must then run without a transaction too.
+ */
+function nonTransactionalStatement(migration: ForeignMigration): string | undefined {
+  for (const text of [migration.up, migration.down ?? '']) {
+    for (const statement of splitStatements(text)) {
+      const body = statement.sql.replace(/^(?:\s*--[^\n]*\n)+/, '')
+      if (OUTSIDE_TRANSACTION.test(body))
+        return `${body.trim().split(/\s+/).slice(0, 4).join(' ')} runs only outside a transaction`
+    }
+  }
+  return undefined
+}
+
+function render(migration: ForeignMigration, converted: ConvertedMigration, tool: ForeignTool): string {
+  return renderSqlMigration({
+    revision: converted.revision,
+    downRevisions: converted.downRevision === undefined ? [] : [converted.downRevision],
+    message: migration.title,
+    branchLabels: [],
+    dependsOn: [],
+    createDate: createDateOf(migration.version),
+    template: 'blank',
+    body: {
+      up: `-- Converted from ${tool}: ${migration.source}\n${migration.up.trim()}`,
+      down: migration.down?.trim(),
+      transactional: converted.transactional,
+      ...(converted.hasDowngrade
+        ? {}
+        : { allow: [`missing-downgrade: converted from ${tool}, which kept no down migration for it`] }),
+    },
+  })
+}
+
+/** A 14-digit timestamp version (Prisma, dbmate, node-pg-migrate) is when it was written. */
+function createDateOf(version: string): string {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(version)
+  if (match) return `${match[1]}-${match[2]}-${match[3]} ${match[4]}:${match[5]}:${match[6]}`
+  return new Date().toISOString().replace('T', ' ').replace('Z', '')
+}

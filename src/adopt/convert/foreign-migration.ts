@@ -1,0 +1,49 @@
+/** The migration tools whose SQL migrations `strata convert` reads. */
+export const FOREIGN_TOOLS = ['prisma', 'dbmate', 'golang-migrate', 'flyway', 'node-pg-migrate'] as const
+export type ForeignTool = (typeof FOREIGN_TOOLS)[number]
+
+/** One migration of another tool, as that tool orders, runs and records it. */
+export interface ForeignMigration {
+  /** The tool's version (a timestamp, a number, Flyway's `1.2`): what orders the migrations. */
+  readonly version: string
+  /** Its title, from the file or directory name. */
+  readonly title: string
+  /** How the tool's bookkeeping table names it once applied. */
+  readonly appliedKey: string
+  readonly up: string
+  /** Undefined when the tool keeps no way back (Prisma, a dbmate file without a down section). */
+  readonly down: string | undefined
+  /** False when the tool ran it outside a transaction (dbmate's `transaction:false`). */
+  readonly transactional: boolean
+  /** The file it came from, relative to the directory read. */
+  readonly source: string
+}
+
+/** What a tool's directory holds: the migrations Strata can run, and the files it cannot. */
+export interface ForeignMigrationSet {
+  readonly tool: ForeignTool
+  readonly migrations: readonly ForeignMigration[]
+  /** Migrations that cannot become SQL (node-pg-migrate's JavaScript): the chain would break, so nothing is converted. */
+  readonly unconvertible: readonly { readonly file: string; readonly reason: string }[]
+  /** Files that are no step of the chain and are left as they are (Flyway's repeatable scripts). */
+  readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
+}
+
+/**
+ * Orders versions as the tools do: numerically part by part (`2` before `10`, Flyway's
+ * `1.2` before `1.10`), with BigInt since timestamps run to 14 digits and beyond.
+ */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split(/[._]/)
+  const right = b.split(/[._]/)
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const x = left[index]
+    const y = right[index]
+    if (x === undefined) return -1
+    if (y === undefined) return 1
+    const difference =
+      /^\d+$/.test(x) && /^\d+$/.test(y) ? BigInt(x) - BigInt(y) : x < y ? -1n : x > y ? 1n : 0n
+    if (difference !== 0n) return difference < 0n ? -1 : 1
+  }
+  return 0
+}

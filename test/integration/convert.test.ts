@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+/** Writes files under `dir`: `{ 'a/b.sql': text }`. */
+function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true })
+    writeFileSync(join(dir, name), text)
+  }
+}
+
+test("Prisma's migrations become a chain of SQL migrations; the database Prisma migrated is stamped where _prisma_migrations says, and the rest upgrade", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  const init =
+    '-- CreateTable\nCREATE TABLE "User" (\n    "id" SERIAL NOT NULL,\n    "email" TEXT NOT NULL,\n    CONSTRAINT "User_pkey" PRIMARY KEY ("id")\n);\n'
+  const orders =
+    'CREATE TABLE "Order" ("id" SERIAL NOT NULL, "userId" INTEGER NOT NULL, CONSTRAINT "Order_pkey" PRIMARY KEY ("id"));\nALTER TABLE "Order" ADD CONSTRAINT "Order_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id");\n'
+  writeTree(join(project.dir, 'prisma', 'migrations'), {
+    '20240101120000_init/migration.sql': init,
+    '20240215093000_add_orders/migration.sql': orders,
+    '20240301000000_order_index/migration.sql':
+      'CREATE INDEX CONCURRENTLY "Order_userId_idx" ON "Order"("userId");\n',
+    'migration_lock.toml': 'provider = "postgresql"\n',
+  })
+  // Prisma applied the first two.
+  await db.query(init)
+  await db.query(orders)
+  await db.query(
+    `CREATE TABLE "_prisma_migrations" ("id" VARCHAR(36) PRIMARY KEY, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ, "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ, "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0);
+     INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', 'a', now(), '20240101120000_init'), ('2', 'b', now(), '20240215093000_add_orders')`,
+  )
+
+  const dry = await project.cli(['convert', 'prisma/migrations', '--dry-run'])
+  assert.equal(dry.code, 0, dry.stderr)
+  assert.match(dry.stdout, /^Would convert 3 prisma migrations from prisma\/migrations\n/)
+  assert.deepEqual(readdirSync(project.versions), [])
+
+  const converted = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /20240301000000_order_index\/migration\.sql → .*v20240301000000_order_index\.sql {2}\(no downgrade; transactional: false, CREATE INDEX CONCURRENTLY "Order_userId_idx" runs only outside a transaction\)/,
+  )
+  assert.match(converted.stdout, /_prisma_migrations lists 2 migrations of 3 applied\n/)
+  assert.match(
+    converted.stdout,
+    /next: `strata stamp v20240215093000` on it .*; then `strata upgrade head` applies 1 migration prisma had not \(v20240301000000\)\n$/,
+  )
+  const second = readFileSync(join(project.versions, 'v20240215093000_add_orders.sql'), 'utf8')
+  assert.match(
+    second,
+    /^-- revision: v20240215093000\n-- down_revision: v20240101120000\n-- message: add orders\n/,
+  )
+  assert.match(second, /-- create_date: 2024-02-15 09:30:00\n/)
+  assert.match(
+    second,
+    /-- migrate:up\n-- Converted from prisma: 20240215093000_add_orders\/migration\.sql\nCREATE TABLE "Order"/,
+  )
+
+  assert.equal((await project.cli(['stamp', 'v20240215093000'])).code, 0)
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /Running upgrade v20240215093000 -> v20240301000000, order index/)
+  assert.equal(
+    (await db.one('SELECT to_regclass(\'"Order_userId_idx"\')::text AS name')).name,
+    '"Order_userId_idx"',
+  )
+  // Converted without a downgrade: check accepts that for them, and the schema matches.
+  const check = await project.cli(['check', '-r', 'base:head'])
+  assert.equal(check.code, 0, check.stdout)
+  const verify = await project.cli(['verify'])
+  assert.equal(verify.code, 0, verify.stdout)
+
+  // Run again: the history exists now, and nothing is overwritten.
+  const again = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(again.code, 2)
+  assert.match(
+    again.stderr,
+    /^error: migrations\/versions already holds 3 migration files: a conversion starts the history\n/,
+  )
+})
+
+test('dbmate: down sections become downgrades, transaction:false is kept, and a migration applied out of order is named instead of stamped over', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeTree(join(project.dir, 'db', 'migrations'), {
+    '20240101000000_create_items.sql':
+      '-- migrate:up\nCREATE TABLE items (id bigint PRIMARY KEY, name text);\n\n-- migrate:down\nDROP TABLE items;\n',
+    '20240102000000_index_items.sql':
+      '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY ix_items_name ON items (name);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY ix_items_name;\n',
+    '20240103000000_add_price.sql':
+      '-- migrate:up\nALTER TABLE items ADD COLUMN price numeric;\n\n-- migrate:down\nALTER TABLE items DROP COLUMN price;\n',
+  })
+  await db.query(
+    'CREATE TABLE items (id bigint PRIMARY KEY, name text); ALTER TABLE items ADD COLUMN price numeric',
+  )
+  await db.query(
+    "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101000000'), ('20240103000000')",
+  )
+  const converted = await project.cli(['convert', 'db/migrations'])
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /20240102000000_index_items\.sql → .* {2}\(transactional: false, CREATE INDEX CONCURRENTLY ix_items_name runs only outside a transaction\)/,
+  )
+  assert.match(converted.stdout, /schema_migrations lists 2 migrations of 3 applied\n/)
+  assert.match(
+    converted.stdout,
+    /✗ not applied though later ones are: v20240102000000 \(20240102000000_index_items\.sql\); apply them with dbmate first/,
+  )
+  assert.doesNotMatch(converted.stdout, /strata stamp/)
+  const text = readFileSync(join(project.versions, 'v20240102000000_index_items.sql'), 'utf8')
+  assert.match(text, /-- transactional: false\n/)
+  assert.match(text, /-- migrate:down\nDROP INDEX CONCURRENTLY ix_items_name;/)
+
+  // On a new database the chain runs up and down.
+  const fresh = await createTestDatabase(t)
+  const env = { DATABASE_URL: fresh.url }
+  assert.equal((await project.cli(['upgrade', 'head'], env)).code, 0)
+  assert.equal((await fresh.one("SELECT to_regclass('ix_items_name')::text AS name")).name, 'ix_items_name')
+  const down = await project.cli(['downgrade', 'base'], env)
+  assert.equal(down.code, 0, down.stderr)
+  assert.equal((await fresh.one("SELECT to_regclass('items')::text AS name")).name, null)
+})
+
+test('golang-migrate: numeric versions in order (2 before 10), .down.sql files, and a dirty version is reported', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeTree(join(project.dir, 'migrations', 'sql'), {
+    '2_create_a.up.sql': 'CREATE TABLE a (id int);',
+    '2_create_a.down.sql': 'DROP TABLE a;',
+    '10_create_b.up.sql': 'CREATE TABLE b (id int);',
+    '10_create_b.down.sql': 'DROP TABLE b;',
+  })
+  await db.query(
+    'CREATE TABLE a (id int); CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)',
+  )
+  await db.query('INSERT INTO schema_migrations VALUES (2, false)')
+  const converted = await project.cli(['convert', 'migrations/sql', '--json'])
+  assert.equal(converted.code, 0, converted.stderr)
+  const result = JSON.parse(converted.stdout)
+  assert.equal(result.tool, 'golang-migrate')
+  assert.deepEqual(
+    result.migrations.map((m: { revision: string; downRevision?: string }) => [
+      m.revision,
+      m.downRevision ?? null,
+    ]),
+    [
+      ['v2', null],
+      ['v10', 'v2'],
+    ],
+  )
+  assert.equal(result.database.stamp, 'v2')
+  assert.deepEqual(result.database.pending, ['v10'])
+
+  await db.query('UPDATE schema_migrations SET version = 10, dirty = true')
+  const project2 = testProject(t, db)
+  writeTree(join(project2.dir, 'gm'), {
+    '2_create_a.up.sql': 'CREATE TABLE a (id int);',
+    '10_b.up.sql': 'SELECT 1;',
+  })
+  const dirty = await project2.cli(['convert', 'gm'])
+  assert.equal(dirty.code, 0, dirty.stderr)
+  assert.match(
+    dirty.stdout,
+    /✗ version 10 is dirty: it failed part-way, so its changes may be half applied\n/,
+  )
+  assert.match(dirty.stdout, /next: resolve what is marked above/)
+})
+
+test("Flyway: versions 1, 1.1 and 2 in Flyway's order, an undo script as the downgrade, a repeatable script left out and named", async (t) => {
+  const project = testProject(t)
+  writeTree(join(project.dir, 'sql'), {
+    'V1__create_a.sql': 'CREATE TABLE a (id int);',
+    'V1_1__add_b.sql': 'ALTER TABLE a ADD COLUMN b int;',
+    'V2__create_c.sql': 'CREATE TABLE c (id int);',
+    'U2__create_c.sql': 'DROP TABLE c;',
+    'R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;',
+  })
+  const converted = await project.cli(['convert', 'sql', '--json'])
+  assert.equal(converted.code, 0, converted.stderr)
+  const result = JSON.parse(converted.stdout)
+  assert.deepEqual(
+    result.migrations.map((m: { revision: string; hasDowngrade: boolean }) => [m.revision, m.hasDowngrade]),
+    [
+      ['v1', false],
+      ['v1_1', false],
+      ['v2', true],
+    ],
+  )
+  assert.equal(result.leftOut[0].file, 'R__views.sql')
+  const human = testProject(t)
+  writeTree(join(human.dir, 'sql'), { 'V1__a.sql': 'SELECT 1;', 'R__views.sql': 'SELECT 2;' })
+  const text = await human.cli(['convert', 'sql'])
+  assert.match(text.stdout, /! left out R__views\.sql: a repeatable script runs again whenever it changes/)
+  assert.match(text.stdout, /next: `strata stamp REV` on each database flyway migrated/)
+})
+
+test('bad input is refused with exit 2 and nothing written: JavaScript migrations, no directory, an unknown tool, nothing recognisable, the same directory', async (t) => {
+  const project = testProject(t)
+  writeTree(join(project.dir, 'npm'), {
+    '1700000000000_init.sql': '-- Up Migration\nCREATE TABLE a (id int);\n-- Down Migration\nDROP TABLE a;\n',
+    '1700000000001_more.js': 'exports.up = (pgm) => { pgm.createTable("b", { id: "id" }) }\n',
+  })
+  const js = await project.cli(['convert', 'npm'])
+  assert.equal(js.code, 2)
+  assert.equal(
+    js.stderr,
+    'error: 1 node-pg-migrate migration in npm cannot be converted: 1700000000001_more.js (a JavaScript or TypeScript migration builds its SQL in code)\n  hint: adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline\n',
+  )
+  assert.deepEqual(readdirSync(project.versions), [])
+
+  const missing = await project.cli(['convert', 'nowhere'])
+  assert.equal(missing.code, 2)
+  assert.match(
+    missing.stderr,
+    /^error: nowhere is not a directory\n {2}hint: name the other tool's migrations directory/,
+  )
+
+  const tool = await project.cli(['convert', 'npm', '--from', 'knex'])
+  assert.equal(tool.code, 2)
+  assert.match(
+    tool.stderr,
+    /^error: --from knex is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, node-pg-migrate\n$/,
+  )
+
+  writeTree(join(project.dir, 'other'), { 'notes.txt': 'hello' })
+  const unknown = await project.cli(['convert', 'other'])
+  assert.equal(unknown.code, 2)
+  assert.match(
+    unknown.stderr,
+    /holds no migrations of a tool strata convert reads\n {2}hint: it reads prisma \(<timestamp>_<name>\/migration\.sql\);/,
+  )
+
+  const same = await project.cli(['convert', 'migrations/versions'])
+  assert.equal(same.code, 2)
+  assert.match(same.stderr, /is Strata's migrations directory too/)
+  assert.equal(existsSync(join(project.versions)), true)
+  assert.deepEqual(readdirSync(project.versions), [])
+
+  // Its SQL files alone convert, with their down sections.
+  writeTree(join(project.dir, 'npm-sql'), {
+    '1700000000000_init.sql': '-- Up Migration\nCREATE TABLE a (id int);\n-- Down Migration\nDROP TABLE a;\n',
+  })
+  const sqlOnly = await project.cli(['convert', 'npm-sql'])
+  assert.equal(sqlOnly.code, 0, sqlOnly.stderr)
+  const file = readFileSync(join(project.versions, 'v1700000000000_init.sql'), 'utf8')
+  assert.match(
+    file,
+    /-- migrate:up\n-- Converted from node-pg-migrate: 1700000000000_init\.sql\nCREATE TABLE a \(id int\);\n\n-- migrate:down\nDROP TABLE a;/,
+  )
+})
