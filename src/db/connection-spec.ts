@@ -34,6 +34,11 @@ export interface ConnectionSpec {
   readonly hosts?: readonly ServerAddress[]
   /** libpq's `target_session_attrs` (default `any`): which of the hosts to settle on. */
   readonly targetSessionAttrs?: TargetSessionAttrs
+  /**
+   * The URL says it goes through PgBouncer (Prisma's `pgbouncer=true`): a pool in
+   * transaction mode, through which a migration's session lock protects nothing.
+   */
+  readonly throughPgbouncer?: true
 }
 
 export interface ServerAddress {
@@ -66,7 +71,9 @@ export interface SpecDefaults {
   applicationName?: string
 }
 
-type Fields = Partial<Record<keyof ConnectionSpec | 'passfile' | 'service', string | number | undefined>>
+type Fields = Partial<
+  Record<keyof ConnectionSpec | 'passfile' | 'service' | 'schema' | 'pgbouncer', string | number | undefined>
+>
 
 /**
  * True for a PostgreSQL URL: `postgresql://`, `postgres://`, or SQLAlchemy's
@@ -211,6 +218,15 @@ function assignKeyword(fields: Fields, key: string, value: string): void {
     case 'target_session_attrs':
       fields.targetSessionAttrs = value
       return
+    // Prisma's URL parameters, in the DATABASE_URL a Prisma project's .env holds: its
+    // `schema` is the search path of every session (the application's tables live
+    // there), and `pgbouncer=true` marks a pooled URL.
+    case 'schema':
+      fields.schema = value
+      return
+    case 'pgbouncer':
+      fields.pgbouncer = value
+      return
     default:
       // Other libpq keywords (load_balance_hosts, ...) are accepted and ignored, as libpq
       // ignores what it does not use; an unknown one is most likely harmless.
@@ -269,10 +285,21 @@ function buildSpec(given: Fields, defaults: SpecDefaults): ConnectionSpec {
     sslkey: pick(fields.sslkey, env.PGSSLKEY),
     connectTimeout,
     applicationName: pick(fields.applicationName, env.PGAPPNAME) ?? defaults.applicationName ?? 'strata',
-    options: pick(fields.options, env.PGOPTIONS),
+    options: withSearchPath(pick(fields.options, env.PGOPTIONS), pick(fields.schema)),
     ...(addresses.length > 1 ? { hosts: Object.freeze(addresses) } : {}),
     ...(targetSessionAttrs !== undefined ? { targetSessionAttrs } : {}),
+    ...(pick(fields.pgbouncer)?.toLowerCase() === 'true' ? { throughPgbouncer: true as const } : {}),
   })
+}
+
+/**
+ * libpq `options` with `-c search_path=SCHEMA` added, as Prisma's `?schema=` sets it for
+ * its sessions (libpq escapes a space or backslash in an option value with a backslash).
+ */
+function withSearchPath(options: string | undefined, schema: string | undefined): string | undefined {
+  if (schema === undefined) return options
+  const searchPath = `-c search_path=${`"${schema.replace(/"/g, '""')}"`.replace(/([\\ ])/g, '\\$1')}`
+  return options === undefined ? searchPath : `${options} ${searchPath}`
 }
 
 /**

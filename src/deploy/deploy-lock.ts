@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { acquireDeployLock, describeHolder } from '../db/advisory-lock.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
+import { requireDirectConnection } from '../db/direct-connection.js'
 import { runnerTables } from '../runner/tables.js'
 
 /**
@@ -19,6 +20,7 @@ export async function withDeployLock<T>(
   onLine: (line: string) => void,
   work: () => Promise<T>,
 ): Promise<T> {
+  requireDirectConnection(spec, 'a deploy')
   let connection: Connection
   try {
     connection = await connect({

@@ -4,6 +4,7 @@ import { acquireMigrationLock, describeHolder, type MigrationLock } from '../db/
 import { trackSession, wasCancelled } from '../db/cancellable-sessions.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
+import { requireDirectConnection } from '../db/direct-connection.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
 import { quoteIdent, quoteLiteral, sqlIdent, sqlTableName } from '../db/quote.js'
 import { createVersionTableSql, qualified, readVersionRows } from '../db/version-table.js'
@@ -102,6 +103,7 @@ export async function withMigrationLock<T>(
   options: MigrateOptions,
   work: (connection: Connection, tables: RunnerTables, lock: MigrationLock) => Promise<T>,
 ): Promise<T> {
+  requireDirectConnection(options.spec, 'migrating')
   const tables = runnerTables(options.config)
   const connection = await connect(options.spec)
   // Interrupted, the statement running on it is cancelled (see cancellable-sessions).

@@ -5,6 +5,9 @@ import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 
+/** A URL with query parameters added. */
+const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`
+
 /** Writes files under `dir`: `{ 'a/b.sql': text }`. */
 function writeTree(dir: string, files: Record<string, string>): void {
   for (const [name, text] of Object.entries(files)) {
@@ -254,4 +257,35 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
     file,
     /-- migrate:up\n-- Converted from node-pg-migrate: 1700000000000_init\.sql\nCREATE TABLE a \(id int\);\n\n-- migrate:down\nDROP TABLE a;/,
   )
+})
+
+test("a Prisma project's DATABASE_URL works as Prisma reads it: ?schema= is where the tables go, and a pooled pgbouncer=true URL is refused for migrating", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE SCHEMA app')
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE users (id bigint PRIMARY KEY);', downSql: 'DROP TABLE users;' })
+  const pooled = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: withQuery(db.url, 'schema=app&pgbouncer=true'),
+  })
+  assert.equal(pooled.code, 2, pooled.stderr)
+  assert.match(
+    pooled.stderr,
+    /^error: the database URL goes through PgBouncer \(pgbouncer=true\): migrating needs one server session throughout, .* Nothing was changed\n/,
+  )
+  assert.equal((await db.one("SELECT to_regclass('public.alembic_version')::text AS name")).name, null)
+  const withDirect = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: withQuery(db.url, 'pgbouncer=true'),
+    DIRECT_URL: db.url,
+  })
+  assert.match(
+    withDirect.stderr,
+    /hint: DIRECT_URL is set \(Prisma's directUrl, which bypasses the pool\): DATABASE_URL="\$DIRECT_URL" strata/,
+  )
+
+  const direct = await project.cli(['upgrade', 'head'], {
+    DATABASE_URL: withQuery(db.url, 'schema=app'),
+  })
+  assert.equal(direct.code, 0, direct.stderr)
+  assert.equal((await db.one("SELECT to_regclass('app.users')::text AS name")).name, 'app.users')
+  assert.equal((await db.one("SELECT to_regclass('public.users')::text AS name")).name, null)
 })

@@ -203,3 +203,21 @@ test('a libpq service (service= or PGSERVICE) fills in what the connection strin
       error.message === 'definition of service "nope" not found' && error.hint!.includes(userFile),
   )
 })
+
+test("a Prisma URL's schema becomes the sessions' search path, beside any options; pgbouncer=true marks it pooled", () => {
+  const prisma = parseConnectionString('postgresql://app@db:5432/shop?schema=tenant%20one&pgbouncer=true', {
+    env: {},
+  })
+  assert.equal(prisma.options, '-c search_path="tenant\\ one"')
+  assert.equal(prisma.throughPgbouncer, true)
+  const both = parseConnectionString(
+    'postgresql://app@db/shop?options=-c%20statement_timeout%3D0&schema=app',
+    { env: {} },
+  )
+  assert.equal(both.options, '-c statement_timeout=0 -c search_path="app"')
+  assert.equal(both.throughPgbouncer, undefined)
+  assert.equal(
+    parseConnectionString('postgresql://app@db/shop?pgbouncer=false', { env: {} }).throughPgbouncer,
+    undefined,
+  )
+})
