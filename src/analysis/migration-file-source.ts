@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { locateInFile } from '../config/describe-load-failure.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import type { MigrationBody, MigrationSet } from '../graph/load-migrations.js'
@@ -45,6 +46,9 @@ class AnalysisExecutor implements SqlExecutor {
     this.statements.push({
       sql: text,
       line: source?.line,
+      // Where the migration's code called op: the line a statement the op API rendered
+      // is reported at (SQL written out in the file is found in its text instead).
+      callSite: source?.callSite ?? new Error(),
       managed: source?.managed === true,
       partitionAware: source?.partitionAware === true,
       note: source?.note,
@@ -160,6 +164,7 @@ function parseSqlSide(meta: MigrationMeta, statements: readonly { sql: string; l
 interface RenderedStatement {
   readonly sql: string
   readonly line: number | undefined
+  readonly callSite: Error
   readonly managed: boolean
   readonly partitionAware: boolean
   readonly note: string | undefined
@@ -217,7 +222,8 @@ function parseRendered(meta: MigrationMeta, rendered: readonly RenderedStatement
   return rendered.flatMap((statement) => {
     const at = findInSource(fileText, statement.sql, cursor)
     if (at !== undefined) cursor = at + statement.sql.length
-    const firstLine = at === undefined ? undefined : lineAndColumn(fileText, at).line
+    const firstLine =
+      at === undefined ? locateInFile(statement.callSite, meta.file) : lineAndColumn(fileText, at).line
     return parseSql(statement.sql, meta.file, firstLine).map((parsed) =>
       statement.managed || statement.partitionAware || statement.note !== undefined
         ? {

@@ -396,13 +396,13 @@ test("SQL written out in a TypeScript migration is reported at its file's lines,
   project.ts('b2', source("DEFAULT ''`)"))
   const checked = await project.cli(['check', '-r', 'a1:head', '--json'])
   const statements = JSON.parse(checked.stdout).migrations[0].statements as { line?: number; sql: string }[]
-  // Lines for the SQL in the file; none for what op helpers build.
+  // Lines for the SQL in the file, and for what op helpers build the line of their call.
   assert.deepEqual(
     statements.map((statement) => [statement.line, statement.sql.slice(0, 22)]),
     [
       [4, 'CREATE INDEX t_id ON t'],
       [5, 'ALTER TABLE t ADD COLU'],
-      [undefined, 'CREATE INDEX "t_name" '],
+      [7, 'CREATE INDEX "t_name" '],
     ],
   )
 })
