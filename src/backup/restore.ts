@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
+import { freeDatabaseNames } from '../db/free-database-names.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent, quoteTableName } from '../db/quote.js'
 import { limitReadLockWaits } from '../db/read-lock-waits.js'
@@ -180,9 +181,14 @@ async function restoreAsNewDatabase(
   progress: (line: string) => void,
 ): Promise<RestoreResult> {
   const { spec } = options
-  const copy = `${spec.database}_restore_${fileTimestamp(new Date())}`.slice(0, 63)
   const admin = await maintenanceConnection(spec)
   try {
+    const [copy] = (await freeDatabaseNames(
+      admin.client,
+      spec.database,
+      ['_restore_'],
+      fileTimestamp(new Date()),
+    )) as [string]
     requireServerNotOlder(admin, entry.manifest)
     await requireRoles(admin, owners, options)
     progress(`Database ${spec.database} does not exist on this server: restoring the backup as it`)
@@ -251,11 +257,14 @@ async function restoreBySwap(
   progress: (line: string) => void,
 ): Promise<RestoreResult> {
   const { config, spec } = options
-  const stamp = fileTimestamp(new Date())
-  const copy = `${spec.database}_restore_${stamp}`.slice(0, 63)
-  const keptAs = `${spec.database}_pre_restore_${stamp}`.slice(0, 63)
   const admin = await maintenanceConnection(spec)
   try {
+    const [copy, keptAs] = (await freeDatabaseNames(
+      admin.client,
+      spec.database,
+      ['_restore_', '_pre_restore_'],
+      fileTimestamp(new Date()),
+    )) as [string, string]
     const facts = await admin.client.query<{
       encoding: string
       collate: string

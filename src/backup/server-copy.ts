@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { cloneDatabase } from '../db/clone-database.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { freeDatabaseNames } from '../db/free-database-names.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
 import { quoteIdent } from '../db/quote.js'
 import { fileTimestamp } from './backup-names.js'
@@ -22,9 +23,14 @@ const COPY_MARK = '_predeploy_'
 
 /** Copies the live database on its own server (no other session may be connected to it). */
 export async function takeServerCopy(spec: ConnectionSpec, now = new Date()): Promise<ServerCopy> {
-  const name = `${spec.database.slice(0, 63 - COPY_MARK.length - 15)}${COPY_MARK}${fileTimestamp(now)}`
   const admin = await maintenanceConnection(spec)
   try {
+    const [name] = (await freeDatabaseNames(
+      admin.client,
+      spec.database,
+      [COPY_MARK],
+      fileTimestamp(now),
+    )) as [string]
     await cloneDatabase(admin.client, spec.database, name)
     return { database: name, source: spec.database, takenAt: now }
   } finally {
@@ -49,11 +55,14 @@ export async function restoreServerCopy(
   copy: string,
   onProgress: (line: string) => void,
 ): Promise<ServerCopyRestore> {
-  const stamp = fileTimestamp(new Date())
-  const fresh = `${spec.database}_restore_${stamp}`.slice(0, 63)
-  const keptAs = `${spec.database}_pre_restore_${stamp}`.slice(0, 63)
   const admin = await maintenanceConnection(spec)
   try {
+    const [fresh, keptAs] = (await freeDatabaseNames(
+      admin.client,
+      spec.database,
+      ['_restore_', '_pre_restore_'],
+      fileTimestamp(new Date()),
+    )) as [string, string]
     onProgress(`Copying ${copy} to ${fresh}`)
     await cloneDatabase(admin.client, copy, fresh)
     await copyDatabaseProperties(admin.client, spec.database, fresh)
