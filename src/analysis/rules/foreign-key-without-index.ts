@@ -88,11 +88,12 @@ export default defineRule({
       .map((key) => {
         const name = sqlIdent(`ix_${tableBaseName(key.table)}_${key.columns.join('_')}`.slice(0, 63))
         const columns = key.columns.map(sqlIdent).join(', ')
+        const opCall = `await op.createIndex('${`ix_${tableBaseName(key.table)}_${key.columns.join('_')}`.slice(0, 63)}', '${key.table}', [${key.columns.map((column) => `'${column}'`).join(', ')}]`
         return {
           statement: key.statement,
           message: `${key.table}.${key.columns.join(', ')} references ${key.referenced} with no index on ${key.columns.length === 1 ? 'it' : 'them'}: each delete or key update of a ${key.referenced} row scans ${key.table}`,
           fix: key.newTable
-            ? `CREATE INDEX ${name} ON ${sqlTableName(key.table)} (${columns});  -- in this migration: the table is new, so no lock to mind`
+            ? `CREATE INDEX ${name} ON ${sqlTableName(key.table)} (${columns});  -- in this migration: the table is new, so no lock to mind\nTS: ${opCall})  -- after the table is created, in this migration`
             : key.statement.effects.partitions !== undefined
               ? // PostgreSQL refuses CONCURRENTLY on a partitioned table: partition by partition.
                 partitionedIndexRecipe(
@@ -101,7 +102,7 @@ export default defineRule({
                   name,
                   key.statement.effects.partitions,
                 )
-              : `CREATE INDEX CONCURRENTLY ${name} ON ${sqlTableName(key.table)} (${columns});  -- in a migration with transactional: false`,
+              : `CREATE INDEX CONCURRENTLY ${name} ON ${sqlTableName(key.table)} (${columns});  -- in a migration with transactional: false\nTS: ${opCall}, { concurrently: true })`,
         }
       })
   },
