@@ -3,8 +3,9 @@ import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { freeDatabaseNames } from '../db/free-database-names.js'
 import { maintenanceConnection } from '../db/maintenance-connection.js'
-import { quoteIdent, quoteTableName } from '../db/quote.js'
+import { quoteIdent, quoteTableName, sqlIdent } from '../db/quote.js'
 import { limitReadLockWaits } from '../db/read-lock-waits.js'
+import { hasSqlState, INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import { readVersionRows, relationExists } from '../db/version-table.js'
 import { prettySize } from '../diagnose/sizes.js'
 import { OperationFailedError, UsageError } from '../errors/index.js'
@@ -342,7 +343,20 @@ async function restoreIntoCopy(
 ): Promise<void> {
   const { config, spec } = options
   progress(`Creating fresh database ${copy.name}`)
-  await admin.client.query(copy.createSql)
+  try {
+    await admin.client.query(copy.createSql)
+  } catch (error) {
+    if (!hasSqlState(error, INSUFFICIENT_PRIVILEGE)) throw error
+    // Managed servers often give the application's role no CREATEDB: the safe restore
+    // cannot build its copy, and the way out must not be to drop the live database.
+    throw new OperationFailedError(
+      `${spec.user} may not create databases, and a restore builds and checks the restored copy as a new database (${copy.name}) before it touches ${spec.database}. Nothing was changed`,
+      {
+        hint: `as a superuser (or the server's admin role): ALTER ROLE ${sqlIdent(spec.user)} CREATEDB; or run the restore as a role that may (--url); or restore into the live database with --in-place, which takes a backup of it first and asks before it changes anything`,
+        cause: error,
+      },
+    )
+  }
   try {
     progress(`Restoring from: ${entry.manifest.file}`)
     const withoutRows = entry.manifest.rowsLeftOut ?? []

@@ -3,6 +3,7 @@ import { OperationFailedError } from '../errors/index.js'
 import { type Connection, connect } from './connect.js'
 import { type ConnectionSpec, withDatabase } from './connection-spec.js'
 import { quoteIdent } from './quote.js'
+import { INSUFFICIENT_PRIVILEGE } from './sqlstate.js'
 
 /** No scratch database could be created; `noCreatedb` when the role lacks the privilege. */
 export class ScratchDatabaseError extends OperationFailedError {
@@ -32,7 +33,7 @@ export async function withScratchDatabase<T>(
     try {
       await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
     } catch (error) {
-      if ((error as { code?: string }).code === '42501')
+      if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE)
         throw new ScratchDatabaseError(`${server.user} may not create databases`, true, {
           hint: `ALTER ROLE ${quoteIdent(server.user)} CREATEDB`,
           cause: error,

@@ -1,10 +1,8 @@
 import type pg from 'pg'
 import { OperationFailedError } from '../errors/index.js'
 import { quoteQualified, sqlIdent, sqlTableName } from './quote.js'
+import { INSUFFICIENT_PRIVILEGE } from './sqlstate.js'
 import type { QualifiedName } from './version-table.js'
-
-/** SQLSTATE 42501: the role lacks a privilege. */
-const INSUFFICIENT_PRIVILEGE = '42501'
 
 /**
  * Reads one of Strata's tables; when it was made by another role (the schema's owner,

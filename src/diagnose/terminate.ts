@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import { InvalidInputError, OperationFailedError } from '../errors/index.js'
 import { type HeldLock, readRelationLocks, readSessions, type SessionInfo } from './sessions.js'
 
@@ -59,7 +60,7 @@ export async function terminateSession(
   try {
     signalled = (await client.query<{ ok: boolean }>(`SELECT ${fn}($1) AS ok`, [pid])).rows[0]!.ok
   } catch (error) {
-    if ((error as { code?: string }).code === '42501') {
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE) {
       throw new OperationFailedError(`not allowed to signal pid ${pid}: ${(error as Error).message}`, {
         hint: "connect as the session's role, a superuser, or a role granted pg_signal_backend (GRANT pg_signal_backend TO ...)",
       })

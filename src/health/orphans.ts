@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { quoteIdent, quoteQualified } from '../db/quote.js'
 import { describeLockHolder } from '../db/read-lock-waits.js'
 import { EXCLUSIVELY_LOCKED, relationSizeSql } from '../db/relation-size.js'
-import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
+import { INSUFFICIENT_PRIVILEGE, LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
 import { describeForeignKey, type ForeignKey, referencingTable } from './foreign-keys.js'
@@ -50,7 +50,7 @@ export async function checkOrphans(
         reasons.add('a lock held')
         continue
       }
-      if (code !== '42501') throw error
+      if (code !== INSUFFICIENT_PRIVILEGE) throw error
       reasons.add('lack of privileges')
       unchecked.push(
         `${describeForeignKey(key)}: not checked, ${(error as Error).message} (see "All tables accessible")`,

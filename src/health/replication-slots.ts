@@ -1,4 +1,5 @@
 import type { Connection } from '../db/connect.js'
+import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import { prettySize } from '../diagnose/sizes.js'
 import { plural } from '../util/plural.js'
 import type { CheckOutcome } from './check-result.js'
@@ -41,7 +42,7 @@ export async function checkReplicationSlots(
     return classifySlots((await read).rows, warnBytes)
   } catch (error) {
     // A role a managed service restricts: not a reason to fail a deploy's health check.
-    if ((error as { code?: string }).code !== '42501') throw error
+    if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
     return { status: 'ok', summary: `not checked: ${connection.spec.user} may not read the slots` }
   }
 }

@@ -7,6 +7,7 @@ import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { requireDirectConnection } from '../db/direct-connection.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
 import { quoteIdent, quoteLiteral, sqlIdent, sqlTableName } from '../db/quote.js'
+import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import { createVersionTableSql, qualified, readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError } from '../errors/index.js'
 import { requireRunnable } from '../graph/alembic-migration-file.js'
@@ -276,9 +277,6 @@ function readOnlySession(connection: Connection, standby: boolean): InvalidInput
         },
       )
 }
-
-/** SQLSTATE 42501: the role lacks a privilege. */
-const INSUFFICIENT_PRIVILEGE = '42501'
 
 const shown = (table: { schema: string; name: string }) => sqlTableName(`${table.schema}.${table.name}`)
 

@@ -1,9 +1,7 @@
 import type pg from 'pg'
 import { sqlIdent } from '../db/quote.js'
+import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import type { DatabaseFailure } from './describe-failure.js'
-
-/** SQLSTATE 42501 (insufficient_privilege). */
-const INSUFFICIENT_PRIVILEGE = '42501'
 
 /**
  * For a migration statement PostgreSQL refused for want of a privilege: who owns the

@@ -7,7 +7,14 @@ import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import { type CliResult, runCli } from '../helpers/cli.js'
-import { createTestDatabase, dropLeftovers, tableChecksums, withClient } from '../helpers/database.js'
+import {
+  createTestDatabase,
+  createTestRole,
+  dropLeftovers,
+  tableChecksums,
+  urlOf,
+  withClient,
+} from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
 
@@ -616,6 +623,24 @@ test('restoring onto a server without the original roles: refused with the fix, 
   const done = await project.cli(['restore', id, '--into-other-database', '--no-owner', '--no-acl'], env)
   assert.equal(done.code, 0, done.stderr + done.stdout)
   assert.deepEqual(await tableChecksums(target.spec), before)
+})
+
+test('a role that may not create databases is told how to restore (CREATEDB, another role, --in-place) before anything changes', async (t) => {
+  const { database, project } = await seeded(t)
+  const id = backupIdFrom((await project.cli(['backup', '--format', 'custom', '--json'])).stdout)
+  const role = await createTestRole(t, { prefix: 'nocreatedb' }, 15)
+  const before = await tableChecksums(database.spec)
+  const refused = await project.cli(['restore', id], {
+    DATABASE_URL: urlOf({ ...database.spec, user: role.name, password: role.password }),
+  })
+  assert.equal(refused.code, 1, refused.stderr)
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `error: ${role.name} may not create databases, and a restore builds and checks the restored copy as a new database \\(${database.name}_restore_\\d{8}_\\d{6}\\) before it touches ${database.name}\\. Nothing was changed\n {2}hint: .*ALTER ROLE ${role.name} CREATEDB; or run the restore as a role that may \\(--url\\); or restore into the live database with --in-place`,
+    ),
+  )
+  assert.deepEqual(await tableChecksums(database.spec), before)
 })
 
 test('pg_dump older than the server is rejected with what was found and what to install', async (t) => {
