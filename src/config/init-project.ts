@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { recognisedTool } from '../adopt/convert/detect-tool.js'
 import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
@@ -67,6 +68,8 @@ export interface InitResult {
   readonly alembicEnvVariables?: readonly string[] | undefined
   /** DATABASE_URL of the project's `.env`, its password masked: strata reads it from there. */
   readonly dotenvUrl?: string | undefined
+  /** Another tool's SQL migrations found in the project, which `strata convert` reads. */
+  readonly convertible?: { readonly directory: string; readonly tool: string } | undefined
 }
 
 /** Migration tools of Node projects, as package.json names them. */
@@ -97,6 +100,26 @@ function otherMigrationTools(root: string): string[] {
   return NODE_MIGRATION_TOOLS.filter((tool) => names.has(tool))
 }
 
+/** Where the tools `strata convert` reads keep their migrations by default. */
+const OTHER_TOOLS_DIRECTORIES = [
+  'prisma/migrations',
+  'db/migrations',
+  'migrations',
+  'src/main/resources/db/migration',
+  'sql',
+]
+
+/** The first of those that holds another tool's migrations. */
+function convertibleMigrations(root: string): { directory: string; tool: string } | undefined {
+  for (const directory of OTHER_TOOLS_DIRECTORIES) {
+    const path = join(root, directory)
+    if (!existsSync(path) || !statSync(path).isDirectory()) continue
+    const tool = recognisedTool(path)
+    if (tool !== undefined) return { directory, tool }
+  }
+  return undefined
+}
+
 /**
  * Scaffolds a Strata project in `dir`: `strata.config.ts` and `migrations/versions/`.
  * Refuses, before writing anything, when any of them already exists.
@@ -120,7 +143,12 @@ export function initProject(dir: string): InitResult {
   const configFile = join(root, 'strata.config.ts')
   const otherTools = otherMigrationTools(root)
   const dotenvUrl = dotenvDatabaseUrl(root)
-  const found = { otherTools, ...(dotenvUrl === undefined ? {} : { dotenvUrl }) }
+  const convertible = convertibleMigrations(root)
+  const found = {
+    otherTools,
+    ...(dotenvUrl === undefined ? {} : { dotenvUrl }),
+    ...(convertible === undefined ? {} : { convertible }),
+  }
   if (alembicVersions !== undefined) {
     const alembicUrl = alembicDatabaseUrl(root)
     const alembicEnvVariables = envPyVariables(join(root, alembicVersions, '..', 'env.py'))

@@ -127,6 +127,21 @@ test('init in a project that depends on node-pg-migrate or Prisma says how to ad
     /found node-pg-migrate, prisma in package\.json: keep its SQL migrations as Strata's with `strata convert DIR` .*, or adopt a database it migrated with `strata revision -m "baseline" --baseline`/,
   )
   assert.deepEqual(JSON.parse((await runCli(['init', tempDir(t), '--json'])).stdout).otherTools, [])
+
+  // Its migrations in the project: the command that converts them.
+  const prisma = tempDir(t)
+  writeFileSync(join(prisma, 'package.json'), JSON.stringify({ devDependencies: { prisma: '^5' } }))
+  mkdirSync(join(prisma, 'prisma', 'migrations', '20240101120000_init'), { recursive: true })
+  writeFileSync(
+    join(prisma, 'prisma', 'migrations', '20240101120000_init', 'migration.sql'),
+    'CREATE TABLE a (id int);\n',
+  )
+  const withMigrations = await runCli(['init', prisma])
+  assert.equal(withMigrations.code, 0, withMigrations.stderr)
+  assert.match(
+    withMigrations.stdout,
+    /found prisma migrations in prisma\/migrations: keep them as Strata's with `strata convert prisma\/migrations` \(it says which revision to stamp on a database prisma migrated\)\n/,
+  )
 })
 
 test("init names the DATABASE_URL of the project's .env (masked), which every command will use", async (t) => {

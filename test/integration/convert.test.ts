@@ -24,7 +24,8 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
   const orders =
     'CREATE TABLE "Order" ("id" SERIAL NOT NULL, "userId" INTEGER NOT NULL, CONSTRAINT "Order_pkey" PRIMARY KEY ("id"));\nALTER TABLE "Order" ADD CONSTRAINT "Order_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id");\n'
   writeTree(join(project.dir, 'prisma', 'migrations'), {
-    '20240101120000_init/migration.sql': init,
+    // Prisma's baselining convention names the first one 0_init.
+    '0_init/migration.sql': init,
     '20240215093000_add_orders/migration.sql': orders,
     '20240301000000_order_index/migration.sql':
       'CREATE INDEX CONCURRENTLY "Order_userId_idx" ON "Order"("userId");\n',
@@ -35,7 +36,7 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
   await db.query(orders)
   await db.query(
     `CREATE TABLE "_prisma_migrations" ("id" VARCHAR(36) PRIMARY KEY, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ, "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ, "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0);
-     INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', 'a', now(), '20240101120000_init'), ('2', 'b', now(), '20240215093000_add_orders')`,
+     INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', 'a', now(), '0_init'), ('2', 'b', now(), '20240215093000_add_orders')`,
   )
 
   const dry = await project.cli(['convert', 'prisma/migrations', '--dry-run'])
@@ -55,10 +56,7 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
     /next: `strata stamp v20240215093000` on it .*; then `strata upgrade head` applies 1 migration prisma had not \(v20240301000000\)\n$/,
   )
   const second = readFileSync(join(project.versions, 'v20240215093000_add_orders.sql'), 'utf8')
-  assert.match(
-    second,
-    /^-- revision: v20240215093000\n-- down_revision: v20240101120000\n-- message: add orders\n/,
-  )
+  assert.match(second, /^-- revision: v20240215093000\n-- down_revision: v0\n-- message: add orders\n/)
   assert.match(second, /-- create_date: 2024-02-15 09:30:00\n/)
   assert.match(
     second,

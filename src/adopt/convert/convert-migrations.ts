@@ -55,29 +55,16 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       hint: "name the other tool's migrations directory, e.g. strata convert prisma/migrations",
     })
   const directory = resolve(options.directory)
-  if (directory === from)
-    throw new UsageError(`${options.from} is Strata's migrations directory too (migrations.directories)`, {
-      hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
-    })
-  const existing = existsSync(directory)
-    ? readdirSync(directory).filter((name) => /\.(sql|ts|mts|js|mjs|py)$/.test(name))
-    : []
-  if (existing.length > 0)
-    throw new UsageError(
-      `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
-      {
-        hint: 'convert into an empty migrations directory (migrations.directories), before writing Strata migrations',
-      },
-    )
+  requireEmptyTarget(directory, from, options.from)
 
   const set = readForeignMigrations(from, options.tool)
-  const codeOnly = set.unconvertible
-  if (codeOnly.length > 0)
+  const { unconvertible } = set
+  if (unconvertible.length > 0)
     throw new InvalidInputError(
-      `${plural(codeOnly.length, `${set.tool} migration`)} in ${options.from} cannot be converted: ${codeOnly
+      `${plural(unconvertible.length, `${set.tool} migration`)} in ${options.from} cannot be converted: ${unconvertible
         .slice(0, 5)
         .map((item) => item.file)
-        .join(', ')}${codeOnly.length > 5 ? ', ...' : ''} (${codeOnly[0]!.reason})`,
+        .join(', ')}${unconvertible.length > 5 ? ', ...' : ''} (${unconvertible[0]!.reason})`,
       {
         hint: 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline',
       },
@@ -87,7 +74,9 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       hint: 'name the directory the migration files are in',
     })
 
-  const ordered = [...set.migrations].sort((a, b) => compareVersions(a.version, b.version))
+  const ordered = [...set.migrations].sort((a, b) =>
+    set.order === 'name' ? compareText(a.appliedKey, b.appliedKey) : compareVersions(a.version, b.version),
+  )
   const revisions = ordered.map((migration) => revisionFor(migration, set.tool))
   for (let index = 1; index < ordered.length; index++) {
     if (revisions[index] === revisions[index - 1])
@@ -128,6 +117,32 @@ export function convertMigrations(options: ConvertOptions): Conversion {
     })
   }
   return { tool: set.tool, migrations, leftOut: set.leftOut }
+}
+
+/**
+ * A conversion starts the history: it writes into Strata's migrations directory only
+ * when that holds no migration yet, and never into the other tool's own directory.
+ */
+function requireEmptyTarget(directory: string, from: string, given: string): void {
+  if (directory === from)
+    throw new UsageError(`${given} is Strata's migrations directory too (migrations.directories)`, {
+      hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
+    })
+  const existing = existsSync(directory)
+    ? readdirSync(directory).filter((name) => /\.(sql|ts|mts|js|mjs|py)$/.test(name))
+    : []
+  if (existing.length > 0)
+    throw new UsageError(
+      `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
+      {
+        hint: 'convert into an empty migrations directory (migrations.directories), before writing Strata migrations',
+      },
+    )
+}
+
+/** Code-unit order, as Prisma sorts its migration directories (not the locale's). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** `v` and the tool's version (`v20240101120000`, Flyway's `1.2` as `v1_2`): ordered, recognisable, valid. */

@@ -32,6 +32,11 @@ const TOOLS: Readonly<
   },
 }
 
+/** The first tool whose layout a directory has, if any (it is not read further). */
+export function recognisedTool(directory: string): ForeignTool | undefined {
+  return FOREIGN_TOOLS.find((name) => TOOLS[name].looksLike(directory))
+}
+
 /** Reads a directory as the named tool's, or as the first tool whose layout it has. */
 export function readForeignMigrations(directory: string, tool: string | undefined): ForeignMigrationSet {
   if (tool !== undefined) {
@@ -41,10 +46,8 @@ export function readForeignMigrations(directory: string, tool: string | undefine
       })
     return TOOLS[tool as ForeignTool].read(directory)
   }
-  for (const name of FOREIGN_TOOLS) {
-    const reader = TOOLS[name]
-    if (reader.looksLike(directory)) return reader.read(directory)
-  }
+  const recognised = recognisedTool(directory)
+  if (recognised !== undefined) return TOOLS[recognised].read(directory)
   throw new InvalidInputError(`${directory} holds no migrations of a tool strata convert reads`, {
     hint: `it reads ${FOREIGN_TOOLS.map((name) => `${name} (${TOOLS[name].layout})`).join('; ')}. For a database migrated some other way: strata revision -m "baseline" --baseline`,
   })

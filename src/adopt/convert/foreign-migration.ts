@@ -27,6 +27,11 @@ export interface ForeignMigrationSet {
   readonly unconvertible: readonly { readonly file: string; readonly reason: string }[]
   /** Files that are no step of the chain and are left as they are (Flyway's repeatable scripts). */
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
+  /**
+   * How the tool orders its migrations: by version, numerically (golang-migrate, Flyway,
+   * dbmate, node-pg-migrate), or by directory name as text (Prisma: `10_a` before `9_b`).
+   */
+  readonly order: 'version' | 'name'
 }
 
 /**

@@ -39,7 +39,7 @@ export function readDbmate(directory: string): ForeignMigrationSet {
       source: name,
     })
   }
-  return { tool: 'dbmate', migrations, unconvertible: [], leftOut: [] }
+  return { tool: 'dbmate', migrations, unconvertible: [], leftOut: [], order: 'version' }
 }
 
 /** Whether a directory holds dbmate migrations. */

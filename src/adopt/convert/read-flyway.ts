@@ -42,7 +42,7 @@ export function readFlyway(directory: string): ForeignMigrationSet {
       source: name,
     })
   }
-  return { tool: 'flyway', migrations, unconvertible: [], leftOut }
+  return { tool: 'flyway', migrations, unconvertible: [], leftOut, order: 'version' }
 }
 
 /** Flyway reads `1_2` as `1.2`, and records it so. */

@@ -34,7 +34,7 @@ export function readGolangMigrate(directory: string): ForeignMigrationSet {
       source: entry.source!,
     })
   }
-  return { tool: 'golang-migrate', migrations, unconvertible: [], leftOut: [] }
+  return { tool: 'golang-migrate', migrations, unconvertible: [], leftOut: [], order: 'version' }
 }
 
 export function looksLikeGolangMigrate(directory: string): boolean {

@@ -41,7 +41,7 @@ export function readNodePgMigrate(directory: string): ForeignMigrationSet {
       source: name,
     })
   }
-  return { tool: 'node-pg-migrate', migrations, unconvertible, leftOut: [] }
+  return { tool: 'node-pg-migrate', migrations, unconvertible, leftOut: [], order: 'version' }
 }
 
 export function looksLikeNodePgMigrate(directory: string): boolean {

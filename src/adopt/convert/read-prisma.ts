@@ -24,7 +24,7 @@ export function readPrisma(directory: string): ForeignMigrationSet {
       source: `${entry.name}/migration.sql`,
     })
   }
-  return { tool: 'prisma', migrations, unconvertible: [], leftOut: [] }
+  return { tool: 'prisma', migrations, unconvertible: [], leftOut: [], order: 'name' }
 }
 
 /** Whether a directory holds Prisma migrations. */

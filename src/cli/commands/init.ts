@@ -32,7 +32,11 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `found DATABASE_URL in .env (${result.dotenvUrl}): every strata command here uses it, unless the environment sets its own`,
           )
-        if (result.otherTools.length > 0)
+        if (result.convertible !== undefined)
+          context.output.line(
+            `found ${result.convertible.tool} migrations in ${result.convertible.directory}: keep them as Strata's with \`strata convert ${result.convertible.directory}\` (it says which revision to stamp on a database ${result.convertible.tool} migrated)`,
+          )
+        else if (result.otherTools.length > 0)
           context.output.line(
             `found ${result.otherTools.join(', ')} in package.json: keep its SQL migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, node-pg-migrate .sql files; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
           )
