@@ -2,13 +2,16 @@ import type { Command } from 'commander'
 import { withAlembicHint } from './alembic-flags.js'
 
 /**
- * What to type, for a migration command run without its target: commander alone says
+ * What to type, for a command run without its target: commander alone says
  * "missing required argument 'target'" and stops there.
  */
 const TARGET_HINTS: Readonly<Record<string, string>> = {
   downgrade:
     '`strata downgrade -1` goes one step back; a revision id back to it; `base` reverts everything (data it destroys is backed up first)',
   stamp: '`strata stamp head` marks the database as up to date without running anything; or a revision id',
+  restore: '`strata backups list` shows the backup ids: `strata restore <id>`, or the path of a backup file',
+  convert:
+    "name the other tool's migrations directory: `strata convert prisma/migrations`, `strata convert db/migrations` (dbmate), ...",
 }
 
 /**

@@ -58,6 +58,12 @@ test('an unknown command or option is a usage error with the closest match', asy
   const show = await runCli(['show'])
   assert.equal(show.code, 2)
   assert.match(show.stderr, /missing required argument 'rev'\n {2}hint: `strata show --help`/)
+  const restore = await runCli(['restore'])
+  assert.equal(restore.code, 2)
+  assert.match(
+    restore.stderr,
+    /missing required argument 'backup'\n {2}hint: `strata backups list` shows the backup ids/,
+  )
 })
 
 test('strata backups alone lists the backups; a mistyped subcommand is a usage error with the closest match', async (t) => {
