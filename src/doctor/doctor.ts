@@ -126,6 +126,14 @@ const SOURCE_WORDS: Readonly<Record<DatabaseTarget['source'], string>> = {
 
 function targetOutcome(target: DatabaseTarget, spec: ConnectionSpec | undefined): CheckOutcome {
   const name = target.name === undefined ? '' : ` ${target.name}`
+  if (spec?.throughPgbouncer)
+    return {
+      status: 'warn',
+      summary: `${SOURCE_WORDS[target.source]}${name}: ${maskedUrl(spec)}, through PgBouncer (pgbouncer=true)`,
+      details: [
+        `reading works through the pool; upgrade, downgrade, stamp and deploy refuse it: they need one server session throughout${process.env.DIRECT_URL ? '. DIRECT_URL is set: DATABASE_URL="$DIRECT_URL" strata upgrade head' : ". Give them a direct URL to the server (Prisma's directUrl)"}`,
+      ],
+    }
   return {
     status: 'ok',
     summary: `${SOURCE_WORDS[target.source]}${name}: ${spec === undefined ? '(not running)' : maskedUrl(spec)}`,

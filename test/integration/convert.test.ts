@@ -280,6 +280,13 @@ test("a Prisma project's DATABASE_URL works as Prisma reads it: ?schema= is wher
     /hint: DIRECT_URL is set \(Prisma's directUrl, which bypasses the pool\): DATABASE_URL="\$DIRECT_URL" strata/,
   )
 
+  // doctor says so before anyone tries.
+  const doctor = await project.cli(['doctor'], { DATABASE_URL: withQuery(db.url, 'pgbouncer=true') })
+  assert.match(
+    doctor.stdout,
+    /! Database selected — from DATABASE_URL: .*, through PgBouncer \(pgbouncer=true\)\n {4}reading works through the pool; upgrade, downgrade, stamp and deploy refuse it/,
+  )
+
   const direct = await project.cli(['upgrade', 'head'], {
     DATABASE_URL: withQuery(db.url, 'schema=app'),
   })
