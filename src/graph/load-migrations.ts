@@ -24,7 +24,10 @@ export interface MigrationSet {
 }
 
 const MIGRATION_FILE = /\.(ts|mts|js|mjs|sql|py)$/
-const CACHE_VERSION = 3
+const CACHE_VERSION = 4
+
+/** A carriage return: a file with Windows line endings. */
+const CR = 0x0d
 
 interface CacheFile {
   version: number
@@ -86,8 +89,12 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       continue
     }
     const bytes = readFileSync(file)
-    const checksum = createHash('sha256').update(bytes).digest('hex')
+    const withCrlf = bytes.includes(CR)
     const text = bytes.toString('utf8')
+    const bytesChecksum = createHash('sha256').update(bytes).digest('hex')
+    const checksum = withCrlf
+      ? createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex')
+      : bytesChecksum
     let meta: MigrationMeta
     if (file.endsWith('.py')) {
       meta = parseAlembicMigration(text, file, checksum)
@@ -102,6 +109,7 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       meta = loaded.meta
       bodies.set(file, Promise.resolve({ kind: 'ts', ...loaded.body }))
     }
+    if (withCrlf) meta = { ...meta, bytesChecksum }
     checkIdentifiers(meta, text)
     nextCache.entries[file] = { checksum, meta, mtimeMs: stats.mtimeMs, size: stats.size }
     cacheChanged = true

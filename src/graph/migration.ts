@@ -20,8 +20,17 @@ export interface MigrationMeta {
   readonly file: string
   /** `alembic`: a Python migration Strata reads but cannot run (see alembic-migration-file.ts). */
   readonly format: 'ts' | 'sql' | 'alembic'
-  /** sha256 of the file's bytes, recorded when applied, to detect later edits. */
+  /**
+   * sha256 of the file's text with Windows line endings (CRLF) read as LF, recorded when
+   * applied, to detect later edits: the same file checked out by git on Windows and on
+   * Linux (core.autocrlf) has one checksum.
+   */
   readonly checksum: string
+  /**
+   * sha256 of the file's bytes as they are, when they hold CRLF (and so differ): what
+   * Strata recorded before line endings were read as LF, still accepted as unedited.
+   */
+  readonly bytesChecksum?: string | undefined
   /** Whether the file defines a downgrade. */
   readonly hasDowngrade: boolean
   /** From the file's doc comment, when present (`Create Date: ...`). */

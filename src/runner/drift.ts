@@ -20,7 +20,7 @@ export function detectDrift(
     const appliedChecksum = recorded.get(revision)
     if (appliedChecksum === undefined || !graph.has(revision)) continue
     const meta = graph.get(revision)
-    if (meta.checksum !== appliedChecksum) {
+    if (meta.checksum !== appliedChecksum && meta.bytesChecksum !== appliedChecksum) {
       warnings.push({ revision, file: meta.file, appliedChecksum, currentChecksum: meta.checksum })
     }
   }

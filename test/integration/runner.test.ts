@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -387,6 +388,37 @@ test('editing an applied migration is reported by current and upgrade', async (t
     (await project.cli(['upgrade', 'head'])).stderr,
     /warning: aaa111 was edited after it was applied/,
   )
+})
+
+test('the same migration checked out with Windows or Unix line endings is not an edit, whichever was applied', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  const crlf = (file: string) => writeFileSync(file, readFile(file).replace(/\r?\n/g, '\r\n'))
+  const lf = (file: string) => writeFileSync(file, readFile(file).replace(/\r\n/g, '\n'))
+  // Applied from a CRLF checkout (core.autocrlf on Windows), then read from an LF one.
+  const first = project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  crlf(first)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  lf(first)
+  // And the other way round.
+  const second = project.sql('bbb222', {
+    down: 'aaa111',
+    up: 'CREATE TABLE b (id int);',
+    downSql: 'DROP TABLE b;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  crlf(second)
+  const current = await project.cli(['current'])
+  assert.equal(current.code, 0, current.stderr)
+  assert.equal(current.stdout, 'bbb222 (head)\n')
+  assert.doesNotMatch(current.stderr, /edited/)
+  // A checksum recorded from the bytes of a CRLF file (as Strata recorded it before) still matches.
+  const bytes = createHash('sha256').update(readFileSync(second)).digest('hex')
+  await db.query("UPDATE strata_history SET checksum = $1 WHERE revision = 'bbb222'", [bytes])
+  assert.doesNotMatch((await project.cli(['current'])).stderr, /edited/)
+  // A real edit still is one.
+  writeFileSync(second, `${readFile(second)}-- edited later\r\n`)
+  assert.match((await project.cli(['current'])).stderr, /warning: bbb222 was edited after it was applied/)
 })
 
 function readFile(file: string): string {
