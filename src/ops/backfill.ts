@@ -6,6 +6,7 @@ import { describeValue } from '../util/describe-value.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
 import { checkOptionKeys, OpArgumentError, optionKeys, requireRelation } from './op-arguments.js'
+import { refreshStatistics } from './refresh-statistics.js'
 import { MANAGED, type SqlExecutor } from './sql-executor.js'
 import {
   baseName,
@@ -109,10 +110,13 @@ export async function runBackfill(
   const batchSize = options.batchSize ?? 1000
   const name = options.name ?? `${baseName(options.table)}.${Object.keys(options.set).join(',')}`
   const setSql = renderSetList(options.set, sqlValue)
+  const analyse = (sqlText: string) => executor.run(sqlText, [], MANAGED)
+  const columns = Object.keys(options.set)
   if (executor.offline) {
     await executor.run(
       renderOfflineBackfill({ ...options, where, batchSize, key: options.key ?? ['id'] }, setSql),
     )
+    await refreshStatistics(analyse, true, options.table, columns, runtime.lockTimeoutMs)
     return { rows: 0, batches: 0, passes: 1, resumed: false }
   }
   const key = options.key ?? (await primaryKey(executor, options.table))
@@ -174,6 +178,7 @@ export async function runBackfill(
   await executor.run(`UPDATE ${checkpointTable} SET finished_at = now(), updated_at = now() WHERE id = $1`, [
     id,
   ])
+  if (done > 0) await refreshStatistics(analyse, false, options.table, columns, lockTimeout)
   return { rows: done, batches, passes, resumed }
 }
 

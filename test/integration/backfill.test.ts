@@ -64,6 +64,12 @@ test('a backfill pages by key in short transactions while the application writes
   )
   assert.equal(checkpoint.finished, true)
   assert.ok(Number(checkpoint.rows_done) >= 20_000)
+  // The planner knows the column is filled now: analysed after the backfill, not left
+  // saying "all NULL" until autovacuum comes by.
+  const stats = await db.one(
+    "SELECT null_frac::float8 AS null_frac FROM pg_stats WHERE tablename = 'users' AND attname = 'new_column'",
+  )
+  assert.ok(stats.null_frac < 0.01, `null_frac ${stats.null_frac}`)
 })
 
 test('an interrupted backfill resumes from its checkpoint', { timeout: 60_000 }, async (t) => {
@@ -149,7 +155,7 @@ test('offline, a backfill renders as a DO block that commits each batch and does
   assert.equal(script.code, 0, script.stderr)
   assert.match(
     script.stdout,
-    /DO \$strata_backfill\$[\s\S]*COMMIT;[\s\S]*EXIT WHEN scanned IS NULL OR scanned < 300;/,
+    /DO \$strata_backfill\$[\s\S]*COMMIT;[\s\S]*EXIT WHEN scanned IS NULL OR scanned < 300;[\s\S]*\nANALYZE "users" \("new_column"\);\n/,
   )
   await db.query(
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('aaa111')",

@@ -412,6 +412,11 @@ test('rebuildTable copies, replays concurrent inserts, updates and deletes, and 
   assert.ok(rows.rows.every((row) => JSON.stringify(row.preferences) === '{}'))
   assert.notEqual((await db.one("SELECT to_regclass('users_strata_old') AS t")).t, null)
   assert.equal((await db.one("SELECT to_regclass('users_strata_log') AS t")).t, null)
+  // The table swapped in has statistics from the start (analysed before the swap).
+  const analysed = await db.one(
+    "SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = 'public' AND tablename = 'users' AND attname IN ('id', 'email', 'preferences')",
+  )
+  assert.equal(analysed.n, 3)
   const sequence = await db.one(
     "SELECT last_value::bigint AS v FROM pg_sequences WHERE sequencename = 'users_strata_new_id_seq'",
   )

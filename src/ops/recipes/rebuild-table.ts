@@ -5,6 +5,7 @@ import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
+import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
 
@@ -68,6 +69,9 @@ export async function rebuildTable(
   await op.autocommit(() => rebuild(op, table, options))
 }
 
+/** How long the shadow table's ANALYZE waits for its lock before leaving it to autovacuum. */
+const SHADOW_ANALYZE_LOCK_MS = 5000
+
 async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTableOptions): Promise<void> {
   const n = names(table)
   const key = await op.primaryKeyOf(table)
@@ -116,6 +120,15 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
   }
   // Replay until the log is short, then swap under a brief exclusive lock.
   while ((await replay(op, n, key, copyFrom, batch, true)) >= batch) {}
+  // The table swapped in must not reach the application without statistics. Nobody
+  // else uses the shadow table, so its lock comes at once (autovacuum gives way).
+  await refreshStatistics(
+    (text) => op.execute(text, [], MANAGED),
+    false,
+    n.shadow,
+    undefined,
+    SHADOW_ANALYZE_LOCK_MS,
+  )
   for (let attempt = 1; ; attempt++) {
     try {
       await op.execute('BEGIN', [], MANAGED)
