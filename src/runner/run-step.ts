@@ -8,6 +8,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
+import { alreadyMigratedHint } from './already-migrated-hint.js'
 import { dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
@@ -198,6 +199,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     // Recording is best effort: the failure itself is what must reach the user.
   }
   const privilege = interrupted ? undefined : await privilegeHint(client, failure, statement?.sql)
+  const alreadyMigrated = interrupted ? undefined : await alreadyMigratedHint(client, failure, step)
   if (error instanceof OperationFailedError) {
     return new MigrationFailedError(`${lines[0]}`, step.revision, undefined, {
       where: step.meta.file,
@@ -217,6 +219,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         partitionedTableHint(failure) ??
         failure.hint ??
         privilege ??
+        alreadyMigrated ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional

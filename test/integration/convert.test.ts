@@ -63,6 +63,14 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
     /-- migrate:up\n-- Converted from prisma: 20240215093000_add_orders\/migration\.sql\nCREATE TABLE "Order"/,
   )
 
+  // Upgrading before stamping meets Prisma's tables: the hint says to stamp, not to edit.
+  const unstamped = await project.cli(['upgrade', 'head'])
+  assert.equal(unstamped.code, 1, unstamped.stderr)
+  assert.match(unstamped.stderr, /upgrade v0 \(init\) failed: ERROR 42P07: relation "User" already exists/)
+  assert.match(
+    unstamped.stderr,
+    /hint: the database has no Strata revision yet, but already holds what v0 creates: it was migrated by Prisma Migrate \(its table _prisma_migrations is here\)\. Do not edit the migration: mark the revision the database is at with `strata stamp REV`/,
+  )
   assert.equal((await project.cli(['stamp', 'v20240215093000'])).code, 0)
   const up = await project.cli(['upgrade', 'head'])
   assert.equal(up.code, 0, up.stderr)

@@ -1,0 +1,43 @@
+import type pg from 'pg'
+import { MIGRATION_TOOL_TABLES } from '../adopt/migration-tool-tables.js'
+import type { DatabaseFailure } from './describe-failure.js'
+import type { PlanStep } from './plan.js'
+
+/** SQLSTATEs of a CREATE or ADD meeting what is already there (table, object, column, schema). */
+const ALREADY_THERE = new Set(['42P07', '42710', '42701', '42P06'])
+
+/**
+ * For the first migration of a database Strata sees at base, failing because what it
+ * creates already exists: the database was migrated by another tool (its bookkeeping
+ * table is there) or by hand, and was never stamped. "Fix the migration" would send the
+ * user to edit a correct file; the way is to stamp the revision the database is at.
+ * Undefined for other failures.
+ */
+export async function alreadyMigratedHint(
+  client: pg.ClientBase,
+  failure: DatabaseFailure,
+  step: PlanStep,
+): Promise<string | undefined> {
+  if (step.direction !== 'up' || step.rowsBefore.length > 0 || !ALREADY_THERE.has(failure.code ?? ''))
+    return undefined
+  let tools: { table: string; tool: string }[] = []
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c
+        WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1) AND pg_table_is_visible(c.oid)`,
+      [
+        Object.keys(MIGRATION_TOOL_TABLES).filter(
+          (table) => !MIGRATION_TOOL_TABLES[table]!.includes('Strata'),
+        ),
+      ],
+    )
+    tools = rows.map((row) => ({ table: row.name, tool: MIGRATION_TOOL_TABLES[row.name]! }))
+  } catch {
+    // Without the catalog, the general advice below still holds.
+  }
+  const by =
+    tools.length > 0
+      ? `it was migrated by ${tools.map((found) => `${found.tool} (its table ${found.table} is here)`).join(' or ')}`
+      : 'it was migrated by another tool or by hand'
+  return `the database has no Strata revision yet, but already holds what ${step.revision} creates: ${by}. Do not edit the migration: mark the revision the database is at with \`strata stamp REV\` (\`strata convert DIR --dry-run\` names it for another tool's converted migrations), then upgrade from there; for a schema no migration describes, adopt it with \`strata revision -m "baseline" --baseline\``
+}
