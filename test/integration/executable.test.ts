@@ -48,7 +48,7 @@ test('a damaged or missing code cache only costs speed: the executable still run
   t.after(() => rmSync(copy, { recursive: true, force: true }))
   mkdirSync(join(copy, 'dist'), { recursive: true })
   copyFileSync(join(root, 'package.json'), join(copy, 'package.json'))
-  for (const file of ['strata.cjs', 'strata-cli.cjs'])
+  for (const file of ['strata.cjs', 'strata-cli.cjs', 'libpg-query.wasm'])
     copyFileSync(join(dist, file), join(copy, 'dist', file))
   const sql = join(tempDir(t), 'add_index.sql')
   writeFileSync(sql, 'CREATE INDEX ix_users_email ON users (email);\n')
