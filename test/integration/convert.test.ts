@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -85,13 +85,31 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
   const verify = await project.cli(['verify'])
   assert.equal(verify.code, 0, verify.stdout)
 
-  // Run again: the history exists now, and nothing is overwritten.
+  // Run again (for another database of the project, say), with a migration written since:
+  // nothing is written, and this database is at a Strata revision already.
+  const written = readFileSync(join(project.versions, 'v0_init.sql'), 'utf8')
+  project.sql('d4e5f6', { down: 'v20240301000000', up: 'SELECT 1;' })
   const again = await project.cli(['convert', 'prisma/migrations'])
-  assert.equal(again.code, 2)
+  assert.equal(again.code, 0, again.stderr)
   assert.match(
-    again.stderr,
-    /^error: migrations\/versions already holds 3 migration files: a conversion starts the history\n/,
+    again.stdout,
+    /^✓ 3 prisma migrations from prisma\/migrations converted before: nothing written\n/,
   )
+  assert.match(
+    again.stdout,
+    /The database \(.*\) is at v20240301000000 in Strata's version table already: nothing to stamp; `strata upgrade head` applies what follows\n$/,
+  )
+  assert.equal(readFileSync(join(project.versions, 'v0_init.sql'), 'utf8'), written)
+  // Another database Prisma migrated, not yet stamped: where to stamp it.
+  const other = await createTestDatabase(t)
+  await other.query(init)
+  await other.query(
+    `CREATE TABLE "_prisma_migrations" ("id" VARCHAR(36) PRIMARY KEY, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ, "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ, "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0);
+     INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', 'a', now(), '0_init')`,
+  )
+  const forOther = await project.cli(['convert', 'prisma/migrations'], { DATABASE_URL: other.url })
+  assert.equal(forOther.code, 0, forOther.stderr)
+  assert.match(forOther.stdout, /next: `strata stamp v0` on it/)
 })
 
 test('dbmate: down sections become downgrades, transaction:false is kept, and a migration applied out of order is named instead of stamped over', async (t) => {
@@ -245,6 +263,19 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
     unknown.stderr,
     /holds no migrations of a tool strata convert reads\n {2}hint: it reads prisma \(<timestamp>_<name>\/migration\.sql\);/,
   )
+
+  // A migrations directory that holds other migrations: a conversion starts the history.
+  project.sql('a1', { up: 'SELECT 1;' })
+  writeTree(join(project.dir, 'npm-sql-later'), {
+    '1700000000000_init.sql': '-- Up Migration\nCREATE TABLE a (id int);\n',
+  })
+  const refusedTarget = await project.cli(['convert', 'npm-sql-later'])
+  assert.equal(refusedTarget.code, 2, refusedTarget.stdout)
+  assert.match(
+    refusedTarget.stderr,
+    /^error: migrations\/versions already holds 1 migration file: a conversion starts the history\n/,
+  )
+  rmSync(join(project.versions, 'a1_m.sql'))
 
   const same = await project.cli(['convert', 'migrations/versions'])
   assert.equal(same.code, 2)

@@ -39,6 +39,8 @@ export interface Conversion {
   readonly migrations: readonly ConvertedMigration[]
   /** The tool's files that were left as they are, with why (Flyway's repeatable scripts). */
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
+  /** Every revision was in the migrations directory already: nothing was written. */
+  readonly convertedBefore: boolean
 }
 
 /**
@@ -46,7 +48,9 @@ export interface Conversion {
  * migrations, one per migration, in the tool's order, with revision ids made from its
  * versions (`v20240101120000`), so that its bookkeeping table says which revision a
  * database is at. Everything is read and checked before the first file is written;
- * nothing is overwritten.
+ * nothing is overwritten. It writes only into a migrations directory without
+ * migrations, never into the other tool's own; run again once converted, it writes
+ * nothing and says so.
  */
 export function convertMigrations(options: ConvertOptions): Conversion {
   const from = resolve(options.from)
@@ -55,7 +59,10 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       hint: "name the other tool's migrations directory, e.g. strata convert prisma/migrations",
     })
   const directory = resolve(options.directory)
-  requireEmptyTarget(directory, from, options.from)
+  if (directory === from)
+    throw new UsageError(`${options.from} is Strata's migrations directory too (migrations.directories)`, {
+      hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
+    })
 
   const set = readForeignMigrations(from, options.tool)
   const { unconvertible } = set
@@ -109,28 +116,25 @@ export function convertMigrations(options: ConvertOptions): Conversion {
         : (outsideTransaction ?? `${set.tool} ran it outside a transaction`),
     }
   })
-  if (!options.dryRun) {
-    ensureDirectory(directory)
-    ordered.forEach((migration, index) => {
-      const converted = migrations[index]!
-      writeFileSync(converted.file, render(migration, converted, set.tool), { flag: 'wx', mode: 0o644 })
-    })
-  }
-  return { tool: set.tool, migrations, leftOut: set.leftOut }
-}
-
-/**
- * A conversion starts the history: it writes into Strata's migrations directory only
- * when that holds no migration yet, and never into the other tool's own directory.
- */
-function requireEmptyTarget(directory: string, from: string, given: string): void {
-  if (directory === from)
-    throw new UsageError(`${given} is Strata's migrations directory too (migrations.directories)`, {
-      hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
-    })
   const existing = existsSync(directory)
     ? readdirSync(directory).filter((name) => /\.(sql|ts|mts|js|mjs|py)$/.test(name))
     : []
+  // Converted before (for another database of the project, say): every revision is there
+  // already, perhaps with migrations written after it. Nothing is written; the caller
+  // still reads where this database is.
+  const convertedBefore = migrations.map((migration) =>
+    existing.find((name) => name.startsWith(`${migration.revision}_`) && name.endsWith('.sql')),
+  )
+  if (existing.length > 0 && convertedBefore.every((name) => name !== undefined))
+    return {
+      tool: set.tool,
+      migrations: migrations.map((migration, index) => ({
+        ...migration,
+        file: join(directory, convertedBefore[index]!),
+      })),
+      leftOut: set.leftOut,
+      convertedBefore: true,
+    }
   if (existing.length > 0)
     throw new UsageError(
       `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
@@ -138,6 +142,14 @@ function requireEmptyTarget(directory: string, from: string, given: string): voi
         hint: 'convert into an empty migrations directory (migrations.directories), before writing Strata migrations',
       },
     )
+  if (!options.dryRun) {
+    ensureDirectory(directory)
+    ordered.forEach((migration, index) => {
+      const converted = migrations[index]!
+      writeFileSync(converted.file, render(migration, converted, set.tool), { flag: 'wx', mode: 0o644 })
+    })
+  }
+  return { tool: set.tool, migrations, leftOut: set.leftOut, convertedBefore: false }
 }
 
 /** Code-unit order, as Prisma sorts its migration directories (not the locale's). */

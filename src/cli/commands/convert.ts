@@ -36,36 +36,41 @@ export function registerConvertCommand(program: Command): void {
           dryRun: flags.dryRun,
         })
         // What was written must load as any migration does (file:line otherwise, exit 2).
-        if (!flags.dryRun) await context.migrations()
-        const advice = await readStampAdvice(context, conversion)
-        printConversion(context, conversion, from, Boolean(flags.dryRun), advice)
-        context.output.data({ ...conversion, dryRun: Boolean(flags.dryRun), database: advice ?? null })
+        if (!flags.dryRun && !conversion.convertedBefore) await context.migrations()
+        const state = await readDatabaseState(context, conversion)
+        printConversion(context, conversion, from, Boolean(flags.dryRun), state)
+        context.output.data({ ...conversion, dryRun: Boolean(flags.dryRun), database: state ?? null })
         return 0
       }),
     )
 }
 
 /**
- * Where the other tool left the selected database, when one is configured or running
- * (the development server is not started for this) and holds the tool's table.
+ * Where the selected database is, when one is configured or running (the development
+ * server is not started for this): at a Strata revision already, or where the other
+ * tool's table says that tool left it.
  */
-async function readStampAdvice(
+async function readDatabaseState(
   context: CommandContext,
   conversion: Conversion,
-): Promise<(StampAdvice & { database: string }) | undefined> {
+): Promise<DatabaseState | undefined> {
   if (!(await context.databaseWithoutStarting())) return undefined
   const { withConnection } = await import('../../db/connect.js')
+  const { readVersionRows } = await import('../../db/version-table.js')
+  const { runnerTables } = await import('../../runner/tables.js')
   const { readAppliedByTool } = await import('../../adopt/convert/applied-migrations.js')
   const { stampAdvice } = await import('../../adopt/convert/stamp-advice.js')
-  let spec: Awaited<ReturnType<CommandContext['connectionSpec']>>
+  const config = await context.config()
   try {
-    spec = await context.connectionSpec()
-    const applied = await withConnection(spec, (connection) =>
-      readAppliedByTool(connection.client, conversion.tool),
-    )
-    return applied === undefined
-      ? undefined
-      : { ...stampAdvice(conversion, applied), database: maskedUrl(spec) }
+    const spec = await context.connectionSpec()
+    return await withConnection(spec, async (connection): Promise<DatabaseState | undefined> => {
+      const database = maskedUrl(spec)
+      // Stamped (or migrated by Strata) already: the other tool's table is history.
+      const rows = await readVersionRows(connection.client, runnerTables(config).version)
+      if (rows.length > 0) return { database, strataRevisions: rows }
+      const applied = await readAppliedByTool(connection.client, conversion.tool)
+      return applied === undefined ? undefined : { ...stampAdvice(conversion, applied), database }
+    })
   } catch (error) {
     // The files are written either way; the database only refines the next step.
     context.output.notice(`could not read which migrations the database has: ${(error as Error).message}`)
@@ -73,17 +78,24 @@ async function readStampAdvice(
   }
 }
 
+/** Where the selected database is: at a Strata revision already, or where the other tool left it. */
+type DatabaseState =
+  | { readonly database: string; readonly strataRevisions: readonly string[] }
+  | (StampAdvice & { readonly database: string })
+
 function printConversion(
   context: CommandContext,
   conversion: Conversion,
   from: string,
   dryRun: boolean,
-  advice: (StampAdvice & { database: string }) | undefined,
+  state: DatabaseState | undefined,
 ): void {
   const { output } = context
   const { migrations, tool } = conversion
   output.line(
-    `${dryRun ? 'Would convert' : `${mark.ok()} Converted`} ${plural(migrations.length, `${tool} migration`)} from ${from}`,
+    conversion.convertedBefore
+      ? `${mark.ok()} ${plural(migrations.length, `${tool} migration`)} from ${from} converted before: nothing written`
+      : `${dryRun ? 'Would convert' : `${mark.ok()} Converted`} ${plural(migrations.length, `${tool} migration`)} from ${from}`,
   )
   for (const migration of migrations) {
     const notes = [
@@ -97,6 +109,13 @@ function printConversion(
   for (const left of conversion.leftOut) output.line(`  ${mark.warn()} left out ${left.file}: ${left.reason}`)
   const first = migrations[0]!.revision
   const last = migrations.at(-1)!.revision
+  if (state !== undefined && 'strataRevisions' in state) {
+    output.line(
+      `The database (${state.database}) is at ${state.strataRevisions.join(', ')} in Strata's version table already: nothing to stamp; \`strata upgrade head\` applies what follows`,
+    )
+    return
+  }
+  const advice = state
   if (advice === undefined) {
     output.line(
       `next: \`strata stamp REV\` on each database ${tool} migrated, REV being the last migration it applied (\`strata stamp ${last}\` when it applied them all); a new database gets them with \`strata upgrade head\``,
@@ -121,7 +140,7 @@ function printConversion(
         ? 'it then is at head'
         : `then \`strata upgrade head\` applies ${plural(advice.pending.length, 'migration')} ${tool} had not (${advice.pending.join(', ')})`
     output.line(
-      `next: ${dryRun ? 'convert without --dry-run, then ' : ''}\`strata stamp ${advice.stamp}\` on it (writes only the version table; ${advice.table} stays, unused); ${rest}`,
+      `next: ${dryRun && !conversion.convertedBefore ? 'convert without --dry-run, then ' : ''}\`strata stamp ${advice.stamp}\` on it (writes only the version table; ${advice.table} stays, unused); ${rest}`,
     )
   } else if (advice.applied === 0 && advice.problems.length === 0) {
     output.line(`next: \`strata upgrade head\` applies them all, from ${first}`)
