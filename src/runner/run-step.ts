@@ -217,6 +217,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         : 'run the command again: it resumes this migration (finish or clean up what its completed statements left, e.g. an invalid index from CREATE INDEX CONCURRENTLY, which strata verify lists)'
       : (dependentObjectsHint(failure) ??
         partitionedTableHint(failure) ??
+        (failure.code === UNSAFE_NEW_ENUM_VALUE ? NEW_ENUM_VALUE_HINT : undefined) ??
         failure.hint ??
         privilege ??
         alreadyMigrated ??
@@ -230,6 +231,15 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     cause: error,
   })
 }
+
+/**
+ * SQLSTATE 55P04 (unsafe_new_enum_value_usage): a value `ALTER TYPE ... ADD VALUE` added
+ * earlier in the same transaction, used before that transaction committed. PostgreSQL's
+ * own hint says why, not how to write the migration.
+ */
+const UNSAFE_NEW_ENUM_VALUE = '55P04'
+const NEW_ENUM_VALUE_HINT =
+  'a new enum value can be used only once the transaction that added it has committed: add the value in a migration of its own, before this one (or run that statement outside the transaction: op.autocommit in TS), then use it; strata check reports this as enum-value-in-transaction'
 
 /** SQLSTATE 57014: the statement was cancelled (here: by Strata, on Ctrl-C). */
 const QUERY_CANCELED = '57014'

@@ -421,6 +421,30 @@ test('the same migration checked out with Windows or Unix line endings is not an
   assert.match((await project.cli(['current'])).stderr, /warning: bbb222 was edited after it was applied/)
 })
 
+test('an enum value used in the transaction that adds it fails with how to split the migration', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE people (id int, mood mood); INSERT INTO people VALUES (1, NULL)",
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: "ALTER TYPE mood ADD VALUE 'meh';\nUPDATE people SET mood = 'meh' WHERE mood IS NULL;",
+    downSql: 'SELECT 1;',
+  })
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1, failed.stderr)
+  assert.match(failed.stderr, /ERROR 55P04: unsafe use of new value "meh" of enum type mood/)
+  assert.match(
+    failed.stderr,
+    /hint: a new enum value can be used only once the transaction that added it has committed: add the value in a migration of its own/,
+  )
+  const checked = await project.cli(['check', '--offline'])
+  assert.match(
+    checked.stdout,
+    /error {4}enum-value-in-transaction {2}line 6 {2}uses enum value 'meh', which line 5 adds in the same transaction/,
+  )
+})
+
 function readFile(file: string): string {
   return readFileSync(file, 'utf8')
 }
