@@ -1,10 +1,10 @@
-import { quoteQualified } from '../db/quote.js'
+import { quoteQualified, sqlIdent } from '../db/quote.js'
 import type { ActivityReport } from '../diagnose/activity.js'
 import type { BlockingNode, BlockingReport } from '../diagnose/blocking.js'
 import type { IndexReport } from '../diagnose/index-usage.js'
 import type { LockRow } from '../diagnose/locks.js'
 import type { SessionInfo } from '../diagnose/sessions.js'
-import { prettySize, type SizeReport } from '../diagnose/sizes.js'
+import { prettySize, type SizeReport, type TableSize } from '../diagnose/sizes.js'
 import type { SlowQueryReport } from '../diagnose/slow-queries.js'
 import { primaryKeyFix } from '../diagnose/tables-without-primary-key.js'
 import type { TerminationTarget } from '../diagnose/terminate.js'
@@ -128,7 +128,7 @@ export function formatActivity(report: ActivityReport): string {
 
 export function formatSizes(report: SizeReport): string {
   const rows = [
-    ['table', 'total', 'table', 'indexes', 'toast', 'rows (est.)'],
+    ['table', 'total', 'table', 'indexes', 'toast', 'rows (est.)', 'dead rows'],
     ...report.tables.map((size) => {
       // `~`: the catalog's page counts, as the table is locked (see the note below).
       const bytes = (value: number) => `${size.sizeEstimated ? '~' : ''}${prettySize(value)}`
@@ -139,16 +139,33 @@ export function formatSizes(report: SizeReport): string {
         bytes(size.indexBytes),
         bytes(size.toastBytes),
         size.estimatedRows === null ? 'not analysed' : Math.round(size.estimatedRows).toLocaleString('en-US'),
+        size.deadRows === null ? '-' : Math.round(size.deadRows).toLocaleString('en-US'),
       ]
     }),
   ]
+  const bloated = report.tables.filter(manyDeadRows)
+  const deadNote = bloated
+    .map(
+      (size) =>
+        `\n${mark.warn()} ${tableLabel(size)}: ${Math.round(size.deadRows!).toLocaleString('en-US')} dead rows (${Math.round((100 * size.deadRows!) / (size.deadRows! + (size.estimatedRows ?? 0)))}%), last vacuumed ${size.lastVacuum === null ? 'never' : size.lastVacuum}: left by a backfill or a large UPDATE or DELETE; autovacuum reclaims them in time, or now: VACUUM (ANALYZE) ${size.schema === 'public' ? '' : `${sqlIdent(size.schema)}.`}${sqlIdent(size.table)}`,
+    )
+    .join('')
   const more = report.more > 0 ? `\n… and ${plural(report.more, 'smaller table')} (--limit to see more)` : ''
   const locked = report.tables.filter((size) => size.sizeEstimated)
   const lockedNote =
     locked.length === 0
       ? ''
       : `\n~ ${locked.map((size) => size.table).join(', ')}: a session holds or awaits ACCESS EXCLUSIVE on ${locked.length === 1 ? 'it' : 'them'}, so the sizes are the catalog's as of the last VACUUM or ANALYZE (measuring would wait behind the lock; strata diagnose blocking shows who holds it)`
-  return `Database ${report.database}: ${prettySize(report.databaseBytes)}\n${report.tables.length === 0 ? 'no tables' : table(rows)}${more}${lockedNote}`
+  return `Database ${report.database}: ${prettySize(report.databaseBytes)}\n${report.tables.length === 0 ? 'no tables' : table(rows)}${more}${lockedNote}${deadNote}`
+}
+
+/**
+ * Dead rows worth a word: at least 10,000 and a fifth of the table, the point past which
+ * autovacuum (20% by default) should have come by; fewer is ordinary churn.
+ */
+function manyDeadRows(size: TableSize): boolean {
+  const dead = size.deadRows ?? 0
+  return dead >= 10_000 && dead >= 0.2 * (dead + (size.estimatedRows ?? 0))
 }
 
 export function formatIndexes(report: IndexReport): string {

@@ -24,6 +24,14 @@ export interface TableSize {
    * measuring would wait for that lock.
    */
   readonly sizeEstimated: boolean
+  /**
+   * Dead row versions not yet vacuumed (the statistics' count, ~0.5 s behind): a backfill
+   * or a large UPDATE or DELETE leaves one per row it touched, until (auto)vacuum makes
+   * their space reusable. Null without statistics for the table.
+   */
+  readonly deadRows: number | null
+  /** The last VACUUM, manual or automatic: ISO time, or null for never. */
+  readonly lastVacuum: string | null
 }
 
 export interface SizeReport {
@@ -52,9 +60,12 @@ export async function readSizes(
             (${toastSizeSql('c.oid', 'c.reltoastrelid', 'lk.locked')})::float8 AS "toastBytes",
             CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS "estimatedRows",
             lk.locked AS "sizeEstimated",
+            s.n_dead_tup::float8 AS "deadRows",
+            to_char(greatest(s.last_vacuum, s.last_autovacuum) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "lastVacuum",
             count(*) OVER ()::int AS total
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             CROSS JOIN LATERAL (SELECT ${exclusivelyLockedSql('c.oid', 'c.reltoastrelid')} AS locked) lk
+            LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE c.relkind IN ('r', 'm') AND n.nspname = ANY($1)
       ORDER BY 3 DESC, 1, 2
       LIMIT $2`,

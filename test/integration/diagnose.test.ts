@@ -153,6 +153,37 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   const badLimit = await project.cli(['diagnose', 'sizes', '--limit', 'ten'])
   assert.equal(badLimit.code, 2)
 
+  // A whole-table UPDATE (a backfill's leftovers) leaves a dead row per row: named with VACUUM.
+  // Autovacuum kept away, so that it cannot clean up between the UPDATE and the look.
+  await database.query('ALTER TABLE events SET (autovacuum_enabled = false)')
+  await database.query('UPDATE events SET kind = upper(kind)')
+  for (let waited = 0; waited < 50; waited++) {
+    const dead = await database.one(
+      "SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 'events'",
+    )
+    if (dead.n >= 5000) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const dead = await project.cli(['diagnose', 'sizes'])
+  assert.match(dead.stdout, /events +[\d.]+ (kB|MB) .* 5,000 +5,000\n/)
+  assert.doesNotMatch(dead.stdout, /! events: .*dead rows/, 'fewer than 10,000: ordinary churn')
+  await database.query(
+    'CREATE TABLE churn (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false); INSERT INTO churn SELECT g, 0 FROM generate_series(1, 20000) g; ANALYZE churn',
+  )
+  await database.query('UPDATE churn SET v = 1')
+  for (let waited = 0; waited < 50; waited++) {
+    const churned = await database.one(
+      "SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 'churn'",
+    )
+    if (churned.n >= 20000) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const churn = await project.cli(['diagnose', 'sizes'])
+  assert.match(
+    churn.stdout,
+    /! churn: 20,000 dead rows \(50%\), last vacuumed never: left by a backfill or a large UPDATE or DELETE; autovacuum reclaims them in time, or now: VACUUM \(ANALYZE\) churn/,
+  )
+
   // Never scanned, but it keeps kinds unique: not a drop candidate.
   await database.query('CREATE TABLE kinds (name text)')
   await database.query('CREATE UNIQUE INDEX ux_kinds_name ON kinds (name)')
