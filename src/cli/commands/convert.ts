@@ -25,6 +25,22 @@ export function registerConvertCommand(program: Command): void {
       'the tool, when its layout is not recognised: prisma, dbmate, golang-migrate, flyway, node-pg-migrate',
     )
     .option('--dry-run', 'list what would be written; write nothing')
+    .addHelpText(
+      'after',
+      `
+Each migration becomes an SQL migration in the (empty) migrations directory, chained in
+the tool's order, its revision id made from the tool's version (v20240101120000, Flyway's
+1.2 as v1_2). When the selected database holds the tool's table (_prisma_migrations,
+schema_migrations, flyway_schema_history, pgmigrations), it says which revision to
+stamp there; it stamps nothing itself. Run again once converted, it writes nothing and
+says where the selected database is.
+
+Examples:
+  strata convert prisma/migrations --dry-run    what it would write, and the revision to stamp
+  strata convert prisma/migrations              then: strata stamp <rev>; strata upgrade head
+  strata convert db/migrations -n staging       converted before: where staging is
+  strata convert sql --from flyway`,
+    )
     .action(
       action(async (context, from: string, flags: { from?: string; dryRun?: boolean }) => {
         const config = await context.config()
