@@ -101,8 +101,8 @@ export function alembicCannotRun(
       where: metas[0]!.file,
       hint:
         direction === 'down'
-          ? `downgrade past ${them} with Alembic, or port ${them} to TypeScript or SQL migrations with the same revision ids`
-          : `apply ${them} with Alembic first (alembic upgrade ${last}); if the database already has ${one ? 'its' : 'their'} changes, record that with \`strata stamp ${last}\`; or port ${them} to TypeScript or SQL with the same revision ids`,
+          ? `downgrade past ${them} with Alembic, or port ${them} to TypeScript or SQL migrations with the same revision ids (\`strata convert <versions directory>\` ports those made of op calls)`
+          : `apply ${them} with Alembic first (alembic upgrade ${last}); if the database already has ${one ? 'its' : 'their'} changes, record that with \`strata stamp ${last}\`; or port ${them} to TypeScript or SQL with the same revision ids (\`strata convert <versions directory>\` ports those made of op calls)`,
     },
   )
 }

@@ -177,6 +177,10 @@ test('init in an Alembic project points the config at its versions directory and
   assert.equal(init.code, 0, init.stderr)
   assert.match(init.stdout, /found an Alembic project: migrations\.directories is db\/alembic\/versions/)
   assert.match(
+    init.stdout,
+    /`strata convert db\/alembic\/versions` ports its migrations made of op calls to SQL/,
+  )
+  assert.match(
     readFileSync(join(dir, 'strata.config.ts'), 'utf8'),
     /directories: \['db\/alembic\/versions'\]/,
   )

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { Command } from 'commander'
 import type { Conversion } from '../../adopt/convert/convert-migrations.js'
 import type { StampAdvice } from '../../adopt/convert/stamp-advice.js'
@@ -18,11 +19,11 @@ export function registerConvertCommand(program: Command): void {
     .command('convert')
     .argument('<dir>', "the other tool's migrations directory, e.g. prisma/migrations or db/migrations")
     .description(
-      "turn another tool's SQL migrations (prisma, dbmate, golang-migrate, flyway, node-pg-migrate) into Strata migrations, and say which revision to stamp",
+      "turn another tool's migrations (alembic, prisma, dbmate, golang-migrate, flyway, node-pg-migrate) into Strata migrations, and say which revision to stamp",
     )
     .option(
       '--from <tool>',
-      'the tool, when its layout is not recognised: prisma, dbmate, golang-migrate, flyway, node-pg-migrate',
+      'the tool, when its layout is not recognised: alembic, prisma, dbmate, golang-migrate, flyway, node-pg-migrate',
     )
     .option('--dry-run', 'list what would be written; write nothing')
     .addHelpText(
@@ -35,7 +36,14 @@ schema_migrations, flyway_schema_history, pgmigrations), it says which revision 
 stamp there; it stamps nothing itself. Run again once converted, it writes nothing and
 says where the selected database is.
 
+An Alembic versions directory is ported in place: each migration made of op calls Strata
+renders (create_table, add_column, create_index, alter_column, execute, ...) becomes an
+SQL migration with the same revision id, beside it (the .py kept as .py.ported), so
+alembic_version needs no stamp; a migration that is Python code stays as it is, named
+with the line that stopped it.
+
 Examples:
+  strata convert migrations/versions             an Alembic project (strata init pointed the config there)
   strata convert prisma/migrations --dry-run    what it would write, and the revision to stamp
   strata convert prisma/migrations              then: strata stamp <rev>; strata upgrade head
   strata convert db/migrations -n staging       converted before: where staging is
@@ -44,6 +52,9 @@ Examples:
     .action(
       action(async (context, from: string, flags: { from?: string; dryRun?: boolean }) => {
         const config = await context.config()
+        const { looksLikeAlembic } = await import('../../adopt/alembic/port-alembic.js')
+        if (flags.from === 'alembic' || (flags.from === undefined && looksLikeAlembic(from)))
+          return portAlembic(context, from, Boolean(flags.dryRun))
         const { convertMigrations } = await import('../../adopt/convert/convert-migrations.js')
         const conversion = convertMigrations({
           from,
@@ -59,6 +70,39 @@ Examples:
         return 0
       }),
     )
+}
+
+/** `strata convert` of an Alembic versions directory: ported in place, same revision ids. */
+async function portAlembic(context: CommandContext, from: string, dryRun: boolean): Promise<number> {
+  const config = await context.config()
+  const { portAlembicMigrations } = await import('../../adopt/alembic/port-alembic.js')
+  const result = portAlembicMigrations({
+    directory: from,
+    migrationDirectories: config.migrations.directories,
+    dryRun,
+  })
+  // What was written must load as any migration does (file:line otherwise, exit 2).
+  if (!dryRun && result.ported.length > 0) await context.migrations()
+  const { output } = context
+  const total = result.ported.length + result.notPorted.length
+  output.line(
+    `${dryRun ? 'Would port' : `${mark.ok()} Ported`} ${result.ported.length} of ${plural(total, 'Alembic migration')} in ${from} to SQL, with the same revision ids (alembic_version needs no stamp)`,
+  )
+  for (const migration of result.ported)
+    output.line(
+      `  ${basename(migration.source)} → ${basename(migration.file)}${migration.hasDowngrade ? '' : '  (no downgrade)'}${migration.transactional ? '' : '  (transactional: false: CONCURRENTLY)'}`,
+    )
+  for (const migration of result.notPorted)
+    output.line(
+      `  ${mark.warn()} not ported: ${basename(migration.source)}${migration.line === undefined ? '' : `:${migration.line}`}: ${migration.reason}`,
+    )
+  output.line(
+    result.ported.length === 0
+      ? 'next: port them by hand: move each .py aside and write a TypeScript or SQL migration with its revision id and down_revision (strata revision --rev-id ID --head PARENT writes one to fill in)'
+      : `next: ${dryRun ? 'port without --dry-run, then ' : ''}review the SQL (strata check -r base:head, strata upgrade base:head --sql), then commit: Strata runs them from now on${result.notPorted.length > 0 ? '; the ones not ported stay Alembic files, which Strata reads but does not run' : ''}`,
+  )
+  context.output.data({ tool: 'alembic', dryRun, ...result })
+  return 0
 }
 
 /**

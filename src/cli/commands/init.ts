@@ -40,6 +40,10 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `found ${result.otherTools.join(', ')} in package.json: keep its SQL migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, node-pg-migrate .sql files; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
           )
+        if (result.alembicVersions !== undefined)
+          context.output.line(
+            `to stop needing Python: \`strata convert ${result.alembicVersions}\` ports its migrations made of op calls to SQL, with the same revision ids`,
+          )
         context.output.line(
           result.alembicVersions === undefined
             ? 'next: strata revision -m "create users"   (edit strata.config.ts to add databases)'

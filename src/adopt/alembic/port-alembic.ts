@@ -1,0 +1,172 @@
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { InvalidInputError, UsageError } from '../../errors/index.js'
+import { parseAlembicMigration } from '../../graph/alembic-migration-file.js'
+import type { MigrationMeta } from '../../graph/migration.js'
+import { NotPortable, renderAlembicCalls } from './alembic-ops.js'
+import { type FunctionBody, readFunctionBody } from './python-calls.js'
+
+export interface PortedMigration {
+  readonly revision: string
+  /** The Alembic file, kept as `<name>.py.ported` so that the revision id is defined once. */
+  readonly source: string
+  readonly file: string
+  readonly hasDowngrade: boolean
+  readonly transactional: boolean
+}
+
+export interface NotPortedMigration {
+  readonly revision: string | undefined
+  readonly source: string
+  readonly line: number | undefined
+  readonly reason: string
+}
+
+export interface AlembicPort {
+  readonly ported: readonly PortedMigration[]
+  readonly notPorted: readonly NotPortedMigration[]
+}
+
+/** Whether a directory holds Alembic migrations (`revision = ...` and `def upgrade`). */
+export function looksLikeAlembic(directory: string): boolean {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) return false
+  return readdirSync(directory).some(
+    (name) =>
+      name.endsWith('.py') &&
+      /^revision\s*(:[^=]*)?=/m.test(readFileSync(join(directory, name), 'utf8')) &&
+      /^def upgrade\s*\(/m.test(readFileSync(join(directory, name), 'utf8')),
+  )
+}
+
+/**
+ * `strata convert` of an Alembic versions directory: each migration whose `upgrade()`
+ * and `downgrade()` are `op.*` calls Strata can render becomes an SQL migration with the
+ * same revision id, down_revision, branch labels and docstring, written beside it (the
+ * `.py` is renamed `.py.ported`), as the SQL Alembic's offline mode would have run.
+ * The version table needs no stamp: its ids are the same. A migration that is code
+ * (`op.get_bind()`, a loop, an f-string) stays as it is, with the line that stopped it:
+ * Strata keeps reading it, and refuses to run it, as before.
+ */
+export function portAlembicMigrations(options: {
+  readonly directory: string
+  readonly migrationDirectories: readonly string[]
+  readonly dryRun?: boolean | undefined
+}): AlembicPort {
+  const directory = resolve(options.directory)
+  if (!existsSync(directory) || !statSync(directory).isDirectory())
+    throw new InvalidInputError(`${options.directory} is not a directory`, {
+      hint: "name Alembic's versions directory, e.g. strata convert migrations/versions",
+    })
+  if (!options.migrationDirectories.some((dir) => resolve(dir) === directory))
+    throw new UsageError(
+      `${options.directory} is not among migrations.directories: the ported migrations are written beside the Alembic ones, where Strata must read both`,
+      {
+        hint: `add it to migrations.directories in strata.config.ts (strata init does, in an Alembic project)`,
+      },
+    )
+  const ported: PortedMigration[] = []
+  const notPorted: NotPortedMigration[] = []
+  for (const name of readdirSync(directory).sort()) {
+    if (!name.endsWith('.py') || name === '__init__.py') continue
+    const source = join(directory, name)
+    const text = readFileSync(source, 'utf8')
+    let meta: MigrationMeta
+    try {
+      meta = parseAlembicMigration(text, source, '')
+    } catch (error) {
+      notPorted.push({ revision: undefined, source, line: undefined, reason: (error as Error).message })
+      continue
+    }
+    const result = port(text, meta)
+    if ('reason' in result) {
+      notPorted.push({ revision: meta.revision, source, line: result.line, reason: result.reason })
+      continue
+    }
+    const file = join(directory, `${basename(name, '.py')}.sql`)
+    if (existsSync(file)) {
+      notPorted.push({
+        revision: meta.revision,
+        source,
+        line: undefined,
+        reason: `${basename(file)} exists already`,
+      })
+      continue
+    }
+    if (!options.dryRun) {
+      writeFileSync(file, render(meta, name, result), { flag: 'wx', mode: 0o644 })
+      renameSync(source, `${source}.ported`)
+    }
+    ported.push({
+      revision: meta.revision,
+      source,
+      file,
+      hasDowngrade: result.down !== undefined,
+      transactional: result.transactional,
+    })
+  }
+  return { ported, notPorted }
+}
+
+interface PortedSql {
+  readonly up: readonly string[]
+  readonly down: readonly string[] | undefined
+  readonly transactional: boolean
+}
+
+function port(text: string, meta: MigrationMeta): PortedSql | { line: number | undefined; reason: string } {
+  const upgrade = readFunctionBody(text, 'upgrade')
+  if (upgrade === undefined) return { line: undefined, reason: 'no def upgrade()' }
+  const downgrade = readFunctionBody(text, 'downgrade')
+  try {
+    const up = statements(upgrade)
+    const down = downgrade === undefined ? undefined : statements(downgrade)
+    // A downgrade of `pass` only is Alembic's way to say there is none, unless the upgrade
+    // does nothing either (a merge): then going back through it is nothing too.
+    const hasDown = down !== undefined && (meta.hasDowngrade || up.length === 0)
+    const transactional = ![...up, ...(down ?? [])].some((sql) => /\bCONCURRENTLY\b/.test(sql))
+    return { up, down: hasDown ? down : undefined, transactional }
+  } catch (error) {
+    if (error instanceof CodeNotCalls) return { line: error.line, reason: error.message }
+    if (error instanceof NotPortable) return { line: error.line, reason: error.reason }
+    throw error
+  }
+}
+
+class CodeNotCalls extends Error {
+  constructor(
+    readonly line: number,
+    text: string,
+  ) {
+    super(
+      /get_bind|connection|execute\(/.test(text) && !/^op\.execute\(/.test(text)
+        ? `\`${text}\` is Python code (a data migration): port it by hand as a TypeScript migration with the same revision id (op.backfill for batched updates, op.query to read)`
+        : `\`${text}\` is Python code, not an op call: port it by hand with the same revision id`,
+    )
+  }
+}
+
+function statements(body: FunctionBody): string[] {
+  if ('unsupported' in body) throw new CodeNotCalls(body.unsupported.line, body.unsupported.text)
+  return renderAlembicCalls(body.calls)
+}
+
+function render(meta: MigrationMeta, name: string, sql: PortedSql): string {
+  const header = [
+    `-- revision: ${meta.revision}`,
+    `-- down_revision: ${meta.downRevisions.join(', ') || 'none'}`,
+    `-- message: ${meta.message.replace(/\s+/g, ' ')}`,
+    ...(meta.branchLabels.length > 0 ? [`-- branch_labels: ${meta.branchLabels.join(', ')}`] : []),
+    ...(meta.dependsOn.length > 0 ? [`-- depends_on: ${meta.dependsOn.join(', ')}`] : []),
+    ...(sql.transactional ? [] : ['-- transactional: false']),
+    ...(meta.createDate ? [`-- create_date: ${meta.createDate}`] : []),
+  ]
+  const body = [
+    '',
+    '-- migrate:up',
+    `-- Ported from Alembic: ${name} (kept as ${name}.ported)`,
+    ...sql.up.flatMap((statement) => [statement, '']),
+  ]
+  if (sql.down !== undefined)
+    body.push('-- migrate:down', ...sql.down.flatMap((statement) => [statement, '']))
+  return `${[...header, ...body].join('\n').trimEnd()}\n`
+}

@@ -1,0 +1,295 @@
+/**
+ * Just enough of Python to read an Alembic migration's `upgrade()` and `downgrade()`
+ * when they are what Alembic's autogenerate and most hand-written migrations are: a
+ * sequence of `op.<operation>(...)` calls whose arguments are literals, lists, tuples
+ * and calls such as `sa.Column('id', sa.Integer(), nullable=False)`. Anything else (an
+ * assignment, a loop, `op.get_bind()`, an f-string) makes the function unsupported, with
+ * its line: such a migration is code, and is ported by a person.
+ */
+
+export type PyValue =
+  | { readonly kind: 'str'; readonly value: string }
+  | { readonly kind: 'num'; readonly value: string }
+  | { readonly kind: 'const'; readonly value: 'True' | 'False' | 'None' }
+  /** A dotted name not called: `sa.Integer`, `postgresql.JSONB`. */
+  | { readonly kind: 'name'; readonly path: string }
+  | PyCall
+  /** A list or a tuple. */
+  | { readonly kind: 'list'; readonly items: readonly PyValue[] }
+
+export interface PyCall {
+  readonly kind: 'call'
+  /** The dotted name called: `op.add_column`, `sa.Column`, `sa.func.now`. */
+  readonly callee: string
+  readonly args: readonly PyValue[]
+  readonly kwargs: Readonly<Record<string, PyValue>>
+  /** 1-based line of the call in the file. */
+  readonly line: number
+}
+
+/** A function body read as calls, or the first thing in it that is not one. */
+export type FunctionBody =
+  | { readonly calls: readonly PyCall[] }
+  | { readonly unsupported: { readonly line: number; readonly text: string } }
+
+/** The body of the module-level `def name(...)`, or undefined when the module has none. */
+export function readFunctionBody(source: string, name: string): FunctionBody | undefined {
+  const lines = source.split('\n')
+  const start = lines.findIndex((line) => new RegExp(`^def ${name}\\s*\\(`).test(line))
+  if (start === -1) return undefined
+  // The signature may run over lines; the body starts after the line ending in ':'.
+  let bodyStart = start
+  while (bodyStart < lines.length && !/:\s*(#.*)?$/.test(lines[bodyStart]!)) bodyStart++
+  let end = bodyStart + 1
+  while (
+    end < lines.length &&
+    (lines[end]!.trim() === '' || /^\s/.test(lines[end]!) || /^#/.test(lines[end]!))
+  )
+    end++
+  const offsetLine = bodyStart + 2
+  const body = lines.slice(bodyStart + 1, end).join('\n')
+  let tokens: Token[]
+  try {
+    tokens = tokenize(body, offsetLine)
+  } catch (error) {
+    if (error instanceof Unsupported)
+      return { unsupported: { line: error.line, text: lineText(lines, error.line) } }
+    throw error
+  }
+  const parser = new Parser(tokens)
+  const calls: PyCall[] = []
+  for (;;) {
+    parser.skipNewlines()
+    if (parser.atEnd()) return { calls }
+    const first = parser.peek()
+    try {
+      const statement = parser.statement()
+      if (statement === undefined) continue // a docstring, `pass`
+      calls.push(statement)
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error
+      return { unsupported: { line: first.line, text: lineText(lines, first.line) } }
+    }
+  }
+}
+
+function lineText(lines: readonly string[], line: number): string {
+  return (lines[line - 1] ?? '').trim()
+}
+
+class Unsupported extends Error {
+  constructor(readonly line: number) {
+    super(`unsupported Python at line ${line}`)
+  }
+}
+
+interface Token {
+  readonly type: 'name' | 'str' | 'num' | 'punct' | 'newline'
+  readonly text: string
+  readonly line: number
+}
+
+/** Tokens of a function body; newlines inside brackets are not statement ends. */
+function tokenize(code: string, firstLine: number): Token[] {
+  const tokens: Token[] = []
+  let line = firstLine
+  let depth = 0
+  let index = 0
+  while (index < code.length) {
+    const char = code[index]!
+    if (char === '\n') {
+      if (depth === 0 && tokens.at(-1)?.type !== 'newline') tokens.push({ type: 'newline', text: '\n', line })
+      line++
+      index++
+      continue
+    }
+    if (char === ' ' || char === '\t' || char === '\r') {
+      index++
+      continue
+    }
+    if (char === '\\' && code[index + 1] === '\n') {
+      line++
+      index += 2
+      continue
+    }
+    if (char === '#') {
+      while (index < code.length && code[index] !== '\n') index++
+      continue
+    }
+    const string = /^([rRbBuUfF]{0,2})('''|"""|'|")/.exec(code.slice(index, index + 5))
+    if (string) {
+      const prefix = string[1]!.toLowerCase()
+      if (prefix.includes('f') || prefix.includes('b')) throw new Unsupported(line)
+      const quote = string[2]!
+      let at = index + string[0].length
+      let value = ''
+      const startLine = line
+      for (;;) {
+        if (at >= code.length) throw new Unsupported(startLine)
+        if (code.startsWith(quote, at)) break
+        const c = code[at]!
+        if (c === '\n') {
+          if (quote.length === 1) throw new Unsupported(startLine)
+          line++
+        }
+        if (c === '\\' && !prefix.includes('r')) {
+          const next = code[at + 1] ?? ''
+          const escaped = ESCAPES[next]
+          if (next === '\n') {
+            line++
+            at += 2
+            continue
+          }
+          value += escaped ?? `\\${next}`
+          at += 2
+          continue
+        }
+        value += c
+        at++
+      }
+      tokens.push({ type: 'str', text: value, line: startLine })
+      index = at + quote.length
+      continue
+    }
+    const number = /^\d+(?:\.\d+)?/.exec(code.slice(index))
+    if (number) {
+      tokens.push({ type: 'num', text: number[0], line })
+      index += number[0].length
+      continue
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(code.slice(index))
+    if (name) {
+      tokens.push({ type: 'name', text: name[0], line })
+      index += name[0].length
+      continue
+    }
+    if ('([{'.includes(char)) depth++
+    if (')]}'.includes(char)) depth--
+    tokens.push({ type: 'punct', text: char, line })
+    index++
+  }
+  return tokens
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '0': '\0',
+}
+
+class Parser {
+  #at = 0
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  atEnd(): boolean {
+    return this.#at >= this.tokens.length
+  }
+
+  peek(): Token {
+    return this.tokens[this.#at] ?? { type: 'newline', text: '\n', line: this.tokens.at(-1)?.line ?? 0 }
+  }
+
+  skipNewlines(): void {
+    while (!this.atEnd() && this.peek().type === 'newline') this.#at++
+  }
+
+  /** One statement: a call of `op.*`; undefined for a docstring or `pass`. */
+  statement(): PyCall | undefined {
+    const first = this.peek()
+    if (first.type === 'name' && first.text === 'pass') {
+      this.#at++
+      this.endOfStatement()
+      return undefined
+    }
+    const value = this.expression()
+    this.endOfStatement()
+    if (value.kind === 'str') return undefined // a docstring
+    if (value.kind === 'call' && value.callee.startsWith('op.')) return value
+    throw new Unsupported(first.line)
+  }
+
+  private endOfStatement(): void {
+    if (this.atEnd()) return
+    if (this.peek().type !== 'newline') throw new Unsupported(this.peek().line)
+    this.#at++
+  }
+
+  private next(): Token {
+    const token = this.peek()
+    if (this.atEnd()) throw new Unsupported(token.line)
+    this.#at++
+    return token
+  }
+
+  private punct(text: string): boolean {
+    const token = this.peek()
+    if (token.type === 'punct' && token.text === text) {
+      this.#at++
+      return true
+    }
+    return false
+  }
+
+  expression(): PyValue {
+    const token = this.next()
+    if (token.type === 'str') {
+      // Adjacent literals are one string, as Python reads them.
+      let value = token.text
+      while (this.peek().type === 'str') value += this.next().text
+      return { kind: 'str', value }
+    }
+    if (token.type === 'num') return { kind: 'num', value: token.text }
+    if (token.type === 'punct' && token.text === '-' && this.peek().type === 'num')
+      return { kind: 'num', value: `-${this.next().text}` }
+    if (token.type === 'punct' && (token.text === '[' || token.text === '(')) {
+      const close = token.text === '[' ? ']' : ')'
+      const items: PyValue[] = []
+      while (!this.punct(close)) {
+        items.push(this.expression())
+        if (!this.punct(',') && !(this.peek().type === 'punct' && this.peek().text === close))
+          throw new Unsupported(this.peek().line)
+      }
+      // `(x)` is x; `(x,)` and `[x]` are sequences.
+      return { kind: 'list', items }
+    }
+    if (token.type === 'name') {
+      if (token.text === 'True' || token.text === 'False' || token.text === 'None')
+        return { kind: 'const', value: token.text }
+      let path = token.text
+      while (this.punct('.')) {
+        const part = this.next()
+        if (part.type !== 'name') throw new Unsupported(part.line)
+        path += `.${part.text}`
+      }
+      if (!this.punct('(')) return { kind: 'name', path }
+      return this.callArguments(path, token.line)
+    }
+    throw new Unsupported(token.line)
+  }
+
+  private callArguments(callee: string, line: number): PyCall {
+    const args: PyValue[] = []
+    const kwargs: Record<string, PyValue> = {}
+    while (!this.punct(')')) {
+      const token = this.peek()
+      const following = this.tokens[this.#at + 1]
+      if (token.type === 'name' && following?.type === 'punct' && following.text === '=') {
+        this.#at += 2
+        kwargs[token.text] = this.expression()
+      } else {
+        if (token.type === 'punct' && token.text === '*') throw new Unsupported(token.line)
+        args.push(this.expression())
+      }
+      if (!this.punct(',') && !(this.peek().type === 'punct' && this.peek().text === ')'))
+        throw new Unsupported(this.peek().line)
+    }
+    // A call on a call (`sa.Column(...).label(...)`) is code, not a declaration.
+    if (this.peek().type === 'punct' && (this.peek().text === '.' || this.peek().text === '('))
+      throw new Unsupported(this.peek().line)
+    return { kind: 'call', callee, args, kwargs, line }
+  }
+}
