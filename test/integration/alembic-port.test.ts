@@ -116,3 +116,38 @@ test('Alembic migrations outside migrations.directories are refused, nothing wri
   )
   assert.ok(!readdirSync(join(project.dir, 'alembic', 'versions')).some((name) => name.endsWith('.sql')))
 })
+
+test("Alembic's autogenerate output ports as written: identity and computed columns, comments, JSONB, composite keys, op.f names", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  cpSync(join(import.meta.dirname, '..', 'fixtures', 'alembic-autogenerate'), project.versions, {
+    recursive: true,
+  })
+  const ported = await project.cli(['convert', 'migrations/versions'])
+  assert.equal(ported.code, 0, ported.stderr)
+  assert.match(ported.stdout, /Ported 1 of 1 Alembic migration/)
+  const sql = readFileSync(join(project.versions, '0a1_autogen.sql'), 'utf8')
+  assert.match(sql, /id integer NOT NULL GENERATED ALWAYS AS IDENTITY,/)
+  assert.match(sql, /slug text GENERATED ALWAYS AS \(lower\(name\)\) STORED,/)
+  assert.match(sql, /COMMENT ON COLUMN accounts\.name IS 'display name';/)
+  assert.match(sql, /PRIMARY KEY \(account_id, user_name\)/)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  const columns = await db.query(
+    "SELECT column_name, data_type, is_identity, is_generated FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY ordinal_position",
+  )
+  assert.deepEqual(
+    columns.rows.map((row) => [row.column_name, row.data_type, row.is_identity, row.is_generated]),
+    [
+      ['id', 'integer', 'YES', 'NEVER'],
+      ['name', 'character varying', 'NO', 'NEVER'],
+      ['data', 'jsonb', 'NO', 'NEVER'],
+      ['total', 'numeric', 'NO', 'NEVER'],
+      ['slug', 'text', 'NO', 'ALWAYS'],
+      ['created', 'timestamp with time zone', 'NO', 'NEVER'],
+    ],
+  )
+  assert.equal((await db.one("SELECT obj_description('accounts'::regclass) AS c")).c, 'customer accounts')
+  const down = await project.cli(['downgrade', 'base'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.equal((await db.one("SELECT to_regclass('accounts')::text AS t")).t, null)
+})

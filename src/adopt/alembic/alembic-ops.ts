@@ -43,8 +43,8 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const column = arg(call, 1, 'column')
     if (column?.kind !== 'call' || !/(^|\.)Column$/.test(column.callee))
       throw new NotPortable(call.line, 'add_column takes an sa.Column(...)')
-    const { definition, index } = columnDefinition(column, str(arg(call, 0, 'table_name'), call), false)
-    return [`ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${definition};`, ...index]
+    const { definition, after } = columnDefinition(column, str(arg(call, 0, 'table_name'), call), false)
+    return [`ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${definition};`, ...after]
   },
   drop_column: (call) => [
     `ALTER TABLE ${table(call, 0, 'table_name')} DROP COLUMN ${sqlIdent(str(arg(call, 1, 'column_name'), call))};`,
@@ -122,15 +122,17 @@ function createTable(call: PyCall): string[] {
             SERIAL_OF[typeName(arg(column, 1, 'type_'), column)] !== undefined &&
             column.kwargs.server_default === undefined &&
             !isFalse(column.kwargs.autoincrement) &&
-            !column.args.some((extra) => extra.kind === 'call' && /(^|\.)ForeignKey$/.test(extra.callee)),
+            !column.args.some(
+              (extra) => extra.kind === 'call' && /(^|\.)(ForeignKey|Identity|Computed)$/.test(extra.callee),
+            ),
         )
       : undefined
   const lines: string[] = []
   const indexes: string[] = []
   for (const column of columns) {
-    const { definition, index } = columnDefinition(column, name, column === serial, primaryKey)
+    const { definition, after } = columnDefinition(column, name, column === serial, primaryKey)
     lines.push(definition)
-    indexes.push(...index)
+    indexes.push(...after)
   }
   // `primary_key=True` on columns: one table constraint, as SQLAlchemy writes it.
   const declared = columns.filter((column) => isTrue(column.kwargs.primary_key))
@@ -142,7 +144,22 @@ function createTable(call: PyCall): string[] {
       `PRIMARY KEY (${declared.map((column) => sqlIdent(str(arg(column, 0, 'name'), column))).join(', ')})`,
     )
   for (const constraint of constraints) lines.push(tableConstraint(constraint, call))
-  return [`CREATE TABLE ${table(call, 0, 'table_name')} (\n    ${lines.join(',\n    ')}\n);`, ...indexes]
+  const other = Object.keys(call.kwargs).find(
+    (key) =>
+      !['table_name', 'schema', 'comment', 'postgresql_partition_by', 'info'].includes(key) &&
+      !OTHER_DIALECT.test(key),
+  )
+  if (other !== undefined)
+    throw new NotPortable(call.line, `create_table(${other}=...) is not one Strata ports`)
+  const partitionBy = call.kwargs.postgresql_partition_by
+  const comment = call.kwargs.comment
+  return [
+    `CREATE TABLE ${table(call, 0, 'table_name')} (\n    ${lines.join(',\n    ')}\n)${partitionBy ? ` PARTITION BY ${str(partitionBy, call)}` : ''};`,
+    ...(comment && !isNone(comment)
+      ? [`COMMENT ON TABLE ${table(call, 0, 'table_name')} IS ${quoteLiteral(str(comment, call))};`]
+      : []),
+    ...indexes,
+  ]
 }
 
 function tableConstraint(value: PyValue, call: PyCall): string {
@@ -162,13 +179,39 @@ function tableConstraint(value: PyValue, call: PyCall): string {
   throw new NotPortable(value.line, `${value.callee}() in create_table is not one Strata ports`)
 }
 
+/** sa.Column keywords: those that write DDL, and those that are Python-side only (no DDL). */
+const COLUMN_KEYWORDS = new Set([
+  'name',
+  'type_',
+  'nullable',
+  'primary_key',
+  'server_default',
+  'unique',
+  'index',
+  'autoincrement',
+  'comment',
+  // Python-side only: SQLAlchemy writes no DDL for them.
+  'default',
+  'onupdate',
+  'server_onupdate',
+  'key',
+  'info',
+  'doc',
+  'quote',
+])
+
 function columnDefinition(
   column: PyCall,
   tableName: string,
   serial: boolean,
   primaryKey: ReadonlySet<string> = new Set(),
-): { definition: string; index: string[] } {
+): { definition: string; after: string[] } {
   const name = str(arg(column, 0, 'name'), column)
+  const other = Object.keys(column.kwargs).find(
+    (key) => !COLUMN_KEYWORDS.has(key) && !OTHER_DIALECT.test(key),
+  )
+  if (other !== undefined)
+    throw new NotPortable(column.line, `sa.Column(${other}=...) is not one Strata ports`)
   const type = arg(column, 1, 'type_')
   const parts = [sqlIdent(name), serial ? SERIAL_OF[typeName(type, column)]! : typeSql(type, column)]
   const inTablePrimaryKey = primaryKey.has(name)
@@ -178,16 +221,44 @@ function columnDefinition(
   if (serverDefault !== undefined && !isNone(serverDefault))
     parts.push(`DEFAULT ${defaultSql(serverDefault, column)}`)
   if (isTrue(column.kwargs.unique)) parts.push('UNIQUE')
-  for (const extra of column.args.slice(2)) {
+  for (const extra of column.args.slice(type === column.kwargs.type_ ? 1 : 2)) {
     if (extra.kind === 'call' && /(^|\.)ForeignKey$/.test(extra.callee)) {
       const target = splitColumnReference(str(arg(extra, 0, 'column'), extra))
       parts.push(`REFERENCES ${target.table} (${target.column})${referentialActions(extra)}`)
+    } else if (extra.kind === 'call' && /(^|\.)Identity$/.test(extra.callee)) {
+      parts.push(identitySql(extra))
+    } else if (extra.kind === 'call' && /(^|\.)Computed$/.test(extra.callee)) {
+      if (isFalse(extra.kwargs.persisted))
+        throw new NotPortable(
+          column.line,
+          'sa.Computed(persisted=False): PostgreSQL stores generated columns',
+        )
+      parts.push(`GENERATED ALWAYS AS (${sqlText(arg(extra, 0, 'sqltext'), extra)}) STORED`)
     } else throw new NotPortable(column.line, `sa.Column argument ${describe(extra)} is not one Strata ports`)
   }
-  const index = isTrue(column.kwargs.index)
-    ? [`CREATE INDEX ${sqlIdent(`ix_${tableName}_${name}`)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`]
-    : []
-  return { definition: parts.join(' '), index }
+  const after: string[] = []
+  if (isTrue(column.kwargs.index))
+    after.push(
+      `CREATE INDEX ${sqlIdent(`ix_${tableName}_${name}`)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
+    )
+  const comment = column.kwargs.comment
+  if (comment !== undefined && !isNone(comment))
+    after.push(
+      `COMMENT ON COLUMN ${sqlIdent(tableName)}.${sqlIdent(name)} IS ${quoteLiteral(str(comment, column))};`,
+    )
+  return { definition: parts.join(' '), after }
+}
+
+/** Keywords for other databases (mysql_engine=...): no DDL on PostgreSQL. */
+const OTHER_DIALECT = /^(mysql|mariadb|sqlite|mssql|oracle)_/
+
+/** `sa.Identity(always=True, start=100)`: an identity column, as SQLAlchemy writes it. */
+function identitySql(identity: PyCall): string {
+  const options = [
+    identity.kwargs.start ? `START WITH ${num(identity.kwargs.start, identity)}` : '',
+    identity.kwargs.increment ? `INCREMENT BY ${num(identity.kwargs.increment, identity)}` : '',
+  ].filter(Boolean)
+  return `GENERATED ${isTrue(identity.kwargs.always) ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY${options.length > 0 ? ` (${options.join(' ')})` : ''}`
 }
 
 function alterColumn(call: PyCall): string[] {
