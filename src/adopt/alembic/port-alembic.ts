@@ -3,8 +3,9 @@ import { basename, join, resolve } from 'node:path'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { parseAlembicMigration } from '../../graph/alembic-migration-file.js'
 import type { MigrationMeta } from '../../graph/migration.js'
-import { NotPortable, renderAlembicCalls } from './alembic-ops.js'
+import { renderAlembicCalls } from './alembic-ops.js'
 import { type FunctionBody, readFunctionBody } from './python-calls.js'
+import { NotPortable } from './python-values.js'
 
 export interface PortedMigration {
   readonly revision: string

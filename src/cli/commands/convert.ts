@@ -1,4 +1,3 @@
-import { basename } from 'node:path'
 import type { Command } from 'commander'
 import type { Conversion } from '../../adopt/convert/convert-migrations.js'
 import type { StampAdvice } from '../../adopt/convert/stamp-advice.js'
@@ -8,6 +7,7 @@ import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
+import { portAlembic } from './convert-alembic.js'
 
 /**
  * `strata convert DIR`: another tool's SQL migrations (Prisma, dbmate, golang-migrate,
@@ -70,39 +70,6 @@ Examples:
         return 0
       }),
     )
-}
-
-/** `strata convert` of an Alembic versions directory: ported in place, same revision ids. */
-async function portAlembic(context: CommandContext, from: string, dryRun: boolean): Promise<number> {
-  const config = await context.config()
-  const { portAlembicMigrations } = await import('../../adopt/alembic/port-alembic.js')
-  const result = portAlembicMigrations({
-    directory: from,
-    migrationDirectories: config.migrations.directories,
-    dryRun,
-  })
-  // What was written must load as any migration does (file:line otherwise, exit 2).
-  if (!dryRun && result.ported.length > 0) await context.migrations()
-  const { output } = context
-  const total = result.ported.length + result.notPorted.length
-  output.line(
-    `${dryRun ? 'Would port' : `${mark.ok()} Ported`} ${result.ported.length} of ${plural(total, 'Alembic migration')} in ${from} to SQL, with the same revision ids (alembic_version needs no stamp)`,
-  )
-  for (const migration of result.ported)
-    output.line(
-      `  ${basename(migration.source)} → ${basename(migration.file)}${migration.hasDowngrade ? '' : '  (no downgrade)'}${migration.transactional ? '' : '  (transactional: false: CONCURRENTLY)'}`,
-    )
-  for (const migration of result.notPorted)
-    output.line(
-      `  ${mark.warn()} not ported: ${basename(migration.source)}${migration.line === undefined ? '' : `:${migration.line}`}: ${migration.reason}`,
-    )
-  output.line(
-    result.ported.length === 0
-      ? 'next: port them by hand: move each .py aside and write a TypeScript or SQL migration with its revision id and down_revision (strata revision --rev-id ID --head PARENT writes one to fill in)'
-      : `next: ${dryRun ? 'port without --dry-run, then ' : ''}review the SQL (strata check -r base:head, strata upgrade base:head --sql), then commit: Strata runs them from now on${result.notPorted.length > 0 ? '; the ones not ported stay Alembic files, which Strata reads but does not run' : ''}`,
-  )
-  context.output.data({ tool: 'alembic', dryRun, ...result })
-  return 0
 }
 
 /**
