@@ -157,13 +157,7 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
   // Autovacuum kept away, so that it cannot clean up between the UPDATE and the look.
   await database.query('ALTER TABLE events SET (autovacuum_enabled = false)')
   await database.query('UPDATE events SET kind = upper(kind)')
-  for (let waited = 0; waited < 50; waited++) {
-    const dead = await database.one(
-      "SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 'events'",
-    )
-    if (dead.n >= 5000) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await deadRowsCounted(database, 'events', 5000)
   const dead = await project.cli(['diagnose', 'sizes'])
   assert.match(dead.stdout, /events +[\d.]+ (kB|MB) .* 5,000 +5,000\n/)
   assert.doesNotMatch(dead.stdout, /! events: .*dead rows/, 'fewer than 10,000: ordinary churn')
@@ -171,13 +165,7 @@ test('diagnose sizes and indexes: largest tables, unused, redundant and invalid 
     'CREATE TABLE churn (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false); INSERT INTO churn SELECT g, 0 FROM generate_series(1, 20000) g; ANALYZE churn',
   )
   await database.query('UPDATE churn SET v = 1')
-  for (let waited = 0; waited < 50; waited++) {
-    const churned = await database.one(
-      "SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = 'churn'",
-    )
-    if (churned.n >= 20000) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await deadRowsCounted(database, 'churn', 20000)
   const churn = await project.cli(['diagnose', 'sizes'])
   assert.match(
     churn.stdout,
@@ -436,3 +424,18 @@ test('behind a migration holding ACCESS EXCLUSIVE, diagnose sizes and indexes an
   )
   await migrator.client.query('ROLLBACK')
 })
+
+/**
+ * Waits (up to 5 s) until the statistics count a table's dead rows: a session reports
+ * them when it goes idle, at most once a second, so the next session may not see them yet.
+ */
+async function deadRowsCounted(database: TestDatabase, table: string, rows: number): Promise<void> {
+  for (let waited = 0; waited < 50; waited++) {
+    const dead = await database.one(
+      'SELECT n_dead_tup::int AS n FROM pg_stat_user_tables WHERE relname = $1',
+      [table],
+    )
+    if (dead.n >= rows) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
