@@ -18,7 +18,14 @@ export async function alreadyMigratedHint(
   failure: DatabaseFailure,
   step: PlanStep,
 ): Promise<string | undefined> {
-  if (step.direction !== 'up' || step.rowsBefore.length > 0 || !ALREADY_THERE.has(failure.code ?? ''))
+  // A non-transactional migration's own earlier run may have left what it meets: its
+  // re-run advice applies there, not this.
+  if (
+    step.direction !== 'up' ||
+    !step.meta.transactional ||
+    step.rowsBefore.length > 0 ||
+    !ALREADY_THERE.has(failure.code ?? '')
+  )
     return undefined
   let tools: { table: string; tool: string }[] = []
   try {
