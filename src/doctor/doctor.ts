@@ -16,6 +16,7 @@ import { formatDuration } from '../util/duration.js'
 import { plural } from '../util/plural.js'
 import { STRATA_VERSION } from '../version.js'
 import { clientProgramChecks } from './client-program-checks.js'
+import { readSchemaRights, type SchemaRights, schemaRightsOutcome } from './schema-rights.js'
 
 export interface DoctorOptions {
   readonly config: ResolvedConfig
@@ -34,6 +35,7 @@ interface ServerFacts {
   readonly versionRows: readonly string[] | undefined
   /** The session holding the migration lock when the doctor looked. */
   readonly migrator: LockHolder | undefined
+  readonly rights: SchemaRights
 }
 
 /**
@@ -62,11 +64,19 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     }),
   )
   checks.push(await runCheck('migrations', 'Migrations load', async () => migrationsOutcome(config, server)))
-  const migrator = server?.migrator
-  if (server !== undefined)
+  const facts = server as ServerFacts | undefined
+  if (facts !== undefined) {
     checks.push(
-      await runCheck('migration-lock', 'No migration running', async () => migrationLockOutcome(migrator)),
+      await runCheck('migration-lock', 'No migration running', async () =>
+        migrationLockOutcome(facts.migrator),
+      ),
     )
+    checks.push(
+      await runCheck('schema-rights', 'Role may change the schema', async () =>
+        schemaRightsOutcome(facts.rights),
+      ),
+    )
+  }
   checks.push(...(await clientProgramChecks(config, server?.major, target.source === 'embedded dev server')))
   checks.push(
     await runCheck('backup-directory', 'Backup directory usable', async () => backupsOutcome(config)),
@@ -189,6 +199,11 @@ async function reach(
         major: Math.floor(connection.serverVersionNum / 10000),
         versionRows,
         migrator: await migrationLockHolder(connection.client, table),
+        rights: await readSchemaRights(connection.client, table.schema, [
+          `${table.schema}.${table.name}`,
+          `${runnerTables(config).history.schema}.${runnerTables(config).history.name}`,
+          `${table.schema}.strata_backfill`,
+        ]),
       },
     }
   } finally {

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import pg from 'pg'
 import { migrationLockKey } from '../../src/db/advisory-lock.js'
 import { toClientConfig } from '../../src/db/connect.js'
-import { createTestDatabase, urlOf } from '../helpers/database.js'
+import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 
 interface DoctorCheck {
@@ -48,6 +48,7 @@ test('doctor: the config, the database chosen and why, as whom, the migrations a
     assert.match(checks.get(`client-${name}`)!.summary, /^15\.\d+ \(\S+\) for PostgreSQL 15$/)
   assert.equal(checks.get('backup-directory')!.status, 'ok')
   assert.equal(checks.get('migration-lock')!.summary, 'the migration lock is free')
+  assert.match(checks.get('schema-rights')!.summary, /^\w+ is a superuser$/)
 
   // A session holding the migration lock (an upgrade running, or one stuck) is named.
   const holder = new pg.Client(toClientConfig(database.spec, false))
@@ -93,4 +94,37 @@ test('doctor without a config: the defaults, and where to start', async (t) => {
   assert.deepEqual(checks.get('config')!.details, ['`strata init` writes one'])
   assert.equal(checks.get('migrations')!.status, 'fail')
   assert.match(checks.get('migrations')!.summary, /^1 directory missing: \S+migrations\/versions$/)
+})
+
+test('doctor warns when the role would not be allowed to change the tables it migrates, or to create in public', async (t) => {
+  const database = await createTestDatabase(t)
+  const role = await createTestRole(t, { prefix: 'app' })
+  await database.query('CREATE TABLE users (id int); CREATE TABLE orders (id int)')
+  await database.query(
+    `REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${role.name}`,
+  )
+  const project = testProject(t, database)
+  const asRole = { DATABASE_URL: urlOf({ ...database.spec, user: role.name, password: role.password }) }
+  const owner = (await database.one('SELECT current_user AS name')).name
+  const doctor = await project.cli(['doctor', '--json'], asRole)
+  const rights = checksOf(doctor.stdout).get('schema-rights')!
+  assert.equal(rights.status, 'warn')
+  assert.equal(
+    rights.summary,
+    `2 tables of 2 belong to ${owner}, not to ${role.name}; ${role.name} may not create in schema public`,
+  )
+  assert.match(
+    rights.details[0]!,
+    /run migrations as \w+, or as \w+: ALTER TABLE public\.orders OWNER TO \w+ for each/,
+  )
+  assert.match(rights.details[1]!, new RegExp(`GRANT CREATE ON SCHEMA public TO ${role.name}`))
+
+  await database.query(
+    `ALTER TABLE users OWNER TO ${role.name}; ALTER TABLE orders OWNER TO ${role.name}; GRANT CREATE ON SCHEMA public TO ${role.name}`,
+  )
+  const fixed = checksOf((await project.cli(['doctor', '--json'], asRole)).stdout).get('schema-rights')!
+  assert.deepEqual(
+    [fixed.status, fixed.summary],
+    ['ok', `${role.name} owns (or is a member of the owner of) 2 tables, and may create in public`],
+  )
 })
