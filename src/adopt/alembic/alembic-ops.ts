@@ -43,8 +43,12 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const column = arg(call, 1, 'column')
     if (column?.kind !== 'call' || !/(^|\.)Column$/.test(column.callee))
       throw new NotPortable(call.line, 'add_column takes an sa.Column(...)')
-    const { definition, after } = columnDefinition(column, str(arg(call, 0, 'table_name'), call), false)
-    return [`ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${definition};`, ...after]
+    const { definition, before, after } = columnDefinition(
+      column,
+      str(arg(call, 0, 'table_name'), call),
+      false,
+    )
+    return [...before, `ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${definition};`, ...after]
   },
   drop_column: (call) => [
     `ALTER TABLE ${table(call, 0, 'table_name')} DROP COLUMN ${sqlIdent(str(arg(call, 1, 'column_name'), call))};`,
@@ -128,10 +132,12 @@ function createTable(call: PyCall): string[] {
         )
       : undefined
   const lines: string[] = []
+  const types: string[] = []
   const indexes: string[] = []
   for (const column of columns) {
-    const { definition, after } = columnDefinition(column, name, column === serial, primaryKey)
+    const { definition, before, after } = columnDefinition(column, name, column === serial, primaryKey)
     lines.push(definition)
+    types.push(...before)
     indexes.push(...after)
   }
   // `primary_key=True` on columns: one table constraint, as SQLAlchemy writes it.
@@ -154,6 +160,7 @@ function createTable(call: PyCall): string[] {
   const partitionBy = call.kwargs.postgresql_partition_by
   const comment = call.kwargs.comment
   return [
+    ...types,
     `CREATE TABLE ${table(call, 0, 'table_name')} (\n    ${lines.join(',\n    ')}\n)${partitionBy ? ` PARTITION BY ${str(partitionBy, call)}` : ''};`,
     ...(comment && !isNone(comment)
       ? [`COMMENT ON TABLE ${table(call, 0, 'table_name')} IS ${quoteLiteral(str(comment, call))};`]

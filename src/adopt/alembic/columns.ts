@@ -29,7 +29,7 @@ export function columnDefinition(
   tableName: string,
   serial: boolean,
   primaryKey: ReadonlySet<string> = new Set(),
-): { definition: string; after: string[] } {
+): { definition: string; before: string[]; after: string[] } {
   const name = str(arg(column, 0, 'name'), column)
   const other = Object.keys(column.kwargs).find(
     (key) => !COLUMN_KEYWORDS.has(key) && !OTHER_DIALECT.test(key),
@@ -37,7 +37,16 @@ export function columnDefinition(
   if (other !== undefined)
     throw new NotPortable(column.line, `sa.Column(${other}=...) is not one Strata ports`)
   const type = arg(column, 1, 'type_')
-  const parts = [sqlIdent(name), serial ? SERIAL_OF[typeName(type, column)]! : typeSql(type, column)]
+  const enumType = enumTypeOf(type, column)
+  const before = enumType?.create === undefined ? [] : [enumType.create]
+  const parts = [
+    sqlIdent(name),
+    enumType !== undefined
+      ? enumType.name
+      : serial
+        ? SERIAL_OF[typeName(type, column)]!
+        : typeSql(type, column),
+  ]
   const inTablePrimaryKey = primaryKey.has(name)
   if (isTrue(column.kwargs.primary_key) && primaryKey.size === 0) parts.push('PRIMARY KEY')
   if (isFalse(column.kwargs.nullable) || inTablePrimaryKey) parts.push('NOT NULL')
@@ -70,7 +79,31 @@ export function columnDefinition(
     after.push(
       `COMMENT ON COLUMN ${sqlIdent(tableName)}.${sqlIdent(name)} IS ${quoteLiteral(str(comment, column))};`,
     )
-  return { definition: parts.join(' '), after }
+  return { definition: parts.join(' '), before, after }
+}
+
+/**
+ * `sa.Enum('active', 'gone', name='user_status')` (or `postgresql.ENUM`): SQLAlchemy
+ * creates the type before the table or column that uses it, unless `create_type=False`
+ * says it exists. Values given as a Python Enum class are code, and are not ported.
+ */
+function enumTypeOf(
+  type: PyValue | undefined,
+  column: PyCall,
+): { name: string; create: string | undefined } | undefined {
+  if (type?.kind !== 'call' || !/(^|\.)(Enum|ENUM)$/.test(type.callee)) return undefined
+  const name = type.kwargs.name
+  if (name === undefined || name.kind !== 'str')
+    throw new NotPortable(column.line, `${type.callee}() needs name='...' for PostgreSQL's type`)
+  const values = type.args.map((value) => {
+    if (value.kind !== 'str') throw new NotPortable(column.line, `${type.callee}() values must be strings`)
+    return quoteLiteral(value.value)
+  })
+  const typeName = sqlIdent(name.value)
+  const create = isFalse(type.kwargs.create_type)
+    ? undefined
+    : `CREATE TYPE ${typeName} AS ENUM (${values.join(', ')});`
+  return { name: typeName, create }
 }
 
 /** Keywords for other databases (mysql_engine=...): no DDL on PostgreSQL. */
