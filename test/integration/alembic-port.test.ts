@@ -117,7 +117,7 @@ test('Alembic migrations outside migrations.directories are refused, nothing wri
   assert.ok(!readdirSync(join(project.dir, 'alembic', 'versions')).some((name) => name.endsWith('.sql')))
 })
 
-test("Alembic's autogenerate output ports as written: identity and computed columns, comments, JSONB, composite keys, op.f names", async (t) => {
+test("Alembic's autogenerate output ports as written: identity and computed columns, comments, JSONB, composite keys, op.f names, bulk_insert rows", async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
   cpSync(join(import.meta.dirname, '..', 'fixtures', 'alembic-autogenerate'), project.versions, {
@@ -125,7 +125,7 @@ test("Alembic's autogenerate output ports as written: identity and computed colu
   })
   const ported = await project.cli(['convert', 'migrations/versions'])
   assert.equal(ported.code, 0, ported.stderr)
-  assert.match(ported.stdout, /Ported 1 of 1 Alembic migration/)
+  assert.match(ported.stdout, /Ported 2 of 2 Alembic migrations/)
   const sql = readFileSync(join(project.versions, '0a1_autogen.sql'), 'utf8')
   assert.match(sql, /id integer NOT NULL GENERATED ALWAYS AS IDENTITY,/)
   assert.match(sql, /slug text GENERATED ALWAYS AS \(lower\(name\)\) STORED,/)
@@ -147,6 +147,11 @@ test("Alembic's autogenerate output ports as written: identity and computed colu
     ],
   )
   assert.equal((await db.one("SELECT obj_description('accounts'::regclass) AS c")).c, 'customer accounts')
+  // op.bulk_insert's rows, quotes and NULLs included.
+  assert.deepEqual((await db.query('SELECT name, total::text FROM accounts ORDER BY id')).rows, [
+    { name: 'acme', total: '10.50' },
+    { name: "O'Brien & Co", total: null },
+  ])
   const down = await project.cli(['downgrade', 'base'])
   assert.equal(down.code, 0, down.stderr)
   assert.equal((await db.one("SELECT to_regclass('accounts')::text AS t")).t, null)

@@ -35,6 +35,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
       .replace(/;\s*$/, '')};`,
   ],
   create_table: createTable,
+  bulk_insert: bulkInsert,
   drop_table: (call) => [`DROP TABLE ${table(call, 0, 'table_name')};`],
   rename_table: (call) => [
     `ALTER TABLE ${table(call, 0, 'old_table_name')} RENAME TO ${sqlIdent(str(arg(call, 1, 'new_table_name'), call))};`,
@@ -167,6 +168,44 @@ function createTable(call: PyCall): string[] {
       : []),
     ...indexes,
   ]
+}
+
+/**
+ * `op.bulk_insert(sa.table('roles', sa.column('name', sa.String)), [{'name': 'admin'}])`:
+ * one INSERT of literal rows, the columns in the order the table() names them. A value
+ * other than a string, number, boolean or None is code (a datetime, a variable).
+ */
+function bulkInsert(call: PyCall): string[] {
+  const target = arg(call, 0, 'table')
+  if (target?.kind !== 'call' || !/(^|\.)table$/.test(target.callee))
+    throw new NotPortable(call.line, 'bulk_insert takes an sa.table(...)')
+  const tableName = qualified(str(arg(target, 0, 'name'), target), target.kwargs.schema, call)
+  const columns = target.args.slice(1).map((column) => {
+    if (column.kind !== 'call' || !/(^|\.)column$/.test(column.callee))
+      throw new NotPortable(call.line, 'sa.table(...) takes sa.column(...)s')
+    return str(arg(column, 0, 'text'), column)
+  })
+  const rows = listOf(arg(call, 1, 'rows'), call)
+  if (rows.length === 0) return []
+  const values = rows.map((row) => {
+    if (row.kind !== 'dict') throw new NotPortable(call.line, 'bulk_insert rows must be dicts')
+    return `(${columns.map((column) => literalSql(row.entries[column], call)).join(', ')})`
+  })
+  return [
+    `INSERT INTO ${tableName} (${columns.map(sqlIdent).join(', ')}) VALUES\n    ${values.join(',\n    ')};`,
+  ]
+}
+
+function literalSql(value: PyValue | undefined, call: PyCall): string {
+  if (value === undefined || isNone(value)) return 'NULL'
+  if (value.kind === 'str') return quoteLiteral(value.value)
+  if (value.kind === 'num') return value.value
+  if (isTrue(value)) return 'true'
+  if (isFalse(value)) return 'false'
+  throw new NotPortable(
+    call.line,
+    `bulk_insert value ${value.kind === 'call' ? `${value.callee}(...)` : value.kind} is not a literal Strata ports`,
+  )
 }
 
 function tableConstraint(value: PyValue, call: PyCall): string {

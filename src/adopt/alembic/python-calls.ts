@@ -16,6 +16,8 @@ export type PyValue =
   | PyCall
   /** A list or a tuple. */
   | { readonly kind: 'list'; readonly items: readonly PyValue[] }
+  /** A dict with string keys: `{'name': 'admin'}` (a row of `op.bulk_insert`). */
+  | { readonly kind: 'dict'; readonly entries: Readonly<Record<string, PyValue>> }
 
 export interface PyCall {
   readonly kind: 'call'
@@ -245,6 +247,17 @@ class Parser {
     if (token.type === 'num') return { kind: 'num', value: token.text }
     if (token.type === 'punct' && token.text === '-' && this.peek().type === 'num')
       return { kind: 'num', value: `-${this.next().text}` }
+    if (token.type === 'punct' && token.text === '{') {
+      const entries: Record<string, PyValue> = {}
+      while (!this.punct('}')) {
+        const key = this.next()
+        if (key.type !== 'str' || !this.punct(':')) throw new Unsupported(key.line)
+        entries[key.text] = this.expression()
+        if (!this.punct(',') && !(this.peek().type === 'punct' && this.peek().text === '}'))
+          throw new Unsupported(this.peek().line)
+      }
+      return { kind: 'dict', entries }
+    }
     if (token.type === 'punct' && (token.text === '[' || token.text === '(')) {
       const close = token.text === '[' ? ']' : ')'
       const items: PyValue[] = []

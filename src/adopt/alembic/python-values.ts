@@ -42,6 +42,7 @@ export function describe(value: PyValue | undefined): string {
   if (value.kind === 'call') return `${value.callee}(...)`
   if (value.kind === 'name') return value.path
   if (value.kind === 'list') return 'a list'
+  if (value.kind === 'dict') return 'a dict'
   if (value.kind === 'const') return value.value
   return value.kind === 'str' ? `'${value.value.slice(0, 30)}'` : value.value
 }
