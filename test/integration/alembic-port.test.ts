@@ -115,6 +115,13 @@ test('Alembic migrations outside migrations.directories are refused, nothing wri
     /^error: alembic\/versions is not among migrations\.directories: the ported migrations are written beside the Alembic ones/,
   )
   assert.ok(!readdirSync(join(project.dir, 'alembic', 'versions')).some((name) => name.endsWith('.sql')))
+  // --from alembic on a directory without any: said so.
+  const empty = await project.cli(['convert', 'migrations/versions', '--from', 'alembic'])
+  assert.equal(empty.code, 2)
+  assert.match(
+    empty.stderr,
+    /^error: migrations\/versions holds no Alembic migration \(\.py files with revision = '\.\.\.'\)\n {2}hint: name Alembic's versions directory/,
+  )
 })
 
 test("Alembic's autogenerate output ports as written: identity and computed columns, comments, JSONB, composite keys, op.f names, bulk_insert rows", async (t) => {

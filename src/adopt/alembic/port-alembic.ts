@@ -105,6 +105,13 @@ export function portAlembicMigrations(options: {
       transactional: result.transactional,
     })
   }
+  if (ported.length + notPorted.length === 0)
+    throw new InvalidInputError(
+      `${options.directory} holds no Alembic migration (.py files with revision = '...')`,
+      {
+        hint: "name Alembic's versions directory (script_location/versions in alembic.ini)",
+      },
+    )
   return { ported, notPorted }
 }
 
