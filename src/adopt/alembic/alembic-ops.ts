@@ -20,10 +20,71 @@ import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
  */
 export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
   return calls.flatMap((call) => {
-    const render = OPERATIONS[call.callee.slice('op.'.length)]
+    const name = call.callee.slice('op.'.length)
+    const render = OPERATIONS[name]
     if (render === undefined) throw new NotPortable(call.line, `${call.callee}() is not one Strata ports`)
+    // A keyword the rendering does not read would be dropped silently: refused instead.
+    const known = KEYWORDS[name]
+    const unknown =
+      known === undefined
+        ? undefined
+        : Object.keys(call.kwargs).find((key) => !known.includes(key) && !key.startsWith('existing_'))
+    if (unknown !== undefined)
+      throw new NotPortable(call.line, `${call.callee}(${unknown}=...) is not one Strata ports`)
     return render(call)
   })
+}
+
+/** The keywords each operation's rendering reads (create_table and alter_column check their own). */
+const KEYWORDS: Readonly<Record<string, readonly string[]>> = {
+  execute: ['sqltext'],
+  drop_table: ['table_name', 'schema', 'if_exists'],
+  rename_table: ['old_table_name', 'new_table_name', 'schema'],
+  add_column: ['table_name', 'column', 'schema', 'if_not_exists'],
+  drop_column: ['table_name', 'column_name', 'schema', 'if_exists'],
+  create_index: [
+    'index_name',
+    'table_name',
+    'columns',
+    'schema',
+    'unique',
+    'if_not_exists',
+    'postgresql_concurrently',
+    'postgresql_where',
+    'postgresql_using',
+    'postgresql_include',
+  ],
+  drop_index: ['index_name', 'table_name', 'schema', 'if_exists', 'postgresql_concurrently'],
+  create_foreign_key: [
+    'constraint_name',
+    'source_table',
+    'referent_table',
+    'local_cols',
+    'remote_cols',
+    'ondelete',
+    'onupdate',
+    'deferrable',
+    'initially',
+    'source_schema',
+    'referent_schema',
+  ],
+  create_unique_constraint: ['constraint_name', 'table_name', 'columns', 'schema', 'deferrable', 'initially'],
+  create_primary_key: ['constraint_name', 'table_name', 'columns', 'schema'],
+  create_check_constraint: ['constraint_name', 'table_name', 'condition', 'schema'],
+  drop_constraint: ['constraint_name', 'table_name', 'type_', 'schema', 'if_exists'],
+  bulk_insert: ['table', 'rows', 'multiinsert'],
+  create_table_comment: ['table_name', 'comment', 'schema'],
+  drop_table_comment: ['table_name', 'schema'],
+}
+
+const ifExists = (call: PyCall) => (isTrue(call.kwargs.if_exists) ? 'IF EXISTS ' : '')
+const ifNotExists = (call: PyCall) => (isTrue(call.kwargs.if_not_exists) ? 'IF NOT EXISTS ' : '')
+
+/** `DEFERRABLE INITIALLY DEFERRED`, as a constraint's keywords say. */
+function deferrable(call: PyCall): string {
+  const value = call.kwargs.deferrable
+  const initially = call.kwargs.initially
+  return `${value === undefined || isNone(value) ? '' : isTrue(value) ? ' DEFERRABLE' : ' NOT DEFERRABLE'}${initially === undefined || isNone(initially) ? '' : ` INITIALLY ${str(initially, call).toUpperCase()}`}`
 }
 
 type Render = (call: PyCall) => string[]
@@ -36,7 +97,11 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
   ],
   create_table: createTable,
   bulk_insert: bulkInsert,
-  drop_table: (call) => [`DROP TABLE ${table(call, 0, 'table_name')};`],
+  create_table_comment: (call) => [
+    `COMMENT ON TABLE ${table(call, 0, 'table_name')} IS ${quoteLiteral(str(arg(call, 1, 'comment'), call))};`,
+  ],
+  drop_table_comment: (call) => [`COMMENT ON TABLE ${table(call, 0, 'table_name')} IS NULL;`],
+  drop_table: (call) => [`DROP TABLE ${ifExists(call)}${table(call, 0, 'table_name')};`],
   rename_table: (call) => [
     `ALTER TABLE ${table(call, 0, 'old_table_name')} RENAME TO ${sqlIdent(str(arg(call, 1, 'new_table_name'), call))};`,
   ],
@@ -49,10 +114,14 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
       str(arg(call, 0, 'table_name'), call),
       false,
     )
-    return [...before, `ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${definition};`, ...after]
+    return [
+      ...before,
+      `ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${ifNotExists(call)}${definition};`,
+      ...after,
+    ]
   },
   drop_column: (call) => [
-    `ALTER TABLE ${table(call, 0, 'table_name')} DROP COLUMN ${sqlIdent(str(arg(call, 1, 'column_name'), call))};`,
+    `ALTER TABLE ${table(call, 0, 'table_name')} DROP COLUMN ${ifExists(call)}${sqlIdent(str(arg(call, 1, 'column_name'), call))};`,
   ],
   alter_column: alterColumn,
   create_index: (call) => {
@@ -63,22 +132,31 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const columns = listOf(arg(call, 2, 'columns'), call).map((column) =>
       column.kind === 'str' ? sqlIdent(column.value) : sqlText(column, call),
     )
+    const include = call.kwargs.postgresql_include
+    const included =
+      include === undefined
+        ? ''
+        : ` INCLUDE (${listOf(include, call)
+            .map((column) => sqlIdent(str(column, call)))
+            .join(', ')})`
     return [
-      `CREATE ${unique}INDEX ${concurrently}${sqlIdent(str(arg(call, 0, 'index_name'), call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
+      `CREATE ${unique}INDEX ${concurrently}${ifNotExists(call)}${sqlIdent(str(arg(call, 0, 'index_name'), call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${included}${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
     ]
   },
   drop_index: (call) => {
     const concurrently = isTrue(call.kwargs.postgresql_concurrently) ? 'CONCURRENTLY ' : ''
     const schema = call.kwargs.schema
     const name = sqlIdent(str(arg(call, 0, 'index_name'), call))
-    return [`DROP INDEX ${concurrently}${schema ? `${sqlIdent(str(schema, call))}.` : ''}${name};`]
+    return [
+      `DROP INDEX ${concurrently}${ifExists(call)}${schema ? `${sqlIdent(str(schema, call))}.` : ''}${name};`,
+    ]
   },
   create_foreign_key: (call) => {
     const local = listOf(arg(call, 3, 'local_cols'), call).map((column) => sqlIdent(str(column, call)))
     const remote = listOf(arg(call, 4, 'remote_cols'), call).map((column) => sqlIdent(str(column, call)))
     const referent = qualified(str(arg(call, 2, 'referent_table'), call), call.kwargs.referent_schema, call)
     return [
-      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${referentialActions(call)};`,
+      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${referentialActions(call)}${deferrable(call)};`,
     ]
   },
   create_unique_constraint: (call) => [
@@ -87,7 +165,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
       call,
     )
       .map((column) => sqlIdent(str(column, call)))
-      .join(', ')});`,
+      .join(', ')})${deferrable(call)};`,
   ],
   create_primary_key: (call) => [
     `ALTER TABLE ${table(call, 1, 'table_name')} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} PRIMARY KEY (${listOf(
@@ -101,7 +179,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     `ALTER TABLE ${table(call, 1, 'table_name')} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} CHECK (${sqlText(arg(call, 2, 'condition'), call)});`,
   ],
   drop_constraint: (call) => [
-    `ALTER TABLE ${table(call, 1, 'table_name')} DROP CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))};`,
+    `ALTER TABLE ${table(call, 1, 'table_name')} DROP CONSTRAINT ${ifExists(call)}${sqlIdent(str(arg(call, 0, 'constraint_name'), call))};`,
   ],
 }
 
@@ -251,7 +329,14 @@ function alterColumn(call: PyCall): string[] {
     statements.push(`ALTER TABLE ${target} RENAME COLUMN ${column} TO ${renamed};`)
     column = renamed
   }
+  if (kwargs.comment !== undefined)
+    statements.push(
+      `COMMENT ON COLUMN ${target}.${column} IS ${isNone(kwargs.comment) ? 'NULL' : quoteLiteral(str(kwargs.comment, call))};`,
+    )
   const known = new Set([
+    'table_name',
+    'column_name',
+    'comment',
     'type_',
     'nullable',
     'server_default',
