@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { listBackups } from '../backup/catalog.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { describeHolder, type LockHolder, migrationLockHolder } from '../db/advisory-lock.js'
@@ -12,6 +13,7 @@ import type { CheckOutcome, CheckReport, CheckResult } from '../health/check-res
 import { runCheck } from '../health/check-result.js'
 import { planUpgrade } from '../runner/plan.js'
 import { runnerTables } from '../runner/tables.js'
+import { displayPath } from '../util/display-path.js'
 import { formatDuration } from '../util/duration.js'
 import { plural } from '../util/plural.js'
 import { STRATA_VERSION } from '../version.js'
@@ -239,10 +241,19 @@ async function migrationsOutcome(
     const pending = planUpgrade(migrations.graph, rows, 'heads').steps.length
     at = `; the database is at ${rows.join(', ') || 'base'}${pending === 0 ? ' (head)' : `, ${pending} pending`}`
   }
+  const details = heads.length > 1 ? ['several heads: `strata merge -m "merge" heads` joins them'] : []
+  // Alembic files are read, never run: say how to stop needing them.
+  const alembic = all.filter((meta) => meta.format === 'alembic')
+  if (alembic.length > 0) {
+    const directories = [...new Set(alembic.map((meta) => displayPath(dirname(meta.file))))]
+    details.push(
+      `${plural(alembic.length, 'Alembic migration')} Strata reads but does not run: \`strata convert ${directories[0]}\` ports those made of op calls to SQL, with the same revision ids`,
+    )
+  }
   return {
     status: heads.length > 1 ? 'warn' : 'ok',
     summary: `${plural(all.length, 'migration')}${all.length === 0 ? '' : ` (${formats})`} in ${config.migrations.directories.join(', ')}; ${plural(heads.length, 'head')}${heads.length === 0 ? '' : ` ${heads.join(', ')}`}${at}`,
-    details: heads.length > 1 ? ['several heads: `strata merge -m "merge" heads` joins them'] : [],
+    details,
   }
 }
 

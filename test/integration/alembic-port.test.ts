@@ -54,6 +54,15 @@ test("an Alembic project's migrations made of op calls are ported to SQL with th
   )
   assert.match(sql, /CREATE TABLE user_sessions \(\n {4}id SERIAL NOT NULL,\n {4}user_id varchar NOT NULL,/)
 
+  // doctor says what is left to port, and how.
+  const doctor = JSON.parse((await project.cli(['doctor', '--json'])).stdout) as {
+    checks: { id: string; details: string[] }[]
+  }
+  assert.deepEqual(doctor.checks.find((check) => check.id === 'migrations')!.details, [
+    'several heads: `strata merge -m "merge" heads` joins them',
+    '1 Alembic migration Strata reads but does not run: `strata convert migrations/versions` ports those made of op calls to SQL, with the same revision ids',
+  ])
+
   // The history reads as before, labels and merges included.
   const heads = await project.cli(['heads'])
   assert.equal(heads.stdout, 'a1b2c3 (head)\ndef456 (billing) (head)\nef5678 (head)\n')
