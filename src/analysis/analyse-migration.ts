@@ -167,7 +167,7 @@ export function analyseMigration(
     source.revision === undefined
       ? 'review that part by hand'
       : source.file?.endsWith('.py')
-        ? 'review it by hand, or port it to a TypeScript or SQL migration with the same revision id'
+        ? 'review it by hand, or port it to a TypeScript or SQL migration with the same revision id (`strata convert` on its directory does that for a migration made of op calls)'
         : 'review that part by hand, or express it with op calls Strata can render (op.backfill, op.execute with fixed SQL)'
   for (const text of unverifiable) {
     add('unverifiable', builtIn('unverifiable'), { message: text, fix: unverifiableFix })
