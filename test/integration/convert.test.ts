@@ -112,6 +112,57 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
   assert.match(forOther.stdout, /next: `strata stamp v0` on it/)
 })
 
+test("Prisma's BEGIN/COMMIT around an enum change is left out: the converted migration is one transaction, and runs", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeTree(join(project.dir, 'prisma', 'migrations'), {
+    '20240101000000_init/migration.sql':
+      'CREATE TYPE "Role" AS ENUM (\'USER\', \'ADMIN\', \'GUEST\');\nCREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "role" "Role" NOT NULL DEFAULT \'USER\');\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND;\n$$;\n',
+    '20240102000000_drop_guest/migration.sql': [
+      '-- AlterEnum',
+      'BEGIN;',
+      "CREATE TYPE \"Role_new\" AS ENUM ('USER', 'ADMIN');",
+      'ALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;',
+      'ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");',
+      'ALTER TYPE "Role" RENAME TO "Role_old";',
+      'ALTER TYPE "Role_new" RENAME TO "Role";',
+      'DROP TYPE "Role_old";',
+      'ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT \'USER\';',
+      'COMMIT;',
+      '',
+    ].join('\n'),
+  })
+  const converted = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /20240102000000_drop_guest\/migration\.sql → .*\(no downgrade; its BEGIN\/COMMIT left out: Strata runs it in one transaction\)/,
+  )
+  assert.doesNotMatch(
+    converted.stdout,
+    /20240101000000_init\/migration\.sql → .*BEGIN/,
+    "a function body's BEGIN ... END stays",
+  )
+  const second = readFileSync(join(project.versions, 'v20240102000000_drop_guest.sql'), 'utf8')
+  assert.doesNotMatch(second, /^(BEGIN|COMMIT);$/m)
+  assert.match(
+    readFileSync(join(project.versions, 'v20240101000000_init.sql'), 'utf8'),
+    /\nBEGIN\n {2}RETURN NEW;\nEND;\n/,
+  )
+  const check = await project.cli(['check', '--offline', '-r', 'base:head'])
+  assert.doesNotMatch(check.stdout, /transaction-control/)
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.equal(
+    (
+      await db.one(
+        "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) AS labels FROM pg_enum WHERE enumtypid = '\"Role\"'::regtype",
+      )
+    ).labels,
+    'USER,ADMIN',
+  )
+})
+
 test('dbmate: down sections become downgrades, transaction:false is kept, and a migration applied out of order is named instead of stamped over', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)

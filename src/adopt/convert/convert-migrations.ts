@@ -32,6 +32,12 @@ export interface ConvertedMigration {
   readonly transactional: boolean
   /** Why it runs outside a transaction, when it does. */
   readonly outsideTransaction: string | undefined
+  /**
+   * The tool's own BEGIN and COMMIT lines were left out: Strata runs the migration in one
+   * transaction, which a COMMIT half-way would end early (Prisma writes them around an
+   * enum change).
+   */
+  readonly droppedTransactionControl: boolean
 }
 
 export interface Conversion {
@@ -114,6 +120,10 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       outsideTransaction: transactional
         ? undefined
         : (outsideTransaction ?? `${set.tool} ran it outside a transaction`),
+      droppedTransactionControl:
+        transactional &&
+        (withoutTransactionControl(migration.up) !== migration.up ||
+          (migration.down !== undefined && withoutTransactionControl(migration.down) !== migration.down)),
     }
   })
   const existing = existsSync(directory)
@@ -187,6 +197,7 @@ function nonTransactionalStatement(migration: ForeignMigration): string | undefi
 }
 
 function render(migration: ForeignMigration, converted: ConvertedMigration, tool: ForeignTool): string {
+  const body = (sql: string) => (converted.droppedTransactionControl ? withoutTransactionControl(sql) : sql)
   return renderSqlMigration({
     revision: converted.revision,
     downRevisions: converted.downRevision === undefined ? [] : [converted.downRevision],
@@ -196,14 +207,39 @@ function render(migration: ForeignMigration, converted: ConvertedMigration, tool
     createDate: createDateOf(migration.version),
     template: 'blank',
     body: {
-      up: `-- Converted from ${tool}: ${migration.source}\n${migration.up.trim()}`,
-      down: migration.down?.trim(),
+      up: `-- Converted from ${tool}: ${migration.source}\n${body(migration.up).trim()}`,
+      down: migration.down === undefined ? undefined : body(migration.down).trim(),
       transactional: converted.transactional,
       ...(converted.hasDowngrade
         ? {}
         : { allow: [`missing-downgrade: converted from ${tool}, which kept no down migration for it`] }),
     },
   })
+}
+
+/** BEGIN, START TRANSACTION, COMMIT or END: a statement that opens or closes a transaction. */
+const TRANSACTION_CONTROL = /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?$/i
+
+/**
+ * The SQL without the lines that hold a transaction-control statement alone. Statements
+ * are found as PostgreSQL reads them, so a function body's `BEGIN ... END;` (inside its
+ * dollar quotes) stays; a BEGIN sharing its line with other SQL stays too, and
+ * `strata check` reports it.
+ */
+function withoutTransactionControl(sql: string): string {
+  const lines = sql.split('\n')
+  const drop = new Set<number>()
+  for (const statement of splitStatements(sql)) {
+    const text = statement.sql.replace(/^(?:\s*--[^\n]*\n)+/, '').trim()
+    if (!TRANSACTION_CONTROL.test(text)) continue
+    for (let index = statement.line - 1; index < lines.length; index++) {
+      const line = lines[index]!.trim()
+      if (line === '' || line.startsWith('--')) continue
+      if (TRANSACTION_CONTROL.test(line)) drop.add(index)
+      break
+    }
+  }
+  return drop.size === 0 ? sql : lines.filter((_, index) => !drop.has(index)).join('\n')
 }
 
 /** A 14-digit timestamp version (Prisma, dbmate, node-pg-migrate) is when it was written. */

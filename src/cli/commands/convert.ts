@@ -128,6 +128,9 @@ function printConversion(
     const notes = [
       ...(migration.hasDowngrade ? [] : ['no downgrade']),
       ...(migration.outsideTransaction ? [`transactional: false, ${migration.outsideTransaction}`] : []),
+      ...(migration.droppedTransactionControl
+        ? [`its BEGIN/COMMIT left out: Strata runs it in one transaction`]
+        : []),
     ]
     output.line(
       `  ${migration.source} → ${displayPath(migration.file)}${notes.length > 0 ? `  (${notes.join('; ')})` : ''}`,
