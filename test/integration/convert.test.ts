@@ -307,6 +307,20 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
     /^error: --from knex is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, node-pg-migrate\n$/,
   )
 
+  // Prisma migrations made for another database.
+  writeTree(join(project.dir, 'mysql-prisma'), {
+    '20240101000000_init/migration.sql':
+      'CREATE TABLE `User` (`id` INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`));\n',
+    'migration_lock.toml': 'provider = "mysql"\n',
+  })
+  const mysql = await project.cli(['convert', 'mysql-prisma'])
+  assert.equal(mysql.code, 2)
+  assert.match(
+    mysql.stderr,
+    /^error: .*mysql-prisma: these Prisma migrations are for mysql \(migration_lock\.toml\), not PostgreSQL\n/,
+  )
+  assert.deepEqual(readdirSync(project.versions), [])
+
   writeTree(join(project.dir, 'other'), { 'notes.txt': 'hello' })
   const unknown = await project.cli(['convert', 'other'])
   assert.equal(unknown.code, 2)

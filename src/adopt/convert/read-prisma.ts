@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { InvalidInputError } from '../../errors/index.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 
 /**
@@ -8,6 +9,7 @@ import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.
  * migrations.
  */
 export function readPrisma(directory: string): ForeignMigrationSet {
+  requirePostgresProvider(directory)
   const migrations: ForeignMigration[] = []
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue
@@ -31,5 +33,23 @@ export function readPrisma(directory: string): ForeignMigrationSet {
 export function looksLikePrisma(directory: string): boolean {
   return readdirSync(directory, { withFileTypes: true }).some(
     (entry) => entry.isDirectory() && existsSync(join(directory, entry.name, 'migration.sql')),
+  )
+}
+
+/**
+ * Prisma writes the database its migrations are for into `migration_lock.toml`
+ * (`provider = "postgresql"`). Migrations for MySQL or SQLite would be converted into
+ * files that fail on PostgreSQL at their first statement: refused up front.
+ */
+function requirePostgresProvider(directory: string): void {
+  const lock = join(directory, 'migration_lock.toml')
+  if (!existsSync(lock)) return
+  const provider = /^\s*provider\s*=\s*"([^"]+)"/m.exec(readFileSync(lock, 'utf8'))?.[1]
+  if (provider === undefined || /^(postgresql|postgres)$/.test(provider)) return
+  throw new InvalidInputError(
+    `${directory}: these Prisma migrations are for ${provider} (migration_lock.toml), not PostgreSQL`,
+    {
+      hint: 'convert the migrations Prisma generated for PostgreSQL (provider = "postgresql"); for a database already on PostgreSQL, adopt it with strata revision -m "baseline" --baseline',
+    },
   )
 }
