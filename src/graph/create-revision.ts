@@ -81,16 +81,7 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     return resolved
   })
   ensureDirectory(request.directory)
-  // File names stay ASCII (every file system and shell takes them): accents are dropped
-  // from their letters (`Ünïcode` → `unicode`), other characters become `_`.
-  const slug =
-    message
-      .normalize('NFKD')
-      .replace(/\p{Mn}/gu, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .slice(0, 40) || 'revision'
+  const slug = revisionSlug(message, 'revision')
   // A body is SQL (a baseline): it makes an SQL migration whatever --sql says.
   const sql = request.sql || request.body !== undefined
   const file = join(request.directory, `${revision}_${slug}.${sql ? 'sql' : 'ts'}`)
@@ -146,4 +137,21 @@ function mergeParents(graph: RevisionGraph, references: readonly string[]): stri
     }
   }
   return parents
+}
+
+/**
+ * The part of a migration's file name after its revision id, from its message. File
+ * names stay ASCII (every file system and shell takes them): accents are dropped from
+ * their letters (`Ünïcode` → `unicode`), other characters become `_`.
+ */
+export function revisionSlug(message: string, fallback: string): string {
+  return (
+    message
+      .normalize('NFKD')
+      .replace(/\p{Mn}/gu, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40) || fallback
+  )
 }

@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join, relative, resolve } from 'node:path'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
+import { revisionSlug } from '../../graph/create-revision.js'
+import { listMigrationFiles } from '../../graph/load-migrations.js'
 import { revisionIdProblem } from '../../graph/revision-id.js'
 import { renderSqlMigration } from '../../graph/revision-templates.js'
 import { splitStatements } from '../../graph/split-statements.js'
@@ -99,19 +101,23 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       )
   }
 
+  // What each file holds: a transactional migration without the tool's own BEGIN/COMMIT.
+  const bodies: { up: string; down: string | undefined }[] = []
   const migrations = ordered.map((migration, index): ConvertedMigration => {
     const revision = revisions[index]!
     const outsideTransaction = nonTransactionalStatement(migration)
     const transactional = migration.transactional && outsideTransaction === undefined
-    const slug = migration.title
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .slice(0, 40)
+    const body = transactional
+      ? {
+          up: withoutTransactionControl(migration.up),
+          down: migration.down === undefined ? undefined : withoutTransactionControl(migration.down),
+        }
+      : { up: migration.up, down: migration.down }
+    bodies.push(body)
     return {
       revision,
       downRevision: revisions[index - 1],
-      file: join(directory, `${revision}_${slug || 'migration'}.sql`),
+      file: join(directory, `${revision}_${revisionSlug(migration.title, 'migration')}.sql`),
       source: migration.source,
       appliedKey: migration.appliedKey,
       version: migration.version,
@@ -120,15 +126,10 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       outsideTransaction: transactional
         ? undefined
         : (outsideTransaction ?? `${set.tool} ran it outside a transaction`),
-      droppedTransactionControl:
-        transactional &&
-        (withoutTransactionControl(migration.up) !== migration.up ||
-          (migration.down !== undefined && withoutTransactionControl(migration.down) !== migration.down)),
+      droppedTransactionControl: body.up !== migration.up || body.down !== migration.down,
     }
   })
-  const existing = existsSync(directory)
-    ? readdirSync(directory).filter((name) => /\.(sql|ts|mts|js|mjs|py)$/.test(name))
-    : []
+  const existing = existsSync(directory) ? listMigrationFiles([directory]).map((file) => basename(file)) : []
   // Converted before (for another database of the project, say): every revision is there
   // already, perhaps with migrations written after it. Nothing is written; the caller
   // still reads where this database is.
@@ -156,7 +157,10 @@ export function convertMigrations(options: ConvertOptions): Conversion {
     ensureDirectory(directory)
     ordered.forEach((migration, index) => {
       const converted = migrations[index]!
-      writeFileSync(converted.file, render(migration, converted, set.tool), { flag: 'wx', mode: 0o644 })
+      writeFileSync(converted.file, render(migration, bodies[index]!, converted, set.tool), {
+        flag: 'wx',
+        mode: 0o644,
+      })
     })
   }
   return { tool: set.tool, migrations, leftOut: set.leftOut, convertedBefore: false }
@@ -196,8 +200,12 @@ function nonTransactionalStatement(migration: ForeignMigration): string | undefi
   return undefined
 }
 
-function render(migration: ForeignMigration, converted: ConvertedMigration, tool: ForeignTool): string {
-  const body = (sql: string) => (converted.droppedTransactionControl ? withoutTransactionControl(sql) : sql)
+function render(
+  migration: ForeignMigration,
+  body: { up: string; down: string | undefined },
+  converted: ConvertedMigration,
+  tool: ForeignTool,
+): string {
   return renderSqlMigration({
     revision: converted.revision,
     downRevisions: converted.downRevision === undefined ? [] : [converted.downRevision],
@@ -207,8 +215,8 @@ function render(migration: ForeignMigration, converted: ConvertedMigration, tool
     createDate: createDateOf(migration.version),
     template: 'blank',
     body: {
-      up: `-- Converted from ${tool}: ${migration.source}\n${body(migration.up).trim()}`,
-      down: migration.down === undefined ? undefined : body(migration.down).trim(),
+      up: `-- Converted from ${tool}: ${migration.source}\n${body.up.trim()}`,
+      down: body.down?.trim(),
       transactional: converted.transactional,
       ...(converted.hasDowngrade
         ? {}
