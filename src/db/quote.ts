@@ -46,6 +46,11 @@ const RESERVED_WORDS = new Set(
    isnull join left like natural notnull outer overlaps right similar tablesample verbose`.split(/\s+/),
 )
 
+/** `schema.name` as a person reads it (`public.alembic_version`), each part as sqlIdent writes it. */
+export function sqlQualified(schema: string, name: string): string {
+  return `${sqlIdent(schema)}.${sqlIdent(name)}`
+}
+
 /** `schema.name`, each part quoted; a name without schema is quoted alone. */
 export function quoteQualified(schema: string | undefined, name: string): string {
   return schema === undefined ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { OperationFailedError } from '../errors/index.js'
-import { quoteQualified, sqlIdent, sqlTableName } from './quote.js'
+import { quoteQualified, sqlIdent, sqlQualified } from './quote.js'
 import { INSUFFICIENT_PRIVILEGE } from './sqlstate.js'
 import type { QualifiedName } from './version-table.js'
 
@@ -25,7 +25,7 @@ export async function readStateTable<T>(
       [quoteQualified(table.schema, table.name)],
     )
     const { me, owner } = rows[0] ?? { me: 'this role', owner: 'its owner' }
-    const shown = sqlTableName(`${table.schema}.${table.name}`)
+    const shown = sqlQualified(table.schema, table.name)
     const grant =
       what === 'version table'
         ? `GRANT SELECT, INSERT, UPDATE, DELETE ON ${shown} TO ${sqlIdent(me)} (SELECT alone serves current, history and check; migrating writes it)`

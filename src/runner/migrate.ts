@@ -6,7 +6,7 @@ import { type Connection, connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import { requireDirectConnection } from '../db/direct-connection.js'
 import { createHistoryTableSql, readAppliedChecksums } from '../db/history-table.js'
-import { quoteIdent, quoteLiteral, sqlIdent, sqlTableName } from '../db/quote.js'
+import { quoteIdent, quoteLiteral, sqlIdent, sqlQualified } from '../db/quote.js'
 import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
 import { createVersionTableSql, qualified, readVersionRows } from '../db/version-table.js'
 import { InvalidInputError, OperationFailedError } from '../errors/index.js'
@@ -278,7 +278,7 @@ function readOnlySession(connection: Connection, standby: boolean): InvalidInput
       )
 }
 
-const shown = (table: { schema: string; name: string }) => sqlTableName(`${table.schema}.${table.name}`)
+const shown = (table: { schema: string; name: string }) => sqlQualified(table.schema, table.name)
 
 /** `createSql` run only when `existing` (a to_regclass(...) expression) is NULL. */
 function createIfMissing(existing: string, createSql: string): string {
