@@ -31,12 +31,11 @@ export interface AlembicPort {
 /** Whether a directory holds Alembic migrations (`revision = ...` and `def upgrade`). */
 export function looksLikeAlembic(directory: string): boolean {
   if (!existsSync(directory) || !statSync(directory).isDirectory()) return false
-  return readdirSync(directory).some(
-    (name) =>
-      name.endsWith('.py') &&
-      /^revision\s*(:[^=]*)?=/m.test(readFileSync(join(directory, name), 'utf8')) &&
-      /^def upgrade\s*\(/m.test(readFileSync(join(directory, name), 'utf8')),
-  )
+  return readdirSync(directory).some((name) => {
+    if (!name.endsWith('.py')) return false
+    const text = readFileSync(join(directory, name), 'utf8')
+    return /^revision\s*(:[^=]*)?=/m.test(text) && /^def upgrade\s*\(/m.test(text)
+  })
 }
 
 /**
