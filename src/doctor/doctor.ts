@@ -179,7 +179,8 @@ async function reach(
               pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS readonly`,
     )
     const row = rows[0]!
-    const table = runnerTables(config).version
+    const tables = runnerTables(config)
+    const table = tables.version
     const versionRows = (await tableExists(connection.client, table))
       ? await readVersionRows(connection.client, table)
       : undefined
@@ -203,7 +204,7 @@ async function reach(
         migrator: await migrationLockHolder(connection.client, table),
         rights: await readSchemaRights(connection.client, table.schema, [
           `${table.schema}.${table.name}`,
-          `${runnerTables(config).history.schema}.${runnerTables(config).history.name}`,
+          `${tables.history.schema}.${tables.history.name}`,
           `${table.schema}.strata_backfill`,
         ]),
       },
