@@ -12,7 +12,7 @@ export class SavedTablesTooBigError extends Error {}
 /**
  * Copies `tables` (names as the downgrade's SQL gives them, resolved with the
  * connection's search path) into `strata_saved`, each as `<table>_<time>`, in one
- * transaction: all are copied or none. `CREATE TABLE AS` reads under ACCESS SHARE, so
+ * transaction: all are copied or none (columns of the database's own types as text). `CREATE TABLE AS` reads under ACCESS SHARE, so
  * the application's reads and writes go on. Refuses copies over `limitBytes` in total:
  * a copy needs as much free disk as the tables take, which SQL cannot see, and a file
  * backup is then the better tool.
@@ -46,7 +46,9 @@ export async function saveTablesOnServer(
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(SAVED_SCHEMA)}`)
     for (const [index, table] of tables.entries()) {
       const copy = `${quoteIdent(SAVED_SCHEMA)}.${quoteIdent(names[index]!)}`
-      const copied = await client.query(`CREATE TABLE ${copy} AS TABLE ${quoteTableName(table)}`)
+      const copied = await client.query(
+        `CREATE TABLE ${copy} AS SELECT ${await copiedColumns(client, table)} FROM ${quoteTableName(table)}`,
+      )
       await client.query(
         `COMMENT ON TABLE ${copy} IS ${quoteLiteral(copyComment(table, now, copied.rowCount ?? undefined, why(index)))}`,
       )
@@ -57,6 +59,32 @@ export async function saveTablesOnServer(
     throw error
   }
   return names.map((name) => `${SAVED_SCHEMA}.${name}`)
+}
+
+/**
+ * The select list of a copy: every column, those of a type the database defines itself
+ * (an enum, a domain, a composite, an extension's type; arrays of them too) as text. A
+ * copy that kept such a type would depend on it, and a later migration's `DROP TYPE`
+ * (the downgrade that created the enum, say) would fail because of a table nobody uses.
+ * Text keeps every value; it goes back with a cast (`status::order_status`).
+ */
+async function copiedColumns(client: pg.ClientBase, table: string): Promise<string> {
+  const { rows } = await client.query<{ name: string; own_type: boolean }>(
+    `SELECT a.attname AS name,
+            coalesce(element.typnamespace, t.typnamespace) <> 'pg_catalog'::regnamespace AS own_type
+       FROM pg_attribute a
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_type element ON element.oid = nullif(t.typelem, 0) AND t.typcategory = 'A'
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [quoteTableName(table)],
+  )
+  if (rows.length === 0) return '*'
+  return rows
+    .map((row) =>
+      row.own_type ? `${quoteIdent(row.name)}::text AS ${quoteIdent(row.name)}` : quoteIdent(row.name),
+    )
+    .join(', ')
 }
 
 /** `users_20261130_111812`, `billing_invoices_...`; a suffix when two would collide; 63 bytes at most. */

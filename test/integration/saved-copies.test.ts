@@ -91,3 +91,58 @@ function countCopies(spec: Parameters<typeof withClient>[0]): Promise<number> {
     ),
   )
 }
+
+test("a copy keeps columns of the database's own types as text, so a later downgrade can drop those types", async (t) => {
+  const database = await createTestDatabase(t, 16)
+  const project = testProject(t, database)
+  project.sql('a1', {
+    message: 'feelings',
+    up: "CREATE TYPE mood AS ENUM ('calm', 'glad'); CREATE DOMAIN positive AS int CHECK (VALUE > 0); CREATE TABLE feelings (id int, m mood, p positive, history mood[], at timestamptz);",
+    downSql: 'DROP TABLE feelings; DROP DOMAIN positive; DROP TYPE mood;',
+  })
+  project.sql('b2', {
+    down: 'a1',
+    message: 'drop feelings',
+    up: 'DROP TABLE feelings;',
+    downSql: 'CREATE TABLE feelings (id int, m mood, p positive, history mood[], at timestamptz);',
+  })
+  assert.equal((await project.cli(['upgrade', 'a1'])).code, 0)
+  await withClient(database.spec, (client) =>
+    client.query(
+      "INSERT INTO feelings VALUES (1, 'glad', 7, '{calm,glad}', '2026-01-02T03:04:05Z'), (2, NULL, NULL, NULL, NULL)",
+    ),
+  )
+  const upgraded = await project.cli(['upgrade', 'head'])
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  const [copy] = JSON.parse((await project.cli(['--json', 'backups', 'saved'])).stdout).copies
+  const [schema, table] = copy.name.split('.')
+  const columns = await withClient(database.spec, (client) =>
+    client.query(
+      'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+      [schema, table],
+    ),
+  )
+  assert.deepEqual(
+    columns.rows.map((row) => `${row.column_name} ${row.data_type}`),
+    ['id integer', 'm text', 'p text', 'history text', 'at timestamp with time zone'],
+  )
+  const kept = await withClient(database.spec, (client) =>
+    client.query(`SELECT m, p, history FROM "${schema}"."${table}" WHERE id = 1`),
+  )
+  assert.deepEqual(kept.rows[0], { m: 'glad', p: '7', history: '{calm,glad}' })
+
+  // The type and the domain go with the downgrade that made them: the copy holds on to neither.
+  const down = await project.cli(['downgrade', 'base'])
+  assert.equal(down.code, 0, down.stderr)
+  const left = await withClient(database.spec, (client) =>
+    client.query("SELECT count(*)::int AS n FROM pg_type WHERE typname IN ('mood', 'positive')"),
+  )
+  assert.equal(left.rows[0].n, 0)
+  // And the values go back with a cast.
+  assert.equal((await project.cli(['upgrade', 'a1'])).code, 0)
+  await withClient(database.spec, (client) =>
+    client.query(
+      `INSERT INTO feelings SELECT id, m::mood, p::positive, history::mood[], at FROM "${schema}"."${table}"`,
+    ),
+  )
+})
