@@ -53,3 +53,73 @@ test('a keyword the port does not read is refused, not dropped', () => {
     (error: unknown) => error instanceof NotPortable && /sa\.Column\(weird=\.\.\.\)/.test(error.message),
   )
 })
+
+test('enum types as Alembic makes them: create_table creates each once, add_column none, create_type only on postgresql.ENUM, .create/.drop(op.get_bind())', () => {
+  assert.deepEqual(
+    port(
+      "op.create_table('a', sa.Column('k', sa.Enum('x', 'y', name='kind')), sa.Column('k2', sa.Enum('x', 'y', name='kind')))",
+      "op.create_table('b', sa.Column('k', sa.Enum('x', 'y', name='kind', create_type=False)), sa.Column('m', postgresql.ENUM('p', name='mode', create_type=False)))",
+      "op.add_column('a', sa.Column('s', sa.Enum('on', 'off', name='switch')))",
+    ),
+    [
+      "CREATE TYPE kind AS ENUM ('x', 'y');",
+      'CREATE TABLE a (\n    k kind,\n    k2 kind\n);',
+      'CREATE TABLE b (\n    k kind,\n    m mode\n);',
+      'ALTER TABLE a ADD COLUMN s switch;',
+    ],
+  )
+  assert.deepEqual(
+    port(
+      "sa.Enum('on', 'off', name='switch').create(op.get_bind())",
+      "postgresql.ENUM('p', name='mode').create(op.get_bind(), checkfirst=True)",
+      "sa.Enum(name='switch').drop(op.get_bind())",
+      "postgresql.ENUM(name='mode').drop(op.get_bind(), checkfirst=True)",
+    ),
+    [
+      "CREATE TYPE switch AS ENUM ('on', 'off');",
+      "DO $$ BEGIN CREATE TYPE mode AS ENUM ('p'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+      'DROP TYPE switch;',
+      'DROP TYPE IF EXISTS mode;',
+    ],
+  )
+  // A bind other than op.get_bind() is code; a type to create needs its values.
+  assert.throws(
+    () => port("sa.Enum('a', name='e').create(bind)"),
+    (error: unknown) =>
+      error instanceof NotPortable && /only as \.create\(op\.get_bind\(\)\)/.test(error.message),
+  )
+  assert.throws(
+    () => port("sa.Enum(name='e').create(op.get_bind())"),
+    (error: unknown) =>
+      error instanceof NotPortable && /needs its values to create the type/.test(error.message),
+  )
+})
+
+test('unique=True with index=True is one unique index; sa.true() and sa.false() are boolean defaults', () => {
+  assert.deepEqual(
+    port(
+      "op.create_table('u', sa.Column('email', sa.String(320), unique=True, index=True), sa.Column('on', sa.Boolean(), server_default=sa.true()))",
+      "op.add_column('u', sa.Column('code', sa.String(8), unique=True, index=True, server_default=sa.text(\"'x'\")))",
+      "op.add_column('u', sa.Column('off', sa.Boolean(), server_default=sa.false(), unique=True))",
+    ),
+    [
+      'CREATE TABLE u (\n    email varchar(320),\n    "on" boolean DEFAULT true\n);',
+      'CREATE UNIQUE INDEX ix_u_email ON u (email);',
+      "ALTER TABLE u ADD COLUMN code varchar(8) DEFAULT 'x';",
+      'CREATE UNIQUE INDEX ix_u_code ON u (code);',
+      'ALTER TABLE u ADD COLUMN off boolean DEFAULT false UNIQUE;',
+    ],
+  )
+})
+
+test('postgresql_ops gives a column its operator class; one naming no column of the index is refused', () => {
+  assert.deepEqual(
+    port("op.create_index('ix_t', 't', ['a', 'b'], postgresql_ops={'b': 'text_pattern_ops'})"),
+    ['CREATE INDEX ix_t ON t (a, b text_pattern_ops);'],
+  )
+  assert.throws(
+    () => port("op.create_index('ix_t', 't', ['a'], postgresql_ops={'c': 'text_pattern_ops'})"),
+    (error: unknown) =>
+      error instanceof NotPortable && /postgresql_ops names c, not a column of the index/.test(error.message),
+  )
+})

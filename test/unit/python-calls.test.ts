@@ -72,3 +72,29 @@ test('Python that is code, not op calls, is named with its line: assignments, lo
   assert.deepEqual(first("    print('hi')"), { unsupported: { line: 2, text: "print('hi')" } })
   assert.equal(readFunctionBody('def downgrade():\n    pass\n', 'upgrade'), undefined)
 })
+
+test('with op.get_context().autocommit_block(): its statements are read, and the body says it commits outside a transaction', () => {
+  const body = readFunctionBody(
+    "def upgrade():\n    op.create_table('t', sa.Column('a', sa.Text()))\n    with op.get_context().autocommit_block():  # CONCURRENTLY\n        op.create_index('ix', 't', ['a'], postgresql_concurrently=True)\n",
+    'upgrade',
+  )
+  assert.ok(body !== undefined && 'calls' in body)
+  assert.equal(body.autocommit, true)
+  assert.deepEqual(
+    body.calls.map((call) => [call.callee, call.line]),
+    [
+      ['op.create_table', 2],
+      ['op.create_index', 4],
+    ],
+  )
+  const plain = readFunctionBody("def upgrade():\n    op.drop_table('t')\n", 'upgrade')
+  assert.ok(plain !== undefined && 'calls' in plain && plain.autocommit === false)
+  // Any other with-block is code.
+  assert.deepEqual(
+    readFunctionBody(
+      "def upgrade():\n    with op.batch_alter_table('t') as batch_op:\n        batch_op.drop_column('a')\n",
+      'upgrade',
+    ),
+    { unsupported: { line: 2, text: "with op.batch_alter_table('t') as batch_op:" } },
+  )
+})

@@ -2,6 +2,7 @@ import { quoteLiteral, sqlIdent } from '../../db/quote.js'
 import {
   columnDefinition,
   defaultSql,
+  enumTypeSql,
   OTHER_DIALECT,
   referentialActions,
   splitColumnReference,
@@ -19,7 +20,10 @@ import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
  * reason, rather than writing SQL that would differ from what Alembic ran.
  */
 export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
+  // SQLAlchemy creates a named type once for all the tables of one migration that use it.
+  const typesCreated = new Set<string>()
   return calls.flatMap((call) => {
+    if (call.callee.startsWith('type.')) return typeMethod(call)
     const name = call.callee.slice('op.'.length)
     const render = OPERATIONS[name]
     if (render === undefined) throw new NotPortable(call.line, `${call.callee}() is not one Strata ports`)
@@ -31,8 +35,39 @@ export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
         : Object.keys(call.kwargs).find((key) => !known.includes(key) && !key.startsWith('existing_'))
     if (unknown !== undefined)
       throw new NotPortable(call.line, `${call.callee}(${unknown}=...) is not one Strata ports`)
-    return render(call)
+    const rendered = render(call)
+    if (name !== 'create_table') return rendered
+    return rendered.filter((sql) => {
+      const created = CREATE_TYPE.exec(sql)?.[1]
+      if (created === undefined) return true
+      if (typesCreated.has(created)) return false
+      typesCreated.add(created)
+      return true
+    })
   })
+}
+
+const CREATE_TYPE = /^CREATE TYPE (\S+) AS ENUM/
+
+/**
+ * `sa.Enum(..., name='t').create(op.get_bind(), checkfirst=True)` and `.drop(...)`: the
+ * type's DDL. With `checkfirst`, SQLAlchemy looks in pg_type first and does nothing when
+ * the type is there (or, dropping, is not): the same as `IF EXISTS`, and for CREATE, which
+ * has no `IF NOT EXISTS`, a block that ignores `duplicate_object`.
+ */
+function typeMethod(call: PyCall): string[] {
+  const [type, bind] = call.args
+  const method = call.callee.slice('type.'.length)
+  if (bind?.kind !== 'call' || bind.callee !== 'op.get_bind' || bind.args.length > 0)
+    throw new NotPortable(call.line, `.${method}() of a type is ported only as .${method}(op.get_bind())`)
+  const other = Object.keys(call.kwargs).find((key) => key !== 'checkfirst')
+  if (other !== undefined)
+    throw new NotPortable(call.line, `.${method}(${other}=...) is not one Strata ports`)
+  const checkFirst = isTrue(call.kwargs.checkfirst)
+  const enumType = enumTypeSql(type as PyCall, call, method === 'create')
+  if (method === 'drop') return [`DROP TYPE ${checkFirst ? 'IF EXISTS ' : ''}${enumType.name};`]
+  const create = enumType.create
+  return [checkFirst ? `DO $$ BEGIN ${create} EXCEPTION WHEN duplicate_object THEN NULL; END $$;` : create]
 }
 
 /** The keywords each operation's rendering reads (create_table and alter_column check their own). */
@@ -53,6 +88,7 @@ const KEYWORDS: Readonly<Record<string, readonly string[]>> = {
     'postgresql_where',
     'postgresql_using',
     'postgresql_include',
+    'postgresql_ops',
   ],
   drop_index: ['index_name', 'table_name', 'schema', 'if_exists', 'postgresql_concurrently'],
   create_foreign_key: [
@@ -109,13 +145,14 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const column = arg(call, 1, 'column')
     if (column?.kind !== 'call' || !/(^|\.)Column$/.test(column.callee))
       throw new NotPortable(call.line, 'add_column takes an sa.Column(...)')
-    const { definition, before, after } = columnDefinition(
-      column,
-      str(arg(call, 0, 'table_name'), call),
-      false,
-    )
+    // Alembic's add_column creates no enum type: an sa.Enum column's type must exist.
+    const { definition, after } = columnDefinition(column, {
+      tableName: str(arg(call, 0, 'table_name'), call),
+      serial: false,
+      primaryKey: new Set(),
+      createsTypes: false,
+    })
     return [
-      ...before,
       `ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${ifNotExists(call)}${definition};`,
       ...after,
     ]
@@ -129,9 +166,23 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const concurrently = isTrue(call.kwargs.postgresql_concurrently) ? 'CONCURRENTLY ' : ''
     const where = call.kwargs.postgresql_where
     const using = call.kwargs.postgresql_using
-    const columns = listOf(arg(call, 2, 'columns'), call).map((column) =>
-      column.kind === 'str' ? sqlIdent(column.value) : sqlText(column, call),
-    )
+    // postgresql_ops={'name': 'gin_trgm_ops'}: a column's operator class.
+    const ops = call.kwargs.postgresql_ops
+    if (ops !== undefined && ops.kind !== 'dict')
+      throw new NotPortable(call.line, 'postgresql_ops must be a dict of column names to operator classes')
+    const opClasses = ops?.kind === 'dict' ? ops.entries : {}
+    const named = new Set<string>()
+    const columns = listOf(arg(call, 2, 'columns'), call).map((column) => {
+      if (column.kind !== 'str') return sqlText(column, call)
+      named.add(column.value)
+      const opClass = opClasses[column.value]
+      return opClass === undefined
+        ? sqlIdent(column.value)
+        : `${sqlIdent(column.value)} ${str(opClass, call)}`
+    })
+    const unknownOps = Object.keys(opClasses).find((column) => !named.has(column))
+    if (unknownOps !== undefined)
+      throw new NotPortable(call.line, `postgresql_ops names ${unknownOps}, not a column of the index`)
     const include = call.kwargs.postgresql_include
     const included =
       include === undefined
@@ -203,7 +254,9 @@ function createTable(call: PyCall): string[] {
           (column) =>
             primaryKey.has(str(arg(column, 0, 'name'), column)) &&
             SERIAL_OF[typeName(arg(column, 1, 'type_'), column)] !== undefined &&
-            column.kwargs.server_default === undefined &&
+            // autoincrement=True makes it SERIAL even with a server default (which
+            // SQLAlchemy then leaves out: reflected `nextval(...)` of autogenerate).
+            (column.kwargs.server_default === undefined || isTrue(column.kwargs.autoincrement)) &&
             !isFalse(column.kwargs.autoincrement) &&
             !column.args.some(
               (extra) => extra.kind === 'call' && /(^|\.)(ForeignKey|Identity|Computed)$/.test(extra.callee),
@@ -214,7 +267,12 @@ function createTable(call: PyCall): string[] {
   const types: string[] = []
   const indexes: string[] = []
   for (const column of columns) {
-    const { definition, before, after } = columnDefinition(column, name, column === serial, primaryKey)
+    const { definition, before, after } = columnDefinition(column, {
+      tableName: name,
+      serial: column === serial,
+      primaryKey,
+      createsTypes: true,
+    })
     lines.push(definition)
     types.push(...before)
     indexes.push(...after)

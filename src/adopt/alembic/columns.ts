@@ -24,11 +24,23 @@ const COLUMN_KEYWORDS = new Set([
   'quote',
 ])
 
+/** Where a column is defined: in `create_table` (with its table's key) or `add_column`. */
+export interface ColumnContext {
+  readonly tableName: string
+  /** A lone integer primary key of create_table: SERIAL. */
+  readonly serial: boolean
+  readonly primaryKey: ReadonlySet<string>
+  /**
+   * Whether an enum type of the column is created first: by create_table, as SQLAlchemy's
+   * table events do; never by add_column, which in Alembic creates no type (the
+   * migration creates it with `sa.Enum(...).create(op.get_bind())`, or it exists).
+   */
+  readonly createsTypes: boolean
+}
+
 export function columnDefinition(
   column: PyCall,
-  tableName: string,
-  serial: boolean,
-  primaryKey: ReadonlySet<string> = new Set(),
+  { tableName, serial, primaryKey, createsTypes }: ColumnContext,
 ): { definition: string; before: string[]; after: string[] } {
   const name = str(arg(column, 0, 'name'), column)
   const other = Object.keys(column.kwargs).find(
@@ -37,8 +49,10 @@ export function columnDefinition(
   if (other !== undefined)
     throw new NotPortable(column.line, `sa.Column(${other}=...) is not one Strata ports`)
   const type = arg(column, 1, 'type_')
-  const enumType = enumTypeOf(type, column)
-  const before = enumType?.create === undefined ? [] : [enumType.create]
+  const isEnum = type?.kind === 'call' && ENUM_TYPE.test(type.callee)
+  const createsType = isEnum && createsTypes && !createTypeOff(type)
+  const enumType = isEnum ? enumTypeSql(type, column, createsType) : undefined
+  const before = enumType !== undefined && createsType ? [enumType.create] : []
   const parts = [
     sqlIdent(name),
     enumType !== undefined
@@ -51,9 +65,11 @@ export function columnDefinition(
   if (isTrue(column.kwargs.primary_key) && primaryKey.size === 0) parts.push('PRIMARY KEY')
   if (isFalse(column.kwargs.nullable) || inTablePrimaryKey) parts.push('NOT NULL')
   const serverDefault = column.kwargs.server_default
-  if (serverDefault !== undefined && !isNone(serverDefault))
+  if (serverDefault !== undefined && !isNone(serverDefault) && !serial)
     parts.push(`DEFAULT ${defaultSql(serverDefault, column)}`)
-  if (isTrue(column.kwargs.unique)) parts.push('UNIQUE')
+  // unique=True with index=True is one unique index, not a constraint as well.
+  const uniqueIndex = isTrue(column.kwargs.unique) && isTrue(column.kwargs.index)
+  if (isTrue(column.kwargs.unique) && !uniqueIndex) parts.push('UNIQUE')
   for (const extra of column.args.slice(type === column.kwargs.type_ ? 1 : 2)) {
     if (extra.kind === 'call' && /(^|\.)ForeignKey$/.test(extra.callee)) {
       const target = splitColumnReference(str(arg(extra, 0, 'column'), extra))
@@ -72,7 +88,7 @@ export function columnDefinition(
   const after: string[] = []
   if (isTrue(column.kwargs.index))
     after.push(
-      `CREATE INDEX ${sqlIdent(`ix_${tableName}_${name}`)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
+      `CREATE ${uniqueIndex ? 'UNIQUE ' : ''}INDEX ${sqlIdent(`ix_${tableName}_${name}`)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
     )
   const comment = column.kwargs.comment
   if (comment !== undefined && !isNone(comment))
@@ -82,28 +98,32 @@ export function columnDefinition(
   return { definition: parts.join(' '), before, after }
 }
 
+const ENUM_TYPE = /(^|\.)(Enum|ENUM)$/
+
+/** postgresql.ENUM(create_type=False) says the type exists; sa.Enum has no such keyword. */
+const createTypeOff = (type: PyCall) => /(^|\.)ENUM$/.test(type.callee) && isFalse(type.kwargs.create_type)
+
 /**
- * `sa.Enum('active', 'gone', name='user_status')` (or `postgresql.ENUM`): SQLAlchemy
- * creates the type before the table or column that uses it, unless `create_type=False`
- * says it exists. Values given as a Python Enum class are code, and are not ported.
+ * `sa.Enum('active', 'gone', name='user_status')` or `postgresql.ENUM(...)`: the type's
+ * name and its CREATE TYPE. Values given as a Python Enum class are code, and are not
+ * ported; a type only named (dropped, or used by a column) needs none (`needsValues`).
  */
-function enumTypeOf(
-  type: PyValue | undefined,
-  column: PyCall,
-): { name: string; create: string | undefined } | undefined {
-  if (type?.kind !== 'call' || !/(^|\.)(Enum|ENUM)$/.test(type.callee)) return undefined
+export function enumTypeSql(
+  type: PyCall,
+  call: PyCall,
+  needsValues: boolean,
+): { name: string; create: string } {
   const name = type.kwargs.name
   if (name === undefined || name.kind !== 'str')
-    throw new NotPortable(column.line, `${type.callee}() needs name='...' for PostgreSQL's type`)
+    throw new NotPortable(call.line, `${type.callee}() needs name='...' for PostgreSQL's type`)
   const values = type.args.map((value) => {
-    if (value.kind !== 'str') throw new NotPortable(column.line, `${type.callee}() values must be strings`)
+    if (value.kind !== 'str') throw new NotPortable(call.line, `${type.callee}() values must be strings`)
     return quoteLiteral(value.value)
   })
+  if (needsValues && values.length === 0)
+    throw new NotPortable(call.line, `${type.callee}() needs its values to create the type`)
   const typeName = sqlIdent(name.value)
-  const create = isFalse(type.kwargs.create_type)
-    ? undefined
-    : `CREATE TYPE ${typeName} AS ENUM (${values.join(', ')});`
-  return { name: typeName, create }
+  return { name: typeName, create: `CREATE TYPE ${typeName} AS ENUM (${values.join(', ')});` }
 }
 
 /** Keywords for other databases (mysql_engine=...): no DDL on PostgreSQL. */
@@ -133,7 +153,11 @@ export function referentialActions(call: PyCall): string {
 
 export function defaultSql(value: PyValue, call: PyCall): string {
   if (value.kind === 'str') return quoteLiteral(value.value)
-  if (value.kind === 'call' && /(^|\.)text$/.test(value.callee)) return str(arg(value, 0, 'text'), value)
+  if (value.kind === 'call' && /(^|\.)(text|literal_column)$/.test(value.callee))
+    return str(arg(value, 0, 'text'), value)
+  // sa.true() and sa.false(): PostgreSQL's boolean literals.
+  if (value.kind === 'call' && /(^|\.)(true|false)$/.test(value.callee) && value.args.length === 0)
+    return value.callee.split('.').pop()!
   if (value.kind === 'call' && /(^|\.)func\.(\w+)$/.test(value.callee) && value.args.length === 0) {
     const fn = value.callee.split('.').pop()!
     return fn === 'current_timestamp' ? 'CURRENT_TIMESTAMP' : `${fn}()`

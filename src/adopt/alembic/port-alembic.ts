@@ -127,10 +127,13 @@ function port(text: string, meta: MigrationMeta): PortedSql | { line: number | u
   try {
     const up = statements(upgrade)
     const down = downgrade === undefined ? undefined : statements(downgrade)
+    const autocommit = [upgrade, downgrade].some(
+      (body) => body !== undefined && 'autocommit' in body && body.autocommit,
+    )
     // A downgrade of `pass` only is Alembic's way to say there is none, unless the upgrade
     // does nothing either (a merge): then going back through it is nothing too.
     const hasDown = down !== undefined && (meta.hasDowngrade || up.length === 0)
-    const transactional = ![...up, ...(down ?? [])].some((sql) => /\bCONCURRENTLY\b/.test(sql))
+    const transactional = !autocommit && ![...up, ...(down ?? [])].some((sql) => /\bCONCURRENTLY\b/.test(sql))
     return { up, down: hasDown ? down : undefined, transactional }
   } catch (error) {
     if (error instanceof CodeNotCalls) return { line: error.line, reason: error.message }

@@ -31,7 +31,11 @@ export interface PyCall {
 
 /** A function body read as calls, or the first thing in it that is not one. */
 export type FunctionBody =
-  | { readonly calls: readonly PyCall[] }
+  | {
+      readonly calls: readonly PyCall[]
+      /** Some of them run in `with op.get_context().autocommit_block():`, outside a transaction. */
+      readonly autocommit: boolean
+    }
   | { readonly unsupported: { readonly line: number; readonly text: string } }
 
 /** The body of the module-level `def name(...)`, or undefined when the module has none. */
@@ -49,7 +53,17 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
   )
     end++
   const offsetLine = bodyStart + 2
-  const body = lines.slice(bodyStart + 1, end).join('\n')
+  // Alembic's way to run statements outside the migration's transaction (CREATE INDEX
+  // CONCURRENTLY): the block's line is left out, its statements read as any others.
+  let autocommit = false
+  const body = lines
+    .slice(bodyStart + 1, end)
+    .map((line) => {
+      if (!AUTOCOMMIT_BLOCK.test(line)) return line
+      autocommit = true
+      return ''
+    })
+    .join('\n')
   let tokens: Token[]
   try {
     tokens = tokenize(body, offsetLine)
@@ -62,7 +76,7 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
   const calls: PyCall[] = []
   for (;;) {
     parser.skipNewlines()
-    if (parser.atEnd()) return { calls }
+    if (parser.atEnd()) return { calls, autocommit }
     const first = parser.peek()
     try {
       const statement = parser.statement()
@@ -74,6 +88,8 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
     }
   }
 }
+
+const AUTOCOMMIT_BLOCK = /^\s*with\s+op\.get_context\(\)\.autocommit_block\(\)\s*:\s*(#.*)?$/
 
 function lineText(lines: readonly string[], line: number): string {
   return (lines[line - 1] ?? '').trim()
@@ -183,6 +199,9 @@ const ESCAPES: Readonly<Record<string, string>> = {
   '0': '\0',
 }
 
+/** The methods of an SQLAlchemy type a migration calls to write DDL. */
+const TYPE_METHODS = new Set(['create', 'drop'])
+
 class Parser {
   #at = 0
   constructor(private readonly tokens: readonly Token[]) {}
@@ -199,7 +218,7 @@ class Parser {
     while (!this.atEnd() && this.peek().type === 'newline') this.#at++
   }
 
-  /** One statement: a call of `op.*`; undefined for a docstring or `pass`. */
+  /** One statement: a call of `op.*` or a type's `.create(...)`/`.drop(...)`; undefined for a docstring or `pass`. */
   statement(): PyCall | undefined {
     const first = this.peek()
     if (first.type === 'name' && first.text === 'pass') {
@@ -210,7 +229,8 @@ class Parser {
     const value = this.expression()
     this.endOfStatement()
     if (value.kind === 'str') return undefined // a docstring
-    if (value.kind === 'call' && value.callee.startsWith('op.')) return value
+    if (value.kind === 'call' && (value.callee.startsWith('op.') || value.callee.startsWith('type.')))
+      return value
     throw new Unsupported(first.line)
   }
 
@@ -300,9 +320,36 @@ class Parser {
       if (!this.punct(',') && !(this.peek().type === 'punct' && this.peek().text === ')'))
         throw new Unsupported(this.peek().line)
     }
-    // A call on a call (`sa.Column(...).label(...)`) is code, not a declaration.
+    const call: PyCall = { kind: 'call', callee, args, kwargs, line }
+    const method = this.typeMethod(call)
+    if (method !== undefined) return method
+    // Any other call on a call (`sa.Column(...).label(...)`) is code, not a declaration.
     if (this.peek().type === 'punct' && (this.peek().text === '.' || this.peek().text === '('))
       throw new Unsupported(this.peek().line)
-    return { kind: 'call', callee, args, kwargs, line }
+    return call
+  }
+
+  /**
+   * `sa.Enum('a', 'b', name='t').create(op.get_bind(), checkfirst=True)` (or `.drop`):
+   * the way Alembic migrations create and drop an enum type themselves, since
+   * `op.add_column` creates none. Read as the call `<type>.create` whose first argument
+   * is the type.
+   */
+  private typeMethod(type: PyCall): PyCall | undefined {
+    const dot = this.peek()
+    const name = this.tokens[this.#at + 1]
+    const open = this.tokens[this.#at + 2]
+    if (
+      !/(^|\.)(Enum|ENUM)$/.test(type.callee) ||
+      dot.type !== 'punct' ||
+      dot.text !== '.' ||
+      name?.type !== 'name' ||
+      !TYPE_METHODS.has(name.text) ||
+      open?.text !== '('
+    )
+      return undefined
+    this.#at += 3
+    const { args, kwargs } = this.callArguments(`${type.callee}.${name.text}`, name.line)
+    return { kind: 'call', callee: `type.${name.text}`, args: [type, ...args], kwargs, line: type.line }
   }
 }
