@@ -19,7 +19,7 @@ test("Alembic operations' keywords become their SQL: IF [NOT] EXISTS, INCLUDE, D
     port(
       "op.create_index('ix_orders_user', 'orders', ['user_id'], postgresql_include=['total'], if_not_exists=True)",
       "op.drop_index('ix_old', table_name='orders', if_exists=True)",
-      "op.create_foreign_key('fk_o_u', 'orders', 'users', ['user_id'], ['id'], ondelete='SET NULL', deferrable=True, initially='deferred')",
+      "op.create_foreign_key('fk_o_u', 'orders', 'users', ['user_id'], ['id'], ondelete='SET NULL', deferrable=True, initially='deferred', match='full')",
       "op.alter_column('orders', 'total', comment='in cents', existing_type=sa.Integer())",
       "op.create_table_comment('orders', 'what people bought')",
       "op.drop_constraint('ck_old', 'orders', type_='check', if_exists=True)",
@@ -28,7 +28,7 @@ test("Alembic operations' keywords become their SQL: IF [NOT] EXISTS, INCLUDE, D
     [
       'CREATE INDEX IF NOT EXISTS ix_orders_user ON orders (user_id) INCLUDE (total);',
       'DROP INDEX IF EXISTS ix_old;',
-      'ALTER TABLE orders ADD CONSTRAINT fk_o_u FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;',
+      'ALTER TABLE orders ADD CONSTRAINT fk_o_u FOREIGN KEY (user_id) REFERENCES users (id) MATCH FULL ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;',
       "COMMENT ON COLUMN orders.total IS 'in cents';",
       "COMMENT ON TABLE orders IS 'what people bought';",
       'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_old;',

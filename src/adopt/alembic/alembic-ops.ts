@@ -103,6 +103,7 @@ const KEYWORDS: Readonly<Record<string, readonly string[]>> = {
     'initially',
     'source_schema',
     'referent_schema',
+    'match',
   ],
   create_unique_constraint: ['constraint_name', 'table_name', 'columns', 'schema', 'deferrable', 'initially'],
   create_primary_key: ['constraint_name', 'table_name', 'columns', 'schema'],
@@ -121,6 +122,12 @@ function deferrable(call: PyCall): string {
   const value = call.kwargs.deferrable
   const initially = call.kwargs.initially
   return `${value === undefined || isNone(value) ? '' : isTrue(value) ? ' DEFERRABLE' : ' NOT DEFERRABLE'}${initially === undefined || isNone(initially) ? '' : ` INITIALLY ${str(initially, call).toUpperCase()}`}`
+}
+
+/** `match='FULL'`: the foreign key's MATCH, written before its actions as SQLAlchemy does. */
+function matchType(call: PyCall): string {
+  const match = call.kwargs.match
+  return match === undefined || isNone(match) ? '' : ` MATCH ${str(match, call).toUpperCase()}`
 }
 
 type Render = (call: PyCall) => string[]
@@ -207,7 +214,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     const remote = listOf(arg(call, 4, 'remote_cols'), call).map((column) => sqlIdent(str(column, call)))
     const referent = qualified(str(arg(call, 2, 'referent_table'), call), call.kwargs.referent_schema, call)
     return [
-      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${referentialActions(call)}${deferrable(call)};`,
+      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${matchType(call)}${referentialActions(call)}${deferrable(call)};`,
     ]
   },
   create_unique_constraint: (call) => [
