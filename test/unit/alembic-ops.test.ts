@@ -123,3 +123,37 @@ test('postgresql_ops gives a column its operator class; one naming no column of 
       error instanceof NotPortable && /postgresql_ops names c, not a column of the index/.test(error.message),
   )
 })
+
+test("with op.batch_alter_table('t') as batch_op: each statement is the op call with the block's table (and schema), until the block ends", () => {
+  assert.deepEqual(
+    port(
+      "with op.batch_alter_table('orders', schema='shop') as batch_op:",
+      "    batch_op.add_column(sa.Column('coupon', sa.String(16)))",
+      "    batch_op.create_index(batch_op.f('ix_orders_coupon'), ['coupon'], unique=True)",
+      "    batch_op.create_foreign_key('fk_o_u', 'users', ['user_id'], ['id'])",
+      "    batch_op.drop_constraint(constraint_name='ck_old', type_='check')",
+      '',
+      "op.drop_index('ix_other', table_name='users')",
+    ),
+    [
+      'ALTER TABLE shop.orders ADD COLUMN coupon varchar(16);',
+      'CREATE UNIQUE INDEX ix_orders_coupon ON shop.orders (coupon);',
+      'ALTER TABLE shop.orders ADD CONSTRAINT fk_o_u FOREIGN KEY (user_id) REFERENCES users (id);',
+      'ALTER TABLE shop.orders DROP CONSTRAINT ck_old;',
+      'DROP INDEX ix_other;',
+    ],
+  )
+  // recreate='always' copies the table on PostgreSQL too: code, not ALTERs.
+  const always = readFunctionBody(
+    "def upgrade():\n    with op.batch_alter_table('t', recreate='always') as b:\n        b.drop_column('a')\n",
+    'upgrade',
+  )
+  assert.deepEqual(always, {
+    unsupported: { line: 2, text: "with op.batch_alter_table('t', recreate='always') as b:" },
+  })
+  assert.throws(
+    () => port("with op.batch_alter_table('t') as b:", "    b.execute('SELECT 1')"),
+    (error: unknown) =>
+      error instanceof NotPortable && /batch_op\.execute\(\) is not one Strata ports/.test(error.message),
+  )
+})

@@ -8,7 +8,7 @@ import {
   splitColumnReference,
   sqlText,
 } from './columns.js'
-import type { PyCall, PyValue } from './python-calls.js'
+import type { BatchTable, PyCall, PyValue } from './python-calls.js'
 import { arg, isFalse, isNone, isTrue, listOf, NotPortable, str } from './python-values.js'
 import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
 
@@ -22,8 +22,9 @@ import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
 export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
   // SQLAlchemy creates a named type once for all the tables of one migration that use it.
   const typesCreated = new Set<string>()
-  return calls.flatMap((call) => {
-    if (call.callee.startsWith('type.')) return typeMethod(call)
+  return calls.flatMap((statement) => {
+    if (statement.callee.startsWith('type.')) return typeMethod(statement)
+    const call = statement.batch === undefined ? statement : withBatchTable(statement, statement.batch)
     const name = call.callee.slice('op.'.length)
     const render = OPERATIONS[name]
     if (render === undefined) throw new NotPortable(call.line, `${call.callee}() is not one Strata ports`)
@@ -48,6 +49,43 @@ export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
 }
 
 const CREATE_TYPE = /^CREATE TYPE (\S+) AS ENUM/
+
+/**
+ * Where each batch operation's `op.*` counterpart takes the table the batch block names:
+ * its position and keyword (`batch_op.create_index('ix', ['a'])` is
+ * `op.create_index('ix', 't', ['a'])`).
+ */
+const BATCH_TABLE_ARGUMENT: Readonly<Record<string, readonly [number, string]>> = {
+  add_column: [0, 'table_name'],
+  drop_column: [0, 'table_name'],
+  alter_column: [0, 'table_name'],
+  create_table_comment: [0, 'table_name'],
+  drop_table_comment: [0, 'table_name'],
+  create_index: [1, 'table_name'],
+  drop_index: [1, 'table_name'],
+  create_foreign_key: [1, 'source_table'],
+  create_unique_constraint: [1, 'table_name'],
+  create_check_constraint: [1, 'table_name'],
+  create_primary_key: [1, 'table_name'],
+  drop_constraint: [1, 'table_name'],
+}
+
+/** A statement of a `with op.batch_alter_table(...)` block as the `op.*` call it is on PostgreSQL. */
+function withBatchTable(call: PyCall, batch: BatchTable): PyCall {
+  const name = call.callee.slice('op.'.length)
+  const place = BATCH_TABLE_ARGUMENT[name]
+  if (place === undefined) throw new NotPortable(call.line, `batch_op.${name}() is not one Strata ports`)
+  const [position, keyword] = place
+  const schemaKeyword = name === 'create_foreign_key' ? 'source_schema' : 'schema'
+  const kwargs = { ...call.kwargs }
+  if (batch.schema !== undefined && !isNone(batch.schema)) kwargs[schemaKeyword] = batch.schema
+  if (call.args.length >= position) {
+    const args = [...call.args]
+    args.splice(position, 0, batch.table)
+    return { ...call, args, kwargs }
+  }
+  return { ...call, kwargs: { ...kwargs, [keyword]: batch.table } }
+}
 
 /**
  * `sa.Enum(..., name='t').create(op.get_bind(), checkfirst=True)` and `.drop(...)`: the

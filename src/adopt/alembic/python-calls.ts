@@ -27,6 +27,17 @@ export interface PyCall {
   readonly kwargs: Readonly<Record<string, PyValue>>
   /** 1-based line of the call in the file. */
   readonly line: number
+  /**
+   * A statement inside `with op.batch_alter_table('t') as batch_op:`, read as `op.<name>`:
+   * the table the block names, which the statement leaves out.
+   */
+  readonly batch?: BatchTable
+}
+
+/** The table of a `with op.batch_alter_table(...)` block. */
+export interface BatchTable {
+  readonly table: PyValue
+  readonly schema: PyValue | undefined
 }
 
 /** A function body read as calls, or the first thing in it that is not one. */
@@ -53,20 +64,11 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
   )
     end++
   const offsetLine = bodyStart + 2
-  // Alembic's way to run statements outside the migration's transaction (CREATE INDEX
-  // CONCURRENTLY): the block's line is left out, its statements read as any others.
-  let autocommit = false
-  const body = lines
-    .slice(bodyStart + 1, end)
-    .map((line) => {
-      if (!AUTOCOMMIT_BLOCK.test(line)) return line
-      autocommit = true
-      return ''
-    })
-    .join('\n')
   let tokens: Token[]
+  let blocks: WithBlocks
   try {
-    tokens = tokenize(body, offsetLine)
+    blocks = readWithBlocks(lines.slice(bodyStart + 1, end), offsetLine)
+    tokens = tokenize(blocks.body, offsetLine)
   } catch (error) {
     if (error instanceof Unsupported)
       return { unsupported: { line: error.line, text: lineText(lines, error.line) } }
@@ -76,12 +78,13 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
   const calls: PyCall[] = []
   for (;;) {
     parser.skipNewlines()
-    if (parser.atEnd()) return { calls, autocommit }
+    if (parser.atEnd()) return { calls, autocommit: blocks.autocommit }
     const first = parser.peek()
     try {
       const statement = parser.statement()
       if (statement === undefined) continue // a docstring, `pass`
-      calls.push(statement)
+      const batch = blocks.batches.find((block) => first.line >= block.from && first.line <= block.to)
+      calls.push(batch === undefined ? statement : { ...statement, batch: batch.table })
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error
       return { unsupported: { line: first.line, text: lineText(lines, first.line) } }
@@ -90,6 +93,57 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
 }
 
 const AUTOCOMMIT_BLOCK = /^\s*with\s+op\.get_context\(\)\.autocommit_block\(\)\s*:\s*(#.*)?$/
+const BATCH_BLOCK = /^(\s*)with\s+(op\.batch_alter_table\(.*\))\s+as\s+([A-Za-z_]\w*)\s*:\s*(#.*)?$/
+
+interface WithBlocks {
+  /** The body with the `with` lines blank and a batch block's `batch_op.` read as `op.`. */
+  readonly body: string
+  readonly autocommit: boolean
+  readonly batches: readonly { from: number; to: number; table: BatchTable }[]
+}
+
+/**
+ * The two `with` blocks Alembic migrations use around op calls. Their lines are left out
+ * (line numbers stay): `op.get_context().autocommit_block()` runs its statements outside
+ * the migration's transaction (CREATE INDEX CONCURRENTLY); `op.batch_alter_table('t')`
+ * (autogenerate's `render_as_batch`, for SQLite's sake) is, on PostgreSQL, the same ALTERs
+ * as `op.*` calls with the table added, unless `recreate='always'` copies the table.
+ */
+function readWithBlocks(lines: readonly string[], firstLine: number): WithBlocks {
+  let autocommit = false
+  const batches: { from: number; to: number; table: BatchTable }[] = []
+  let open: { indent: number; alias: RegExp; from: number; table: BatchTable } | undefined
+  const body = lines.map((line, index) => {
+    const lineNumber = firstLine + index
+    if (open !== undefined && line.trim() !== '' && !/^\s*#/.test(line)) {
+      if (line.length - line.trimStart().length > open.indent) return line.replace(open.alias, 'op.')
+      batches.push({ from: open.from, to: lineNumber - 1, table: open.table })
+      open = undefined
+    }
+    if (AUTOCOMMIT_BLOCK.test(line)) {
+      autocommit = true
+      return ''
+    }
+    const batch = BATCH_BLOCK.exec(line)
+    if (batch === null) return line
+    const call = new Parser(tokenize(batch[2]!, lineNumber)).expression()
+    if (call.kind !== 'call') throw new Unsupported(lineNumber)
+    const { table_name: tableName, schema, recreate, ...other } = call.kwargs
+    const table = tableName ?? call.args[0]
+    const recreates = recreate !== undefined && !(recreate.kind === 'str' && recreate.value !== 'always')
+    if (table === undefined || call.args.length > 1 || recreates || Object.keys(other).length > 0)
+      throw new Unsupported(lineNumber)
+    open = {
+      indent: batch[1]!.length,
+      alias: new RegExp(`\\b${batch[3]!}\\.`, 'g'),
+      from: lineNumber + 1,
+      table: { table, schema },
+    }
+    return ''
+  })
+  if (open !== undefined) batches.push({ from: open.from, to: firstLine + lines.length, table: open.table })
+  return { body: body.join('\n'), autocommit, batches }
+}
 
 function lineText(lines: readonly string[], line: number): string {
   return (lines[line - 1] ?? '').trim()
