@@ -12,6 +12,7 @@ const configTemplate = (
   versions: string,
   alembic: boolean,
   alembicUrl?: string,
+  versionTable: AlembicVersionTable = {},
 ) => `import { defineConfig } from 'strata'
 
 /**
@@ -40,7 +41,18 @@ export default defineConfig({
     // TypeScript or SQL migrations are created beside them, after its head.`
       : ''
   }
-    directories: ['${versions}'],
+    directories: ['${versions}'],${
+      versionTable.table === undefined
+        ? ''
+        : `
+    // env.py's context.configure(version_table=...): the version table Alembic kept.
+    versionTable: '${versionTable.table}',`
+    }${
+      versionTable.schema === undefined
+        ? ''
+        : `
+    versionTableSchema: '${versionTable.schema}',`
+    }
   },
 
   // Without a configured database (and no --url, DATABASE_URL or PG* variables),
@@ -66,6 +78,8 @@ export interface InitResult {
    * `os.getenv("DB_URL")`): most projects keep the URL there rather than in alembic.ini.
    */
   readonly alembicEnvVariables?: readonly string[] | undefined
+  /** The version table env.py names (`version_table=`, `version_table_schema=`), set in the config. */
+  readonly alembicVersionTable?: AlembicVersionTable | undefined
   /** DATABASE_URL of the project's `.env`, its password masked: strata reads it from there. */
   readonly dotenvUrl?: string | undefined
   /** Another tool's SQL migrations found in the project, which `strata convert` reads. */
@@ -151,13 +165,18 @@ export function initProject(dir: string): InitResult {
   }
   if (alembicVersions !== undefined) {
     const alembicUrl = alembicDatabaseUrl(root)
-    const alembicEnvVariables = envPyVariables(join(root, alembicVersions, '..', 'env.py'))
-    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl), { flag: 'wx' })
+    const envPy = join(root, alembicVersions, '..', 'env.py')
+    const alembicEnvVariables = envPyVariables(envPy)
+    const versionTable = envPyVersionTable(envPy)
+    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl, versionTable), {
+      flag: 'wx',
+    })
     return {
       dir: root,
       created: [configFile],
       alembicVersions,
       alembicUrl,
+      ...(Object.keys(versionTable).length > 0 ? { alembicVersionTable: versionTable } : {}),
       ...(alembicEnvVariables.length > 0 ? { alembicEnvVariables } : {}),
       ...found,
     }
@@ -180,6 +199,27 @@ function envPyVariables(file: string): string[] {
   ].map((match) => match[1]!)
   // Only those that hold a URL: a schema name or a flag read beside it is not the database.
   return [...new Set(names)].filter((name) => /URL|URI|DSN|DATABASE/i.test(name))
+}
+
+/** Where Alembic keeps its version rows, when env.py says so with string literals. */
+export interface AlembicVersionTable {
+  readonly table?: string
+  readonly schema?: string
+}
+
+/**
+ * `context.configure(..., version_table='app_version', version_table_schema='app')` in
+ * env.py. A name given by a variable or a function is not read: init's closing line says
+ * where such a name goes.
+ */
+function envPyVersionTable(file: string): AlembicVersionTable {
+  if (!existsSync(file)) return {}
+  const text = readFileSync(file, 'utf8')
+  const literal = (key: string) =>
+    new RegExp(`\\b${key}\\s*=\\s*["']([A-Za-z_][A-Za-z0-9_$]*)["']`).exec(text)?.[1]
+  const table = literal('version_table')
+  const schema = literal('version_table_schema')
+  return { ...(table === undefined ? {} : { table }), ...(schema === undefined ? {} : { schema }) }
 }
 
 /** DATABASE_URL in the project's `.env` (which every strata command reads), masked. */

@@ -204,6 +204,26 @@ test('init in an Alembic project points the config at its versions directory and
     envPy.stdout,
     /env\.py reads \$ASSISTANT_DB_URL from the environment: strata reads DATABASE_URL, so export DATABASE_URL="\$ASSISTANT_DB_URL", or name it in strata\.config\.ts: databases: \{ main: '\$\{ASSISTANT_DB_URL\}' \}\n/,
   )
+  assert.doesNotMatch(readFileSync(join(withEnvPy, 'strata.config.ts'), 'utf8'), /versionTable/)
+
+  // A version table env.py names is the one the config uses, so the history reads on.
+  const custom = tempDir(t)
+  writeFileSync(join(custom, 'alembic.ini'), '[alembic]\nscript_location = alembic\n')
+  mkdirSync(join(custom, 'alembic', 'versions'), { recursive: true })
+  writeFileSync(
+    join(custom, 'alembic', 'env.py'),
+    'context.configure(\n    connection=connection,\n    target_metadata=target_metadata,\n    version_table=\'assistant_version\',\n    version_table_schema="ops",\n)\n',
+  )
+  const customInit = await runCli(['init', custom])
+  assert.equal(customInit.code, 0, customInit.stderr)
+  assert.match(
+    customInit.stdout,
+    /env\.py keeps Alembic's versions in ops\.assistant_version: so does Strata \(migrations\.versionTable, migrations\.versionTableSchema in strata\.config\.ts\)\n/,
+  )
+  const customConfig = readFileSync(join(custom, 'strata.config.ts'), 'utf8')
+  assert.match(customConfig, /versionTable: 'assistant_version',\n {4}versionTableSchema: 'ops',/)
+  const heads = await runCli(['heads'], { cwd: custom })
+  assert.equal(heads.code, 0, `the config it wrote loads: ${heads.stderr}`)
 
   // A real sqlalchemy.url is pointed at, its password masked in the output and the config.
   const withUrl = tempDir(t)

@@ -40,6 +40,15 @@ export function registerInitCommand(program: Command): void {
           context.output.line(
             `found ${result.otherTools.join(', ')} in package.json: keep its SQL migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, node-pg-migrate .sql files; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
           )
+        if (result.alembicVersionTable !== undefined)
+          context.output.line(
+            `env.py keeps Alembic's versions in ${[result.alembicVersionTable.schema, result.alembicVersionTable.table ?? 'alembic_version'].filter(Boolean).join('.')}: so does Strata (${[
+              result.alembicVersionTable.table === undefined ? undefined : 'migrations.versionTable',
+              result.alembicVersionTable.schema === undefined ? undefined : 'migrations.versionTableSchema',
+            ]
+              .filter(Boolean)
+              .join(', ')} in strata.config.ts)`,
+          )
         if (result.alembicVersions !== undefined)
           context.output.line(
             `to stop needing Python: \`strata convert ${result.alembicVersions}\` ports its migrations made of op calls to SQL, with the same revision ids`,
@@ -47,7 +56,9 @@ export function registerInitCommand(program: Command): void {
         context.output.line(
           result.alembicVersions === undefined
             ? 'next: strata revision -m "create users"   (edit strata.config.ts to add databases)'
-            : 'next: strata history, then strata revision -m "..."   (edit strata.config.ts to add databases; a version_table set in env.py goes to migrations.versionTable)',
+            : result.alembicVersionTable !== undefined
+              ? 'next: strata history, then strata revision -m "..."   (edit strata.config.ts to add databases)'
+              : 'next: strata history, then strata revision -m "..."   (edit strata.config.ts to add databases; a version_table set in env.py goes to migrations.versionTable)',
         )
         context.output.data(result)
       }),
