@@ -110,6 +110,40 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
   const forOther = await project.cli(['convert', 'prisma/migrations'], { DATABASE_URL: other.url })
   assert.equal(forOther.code, 0, forOther.stderr)
   assert.match(forOther.stdout, /next: `strata stamp v0` on it/)
+
+  // The team goes on generating SQL with Prisma (migrate dev --create-only): the new one is
+  // converted after the head, Strata-written migrations included, and nothing else is touched.
+  writeTree(join(project.dir, 'prisma', 'migrations'), {
+    '20240401000000_add_status/migration.sql': 'ALTER TABLE "Order" ADD COLUMN "status" TEXT;\n',
+  })
+  const appended = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(appended.code, 0, appended.stderr)
+  assert.match(
+    appended.stdout,
+    /^✓ Converted 1 new prisma migration from prisma\/migrations, after d4e5f6 \(3 converted before\)\n {2}20240401000000_add_status\/migration\.sql → \S+v20240401000000_add_status\.sql {2}\(no downgrade\)\n/,
+  )
+  assert.match(
+    readFileSync(join(project.versions, 'v20240401000000_add_status.sql'), 'utf8'),
+    /^-- revision: v20240401000000\n-- down_revision: d4e5f6\n/,
+  )
+  assert.equal(readFileSync(join(project.versions, 'v0_init.sql'), 'utf8'), written)
+  const upStatus = await project.cli(['upgrade', 'head'])
+  assert.equal(upStatus.code, 0, upStatus.stderr)
+  assert.match(upStatus.stdout, /Running upgrade d4e5f6 -> v20240401000000, add status/)
+
+  // One dated before what was converted (a branch merged late) would run out of Prisma's
+  // order: refused, nothing written.
+  writeTree(join(project.dir, 'prisma', 'migrations'), {
+    '20240101000000_late_branch/migration.sql': 'SELECT 1;\n',
+  })
+  const files = readdirSync(project.versions).sort()
+  const late = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(late.code, 2, late.stdout)
+  assert.match(
+    late.stderr,
+    /^error: 20240101000000_late_branch\/migration\.sql is new, but prisma orders it before 20240215093000_add_orders\/migration\.sql, converted already as v20240215093000\n {2}hint: give it a version after 20240401000000 in prisma \(rename it\), so that it comes last, then convert again\n$/,
+  )
+  assert.deepEqual(readdirSync(project.versions).sort(), files)
 })
 
 test("Prisma's BEGIN/COMMIT around an enum change is left out: the converted migration is one transaction, and runs", async (t) => {

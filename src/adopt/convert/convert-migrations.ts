@@ -20,6 +20,11 @@ export interface ConvertOptions {
   readonly directory: string
   /** List what would be written, write nothing. */
   readonly dryRun?: boolean | undefined
+  /**
+   * The heads of the migrations already in `directory` (their graph), read only when
+   * some of the tool's migrations were converted before: new ones go after them.
+   */
+  readonly existingHeads?: (() => Promise<readonly string[]>) | undefined
 }
 
 export interface ConvertedMigration {
@@ -49,6 +54,12 @@ export interface Conversion {
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
   /** Every revision was in the migrations directory already: nothing was written. */
   readonly convertedBefore: boolean
+  /**
+   * Some were converted before (the project went on writing migrations with the tool):
+   * how many (the first `before` of `migrations`), and the revision the new ones were
+   * chained after.
+   */
+  readonly appended?: { readonly before: number; readonly after: string } | undefined
 }
 
 /**
@@ -60,7 +71,7 @@ export interface Conversion {
  * migrations, never into the other tool's own; run again once converted, it writes
  * nothing and says so.
  */
-export function convertMigrations(options: ConvertOptions): Conversion {
+export async function convertMigrations(options: ConvertOptions): Promise<Conversion> {
   const from = resolve(options.from)
   if (!existsSync(from) || !statSync(from).isDirectory())
     throw new InvalidInputError(`${options.from} is not a directory`, {
@@ -146,24 +157,65 @@ export function convertMigrations(options: ConvertOptions): Conversion {
       leftOut: set.leftOut,
       convertedBefore: true,
     }
-  if (existing.length > 0)
+  const before = convertedBefore.findIndex((name) => name === undefined)
+  if (existing.length > 0 && before === 0)
     throw new UsageError(
       `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
       {
         hint: 'convert into an empty migrations directory (migrations.directories), before writing Strata migrations',
       },
     )
+  if (before > 0) {
+    // Converted before, and the tool has written more since: those go after the head.
+    const late = convertedBefore.findIndex((name, index) => index > before && name !== undefined)
+    if (late !== -1)
+      throw new InvalidInputError(
+        `${ordered[before]!.source} is new, but ${set.tool} orders it before ${ordered[late]!.source}, converted already as ${migrations[late]!.revision}`,
+        {
+          hint: `give it a version after ${ordered.at(-1)!.version} in ${set.tool} (rename it), so that it comes last, then convert again`,
+        },
+      )
+    const heads = (await options.existingHeads?.()) ?? []
+    if (heads.length !== 1)
+      throw new UsageError(
+        `the migrations in ${relative(process.cwd(), directory) || directory} have ${heads.length === 0 ? 'no head' : `${heads.length} heads (${heads.join(', ')})`}: the new ${set.tool} migrations need one to follow`,
+        { hint: 'join the heads first: strata merge -m "merge" heads' },
+      )
+    const added = migrations.slice(before).map((migration, index) => ({
+      ...migration,
+      downRevision: index === 0 ? heads[0] : migration.downRevision,
+    }))
+    if (!options.dryRun)
+      added.forEach((converted, index) => {
+        writeConverted(converted, ordered[before + index]!, bodies[before + index]!, set.tool)
+      })
+    const earlier = migrations
+      .slice(0, before)
+      .map((migration, index) => ({ ...migration, file: join(directory, convertedBefore[index]!) }))
+    return {
+      tool: set.tool,
+      migrations: [...earlier, ...added],
+      leftOut: set.leftOut,
+      convertedBefore: false,
+      appended: { before, after: heads[0]! },
+    }
+  }
   if (!options.dryRun) {
     ensureDirectory(directory)
     ordered.forEach((migration, index) => {
-      const converted = migrations[index]!
-      writeFileSync(converted.file, render(migration, bodies[index]!, converted, set.tool), {
-        flag: 'wx',
-        mode: 0o644,
-      })
+      writeConverted(migrations[index]!, migration, bodies[index]!, set.tool)
     })
   }
   return { tool: set.tool, migrations, leftOut: set.leftOut, convertedBefore: false }
+}
+
+function writeConverted(
+  converted: ConvertedMigration,
+  migration: ForeignMigration,
+  body: { up: string; down: string | undefined },
+  tool: ForeignTool,
+): void {
+  writeFileSync(converted.file, render(migration, body, converted, tool), { flag: 'wx', mode: 0o644 })
 }
 
 /** Code-unit order, as Prisma sorts its migration directories (not the locale's). */

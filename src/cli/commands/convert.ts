@@ -34,7 +34,8 @@ the tool's order, its revision id made from the tool's version (v20240101120000,
 1.2 as v1_2). When the selected database holds the tool's table (_prisma_migrations,
 schema_migrations, flyway_schema_history, pgmigrations), it says which revision to
 stamp there; it stamps nothing itself. Run again once converted, it writes nothing and
-says where the selected database is.
+says where the selected database is; run again after the tool wrote new migrations
+(prisma migrate dev --create-only, say), it converts those, after the current head.
 
 An Alembic versions directory is ported in place: each migration made of op calls Strata
 renders (create_table, add_column, create_index, alter_column, execute, ...) becomes an
@@ -56,11 +57,12 @@ Examples:
         if (flags.from === 'alembic' || (flags.from === undefined && looksLikeAlembic(from)))
           return portAlembic(context, from, Boolean(flags.dryRun))
         const { convertMigrations } = await import('../../adopt/convert/convert-migrations.js')
-        const conversion = convertMigrations({
+        const conversion = await convertMigrations({
           from,
           tool: flags.from,
           directory: config.migrations.directories[0]!,
           dryRun: flags.dryRun,
+          existingHeads: async () => (await context.migrations()).graph.heads,
         })
         // What was written must load as any migration does (file:line otherwise, exit 2).
         if (!flags.dryRun && !conversion.convertedBefore) await context.migrations()
@@ -119,12 +121,16 @@ function printConversion(
 ): void {
   const { output } = context
   const { migrations, tool } = conversion
+  const { appended } = conversion
+  const written = appended === undefined ? migrations : migrations.slice(appended.before)
   output.line(
     conversion.convertedBefore
       ? `${mark.ok()} ${plural(migrations.length, `${tool} migration`)} from ${from} converted before: nothing written`
-      : `${dryRun ? 'Would convert' : `${mark.ok()} Converted`} ${plural(migrations.length, `${tool} migration`)} from ${from}`,
+      : appended !== undefined
+        ? `${dryRun ? 'Would convert' : `${mark.ok()} Converted`} ${plural(written.length, `new ${tool} migration`)} from ${from}, after ${appended.after} (${appended.before} converted before)`
+        : `${dryRun ? 'Would convert' : `${mark.ok()} Converted`} ${plural(migrations.length, `${tool} migration`)} from ${from}`,
   )
-  for (const migration of migrations) {
+  for (const migration of written) {
     const notes = [
       ...(migration.hasDowngrade ? [] : ['no downgrade']),
       ...(migration.outsideTransaction ? [`transactional: false, ${migration.outsideTransaction}`] : []),
