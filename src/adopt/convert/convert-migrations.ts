@@ -157,7 +157,7 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       leftOut: set.leftOut,
       convertedBefore: true,
     }
-  const before = convertedBefore.findIndex((name) => name === undefined)
+  const before = convertedBefore.indexOf(undefined)
   if (existing.length > 0 && before === 0)
     throw new UsageError(
       `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
