@@ -11,6 +11,7 @@ import { registerDoctorCommand } from './commands/doctor.js'
 import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerMigrateCommands } from './commands/migrate.js'
+import { registerRehearseCommand } from './commands/rehearse.js'
 import { registerRevisionCommands } from './commands/revisions.js'
 import { registerTenantsCommands } from './commands/tenants.js'
 import { collect } from './option-values.js'
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerConvertCommand(program)
   registerMigrateCommands(program)
   registerCheckCommand(program)
+  registerRehearseCommand(program)
   registerHealthCommands(program)
   registerDoctorCommand(program)
   registerDiagnoseCommands(program)

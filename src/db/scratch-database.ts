@@ -66,7 +66,7 @@ export async function dropScratchDatabase(admin: Connection, name: string): Prom
 }
 
 /** `<prefix>_<12 hex characters>`, the prefix cut so that the name fits PostgreSQL's 63 bytes. */
-function scratchName(prefix: string): string {
+export function scratchName(prefix: string): string {
   const suffix = `_${randomBytes(6).toString('hex')}`
   let head = prefix
   while (Buffer.byteLength(head) + suffix.length > 63) head = head.slice(0, -1)

@@ -9,10 +9,8 @@ import { quoteIdent } from '../../db/quote.js'
 import { dropScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { CheckOutcome } from '../../health/check-result.js'
-import { type CatalogSnapshot, readCatalog } from '../../health/drift/catalog-snapshot.js'
-import { compareCatalogs } from '../../health/drift/compare-catalogs.js'
-import { tableFilter } from '../../health/drift/schema-drift.js'
-import { managedSchemas } from '../../health/managed-schemas.js'
+import { readManagedCatalog, tableFilter } from '../../health/drift/schema-drift.js'
+import { downgradeDifferences } from '../../rehearse/rehearse-migrations.js'
 import { type MigrateOptions, upgrade, upgradeToRevisions } from '../../runner/migrate.js'
 import type { DeployPhase } from '../../runner/phase.js'
 import { formatDuration } from '../../util/duration.js'
@@ -122,13 +120,13 @@ async function runRehearsal(
   // ("column ... already exists"), so it is reported with that failure too.
   let leftByDowngrade: readonly string[] = []
   try {
-    const before = await snapshot(options.config, scratch)
+    const before = await readManagedCatalog(options.config, scratch)
     let applied = 0
     await leg('up', async () => {
       applied = (await upgrade({ ...base, phase: options.phase }, options.target)).steps.length
     })
     await leg('down', () => returnToRevisions(base, options.fromRows))
-    const differences = compareCatalogs(await snapshot(options.config, scratch), before).differences
+    const differences = downgradeDifferences(await readManagedCatalog(options.config, scratch), before)
     leftByDowngrade = differences
     await leg('up', () => upgrade({ ...base, phase: options.phase }, options.target))
     const summary = `${legs.join(' → ')} on ${method} (${plural(applied, 'migration')})`
@@ -136,7 +134,7 @@ async function runRehearsal(
       return {
         status: 'warn',
         summary: `${summary}; the downgrade does not restore the schema exactly`,
-        details: differences.map((line) => `after the downgrade: ${line}`),
+        details: differences,
       }
     return { status: 'ok', summary }
   } catch (error) {
@@ -145,7 +143,7 @@ async function runRehearsal(
     const incompleteDowngrade =
       leftByDowngrade.length > 0
         ? [
-            ...leftByDowngrade.map((line) => `after the downgrade: ${line}`),
+            ...leftByDowngrade,
             'the downgrade does not undo all the upgrade does, so the upgrade cannot run again: make the downgrade undo it',
           ]
         : hint === undefined
@@ -159,11 +157,4 @@ async function runRehearsal(
         : [...incompleteDowngrade, 'fix the migration, then deploy again; the live database was not touched'],
     }
   }
-}
-
-function snapshot(config: ResolvedConfig, spec: ConnectionSpec): Promise<CatalogSnapshot> {
-  return withConnection(spec, async (connection) => {
-    const { schemas } = await managedSchemas(connection.client, config.health.schemas)
-    return readCatalog(connection.client, schemas, tableFilter(config))
-  })
 }

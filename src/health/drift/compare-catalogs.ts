@@ -26,7 +26,31 @@ export function displayName(key: string): string {
  * migrations at the same revision). Objects of tables missing on one side are reported
  * once, as the table, not column by column.
  */
-export function compareCatalogs(live: CatalogSnapshot, expected: CatalogSnapshot): CatalogDrift {
+/** How the two sides of a comparison are named in its sentences. */
+export interface ComparedSides {
+  /** "in the database": where `live` was read. */
+  readonly live: string
+  /** "in the migrations": where `expected` comes from. */
+  readonly expected: string
+  /** Said of an object `expected` has and `live` lacks. */
+  readonly missing: string
+  /** Said of an object `live` has and `expected` lacks. */
+  readonly extra: string
+}
+
+/** The drift check's sides: the live database against the one its migrations build. */
+export const DRIFT_SIDES: ComparedSides = {
+  live: 'in the database',
+  expected: 'in the migrations',
+  missing: 'created by the migrations, missing from the database',
+  extra: 'in the database, not created by the migrations',
+}
+
+export function compareCatalogs(
+  live: CatalogSnapshot,
+  expected: CatalogSnapshot,
+  sides: ComparedSides = DRIFT_SIDES,
+): CatalogDrift {
   const differences: string[] = []
   const inBoth = (key: string) => live.tables.has(key) && expected.tables.has(key)
   const tableOf = (key: string) => key.slice(0, key.lastIndexOf('.'))
@@ -34,31 +58,26 @@ export function compareCatalogs(live: CatalogSnapshot, expected: CatalogSnapshot
   for (const [key, kind] of expected.tables) {
     const liveKind = live.tables.get(key)
     if (liveKind === undefined)
-      differences.push(
-        `${RELATION_KIND[kind]} ${displayName(key)}: created by the migrations, missing from the database`,
-      )
+      differences.push(`${RELATION_KIND[kind]} ${displayName(key)}: ${sides.missing}`)
     else if (liveKind !== kind)
       differences.push(
-        `${displayName(key)}: a ${RELATION_KIND[liveKind]} in the database, a ${RELATION_KIND[kind]} in the migrations`,
+        `${displayName(key)}: a ${RELATION_KIND[liveKind]} ${sides.live}, a ${RELATION_KIND[kind]} ${sides.expected}`,
       )
   }
   for (const [key, kind] of live.tables) {
     if (!expected.tables.has(key))
-      differences.push(
-        `${RELATION_KIND[kind]} ${displayName(key)}: in the database, not created by the migrations`,
-      )
+      differences.push(`${RELATION_KIND[kind]} ${displayName(key)}: ${sides.extra}`)
   }
 
   for (const [key, want] of expected.columns) {
     if (!inBoth(tableOf(key))) continue
     const have = live.columns.get(key)
-    if (have === undefined)
-      differences.push(`${displayName(key)}: column created by the migrations, missing from the database`)
-    else differences.push(...columnDifferences(displayName(key), have, want))
+    if (have === undefined) differences.push(`${displayName(key)}: column ${sides.missing}`)
+    else differences.push(...columnDifferences(displayName(key), have, want, sides))
   }
   for (const key of live.columns.keys()) {
     if (inBoth(tableOf(key)) && !expected.columns.has(key))
-      differences.push(`${displayName(key)}: column in the database, not created by the migrations`)
+      differences.push(`${displayName(key)}: column ${sides.extra}`)
   }
 
   const missingIndexes: string[] = []
@@ -68,39 +87,42 @@ export function compareCatalogs(live: CatalogSnapshot, expected: CatalogSnapshot
     if (have === undefined) missingIndexes.push(want.definition)
     else if (have.definition !== want.definition)
       differences.push(
-        `index ${displayName(key)}: "${have.definition}" in the database, "${want.definition}" in the migrations`,
+        `index ${displayName(key)}: "${have.definition}" ${sides.live}, "${want.definition}" ${sides.expected}`,
       )
   }
   for (const [key, have] of live.indexes) {
     if (inBoth(`${key.slice(0, key.indexOf('.'))}.${have.table}`) && !expected.indexes.has(key))
-      differences.push(
-        `index ${displayName(key)}: in the database, not created by the migrations (${have.definition})`,
-      )
+      differences.push(`index ${displayName(key)}: ${sides.extra} (${have.definition})`)
   }
 
-  compareNamed(differences, 'constraint', live.constraints, expected.constraints, (key) =>
+  compareNamed(differences, sides, 'constraint', live.constraints, expected.constraints, (key) =>
     inBoth(tableOf(key)),
   )
-  compareNamed(differences, 'sequence', live.sequences, expected.sequences)
-  compareNamed(differences, 'view', live.views, expected.views, inBoth)
-  compareNamed(differences, 'enum', joinLabels(live.enums), joinLabels(expected.enums))
+  compareNamed(differences, sides, 'sequence', live.sequences, expected.sequences)
+  compareNamed(differences, sides, 'view', live.views, expected.views, inBoth)
+  compareNamed(differences, sides, 'enum', joinLabels(live.enums), joinLabels(expected.enums))
 
   return { differences, missingIndexes }
 }
 
-function columnDifferences(name: string, have: ColumnFacts, want: ColumnFacts): string[] {
+function columnDifferences(
+  name: string,
+  have: ColumnFacts,
+  want: ColumnFacts,
+  sides: ComparedSides,
+): string[] {
   const found: string[] = []
   if (have.type !== want.type)
-    found.push(`${name}: ${have.type} in the database, ${want.type} in the migrations`)
+    found.push(`${name}: ${have.type} ${sides.live}, ${want.type} ${sides.expected}`)
   if (have.notNull !== want.notNull) {
     const nullability = (notNull: boolean) => (notNull ? 'NOT NULL' : 'nullable')
     found.push(
-      `${name}: ${nullability(have.notNull)} in the database, ${nullability(want.notNull)} in the migrations`,
+      `${name}: ${nullability(have.notNull)} ${sides.live}, ${nullability(want.notNull)} ${sides.expected}`,
     )
   }
   if (have.default !== want.default)
     found.push(
-      `${name}: default ${have.default ?? 'none'} in the database, ${want.default ?? 'none'} in the migrations`,
+      `${name}: default ${have.default ?? 'none'} ${sides.live}, ${want.default ?? 'none'} ${sides.expected}`,
     )
   if (have.identity !== want.identity) {
     const identity = (code: string) =>
@@ -110,22 +132,23 @@ function columnDifferences(name: string, have: ColumnFacts, want: ColumnFacts): 
           ? 'GENERATED BY DEFAULT AS IDENTITY'
           : 'no identity'
     found.push(
-      `${name}: ${identity(have.identity)} in the database, ${identity(want.identity)} in the migrations`,
+      `${name}: ${identity(have.identity)} ${sides.live}, ${identity(want.identity)} ${sides.expected}`,
     )
   }
   if (have.generated !== want.generated)
     found.push(
-      `${name}: ${have.generated ? 'generated' : 'not generated'} in the database, ${want.generated ? 'generated' : 'not generated'} in the migrations`,
+      `${name}: ${have.generated ? 'generated' : 'not generated'} ${sides.live}, ${want.generated ? 'generated' : 'not generated'} ${sides.expected}`,
     )
   if (have.collation !== want.collation)
     found.push(
-      `${name}: collation ${have.collation ?? 'default'} in the database, ${want.collation ?? 'default'} in the migrations`,
+      `${name}: collation ${have.collation ?? 'default'} ${sides.live}, ${want.collation ?? 'default'} ${sides.expected}`,
     )
   return found
 }
 
 function compareNamed(
   differences: string[],
+  sides: ComparedSides,
   noun: string,
   live: ReadonlyMap<string, string>,
   expected: ReadonlyMap<string, string>,
@@ -134,16 +157,13 @@ function compareNamed(
   for (const [key, want] of expected) {
     if (!relevant(key)) continue
     const have = live.get(key)
-    if (have === undefined)
-      differences.push(`${noun} ${displayName(key)}: created by the migrations, missing from the database`)
+    if (have === undefined) differences.push(`${noun} ${displayName(key)}: ${sides.missing}`)
     else if (have !== want)
-      differences.push(`${noun} ${displayName(key)}: ${have} in the database, ${want} in the migrations`)
+      differences.push(`${noun} ${displayName(key)}: ${have} ${sides.live}, ${want} ${sides.expected}`)
   }
   for (const [key, have] of live) {
     if (relevant(key) && !expected.has(key))
-      differences.push(
-        `${noun} ${displayName(key)}: in the database, not created by the migrations (${have})`,
-      )
+      differences.push(`${noun} ${displayName(key)}: ${sides.extra} (${have})`)
   }
 }
 

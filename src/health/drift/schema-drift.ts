@@ -9,6 +9,7 @@ import { upgradeToRevisions } from '../../runner/migrate.js'
 import { plural } from '../../util/plural.js'
 import { wildcardPattern } from '../../util/wildcard.js'
 import type { CheckOutcome } from '../check-result.js'
+import { managedSchemas } from '../managed-schemas.js'
 import { strataTables } from '../strata-tables.js'
 import { type CatalogSnapshot, readCatalog, type TableFilter } from './catalog-snapshot.js'
 import { compareCatalogs } from './compare-catalogs.js'
@@ -100,6 +101,17 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
 
 function skipped(reason: string): DriftOutcome {
   return { outcome: { status: 'warn', summary: `not compared: ${reason}` }, missingIndexes: undefined }
+}
+
+/**
+ * The catalog of the schemas a database's migrations manage (`health.schemas`), as the
+ * drift check reads it: for comparing one database with itself before and after.
+ */
+export function readManagedCatalog(config: ResolvedConfig, spec: ConnectionSpec): Promise<CatalogSnapshot> {
+  return withConnection(spec, async (connection) => {
+    const { schemas } = await managedSchemas(connection.client, config.health.schemas)
+    return readCatalog(connection.client, schemas, tableFilter(config))
+  })
 }
 
 /**

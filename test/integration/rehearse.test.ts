@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+
+/** Migrations with each kind of downgrade a person writes: right, forgetful, missing, broken. */
+function writeMigrations(project: TestProject): void {
+  project.sql('a1', {
+    message: 'users',
+    up: 'CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL); CREATE INDEX users_email_idx ON users (email);',
+    downSql: 'DROP TABLE users;',
+  })
+  project.sql('a2', {
+    down: 'a1',
+    message: 'mood',
+    up: "CREATE TYPE mood AS ENUM ('calm'); ALTER TABLE users ADD COLUMN mood mood;",
+    // Forgets the type.
+    downSql: 'ALTER TABLE users DROP COLUMN mood;',
+  })
+  project.sql('a3', {
+    down: 'a2',
+    message: 'seed',
+    header: { 'strata:allow missing-downgrade': 'seed rows stay' },
+    up: "INSERT INTO users (email) VALUES ('root@example.com');",
+  })
+  project.sql('a4', {
+    down: 'a3',
+    message: 'orders',
+    up: 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);',
+    downSql: 'DROP TABLE order;',
+  })
+  project.sql('a5', {
+    down: 'a4',
+    message: 'total',
+    up: 'ALTER TABLE orders ADD COLUMN total numeric NOT NULL DEFAULT 0;',
+    downSql: 'ALTER TABLE orders DROP COLUMN total;',
+  })
+  project.sql('a6', {
+    down: 'a5',
+    message: 'nothing up, too much down',
+    up: 'SELECT 1;',
+    // Drops what an earlier migration made.
+    downSql: 'DROP INDEX users_email_idx;',
+  })
+}
+
+test('rehearse runs each migration up, down and up on a scratch database and names every downgrade that does not restore the schema', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeMigrations(project)
+
+  const result = await project.cli(['rehearse'])
+  assert.equal(result.code, 1, result.stderr)
+  const lines = result.stdout.split('\n')
+  assert.match(lines[0]!, /^✓ a1 {2}users {2}up \d+ms → down \d+ms → up \d+ms$/)
+  assert.match(
+    result.stdout,
+    /✗ a2 {2}mood {2}the second upgrade failed: upgrade a2 \(mood\) failed: ERROR 42710: type "mood" already exists\n {4}enum mood: left behind by the downgrade \(\('calm'\)\)\n/,
+  )
+  assert.match(result.stdout, /! a3 {2}seed {2}up \d+ms; no downgrade: not reversible\n/)
+  assert.match(
+    result.stdout,
+    /✗ a4 {2}orders {2}the downgrade failed: downgrade a4 \(orders\) failed: ERROR 42601: syntax error at or near "order"\n/,
+  )
+  // After each problem the rehearsal goes on from a database rebuilt at that migration.
+  assert.match(result.stdout, /✓ a5 {2}total {2}up \d+ms → down \d+ms → up \d+ms\n/)
+  assert.match(
+    result.stdout,
+    /✗ a6 {2}nothing up, too much down {2}up \d+ms → down \d+ms → up \d+ms; the downgrade does not restore the schema\n {4}CREATE INDEX users_email_idx ON public\.users USING btree \(email\): there before the upgrade, gone after the downgrade\n/,
+  )
+  assert.match(
+    result.stdout,
+    /✗ 6 migrations rehearsed on a scratch database of postgresql:\/\/\S+: 2 reversible, 1 without a downgrade, 3 with problems; scratch database dropped\n$/,
+  )
+  // The selected database was not touched, and no scratch database is left.
+  assert.equal((await db.one("SELECT to_regclass('users') AS t")).t, null)
+  assert.equal((await db.one("SELECT to_regclass('alembic_version') AS t")).t, null)
+  const left = await db.one("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE '%rehearse%'")
+  assert.equal(left.n, 0)
+})
+
+test('rehearse -r A:B applies up to A without rehearsing, then rehearses the rest; a failing upgrade ends it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeMigrations(project)
+  project.sql('a7', {
+    down: 'a6',
+    message: 'broken',
+    up: 'ALTER TABLE nowhere ADD COLUMN x int;',
+    downSql: '',
+  })
+  project.sql('a8', { down: 'a7', message: 'after', up: 'SELECT 2;', downSql: 'SELECT 2;' })
+
+  const json = await project.cli(['--json', 'rehearse', '-r', 'a4:head'])
+  assert.equal(json.code, 1, json.stderr)
+  const report = JSON.parse(json.stdout)
+  assert.equal(report.prepared, 4)
+  assert.deepEqual(
+    report.migrations.map((m: { revision: string; outcome: string }) => [m.revision, m.outcome]),
+    [
+      ['a5', 'reversible'],
+      ['a6', 'not-restored'],
+      ['a7', 'failed'],
+    ],
+  )
+  assert.equal(report.migrations[2].failedLeg, 'up')
+  assert.match(report.migrations[2].error, /relation "nowhere" does not exist/)
+  assert.deepEqual(report.notReached, ['a8'])
+
+  const human = await project.cli(['rehearse', '-r', 'a4:a5'])
+  assert.equal(human.code, 0, human.stdout)
+  assert.match(
+    human.stdout,
+    /^✓ a5 {2}total .*\n✓ 1 migration rehearsed on a scratch database of \S+ \(after 4 migrations applied to reach the start\): 1 reversible; scratch database dropped\n$/,
+  )
+  const bad = await project.cli(['rehearse', '-r', 'a4'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /^error: "a4" is not a range\n {2}hint: write FROM:TO/)
+})
