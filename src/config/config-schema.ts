@@ -41,6 +41,7 @@ export const configSchema = s.object({
     versionTable: identifier,
     versionTableSchema: identifier,
     historyTable: identifier,
+    fileTemplate: s.string(),
     transactionPerMigration: s.boolean(),
     lockWaitTimeout: s.number({ min: 0, max: 86400 }),
     progressInterval: duration,

@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path'
 import { recognisedTool } from '../adopt/convert/detect-tool.js'
 import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
+import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { parseDotenv } from './dotenv.js'
@@ -13,6 +14,7 @@ const configTemplate = (
   alembic: boolean,
   alembicUrl?: string,
   versionTable: AlembicVersionTable = {},
+  fileTemplate: string | undefined = undefined,
 ) => `import { defineConfig } from 'strata'
 
 /**
@@ -52,6 +54,12 @@ export default defineConfig({
         ? ''
         : `
     versionTableSchema: '${versionTable.schema}',`
+    }${
+      fileTemplate === undefined
+        ? ''
+        : `
+    // alembic.ini's file_template: new files are named as before.
+    fileTemplate: '${fileTemplate}',`
     }
   },
 
@@ -78,6 +86,8 @@ export interface InitResult {
    * `os.getenv("DB_URL")`): most projects keep the URL there rather than in alembic.ini.
    */
   readonly alembicEnvVariables?: readonly string[] | undefined
+  /** alembic.ini's `file_template`, which the config's `migrations.fileTemplate` takes on. */
+  readonly alembicFileTemplate?: string | undefined
   /** The version table env.py names (`version_table=`, `version_table_schema=`), set in the config. */
   readonly alembicVersionTable?: AlembicVersionTable | undefined
   /** DATABASE_URL of the project's `.env`, its password masked: strata reads it from there. */
@@ -168,7 +178,8 @@ export function initProject(dir: string): InitResult {
     const envPy = join(root, alembicVersions, '..', 'env.py')
     const alembicEnvVariables = envPyVariables(envPy)
     const versionTable = envPyVersionTable(envPy)
-    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl, versionTable), {
+    const fileTemplate = alembicFileTemplate(root)
+    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl, versionTable, fileTemplate), {
       flag: 'wx',
     })
     return {
@@ -177,6 +188,7 @@ export function initProject(dir: string): InitResult {
       alembicVersions,
       alembicUrl,
       ...(Object.keys(versionTable).length > 0 ? { alembicVersionTable: versionTable } : {}),
+      ...(fileTemplate === undefined ? {} : { alembicFileTemplate: fileTemplate }),
       ...(alembicEnvVariables.length > 0 ? { alembicEnvVariables } : {}),
       ...found,
     }
@@ -248,6 +260,19 @@ function alembicVersionsDirectory(root: string): string | undefined {
   const versions = join(scripts, 'versions')
   if (!existsSync(versions)) return undefined
   return relative(root, versions) || '.'
+}
+
+/**
+ * alembic.ini's `file_template` (its `%%` read as `%`), when Strata can name files with
+ * it; one it cannot (a token Alembic added later, a directory) is left out, and new files
+ * get Strata's default names.
+ */
+function alembicFileTemplate(root: string): string | undefined {
+  const line = /^\s*file_template\s*=\s*(.+?)\s*$/m.exec(readFileSync(join(root, 'alembic.ini'), 'utf8'))?.[1]
+  if (line === undefined) return undefined
+  const template = line.replaceAll('%%', '%')
+  if (template === DEFAULT_FILE_TEMPLATE || fileTemplateProblem(template) !== undefined) return undefined
+  return template
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
+import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
 import { displayPath } from '../util/display-path.js'
 import { parseDuration } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
@@ -140,6 +141,13 @@ export function resolveConfig(
       { where: shown },
     )
   }
+  const fileTemplate = interpolated.migrations?.fileTemplate ?? DEFAULT_FILE_TEMPLATE
+  const templateProblem = fileTemplateProblem(fileTemplate)
+  if (templateProblem !== undefined)
+    throw new ConfigError(`${shown}: migrations.fileTemplate: "${fileTemplate}" ${templateProblem}`, {
+      where: shown,
+      hint: "e.g. fileTemplate: '%(year)d%(month).2d%(day).2d_%(rev)s_%(slug)s' (Alembic's file_template, without the ini's doubled %%)",
+    })
   const at = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path))
   return Object.freeze({
     file,
@@ -151,6 +159,7 @@ export function resolveConfig(
       versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
       versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
       historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
+      fileTemplate,
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
       lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,
       progressInterval: parseDuration(interpolated.migrations?.progressInterval ?? '10s')!,

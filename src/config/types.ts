@@ -35,6 +35,12 @@ export interface MigrationsConfig {
   versionTableSchema?: string
   /** History table name. Default `strata_history`. */
   historyTable?: string
+  /**
+   * How `strata revision` names new files, in Alembic's `file_template` syntax: tokens
+   * `%(rev)s`, `%(slug)s`, `%(year)d`, `%(month).2d`, `%(day).2d`, `%(hour).2d`,
+   * `%(minute).2d`, `%(second).2d`, `%(epoch)s`. Default `%(rev)s_%(slug)s`.
+   */
+  fileTemplate?: string
   /** One transaction per migration (default true), or one transaction for a whole run. */
   transactionPerMigration?: boolean
   /** Seconds a migrator waits for another one holding the migration lock. Default 300. */

@@ -4,6 +4,7 @@ import { InvalidInputError, UsageError } from '../errors/index.js'
 import { singleHead, targetRevisions } from '../runner/plan.js'
 import { didYouMean } from '../util/closest-match.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
+import { DEFAULT_FILE_TEMPLATE, revisionFileName } from './revision-file-name.js'
 import type { RevisionGraph } from './revision-graph.js'
 import { generateRevisionId, revisionIdProblem } from './revision-id.js'
 import {
@@ -32,6 +33,8 @@ export interface RevisionRequest {
   /** For `merge`: the revisions to merge; replaces `head`. */
   readonly merge?: readonly string[] | undefined
   readonly directory: string
+  /** `migrations.fileTemplate`; default `%(rev)s_%(slug)s`. */
+  readonly fileTemplate?: string | undefined
 }
 
 export interface CreatedRevision {
@@ -84,7 +87,9 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
   const slug = revisionSlug(message, 'revision')
   // A body is SQL (a baseline): it makes an SQL migration whatever --sql says.
   const sql = request.sql || request.body !== undefined
-  const file = join(request.directory, `${revision}_${slug}.${sql ? 'sql' : 'ts'}`)
+  const now = new Date()
+  const name = revisionFileName(request.fileTemplate ?? DEFAULT_FILE_TEMPLATE, { revision, slug, now })
+  const file = join(request.directory, `${name}.${sql ? 'sql' : 'ts'}`)
   if (existsSync(file)) throw new InvalidInputError(`${file} already exists`)
   const fields = {
     revision,
@@ -92,7 +97,7 @@ export function createRevision(graph: RevisionGraph, request: RevisionRequest): 
     message,
     branchLabels: request.branchLabels ?? [],
     dependsOn,
-    createDate: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+    createDate: now.toISOString().replace('T', ' ').replace('Z', ''),
     template,
     body: request.body,
   }

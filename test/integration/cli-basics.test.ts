@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runCli } from '../helpers/cli.js'
@@ -208,7 +208,10 @@ test('init in an Alembic project points the config at its versions directory and
 
   // A version table env.py names is the one the config uses, so the history reads on.
   const custom = tempDir(t)
-  writeFileSync(join(custom, 'alembic.ini'), '[alembic]\nscript_location = alembic\n')
+  writeFileSync(
+    join(custom, 'alembic.ini'),
+    '[alembic]\nscript_location = alembic\nfile_template = %%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s\n',
+  )
   mkdirSync(join(custom, 'alembic', 'versions'), { recursive: true })
   writeFileSync(
     join(custom, 'alembic', 'env.py'),
@@ -222,8 +225,20 @@ test('init in an Alembic project points the config at its versions directory and
   )
   const customConfig = readFileSync(join(custom, 'strata.config.ts'), 'utf8')
   assert.match(customConfig, /versionTable: 'assistant_version',\n {4}versionTableSchema: 'ops',/)
+  assert.match(
+    customInit.stdout,
+    /alembic\.ini names new files %\(year\)d_%\(month\)\.2d_%\(day\)\.2d_%\(rev\)s_%\(slug\)s: so does strata revision \(migrations\.fileTemplate\)\n/,
+  )
   const heads = await runCli(['heads'], { cwd: custom })
   assert.equal(heads.code, 0, `the config it wrote loads: ${heads.stderr}`)
+  // New files are named as Alembic named them.
+  const revision = await runCli(['revision', '-m', 'Add users', '--rev-id', 'ab12cd34ef56', '--sql'], {
+    cwd: custom,
+  })
+  assert.equal(revision.code, 0, revision.stderr)
+  const today = new Date()
+  const stamp = `${today.getFullYear()}_${String(today.getMonth() + 1).padStart(2, '0')}_${String(today.getDate()).padStart(2, '0')}`
+  assert.deepEqual(readdirSync(join(custom, 'alembic', 'versions')), [`${stamp}_ab12cd34ef56_add_users.sql`])
 
   // A real sqlalchemy.url is pointed at, its password masked in the output and the config.
   const withUrl = tempDir(t)

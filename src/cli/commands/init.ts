@@ -49,6 +49,10 @@ export function registerInitCommand(program: Command): void {
               .filter(Boolean)
               .join(', ')} in strata.config.ts)`,
           )
+        if (result.alembicFileTemplate !== undefined)
+          context.output.line(
+            `alembic.ini names new files ${result.alembicFileTemplate}: so does strata revision (migrations.fileTemplate)`,
+          )
         if (result.alembicVersions !== undefined)
           context.output.line(
             `to stop needing Python: \`strata convert ${result.alembicVersions}\` ports its migrations made of op calls to SQL, with the same revision ids`,

@@ -269,6 +269,7 @@ export function registerRevisionCommands(program: Command): void {
             sql: flags.sql,
             template: flags.template,
             directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+            fileTemplate: config.migrations.fileTemplate,
           })
           context.output.line(`${mark.ok()} Generating ${created.file} ... done`)
           context.output.data(created)
@@ -301,6 +302,7 @@ export function registerRevisionCommands(program: Command): void {
             branchLabels: flags.branchLabel,
             sql: flags.sql,
             directory: config.migrations.directories[0]!,
+            fileTemplate: config.migrations.fileTemplate,
           })
           context.output.line(
             `${mark.ok()} Generating ${created.file} ... done (merges ${created.downRevisions.join(', ')})`,
@@ -359,6 +361,7 @@ async function baseline(
       up: `-- The schema of ${spec.database} as it was (${dump.dumpedWith}, ${new Date().toISOString().slice(0, 10)}),\n-- without owners, grants and migration tools' tables. A baseline has no downgrade.\n${dump.sql}`,
     },
     directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+    fileTemplate: config.migrations.fileTemplate,
   })
   context.output.line(
     `${mark.ok()} Generating ${created.file} ... done (baseline: ${plural(dump.objects, 'table, view or function', 'tables, views and functions')} of ${spec.database})`,
