@@ -127,6 +127,13 @@ export function alterTableEffects(
   }
 }
 
+/** PostgreSQL 18's `GENERATED ALWAYS AS (...) VIRTUAL` (its default when neither word is given). */
+export function isVirtual(constraints: readonly Constraint[]): boolean {
+  return constraints.some(
+    (c) => c.contype === 'CONSTR_GENERATED' && (c as { generated_kind?: string }).generated_kind === 'v',
+  )
+}
+
 type CommandHandler = (
   table: string,
   cmd: AlterCommand,
@@ -147,8 +154,12 @@ const COMMANDS: Record<string, CommandHandler> = {
       effects.rewrite(table, `fills ${type.name} column ${column.colname} for every row`)
     else if (has('CONSTR_IDENTITY'))
       effects.rewrite(table, `fills identity column ${column.colname} for every row`)
-    else if (has('CONSTR_GENERATED'))
+    else if (has('CONSTR_GENERATED') && !isVirtual(constraints))
       effects.rewrite(table, `computes stored generated column ${column.colname} for every row`)
+    else if (has('CONSTR_GENERATED'))
+      effects.notes.push(
+        `virtual generated column ${column.colname} is computed when read (PostgreSQL 18): nothing is written`,
+      )
     else if (fallback !== undefined) {
       const { volatility, fn } = expressionVolatility(fallback)
       if (env.serverVersion < 11)

@@ -69,7 +69,8 @@ export function allowComments(text: string, firstLine: number | undefined): Allo
  * @param firstLine the line of `text`'s first character in its file, when known
  */
 export function parseSql(text: string, where: string, firstLine?: number): ParsedStatement[] {
-  let tree: { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] }
+  // The parser's own type says a statement may lack its node; PostgreSQL's never does.
+  let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] }
   if (parser === undefined)
     throw new Error('parseSql: the parser is not loaded yet (await loadParser() first)')
   try {
@@ -88,17 +89,25 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
   }
   const index = stringIndex(text)
   const lineAt = firstLine === undefined ? () => undefined : lineCounter(text, firstLine)
+  // Where the previous statement's text ended (before its semicolon); -1 before the first.
+  let previousEnd = -1
   return (tree.stmts ?? []).map((entry) => {
     const location = entry.stmt_location ?? 0
-    const start = index(location)
-    const raw =
-      entry.stmt_len === undefined || entry.stmt_len === 0
-        ? text.slice(start)
-        : text.slice(start, index(location + entry.stmt_len))
+    const end =
+      entry.stmt_len === undefined || entry.stmt_len === 0 ? text.length : index(location + entry.stmt_len)
+    // PostgreSQL 18's parser starts a statement at its first token, 17's right after the
+    // previous semicolon: the comments before it (strata:allow) are read from there either way.
+    const semicolon = previousEnd === -1 ? -1 : text.indexOf(';', previousEnd)
+    const start = Math.min(
+      index(location),
+      previousEnd === -1 ? 0 : semicolon === -1 ? text.length : semicolon + 1,
+    )
+    previousEnd = end
+    const raw = text.slice(start, end)
     const lead = leadingCommentsLength(raw)
     const commentsLine = lineAt(start)
     return {
-      node: entry.stmt,
+      node: entry.stmt!,
       sql: raw.slice(lead).trim(),
       line: lineAt(start + lead),
       allow: allowComments(raw.slice(0, lead), commentsLine),
