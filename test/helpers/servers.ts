@@ -2,7 +2,7 @@ import type { ConnectionSpec } from '../../src/db/connection-spec.js'
 import { parseConnectionString } from '../../src/db/connection-spec.js'
 
 /** The servers the harness (scripts/run-tests.mjs) started for this run. */
-export type ServerMajor = 16 | 15
+export type ServerMajor = 16 | 15 | 18
 
 export function serverUrl(major: ServerMajor = 16): string {
   const url = process.env[`STRATA_TEST_PG${major}_URL`]

