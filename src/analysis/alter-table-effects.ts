@@ -236,7 +236,7 @@ const COMMANDS: Record<string, CommandHandler> = {
   },
   AT_AddConstraint(table, cmd, effects, env) {
     const constraint = nodeOf<Constraint>(cmd.def, 'Constraint')!
-    addConstraintEffects(table, constraint, effects, adoptsPartitionConstraints(table, constraint, env))
+    addConstraintEffects(table, constraint, effects, env, adoptsPartitionConstraints(table, constraint, env))
   },
   AT_ValidateConstraint(table, cmd, effects) {
     effects.scan(table, `validates constraint ${cmd.name}`)
@@ -305,11 +305,30 @@ function addConstraintEffects(
   table: string,
   constraint: Constraint,
   effects: EffectsBuilder,
+  env: EffectsEnvironment,
   adoptsPartitionKeys = false,
 ): void {
   const name = constraint.conname ?? '(unnamed)'
   const validated = !constraint.skip_validation
   switch (constraint.contype) {
+    case 'CONSTR_NOTNULL': {
+      // PostgreSQL 18: `ADD CONSTRAINT name NOT NULL column [NOT VALID]`, SET NOT NULL's twin.
+      const columns = nameList(constraint.keys)
+      for (const column of columns) {
+        if (!validated)
+          effects.notes.push(
+            `NOT NULL ${name} on ${column} is NOT VALID: no scan now; VALIDATE CONSTRAINT checks the rows under SHARE UPDATE EXCLUSIVE`,
+          )
+        else if (env.model.hasValidatedNotNullCheck(table, column))
+          effects.notes.push(`a validated CHECK (${column} IS NOT NULL) proves it: no scan`)
+        else effects.scan(table, `checks every row for NULL in ${column}`)
+      }
+      effects.change(
+        'backward compatible',
+        `makes ${table}.${columns.join(', ')} NOT NULL (constraint ${name})`,
+      )
+      return
+    }
     case 'CONSTR_FOREIGN': {
       const referenced = relationName(constraint.pktable)
       // Both tables: SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE (ALTER TABLE notes).

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
@@ -46,6 +48,16 @@ test("PostgreSQL 18: migrations in 18's syntax are checked, run, verified, rehea
   const rehearse = await project.cli(['rehearse'])
   assert.equal(rehearse.code, 0, rehearse.stdout)
   assert.match(rehearse.stdout, /2 migrations rehearsed .*: 2 reversible/)
+
+  // A NOT NULL constraint added with its scan: the fix is 18's own, NOT VALID then VALIDATE.
+  const file = join(project.dir, 'not-null.sql')
+  writeFileSync(file, 'ALTER TABLE users ADD CONSTRAINT users_name_nn NOT NULL email_lower_copy;\n')
+  const notNull = await project.cli(['check', 'not-null.sql', '--pg-version', '18'])
+  assert.equal(notNull.code, 1, notNull.stdout)
+  assert.match(
+    notNull.stdout,
+    /error {4}set-not-null-without-check {2}line 1 {2}makes users\.email_lower_copy NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait\n {11}fix: ALTER TABLE users ADD CONSTRAINT users_name_nn NOT NULL email_lower_copy NOT VALID; {2}-- no scan \(PostgreSQL 18\)\n {16}ALTER TABLE users VALIDATE CONSTRAINT users_name_nn;/,
+  )
 
   const down = await project.cli(['downgrade', 'base'])
   assert.equal(down.code, 0, down.stderr)
