@@ -17,6 +17,7 @@ import foreignKeyWithoutIndex from './foreign-key-without-index.js'
 import lockHeldTooLong from './lock-held-too-long.js'
 import missingDowngrade from './missing-downgrade.js'
 import missingLockTimeout from './missing-lock-timeout.js'
+import needsNewerServer from './needs-newer-server.js'
 import notNullWithoutDefault from './not-null-without-default.js'
 import notRerunnable from './not-rerunnable.js'
 import notValidForeignKeyOnPartitionedTable from './not-valid-foreign-key-on-partitioned-table.js'
@@ -62,6 +63,7 @@ export const RULES: readonly Rule[] = [
   lockHeldTooLong,
   missingDowngrade,
   missingLockTimeout,
+  needsNewerServer,
   notNullWithoutDefault,
   notValidForeignKeyOnPartitionedTable,
   notRerunnable,
