@@ -35,7 +35,7 @@ export default defineRule({
       const refused = (what: string, instead: string) => ({
         statement,
         message: `${what} needs PostgreSQL 18: PostgreSQL ${context.serverVersion} refuses it`,
-        fix: instead,
+        fix: `${instead}\nor, when the server is PostgreSQL 18, say so: check: { serverVersion: 18 } in strata.config.ts (--pg-version 18)`,
       })
       const hits = []
       for (const constraint of findNodes<Constraint>(statement.node, 'Constraint')) {
