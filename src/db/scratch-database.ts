@@ -30,22 +30,7 @@ export async function withScratchDatabase<T>(
   const name = scratchName(prefix)
   const admin = await connect(server)
   try {
-    try {
-      await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
-    } catch (error) {
-      if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE)
-        throw new ScratchDatabaseError(`${server.user} may not create databases`, true, {
-          hint: `ALTER ROLE ${quoteIdent(server.user)} CREATEDB`,
-          cause: error,
-        })
-      throw new ScratchDatabaseError(
-        `could not create a scratch database: ${(error as Error).message}`,
-        false,
-        {
-          cause: error,
-        },
-      )
-    }
+    await createScratchDatabase(admin, name, server.user)
     try {
       return await work(withDatabase(server, name), admin.serverVersionNum)
     } finally {
@@ -53,6 +38,31 @@ export async function withScratchDatabase<T>(
     }
   } finally {
     await admin.close()
+  }
+}
+
+/**
+ * Creates an empty database from template0; a role without CREATEDB gets the GRANT to
+ * ask for (`hint` replaces it, when the caller knows a better way round).
+ */
+export async function createScratchDatabase(
+  admin: Connection,
+  name: string,
+  user: string,
+  hint = `ALTER ROLE ${quoteIdent(user)} CREATEDB`,
+): Promise<void> {
+  try {
+    await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
+  } catch (error) {
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE)
+      throw new ScratchDatabaseError(`${user} may not create databases`, true, { hint, cause: error })
+    throw new ScratchDatabaseError(
+      `could not create a scratch database: ${(error as Error).message}`,
+      false,
+      {
+        cause: error,
+      },
+    )
   }
 }
 

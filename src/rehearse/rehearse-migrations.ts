@@ -1,10 +1,9 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { cancellationRequested } from '../db/cancellable-sessions.js'
-import { type Connection, connect } from '../db/connect.js'
+import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl, withDatabase } from '../db/connection-spec.js'
 import { quoteIdent } from '../db/quote.js'
-import { dropScratchDatabase, ScratchDatabaseError, scratchName } from '../db/scratch-database.js'
-import { INSUFFICIENT_PRIVILEGE } from '../db/sqlstate.js'
+import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js'
 import { returnToRevisions } from '../deploy/return-to-revisions.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
@@ -80,8 +79,15 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
   const name = scratchName(`${options.spec.database.slice(0, 40)}_rehearse`)
   const scratch = withDatabase(options.spec, name)
   const admin = await connect(options.spec)
+  const createScratch = () =>
+    createScratchDatabase(
+      admin,
+      name,
+      options.spec.user,
+      `ALTER ROLE ${quoteIdent(options.spec.user)} CREATEDB, or rehearse on a development server (strata dev start; strata rehearse without --url)`,
+    )
   try {
-    await createScratch(admin, name, options.spec.user)
+    await createScratch()
     const base: MigrateOptions = { config, spec: scratch, migrations, args: options.args ?? {} }
     const prepared =
       options.from === undefined || options.from === 'base' ? undefined : await upgrade(base, options.from)
@@ -98,7 +104,7 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
     for (const [index, step] of plan.steps.entries()) {
       const result = await rehearseOne(base, step, async () => {
         await dropScratchDatabase(admin, name)
-        await createScratch(admin, name, options.spec.user)
+        await createScratch()
         await upgradeToRevisions(base, step.rowsAfter)
       })
       results.push(result)
@@ -110,23 +116,6 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
   } finally {
     await dropScratchDatabase(admin, name)
     await admin.close()
-  }
-}
-
-async function createScratch(admin: Connection, name: string, user: string): Promise<void> {
-  try {
-    await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
-  } catch (error) {
-    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE)
-      throw new ScratchDatabaseError(
-        `${user} may not create databases, and the rehearsal needs one of its own`,
-        true,
-        {
-          hint: `ALTER ROLE ${quoteIdent(user)} CREATEDB, or rehearse on a development server (strata dev start; strata rehearse without --url)`,
-          cause: error,
-        },
-      )
-    throw error
   }
 }
 

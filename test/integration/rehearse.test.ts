@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createTestDatabase } from '../helpers/database.js'
+import { withDatabase } from '../../src/db/connection-spec.js'
+import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
 /** Migrations with each kind of downgrade a person writes: right, forgetful, missing, broken. */
@@ -116,4 +117,21 @@ test('rehearse -r A:B applies up to A without rehearsing, then rehearses the res
   const bad = await project.cli(['rehearse', '-r', 'a4'])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /^error: "a4" is not a range\n {2}hint: write FROM:TO/)
+})
+
+test('rehearse by a role that may not create databases says so and how round it, changing nothing', async (t) => {
+  const db = await createTestDatabase(t)
+  const role = await createTestRole(t, { prefix: 'app' })
+  const project = testProject(t, db)
+  writeMigrations(project)
+  const url = urlOf({ ...withDatabase(db.spec, db.name), user: role.name, password: role.password })
+  const refused = await project.cli(['rehearse'], { DATABASE_URL: url })
+  assert.equal(refused.code, 1, refused.stdout)
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `^error: ${role.name} may not create databases\\n {2}hint: ALTER ROLE "${role.name}" CREATEDB, or rehearse on a development server \\(strata dev start; strata rehearse without --url\\)\\n$`,
+    ),
+  )
+  assert.equal((await db.one("SELECT to_regclass('alembic_version') AS t")).t, null)
 })
