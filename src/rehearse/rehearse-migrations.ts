@@ -20,7 +20,7 @@ export type RehearsalOutcome =
   | 'no-downgrade'
   /** Everything ran, but the schema after the downgrade (or the second upgrade) differs. */
   | 'not-restored'
-  /** A leg failed; `leg` and `error` say which and why. */
+  /** A leg failed; `failedLeg` and `error` say which and why. */
   | 'failed'
 
 export interface MigrationRehearsal {
