@@ -184,7 +184,8 @@ export function resolveConfig(
     check: Object.freeze({
       rules: Object.freeze({ ...(interpolated.check?.rules ?? {}) }),
       exclude: Object.freeze([...(interpolated.check?.exclude ?? [])]),
-      serverVersion: interpolated.check?.serverVersion ?? 16,
+      // The development server's major stands for production's when only that is set.
+      serverVersion: interpolated.check?.serverVersion ?? interpolated.dev?.postgresVersion ?? 16,
       longTransactionSeconds: interpolated.check?.longTransactionSeconds ?? 60,
     }),
     health: resolveHealth(interpolated.health ?? {}, shown),

@@ -102,7 +102,7 @@ export interface CheckConfig {
   rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>
   /** Revisions (or file names, `*` wildcards) not to check, e.g. migrations older than Strata. */
   exclude?: string[]
-  /** PostgreSQL major version assumed when no database is connected. Default 16. */
+  /** PostgreSQL major version assumed when no database is connected. Default `dev.postgresVersion`, else 16. */
   serverVersion?: number
   /** Connected mode: open transactions older than this many seconds on the checked tables are listed. Default 60. */
   longTransactionSeconds?: number

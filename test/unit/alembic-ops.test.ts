@@ -157,3 +157,16 @@ test("with op.batch_alter_table('t') as batch_op: each statement is the op call 
       error instanceof NotPortable && /batch_op\.execute\(\) is not one Strata ports/.test(error.message),
   )
 })
+
+test('alter_column to an enum names the type, as Alembic does: the migration creates it, or it exists', () => {
+  assert.deepEqual(
+    port(
+      "op.alter_column('t', 'status', existing_type=sa.String(), type_=sa.Enum('a', 'b', name='st'), postgresql_using='status::st')",
+      "op.alter_column('t', 'kind', type_=postgresql.ENUM('x', name='kd', create_type=False))",
+    ),
+    [
+      'ALTER TABLE t ALTER COLUMN status TYPE st USING status::st;',
+      'ALTER TABLE t ALTER COLUMN kind TYPE kd;',
+    ],
+  )
+})

@@ -95,3 +95,13 @@ test('the health section: defaults, endpoint names without secrets, and clear er
     /health\.urls\[0\]: expected an http\(s\) URL .* found no url/,
   )
 })
+
+test("check's offline server version follows dev.postgresVersion unless check.serverVersion says otherwise", () => {
+  assert.equal(resolveConfig({}, undefined, '/p').check.serverVersion, 16)
+  assert.equal(resolveConfig({ dev: { postgresVersion: 18 } }, undefined, '/p').check.serverVersion, 18)
+  assert.equal(
+    resolveConfig({ dev: { postgresVersion: 18 }, check: { serverVersion: 17 } }, undefined, '/p').check
+      .serverVersion,
+    17,
+  )
+})

@@ -3,6 +3,7 @@ import {
   columnDefinition,
   defaultSql,
   enumTypeSql,
+  isEnumType,
   OTHER_DIALECT,
   referentialActions,
   splitColumnReference,
@@ -413,9 +414,11 @@ function alterColumn(call: PyCall): string[] {
   const { kwargs } = call
   if (kwargs.type_ !== undefined) {
     const using = kwargs.postgresql_using ? ` USING ${sqlText(kwargs.postgresql_using, call)}` : ''
-    statements.push(
-      `ALTER TABLE ${target} ALTER COLUMN ${column} TYPE ${typeSql(kwargs.type_, call)}${using};`,
-    )
+    // To an enum: the type by name; Alembic creates none here (the migration does, or it exists).
+    const type = isEnumType(kwargs.type_)
+      ? enumTypeSql(kwargs.type_, call, false).name
+      : typeSql(kwargs.type_, call)
+    statements.push(`ALTER TABLE ${target} ALTER COLUMN ${column} TYPE ${type}${using};`)
   }
   if (kwargs.nullable !== undefined)
     statements.push(

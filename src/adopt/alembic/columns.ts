@@ -49,9 +49,8 @@ export function columnDefinition(
   if (other !== undefined)
     throw new NotPortable(column.line, `sa.Column(${other}=...) is not one Strata ports`)
   const type = arg(column, 1, 'type_')
-  const isEnum = type?.kind === 'call' && ENUM_TYPE.test(type.callee)
-  const createsType = isEnum && createsTypes && !createTypeOff(type)
-  const enumType = isEnum ? enumTypeSql(type, column, createsType) : undefined
+  const createsType = isEnumType(type) && createsTypes && !createTypeOff(type)
+  const enumType = isEnumType(type) ? enumTypeSql(type, column, createsType) : undefined
   const before = enumType !== undefined && createsType ? [enumType.create] : []
   const parts = [
     sqlIdent(name),
@@ -99,6 +98,11 @@ export function columnDefinition(
 }
 
 const ENUM_TYPE = /(^|\.)(Enum|ENUM)$/
+
+/** `sa.Enum(...)` or `postgresql.ENUM(...)`: a named PostgreSQL type, not a built-in one. */
+export function isEnumType(value: PyValue | undefined): value is PyCall {
+  return value?.kind === 'call' && ENUM_TYPE.test(value.callee)
+}
 
 /** postgresql.ENUM(create_type=False) says the type exists; sa.Enum has no such keyword. */
 const createTypeOff = (type: PyCall) => /(^|\.)ENUM$/.test(type.callee) && isFalse(type.kwargs.create_type)

@@ -32,7 +32,7 @@ export function registerCheckCommand(program: Command): void {
     )
     .option(
       '--pg-version <major>',
-      'server major version to assume offline (default: check.serverVersion, 16)',
+      'server major version to assume offline (default: check.serverVersion, else dev.postgresVersion, else 16)',
     )
     .option(
       '--set <name=value>',
