@@ -5,6 +5,7 @@ import { type ConnectionSpec, maskedUrl, withDatabase } from '../db/connection-s
 import { quoteIdent } from '../db/quote.js'
 import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js'
 import { returnToRevisions } from '../deploy/return-to-revisions.js'
+import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, compareCatalogs } from '../health/drift/compare-catalogs.js'
@@ -93,6 +94,15 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
       options.from === undefined || options.from === 'base' ? undefined : await upgrade(base, options.from)
     const start = prepared?.rowsAfter ?? []
     const plan = planUpgrade(migrations.graph, start, options.to ?? 'heads')
+    if (plan.steps.length === 0 && options.to !== undefined && start.length > 0) {
+      // `-r a3:a1` read backwards: A:B goes up from A to B.
+      const end = planUpgrade(migrations.graph, [], options.to).rowsAfter
+      const below = migrations.graph.ancestors(start)
+      if (end.length > 0 && end.every((row) => below.has(row)))
+        throw new UsageError(`${options.to} comes before ${options.from}: a range goes up, FROM:TO`, {
+          hint: `strata rehearse -r ${options.to}:${options.from}`,
+        })
+    }
     const finish = (results: readonly MigrationRehearsal[], left: readonly PlanStep[]): RehearsalReport => ({
       server: maskedUrl(options.spec),
       scratchDatabase: name,

@@ -114,6 +114,12 @@ test('rehearse -r A:B applies up to A without rehearsing, then rehearses the res
     human.stdout,
     /^✓ a5 {2}total .*\n✓ 1 migration rehearsed on a scratch database of \S+ \(after 4 migrations applied to reach the start\): 1 reversible; scratch database dropped\n$/,
   )
+  const reversed = await project.cli(['rehearse', '-r', 'a5:a4'])
+  assert.equal(reversed.code, 2, reversed.stdout)
+  assert.match(
+    reversed.stderr,
+    /^error: a4 comes before a5: a range goes up, FROM:TO\n {2}hint: strata rehearse -r a4:a5\n$/,
+  )
   const bad = await project.cli(['rehearse', '-r', 'a4'])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /^error: "a4" is not a range\n {2}hint: write FROM:TO/)
