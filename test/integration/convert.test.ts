@@ -144,6 +144,19 @@ test("Prisma's migrations become a chain of SQL migrations; the database Prisma 
     /^error: 20240101000000_late_branch\/migration\.sql is new, but prisma orders it before 20240215093000_add_orders\/migration\.sql, converted already as v20240215093000\n {2}hint: give it a version after 20240401000000 in prisma \(rename it\), so that it comes last, then convert again\n$/,
   )
   assert.deepEqual(readdirSync(project.versions).sort(), files)
+
+  // Two heads: the new ones would have no single revision to follow.
+  rmSync(join(project.dir, 'prisma', 'migrations', '20240101000000_late_branch'), { recursive: true })
+  project.sql('e7f8a9', { down: 'd4e5f6', message: 'a branch', up: 'SELECT 3;' })
+  writeTree(join(project.dir, 'prisma', 'migrations'), {
+    '20240501000000_more/migration.sql': 'SELECT 4;\n',
+  })
+  const twoHeads = await project.cli(['convert', 'prisma/migrations'])
+  assert.equal(twoHeads.code, 2, twoHeads.stdout)
+  assert.match(
+    twoHeads.stderr,
+    /^error: the migrations in migrations\/versions have 2 heads \((v20240401000000, e7f8a9|e7f8a9, v20240401000000)\): the new prisma migrations need one to follow\n {2}hint: join the heads first: strata merge -m "merge" heads\n$/,
+  )
 })
 
 test("Prisma's BEGIN/COMMIT around an enum change is left out: the converted migration is one transaction, and runs", async (t) => {
