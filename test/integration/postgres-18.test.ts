@@ -45,6 +45,11 @@ test("PostgreSQL 18: migrations in 18's syntax are checked, run, verified, rehea
   const health = await project.cli(['health'])
   assert.match(health.stdout, /✓ Server version supported — PostgreSQL 18\.\d+/)
 
+  for (const topic of ['blocking', 'locks', 'activity', 'sizes', 'indexes']) {
+    const diagnose = await project.cli(['diagnose', topic])
+    assert.equal(diagnose.code, 0, `diagnose ${topic}: ${diagnose.stderr}`)
+  }
+
   const rehearse = await project.cli(['rehearse'])
   assert.equal(rehearse.code, 0, rehearse.stdout)
   assert.match(rehearse.stdout, /2 migrations rehearsed .*: 2 reversible/)
