@@ -14,6 +14,8 @@ const END_OF_LIFE: Readonly<Record<number, string>> = {
   16: '2028-11-09',
   17: '2029-11-08',
   18: '2030-11-14',
+  // Release policy: the November minor release five years on, on its second Thursday.
+  19: '2031-11-13',
 }
 
 /** Round trips measured; the median is reported. */
