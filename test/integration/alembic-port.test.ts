@@ -172,3 +172,47 @@ test("Alembic's autogenerate output ports as written: identity and computed colu
   assert.equal(down.code, 0, down.stderr)
   assert.equal((await db.one("SELECT to_regclass('accounts')::text AS t")).t, null)
 })
+
+test('--scaffold writes an Alembic data migration as a TypeScript migration to finish: same ids, its Python in comments, refusing to run until written', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  cpSync(FIXTURES, project.versions, { recursive: true })
+
+  const scaffolded = await project.cli(['convert', 'migrations/versions', '--scaffold'])
+  assert.equal(scaffolded.code, 0, scaffolded.stderr)
+  assert.match(
+    scaffolded.stdout,
+    /! not ported: cde345_migrate_prefs\.py:14: .*\n {6}scaffolded cde345_migrate_prefs\.ts: its Python in comments, an upgrade that refuses to run until written\n/,
+  )
+  assert.match(
+    scaffolded.stdout,
+    /next: write the functions of cde345_migrate_prefs\.ts from the Python in it;/,
+  )
+  assert.ok(existsSync(join(project.versions, 'cde345_migrate_prefs.py.ported')))
+  const ts = readFileSync(join(project.versions, 'cde345_migrate_prefs.ts'), 'utf8')
+  assert.match(
+    ts,
+    /^export const revision = 'cde345'\nexport const downRevision: string \| string\[\] \| null = 'bcd234'\n/m,
+  )
+  assert.match(ts, /\/\/ {3}connection = op\.get_bind\(\)\n {2}\/\/ {3}batch_size = 1000\n/)
+  // Its downgrade was `pass`: Alembic's "no way back", so none.
+  assert.doesNotMatch(ts, /function downgrade/)
+
+  // The history reads as before; running it stops there and says what is left to do.
+  assert.equal(
+    (await project.cli(['heads'])).stdout,
+    'a1b2c3 (head)\ndef456 (billing) (head)\nef5678 (head)\n',
+  )
+  const up = await project.cli(['upgrade', 'cde345'])
+  assert.equal(up.code, 1, up.stdout)
+  assert.match(
+    up.stderr,
+    /^error: upgrade cde345 \(migrate_user_preferences\) failed: cde345 is not ported yet: write its upgrade\(\) from the Python in the file, then remove this line\n/,
+  )
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'bcd234')
+
+  // Not for SQL migrations.
+  const prisma = await project.cli(['convert', 'migrations/versions', '--scaffold', '--from', 'prisma'])
+  assert.equal(prisma.code, 2)
+  assert.match(prisma.stderr, /^error: --scaffold is for Alembic migrations/)
+})

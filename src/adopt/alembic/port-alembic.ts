@@ -6,6 +6,7 @@ import type { MigrationMeta } from '../../graph/migration.js'
 import { renderAlembicCalls } from './alembic-ops.js'
 import { type FunctionBody, readFunctionBody } from './python-calls.js'
 import { NotPortable } from './python-values.js'
+import { scaffoldTsMigration } from './scaffold-alembic.js'
 
 export interface PortedMigration {
   readonly revision: string
@@ -21,6 +22,8 @@ export interface NotPortedMigration {
   readonly source: string
   readonly line: number | undefined
   readonly reason: string
+  /** With `scaffold`: the TypeScript migration written to finish by hand (the `.py` kept as `.py.ported`). */
+  readonly scaffold?: string
 }
 
 export interface AlembicPort {
@@ -51,6 +54,8 @@ export function portAlembicMigrations(options: {
   readonly directory: string
   readonly migrationDirectories: readonly string[]
   readonly dryRun?: boolean | undefined
+  /** Write a TypeScript migration to finish by hand for each one that is code. */
+  readonly scaffold?: boolean | undefined
 }): AlembicPort {
   const directory = resolve(options.directory)
   if (!existsSync(directory) || !statSync(directory).isDirectory())
@@ -79,7 +84,19 @@ export function portAlembicMigrations(options: {
     }
     const result = port(text, meta)
     if ('reason' in result) {
-      notPorted.push({ revision: meta.revision, source, line: result.line, reason: result.reason })
+      const scaffold = join(directory, `${basename(name, '.py')}.ts`)
+      const scaffolds = options.scaffold === true && !existsSync(scaffold)
+      if (scaffolds && !options.dryRun) {
+        writeFileSync(scaffold, scaffoldTsMigration(meta, text, name), { flag: 'wx', mode: 0o644 })
+        renameSync(source, `${source}.ported`)
+      }
+      notPorted.push({
+        revision: meta.revision,
+        source,
+        line: result.line,
+        reason: result.reason,
+        ...(scaffolds ? { scaffold } : {}),
+      })
       continue
     }
     const file = join(directory, `${basename(name, '.py')}.sql`)

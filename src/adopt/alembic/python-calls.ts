@@ -49,13 +49,19 @@ export type FunctionBody =
     }
   | { readonly unsupported: { readonly line: number; readonly text: string } }
 
-/** The body of the module-level `def name(...)`, or undefined when the module has none. */
-export function readFunctionBody(source: string, name: string): FunctionBody | undefined {
+/**
+ * Where the module-level `def name(...)`'s body is: 0-based line indexes, `start` the
+ * first body line, `end` one past the last. Undefined when the module has no such function.
+ */
+export function functionBodyLines(
+  source: string,
+  name: string,
+): { lines: string[]; start: number; end: number } | undefined {
   const lines = source.split('\n')
-  const start = lines.findIndex((line) => new RegExp(`^def ${name}\\s*\\(`).test(line))
-  if (start === -1) return undefined
+  const def = lines.findIndex((line) => new RegExp(`^def ${name}\\s*\\(`).test(line))
+  if (def === -1) return undefined
   // The signature may run over lines; the body starts after the line ending in ':'.
-  let bodyStart = start
+  let bodyStart = def
   while (bodyStart < lines.length && !/:\s*(#.*)?$/.test(lines[bodyStart]!)) bodyStart++
   let end = bodyStart + 1
   while (
@@ -63,6 +69,15 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
     (lines[end]!.trim() === '' || /^\s/.test(lines[end]!) || /^#/.test(lines[end]!))
   )
     end++
+  return { lines, start: bodyStart + 1, end }
+}
+
+/** The body of the module-level `def name(...)`, or undefined when the module has none. */
+export function readFunctionBody(source: string, name: string): FunctionBody | undefined {
+  const found = functionBodyLines(source, name)
+  if (found === undefined) return undefined
+  const { lines, end } = found
+  const bodyStart = found.start - 1
   const offsetLine = bodyStart + 2
   let tokens: Token[]
   let blocks: WithBlocks

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { Conversion } from '../../adopt/convert/convert-migrations.js'
 import type { StampAdvice } from '../../adopt/convert/stamp-advice.js'
 import { maskedUrl } from '../../db/connection-spec.js'
+import { UsageError } from '../../errors/index.js'
 import { displayPath } from '../../util/display-path.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
@@ -26,6 +27,10 @@ export function registerConvertCommand(program: Command): void {
       'the tool, when its layout is not recognised: alembic, prisma, dbmate, golang-migrate, flyway, node-pg-migrate',
     )
     .option('--dry-run', 'list what would be written; write nothing')
+    .option(
+      '--scaffold',
+      'Alembic: each migration that is Python code becomes a TypeScript migration to finish by hand, its Python in comments',
+    )
     .addHelpText(
       'after',
       `
@@ -48,29 +53,36 @@ Examples:
   strata convert prisma/migrations --dry-run    what it would write, and the revision to stamp
   strata convert prisma/migrations              then: strata stamp <rev>; strata upgrade head
   strata convert db/migrations -n staging       converted before: where staging is
-  strata convert sql --from flyway`,
+  strata convert sql --from flyway
+  strata convert migrations/versions --scaffold   Alembic data migrations as TypeScript to finish by hand`,
     )
     .action(
-      action(async (context, from: string, flags: { from?: string; dryRun?: boolean }) => {
-        const config = await context.config()
-        const { looksLikeAlembic } = await import('../../adopt/alembic/port-alembic.js')
-        if (flags.from === 'alembic' || (flags.from === undefined && looksLikeAlembic(from)))
-          return portAlembic(context, from, Boolean(flags.dryRun))
-        const { convertMigrations } = await import('../../adopt/convert/convert-migrations.js')
-        const conversion = await convertMigrations({
-          from,
-          tool: flags.from,
-          directory: config.migrations.directories[0]!,
-          dryRun: flags.dryRun,
-          existingHeads: async () => (await context.migrations()).graph.heads,
-        })
-        // What was written must load as any migration does (file:line otherwise, exit 2).
-        if (!flags.dryRun && !conversion.convertedBefore) await context.migrations()
-        const state = await readDatabaseState(context, conversion)
-        printConversion(context, conversion, from, Boolean(flags.dryRun), state)
-        context.output.data({ ...conversion, dryRun: Boolean(flags.dryRun), database: state ?? null })
-        return 0
-      }),
+      action(
+        async (context, from: string, flags: { from?: string; dryRun?: boolean; scaffold?: boolean }) => {
+          const config = await context.config()
+          const { looksLikeAlembic } = await import('../../adopt/alembic/port-alembic.js')
+          if (flags.from === 'alembic' || (flags.from === undefined && looksLikeAlembic(from)))
+            return portAlembic(context, from, Boolean(flags.dryRun), Boolean(flags.scaffold))
+          if (flags.scaffold)
+            throw new UsageError('--scaffold is for Alembic migrations (Python code to port by hand)', {
+              hint: `${from} holds SQL migrations: strata convert ${from} converts every one`,
+            })
+          const { convertMigrations } = await import('../../adopt/convert/convert-migrations.js')
+          const conversion = await convertMigrations({
+            from,
+            tool: flags.from,
+            directory: config.migrations.directories[0]!,
+            dryRun: flags.dryRun,
+            existingHeads: async () => (await context.migrations()).graph.heads,
+          })
+          // What was written must load as any migration does (file:line otherwise, exit 2).
+          if (!flags.dryRun && !conversion.convertedBefore) await context.migrations()
+          const state = await readDatabaseState(context, conversion)
+          printConversion(context, conversion, from, Boolean(flags.dryRun), state)
+          context.output.data({ ...conversion, dryRun: Boolean(flags.dryRun), database: state ?? null })
+          return 0
+        },
+      ),
     )
 }
 
