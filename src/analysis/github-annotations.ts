@@ -49,3 +49,23 @@ function data(text: string): string {
 function property(text: string): string {
   return data(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
+
+/**
+ * A migration Strata could not read at all (a syntax error, a module that throws on
+ * load), as one error annotation on its file and line: the check ends there (exit 2),
+ * and the pull request still shows where. Undefined when the error names no file.
+ */
+export function errorAnnotation(
+  error: { message: string; where?: string | undefined; hint?: string | undefined },
+  workspace: string = process.env.GITHUB_WORKSPACE || process.cwd(),
+): string | undefined {
+  const where = /^(.+?)(?::(\d+))?$/.exec(error.where ?? '')
+  if (where === null || error.where === undefined) return undefined
+  const [, file, line] = where
+  const properties = [
+    `file=${property(repositoryPath(workspace, file!))}`,
+    ...(line === undefined ? [] : [`line=${line}`]),
+    `title=${property('strata check: cannot read the migration')}`,
+  ]
+  return `::error ${properties.join(',')}::${data(`${error.message}${error.hint === undefined ? '' : `\n${error.hint}`}`)}`
+}

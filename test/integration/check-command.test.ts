@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -130,6 +130,19 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
       /^::notice file=migrations\/versions\/b2_m\.sql,title=backward compatible%2C downtime /.test(line),
     ),
   )
+
+  // A migration that cannot be read ends the check (exit 2), and still annotates its line.
+  const broken = project.sql('b9', { down: 'b2', message: 'typo', up: 'SELECT 1;\nALTER TABL users;' })
+  const unreadable = await project.cli(['check', '--offline', '--format', 'github'], {
+    GITHUB_WORKSPACE: project.dir,
+  })
+  assert.equal(unreadable.code, 2, unreadable.stdout)
+  assert.match(
+    unreadable.stdout,
+    /^::error file=migrations\/versions\/b9_m\.sql,line=6,title=strata check%3A cannot read the migration::syntax error at or near "TABL"%0Afix the SQL there/,
+  )
+  assert.match(unreadable.stderr, /^error: syntax error at or near "TABL"\n/)
+  rmSync(broken)
 
   // A GitLab Code Quality report: one issue per finding, paths relative to the
   // checkout, a fingerprint that stays the same from run to run.

@@ -93,18 +93,28 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           psqlVariables: keyValuePairs(flags.set ?? [], '--set', 'schema=app'),
         }
         let report: Awaited<ReturnType<typeof checkMigrations>>
-        if (connected) {
-          const { withConnection } = await import('../../db/connect.js')
-          report = await withConnection(await context.connectionSpec(), (connection) =>
-            checkMigrations({ ...base, client: connection.client }),
-          )
-        } else {
-          if (target !== undefined && inputs.length === 0) {
-            context.output.notice(
-              'No database configured and the development server is not running: checking every migration from the files (offline)',
+        try {
+          if (connected) {
+            const { withConnection } = await import('../../db/connect.js')
+            report = await withConnection(await context.connectionSpec(), (connection) =>
+              checkMigrations({ ...base, client: connection.client }),
             )
+          } else {
+            if (target !== undefined && inputs.length === 0) {
+              context.output.notice(
+                'No database configured and the development server is not running: checking every migration from the files (offline)',
+              )
+            }
+            report = await checkMigrations(base)
           }
-          report = await checkMigrations(base)
+        } catch (error) {
+          // In a workflow, an unreadable migration annotates its line too (the error still ends the run).
+          if (format === 'github' && error instanceof InvalidInputError) {
+            const { errorAnnotation } = await import('../../analysis/github-annotations.js')
+            const annotation = errorAnnotation(error)
+            if (annotation !== undefined) process.stdout.write(`${annotation}\n`)
+          }
+          throw error
         }
         if (format === 'github') {
           const { toGithubAnnotations } = await import('../../analysis/github-annotations.js')
