@@ -158,6 +158,15 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       convertedBefore: true,
     }
   const before = convertedBefore.indexOf(undefined)
+  // A new one ordered before one converted already (a branch merged late) would run out of order.
+  const late = convertedBefore.findIndex((name, index) => index > before && name !== undefined)
+  if (late !== -1)
+    throw new InvalidInputError(
+      `${ordered[before]!.source} is new, but ${set.tool} orders it before ${ordered[late]!.source}, converted already as ${migrations[late]!.revision}`,
+      {
+        hint: `give it a version after ${ordered.at(-1)!.version} in ${set.tool} (rename it), so that it comes last, then convert again`,
+      },
+    )
   if (existing.length > 0 && before === 0)
     throw new UsageError(
       `${relative(process.cwd(), directory) || directory} already holds ${plural(existing.length, 'migration file')}: a conversion starts the history`,
@@ -167,14 +176,6 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
     )
   if (before > 0) {
     // Converted before, and the tool has written more since: those go after the head.
-    const late = convertedBefore.findIndex((name, index) => index > before && name !== undefined)
-    if (late !== -1)
-      throw new InvalidInputError(
-        `${ordered[before]!.source} is new, but ${set.tool} orders it before ${ordered[late]!.source}, converted already as ${migrations[late]!.revision}`,
-        {
-          hint: `give it a version after ${ordered.at(-1)!.version} in ${set.tool} (rename it), so that it comes last, then convert again`,
-        },
-      )
     const heads = (await options.existingHeads?.()) ?? []
     if (heads.length !== 1)
       throw new UsageError(
