@@ -12,8 +12,9 @@ export class SavedTablesTooBigError extends Error {}
 /**
  * Copies `tables` (names as the downgrade's SQL gives them, resolved with the
  * connection's search path) into `strata_saved`, each as `<table>_<time>`, in one
- * transaction: all are copied or none (columns of the database's own types as text). `CREATE TABLE AS` reads under ACCESS SHARE, so
- * the application's reads and writes go on. Refuses copies over `limitBytes` in total:
+ * transaction: all are copied or none (columns of the database's own types as text).
+ * `CREATE TABLE AS` reads under ACCESS SHARE, so the application's reads and writes go
+ * on. Refuses copies over `limitBytes` in total:
  * a copy needs as much free disk as the tables take, which SQL cannot see, and a file
  * backup is then the better tool.
  *
