@@ -7,6 +7,7 @@ import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import type { DatabaseTarget } from '../db/resolve-target.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
+import { embeddedInstallHint, embeddedPackageFor } from '../embedded/index.js'
 import { StrataError } from '../errors/index.js'
 import { loadMigrations } from '../graph/load-migrations.js'
 import type { CheckOutcome, CheckReport, CheckResult } from '../health/check-result.js'
@@ -55,6 +56,10 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
   checks.push(await runCheck('runtime', 'Node.js supported', async () => runtimeOutcome()))
   checks.push(await runCheck('config', 'Configuration read', async () => configOutcome(config)))
   checks.push(await runCheck('database', 'Database selected', async () => targetOutcome(target, spec)))
+  if (target.source === 'embedded dev server')
+    checks.push(
+      await runCheck('dev-server', 'Development server installed', async () => devServerOutcome(config)),
+    )
   let server: ServerFacts | undefined
   checks.push(
     await runCheck('connection', 'Database reachable', async () => {
@@ -125,6 +130,21 @@ function configOutcome(config: ResolvedConfig): CheckOutcome {
       details: [...details, '`strata init` writes one'],
     }
   return { status: 'ok', summary: config.file, details }
+}
+
+/** The embedded server `strata dev start` would run: the major the config asks for, installed or not. */
+function devServerOutcome(config: ResolvedConfig): CheckOutcome {
+  const major = config.dev.postgresVersion
+  const found = embeddedPackageFor(major, config.rootDir)
+  if (found === undefined)
+    return {
+      status: 'fail',
+      summary: `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
+      details: [
+        `${embeddedInstallHint(major, config.rootDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+      ],
+    }
+  return { status: 'ok', summary: `PostgreSQL ${major} from the npm package ${found.name} ${found.version}` }
 }
 
 const SOURCE_WORDS: Readonly<Record<DatabaseTarget['source'], string>> = {

