@@ -11,7 +11,8 @@ import { testProject } from '../helpers/project.js'
 // Migrations of an Alembic project and the SQL Alembic 1.8.1 itself wrote for them
 // (`alembic upgrade head --sql`; see the fixture's README): the port must build what
 // Alembic built, object for object, and take it down again the same way.
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'alembic-offline')
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+const FIXTURE = join(FIXTURES, 'alembic-offline')
 
 const versionTables = (_schema: string, table: string) =>
   table !== 'alembic_version' && !table.startsWith('strata_')
@@ -44,8 +45,8 @@ async function schemaOf(database: TestDatabase) {
  * Runs one of Alembic's scripts as psql would: statement by statement (its statements end
  * with `;` and a blank line), since CREATE INDEX CONCURRENTLY refuses a multi-statement query.
  */
-async function runScript(database: TestDatabase, file: string): Promise<void> {
-  const script = readFileSync(join(FIXTURE, file), 'utf8')
+async function runScript(database: TestDatabase, file: string, fixture = FIXTURE): Promise<void> {
+  const script = readFileSync(join(fixture, file), 'utf8')
   for (const statement of script.split(/;\n\n/)) {
     const sql = statement.replace(/^--.*$/gm, '').trim()
     if (sql !== '') await database.query(sql)
@@ -93,4 +94,41 @@ test("the port of an Alembic project builds what Alembic's own SQL builds, and t
   assert.equal(downgraded.code, 0, downgraded.stderr)
   await assertSameSchema(ported, alembic, 'at base')
   assert.deepEqual((await schemaOf(ported)).types, [], 'the enum types are gone')
+})
+
+test("a project's naming_convention names the ported constraints as Alembic named them", async (t) => {
+  const fixture = join(FIXTURES, 'alembic-naming')
+  const [alembic, ported] = await Promise.all([createTestDatabase(t), createTestDatabase(t)])
+  const project = testProject(t, ported)
+  cpSync(join(fixture, 'app'), join(project.dir, 'app'), { recursive: true })
+  cpSync(join(fixture, 'versions'), project.versions, { recursive: true })
+
+  const converted = await project.cli(['convert', 'migrations/versions'])
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /\n {2}constraint and index names follow the naming_convention of app\/models\.py, as Alembic's did\n/,
+  )
+  await runScript(alembic, 'alembic-upgrade.sql', fixture)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await assertSameSchema(ported, alembic, 'at head')
+  const names = await ported.query(
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'orders'::regclass ORDER BY 1",
+  )
+  assert.deepEqual(
+    names.rows.map((row) => row.conname),
+    [
+      'ck_orders_note_short',
+      'fk_orders_account_id_accounts',
+      'fk_orders_payer_id_accounts',
+      'pk_orders',
+      'uq_orders_note',
+      'uq_orders_ref',
+    ],
+  )
+  // The downgrade drops them by those names.
+  await runScript(alembic, 'alembic-downgrade.sql', fixture)
+  const down = await project.cli(['downgrade', 'base'])
+  assert.equal(down.code, 0, down.stderr)
+  await assertSameSchema(ported, alembic, 'at base')
 })

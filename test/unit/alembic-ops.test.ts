@@ -170,3 +170,62 @@ test('alter_column to an enum names the type, as Alembic does: the migration cre
     ],
   )
 })
+
+test("a naming_convention's tokens name constraints as SQLAlchemy does; a name it cannot make is refused", () => {
+  const convention = {
+    source: 'app/models.py',
+    templates: {
+      pk: 'pk_%(table_name)s',
+      uq: 'uq_%(table_name)s_%(column_0_N_name)s',
+      ck: 'ck_%(table_name)s_%(constraint_name)s',
+      fk: 'fk_%(table_name)s_%(column_0N_name)s_%(referred_table_name)s_%(referred_column_0_name)s',
+      ix: 'ix_%(column_0_label)s',
+    },
+  }
+  const render = (...lines: string[]) => {
+    const body = readFunctionBody(
+      `def upgrade():\n${lines.map((line) => `    ${line}`).join('\n')}\n`,
+      'upgrade',
+    )
+    assert.ok(body !== undefined && 'calls' in body)
+    return renderAlembicCalls(body.calls, convention)
+  }
+  assert.deepEqual(
+    render(
+      "op.create_unique_constraint(None, 'orders', ['a', 'b'])",
+      "op.create_foreign_key(None, 'orders', 'users', ['user_id', 'tenant_id'], ['id', 'tenant_id'])",
+      "op.create_primary_key(op.f('orders_key'), 'orders', ['id'])",
+      "op.drop_constraint('positive', 'orders', type_='check')",
+      "op.drop_constraint('orders_legacy', 'orders')",
+    ),
+    [
+      'ALTER TABLE orders ADD CONSTRAINT uq_orders_a_b UNIQUE (a, b);',
+      'ALTER TABLE orders ADD CONSTRAINT fk_orders_user_idtenant_id_users_id FOREIGN KEY (user_id, tenant_id) REFERENCES users (id, tenant_id);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_key PRIMARY KEY (id);',
+      'ALTER TABLE orders DROP CONSTRAINT ck_orders_positive;',
+      'ALTER TABLE orders DROP CONSTRAINT orders_legacy;',
+    ],
+  )
+  // Over 63 bytes: cut, and 4 hex digits of its md5, as SQLAlchemy shortens it.
+  const [long] = render(`op.create_unique_constraint(None, 'orders', ['${'x'.repeat(70)}'])`)
+  assert.match(long!, /^ALTER TABLE orders ADD CONSTRAINT uq_orders_x{45}_[0-9a-f]{4} UNIQUE/)
+  assert.throws(
+    () => render("op.create_check_constraint(None, 'orders', 'a > 0')"),
+    (error: unknown) =>
+      error instanceof NotPortable && /needs the check constraint to be named/.test(error.message),
+  )
+  // A convention built in code: what it would name is refused, not guessed.
+  const unreadable = readFunctionBody(
+    "def upgrade():\n    op.create_unique_constraint(None, 'orders', ['a'])\n",
+    'upgrade',
+  )
+  assert.ok(unreadable !== undefined && 'calls' in unreadable)
+  assert.throws(
+    () => renderAlembicCalls(unreadable.calls, { source: 'app/db.py', templates: undefined }),
+    (error: unknown) =>
+      error instanceof NotPortable &&
+      /its unique constraint is named by the project's naming_convention \(app\/db\.py\), which Strata cannot read/.test(
+        error.message,
+      ),
+  )
+})

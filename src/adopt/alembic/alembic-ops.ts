@@ -9,6 +9,7 @@ import {
   splitColumnReference,
   sqlText,
 } from './columns.js'
+import { conventionalName, type Kind, type NamedObject, type NamingConvention } from './naming-convention.js'
 import type { BatchTable, PyCall, PyValue } from './python-calls.js'
 import { arg, isFalse, isNone, isTrue, listOf, NotPortable, str } from './python-values.js'
 import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
@@ -20,7 +21,7 @@ import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
  * argument outside what is rendered here stops the port of that migration with the
  * reason, rather than writing SQL that would differ from what Alembic ran.
  */
-export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
+export function renderAlembicCalls(calls: readonly PyCall[], convention?: NamingConvention): string[] {
   // SQLAlchemy creates a named type once for all the tables of one migration that use it.
   const typesCreated = new Set<string>()
   return calls.flatMap((statement) => {
@@ -37,7 +38,7 @@ export function renderAlembicCalls(calls: readonly PyCall[]): string[] {
         : Object.keys(call.kwargs).find((key) => !known.includes(key) && !key.startsWith('existing_'))
     if (unknown !== undefined)
       throw new NotPortable(call.line, `${call.callee}(${unknown}=...) is not one Strata ports`)
-    const rendered = render(call)
+    const rendered = render(call, convention)
     if (name !== 'create_table') return rendered
     return rendered.filter((sql) => {
       const created = CREATE_TYPE.exec(sql)?.[1]
@@ -169,7 +170,7 @@ function matchType(call: PyCall): string {
   return match === undefined || isNone(match) ? '' : ` MATCH ${str(match, call).toUpperCase()}`
 }
 
-type Render = (call: PyCall) => string[]
+type Render = (call: PyCall, convention: NamingConvention | undefined) => string[]
 
 const OPERATIONS: Readonly<Record<string, Render>> = {
   execute: (call) => [
@@ -187,19 +188,21 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
   rename_table: (call) => [
     `ALTER TABLE ${table(call, 0, 'old_table_name')} RENAME TO ${sqlIdent(str(arg(call, 1, 'new_table_name'), call))};`,
   ],
-  add_column: (call) => {
+  add_column: (call, convention) => {
     const column = arg(call, 1, 'column')
     if (column?.kind !== 'call' || !/(^|\.)Column$/.test(column.callee))
       throw new NotPortable(call.line, 'add_column takes an sa.Column(...)')
     // Alembic's add_column creates no enum type: an sa.Enum column's type must exist.
-    const { definition, after } = columnDefinition(column, {
+    const { definition, after, constraints } = columnDefinition(column, {
       tableName: str(arg(call, 0, 'table_name'), call),
       serial: false,
       primaryKey: new Set(),
       createsTypes: false,
+      convention,
     })
     return [
       `ALTER TABLE ${table(call, 0, 'table_name')} ADD COLUMN ${ifNotExists(call)}${definition};`,
+      ...constraints.map((constraint) => `ALTER TABLE ${table(call, 0, 'table_name')} ADD ${constraint};`),
       ...after,
     ]
   },
@@ -207,7 +210,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     `ALTER TABLE ${table(call, 0, 'table_name')} DROP COLUMN ${ifExists(call)}${sqlIdent(str(arg(call, 1, 'column_name'), call))};`,
   ],
   alter_column: alterColumn,
-  create_index: (call) => {
+  create_index: (call, convention) => {
     const unique = isTrue(call.kwargs.unique) ? 'UNIQUE ' : ''
     const concurrently = isTrue(call.kwargs.postgresql_concurrently) ? 'CONCURRENTLY ' : ''
     const where = call.kwargs.postgresql_where
@@ -217,16 +220,16 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
     if (ops !== undefined && ops.kind !== 'dict')
       throw new NotPortable(call.line, 'postgresql_ops must be a dict of column names to operator classes')
     const opClasses = ops?.kind === 'dict' ? ops.entries : {}
-    const named = new Set<string>()
+    const columnNames = new Set<string>()
     const columns = listOf(arg(call, 2, 'columns'), call).map((column) => {
       if (column.kind !== 'str') return sqlText(column, call)
-      named.add(column.value)
+      columnNames.add(column.value)
       const opClass = opClasses[column.value]
       return opClass === undefined
         ? sqlIdent(column.value)
         : `${sqlIdent(column.value)} ${str(opClass, call)}`
     })
-    const unknownOps = Object.keys(opClasses).find((column) => !named.has(column))
+    const unknownOps = Object.keys(opClasses).find((column) => !columnNames.has(column))
     if (unknownOps !== undefined)
       throw new NotPortable(call.line, `postgresql_ops names ${unknownOps}, not a column of the index`)
     const include = call.kwargs.postgresql_include
@@ -237,7 +240,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
             .map((column) => sqlIdent(str(column, call)))
             .join(', ')})`
     return [
-      `CREATE ${unique}INDEX ${concurrently}${ifNotExists(call)}${sqlIdent(str(arg(call, 0, 'index_name'), call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${included}${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
+      `CREATE ${unique}INDEX ${concurrently}${ifNotExists(call)}${sqlIdent(named(convention, 'ix', arg(call, 0, 'index_name'), { table: str(arg(call, 1, 'table_name'), call), columns: [...columnNames] }, call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${included}${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
     ]
   },
   drop_index: (call) => {
@@ -248,39 +251,105 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
       `DROP INDEX ${concurrently}${ifExists(call)}${schema ? `${sqlIdent(str(schema, call))}.` : ''}${name};`,
     ]
   },
-  create_foreign_key: (call) => {
-    const local = listOf(arg(call, 3, 'local_cols'), call).map((column) => sqlIdent(str(column, call)))
-    const remote = listOf(arg(call, 4, 'remote_cols'), call).map((column) => sqlIdent(str(column, call)))
+  create_foreign_key: (call, convention) => {
+    const localNames = listOf(arg(call, 3, 'local_cols'), call).map((column) => str(column, call))
+    const remoteNames = listOf(arg(call, 4, 'remote_cols'), call).map((column) => str(column, call))
+    const local = localNames.map(sqlIdent)
+    const remote = remoteNames.map(sqlIdent)
     const referent = qualified(str(arg(call, 2, 'referent_table'), call), call.kwargs.referent_schema, call)
+    const name = conventionalName(
+      convention,
+      'fk',
+      arg(call, 0, 'constraint_name'),
+      {
+        table: str(arg(call, 1, 'source_table'), call),
+        columns: localNames,
+        referredTable: str(arg(call, 2, 'referent_table'), call),
+        referredColumns: remoteNames,
+      },
+      call,
+    )
     return [
-      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${matchType(call)}${referentialActions(call)}${deferrable(call)};`,
+      `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD ${constraintClause(name)}FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${matchType(call)}${referentialActions(call)}${deferrable(call)};`,
     ]
   },
-  create_unique_constraint: (call) => [
-    `ALTER TABLE ${table(call, 1, 'table_name')} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} UNIQUE (${listOf(
-      arg(call, 2, 'columns'),
+  create_unique_constraint: (call, convention) => {
+    const columns = listOf(arg(call, 2, 'columns'), call).map((column) => str(column, call))
+    const name = conventionalName(
+      convention,
+      'uq',
+      arg(call, 0, 'constraint_name'),
+      { table: str(arg(call, 1, 'table_name'), call), columns },
       call,
     )
-      .map((column) => sqlIdent(str(column, call)))
-      .join(', ')})${deferrable(call)};`,
-  ],
-  create_primary_key: (call) => [
-    `ALTER TABLE ${table(call, 1, 'table_name')} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} PRIMARY KEY (${listOf(
-      arg(call, 2, 'columns'),
+    return [
+      `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}UNIQUE (${columns.map(sqlIdent).join(', ')})${deferrable(call)};`,
+    ]
+  },
+  create_primary_key: (call, convention) => {
+    const columns = listOf(arg(call, 2, 'columns'), call).map((column) => str(column, call))
+    const name = conventionalName(
+      convention,
+      'pk',
+      arg(call, 0, 'constraint_name'),
+      { table: str(arg(call, 1, 'table_name'), call), columns },
       call,
     )
-      .map((column) => sqlIdent(str(column, call)))
-      .join(', ')});`,
-  ],
-  create_check_constraint: (call) => [
-    `ALTER TABLE ${table(call, 1, 'table_name')} ADD CONSTRAINT ${sqlIdent(str(arg(call, 0, 'constraint_name'), call))} CHECK (${sqlText(arg(call, 2, 'condition'), call)});`,
-  ],
-  drop_constraint: (call) => [
-    `ALTER TABLE ${table(call, 1, 'table_name')} DROP CONSTRAINT ${ifExists(call)}${sqlIdent(str(arg(call, 0, 'constraint_name'), call))};`,
-  ],
+    return [
+      `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}PRIMARY KEY (${columns.map(sqlIdent).join(', ')});`,
+    ]
+  },
+  create_check_constraint: (call, convention) => {
+    const name = conventionalName(
+      convention,
+      'ck',
+      arg(call, 0, 'constraint_name'),
+      { table: str(arg(call, 1, 'table_name'), call) },
+      call,
+    )
+    return [
+      `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}CHECK (${sqlText(arg(call, 2, 'condition'), call)});`,
+    ]
+  },
+  drop_constraint: (call, convention) => {
+    // A check's name goes through the convention as when it was made (`ck_<table>_<name>`).
+    const kind = CONSTRAINT_KINDS[call.kwargs.type_?.kind === 'str' ? call.kwargs.type_.value : '']
+    const given = arg(call, 0, 'constraint_name')
+    const name =
+      kind === undefined
+        ? str(given, call)
+        : conventionalName(convention, kind, given, { table: str(arg(call, 1, 'table_name'), call) }, call)
+    return [
+      `ALTER TABLE ${table(call, 1, 'table_name')} DROP CONSTRAINT ${ifExists(call)}${sqlIdent(name ?? str(given, call))};`,
+    ]
+  },
 }
 
-function createTable(call: PyCall): string[] {
+/** drop_constraint's `type_` as a naming convention's key. */
+const CONSTRAINT_KINDS: Readonly<Record<string, Kind>> = {
+  primary: 'pk',
+  unique: 'uq',
+  check: 'ck',
+  foreignkey: 'fk',
+}
+
+/** `CONSTRAINT name ` before a constraint's definition; nothing when PostgreSQL names it. */
+function constraintClause(name: string | undefined): string {
+  return name === undefined ? '' : `CONSTRAINT ${sqlIdent(name)} `
+}
+
+/** An index or constraint name that must be there: the convention's, or the one written. */
+function named(
+  convention: NamingConvention | undefined,
+  kind: Kind,
+  given: PyValue | undefined,
+  object: NamedObject,
+  call: PyCall,
+): string {
+  return conventionalName(convention, kind, given, object, call) ?? str(given, call)
+}
+
+function createTable(call: PyCall, convention: NamingConvention | undefined): string[] {
   const name = str(arg(call, 0, 'table_name'), call)
   const items = call.args.slice(1)
   const columns = items.filter(
@@ -312,27 +381,32 @@ function createTable(call: PyCall): string[] {
   const lines: string[] = []
   const types: string[] = []
   const indexes: string[] = []
+  const columnConstraints: string[] = []
   for (const column of columns) {
-    const { definition, before, after } = columnDefinition(column, {
+    const { definition, before, after, constraints } = columnDefinition(column, {
       tableName: name,
       serial: column === serial,
       primaryKey,
       createsTypes: true,
+      convention,
     })
     lines.push(definition)
     types.push(...before)
     indexes.push(...after)
+    columnConstraints.push(...constraints)
   }
   // `primary_key=True` on columns: one table constraint, as SQLAlchemy writes it.
   const declared = columns.filter((column) => isTrue(column.kwargs.primary_key))
   const hasConstraint = constraints.some(
     (constraint) => constraint.kind === 'call' && /(^|\.)PrimaryKeyConstraint$/.test(constraint.callee),
   )
-  if (declared.length > 0 && !hasConstraint)
-    lines.push(
-      `PRIMARY KEY (${declared.map((column) => sqlIdent(str(arg(column, 0, 'name'), column))).join(', ')})`,
-    )
-  for (const constraint of constraints) lines.push(tableConstraint(constraint, call))
+  if (declared.length > 0 && !hasConstraint) {
+    const keyColumns = declared.map((column) => str(arg(column, 0, 'name'), column))
+    const keyName = conventionalName(convention, 'pk', undefined, { table: name, columns: keyColumns }, call)
+    lines.push(`${constraintClause(keyName)}PRIMARY KEY (${keyColumns.map(sqlIdent).join(', ')})`)
+  }
+  for (const constraint of constraints) lines.push(tableConstraint(constraint, call, name, convention))
+  lines.push(...columnConstraints)
   const other = Object.keys(call.kwargs).find(
     (key) =>
       !['table_name', 'schema', 'comment', 'postgresql_partition_by', 'info'].includes(key) &&
@@ -390,19 +464,33 @@ function literalSql(value: PyValue | undefined, call: PyCall): string {
   )
 }
 
-function tableConstraint(value: PyValue, call: PyCall): string {
+function tableConstraint(
+  value: PyValue,
+  call: PyCall,
+  table: string,
+  convention: NamingConvention | undefined,
+): string {
   if (value.kind !== 'call') throw new NotPortable(call.line, 'create_table takes columns and constraints')
-  const name = value.kwargs.name ? `CONSTRAINT ${sqlIdent(str(value.kwargs.name, value))} ` : ''
-  const columns = () => value.args.map((column) => sqlIdent(str(column, value))).join(', ')
-  if (/(^|\.)PrimaryKeyConstraint$/.test(value.callee)) return `${name}PRIMARY KEY (${columns()})`
-  if (/(^|\.)UniqueConstraint$/.test(value.callee)) return `${name}UNIQUE (${columns()})`
+  const columnNames = () => value.args.map((column) => str(column, value))
+  const named = (kind: Kind, object: Omit<NamedObject, 'table'>) =>
+    constraintClause(conventionalName(convention, kind, value.kwargs.name, { table, ...object }, value))
+  if (/(^|\.)PrimaryKeyConstraint$/.test(value.callee))
+    return `${named('pk', { columns: columnNames() })}PRIMARY KEY (${columnNames().map(sqlIdent).join(', ')})`
+  if (/(^|\.)UniqueConstraint$/.test(value.callee))
+    return `${named('uq', { columns: columnNames() })}UNIQUE (${columnNames().map(sqlIdent).join(', ')})`
   if (/(^|\.)CheckConstraint$/.test(value.callee))
-    return `${name}CHECK (${sqlText(arg(value, 0, 'sqltext'), value)})`
+    return `${named('ck', {})}CHECK (${sqlText(arg(value, 0, 'sqltext'), value)})`
   if (/(^|\.)ForeignKeyConstraint$/.test(value.callee)) {
-    const local = listOf(arg(value, 0, 'columns'), value).map((column) => sqlIdent(str(column, value)))
+    const local = listOf(arg(value, 0, 'columns'), value).map((column) => str(column, value))
     const remote = listOf(arg(value, 1, 'refcolumns'), value).map((column) => str(column, value))
     const referenced = remote.map(splitColumnReference)
-    return `${name}FOREIGN KEY (${local.join(', ')}) REFERENCES ${referenced[0]!.table} (${referenced.map((r) => r.column).join(', ')})${referentialActions(value)}`
+    const referredTable = remote[0]!.split('.').at(-2)!
+    const name = named('fk', {
+      columns: local,
+      referredTable,
+      referredColumns: remote.map((reference) => reference.split('.').at(-1)!),
+    })
+    return `${name}FOREIGN KEY (${local.map(sqlIdent).join(', ')}) REFERENCES ${referenced[0]!.table} (${referenced.map((r) => r.column).join(', ')})${referentialActions(value)}`
   }
   throw new NotPortable(value.line, `${value.callee}() in create_table is not one Strata ports`)
 }

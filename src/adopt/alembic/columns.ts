@@ -1,4 +1,5 @@
 import { quoteLiteral, sqlIdent } from '../../db/quote.js'
+import { conventionalName, type NamingConvention } from './naming-convention.js'
 import type { PyCall, PyValue } from './python-calls.js'
 import { arg, describe, isFalse, isNone, isTrue, NotPortable, num, str } from './python-values.js'
 import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
@@ -36,12 +37,14 @@ export interface ColumnContext {
    * migration creates it with `sa.Enum(...).create(op.get_bind())`, or it exists).
    */
   readonly createsTypes: boolean
+  /** The project's naming_convention, which names its unique constraint, foreign key and index. */
+  readonly convention?: NamingConvention | undefined
 }
 
 export function columnDefinition(
   column: PyCall,
-  { tableName, serial, primaryKey, createsTypes }: ColumnContext,
-): { definition: string; before: string[]; after: string[] } {
+  { tableName, serial, primaryKey, createsTypes, convention }: ColumnContext,
+): { definition: string; before: string[]; after: string[]; constraints: string[] } {
   const name = str(arg(column, 0, 'name'), column)
   const other = Object.keys(column.kwargs).find(
     (key) => !COLUMN_KEYWORDS.has(key) && !OTHER_DIALECT.test(key),
@@ -68,11 +71,41 @@ export function columnDefinition(
     parts.push(`DEFAULT ${defaultSql(serverDefault, column)}`)
   // unique=True with index=True is one unique index, not a constraint as well.
   const uniqueIndex = isTrue(column.kwargs.unique) && isTrue(column.kwargs.index)
-  if (isTrue(column.kwargs.unique) && !uniqueIndex) parts.push('UNIQUE')
+  // A constraint with a name (the convention's, or its own) is written as the table's,
+  // named; without one, inline, and PostgreSQL names it as SQLAlchemy's DDL lets it.
+  const constraints: string[] = []
+  if (isTrue(column.kwargs.unique) && !uniqueIndex) {
+    const unique = conventionalName(
+      convention,
+      'uq',
+      undefined,
+      { table: tableName, columns: [name] },
+      column,
+    )
+    if (unique === undefined) parts.push('UNIQUE')
+    else constraints.push(`CONSTRAINT ${sqlIdent(unique)} UNIQUE (${sqlIdent(name)})`)
+  }
   for (const extra of column.args.slice(type === column.kwargs.type_ ? 1 : 2)) {
     if (extra.kind === 'call' && /(^|\.)ForeignKey$/.test(extra.callee)) {
-      const target = splitColumnReference(str(arg(extra, 0, 'column'), extra))
-      parts.push(`REFERENCES ${target.table} (${target.column})${referentialActions(extra)}`)
+      const reference = str(arg(extra, 0, 'column'), extra)
+      const target = splitColumnReference(reference)
+      const referred = reference.split('.')
+      const foreignKey = conventionalName(
+        convention,
+        'fk',
+        extra.kwargs.name,
+        {
+          table: tableName,
+          columns: [name],
+          referredTable: referred.at(-2)!,
+          referredColumns: [referred.at(-1)!],
+        },
+        extra,
+      )
+      const references = `REFERENCES ${target.table} (${target.column})${referentialActions(extra)}`
+      if (foreignKey === undefined) parts.push(references)
+      else
+        constraints.push(`CONSTRAINT ${sqlIdent(foreignKey)} FOREIGN KEY (${sqlIdent(name)}) ${references}`)
     } else if (extra.kind === 'call' && /(^|\.)Identity$/.test(extra.callee)) {
       parts.push(identitySql(extra))
     } else if (extra.kind === 'call' && /(^|\.)Computed$/.test(extra.callee)) {
@@ -85,16 +118,20 @@ export function columnDefinition(
     } else throw new NotPortable(column.line, `sa.Column argument ${describe(extra)} is not one Strata ports`)
   }
   const after: string[] = []
-  if (isTrue(column.kwargs.index))
+  if (isTrue(column.kwargs.index)) {
+    const index =
+      conventionalName(convention, 'ix', undefined, { table: tableName, columns: [name] }, column) ??
+      `ix_${tableName}_${name}`
     after.push(
-      `CREATE ${uniqueIndex ? 'UNIQUE ' : ''}INDEX ${sqlIdent(`ix_${tableName}_${name}`)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
+      `CREATE ${uniqueIndex ? 'UNIQUE ' : ''}INDEX ${sqlIdent(index)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
     )
+  }
   const comment = column.kwargs.comment
   if (comment !== undefined && !isNone(comment))
     after.push(
       `COMMENT ON COLUMN ${sqlIdent(tableName)}.${sqlIdent(name)} IS ${quoteLiteral(str(comment, column))};`,
     )
-  return { definition: parts.join(' '), before, after }
+  return { definition: parts.join(' '), before, after, constraints }
 }
 
 const ENUM_TYPE = /(^|\.)(Enum|ENUM)$/

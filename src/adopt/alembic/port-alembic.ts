@@ -4,6 +4,7 @@ import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { parseAlembicMigration } from '../../graph/alembic-migration-file.js'
 import type { MigrationMeta } from '../../graph/migration.js'
 import { renderAlembicCalls } from './alembic-ops.js'
+import { findNamingConvention, type NamingConvention } from './naming-convention.js'
 import { type FunctionBody, readFunctionBody } from './python-calls.js'
 import { NotPortable } from './python-values.js'
 import { scaffoldTsMigration } from './scaffold-alembic.js'
@@ -29,6 +30,8 @@ export interface NotPortedMigration {
 export interface AlembicPort {
   readonly ported: readonly PortedMigration[]
   readonly notPorted: readonly NotPortedMigration[]
+  /** Where the project's naming_convention was read from, when it sets one. */
+  readonly namingConvention?: string | undefined
 }
 
 /** Whether a directory holds Alembic migrations (`revision = ...` and `def upgrade`). */
@@ -53,6 +56,8 @@ export function looksLikeAlembic(directory: string): boolean {
 export function portAlembicMigrations(options: {
   readonly directory: string
   readonly migrationDirectories: readonly string[]
+  /** The project's directory, searched for a `naming_convention` (default: the working directory). */
+  readonly projectDir?: string | undefined
   readonly dryRun?: boolean | undefined
   /** Write a TypeScript migration to finish by hand for each one that is code. */
   readonly scaffold?: boolean | undefined
@@ -71,6 +76,7 @@ export function portAlembicMigrations(options: {
     )
   const ported: PortedMigration[] = []
   const notPorted: NotPortedMigration[] = []
+  const convention = findNamingConvention(directory, options.projectDir ?? process.cwd())
   for (const name of readdirSync(directory).sort()) {
     if (!name.endsWith('.py') || name === '__init__.py') continue
     const source = join(directory, name)
@@ -82,7 +88,7 @@ export function portAlembicMigrations(options: {
       notPorted.push({ revision: undefined, source, line: undefined, reason: (error as Error).message })
       continue
     }
-    const result = port(text, meta)
+    const result = port(text, meta, convention)
     if ('reason' in result) {
       const scaffold = join(directory, `${basename(name, '.py')}.ts`)
       const scaffolds = options.scaffold === true && !existsSync(scaffold)
@@ -128,7 +134,7 @@ export function portAlembicMigrations(options: {
         hint: "name Alembic's versions directory (script_location/versions in alembic.ini)",
       },
     )
-  return { ported, notPorted }
+  return { ported, notPorted, ...(convention === undefined ? {} : { namingConvention: convention.source }) }
 }
 
 interface PortedSql {
@@ -137,13 +143,17 @@ interface PortedSql {
   readonly transactional: boolean
 }
 
-function port(text: string, meta: MigrationMeta): PortedSql | { line: number | undefined; reason: string } {
+function port(
+  text: string,
+  meta: MigrationMeta,
+  convention: NamingConvention | undefined,
+): PortedSql | { line: number | undefined; reason: string } {
   const upgrade = readFunctionBody(text, 'upgrade')
   if (upgrade === undefined) return { line: undefined, reason: 'no def upgrade()' }
   const downgrade = readFunctionBody(text, 'downgrade')
   try {
-    const up = statements(upgrade)
-    const down = downgrade === undefined ? undefined : statements(downgrade)
+    const up = statements(upgrade, convention)
+    const down = downgrade === undefined ? undefined : statements(downgrade, convention)
     const autocommit = [upgrade, downgrade].some(
       (body) => body !== undefined && 'autocommit' in body && body.autocommit,
     )
@@ -172,9 +182,9 @@ class CodeNotCalls extends Error {
   }
 }
 
-function statements(body: FunctionBody): string[] {
+function statements(body: FunctionBody, convention: NamingConvention | undefined): string[] {
   if ('unsupported' in body) throw new CodeNotCalls(body.unsupported.line, body.unsupported.text)
-  return renderAlembicCalls(body.calls)
+  return renderAlembicCalls(body.calls, convention)
 }
 
 function render(meta: MigrationMeta, name: string, sql: PortedSql): string {

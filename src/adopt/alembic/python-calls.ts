@@ -107,6 +107,36 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
   }
 }
 
+/**
+ * The Python literal (a dict, a list) that starts at `start` in `source`, read as the op
+ * calls' arguments are; undefined when it is not one (a comprehension, a variable).
+ */
+export function parsePythonLiteral(source: string, start: number): PyValue | undefined {
+  const open = source[start]
+  const close = open === '{' ? '}' : open === '[' ? ']' : open === '(' ? ')' : undefined
+  if (close === undefined) return undefined
+  let depth = 0
+  let quote: string | undefined
+  for (let at = start; at < source.length; at++) {
+    const char = source[at]!
+    if (quote !== undefined) {
+      if (char === '\\') at++
+      else if (char === quote) quote = undefined
+    } else if (char === "'" || char === '"') quote = char
+    else if (char === '#') while (at < source.length && source[at] !== '\n') at++
+    else if ('{[('.includes(char)) depth++
+    else if ('}])'.includes(char) && --depth === 0) {
+      try {
+        return new Parser(tokenize(source.slice(start, at + 1), 1)).expression()
+      } catch (error) {
+        if (error instanceof Unsupported) return undefined
+        throw error
+      }
+    }
+  }
+  return undefined
+}
+
 const AUTOCOMMIT_BLOCK = /^\s*with\s+op\.get_context\(\)\.autocommit_block\(\)\s*:\s*(#.*)?$/
 const BATCH_BLOCK = /^(\s*)with\s+(op\.batch_alter_table\(.*\))\s+as\s+([A-Za-z_]\w*)\s*:\s*(#.*)?$/
 

@@ -15,6 +15,7 @@ export async function portAlembic(
   const result = portAlembicMigrations({
     directory: from,
     migrationDirectories: config.migrations.directories,
+    projectDir: config.rootDir,
     dryRun,
     scaffold,
   })
@@ -26,6 +27,10 @@ export async function portAlembic(
   output.line(
     `${dryRun ? 'Would port' : `${mark.ok()} Ported`} ${result.ported.length} of ${plural(total, 'Alembic migration')} in ${from} to SQL, with the same revision ids (alembic_version needs no stamp)`,
   )
+  if (result.namingConvention !== undefined)
+    output.line(
+      `  constraint and index names follow the naming_convention of ${result.namingConvention}, as Alembic's did`,
+    )
   for (const migration of result.ported)
     output.line(
       `  ${basename(migration.source)} → ${basename(migration.file)}${migration.hasDowngrade ? '' : '  (no downgrade)'}${migration.transactional ? '' : '  (transactional: false: CONCURRENTLY)'}`,
