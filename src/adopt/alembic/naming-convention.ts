@@ -97,18 +97,23 @@ function pythonFiles(root: string, versions: string): string[] {
 
 /** `naming_convention={...}` or `naming_convention=NAME` with `NAME = {...}` in the same file. */
 function readTemplates(text: string): NamingConvention['templates'] {
-  const use = /naming_convention\s*=\s*(\{|[A-Za-z_]\w*)/.exec(text)
+  // `naming_convention={...}`, `=dict(...)`, or `=NAME` with `NAME = {...}` / `dict(...)` in the same file.
+  const use = /naming_convention\s*=\s*(\{|dict\(|[A-Za-z_]\w*)/.exec(text)
   if (use === null) return undefined
-  const start =
-    use[1] === '{'
-      ? use.index + use[0].length - 1
-      : (() => {
-          const assigned = new RegExp(`^\\s*${use[1]}\\s*(?::[^=]*)?=\\s*\\{`, 'm').exec(text)
-          return assigned === null ? -1 : assigned.index + assigned[0].length - 1
-        })()
-  if (start === -1) return undefined
-  const value = parsePythonLiteral(text, start)
-  if (value?.kind !== 'dict') return undefined
+  const assigned =
+    use[1] === '{' || use[1] === 'dict('
+      ? use
+      : new RegExp(`^\\s*${use[1]}\\s*(?::[^=]*)?=\\s*(\\{|dict\\()`, 'm').exec(text)
+  if (assigned === null) return undefined
+  const literal = assigned[1] === '{' ? '{' : 'dict('
+  const parsed = parsePythonLiteral(text, assigned.index + assigned[0].length - literal.length)
+  const entries =
+    parsed?.kind === 'dict'
+      ? parsed.entries
+      : parsed?.kind === 'call' && parsed.callee === 'dict' && parsed.args.length === 0
+        ? parsed.kwargs
+        : undefined
+  if (entries === undefined) return undefined
   const templates: Record<Kind, string | undefined> = {
     pk: undefined,
     uq: undefined,
@@ -116,7 +121,7 @@ function readTemplates(text: string): NamingConvention['templates'] {
     fk: undefined,
     ix: 'ix_%(column_0_label)s',
   }
-  for (const [key, template] of Object.entries(value.entries)) {
+  for (const [key, template] of Object.entries(entries)) {
     const kind = KIND_OF[key]
     if (kind === undefined || template.kind !== 'str') return undefined
     templates[kind] = template.value

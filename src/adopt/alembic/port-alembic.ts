@@ -30,8 +30,8 @@ export interface NotPortedMigration {
 export interface AlembicPort {
   readonly ported: readonly PortedMigration[]
   readonly notPorted: readonly NotPortedMigration[]
-  /** Where the project's naming_convention was read from, when it sets one. */
-  readonly namingConvention?: string | undefined
+  /** Where the project's naming_convention was found, when it sets one, and whether Strata could read it. */
+  readonly namingConvention?: { readonly source: string; readonly readable: boolean } | undefined
 }
 
 /** Whether a directory holds Alembic migrations (`revision = ...` and `def upgrade`). */
@@ -134,7 +134,13 @@ export function portAlembicMigrations(options: {
         hint: "name Alembic's versions directory (script_location/versions in alembic.ini)",
       },
     )
-  return { ported, notPorted, ...(convention === undefined ? {} : { namingConvention: convention.source }) }
+  return {
+    ported,
+    notPorted,
+    ...(convention === undefined
+      ? {}
+      : { namingConvention: { source: convention.source, readable: convention.templates !== undefined } }),
+  }
 }
 
 interface PortedSql {

@@ -112,12 +112,13 @@ export function readFunctionBody(source: string, name: string): FunctionBody | u
  * calls' arguments are; undefined when it is not one (a comprehension, a variable).
  */
 export function parsePythonLiteral(source: string, start: number): PyValue | undefined {
-  const open = source[start]
-  const close = open === '{' ? '}' : open === '[' ? ']' : open === '(' ? ')' : undefined
-  if (close === undefined) return undefined
+  // A call (`dict(ix='...')`) is read from its name to its closing parenthesis.
+  const callee = /^[A-Za-z_][\w.]*(?=\()/.exec(source.slice(start, start + 200))
+  const open = source[start + (callee?.[0].length ?? 0)]
+  if (open !== '{' && open !== '[' && open !== '(') return undefined
   let depth = 0
   let quote: string | undefined
-  for (let at = start; at < source.length; at++) {
+  for (let at = start + (callee?.[0].length ?? 0); at < source.length; at++) {
     const char = source[at]!
     if (quote !== undefined) {
       if (char === '\\') at++

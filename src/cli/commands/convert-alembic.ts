@@ -27,9 +27,12 @@ export async function portAlembic(
   output.line(
     `${dryRun ? 'Would port' : `${mark.ok()} Ported`} ${result.ported.length} of ${plural(total, 'Alembic migration')} in ${from} to SQL, with the same revision ids (alembic_version needs no stamp)`,
   )
-  if (result.namingConvention !== undefined)
+  const convention = result.namingConvention
+  if (convention !== undefined)
     output.line(
-      `  constraint and index names follow the naming_convention of ${result.namingConvention}, as Alembic's did`,
+      convention.readable
+        ? `  constraint and index names follow the naming_convention of ${convention.source}, as Alembic's did`
+        : `  ${mark.warn()} the naming_convention of ${convention.source} is built in code Strata cannot read: a migration that leaves a name to it is not ported (name it there with op.f('...'))`,
     )
   for (const migration of result.ported)
     output.line(
