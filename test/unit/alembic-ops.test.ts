@@ -229,3 +229,9 @@ test("a naming_convention's tokens name constraints as SQLAlchemy does; a name i
       ),
   )
 })
+
+test("an index left unnamed gets SQLAlchemy's default name even without a naming_convention", () => {
+  assert.deepEqual(port("op.create_index(None, 'orders', ['ref'])"), [
+    'CREATE INDEX ix_orders_ref ON orders (ref);',
+  ])
+})

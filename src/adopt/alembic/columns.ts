@@ -119,9 +119,13 @@ export function columnDefinition(
   }
   const after: string[] = []
   if (isTrue(column.kwargs.index)) {
-    const index =
-      conventionalName(convention, 'ix', undefined, { table: tableName, columns: [name] }, column) ??
-      `ix_${tableName}_${name}`
+    const index = conventionalName(
+      convention,
+      'ix',
+      undefined,
+      { table: tableName, columns: [name] },
+      column,
+    )!
     after.push(
       `CREATE ${uniqueIndex ? 'UNIQUE ' : ''}INDEX ${sqlIdent(index)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
     )

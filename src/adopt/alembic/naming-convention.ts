@@ -119,7 +119,7 @@ function readTemplates(text: string): NamingConvention['templates'] {
     uq: undefined,
     ck: undefined,
     fk: undefined,
-    ix: 'ix_%(column_0_label)s',
+    ix: DEFAULT_INDEX,
   }
   for (const [key, template] of Object.entries(entries)) {
     const kind = KIND_OF[key]
@@ -151,7 +151,9 @@ export function conventionalName(
 ): string | undefined {
   if (explicit?.kind === 'call' && explicit.callee === 'op.f') return str(explicit, call)
   const name = explicit === undefined || isNone(explicit) ? undefined : str(explicit, call)
-  if (convention === undefined) return name
+  // Without one, SQLAlchemy's own default still names an index: ix_<table>_<column>.
+  if (convention === undefined)
+    return kind === 'ix' && name === undefined ? fitName(applyTemplate(DEFAULT_INDEX, object, call)) : name
   if (convention.templates === undefined) {
     if (name !== undefined) return name
     throw new NotPortable(
@@ -170,6 +172,9 @@ export function conventionalName(
     )
   return fitName(applyTemplate(template, { ...object, constraintName: name }, call))
 }
+
+/** SQLAlchemy's DEFAULT_NAMING_CONVENTION, in force in every MetaData. */
+const DEFAULT_INDEX = 'ix_%(column_0_label)s'
 
 const KIND_WORDS: Readonly<Record<Kind, string>> = {
   pk: 'primary key',
