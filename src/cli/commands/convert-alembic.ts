@@ -56,7 +56,7 @@ export async function portAlembic(
   output.line(
     result.ported.length === 0
       ? 'next: port them by hand: move each .py aside and write a TypeScript or SQL migration with its revision id and down_revision (strata revision --rev-id ID --head PARENT writes one to fill in)'
-      : `next: ${dryRun ? 'port without --dry-run, then ' : ''}review the SQL (strata check -r base:head, strata upgrade base:head --sql), then commit: Strata runs them from now on${result.notPorted.length > 0 ? '; the ones not ported stay Alembic files, which Strata reads but does not run' : ''}`,
+      : `next: ${dryRun ? 'port without --dry-run, then ' : ''}review the SQL (strata check -r base:head, strata upgrade base:head --sql) and try each one up, down and up again (strata rehearse), then commit: Strata runs them from now on${result.notPorted.length > 0 ? '; the ones not ported stay Alembic files, which Strata reads but does not run' : ''}`,
   )
   context.output.data({ tool: 'alembic', dryRun, ...result })
   return 0
