@@ -235,3 +235,10 @@ test("an index left unnamed gets SQLAlchemy's default name even without a naming
     'CREATE INDEX ix_orders_ref ON orders (ref);',
   ])
 })
+
+test("a column's sa.Sequence writes no DDL, as in Alembic: a plain integer key, no SERIAL", () => {
+  assert.deepEqual(
+    port("op.create_table('t', sa.Column('id', sa.Integer(), sa.Sequence('t_id_seq'), primary_key=True))"),
+    ['CREATE TABLE t (\n    id integer NOT NULL,\n    PRIMARY KEY (id)\n);'],
+  )
+})

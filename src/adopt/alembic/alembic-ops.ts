@@ -374,7 +374,8 @@ function createTable(call: PyCall, convention: NamingConvention | undefined): st
             (column.kwargs.server_default === undefined || isTrue(column.kwargs.autoincrement)) &&
             !isFalse(column.kwargs.autoincrement) &&
             !column.args.some(
-              (extra) => extra.kind === 'call' && /(^|\.)(ForeignKey|Identity|Computed)$/.test(extra.callee),
+              (extra) =>
+                extra.kind === 'call' && /(^|\.)(ForeignKey|Identity|Computed|Sequence)$/.test(extra.callee),
             ),
         )
       : undefined

@@ -106,6 +106,9 @@ export function columnDefinition(
       if (foreignKey === undefined) parts.push(references)
       else
         constraints.push(`CONSTRAINT ${sqlIdent(foreignKey)} FOREIGN KEY (${sqlIdent(name)}) ${references}`)
+    } else if (extra.kind === 'call' && /(^|\.)Sequence$/.test(extra.callee)) {
+      // Alembic's create_table and add_column create no sequence: SQLAlchemy uses it from
+      // Python, and the column is a plain integer (no SERIAL, no default) in the DDL.
     } else if (extra.kind === 'call' && /(^|\.)Identity$/.test(extra.callee)) {
       parts.push(identitySql(extra))
     } else if (extra.kind === 'call' && /(^|\.)Computed$/.test(extra.callee)) {
