@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -17,10 +18,17 @@ type Jiti = {
   import: (id: string, options?: { default?: boolean }) => Promise<unknown>
   transform: (options: { source: string; filename: string; ts: boolean }) => string
 }
-let jiti: Jiti | undefined
+/** One loader per tsconfig.json (its `paths`), and one for modules outside any. */
+const loaders = new Map<string, Jiti>()
 
-/** The loader, itself loaded on first use: commands that import nothing never pay for it. */
-async function loader(): Promise<Jiti> {
+/**
+ * The loader, itself loaded on first use: commands that import nothing never pay for it.
+ * With the project's tsconfig.json, its `compilerOptions.paths` aliases resolve
+ * (`import { tables } from '@/db/tables'`), as they do in the application.
+ */
+async function loader(tsconfig?: string): Promise<Jiti> {
+  const key = tsconfig ?? ''
+  let jiti = loaders.get(key)
   if (jiti === undefined) {
     const { createJiti } = await import('jiti')
     jiti = createJiti(import.meta.url, {
@@ -28,19 +36,34 @@ async function loader(): Promise<Jiti> {
       fsCache: true,
       moduleCache: false,
       interopDefault: false,
+      ...(tsconfig === undefined ? {} : { tsconfigPaths: tsconfig }),
     }) as Jiti
+    loaders.set(key, jiti)
   }
   return jiti
+}
+
+/** The tsconfig.json nearest above `file` that declares path aliases, if any. */
+function tsconfigWithPaths(file: string): string | undefined {
+  for (let dir = dirname(file), depth = 0; depth < 20; depth++) {
+    const candidate = join(dir, 'tsconfig.json')
+    if (existsSync(candidate))
+      return /"paths"\s*:/.test(readFileSync(candidate, 'utf8')) ? candidate : undefined
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+  return undefined
 }
 
 /**
  * Imports a TypeScript or JavaScript module (a config file, a migration). TypeScript
  * is compiled on the fly and cached on disk by content, so unchanged files are not
  * recompiled. `strata` resolves to the running Strata even where it is not installed
- * locally.
+ * locally; the project's tsconfig `paths` aliases resolve as in the application.
  */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
-  return (await (await loader()).import(file)) as Record<string, unknown>
+  return (await (await loader(tsconfigWithPaths(file))).import(file)) as Record<string, unknown>
 }
 
 /**

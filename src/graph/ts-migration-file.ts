@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { basename, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { locateInFile } from '../config/describe-load-failure.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { parseDuration } from '../util/duration.js'
@@ -120,6 +120,18 @@ function failure(file: string, source: () => string): Failure {
     new InvalidMigrationError(`${at(name)}: ${problem}`, { where: at(name), ...(hint ? { hint } : {}) })
 }
 
+/** What to do about an import that does not resolve: a path, a path alias, or a package. */
+function unresolvedImportHint(specifier: string): string {
+  if (/^\.{0,2}\//.test(specifier)) return 'fix the path (relative to the migration file)'
+  const alias = "declare the alias in the project's tsconfig.json (compilerOptions.paths), which Strata reads"
+  // `@/db`, `~/lib`, `#db`, `$lib`: path aliases, not package names.
+  if (/^(@\/|~|#|\$)/.test(specifier)) return alias
+  const name = specifier.startsWith('@')
+    ? specifier.split('/').slice(0, 2).join('/')
+    : specifier.split('/')[0]
+  return `install the package in the project (npm install ${name}), or, if it is a path alias, ${alias}`
+}
+
 async function importMigration(
   file: string,
   source: () => string,
@@ -136,15 +148,20 @@ async function importMigration(
     const message = (error as Error)?.message?.split('\n')[0] ?? String(error)
     const syntax =
       /ParseError|SyntaxError|Unexpected token/.test(message) || (error as Error)?.name === 'SyntaxError'
+    const missing = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1]
     throw new InvalidMigrationError(
       syntax
         ? `${where}: syntax error: ${message.replace(/^ParseError:\s*/, '')}`
-        : `${where}: the migration threw while loading: ${message}`,
+        : missing !== undefined
+          ? `${where}: the migration imports ${missing}, which does not resolve from ${dirname(file)}`
+          : `${where}: the migration threw while loading: ${message}`,
       {
         where,
         hint: syntax
           ? 'fix the syntax at that line'
-          : 'a migration module must load without side effects; move work into upgrade()',
+          : missing !== undefined
+            ? unresolvedImportHint(missing)
+            : 'a migration module must load without side effects; move work into upgrade()',
         cause: error,
       },
     )

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -53,6 +53,43 @@ test('a migration that throws on load names the line', async (t) => {
       ),
     /bbb222_m\.ts:2: the migration threw while loading: needs secrets/,
   )
+})
+
+test('an import that does not resolve says whether to fix a path, declare an alias or install a package', async (t) => {
+  const importing = (specifier: string) => (project: TestProject) =>
+    project.ts(
+      'ccc333',
+      `import { TABLE } from '${specifier}'\nexport const revision = 'ccc333'\nexport async function upgrade(op) { await op.execute(\`CREATE TABLE \${TABLE} (id int)\`) }\n`,
+    )
+  await expectRefused(
+    t,
+    importing('@/db/tables'),
+    /ccc333_m\.ts:1: the migration imports @\/db\/tables, which does not resolve from \S+\n {2}hint: declare the alias in the project's tsconfig\.json \(compilerOptions\.paths\), which Strata reads\n/,
+  )
+  await expectRefused(
+    t,
+    importing('left-pad-nowhere/lib'),
+    /hint: install the package in the project \(npm install left-pad-nowhere\)/,
+  )
+  await expectRefused(t, importing('../lib/tables'), /hint: fix the path \(relative to the migration file\)/)
+})
+
+test("the project's tsconfig.json path aliases resolve in migrations, as in the application", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  writeFileSync(
+    join(project.dir, 'tsconfig.json'),
+    '{\n  // JSON with comments, as tsconfig files are\n  "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"] } },\n}\n',
+  )
+  mkdirSync(join(project.dir, 'src', 'db'), { recursive: true })
+  writeFileSync(join(project.dir, 'src', 'db', 'tables.ts'), "export const TABLE = 'aliased'\n")
+  project.ts(
+    'ddd444',
+    "import { TABLE } from '@/db/tables'\nexport const revision = 'ddd444'\nexport async function upgrade(op) { await op.execute(`CREATE TABLE ${TABLE} (id int)`) }\n",
+  )
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.equal((await db.one("SELECT to_regclass('aliased')::text AS t")).t, 'aliased')
 })
 
 test('missing revision or upgrade exports', async (t) => {
