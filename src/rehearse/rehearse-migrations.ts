@@ -46,7 +46,7 @@ export interface RehearsalReport {
   /** Migrations applied without rehearsal first, to reach the range's start. */
   readonly prepared: number
   readonly migrations: readonly MigrationRehearsal[]
-  /** Revisions of the range not rehearsed because an earlier upgrade failed. */
+  /** Revisions of the range not rehearsed because an upgrade they need failed. */
   readonly notReached: readonly string[]
 }
 
@@ -72,8 +72,8 @@ export interface RehearseOptions {
  * after the second upgrade with the one after the first: a downgrade that forgets an
  * index or an enum type is named here, not during an incident. A migration whose
  * downgrade fails or leaves something behind is reported, and the rehearsal goes on
- * from a scratch database rebuilt at that migration; one whose upgrade fails ends it,
- * since what follows needs it.
+ * from a scratch database rebuilt at that migration; one whose upgrade fails stops the
+ * migrations that need it (other branches go on).
  */
 export async function rehearseMigrations(options: RehearseOptions): Promise<RehearsalReport> {
   const { config, migrations } = options
@@ -111,7 +111,25 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
       notReached: left.map((step) => step.revision),
     })
     const results: MigrationRehearsal[] = []
-    for (const [index, step] of plan.steps.entries()) {
+    const notReached: PlanStep[] = []
+    // Upgrades that failed: what depends on them cannot run; other branches go on.
+    const failed = new Set<string>()
+    let rows = start
+    for (const planned of plan.steps) {
+      if (cancellationRequested()) {
+        notReached.push(planned)
+        continue
+      }
+      const needs = migrations.graph.ancestors([planned.revision])
+      // Planned again from where the database is: the plan assumed every step before it ran.
+      const steps = [...failed].some((revision) => needs.has(revision))
+        ? []
+        : planUpgrade(migrations.graph, rows, planned.revision).steps
+      if (steps.length !== 1) {
+        notReached.push(planned)
+        continue
+      }
+      const step = steps[0]!
       const result = await rehearseOne(base, step, async () => {
         await dropScratchDatabase(admin, name)
         await createScratch()
@@ -119,10 +137,10 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
       })
       results.push(result)
       options.onMigration?.(result)
-      if ((result.outcome === 'failed' && result.failedLeg === 'up') || cancellationRequested())
-        return finish(results, plan.steps.slice(index + 1))
+      if (result.outcome === 'failed' && result.failedLeg === 'up') failed.add(step.revision)
+      else rows = step.rowsAfter
     }
-    return finish(results, [])
+    return finish(results, notReached)
   } finally {
     await dropScratchDatabase(admin, name)
     await admin.close()

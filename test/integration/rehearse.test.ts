@@ -80,7 +80,7 @@ test('rehearse runs each migration up, down and up on a scratch database and nam
   assert.equal(left.n, 0)
 })
 
-test('rehearse -r A:B applies up to A without rehearsing, then rehearses the rest; a failing upgrade ends it', async (t) => {
+test('rehearse -r A:B applies up to A without rehearsing, then rehearses the rest; what needs a failed upgrade is not reached', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
   writeMigrations(project)
@@ -140,4 +140,32 @@ test('rehearse by a role that may not create databases says so and how round it,
     ),
   )
   assert.equal((await db.one("SELECT to_regclass('alembic_version') AS t")).t, null)
+})
+
+test('a failed upgrade stops only the migrations that need it: another branch is still rehearsed', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('r1', { message: 'root', up: 'CREATE TABLE r (id int);', downSql: 'DROP TABLE r;' })
+  project.sql('b1', {
+    down: 'r1',
+    message: 'broken',
+    up: 'ALTER TABLE nowhere ADD COLUMN x int;',
+    downSql: 'SELECT 1;',
+  })
+  project.sql('b2', { down: 'b1', message: 'after broken', up: 'SELECT 2;', downSql: 'SELECT 2;' })
+  project.sql('c1', {
+    down: 'r1',
+    message: 'other branch',
+    up: 'ALTER TABLE r ADD COLUMN c int;',
+    downSql: 'ALTER TABLE r DROP COLUMN c;',
+  })
+
+  const json = await project.cli(['--json', 'rehearse'])
+  assert.equal(json.code, 1, json.stderr)
+  const report = JSON.parse(json.stdout)
+  const outcomes = Object.fromEntries(
+    report.migrations.map((m: { revision: string; outcome: string }) => [m.revision, m.outcome]),
+  )
+  assert.deepEqual(outcomes, { r1: 'reversible', b1: 'failed', c1: 'reversible' })
+  assert.deepEqual(report.notReached, ['b2'])
 })
