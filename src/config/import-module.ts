@@ -43,12 +43,15 @@ async function loader(tsconfig?: string): Promise<Jiti> {
   return jiti
 }
 
-/** The tsconfig.json nearest above `file` that declares path aliases, if any. */
+/**
+ * The tsconfig.json nearest above `file`, when it may declare path aliases: `paths`
+ * itself, or an `extends` (a shared base file usually holds them).
+ */
 function tsconfigWithPaths(file: string): string | undefined {
   for (let dir = dirname(file), depth = 0; depth < 20; depth++) {
     const candidate = join(dir, 'tsconfig.json')
     if (existsSync(candidate))
-      return /"paths"\s*:/.test(readFileSync(candidate, 'utf8')) ? candidate : undefined
+      return /"(paths|extends)"\s*:/.test(readFileSync(candidate, 'utf8')) ? candidate : undefined
     const parent = dirname(dir)
     if (parent === dir) return undefined
     dir = parent

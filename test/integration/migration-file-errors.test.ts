@@ -90,6 +90,22 @@ test("the project's tsconfig.json path aliases resolve in migrations, as in the 
   const up = await project.cli(['upgrade', 'head'])
   assert.equal(up.code, 0, up.stderr)
   assert.equal((await db.one("SELECT to_regclass('aliased')::text AS t")).t, 'aliased')
+
+  // Aliases in a shared base file the project's tsconfig.json extends.
+  const other = testProject(t, await createTestDatabase(t))
+  writeFileSync(
+    join(other.dir, 'tsconfig.base.json'),
+    '{ "compilerOptions": { "paths": { "~/*": ["./lib/*"] } } }\n',
+  )
+  writeFileSync(join(other.dir, 'tsconfig.json'), '{ "extends": "./tsconfig.base.json" }\n')
+  mkdirSync(join(other.dir, 'lib'))
+  writeFileSync(join(other.dir, 'lib', 'names.ts'), "export const TABLE = 'extended'\n")
+  other.ts(
+    'eee555',
+    "import { TABLE } from '~/names'\nexport const revision = 'eee555'\nexport async function upgrade(op) { await op.execute(`CREATE TABLE ${TABLE} (id int)`) }\n",
+  )
+  const extended = await other.cli(['upgrade', 'head'])
+  assert.equal(extended.code, 0, extended.stderr)
 })
 
 test('missing revision or upgrade exports', async (t) => {
