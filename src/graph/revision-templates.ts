@@ -100,8 +100,17 @@ const tsValue = (values: readonly string[]) =>
       ? `'${values[0]}'`
       : `[${values.map((value) => `'${value}'`).join(', ')}]`
 
-export function renderTsMigration(fields: TemplateFields): string {
-  const body = TS_BODIES[fields.template]
+/**
+ * A TypeScript migration's opening: the doc comment (with `notes` after its facts), the
+ * `strata` type import and the exports that place it in the history. `strata revision`
+ * and `strata convert --scaffold` write it the same way.
+ */
+export function tsMigrationHeader(
+  fields: Pick<TemplateFields, 'revision' | 'downRevisions' | 'message' | 'branchLabels' | 'dependsOn'> & {
+    readonly createDate?: string | undefined
+  },
+  notes: readonly string[] = [],
+): string[] {
   const lines = [
     '/**',
     // `*/` in the message would end the comment and leave the rest as code.
@@ -109,7 +118,8 @@ export function renderTsMigration(fields: TemplateFields): string {
     ' *',
     ` * Revision ID: ${fields.revision}`,
     ` * Revises: ${fields.downRevisions.join(', ') || '<base>'}`,
-    ` * Create Date: ${fields.createDate}`,
+    ...(fields.createDate ? [` * Create Date: ${fields.createDate}`] : []),
+    ...(notes.length > 0 ? [' *', ...notes.map((note) => ` * ${note}`)] : []),
     ' */',
     "import type { MigrationOp } from 'strata'",
     '',
@@ -121,6 +131,12 @@ export function renderTsMigration(fields: TemplateFields): string {
     lines.push(`export const branchLabels = [${fields.branchLabels.map((label) => `'${label}'`).join(', ')}]`)
   if (fields.dependsOn.length > 0)
     lines.push(`export const dependsOn = [${fields.dependsOn.map((item) => `'${item}'`).join(', ')}]`)
+  return lines
+}
+
+export function renderTsMigration(fields: TemplateFields): string {
+  const body = TS_BODIES[fields.template]
+  const lines = tsMigrationHeader(fields)
   if (!body.transactional) lines.push(`// ${body.why}`, 'export const transactional = false')
   lines.push('', 'export async function upgrade(op: MigrationOp) {', body.up, '}', '')
   lines.push('export async function downgrade(op: MigrationOp) {', body.down, '}', '')

@@ -1,4 +1,5 @@
 import type { MigrationMeta } from '../../graph/migration.js'
+import { tsMigrationHeader } from '../../graph/revision-templates.js'
 import { functionBodyLines } from './python-calls.js'
 
 /**
@@ -9,32 +10,12 @@ import { functionBodyLines } from './python-calls.js'
  * it says which migration is left to port instead of "Strata cannot run Python".
  */
 export function scaffoldTsMigration(meta: MigrationMeta, source: string, fileName: string): string {
-  const tsString = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
-  const list = (values: readonly string[]) =>
-    values.length === 1 ? tsString(values[0]!) : `[${values.map(tsString).join(', ')}]`
   const lines = [
-    '/**',
-    ` * ${meta.message.replace(/\s+/g, ' ').replaceAll('*/', '*\\/')}`,
-    ' *',
-    ` * Revision ID: ${meta.revision}`,
-    ` * Revises: ${meta.downRevisions.join(', ') || '<base>'}`,
-    ...(meta.createDate ? [` * Create Date: ${meta.createDate}`] : []),
-    ' *',
-    ` * Scaffolded by strata convert from ${fileName} (kept as ${fileName}.ported), which is`,
-    ' * Python code Strata does not run: port each function from the Python written in it,',
-    ' * then remove its throw (op.backfill for batched updates, op.query to read rows).',
-    ' */',
-    "import type { MigrationOp } from 'strata'",
-    '',
-    `export const revision = ${tsString(meta.revision)}`,
-    `export const downRevision: string | string[] | null = ${meta.downRevisions.length === 0 ? 'null' : list(meta.downRevisions)}`,
-    `export const message = ${tsString(meta.message.replace(/\s+/g, ' '))}`,
-    ...(meta.branchLabels.length > 0
-      ? [`export const branchLabels = [${meta.branchLabels.map(tsString).join(', ')}]`]
-      : []),
-    ...(meta.dependsOn.length > 0
-      ? [`export const dependsOn = [${meta.dependsOn.map(tsString).join(', ')}]`]
-      : []),
+    ...tsMigrationHeader({ ...meta, message: meta.message.replace(/\s+/g, ' ') }, [
+      `Scaffolded by strata convert from ${fileName} (kept as ${fileName}.ported), which is`,
+      'Python code Strata does not run: port each function from the Python written in it,',
+      'then remove its throw (op.backfill for batched updates, op.query to read rows).',
+    ]),
     '',
     ...scaffoldFunction(source, 'upgrade', meta.revision),
   ]
