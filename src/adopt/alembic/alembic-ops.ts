@@ -9,7 +9,13 @@ import {
   splitColumnReference,
   sqlText,
 } from './columns.js'
-import { conventionalName, type Kind, type NamedObject, type NamingConvention } from './naming-convention.js'
+import {
+  conventionalName,
+  indexName,
+  type Kind,
+  type NamedObject,
+  type NamingConvention,
+} from './naming-convention.js'
 import type { BatchTable, PyCall, PyValue } from './python-calls.js'
 import { arg, isFalse, isNone, isTrue, listOf, NotPortable, str } from './python-values.js'
 import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
@@ -240,7 +246,7 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
             .map((column) => sqlIdent(str(column, call)))
             .join(', ')})`
     return [
-      `CREATE ${unique}INDEX ${concurrently}${ifNotExists(call)}${sqlIdent(named(convention, 'ix', arg(call, 0, 'index_name'), { table: str(arg(call, 1, 'table_name'), call), columns: [...columnNames] }, call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${included}${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
+      `CREATE ${unique}INDEX ${concurrently}${ifNotExists(call)}${sqlIdent(indexName(convention, arg(call, 0, 'index_name'), { table: str(arg(call, 1, 'table_name'), call), columns: [...columnNames] }, call))} ON ${table(call, 1, 'table_name')}${using ? ` USING ${str(using, call)}` : ''} (${columns.join(', ')})${included}${where ? ` WHERE ${sqlText(where, call)}` : ''};`,
     ]
   },
   drop_index: (call) => {
@@ -273,32 +279,8 @@ const OPERATIONS: Readonly<Record<string, Render>> = {
       `ALTER TABLE ${qualified(str(arg(call, 1, 'source_table'), call), call.kwargs.source_schema, call)} ADD ${constraintClause(name)}FOREIGN KEY (${local.join(', ')}) REFERENCES ${referent} (${remote.join(', ')})${matchType(call)}${referentialActions(call)}${deferrable(call)};`,
     ]
   },
-  create_unique_constraint: (call, convention) => {
-    const columns = listOf(arg(call, 2, 'columns'), call).map((column) => str(column, call))
-    const name = conventionalName(
-      convention,
-      'uq',
-      arg(call, 0, 'constraint_name'),
-      { table: str(arg(call, 1, 'table_name'), call), columns },
-      call,
-    )
-    return [
-      `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}UNIQUE (${columns.map(sqlIdent).join(', ')})${deferrable(call)};`,
-    ]
-  },
-  create_primary_key: (call, convention) => {
-    const columns = listOf(arg(call, 2, 'columns'), call).map((column) => str(column, call))
-    const name = conventionalName(
-      convention,
-      'pk',
-      arg(call, 0, 'constraint_name'),
-      { table: str(arg(call, 1, 'table_name'), call), columns },
-      call,
-    )
-    return [
-      `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}PRIMARY KEY (${columns.map(sqlIdent).join(', ')});`,
-    ]
-  },
+  create_unique_constraint: (call, convention) => addKeyConstraint(call, convention, 'uq', 'UNIQUE'),
+  create_primary_key: (call, convention) => addKeyConstraint(call, convention, 'pk', 'PRIMARY KEY'),
   create_check_constraint: (call, convention) => {
     const name = conventionalName(
       convention,
@@ -338,15 +320,25 @@ function constraintClause(name: string | undefined): string {
   return name === undefined ? '' : `CONSTRAINT ${sqlIdent(name)} `
 }
 
-/** An index or constraint name that must be there: the convention's, or the one written. */
-function named(
-  convention: NamingConvention | undefined,
-  kind: Kind,
-  given: PyValue | undefined,
-  object: NamedObject,
+/** `op.create_unique_constraint` or `op.create_primary_key`: a named key on columns of a table. */
+function addKeyConstraint(
   call: PyCall,
-): string {
-  return conventionalName(convention, kind, given, object, call) ?? str(given, call)
+  convention: NamingConvention | undefined,
+  kind: 'uq' | 'pk',
+  keyword: string,
+): string[] {
+  const columns = listOf(arg(call, 2, 'columns'), call).map((column) => str(column, call))
+  const name = conventionalName(
+    convention,
+    kind,
+    arg(call, 0, 'constraint_name'),
+    { table: str(arg(call, 1, 'table_name'), call), columns },
+    call,
+  )
+  // A primary key takes no DEFERRABLE: its keywords are refused before it gets here.
+  return [
+    `ALTER TABLE ${table(call, 1, 'table_name')} ADD ${constraintClause(name)}${keyword} (${columns.map(sqlIdent).join(', ')})${deferrable(call)};`,
+  ]
 }
 
 function createTable(call: PyCall, convention: NamingConvention | undefined): string[] {

@@ -1,5 +1,5 @@
 import { quoteLiteral, sqlIdent } from '../../db/quote.js'
-import { conventionalName, type NamingConvention } from './naming-convention.js'
+import { conventionalName, indexName, type NamingConvention } from './naming-convention.js'
 import type { PyCall, PyValue } from './python-calls.js'
 import { arg, describe, isFalse, isNone, isTrue, NotPortable, num, str } from './python-values.js'
 import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
@@ -122,13 +122,7 @@ export function columnDefinition(
   }
   const after: string[] = []
   if (isTrue(column.kwargs.index)) {
-    const index = conventionalName(
-      convention,
-      'ix',
-      undefined,
-      { table: tableName, columns: [name] },
-      column,
-    )!
+    const index = indexName(convention, undefined, { table: tableName, columns: [name] }, column)
     after.push(
       `CREATE ${uniqueIndex ? 'UNIQUE ' : ''}INDEX ${sqlIdent(index)} ON ${sqlIdent(tableName)} (${sqlIdent(name)});`,
     )

@@ -58,9 +58,12 @@ export function findNamingConvention(
   versionsDirectory: string,
   projectDir: string,
 ): NamingConvention | undefined {
-  const envPy = resolve(versionsDirectory, '..', 'env.py')
-  const files = [envPy, ...pythonFiles(resolve(projectDir), resolve(versionsDirectory))]
-  for (const file of files) {
+  // env.py first; the project's files are walked only when it does not say, and only until found.
+  const candidates = function* () {
+    yield resolve(versionsDirectory, '..', 'env.py')
+    yield* pythonFiles(resolve(projectDir), resolve(versionsDirectory))
+  }
+  for (const file of candidates()) {
     if (!existsSync(file)) continue
     const text = readFileSync(file, 'utf8')
     if (!/naming_convention\s*=/.test(text)) continue
@@ -69,10 +72,10 @@ export function findNamingConvention(
   return undefined
 }
 
-function pythonFiles(root: string, versions: string): string[] {
-  const found: string[] = []
-  const walk = (dir: string) => {
-    if (found.length >= MAX_FILES) return
+/** The project's .py files in path order, at most MAX_FILES, outside SKIPPED and `versions`. */
+function* pythonFiles(root: string, versions: string): Generator<string> {
+  let yielded = 0
+  const walk = function* (dir: string): Generator<string> {
     let names: string[]
     try {
       names = readdirSync(dir)
@@ -80,24 +83,30 @@ function pythonFiles(root: string, versions: string): string[] {
       return
     }
     for (const name of names.sort()) {
+      if (yielded >= MAX_FILES) return
       const path = join(dir, name)
-      if (name.endsWith('.py')) found.push(path)
-      else if (!SKIPPED.has(name) && !name.includes('.') && path !== versions) {
+      if (name.endsWith('.py')) {
+        yielded++
+        yield path
+      } else if (!SKIPPED.has(name) && !name.includes('.') && path !== versions) {
+        let directory = false
         try {
-          if (statSync(path).isDirectory()) walk(path)
+          directory = statSync(path).isDirectory()
         } catch {
           // Unreadable: not the project's.
         }
+        if (directory) yield* walk(path)
       }
     }
   }
-  walk(root)
-  return found
+  yield* walk(root)
 }
 
-/** `naming_convention={...}` or `naming_convention=NAME` with `NAME = {...}` in the same file. */
+/**
+ * The templates of `naming_convention={...}`, `=dict(...)`, or `=NAME` with `NAME = {...}`
+ * or `dict(...)` in the same file; undefined when they are built any other way.
+ */
 function readTemplates(text: string): NamingConvention['templates'] {
-  // `naming_convention={...}`, `=dict(...)`, or `=NAME` with `NAME = {...}` / `dict(...)` in the same file.
   const use = /naming_convention\s*=\s*(\{|dict\(|[A-Za-z_]\w*)/.exec(text)
   if (use === null) return undefined
   const assigned =
@@ -171,6 +180,19 @@ export function conventionalName(
       `the naming_convention's ${kind} template "${template}" needs the ${KIND_WORDS[kind]} to be named`,
     )
   return fitName(applyTemplate(template, { ...object, constraintName: name }, call))
+}
+
+/**
+ * An index's name: always one, since SQLAlchemy's default convention names every index
+ * the migration leaves unnamed (the project's may name it otherwise).
+ */
+export function indexName(
+  convention: NamingConvention | undefined,
+  explicit: PyValue | undefined,
+  object: NamedObject,
+  call: PyCall,
+): string {
+  return conventionalName(convention, 'ix', explicit, object, call)!
 }
 
 /** SQLAlchemy's DEFAULT_NAMING_CONVENTION, in force in every MetaData. */
