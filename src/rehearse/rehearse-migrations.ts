@@ -103,30 +103,16 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
           hint: `strata rehearse -r ${options.to}:${options.from}`,
         })
     }
-    const finish = (results: readonly MigrationRehearsal[], left: readonly PlanStep[]): RehearsalReport => ({
-      server: maskedUrl(options.spec),
-      scratchDatabase: name,
-      prepared: prepared?.steps.length ?? 0,
-      migrations: results,
-      notReached: left.map((step) => step.revision),
-    })
     const results: MigrationRehearsal[] = []
-    const notReached: PlanStep[] = []
-    // Upgrades that failed: what depends on them cannot run; other branches go on.
-    const failed = new Set<string>()
+    const notReached: string[] = []
     let rows = start
     for (const planned of plan.steps) {
-      if (cancellationRequested()) {
-        notReached.push(planned)
-        continue
-      }
-      const needs = migrations.graph.ancestors([planned.revision])
-      // Planned again from where the database is: the plan assumed every step before it ran.
-      const steps = [...failed].some((revision) => needs.has(revision))
-        ? []
-        : planUpgrade(migrations.graph, rows, planned.revision).steps
+      // Planned again from where the database is: after a failed upgrade, what needs it
+      // plans more than one step (the failed one first) and is not reached; another
+      // branch plans just itself and goes on.
+      const steps = cancellationRequested() ? [] : planUpgrade(migrations.graph, rows, planned.revision).steps
       if (steps.length !== 1) {
-        notReached.push(planned)
+        notReached.push(planned.revision)
         continue
       }
       const step = steps[0]!
@@ -137,10 +123,15 @@ export async function rehearseMigrations(options: RehearseOptions): Promise<Rehe
       })
       results.push(result)
       options.onMigration?.(result)
-      if (result.outcome === 'failed' && result.failedLeg === 'up') failed.add(step.revision)
-      else rows = step.rowsAfter
+      if (result.outcome !== 'failed' || result.failedLeg !== 'up') rows = step.rowsAfter
     }
-    return finish(results, notReached)
+    return {
+      server: maskedUrl(options.spec),
+      scratchDatabase: name,
+      prepared: prepared?.steps.length ?? 0,
+      migrations: results,
+      notReached,
+    }
   } finally {
     await dropScratchDatabase(admin, name)
     await admin.close()
