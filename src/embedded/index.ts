@@ -1,10 +1,9 @@
 export type { ServerBinaries } from './binaries.js'
 export {
-  EMBEDDED_RELEASES,
   embeddedBinariesFor,
-  embeddedInstallHint,
   embeddedPackageFor,
   locateServerBinaries,
+  noEmbeddedServer,
 } from './binaries.js'
 export type { ClusterLocation, ClusterStatus } from './cluster.js'
 export {
