@@ -43,20 +43,29 @@ async function loader(tsconfig?: string): Promise<Jiti> {
   return jiti
 }
 
+/** Found once per directory: a project's migrations share one. */
+const tsconfigByDirectory = new Map<string, string | undefined>()
+
 /**
  * The tsconfig.json nearest above `file`, when it may declare path aliases: `paths`
  * itself, or an `extends` (a shared base file usually holds them).
  */
 function tsconfigWithPaths(file: string): string | undefined {
-  for (let dir = dirname(file), depth = 0; depth < 20; depth++) {
+  const directory = dirname(file)
+  if (tsconfigByDirectory.has(directory)) return tsconfigByDirectory.get(directory)
+  let found: string | undefined
+  for (let dir = directory, depth = 0; depth < 20; depth++) {
     const candidate = join(dir, 'tsconfig.json')
-    if (existsSync(candidate))
-      return /"(paths|extends)"\s*:/.test(readFileSync(candidate, 'utf8')) ? candidate : undefined
+    if (existsSync(candidate)) {
+      if (/"(paths|extends)"\s*:/.test(readFileSync(candidate, 'utf8'))) found = candidate
+      break
+    }
     const parent = dirname(dir)
-    if (parent === dir) return undefined
+    if (parent === dir) break
     dir = parent
   }
-  return undefined
+  tsconfigByDirectory.set(directory, found)
+  return found
 }
 
 /**
