@@ -150,7 +150,9 @@ function convertibleMigrations(root: string): { directory: string; tool: string 
  */
 export function initProject(dir: string): InitResult {
   const root = resolve(dir)
-  const alembicVersions = alembicVersionsDirectory(root)
+  const iniFile = join(root, 'alembic.ini')
+  const ini = existsSync(iniFile) ? readFileSync(iniFile, 'utf8') : undefined
+  const alembicVersions = ini === undefined ? undefined : alembicVersionsDirectory(root, ini)
   const versions =
     alembicVersions === undefined ? join(root, 'migrations', 'versions') : join(root, alembicVersions)
   const existing = CONFIG_FILE_NAMES.map((name) => join(root, name)).filter((file) => existsSync(file))
@@ -173,12 +175,13 @@ export function initProject(dir: string): InitResult {
     ...(dotenvUrl === undefined ? {} : { dotenvUrl }),
     ...(convertible === undefined ? {} : { convertible }),
   }
-  if (alembicVersions !== undefined) {
-    const alembicUrl = alembicDatabaseUrl(root)
-    const envPy = join(root, alembicVersions, '..', 'env.py')
+  if (alembicVersions !== undefined && ini !== undefined) {
+    const alembicUrl = alembicDatabaseUrl(ini)
+    const envPyFile = join(root, alembicVersions, '..', 'env.py')
+    const envPy = existsSync(envPyFile) ? readFileSync(envPyFile, 'utf8') : ''
     const alembicEnvVariables = envPyVariables(envPy)
     const versionTable = envPyVersionTable(envPy)
-    const fileTemplate = alembicFileTemplate(root)
+    const fileTemplate = alembicFileTemplate(ini)
     writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl, versionTable, fileTemplate), {
       flag: 'wx',
     })
@@ -201,9 +204,7 @@ export function initProject(dir: string): InitResult {
 }
 
 /** The variables env.py reads the database URL from, in the order it names them. */
-function envPyVariables(file: string): string[] {
-  if (!existsSync(file)) return []
-  const text = readFileSync(file, 'utf8')
+function envPyVariables(text: string): string[] {
   const names = [
     ...text.matchAll(
       /os\.(?:environ\s*\[\s*|environ\.get\(\s*|getenv\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']/g,
@@ -224,9 +225,7 @@ export interface AlembicVersionTable {
  * env.py. A name given by a variable or a function is not read: init's closing line says
  * where such a name goes.
  */
-function envPyVersionTable(file: string): AlembicVersionTable {
-  if (!existsSync(file)) return {}
-  const text = readFileSync(file, 'utf8')
+function envPyVersionTable(text: string): AlembicVersionTable {
   const literal = (key: string) =>
     new RegExp(`\\b${key}\\s*=\\s*["']([A-Za-z_][A-Za-z0-9_$]*)["']`).exec(text)?.[1]
   const table = literal('version_table')
@@ -250,10 +249,8 @@ function dotenvDatabaseUrl(root: string): string | undefined {
  * The versions directory of an Alembic project in `root` (relative, as the config
  * writes it): `script_location` of its alembic.ini (default `alembic`), plus `versions`.
  */
-function alembicVersionsDirectory(root: string): string | undefined {
-  const ini = join(root, 'alembic.ini')
-  if (!existsSync(ini)) return undefined
-  const location = /^\s*script_location\s*=\s*(.+?)\s*$/m.exec(readFileSync(ini, 'utf8'))?.[1] ?? 'alembic'
+function alembicVersionsDirectory(root: string, ini: string): string | undefined {
+  const location = iniValue(ini, 'script_location') ?? 'alembic'
   // `%(here)s` is alembic.ini's own directory; a package location (`myapp:alembic`) is not a path.
   if (location.includes(':') && !location.startsWith('/')) return undefined
   const scripts = resolve(root, location.replace('%(here)s', root))
@@ -267,8 +264,8 @@ function alembicVersionsDirectory(root: string): string | undefined {
  * it; one it cannot (a token Alembic added later, a directory) is left out, and new files
  * get Strata's default names.
  */
-function alembicFileTemplate(root: string): string | undefined {
-  const line = /^\s*file_template\s*=\s*(.+?)\s*$/m.exec(readFileSync(join(root, 'alembic.ini'), 'utf8'))?.[1]
+function alembicFileTemplate(ini: string): string | undefined {
+  const line = iniValue(ini, 'file_template')
   if (line === undefined) return undefined
   const template = line.replaceAll('%%', '%')
   if (template === DEFAULT_FILE_TEMPLATE || fileTemplateProblem(template) !== undefined) return undefined
@@ -280,9 +277,12 @@ function alembicFileTemplate(root: string): string | undefined {
  * has a `driver://user:pass@localhost/dbname` placeholder), its password masked: the URL
  * works for strata as it is (see parseConnectionString), but does not belong in a config.
  */
-function alembicDatabaseUrl(root: string): string | undefined {
-  const url = /^\s*sqlalchemy\.url\s*=\s*(\S+)\s*$/m.exec(
-    readFileSync(join(root, 'alembic.ini'), 'utf8'),
-  )?.[1]
-  return url !== undefined && isPostgresUrl(url) ? maskSecrets(url) : undefined
+function alembicDatabaseUrl(ini: string): string | undefined {
+  const url = iniValue(ini, 'sqlalchemy.url')
+  return url !== undefined && !/\s/.test(url) && isPostgresUrl(url) ? maskSecrets(url) : undefined
+}
+
+/** `key = value` in alembic.ini, the value trimmed. */
+function iniValue(ini: string, key: string): string | undefined {
+  return new RegExp(`^\\s*${key.replace('.', '\\.')}\\s*=\\s*(.+?)\\s*$`, 'm').exec(ini)?.[1]
 }
