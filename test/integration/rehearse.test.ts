@@ -169,3 +169,29 @@ test('a failed upgrade stops only the migrations that need it: another branch is
   assert.deepEqual(outcomes, { r1: 'reversible', b1: 'failed', c1: 'reversible' })
   assert.deepEqual(report.notReached, ['b2'])
 })
+
+test('a downgrade that leaves a function or trigger behind is named, with the kind of object', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('f1', {
+    message: 'items',
+    up: 'CREATE TABLE items (id int, note text);',
+    downSql: 'DROP TABLE items;',
+  })
+  project.sql('f2', {
+    down: 'f1',
+    message: 'stamp notes',
+    up: `CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := 'x'; RETURN NEW; END $$;
+CREATE TRIGGER items_stamp BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION stamp();`,
+    // Forgets the function.
+    downSql: 'DROP TRIGGER items_stamp ON items;',
+  })
+  const result = await project.cli(['rehearse'])
+  assert.equal(result.code, 1, result.stderr)
+  assert.match(result.stdout, /✓ f1 {2}items/)
+  assert.match(
+    result.stdout,
+    /✗ f2 {2}stamp notes {2}the second upgrade failed: .*function "stamp" already exists.*\n {4}function stamp\(\): left behind by the downgrade\n/,
+  )
+  assert.doesNotMatch(result.stdout, /trigger items\.items_stamp/)
+})

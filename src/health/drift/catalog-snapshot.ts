@@ -33,6 +33,21 @@ export interface CatalogSnapshot {
   readonly enums: ReadonlyMap<string, readonly string[]>
   /** `schema.view` → definition. */
   readonly views: ReadonlyMap<string, string>
+  /** `schema.name(argument types)` → kind and `pg_get_functiondef`, for functions and procedures. */
+  readonly routines: ReadonlyMap<string, RoutineFacts>
+  /** `schema.table.trigger` → `pg_get_triggerdef`, for the triggers a statement made (not constraint internals). */
+  readonly triggers: ReadonlyMap<string, string>
+  /** `schema.table.policy` → "FOR SELECT TO app USING (...)". */
+  readonly policies: ReadonlyMap<string, string>
+  /** `schema.table` → "enabled" or "enabled and forced", for tables with row-level security on. */
+  readonly rowSecurity: ReadonlyMap<string, string>
+}
+
+/** A function or procedure as the comparison sees it. */
+export interface RoutineFacts {
+  readonly kind: 'function' | 'procedure'
+  /** `CREATE OR REPLACE FUNCTION ...` as the server renders it: body, language, volatility, settings. */
+  readonly definition: string
 }
 
 /** Which objects to leave out: Strata's own tables and `health.ignoreTables`. */
@@ -135,5 +150,67 @@ export async function readCatalog(
     enums.set(`${row.schema}.${row.name}`, row.labels)
   }
 
-  return { tables, columns, indexes, constraints, sequences, enums, views }
+  const routines = new Map<string, RoutineFacts>()
+  for (const row of await rows<{ schema: string; signature: string; kind: 'f' | 'p'; definition: string }>(
+    `SELECT n.nspname AS schema, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) AS signature,
+            p.prokind::text AS kind, pg_get_functiondef(p.oid) AS definition
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+  )) {
+    routines.set(`${row.schema}.${row.signature}`, {
+      kind: row.kind === 'p' ? 'procedure' : 'function',
+      definition: row.definition.trim(),
+    })
+  }
+
+  // A partition's copy of its parent's trigger is the parent's (tgparentid, PostgreSQL
+  // 13+; 12 marks such copies internal).
+  const serverVersion = Number(
+    (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v,
+  )
+  const notCloned = serverVersion >= 130000 ? 'AND tg.tgparentid = 0' : ''
+  const triggers = new Map<string, string>()
+  for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, tg.tgname AS name, pg_get_triggerdef(tg.oid) AS definition
+       FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal ${notCloned}`,
+  )) {
+    if (keep(row.schema, row.table)) triggers.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
+  }
+
+  const policies = new Map<string, string>()
+  for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
+    `SELECT schemaname AS schema, tablename AS table, policyname AS name,
+            concat_ws(' ', CASE WHEN permissive = 'RESTRICTIVE' THEN 'AS RESTRICTIVE' END, 'FOR ' || cmd,
+                      'TO ' || array_to_string(roles, ', '), 'USING (' || qual || ')',
+                      'WITH CHECK (' || with_check || ')') AS definition
+       FROM pg_policies WHERE schemaname = ANY($1)`,
+  )) {
+    if (keep(row.schema, row.table)) policies.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
+  }
+
+  const rowSecurity = new Map<string, string>()
+  for (const row of await rows<{ schema: string; name: string; forced: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relforcerowsecurity AS forced
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relrowsecurity AND ${relationFilter}`,
+  )) {
+    if (keep(row.schema, row.name))
+      rowSecurity.set(`${row.schema}.${row.name}`, row.forced ? 'enabled and forced' : 'enabled')
+  }
+
+  return {
+    tables,
+    columns,
+    indexes,
+    constraints,
+    sequences,
+    enums,
+    views,
+    routines,
+    triggers,
+    policies,
+    rowSecurity,
+  }
 }

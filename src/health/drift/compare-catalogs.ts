@@ -1,4 +1,8 @@
 import type { CatalogSnapshot, ColumnFacts } from './catalog-snapshot.js'
+import { routineDifferences } from './compare-routines.js'
+import { type ComparedSides, displayName } from './compared-sides.js'
+
+export type { ComparedSides } from './compared-sides.js'
 
 /** The differences between the live database and the one its migrations build. */
 export interface CatalogDrift {
@@ -16,28 +20,6 @@ const RELATION_KIND: Readonly<Record<string, string>> = {
   f: 'foreign table',
 }
 
-/** `public.users.age` → `users.age`: the public schema goes without saying. */
-export function displayName(key: string): string {
-  return key.startsWith('public.') ? key.slice('public.'.length) : key
-}
-
-/**
- * Compares `live` (the database) with `expected` (a scratch database built from the
- * migrations at the same revision). Objects of tables missing on one side are reported
- * once, as the table, not column by column.
- */
-/** How the two sides of a comparison are named in its sentences. */
-export interface ComparedSides {
-  /** "in the database": where `live` was read. */
-  readonly live: string
-  /** "in the migrations": where `expected` comes from. */
-  readonly expected: string
-  /** Said of an object `expected` has and `live` lacks. */
-  readonly missing: string
-  /** Said of an object `live` has and `expected` lacks. */
-  readonly extra: string
-}
-
 /** The drift check's sides: the live database against the one its migrations build. */
 export const DRIFT_SIDES: ComparedSides = {
   live: 'in the database',
@@ -46,6 +28,11 @@ export const DRIFT_SIDES: ComparedSides = {
   extra: 'in the database, not created by the migrations',
 }
 
+/**
+ * Compares `live` (the database) with `expected` (a scratch database built from the
+ * migrations at the same revision). Objects of tables missing on one side are reported
+ * once, as the table, not column by column.
+ */
 export function compareCatalogs(
   live: CatalogSnapshot,
   expected: CatalogSnapshot,
@@ -101,6 +88,17 @@ export function compareCatalogs(
   compareNamed(differences, sides, 'sequence', live.sequences, expected.sequences)
   compareNamed(differences, sides, 'view', live.views, expected.views, inBoth)
   compareNamed(differences, sides, 'enum', joinLabels(live.enums), joinLabels(expected.enums))
+  differences.push(...routineDifferences(live.routines, expected.routines, sides))
+  compareNamed(differences, sides, 'trigger', live.triggers, expected.triggers, (key) => inBoth(tableOf(key)))
+  compareNamed(differences, sides, 'policy', live.policies, expected.policies, (key) => inBoth(tableOf(key)))
+  for (const key of new Set([...live.rowSecurity.keys(), ...expected.rowSecurity.keys()])) {
+    const have = live.rowSecurity.get(key) ?? 'disabled'
+    const want = expected.rowSecurity.get(key) ?? 'disabled'
+    if (inBoth(key) && have !== want)
+      differences.push(
+        `${displayName(key)}: row-level security ${have} ${sides.live}, ${want} ${sides.expected}`,
+      )
+  }
 
   return { differences, missingIndexes }
 }

@@ -77,7 +77,14 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
   const drift = compareCatalogs(live, expected)
   const at = options.rows.length === 0 ? 'base' : options.rows.join(', ')
   const objects =
-    live.tables.size + live.indexes.size + live.constraints.size + live.sequences.size + live.enums.size
+    live.tables.size +
+    live.indexes.size +
+    live.constraints.size +
+    live.sequences.size +
+    live.enums.size +
+    live.routines.size +
+    live.triggers.size +
+    live.policies.size
   // Missing indexes are reported by the index check ("All indexes present"), not twice.
   const found = drift.differences.length
   if (found === 0) {
