@@ -17,6 +17,7 @@ import { fileSource } from './migration-source.js'
 import { loadParser } from './parse-sql.js'
 import { multipleHeads, ruleIds } from './rules/index.js'
 import { SchemaModel } from './schema-model.js'
+import { readOrRecord, type UnreadableMigration } from './unreadable-migration.js'
 
 export interface CheckOptions {
   readonly config: ResolvedConfig
@@ -50,6 +51,11 @@ export interface CheckReport {
   readonly project: readonly Finding[]
   readonly longTransactions: readonly LongTransaction[]
   readonly excluded: readonly string[]
+  /**
+   * Migrations that could not be read or parsed, with what is wrong and where. The rest
+   * are analysed all the same; the CLI then exits 2 (bad input).
+   */
+  readonly unreadable: readonly UnreadableMigration[]
   readonly counts: {
     readonly errors: number
     readonly warnings: number
@@ -71,13 +77,20 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   const levels = ruleLevels(config)
   await loadParser()
   let migrations: MigrationSet | undefined
-  let loaders: (() => Promise<MigrationSource>)[]
+  let loaders: (() => Promise<MigrationSource | undefined>)[]
   let history: MigrationSource[] = []
   let selection: string
   const excluded: string[] = []
+  const unreadable: UnreadableMigration[] = []
   if (options.files !== undefined && options.files.length > 0) {
     loaders = options.files.map(
-      (file) => () => fileSource(file.path, file.text, config, options.args, options.psqlVariables),
+      (file) => () =>
+        readOrRecord(
+          file.path,
+          file.path,
+          () => fileSource(file.path, file.text, config, options.args, options.psqlVariables),
+          unreadable,
+        ),
     )
     selection = options.files.length === 1 ? options.files[0]!.path : `${options.files.length} files`
   } else {
@@ -87,12 +100,16 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     ;({ migrations, selection, history } = project)
     loaders = project.sources.map((source) => () => Promise.resolve(source))
     excluded.push(...project.excluded)
+    unreadable.push(...project.unreadable)
   }
   let facts: DatabaseFacts | undefined
   if (options.client) {
     // Connected mode looks every table up in one round trip, before the analysis.
     const sources: MigrationSource[] = []
-    for (const load of loaders) sources.push(await load())
+    for (const load of loaders) {
+      const source = await load()
+      if (source !== undefined) sources.push(source)
+    }
     loaders = sources.map((source) => () => Promise.resolve(source))
     facts = await readDatabaseFacts(
       options.client,
@@ -113,7 +130,10 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   // and copied by every garbage collection (~10% of a large run).
   for (const source of history) replayMigration(source, model)
   const reports: MigrationReport[] = []
-  for (const load of loaders) reports.push(analyseMigration(await load(), model, settings))
+  for (const load of loaders) {
+    const source = await load()
+    if (source !== undefined) reports.push(analyseMigration(source, model, settings))
+  }
   const project = migrations === undefined ? [] : projectFindings(migrations, levels)
   const all = [...reports.flatMap((report) => report.findings), ...project]
   const counted = all.filter((finding) => finding.suppressed === undefined)
@@ -128,6 +148,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     project,
     longTransactions: facts?.longTransactions ?? [],
     excluded,
+    unreadable,
     counts: {
       errors: counted.filter((f) => f.level === 'error').length,
       warnings: counted.filter((f) => f.level === 'warning').length,

@@ -37,6 +37,10 @@ export function toGithubAnnotations(
     for (const finding of migration.findings) annotate(finding, migration.file)
   }
   for (const finding of report.project) annotate(finding, undefined)
+  for (const migration of report.unreadable) {
+    const annotation = errorAnnotation({ ...migration, where: migration.where ?? migration.file }, workspace)
+    if (annotation !== undefined) lines.push(annotation)
+  }
   return lines
 }
 
@@ -52,8 +56,8 @@ function property(text: string): string {
 
 /**
  * A migration Strata could not read at all (a syntax error, a module that throws on
- * load), as one error annotation on its file and line: the check ends there (exit 2),
- * and the pull request still shows where. Undefined when the error names no file.
+ * load), as one error annotation on its file and line: the others are still
+ * annotated, the check ends with exit 2, and the pull request shows where. Undefined when the error names no file.
  */
 export function errorAnnotation(
   error: { message: string; where?: string | undefined; hint?: string | undefined },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { repositoryPath } from '../util/display-path.js'
 import type { Finding } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
+import { unreadableFinding } from './unreadable-migration.js'
 
 /** GitLab's severities: info, minor, major, critical, blocker. */
 const SEVERITY = { error: 'major', warning: 'minor', info: 'info' } as const
@@ -49,5 +50,6 @@ export function toGitlabCodeQuality(
     for (const finding of migration.findings) add(finding, migration.file)
   const anchor = report.migrations.find((migration) => migration.file !== undefined)?.file
   for (const finding of report.project) add(finding, anchor)
+  for (const migration of report.unreadable) add(unreadableFinding(migration), migration.file)
   return issues
 }

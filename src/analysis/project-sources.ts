@@ -9,6 +9,7 @@ import { wildcardPattern } from '../util/wildcard.js'
 import type { MigrationSource } from './analysed-statement.js'
 import type { CheckOptions } from './check.js'
 import { migrationSource } from './migration-file-source.js'
+import { readOrRecord, type UnreadableMigration } from './unreadable-migration.js'
 
 /** The project's migrations that `strata check` analyses, rendered, and those excluded by config. */
 export interface ProjectSources {
@@ -24,6 +25,8 @@ export interface ProjectSources {
    * range's analysis would not know a constraint validated before it.
    */
   readonly history: MigrationSource[]
+  /** Migrations that could not be rendered or parsed (reported; the rest are analysed). */
+  readonly unreadable: UnreadableMigration[]
 }
 
 /** The migrations to check: `-r A:B`, the given revisions, the pending ones, or all of them. */
@@ -31,15 +34,29 @@ export async function projectSources(options: CheckOptions): Promise<ProjectSour
   const { config } = options
   const migrations = options.migrations ?? (await loadMigrations(config))
   const { metas, description, before } = await selectMigrations(migrations, options)
+  const unreadable: UnreadableMigration[] = []
+  const render = (meta: MigrationMeta) =>
+    readOrRecord(
+      meta.revision,
+      meta.file,
+      () => migrationSource(migrations, meta, config, options.args),
+      unreadable,
+    )
   const sources: MigrationSource[] = []
   const excluded: string[] = []
   for (const meta of metas) {
     if (isExcluded(meta, config.check.exclude)) excluded.push(meta.revision)
-    else sources.push(await migrationSource(migrations, meta, config, options.args))
+    else {
+      const source = await render(meta)
+      if (source !== undefined) sources.push(source)
+    }
   }
   const history: MigrationSource[] = []
-  for (const meta of before) history.push(await migrationSource(migrations, meta, config, options.args))
-  return { migrations, sources, selection: description, excluded, history }
+  for (const meta of before) {
+    const source = await render(meta)
+    if (source !== undefined) history.push(source)
+  }
+  return { migrations, sources, selection: description, excluded, history, unreadable }
 }
 
 async function selectMigrations(

@@ -3,6 +3,7 @@ import { STRATA_VERSION } from '../version.js'
 import type { Finding } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
 import { BUILT_IN, multipleHeads, RULES } from './rules/index.js'
+import { UNREADABLE_RULE, unreadableFinding } from './unreadable-migration.js'
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const
 
@@ -12,11 +13,18 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as cons
  * marked with their reason, as SARIF intends.
  */
 export function toSarif(report: CheckReport, rootDir: string = process.cwd()): object {
-  const rules = [...RULES, ...BUILT_IN, multipleHeads].map((rule) => ({
-    id: rule.id,
-    shortDescription: { text: rule.summary },
-    defaultConfiguration: { level: SARIF_LEVEL[rule.level] },
-  }))
+  const rules = [
+    ...[...RULES, ...BUILT_IN, multipleHeads].map((rule) => ({
+      id: rule.id,
+      shortDescription: { text: rule.summary },
+      defaultConfiguration: { level: SARIF_LEVEL[rule.level] },
+    })),
+    {
+      id: UNREADABLE_RULE,
+      shortDescription: { text: 'a migration that cannot be read or parsed, so it was not analysed' },
+      defaultConfiguration: { level: 'error' },
+    },
+  ]
   const result = (finding: Finding, file: string | undefined) => ({
     ruleId: finding.rule,
     level: SARIF_LEVEL[finding.level],
@@ -48,6 +56,7 @@ export function toSarif(report: CheckReport, rootDir: string = process.cwd()): o
             migration.findings.map((f) => result(f, migration.file)),
           ),
           ...report.project.map((f) => result(f, undefined)),
+          ...report.unreadable.map((m) => result(unreadableFinding(m), m.file)),
         ],
       },
     ],

@@ -42,8 +42,12 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
     )
   }
   const { errors, warnings, infos, suppressed } = report.counts
-  const total = `${report.migrations.length} ${report.migrations.length === 1 ? 'migration' : 'migrations'} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${infos ? `, ${plural(infos, 'note')}` : ''}${suppressed ? ` (${suppressed} suppressed)` : ''}`
-  out.push(errors > 0 ? colors.red(total) : warnings > 0 ? colors.yellow(total) : colors.green(total))
+  // What an unreadable migration lacks is the error printed after the report (exit 2).
+  const unread = report.unreadable.length
+  const total = `${report.migrations.length} ${report.migrations.length === 1 ? 'migration' : 'migrations'} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${infos ? `, ${plural(infos, 'note')}` : ''}${suppressed ? ` (${suppressed} suppressed)` : ''}${unread ? `; ${plural(unread, 'migration')} not analysed: ${report.unreadable.map((m) => m.id).join(', ')} cannot be read (below)` : ''}`
+  out.push(
+    errors > 0 || unread > 0 ? colors.red(total) : warnings > 0 ? colors.yellow(total) : colors.green(total),
+  )
   return out.join('\n')
 }
 

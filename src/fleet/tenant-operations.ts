@@ -126,6 +126,8 @@ async function checkTenant(options: TenantOperationOptions, tenant: Tenant): Pro
       args: tenantArgs(options, tenant),
     }),
   )
+  const { throwIfUnreadable } = await import('../analysis/unreadable-migration.js')
+  throwIfUnreadable(report.unreadable)
   const { errors, warnings } = report.counts
   return {
     status: errors > 0 ? 'failed' : 'done',

@@ -131,7 +131,8 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
     ),
   )
 
-  // A migration that cannot be read ends the check (exit 2), and still annotates its line.
+  // A migration that cannot be read annotates its line; the others are still analysed
+  // and annotated, and the check ends with exit 2.
   const broken = project.sql('b9', { down: 'b2', message: 'typo', up: 'SELECT 1;\nALTER TABL users;' })
   const unreadable = await project.cli(['check', '--offline', '--format', 'github'], {
     GITHUB_WORKSPACE: project.dir,
@@ -139,9 +140,13 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
   assert.equal(unreadable.code, 2, unreadable.stdout)
   assert.match(
     unreadable.stdout,
-    /^::error file=migrations\/versions\/b9_m\.sql,line=6,title=strata check%3A cannot read the migration::syntax error at or near "TABL"%0Afix the SQL there/,
+    /^::error file=migrations\/versions\/b9_m\.sql,line=6,title=strata check%3A cannot read the migration::syntax error at or near "TABL"%0Afix the SQL there/m,
   )
   assert.match(unreadable.stderr, /^error: syntax error at or near "TABL"\n/)
+  assert.ok(
+    unreadable.stdout.split('\n').some((line) => line.includes('prefer-text-over-varchar')),
+    unreadable.stdout,
+  )
   rmSync(broken)
 
   // A GitLab Code Quality report: one issue per finding, paths relative to the
@@ -238,10 +243,40 @@ test('bad input to check: one clear line and exit 2', async (t) => {
 
   const clean = testProject(t)
   clean.sql('c1', { up: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUM b int;' })
+  // The migration after the broken one is still analysed: one typo does not hide the rest.
+  clean.sql('c2', { down: 'c1', up: 'ALTER TABLE t DROP COLUMN a;' })
   const syntax = await clean.cli(['check', '--offline'])
   assert.equal(syntax.code, 2)
-  assert.match(syntax.stderr, /syntax error at or near "int"/)
-  assert.match(syntax.stderr, /c1_m\.sql:6/)
+  assert.match(syntax.stderr, /^error: syntax error at or near "int"\n {2}at: .*c1_m\.sql:6\n/)
+  assert.match(syntax.stdout, /c2 .*\n.*breaking/)
+  assert.match(syntax.stdout, /drop-column/)
+  assert.match(
+    syntax.stdout,
+    /1 migration checked: \d+ errors?, .*; 1 migration not analysed: c1 cannot be read \(below\)/,
+  )
+  const syntaxJson = await clean.cli(['check', '--offline', '--format', 'json'])
+  assert.equal(syntaxJson.code, 2)
+  const syntaxReport = JSON.parse(syntaxJson.stdout)
+  assert.deepEqual(
+    syntaxReport.migrations.map((m: { revision: string }) => m.revision),
+    ['c2'],
+  )
+  assert.equal(syntaxReport.unreadable[0].id, 'c1')
+  assert.match(syntaxReport.unreadable[0].where, /c1_m\.sql:6$/)
+  const sarif = JSON.parse((await clean.cli(['check', '--offline', '--format', 'sarif'])).stdout)
+  const unreadableResult = sarif.runs[0].results.find(
+    (r: { ruleId: string }) => r.ruleId === 'unreadable-migration',
+  )
+  assert.equal(unreadableResult.level, 'error')
+  assert.equal(unreadableResult.locations[0].physicalLocation.region.startLine, 6)
+  // Two files given, one broken: the other's findings, and exit 2.
+  const files = await clean.cli([
+    'check',
+    join(clean.dir, 'migrations/versions/c1_m.sql'),
+    join(clean.dir, 'migrations/versions/c2_m.sql'),
+  ])
+  assert.equal(files.code, 2)
+  assert.match(files.stdout, /drop-column/)
 
   const missing = await clean.cli(['check', 'nope.sql'])
   assert.equal(missing.code, 2)

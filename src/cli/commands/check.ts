@@ -108,7 +108,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
             report = await checkMigrations(base)
           }
         } catch (error) {
-          // In a workflow, an unreadable migration annotates its line too (the error still ends the run).
+          // In a workflow, a file that ends the check (a broken config) annotates its line too.
           if (format === 'github' && error instanceof InvalidInputError) {
             const { errorAnnotation } = await import('../../analysis/github-annotations.js')
             const annotation = errorAnnotation(error)
@@ -134,6 +134,8 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           const { formatCheckReport } = await import('../check-output.js')
           context.output.line(formatCheckReport(report, { verbose: Boolean(flags.verbose) }))
         }
+        const { throwIfUnreadable } = await import('../../analysis/unreadable-migration.js')
+        throwIfUnreadable(report.unreadable)
         return report.counts.errors > 0 ? 1 : 0
       }),
     )

@@ -1,4 +1,5 @@
 import { checkMigrations } from '../../analysis/check.js'
+import { throwIfUnreadable } from '../../analysis/unreadable-migration.js'
 import type { ResolvedConfig } from '../../config/types.js'
 import { type Connection, connect } from '../../db/connect.js'
 import type { ConnectionSpec } from '../../db/connection-spec.js'
@@ -129,6 +130,7 @@ export async function runPreflight(
       revisions: steps.map((step) => step.revision),
       ...(options.args ? { args: options.args } : {}),
     })
+    throwIfUnreadable(report.unreadable)
     await record('safety', 'Safety check clean', async () =>
       safetyOutcome(report, [...config.deploy.acknowledge, ...options.acknowledge]),
     )
