@@ -6,6 +6,8 @@
  * import { defineConfig } from 'strata'
  * export default defineConfig({ databases: { primary: '${PRIMARY_DB_URL}' }, default: 'primary' })
  */
+export * from './analysis/index.js'
+export * from './backup/index.js'
 export * from './config/index.js'
 export * from './db/index.js'
 export * from './deploy/index.js'

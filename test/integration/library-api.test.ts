@@ -33,3 +33,44 @@ test('the library migrates from an application: loadConfig, parseConnectionStrin
   assert.equal(out.again, 0, 'a second start has nothing to do')
   assert.equal((await db.one("SELECT to_regclass('booted')::text AS t")).t, 'booted')
 })
+
+// A release pipeline in code: the safety analysis as data, then a verified backup
+// before migrating, through the package's entry.
+test('the library checks migrations and takes, lists and verifies a backup', async (t) => {
+  const db = await createTestDatabase(t, 15)
+  const project = testProject(t, db)
+  project.sql('a1', { up: 'CREATE TABLE users (id int, email text);', downSql: 'DROP TABLE users;' })
+  project.sql('a2', { down: 'a1', up: 'ALTER TABLE users DROP COLUMN email;' })
+  await db.query('CREATE TABLE kept (id int); INSERT INTO kept VALUES (1), (2), (3)')
+  const script = `
+    import { checkMigrations, createBackup, listBackups, loadConfig, parseConnectionString, verifyBackup } from ${JSON.stringify(ENTRY)}
+    const config = await loadConfig()
+    const report = await checkMigrations({ config, range: 'base:head' })
+    const spec = parseConnectionString(process.env.DATABASE_URL)
+    const backup = await createBackup({ config, spec })
+    const verified = await verifyBackup(backup.entry, { pgBinDir: config.pgBinDir })
+    console.log(JSON.stringify({
+      classes: report.migrations.map((m) => [m.revision, m.classification.class]),
+      rules: report.migrations.flatMap((m) => m.findings.map((f) => f.rule)),
+      errors: report.counts.errors,
+      listed: listBackups(config.backup.directory).map((e) => e.manifest.id),
+      id: backup.manifest.id,
+      rows: backup.manifest.rowCounts,
+      verified: verified.ok,
+    }))
+  `
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: project.dir,
+    env: { ...process.env, DATABASE_URL: db.url },
+  })
+  const out = JSON.parse(stdout.trim().split('\n').at(-1)!)
+  assert.deepEqual(out.classes, [
+    ['a1', 'additive'],
+    ['a2', 'breaking'],
+  ])
+  assert.ok(out.rules.includes('drop-column'), out.rules)
+  assert.ok(out.errors > 0)
+  assert.deepEqual(out.listed, [out.id])
+  assert.equal(out.verified, true)
+  assert.equal(out.rows['public.kept'], 3)
+})
