@@ -153,7 +153,9 @@ export function resolveConfig(
     file,
     rootDir,
     databases: Object.freeze({ ...configuredDatabases }),
-    default: interpolated.default,
+    // One configured database is the one meant: without a default, commands would
+    // otherwise fall through to the development server and leave it alone.
+    default: interpolated.default ?? soleDatabase(configuredDatabases),
     migrations: Object.freeze({
       directories: (interpolated.migrations?.directories ?? ['migrations/versions']).map(at),
       versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
@@ -266,4 +268,10 @@ function endpointName(url: string): string {
   } catch {
     return url
   }
+}
+
+/** The name of the only configured database, if there is exactly one. */
+function soleDatabase(databases: Readonly<Record<string, unknown>>): string | undefined {
+  const names = Object.keys(databases)
+  return names.length === 1 ? names[0] : undefined
 }

@@ -47,7 +47,8 @@ const LIBPQ_TARGET_VARIABLES = [
 
 /**
  * Decides which database to use: `--url` > `-n NAME` > `DATABASE_URL` > the config's
- * `default` > libpq `PG*` variables > the embedded development server.
+ * `default` (or its only database) > libpq `PG*` variables > the embedded development
+ * server, which is never chosen over several configured databases.
  */
 export function resolveTarget(
   selection: TargetSelection,
@@ -81,6 +82,18 @@ export function resolveTarget(
   }
   if (LIBPQ_TARGET_VARIABLES.some((variable) => env[variable])) {
     return { source: 'PG* variables', name: undefined, spec: specFromEnv(defaults) }
+  }
+  const configured = Object.keys(config.databases)
+  if (configured.length > 1) {
+    // Several databases and none chosen: the development server is not what was meant.
+    const where = config.file === undefined ? 'the config' : displayPath(config.file)
+    throw new ConfigError(
+      `${where} configures ${configured.length} databases (${configured.join(', ')}) and no default, so it is not clear which this command is for`,
+      {
+        where,
+        hint: `name one with -n ${configured[0]}, or add default: '${configured[0]}' to the config (--url and DATABASE_URL work too)`,
+      },
+    )
   }
   return { source: 'embedded dev server', name: undefined, spec: undefined }
 }

@@ -84,3 +84,27 @@ test('--all-databases upgrade stops at the first database that fails and says wh
   assert.deepEqual(await tables(analytics), [])
   assert.deepEqual(await tables(primary), [], 'the next database was not upgraded')
 })
+
+test('without a default: the only configured database is used; of several, none is guessed (exit 2, nothing run)', async (t) => {
+  const primary = await createTestDatabase(t)
+  const single = testProject(t, undefined, { databases: { primary: '${PRIMARY_DB_URL}' } })
+  single.sql('s1', { up: 'CREATE TABLE single_one (id int)', downSql: 'DROP TABLE single_one' })
+  const up = await single.cli(['upgrade', 'head'], { PRIMARY_DB_URL: primary.url })
+  assert.equal(up.code, 0, up.stderr)
+  assert.doesNotMatch(up.stderr + up.stdout, /development server/)
+  assert.equal((await primary.one("SELECT to_regclass('single_one')::text AS t")).t, 'single_one')
+
+  const { project, env, tables, analytics } = await twoDatabases(t)
+  const { default: _chosen, ...withoutDefault } = CONFIG
+  writeFileSync(join(project.dir, 'strata.config.json'), JSON.stringify(withoutDefault))
+  const guessed = await project.cli(['-c', 'strata.config.json', 'upgrade', 'head'], env)
+  assert.equal(guessed.code, 2, guessed.stdout)
+  assert.match(
+    guessed.stderr,
+    /^error: strata\.config\.json configures 2 databases \(analytics, primary\) and no default, so it is not clear which this command is for\n/,
+  )
+  assert.match(guessed.stderr, /hint: name one with -n analytics, or add default: 'analytics' to the config/)
+  assert.deepEqual(await tables(analytics), [])
+  const named = await project.cli(['-c', 'strata.config.json', '-n', 'analytics', 'upgrade', 'head'], env)
+  assert.equal(named.code, 0, named.stderr)
+})
