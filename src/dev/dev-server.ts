@@ -1,4 +1,4 @@
-import { chownSync } from 'node:fs'
+import { chownSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
@@ -24,6 +24,7 @@ import { EmbeddedServerError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
 import { ensureDevPassword, readDevPassword } from './dev-password.js'
 import { type DevPaths, devPaths } from './dev-paths.js'
+import { PROJECT_MARKER, portOwner } from './port-owner.js'
 
 export const DEV_HOST = '127.0.0.1'
 
@@ -112,16 +113,9 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
   const dataDir = chooseDataDir(paths, user, notes, config.file ? basename(config.file) : 'strata.config.ts')
   const location: ClusterLocation = { binaries, dataDir, user }
 
-  if (await isPortInUse(DEV_HOST, config.dev.port)) {
-    throw new EmbeddedServerError(
-      `port ${config.dev.port} on ${DEV_HOST} is already in use by another program`,
-      {
-        exitCode: 2,
-        where: config.file ? `${config.file}: dev.port` : 'dev.port',
-        hint: `stop that program (\`ss -ltnp 'sport = :${config.dev.port}'\` shows it) or choose another port with dev.port in ${config.file ? basename(config.file) : 'strata.config.ts'}`,
-      },
-    )
-  }
+  if (await isPortInUse(DEV_HOST, config.dev.port)) throw await portTaken(config)
+  if (dataDir === paths.fallbackDataDir)
+    writeFileSync(join(dirname(dataDir), PROJECT_MARKER), `${config.rootDir}\n`)
 
   let created = false
   if (!isInitialized(dataDir)) {
@@ -251,4 +245,42 @@ export async function ensureDevServer(
   const started = status.running ? false : (await devStart(config)).started
   const spec = devConnectionSpec(config)
   return { spec, started, url: maskedUrl(spec) }
+}
+
+/** The port is taken: by whom, when this machine says, and a free port to use instead. */
+async function portTaken(config: ResolvedConfig): Promise<EmbeddedServerError> {
+  const { port } = config.dev
+  const configName = config.file ? basename(config.file) : 'strata.config.ts'
+  let free: number | undefined
+  for (let candidate = port + 1; candidate <= port + 20 && free === undefined; candidate += 1)
+    if (!(await isPortInUse(DEV_HOST, candidate))) free = candidate
+  const elsewhere = `give this project its own port: dev: { port: ${free ?? port + 1} } in ${configName}${free === undefined ? '' : ` (${free} is free)`}`
+  const owner = portOwner(port)
+  const where = config.file ? `${config.file}: dev.port` : 'dev.port'
+  if (owner?.project !== undefined && owner.project !== config.rootDir)
+    return new EmbeddedServerError(
+      `port ${port} on ${DEV_HOST} is already in use by the development server of another project, ${owner.project} (pid ${owner.pid})`,
+      {
+        exitCode: 2,
+        where,
+        hint: `stop it there (\`cd ${owner.project} && strata dev stop\`), or ${elsewhere}`,
+      },
+    )
+  if (owner?.dataDir !== undefined)
+    return new EmbeddedServerError(
+      `port ${port} on ${DEV_HOST} is already in use by another PostgreSQL server (pid ${owner.pid}, data directory ${owner.dataDir})`,
+      {
+        exitCode: 2,
+        where,
+        hint: `to migrate that server instead, configure it under databases (or set DATABASE_URL); otherwise stop it, or ${elsewhere}`,
+      },
+    )
+  return new EmbeddedServerError(
+    `port ${port} on ${DEV_HOST} is already in use by another program${owner === undefined ? '' : ` (${owner.program}, pid ${owner.pid})`}`,
+    {
+      exitCode: 2,
+      where,
+      hint: `stop that program${owner === undefined ? ` (\`ss -ltnp 'sport = :${port}'\` shows it)` : ''}, or ${elsewhere}`,
+    },
+  )
 }

@@ -40,6 +40,23 @@ test('dev start creates the server, re-uses its data across restarts, and report
   assert.equal(again.code, 0)
   assert.match(again.stdout, /already running/)
 
+  // A second project on the same port (both left at the default): named, with a way out.
+  const neighbour = await project(t, { port })
+  const clash = await runCli(['dev', 'start'], { cwd: neighbour })
+  assert.equal(clash.code, 2)
+  assert.match(
+    clash.stderr,
+    new RegExp(
+      `^error: port ${port} on 127\\.0\\.0\\.1 is already in use by the development server of another project, ${dir} \\(pid \\d+\\)\n`,
+    ),
+  )
+  assert.match(
+    clash.stderr,
+    new RegExp(
+      `hint: stop it there \\(\`cd ${dir} && strata dev stop\`\\), or give this project its own port: dev: \\{ port: \\d+ \\}`,
+    ),
+  )
+
   // Data written now must survive a stop and a start.
   const config = await loadConfig({ cwd: dir })
   const notices: string[] = []
@@ -148,9 +165,14 @@ test('a port taken by another program is a clear error (exit 2) and nothing is c
   assert.equal(result.code, 2)
   assert.match(
     result.stderr,
-    new RegExp(`error: port ${port} on 127\\.0\\.0\\.1 is already in use by another program`),
+    new RegExp(
+      `error: port ${port} on 127\\.0\\.0\\.1 is already in use by another program \\(node, pid ${process.pid}\\)`,
+    ),
   )
-  assert.match(result.stderr, /hint: .*dev\.port/)
+  assert.match(
+    result.stderr,
+    /hint: stop that program, or give this project its own port: dev: \{ port: \d+ \} in strata\.config\.json \(\d+ is free\)/,
+  )
 })
 
 test('a data directory that cannot be written is a clear error (exit 2)', async (t) => {
