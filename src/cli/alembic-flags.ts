@@ -3,8 +3,6 @@
  * Strata instead. Commander only says "unknown option"; these add the way forward.
  */
 const ALEMBIC_ONLY: Readonly<Record<string, string>> = {
-  '--autogenerate':
-    'Strata has no ORM models to compare, so nothing to autogenerate: write the change with op calls or SQL (`strata revision -m "..." --template add-column` starts one); `strata verify` then compares the database with what the migrations create',
   '--tag': "Alembic's --tag has no Strata equivalent: pass values to migrations with -x KEY=VALUE (op.args)",
 }
 

@@ -8,7 +8,7 @@ import { returnToRevisions } from '../deploy/return-to-revisions.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
-import { type ComparedSides, compareCatalogs } from '../health/drift/compare-catalogs.js'
+import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
 import { readManagedCatalog } from '../health/drift/schema-drift.js'
 import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migrate.js'
 import { type PlanStep, planUpgrade } from '../runner/plan.js'
@@ -187,7 +187,7 @@ async function rehearseOne(
     await rebuild()
     return failed('up again', error, leftBehind)
   }
-  const rebuiltDifferently = comparedLines(
+  const rebuiltDifferently = everyDifference(
     await readManagedCatalog(config, spec),
     after,
     AFTER_SECOND_UPGRADE,
@@ -222,10 +222,5 @@ const AFTER_SECOND_UPGRADE: ComparedSides = {
  * upgrade, an index it dropped included (the drift check reports those apart).
  */
 export function downgradeDifferences(now: CatalogSnapshot, before: CatalogSnapshot): string[] {
-  return comparedLines(now, before, AFTER_DOWNGRADE)
-}
-
-function comparedLines(now: CatalogSnapshot, expected: CatalogSnapshot, sides: ComparedSides): string[] {
-  const { differences, missingIndexes } = compareCatalogs(now, expected, sides)
-  return [...differences, ...missingIndexes.map((definition) => `${definition}: ${sides.missing}`)]
+  return everyDifference(now, before, AFTER_DOWNGRADE)
 }

@@ -33,12 +33,6 @@ test('an unknown command or option is a usage error with the closest match', asy
   assert.match(option.stderr, /unknown option '--jsno'/)
   assert.match(option.stderr, /Did you mean --json\?/)
   // Alembic's options, typed out of habit, say what to do in Strata instead.
-  const autogenerate = await runCli(['revision', '--autogenerate', '-m', 'add users'])
-  assert.equal(autogenerate.code, 2)
-  assert.equal(
-    autogenerate.stderr,
-    'error: unknown option \'--autogenerate\'\n  hint: Strata has no ORM models to compare, so nothing to autogenerate: write the change with op calls or SQL (`strata revision -m "..." --template add-column` starts one); `strata verify` then compares the database with what the migrations create\n',
-  )
   assert.match(
     (await runCli(['upgrade', 'head', '--tag=v2'])).stderr,
     /hint: Alembic's --tag has no Strata equivalent/,

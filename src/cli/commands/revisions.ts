@@ -230,6 +230,10 @@ export function registerRevisionCommands(program: Command): void {
     .option('--template <name>', 'blank, add-column, add-index or add-foreign-key')
     .option('--version-path <dir>', 'version location to write to (default: the first)')
     .option('--baseline', "the first migration: the database's schema as it is (adopting a database)")
+    .option(
+      '--autogenerate',
+      'the next migration from what was changed in the database by hand (psql, an ORM, a GUI): proven on a scratch database, then the database is stamped at it',
+    )
     .action(
       action(
         async (
@@ -245,8 +249,13 @@ export function registerRevisionCommands(program: Command): void {
             template?: string
             versionPath?: string
             baseline?: boolean
+            autogenerate?: boolean
           },
         ) => {
+          if (flags.autogenerate) {
+            const { autogenerate } = await import('./revision-autogenerate.js')
+            return autogenerate(context, flags)
+          }
           const config = await context.config()
           const { graph } = await context.migrations().catch(async (error) => {
             // A brand-new project has no versions directory yet: start an empty graph.

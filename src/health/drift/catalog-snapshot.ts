@@ -29,6 +29,8 @@ export interface CatalogSnapshot {
   readonly constraints: ReadonlyMap<string, string>
   /** `schema.sequence` → "bigint, start 1, increment 1, min 1, max 9223372036854775807, no cycle". */
   readonly sequences: ReadonlyMap<string, string>
+  /** `schema.sequence` → the column that owns it: a serial's (`OWNED BY`) or an identity's. */
+  readonly sequenceOwners: ReadonlyMap<string, { readonly column: string; readonly identity: boolean }>
   /** `schema.type` → labels in order. */
   readonly enums: ReadonlyMap<string, readonly string[]>
   /** `schema.view` → definition. */
@@ -88,7 +90,8 @@ export async function readCatalog(
        JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        LEFT JOIN pg_collation co ON co.oid = a.attcollation
-      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND ${relationFilter}`,
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND ${relationFilter}
+      ORDER BY n.nspname, c.relname, a.attnum`,
   )) {
     if (!keep(row.schema, row.table)) continue
     const { schema, table, column, ...facts } = row
@@ -118,25 +121,35 @@ export async function readCatalog(
   // A serial or identity column's sequence belongs to its table: left out with it
   // (Strata's history table has one, and exists whether or not a migration ran).
   const sequences = new Map<string, string>()
+  const sequenceOwners = new Map<string, { column: string; identity: boolean }>()
   for (const row of await rows<{
     schema: string
     name: string
     text: string
     owner_schema: string | null
     owner_table: string | null
+    owner_column: string | null
+    identity: boolean
   }>(
     `SELECT s.schemaname AS schema, s.sequencename AS name,
             format('%s, start %s, increment %s, min %s, max %s, %s', s.data_type, s.start_value, s.increment_by,
                    s.min_value, s.max_value, CASE WHEN s.cycle THEN 'cycle' ELSE 'no cycle' END) AS text,
-            owner_ns.nspname AS owner_schema, owner.relname AS owner_table
+            owner_ns.nspname AS owner_schema, owner.relname AS owner_table, owner_column.attname AS owner_column,
+            coalesce(d.deptype = 'i', false) AS identity
        FROM pg_sequences s
        ${SEQUENCE_OWNER_JOIN}
        LEFT JOIN pg_class owner ON owner.oid = d.refobjid
        LEFT JOIN pg_namespace owner_ns ON owner_ns.oid = owner.relnamespace
+       LEFT JOIN pg_attribute owner_column ON owner_column.attrelid = d.refobjid AND owner_column.attnum = d.refobjsubid
       WHERE s.schemaname = ANY($1)`,
   )) {
     if (row.owner_table !== null && !keep(row.owner_schema!, row.owner_table)) continue
     sequences.set(`${row.schema}.${row.name}`, row.text)
+    if (row.owner_column !== null)
+      sequenceOwners.set(`${row.schema}.${row.name}`, {
+        column: `${row.owner_schema}.${row.owner_table}.${row.owner_column}`,
+        identity: row.identity,
+      })
   }
 
   const enums = new Map<string, readonly string[]>()
@@ -206,6 +219,7 @@ export async function readCatalog(
     indexes,
     constraints,
     sequences,
+    sequenceOwners,
     enums,
     views,
     routines,

@@ -170,3 +170,17 @@ function joinLabels(enums: ReadonlyMap<string, readonly string[]>): Map<string, 
     [...enums].map(([key, labels]) => [key, `(${labels.map((label) => `'${label}'`).join(', ')})`]),
   )
 }
+
+/**
+ * Every difference as one line, an index `expected` has and `now` lacks included (the
+ * drift check reports those under the index check instead): for comparisons of a
+ * scratch database with itself or another (rehearsals, generated migrations).
+ */
+export function everyDifference(
+  now: CatalogSnapshot,
+  expected: CatalogSnapshot,
+  sides: ComparedSides,
+): string[] {
+  const { differences, missingIndexes } = compareCatalogs(now, expected, sides)
+  return [...differences, ...missingIndexes.map((definition) => `${definition}: ${sides.missing}`)]
+}

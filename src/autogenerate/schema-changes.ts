@@ -1,0 +1,328 @@
+import { quoteLiteral, sqlIdent } from '../db/quote.js'
+import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
+import { memberOf, relationName, routineName, tableOf } from './object-names.js'
+import { columnDefinition, columnsOf, createTable, sequenceOptions } from './table-ddl.js'
+
+/** The SQL that turns one schema into another. */
+export interface SchemaChanges {
+  /** Statements in an order PostgreSQL accepts: drops of dependents first, creations of dependents last. */
+  readonly statements: readonly string[]
+  /** Differences SQL cannot express safely, said in one line each, for a person to write. */
+  readonly byHand: readonly string[]
+}
+
+/**
+ * What turns the schema `from` into `to`, both read by `readCatalog`: `from` is what the
+ * migrations build, `to` the database as it is, for `strata revision --autogenerate`'s
+ * upgrade; the same call with the two swapped gives its downgrade. Objects of a table
+ * created or dropped go with it (its columns in `CREATE TABLE`, its indexes and
+ * triggers with `DROP TABLE`); objects of a table on both sides are compared one by one.
+ */
+export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): SchemaChanges {
+  const plan = new ChangePlan()
+  const byHand: string[] = []
+  const isTable = (snapshot: CatalogSnapshot, key: string) => snapshot.tables.get(key) === 'r'
+  const inBoth = (table: string) => isTable(from, table) && isTable(to, table)
+  const created = (table: string) => isTable(to, table) && !isTable(from, table)
+  const dropped = (table: string) => isTable(from, table) && !isTable(to, table)
+  const kept = (table: string) => inBoth(table) || created(table)
+
+  for (const [key, kind] of to.tables) {
+    if (kind !== from.tables.get(key) && (kind === 'p' || kind === 'f'))
+      byHand.push(
+        `${kind === 'p' ? 'partitioned' : 'foreign'} table ${relationName(key)}: write its CREATE TABLE by hand`,
+      )
+  }
+  for (const [key, kind] of from.tables) {
+    if (kind !== to.tables.get(key) && (kind === 'p' || kind === 'f'))
+      byHand.push(
+        `${kind === 'p' ? 'partitioned' : 'foreign'} table ${relationName(key)}: write its DROP TABLE by hand`,
+      )
+  }
+
+  enumChanges(from, to, plan, byHand)
+  sequenceChanges(from, to, plan, { created, dropped, kept })
+
+  for (const [table, kind] of to.tables)
+    if (kind === 'r' && created(table)) plan.tables.push(createTable(to, table))
+  // One statement for every dropped table: PostgreSQL orders their foreign keys itself.
+  const droppedTables = [...from.tables].filter(([table, kind]) => kind === 'r' && dropped(table))
+  if (droppedTables.length > 0)
+    plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
+  columnChanges(from, to, plan, byHand, inBoth)
+
+  constraintAndIndexChanges(from, to, plan, kept)
+  routineChanges(from, to, plan)
+  viewChanges(from, to, plan)
+  memberChanges(from.triggers, to.triggers, kept, plan, {
+    drop: (key) => `DROP TRIGGER ${sqlIdent(memberOf(key))} ON ${relationName(tableOf(key))};`,
+    create: (_key, definition) => `${definition};`,
+  })
+  memberChanges(from.policies, to.policies, kept, plan, {
+    drop: (key) => `DROP POLICY ${sqlIdent(memberOf(key))} ON ${relationName(tableOf(key))};`,
+    create: (key, definition) =>
+      `CREATE POLICY ${sqlIdent(memberOf(key))} ON ${relationName(tableOf(key))} ${definition};`,
+  })
+  for (const table of new Set([...from.rowSecurity.keys(), ...to.rowSecurity.keys()])) {
+    if (!kept(table)) continue
+    const before = from.rowSecurity.get(table) ?? 'disabled'
+    const after = to.rowSecurity.get(table) ?? 'disabled'
+    if (before === after) continue
+    const name = relationName(table)
+    if ((before === 'disabled') !== (after === 'disabled'))
+      plan.late.push(`ALTER TABLE ${name} ${after === 'disabled' ? 'DISABLE' : 'ENABLE'} ROW LEVEL SECURITY;`)
+    if (before.includes('forced') !== after.includes('forced'))
+      plan.late.push(
+        `ALTER TABLE ${name} ${after.includes('forced') ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;`,
+      )
+  }
+  return { statements: plan.ordered(), byHand }
+}
+
+/**
+ * Statements by phase, so that each runs when what it needs exists and what it removes
+ * is no longer needed: dependents dropped first (triggers, policies, views, foreign
+ * keys, indexes), then types and sequences, tables and columns, removals, functions
+ * (which checks and defaults may call), constraints and indexes, and last views,
+ * triggers and policies.
+ */
+class ChangePlan {
+  readonly dropsFirst: string[] = []
+  readonly types: string[] = []
+  readonly tables: string[] = []
+  readonly removals: string[] = []
+  readonly typeRemovals: string[] = []
+  readonly additions: string[] = []
+  readonly routines: string[] = []
+  readonly late: string[] = []
+  readonly lastly: string[] = []
+
+  ordered(): string[] {
+    return [
+      ...this.dropsFirst,
+      ...this.types,
+      ...this.tables,
+      ...this.removals,
+      ...this.typeRemovals,
+      ...this.routines,
+      ...this.additions,
+      ...this.late,
+      ...this.lastly,
+    ]
+  }
+}
+
+function enumChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan, byHand: string[]): void {
+  const labels = (values: readonly string[]) => values.map(quoteLiteral).join(', ')
+  for (const [key, values] of to.enums) {
+    const before = from.enums.get(key)
+    if (before === undefined) {
+      plan.types.push(`CREATE TYPE ${relationName(key)} AS ENUM (${labels(values)});`)
+      continue
+    }
+    const kept = values.filter((value) => before.includes(value))
+    if (before.length !== kept.length || before.some((value, index) => kept[index] !== value)) {
+      byHand.push(
+        `enum ${relationName(key)}: (${labels(before)}) becomes (${labels(values)}); PostgreSQL cannot remove or reorder enum values: create a new type, move the columns to it, drop the old one`,
+      )
+      continue
+    }
+    values.forEach((value, index) => {
+      if (before.includes(value)) return
+      const position =
+        index === 0 ? `BEFORE ${quoteLiteral(values[1]!)}` : `AFTER ${quoteLiteral(values[index - 1]!)}`
+      plan.types.push(`ALTER TYPE ${relationName(key)} ADD VALUE ${quoteLiteral(value)} ${position};`)
+    })
+  }
+  for (const key of from.enums.keys())
+    if (!to.enums.has(key)) plan.typeRemovals.push(`DROP TYPE ${relationName(key)};`)
+}
+
+/**
+ * Free-standing sequences, and those a serial column owns: created before the table that
+ * uses them and given to their column after it; dropped with their table or column
+ * (an identity's sequence comes and goes with its column and is never written).
+ */
+function sequenceChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  tables: { created: (t: string) => boolean; dropped: (t: string) => boolean; kept: (t: string) => boolean },
+): void {
+  for (const [key, text] of to.sequences) {
+    const owner = to.sequenceOwners.get(key)
+    if (owner?.identity) continue
+    const before = from.sequences.get(key)
+    if (before === undefined) {
+      plan.types.push(`CREATE SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
+      if (owner !== undefined && tables.kept(tableOf(owner.column)))
+        plan.additions.push(
+          `ALTER SEQUENCE ${relationName(key)} OWNED BY ${relationName(tableOf(owner.column))}.${sqlIdent(memberOf(owner.column))};`,
+        )
+    } else if (before !== text)
+      plan.types.push(`ALTER SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
+  }
+  for (const key of from.sequences.keys()) {
+    if (to.sequences.has(key)) continue
+    const owner = from.sequenceOwners.get(key)
+    if (owner?.identity) continue
+    // Gone with its table, or with its column (DROP COLUMN drops the sequence it owns).
+    if (owner !== undefined && (tables.dropped(tableOf(owner.column)) || !to.columns.has(owner.column)))
+      continue
+    plan.typeRemovals.push(`DROP SEQUENCE ${relationName(key)};`)
+  }
+}
+
+function columnChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  byHand: string[],
+  inBoth: (table: string) => boolean,
+): void {
+  for (const [key, after] of to.columns) {
+    const table = tableOf(key)
+    if (!inBoth(table)) continue
+    const alter = `ALTER TABLE ${relationName(table)}`
+    const column = sqlIdent(memberOf(key))
+    const before = from.columns.get(key)
+    if (before === undefined) {
+      plan.tables.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), after)};`)
+      continue
+    }
+    plan.tables.push(...alterColumn(alter, column, before, after, byHand))
+  }
+  for (const table of new Set([...from.columns.keys()].map(tableOf))) {
+    if (!inBoth(table)) continue
+    for (const [key] of columnsOf(from, table))
+      if (!to.columns.has(key))
+        plan.removals.push(`ALTER TABLE ${relationName(table)} DROP COLUMN ${sqlIdent(memberOf(key))};`)
+  }
+}
+
+function alterColumn(
+  alter: string,
+  column: string,
+  before: ColumnFacts,
+  after: ColumnFacts,
+  byHand: string[],
+): string[] {
+  const statements: string[] = []
+  if (before.generated !== after.generated || (after.generated !== '' && before.default !== after.default)) {
+    if (after.generated === '' && before.generated === 's')
+      statements.push(`${alter} ALTER COLUMN ${column} DROP EXPRESSION;`)
+    else {
+      byHand.push(
+        `${alter.slice('ALTER TABLE '.length)}.${column}: ${after.generated === '' ? 'no longer generated' : `generated as ${after.default}`}; a generated column's expression cannot be altered: add a new column and drop the old one`,
+      )
+      return statements
+    }
+  }
+  if (before.type !== after.type || before.collation !== after.collation)
+    statements.push(
+      `${alter} ALTER COLUMN ${column} TYPE ${after.type}${after.collation === null ? '' : ` COLLATE ${sqlIdent(after.collation)}`} USING ${column}::${after.type};`,
+    )
+  if (before.identity !== after.identity) {
+    if (after.identity === '') statements.push(`${alter} ALTER COLUMN ${column} DROP IDENTITY;`)
+    else if (before.identity === '')
+      statements.push(
+        `${alter} ALTER COLUMN ${column} ADD GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY;`,
+      )
+    else
+      statements.push(
+        `${alter} ALTER COLUMN ${column} SET GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'};`,
+      )
+  }
+  if (after.generated === '' && before.generated === '' && before.default !== after.default)
+    statements.push(
+      after.default === null
+        ? `${alter} ALTER COLUMN ${column} DROP DEFAULT;`
+        : `${alter} ALTER COLUMN ${column} SET DEFAULT ${after.default};`,
+    )
+  if (before.notNull !== after.notNull)
+    statements.push(`${alter} ALTER COLUMN ${column} ${after.notNull ? 'SET' : 'DROP'} NOT NULL;`)
+  return statements
+}
+
+/**
+ * Constraints (foreign keys dropped first and added last) and the indexes that are not a
+ * constraint's own. A changed one is dropped and made again. PostgreSQL 18's NOT NULL
+ * constraints are the columns' business.
+ */
+function constraintAndIndexChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  kept: (table: string) => boolean,
+): void {
+  const isForeignKey = (definition: string) => definition.startsWith('FOREIGN KEY')
+  const relevant = (definition: string) => !definition.startsWith('NOT NULL')
+  const drops: [string, string][] = []
+  const adds: [string, string][] = []
+  for (const [key, definition] of from.constraints) {
+    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (to.constraints.get(key) !== definition) drops.push([key, definition])
+  }
+  for (const [key, definition] of to.constraints) {
+    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (from.constraints.get(key) !== definition) adds.push([key, definition])
+  }
+  const foreignKeysFirst = (a: [string, string], b: [string, string]) =>
+    Number(isForeignKey(b[1])) - Number(isForeignKey(a[1]))
+  for (const [key] of drops.sort(foreignKeysFirst))
+    plan.dropsFirst.push(
+      `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
+    )
+  for (const [key, definition] of adds.sort((a, b) => -foreignKeysFirst(a, b)))
+    plan.additions.push(
+      `ALTER TABLE ${relationName(tableOf(key))} ADD CONSTRAINT ${sqlIdent(memberOf(key))} ${definition};`,
+    )
+
+  // An index named as a constraint of its table is that constraint's (a primary key, a unique one).
+  const ownIndex = (snapshot: CatalogSnapshot, key: string, table: string) =>
+    !snapshot.constraints.has(`${key.slice(0, key.indexOf('.'))}.${table}.${key.slice(key.indexOf('.') + 1)}`)
+  const tableKey = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
+  for (const [key, index] of from.indexes) {
+    if (!kept(tableKey(key, index.table)) || !ownIndex(from, key, index.table)) continue
+    if (to.indexes.get(key)?.definition !== index.definition)
+      plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
+  }
+  for (const [key, index] of to.indexes) {
+    if (!kept(tableKey(key, index.table)) || !ownIndex(to, key, index.table)) continue
+    if (from.indexes.get(key)?.definition !== index.definition) plan.additions.push(`${index.definition};`)
+  }
+}
+
+function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+  for (const [key, routine] of to.routines)
+    if (from.routines.get(key)?.definition !== routine.definition)
+      plan.routines.push(`${routine.definition};`)
+  for (const [key, routine] of from.routines)
+    if (!to.routines.has(key)) plan.lastly.push(`DROP ${routine.kind.toUpperCase()} ${routineName(key)};`)
+}
+
+/** A changed view is dropped and made again: CREATE OR REPLACE cannot remove or retype its columns. */
+function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+  const kind = (snapshot: CatalogSnapshot, key: string) =>
+    snapshot.tables.get(key) === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
+  for (const [key, definition] of from.views)
+    if (to.views.get(key) !== definition || kind(from, key) !== kind(to, key))
+      plan.dropsFirst.unshift(`DROP ${kind(from, key)} ${relationName(key)};`)
+  for (const [key, definition] of to.views)
+    if (from.views.get(key) !== definition || kind(from, key) !== kind(to, key))
+      plan.late.push(`CREATE ${kind(to, key)} ${relationName(key)} AS\n${definition.replace(/;\s*$/, '')};`)
+}
+
+/** Triggers and policies: dropped first when gone or changed, made last when new or changed. */
+function memberChanges(
+  from: ReadonlyMap<string, string>,
+  to: ReadonlyMap<string, string>,
+  kept: (table: string) => boolean,
+  plan: ChangePlan,
+  sql: { drop: (key: string) => string; create: (key: string, definition: string) => string },
+): void {
+  for (const [key, definition] of from)
+    if (kept(tableOf(key)) && to.get(key) !== definition) plan.dropsFirst.push(sql.drop(key))
+  for (const [key, definition] of to)
+    if (kept(tableOf(key)) && from.get(key) !== definition) plan.late.push(sql.create(key, definition))
+}

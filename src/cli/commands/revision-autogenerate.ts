@@ -1,0 +1,92 @@
+import { relative, resolve } from 'node:path'
+import { UsageError } from '../../errors/index.js'
+import { plural } from '../../util/plural.js'
+import type { CommandContext } from '../context.js'
+import { mark } from '../output.js'
+
+export interface AutogenerateFlags {
+  message: string
+  revId?: string
+  versionPath?: string
+  template?: string
+  head?: string
+  splice?: boolean
+  dependsOn?: string[]
+  branchLabel?: string[]
+  baseline?: boolean
+}
+
+/**
+ * `strata revision --autogenerate`: what was changed in the database by hand becomes a
+ * migration, proven on a scratch database, and the database is stamped at it.
+ */
+export async function autogenerate(context: CommandContext, flags: AutogenerateFlags): Promise<number> {
+  if (flags.baseline) throw new UsageError('give --autogenerate or --baseline, not both')
+  if (
+    flags.template !== undefined ||
+    flags.head !== undefined ||
+    flags.splice ||
+    flags.dependsOn ||
+    flags.branchLabel
+  )
+    throw new UsageError(
+      '--autogenerate writes the next migration on the single head from the database: no --template, --head, --splice, --depends-on or --branch-label',
+    )
+  const config = await context.config()
+  const migrations = await context.migrations()
+  const spec = await context.connectionSpec()
+  const { autogenerateRevision } = await import('../../autogenerate/autogenerate-revision.js')
+  const result = await autogenerateRevision({
+    config,
+    spec,
+    migrations,
+    message: flags.message,
+    revId: flags.revId,
+    directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+    args: context.migrationArguments(),
+  })
+  context.output.data(result)
+  const at = result.from.length === 0 ? 'base' : result.from.join(', ')
+  if (result.created === undefined) {
+    context.output.line(
+      `${mark.ok()} No changes: ${result.database} matches its migrations at ${at}; nothing written`,
+    )
+    return 0
+  }
+  const file = relative(process.cwd(), result.created.file)
+  context.output.line(
+    `${mark.ok()} Generating ${file} ... done (${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make)`,
+  )
+  if (result.byHand.length > 0) {
+    context.output.line(
+      `${mark.warn()} ${plural(result.byHand.length, 'change')} to write by hand (a TODO in the file):`,
+    )
+    for (const line of result.byHand) context.output.line(`    ${line}`)
+    context.output.line(
+      `next: finish ${file}, then \`strata stamp ${result.created.revision}\` on ${result.database}, which already has these changes`,
+    )
+    return 0
+  }
+  const proof = result.proof!
+  if (!result.stamped) {
+    context.output.line(
+      `${mark.fail()} replayed on a scratch database, the migration does not reproduce ${result.database}; ${result.database} was not stamped:`,
+    )
+    for (const line of proof.problems) context.output.line(`    ${line}`)
+    context.output.line(
+      `next: correct ${file} by hand, then \`strata stamp ${result.created.revision}\` on ${result.database}`,
+    )
+    return 1
+  }
+  context.output.line(
+    `${mark.ok()} replayed on a scratch database: the upgrade builds exactly ${result.database}'s schema and the downgrade restores the one before${result.downgradeByHand.length > 0 ? ', except what it cannot undo:' : ''}`,
+  )
+  for (const line of result.downgradeByHand) context.output.line(`    ${line}`)
+  context.output.line(
+    `${mark.ok()} ${result.database} stamped at ${result.created.revision}: it already has these changes`,
+  )
+  context.output.line(
+    `next: review ${file}; \`strata check ${file}\` shows the locks it takes and safer forms for production`,
+  )
+  return 0
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { type TestProject, testProject } from '../helpers/project.js'
+
+function schema(project: TestProject): void {
+  project.sql('g1', {
+    message: 'users and orders',
+    up: `CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, nickname text);
+CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), total numeric(12,2) NOT NULL DEFAULT 0);
+CREATE TABLE legacy_a (id int PRIMARY KEY);
+CREATE TABLE legacy_b (id int PRIMARY KEY, a_id int REFERENCES legacy_a (id));
+CREATE TYPE mood AS ENUM ('calm', 'angry');`,
+    downSql: 'DROP TABLE legacy_b, legacy_a, orders, users; DROP TYPE mood;',
+  })
+}
+
+const generatedFiles = (project: TestProject) =>
+  readdirSync(join(project.dir, 'migrations', 'versions')).filter((file) => !file.startsWith('g1'))
+
+test('revision --autogenerate turns changes made by hand into a migration, proves it on a scratch database and stamps the database', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  schema(project)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query("INSERT INTO users (email) VALUES ('a@example.com')")
+
+  const nothing = await project.cli(['revision', '--autogenerate', '-m', 'nothing'])
+  assert.equal(nothing.code, 0, nothing.stderr)
+  assert.match(nothing.stdout, /✓ No changes: \S+ matches its migrations at g1; nothing written/)
+  assert.deepEqual(generatedFiles(project), [])
+
+  // What a developer does in psql over an afternoon.
+  await db.query(`ALTER TABLE users ADD COLUMN phone varchar(20);
+ALTER TABLE users DROP COLUMN nickname;
+ALTER TABLE users ALTER COLUMN email TYPE varchar(320);
+CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+ALTER TYPE mood ADD VALUE 'happy' BEFORE 'calm';
+CREATE TYPE status AS ENUM ('new', 'paid');
+ALTER TABLE orders ADD COLUMN status status NOT NULL DEFAULT 'new';
+ALTER TABLE orders ALTER COLUMN total SET DEFAULT 1;
+CREATE TABLE tags (id serial PRIMARY KEY, name text NOT NULL UNIQUE CHECK (name <> ''), order_id bigint REFERENCES orders (id) ON DELETE CASCADE);
+DROP TABLE legacy_b, legacy_a;
+CREATE VIEW paid_orders AS SELECT id, total FROM orders WHERE status = 'paid';
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.total := NEW.total; RETURN NEW; END $$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);`)
+
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'phone, status and tags'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  const [file] = generatedFiles(project)
+  assert.ok(file?.endsWith('_phone_status_and_tags.sql'), file)
+  const revision = file!.split('_')[0]!
+  assert.match(
+    result.stdout,
+    /✓ Generating .*_phone_status_and_tags\.sql \.\.\. done \(\d+ statements up, \d+ down: what \S+ has that its migrations at g1 do not make\)/,
+  )
+  assert.match(
+    result.stdout,
+    /✓ replayed on a scratch database: the upgrade builds exactly \S+'s schema and the downgrade restores the one before/,
+  )
+  assert.match(
+    result.stdout,
+    /the downgrade restores the one before, except what it cannot undo:\n {4}enum mood: /,
+  )
+  assert.match(result.stdout, new RegExp(`✓ \\S+ stamped at ${revision}: it already has these changes`))
+
+  const sql = readFileSync(join(project.dir, 'migrations', 'versions', file!), 'utf8')
+  const [up, down] = sql.split('-- migrate:down')
+  for (const statement of [
+    "CREATE TYPE status AS ENUM ('new', 'paid');",
+    "ALTER TYPE mood ADD VALUE 'happy' BEFORE 'calm';",
+    'ALTER TABLE users ADD COLUMN phone character varying(20);',
+    'ALTER TABLE users DROP COLUMN nickname;',
+    'ALTER TABLE users ALTER COLUMN email TYPE character varying(320) USING email::character varying(320);',
+    'ALTER TABLE orders ALTER COLUMN total SET DEFAULT 1;',
+    'DROP TABLE legacy_a, legacy_b;',
+    'ALTER SEQUENCE tags_id_seq OWNED BY tags.id;',
+    'ALTER TABLE tags ADD CONSTRAINT tags_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE;',
+    'CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower((email)::text));',
+    'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
+    'CREATE POLICY own_orders ON orders FOR SELECT TO public USING ((user_id = 1));',
+  ])
+    assert.ok(up!.includes(statement), `upgrade lacks: ${statement}\n${up}`)
+  assert.match(
+    up!,
+    /CREATE TRIGGER orders_touch BEFORE UPDATE ON public\.orders FOR EACH ROW EXECUTE FUNCTION touch\(\);/,
+  )
+  assert.ok(up!.indexOf('CREATE OR REPLACE FUNCTION public.touch()') < up!.indexOf('CREATE TRIGGER'))
+  for (const statement of [
+    'DROP TABLE tags;',
+    'DROP TYPE status;',
+    'ALTER TABLE users ADD COLUMN nickname text;',
+    'CREATE TABLE legacy_a (',
+    'ALTER TABLE legacy_b ADD CONSTRAINT legacy_b_a_id_fkey FOREIGN KEY (a_id) REFERENCES legacy_a(id);',
+    'DROP FUNCTION touch();',
+  ])
+    assert.ok(down!.includes(statement), `downgrade lacks: ${statement}\n${down}`)
+  assert.match(
+    down!,
+    /-- TODO by hand: enum mood: \('happy', 'calm', 'angry'\) becomes \('calm', 'angry'\); PostgreSQL cannot remove or reorder enum values/,
+  )
+
+  // The database is at the new revision and matches its migrations: nothing more to generate.
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, revision)
+  const verify = await project.cli(['verify'])
+  assert.equal(verify.code, 0, verify.stdout)
+  const again = await project.cli(['revision', '--autogenerate', '-m', 'again'])
+  assert.match(again.stdout, new RegExp(`No changes: \\S+ matches its migrations at ${revision}`))
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users')).n, 1, 'the data is untouched')
+})
+
+test('autogenerate refuses a database behind its migrations, leaves enum removals to a person, and does not stamp what it cannot reproduce', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  schema(project)
+  project.sql('g2', {
+    down: 'g1',
+    up: 'ALTER TABLE users ADD COLUMN age int;',
+    downSql: 'ALTER TABLE users DROP COLUMN age;',
+  })
+  assert.equal((await project.cli(['upgrade', 'g1'])).code, 0)
+  const behind = await project.cli(['revision', '--autogenerate', '-m', 'x'])
+  assert.equal(behind.code, 2)
+  assert.match(behind.stderr, /^error: \S+ is at g1, not at the head g2; nothing written\n/)
+  assert.match(
+    behind.stderr,
+    /hint: upgrade it first \(strata upgrade head\), so that only the changes made by hand are generated/,
+  )
+  assert.deepEqual(
+    generatedFiles(project).filter((f) => !f.startsWith('g2')),
+    [],
+  )
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+
+  // An enum value cannot be removed by SQL: the file says what to do, the database is not stamped.
+  await db.query(`CREATE TYPE mood2 AS ENUM ('calm'); ALTER TABLE users ADD COLUMN mood mood2;
+    DROP TYPE mood; ALTER TYPE mood2 RENAME TO mood`)
+  const byHand = await project.cli(['revision', '--autogenerate', '-m', 'mood'])
+  assert.equal(byHand.code, 0, byHand.stderr)
+  assert.match(
+    byHand.stdout,
+    /! 1 change to write by hand \(a TODO in the file\):\n {4}enum mood: \('calm', 'angry'\) becomes \('calm'\)/,
+  )
+  assert.match(
+    byHand.stdout,
+    /next: finish .*_mood\.sql, then `strata stamp \w+` on \S+, which already has these changes/,
+  )
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'g2')
+})
+
+test('a generated migration that does not reproduce the database is kept for a person, and the database is not stamped', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('h1', {
+    up: 'CREATE FUNCTION answer() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$;',
+    downSql: 'DROP FUNCTION answer();',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  // A new return type: CREATE OR REPLACE cannot change it.
+  await db.query(
+    'DROP FUNCTION answer(); CREATE FUNCTION answer() RETURNS bigint LANGUAGE sql AS $$ SELECT 42::bigint $$',
+  )
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'bigger answer'])
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /✗ replayed on a scratch database, the migration does not reproduce \S+; \S+ was not stamped:/,
+  )
+  assert.match(result.stdout, /the upgrade failed: .*cannot change return type of existing function/)
+  assert.doesNotMatch(result.stdout, /rolled back:/)
+  assert.match(result.stdout, /next: correct .*_bigger_answer\.sql by hand, then `strata stamp \w+`/)
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'h1')
+  const scratch = await db.one(
+    "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'strata_autogen_%' AND datname LIKE '%' || $1 || '%'",
+    [db.name],
+  )
+  assert.equal(scratch.n, 0, 'scratch databases are dropped')
+})
