@@ -40,6 +40,10 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
       )
   }
 
+  for (const schema of to.schemas)
+    if (!from.schemas.has(schema)) plan.schemas.push(`CREATE SCHEMA ${sqlIdent(schema)};`)
+  for (const schema of from.schemas)
+    if (!to.schemas.has(schema)) plan.lastly.push(`DROP SCHEMA ${sqlIdent(schema)};`)
   enumChanges(from, to, plan, byHand)
   sequenceChanges(from, to, plan, { created, dropped, kept })
 
@@ -88,6 +92,7 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
  */
 class ChangePlan {
   readonly dropsFirst: string[] = []
+  readonly schemas: string[] = []
   readonly types: string[] = []
   readonly tables: string[] = []
   readonly removals: string[] = []
@@ -100,6 +105,7 @@ class ChangePlan {
   ordered(): string[] {
     return [
       ...this.dropsFirst,
+      ...this.schemas,
       ...this.types,
       ...this.tables,
       ...this.removals,

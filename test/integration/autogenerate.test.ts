@@ -47,7 +47,9 @@ CREATE VIEW paid_orders AS SELECT id, total FROM orders WHERE status = 'paid';
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.total := NEW.total; RETURN NEW; END $$;
 CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
 ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);`)
+CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES public.orders (id));`)
 
   const result = await project.cli(['revision', '--autogenerate', '-m', 'phone, status and tags'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -82,6 +84,8 @@ CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);`)
     'ALTER TABLE tags ADD CONSTRAINT tags_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE;',
     'CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower((email)::text));',
     'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
+    'CREATE SCHEMA billing;',
+    'CREATE TABLE billing.invoices (',
     'CREATE POLICY own_orders ON orders FOR SELECT TO public USING ((user_id = 1));',
   ])
     assert.ok(up!.includes(statement), `upgrade lacks: ${statement}\n${up}`)
@@ -91,12 +95,13 @@ CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);`)
   )
   assert.ok(up!.indexOf('CREATE OR REPLACE FUNCTION public.touch()') < up!.indexOf('CREATE TRIGGER'))
   for (const statement of [
-    'DROP TABLE tags;',
     'DROP TYPE status;',
     'ALTER TABLE users ADD COLUMN nickname text;',
     'CREATE TABLE legacy_a (',
     'ALTER TABLE legacy_b ADD CONSTRAINT legacy_b_a_id_fkey FOREIGN KEY (a_id) REFERENCES legacy_a(id);',
     'DROP FUNCTION touch();',
+    'DROP TABLE tags, billing.invoices;',
+    'DROP SCHEMA billing;',
   ])
     assert.ok(down!.includes(statement), `downgrade lacks: ${statement}\n${down}`)
   assert.match(

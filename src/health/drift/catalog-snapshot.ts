@@ -19,6 +19,8 @@ export interface ColumnFacts {
  * `pg_get_constraintdef`), so two databases built the same way render the same.
  */
 export interface CatalogSnapshot {
+  /** The schemas asked for that exist here (a generated migration creates those it lacks). */
+  readonly schemas: ReadonlySet<string>
   /** `schema.table` → relkind. */
   readonly tables: ReadonlyMap<string, string>
   /** `schema.table.column` → facts. */
@@ -65,13 +67,19 @@ export async function readCatalog(
     (await client.query<R>(sql, [schemas])).rows
   const relationFilter = `n.nspname = ANY($1) AND ${NOT_EXTENSION_MEMBER}`
 
+  const schemaNames = new Set(
+    (await rows<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1)')).map(
+      (row) => row.name,
+    ),
+  )
   const tables = new Map<string, string>()
   const views = new Map<string, string>()
   for (const row of await rows<{ schema: string; name: string; kind: string; view: string | null }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${relationFilter}`,
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${relationFilter}
+      ORDER BY c.oid`,
   )) {
     if (!keep(row.schema, row.name)) continue
     tables.set(`${row.schema}.${row.name}`, row.kind)
@@ -103,7 +111,8 @@ export async function readCatalog(
     `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, pg_get_indexdef(i.oid) AS definition
        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
        JOIN pg_namespace n ON n.oid = i.relnamespace
-      WHERE n.nspname = ANY($1)`,
+      WHERE n.nspname = ANY($1)
+      ORDER BY 1, 2`,
   )) {
     if (keep(row.schema, row.table))
       indexes.set(`${row.schema}.${row.name}`, { table: row.table, definition: row.definition })
@@ -113,7 +122,8 @@ export async function readCatalog(
   for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
     `SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition
        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1)`,
+      WHERE n.nspname = ANY($1)
+      ORDER BY 1, 2, 3`,
   )) {
     if (keep(row.schema, row.table)) constraints.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
   }
@@ -141,7 +151,8 @@ export async function readCatalog(
        LEFT JOIN pg_class owner ON owner.oid = d.refobjid
        LEFT JOIN pg_namespace owner_ns ON owner_ns.oid = owner.relnamespace
        LEFT JOIN pg_attribute owner_column ON owner_column.attrelid = d.refobjid AND owner_column.attnum = d.refobjsubid
-      WHERE s.schemaname = ANY($1)`,
+      WHERE s.schemaname = ANY($1)
+      ORDER BY 1, 2`,
   )) {
     if (row.owner_table !== null && !keep(row.owner_schema!, row.owner_table)) continue
     sequences.set(`${row.schema}.${row.name}`, row.text)
@@ -158,7 +169,8 @@ export async function readCatalog(
        FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
       WHERE n.nspname = ANY($1)
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-      GROUP BY 1, 2`,
+      GROUP BY 1, 2
+      ORDER BY 1, 2`,
   )) {
     enums.set(`${row.schema}.${row.name}`, row.labels)
   }
@@ -169,7 +181,8 @@ export async function readCatalog(
             p.prokind::text AS kind, pg_get_functiondef(p.oid) AS definition
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY p.oid`,
   )) {
     routines.set(`${row.schema}.${row.signature}`, {
       kind: row.kind === 'p' ? 'procedure' : 'function',
@@ -187,7 +200,8 @@ export async function readCatalog(
   for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
     `SELECT n.nspname AS schema, c.relname AS table, tg.tgname AS name, pg_get_triggerdef(tg.oid) AS definition
        FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal ${notCloned}`,
+      WHERE n.nspname = ANY($1) AND NOT tg.tgisinternal ${notCloned}
+      ORDER BY 1, 2, 3`,
   )) {
     if (keep(row.schema, row.table)) triggers.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
   }
@@ -198,7 +212,8 @@ export async function readCatalog(
             concat_ws(' ', CASE WHEN permissive = 'RESTRICTIVE' THEN 'AS RESTRICTIVE' END, 'FOR ' || cmd,
                       'TO ' || array_to_string(roles, ', '), 'USING (' || qual || ')',
                       'WITH CHECK (' || with_check || ')') AS definition
-       FROM pg_policies WHERE schemaname = ANY($1)`,
+       FROM pg_policies WHERE schemaname = ANY($1)
+      ORDER BY 1, 2, 3`,
   )) {
     if (keep(row.schema, row.table)) policies.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
   }
@@ -214,6 +229,7 @@ export async function readCatalog(
   }
 
   return {
+    schemas: schemaNames,
     tables,
     columns,
     indexes,
