@@ -44,6 +44,10 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
     if (!from.schemas.has(schema)) plan.schemas.push(`CREATE SCHEMA ${sqlIdent(schema)};`)
   for (const schema of from.schemas)
     if (!to.schemas.has(schema)) plan.lastly.push(`DROP SCHEMA ${sqlIdent(schema)};`)
+  // Installed where the database has them; a downgrade leaves them (other objects may use them).
+  for (const [name, schema] of to.extensions)
+    if (!from.extensions.has(name))
+      plan.schemas.push(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(name)} WITH SCHEMA ${sqlIdent(schema)};`)
   enumChanges(from, to, plan, byHand)
   sequenceChanges(from, to, plan, { created, dropped, kept })
 
@@ -80,6 +84,7 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
         `ALTER TABLE ${name} ${after.includes('forced') ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;`,
       )
   }
+  commentChanges(from, to, plan, kept)
   return { statements: plan.ordered(), byHand }
 }
 
@@ -331,4 +336,29 @@ function memberChanges(
     if (kept(tableOf(key)) && to.get(key) !== definition) plan.dropsFirst.push(sql.drop(key))
   for (const [key, definition] of to)
     if (kept(tableOf(key)) && from.get(key) !== definition) plan.late.push(sql.create(key, definition))
+}
+
+function commentChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  kept: (table: string) => boolean,
+): void {
+  const noun = (table: string) =>
+    ({ v: 'VIEW', m: 'MATERIALIZED VIEW', f: 'FOREIGN TABLE' })[to.tables.get(table) ?? 'r'] ?? 'TABLE'
+  const present = (table: string) => kept(table) || (to.tables.has(table) && to.tables.get(table) !== 'r')
+  for (const table of new Set([...from.tableComments.keys(), ...to.tableComments.keys()])) {
+    const comment = to.tableComments.get(table)
+    if (present(table) && comment !== from.tableComments.get(table))
+      plan.late.push(
+        `COMMENT ON ${noun(table)} ${relationName(table)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)};`,
+      )
+  }
+  for (const column of new Set([...from.columnComments.keys(), ...to.columnComments.keys()])) {
+    const comment = to.columnComments.get(column)
+    if (kept(tableOf(column)) && to.columns.has(column) && comment !== from.columnComments.get(column))
+      plan.late.push(
+        `COMMENT ON COLUMN ${relationName(tableOf(column))}.${sqlIdent(memberOf(column))} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)};`,
+      )
+  }
 }

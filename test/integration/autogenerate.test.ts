@@ -49,7 +49,12 @@ CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTIO
 ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_orders ON orders FOR SELECT USING (user_id = 1);
 CREATE SCHEMA billing;
-CREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES public.orders (id));`)
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES public.orders (id));
+CREATE EXTENSION citext;
+ALTER TABLE tags ADD COLUMN label citext;
+COMMENT ON TABLE tags IS 'what a customer''s order is filed under';
+COMMENT ON COLUMN users.phone IS 'E.164';
+COMMENT ON VIEW paid_orders IS 'for billing';`)
 
   const result = await project.cli(['revision', '--autogenerate', '-m', 'phone, status and tags'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -86,6 +91,11 @@ CREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES
     'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
     'CREATE SCHEMA billing;',
     'CREATE TABLE billing.invoices (',
+    'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;',
+    'label citext',
+    "COMMENT ON TABLE tags IS 'what a customer''s order is filed under';",
+    "COMMENT ON COLUMN users.phone IS 'E.164';",
+    "COMMENT ON VIEW paid_orders IS 'for billing';",
     'CREATE POLICY own_orders ON orders FOR SELECT TO public USING ((user_id = 1));',
   ])
     assert.ok(up!.includes(statement), `upgrade lacks: ${statement}\n${up}`)

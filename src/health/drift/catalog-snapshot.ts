@@ -45,6 +45,15 @@ export interface CatalogSnapshot {
   readonly policies: ReadonlyMap<string, string>
   /** `schema.table` → "enabled" or "enabled and forced", for tables with row-level security on. */
   readonly rowSecurity: ReadonlyMap<string, string>
+  /** `schema.table` (views too) → its COMMENT. */
+  readonly tableComments: ReadonlyMap<string, string>
+  /** `schema.table.column` → its COMMENT. */
+  readonly columnComments: ReadonlyMap<string, string>
+  /**
+   * Extension → the schema it is installed in, over the whole database (plpgsql left
+   * out). Not compared by the drift check: a DBA installs them as often as a migration.
+   */
+  readonly extensions: ReadonlyMap<string, string>
 }
 
 /** A function or procedure as the comparison sees it. */
@@ -228,6 +237,31 @@ export async function readCatalog(
       rowSecurity.set(`${row.schema}.${row.name}`, row.forced ? 'enabled and forced' : 'enabled')
   }
 
+  const tableComments = new Map<string, string>()
+  const columnComments = new Map<string, string>()
+  for (const row of await rows<{ schema: string; table: string; column: string | null; comment: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, d.description AS comment
+       FROM pg_description d
+       JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_attribute a ON d.objsubid > 0 AND a.attrelid = c.oid AND a.attnum = d.objsubid
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${relationFilter}
+      ORDER BY 1, 2, d.objsubid`,
+  )) {
+    if (!keep(row.schema, row.table)) continue
+    if (row.column === null) tableComments.set(`${row.schema}.${row.table}`, row.comment)
+    else columnComments.set(`${row.schema}.${row.table}.${row.column}`, row.comment)
+  }
+
+  const extensions = new Map<string, string>()
+  for (const row of (
+    await client.query<{ name: string; schema: string }>(
+      `SELECT e.extname AS name, n.nspname AS schema FROM pg_extension e
+         JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY e.oid`,
+    )
+  ).rows)
+    extensions.set(row.name, row.schema)
+
   return {
     schemas: schemaNames,
     tables,
@@ -242,5 +276,8 @@ export async function readCatalog(
     triggers,
     policies,
     rowSecurity,
+    tableComments,
+    columnComments,
+    extensions,
   }
 }

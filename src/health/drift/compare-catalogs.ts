@@ -91,6 +91,22 @@ export function compareCatalogs(
   differences.push(...routineDifferences(live.routines, expected.routines, sides))
   compareNamed(differences, sides, 'trigger', live.triggers, expected.triggers, (key) => inBoth(tableOf(key)))
   compareNamed(differences, sides, 'policy', live.policies, expected.policies, (key) => inBoth(tableOf(key)))
+  compareNamed(
+    differences,
+    sides,
+    'comment on',
+    quoted(live.tableComments),
+    quoted(expected.tableComments),
+    inBoth,
+  )
+  compareNamed(
+    differences,
+    sides,
+    'comment on',
+    quoted(live.columnComments),
+    quoted(expected.columnComments),
+    (key) => inBoth(tableOf(key)),
+  )
   for (const key of new Set([...live.rowSecurity.keys(), ...expected.rowSecurity.keys()])) {
     const have = live.rowSecurity.get(key) ?? 'disabled'
     const want = expected.rowSecurity.get(key) ?? 'disabled'
@@ -163,6 +179,10 @@ function compareNamed(
     if (relevant(key) && !expected.has(key))
       differences.push(`${noun} ${displayName(key)}: ${sides.extra} (${have})`)
   }
+}
+
+function quoted(comments: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...comments].map(([key, text]) => [key, `'${text}'`]))
 }
 
 function joinLabels(enums: ReadonlyMap<string, readonly string[]>): Map<string, string> {
