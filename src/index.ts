@@ -7,6 +7,7 @@
  * export default defineConfig({ databases: { primary: '${PRIMARY_DB_URL}' }, default: 'primary' })
  */
 export * from './analysis/index.js'
+export * from './autogenerate/index.js'
 export * from './backup/index.js'
 export * from './config/index.js'
 export * from './db/index.js'
