@@ -5,7 +5,7 @@ import { withScratchDatabase } from '../db/scratch-database.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { returnToRevisions } from '../deploy/return-to-revisions.js'
 import { InvalidInputError } from '../errors/index.js'
-import { type CreatedRevision, createRevision } from '../graph/create-revision.js'
+import type { CreatedRevision } from '../graph/create-revision.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import { type CatalogSnapshot, readCatalog } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
@@ -15,6 +15,7 @@ import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migr
 import { stamp } from '../runner/stamp.js'
 import { runnerTables } from '../runner/tables.js'
 import { schemaChanges } from './schema-changes.js'
+import { writeGeneratedMigrations } from './write-generated-migrations.js'
 
 export interface AutogenerateOptions {
   readonly config: ResolvedConfig
@@ -38,8 +39,12 @@ export interface ReplayProof {
 }
 
 export interface AutogenerateResult {
-  /** Undefined when the database matches its migrations: nothing was written. */
-  readonly created: CreatedRevision | undefined
+  /**
+   * The migrations written, in order: the schema changes, then (when there are any) the
+   * CONCURRENTLY builds and validations outside a transaction. Empty when the database
+   * matches its migrations.
+   */
+  readonly created: readonly CreatedRevision[]
   readonly database: string
   /** The version rows the database was at, and what the new migration revises. */
   readonly from: readonly string[]
@@ -109,36 +114,32 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     },
   )
 
-  const up = schemaChanges(built, live)
-  const down = schemaChanges(live, built)
+  // Production's forms for tables that hold rows; the downgrade leaves the indexes built
+  // online to the online migration's own downgrade.
+  const up = schemaChanges(built, live, { online: true, leaveIndexes: new Set() })
+  const down = schemaChanges(live, built, { online: false, leaveIndexes: new Set(up.builtOnline) })
   const result = {
     database: spec.database,
     from: rows,
-    upgradeStatements: up.statements.length,
-    downgradeStatements: down.statements.length,
+    upgradeStatements: up.statements.length + up.online.length,
+    downgradeStatements: down.statements.length + up.builtOnline.length,
     byHand: up.byHand,
     downgradeByHand: down.byHand,
   }
-  if (up.statements.length === 0 && up.byHand.length === 0)
-    return { ...result, created: undefined, proof: undefined, stamped: false }
+  const nothing = up.statements.length === 0 && up.online.length === 0 && up.byHand.length === 0
+  if (nothing) return { ...result, created: [], proof: undefined, stamped: false }
 
-  const note = (lines: readonly string[]) => lines.map((line) => `-- TODO by hand: ${line}`)
-  const created = createRevision(migrations.graph, {
-    message: options.message,
-    revId: options.revId,
-    sql: true,
-    body: {
-      up: [...note(up.byHand), ...up.statements].join('\n'),
-      down: [...note(down.byHand), ...down.statements].join('\n') || undefined,
-    },
-    directory: options.directory,
-    fileTemplate: config.migrations.fileTemplate,
-  })
+  const created = await writeGeneratedMigrations(
+    { config, migrations, message: options.message, revId: options.revId, directory: options.directory },
+    up,
+    down,
+  )
   if (up.byHand.length > 0) return { ...result, created, proof: undefined, stamped: false }
 
-  // Loaded again: the set now holds the new file.
+  // Loaded again: the set now holds the new files.
   const withNew = await loadMigrations(config)
-  const proof = await proveRevision(created.revision, rows, live, built, {
+  const head = created.at(-1)!.revision
+  const proof = await proveRevision(head, rows, live, built, {
     server: scratchServer,
     database: spec.database,
     migrate: (scratch) => migrate(scratch, withNew),
@@ -147,7 +148,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     excused: new Set(down.byHand.map(objectOf)),
   })
   if (!proof.upgradeMatches || !proof.downgradeMatches) return { ...result, created, proof, stamped: false }
-  await stamp({ config, spec, migrations: withNew }, [created.revision])
+  await stamp({ config, spec, migrations: withNew }, [head])
   return { ...result, created, proof, stamped: true }
 }
 

@@ -1,5 +1,7 @@
 import { quoteLiteral, sqlIdent } from '../db/quote.js'
 import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
+import { ChangePlan } from './change-plan.js'
+import { constraintAndIndexChanges, type OnlineForms } from './constraint-and-index-changes.js'
 import { memberOf, relationName, routineName, tableOf } from './object-names.js'
 import { columnDefinition, columnsOf, createTable, sequenceOptions } from './table-ddl.js'
 
@@ -7,6 +9,10 @@ import { columnDefinition, columnsOf, createTable, sequenceOptions } from './tab
 export interface SchemaChanges {
   /** Statements in an order PostgreSQL accepts: drops of dependents first, creations of dependents last. */
   readonly statements: readonly string[]
+  /** With online forms: what runs after them outside a transaction, one statement at a time. */
+  readonly online: readonly string[]
+  /** The indexes `online` builds (`schema.index`). */
+  readonly builtOnline: readonly string[]
   /** Differences SQL cannot express safely, said in one line each, for a person to write. */
   readonly byHand: readonly string[]
 }
@@ -18,7 +24,11 @@ export interface SchemaChanges {
  * created or dropped go with it (its columns in `CREATE TABLE`, its indexes and
  * triggers with `DROP TABLE`); objects of a table on both sides are compared one by one.
  */
-export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): SchemaChanges {
+export function schemaChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  forms: OnlineForms = { online: false, leaveIndexes: new Set() },
+): SchemaChanges {
   const plan = new ChangePlan()
   const byHand: string[] = []
   const isTable = (snapshot: CatalogSnapshot, key: string) => snapshot.tables.get(key) === 'r'
@@ -59,7 +69,7 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
     plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
   columnChanges(from, to, plan, byHand, inBoth)
 
-  constraintAndIndexChanges(from, to, plan, kept)
+  const builtOnline = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
   routineChanges(from, to, plan)
   viewChanges(from, to, plan)
   memberChanges(from.triggers, to.triggers, kept, plan, {
@@ -85,42 +95,7 @@ export function schemaChanges(from: CatalogSnapshot, to: CatalogSnapshot): Schem
       )
   }
   commentChanges(from, to, plan, kept)
-  return { statements: plan.ordered(), byHand }
-}
-
-/**
- * Statements by phase, so that each runs when what it needs exists and what it removes
- * is no longer needed: dependents dropped first (triggers, policies, views, foreign
- * keys, indexes), then types and sequences, tables and columns, removals, functions
- * (which checks and defaults may call), constraints and indexes, and last views,
- * triggers and policies.
- */
-class ChangePlan {
-  readonly dropsFirst: string[] = []
-  readonly schemas: string[] = []
-  readonly types: string[] = []
-  readonly tables: string[] = []
-  readonly removals: string[] = []
-  readonly typeRemovals: string[] = []
-  readonly additions: string[] = []
-  readonly routines: string[] = []
-  readonly late: string[] = []
-  readonly lastly: string[] = []
-
-  ordered(): string[] {
-    return [
-      ...this.dropsFirst,
-      ...this.schemas,
-      ...this.types,
-      ...this.tables,
-      ...this.removals,
-      ...this.typeRemovals,
-      ...this.routines,
-      ...this.additions,
-      ...this.late,
-      ...this.lastly,
-    ]
-  }
+  return { statements: plan.ordered(), online: plan.online, builtOnline, byHand }
 }
 
 function enumChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan, byHand: string[]): void {
@@ -253,55 +228,6 @@ function alterColumn(
   if (before.notNull !== after.notNull)
     statements.push(`${alter} ALTER COLUMN ${column} ${after.notNull ? 'SET' : 'DROP'} NOT NULL;`)
   return statements
-}
-
-/**
- * Constraints (foreign keys dropped first and added last) and the indexes that are not a
- * constraint's own. A changed one is dropped and made again. PostgreSQL 18's NOT NULL
- * constraints are the columns' business.
- */
-function constraintAndIndexChanges(
-  from: CatalogSnapshot,
-  to: CatalogSnapshot,
-  plan: ChangePlan,
-  kept: (table: string) => boolean,
-): void {
-  const isForeignKey = (definition: string) => definition.startsWith('FOREIGN KEY')
-  const relevant = (definition: string) => !definition.startsWith('NOT NULL')
-  const drops: [string, string][] = []
-  const adds: [string, string][] = []
-  for (const [key, definition] of from.constraints) {
-    if (!relevant(definition) || !kept(tableOf(key))) continue
-    if (to.constraints.get(key) !== definition) drops.push([key, definition])
-  }
-  for (const [key, definition] of to.constraints) {
-    if (!relevant(definition) || !kept(tableOf(key))) continue
-    if (from.constraints.get(key) !== definition) adds.push([key, definition])
-  }
-  const foreignKeysFirst = (a: [string, string], b: [string, string]) =>
-    Number(isForeignKey(b[1])) - Number(isForeignKey(a[1]))
-  for (const [key] of drops.sort(foreignKeysFirst))
-    plan.dropsFirst.push(
-      `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
-    )
-  for (const [key, definition] of adds.sort((a, b) => -foreignKeysFirst(a, b)))
-    plan.additions.push(
-      `ALTER TABLE ${relationName(tableOf(key))} ADD CONSTRAINT ${sqlIdent(memberOf(key))} ${definition};`,
-    )
-
-  // An index named as a constraint of its table is that constraint's (a primary key, a unique one).
-  const ownIndex = (snapshot: CatalogSnapshot, key: string, table: string) =>
-    !snapshot.constraints.has(`${key.slice(0, key.indexOf('.'))}.${table}.${key.slice(key.indexOf('.') + 1)}`)
-  const tableKey = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
-  for (const [key, index] of from.indexes) {
-    if (!kept(tableKey(key, index.table)) || !ownIndex(from, key, index.table)) continue
-    if (to.indexes.get(key)?.definition !== index.definition)
-      plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
-  }
-  for (const [key, index] of to.indexes) {
-    if (!kept(tableKey(key, index.table)) || !ownIndex(to, key, index.table)) continue
-    if (from.indexes.get(key)?.definition !== index.definition) plan.additions.push(`${index.definition};`)
-  }
 }
 
 function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {

@@ -54,16 +54,24 @@ CREATE EXTENSION citext;
 ALTER TABLE tags ADD COLUMN label citext;
 COMMENT ON TABLE tags IS 'what a customer''s order is filed under';
 COMMENT ON COLUMN users.phone IS 'E.164';
-COMMENT ON VIEW paid_orders IS 'for billing';`)
+COMMENT ON VIEW paid_orders IS 'for billing';
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);`)
 
   const result = await project.cli(['revision', '--autogenerate', '-m', 'phone, status and tags'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
-  const [file] = generatedFiles(project)
-  assert.ok(file?.endsWith('_phone_status_and_tags.sql'), file)
-  const revision = file!.split('_')[0]!
+  const file = generatedFiles(project).find((name) => name.endsWith('_phone_status_and_tags.sql'))
+  const online = generatedFiles(project).find((name) =>
+    name.endsWith('_phone_status_and_tags_concurrently.sql'),
+  )
+  assert.ok(file && online, generatedFiles(project).join(', '))
+  const revision = online.split('_')[0]!
   assert.match(
     result.stdout,
     /✓ Generating .*_phone_status_and_tags\.sql \.\.\. done \(\d+ statements up, \d+ down: what \S+ has that its migrations at g1 do not make\)/,
+  )
+  assert.match(
+    result.stdout,
+    /✓ Generating .*_phone_status_and_tags_concurrently\.sql \.\.\. done \(outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use\)/,
   )
   assert.match(
     result.stdout,
@@ -75,7 +83,21 @@ COMMENT ON VIEW paid_orders IS 'for billing';`)
   )
   assert.match(result.stdout, new RegExp(`✓ \\S+ stamped at ${revision}: it already has these changes`))
 
-  const sql = readFileSync(join(project.dir, 'migrations', 'versions', file!), 'utf8')
+  // On tables that hold rows, production's forms, outside a transaction, after the rest.
+  const concurrently = readFileSync(join(project.dir, 'migrations', 'versions', online), 'utf8')
+  assert.match(concurrently, new RegExp(`-- down_revision: ${file.split('_')[0]}\n`))
+  assert.match(concurrently, /-- transactional: false\n/)
+  const [onlineUp, onlineDown] = concurrently.split('-- migrate:down')
+  assert.match(onlineUp!, /ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;/)
+  assert.match(
+    onlineUp!,
+    /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON public\.users USING btree \(lower\(\(email\)::text\)\);/,
+  )
+  assert.match(onlineDown!, /DROP INDEX CONCURRENTLY IF EXISTS users_email_key;/)
+  const check = await project.cli(['check', '--offline', join('migrations', 'versions', online)])
+  assert.doesNotMatch(check.stdout, /create-index-not-concurrently|validate-in-same-transaction/)
+
+  const sql = readFileSync(join(project.dir, 'migrations', 'versions', file), 'utf8')
   const [up, down] = sql.split('-- migrate:down')
   for (const statement of [
     "CREATE TYPE status AS ENUM ('new', 'paid');",
@@ -87,7 +109,7 @@ COMMENT ON VIEW paid_orders IS 'for billing';`)
     'DROP TABLE legacy_a, legacy_b;',
     'ALTER SEQUENCE tags_id_seq OWNED BY tags.id;',
     'ALTER TABLE tags ADD CONSTRAINT tags_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE;',
-    'CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower((email)::text));',
+    'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK ((total >= (0)::numeric)) NOT VALID;',
     'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
     'CREATE SCHEMA billing;',
     'CREATE TABLE billing.invoices (',

@@ -47,46 +47,48 @@ export async function autogenerate(context: CommandContext, flags: AutogenerateF
   })
   context.output.data(result)
   const at = result.from.length === 0 ? 'base' : result.from.join(', ')
-  if (result.created === undefined) {
+  if (result.created.length === 0) {
     context.output.line(
       `${mark.ok()} No changes: ${result.database} matches its migrations at ${at}; nothing written`,
     )
     return 0
   }
-  const file = relative(process.cwd(), result.created.file)
+  const files = result.created.map((created) => relative(process.cwd(), created.file))
+  const head = result.created.at(-1)!.revision
   context.output.line(
-    `${mark.ok()} Generating ${file} ... done (${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make)`,
+    `${mark.ok()} Generating ${files[0]} ... done (${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make)`,
   )
+  if (files.length > 1)
+    context.output.line(
+      `${mark.ok()} Generating ${files[1]} ... done (outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use)`,
+    )
+  const named = files.join(' and ')
   if (result.byHand.length > 0) {
     context.output.line(
       `${mark.warn()} ${plural(result.byHand.length, 'change')} to write by hand (a TODO in the file):`,
     )
     for (const line of result.byHand) context.output.line(`    ${line}`)
     context.output.line(
-      `next: finish ${file}, then \`strata stamp ${result.created.revision}\` on ${result.database}, which already has these changes`,
+      `next: finish ${files[0]}, then \`strata stamp ${head}\` on ${result.database}, which already has these changes`,
     )
     return 0
   }
   const proof = result.proof!
   if (!result.stamped) {
     context.output.line(
-      `${mark.fail()} replayed on a scratch database, the migration does not reproduce ${result.database}; ${result.database} was not stamped:`,
+      `${mark.fail()} replayed on a scratch database, the ${files.length > 1 ? 'migrations do' : 'migration does'} not reproduce ${result.database}; ${result.database} was not stamped:`,
     )
     for (const line of proof.problems) context.output.line(`    ${line}`)
-    context.output.line(
-      `next: correct ${file} by hand, then \`strata stamp ${result.created.revision}\` on ${result.database}`,
-    )
+    context.output.line(`next: correct ${named} by hand, then \`strata stamp ${head}\` on ${result.database}`)
     return 1
   }
   context.output.line(
     `${mark.ok()} replayed on a scratch database: the upgrade builds exactly ${result.database}'s schema and the downgrade restores the one before${result.downgradeByHand.length > 0 ? ', except what it cannot undo:' : ''}`,
   )
   for (const line of result.downgradeByHand) context.output.line(`    ${line}`)
+  context.output.line(`${mark.ok()} ${result.database} stamped at ${head}: it already has these changes`)
   context.output.line(
-    `${mark.ok()} ${result.database} stamped at ${result.created.revision}: it already has these changes`,
-  )
-  context.output.line(
-    `next: review ${file}; \`strata check ${file}\` shows the locks it takes and safer forms for production`,
+    `next: review ${named}; \`strata check\` shows the locks ${files.length > 1 ? 'they take' : 'it takes'} before production`,
   )
   return 0
 }

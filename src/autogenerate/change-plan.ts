@@ -1,0 +1,37 @@
+/**
+ * Statements by phase, so that each runs when what it needs exists and what it removes
+ * is no longer needed: dependents dropped first (triggers, policies, views, foreign
+ * keys, indexes), then schemas and extensions, types and sequences, tables and
+ * columns, removals, functions (which checks and defaults may call), constraints and
+ * indexes, and last views, triggers and policies. `online` holds what must run outside
+ * a transaction, after all of it: CONCURRENTLY index builds and drops, validations.
+ */
+export class ChangePlan {
+  readonly dropsFirst: string[] = []
+  readonly schemas: string[] = []
+  readonly types: string[] = []
+  readonly tables: string[] = []
+  readonly removals: string[] = []
+  readonly typeRemovals: string[] = []
+  readonly additions: string[] = []
+  readonly routines: string[] = []
+  readonly late: string[] = []
+  readonly lastly: string[] = []
+  readonly online: string[] = []
+
+  /** The statements that run in the migration's transaction, in order. */
+  ordered(): string[] {
+    return [
+      ...this.dropsFirst,
+      ...this.schemas,
+      ...this.types,
+      ...this.tables,
+      ...this.removals,
+      ...this.typeRemovals,
+      ...this.routines,
+      ...this.additions,
+      ...this.late,
+      ...this.lastly,
+    ]
+  }
+}

@@ -1,0 +1,89 @@
+import { sqlIdent } from '../db/quote.js'
+import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
+import type { ChangePlan } from './change-plan.js'
+import { memberOf, relationName, tableOf } from './object-names.js'
+
+/** How constraints and indexes of tables that already hold rows are written. */
+export interface OnlineForms {
+  /**
+   * Production's forms on a table that exists on both sides: indexes built and dropped
+   * CONCURRENTLY, foreign keys and checks added NOT VALID and validated apart, all of
+   * it in `plan.online`. A new table is empty: its own are written plainly.
+   */
+  readonly online: boolean
+  /** Indexes not to drop: a separate migration built them CONCURRENTLY and drops them so. */
+  readonly leaveIndexes: ReadonlySet<string>
+}
+
+/**
+ * Constraints (foreign keys dropped first and added last) and the indexes that are not a
+ * constraint's own. A changed one is dropped and made again. PostgreSQL 18's NOT NULL
+ * constraints are the columns' business. Returns the indexes built online.
+ */
+export function constraintAndIndexChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  tables: { kept: (table: string) => boolean; inBoth: (table: string) => boolean },
+  forms: OnlineForms,
+): string[] {
+  const { kept, inBoth } = tables
+  const isForeignKey = (definition: string) => definition.startsWith('FOREIGN KEY')
+  const validatedApart = (key: string, definition: string) =>
+    forms.online &&
+    inBoth(tableOf(key)) &&
+    (isForeignKey(definition) || definition.startsWith('CHECK')) &&
+    !definition.endsWith('NOT VALID')
+  const relevant = (definition: string) => !definition.startsWith('NOT NULL')
+  const drops: [string, string][] = []
+  const adds: [string, string][] = []
+  for (const [key, definition] of from.constraints) {
+    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (to.constraints.get(key) !== definition) drops.push([key, definition])
+  }
+  for (const [key, definition] of to.constraints) {
+    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (from.constraints.get(key) !== definition) adds.push([key, definition])
+  }
+  const foreignKeysFirst = (a: [string, string], b: [string, string]) =>
+    Number(isForeignKey(b[1])) - Number(isForeignKey(a[1]))
+  for (const [key] of drops.sort(foreignKeysFirst))
+    plan.dropsFirst.push(
+      `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
+    )
+  for (const [key, definition] of adds.sort((a, b) => -foreignKeysFirst(a, b))) {
+    const table = relationName(tableOf(key))
+    const name = sqlIdent(memberOf(key))
+    if (validatedApart(key, definition)) {
+      plan.additions.push(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition} NOT VALID;`)
+      plan.online.push(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name};`)
+    } else plan.additions.push(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition};`)
+  }
+
+  // An index named as a constraint of its table is that constraint's (a primary key, a unique one).
+  const ownIndex = (snapshot: CatalogSnapshot, key: string, table: string) =>
+    !snapshot.constraints.has(`${key.slice(0, key.indexOf('.'))}.${table}.${key.slice(key.indexOf('.') + 1)}`)
+  const tableKey = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
+  const builtOnline: string[] = []
+  for (const [key, index] of from.indexes) {
+    const table = tableKey(key, index.table)
+    if (!kept(table) || !ownIndex(from, key, index.table) || forms.leaveIndexes.has(key)) continue
+    if (to.indexes.get(key)?.definition === index.definition) continue
+    // IF EXISTS: dropping a column before it has dropped its indexes.
+    if (forms.online && inBoth(table))
+      plan.online.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
+    else plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
+  }
+  for (const [key, index] of to.indexes) {
+    const table = tableKey(key, index.table)
+    if (!kept(table) || !ownIndex(to, key, index.table)) continue
+    if (from.indexes.get(key)?.definition === index.definition) continue
+    if (forms.online && inBoth(table)) {
+      plan.online.push(
+        `${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ')};`,
+      )
+      builtOnline.push(key)
+    } else plan.additions.push(`${index.definition};`)
+  }
+  return builtOnline
+}
