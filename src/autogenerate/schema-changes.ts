@@ -67,7 +67,7 @@ export function schemaChanges(
   const droppedTables = [...from.tables].filter(([table, kind]) => kind === 'r' && dropped(table))
   if (droppedTables.length > 0)
     plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
-  columnChanges(from, to, plan, byHand, inBoth)
+  columnChanges(from, to, plan, byHand, inBoth, forms.online)
 
   const builtOnline = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
   routineChanges(from, to, plan)
@@ -165,6 +165,7 @@ function columnChanges(
   plan: ChangePlan,
   byHand: string[],
   inBoth: (table: string) => boolean,
+  online: boolean,
 ): void {
   for (const [key, after] of to.columns) {
     const table = tableOf(key)
@@ -174,6 +175,20 @@ function columnChanges(
     const before = from.columns.get(key)
     if (before === undefined) {
       plan.tables.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), after)};`)
+      continue
+    }
+    if (online && !before.notNull && after.notNull) {
+      // SET NOT NULL scans the table under ACCESS EXCLUSIVE, unless a validated check
+      // already proves it: the check is added NOT VALID here, validated (writes go on),
+      // then SET NOT NULL is instant and the check goes.
+      const check = sqlIdent(`${memberOf(table)}_${memberOf(key)}_nn`.slice(0, 63))
+      plan.tables.push(...alterColumn(alter, column, before, { ...after, notNull: false }, byHand))
+      plan.additions.push(`${alter} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`)
+      plan.online.push(
+        `${alter} VALIDATE CONSTRAINT ${check};`,
+        `${alter} ALTER COLUMN ${column} SET NOT NULL;`,
+        `${alter} DROP CONSTRAINT ${check};`,
+      )
       continue
     }
     plan.tables.push(...alterColumn(alter, column, before, after, byHand))

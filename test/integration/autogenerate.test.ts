@@ -8,7 +8,7 @@ import { type TestProject, testProject } from '../helpers/project.js'
 function schema(project: TestProject): void {
   project.sql('g1', {
     message: 'users and orders',
-    up: `CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, nickname text);
+    up: `CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, nickname text, country text);
 CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), total numeric(12,2) NOT NULL DEFAULT 0);
 CREATE TABLE legacy_a (id int PRIMARY KEY);
 CREATE TABLE legacy_b (id int PRIMARY KEY, a_id int REFERENCES legacy_a (id));
@@ -55,7 +55,9 @@ ALTER TABLE tags ADD COLUMN label citext;
 COMMENT ON TABLE tags IS 'what a customer''s order is filed under';
 COMMENT ON COLUMN users.phone IS 'E.164';
 COMMENT ON VIEW paid_orders IS 'for billing';
-ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);`)
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);
+UPDATE users SET country = 'NZ';
+ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
 
   const result = await project.cli(['revision', '--autogenerate', '-m', 'phone, status and tags'])
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -94,11 +96,24 @@ ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);`)
     /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON public\.users USING btree \(lower\(\(email\)::text\)\);/,
   )
   assert.match(onlineDown!, /DROP INDEX CONCURRENTLY IF EXISTS users_email_key;/)
-  const check = await project.cli(['check', '--offline', join('migrations', 'versions', online)])
-  assert.doesNotMatch(check.stdout, /create-index-not-concurrently|validate-in-same-transaction/)
+  // SET NOT NULL without a scan under ACCESS EXCLUSIVE: a check validated first.
+  assert.match(
+    onlineUp!,
+    /ALTER TABLE users VALIDATE CONSTRAINT users_country_nn;\nALTER TABLE users ALTER COLUMN country SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_country_nn;/,
+  )
+  const check = await project.cli(['check', '--offline', '-r', 'g1:head'])
+  assert.match(check.stdout, /2 migrations checked: /)
+  assert.doesNotMatch(
+    check.stdout,
+    /create-index-not-concurrently|validate-in-same-transaction|set-not-null-without-check|constraint-without-not-valid/,
+  )
 
   const sql = readFileSync(join(project.dir, 'migrations', 'versions', file), 'utf8')
   const [up, down] = sql.split('-- migrate:down')
+  assert.match(
+    up!,
+    /ALTER TABLE users ADD CONSTRAINT users_country_nn CHECK \(country IS NOT NULL\) NOT VALID;/,
+  )
   for (const statement of [
     "CREATE TYPE status AS ENUM ('new', 'paid');",
     "ALTER TYPE mood ADD VALUE 'happy' BEFORE 'calm';",
