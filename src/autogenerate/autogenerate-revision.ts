@@ -14,6 +14,7 @@ import { managedSchemas } from '../health/managed-schemas.js'
 import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migrate.js'
 import { stamp } from '../runner/stamp.js'
 import { runnerTables } from '../runner/tables.js'
+import { renameHints } from './rename-hints.js'
 import { schemaChanges } from './schema-changes.js'
 import { writeGeneratedMigrations } from './write-generated-migrations.js'
 
@@ -51,6 +52,8 @@ export interface AutogenerateResult {
   readonly upgradeStatements: number
   readonly downgradeStatements: number
   readonly byHand: readonly string[]
+  /** A dropped column or table that may have been renamed, with the RENAME to use then (also in the file). */
+  readonly renames: readonly string[]
   /** What the downgrade cannot undo (an added enum value): a TODO in its section. */
   readonly downgradeByHand: readonly string[]
   readonly proof: ReplayProof | undefined
@@ -125,6 +128,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     downgradeStatements: down.statements.length + up.builtOnline.length,
     byHand: up.byHand,
     downgradeByHand: down.byHand,
+    renames: renameHints(built, live),
   }
   const nothing = up.statements.length === 0 && up.online.length === 0 && up.byHand.length === 0
   if (nothing) return { ...result, created: [], proof: undefined, stamped: false }
@@ -133,6 +137,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     { config, migrations, message: options.message, revId: options.revId, directory: options.directory },
     up,
     down,
+    result.renames,
   )
   if (up.byHand.length > 0) return { ...result, created, proof: undefined, stamped: false }
 

@@ -22,6 +22,8 @@ export async function writeGeneratedMigrations(
   files: GeneratedFiles,
   up: SchemaChanges,
   down: SchemaChanges,
+  /** Said at the top of the upgrade: a drop and an add that may be a rename. */
+  renames: readonly string[] = [],
 ): Promise<CreatedRevision[]> {
   const note = (lines: readonly string[]) => lines.map((line) => `-- TODO by hand: ${line}`)
   const created: CreatedRevision[] = []
@@ -43,7 +45,9 @@ export async function writeGeneratedMigrations(
   if (inTransaction)
     created.push(
       write(files.migrations.graph, files.message, files.revId, {
-        up: [...note(up.byHand), ...up.statements].join('\n'),
+        up: [...note(up.byHand), ...renames.map((line) => `-- RENAMED? ${line}`), ...up.statements].join(
+          '\n',
+        ),
         down: [...note(down.byHand), ...down.statements].join('\n') || undefined,
       }),
     )

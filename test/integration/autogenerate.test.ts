@@ -190,7 +190,8 @@ test('autogenerate refuses a database behind its migrations, leaves enum removal
 
   // An enum value cannot be removed by SQL: the file says what to do, the database is not stamped.
   await db.query(`CREATE TYPE mood2 AS ENUM ('calm'); ALTER TABLE users ADD COLUMN mood mood2;
-    DROP TYPE mood; ALTER TYPE mood2 RENAME TO mood`)
+    DROP TYPE mood; ALTER TYPE mood2 RENAME TO mood;
+    ALTER TABLE users RENAME COLUMN nickname TO handle`)
   const byHand = await project.cli(['revision', '--autogenerate', '-m', 'mood'])
   assert.equal(byHand.code, 0, byHand.stderr)
   assert.match(
@@ -202,6 +203,16 @@ test('autogenerate refuses a database behind its migrations, leaves enum removal
     /next: finish .*_mood\.sql, then `strata stamp \w+` on \S+, which already has these changes/,
   )
   assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'g2')
+  // A rename looks like a drop and an add: said, with the RENAME, in the output and the file.
+  const rename =
+    "users.nickname is dropped and users.handle added, both text: if it was renamed, use ALTER TABLE users RENAME COLUMN nickname TO handle instead, or the column's data is lost"
+  assert.ok(byHand.stdout.includes(`! ${rename}`), byHand.stdout)
+  const written = generatedFiles(project).find((name) => name.endsWith('_mood.sql'))!
+  assert.ok(
+    readFileSync(join(project.dir, 'migrations', 'versions', written), 'utf8').includes(
+      `-- RENAMED? ${rename}`,
+    ),
+  )
 })
 
 test('a generated migration that does not reproduce the database is kept for a person, and the database is not stamped', async (t) => {

@@ -62,6 +62,7 @@ export async function autogenerate(context: CommandContext, flags: AutogenerateF
     context.output.line(
       `${mark.ok()} Generating ${files[1]} ... done (outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use)`,
     )
+  for (const line of result.renames) context.output.line(`${mark.warn()} ${line}`)
   const named = files.join(' and ')
   if (result.byHand.length > 0) {
     context.output.line(
