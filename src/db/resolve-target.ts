@@ -135,7 +135,13 @@ function parseNamed(text: string, defaults: SpecDefaults, where: string): Connec
     return parseConnectionString(text, defaults)
   } catch (error) {
     if (!(error instanceof InvalidInputError) || error.where !== undefined) throw error
-    throw new InvalidInputError(error.message, { where, ...(error.hint ? { hint: error.hint } : {}) })
+    // `$DATABASE_URL` as a shell writes it: Strata expands only `${NAME}`.
+    const bare = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(text.trim())?.[1]
+    const hint =
+      bare === undefined
+        ? error.hint
+        : `the config expands \${${bare}} (with braces), not $${bare}: write '\${${bare}}'`
+    throw new InvalidInputError(error.message, { where, ...(hint ? { hint } : {}) })
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
@@ -35,13 +35,17 @@ interface CacheFile {
 }
 
 /** The migration files of the configured version locations, in a stable order. */
-export function listMigrationFiles(directories: readonly string[]): string[] {
+export function listMigrationFiles(
+  directories: readonly string[],
+  /** The config file's name, for the hint. */
+  configName = 'the config',
+): string[] {
   const files: string[] = []
   for (const directory of directories) {
     if (!existsSync(directory)) {
       throw new InvalidMigrationError(`the migrations directory ${directory} does not exist`, {
         where: 'migrations.directories',
-        hint: 'run `strata init`, or set migrations.directories in strata.config.ts',
+        hint: `run \`strata init\`, or set migrations.directories in ${configName}`,
       })
     }
     for (const name of readdirSync(directory).sort()) {
@@ -68,7 +72,7 @@ export function listMigrationFiles(directories: readonly string[]): string[] {
  */
 export async function loadMigrations(config: ResolvedConfig): Promise<MigrationSet> {
   const directories = config.migrations.directories
-  const files = listMigrationFiles(directories)
+  const files = listMigrationFiles(directories, config.file === undefined ? undefined : basename(config.file))
   const cacheDir = join(config.rootDir, '.strata', 'cache')
   const cacheFile = join(cacheDir, 'migration-meta.json')
   const cache = readCache(cacheFile)

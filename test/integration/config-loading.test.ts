@@ -100,6 +100,25 @@ test('a missing environment variable is named with the key that uses it', async 
   assert.match(result.stderr, /hint: export STRATA_T_MISSING=/)
 })
 
+test('a database written as $NAME, as a shell would, is told to use ${NAME}', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'strata.config.json'), '{ "databases": { "primary": "$PRIMARY_DB_URL" } }')
+  mkdirSync(join(dir, 'migrations', 'versions'), { recursive: true })
+  const result = await runCli(['current'], {
+    cwd: dir,
+    env: { PRIMARY_DB_URL: 'postgresql://x@127.0.0.1:1/x' },
+  })
+  assert.equal(result.code, 2)
+  assert.match(
+    result.stderr,
+    /^error: invalid connection string \$PRIMARY_DB_URL\n {2}at: databases\.primary in /,
+  )
+  assert.match(
+    result.stderr,
+    /hint: the config expands \$\{PRIMARY_DB_URL\} \(with braces\), not \$PRIMARY_DB_URL: write '\$\{PRIMARY_DB_URL\}'/,
+  )
+})
+
 test('invalid JSON and a missing -c file are clear errors', async (t) => {
   const { result } = await statusWith(
     t,
