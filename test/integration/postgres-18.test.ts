@@ -64,6 +64,15 @@ test("PostgreSQL 18: migrations in 18's syntax are checked, run, verified, rehea
     /error {4}set-not-null-without-check {2}line 1 {2}makes users\.email_lower_copy NOT NULL by scanning every row under ACCESS EXCLUSIVE: reads and writes wait\n {11}fix: ALTER TABLE users ADD CONSTRAINT users_name_nn NOT NULL email_lower_copy NOT VALID; {2}-- no scan \(PostgreSQL 18\)\n {16}ALTER TABLE users VALIDATE CONSTRAINT users_name_nn;/,
   )
 
+  // Changed by hand on 18 (its NOT NULL constraints, a VIRTUAL column): generated and proven.
+  await db.query(`ALTER TABLE users ADD COLUMN name_upper text GENERATED ALWAYS AS (upper(email)) VIRTUAL;
+    ALTER TABLE users ADD COLUMN nick text NOT NULL DEFAULT '';
+    CREATE INDEX users_nick_idx ON users (nick)`)
+  const generated = await project.cli(['revision', '--autogenerate', '-m', 'nick'])
+  assert.equal(generated.code, 0, generated.stdout + generated.stderr)
+  assert.match(generated.stdout, /✓ \S+ stamped at \w+: it already has these changes/)
+  assert.equal((await project.cli(['verify'])).code, 0)
+
   const down = await project.cli(['downgrade', 'base'])
   assert.equal(down.code, 0, down.stderr)
   assert.equal((await db.one("SELECT to_regclass('users') AS t")).t, null)
