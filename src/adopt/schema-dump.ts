@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectionArguments, withClientEnvironment } from '../backup/client-environment.js'
-import { pickClientProgram, probeClientPrograms } from '../backup/client-programs.js'
+import { ClientProgramError, pickClientProgram, probeClientPrograms } from '../backup/client-programs.js'
 import { lastLines, runProgram } from '../backup/run-program.js'
 import { SAVED_SCHEMA } from '../backup/saved-data.js'
 import type { ResolvedConfig } from '../config/types.js'
@@ -97,11 +97,21 @@ export async function dumpSchema(config: ResolvedConfig, spec: ConnectionSpec): 
     )
   }
   const major = Math.floor(facts.serverVersionNum / 10000)
-  const pgDump = pickClientProgram('pg_dump', await probing, {
-    purpose: `the server at ${spec.host}:${spec.port} (PostgreSQL ${major})`,
-    minimumMajor: major,
-    pgBinDir: config.pgBinDir,
-  })
+  let pgDump: ReturnType<typeof pickClientProgram>
+  try {
+    pgDump = pickClientProgram('pg_dump', await probing, {
+      purpose: `the server at ${spec.host}:${spec.port} (PostgreSQL ${major})`,
+      minimumMajor: major,
+      pgBinDir: config.pgBinDir,
+    })
+  } catch (error) {
+    // Without a pg_dump for the server, the catalog still gives a baseline.
+    if (!(error instanceof ClientProgramError)) throw error
+    throw new ClientProgramError(error.message, {
+      ...(error.where === undefined ? {} : { where: error.where }),
+      hint: `${error.hint ?? ''}${error.hint ? '; or, ' : ''}without pg_dump: \`strata revision -m "baseline" --autogenerate\` writes the baseline from the catalog (tables, indexes, constraints, types, views, functions, triggers, policies; not grants or owners) and stamps the database`,
+    })
+  }
   const dir = mkdtempSync(join(tmpdir(), 'strata-baseline-'))
   try {
     const file = join(dir, 'schema.sql')

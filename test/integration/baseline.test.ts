@@ -102,7 +102,16 @@ test('revision --baseline refuses an empty database, and a server no pg_dump her
   const refused = await project16.cli(['revision', '-m', 'baseline', '--baseline'])
   assert.equal(refused.code, 1, 'as a backup without a fitting pg_dump')
   assert.match(refused.stderr, /pg_dump 16 or newer is needed for the server at \S+ \(PostgreSQL 16\)/)
+  assert.match(
+    refused.stderr,
+    /or, without pg_dump: `strata revision -m "baseline" --autogenerate` writes the baseline from the catalog/,
+  )
   assert.deepEqual(readdirSync(project16.versions), [])
+  // Which does: the catalog's baseline, proven and stamped.
+  const fromCatalog = await project16.cli(['revision', '-m', 'baseline', '--autogenerate'])
+  assert.equal(fromCatalog.code, 0, fromCatalog.stdout + fromCatalog.stderr)
+  assert.equal(readdirSync(project16.versions).length, 1)
+  assert.match(fromCatalog.stdout, /stamped at \w+: it already has these changes/)
 })
 
 test('revision --baseline of a database Alembic migrated suggests stamp --purge, which replaces its version row', async (t) => {
