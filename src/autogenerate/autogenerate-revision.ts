@@ -9,6 +9,7 @@ import type { CreatedRevision } from '../graph/create-revision.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import { type CatalogSnapshot, readCatalog } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
+import { AFTER_DOWNGRADE } from '../health/drift/compared-sides.js'
 import { tableFilter } from '../health/drift/schema-drift.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migrate.js'
@@ -162,13 +163,6 @@ const AFTER_UPGRADE: ComparedSides = {
   expected: 'in the database',
   missing: 'in the database, not made by the generated upgrade',
   extra: 'made by the generated upgrade, not in the database',
-}
-
-const AFTER_DOWNGRADE: ComparedSides = {
-  live: 'after the generated downgrade',
-  expected: 'before the upgrade',
-  missing: 'there before the upgrade, gone after the downgrade',
-  extra: 'left behind by the downgrade',
 }
 
 async function proveRevision(

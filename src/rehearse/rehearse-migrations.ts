@@ -9,6 +9,7 @@ import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
+import { AFTER_DOWNGRADE } from '../health/drift/compared-sides.js'
 import { readManagedCatalog } from '../health/drift/schema-drift.js'
 import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migrate.js'
 import { type PlanStep, planUpgrade } from '../runner/plan.js'
@@ -201,13 +202,6 @@ async function rehearseOne(
     outcome: differences.length === 0 ? 'reversible' : 'not-restored',
     differences,
   }
-}
-
-const AFTER_DOWNGRADE: ComparedSides = {
-  live: 'after the downgrade',
-  expected: 'before the upgrade',
-  missing: 'there before the upgrade, gone after the downgrade',
-  extra: 'left behind by the downgrade',
 }
 
 const AFTER_SECOND_UPGRADE: ComparedSides = {

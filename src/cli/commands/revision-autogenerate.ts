@@ -4,23 +4,26 @@ import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
 
-export interface AutogenerateFlags {
+/** `strata revision`'s options. */
+export interface RevisionFlags {
   message: string
   revId?: string
-  versionPath?: string
-  template?: string
   head?: string
   splice?: boolean
-  dependsOn?: string[]
   branchLabel?: string[]
+  dependsOn?: string[]
+  sql?: boolean
+  template?: string
+  versionPath?: string
   baseline?: boolean
+  autogenerate?: boolean
 }
 
 /**
  * `strata revision --autogenerate`: what was changed in the database by hand becomes a
  * migration, proven on a scratch database, and the database is stamped at it.
  */
-export async function autogenerate(context: CommandContext, flags: AutogenerateFlags): Promise<number> {
+export async function autogenerate(context: CommandContext, flags: RevisionFlags): Promise<number> {
   if (flags.baseline) throw new UsageError('give --autogenerate or --baseline, not both')
   if (
     flags.template !== undefined ||

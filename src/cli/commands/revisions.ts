@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.js'
 import { collect } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
+import type { RevisionFlags } from './revision-autogenerate.js'
 
 /** The version rows of the selected database, for `-i` and `current` ranges. */
 async function currentRows(context: CommandContext, migrations: MigrationSet): Promise<Set<string>> {
@@ -235,55 +236,38 @@ export function registerRevisionCommands(program: Command): void {
       'the next migration from what was changed in the database by hand (psql, an ORM, a GUI): proven on a scratch database, then the database is stamped at it',
     )
     .action(
-      action(
-        async (
-          context,
-          flags: {
-            message: string
-            revId?: string
-            head?: string
-            splice?: boolean
-            branchLabel?: string[]
-            dependsOn?: string[]
-            sql?: boolean
-            template?: string
-            versionPath?: string
-            baseline?: boolean
-            autogenerate?: boolean
-          },
-        ) => {
-          if (flags.autogenerate) {
-            const { autogenerate } = await import('./revision-autogenerate.js')
-            return autogenerate(context, flags)
+      action(async (context, flags: RevisionFlags) => {
+        if (flags.autogenerate) {
+          const { autogenerate } = await import('./revision-autogenerate.js')
+          return autogenerate(context, flags)
+        }
+        const config = await context.config()
+        const { graph } = await context.migrations().catch(async (error) => {
+          // A brand-new project has no versions directory yet: start an empty graph.
+          if (/does not exist/.test((error as Error).message)) {
+            const { RevisionGraph } = await import('../../graph/revision-graph.js')
+            return { graph: new RevisionGraph([]) }
           }
-          const config = await context.config()
-          const { graph } = await context.migrations().catch(async (error) => {
-            // A brand-new project has no versions directory yet: start an empty graph.
-            if (/does not exist/.test((error as Error).message)) {
-              const { RevisionGraph } = await import('../../graph/revision-graph.js')
-              return { graph: new RevisionGraph([]) }
-            }
-            throw error
-          })
-          const { createRevision } = await import('../../graph/create-revision.js')
-          const { resolve } = await import('node:path')
-          if (flags.baseline) return baseline(context, graph, flags)
-          const created = createRevision(graph, {
-            message: flags.message,
-            revId: flags.revId,
-            head: flags.head,
-            splice: flags.splice,
-            branchLabels: flags.branchLabel,
-            dependsOn: flags.dependsOn,
-            sql: flags.sql,
-            template: flags.template,
-            directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
-            fileTemplate: config.migrations.fileTemplate,
-          })
-          context.output.line(`${mark.ok()} Generating ${created.file} ... done`)
-          context.output.data(created)
-        },
-      ),
+          throw error
+        })
+        const { createRevision } = await import('../../graph/create-revision.js')
+        const { resolve } = await import('node:path')
+        if (flags.baseline) return baseline(context, graph, flags)
+        const created = createRevision(graph, {
+          message: flags.message,
+          revId: flags.revId,
+          head: flags.head,
+          splice: flags.splice,
+          branchLabels: flags.branchLabel,
+          dependsOn: flags.dependsOn,
+          sql: flags.sql,
+          template: flags.template,
+          directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+          fileTemplate: config.migrations.fileTemplate,
+        })
+        context.output.line(`${mark.ok()} Generating ${created.file} ... done`)
+        context.output.data(created)
+      }),
     )
 
   program
@@ -330,16 +314,7 @@ export function registerRevisionCommands(program: Command): void {
 async function baseline(
   context: CommandContext,
   graph: RevisionGraph,
-  flags: {
-    message: string
-    revId?: string
-    versionPath?: string
-    template?: string
-    head?: string
-    splice?: boolean
-    dependsOn?: string[]
-    branchLabel?: string[]
-  },
+  flags: RevisionFlags,
 ): Promise<number> {
   if (graph.all().length > 0) {
     throw new UsageError(

@@ -14,3 +14,11 @@ export interface ComparedSides {
 export function displayName(key: string): string {
   return key.startsWith('public.') ? key.slice('public.'.length) : key
 }
+
+/** A downgrade's result against the schema before the upgrade (rehearsals, generated migrations). */
+export const AFTER_DOWNGRADE: ComparedSides = {
+  live: 'after the downgrade',
+  expected: 'before the upgrade',
+  missing: 'there before the upgrade, gone after the downgrade',
+  extra: 'left behind by the downgrade',
+}
