@@ -115,9 +115,14 @@ function enumChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePla
     }
     values.forEach((value, index) => {
       if (before.includes(value)) return
+      // Placed as in the database: after its predecessor, or before the first old value.
       const position =
-        index === 0 ? `BEFORE ${quoteLiteral(values[1]!)}` : `AFTER ${quoteLiteral(values[index - 1]!)}`
-      plan.types.push(`ALTER TYPE ${relationName(key)} ADD VALUE ${quoteLiteral(value)} ${position};`)
+        index > 0
+          ? ` AFTER ${quoteLiteral(values[index - 1]!)}`
+          : before.length > 0
+            ? ` BEFORE ${quoteLiteral(before[0]!)}`
+            : ''
+      plan.types.push(`ALTER TYPE ${relationName(key)} ADD VALUE ${quoteLiteral(value)}${position};`)
     })
   }
   for (const key of from.enums.keys())
