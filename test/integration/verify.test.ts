@@ -119,6 +119,10 @@ test('verify finds each failure built for real, and changes nothing', async (t) 
   )
   assert.match(out, /✗ Data types consistent — \d+ differences? from the migrations at v2/)
   assert.match(out, /users\.age: bigint in the database, integer in the migrations/)
+  assert.match(
+    out,
+    /to keep these changes, `strata revision -m "\.\.\." --autogenerate` writes them as a migration/,
+  )
   assert.match(out, /index ix_users_age: in the database, not created by the migrations/)
   assert.match(out, /✗ Sequences and integer keys far from their limits — 1 counter at or above 80\.0%/)
   assert.match(

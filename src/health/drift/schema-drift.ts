@@ -100,7 +100,11 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     outcome: {
       status: 'fail',
       summary: `${plural(found, 'difference')} from the migrations at ${at}`,
-      details: drift.differences,
+      details: [
+        ...drift.differences,
+        // The two ways out: codify the change, or undo it.
+        'to keep these changes, `strata revision -m "..." --autogenerate` writes them as a migration and stamps this database; to undo them, change the database back to what the migrations make',
+      ],
     },
     missingIndexes: drift.missingIndexes,
   }
