@@ -59,6 +59,7 @@ export function schemaChanges(
     if (!from.extensions.has(name))
       plan.schemas.push(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(name)} WITH SCHEMA ${sqlIdent(schema)};`)
   enumChanges(from, to, plan, byHand)
+  typeChanges(from, to, plan, byHand)
   sequenceChanges(from, to, plan, { created, dropped, kept })
 
   for (const [table, kind] of to.tables)
@@ -127,6 +128,23 @@ function enumChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePla
   }
   for (const key of from.enums.keys())
     if (!to.enums.has(key)) plan.typeRemovals.push(`DROP TYPE ${relationName(key)};`)
+}
+
+/** Domains and composite types: made and dropped whole; a changed one is for a person (ALTER DOMAIN, ALTER TYPE). */
+function typeChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan, byHand: string[]): void {
+  const create = (kind: 'domain' | 'composite') => (kind === 'domain' ? 'DOMAIN' : 'TYPE')
+  for (const [key, type] of to.types) {
+    const before = from.types.get(key)
+    if (before === undefined)
+      plan.types.push(`CREATE ${create(type.kind)} ${relationName(key)} ${type.definition};`)
+    else if (before.definition !== type.definition || before.kind !== type.kind)
+      byHand.push(
+        `type ${relationName(key)}: ${before.kind} ${before.definition} becomes ${type.kind} ${type.definition}; write the ALTER ${create(type.kind)} by hand`,
+      )
+  }
+  // Before the enums they may be over, newest first.
+  for (const [key, type] of from.types)
+    if (!to.types.has(key)) plan.typeRemovals.unshift(`DROP ${create(type.kind)} ${relationName(key)};`)
 }
 
 /**

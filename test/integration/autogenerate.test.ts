@@ -56,6 +56,10 @@ COMMENT ON TABLE tags IS 'what a customer''s order is filed under';
 COMMENT ON COLUMN users.phone IS 'E.164';
 COMMENT ON VIEW paid_orders IS 'for billing';
 ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);
+CREATE DOMAIN email_address AS text NOT NULL CONSTRAINT has_at CHECK (VALUE LIKE '%@%');
+CREATE TYPE money_pair AS (amount numeric(12,2), currency char(3));
+ALTER TABLE users ADD COLUMN backup_email email_address DEFAULT 'x@example.com';
+ALTER TABLE orders ADD COLUMN paid money_pair;
 UPDATE users SET country = 'NZ';
 ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
 
@@ -127,6 +131,8 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK ((total >= (0)::numeric)) NOT VALID;',
     'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
     'CREATE SCHEMA billing;',
+    "CREATE DOMAIN email_address AS text NOT NULL CONSTRAINT has_at CHECK ((VALUE ~~ '%@%'::text));",
+    'CREATE TYPE money_pair AS (amount numeric(12,2), currency character(3));',
     'CREATE TABLE billing.invoices (',
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;',
     'label citext',
@@ -149,6 +155,8 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     'DROP FUNCTION touch();',
     'DROP TABLE tags, billing.invoices;',
     'DROP SCHEMA billing;',
+    'DROP TYPE money_pair;',
+    'DROP DOMAIN email_address;',
   ])
     assert.ok(down!.includes(statement), `downgrade lacks: ${statement}\n${down}`)
   assert.match(

@@ -300,6 +300,7 @@ END $$`)
   await database.query('ALTER POLICY users_own ON users USING (true)')
   await database.query('ALTER TABLE users FORCE ROW LEVEL SECURITY')
   await database.query("COMMENT ON COLUMN orders.note IS 'free text'")
+  await database.query('CREATE DOMAIN positive AS integer CHECK (VALUE > 0)')
 
   const result = await project.cli(['verify'])
   assert.equal(result.code, 1, result.stdout + result.stderr)
@@ -324,5 +325,9 @@ END $$`)
   )
   assert.match(out, /users: row-level security enabled and forced in the database, enabled in the migrations/)
   assert.match(out, /comment on orders\.note: in the database, not created by the migrations \('free text'\)/)
-  assert.match(out, /✗ Data types consistent — 8 differences from the migrations at v3/)
+  assert.match(
+    out,
+    /type positive: in the database, not created by the migrations \(domain AS integer CONSTRAINT positive_check CHECK \(\(VALUE > 0\)\)\)/,
+  )
+  assert.match(out, /✗ Data types consistent — 9 differences from the migrations at v3/)
 })

@@ -35,6 +35,8 @@ export interface CatalogSnapshot {
   readonly sequenceOwners: ReadonlyMap<string, { readonly column: string; readonly identity: boolean }>
   /** `schema.type` → labels in order. */
   readonly enums: ReadonlyMap<string, readonly string[]>
+  /** `schema.type` → a domain's or composite type's definition, as CREATE DOMAIN / CREATE TYPE take it after the name. */
+  readonly types: ReadonlyMap<string, TypeFacts>
   /** `schema.view` → definition. */
   readonly views: ReadonlyMap<string, string>
   /** `schema.name(argument types)` → kind and `pg_get_functiondef`, for functions and procedures. */
@@ -54,6 +56,13 @@ export interface CatalogSnapshot {
    * out). Not compared by the drift check: a DBA installs them as often as a migration.
    */
   readonly extensions: ReadonlyMap<string, string>
+}
+
+/** A domain or composite type as the comparison sees it. */
+export interface TypeFacts {
+  readonly kind: 'domain' | 'composite'
+  /** `AS integer NOT NULL CONSTRAINT positive CHECK (VALUE > 0)`, `AS (x integer, y integer)`. */
+  readonly definition: string
 }
 
 /** A function or procedure as the comparison sees it. */
@@ -184,6 +193,34 @@ export async function readCatalog(
     enums.set(`${row.schema}.${row.name}`, row.labels)
   }
 
+  // Domains and composite types (not a table's row type), in creation order: a domain
+  // may be over another, a composite may hold a domain.
+  const types = new Map<string, TypeFacts>()
+  for (const row of await rows<{ schema: string; name: string; kind: 'd' | 'c'; definition: string }>(
+    `SELECT n.nspname AS schema, t.typname AS name, t.typtype::text AS kind,
+            CASE t.typtype
+              WHEN 'd' THEN concat_ws(' ', 'AS ' || format_type(t.typbasetype, t.typtypmod),
+                     CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation THEN 'COLLATE ' || quote_ident(co.collname) END,
+                     'DEFAULT ' || t.typdefault, CASE WHEN t.typnotnull THEN 'NOT NULL' END,
+                     (SELECT string_agg('CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname)
+                        FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c'))
+              ELSE 'AS (' || (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                                 FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) || ')'
+            END AS definition
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+       LEFT JOIN pg_collation co ON co.oid = t.typcollation
+       LEFT JOIN pg_class r ON r.oid = t.typrelid
+      WHERE n.nspname = ANY($1) AND (t.typtype = 'd' OR (t.typtype = 'c' AND r.relkind = 'c'))
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+      ORDER BY t.oid`,
+  )) {
+    types.set(`${row.schema}.${row.name}`, {
+      kind: row.kind === 'd' ? 'domain' : 'composite',
+      definition: row.definition,
+    })
+  }
+
   const routines = new Map<string, RoutineFacts>()
   for (const row of await rows<{ schema: string; signature: string; kind: 'f' | 'p'; definition: string }>(
     `SELECT n.nspname AS schema, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) AS signature,
@@ -271,6 +308,7 @@ export async function readCatalog(
     sequences,
     sequenceOwners,
     enums,
+    types,
     views,
     routines,
     triggers,

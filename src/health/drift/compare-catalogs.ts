@@ -88,6 +88,7 @@ export function compareCatalogs(
   compareNamed(differences, sides, 'sequence', live.sequences, expected.sequences)
   compareNamed(differences, sides, 'view', live.views, expected.views, inBoth)
   compareNamed(differences, sides, 'enum', joinLabels(live.enums), joinLabels(expected.enums))
+  compareNamed(differences, sides, 'type', typeDefinitions(live), typeDefinitions(expected))
   differences.push(...routineDifferences(live.routines, expected.routines, sides))
   compareNamed(differences, sides, 'trigger', live.triggers, expected.triggers, (key) => inBoth(tableOf(key)))
   compareNamed(differences, sides, 'policy', live.policies, expected.policies, (key) => inBoth(tableOf(key)))
@@ -179,6 +180,11 @@ function compareNamed(
     if (relevant(key) && !expected.has(key))
       differences.push(`${noun} ${displayName(key)}: ${sides.extra} (${have})`)
   }
+}
+
+/** "domain email AS text CHECK (...)" keyed by type, so the kind shows in the sentence. */
+function typeDefinitions(snapshot: CatalogSnapshot): Map<string, string> {
+  return new Map([...snapshot.types].map(([key, type]) => [key, `${type.kind} ${type.definition}`]))
 }
 
 function quoted(comments: ReadonlyMap<string, string>): Map<string, string> {
