@@ -7,6 +7,7 @@ import { registerConvertCommand } from './commands/convert.js'
 import { registerDeployCommands } from './commands/deploy.js'
 import { registerDevCommands } from './commands/dev.js'
 import { registerDiagnoseCommands } from './commands/diagnose.js'
+import { registerDiffCommand } from './commands/diff.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerHealthCommands } from './commands/health.js'
 import { registerInitCommand } from './commands/init.js'
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerHealthCommands(program)
   registerDoctorCommand(program)
   registerDiagnoseCommands(program)
+  registerDiffCommand(program)
   registerBackupCommands(program)
   registerPitrCommands(program)
   registerDeployCommands(program)

@@ -1,0 +1,91 @@
+import type { Command } from 'commander'
+import type { ConnectionSpec } from '../../db/connection-spec.js'
+import { plural } from '../../util/plural.js'
+import type { CommandContext } from '../context.js'
+import { mark } from '../output.js'
+import { action } from '../run-action.js'
+
+/** `strata diff OTHER`: the selected database's schema against another's. */
+export function registerDiffCommand(program: Command): void {
+  program
+    .command('diff')
+    .description("compare the database's schema with another database's, object by object")
+    .argument('<other>', 'a database named in the config, or a URL')
+    .option(
+      '--sql',
+      "print the SQL that makes this database's schema like the other's (to review, not run blind)",
+    )
+    .addHelpText(
+      'after',
+      `
+Tables, columns, indexes, constraints, sequences, enum and other types, views,
+functions, triggers, row-level security, policies and comments of the managed schemas
+(health.schemas) are compared; Strata's and other migration tools' own tables are not.
+Nothing is written to either database. Exit 1 when they differ.
+
+Examples:
+  strata -n staging diff production       is staging what production will become?
+  strata diff "$REPLICA_URL"               the selected database against another server's
+  strata -n tenant_a diff tenant_b --sql   what would make tenant_a like tenant_b`,
+    )
+    .action(
+      action(async (context, other: string, flags: { sql?: boolean }) => {
+        const config = await context.config()
+        const target = await context.target()
+        const spec = await context.connectionSpec()
+        const otherSpec = await otherDatabase(context, other)
+        const names = labels(target.name ?? spec.database, spec, other, otherSpec)
+        const { compareDatabases } = await import('../../diff/index.js')
+        const diff = await compareDatabases({ config, spec, other: otherSpec, names })
+        context.output.data(diff)
+        if (flags.sql) {
+          const lines = [
+            `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running.`,
+            ...diff.sql.byHand.map((line) => `-- TODO by hand: ${line}`),
+            ...diff.sql.statements,
+          ]
+          context.output.line(lines.join('\n'))
+          return diff.differences.length === 0 ? 0 : 1
+        }
+        if (diff.differences.length === 0) {
+          context.output.line(
+            `${mark.ok()} ${names.spec} and ${names.other} have the same schema (${plural(diff.objects, 'object')} compared in ${diff.schemas.join(', ')})`,
+          )
+          return 0
+        }
+        for (const line of diff.differences) context.output.line(`  ${line}`)
+        context.output.line(
+          `${mark.fail()} ${plural(diff.differences.length, 'difference')} between ${names.spec} and ${names.other}; \`--sql\` prints what would make ${names.spec} like ${names.other}`,
+        )
+        return 1
+      }),
+    )
+}
+
+/** A config name, else a URL or keyword string. */
+async function otherDatabase(context: CommandContext, other: string): Promise<ConnectionSpec> {
+  const config = await context.config()
+  const { namedDatabaseSpec } = await import('../../db/resolve-target.js')
+  if (other in config.databases) return namedDatabaseSpec(other, config, process.env)
+  const { parseConnectionString } = await import('../../db/connection-spec.js')
+  if (/^postgres(ql)?(\+\w+)?:\/\/|=/.test(other))
+    return parseConnectionString(other, {
+      env: process.env,
+      connectTimeout: config.connection.connectTimeout,
+      applicationName: config.connection.applicationName,
+    })
+  // Neither: let the config's lookup say so, with the names it knows.
+  return namedDatabaseSpec(other, config, process.env)
+}
+
+/** How the two are named: their config names, else their databases, with the server when both have one name. */
+function labels(
+  mine: string,
+  spec: ConnectionSpec,
+  given: string,
+  other: ConnectionSpec,
+): { spec: string; other: string } {
+  const theirs = /:\/\/|=/.test(given) ? other.database : given
+  if (mine !== theirs) return { spec: mine, other: theirs }
+  return { spec: `${mine} on ${spec.host}:${spec.port}`, other: `${theirs} on ${other.host}:${other.port}` }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createTestDatabase } from '../helpers/database.js'
+import { testProject } from '../helpers/project.js'
+
+test('strata diff compares two databases object by object, says what would make one like the other, and writes nothing', async (t) => {
+  const staging = await createTestDatabase(t)
+  const production = await createTestDatabase(t)
+  const project = testProject(t, undefined, {
+    databases: { staging: '${STAGING_URL}', production: '${PRODUCTION_URL}' },
+    default: 'staging',
+  })
+  const env = { STAGING_URL: staging.url, PRODUCTION_URL: production.url }
+  project.sql('d1', {
+    up: 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL); CREATE INDEX users_email_idx ON users (email);',
+    downSql: 'DROP TABLE users;',
+  })
+  for (const name of ['staging', 'production'])
+    assert.equal((await project.cli(['-n', name, 'upgrade', 'head'], env)).code, 0)
+
+  const same = await project.cli(['diff', 'production'], env)
+  assert.equal(same.code, 0, same.stdout + same.stderr)
+  assert.match(
+    same.stdout,
+    /✓ staging and production have the same schema \(\d+ objects compared in public\)/,
+  )
+
+  // A hotfix made on production only.
+  await production.query('ALTER TABLE users ADD COLUMN phone text; DROP INDEX users_email_idx')
+  const diff = await project.cli(['diff', 'production'], env)
+  assert.equal(diff.code, 1, diff.stderr)
+  assert.match(diff.stdout, /users\.phone: column in production, not in staging/)
+  assert.match(
+    diff.stdout,
+    /CREATE INDEX users_email_idx ON public\.users USING btree \(email\): in production, not in staging|index users_email_idx: in staging, not in production/,
+  )
+  assert.match(
+    diff.stdout,
+    /✗ 2 differences between staging and production; `--sql` prints what would make staging like production/,
+  )
+
+  const sql = await project.cli(['diff', 'production', '--sql'], env)
+  assert.equal(sql.code, 1)
+  assert.match(
+    sql.stdout,
+    /^-- Makes staging's schema like production's \(strata diff\)\. Review before running\.\n/,
+  )
+  assert.match(sql.stdout, /DROP INDEX users_email_idx;/)
+  assert.match(sql.stdout, /ALTER TABLE users ADD COLUMN phone text;/)
+  const stagingColumns = await staging.one(
+    "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users'",
+  )
+  assert.equal(stagingColumns.n, 2, 'nothing was written')
+
+  // A URL works as well as a name, and its password is never printed.
+  const byUrl = await project.cli(['diff', production.url], env)
+  assert.equal(byUrl.code, 1)
+  assert.ok(production.spec.password)
+  assert.ok(!(byUrl.stdout + byUrl.stderr).includes(production.spec.password))
+
+  const unknown = await project.cli(['diff', 'prod'], env)
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /no database named "prod" in .*Known: staging, production/)
+})
