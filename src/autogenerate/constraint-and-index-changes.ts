@@ -32,17 +32,24 @@ export function constraintAndIndexChanges(
   const validatedApart = (key: string, definition: string) =>
     forms.online &&
     inBoth(tableOf(key)) &&
+    // Partitioned tables take no NOT VALID foreign key or check on most servers.
+    to.tables.get(tableOf(key)) !== 'p' &&
     (isForeignKey(definition) || definition.startsWith('CHECK')) &&
     !definition.endsWith('NOT VALID')
+  // A partition's copies of its parent's constraints and indexes come with the parent's.
   const relevant = (definition: string) => !definition.startsWith('NOT NULL')
+  const inherited = (key: string) => from.inheritedConstraints.has(key) || to.inheritedConstraints.has(key)
+  const inheritedIndex = (key: string) => from.inheritedIndexes.has(key) || to.inheritedIndexes.has(key)
+  // PostgreSQL builds no index of a partitioned table CONCURRENTLY.
+  const concurrently = (table: string) => forms.online && inBoth(table) && to.tables.get(table) !== 'p'
   const drops: [string, string][] = []
   const adds: [string, string][] = []
   for (const [key, definition] of from.constraints) {
-    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (!relevant(definition) || !kept(tableOf(key)) || inherited(key)) continue
     if (to.constraints.get(key) !== definition) drops.push([key, definition])
   }
   for (const [key, definition] of to.constraints) {
-    if (!relevant(definition) || !kept(tableOf(key))) continue
+    if (!relevant(definition) || !kept(tableOf(key)) || inherited(key)) continue
     if (from.constraints.get(key) !== definition) adds.push([key, definition])
   }
   const foreignKeysFirst = (a: [string, string], b: [string, string]) =>
@@ -68,22 +75,25 @@ export function constraintAndIndexChanges(
   for (const [key, index] of from.indexes) {
     const table = tableKey(key, index.table)
     if (!kept(table) || !ownIndex(from, key, index.table) || forms.leaveIndexes.has(key)) continue
+    if (inheritedIndex(key)) continue
     if (to.indexes.get(key)?.definition === index.definition) continue
     // IF EXISTS: dropping a column before it has dropped its indexes.
-    if (forms.online && inBoth(table))
-      plan.online.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
+    if (concurrently(table)) plan.online.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
     else plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
   }
   for (const [key, index] of to.indexes) {
     const table = tableKey(key, index.table)
-    if (!kept(table) || !ownIndex(to, key, index.table)) continue
+    if (!kept(table) || !ownIndex(to, key, index.table) || inheritedIndex(key)) continue
     if (from.indexes.get(key)?.definition === index.definition) continue
-    if (forms.online && inBoth(table)) {
+    if (concurrently(table)) {
       plan.online.push(
         `${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ')};`,
       )
       builtOnline.push(key)
-    } else plan.additions.push(`${index.definition};`)
+    }
+    // pg_get_indexdef writes a partitioned table's index ON ONLY (invalid until each
+    // partition's is attached): made on the whole table, the partitions get theirs.
+    else plan.additions.push(`${index.definition.replace(/ ON ONLY /, ' ON ')};`)
   }
   return builtOnline
 }

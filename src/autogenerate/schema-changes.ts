@@ -31,24 +31,20 @@ export function schemaChanges(
 ): SchemaChanges {
   const plan = new ChangePlan()
   const byHand: string[] = []
-  const isTable = (snapshot: CatalogSnapshot, key: string) => snapshot.tables.get(key) === 'r'
+  const isTable = (snapshot: CatalogSnapshot, key: string) =>
+    ['r', 'p'].includes(snapshot.tables.get(key) ?? '')
   const inBoth = (table: string) => isTable(from, table) && isTable(to, table)
   const created = (table: string) => isTable(to, table) && !isTable(from, table)
   const dropped = (table: string) => isTable(from, table) && !isTable(to, table)
   const kept = (table: string) => inBoth(table) || created(table)
 
-  for (const [key, kind] of to.tables) {
-    if (kind !== from.tables.get(key) && (kind === 'p' || kind === 'f'))
-      byHand.push(
-        `${kind === 'p' ? 'partitioned' : 'foreign'} table ${relationName(key)}: write its CREATE TABLE by hand`,
-      )
-  }
-  for (const [key, kind] of from.tables) {
-    if (kind !== to.tables.get(key) && (kind === 'p' || kind === 'f'))
-      byHand.push(
-        `${kind === 'p' ? 'partitioned' : 'foreign'} table ${relationName(key)}: write its DROP TABLE by hand`,
-      )
-  }
+  for (const [key, kind] of to.tables)
+    if (kind === 'f' && from.tables.get(key) !== 'f')
+      byHand.push(`foreign table ${relationName(key)}: write its CREATE FOREIGN TABLE by hand`)
+  for (const [key, kind] of from.tables)
+    if (kind === 'f' && to.tables.get(key) !== 'f')
+      byHand.push(`foreign table ${relationName(key)}: write its DROP FOREIGN TABLE by hand`)
+  byHand.push(...partitioningChanges(from, to, inBoth))
 
   for (const schema of to.schemas)
     if (!from.schemas.has(schema)) plan.schemas.push(`CREATE SCHEMA ${sqlIdent(schema)};`)
@@ -62,13 +58,17 @@ export function schemaChanges(
   typeChanges(from, to, plan, byHand)
   sequenceChanges(from, to, plan, { created, dropped, kept })
 
-  for (const [table, kind] of to.tables)
-    if (kind === 'r' && created(table)) plan.tables.push(createTable(to, table))
-  // One statement for every dropped table: PostgreSQL orders their foreign keys itself.
-  const droppedTables = [...from.tables].filter(([table, kind]) => kind === 'r' && dropped(table))
+  for (const table of to.tables.keys()) if (created(table)) plan.tables.push(createTable(to, table))
+  // One statement for every dropped table: PostgreSQL orders their foreign keys itself;
+  // a partition goes with its parent.
+  const droppedTables = [...from.tables].filter(
+    ([table]) => dropped(table) && !dropped(from.partitions.get(table)?.parent ?? ''),
+  )
   if (droppedTables.length > 0)
     plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
-  columnChanges(from, to, plan, byHand, inBoth, forms.online)
+  // A partition's columns are its parent's: changed there, they change with it.
+  const isPartition = (table: string) => from.partitions.has(table) || to.partitions.has(table)
+  columnChanges(from, to, plan, byHand, (table) => inBoth(table) && !isPartition(table), forms.online)
 
   const builtOnline = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
   routineChanges(from, to, plan)
@@ -128,6 +128,35 @@ function enumChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePla
   }
   for (const key of from.enums.keys())
     if (!to.enums.has(key)) plan.typeRemovals.push(`DROP TYPE ${relationName(key)};`)
+}
+
+/** A table that becomes or stops being a partition, or whose key or bound changes: ATTACH / DETACH by hand. */
+function partitioningChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  inBoth: (table: string) => boolean,
+): string[] {
+  const found: string[] = []
+  const bound = (snapshot: CatalogSnapshot, table: string) => {
+    const partition = snapshot.partitions.get(table)
+    return partition === undefined
+      ? 'not a partition'
+      : `a partition of ${relationName(partition.parent)} ${partition.bound}`
+  }
+  for (const table of to.tables.keys()) {
+    if (!inBoth(table)) continue
+    if (bound(from, table) !== bound(to, table))
+      found.push(
+        `${relationName(table)}: ${bound(from, table)} becomes ${bound(to, table)}; write the ALTER TABLE ... ATTACH / DETACH PARTITION by hand`,
+      )
+    const before = from.partitionKeys.get(table) ?? 'not partitioned'
+    const after = to.partitionKeys.get(table) ?? 'not partitioned'
+    if (before !== after)
+      found.push(
+        `${relationName(table)}: partitioned ${before} becomes ${after}; a table's partitioning cannot be altered: rebuild it by hand`,
+      )
+  }
+  return found
 }
 
 /** Domains and composite types: made and dropped whole; a changed one is for a person (ALTER DOMAIN, ALTER TYPE). */
@@ -200,7 +229,7 @@ function columnChanges(
       plan.tables.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), after)};`)
       continue
     }
-    if (online && !before.notNull && after.notNull) {
+    if (online && !before.notNull && after.notNull && to.tables.get(table) !== 'p') {
       // SET NOT NULL scans the table under ACCESS EXCLUSIVE, unless a validated check
       // already proves it: the check is added NOT VALID here, validated (writes go on),
       // then SET NOT NULL is instant and the check goes.

@@ -20,12 +20,20 @@ export function columnsOf(snapshot: CatalogSnapshot, table: string): [string, Co
   return [...snapshot.columns].filter(([key]) => tableOf(key) === table)
 }
 
-/** `CREATE TABLE` with its columns; constraints and indexes follow as their own statements. */
+/**
+ * `CREATE TABLE` with its columns (a partition's come from its parent), partitioned
+ * and partition clauses included; constraints and indexes follow as their own statements.
+ */
 export function createTable(snapshot: CatalogSnapshot, table: string): string {
+  const key = snapshot.partitionKeys.get(table)
+  const partitionBy = key === undefined ? '' : ` PARTITION BY ${key}`
+  const partition = snapshot.partitions.get(table)
+  if (partition !== undefined)
+    return `CREATE TABLE ${relationName(table)} PARTITION OF ${relationName(partition.parent)} ${partition.bound}${partitionBy};`
   const columns = columnsOf(snapshot, table).map(
     ([key, facts]) => `  ${columnDefinition(memberOf(key), facts)}`,
   )
-  return `CREATE TABLE ${relationName(table)} (\n${columns.join(',\n')}\n);`
+  return `CREATE TABLE ${relationName(table)} (\n${columns.join(',\n')}\n)${partitionBy};`
 }
 
 /**

@@ -251,3 +251,53 @@ test('a generated migration that does not reproduce the database is kept for a p
   )
   assert.equal(scratch.n, 0, 'scratch databases are dropped')
 })
+
+test('partitioned tables: created with their partitions, indexes and keys made once on the parent, a column added once; bounds changed are for a person', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('p1', {
+    up: `CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`,
+    downSql: 'DROP TABLE events;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query(`ALTER TABLE events ADD COLUMN source text;
+CREATE INDEX events_kind_idx ON events (kind);
+ALTER TABLE events ADD PRIMARY KEY (id, at);
+CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+CREATE TABLE audit (id bigint NOT NULL, tenant int NOT NULL) PARTITION BY LIST (tenant);
+CREATE TABLE audit_1 PARTITION OF audit FOR VALUES IN (1);
+CREATE TABLE audit_rest PARTITION OF audit DEFAULT;`)
+
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'partitions'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /stamped at \w+: it already has these changes/)
+  const file = generatedFiles(project).find((name) => name.endsWith('_partitions.sql'))!
+  const sql = readFileSync(join(project.dir, 'migrations', 'versions', file), 'utf8')
+  for (const statement of [
+    'ALTER TABLE events ADD COLUMN source text;',
+    "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');",
+    'CREATE TABLE audit (\n  id bigint NOT NULL,\n  tenant integer NOT NULL\n) PARTITION BY LIST (tenant);',
+    'CREATE TABLE audit_1 PARTITION OF audit FOR VALUES IN (1);',
+    'CREATE TABLE audit_rest PARTITION OF audit DEFAULT;',
+    'ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);',
+    'CREATE INDEX events_kind_idx ON public.events USING btree (kind);',
+  ])
+    assert.ok(sql.includes(statement), `lacks: ${statement}\n${sql}`)
+  // Once, on the parent: the partitions' columns, keys and indexes come with it.
+  assert.doesNotMatch(sql, /ALTER TABLE events_2026 ADD COLUMN|events_2026_pkey|events_2026_kind_idx/)
+
+  // A partition's bound changed by hand: named, not guessed.
+  await db.query(`ALTER TABLE events DETACH PARTITION events_2027;
+ALTER TABLE events ATTACH PARTITION events_2027 FOR VALUES FROM ('2027-01-01') TO ('2029-01-01')`)
+  const rebound = await project.cli(['revision', '--autogenerate', '-m', 'rebound'])
+  assert.match(
+    rebound.stdout,
+    /events_2027: a partition of events FOR VALUES FROM \('2027-01-01'\) TO \('2028-01-01'\) becomes a partition of events FOR VALUES FROM \('2027-01-01'\) TO \('2029-01-01'\); write the ALTER TABLE \.\.\. ATTACH \/ DETACH PARTITION by hand/,
+  )
+  const verify = await project.cli(['verify'])
+  assert.match(
+    verify.stdout,
+    /partition events_2027: of events FOR VALUES FROM \('2027-01-01'\) TO \('2029-01-01'\) in the database, of events FOR VALUES FROM \('2027-01-01'\) TO \('2028-01-01'\) in the migrations/,
+  )
+})

@@ -23,6 +23,14 @@ export interface CatalogSnapshot {
   readonly schemas: ReadonlySet<string>
   /** `schema.table` → relkind. */
   readonly tables: ReadonlyMap<string, string>
+  /** A partitioned table's key: `schema.table` → "RANGE (created_at)". */
+  readonly partitionKeys: ReadonlyMap<string, string>
+  /** A partition: `schema.table` → its parent (`schema.table`) and bound ("FOR VALUES FROM ... TO ..."). */
+  readonly partitions: ReadonlyMap<string, { readonly parent: string; readonly bound: string }>
+  /** Partitions' indexes attached to their parent's index (`schema.index`): made with it, not on their own. */
+  readonly inheritedIndexes: ReadonlySet<string>
+  /** Partitions' constraints cloned from their parent's (`schema.table.constraint`). */
+  readonly inheritedConstraints: ReadonlySet<string>
   /** `schema.table.column` → facts. */
   readonly columns: ReadonlyMap<string, ColumnFacts>
   /** `schema.index` → `{ table, definition }`. */
@@ -92,16 +100,35 @@ export async function readCatalog(
   )
   const tables = new Map<string, string>()
   const views = new Map<string, string>()
-  for (const row of await rows<{ schema: string; name: string; kind: string; view: string | null }>(
+  const partitionKeys = new Map<string, string>()
+  const partitions = new Map<string, { parent: string; bound: string }>()
+  for (const row of await rows<{
+    schema: string
+    name: string
+    kind: string
+    view: string | null
+    key: string | null
+    parent: string | null
+    bound: string | null
+  }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view
+            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS key,
+            CASE WHEN c.relispartition THEN (SELECT pn.nspname || '.' || p.relname FROM pg_inherits h
+                   JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                  WHERE h.inhrelid = c.oid) END AS parent,
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${relationFilter}
       ORDER BY c.oid`,
   )) {
     if (!keep(row.schema, row.name)) continue
-    tables.set(`${row.schema}.${row.name}`, row.kind)
-    if (row.view !== null) views.set(`${row.schema}.${row.name}`, row.view.trim())
+    const key = `${row.schema}.${row.name}`
+    tables.set(key, row.kind)
+    if (row.view !== null) views.set(key, row.view.trim())
+    if (row.key !== null) partitionKeys.set(key, row.key)
+    if (row.parent !== null && row.bound !== null)
+      partitions.set(key, { parent: row.parent, bound: row.bound })
   }
 
   const columns = new Map<string, ColumnFacts>()
@@ -125,25 +152,44 @@ export async function readCatalog(
   }
 
   const indexes = new Map<string, { table: string; definition: string }>()
-  for (const row of await rows<{ schema: string; name: string; table: string; definition: string }>(
-    `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, pg_get_indexdef(i.oid) AS definition
+  const inheritedIndexes = new Set<string>()
+  for (const row of await rows<{
+    schema: string
+    name: string
+    table: string
+    definition: string
+    inherited: boolean
+  }>(
+    `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table, pg_get_indexdef(i.oid) AS definition,
+            EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid) AS inherited
        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
        JOIN pg_namespace n ON n.oid = i.relnamespace
       WHERE n.nspname = ANY($1)
       ORDER BY 1, 2`,
   )) {
-    if (keep(row.schema, row.table))
-      indexes.set(`${row.schema}.${row.name}`, { table: row.table, definition: row.definition })
+    if (!keep(row.schema, row.table)) continue
+    indexes.set(`${row.schema}.${row.name}`, { table: row.table, definition: row.definition })
+    if (row.inherited) inheritedIndexes.add(`${row.schema}.${row.name}`)
   }
 
   const constraints = new Map<string, string>()
-  for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
-    `SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition
+  const inheritedConstraints = new Set<string>()
+  for (const row of await rows<{
+    schema: string
+    table: string
+    name: string
+    definition: string
+    inherited: boolean
+  }>(
+    `SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition,
+            con.conparentid <> 0 AS inherited
        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY($1)
       ORDER BY 1, 2, 3`,
   )) {
-    if (keep(row.schema, row.table)) constraints.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
+    if (!keep(row.schema, row.table)) continue
+    constraints.set(`${row.schema}.${row.table}.${row.name}`, row.definition)
+    if (row.inherited) inheritedConstraints.add(`${row.schema}.${row.table}.${row.name}`)
   }
 
   // A serial or identity column's sequence belongs to its table: left out with it
@@ -302,6 +348,10 @@ export async function readCatalog(
   return {
     schemas: schemaNames,
     tables,
+    partitionKeys,
+    partitions,
+    inheritedIndexes,
+    inheritedConstraints,
     columns,
     indexes,
     constraints,

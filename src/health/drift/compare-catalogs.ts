@@ -89,6 +89,8 @@ export function compareCatalogs(
   compareNamed(differences, sides, 'view', live.views, expected.views, inBoth)
   compareNamed(differences, sides, 'enum', joinLabels(live.enums), joinLabels(expected.enums))
   compareNamed(differences, sides, 'type', typeDefinitions(live), typeDefinitions(expected))
+  compareNamed(differences, sides, 'partition key of', live.partitionKeys, expected.partitionKeys, inBoth)
+  compareNamed(differences, sides, 'partition', partitionBounds(live), partitionBounds(expected), inBoth)
   differences.push(...routineDifferences(live.routines, expected.routines, sides))
   compareNamed(differences, sides, 'trigger', live.triggers, expected.triggers, (key) => inBoth(tableOf(key)))
   compareNamed(differences, sides, 'policy', live.policies, expected.policies, (key) => inBoth(tableOf(key)))
@@ -185,6 +187,16 @@ function compareNamed(
 /** "domain email AS text CHECK (...)" keyed by type, so the kind shows in the sentence. */
 function typeDefinitions(snapshot: CatalogSnapshot): Map<string, string> {
   return new Map([...snapshot.types].map(([key, type]) => [key, `${type.kind} ${type.definition}`]))
+}
+
+/** "of events FOR VALUES FROM (0) TO (10)" keyed by partition. */
+function partitionBounds(snapshot: CatalogSnapshot): Map<string, string> {
+  return new Map(
+    [...snapshot.partitions].map(([key, partition]) => [
+      key,
+      `of ${displayName(partition.parent)} ${partition.bound}`,
+    ]),
+  )
 }
 
 function quoted(comments: ReadonlyMap<string, string>): Map<string, string> {
