@@ -43,7 +43,10 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
   ].sort()
   const read = (spec: ConnectionSpec): Promise<CatalogSnapshot> =>
     withConnection(spec, (connection) => readCatalog(connection.client, schemas, keep))
-  const [mine, theirs] = [await read(options.spec), await read(options.other)]
+  const [mine, theirs] = [
+    withoutNotNullConstraints(await read(options.spec)),
+    withoutNotNullConstraints(await read(options.other)),
+  ]
   const { spec: a, other: b } = options.names
   const differences = everyDifference(mine, theirs, {
     live: `in ${a}`,
@@ -65,4 +68,16 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
       mine.routines.size,
     sql: { statements: changes.statements, byHand: changes.byHand },
   }
+}
+
+/**
+ * PostgreSQL 18 keeps a NOT NULL as a named constraint, older servers as a column flag:
+ * compared across majors every NOT NULL column would differ. The columns' nullability
+ * says the same thing on both.
+ */
+function withoutNotNullConstraints(snapshot: CatalogSnapshot): CatalogSnapshot {
+  const constraints = new Map(
+    [...snapshot.constraints].filter(([, definition]) => !definition.startsWith('NOT NULL')),
+  )
+  return { ...snapshot, constraints }
 }

@@ -25,6 +25,12 @@ test('strata diff compares two databases object by object, says what would make 
     /✓ staging and production have the same schema \(\d+ objects compared in public\)/,
   )
 
+  // Across majors (16 and 18, where NOT NULL is also a named constraint) the same migrations are the same schema.
+  const eighteen = await createTestDatabase(t, 18)
+  assert.equal((await project.cli(['--url', eighteen.url, 'upgrade', 'head'], env)).code, 0)
+  const acrossMajors = await project.cli(['diff', eighteen.url], env)
+  assert.equal(acrossMajors.code, 0, acrossMajors.stdout + acrossMajors.stderr)
+
   // A hotfix made on production only.
   await production.query('ALTER TABLE users ADD COLUMN phone text; DROP INDEX users_email_idx')
   const diff = await project.cli(['diff', 'production'], env)
