@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../db/connection-spec.js'
-import { withScratchDatabase } from '../db/scratch-database.js'
+import { ScratchDatabaseError, withScratchDatabase } from '../db/scratch-database.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { returnToRevisions } from '../deploy/return-to-revisions.js'
 import { InvalidInputError } from '../errors/index.js'
@@ -75,6 +75,13 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
   const { config, spec, migrations } = options
   const heads = migrations.graph.heads
   const keep = tableFilter(config)
+  if (heads.length > 1)
+    throw new InvalidInputError(
+      `the migrations have ${heads.length} heads (${heads.join(', ')}); nothing written`,
+      {
+        hint: `merge them first: strata merge -m "merge" heads`,
+      },
+    )
   const { rows, schemas, live } = await withConnection(spec, async (connection) => {
     const table = runnerTables(config).version
     const rows = (await tableExists(connection.client, table))
@@ -83,13 +90,6 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     const { schemas } = await managedSchemas(connection.client, config.health.schemas)
     return { rows, schemas, live: await readCatalog(connection.client, schemas, keep) }
   })
-  if (heads.length > 1)
-    throw new InvalidInputError(
-      `the migrations have ${heads.length} heads (${heads.join(', ')}); nothing written`,
-      {
-        hint: `merge them first: strata merge -m "merge" heads`,
-      },
-    )
   const atHead = [...rows].sort().join(',') === [...heads].sort().join(',')
   if (!atHead)
     throw new InvalidInputError(
@@ -116,7 +116,12 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
       await upgradeToRevisions(migrate(scratch, migrations), rows)
       return readScratch(scratch)
     },
-  )
+  ).catch((error: unknown) => {
+    if (!(error instanceof ScratchDatabaseError) || !error.noCreatedb) throw error
+    throw new ScratchDatabaseError(error.message, true, {
+      hint: `${error.hint}; or set health.scratchUrl to a server where Strata may create one (the migrations are replayed there to compare)`,
+    })
+  })
 
   // Production's forms for tables that hold rows; the downgrade leaves the indexes built
   // online to the online migration's own downgrade.
@@ -154,6 +159,16 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     excused: new Set(down.byHand.map(objectOf)),
   })
   if (!proof.upgradeMatches || !proof.downgradeMatches) return { ...result, created, proof, stamped: false }
+  // Stamped only if the database is still what the migrations were generated from.
+  const now = await withConnection(spec, (connection) => readCatalog(connection.client, schemas, keep))
+  const changed = everyDifference(now, live, { ...AFTER_UPGRADE, live: 'now', expected: 'when generated' })
+  if (changed.length > 0)
+    return {
+      ...result,
+      created,
+      proof: { ...proof, problems: [`${spec.database} changed meanwhile:`, ...changed] },
+      stamped: false,
+    }
   await stamp({ config, spec, migrations: withNew }, [head])
   return { ...result, created, proof, stamped: true }
 }

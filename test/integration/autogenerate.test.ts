@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { createTestDatabase } from '../helpers/database.js'
+import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
 function schema(project: TestProject): void {
@@ -195,6 +195,19 @@ test('autogenerate refuses a database behind its migrations, leaves enum removal
     [],
   )
   assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+
+  // A role that may not create databases: told how round it, nothing written.
+  const role = await createTestRole(t, { prefix: 'app' })
+  await db.query(`GRANT SELECT ON alembic_version TO ${role.name}`)
+  const asApp = urlOf({ ...db.spec, user: role.name, password: role.password })
+  const noCreatedb = await project.cli(['revision', '--autogenerate', '-m', 'x'], { DATABASE_URL: asApp })
+  assert.equal(noCreatedb.code, 1, noCreatedb.stdout)
+  assert.match(noCreatedb.stderr, new RegExp(`error: ${role.name} may not create databases`))
+  assert.match(noCreatedb.stderr, /or set health\.scratchUrl to a server where Strata may create one/)
+  assert.deepEqual(
+    generatedFiles(project).filter((f) => !f.startsWith('g2')),
+    [],
+  )
 
   // An enum value cannot be removed by SQL: the file says what to do, the database is not stamped.
   await db.query(`CREATE TYPE mood2 AS ENUM ('calm'); ALTER TABLE users ADD COLUMN mood mood2;

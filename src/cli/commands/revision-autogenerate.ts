@@ -78,6 +78,14 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
     return 0
   }
   const proof = result.proof!
+  if (!result.stamped && proof.upgradeMatches && proof.downgradeMatches) {
+    context.output.line(
+      `${mark.fail()} replayed on a scratch database it reproduces what was read, but ${result.database} changed while it was generated; not stamped:`,
+    )
+    for (const line of proof.problems) context.output.line(`    ${line}`)
+    context.output.line(`next: remove ${named} and generate again`)
+    return 1
+  }
   if (!result.stamped) {
     context.output.line(
       `${mark.fail()} replayed on a scratch database, the ${files.length > 1 ? 'migrations do' : 'migration does'} not reproduce ${result.database}; ${result.database} was not stamped:`,
