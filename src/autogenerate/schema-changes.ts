@@ -309,12 +309,28 @@ function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: Change
 function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
   const kind = (snapshot: CatalogSnapshot, key: string) =>
     snapshot.tables.get(key) === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
-  for (const [key, definition] of from.views)
-    if (to.views.get(key) !== definition || kind(from, key) !== kind(to, key))
-      plan.dropsFirst.unshift(`DROP ${kind(from, key)} ${relationName(key)};`)
+  const remade = (key: string) =>
+    from.views.get(key) !== to.views.get(key) || kind(from, key) !== kind(to, key)
+  for (const key of from.views.keys())
+    if (remade(key)) plan.dropsFirst.unshift(`DROP ${kind(from, key)} ${relationName(key)};`)
   for (const [key, definition] of to.views)
-    if (from.views.get(key) !== definition || kind(from, key) !== kind(to, key))
+    if (remade(key))
       plan.late.push(`CREATE ${kind(to, key)} ${relationName(key)} AS\n${definition.replace(/;\s*$/, '')};`)
+
+  // A materialized view's indexes: with it when it is made again, else one by one.
+  const viewOf = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
+  for (const [key, index] of from.indexes) {
+    const view = viewOf(key, index.table)
+    if (from.tables.get(view) !== 'm' || remade(view)) continue
+    if (to.indexes.get(key)?.definition !== index.definition)
+      plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
+  }
+  for (const [key, index] of to.indexes) {
+    const view = viewOf(key, index.table)
+    if (to.tables.get(view) !== 'm') continue
+    if (remade(view) || from.indexes.get(key)?.definition !== index.definition)
+      plan.late.push(`${index.definition};`)
+  }
 }
 
 /** Triggers and policies: dropped first when gone or changed, made last when new or changed. */

@@ -60,6 +60,8 @@ CREATE DOMAIN email_address AS text NOT NULL CONSTRAINT has_at CHECK (VALUE LIKE
 CREATE TYPE money_pair AS (amount numeric(12,2), currency char(3));
 ALTER TABLE users ADD COLUMN backup_email email_address DEFAULT 'x@example.com';
 ALTER TABLE orders ADD COLUMN paid money_pair;
+CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
+CREATE UNIQUE INDEX order_totals_user ON order_totals (user_id);
 UPDATE users SET country = 'NZ';
 ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
 
@@ -133,6 +135,8 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     'CREATE SCHEMA billing;',
     "CREATE DOMAIN email_address AS text NOT NULL CONSTRAINT has_at CHECK ((VALUE ~~ '%@%'::text));",
     'CREATE TYPE money_pair AS (amount numeric(12,2), currency character(3));',
+    'CREATE MATERIALIZED VIEW order_totals AS',
+    'CREATE UNIQUE INDEX order_totals_user ON public.order_totals USING btree (user_id);',
     'CREATE TABLE billing.invoices (',
     'CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;',
     'label citext',
@@ -156,6 +160,7 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     'DROP TABLE tags, billing.invoices;',
     'DROP SCHEMA billing;',
     'DROP TYPE money_pair;',
+    'DROP MATERIALIZED VIEW order_totals;',
     'DROP DOMAIN email_address;',
   ])
     assert.ok(down!.includes(statement), `downgrade lacks: ${statement}\n${down}`)
