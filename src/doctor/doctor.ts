@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { describeHolder, type LockHolder, migrationLockHolder } from '../db/advisory-lock.js'
 import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl } from '../db/connection-spec.js'
+import { sqlIdent } from '../db/quote.js'
 import type { DatabaseTarget } from '../db/resolve-target.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { embeddedPackageFor, noEmbeddedServer } from '../embedded/index.js'
@@ -39,6 +40,8 @@ interface ServerFacts {
   /** The session holding the migration lock when the doctor looked. */
   readonly migrator: LockHolder | undefined
   readonly rights: SchemaRights
+  /** The role may create databases (CREATEDB or superuser). */
+  readonly createdb: boolean
 }
 
 /**
@@ -81,6 +84,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckReport> {
     checks.push(
       await runCheck('schema-rights', 'Role may change the schema', async () =>
         schemaRightsOutcome(facts.rights),
+      ),
+    )
+    checks.push(
+      await runCheck('scratch-databases', 'Scratch databases possible', async () =>
+        scratchOutcome(config, facts),
       ),
     )
   }
@@ -190,9 +198,11 @@ async function reach(
       user: string
       recovery: boolean
       readonly: string
+      createdb: boolean
     }>(
       `SELECT current_setting('server_version') AS version, current_user AS user,
-              pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS readonly`,
+              pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS readonly,
+              (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user) AS createdb`,
     )
     const row = rows[0]!
     const tables = runnerTables(config)
@@ -218,6 +228,7 @@ async function reach(
         major: Math.floor(connection.serverVersionNum / 10000),
         versionRows,
         migrator: await migrationLockHolder(connection.client, table),
+        createdb: row.createdb,
         rights: await readSchemaRights(connection.client, table.schema, [
           `${table.schema}.${table.name}`,
           `${tables.history.schema}.${tables.history.name}`,
@@ -304,5 +315,30 @@ function failedWith(error: unknown, withWhere = true): CheckOutcome {
     status: 'fail',
     summary,
     details: [where, known?.hint].filter((line): line is string => line !== undefined),
+  }
+}
+
+/**
+ * verify's drift check, rehearse, revision --autogenerate and deploy's rehearsal replay
+ * the migrations on a scratch database: the role must create one, or health.scratchUrl
+ * name a server where it may.
+ */
+function scratchOutcome(config: ResolvedConfig, facts: ServerFacts): CheckOutcome {
+  if (config.health.scratchUrl !== undefined)
+    return {
+      status: 'ok',
+      summary: 'on health.scratchUrl (verify, rehearse, autogenerate and deploy replay migrations there)',
+    }
+  if (facts.createdb)
+    return {
+      status: 'ok',
+      summary: `${facts.rights.role} may create them (verify, rehearse, autogenerate and deploy replay migrations there)`,
+    }
+  return {
+    status: 'warn',
+    summary: `${facts.rights.role} may not create databases: verify's drift check, rehearse, revision --autogenerate and deploy's rehearsal cannot replay the migrations`,
+    details: [
+      `ALTER ROLE ${sqlIdent(facts.rights.role)} CREATEDB, or set health.scratchUrl to a server where Strata may create one`,
+    ],
   }
 }

@@ -49,6 +49,10 @@ test('doctor: the config, the database chosen and why, as whom, the migrations a
   assert.equal(checks.get('backup-directory')!.status, 'ok')
   assert.equal(checks.get('migration-lock')!.summary, 'the migration lock is free')
   assert.match(checks.get('schema-rights')!.summary, /^\w+ is a superuser$/)
+  assert.match(
+    checks.get('scratch-databases')!.summary,
+    /^\w+ may create them \(verify, rehearse, autogenerate and deploy replay migrations there\)$/,
+  )
 
   // A session holding the migration lock (an upgrade running, or one stuck) is named.
   const holder = new pg.Client(toClientConfig(database.spec, false))
@@ -118,6 +122,16 @@ test('doctor warns when the role would not be allowed to change the tables it mi
     /run migrations as \w+, or as \w+: ALTER TABLE public\.orders OWNER TO \w+ for each/,
   )
   assert.match(rights.details[1]!, new RegExp(`GRANT CREATE ON SCHEMA public TO ${role.name}`))
+  const scratch = checksOf(doctor.stdout).get('scratch-databases')!
+  assert.equal(scratch.status, 'warn')
+  assert.match(
+    scratch.summary,
+    new RegExp(`^${role.name} may not create databases: verify's drift check, rehearse`),
+  )
+  assert.equal(
+    scratch.details[0],
+    `ALTER ROLE ${role.name} CREATEDB, or set health.scratchUrl to a server where Strata may create one`,
+  )
 
   await database.query(
     `ALTER TABLE users OWNER TO ${role.name}; ALTER TABLE orders OWNER TO ${role.name}; GRANT CREATE ON SCHEMA public TO ${role.name}`,
