@@ -68,7 +68,8 @@ export async function writeGeneratedMigrations(
           down:
             undo.length > 0
               ? undo.join('\n')
-              : '-- Nothing to undo here: validating changes no schema; the downgrade before this one restores what was dropped.',
+              : // A statement, so that the migration has a downgrade the runner can step through.
+                '-- Nothing to undo here: validating changes no schema; the downgrade before this one restores what was dropped.\nSELECT 1;',
         },
       ),
     )

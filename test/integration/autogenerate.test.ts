@@ -176,6 +176,16 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
   const again = await project.cli(['revision', '--autogenerate', '-m', 'again'])
   assert.match(again.stdout, new RegExp(`No changes: \\S+ matches its migrations at ${revision}`))
   assert.equal((await db.one('SELECT count(*)::int AS n FROM users')).n, 1, 'the data is untouched')
+
+  // Only a check on an existing table: its validation's migration still has a downgrade.
+  await db.query("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%')")
+  const emailCheck = await project.cli(['revision', '--autogenerate', '-m', 'email check'])
+  assert.equal(emailCheck.code, 0, emailCheck.stdout + emailCheck.stderr)
+  const validation = generatedFiles(project).find((name) => name.endsWith('_email_check_concurrently.sql'))!
+  assert.match(
+    readFileSync(join(project.dir, 'migrations', 'versions', validation), 'utf8'),
+    /-- migrate:down\n-- Nothing to undo here: .*\nSELECT 1;/,
+  )
 })
 
 test('autogenerate refuses a database behind its migrations, leaves enum removals to a person, and does not stamp what it cannot reproduce', async (t) => {
