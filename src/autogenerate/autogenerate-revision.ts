@@ -3,21 +3,26 @@ import { withConnection } from '../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../db/connection-spec.js'
 import { ScratchDatabaseError, withScratchDatabase } from '../db/scratch-database.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
-import { returnToRevisions } from '../deploy/return-to-revisions.js'
 import { InvalidInputError } from '../errors/index.js'
-import type { CreatedRevision } from '../graph/create-revision.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
-import { type CatalogSnapshot, readCatalog } from '../health/drift/catalog-snapshot.js'
+import { readCatalog } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
-import { AFTER_DOWNGRADE } from '../health/drift/compared-sides.js'
 import { tableFilter } from '../health/drift/schema-drift.js'
 import { managedSchemas } from '../health/managed-schemas.js'
-import { type MigrateOptions, upgrade, upgradeToRevisions } from '../runner/migrate.js'
+import { type MigrateOptions, upgradeToRevisions } from '../runner/migrate.js'
 import { stamp } from '../runner/stamp.js'
 import { runnerTables } from '../runner/tables.js'
+import { expandedSchema } from './expanded-schema.js'
+import { objectOf, proveGeneratedMigrations, type ReplayProof } from './prove-migrations.js'
 import { renameHints } from './rename-hints.js'
 import { schemaChanges } from './schema-changes.js'
-import { writeGeneratedMigrations } from './write-generated-migrations.js'
+import {
+  type GeneratedChanges,
+  type GeneratedMigration,
+  writeGeneratedMigrations,
+} from './write-generated-migrations.js'
+
+export type { ReplayProof } from './prove-migrations.js'
 
 export interface AutogenerateOptions {
   readonly config: ResolvedConfig
@@ -30,23 +35,13 @@ export interface AutogenerateOptions {
   readonly args?: Readonly<Record<string, string>>
 }
 
-/** How the generated migration fared when replayed on a scratch database. */
-export interface ReplayProof {
-  /** The upgrade ran and built exactly the database's schema. */
-  readonly upgradeMatches: boolean
-  /** The downgrade ran and restored exactly what the migrations built before. */
-  readonly downgradeMatches: boolean
-  /** What differed, or the error of a leg that failed. */
-  readonly problems: readonly string[]
-}
-
 export interface AutogenerateResult {
   /**
    * The migrations written, in order: the schema changes, then (when there are any) the
    * CONCURRENTLY builds and validations outside a transaction. Empty when the database
    * matches its migrations.
    */
-  readonly created: readonly CreatedRevision[]
+  readonly created: readonly GeneratedMigration[]
   readonly database: string
   /** The version rows the database was at, and what the new migration revises. */
   readonly from: readonly string[]
@@ -123,40 +118,62 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     })
   })
 
-  // Production's forms for tables that hold rows; the downgrade leaves the indexes built
-  // online to the online migration's own downgrade.
-  const up = schemaChanges(built, live, { online: true, leaveIndexes: new Set() })
-  const down = schemaChanges(live, built, { online: false, leaveIndexes: new Set(up.builtOnline) })
+  // Expand, then contract: what the previous release may still read (tables, columns,
+  // views, functions, types) is dropped only by a contract migration; until then it
+  // stays, its columns nullable. Production's forms for tables that hold rows; each
+  // downgrade leaves the indexes built online to the online migration's own.
+  const expanded = expandedSchema(built, live)
+  const expand = schemaChanges(built, expanded, { online: true, leaveIndexes: new Set() })
+  const changes: GeneratedChanges = {
+    expand,
+    expandDown: schemaChanges(expanded, built, { online: false, leaveIndexes: new Set(expand.builtOnline) }),
+    contract: schemaChanges(expanded, live),
+    contractDown: schemaChanges(live, expanded),
+  }
+  const { contract } = changes
+  const byHand = [...expand.byHand, ...contract.byHand]
+  const downgradeByHand = [...changes.expandDown.byHand, ...changes.contractDown.byHand]
   const result = {
     database: spec.database,
     from: rows,
-    upgradeStatements: up.statements.length + up.online.length,
-    downgradeStatements: down.statements.length + up.builtOnline.length,
-    byHand: up.byHand,
-    downgradeByHand: down.byHand,
+    upgradeStatements: expand.statements.length + expand.online.length + contract.statements.length,
+    downgradeStatements:
+      changes.expandDown.statements.length +
+      expand.builtOnline.length +
+      changes.contractDown.statements.length,
+    byHand,
+    downgradeByHand,
     renames: renameHints(built, live),
   }
-  const nothing = up.statements.length === 0 && up.online.length === 0 && up.byHand.length === 0
+  const nothing =
+    expand.statements.length + expand.online.length + contract.statements.length + byHand.length === 0
   if (nothing) return { ...result, created: [], proof: undefined, stamped: false }
 
   const created = await writeGeneratedMigrations(
     { config, migrations, message: options.message, revId: options.revId, directory: options.directory },
-    up,
-    down,
+    changes,
     result.renames,
   )
-  if (up.byHand.length > 0) return { ...result, created, proof: undefined, stamped: false }
+  if (byHand.length > 0) return { ...result, created, proof: undefined, stamped: false }
 
   // Loaded again: the set now holds the new files.
   const withNew = await loadMigrations(config)
-  const head = created.at(-1)!.revision
-  const proof = await proveRevision(head, rows, live, built, {
+  const head = created.at(-1)!
+  const lastExpand = created.filter((file) => file.phase !== 'contract').at(-1)
+  const proof = await proveGeneratedMigrations({
     server: scratchServer,
     database: spec.database,
     migrate: (scratch) => migrate(scratch, withNew),
     readScratch,
-    // What the downgrade's TODO says it cannot undo (an added enum value) is no failure.
-    excused: new Set(down.byHand.map(objectOf)),
+    rows,
+    built,
+    checkpoints: [
+      ...(head.phase === 'contract' && lastExpand !== undefined
+        ? [{ revision: lastExpand.revision, expected: expanded, sides: AFTER_EXPAND }]
+        : []),
+      { revision: head.revision, expected: live, sides: AFTER_UPGRADE },
+    ],
+    excused: new Set(downgradeByHand.map(objectOf)),
   })
   if (!proof.upgradeMatches || !proof.downgradeMatches) return { ...result, created, proof, stamped: false }
   // Stamped only if the database is still what the migrations were generated from.
@@ -169,7 +186,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
       proof: { ...proof, problems: [`${spec.database} changed meanwhile:`, ...changed] },
       stamped: false,
     }
-  await stamp({ config, spec, migrations: withNew }, [head])
+  await stamp({ config, spec, migrations: withNew }, [head.revision])
   return { ...result, created, proof, stamped: true }
 }
 
@@ -180,58 +197,9 @@ const AFTER_UPGRADE: ComparedSides = {
   extra: 'made by the generated upgrade, not in the database',
 }
 
-async function proveRevision(
-  revision: string,
-  rows: readonly string[],
-  live: CatalogSnapshot,
-  built: CatalogSnapshot,
-  scratch: {
-    server: ConnectionSpec
-    database: string
-    migrate: (spec: ConnectionSpec) => MigrateOptions
-    readScratch: (spec: ConnectionSpec) => Promise<CatalogSnapshot>
-    excused: ReadonlySet<string>
-  },
-): Promise<ReplayProof> {
-  return withScratchDatabase(scratch.server, `strata_autogen_${scratch.database}`, async (spec) => {
-    const options = scratch.migrate(spec)
-    const problems: string[] = []
-    try {
-      await upgradeToRevisions(options, rows)
-      await upgrade(options, revision)
-    } catch (error) {
-      return {
-        upgradeMatches: false,
-        downgradeMatches: false,
-        problems: [`the upgrade failed: ${failure(error)}`],
-      }
-    }
-    const after = everyDifference(await scratch.readScratch(spec), live, AFTER_UPGRADE)
-    problems.push(...after)
-    let downgradeMatches = false
-    try {
-      await returnToRevisions(options, rows)
-      const back = everyDifference(await scratch.readScratch(spec), built, AFTER_DOWNGRADE).filter(
-        (line) => !scratch.excused.has(objectOf(line)),
-      )
-      problems.push(...back)
-      downgradeMatches = back.length === 0
-    } catch (error) {
-      problems.push(`the downgrade failed: ${failure(error)}`)
-    }
-    return { upgradeMatches: after.length === 0, downgradeMatches, problems }
-  })
-}
-
-/** A scratch run's error without what the runner says of the database it ran on (the scratch one, dropped). */
-function failure(error: unknown): string {
-  return (error as Error).message
-    .split('\n')
-    .filter((line) => !/^(rolled back|next):/.test(line))
-    .join('\n    ')
-}
-
-/** "enum mood: ..." → "enum mood": the object a TODO or a difference is about. */
-function objectOf(line: string): string {
-  return line.slice(0, line.indexOf(':'))
+const AFTER_EXPAND: ComparedSides = {
+  live: 'after the expand migrations',
+  expected: 'expected between the phases',
+  missing: 'expected between the phases, not made by the expand migrations',
+  extra: 'made by the expand migrations, not expected between the phases',
 }

@@ -1,6 +1,8 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { type CreatedRevision, createRevision } from '../graph/create-revision.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
+import type { MigrationPhase } from '../graph/migration.js'
+import type { TemplateFields } from '../graph/revision-templates.js'
 import { relationName } from './object-names.js'
 import type { SchemaChanges } from './schema-changes.js'
 
@@ -12,67 +14,103 @@ export interface GeneratedFiles {
   readonly directory: string
 }
 
+/** The changes of both phases, each with the one that undoes it. */
+export interface GeneratedChanges {
+  readonly expand: SchemaChanges
+  readonly expandDown: SchemaChanges
+  readonly contract: SchemaChanges
+  readonly contractDown: SchemaChanges
+}
+
+/** A migration written, and the deploy phase it was written for. */
+export interface GeneratedMigration extends CreatedRevision {
+  /** `changes` in a transaction, `concurrently` outside one, `contract` the drops. */
+  readonly part: GeneratedPart
+  readonly phase: MigrationPhase | undefined
+}
+
+export type GeneratedPart = 'changes' | 'concurrently' | 'contract'
+
 /**
- * Writes the generated changes as SQL migrations: the schema changes in one, in a
- * transaction; what must run outside one (CONCURRENTLY index builds and drops,
- * validations of constraints added NOT VALID) in a second after it, which its
- * downgrade undoes first. Only the first has TODO lines for a person.
+ * Writes the generated changes as SQL migrations, each revising the one before:
+ * 1. the schema changes that add or alter, in a transaction;
+ * 2. what must run outside one (CONCURRENTLY index builds and drops, validations of
+ *    constraints added NOT VALID), whose downgrade drops what it built;
+ * 3. with `-- phase: contract`, the drops of what the previous release may still read
+ *    (tables, columns, views, functions, types), for `strata deploy --phase contract`.
+ * When there is a contract step, the first two say `-- phase: expand`. A file is written
+ * only when it has something to do; TODO lines go into the first.
  */
 export async function writeGeneratedMigrations(
   files: GeneratedFiles,
-  up: SchemaChanges,
-  down: SchemaChanges,
-  /** Said at the top of the upgrade: a drop and an add that may be a rename. */
+  changes: GeneratedChanges,
+  /** Said where the drops are: a drop and an add that may be a rename. */
   renames: readonly string[] = [],
-): Promise<CreatedRevision[]> {
-  const note = (lines: readonly string[]) => lines.map((line) => `-- TODO by hand: ${line}`)
-  const created: CreatedRevision[] = []
-  const write = (
-    graph: MigrationSet['graph'],
-    message: string,
-    revId: string | undefined,
-    body: Parameters<typeof createRevision>[1]['body'],
-  ) =>
-    createRevision(graph, {
-      message,
-      revId,
+): Promise<GeneratedMigration[]> {
+  const { expand, expandDown, contract, contractDown } = changes
+  const todo = (lines: readonly string[]) => lines.map((line) => `-- TODO by hand: ${line}`)
+  const renamed = renames.map((line) => `-- RENAMED? ${line}`)
+  const contracts = contract.statements.length > 0 || contract.byHand.length > 0
+  const expandPhase: MigrationPhase | undefined = contracts ? 'expand' : undefined
+  const parts: {
+    part: GeneratedPart
+    phase: MigrationPhase | undefined
+    body: NonNullable<TemplateFields['body']>
+  }[] = []
+  if (expand.statements.length > 0 || expand.byHand.length > 0)
+    parts.push({
+      part: 'changes',
+      phase: expandPhase,
+      body: {
+        phase: expandPhase,
+        up: [...todo(expand.byHand), ...(contracts ? [] : renamed), ...expand.statements].join('\n'),
+        down: [...todo(expandDown.byHand), ...expandDown.statements].join('\n') || undefined,
+      },
+    })
+  if (expand.online.length > 0) {
+    const undo = [...expand.builtOnline]
+      .reverse()
+      .map((key) => `DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
+    parts.push({
+      part: 'concurrently',
+      phase: expandPhase,
+      body: {
+        phase: expandPhase,
+        transactional: false,
+        up: expand.online.join('\n'),
+        down:
+          undo.length > 0
+            ? undo.join('\n')
+            : // A statement, so that the migration has a downgrade the runner can step through.
+              '-- Nothing to undo here: validating changes no schema; the downgrade before this one restores what was dropped.\nSELECT 1;',
+      },
+    })
+  }
+  if (contracts)
+    parts.push({
+      part: 'contract',
+      phase: 'contract',
+      body: {
+        phase: 'contract',
+        up: [...todo(contract.byHand), ...renamed, ...contract.statements].join('\n'),
+        down: [...todo(contractDown.byHand), ...contractDown.statements].join('\n') || undefined,
+      },
+    })
+
+  const written: GeneratedMigration[] = []
+  for (const [index, part] of parts.entries()) {
+    // Each after the one before: the graph must know the file just written.
+    const graph = index === 0 ? files.migrations.graph : (await loadMigrations(files.config)).graph
+    const created = createRevision(graph, {
+      message:
+        part.part === 'changes' || parts.length === 1 ? files.message : `${files.message}, ${part.part}`,
+      revId: index === 0 ? files.revId : undefined,
       sql: true,
-      body,
+      body: part.body,
       directory: files.directory,
       fileTemplate: files.config.migrations.fileTemplate,
     })
-  const inTransaction = up.statements.length > 0 || up.byHand.length > 0
-  if (inTransaction)
-    created.push(
-      write(files.migrations.graph, files.message, files.revId, {
-        up: [...note(up.byHand), ...renames.map((line) => `-- RENAMED? ${line}`), ...up.statements].join(
-          '\n',
-        ),
-        down: [...note(down.byHand), ...down.statements].join('\n') || undefined,
-      }),
-    )
-  if (up.online.length > 0) {
-    // Written on the first one, so the graph must know it.
-    const graph = inTransaction ? (await loadMigrations(files.config)).graph : files.migrations.graph
-    const undo = [...up.builtOnline]
-      .reverse()
-      .map((key) => `DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
-    created.push(
-      write(
-        graph,
-        inTransaction ? `${files.message}, concurrently` : files.message,
-        inTransaction ? undefined : files.revId,
-        {
-          transactional: false,
-          up: up.online.join('\n'),
-          down:
-            undo.length > 0
-              ? undo.join('\n')
-              : // A statement, so that the migration has a downgrade the runner can step through.
-                '-- Nothing to undo here: validating changes no schema; the downgrade before this one restores what was dropped.\nSELECT 1;',
-        },
-      ),
-    )
+    written.push({ ...created, part: part.part, phase: part.phase })
   }
-  return created
+  return written
 }

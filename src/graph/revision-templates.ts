@@ -1,3 +1,4 @@
+import type { MigrationPhase } from './migration.js'
 /** The file templates of `strata revision --template`, from the guide's "Migration Templates". */
 export const TEMPLATE_NAMES = ['blank', 'add-column', 'add-index', 'add-foreign-key'] as const
 export type TemplateName = (typeof TEMPLATE_NAMES)[number]
@@ -89,6 +90,8 @@ export interface TemplateFields {
         readonly allow?: readonly string[] | undefined
         /** False: the SQL runs outside a transaction (a converted CONCURRENTLY build). */
         readonly transactional?: boolean | undefined
+        /** The deploy phase it belongs to (a generated contract step). */
+        readonly phase?: MigrationPhase | undefined
       }
     | undefined
 }
@@ -153,6 +156,7 @@ export function renderSqlMigration(fields: TemplateFields): string {
   ]
   if (fields.branchLabels.length > 0) lines.push(`-- branch_labels: ${fields.branchLabels.join(', ')}`)
   if (fields.dependsOn.length > 0) lines.push(`-- depends_on: ${fields.dependsOn.join(', ')}`)
+  if (fields.body?.phase !== undefined) lines.push(`-- phase: ${fields.body.phase}`)
   if (!templateIsTransactional(fields.template) || fields.body?.transactional === false)
     lines.push('-- transactional: false')
   lines.push(`-- create_date: ${fields.createDate}`)

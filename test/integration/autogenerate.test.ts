@@ -71,8 +71,11 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
   const online = generatedFiles(project).find((name) =>
     name.endsWith('_phone_status_and_tags_concurrently.sql'),
   )
-  assert.ok(file && online, generatedFiles(project).join(', '))
-  const revision = online.split('_')[0]!
+  const contract = generatedFiles(project).find((name) =>
+    name.endsWith('_phone_status_and_tags_contract.sql'),
+  )
+  assert.ok(file && online && contract, generatedFiles(project).join(', '))
+  const revision = contract.split('_')[0]!
   assert.match(
     result.stdout,
     /✓ Generating .*_phone_status_and_tags\.sql \.\.\. done \(\d+ statements up, \d+ down: what \S+ has that its migrations at g1 do not make\)/,
@@ -83,7 +86,15 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
   )
   assert.match(
     result.stdout,
+    /✓ Generating .*_phone_status_and_tags_contract\.sql \.\.\. done \(phase contract: drops what the previous release may still read; `strata deploy --phase contract` runs it once every instance runs the new release\)/,
+  )
+  assert.match(
+    result.stdout,
     /✓ replayed on a scratch database: the upgrade builds exactly \S+'s schema and the downgrade restores the one before/,
+  )
+  assert.match(
+    result.stdout,
+    /deploy with `strata deploy --phase expand`, then `--phase contract` once the new release runs everywhere/,
   )
   assert.match(
     result.stdout,
@@ -108,7 +119,7 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     /ALTER TABLE users VALIDATE CONSTRAINT users_country_nn;\nALTER TABLE users ALTER COLUMN country SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_country_nn;/,
   )
   const check = await project.cli(['check', '--offline', '-r', 'g1:head'])
-  assert.match(check.stdout, /2 migrations checked: /)
+  assert.match(check.stdout, /3 migrations checked: /)
   assert.doesNotMatch(
     check.stdout,
     /create-index-not-concurrently|validate-in-same-transaction|set-not-null-without-check|constraint-without-not-valid/,
@@ -124,10 +135,8 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     "CREATE TYPE status AS ENUM ('new', 'paid');",
     "ALTER TYPE mood ADD VALUE 'happy' BEFORE 'calm';",
     'ALTER TABLE users ADD COLUMN phone character varying(20);',
-    'ALTER TABLE users DROP COLUMN nickname;',
     'ALTER TABLE users ALTER COLUMN email TYPE character varying(320) USING email::character varying(320);',
     'ALTER TABLE orders ALTER COLUMN total SET DEFAULT 1;',
-    'DROP TABLE legacy_a, legacy_b;',
     'ALTER SEQUENCE tags_id_seq OWNED BY tags.id;',
     'ALTER TABLE tags ADD CONSTRAINT tags_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE;',
     'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK ((total >= (0)::numeric)) NOT VALID;',
@@ -153,9 +162,6 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
   assert.ok(up!.indexOf('CREATE OR REPLACE FUNCTION public.touch()') < up!.indexOf('CREATE TRIGGER'))
   for (const statement of [
     'DROP TYPE status;',
-    'ALTER TABLE users ADD COLUMN nickname text;',
-    'CREATE TABLE legacy_a (',
-    'ALTER TABLE legacy_b ADD CONSTRAINT legacy_b_a_id_fkey FOREIGN KEY (a_id) REFERENCES legacy_a(id);',
     'DROP FUNCTION touch();',
     'DROP TABLE tags, billing.invoices;',
     'DROP SCHEMA billing;',
@@ -168,6 +174,40 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     down!,
     /-- TODO by hand: enum mood: \('happy', 'calm', 'angry'\) becomes \('calm', 'angry'\); PostgreSQL cannot remove or reorder enum values/,
   )
+
+  assert.match(up!, /^-- phase: expand$/m)
+  assert.doesNotMatch(up!, /DROP COLUMN|DROP TABLE/)
+
+  // What the previous release may still read goes last, for the contract phase.
+  const [contractUp, contractDown] = readFileSync(
+    join(project.dir, 'migrations', 'versions', contract),
+    'utf8',
+  ).split('-- migrate:down')
+  assert.match(contractUp!, /^-- phase: contract$/m)
+  assert.match(contractUp!, new RegExp(`-- down_revision: ${online.split('_')[0]}\n`))
+  for (const statement of ['DROP TABLE legacy_a, legacy_b;', 'ALTER TABLE users DROP COLUMN nickname;'])
+    assert.ok(contractUp!.includes(statement), `contract lacks: ${statement}\n${contractUp}`)
+  for (const statement of [
+    'ALTER TABLE users ADD COLUMN nickname text;',
+    'CREATE TABLE legacy_a (',
+    'ALTER TABLE legacy_b ADD CONSTRAINT legacy_b_a_id_fkey FOREIGN KEY (a_id) REFERENCES legacy_a(id);',
+  ])
+    assert.ok(contractDown!.includes(statement), `contract's downgrade lacks: ${statement}\n${contractDown}`)
+  const expandOnly = await project.cli(['check', '--offline', '-r', `g1:${online.split('_')[0]}`])
+  assert.doesNotMatch(expandOnly.stdout, /drop-column|drop-table|breaking-outside-contract/)
+  // Another database takes them in the two phases.
+  const other = await createTestDatabase(t)
+  assert.equal((await project.cli(['--url', other.url, 'upgrade', 'g1'])).code, 0)
+  const expanded = await project.cli(['--url', other.url, 'upgrade', 'head', '--phase', 'expand'])
+  assert.equal(expanded.code, 0, expanded.stdout + expanded.stderr)
+  assert.equal((await other.one('SELECT version_num FROM alembic_version')).version_num, online.split('_')[0])
+  assert.equal(
+    (await other.one("SELECT to_regclass('legacy_a')::text AS t")).t,
+    'legacy_a',
+    'kept until contract',
+  )
+  assert.equal((await project.cli(['--url', other.url, 'upgrade', 'head'])).code, 0)
+  assert.equal((await other.one("SELECT to_regclass('legacy_a')::text AS t")).t, null)
 
   // The database is at the new revision and matches its migrations: nothing more to generate.
   assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, revision)
@@ -243,7 +283,8 @@ test('autogenerate refuses a database behind its migrations, leaves enum removal
   const rename =
     "users.nickname is dropped and users.handle added, both text: if it was renamed, use ALTER TABLE users RENAME COLUMN nickname TO handle instead, or the column's data is lost"
   assert.ok(byHand.stdout.includes(`! ${rename}`), byHand.stdout)
-  const written = generatedFiles(project).find((name) => name.endsWith('_mood.sql'))!
+  // In the contract migration, where the drop is.
+  const written = generatedFiles(project).find((name) => name.endsWith('_mood_contract.sql'))!
   assert.ok(
     readFileSync(join(project.dir, 'migrations', 'versions', written), 'utf8').includes(
       `-- RENAMED? ${rename}`,

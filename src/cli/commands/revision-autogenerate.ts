@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path'
+import type { GeneratedPart } from '../../autogenerate/write-generated-migrations.js'
 import { UsageError } from '../../errors/index.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
@@ -58,13 +59,15 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
   }
   const files = result.created.map((created) => relative(process.cwd(), created.file))
   const head = result.created.at(-1)!.revision
-  context.output.line(
-    `${mark.ok()} Generating ${files[0]} ... done (${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make)`,
-  )
-  if (files.length > 1)
-    context.output.line(
-      `${mark.ok()} Generating ${files[1]} ... done (outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use)`,
-    )
+  const what: Record<GeneratedPart, string> = {
+    changes: `${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make`,
+    concurrently:
+      'outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use',
+    contract:
+      'phase contract: drops what the previous release may still read; `strata deploy --phase contract` runs it once every instance runs the new release',
+  }
+  for (const [index, created] of result.created.entries())
+    context.output.line(`${mark.ok()} Generating ${files[index]} ... done (${what[created.part]})`)
   for (const line of result.renames) context.output.line(`${mark.warn()} ${line}`)
   const named = files.join(' and ')
   if (result.byHand.length > 0) {
@@ -100,7 +103,7 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
   for (const line of result.downgradeByHand) context.output.line(`    ${line}`)
   context.output.line(`${mark.ok()} ${result.database} stamped at ${head}: it already has these changes`)
   context.output.line(
-    `next: review ${named}; \`strata check\` shows the locks ${files.length > 1 ? 'they take' : 'it takes'} before production`,
+    `next: review ${named}; \`strata check\` shows the locks ${files.length > 1 ? 'they take' : 'it takes'} before production${result.created.some((created) => created.part === 'contract') ? '; deploy with `strata deploy --phase expand`, then `--phase contract` once the new release runs everywhere' : ''}`,
   )
   return 0
 }
