@@ -68,9 +68,14 @@ export async function writeGeneratedMigrations(
       },
     })
   if (expand.online.length > 0) {
-    const undo = [...expand.builtOnline]
-      .reverse()
-      .map((key) => `DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
+    // Its downgrade drops what it built; with no transactional migration before it, it
+    // also makes again what it dropped (an index the expand step took away).
+    const undo = [
+      ...[...expand.builtOnline]
+        .reverse()
+        .map((key) => `DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`),
+      ...(parts.length === 0 ? expandDown.statements : []),
+    ]
     parts.push({
       part: 'concurrently',
       phase: expandPhase,

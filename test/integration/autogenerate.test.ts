@@ -226,6 +226,21 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     readFileSync(join(project.dir, 'migrations', 'versions', validation), 'utf8'),
     /-- migrate:down\n-- Nothing to undo here: .*\nSELECT 1;/,
   )
+
+  // A column with an index, dropped by hand: the index goes while expanding (concurrently,
+  // no transactional migration before it), the column at contract; down, both come back.
+  await db.query(
+    'ALTER TABLE users ADD COLUMN scratch text; CREATE INDEX users_scratch_idx ON users (scratch)',
+  )
+  assert.equal((await project.cli(['revision', '--autogenerate', '-m', 'scratch column'])).code, 0)
+  await db.query('ALTER TABLE users DROP COLUMN scratch')
+  const dropScratch = await project.cli(['revision', '--autogenerate', '-m', 'drop scratch'])
+  assert.equal(dropScratch.code, 0, dropScratch.stdout + dropScratch.stderr)
+  const dropIndex = generatedFiles(project).find((name) => name.endsWith('_drop_scratch_concurrently.sql'))!
+  assert.match(
+    readFileSync(join(project.dir, 'migrations', 'versions', dropIndex), 'utf8'),
+    /DROP INDEX CONCURRENTLY IF EXISTS users_scratch_idx;\n\n-- migrate:down\nCREATE INDEX users_scratch_idx ON public\.users USING btree \(scratch\);/,
+  )
 })
 
 test('autogenerate refuses a database behind its migrations, leaves enum removals to a person, and does not stamp what it cannot reproduce', async (t) => {
