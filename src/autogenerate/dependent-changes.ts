@@ -1,0 +1,81 @@
+import { quoteLiteral, sqlIdent } from '../db/quote.js'
+import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
+import type { ChangePlan } from './change-plan.js'
+import { memberOf, relationName, routineName, tableOf } from './object-names.js'
+
+// Functions, views, triggers, policies and comments: what `schemaChanges` writes for them.
+
+export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+  for (const [key, routine] of to.routines)
+    if (from.routines.get(key)?.definition !== routine.definition)
+      plan.routines.push(`${routine.definition};`)
+  for (const [key, routine] of from.routines)
+    if (!to.routines.has(key)) plan.lastly.push(`DROP ${routine.kind.toUpperCase()} ${routineName(key)};`)
+}
+
+/** A changed view is dropped and made again: CREATE OR REPLACE cannot remove or retype its columns. */
+export function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+  const kind = (snapshot: CatalogSnapshot, key: string) =>
+    snapshot.tables.get(key) === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
+  const remade = (key: string) =>
+    from.views.get(key) !== to.views.get(key) || kind(from, key) !== kind(to, key)
+  for (const key of from.views.keys())
+    if (remade(key)) plan.dropsFirst.unshift(`DROP ${kind(from, key)} ${relationName(key)};`)
+  for (const [key, definition] of to.views)
+    if (remade(key))
+      plan.late.push(`CREATE ${kind(to, key)} ${relationName(key)} AS\n${definition.replace(/;\s*$/, '')};`)
+
+  // A materialized view's indexes: with it when it is made again, else one by one.
+  const viewOf = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
+  for (const [key, index] of from.indexes) {
+    const view = viewOf(key, index.table)
+    if (from.tables.get(view) !== 'm' || remade(view)) continue
+    if (to.indexes.get(key)?.definition !== index.definition)
+      plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
+  }
+  for (const [key, index] of to.indexes) {
+    const view = viewOf(key, index.table)
+    if (to.tables.get(view) !== 'm') continue
+    if (remade(view) || from.indexes.get(key)?.definition !== index.definition)
+      plan.late.push(`${index.definition};`)
+  }
+}
+
+/** Triggers and policies: dropped first when gone or changed, made last when new or changed. */
+export function memberChanges(
+  from: ReadonlyMap<string, string>,
+  to: ReadonlyMap<string, string>,
+  kept: (table: string) => boolean,
+  plan: ChangePlan,
+  sql: { drop: (key: string) => string; create: (key: string, definition: string) => string },
+): void {
+  for (const [key, definition] of from)
+    if (kept(tableOf(key)) && to.get(key) !== definition) plan.dropsFirst.push(sql.drop(key))
+  for (const [key, definition] of to)
+    if (kept(tableOf(key)) && from.get(key) !== definition) plan.late.push(sql.create(key, definition))
+}
+
+export function commentChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  kept: (table: string) => boolean,
+): void {
+  const noun = (table: string) =>
+    ({ v: 'VIEW', m: 'MATERIALIZED VIEW', f: 'FOREIGN TABLE' })[to.tables.get(table) ?? 'r'] ?? 'TABLE'
+  const present = (table: string) => kept(table) || (to.tables.has(table) && to.tables.get(table) !== 'r')
+  for (const table of new Set([...from.tableComments.keys(), ...to.tableComments.keys()])) {
+    const comment = to.tableComments.get(table)
+    if (present(table) && comment !== from.tableComments.get(table))
+      plan.late.push(
+        `COMMENT ON ${noun(table)} ${relationName(table)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)};`,
+      )
+  }
+  for (const column of new Set([...from.columnComments.keys(), ...to.columnComments.keys()])) {
+    const comment = to.columnComments.get(column)
+    if (kept(tableOf(column)) && to.columns.has(column) && comment !== from.columnComments.get(column))
+      plan.late.push(
+        `COMMENT ON COLUMN ${relationName(tableOf(column))}.${sqlIdent(memberOf(column))} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)};`,
+      )
+  }
+}

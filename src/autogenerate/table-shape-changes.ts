@@ -1,0 +1,157 @@
+import { sqlIdent } from '../db/quote.js'
+import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
+import type { ChangePlan } from './change-plan.js'
+import { memberOf, relationName, tableOf } from './object-names.js'
+import { columnDefinition, columnsOf, sequenceOptions } from './table-ddl.js'
+
+// Sequences, columns and partitioning of tables: what `schemaChanges` writes for them.
+
+/** A table that becomes or stops being a partition, or whose key or bound changes: ATTACH / DETACH by hand. */
+export function partitioningChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  inBoth: (table: string) => boolean,
+): string[] {
+  const found: string[] = []
+  const bound = (snapshot: CatalogSnapshot, table: string) => {
+    const partition = snapshot.partitions.get(table)
+    return partition === undefined
+      ? 'not a partition'
+      : `a partition of ${relationName(partition.parent)} ${partition.bound}`
+  }
+  for (const table of to.tables.keys()) {
+    if (!inBoth(table)) continue
+    if (bound(from, table) !== bound(to, table))
+      found.push(
+        `${relationName(table)}: ${bound(from, table)} becomes ${bound(to, table)}; write the ALTER TABLE ... ATTACH / DETACH PARTITION by hand`,
+      )
+    const before = from.partitionKeys.get(table) ?? 'not partitioned'
+    const after = to.partitionKeys.get(table) ?? 'not partitioned'
+    if (before !== after)
+      found.push(
+        `${relationName(table)}: partitioned ${before} becomes ${after}; a table's partitioning cannot be altered: rebuild it by hand`,
+      )
+  }
+  return found
+}
+
+/**
+ * Free-standing sequences, and those a serial column owns: created before the table that
+ * uses them and given to their column after it; dropped with their table or column
+ * (an identity's sequence comes and goes with its column and is never written).
+ */
+export function sequenceChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  tables: { created: (t: string) => boolean; dropped: (t: string) => boolean; kept: (t: string) => boolean },
+): void {
+  for (const [key, text] of to.sequences) {
+    const owner = to.sequenceOwners.get(key)
+    if (owner?.identity) continue
+    const before = from.sequences.get(key)
+    if (before === undefined) {
+      plan.types.push(`CREATE SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
+      if (owner !== undefined && tables.kept(tableOf(owner.column)))
+        plan.additions.push(
+          `ALTER SEQUENCE ${relationName(key)} OWNED BY ${relationName(tableOf(owner.column))}.${sqlIdent(memberOf(owner.column))};`,
+        )
+    } else if (before !== text)
+      plan.types.push(`ALTER SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
+  }
+  for (const key of from.sequences.keys()) {
+    if (to.sequences.has(key)) continue
+    const owner = from.sequenceOwners.get(key)
+    if (owner?.identity) continue
+    // Gone with its table, or with its column (DROP COLUMN drops the sequence it owns).
+    if (owner !== undefined && (tables.dropped(tableOf(owner.column)) || !to.columns.has(owner.column)))
+      continue
+    plan.typeRemovals.push(`DROP SEQUENCE ${relationName(key)};`)
+  }
+}
+
+export function columnChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  byHand: string[],
+  inBoth: (table: string) => boolean,
+  online: boolean,
+): void {
+  for (const [key, after] of to.columns) {
+    const table = tableOf(key)
+    if (!inBoth(table)) continue
+    const alter = `ALTER TABLE ${relationName(table)}`
+    const column = sqlIdent(memberOf(key))
+    const before = from.columns.get(key)
+    if (before === undefined) {
+      plan.tables.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), after)};`)
+      continue
+    }
+    if (online && !before.notNull && after.notNull && to.tables.get(table) !== 'p') {
+      // SET NOT NULL scans the table under ACCESS EXCLUSIVE, unless a validated check
+      // already proves it: the check is added NOT VALID here, validated (writes go on),
+      // then SET NOT NULL is instant and the check goes.
+      const check = sqlIdent(`${memberOf(table)}_${memberOf(key)}_nn`.slice(0, 63))
+      plan.tables.push(...alterColumn(alter, column, before, { ...after, notNull: false }, byHand))
+      plan.additions.push(`${alter} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`)
+      plan.online.push(
+        `${alter} VALIDATE CONSTRAINT ${check};`,
+        `${alter} ALTER COLUMN ${column} SET NOT NULL;`,
+        `${alter} DROP CONSTRAINT ${check};`,
+      )
+      continue
+    }
+    plan.tables.push(...alterColumn(alter, column, before, after, byHand))
+  }
+  for (const table of new Set([...from.columns.keys()].map(tableOf))) {
+    if (!inBoth(table)) continue
+    for (const [key] of columnsOf(from, table))
+      if (!to.columns.has(key))
+        plan.removals.push(`ALTER TABLE ${relationName(table)} DROP COLUMN ${sqlIdent(memberOf(key))};`)
+  }
+}
+
+function alterColumn(
+  alter: string,
+  column: string,
+  before: ColumnFacts,
+  after: ColumnFacts,
+  byHand: string[],
+): string[] {
+  const statements: string[] = []
+  if (before.generated !== after.generated || (after.generated !== '' && before.default !== after.default)) {
+    if (after.generated === '' && before.generated === 's')
+      statements.push(`${alter} ALTER COLUMN ${column} DROP EXPRESSION;`)
+    else {
+      byHand.push(
+        `${alter.slice('ALTER TABLE '.length)}.${column}: ${after.generated === '' ? 'no longer generated' : `generated as ${after.default}`}; a generated column's expression cannot be altered: add a new column and drop the old one`,
+      )
+      return statements
+    }
+  }
+  if (before.type !== after.type || before.collation !== after.collation)
+    statements.push(
+      `${alter} ALTER COLUMN ${column} TYPE ${after.type}${after.collation === null ? '' : ` COLLATE ${sqlIdent(after.collation)}`} USING ${column}::${after.type};`,
+    )
+  if (before.identity !== after.identity) {
+    if (after.identity === '') statements.push(`${alter} ALTER COLUMN ${column} DROP IDENTITY;`)
+    else if (before.identity === '')
+      statements.push(
+        `${alter} ALTER COLUMN ${column} ADD GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY;`,
+      )
+    else
+      statements.push(
+        `${alter} ALTER COLUMN ${column} SET GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'};`,
+      )
+  }
+  if (after.generated === '' && before.generated === '' && before.default !== after.default)
+    statements.push(
+      after.default === null
+        ? `${alter} ALTER COLUMN ${column} DROP DEFAULT;`
+        : `${alter} ALTER COLUMN ${column} SET DEFAULT ${after.default};`,
+    )
+  if (before.notNull !== after.notNull)
+    statements.push(`${alter} ALTER COLUMN ${column} ${after.notNull ? 'SET' : 'DROP'} NOT NULL;`)
+  return statements
+}
