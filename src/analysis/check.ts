@@ -51,6 +51,8 @@ export interface CheckReport {
   readonly project: readonly Finding[]
   readonly longTransactions: readonly LongTransaction[]
   readonly excluded: readonly string[]
+  /** What the reader should know about how the check was made ("analysed from the files: the database already has ..."). */
+  readonly notes: readonly string[]
   /**
    * Migrations that could not be read or parsed, with what is wrong and where. The rest
    * are analysed all the same; the CLI then exits 2 (bad input).
@@ -82,6 +84,8 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
   let selection: string
   const excluded: string[] = []
   const unreadable: UnreadableMigration[] = []
+  const notes: string[] = []
+  let applied: string[] = []
   if (options.files !== undefined && options.files.length > 0) {
     loaders = options.files.map(
       (file) => () =>
@@ -101,9 +105,20 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     loaders = project.sources.map((source) => () => Promise.resolve(source))
     excluded.push(...project.excluded)
     unreadable.push(...project.unreadable)
+    applied = project.applied
   }
   let facts: DatabaseFacts | undefined
-  if (options.client) {
+  let liveVersion: number | undefined
+  if (options.client && applied.length > 0) {
+    // The database's tables show the schema after these migrations, not before them.
+    notes.push(
+      `the database already has ${applied.join(', ')}: the range is analysed from the migration files, as offline (no table sizes)`,
+    )
+    const version = await options.client.query<{ v: string }>(
+      "SELECT current_setting('server_version_num') AS v",
+    )
+    liveVersion = Math.floor(Number(version.rows[0]!.v) / 10000)
+  } else if (options.client) {
     // Connected mode looks every table up in one round trip, before the analysis.
     const sources: MigrationSource[] = []
     for (const load of loaders) {
@@ -118,7 +133,8 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
       config.check.longTransactionSeconds,
     )
   }
-  const serverVersion = options.serverVersion ?? facts?.serverVersion ?? config.check.serverVersion
+  const serverVersion =
+    options.serverVersion ?? facts?.serverVersion ?? liveVersion ?? config.check.serverVersion
   const model = new SchemaModel(facts?.tables)
   const settings = {
     serverVersion,
@@ -148,6 +164,7 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     project,
     longTransactions: facts?.longTransactions ?? [],
     excluded,
+    notes,
     unreadable,
     counts: {
       errors: counted.filter((f) => f.level === 'error').length,

@@ -27,13 +27,18 @@ export interface ProjectSources {
   readonly history: MigrationSource[]
   /** Migrations that could not be rendered or parsed (reported; the rest are analysed). */
   readonly unreadable: UnreadableMigration[]
+  /**
+   * Connected, for `-r A:B`: the selected revisions the database already has. Its tables
+   * then show the schema after them, not before: the range is analysed from the files.
+   */
+  readonly applied: string[]
 }
 
 /** The migrations to check: `-r A:B`, the given revisions, the pending ones, or all of them. */
 export async function projectSources(options: CheckOptions): Promise<ProjectSources> {
   const { config } = options
   const migrations = options.migrations ?? (await loadMigrations(config))
-  const { metas, description, before } = await selectMigrations(migrations, options)
+  const { metas, description, before, applied } = await selectMigrations(migrations, options)
   const unreadable: UnreadableMigration[] = []
   const render = (meta: MigrationMeta) =>
     readOrRecord(
@@ -56,13 +61,13 @@ export async function projectSources(options: CheckOptions): Promise<ProjectSour
     const source = await render(meta)
     if (source !== undefined) history.push(source)
   }
-  return { migrations, sources, selection: description, excluded, history, unreadable }
+  return { migrations, sources, selection: description, excluded, history, unreadable, applied }
 }
 
 async function selectMigrations(
   migrations: MigrationSet,
   options: CheckOptions,
-): Promise<{ metas: MigrationMeta[]; description: string; before: MigrationMeta[] }> {
+): Promise<{ metas: MigrationMeta[]; description: string; before: MigrationMeta[]; applied: string[] }> {
   const { graph } = migrations
   const steps = (rows: readonly string[], target: string) =>
     planUpgrade(graph, rows, target).steps.map((step) => step.meta)
@@ -71,16 +76,21 @@ async function selectMigrations(
       metas: options.revisions.map((revision) => graph.get(revision)),
       description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
       before: [],
+      applied: [],
     }
   }
   if (options.range !== undefined) {
     const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
     const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
+    const metas = steps(start, to === '' ? 'heads' : to!)
+    const applied = options.client === undefined ? [] : await appliedIn(options, graph, metas)
     return {
-      metas: steps(start, to === '' ? 'heads' : to!),
+      metas,
       description: `range ${options.range}`,
-      // Connected, the database itself says what the earlier migrations made.
-      before: options.client === undefined ? upTo(start, steps) : [],
+      // Connected, the database itself says what the earlier migrations made, unless
+      // it is already past some of the range.
+      before: options.client === undefined || applied.length > 0 ? upTo(start, steps) : [],
+      applied,
     }
   }
   if (options.client !== undefined) {
@@ -88,9 +98,24 @@ async function selectMigrations(
     const rows = (await tableExists(options.client, table))
       ? await readVersionRows(options.client, table)
       : []
-    return { metas: steps(rows, 'heads'), description: 'pending migrations', before: [] }
+    return { metas: steps(rows, 'heads'), description: 'pending migrations', before: [], applied: [] }
   }
-  return { metas: steps([], 'heads'), description: 'all migrations', before: [] }
+  return { metas: steps([], 'heads'), description: 'all migrations', before: [], applied: [] }
+}
+
+/** Which of `metas` the connected database has applied (its version rows and their ancestors). */
+async function appliedIn(
+  options: CheckOptions,
+  graph: MigrationSet['graph'],
+  metas: readonly MigrationMeta[],
+): Promise<string[]> {
+  const table = runnerTables(options.config).version
+  const rows = (await tableExists(options.client!, table))
+    ? await readVersionRows(options.client!, table)
+    : []
+  const known = rows.filter((row) => graph.has(row))
+  const done = graph.ancestors(known, { includeSelf: true })
+  return metas.filter((meta) => done.has(meta.revision)).map((meta) => meta.revision)
 }
 
 function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {

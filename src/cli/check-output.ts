@@ -13,6 +13,7 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
     colors.dim(
       `Checked ${report.selection} (${report.mode}, PostgreSQL ${report.serverVersion}${report.connectedVersion === undefined ? '' : ` as --pg-version asks; the server is PostgreSQL ${report.connectedVersion}`})${report.excluded.length ? `; excluded by config: ${report.excluded.join(', ')}` : ''}`,
     ),
+    ...report.notes.map((note) => colors.dim(note)),
     '',
   )
   if (report.migrations.length === 0) out.push('Nothing to check: no migration is pending.', '')

@@ -835,3 +835,33 @@ test("check shows a recipe's re-run guard as such: a first run takes no ACCESS E
     /DROP CONSTRAINT IF EXISTS .*ACCESS EXCLUSIVE +orders +reads, writes, DDL +re-run only/,
   )
 })
+
+test('check -r on migrations the database already has analyses them from the files, not from the changed tables', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('k1', {
+    up: 'CREATE TABLE tokens (id int PRIMARY KEY, token text);',
+    downSql: 'DROP TABLE tokens;',
+  })
+  project.sql('k2', {
+    down: 'k1',
+    up: 'ALTER TABLE tokens ALTER COLUMN token TYPE varchar(64);',
+    downSql: 'ALTER TABLE tokens ALTER COLUMN token TYPE text;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  const result = await project.cli(['check', '-r', 'k1:head'])
+  assert.match(
+    result.stdout,
+    /the database already has k2: the range is analysed from the migration files, as offline \(no table sizes\)/,
+  )
+  assert.match(result.stdout, /tokens\.token from text to varchar\(64\)/)
+  assert.match(result.stdout, /^Checked range k1:head \(offline, PostgreSQL 16\)/)
+  const json = JSON.parse((await project.cli(['check', '-r', 'k1:head', '--format', 'json'])).stdout)
+  assert.equal(json.mode, 'offline')
+  assert.equal(json.serverVersion, 16)
+  // Not yet applied: connected, with the database's own tables.
+  assert.equal((await project.cli(['downgrade', 'k1', '--no-backup'])).code, 0)
+  const pending = JSON.parse((await project.cli(['check', '-r', 'k1:head', '--format', 'json'])).stdout)
+  assert.equal(pending.mode, 'connected')
+  assert.deepEqual(pending.notes, [])
+})
