@@ -114,10 +114,8 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckRepor
     notes.push(
       `the database already has ${applied.join(', ')}: the range is analysed from the migration files, as offline (no table sizes)`,
     )
-    const version = await options.client.query<{ v: string }>(
-      "SELECT current_setting('server_version_num') AS v",
-    )
-    liveVersion = Math.floor(Number(version.rows[0]!.v) / 10000)
+    const { readServerVersionNum } = await import('../db/connect.js')
+    liveVersion = Math.floor((await readServerVersionNum(options.client)) / 10000)
   } else if (options.client) {
     // Connected mode looks every table up in one round trip, before the analysis.
     const sources: MigrationSource[] = []

@@ -40,8 +40,9 @@ export async function readDatabaseFacts(
   versionTable: QualifiedName,
   longTransactionSeconds: number,
 ): Promise<DatabaseFacts> {
-  const version = await client.query<{ server_version_num: string }>('SHOW server_version_num')
-  const serverVersion = Math.floor(Number(version.rows[0]!.server_version_num) / 10000)
+  // Loaded here, not with the module: an offline check never connects.
+  const { readServerVersionNum } = await import('../db/connect.js')
+  const serverVersion = Math.floor((await readServerVersionNum(client)) / 10000)
   const names = [...new Set(tableNames.filter((name) => !name.startsWith('(')))]
   const tables = await client.query<{
     name: string

@@ -81,9 +81,7 @@ async function connectToHost(spec: ConnectionSpec): Promise<Connection> {
       if (index < attempts.length - 1 && isTlsNegotiationRefusal(error)) continue
       throw describeConnectionFailure(error, spec)
     }
-    const serverVersionNum =
-      reported ??
-      (await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")).rows[0]!.v
+    const serverVersionNum = reported ?? (await readServerVersionNum(client))
     if (serverVersionNum < MINIMUM_SERVER_VERSION * 10000) {
       await client.end().catch(() => undefined)
       throw serverTooOld(serverVersionNum, spec)
@@ -130,4 +128,10 @@ export function versionNumber(serverVersion: string): number | undefined {
     number,
   ]
   return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch
+}
+
+/** The server's `server_version_num` (160004), asked of the session itself. */
+export async function readServerVersionNum(client: pg.ClientBase): Promise<number> {
+  return (await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v"))
+    .rows[0]!.v
 }

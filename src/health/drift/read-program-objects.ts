@@ -1,3 +1,4 @@
+import { readServerVersionNum } from '../../db/connect.js'
 import type { CatalogQuery, CatalogSnapshot, RoutineFacts, TypeFacts } from './catalog-snapshot.js'
 
 /** What a snapshot holds besides relations: types, functions, triggers, policies, comments, extensions. */
@@ -77,9 +78,7 @@ export async function readProgramObjects({
 
   // A partition's copy of its parent's trigger is the parent's (tgparentid, PostgreSQL
   // 13+; 12 marks such copies internal).
-  const serverVersion = Number(
-    (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v,
-  )
+  const serverVersion = await readServerVersionNum(client)
   const notCloned = serverVersion >= 130000 ? 'AND tg.tgparentid = 0' : ''
   const triggers = new Map<string, string>()
   for (const row of await rows<{ schema: string; table: string; name: string; definition: string }>(
