@@ -1,5 +1,5 @@
 import { sqlIdent } from '../db/quote.js'
-import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
+import { type CatalogSnapshot, isNotNullConstraint } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
 
@@ -37,7 +37,7 @@ export function constraintAndIndexChanges(
     (isForeignKey(definition) || definition.startsWith('CHECK')) &&
     !definition.endsWith('NOT VALID')
   // A partition's copies of its parent's constraints and indexes come with the parent's.
-  const relevant = (definition: string) => !definition.startsWith('NOT NULL')
+  const relevant = (definition: string) => !isNotNullConstraint(definition)
   const inherited = (key: string) => from.inheritedConstraints.has(key) || to.inheritedConstraints.has(key)
   const inheritedIndex = (key: string) => from.inheritedIndexes.has(key) || to.inheritedIndexes.has(key)
   // PostgreSQL builds no index of a partitioned table CONCURRENTLY.
@@ -69,12 +69,11 @@ export function constraintAndIndexChanges(
 
   // An index named as a constraint of its table is that constraint's (a primary key, a unique one).
   const ownIndex = (snapshot: CatalogSnapshot, key: string, table: string) =>
-    !snapshot.constraints.has(`${key.slice(0, key.indexOf('.'))}.${table}.${key.slice(key.indexOf('.') + 1)}`)
-  const tableKey = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
+    !snapshot.constraints.has(`${table}.${memberOf(key)}`)
   const builtOnline: string[] = []
   for (const [key, index] of from.indexes) {
-    const table = tableKey(key, index.table)
-    if (!kept(table) || !ownIndex(from, key, index.table) || forms.leaveIndexes.has(key)) continue
+    const { table } = index
+    if (!kept(table) || !ownIndex(from, key, table) || forms.leaveIndexes.has(key)) continue
     if (inheritedIndex(key)) continue
     if (to.indexes.get(key)?.definition === index.definition) continue
     // IF EXISTS: dropping a column before it has dropped its indexes.
@@ -82,8 +81,8 @@ export function constraintAndIndexChanges(
     else plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
   }
   for (const [key, index] of to.indexes) {
-    const table = tableKey(key, index.table)
-    if (!kept(table) || !ownIndex(to, key, index.table) || inheritedIndex(key)) continue
+    const { table } = index
+    if (!kept(table) || !ownIndex(to, key, table) || inheritedIndex(key)) continue
     if (from.indexes.get(key)?.definition === index.definition) continue
     if (concurrently(table)) {
       plan.online.push(

@@ -26,15 +26,14 @@ export function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: Ch
       plan.late.push(`CREATE ${kind(to, key)} ${relationName(key)} AS\n${definition.replace(/;\s*$/, '')};`)
 
   // A materialized view's indexes: with it when it is made again, else one by one.
-  const viewOf = (key: string, table: string) => `${key.slice(0, key.indexOf('.'))}.${table}`
   for (const [key, index] of from.indexes) {
-    const view = viewOf(key, index.table)
+    const view = index.table
     if (from.tables.get(view) !== 'm' || remade(view)) continue
     if (to.indexes.get(key)?.definition !== index.definition)
       plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
   }
   for (const [key, index] of to.indexes) {
-    const view = viewOf(key, index.table)
+    const view = index.table
     if (to.tables.get(view) !== 'm') continue
     if (remade(view) || from.indexes.get(key)?.definition !== index.definition)
       plan.late.push(`${index.definition};`)

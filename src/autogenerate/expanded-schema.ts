@@ -1,4 +1,4 @@
-import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
+import { type CatalogSnapshot, type ColumnFacts, isTableKind } from '../health/drift/catalog-snapshot.js'
 import { tableOf } from './object-names.js'
 
 /**
@@ -12,7 +12,7 @@ import { tableOf } from './object-names.js'
  * from kept tables are dropped while expanding: the previous release does not read them.
  */
 export function expandedSchema(built: CatalogSnapshot, live: CatalogSnapshot): CatalogSnapshot {
-  const isTable = (key: string) => ['r', 'p'].includes(built.tables.get(key) ?? '')
+  const isTable = (key: string) => isTableKind(built.tables.get(key))
   const goneTable = (key: string) => isTable(key) && !live.tables.has(key)
   const ofGoneTable = (key: string) => goneTable(tableOf(key))
   const goneColumn = (key: string) =>
@@ -23,8 +23,6 @@ export function expandedSchema(built: CatalogSnapshot, live: CatalogSnapshot): C
     keep: (key: string) => boolean,
   ) => new Map([...kept, ...[...gone].filter(([key]) => !kept.has(key) && keep(key))])
   const always = () => true
-  const indexOfGoneTable = (key: string, index: { table: string }) =>
-    goneTable(`${key.slice(0, key.indexOf('.'))}.${index.table}`)
 
   const columns = new Map<string, ColumnFacts>(live.columns)
   for (const [key, facts] of built.columns) {
@@ -39,7 +37,7 @@ export function expandedSchema(built: CatalogSnapshot, live: CatalogSnapshot): C
     inheritedIndexes: new Set([...live.inheritedIndexes, ...built.inheritedIndexes]),
     inheritedConstraints: new Set([...live.inheritedConstraints, ...built.inheritedConstraints]),
     columns,
-    indexes: union(live.indexes, built.indexes, (key) => indexOfGoneTable(key, built.indexes.get(key)!)),
+    indexes: union(live.indexes, built.indexes, (key) => goneTable(built.indexes.get(key)!.table)),
     constraints: union(live.constraints, built.constraints, ofGoneTable),
     sequences: union(live.sequences, built.sequences, always),
     sequenceOwners: union(live.sequenceOwners, built.sequenceOwners, always),

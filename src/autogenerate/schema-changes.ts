@@ -1,5 +1,5 @@
 import { sqlIdent } from '../db/quote.js'
-import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
+import { type CatalogSnapshot, isTableKind } from '../health/drift/catalog-snapshot.js'
 import { ChangePlan } from './change-plan.js'
 import { constraintAndIndexChanges, type OnlineForms } from './constraint-and-index-changes.js'
 import { commentChanges, memberChanges, routineChanges, viewChanges } from './dependent-changes.js'
@@ -34,8 +34,7 @@ export function schemaChanges(
 ): SchemaChanges {
   const plan = new ChangePlan()
   const byHand: string[] = []
-  const isTable = (snapshot: CatalogSnapshot, key: string) =>
-    ['r', 'p'].includes(snapshot.tables.get(key) ?? '')
+  const isTable = (snapshot: CatalogSnapshot, key: string) => isTableKind(snapshot.tables.get(key))
   const inBoth = (table: string) => isTable(from, table) && isTable(to, table)
   const created = (table: string) => isTable(to, table) && !isTable(from, table)
   const dropped = (table: string) => isTable(from, table) && !isTable(to, table)

@@ -1,11 +1,9 @@
 import { schemaChanges } from '../autogenerate/schema-changes.js'
 import type { ResolvedConfig } from '../config/types.js'
-import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
-import { type CatalogSnapshot, readCatalog } from '../health/drift/catalog-snapshot.js'
+import { type CatalogSnapshot, isNotNullConstraint, objectCount } from '../health/drift/catalog-snapshot.js'
 import { everyDifference } from '../health/drift/compare-catalogs.js'
-import { tableFilter } from '../health/drift/schema-drift.js'
-import { managedSchemas } from '../health/managed-schemas.js'
+import { readManagedCatalog } from '../health/drift/schema-drift.js'
 
 export interface DatabaseDiffOptions {
   readonly config: ResolvedConfig
@@ -22,7 +20,7 @@ export interface DatabaseDiff {
   readonly differences: readonly string[]
   /** The schemas compared: the managed schemas of either database. */
   readonly schemas: readonly string[]
-  /** Tables, indexes, constraints, sequences, types and functions of the first. */
+  /** The objects of the first that were compared (`objectCount`). */
   readonly objects: number
   /** The SQL that makes the first database's schema like the other's, for a person to review. */
   readonly sql: { readonly statements: readonly string[]; readonly byHand: readonly string[] }
@@ -34,19 +32,10 @@ export interface DatabaseDiff {
  * tenant alike, did a restore bring everything back. Reads only.
  */
 export async function compareDatabases(options: DatabaseDiffOptions): Promise<DatabaseDiff> {
-  const keep = tableFilter(options.config)
-  const configured = options.config.health.schemas
-  const schemasOf = (spec: ConnectionSpec) =>
-    withConnection(spec, async (connection) => (await managedSchemas(connection.client, configured)).schemas)
-  const schemas = [
-    ...new Set([...(await schemasOf(options.spec)), ...(await schemasOf(options.other))]),
-  ].sort()
-  const read = (spec: ConnectionSpec): Promise<CatalogSnapshot> =>
-    withConnection(spec, (connection) => readCatalog(connection.client, schemas, keep))
-  const [mine, theirs] = [
-    withoutNotNullConstraints(await read(options.spec)),
-    withoutNotNullConstraints(await read(options.other)),
-  ]
+  // Each read with its own managed schemas: a schema only one has shows as its objects.
+  const mine = withoutNotNullConstraints(await readManagedCatalog(options.config, options.spec))
+  const theirs = withoutNotNullConstraints(await readManagedCatalog(options.config, options.other))
+  const schemas = [...new Set([...mine.schemas, ...theirs.schemas])].sort()
   const { spec: a, other: b } = options.names
   const differences = everyDifference(mine, theirs, {
     live: `in ${a}`,
@@ -58,26 +47,15 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
   return {
     differences,
     schemas,
-    objects:
-      mine.tables.size +
-      mine.indexes.size +
-      mine.constraints.size +
-      mine.sequences.size +
-      mine.enums.size +
-      mine.types.size +
-      mine.routines.size,
+    objects: objectCount(mine),
     sql: { statements: changes.statements, byHand: changes.byHand },
   }
 }
 
-/**
- * PostgreSQL 18 keeps a NOT NULL as a named constraint, older servers as a column flag:
- * compared across majors every NOT NULL column would differ. The columns' nullability
- * says the same thing on both.
- */
+/** Compared across majors, every NOT NULL column would differ by its PostgreSQL 18 constraint. */
 function withoutNotNullConstraints(snapshot: CatalogSnapshot): CatalogSnapshot {
   const constraints = new Map(
-    [...snapshot.constraints].filter(([, definition]) => !definition.startsWith('NOT NULL')),
+    [...snapshot.constraints].filter(([, definition]) => !isNotNullConstraint(definition)),
   )
   return { ...snapshot, constraints }
 }

@@ -35,7 +35,7 @@ export interface CatalogSnapshot {
   readonly inheritedConstraints: ReadonlySet<string>
   /** `schema.table.column` → facts. */
   readonly columns: ReadonlyMap<string, ColumnFacts>
-  /** `schema.index` → `{ table, definition }`. */
+  /** `schema.index` → its table (`schema.table`) and definition. */
   readonly indexes: ReadonlyMap<string, { table: string; definition: string }>
   /** `schema.table.constraint` → definition. */
   readonly constraints: ReadonlyMap<string, string>
@@ -80,6 +80,34 @@ export interface RoutineFacts {
   readonly kind: 'function' | 'procedure'
   /** `CREATE OR REPLACE FUNCTION ...` as the server renders it: body, language, volatility, settings. */
   readonly definition: string
+}
+
+/** A relkind that is a table proper, plain or partitioned (not a view or foreign table). */
+export function isTableKind(kind: string | undefined): boolean {
+  return kind === 'r' || kind === 'p'
+}
+
+/**
+ * PostgreSQL 18 keeps a NOT NULL as a named constraint too; older servers only as the
+ * column's flag. The column's nullability says the same, so these are left to it.
+ */
+export function isNotNullConstraint(definition: string): boolean {
+  return definition.startsWith('NOT NULL')
+}
+
+/** How many objects a comparison of this snapshot looks at, for "N objects compared". */
+export function objectCount(snapshot: CatalogSnapshot): number {
+  return (
+    snapshot.tables.size +
+    snapshot.indexes.size +
+    snapshot.constraints.size +
+    snapshot.sequences.size +
+    snapshot.enums.size +
+    snapshot.types.size +
+    snapshot.routines.size +
+    snapshot.triggers.size +
+    snapshot.policies.size
+  )
 }
 
 /** Which objects to leave out: Strata's own tables and `health.ignoreTables`. */

@@ -70,7 +70,7 @@ export function compareCatalogs(
   const missingIndexes: string[] = []
   for (const [key, want] of expected.indexes) {
     const have = live.indexes.get(key)
-    if (!inBoth(`${key.slice(0, key.indexOf('.'))}.${want.table}`)) continue
+    if (!inBoth(want.table)) continue
     if (have === undefined) missingIndexes.push(want.definition)
     else if (have.definition !== want.definition)
       differences.push(
@@ -78,7 +78,7 @@ export function compareCatalogs(
       )
   }
   for (const [key, have] of live.indexes) {
-    if (inBoth(`${key.slice(0, key.indexOf('.'))}.${have.table}`) && !expected.indexes.has(key))
+    if (inBoth(have.table) && !expected.indexes.has(key))
       differences.push(`index ${displayName(key)}: ${sides.extra} (${have.definition})`)
   }
 

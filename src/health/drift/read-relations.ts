@@ -94,7 +94,10 @@ export async function readRelations({ rows, keep, relationFilter }: CatalogQuery
       ORDER BY 1, 2`,
   )) {
     if (!keep(row.schema, row.table)) continue
-    indexes.set(`${row.schema}.${row.name}`, { table: row.table, definition: row.definition })
+    indexes.set(`${row.schema}.${row.name}`, {
+      table: `${row.schema}.${row.table}`,
+      definition: row.definition,
+    })
     if (row.inherited) inheritedIndexes.add(`${row.schema}.${row.name}`)
   }
 

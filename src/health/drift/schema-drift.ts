@@ -11,7 +11,7 @@ import { wildcardPattern } from '../../util/wildcard.js'
 import type { CheckOutcome } from '../check-result.js'
 import { managedSchemas } from '../managed-schemas.js'
 import { strataTables } from '../strata-tables.js'
-import { type CatalogSnapshot, readCatalog, type TableFilter } from './catalog-snapshot.js'
+import { type CatalogSnapshot, objectCount, readCatalog, type TableFilter } from './catalog-snapshot.js'
 import { compareCatalogs } from './compare-catalogs.js'
 
 /** The drift check's verdict, and the indexes it found missing (for the index check). */
@@ -76,15 +76,7 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
   const live = await readCatalog(client, options.schemas, keep)
   const drift = compareCatalogs(live, expected)
   const at = options.rows.length === 0 ? 'base' : options.rows.join(', ')
-  const objects =
-    live.tables.size +
-    live.indexes.size +
-    live.constraints.size +
-    live.sequences.size +
-    live.enums.size +
-    live.routines.size +
-    live.triggers.size +
-    live.policies.size
+  const objects = objectCount(live)
   // Missing indexes are reported by the index check ("All indexes present"), not twice.
   const found = drift.differences.length
   if (found === 0) {
