@@ -41,3 +41,18 @@ export function positiveInteger(text: string | undefined, flag: string, example:
     })
   return value
 }
+
+/**
+ * An option's value as a whole number, zero included; undefined when not given.
+ *
+ * @example wholeNumber(flags.keepVerified, '--keep-verified', 3)
+ */
+export function wholeNumber(text: string | undefined, flag: string, example: number): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0)
+    throw new UsageError(`${flag} expects a whole number (0 or more), got "${text}"`, {
+      hint: `for example: ${flag} ${example}`,
+    })
+  return value
+}

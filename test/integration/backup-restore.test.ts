@@ -350,6 +350,10 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   const both = await project.cli(['backup', '--schema-only', '--data-only'])
   assert.equal(both.code, 2)
   assert.match(both.stderr, /--schema-only and --data-only exclude each other/)
+  // A retention that makes no sense is refused before pg_dump starts, not after it.
+  const retention = await project.cli(['backup', '--retention-days', '-7'])
+  assert.equal(retention.code, 2, retention.stderr)
+  assert.match(retention.stderr, /^error: --retention-days expects a whole number \(0 or more\), got "-7"/)
   const left = existsSync(backups) ? readdirSync(backups) : []
   assert.deepEqual(left, [], 'nothing that looks like a backup, no partial file')
   // A backup directory that cannot be created is bad configuration, named by its key.
@@ -547,6 +551,28 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   assert.match(plan.stdout, /kept {10}assistant_20400101_000000 {2}\(one of the newest 1 verified backups\)/)
   assert.match(plan.stdout, /kept {10}analytics_20300101_000000 {2}\(one of the newest 1 verified backups\)/)
   assert.match(plan.stdout, /Nothing deleted: run again with --yes/)
+  assert.equal(readdirSync(backups).length, 12)
+  // The config's retention overridden for one run: 50 days spares the 45-day-old ones.
+  const longer = await project.cli(['backups', 'prune', '--retention-days', '50', '--keep-verified', '0'])
+  assert.equal(longer.code, 0, longer.stderr)
+  assert.match(longer.stdout, /Retention: 50 days; the newest 0 verified backups are always kept/)
+  assert.match(longer.stdout, /would delete {2}assistant_20991231_235959/)
+  assert.match(longer.stdout, /would delete {2}assistant_20500101_000000/)
+  assert.doesNotMatch(longer.stdout, /assistant_20400101_000000|assistant_20450101_000000_tables/)
+  for (const bad of [
+    ['--retention-days', '-1'],
+    ['--retention-days', 'thirty'],
+    ['--keep-verified', '1.5'],
+  ]) {
+    const refused = await project.cli(['backups', 'prune', '--yes', ...bad])
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^error: ${bad[0]} expects a whole number \\(0 or more\\), got "${bad[1]}"\n  hint: for example: ${bad[0]} \\d+\n$`,
+      ),
+    )
+  }
   assert.equal(readdirSync(backups).length, 12)
   const done = await project.cli(['backups', 'prune', '--yes'])
   assert.equal(done.code, 0)
@@ -1049,9 +1075,10 @@ test('--exclude-table-data and backup.excludeTableData leave rows out, never of 
     backup: { excludeTableData: ['orders', 'audit_*'] },
   })
   // From the config: orders' definition without its rows; a pattern that matches nothing yet is said.
-  const taken = await project.cli(['backup'])
+  const taken = await project.cli(['backup', '--retention-days', '7'])
   assert.equal(taken.code, 0, taken.stderr)
   assert.match(taken.stdout, /\] Leaving out the rows of orders, audit_\*\n/)
+  assert.match(taken.stdout, /\] Cleaning up old backups \(retention: 7 days\)\n/)
   assert.match(
     taken.stdout,
     /backup\.excludeTableData: no table matches audit_\*; nothing is left out for it/,

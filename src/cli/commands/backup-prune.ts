@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
+import { type RetentionFlags, retentionFrom, withRetentionOptions } from '../retention-flags.js'
 import { action } from '../run-action.js'
 
 /**
@@ -8,45 +9,41 @@ import { action } from '../run-action.js'
  * the databases restores set aside past the same retention; the plan unless --yes.
  */
 export function registerBackupPruneCommand(backups: Command): void {
-  backups
+  const prune = backups
     .command('prune')
     .description(
       'delete backups past retention (never the newest verified ones) and the databases restores set aside past it; shows the plan unless --yes',
     )
     .option('-y, --yes', 'delete them')
-    .action(
-      action(async (context, flags: { yes?: boolean }) => {
-        const config = await context.config()
-        const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
-        const plan = planPrune(
-          config.backup.directory,
-          config.backup.retentionDays,
-          config.backup.keepVerified,
-        )
+  withRetentionOptions(prune).action(
+    action(async (context, flags: { yes?: boolean } & RetentionFlags) => {
+      const config = await context.config()
+      const { retentionDays, keepVerified } = retentionFrom(flags, config)
+      const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
+      const plan = planPrune(config.backup.directory, retentionDays, keepVerified)
+      context.output.line(
+        `Retention: ${plan.retentionDays} days; the newest ${plan.keepVerified} verified backups are always kept`,
+      )
+      for (const entry of plan.delete)
         context.output.line(
-          `Retention: ${plan.retentionDays} days; the newest ${plan.keepVerified} verified backups are always kept`,
+          `  ${flags.yes ? 'deleted' : 'would delete'}  ${entry.manifest.id}  (finished ${entry.manifest.finishedAt})`,
         )
-        for (const entry of plan.delete)
-          context.output.line(
-            `  ${flags.yes ? 'deleted' : 'would delete'}  ${entry.manifest.id}  (finished ${entry.manifest.finishedAt})`,
-          )
-        for (const item of plan.protected)
-          context.output.line(`  kept          ${item.entry.manifest.id}  (${item.reason})`)
-        if (flags.yes) applyPrune(plan)
-        const databases = await pruneKeptDatabases(context, config.backup.retentionDays, Boolean(flags.yes))
-        const anything = plan.delete.length > 0 || databases.expired.length > 0
-        if (!flags.yes && anything)
-          context.output.line('Nothing deleted: run again with --yes to delete these')
-        if (!anything) context.output.line(`${mark.ok()} nothing to prune`)
-        context.output.data({
-          deleted: flags.yes ? plan.delete.map((entry) => entry.manifest.id) : [],
-          wouldDelete: flags.yes ? [] : plan.delete.map((entry) => entry.manifest.id),
-          kept: plan.protected.map((item) => ({ id: item.entry.manifest.id, reason: item.reason })),
-          databases,
-        })
-        return databases.failed.length > 0 ? 1 : 0
-      }),
-    )
+      for (const item of plan.protected)
+        context.output.line(`  kept          ${item.entry.manifest.id}  (${item.reason})`)
+      if (flags.yes) applyPrune(plan)
+      const databases = await pruneKeptDatabases(context, retentionDays, Boolean(flags.yes))
+      const anything = plan.delete.length > 0 || databases.expired.length > 0
+      if (!flags.yes && anything) context.output.line('Nothing deleted: run again with --yes to delete these')
+      if (!anything) context.output.line(`${mark.ok()} nothing to prune`)
+      context.output.data({
+        deleted: flags.yes ? plan.delete.map((entry) => entry.manifest.id) : [],
+        wouldDelete: flags.yes ? [] : plan.delete.map((entry) => entry.manifest.id),
+        kept: plan.protected.map((item) => ({ id: item.entry.manifest.id, reason: item.reason })),
+        databases,
+      })
+      return databases.failed.length > 0 ? 1 : 0
+    }),
+  )
 }
 
 /**

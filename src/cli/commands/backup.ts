@@ -7,6 +7,7 @@ import type { CommandContext } from '../context.js'
 import { runByDefault } from '../default-subcommand.js'
 import { collect, positiveInteger } from '../option-values.js'
 import { mark, table } from '../output.js'
+import { type RetentionFlags, retentionFrom, withRetentionOptions } from '../retention-flags.js'
 import { action } from '../run-action.js'
 import { progressLines } from '../workflow-lines.js'
 import { registerBackupImportCommand } from './backup-import.js'
@@ -14,7 +15,7 @@ import { registerBackupPruneCommand } from './backup-prune.js'
 import { registerSavedCopiesCommand } from './saved-copies.js'
 
 /** The guide's timestamped progress lines (stdout; silenced by --json and --quiet). */
-interface BackupFlags {
+interface BackupFlags extends RetentionFlags {
   format?: string
   schemaOnly?: boolean
   dataOnly?: boolean
@@ -34,6 +35,7 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
       hint: "plain is the guide's .sql.gz; custom (.dump) restores in parallel and by table",
     })
   const jobs = positiveInteger(flags.jobs, '--jobs', 4)
+  const { retentionDays, keepVerified } = retentionFrom(flags, config)
   const spec = await context.connectionSpec()
   const progress = progressLines(context)
   const { createBackup } = await import('../../backup/create-backup.js')
@@ -70,8 +72,8 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
   let removed: string[] = []
   if (flags.prune !== false) {
     const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
-    progress(`Cleaning up old backups (retention: ${config.backup.retentionDays} days)`)
-    const plan = planPrune(config.backup.directory, config.backup.retentionDays, config.backup.keepVerified)
+    progress(`Cleaning up old backups (retention: ${retentionDays} days)`)
+    const plan = planPrune(config.backup.directory, retentionDays, keepVerified)
     applyPrune(plan)
     removed = plan.delete.map((entry) => entry.manifest.id)
     progress(`Removed ${removed.length} old backup${removed.length === 1 ? '' : 's'}`)
@@ -98,7 +100,7 @@ async function baseBackup(context: CommandContext): Promise<number> {
 
 /** `strata backup`, `strata backups list|verify|prune`, `strata restore`, `strata pitr`. */
 export function registerBackupCommands(program: Command): void {
-  program
+  const backupCommand = program
     .command('backup')
     .description('back up the database with pg_dump into the backup directory, with a manifest')
     .option(
@@ -117,7 +119,9 @@ export function registerBackupCommands(program: Command): void {
     .option('-j, --jobs <n>', 'parallel dump jobs (directory format)')
     .option('--verify', 'read the whole archive back before reporting success')
     .option('--no-prune', 'keep old backups this time (default: apply retention afterwards)')
-    .action(action(async (context, flags: BackupFlags) => backup(context, flags)))
+  withRetentionOptions(backupCommand).action(
+    action(async (context, flags: BackupFlags) => backup(context, flags)),
+  )
 
   const backups = program
     .command('backups')
