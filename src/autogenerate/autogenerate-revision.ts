@@ -33,7 +33,15 @@ export interface AutogenerateOptions {
   readonly revId?: string | undefined
   readonly directory: string
   readonly args?: Readonly<Record<string, string>>
+  /**
+   * Called, and awaited, as each stage ends: the migrations replayed on a scratch database
+   * to the database's revision, the files written, the files proven (the database is read
+   * again next, and stamped only if it did not change meanwhile). For progress reporting.
+   */
+  readonly onStage?: (stage: AutogenerateStage) => void | Promise<void>
 }
+
+export type AutogenerateStage = 'replayed' | 'written' | 'proven'
 
 export interface AutogenerateResult {
   /**
@@ -117,6 +125,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
       hint: `${error.hint}; or set health.scratchUrl to a server where Strata may create one (the migrations are replayed there to compare)`,
     })
   })
+  await options.onStage?.('replayed')
 
   // Expand, then contract: what the previous release may still read (tables, columns,
   // views, functions, types) is dropped only by a contract migration; until then it
@@ -154,6 +163,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     changes,
     result.renames,
   )
+  await options.onStage?.('written')
   if (byHand.length > 0) return { ...result, created, proof: undefined, stamped: false }
 
   // Loaded again: the set now holds the new files.
@@ -176,6 +186,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     excused: new Set(downgradeByHand.map(objectOf)),
   })
   if (!proof.upgradeMatches || !proof.downgradeMatches) return { ...result, created, proof, stamped: false }
+  await options.onStage?.('proven')
   // Stamped only if the database is still what the migrations were generated from.
   const now = await withConnection(spec, (connection) => readCatalog(connection.client, schemas, keep))
   const changed = everyDifference(now, live, { ...AFTER_UPGRADE, live: 'now', expected: 'when generated' })

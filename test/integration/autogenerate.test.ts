@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { autogenerateRevision } from '../../src/autogenerate/index.js'
+import { loadConfig } from '../../src/config/load-config.js'
+import { loadMigrations } from '../../src/graph/index.js'
 import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
@@ -334,6 +337,39 @@ test('a generated migration that does not reproduce the database is kept for a p
     [db.name],
   )
   assert.equal(scratch.n, 0, 'scratch databases are dropped')
+})
+
+test('a database changed while its migration was generated is not stamped: the files stay, the change is named', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  schema(project)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query('ALTER TABLE users ADD COLUMN phone text')
+  const config = await loadConfig({ cwd: project.dir })
+  const stages: string[] = []
+  const result = await autogenerateRevision({
+    config,
+    spec: db.spec,
+    migrations: await loadMigrations(config),
+    message: 'phone',
+    directory: project.versions,
+    // A colleague's psql session, between the proof and the stamp.
+    onStage: async (stage) => {
+      stages.push(stage)
+      if (stage === 'proven') await db.query('ALTER TABLE orders ADD COLUMN note text')
+    },
+  })
+  assert.deepEqual(stages, ['replayed', 'written', 'proven'])
+  assert.equal(result.stamped, false)
+  assert.equal(result.proof?.upgradeMatches, true)
+  assert.equal(result.proof?.problems[0], `${db.name} changed meanwhile:`)
+  assert.ok(
+    result.proof?.problems.some((line) => /orders\.note/.test(line)),
+    result.proof?.problems.join('\n'),
+  )
+  assert.equal(result.created.length, 1)
+  assert.ok(generatedFiles(project).some((name) => name.endsWith('_phone.sql')))
+  assert.equal((await db.one('SELECT version_num FROM alembic_version')).version_num, 'g1')
 })
 
 test('partitioned tables: created with their partitions, indexes and keys made once on the parent, a column added once; bounds changed are for a person', async (t) => {
