@@ -110,10 +110,11 @@ export async function devStart(config: ResolvedConfig): Promise<DevStartResult> 
   }
   const user = serverUser()
   const binaries = embeddedBinariesFor(config.dev.postgresVersion, user, config.rootDir)
+  // Before the data directory is made: a taken port leaves nothing behind.
+  if (await isPortInUse(DEV_HOST, config.dev.port)) throw await portTaken(config)
   const dataDir = chooseDataDir(paths, user, notes, config.file ? basename(config.file) : 'strata.config.ts')
   const location: ClusterLocation = { binaries, dataDir, user }
 
-  if (await isPortInUse(DEV_HOST, config.dev.port)) throw await portTaken(config)
   if (dataDir === paths.fallbackDataDir)
     writeFileSync(join(dirname(dataDir), PROJECT_MARKER), `${config.rootDir}\n`)
 

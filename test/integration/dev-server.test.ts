@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import { openTarget } from '../../src/db/open-target.js'
 import { resolveTarget } from '../../src/db/resolve-target.js'
 import { findFreePort } from '../../src/embedded/port.js'
 import { runCli } from '../helpers/cli.js'
+import { serverSpec } from '../helpers/servers.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /** A project directory whose server is stopped, then the directory removed, after the test. */
@@ -173,6 +174,26 @@ test('a port taken by another program is a clear error (exit 2) and nothing is c
     result.stderr,
     /hint: stop that program, or give this project its own port: dev: \{ port: \d+ \} in strata\.config\.json \(\d+ is free\)/,
   )
+  assert.equal(existsSync(join(dir, '.strata')), false, 'no data directory created')
+})
+
+test("a port taken by a PostgreSQL server that is not this project's names its data directory and how to migrate it instead", async (t) => {
+  // The harness's PostgreSQL 16: a server some other way started, as a packaged one would be.
+  const port = serverSpec(16).port
+  const dir = await project(t, { port })
+  const result = await runCli(['dev', 'start'], { cwd: dir })
+  assert.equal(result.code, 2, result.stderr)
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `^error: port ${port} on 127\\.0\\.0\\.1 is already in use by another PostgreSQL server \\(pid \\d+, data directory /\\S+/pg\\)\n`,
+    ),
+  )
+  assert.match(
+    result.stderr,
+    /hint: to migrate that server instead, configure it under databases \(or set DATABASE_URL\); otherwise stop it, or give this project its own port: dev: \{ port: \d+ \} in strata\.config\.json/,
+  )
+  assert.equal(existsSync(join(dir, '.strata')), false, 'no data directory created')
 })
 
 test('a data directory that cannot be written is a clear error (exit 2)', async (t) => {
