@@ -15,7 +15,14 @@ export function progressPrinter(
   let lastName = ''
   const finishedNames = new Set<string>()
   return (progress) => {
-    if (quiet || finishedNames.has(`${progress.name}:${progress.done}`)) return
+    if (quiet) return
+    // Said by the backfill when a wait begins and every few seconds while it lasts.
+    if (progress.waiting !== undefined) {
+      if (stream.isTTY) stream.write(`\r  backfill ${progress.name}: ${progress.waiting}\u001b[K`)
+      else stream.write(`${logTimestamp()} backfill ${progress.name}: ${progress.waiting}\n`)
+      return
+    }
+    if (finishedNames.has(`${progress.name}:${progress.done}`)) return
     const fraction = progress.total === 0 ? 1 : Math.min(1, progress.done / progress.total)
     const rate = progress.elapsedMs > 0 ? (progress.done * 1000) / progress.elapsedMs : 0
     const remaining = rate > 0 ? ((progress.total - progress.done) / rate) * 1000 : 0

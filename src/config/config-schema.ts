@@ -57,6 +57,10 @@ export const configSchema = s.object({
     retryDelay: duration,
     maxRetryDelay: duration,
   }),
+  backfill: s.object({
+    maxReplicaLagMb: s.number({ min: 1 }),
+    replicaLagTimeout: duration,
+  }),
   check: s.object({
     rules: s.record(s.string({ oneOf: ['error', 'warning', 'info', 'off'] })),
     exclude: s.array(s.string()),

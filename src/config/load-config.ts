@@ -177,6 +177,10 @@ export function resolveConfig(
       retryDelay: parseDuration(interpolated.lock?.retryDelay ?? '1s')!,
       maxRetryDelay: parseDuration(interpolated.lock?.maxRetryDelay ?? '30s')!,
     }),
+    backfill: Object.freeze({
+      maxReplicaLagMb: interpolated.backfill?.maxReplicaLagMb,
+      replicaLagTimeout: parseDuration(interpolated.backfill?.replicaLagTimeout ?? '10min')!,
+    }),
     dev: Object.freeze({
       port: interpolated.dev?.port ?? 5433,
       dataDir: at(interpolated.dev?.dataDir ?? '.strata/pg'),

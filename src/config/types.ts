@@ -80,6 +80,23 @@ export interface LockConfig {
   maxRetryDelay?: Duration
 }
 
+/**
+ * How batched data migrations (`op.backfill` and the recipes that backfill) pace
+ * themselves. Each call may override these (`maxReplicaLagMb`, `replicaLagTimeout`).
+ */
+export interface BackfillConfig {
+  /**
+   * Before each batch, wait while a replica (a streaming standby, or a logical
+   * subscriber such as a CDC pipeline) is more than this many megabytes of WAL behind
+   * the primary, so that a large backfill does not leave the standbys minutes behind.
+   * Needs the migrating role to read `pg_stat_replication` (superuser or pg_monitor).
+   * Default: off.
+   */
+  maxReplicaLagMb?: number
+  /** How long one wait for replicas may last before the backfill stops (resumable). Default `'10min'`. */
+  replicaLagTimeout?: Duration
+}
+
 /** The embedded PostgreSQL 16 development server (`strata dev ...`). */
 export interface DevServerConfig {
   /** TCP port on 127.0.0.1. Default 5433, the operations guide's port. */
@@ -260,6 +277,7 @@ export interface StrataConfig {
   migrations?: MigrationsConfig
   connection?: ConnectionConfig
   lock?: LockConfig
+  backfill?: BackfillConfig
   dev?: DevServerConfig
   check?: CheckConfig
   health?: HealthConfig
@@ -299,6 +317,11 @@ export interface ResolvedConfig {
      * operator's choice wins over a migration's own setting, not only over the config's.
      */
     commandLine?: Readonly<{ timeout?: number | undefined; retries?: number | undefined }>
+  }>
+  readonly backfill: Readonly<{
+    maxReplicaLagMb: number | undefined
+    /** Milliseconds. */
+    replicaLagTimeout: number
   }>
   readonly dev: Readonly<Required<DevServerConfig>>
   readonly check: Readonly<{

@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../db/quote.js'
+import { MAX_REPLICA_LAG_SQL } from '../db/replica-lag.js'
 import { hasSqlState, LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
 import { OperationFailedError } from '../errors/index.js'
 import { jitteredBackoff } from '../util/backoff.js'
@@ -7,6 +8,7 @@ import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
 import { checkOptionKeys, OpArgumentError, optionKeys, requireRelation } from './op-arguments.js'
 import { refreshStatistics } from './refresh-statistics.js'
+import { type ReplicaThrottle, waitForReplicas } from './replica-throttle.js'
 import { MANAGED, type SqlExecutor } from './sql-executor.js'
 import {
   baseName,
@@ -48,6 +50,13 @@ export interface BackfillOptions {
   readonly lockTimeout?: number | string
   /** Passes over the table for rows that writers changed meanwhile (default 3). */
   readonly maxPasses?: number
+  /**
+   * Before each batch, wait while a replica is more than this many megabytes of WAL
+   * behind (default: `backfill.maxReplicaLagMb` of the config, else no waiting).
+   */
+  readonly maxReplicaLagMb?: number
+  /** Longest wait for replicas before the backfill stops, resumable (default: `backfill.replicaLagTimeout`, 10min). */
+  readonly replicaLagTimeout?: number | string
 }
 
 const BACKFILL_KEYS = optionKeys<BackfillOptions>({
@@ -60,6 +69,8 @@ const BACKFILL_KEYS = optionKeys<BackfillOptions>({
   name: true,
   lockTimeout: true,
   maxPasses: true,
+  maxReplicaLagMb: true,
+  replicaLagTimeout: true,
 })
 
 /** The three options a backfill cannot do without, and no others than it knows. */
@@ -74,6 +85,17 @@ function checkBackfillOptions(options: BackfillOptions): void {
     )
   }
   expressionText(call, 'where', options.where)
+  const lag = options.maxReplicaLagMb
+  if (lag !== undefined && (typeof lag !== 'number' || !Number.isFinite(lag) || lag <= 0))
+    throw new OpArgumentError(
+      `${call}: maxReplicaLagMb must be a number of megabytes above 0, found ${describeValue(lag)}`,
+      'e.g. maxReplicaLagMb: 256',
+    )
+  if (options.replicaLagTimeout !== undefined && parseDuration(options.replicaLagTimeout) === undefined)
+    throw new OpArgumentError(
+      `${call}: replicaLagTimeout must be a duration, found ${describeValue(options.replicaLagTimeout)}`,
+      "e.g. replicaLagTimeout: '10min'",
+    )
 }
 
 export interface BackfillResult {
@@ -89,6 +111,8 @@ export interface BackfillProgress {
   readonly done: number
   readonly total: number
   readonly elapsedMs: number
+  /** Set while the backfill waits for replicas to catch up: what it waits for. */
+  readonly waiting?: string
 }
 
 /** What the backfill needs from the run around it. */
@@ -97,7 +121,22 @@ export interface BackfillRuntime {
   readonly stateSchema: string
   readonly lockTimeoutMs: number
   readonly lockRetries: number
+  /** The config's `backfill.maxReplicaLagMb`: the default of the call's option. */
+  readonly maxReplicaLagMb?: number | undefined
+  /** The config's `backfill.replicaLagTimeout`, in milliseconds. */
+  readonly replicaLagTimeoutMs?: number | undefined
   readonly onProgress?: ((progress: BackfillProgress) => void) | undefined
+}
+
+/** The replica throttle a call asks for, its options over the config's; undefined when off. */
+function replicaThrottle(options: BackfillOptions, runtime: BackfillRuntime): ReplicaThrottle | undefined {
+  const maxLagMb = options.maxReplicaLagMb ?? runtime.maxReplicaLagMb
+  if (maxLagMb === undefined) return undefined
+  const timeoutMs =
+    options.replicaLagTimeout === undefined
+      ? (runtime.replicaLagTimeoutMs ?? 600_000)
+      : parseDuration(options.replicaLagTimeout)!
+  return { maxLagMb, timeoutMs }
 }
 
 export async function runBackfill(
@@ -112,9 +151,10 @@ export async function runBackfill(
   const setSql = renderSetList(options.set, sqlValue)
   const analyse = (sqlText: string) => executor.run(sqlText, [], MANAGED)
   const columns = Object.keys(options.set)
+  const throttle = replicaThrottle(options, runtime)
   if (executor.offline) {
     await executor.run(
-      renderOfflineBackfill({ ...options, where, batchSize, key: options.key ?? ['id'] }, setSql),
+      renderOfflineBackfill({ ...options, where, batchSize, key: options.key ?? ['id'] }, setSql, throttle),
     )
     await refreshStatistics(analyse, true, options.table, columns, runtime.lockTimeoutMs)
     return { rows: 0, batches: 0, passes: 1, resumed: false }
@@ -148,6 +188,16 @@ export async function runBackfill(
   let passes = 1
   const maxPasses = options.maxPasses ?? 3
   for (;;) {
+    if (throttle !== undefined)
+      await waitForReplicas(executor, throttle, name, (waiting) =>
+        runtime.onProgress?.({
+          name,
+          done,
+          total: Math.max(total, done),
+          elapsedMs: Date.now() - started,
+          waiting,
+        }),
+      )
     const statement = renderBackfillBatch(shape, lastKey !== null, setSql)
     const batch = await runBatch(executor, statement, lastKey ?? [], lockTimeout, runtime.lockRetries, name)
     batches++
@@ -242,6 +292,7 @@ export async function primaryKey(executor: SqlExecutor, table: RelationName): Pr
 export function renderOfflineBackfill(
   options: BackfillOptions & { where: RawSql; batchSize: number; key: readonly string[] },
   setSql: string,
+  throttle?: ReplicaThrottle,
 ): string {
   const table = relation(options.table)
   const variables = options.key.map((column, index) => `last_k${index} ${table}.${quoteIdent(column)}%TYPE;`)
@@ -266,13 +317,25 @@ export function renderOfflineBackfill(
     / SELECT \(SELECT count\(\*\) FROM changed\).*$/s,
     ` SELECT (SELECT count(*) FROM batch), ${aliases.join(', ')} INTO scanned, ${options.key.map((_, index) => `last_k${index}`).join(', ')} FROM batch b ORDER BY ${aliases.map((alias) => `${alias} DESC`).join(', ')} LIMIT 1`,
   )
+  // The same wait as online: no batch while a replica is too far behind, at most the timeout.
+  const wait =
+    throttle === undefined
+      ? []
+      : [
+          '    waited := 0;',
+          `    WHILE coalesce((${MAX_REPLICA_LAG_SQL}), 0) > ${Math.round(throttle.maxLagMb * 1024 * 1024)} LOOP`,
+          `      IF waited >= ${Math.ceil(throttle.timeoutMs / 1000)} THEN RAISE EXCEPTION 'backfill of %: a replica is still more than ${throttle.maxLagMb} MB behind after % s; run again to go on', ${quoteLiteral(baseName(options.table))}, waited; END IF;`,
+          '      PERFORM pg_sleep(1); waited := waited + 1;',
+          '    END LOOP;',
+        ]
   return [
-    `-- backfill ${quoteLiteral(baseName(options.table))} in batches of ${options.batchSize}, paging by ${options.key.join(', ')}`,
+    `-- backfill ${quoteLiteral(baseName(options.table))} in batches of ${options.batchSize}, paging by ${options.key.join(', ')}${throttle === undefined ? '' : `, waiting while a replica is more than ${throttle.maxLagMb} MB behind`}`,
     'DO $strata_backfill$',
     'DECLARE',
-    `  scanned bigint; ${variables.join(' ')}`,
+    `  scanned bigint; ${throttle === undefined ? '' : 'waited int; '}${variables.join(' ')}`,
     'BEGIN',
     '  LOOP',
+    ...wait,
     `    ${select};`,
     '    COMMIT;',
     `    EXIT WHEN scanned IS NULL OR scanned < ${options.batchSize};`,

@@ -480,6 +480,8 @@ export class MigrationOp {
       stateSchema: this.context.runtime?.stateSchema ?? 'public',
       lockTimeoutMs: this.context.runtime?.lockTimeoutMs ?? 5000,
       lockRetries: this.context.runtime?.lockRetries ?? 5,
+      maxReplicaLagMb: this.context.runtime?.maxReplicaLagMb,
+      replicaLagTimeoutMs: this.context.runtime?.replicaLagTimeoutMs,
       onProgress: this.context.runtime?.onProgress,
     }
     return this.autocommit(() => runBackfill(this.executor, runtime, options))

@@ -363,6 +363,7 @@ async function migrate(
           toolVersion: STRATA_VERSION,
           backupId: options.backupId,
           lock: options.config.lock,
+          backfill: options.config.backfill,
           lockWatcher,
           groupMigrations: canGroupMigrations(connection.serverVersionNum, plan, options.config.lock),
           onStep: options.onStep,

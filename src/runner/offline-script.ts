@@ -73,6 +73,10 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
       file: step.meta.file,
       direction: step.direction,
       args: options.args ?? {},
+      runtime: {
+        maxReplicaLagMb: options.config.backfill.maxReplicaLagMb,
+        replicaLagTimeoutMs: options.config.backfill.replicaLagTimeout,
+      },
     })
     try {
       await runMigrationBody(await options.migrations.body(step.revision), step, op)

@@ -45,6 +45,8 @@ export interface RunPlanOptions {
   readonly backupId?: string | undefined
   /** Lock settings of the config; each migration may override them. */
   readonly lock: ResolvedConfig['lock']
+  /** How backfills pace themselves (replica lag); each call may override it. */
+  readonly backfill?: ResolvedConfig['backfill'] | undefined
   /** Finds who blocks a statement that waits for a lock (optional; reports are vaguer without it). */
   readonly lockWatcher?: LockWatcher | undefined
   readonly onStep?: ((event: StepEvent) => void) | undefined

