@@ -94,6 +94,7 @@ export const configSchema = s.object({
     longRunningSeconds: s.number({ min: 0, max: 86400 }),
     lockWaitSeconds: s.number({ min: 0, max: 86400 }),
     slotWalMegabytes: s.number({ min: 1 }),
+    replicaLagMegabytes: s.number({ min: 1 }),
   }),
   backup: s.object({
     directory: s.string(),

@@ -261,6 +261,7 @@ function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['hea
     longRunningSeconds: health.longRunningSeconds ?? 60,
     lockWaitSeconds: health.lockWaitSeconds ?? 5,
     slotWalMegabytes: health.slotWalMegabytes ?? 1024,
+    replicaLagMegabytes: health.replicaLagMegabytes ?? 1024,
   })
 }
 

@@ -167,6 +167,8 @@ export interface HealthConfig {
    * is often away for a while on purpose.
    */
   slotWalMegabytes?: number
+  /** A replica more than this many megabytes of WAL behind makes health warn. Default 1024. */
+  replicaLagMegabytes?: number
 }
 
 /** Shell commands run around a restore's swap (the guide's "Stopping assistant services..."). */
@@ -346,6 +348,7 @@ export interface ResolvedConfig {
     longRunningSeconds: number
     lockWaitSeconds: number
     slotWalMegabytes: number
+    replicaLagMegabytes: number
   }>
   readonly backup: Readonly<{
     directory: string

@@ -9,6 +9,7 @@ import { type CheckReport, type CheckResult, reportOf, runCheck } from './check-
 import { checkEndpoint } from './endpoint-check.js'
 import { checkLockWaits } from './lock-waits.js'
 import { checkAtHead, checkVersionTable } from './migration-state.js'
+import { checkReplicaLag } from './replica-lag-check.js'
 import { checkReplicationSlots } from './replication-slots.js'
 import {
   checkConnections,
@@ -99,6 +100,11 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
       checks.push(
         await runCheck('replication-slots', 'Replication slots not holding WAL', () =>
           checkReplicationSlots(open, options.config.health.slotWalMegabytes * 1024 ** 2),
+        ),
+      )
+      checks.push(
+        await runCheck('replica-lag', 'Replicas keeping up', () =>
+          checkReplicaLag(open, options.config.health.replicaLagMegabytes * 1024 ** 2),
         ),
       )
       checks.push(await runCheck('wal-archiving', 'WAL archiving working', () => checkWalArchiving(open)))

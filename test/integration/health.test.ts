@@ -40,6 +40,7 @@ test('health: every check passes at head with a healthy application, --json carr
     /✓ No sessions stuck behind locks — no session waiting for a lock/,
     /✓ Transaction IDs far from wraparound/,
     /✓ Replication slots not holding WAL — /,
+    /✓ Replicas keeping up — no replicas streaming from this server/,
     /✓ Application api — HTTP 200 in \d+ ms/,
     /✓ all checks passed/,
   ])

@@ -170,15 +170,31 @@ test('a backfill waits while a standby is further behind than backfill.maxReplic
      INSERT INTO users (id, name) SELECT g, 'name-' || g FROM generate_series(1, 3000) g`,
     'app',
   )
-  const project = testProject(t, undefined, { backfill: { maxReplicaLagMb: 1 } })
+  const project = testProject(t, undefined, {
+    backfill: { maxReplicaLagMb: 1 },
+    health: { replicaLagMegabytes: 1 },
+  })
   project.sql('aaa111', { up: 'SELECT 1;' })
   project.ts('bbb222', BACKFILL(''))
   const appUrl = pair.url.replace(/\/postgres$/, '/app')
   const rowsDone = async () =>
     (await pair.primary('SELECT count(*)::int AS n FROM users WHERE upper_name IS NOT NULL', 'app')).rows[0].n
 
+  const health = async () => {
+    const result = await project.cli(['health'], { DATABASE_URL: appUrl })
+    return result.stdout
+  }
+  assert.match(
+    await health(),
+    /✓ Replicas keeping up — walreceiver \(127\.0\.0\.1\) streaming, [\d.]+ (bytes|kB) behind/,
+  )
+
   // Behind by more than the limit before the first batch: nothing is written until it catches up.
   await pair.fallBehind(2)
+  assert.match(
+    await health(),
+    /! Replicas keeping up — 1 replica more than 1 MB behind\n\s+walreceiver \(127\.0\.0\.1\) streaming, [\d.]+ MB behind: reads sent to it are stale/,
+  )
   const run = upgradeInBackground(project.dir, appUrl)
   await run.until(
     /backfill users\.upper_name: waiting: replica walreceiver \(127\.0\.0\.1\) is \d+\.\d MB behind \(limit 1 MB\)/,
