@@ -216,6 +216,10 @@ export function resolveConfig(
       sampleRows: interpolated.deploy?.sampleRows ?? 1000,
       watchInterval: parseDuration(interpolated.deploy?.watchInterval ?? '10s')!,
       keepServerCopies: interpolated.deploy?.keepServerCopies ?? 2,
+      notify: Object.freeze({
+        webhook: checkedWebhook(interpolated.deploy?.notify?.webhook, shown),
+        command: interpolated.deploy?.notify?.command,
+      }),
     }),
     tenants: Object.freeze({
       servers: Object.freeze([...(interpolated.tenants?.servers ?? [])]),
@@ -227,6 +231,18 @@ export function resolveConfig(
     }),
     pgBinDir: interpolated.pgBinDir === undefined ? undefined : at(interpolated.pgBinDir),
   })
+}
+
+/** An http(s) URL, or a config error that does not repeat it: a webhook URL is a credential. */
+function checkedWebhook(url: string | undefined, shown: string): string | undefined {
+  if (url === undefined || (/^https?:\/\/[^/\s]/.test(url) && URL.canParse(url))) return url
+  throw new ConfigError(
+    `${shown}: deploy.notify.webhook: expected an http:// or https:// URL, found text of ${url.length} characters that is not one (not shown: a webhook URL holds a token)`,
+    {
+      where: shown,
+      hint: "write it as webhook: '${SLACK_WEBHOOK_URL}' and set that variable to the full https://... URL",
+    },
+  )
 }
 
 function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['health'] {

@@ -235,6 +235,27 @@ export interface DeployConfig {
   watchInterval?: string | number
   /** Same-server copies (`<db>_predeploy_<time>`) kept when no pg_dump can back up the server. Default 2. */
   keepServerCopies?: number
+  /**
+   * The guide's "Notify team": told when a deploy starts and how it ends, and of every
+   * rollback. Best effort; a failed notification is a warning line.
+   */
+  notify?: DeployNotifyConfig
+}
+
+/** Where deploys and rollbacks are announced. */
+export interface DeployNotifyConfig {
+  /**
+   * An incoming-webhook URL (Slack, Mattermost, Discord, any JSON receiver) that gets a
+   * POST: `{ text, content, event, action, database, operator, from, to, report }`.
+   * Write it as `'${SLACK_WEBHOOK_URL}'`: it holds a token.
+   */
+  webhook?: string
+  /**
+   * A shell command, run in the config's directory with STRATA_EVENT, STRATA_MESSAGE,
+   * STRATA_DATABASE, STRATA_OPERATOR, STRATA_FROM, STRATA_TO, STRATA_REPORT set and the
+   * JSON on stdin.
+   */
+  command?: string
 }
 
 /**
@@ -372,6 +393,7 @@ export interface ResolvedConfig {
     /** Milliseconds. */
     watchInterval: number
     keepServerCopies: number
+    notify: Readonly<{ webhook: string | undefined; command: string | undefined }>
   }>
   readonly tenants: Readonly<{
     servers: readonly string[]

@@ -11,11 +11,13 @@ import type { DeployPhase } from '../runner/phase.js'
 import type { StepEvent } from '../runner/run-plan.js'
 import { displayPath } from '../util/display-path.js'
 import { formatDuration } from '../util/duration.js'
+import { maskSecrets } from '../util/mask-secrets.js'
 import { operatorName } from '../util/operator.js'
 import { plural } from '../util/plural.js'
 import { type DeployBackup, takeDeployBackup } from './deploy-backup.js'
 import { withDeployLock } from './deploy-lock.js'
 import { runMaintenanceHook } from './maintenance.js'
+import { notifyTeam, withoutTimestamp } from './notify-team.js'
 import { type Preflight, runPreflight } from './preflight/preflight.js'
 import { appendProductionLog, databaseLabel, revisionsText } from './production-log.js'
 import { recordRollback } from './record-rollback.js'
@@ -159,6 +161,17 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
     if (!(await options.confirm(question))) return finish({ outcome: 'cancelled' })
   }
   line(`Starting production migration of ${database} by ${operator}`)
+  const notice = { action: 'deploy', database, operator, from: preflight.fromRows } as const
+  await notifyTeam(
+    config,
+    {
+      ...notice,
+      event: 'started',
+      to: expected,
+      text: `Deploy of ${database} started by ${operator}: ${revisionsText(preflight.fromRows)} -> ${revisionsText(expected)} (${plural(steps.length, 'migration')}, phase ${phase})`,
+    },
+    line,
+  )
 
   // Integrity problems that were there before the deploy are not the deploy's fault.
   const before = await verifyDatabase({
@@ -174,6 +187,16 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
     backup = await takeDeployBackup(config, spec, preflight.backupPlan!, line)
   } catch (error) {
     line(`Backup failed: ${(error as Error).message}; nothing was changed`)
+    await notifyTeam(
+      config,
+      {
+        ...notice,
+        event: 'backup-failed',
+        to: preflight.fromRows,
+        text: `Deploy of ${database} by ${operator} stopped: the backup failed (${maskSecrets((error as Error).message.split('\n')[0]!)}); nothing was changed`,
+      },
+      line,
+    )
     return finish({ outcome: 'backup-failed', failure: describeError(error).join(' ') })
   }
   const timeline: string[] = [
@@ -315,6 +338,11 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
       report: undefined,
     })
     line(`Logged to ${displayPath(config.deploy.log)}`)
+    await notifyTeam(
+      config,
+      { ...notice, event: 'deployed', to: upgradeResult!.rowsAfter, text: withoutTimestamp(logLine) },
+      line,
+    )
     if (backup.kind === 'server-copy') await serverCopyCleanup(config, spec, line)
     return finish({
       outcome: 'deployed',
@@ -339,7 +367,7 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
     ...(options.args ? { args: options.args } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   })
-  const { reportPath, logLine } = recordRollback(
+  const { reportPath, logLine } = await recordRollback(
     config,
     {
       at,

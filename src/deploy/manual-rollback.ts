@@ -99,7 +99,7 @@ async function rollbackHoldingLock(options: ManualRollbackOptions): Promise<Manu
     ...(options.onStep ? { onStep: options.onStep } : {}),
   })
   const operator = operatorName()
-  const { reportPath, logLine } = recordRollback(
+  const { reportPath, logLine } = await recordRollback(
     config,
     {
       at,

@@ -192,11 +192,18 @@ test('a clean deploy: preflight, backup, upgrade, verify and health, a line in t
 test('a deploy whose health check fails after the upgrade is downgraded back, with a rollback report (exit 1)', async (t) => {
   const { database, project } = await deployedProject(t, 16)
   const url = await applicationEndpoint(t, database)
-  writeConfig(project, { health: { urls: [{ name: 'api', url }] } })
+  writeConfig(project, {
+    health: { urls: [{ name: 'api', url }] },
+    deploy: { notify: { command: 'echo "$STRATA_EVENT $STRATA_REPORT" >> events.txt' } },
+  })
   project.sql('a2', NICKNAME)
   const before = await tableChecksums(database.spec)
   const result = await project.cli(['deploy', '--yes'])
   assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(
+    readFileSync(join(project.dir, 'events.txt'), 'utf8'),
+    /^started \nrolled-back \S+rollback_\d{8}_\d{6}\.md\n$/,
+  )
   assert.match(result.stdout, /\] Deploy failed: 1 check failed after the upgrade: Application api/)
   assert.match(result.stdout, /\] Rolling back: strata downgrade a1/)
   assert.match(result.stdout, /\] Running downgrade a2 -> a1/)
@@ -477,6 +484,99 @@ test('strata rollback by hand downgrades one step and writes the same report', a
   const unknown = await project.cli(['rollback', '--yes', '--to', 'zz9'])
   assert.equal(unknown.code, 2)
   assert.deepEqual(await versionRows(database), ['a1'])
+})
+
+/** A webhook receiver: every JSON body it was sent, answering `status()` (200 unless changed). */
+async function webhookReceiver(t: TestContext) {
+  const received: Record<string, unknown>[] = []
+  let status = 200
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      received.push(JSON.parse(body))
+      response.statusCode = status
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => server.close(resolve)))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}/services/T000/B000/secret-token-x1`,
+    received,
+    answer(code: number) {
+      status = code
+    },
+  }
+}
+
+test('deploy.notify tells the team: a webhook and a command hear when a deploy starts and how it ends, and of a rollback by hand; a failed notification is a warning that shows no URL', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  const hook = await webhookReceiver(t)
+  const heard = join(project.dir, 'heard.txt')
+  writeConfig(project, {
+    deploy: {
+      notify: {
+        webhook: '${TEAM_WEBHOOK}',
+        command: `printf '%s|%s|%s|%s\\n' "$STRATA_EVENT" "$STRATA_FROM" "$STRATA_TO" "$STRATA_MESSAGE" >> heard.txt; cat >> heard.txt; echo >> heard.txt`,
+      },
+    },
+  })
+  project.sql('a2', NICKNAME)
+  const env = { TEAM_WEBHOOK: hook.url }
+  const deployed = await project.cli(['deploy', '--yes'], env)
+  assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr)
+  assert.deepEqual(
+    hook.received.map((notice) => notice.event),
+    ['started', 'deployed'],
+  )
+  const [started, done] = hook.received as { text: string; content: string; [key: string]: unknown }[]
+  assert.match(
+    started!.text,
+    new RegExp(
+      `^Deploy of ${database.name} on 127\\.0\\.0\\.1:\\d+ started by \\S+: a1 -> a2 \\(1 migration, phase expand\\)$`,
+    ),
+  )
+  assert.equal(started!.content, started!.text, 'Discord reads content, Slack text')
+  assert.deepEqual([started!.action, started!.from, started!.to], ['deploy', ['a1'], ['a2']])
+  assert.match(
+    done!.text,
+    /^deploy t_\w+ on 127\.0\.0\.1:\d+ by \S+: a1 -> a2 \(1 migration, phase expand\); .*; deployed$/,
+  )
+  const lines = readFileSync(heard, 'utf8')
+  assert.match(lines, /^started\|a1\|a2\|Deploy of t_\w+ on /m)
+  assert.match(lines, /^deployed\|a1\|a2\|deploy t_\w+ on /m)
+  assert.match(lines, /^\{"event":"started","action":"deploy",/m, 'the JSON on stdin')
+
+  // The receiver is down: the rollback still happens, and says the team was not told.
+  hook.answer(500)
+  const rolledBack = await project.cli(['rollback', '--yes'], env)
+  assert.equal(rolledBack.code, 0, rolledBack.stdout + rolledBack.stderr)
+  assert.deepEqual(await versionRows(database), ['a1'])
+  assert.equal(hook.received.at(-1)!.event, 'rolled-back')
+  assert.match(hook.received.at(-1)!.report as string, /rollback_\d{8}_\d{6}\.md$/)
+  assert.match(
+    rolledBack.stdout,
+    /! team not notified by deploy\.notify\.webhook: the webhook answered HTTP 500/,
+  )
+  assert.match(
+    readFileSync(heard, 'utf8'),
+    /^rolled-back\|a2\|a1\|rollback t_\w+ on .*; rolled back by downgrade; report /m,
+  )
+  for (const output of [deployed.stdout + deployed.stderr, rolledBack.stdout + rolledBack.stderr])
+    assert.doesNotMatch(output, /secret-token-x1/)
+
+  // A webhook that is not a URL is refused without repeating it.
+  const bad = await project.cli(['deploy', '--yes'], { TEAM_WEBHOOK: 'hooks.example.com/secret-token-x1' })
+  assert.equal(bad.code, 2)
+  assert.match(
+    bad.stderr,
+    /deploy\.notify\.webhook: expected an http:\/\/ or https:\/\/ URL, found text of 33 characters/,
+  )
+  assert.doesNotMatch(bad.stderr, /secret-token-x1/)
 })
 
 test('strata rollback backs up the rows the new release wrote into what the downgrade drops; the report and the history name the backup', async (t) => {
