@@ -43,6 +43,11 @@ export interface DeployOptions {
    * it then ends early and the deploy stands, logged. Returns a function giving it back.
    */
   readonly takeOverInterrupt?: (handler: () => void) => () => void
+  /**
+   * Only the preflight (its rehearsal runs on a scratch database): what the deploy would
+   * apply, with which backup and downtime, and nothing backed up, changed or announced.
+   */
+  readonly dryRun?: boolean
   /** Asked once after the preflight passed; no function means yes. */
   readonly confirm?: (question: string) => Promise<boolean>
   readonly onCheck?: (check: CheckResult) => void
@@ -60,6 +65,8 @@ export type DeployOutcome =
   | 'backup-failed'
   | 'rolled-back'
   | 'rollback-failed'
+  /** `dryRun`: the preflight passed; nothing was backed up or changed. */
+  | 'dry-run'
 
 export interface DeployResult {
   readonly outcome: DeployOutcome
@@ -153,6 +160,7 @@ async function deployHoldingLock(options: DeployOptions): Promise<DeployResult> 
   })
   if (!preflight.ok) return finish({ outcome: 'preflight-failed' })
   if (preflight.steps.length === 0) return finish({ outcome: 'nothing-to-deploy' })
+  if (options.dryRun) return finish({ outcome: 'dry-run', toRows: preflight.steps.at(-1)!.rowsAfter })
 
   const steps = preflight.steps
   const expected = steps.at(-1)!.rowsAfter

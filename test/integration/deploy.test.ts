@@ -189,6 +189,46 @@ test('a clean deploy: preflight, backup, upgrade, verify and health, a line in t
   assert.equal(productionLog(project), log, 'a no-op deploy logs nothing')
 })
 
+test('deploy --dry-run runs the preflight and says what a deploy would do, changing nothing and asking nothing', async (t) => {
+  const { database, project } = await deployedProject(t, 16)
+  project.sql('a2', { ...NICKNAME, header: { phase: 'expand' } })
+  project.sql('a3', {
+    down: 'a2',
+    message: 'drop nickname',
+    header: { phase: 'contract' },
+    up: 'ALTER TABLE accounts DROP COLUMN nickname;',
+    downSql: 'ALTER TABLE accounts ADD COLUMN nickname text;',
+  })
+  const before = await tableChecksums(database.spec)
+  // No --yes and no terminal: a dry run asks nothing, so it needs none.
+  const result = await project.cli(['deploy', '--dry-run'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /✓ Up → down → up rehearsal — /)
+  assert.match(result.stdout, /✓ dry run: the preflight passed and nothing was changed\. A deploy would:\n/)
+  assert.match(
+    result.stdout,
+    /\n {4}back up t_\w+ on 127\.0\.0\.1:\d+: (pg_dump \S+ → custom archive|a server copy: )/,
+  )
+  assert.match(
+    result.stdout,
+    /\n {4}apply 1 migration \(phase expand\): a2, to a2\n {4}need no downtime\n {4}leave 1 migration for --phase contract, starting with a3\n/,
+  )
+  assert.doesNotMatch(result.stdout, /Starting production migration/)
+  assert.deepEqual(await versionRows(database), ['a1'])
+  assert.deepEqual(await tableChecksums(database.spec), before)
+  assert.equal(existsSync(join(project.dir, 'migrations', 'production_log.txt')), false)
+  assert.equal(existsSync(join(project.dir, 'data', 'backups')), false, 'no backup taken')
+  const json = JSON.parse((await project.cli(['deploy', '--dry-run', '--json'])).stdout)
+  assert.equal(json.ok, true)
+  assert.equal(json.outcome, 'dry-run')
+  // A preflight that fails fails the dry run too.
+  project.sql('b2', { down: 'a1', up: 'SELECT 1;', downSql: 'SELECT 1;' })
+  const split = await project.cli(['deploy', '--dry-run'])
+  assert.equal(split.code, 1, split.stdout)
+  assert.match(split.stdout, /✗ One head — /)
+  assert.deepEqual(await versionRows(database), ['a1'])
+})
+
 test('a deploy whose health check fails after the upgrade is downgraded back, with a rollback report (exit 1)', async (t) => {
   const { database, project } = await deployedProject(t, 16)
   const url = await applicationEndpoint(t, database)

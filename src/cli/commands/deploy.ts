@@ -18,6 +18,7 @@ interface DeployFlags extends LockFlags {
   yes?: boolean
   watch?: string
   acknowledge?: string[]
+  dryRun?: boolean
 }
 
 /**
@@ -54,12 +55,36 @@ const OUTCOME_TEXT: Readonly<Record<DeployResult['outcome'], string>> = {
   'backup-failed': 'the backup failed: nothing was changed',
   'rolled-back': 'the deploy failed and was rolled back',
   'rollback-failed': 'the deploy failed and the rollback did not complete: the database needs a person',
+  'dry-run': 'dry run',
+}
+
+/** What a deploy would do, after a preflight that passed (`--dry-run`). */
+function dryRunSummary(result: DeployResult): string {
+  const { preflight } = result
+  const plan = preflight.backupPlan
+  const backup =
+    plan === undefined || plan.kind === 'none'
+      ? 'none possible'
+      : `${plan.kind === 'archive' ? '' : 'a server copy: '}${plan.evidence}`
+  return [
+    `${mark.ok()} dry run: the preflight passed and nothing was changed. A deploy would:`,
+    `    back up ${result.database}: ${backup}`,
+    `    apply ${plural(preflight.steps.length, 'migration')} (phase ${result.phase}): ${preflight.steps.map((step) => step.revision).join(' → ')}, to ${result.toRows.join(', ')}`,
+    `    ${preflight.downtime.length === 0 ? 'need no downtime' : `stop services for ${preflight.downtime.join('; ')}`}`,
+    ...(preflight.held.length === 0
+      ? []
+      : [
+          `    leave ${plural(preflight.held.length, 'migration')} for --phase contract, starting with ${preflight.held[0]!.revision}`,
+        ]),
+    '    then verify, check health and log; roll back if anything fails',
+  ].join('\n')
 }
 
 function summary(result: DeployResult): string {
   const { outcome } = result
   if (outcome === 'deployed')
     return `${mark.ok()} deployed ${plural(result.upgrade?.steps.length ?? 0, 'migration')} to ${result.database}: now at ${result.toRows.join(', ')} (phase ${result.phase}, backup ${result.backup?.id})`
+  if (outcome === 'dry-run') return dryRunSummary(result)
   if (outcome === 'nothing-to-deploy') {
     const pending = result.preflight.checks.find((check) => check.id === 'pending')
     return `${mark.ok()} nothing to deploy: ${pending?.summary ?? 'already at the target'}`
@@ -85,6 +110,10 @@ export function registerDeployCommands(program: Command): void {
         .default('expand'),
     )
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option(
+      '--dry-run',
+      'run the preflight only (its rehearsal on a scratch database) and say what a deploy would do',
+    )
     .option('--watch <duration>', 'poll health for this long after the deploy (30m, 90s); failures roll back')
     .addOption(lockTimeoutOption())
     .addOption(lockRetriesOption())
@@ -97,7 +126,7 @@ export function registerDeployCommands(program: Command): void {
       action(async (context, target: string, flags: DeployFlags) => {
         const watchMs = watchDuration(flags.watch)
         const config = withLockFlags(await context.config(), flags)
-        const confirm = await confirmation('deploy', flags.yes)
+        const confirm = flags.dryRun ? undefined : await confirmation('deploy', flags.yes)
         const migrations = await context.migrations()
         const spec = await context.connectionSpec()
         const { deploy } = await import('../../deploy/deploy.js')
@@ -111,6 +140,7 @@ export function registerDeployCommands(program: Command): void {
           migrations,
           target,
           phase: flags.phase,
+          dryRun: Boolean(flags.dryRun),
           acknowledge: flags.acknowledge ?? [],
           args: context.migrationArguments(),
           ...(watchMs === undefined
@@ -129,11 +159,9 @@ export function registerDeployCommands(program: Command): void {
           onProgress: progressPrinter(context.output.quiet || context.output.json),
         })
         context.output.line(summary(result))
-        context.output.data({
-          ok: result.outcome === 'deployed' || result.outcome === 'nothing-to-deploy',
-          ...result,
-        })
-        return result.outcome === 'deployed' || result.outcome === 'nothing-to-deploy' ? 0 : 1
+        const ok = ['deployed', 'nothing-to-deploy', 'dry-run'].includes(result.outcome)
+        context.output.data({ ok, ...result })
+        return ok ? 0 : 1
       }),
     )
 
