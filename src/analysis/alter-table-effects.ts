@@ -257,6 +257,11 @@ const COMMANDS: Record<string, CommandHandler> = {
     effects.rewrite(table, 'SET TABLESPACE copies every page')
     effects.change('backward compatible', `moves ${table} to another tablespace`)
   },
+  // PostgreSQL 15+: the rows are written again in the new access method's format.
+  AT_SetAccessMethod(table, _cmd, effects) {
+    effects.rewrite(table, 'SET ACCESS METHOD')
+    effects.change('backward compatible', `changes the access method of ${table}`)
+  },
   AT_AttachPartition(table, cmd, effects) {
     const partition = relationName(nodeOf<{ name?: RangeVar }>(cmd.def, 'PartitionCmd')?.name)
     effects.lock(partition, 'ACCESS EXCLUSIVE')

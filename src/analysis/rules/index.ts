@@ -26,6 +26,7 @@ import preferJsonb from './prefer-jsonb.js'
 import preferTextOverChar from './prefer-text-over-char.js'
 import preferTextOverVarchar from './prefer-text-over-varchar.js'
 import preferTimestamptz from './prefer-timestamptz.js'
+import refreshNotConcurrently from './refresh-not-concurrently.js'
 import reindexNotConcurrently from './reindex-not-concurrently.js'
 import rename from './rename.js'
 import revisionIdTooLong from './revision-id-too-long.js'
@@ -34,6 +35,7 @@ import serialOrIdentityAdded from './serial-or-identity-added.js'
 import setNotNullWithoutCheck from './set-not-null-without-check.js'
 import storedGeneratedColumn from './stored-generated-column.js'
 import swapLosesWrites from './swap-loses-writes.js'
+import tableRewrite from './table-rewrite.js'
 import transactionControl from './transaction-control.js'
 import truncateCascade from './truncate-cascade.js'
 import unbatchedUpdate from './unbatched-update.js'
@@ -72,6 +74,7 @@ export const RULES: readonly Rule[] = [
   preferTextOverChar,
   preferTextOverVarchar,
   preferTimestamptz,
+  refreshNotConcurrently,
   reindexNotConcurrently,
   rename,
   revisionIdTooLong,
@@ -79,6 +82,7 @@ export const RULES: readonly Rule[] = [
   setNotNullWithoutCheck,
   storedGeneratedColumn,
   swapLosesWrites,
+  tableRewrite,
   transactionControl,
   truncateCascade,
   unbatchedUpdate,
