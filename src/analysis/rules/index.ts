@@ -10,6 +10,7 @@ import downgradeDestroysData from './downgrade-destroys-data.js'
 import dropColumn from './drop-column.js'
 import dropDatabase from './drop-database.js'
 import dropIndexNotConcurrently from './drop-index-not-concurrently.js'
+import dropSchemaCascade from './drop-schema-cascade.js'
 import dropTable from './drop-table.js'
 import enumValueInTransaction from './enum-value-in-transaction.js'
 import exclusionConstraint from './exclusion-constraint.js'
@@ -38,6 +39,7 @@ import swapLosesWrites from './swap-loses-writes.js'
 import tableRewrite from './table-rewrite.js'
 import transactionControl from './transaction-control.js'
 import truncateCascade from './truncate-cascade.js'
+import truncateTable from './truncate-table.js'
 import unbatchedUpdate from './unbatched-update.js'
 import uniqueWithoutUsingIndex from './unique-without-using-index.js'
 import vacuumFullOrCluster from './vacuum-full-or-cluster.js'
@@ -58,6 +60,7 @@ export const RULES: readonly Rule[] = [
   dropColumn,
   dropDatabase,
   dropIndexNotConcurrently,
+  dropSchemaCascade,
   dropTable,
   enumValueInTransaction,
   exclusionConstraint,
@@ -85,6 +88,7 @@ export const RULES: readonly Rule[] = [
   tableRewrite,
   transactionControl,
   truncateCascade,
+  truncateTable,
   unbatchedUpdate,
   uniqueWithoutUsingIndex,
   vacuumFullOrCluster,
