@@ -6,5 +6,6 @@ export type { Finding, MigrationReport, StatementReport } from './analyse-migrat
 export type { CheckOptions as SafetyCheckOptions, CheckReport as SafetyReport } from './check.js'
 export { checkMigrations } from './check.js'
 export type { Classification } from './classify.js'
+export { toMarkdown } from './markdown-report.js'
 export { toSarif } from './sarif.js'
 export type { UnreadableMigration } from './unreadable-migration.js'

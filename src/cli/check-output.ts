@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import type { Finding, MigrationReport, StatementReport } from '../analysis/analyse-migration.js'
 import type { CheckReport } from '../analysis/check.js'
+import { statementWork } from '../analysis/statement-work.js'
 import { plural } from '../util/plural.js'
 import { colors, table } from './output.js'
 
@@ -86,7 +87,7 @@ function formatMigration(migration: MigrationReport, options: { verbose: boolean
 function lockTable(statements: readonly StatementReport[]): string {
   const rows = [['line', 'statement', 'lock', 'on', 'blocks', 'work', 'lock_timeout']]
   for (const statement of statements) {
-    const work = workOf(statement)
+    const work = statementWork(statement)
     const sql = statement.sql.length > 52 ? `${statement.sql.slice(0, 51)}…` : statement.sql
     const locks = statement.locks.length > 0 ? statement.locks : [undefined]
     locks.forEach((lock, index) => {
@@ -102,20 +103,6 @@ function lockTable(statements: readonly StatementReport[]): string {
     })
   }
   return table(rows.map((row, index) => (index === 0 ? row.map((cell) => colors.dim(cell)) : row)))
-}
-
-function workOf(statement: StatementReport): string {
-  const parts: string[] = []
-  if (statement.rewrites.length > 0) parts.push('rewrites table')
-  if (statement.scans.length > 0) parts.push('full scan')
-  if (statement.indexBuilds.length > 0) parts.push('builds index')
-  if (parts.length === 0 && statement.notes.some((n) => n.includes('metadata only')))
-    parts.push('metadata only')
-  // A recipe's re-run guard (see its note): online, a first run skips it.
-  if (statement.notes.some((n) => n.includes('only when') && n.includes('(a re-run)')))
-    parts.push('re-run only')
-  if (statement.heldThrough > 0) parts.push(`held through ${statement.heldThrough} more`)
-  return parts.join(', ') || '-'
 }
 
 function formatFinding(finding: Finding, prefix: string): string[] {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -109,10 +109,29 @@ test('check -r, --format json and sarif, config rule levels, and SQL from stdin'
 
   // GitHub Actions annotations: one command per finding, relative to the checkout, the
   // text escaped as the runner reads it back; each migration's class as a notice.
+  const summaryFile = join(project.dir, 'step-summary.md')
+  writeFileSync(summaryFile, '# earlier step\n')
   const github = await project.cli(['check', '--offline', '--format', 'github'], {
     GITHUB_WORKSPACE: project.dir,
+    GITHUB_STEP_SUMMARY: summaryFile,
   })
   assert.equal(github.code, 1)
+  // The job summary gets the Markdown report after what earlier steps wrote.
+  const summary = readFileSync(summaryFile, 'utf8')
+  assert.match(summary, /^# earlier step\n## strata check: 2 migrations, \d+ errors?, \d+ warnings?\n/)
+  assert.match(summary, /\n\| b2 email required \| backward compatible \| \w+ \| \w+ \| 1 error \|\n/)
+  assert.match(
+    summary,
+    /\n### b1 create users\n\n\*\*additive\*\* · downtime none · risk high · `migrations\/versions\/b1_m\.sql`\n/,
+  )
+  assert.match(
+    summary,
+    /\n- \*\*error\*\* `prefer-text-over-varchar` line 5: .*\n {2}<details><summary>Safe alternative<\/summary>\n\n {2}```\n/,
+  )
+  // The same, on stdout, for a pull request comment.
+  const markdown = await project.cli(['check', '--offline', '--format', 'markdown'])
+  assert.equal(markdown.code, 1)
+  assert.equal(markdown.stdout, summary.slice('# earlier step\n'.length))
   const annotations = github.stdout.trim().split('\n')
   assert.ok(
     annotations.every((line) => /^::(error|warning|notice) /.test(line)),
@@ -284,7 +303,7 @@ test('bad input to check: one clear line and exit 2', async (t) => {
 
   const format = await clean.cli(['check', '--format', 'xml'])
   assert.equal(format.code, 2)
-  assert.match(format.stderr, /--format must be human, json, sarif, github or gitlab/)
+  assert.match(format.stderr, /--format must be human, json, sarif, github, gitlab or markdown/)
 
   const version = await clean.cli(['check', '--pg-version', 'sixteen'])
   assert.equal(version.code, 2)

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
@@ -27,7 +27,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--offline', 'do not connect, even when a database is configured (CI)')
     .option(
       '--format <format>',
-      'human | json | sarif | github (annotations in a GitHub Actions run) | gitlab (a Code Quality report)',
+      'human | json | sarif | github (annotations and the job summary in a GitHub Actions run) | gitlab (a Code Quality report) | markdown (for a pull request)',
       'human',
     )
     .option(
@@ -51,7 +51,8 @@ Examples:
   strata check                          pending migrations of the configured database
   strata check --offline                every migration, from the files alone (CI)
   strata check -r base:head --format sarif > strata.sarif
-  strata check --format github                  # in a GitHub Actions step: annotates the pull request
+  strata check --format github                  # in a GitHub Actions step: annotates the pull request (and writes the job summary)
+  strata check --format markdown > check.md     # a summary for a pull request comment
   strata check --offline --format gitlab > gl-code-quality.json   # GitLab: artifacts: reports: codequality
   strata check migrations/versions/abc123_add_index.sql
   strata check db/migrations/              every .sql, .ts and .js file under it, in path order
@@ -65,8 +66,10 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
     .action(
       action(async (context, files: string[], flags: CheckFlags) => {
         const format = flags.format ?? (context.options.json ? 'json' : 'human')
-        if (!['human', 'json', 'sarif', 'github', 'gitlab'].includes(format)) {
-          throw new UsageError(`--format must be human, json, sarif, github or gitlab, not "${format}"`)
+        if (!['human', 'json', 'sarif', 'github', 'gitlab', 'markdown'].includes(format)) {
+          throw new UsageError(
+            `--format must be human, json, sarif, github, gitlab or markdown, not "${format}"`,
+          )
         }
         if (flags.rules) return listRules(context)
         // The parser's WebAssembly is read and instantiated (asynchronously) while the
@@ -120,6 +123,15 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           const { toGithubAnnotations } = await import('../../analysis/github-annotations.js')
           const lines = toGithubAnnotations(report)
           process.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`)
+          // In a workflow, the job's summary page gets the review-ready table too.
+          const summary = process.env.GITHUB_STEP_SUMMARY
+          if (summary) {
+            const { toMarkdown } = await import('../../analysis/markdown-report.js')
+            appendFileSync(summary, toMarkdown(report, process.env.GITHUB_WORKSPACE || process.cwd()))
+          }
+        } else if (format === 'markdown') {
+          const { toMarkdown } = await import('../../analysis/markdown-report.js')
+          process.stdout.write(toMarkdown(report))
         } else if (format === 'gitlab') {
           const { toGitlabCodeQuality } = await import('../../analysis/gitlab-code-quality.js')
           process.stdout.write(`${JSON.stringify(toGitlabCodeQuality(report), null, jsonIndent())}\n`)
