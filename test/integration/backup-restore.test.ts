@@ -17,6 +17,7 @@ import {
 } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { serverSpec } from '../helpers/servers.js'
+import { runInTerminal } from '../helpers/terminal.js'
 
 async function seeded(t: Parameters<typeof testProject>[0], config: Record<string, unknown> = {}) {
   const database = await createTestDatabase(t, 15)
@@ -734,6 +735,31 @@ test('restore hooks run around the swap; --in-place asks, and with --yes restore
     }),
   )
   await withClient(database.spec, (client) => client.query('DELETE FROM orders'))
+  // At a terminal, a restore says which backup it is and what the swap does, and asks.
+  const declined = await runInTerminal(['restore', 'latest'], {
+    cwd: project.dir,
+    env: { DATABASE_URL: database.url },
+    input: 'n\n',
+  })
+  assert.equal(declined.code, 1, declined.output)
+  assert.match(
+    declined.output,
+    new RegExp(
+      `Restore ${id} \\(database ${database.name}, taken \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, at \\w+, [\\d,]+ rows\\)\r?\ninto ${database.name} on 127\\.0\\.0\\.1:\\d+\\? It is built and checked beside the live database first;`,
+    ),
+  )
+  assert.match(declined.output, /kept as t_\w+_pre_restore_<time>\.\r?\nGo on\? \[y\/N\]/)
+  assert.match(declined.output, /✗ cancelled: nothing was changed/)
+  const copies = await withClient(database.spec, (client) =>
+    client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${database.name}_%restore_%`]),
+  )
+  assert.equal(copies.rowCount, 0, 'declined before the copy was built')
+  assert.equal(
+    (await withClient(database.spec, (client) => client.query('SELECT count(*)::int AS n FROM orders')))
+      .rows[0]!.n,
+    0,
+    'declined: the live database is as it was',
+  )
   const swapped = await project.cli(['restore', id])
   assert.equal(swapped.code, 0, swapped.stderr)
   assert.match(

@@ -232,7 +232,7 @@ export function registerBackupCommands(program: Command): void {
       '--into-other-database',
       "restore a backup taken of another database (production's into staging) on purpose",
     )
-    .option('-y, --yes', 'do not ask before an in-place restore')
+    .option('-y, --yes', 'do not ask (a terminal is asked before a restore)')
     .action(
       action(
         async (
@@ -253,10 +253,18 @@ export function registerBackupCommands(program: Command): void {
           const jobs = positiveInteger(flags.jobs, '--jobs', 4)
           // A backup that is not there is bad input, said before any server is started or reached.
           const { findBackup } = await import('../../backup/catalog.js')
-          findBackup(reference, config.backup.directory)
+          const entry = findBackup(reference, config.backup.directory)
           const spec = await context.connectionSpec()
           const { restoreBackup } = await import('../../backup/restore.js')
           const { confirm } = await import('../confirm.js')
+          // At a terminal, a whole restore first says which backup `latest` or an id is and
+          // what the swap does, and asks; scripts (no terminal) go on as before.
+          if (!flags.yes && !flags.inPlace && flags.table === undefined && process.stdin.isTTY) {
+            if (!(await confirm(swapQuestion(entry.manifest, spec)))) {
+              context.output.line(`${mark.fail()} cancelled: nothing was changed`)
+              return 1
+            }
+          }
           const result = await restoreBackup({
             config,
             spec,
@@ -287,6 +295,21 @@ export function registerBackupCommands(program: Command): void {
         },
       ),
     )
+}
+
+/** What a whole restore is about to do, asked at a terminal. */
+function swapQuestion(
+  manifest: BackupManifest,
+  spec: { database: string; host: string; port: number },
+): string {
+  const rows = Object.values(manifest.rowCounts).reduce((sum, count) => sum + count, 0)
+  const at = logTimestamp(new Date(manifest.finishedAt)).slice(1, -1)
+  return [
+    `Restore ${manifest.id} (database ${manifest.database}, taken ${at}, at ${manifest.revisions.join(', ') || 'base'}, ${rows.toLocaleString('en-US')} rows)`,
+    `into ${spec.database} on ${spec.host}:${spec.port}? It is built and checked beside the live database first;`,
+    `at the swap, sessions on ${spec.database} are ended and the live database is kept as ${spec.database}_pre_restore_<time>.`,
+    'Go on?',
+  ].join('\n')
 }
 
 /** `strata pitr setup` and `strata pitr restore`. */
