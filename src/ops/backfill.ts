@@ -334,6 +334,12 @@ export function renderOfflineBackfill(
     'DECLARE',
     `  scanned bigint; ${throttle === undefined ? '' : 'waited int; '}${variables.join(' ')}`,
     'BEGIN',
+    // As online: a role that cannot see the replicas' positions is refused, not left unthrottled.
+    ...(throttle === undefined
+      ? []
+      : [
+          "  IF EXISTS (SELECT 1 FROM pg_stat_replication WHERE state IS NULL) THEN RAISE EXCEPTION 'backfill: this role cannot see how far the replicas are behind (GRANT pg_monitor, or drop maxReplicaLagMb)'; END IF;",
+        ]),
     '  LOOP',
     ...wait,
     `    ${select};`,

@@ -160,6 +160,10 @@ test('offline, a backfill renders as a DO block that commits each batch and does
   // The replica wait as online, run here on a server without replicas (the loop is skipped).
   assert.match(
     script.stdout,
+    /\n {2}IF EXISTS \(SELECT 1 FROM pg_stat_replication WHERE state IS NULL\) THEN RAISE EXCEPTION/,
+  )
+  assert.match(
+    script.stdout,
     /WHILE coalesce\(\(SELECT max\(pg_wal_lsn_diff\(pg_current_wal_lsn\(\), replay_lsn\)\) FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'\), 0\) > 67108864 LOOP\n {6}IF waited >= 30 THEN RAISE EXCEPTION/,
   )
   await db.query(

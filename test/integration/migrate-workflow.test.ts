@@ -241,6 +241,49 @@ test('history -v -i says when each revision was applied, by whom, from strata_hi
   )
 })
 
+test('history --log lists every step run against the database, failed ones too, newest first, with who ran it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', {
+    up: 'CREATE TABLE notes (id int);',
+    downSql: 'DROP TABLE notes;',
+    message: 'first',
+  })
+  project.sql('bbb222', { down: 'aaa111', up: "SELECT 1/0, 'password=hunter2';", message: 'second' })
+  const empty = await project.cli(['history', '--log'])
+  assert.equal(empty.code, 0, empty.stderr)
+  assert.match(empty.stdout, /^no steps recorded in public\.strata_history on t_\w+\n$/)
+  assert.equal((await project.cli(['upgrade', 'aaa111'])).code, 0)
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 1)
+  assert.equal((await project.cli(['downgrade', 'base'])).code, 0)
+  const log = await project.cli(['history', '--log'])
+  assert.equal(log.code, 0, log.stderr)
+  const lines = log.stdout.split('\n')
+  assert.match(lines[0]!, /^finished \(UTC\) +step +revision +outcome +took +by +backup/)
+  assert.match(
+    lines[1]!,
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +down +aaa111 +success +\d+ ms +\S+ \(postgres@127\.0\.0\.1\)/,
+  )
+  assert.match(lines[2]!, / +up +bbb222 +✗ failed +\d+ ms /)
+  assert.match(lines[3]!, / +up +aaa111 +success /)
+  assert.match(log.stdout, /\nbbb222 up failed: .*division by zero/)
+  assert.doesNotMatch(log.stdout, /hunter2/)
+  const newest = JSON.parse((await project.cli(['history', '--log', '--limit', '1', '--json'])).stdout)
+  assert.equal(newest.total, 3)
+  assert.deepEqual(
+    newest.steps.map((step: { revision: string; direction: string }) => [step.revision, step.direction]),
+    [['aaa111', 'down']],
+  )
+  const limited = await project.cli(['history', '--log', '--limit', '2'])
+  assert.match(limited.stdout, /\(1 older steps: --limit 3 shows them all\)\n$/)
+  const bad = await project.cli(['history', '--log', '--limit', '0'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /--limit expects a positive whole number, got "0"/)
+  const mixed = await project.cli(['history', '--log', '-r', 'base:head'])
+  assert.equal(mixed.code, 2)
+  assert.match(mixed.stderr, /--log lists the steps run against the database: no -r, -v or -i with it/)
+})
+
 test('a project moving from Alembic keeps its Python migrations: Strata reads them, chains new ones after them, and refuses to run them', async (t) => {
   const database = await createTestDatabase(t)
   const project = testProject(t, database)

@@ -99,54 +99,80 @@ export function registerRevisionCommands(program: Command): void {
     .option('-v, --verbose', 'show each revision in full')
     .option('-r, --rev-range <range>', 'only FROM:TO (e.g. base:head, abc:, -3:current)')
     .option('-i, --indicate-current', 'mark the revisions the database is at')
+    .option(
+      '--log',
+      'what was run against the database instead: each step, who ran it, when, how long, its backup',
+    )
+    .option('--limit <n>', 'with --log: the newest N steps (default 20)')
     .action(
-      action(async (context, flags: { verbose?: boolean; revRange?: string; indicateCurrent?: boolean }) => {
-        const migrations = await context.migrations()
-        const { graph } = migrations
-        const needsDatabase =
-          Boolean(flags.indicateCurrent) || /current|^[+-]|:[+-]/.test(flags.revRange ?? '')
-        const current = needsDatabase ? await currentRows(context, migrations) : undefined
-        let range: { from?: string[]; to?: string[] } = {}
-        if (flags.revRange !== undefined) {
-          const { parseRange, parseTarget } = await import('../../graph/target-syntax.js')
-          const { targetRevisions } = await import('../../runner/plan.js')
-          const rows = [...(current ?? [])]
-          const applied = graph.ancestors(rows, { includeSelf: true })
-          const resolve = (text: string | undefined) =>
-            text === undefined ? undefined : targetRevisions(graph, parseTarget(text), rows, applied)
-          const { from, to } = parseRange(flags.revRange)
-          range = { ...(from ? { from: resolve(from)! } : {}), ...(to ? { to: resolve(to)! } : {}) }
-        }
-        const revisions = historyRevisions(graph, range)
-        if (revisions.length === 0 && range.from !== undefined && range.to !== undefined) {
-          // Alembic refuses such a range too; an empty history would read as "no migrations".
-          const [older, newer] = flags.revRange!.split(':')
-          const reversed = historyRevisions(graph, { from: range.to, to: range.from }).length > 0
-          throw new UsageError(
-            `-r ${flags.revRange} selects nothing: ${older} is not below ${newer}${reversed ? '' : ' (they are on different branches)'}`,
-            {
-              hint: reversed
-                ? `-r takes OLDER:NEWER: strata history -r ${newer}:${older}`
-                : '`strata history` shows the whole tree; `strata branches` where it forks',
-            },
-          )
-        }
-        const summaries = revisions.map((revision) => summarize(graph, revision))
-        // With the database at hand (-i), the verbose view says when each revision was applied and by whom.
-        const applied = flags.verbose && current !== undefined ? await appliedLines(context) : undefined
-        for (const summary of summaries) {
-          if (!flags.verbose) {
-            context.output.line(historyLine(summary, current))
-            continue
+      action(
+        async (
+          context,
+          flags: {
+            verbose?: boolean
+            revRange?: string
+            indicateCurrent?: boolean
+            log?: boolean
+            limit?: string
+          },
+        ) => {
+          if (flags.log) {
+            if (flags.revRange !== undefined || flags.verbose || flags.indicateCurrent)
+              throw new UsageError('--log lists the steps run against the database: no -r, -v or -i with it')
+            const { printHistoryLog } = await import('../history-log.js')
+            return printHistoryLog(context, flags.limit)
           }
-          const when = applied?.get(summary.revision)
-          const block = verboseBlock(summary, current)
-          context.output.line(`${when ? block.replace('\nPath: ', `\n${when}\nPath: `) : block}\n`)
-        }
-        context.output.data(
-          summaries.map((summary) => ({ ...summary, current: current?.has(summary.revision) ?? undefined })),
-        )
-      }),
+          if (flags.limit !== undefined) throw new UsageError('--limit goes with --log')
+          const migrations = await context.migrations()
+          const { graph } = migrations
+          const needsDatabase =
+            Boolean(flags.indicateCurrent) || /current|^[+-]|:[+-]/.test(flags.revRange ?? '')
+          const current = needsDatabase ? await currentRows(context, migrations) : undefined
+          let range: { from?: string[]; to?: string[] } = {}
+          if (flags.revRange !== undefined) {
+            const { parseRange, parseTarget } = await import('../../graph/target-syntax.js')
+            const { targetRevisions } = await import('../../runner/plan.js')
+            const rows = [...(current ?? [])]
+            const applied = graph.ancestors(rows, { includeSelf: true })
+            const resolve = (text: string | undefined) =>
+              text === undefined ? undefined : targetRevisions(graph, parseTarget(text), rows, applied)
+            const { from, to } = parseRange(flags.revRange)
+            range = { ...(from ? { from: resolve(from)! } : {}), ...(to ? { to: resolve(to)! } : {}) }
+          }
+          const revisions = historyRevisions(graph, range)
+          if (revisions.length === 0 && range.from !== undefined && range.to !== undefined) {
+            // Alembic refuses such a range too; an empty history would read as "no migrations".
+            const [older, newer] = flags.revRange!.split(':')
+            const reversed = historyRevisions(graph, { from: range.to, to: range.from }).length > 0
+            throw new UsageError(
+              `-r ${flags.revRange} selects nothing: ${older} is not below ${newer}${reversed ? '' : ' (they are on different branches)'}`,
+              {
+                hint: reversed
+                  ? `-r takes OLDER:NEWER: strata history -r ${newer}:${older}`
+                  : '`strata history` shows the whole tree; `strata branches` where it forks',
+              },
+            )
+          }
+          const summaries = revisions.map((revision) => summarize(graph, revision))
+          // With the database at hand (-i), the verbose view says when each revision was applied and by whom.
+          const applied = flags.verbose && current !== undefined ? await appliedLines(context) : undefined
+          for (const summary of summaries) {
+            if (!flags.verbose) {
+              context.output.line(historyLine(summary, current))
+              continue
+            }
+            const when = applied?.get(summary.revision)
+            const block = verboseBlock(summary, current)
+            context.output.line(`${when ? block.replace('\nPath: ', `\n${when}\nPath: `) : block}\n`)
+          }
+          context.output.data(
+            summaries.map((summary) => ({
+              ...summary,
+              current: current?.has(summary.revision) ?? undefined,
+            })),
+          )
+        },
+      ),
     )
 
   program
