@@ -23,7 +23,12 @@ export interface DatabaseDiff {
   /** The objects of the first that were compared (`objectCount`). */
   readonly objects: number
   /** The SQL that makes the first database's schema like the other's, for a person to review. */
-  readonly sql: { readonly statements: readonly string[]; readonly byHand: readonly string[] }
+  readonly sql: {
+    readonly statements: readonly string[]
+    /** After `statements`, outside a transaction, one at a time: CONCURRENTLY builds, validations. */
+    readonly online: readonly string[]
+    readonly byHand: readonly string[]
+  }
 }
 
 /**
@@ -43,12 +48,13 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
     missing: `in ${b}, not in ${a}`,
     extra: `in ${a}, not in ${b}`,
   })
-  const changes = schemaChanges(mine, theirs)
+  // Production's forms, as autogenerate writes them: the database changed may be in use.
+  const changes = schemaChanges(mine, theirs, { online: true, leaveIndexes: new Set() })
   return {
     differences,
     schemas,
     objects: objectCount(mine),
-    sql: { statements: changes.statements, byHand: changes.byHand },
+    sql: { statements: changes.statements, online: changes.online, byHand: changes.byHand },
   }
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 
 test('strata diff compares two databases object by object, says what would make one like the other, and writes nothing', async (t) => {
   const staging = await createTestDatabase(t)
@@ -49,10 +50,17 @@ test('strata diff compares two databases object by object, says what would make 
   assert.equal(sql.code, 1)
   assert.match(
     sql.stdout,
-    /^-- Makes staging's schema like production's \(strata diff\)\. Review before running\.\n/,
+    /^-- Makes staging's schema like production's \(strata diff\)\. Review before running:\n/,
   )
-  assert.match(sql.stdout, /DROP INDEX users_email_idx;/)
-  assert.match(sql.stdout, /ALTER TABLE users ADD COLUMN phone text;/)
+  assert.match(
+    sql.stdout,
+    /\nSET lock_timeout = '5000ms';\nBEGIN;\n[\s\S]*ALTER TABLE users ADD COLUMN phone text;\n[\s\S]*COMMIT;\n/,
+  )
+  // Production's forms: the index goes CONCURRENTLY, after the transaction.
+  assert.match(
+    sql.stdout,
+    /\n-- Outside a transaction, one statement at a time:\nDROP INDEX CONCURRENTLY [\s\S]*users_email_idx/,
+  )
   const stagingColumns = await staging.one(
     "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users'",
   )
@@ -67,4 +75,9 @@ test('strata diff compares two databases object by object, says what would make 
   const unknown = await project.cli(['diff', 'prod'], env)
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /no database named "prod" in .*Known: staging, production/)
+
+  // Run as its header says, it makes staging like production.
+  runWithPsql(staging.url, sql.stdout)
+  const after = await project.cli(['diff', 'production'], env)
+  assert.equal(after.code, 0, after.stdout)
 })

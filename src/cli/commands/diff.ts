@@ -39,10 +39,17 @@ Examples:
         const diff = await compareDatabases({ config, spec, other: otherSpec, names })
         context.output.data(diff)
         if (flags.sql) {
+          const { statements, online, byHand } = diff.sql
           const lines = [
-            `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running.`,
-            ...diff.sql.byHand.map((line) => `-- TODO by hand: ${line}`),
-            ...diff.sql.statements,
+            `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running:`,
+            `-- psql -v ON_ERROR_STOP=1 -f <this file>. Tables in use keep serving: indexes are built`,
+            '-- CONCURRENTLY and constraints validated apart, after the transaction.',
+            ...byHand.map((line) => `-- TODO by hand: ${line}`),
+            `SET lock_timeout = '${config.lock.timeout}ms';`,
+            ...(statements.length === 0 ? [] : ['BEGIN;', ...statements, 'COMMIT;']),
+            ...(online.length === 0
+              ? []
+              : ['-- Outside a transaction, one statement at a time:', ...online.map(terminated)]),
           ]
           context.output.line(lines.join('\n'))
           return diff.differences.length === 0 ? 0 : 1
@@ -60,6 +67,10 @@ Examples:
         return 1
       }),
     )
+}
+
+function terminated(statement: string): string {
+  return statement.trimEnd().endsWith(';') ? statement : `${statement};`
 }
 
 /** A config name, else a URL or keyword string. */
