@@ -123,11 +123,14 @@ export const configSchema = s.object({
     sampleRows: s.number({ integer: true, min: 0, max: 1_000_000 }),
     watchInterval: duration,
     keepServerCopies: s.number({ integer: true, min: 1, max: 100 }),
-    notify: s.object({
-      // Checked in load-config without quoting it: the URL holds a token.
-      webhook: s.string(),
-      command: s.string(),
-    }),
+    // A string is the webhook alone. Checked in load-config without quoting it: the URL holds a token.
+    notify: s.union(
+      s.string(),
+      s.object({
+        webhook: s.string(),
+        command: s.string(),
+      }),
+    ),
   }),
   tenants: s.object({
     servers: s.array(s.string()),

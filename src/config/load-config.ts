@@ -13,7 +13,7 @@ import { applyDotenv } from './dotenv.js'
 import { importModule } from './import-module.js'
 import { interpolateDeep } from './interpolate-env.js'
 import { isPlainObject, validate } from './schema.js'
-import type { HealthConfig, ResolvedConfig, StrataConfig } from './types.js'
+import type { DeployNotifyConfig, HealthConfig, ResolvedConfig, StrataConfig } from './types.js'
 
 /** Names looked for, in this order, in the working directory. */
 export const CONFIG_FILE_NAMES = [
@@ -216,10 +216,7 @@ export function resolveConfig(
       sampleRows: interpolated.deploy?.sampleRows ?? 1000,
       watchInterval: parseDuration(interpolated.deploy?.watchInterval ?? '10s')!,
       keepServerCopies: interpolated.deploy?.keepServerCopies ?? 2,
-      notify: Object.freeze({
-        webhook: checkedWebhook(interpolated.deploy?.notify?.webhook, shown),
-        command: interpolated.deploy?.notify?.command,
-      }),
+      notify: resolveNotify(interpolated.deploy?.notify, shown),
     }),
     tenants: Object.freeze({
       servers: Object.freeze([...(interpolated.tenants?.servers ?? [])]),
@@ -231,6 +228,14 @@ export function resolveConfig(
     }),
     pgBinDir: interpolated.pgBinDir === undefined ? undefined : at(interpolated.pgBinDir),
   })
+}
+
+function resolveNotify(
+  notify: string | DeployNotifyConfig | undefined,
+  shown: string,
+): ResolvedConfig['deploy']['notify'] {
+  const given = typeof notify === 'string' ? { webhook: notify } : (notify ?? {})
+  return Object.freeze({ webhook: checkedWebhook(given.webhook, shown), command: given.command })
 }
 
 /** An http(s) URL, or a config error that does not repeat it: a webhook URL is a credential. */

@@ -237,9 +237,10 @@ export interface DeployConfig {
   keepServerCopies?: number
   /**
    * The guide's "Notify team": told when a deploy starts and how it ends, and of every
-   * rollback. Best effort; a failed notification is a warning line.
+   * rollback. Best effort; a failed notification is a warning line. A string is the
+   * webhook URL alone (`notify: '${SLACK_WEBHOOK_URL}'`).
    */
-  notify?: DeployNotifyConfig
+  notify?: string | DeployNotifyConfig
 }
 
 /** Where deploys and rollbacks are announced. */

@@ -5,6 +5,12 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array (${truncate(JSON.stringify(value), 40)})`
   switch (typeof value) {
     case 'string':
+      // A URL's path, query and credentials may be a token (a webhook's, a signed link):
+      // its scheme and host say enough of what was found.
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && URL.canParse(value)) {
+        const url = new URL(value)
+        return `a ${url.protocol.slice(0, -1)} URL on ${url.host || 'no host'} (the rest not shown)`
+      }
       return `the string ${JSON.stringify(truncate(value, 40))}`
     case 'number':
     case 'boolean':

@@ -105,3 +105,21 @@ test("check's offline server version follows dev.postgresVersion unless check.se
     17,
   )
 })
+
+test('deploy.notify: a string is the webhook; a value that holds a URL is never repeated in a config error', () => {
+  const hook = 'https://hooks.slack.com/services/T0/B0/tok3n'
+  const config = resolve({ deploy: { notify: '${HOOK}' } }, { HOOK: hook })
+  assert.deepEqual({ ...config.deploy.notify }, { webhook: hook, command: undefined })
+  const notAUrl = messageOf(() => resolve({ deploy: { notify: { webhook: 'hooks.slack.com/tok3n' } } }))
+  assert.match(
+    notAUrl,
+    /deploy\.notify\.webhook: expected an http:\/\/ or https:\/\/ URL, found text of 21 characters/,
+  )
+  assert.doesNotMatch(notAUrl, /tok3n/)
+  const misplaced = messageOf(() => resolve({ dev: { port: hook } }))
+  assert.match(
+    misplaced,
+    /dev\.port: expected an integer from 1 to 65535, found a https URL on hooks\.slack\.com \(the rest not shown\)/,
+  )
+  assert.doesNotMatch(misplaced, /tok3n/)
+})
