@@ -3,6 +3,7 @@ import type { ActivityReport } from '../diagnose/activity.js'
 import type { BlockingNode, BlockingReport } from '../diagnose/blocking.js'
 import type { IndexReport } from '../diagnose/index-usage.js'
 import type { LockRow } from '../diagnose/locks.js'
+import type { ReplicationReport } from '../diagnose/replication.js'
 import type { SessionInfo } from '../diagnose/sessions.js'
 import { prettySize, type SizeReport, type TableSize } from '../diagnose/sizes.js'
 import type { SlowQueryReport } from '../diagnose/slow-queries.js'
@@ -284,4 +285,56 @@ export function formatTermination(target: TerminationTarget): string {
 /** A table as the reports name it: bare in the public schema, `schema.table` elsewhere. */
 function tableLabel(relation: { readonly schema: string; readonly table: string }): string {
   return relation.schema === 'public' ? relation.table : `${relation.schema}.${relation.table}`
+}
+
+export function formatReplication(report: ReplicationReport): string {
+  const lines: string[] = []
+  const standby = report.standby
+  if (standby !== undefined) {
+    const receiving =
+      standby.receiver === undefined
+        ? 'no WAL receiver (recovering from the archive, or the primary is unreachable)'
+        : `WAL receiver ${standby.receiver}${standby.senderHost ? ` from ${standby.senderHost}` : ''}`
+    lines.push(
+      `This server is a standby: ${receiving}; ${standby.replayPaused ? colors.red('replay PAUSED') : 'replaying'}` +
+        `${standby.unappliedBytes === undefined ? '' : `, ${prettySize(standby.unappliedBytes)} received and not yet applied`}` +
+        `${standby.lastReplayedSecondsAgo === undefined ? '' : `; the last transaction applied was committed ${seconds(standby.lastReplayedSecondsAgo)} ago`}`,
+    )
+    if (standby.replayPaused) lines.push('  resume with: SELECT pg_wal_replay_resume()')
+    lines.push('')
+  }
+  if (report.replicas.length === 0 && report.hiddenReplicas === 0)
+    lines.push('No replicas stream from this server.')
+  else if (report.replicas.length > 0)
+    lines.push(
+      table([
+        ['replica', 'state', 'behind (WAL to apply)'],
+        ...report.replicas.map((replica) => [
+          replica.name,
+          replica.state,
+          replica.lagBytes === undefined ? '' : prettySize(replica.lagBytes),
+        ]),
+      ]),
+    )
+  if (report.hiddenReplicas > 0)
+    lines.push(
+      `${plural(report.hiddenReplicas, 'replica')} whose position this role may not see (GRANT pg_monitor to see it)`,
+    )
+  lines.push('')
+  if (report.slots === undefined) lines.push('Replication slots: not readable by this role')
+  else if (report.slots.length === 0) lines.push('No replication slots.')
+  else
+    lines.push(
+      table([
+        ['slot', 'type', 'active', 'WAL kept', 'status'],
+        ...report.slots.map((slot) => [
+          slot.name,
+          slot.type,
+          slot.active ? 'yes' : colors.red('no'),
+          slot.retainedBytes === null ? '' : prettySize(slot.retainedBytes),
+          slot.walStatus ?? '',
+        ]),
+      ]),
+    )
+  return lines.join('\n')
 }

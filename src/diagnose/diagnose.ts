@@ -8,11 +8,12 @@ import { type ActivityReport, readActivity } from './activity.js'
 import { type BlockingReport, readBlocking } from './blocking.js'
 import { type IndexReport, readIndexUsage } from './index-usage.js'
 import { type LockRow, readLocks } from './locks.js'
+import { type ReplicationReport, readReplication } from './replication.js'
 import { readSizes, type SizeReport } from './sizes.js'
 import { readSlowQueries, type SlowQueryReport } from './slow-queries.js'
 
 /** The topics of `strata diagnose`, in the order `all` shows them. */
-export const TOPICS = ['blocking', 'locks', 'activity', 'sizes', 'indexes', 'slow'] as const
+export const TOPICS = ['blocking', 'locks', 'activity', 'sizes', 'indexes', 'slow', 'replication'] as const
 export type Topic = (typeof TOPICS)[number]
 
 /** Everything `diagnose` found; a topic not asked for is absent. */
@@ -23,6 +24,7 @@ export interface Diagnosis {
   sizes?: SizeReport
   indexes?: IndexReport
   slow?: SlowQueryReport
+  replication?: ReplicationReport
 }
 
 export interface DiagnoseOptions {
@@ -42,7 +44,8 @@ export interface DiagnoseOptions {
  * @example const { blocking } = await diagnose({ config, spec }, ['blocking'])
  */
 export async function diagnose(options: DiagnoseOptions, topics: readonly Topic[]): Promise<Diagnosis> {
-  return withConnection(options.spec, async ({ client, serverVersionNum }) => {
+  return withConnection(options.spec, async (connection) => {
+    const { client, serverVersionNum } = connection
     await limitReadLockWaits(client)
     const { schemas } = await managedSchemas(client, options.config.health.schemas)
     const found: Diagnosis = {}
@@ -66,6 +69,9 @@ export async function diagnose(options: DiagnoseOptions, topics: readonly Topic[
           break
         case 'slow':
           found.slow = await readSlowQueries(client, serverVersionNum, options.limit ?? 10)
+          break
+        case 'replication':
+          found.replication = await readReplication(connection)
           break
       }
     }

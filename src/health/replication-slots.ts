@@ -31,20 +31,25 @@ export async function checkReplicationSlots(
   connection: Connection,
   warnBytes: number = SLOT_WARN_BYTES,
 ): Promise<CheckOutcome> {
-  const walStatus = connection.serverVersionNum >= 130000 ? 'wal_status' : 'NULL::text'
-  const read = connection.client.query<SlotFacts>(
-    `SELECT slot_name AS name, slot_type AS type, active, ${walStatus} AS "walStatus",
-            pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
-                            restart_lsn)::float8 AS "retainedBytes"
-       FROM pg_replication_slots ORDER BY slot_name`,
-  )
   try {
-    return classifySlots((await read).rows, warnBytes)
+    return classifySlots(await readReplicationSlots(connection), warnBytes)
   } catch (error) {
     // A role a managed service restricts: not a reason to fail a deploy's health check.
     if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
     return { status: 'ok', summary: `not checked: ${connection.spec.user} may not read the slots` }
   }
+}
+
+/** Every replication slot of the server with the WAL it keeps (also `strata diagnose replication`). */
+export async function readReplicationSlots(connection: Connection): Promise<SlotFacts[]> {
+  const walStatus = connection.serverVersionNum >= 130000 ? 'wal_status' : 'NULL::text'
+  const { rows } = await connection.client.query<SlotFacts>(
+    `SELECT slot_name AS name, slot_type AS type, active, ${walStatus} AS "walStatus",
+            pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
+                            restart_lsn)::float8 AS "retainedBytes"
+       FROM pg_replication_slots ORDER BY slot_name`,
+  )
+  return rows
 }
 
 /** The check's verdict on the slots: warn for a lost slot or an inactive one past SLOT_WARN_BYTES. */

@@ -341,8 +341,9 @@ test('diagnose all prints every topic under a heading; an unknown topic is a usa
   const project = testProject(t, database)
   const all = await project.cli(['diagnose', 'all'])
   assert.equal(all.code, 0, all.stderr)
-  for (const heading of ['Blocking', 'Locks', 'Activity', 'Sizes', 'Indexes', 'Slow queries'])
+  for (const heading of ['Blocking', 'Locks', 'Activity', 'Sizes', 'Indexes', 'Slow queries', 'Replication'])
     assert.match(all.stdout, new RegExp(`^== ${heading} ==$`, 'm'))
+  assert.match(all.stdout, /^No replicas stream from this server\.$/m)
   const unknown = await project.cli(['diagnose', 'blockers'])
   assert.equal(unknown.code, 2)
   assert.match(
@@ -355,7 +356,7 @@ test('diagnose all prints every topic under a heading; an unknown topic is a usa
   const asRole = { DATABASE_URL: urlOf({ ...database.spec, user: role.name, password: role.password }) }
   const limited = await project.cli(['diagnose', 'all'], asRole)
   assert.equal(limited.code, 0, limited.stderr)
-  for (const heading of ['Blocking', 'Locks', 'Activity', 'Sizes', 'Indexes', 'Slow queries'])
+  for (const heading of ['Blocking', 'Locks', 'Activity', 'Sizes', 'Indexes', 'Slow queries', 'Replication'])
     assert.match(limited.stdout, new RegExp(`^== ${heading} ==$`, 'm'))
   assert.match(
     limited.stdout,

@@ -26,6 +26,8 @@ import { testProject } from '../helpers/project.js'
 interface Pair {
   /** The primary's `postgres` database, with the password: for child processes only. */
   readonly url: string
+  /** The standby's, likewise. */
+  readonly standbyUrl: string
   primary(sql: string, database?: string): Promise<pg.QueryResult>
   standby(sql: string): Promise<pg.QueryResult>
   /** Stops replay on the standby and writes WAL on the primary until the standby is `mb` behind. */
@@ -111,6 +113,7 @@ async function primaryWithStandby(t: TestContext): Promise<Pair> {
   }
   return {
     url,
+    standbyUrl: url.replace(`:${primaryPort}/`, `:${standbyPort}/`),
     primary: (sql, database) => query(primaryPort, sql, database),
     standby: (sql) => query(standbyPort, sql),
     async fallBehind(mb) {
@@ -195,6 +198,21 @@ test('a backfill waits while a standby is further behind than backfill.maxReplic
     await health(),
     /! Replicas keeping up — 1 replica more than 1 MB behind\n\s+walreceiver \(127\.0\.0\.1\) streaming, [\d.]+ MB behind: reads sent to it are stale/,
   )
+  // diagnose replication, from both ends.
+  const fromPrimary = await project.cli(['diagnose', 'replication'], { DATABASE_URL: appUrl })
+  assert.equal(fromPrimary.code, 0, fromPrimary.stderr)
+  assert.match(
+    fromPrimary.stdout,
+    /^replica +state +behind \(WAL to apply\)\nwalreceiver \(127\.0\.0\.1\) +streaming +[\d.]+ MB\n/,
+  )
+  assert.match(fromPrimary.stdout, /\nNo replication slots\.\n?$/)
+  const fromStandby = await project.cli(['diagnose', 'replication'], { DATABASE_URL: pair.standbyUrl })
+  assert.equal(fromStandby.code, 0, fromStandby.stderr)
+  assert.match(
+    fromStandby.stdout,
+    /^This server is a standby: WAL receiver streaming from 127\.0\.0\.1; replay PAUSED, [\d.]+ MB received and not yet applied/,
+  )
+  assert.match(fromStandby.stdout, /\n {2}resume with: SELECT pg_wal_replay_resume\(\)\n/)
   const run = upgradeInBackground(project.dir, appUrl)
   await run.until(
     /backfill users\.upper_name: waiting: replica walreceiver \(127\.0\.0\.1\) is \d+\.\d MB behind \(limit 1 MB\)/,

@@ -6,7 +6,7 @@ import { positiveInteger } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
 
-type Topic = 'blocking' | 'locks' | 'activity' | 'sizes' | 'indexes' | 'slow'
+type Topic = 'blocking' | 'locks' | 'activity' | 'sizes' | 'indexes' | 'slow' | 'replication'
 
 async function show(
   context: CommandContext,
@@ -35,6 +35,7 @@ async function show(
   if (found.sizes) sections.push(titled('Sizes', out.formatSizes(found.sizes)))
   if (found.indexes) sections.push(titled('Indexes', out.formatIndexes(found.indexes)))
   if (found.slow) sections.push(titled('Slow queries', out.formatSlow(found.slow)))
+  if (found.replication) sections.push(titled('Replication', out.formatReplication(found.replication)))
   context.output.line(sections.join('\n\n'))
   context.output.data(found)
 }
@@ -43,7 +44,9 @@ async function show(
 export function registerDiagnoseCommands(program: Command): void {
   const diagnose = program
     .command('diagnose')
-    .description('blocking sessions, locks, activity, sizes, index usage, slow queries; terminate a session')
+    .description(
+      'blocking sessions, locks, activity, sizes, index usage, slow queries, replication; terminate a session',
+    )
 
   diagnose
     .command('blocking')
@@ -77,10 +80,16 @@ export function registerDiagnoseCommands(program: Command): void {
     .option('--limit <n>', 'statements shown (default 10)')
     .action(action(async (context, flags: { limit?: string }) => show(context, ['slow'], flags)))
   diagnose
+    .command('replication')
+    .description('replicas and the WAL each has yet to apply, replication slots; on a standby, its own lag')
+    .action(action(async (context) => show(context, ['replication'])))
+  diagnose
     .command('all')
     .description('every topic above, one after the other (the default)')
     .action(
-      action(async (context) => show(context, ['blocking', 'locks', 'activity', 'sizes', 'indexes', 'slow'])),
+      action(async (context) =>
+        show(context, ['blocking', 'locks', 'activity', 'sizes', 'indexes', 'slow', 'replication']),
+      ),
     )
   diagnose
     .command('terminate')
