@@ -68,6 +68,13 @@ export default defineConfig({
   dev: {
     port: 5433,
   },
+
+  // Production settings worth deciding early (defaults shown or off):
+  // lock: { timeout: '5s', retries: 5 },              // how long a migration waits for a table lock
+  // backfill: { maxReplicaLagMb: 256 },                // batches wait while a standby is this far behind
+  // backup: { directory: 'data/backups', retentionDays: 30, beforeUpgrade: false },
+  // health: { urls: ['http://localhost:8000/health'], roles: { app: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] } },
+  // deploy: { notify: '\${SLACK_WEBHOOK_URL}' },        // told when a deploy starts and how it ends
 })
 `
 

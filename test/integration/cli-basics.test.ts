@@ -102,6 +102,15 @@ test('init scaffolds a project and refuses to overwrite it', async (t) => {
   const status = await runCli(['dev', 'status', '--json'], { cwd: dir })
   assert.equal(status.code, 0, status.stderr)
   assert.equal(JSON.parse(status.stdout).port, 5433)
+  // So does it with every suggested production setting switched on.
+  const suggested = config.replace(/^ {2}\/\/ (lock|backfill|backup|health|deploy): /gm, '  $1: ')
+  assert.equal(suggested.match(/^ {2}(lock|backfill|backup|health|deploy): /gm)?.length, 5)
+  writeFileSync(join(dir, 'strata.config.ts'), suggested)
+  const loaded = await runCli(['dev', 'status', '--json'], {
+    cwd: dir,
+    env: { SLACK_WEBHOOK_URL: 'https://hooks.example.com/services/x' },
+  })
+  assert.equal(loaded.code, 0, loaded.stderr)
 
   writeFileSync(join(dir, 'strata.config.ts'), '// edited by hand\n')
   const second = await runCli(['init', dir])
