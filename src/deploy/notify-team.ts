@@ -5,15 +5,23 @@ import { maskSecrets } from '../util/mask-secrets.js'
 import { trackChild } from '../util/running-children.js'
 
 /** What happened: a deploy began, ended well, or ended in a rollback; or a rollback by hand. */
-export type DeployEvent = 'started' | 'deployed' | 'backup-failed' | 'rolled-back' | 'rollback-failed'
+export type DeployEvent =
+  | 'started'
+  | 'deployed'
+  | 'backup-failed'
+  | 'rolled-back'
+  | 'rollback-failed'
+  /** `strata tenants upgrade|downgrade` finished: every tenant done, or some failed or not started. */
+  | 'fleet-done'
+  | 'fleet-failed'
 
 /** One announcement, as the webhook receives it (JSON) and the command its environment. */
 export interface TeamNotice {
   readonly event: DeployEvent
-  readonly action: 'deploy' | 'rollback'
+  readonly action: 'deploy' | 'rollback' | 'tenants upgrade' | 'tenants downgrade'
   /** One line for people: the production log's, or what started. */
   readonly text: string
-  /** `assistant on db1:5432`: no user, no password. */
+  /** `assistant on db1:5432`: no user, no password (for a fleet: how its tenants were found). */
   readonly database: string
   readonly operator: string
   readonly from: readonly string[]

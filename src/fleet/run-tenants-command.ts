@@ -1,8 +1,11 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
+import { notifyTeam, type TeamNotice } from '../deploy/notify-team.js'
 import { InvalidInputError } from '../errors/index.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { DeployPhase } from '../runner/phase.js'
+import { formatDuration } from '../util/duration.js'
+import { operatorName } from '../util/operator.js'
 import { type ConnectionBudget, connectionBudget } from './default-concurrency.js'
 import { type Discovery, discoverTenants, type TenantSelection } from './discover-tenants.js'
 import { countByStatus, type FleetReport, tenantsToResume, writeFleetReport } from './fleet-report.js'
@@ -35,6 +38,8 @@ export interface TenantsCommandOptions {
   readonly onStart?: (tenant: Tenant, progress: FleetProgress) => void
   readonly onFinish?: (result: TenantResult, progress: FleetProgress) => void
   readonly onNotice?: (tenant: Tenant, line: string) => void
+  /** A notification (`deploy.notify`) that could not be sent. */
+  readonly onWarning?: (line: string) => void
 }
 
 /** What a run is about to do. */
@@ -132,7 +137,30 @@ export async function runTenantsCommand(options: TenantsCommandOptions): Promise
     tenants: results,
   }
   const reportPath = writeFleetReport(options.reportsDirectory ?? config.tenants.reportsDirectory, report)
+  if ((options.command === 'upgrade' || options.command === 'downgrade') && tenants.length > 0)
+    await notifyTeam(
+      config,
+      fleetNotice(report, reportPath, options.command),
+      options.onWarning ?? (() => undefined),
+    )
   return { plan, report, reportPath }
+}
+
+/** A fleet run that changed tenants, as the team hears of it (`deploy.notify`). */
+function fleetNotice(report: FleetReport, reportPath: string, command: 'upgrade' | 'downgrade'): TeamNotice {
+  const { counts } = report
+  const complete = counts.failed + counts['not started'] === 0 && !report.interrupted
+  const operator = operatorName()
+  return {
+    event: complete ? 'fleet-done' : 'fleet-failed',
+    action: `tenants ${command}`,
+    text: `tenants ${command}${report.target ? ` to ${report.target}` : ''} by ${operator} (${report.source}): ${counts.done} done, ${counts.unchanged} unchanged, ${counts.failed} failed, ${counts['not started']} not started${report.interrupted ? ' (interrupted)' : ''} in ${formatDuration(report.durationMs)}; report ${reportPath}`,
+    database: report.source,
+    operator,
+    from: [],
+    to: report.target === undefined ? [] : [report.target],
+    report: reportPath,
+  }
 }
 
 function hasDiscoveryFlags(selection: TenantSelection): boolean {

@@ -119,6 +119,14 @@ test('tenants upgrade --schemas: 50 tenant schemas in one database, each with it
 
 test('a failing tenant: fail-fast starts no new tenant, --continue-on-error finishes the rest, --only-failed resumes', async (t) => {
   const project = fleetProject(t)
+  // The team hears how each fleet run ended (deploy.notify).
+  writeFileSync(
+    join(project.dir, 'strata.config.json'),
+    JSON.stringify({
+      deploy: { notify: { command: 'echo "$STRATA_EVENT|$STRATA_MESSAGE" >> fleet-events.txt' } },
+    }),
+  )
+  const events = () => readFileSync(join(project.dir, 'fleet-events.txt'), 'utf8').trim().split('\n')
   const { pattern, names } = await createTenantDatabases(t, 12)
   const broken = names[2]!
   await breakTenant(project, broken)
@@ -130,6 +138,12 @@ test('a failing tenant: fail-fast starts no new tenant, --continue-on-error fini
   )
   assert.equal(failFast.code, 1)
   const first = JSON.parse(failFast.stdout)
+  assert.match(
+    events()[0]!,
+    new RegExp(
+      `^fleet-failed\\|tenants upgrade to head by \\S+ \\(--match ${pattern.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\): \\d+ done, 0 unchanged, 1 failed, \\d+ not started in \\S+; report \\S+tenants_upgrade_\\d{8}_\\d{6}(_\\d+)?\\.json$`,
+    ),
+  )
   assert.equal(first.counts.failed, 1)
   assert.ok(
     first.counts['not started'] >= 7,
@@ -173,6 +187,10 @@ test('a failing tenant: fail-fast starts no new tenant, --continue-on-error fini
     'only the failed tenant ran',
   )
   assert.deepEqual(await revisionOf(tenantSpec(broken)), [HEAD])
+  assert.match(
+    events().at(-1)!,
+    /^fleet-done\|tenants upgrade to head by \S+ \(--only-failed \S+ .*\): 1 done, 0 unchanged, 0 failed, 0 not started /,
+  )
 })
 
 test('two fleet runs started at once on overlapping tenants migrate each tenant exactly once', async (t) => {

@@ -150,6 +150,7 @@ async function runTenants(
         display.finished(result, progress)
       },
       onNotice: (tenant, line) => display.notice(tenant, line),
+      onWarning: (line) => context.output.notice(line),
     })
     display.close()
     if (report.counts.total === 0)
