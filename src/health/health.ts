@@ -19,6 +19,7 @@ import {
   checkServerVersion,
   checkWraparound,
 } from './server-checks.js'
+import { checkSynchronousStandbys } from './synchronous-standbys.js'
 import { checkWalArchiving } from './wal-archiving.js'
 
 export interface HealthOptions {
@@ -105,6 +106,11 @@ export async function checkHealth(options: HealthOptions): Promise<CheckReport> 
       checks.push(
         await runCheck('replica-lag', 'Replicas keeping up', () =>
           checkReplicaLag(open, options.config.health.replicaLagMegabytes * 1024 ** 2),
+        ),
+      )
+      checks.push(
+        await runCheck('synchronous-standbys', 'Synchronous standbys connected', () =>
+          checkSynchronousStandbys(open),
         ),
       )
       checks.push(await runCheck('wal-archiving', 'WAL archiving working', () => checkWalArchiving(open)))

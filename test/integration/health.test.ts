@@ -41,6 +41,7 @@ test('health: every check passes at head with a healthy application, --json carr
     /✓ Transaction IDs far from wraparound/,
     /✓ Replication slots not holding WAL — /,
     /✓ Replicas keeping up — no replicas streaming from this server/,
+    /✓ Synchronous standbys connected — no synchronous replication configured/,
     /✓ Application api — HTTP 200 in \d+ ms/,
     /✓ all checks passed/,
   ])

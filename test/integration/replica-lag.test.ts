@@ -258,4 +258,25 @@ test('a backfill waits while a standby is further behind than backfill.maxReplic
     /backfill as owner: maxReplicaLagMb is set, but this role cannot see how far the replica is behind .*\n {2}at: \S+bbb222_m\.ts\n {2}hint: GRANT pg_monitor TO the migrating role/,
   )
   assert.equal(await rowsDone(), 2999, 'nothing written')
+
+  // Synchronous replication: fine while its standby is connected; with none, every commit
+  // would hang, and health fails saying so (reads only: it waits for nothing).
+  const setSync = async (names: string) => {
+    await pair.primary(`ALTER SYSTEM SET synchronous_standby_names = '${names}'`)
+    await pair.primary('SELECT pg_reload_conf()')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+  await setSync('*')
+  assert.match(
+    await health(),
+    /✓ Synchronous standbys connected — 1 synchronous standby connected \(synchronous_standby_names = '\*'\)/,
+  )
+  await setSync('standby_that_left')
+  const hanging = await project.cli(['health'], { DATABASE_URL: appUrl })
+  assert.equal(hanging.code, 1, hanging.stdout)
+  assert.match(
+    hanging.stdout,
+    /✗ Synchronous standbys connected — synchronous_standby_names = 'standby_that_left' but no synchronous standby is connected: every commit waits for one, so writes hang\n\s+bring the standby back, or stop waiting for it: ALTER SYSTEM SET synchronous_standby_names = ''/,
+  )
+  await setSync('')
 })
