@@ -1,34 +1,21 @@
-import { spawn } from 'node:child_process'
 import type { ResolvedConfig } from '../config/types.js'
 import { OperationFailedError } from '../errors/index.js'
-import { trackChild } from '../util/running-children.js'
+import { runShellCommand } from '../util/run-shell-command.js'
 import { lastLines } from './run-program.js'
 
 /**
  * Runs a configured hook (`backup.hooks.stopServices`, ...) through the shell, in the
  * config's directory. A hook that fails stops the restore at that point.
  */
-export function runHook(name: string, command: string, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    trackChild(child)
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-    child.once('error', reject)
-    child.once('close', (code) => {
-      if (code === 0) resolve()
-      else
-        reject(
-          new OperationFailedError(
-            `the ${name} hook failed (exit ${code}): ${lastLines(output) || command}`,
-            {
-              hint: `fix backup.hooks.${name} in the config, or run it by hand`,
-            },
-          ),
-        )
-    })
-  })
+export async function runHook(name: string, command: string, cwd: string): Promise<void> {
+  const { code, output } = await runShellCommand(command, { cwd })
+  if (code !== 0)
+    throw new OperationFailedError(
+      `the ${name} hook failed (exit ${code}): ${lastLines(output) || command}`,
+      {
+        hint: `fix backup.hooks.${name} in the config, or run it by hand`,
+      },
+    )
 }
 
 const HOOK_LINES = {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { lastLines } from '../backup/run-program.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { maskSecrets } from '../util/mask-secrets.js'
-import { trackChild } from '../util/running-children.js'
+import { runShellCommand } from '../util/run-shell-command.js'
 
 /** What happened: a deploy began, ended well, or ended in a rollback; or a rollback by hand. */
 export type DeployEvent =
@@ -97,48 +96,34 @@ async function postWebhook(url: string, body: string): Promise<void> {
   if (!response.ok) throw new Error(`the webhook answered HTTP ${response.status}`)
 }
 
-function runNotifyCommand(command: string, notice: TeamNotice, body: string, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        STRATA_EVENT: notice.event,
-        STRATA_ACTION: notice.action,
-        STRATA_MESSAGE: notice.text,
-        STRATA_DATABASE: notice.database,
-        STRATA_OPERATOR: notice.operator,
-        STRATA_FROM: notice.from.join(','),
-        STRATA_TO: notice.to.join(','),
-        STRATA_REPORT: notice.report ?? '',
-      },
-    })
-    trackChild(child)
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
-    // A command that does not read its stdin closes the pipe: not a failure.
-    child.stdin.on('error', () => undefined)
-    child.stdin.end(body)
-    const timer = setTimeout(() => child.kill('SIGTERM'), COMMAND_TIMEOUT_MS)
-    child.once('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      if (code === 0) resolve()
-      else
-        reject(
-          new Error(
-            signal === 'SIGTERM'
-              ? `still running after ${COMMAND_TIMEOUT_MS / 1000}s, stopped`
-              : `exit ${code}${output.trim() ? `: ${lastLines(output)}` : ''}`,
-          ),
-        )
-    })
+async function runNotifyCommand(
+  command: string,
+  notice: TeamNotice,
+  body: string,
+  cwd: string,
+): Promise<void> {
+  const { code, signal, output } = await runShellCommand(command, {
+    cwd,
+    input: body,
+    timeoutMs: COMMAND_TIMEOUT_MS,
+    env: {
+      ...process.env,
+      STRATA_EVENT: notice.event,
+      STRATA_ACTION: notice.action,
+      STRATA_MESSAGE: notice.text,
+      STRATA_DATABASE: notice.database,
+      STRATA_OPERATOR: notice.operator,
+      STRATA_FROM: notice.from.join(','),
+      STRATA_TO: notice.to.join(','),
+      STRATA_REPORT: notice.report ?? '',
+    },
   })
+  if (code === 0) return
+  throw new Error(
+    signal === 'SIGTERM'
+      ? `still running after ${COMMAND_TIMEOUT_MS / 1000}s, stopped`
+      : `exit ${code}${output.trim() ? `: ${lastLines(output)}` : ''}`,
+  )
 }
 
 /** A production log line as a notice's text: its timestamp is the message's own time. */
