@@ -63,6 +63,11 @@ export interface BackupManifest {
   readonly verified?: { readonly at: string; readonly method: 'read' | 'restore-test' }
 }
 
+/** Every row the backup holds, by its manifest's counts. */
+export function totalRows(manifest: Pick<BackupManifest, 'rowCounts'>): number {
+  return Object.values(manifest.rowCounts).reduce((sum, count) => sum + count, 0)
+}
+
 export function manifestPath(directory: string, id: string): string {
   return join(directory, `${id}.manifest.json`)
 }

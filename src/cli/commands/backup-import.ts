@@ -71,7 +71,7 @@ async function importArchives(context: CommandContext, given: string[], flags: I
   // rest go on, so that one damaged night does not stop a month of backups.
   if (archives.length === 1) {
     const result = await importArchive({ ...options, archive: archives[0]! })
-    printImported(context, result)
+    await printImported(context, result)
     context.output.data({ ok: true, imported: [result], refused: [] })
     return 0
   }
@@ -82,7 +82,7 @@ async function importArchives(context: CommandContext, given: string[], flags: I
     try {
       const result = await importArchive({ ...options, archive })
       imported.push(result)
-      printImported(context, result)
+      await printImported(context, result)
     } catch (error) {
       if (!(error instanceof StrataError)) throw error
       refused.push({ archive, message: error.message, hint: error.hint })
@@ -97,8 +97,9 @@ async function importArchives(context: CommandContext, given: string[], flags: I
   return exitCode
 }
 
-function printImported(context: CommandContext, { manifest, copiedFrom }: ImportResult): void {
-  const rows = Object.values(manifest.rowCounts).reduce((sum, count) => sum + count, 0)
+async function printImported(context: CommandContext, { manifest, copiedFrom }: ImportResult): Promise<void> {
+  const { totalRows } = await import('../../backup/manifest.js')
+  const rows = totalRows(manifest)
   context.output.line(
     `${mark.ok()} imported ${manifest.file} as backup ${manifest.id}: ${manifest.format}${manifest.options.compression === 'none' ? '' : ' (gzip)'} of database ${manifest.database}, dumped from PostgreSQL ${manifest.server.version}, ${plural(Object.keys(manifest.rowCounts).length, 'table')} with ${rows.toLocaleString('en-US')} rows, at ${manifest.revisions.join(', ') || 'no recorded revision'}${copiedFrom === undefined ? '' : ` (copied from ${copiedFrom})`}`,
   )

@@ -133,7 +133,7 @@ export function registerBackupCommands(program: Command): void {
       action(async (context) => {
         const config = await context.config()
         const { foreignArchives, listBackups } = await import('../../backup/catalog.js')
-        const { unreadableManifests } = await import('../../backup/manifest.js')
+        const { totalRows, unreadableManifests } = await import('../../backup/manifest.js')
         const { prettySize } = await import('../../diagnose/sizes.js')
         const entries = listBackups(config.backup.directory)
         const unreadable = unreadableManifests(config.backup.directory)
@@ -152,9 +152,7 @@ export function registerBackupCommands(program: Command): void {
                 formatColumn(manifest),
                 present ? prettySize(manifest.sizeBytes) : 'MISSING',
                 manifest.revisions.join(',') || 'base',
-                Object.values(manifest.rowCounts)
-                  .reduce((sum, rows) => sum + rows, 0)
-                  .toLocaleString('en-US'),
+                totalRows(manifest).toLocaleString('en-US'),
                 manifest.verified ? `${manifest.verified.method} ${manifest.verified.at.slice(0, 10)}` : 'no',
               ]),
             ]),
@@ -260,7 +258,8 @@ export function registerBackupCommands(program: Command): void {
           // At a terminal, a whole restore first says which backup `latest` or an id is and
           // what the swap does, and asks; scripts (no terminal) go on as before.
           if (!flags.yes && !flags.inPlace && flags.table === undefined && process.stdin.isTTY) {
-            if (!(await confirm(swapQuestion(entry.manifest, spec)))) {
+            const { totalRows } = await import('../../backup/manifest.js')
+            if (!(await confirm(swapQuestion(entry.manifest, totalRows(entry.manifest), spec)))) {
               context.output.line(`${mark.fail()} cancelled: nothing was changed`)
               return 1
             }
@@ -300,9 +299,9 @@ export function registerBackupCommands(program: Command): void {
 /** What a whole restore is about to do, asked at a terminal. */
 function swapQuestion(
   manifest: BackupManifest,
+  rows: number,
   spec: { database: string; host: string; port: number },
 ): string {
-  const rows = Object.values(manifest.rowCounts).reduce((sum, count) => sum + count, 0)
   const at = logTimestamp(new Date(manifest.finishedAt)).slice(1, -1)
   return [
     `Restore ${manifest.id} (database ${manifest.database}, taken ${at}, at ${manifest.revisions.join(', ') || 'base'}, ${rows.toLocaleString('en-US')} rows)`,
