@@ -28,12 +28,12 @@ export async function printHistoryLog(context: CommandContext, limitText: string
       table([
         ['finished (UTC)', 'step', 'revision', 'outcome', 'took', 'by', 'backup'],
         ...shown.map((row) => [
-          row.finishedAt.toISOString().replace('T', ' ').slice(0, 19),
+          utcTime(row.finishedAt),
           row.direction,
           row.revision,
           row.outcome === 'success' ? row.outcome : `${mark.fail()} ${row.outcome}`,
           `${row.durationMs} ms`,
-          `${row.operator ?? '?'} (${row.dbUser}@${row.clientHost ?? 'local'})`,
+          appliedBy(row),
           row.backupId ?? '',
         ]),
       ]),
@@ -46,6 +46,16 @@ export async function printHistoryLog(context: CommandContext, limitText: string
       )
   }
   context.output.data({ database: spec.database, total: rows.length, steps: shown.map(jsonStep) })
+}
+
+/** `2026-11-25 10:00:01`: a history time as the tables and lines show it (UTC). */
+export function utcTime(at: Date): string {
+  return at.toISOString().replace('T', ' ').slice(0, 19)
+}
+
+/** `ana@ops1 (postgres@10.0.0.5)`: the operator, and the database user and host of a step. */
+export function appliedBy(row: HistoryRow): string {
+  return `${row.operator ?? '?'} (${row.dbUser}@${row.clientHost ?? 'local'})`
 }
 
 function jsonStep(row: HistoryRow) {

@@ -31,14 +31,14 @@ async function appliedLines(context: CommandContext): Promise<Map<string, string
   const rows = await withConnection(await context.connectionSpec(), (connection) =>
     readHistory(connection.client, tables.history),
   )
+  const { appliedBy, utcTime } = await import('../history-log.js')
   const lines = new Map<string, string>()
   for (const row of rows) {
     if (row.outcome !== 'success' || row.direction === 'down') continue
-    const when = row.finishedAt.toISOString().replace('T', ' ').slice(0, 19)
     const verb = row.direction === 'stamp' ? 'Stamped' : 'Applied'
     lines.set(
       row.revision,
-      `${verb}: ${when} UTC by ${row.operator ?? '?'} (${row.dbUser}@${row.clientHost ?? 'local'}), ${row.durationMs} ms`,
+      `${verb}: ${utcTime(row.finishedAt)} UTC by ${appliedBy(row)}, ${row.durationMs} ms`,
     )
   }
   return lines
