@@ -33,13 +33,7 @@ export function keyValuePairs(
  * @example positiveInteger(flags.jobs, '--jobs', 4)
  */
 export function positiveInteger(text: string | undefined, flag: string, example: number): number | undefined {
-  if (text === undefined) return undefined
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1)
-    throw new UsageError(`${flag} expects a positive whole number, got "${text}"`, {
-      hint: `for example: ${flag} ${example}`,
-    })
-  return value
+  return integerAtLeast(1, 'a positive whole number', text, flag, example)
 }
 
 /**
@@ -48,10 +42,20 @@ export function positiveInteger(text: string | undefined, flag: string, example:
  * @example wholeNumber(flags.keepVerified, '--keep-verified', 3)
  */
 export function wholeNumber(text: string | undefined, flag: string, example: number): number | undefined {
+  return integerAtLeast(0, 'a whole number (0 or more)', text, flag, example)
+}
+
+function integerAtLeast(
+  min: number,
+  expected: string,
+  text: string | undefined,
+  flag: string,
+  example: number,
+): number | undefined {
   if (text === undefined) return undefined
   const value = Number(text)
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0)
-    throw new UsageError(`${flag} expects a whole number (0 or more), got "${text}"`, {
+  if (text.trim() === '' || !Number.isInteger(value) || value < min)
+    throw new UsageError(`${flag} expects ${expected}, got "${text}"`, {
       hint: `for example: ${flag} ${example}`,
     })
   return value
