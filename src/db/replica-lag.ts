@@ -10,6 +10,8 @@ export interface ReplicaLag {
   /** `application_name` of the walsender (a standby's cluster_name or `walreceiver`), and its address. */
   readonly name: string
   readonly state: string
+  /** `async`, `sync`, `quorum` or `potential`: its part in synchronous replication. */
+  readonly syncState: string
   /** Undefined while the replica has not reported a replay position yet. */
   readonly lagBytes: number | undefined
 }
@@ -40,6 +42,7 @@ export async function readReplicaLag(run: RunQuery): Promise<ReplicaLagReading> 
     replicas.push({
       name: String(row.name),
       state: String(row.state),
+      syncState: String(row.sync_state),
       lagBytes: row.lag_bytes === null ? undefined : Number(row.lag_bytes),
     })
   }
@@ -61,7 +64,7 @@ export const MAX_REPLICA_LAG_SQL =
 
 const REPLICA_LAG_SQL = `SELECT coalesce(nullif(application_name, ''), 'walreceiver')
          || coalesce(' (' || host(client_addr) || ')', '') AS name,
-       state,
+       state, sync_state,
        CASE WHEN pg_is_in_recovery() OR replay_lsn IS NULL THEN NULL
             ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 END AS lag_bytes
   FROM pg_stat_replication

@@ -1,4 +1,5 @@
 import type { Connection } from '../db/connect.js'
+import { readReplicaLag } from '../db/replica-lag.js'
 import type { CheckOutcome } from './check-result.js'
 
 /**
@@ -9,19 +10,16 @@ import type { CheckOutcome } from './check-result.js'
  * setting asks for (`FIRST 2 (...)`, `ANY 2 (...)`) is shown, not parsed.
  */
 export async function checkSynchronousStandbys(connection: Connection): Promise<CheckOutcome> {
-  const { rows } = await connection.client.query<{
-    names: string
-    standby: boolean
-    synchronous: number
-    hidden: number
-  }>(
-    `SELECT current_setting('synchronous_standby_names') AS names, pg_is_in_recovery() AS standby,
-            (SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum'))::int AS synchronous,
-            (SELECT count(*) FROM pg_stat_replication WHERE state IS NULL)::int AS hidden`,
+  const { rows } = await connection.client.query<{ names: string; standby: boolean }>(
+    "SELECT current_setting('synchronous_standby_names') AS names, pg_is_in_recovery() AS standby",
   )
-  const { names, standby, synchronous, hidden } = rows[0]!
+  const { names, standby } = rows[0]!
   if (names.trim() === '') return { status: 'ok', summary: 'no synchronous replication configured' }
   if (standby) return { status: 'ok', summary: `standby: synchronous_standby_names applies to its primary` }
+  const { replicas, hidden } = await readReplicaLag((sql) => connection.client.query(sql))
+  const synchronous = replicas.filter(
+    (replica) => replica.syncState === 'sync' || replica.syncState === 'quorum',
+  ).length
   if (synchronous > 0)
     return {
       status: 'ok',
