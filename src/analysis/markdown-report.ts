@@ -1,4 +1,5 @@
 import { repositoryPath } from '../util/display-path.js'
+import { oneLine } from '../util/one-line.js'
 import { plural } from '../util/plural.js'
 import type { Finding, MigrationReport } from './analyse-migration.js'
 import type { CheckReport } from './check.js'
@@ -101,7 +102,7 @@ function counts(findings: readonly Finding[]): string {
 }
 
 function short(sql: string): string {
-  const line = sql.replace(/\s+/g, ' ')
+  const line = oneLine(sql, 61)
   return line.length > 60 ? `${line.slice(0, 59)}...` : line
 }
 
