@@ -95,6 +95,21 @@ export async function readDatabaseFacts(
        FROM pg_index WHERE indrelid = ANY($1::oid[]) AND indisvalid AND indpred IS NULL`,
     [oids],
   )
+  const primaryKeys = await client.query<{ oid: number; name: string }>(
+    `SELECT conrelid::int AS oid, conname::text AS name FROM pg_constraint WHERE conrelid = ANY($1::oid[]) AND contype = 'p'`,
+    [oids],
+  )
+  // Logical replication identifies updated and deleted rows by the primary key unless the
+  // table says otherwise (REPLICA IDENTITY FULL or USING INDEX).
+  const publications = await client.query<{ oid: number; names: string[] }>(
+    `SELECT c.oid::int AS oid, array_agg(DISTINCT p.pubname::text ORDER BY p.pubname::text) AS names
+       FROM pg_publication p
+       CROSS JOIN LATERAL pg_get_publication_tables(p.pubname) AS t
+       JOIN pg_class c ON c.oid = t.relid
+      WHERE c.oid = ANY($1::oid[]) AND c.relreplident = 'd' AND (p.pubupdate OR p.pubdelete)
+      GROUP BY c.oid`,
+    [oids],
+  )
   // A partitioned table's partitions: its indexes are built partition by partition.
   const partitioned = tables.rows.filter((table) => table.kind === 'p').map((table) => table.oid)
   const inherits =
@@ -122,6 +137,7 @@ export async function readDatabaseFacts(
       ...(table.kind === 'p'
         ? { partitions: inherits.find((entry) => entry.oid === table.oid)?.partitions ?? [] }
         : {}),
+      ...primaryKeyFacts(table.oid, primaryKeys.rows, publications.rows),
       columns: tableColumns,
       notNullChecks: new Set(checks.rows.filter((c) => c.oid === table.oid && c.column).map((c) => c.column)),
       indexLeadingColumns: indexes.rows
@@ -158,6 +174,19 @@ export async function readDatabaseFacts(
     tables: facts,
     versionColumnLength: length.rows[0]?.length ?? 32,
     longTransactions: longTransactions.rows,
+  }
+}
+
+function primaryKeyFacts(
+  oid: number,
+  primaryKeys: readonly { oid: number; name: string }[],
+  publications: readonly { oid: number; names: string[] }[],
+): Pick<TableFacts, 'primaryKey' | 'publishedBy'> {
+  const primaryKey = primaryKeys.find((key) => key.oid === oid)?.name
+  const publishedBy = publications.find((entry) => entry.oid === oid)?.names
+  return {
+    ...(primaryKey === undefined ? {} : { primaryKey }),
+    ...(publishedBy === undefined ? {} : { publishedBy }),
   }
 }
 

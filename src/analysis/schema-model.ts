@@ -31,6 +31,13 @@ export interface TableFacts {
   readonly indexLeadingColumns?: readonly (readonly string[])[]
   /** A partitioned table's partitions (direct ones); absent for a plain table. */
   readonly partitions?: readonly string[]
+  /** The name of its primary key constraint, when it has one (connected mode). */
+  readonly primaryKey?: string
+  /**
+   * Publications that replicate its UPDATEs or DELETEs through the primary key (replica
+   * identity DEFAULT): without the key, both fail on the primary.
+   */
+  readonly publishedBy?: readonly string[]
 }
 
 /** A table key: unqualified names and `public.` names are the same table. */

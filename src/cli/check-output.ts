@@ -53,9 +53,15 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
   return out.join('\n')
 }
 
+/** A file under the working directory relative to it; one elsewhere as given (not `../../tmp/x.sql`). */
+function shownPath(file: string): string {
+  const path = relative(process.cwd(), file)
+  return path.startsWith('..') ? file : path
+}
+
 function formatMigration(migration: MigrationReport, options: { verbose: boolean }): string[] {
   const { classification } = migration
-  const file = migration.file ? relative(process.cwd(), migration.file) : ''
+  const file = migration.file ? shownPath(migration.file) : ''
   const title =
     migration.revision && migration.title !== migration.revision
       ? `${migration.revision}  ${migration.title}`

@@ -474,6 +474,20 @@ test("SQL written out in a TypeScript migration is reported at its file's lines,
   )
 })
 
+test('a file outside the working directory is named as given, not by a path climbing out of it', async (t) => {
+  const project = testProject(t)
+  const elsewhere = join(project.dir, 'elsewhere')
+  mkdirSync(join(project.dir, 'inside'))
+  mkdirSync(elsewhere)
+  const file = join(elsewhere, 'drop-key.sql')
+  writeFileSync(file, 'ALTER TABLE users DROP CONSTRAINT users_pkey;\n')
+  const result = await runCli(['check', '--offline', file], { cwd: join(project.dir, 'inside') })
+  assert.equal(result.code, 1)
+  assert.match(result.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
+  assert.doesNotMatch(result.stdout, /\.\.\//)
+  assert.match(result.stdout, /error +drop-primary-key +line 1 +drops the primary key of users/)
+})
+
 test('multiple heads are a project finding', async (t) => {
   const project = testProject(t)
   project.sql('f1', { up: 'CREATE TABLE a (x int);', downSql: 'DROP TABLE a;' })
@@ -505,6 +519,42 @@ test('connected, a foreign key added to existing columns is checked against the 
   )
   await db.query('CREATE INDEX ix_orders_user_id ON orders (user_id, id)')
   assert.ok(!(await rules([])).includes('foreign-key-without-index'), 'an index leads with the column')
+})
+
+test('connected, dropping a primary key under any name is found, with the publications whose UPDATE and DELETE it breaks', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    `CREATE TABLE accounts (id bigint CONSTRAINT accounts_primary PRIMARY KEY, name text);
+     CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+     ALTER TABLE notes REPLICA IDENTITY FULL;
+     CREATE PUBLICATION app_changes FOR TABLE accounts, notes`,
+  )
+  const project = testProject(t, db)
+  project.sql('pk1', {
+    up: 'ALTER TABLE accounts DROP CONSTRAINT accounts_primary;\nALTER TABLE notes DROP CONSTRAINT notes_pkey;',
+  })
+  const findings = async (args: string[]) =>
+    JSON.parse((await project.cli(['check', '--format', 'json', ...args])).stdout)
+      .migrations[0].findings.filter((finding: { rule: string }) => finding.rule === 'drop-primary-key')
+      .map((finding: { message: string }) => finding.message)
+  const connected = await findings([])
+  assert.equal(connected.length, 2, connected.join('\n'))
+  assert.match(
+    connected[0],
+    /drops the primary key of accounts: .*published \(app_changes\).* every UPDATE and DELETE of it fails/,
+  )
+  // notes replicates whole rows (REPLICA IDENTITY FULL): its publication does not need the key.
+  assert.doesNotMatch(connected[1], /app_changes/)
+  // Offline only PostgreSQL's default name is known to be a primary key.
+  const offline = await findings(['--offline'])
+  assert.equal(offline.length, 1)
+  assert.match(offline[0], /drops the primary key of notes/)
+  // What the finding says is what the server does.
+  await db.query('ALTER TABLE accounts DROP CONSTRAINT accounts_primary')
+  await assert.rejects(
+    db.query("UPDATE accounts SET name = 'x'"),
+    /does not have a replica identity and publishes updates/,
+  )
 })
 
 test('connected, a small table never analysed is counted; one locked by a migration stays unknown', async (t) => {

@@ -10,6 +10,7 @@ import downgradeDestroysData from './downgrade-destroys-data.js'
 import dropColumn from './drop-column.js'
 import dropDatabase from './drop-database.js'
 import dropIndexNotConcurrently from './drop-index-not-concurrently.js'
+import dropPrimaryKey from './drop-primary-key.js'
 import dropSchemaCascade from './drop-schema-cascade.js'
 import dropTable from './drop-table.js'
 import enumValueInTransaction from './enum-value-in-transaction.js'
@@ -60,6 +61,7 @@ export const RULES: readonly Rule[] = [
   dropColumn,
   dropDatabase,
   dropIndexNotConcurrently,
+  dropPrimaryKey,
   dropSchemaCascade,
   dropTable,
   enumValueInTransaction,
