@@ -243,6 +243,16 @@ test('a backfill waits while a standby is further behind than backfill.maxReplic
     await health(),
     /✓ Synchronous standbys connected — 1 synchronous standby connected \(synchronous_standby_names = '\*'\)/,
   )
+  await setSync('ANY 1 (*, standby_that_left)')
+  assert.match(await health(), /✓ Synchronous standbys connected — 1 synchronous standby connected/)
+  // Asking for more standbys than are connected hangs commits just as well.
+  await setSync('FIRST 2 (*, standby_that_left)')
+  const short = await project.cli(['health'], { DATABASE_URL: appUrl })
+  assert.equal(short.code, 1, short.stdout)
+  assert.match(
+    short.stdout,
+    /✗ Synchronous standbys connected — synchronous_standby_names = 'FIRST 2 \(\*, standby_that_left\)' asks for 2 synchronous standbys but 1 is connected: every commit waits for 2, so writes hang/,
+  )
   await setSync('standby_that_left')
   const hanging = await project.cli(['health'], { DATABASE_URL: appUrl })
   assert.equal(hanging.code, 1, hanging.stdout)
