@@ -131,6 +131,15 @@ export function migrationLockHolder(
   return lockHolder(client, migrationLockKey(table))
 }
 
+/** The session holding the deploy lock of `database` right now, if any (no wait, no lock taken). */
+export function deployLockHolder(
+  client: pg.ClientBase,
+  database: string,
+  table: QualifiedName,
+): Promise<LockHolder | undefined> {
+  return lockHolder(client, deployLockKey(database, table))
+}
+
 async function lockHolder(client: pg.ClientBase, key: string): Promise<LockHolder | undefined> {
   const { rows } = await client.query(
     `SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client_addr, a.backend_start, a.state

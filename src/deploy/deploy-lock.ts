@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js'
-import { acquireDeployLock, describeHolder } from '../db/advisory-lock.js'
-import { type Connection, connect } from '../db/connect.js'
+import { acquireDeployLock, deployLockHolder, describeHolder } from '../db/advisory-lock.js'
+import { type Connection, connect, withConnection } from '../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../db/connection-spec.js'
 import { requireDirectConnection } from '../db/direct-connection.js'
 import { runnerTables } from '../runner/tables.js'
@@ -14,6 +14,25 @@ import { runnerTables } from '../runner/tables.js'
  * its copy on the server (PostgreSQL copies only a database nobody is connected to);
  * where that database cannot be reached, the deploy goes on unserialized and says so.
  */
+/**
+ * For a dry run, which changes nothing and so need not take turns: says when a deploy
+ * of the database is running now, since what the dry run reads may be half of it.
+ */
+export async function noteRunningDeploy(
+  config: ResolvedConfig,
+  spec: ConnectionSpec,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const holder = await withConnection(
+    { ...withDatabase(spec, 'postgres'), applicationName: `${spec.applicationName} deploy` },
+    (connection) => deployLockHolder(connection.client, spec.database, runnerTables(config).version),
+  ).catch(() => undefined)
+  if (holder !== undefined)
+    onLine(
+      `A deploy of this database is running now: ${describeHolder(holder)}. This dry run does not wait for it: it shows the database as that deploy has left it so far`,
+    )
+}
+
 export async function withDeployLock<T>(
   config: ResolvedConfig,
   spec: ConnectionSpec,

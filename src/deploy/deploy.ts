@@ -15,7 +15,7 @@ import { maskSecrets } from '../util/mask-secrets.js'
 import { operatorName } from '../util/operator.js'
 import { plural } from '../util/plural.js'
 import { type DeployBackup, takeDeployBackup } from './deploy-backup.js'
-import { withDeployLock } from './deploy-lock.js'
+import { noteRunningDeploy, withDeployLock } from './deploy-lock.js'
 import { runMaintenanceHook } from './maintenance.js'
 import { notifyTeam, withoutTimestamp } from './notify-team.js'
 import { type Preflight, runPreflight } from './preflight/preflight.js'
@@ -103,13 +103,18 @@ interface Failure {
  * watch fails, it rolls back (downgrade, else restore of the backup just taken), writes
  * `rollback_<time>.md`, and reports `rolled-back`: the database is never left worse.
  * Two deploys (or a deploy and `strata rollback`) of one database take turns: the whole
- * deploy holds the deploy lock, and the second waits for it, saying who holds it.
+ * deploy holds the deploy lock, and the second waits for it, saying who holds it. A dry
+ * run changes nothing, so it takes no turn: it says when a deploy is running instead.
  *
  * @example
  * const result = await deploy({ config, spec, migrations, phase: 'expand' })
  * if (result.outcome !== 'deployed' && result.outcome !== 'nothing-to-deploy') process.exitCode = 1
  */
-export function deploy(options: DeployOptions): Promise<DeployResult> {
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  if (options.dryRun) {
+    await noteRunningDeploy(options.config, options.spec, options.onLine ?? (() => undefined))
+    return deployHoldingLock(options)
+  }
   return withDeployLock(options.config, options.spec, options.onLine ?? (() => undefined), () =>
     deployHoldingLock(options),
   )

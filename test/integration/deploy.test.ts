@@ -128,6 +128,15 @@ test('two deploys of one database take turns: the second waits for the deploy lo
     assert.match(output, /Waiting for another deploy of this database: pid \d+ \(pipeline 2 deploy/)
     assert.match(output, /another deploy still holds the deploy lock after 2s: pid \d+ \(pipeline 2 deploy/)
     assert.equal((await project.cli(['current'])).stdout, 'a1\n')
+    // A dry run changes nothing: it does not queue behind the deploy, it says one is running.
+    const dryRun = await project.cli(['deploy', '--dry-run'])
+    assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr)
+    assert.match(
+      dryRun.stdout + dryRun.stderr,
+      /A deploy of this database is running now: pid \d+ \(pipeline 2 deploy.*This dry run does not wait for it/,
+    )
+    assert.doesNotMatch(dryRun.stdout + dryRun.stderr, /Waiting for another deploy/)
+    assert.match(dryRun.stdout, /✓ dry run: the preflight passed and nothing was changed/)
     const rollback = await project.cli(['rollback', '--yes'])
     assert.equal(rollback.code, 1)
     assert.match(rollback.stdout + rollback.stderr, /another deploy still holds the deploy lock/)
