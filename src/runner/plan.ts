@@ -312,7 +312,9 @@ function walkUp(
     if (branch !== undefined && next.length > 1) next = next.filter((revision) => branch.has(revision))
     if (next.length === 0) {
       throw new UsageError(
-        `cannot go ${steps} steps up from ${from ?? 'base'}: ${position} is a head after ${step - 1}`,
+        step === 1
+          ? `cannot go ${steps} ${steps === 1 ? 'step' : 'steps'} up from ${from ?? 'base'}: it is a head, nothing is above it`
+          : `cannot go ${steps} steps up from ${from ?? 'base'}: ${position} is a head, ${step - 1} ${step === 2 ? 'step' : 'steps'} up`,
         {
           hint: '`strata upgrade head` goes to the top',
         },

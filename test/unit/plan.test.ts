@@ -125,7 +125,14 @@ test('relative targets: head-1, rev+N, and errors for impossible moves', () => {
   assert.deepEqual(planUpgrade(graph, ['a'], '+1').rowsAfter, ['b'])
   assert.deepEqual(planDowngrade(graph, ['c'], '-2').rowsAfter, ['a'])
   assert.deepEqual(planDowngrade(graph, ['c'], 'base').rowsAfter, [])
-  assert.throws(() => planUpgrade(graph, ['c'], '+1'), /cannot go 1 steps up/)
+  assert.throws(
+    () => planUpgrade(graph, ['c'], '+1'),
+    /^UsageError: cannot go 1 step up from c: it is a head, nothing is above it$/,
+  )
+  assert.throws(
+    () => planUpgrade(graph, ['a'], '+3'),
+    /cannot go 3 steps up from a: c is a head, 2 steps up$/,
+  )
   assert.throws(() => planDowngrade(graph, ['c'], '-4'), /cannot go 4 steps down/)
   assert.throws(
     () => planDowngrade(graph, ['a'], 'c'),
