@@ -73,8 +73,12 @@ const BACKFILL_KEYS = optionKeys<BackfillOptions>({
   replicaLagTimeout: true,
 })
 
-/** The three options a backfill cannot do without, and no others than it knows. */
-function checkBackfillOptions(options: BackfillOptions): void {
+/**
+ * The three options a backfill cannot do without, and no others than it knows. Checked
+ * before `op.backfill` commits the statements before it, too: a call with bad arguments
+ * leaves the database as it was.
+ */
+export function checkBackfillOptions(options: BackfillOptions): void {
   checkOptionKeys('backfill', options, BACKFILL_KEYS)
   requireRelation('backfill', 'table', options.table)
   const call = `backfill('${baseName(options.table)}')`
@@ -82,6 +86,15 @@ function checkBackfillOptions(options: BackfillOptions): void {
     throw new OpArgumentError(
       `${call}: set must name the columns to write, found ${describeValue(options.set)}`,
       "e.g. set: { new_column: op.sql('old_column') }",
+    )
+  }
+  if (options.where === undefined) {
+    const unset = Object.keys(options.set)
+      .map((column) => `${column} IS NULL`)
+      .join(' OR ')
+    throw new OpArgumentError(
+      `${call}: where is missing: the condition that picks the rows still to write. Batches take rows that match it until none is left, which is also how the backfill proves it is done (and resumes after an interruption)`,
+      `e.g. where: '${unset}' (for a new column), or a condition that stops matching a row once it is written`,
     )
   }
   expressionText(call, 'where', options.where)

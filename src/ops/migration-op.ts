@@ -5,6 +5,7 @@ import {
   type BackfillOptions,
   type BackfillResult,
   type BackfillRuntime,
+  checkBackfillOptions,
   primaryKey,
   runBackfill,
 } from './backfill.js'
@@ -484,6 +485,8 @@ export class MigrationOp {
       replicaLagTimeoutMs: this.context.runtime?.replicaLagTimeoutMs,
       onProgress: this.context.runtime?.onProgress,
     }
+    // Before the commit: bad arguments must leave the migration's earlier statements uncommitted.
+    checkBackfillOptions(options)
     return this.autocommit(() => runBackfill(this.executor, runtime, options))
   }
 

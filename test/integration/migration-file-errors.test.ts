@@ -308,6 +308,39 @@ test('an op option the API does not know is refused before anything runs: online
   )
 })
 
+test('a backfill without where is refused before it commits the statements before it, with a where to write', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  await db.query(
+    "CREATE TABLE users (id bigint PRIMARY KEY, email text); INSERT INTO users VALUES (1, 'a@example.com')",
+  )
+  project.ts(
+    'bbb222',
+    [
+      "export const revision = 'bbb222'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      "  await op.addColumn('users', { name: 'display_name', type: 'text' })",
+      "  await op.backfill({ table: 'users', set: { display_name: op.sql(\"split_part(email, '@', 1)\") } })",
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 2, result.stderr)
+  assert.match(
+    result.stderr,
+    /upgrade bbb222 failed: backfill\('users'\): where is missing: the condition that picks the rows still to write\..*\n {2}in \S+bbb222_m\.ts:5\n/,
+  )
+  assert.match(result.stderr, /hint: e\.g\. where: 'display_name IS NULL' \(for a new column\)/)
+  // The ADD COLUMN before it was in the migration's transaction, and went with it.
+  const column = await db.query(
+    "SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'display_name'",
+  )
+  assert.equal(column.rowCount, 0, 'the column was not committed')
+  assert.equal((await project.cli(['current'])).stdout, '')
+})
+
 test("check names another tool's op vocabulary, finds a downgrade's bad call, and leaves code past a query result unverifiable", async (t) => {
   const project = testProject(t)
   project.ts(
