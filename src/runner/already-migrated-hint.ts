@@ -1,5 +1,7 @@
 import type pg from 'pg'
 import { MIGRATION_TOOL_TABLES } from '../adopt/migration-tool-tables.js'
+import { quoteQualified } from '../db/quote.js'
+import type { QualifiedName } from '../db/version-table.js'
 import type { DatabaseFailure } from './describe-failure.js'
 import type { PlanStep } from './plan.js'
 
@@ -47,4 +49,35 @@ export async function alreadyMigratedHint(
       ? `it was migrated by ${tools.map((found) => `${found.tool} (its table ${found.table} is here)`).join(' or ')}`
       : 'it was migrated by another tool or by hand'
   return `the database has no Strata revision yet, but already holds what ${step.revision} creates: ${by}. Do not edit the migration: mark the revision the database is at with \`strata stamp REV\` (\`strata convert DIR --dry-run\` names it for another tool's converted migrations), then upgrade from there; for a schema no migration describes, adopt it with \`strata revision -m "baseline" --baseline\``
+}
+
+/**
+ * For a transactional migration run again after a failed run, failing because what it
+ * creates already exists: the earlier run committed part of it (op.backfill and
+ * op.autocommit commit what came before them), and the statements before that point do
+ * not run twice. "Fix the migration" is right, but not where: say which statements and
+ * how. Undefined for other failures, or when no earlier run of it failed.
+ */
+export async function partlyCommittedHint(
+  client: pg.ClientBase,
+  failure: DatabaseFailure,
+  step: PlanStep,
+  history: QualifiedName,
+  startedAt: Date,
+): Promise<string | undefined> {
+  if (step.direction !== 'up' || !step.meta.transactional || !ALREADY_THERE.has(failure.code ?? ''))
+    return undefined
+  let earlier: Date | undefined
+  try {
+    const { rows } = await client.query<{ at: Date }>(
+      `SELECT max(finished_at) AS at FROM ${quoteQualified(history.schema, history.name)}
+        WHERE revision = $1 AND direction = 'up' AND outcome = 'failed' AND started_at < $2`,
+      [step.revision, startedAt],
+    )
+    earlier = rows[0]?.at ?? undefined
+  } catch {
+    return undefined
+  }
+  if (earlier === undefined || earlier === null) return undefined
+  return `an earlier run of ${step.revision} failed (${earlier.toISOString().replace('T', ' ').slice(0, 19)} UTC) after committing what came before its op.backfill or op.autocommit call, and the re-run meets it. Write those statements to run twice (TS: { ifNotExists: true }; SQL: IF NOT EXISTS), as \`strata check\` asks (not-rerunnable), then run the command again`
 }

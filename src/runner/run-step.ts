@@ -8,7 +8,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
-import { alreadyMigratedHint } from './already-migrated-hint.js'
+import { alreadyMigratedHint, partlyCommittedHint } from './already-migrated-hint.js'
 import { dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
@@ -171,7 +171,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   )
   if (step.meta.transactional && executor.committedEarly) {
     lines.push(
-      `rolled back to ${step.revision}'s last commit: what op.autocommit committed before the failure stays (its recipes resume from there when run again); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
+      `rolled back to ${step.revision}'s last commit: what op.backfill or op.autocommit committed before the failure stays (a backfill resumes where it stopped; the statements before it run again, so they must run twice); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
     )
   } else if (step.meta.transactional) {
     lines.push(
@@ -202,6 +202,9 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   }
   const privilege = interrupted ? undefined : await privilegeHint(client, failure, statement?.sql)
   const alreadyMigrated = interrupted ? undefined : await alreadyMigratedHint(client, failure, step)
+  const partlyCommitted = interrupted
+    ? undefined
+    : await partlyCommittedHint(client, failure, step, options.tables.history, startedAt)
   if (error instanceof OperationFailedError) {
     return new MigrationFailedError(`${lines[0]}`, step.revision, undefined, {
       where: step.meta.file,
@@ -223,6 +226,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         failure.hint ??
         privilege ??
         alreadyMigrated ??
+        partlyCommitted ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional

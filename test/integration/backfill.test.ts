@@ -115,6 +115,47 @@ test('an interrupted backfill resumes from its checkpoint', { timeout: 60_000 },
   )
 })
 
+test('a backfill failing mid-way keeps what came before it; the re-run that meets it is told which statements must run twice', async (t) => {
+  const db = await createTestDatabase(t)
+  await seed(db, 10)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const migration = (set: string, ifNotExists: string) => `export const revision = 'bbb222'
+export const downRevision = 'aaa111'
+export async function upgrade(op) {
+  await op.addColumn('users', { name: 'ratio', type: 'numeric' }${ifNotExists})
+  await op.backfill({ table: 'users', set: { ratio: op.sql('${set}') }, where: 'ratio IS NULL' })
+}
+export async function downgrade(op) { await op.dropColumn('users', 'ratio') }
+`
+  // Row 3 divides by zero: the backfill fails after the column was committed.
+  project.ts('bbb222', migration('1.0 / (id - 3)', ''))
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1, failed.stderr)
+  assert.match(failed.stderr, /division by zero/)
+  assert.match(
+    failed.stderr,
+    /rolled back to bbb222's last commit: what op\.backfill or op\.autocommit committed before the failure stays \(a backfill resumes where it stopped; the statements before it run again, so they must run twice\)/,
+  )
+  assert.equal(
+    (await db.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'ratio'")).rowCount,
+    1,
+  )
+  // The expression fixed, the column not: the re-run meets the column.
+  project.ts('bbb222', migration('1.0 / id', ''))
+  const rerun = await project.cli(['upgrade', 'head'])
+  assert.equal(rerun.code, 1, rerun.stderr)
+  assert.match(rerun.stderr, /ERROR 42701: column "ratio" of relation "users" already exists/)
+  assert.match(
+    rerun.stderr,
+    /hint: an earlier run of bbb222 failed \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) after committing what came before its op\.backfill or op\.autocommit call, and the re-run meets it\. Write those statements to run twice \(TS: \{ ifNotExists: true \}; SQL: IF NOT EXISTS\)/,
+  )
+  project.ts('bbb222', migration('1.0 / id', ', { ifNotExists: true }'))
+  const done = await project.cli(['upgrade', 'head'])
+  assert.equal(done.code, 0, done.stderr)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users WHERE ratio IS NULL')).n, 0)
+})
+
 test('composite keys page correctly; a table without a key is refused with the fix', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`CREATE TABLE events (tenant int, seq int, payload text, copy text, PRIMARY KEY (tenant, seq));

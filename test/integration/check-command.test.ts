@@ -488,6 +488,31 @@ test('a file outside the working directory is named as given, not by a path clim
   assert.match(result.stdout, /error +drop-primary-key +line 1 +drops the primary key of users/)
 })
 
+test('what op.backfill commits before it must run twice: check asks for ifNotExists on the statements before it', async (t) => {
+  const project = testProject(t)
+  const migration = (ifNotExists: string) =>
+    [
+      "export const revision = 'bf1'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      `  await op.addColumn('users', { name: 'display_name', type: 'text' }${ifNotExists})`,
+      "  await op.backfill({ table: 'users', set: { display_name: op.sql('email') }, where: 'display_name IS NULL' })",
+      '}',
+      "export async function downgrade(op: any) { await op.dropColumn('users', 'display_name') }",
+      '',
+    ].join('\n')
+  project.ts('bf1', migration(''))
+  const flagged = await project.cli(['check', '--offline'])
+  assert.match(
+    flagged.stdout,
+    /warning +not-rerunnable +line 4 +adds column users\.display_name and is committed before the migration ends \(by the op call at line 5: op\.backfill and op\.autocommit commit what came before them\)/,
+  )
+  assert.match(flagged.stdout, /TS: pass \{ ifNotExists: true \} to the op call that creates it/)
+  project.ts('bf1', migration(', { ifNotExists: true }'))
+  const accepted = await project.cli(['check', '--offline'])
+  assert.doesNotMatch(accepted.stdout, /not-rerunnable/)
+})
+
 test('multiple heads are a project finding', async (t) => {
   const project = testProject(t)
   project.sql('f1', { up: 'CREATE TABLE a (x int);', downSql: 'DROP TABLE a;' })

@@ -33,6 +33,8 @@ export default defineRule({
         transactional: false,
       },
       { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true, transactional: false },
+      // Committed early, before the slow part (what op.backfill does): kept on an interruption.
+      { sql: 'ALTER TABLE users ADD COLUMN nickname text; COMMIT; BEGIN;', runner: true },
       { sql: "ALTER TYPE mood ADD VALUE 'calm';", runner: true, transactional: false },
       { sql: "INSERT INTO plans (code, name) VALUES ('pro', 'Pro');", runner: true, transactional: false },
       {
@@ -66,6 +68,7 @@ export default defineRule({
       },
       // In the migration's transaction: an interruption leaves nothing to repeat.
       { sql: 'ALTER TABLE users ADD COLUMN nickname text;', runner: true },
+      { sql: 'ALTER TABLE users ADD COLUMN IF NOT EXISTS nickname text; COMMIT; BEGIN;', runner: true },
       // A script, not a migration: Strata does not re-run it.
       'CREATE INDEX CONCURRENTLY ix_users_email ON users (email);',
     ],
@@ -100,15 +103,43 @@ const REPEATABLE_KINDS = [
 /** The rule over one direction's statements (`context.statements`). */
 function checkDirection(direction: 'migration' | 'downgrade') {
   return perStatement((statement, context) => {
-    if (statement.transaction !== undefined || statement.managed) return undefined
+    if (statement.managed) return undefined
+    const commit =
+      statement.transaction === undefined ? undefined : earlyCommit(statement, context.statements)
+    if (statement.transaction !== undefined && commit === undefined) return undefined
     const repeat = repeatFailure(statement, context.statements)
     if (repeat === undefined) return undefined
+    const where =
+      commit === undefined
+        ? `outside the ${direction}'s transaction`
+        : `and is committed before the ${direction} ends (${commit.managed ? `by the op call at line ${commit.line ?? '?'}: op.backfill and op.autocommit commit what came before them` : `COMMIT at line ${commit.line ?? '?'}`})`
     return {
       statement,
-      message: `${repeat.what} outside the ${direction}'s transaction: if the ${direction} is interrupted after it, the re-run repeats it and fails`,
+      message: `${repeat.what} ${where}: if the ${direction} is interrupted after it, the re-run repeats it and fails`,
       fix: `${repeat.fix}${opOption(statement, repeat.fix, context.migration.file)}\nor move it into a transactional migration of its own`,
     }
   }, REPEATABLE_KINDS)
+}
+
+/**
+ * The COMMIT that ends the statement's transaction before the migration's own end (an
+ * explicit one, or the one `op.backfill` / `op.autocommit` runs): what it made is kept
+ * when the migration is interrupted later. Undefined when the transaction lasts to the
+ * end (the runner's commit records the migration with it) or is rolled back.
+ */
+function earlyCommit(
+  statement: AnalysedStatement,
+  statements: readonly AnalysedStatement[],
+): AnalysedStatement | undefined {
+  for (let index = statement.index + 1; index < statements.length; index++) {
+    const next = statements[index]!
+    if (next.transaction !== statement.transaction) return undefined
+    if (next.kind !== 'TransactionStmt') continue
+    const kind = statementOf(next, 'TransactionStmt')?.kind
+    if (kind === 'TRANS_STMT_COMMIT') return next
+    if (kind === 'TRANS_STMT_ROLLBACK') return undefined
+  }
+  return undefined
 }
 
 /** In a TypeScript migration the statement came from an op call: the option that guards it. */
