@@ -85,6 +85,7 @@ export function analyseStatements(
       allow: parsed.allow,
       managed: parsed.managed,
       partitionAware: parsed.partitionAware,
+      rerunGuarded: parsed.rerunGuarded,
       index,
       kind: nodeKind(parsed.node),
       effects: statementEffects(parsed.node, parsed.sql, { model, serverVersion }),

@@ -52,6 +52,7 @@ class AnalysisExecutor implements SqlExecutor {
       managed: source?.managed === true,
       partitionAware: source?.partitionAware === true,
       note: source?.note,
+      rerunGuarded: source?.rerunGuarded === true,
     })
     return undefined
   }
@@ -168,6 +169,7 @@ interface RenderedStatement {
   readonly managed: boolean
   readonly partitionAware: boolean
   readonly note: string | undefined
+  readonly rerunGuarded: boolean
 }
 
 async function renderTs(
@@ -225,12 +227,13 @@ function parseRendered(meta: MigrationMeta, rendered: readonly RenderedStatement
     const firstLine =
       at === undefined ? locateInFile(statement.callSite, meta.file) : lineAndColumn(fileText, at).line
     return parseSql(statement.sql, meta.file, firstLine).map((parsed) =>
-      statement.managed || statement.partitionAware || statement.note !== undefined
+      statement.managed || statement.partitionAware || statement.note !== undefined || statement.rerunGuarded
         ? {
             ...parsed,
             managed: statement.managed,
             partitionAware: statement.partitionAware,
             ...(statement.note === undefined ? {} : { note: statement.note }),
+            ...(statement.rerunGuarded ? { rerunGuarded: true } : {}),
           }
         : parsed,
     )

@@ -17,6 +17,8 @@ export interface ParsedStatement {
   readonly partitionAware?: boolean
   /** What the op API says of it beyond its SQL (a re-run guard a first run skips). */
   readonly note?: string
+  /** Skipped online when what it makes is there already: a recipe's step, safe to run again. */
+  readonly rerunGuarded?: boolean
 }
 
 export interface AllowComment {

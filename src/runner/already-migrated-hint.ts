@@ -79,5 +79,5 @@ export async function partlyCommittedHint(
     return undefined
   }
   if (earlier === undefined || earlier === null) return undefined
-  return `an earlier run of ${step.revision} failed (${earlier.toISOString().replace('T', ' ').slice(0, 19)} UTC) after committing what came before its op.backfill or op.autocommit call, and the re-run meets it. Write those statements to run twice (TS: { ifNotExists: true }; SQL: IF NOT EXISTS), as \`strata check\` asks (not-rerunnable), then run the command again`
+  return `an earlier run of ${step.revision} failed (${earlier.toISOString().replace('T', ' ').slice(0, 19)} UTC) after committing what came before its op.backfill, op.autocommit or recipe call, and the re-run meets it. Write those statements to run twice (TS: { ifNotExists: true }; SQL: IF NOT EXISTS), as \`strata check\` asks (not-rerunnable), then run the command again`
 }

@@ -171,7 +171,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   )
   if (step.meta.transactional && executor.committedEarly) {
     lines.push(
-      `rolled back to ${step.revision}'s last commit: what op.backfill or op.autocommit committed before the failure stays (a backfill resumes where it stopped; the statements before it run again, so they must run twice); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
+      `rolled back to ${step.revision}'s last commit: what op.autocommit committed before the failure stays (op.backfill and the recipes commit as they go, and resume from there when run again; the migration's own statements before them run again too, so they must run twice); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
     )
   } else if (step.meta.transactional) {
     lines.push(

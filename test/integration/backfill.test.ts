@@ -135,7 +135,7 @@ export async function downgrade(op) { await op.dropColumn('users', 'ratio') }
   assert.match(failed.stderr, /division by zero/)
   assert.match(
     failed.stderr,
-    /rolled back to bbb222's last commit: what op\.backfill or op\.autocommit committed before the failure stays \(a backfill resumes where it stopped; the statements before it run again, so they must run twice\)/,
+    /rolled back to bbb222's last commit: what op\.autocommit committed before the failure stays \(op\.backfill and the recipes commit as they go, and resume from there when run again; the migration's own statements before them run again too, so they must run twice\)/,
   )
   assert.equal(
     (await db.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'ratio'")).rowCount,
@@ -148,7 +148,7 @@ export async function downgrade(op) { await op.dropColumn('users', 'ratio') }
   assert.match(rerun.stderr, /ERROR 42701: column "ratio" of relation "users" already exists/)
   assert.match(
     rerun.stderr,
-    /hint: an earlier run of bbb222 failed \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) after committing what came before its op\.backfill or op\.autocommit call, and the re-run meets it\. Write those statements to run twice \(TS: \{ ifNotExists: true \}; SQL: IF NOT EXISTS\)/,
+    /hint: an earlier run of bbb222 failed \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) after committing what came before its op\.backfill, op\.autocommit or recipe call, and the re-run meets it\. Write those statements to run twice \(TS: \{ ifNotExists: true \}; SQL: IF NOT EXISTS\)/,
   )
   project.ts('bbb222', migration('1.0 / id', ', { ifNotExists: true }'))
   const done = await project.cli(['upgrade', 'head'])

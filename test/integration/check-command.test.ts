@@ -505,7 +505,7 @@ test('what op.backfill commits before it must run twice: check asks for ifNotExi
   const flagged = await project.cli(['check', '--offline'])
   assert.match(
     flagged.stdout,
-    /warning +not-rerunnable +line 4 +adds column users\.display_name and is committed before the migration ends \(by the op call at line 5: op\.backfill and op\.autocommit commit what came before them\)/,
+    /warning +not-rerunnable +line 4 +adds column users\.display_name and is committed before the migration ends \(by the op call at line 5, which commits what came before it, as op\.backfill, op\.autocommit and the recipes using them do\)/,
   )
   assert.match(flagged.stdout, /TS: pass \{ ifNotExists: true \} to the op call that creates it/)
   project.ts('bf1', migration(', { ifNotExists: true }'))

@@ -299,6 +299,36 @@ test('dedupeAndAddUnique moves duplicates aside, adds the constraint under write
   assert.equal((await db.one("SELECT to_regclass('users_strata_dups') AS t")).t, null)
 })
 
+test('dedupeAndAddUnique run again after a failure past it finds its constraint there and goes on', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigserial PRIMARY KEY, email text);
+    INSERT INTO users (email) VALUES ('a@example.com'), ('a@example.com'), ('b@example.com')`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const withNext = (next: string) =>
+    migration(
+      `  await op.dedupeAndAddUnique('users', ['email'], { name: 'uq_users_email' })\n  await op.execute('${next}')`,
+      "  await op.restoreDuplicates('users', 'uq_users_email')",
+    )
+  // The statement after the recipe fails: the recipe's constraint was committed already.
+  project.ts('bbb222', withNext('SELECT 1 / 0'))
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1, failed.stderr)
+  assert.match(failed.stderr, /division by zero/)
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'uq_users_email'")).n,
+    1,
+  )
+  project.ts('bbb222', withNext('SELECT 1'))
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\n')
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users_strata_dups')).n, 1)
+  // check does not ask the recipe's own step to be written to run twice.
+  const checked = await project.cli(['check', '--offline', '-r', 'aaa111:bbb222'])
+  assert.doesNotMatch(checked.stdout, /not-rerunnable/)
+})
+
 test('changeColumnType keeps writers working through the swap, and revertColumnType brings the old type back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -103,7 +103,7 @@ const REPEATABLE_KINDS = [
 /** The rule over one direction's statements (`context.statements`). */
 function checkDirection(direction: 'migration' | 'downgrade') {
   return perStatement((statement, context) => {
-    if (statement.managed) return undefined
+    if (statement.managed || statement.rerunGuarded) return undefined
     const commit =
       statement.transaction === undefined ? undefined : earlyCommit(statement, context.statements)
     if (statement.transaction !== undefined && commit === undefined) return undefined
@@ -112,7 +112,7 @@ function checkDirection(direction: 'migration' | 'downgrade') {
     const where =
       commit === undefined
         ? `outside the ${direction}'s transaction`
-        : `and is committed before the ${direction} ends (${commit.managed ? `by the op call at line ${commit.line ?? '?'}: op.backfill and op.autocommit commit what came before them` : `COMMIT at line ${commit.line ?? '?'}`})`
+        : `and is committed before the ${direction} ends (${commit.managed ? `by the op call at line ${commit.line ?? '?'}, which commits what came before it, as op.backfill, op.autocommit and the recipes using them do` : `COMMIT at line ${commit.line ?? '?'}`})`
     return {
       statement,
       message: `${repeat.what} ${where}: if the ${direction} is interrupted after it, the re-run repeats it and fails`,
@@ -145,6 +145,8 @@ function earlyCommit(
 /** In a TypeScript migration the statement came from an op call: the option that guards it. */
 function opOption(statement: AnalysedStatement, fix: string, file: string | undefined): string {
   if (file === undefined || !isScriptMigration(file)) return ''
+  // Triggers, functions, views, types and renames come from op.execute: no option guards them.
+  if (!OP_GUARDED_KINDS.has(statement.kind)) return ''
   if (/\bIF NOT EXISTS\b/.test(fix)) return '\nTS: pass { ifNotExists: true } to the op call that creates it'
   if (!/\bIF EXISTS\b/.test(fix)) return ''
   const [command] = alterCommands(statement)
@@ -154,6 +156,16 @@ function opOption(statement: AnalysedStatement, fix: string, file: string | unde
     return `\nTS: await op.dropColumn(${tsString(command.table)}, ${tsString(command.name ?? '')}, { ifExists: true })`
   return '\nTS: pass { ifExists: true } to the op call that drops it'
 }
+
+/** Statements the op API renders with an ifNotExists / ifExists option. */
+const OP_GUARDED_KINDS = new Set([
+  'CreateStmt',
+  'IndexStmt',
+  'AlterTableStmt',
+  'DropStmt',
+  'CreateSchemaStmt',
+  'CreateExtensionStmt',
+])
 
 const upgradeStatements = checkDirection('migration')
 const downgradeStatements = checkDirection('downgrade')

@@ -3,8 +3,10 @@ import { hasSqlState, UNIQUE_VIOLATION } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
+import { renderCreateUniqueConstraint } from '../render-ddl.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
+import { constraintState } from './validated-constraint.js'
 
 export interface DedupeUniqueOptions {
   /** Constraint name (default `uq_<table>_<columns>`). */
@@ -71,9 +73,15 @@ export async function dedupeAndAddUnique(
         await op.dropIndex(sideIndex(table, name), { concurrently: true, ifExists: true })
       }
     }
-    await op.execute('BEGIN', [], MANAGED)
-    await op.createUniqueConstraint(name, table, columns, { usingIndex: name })
-    await op.execute('COMMIT', [], MANAGED)
+    // Run again after an interruption past this point, the constraint is there already.
+    if (op.offline || (await constraintState(op, name, table)) === 'missing') {
+      await op.execute('BEGIN', [], MANAGED)
+      await op.execute(renderCreateUniqueConstraint(name, table, columns, { usingIndex: name }), [], {
+        rerunGuarded: true,
+        ...(op.offline ? {} : { callSite: new Error() }),
+      })
+      await op.execute('COMMIT', [], MANAGED)
+    }
   })
   op.context.runtime?.onNotice?.(
     `${baseName(table)}: ${moved} duplicate row${moved === 1 ? '' : 's'} moved to ${side}; unique constraint ${name} added`,

@@ -20,7 +20,9 @@ BEGIN
   RETURN NEW;
 END
 $$`)
-  await op.execute(`CREATE TRIGGER user_sessions_to_surviving_account BEFORE INSERT OR UPDATE OF user_id ON user_sessions
+  // OR REPLACE: dedupeAndAddUnique commits what came before it, so a re-run after an
+  // interruption past that point meets the trigger.
+  await op.execute(`CREATE OR REPLACE TRIGGER user_sessions_to_surviving_account BEFORE INSERT OR UPDATE OF user_id ON user_sessions
     FOR EACH ROW EXECUTE FUNCTION user_sessions_to_surviving_account()`)
   await op.execute(
     'CREATE TABLE IF NOT EXISTS user_sessions_repointed (session_id bigint PRIMARY KEY, old_user_id bigint NOT NULL)',
