@@ -31,6 +31,7 @@ import { type AllowComment, allowComments, loadParser, type ParsedStatement, par
 class AnalysisExecutor implements SqlExecutor {
   readonly offline = true
   inTransaction: boolean
+  recipeDepth = 0
   current: undefined
   readonly completed: string[] = []
   readonly statements: RenderedStatement[] = []
@@ -52,7 +53,7 @@ class AnalysisExecutor implements SqlExecutor {
       managed: source?.managed === true,
       partitionAware: source?.partitionAware === true,
       note: source?.note,
-      rerunGuarded: source?.rerunGuarded === true,
+      rerunGuarded: source?.rerunGuarded === true || (this.recipeDepth ?? 0) > 0,
     })
     return undefined
   }

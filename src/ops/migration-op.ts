@@ -498,7 +498,7 @@ export class MigrationOp {
    * @example await op.addNotNullColumn('users', { name: 'preferences', type: 'jsonb', default: {} })
    */
   addNotNullColumn(table: RelationName, column: ColumnSpec, options?: NotNullColumnOptions): Promise<void> {
-    return addNotNullColumn(this, table, column, options)
+    return this.#recipe(() => addNotNullColumn(this, table, column, options))
   }
 
   /**
@@ -514,12 +514,14 @@ export class MigrationOp {
     referencedColumns: readonly string[] = ['id'],
     options?: Omit<ForeignKeyOptions, 'notValid'>,
   ): Promise<void> {
-    return addForeignKeySafely(this, name, table, referencedTable, columns, referencedColumns, options)
+    return this.#recipe(() =>
+      addForeignKeySafely(this, name, table, referencedTable, columns, referencedColumns, options),
+    )
   }
 
   /** A CHECK constraint added NOT VALID, then validated in its own transaction. Downgrade: `op.dropConstraint`. */
   addCheckSafely(name: string, table: RelationName, condition: RawSql | string): Promise<void> {
-    return addCheckSafely(this, name, table, condition)
+    return this.#recipe(() => addCheckSafely(this, name, table, condition))
   }
 
   /**
@@ -534,12 +536,12 @@ export class MigrationOp {
     columns: readonly string[],
     options?: DedupeUniqueOptions,
   ): Promise<number> {
-    return dedupeAndAddUnique(this, table, columns, options)
+    return this.#recipe(() => dedupeAndAddUnique(this, table, columns, options))
   }
 
   /** The downgrade of `dedupeAndAddUnique`: drops the constraint and restores the moved rows. */
   restoreDuplicates(table: RelationName, constraint: string): Promise<void> {
-    return restoreDuplicates(this, table, constraint)
+    return this.#recipe(() => restoreDuplicates(this, table, constraint))
   }
 
   /**
@@ -555,7 +557,7 @@ export class MigrationOp {
     newType: string,
     options?: ChangeColumnTypeOptions,
   ): Promise<void> {
-    return changeColumnType(this, table, column, newType, options)
+    return this.#recipe(() => changeColumnType(this, table, column, newType, options))
   }
 
   /** The downgrade of `changeColumnType`; `using` converts new values back to `oldType`. */
@@ -565,7 +567,7 @@ export class MigrationOp {
     oldType: string,
     options?: ChangeColumnTypeOptions,
   ): Promise<void> {
-    return revertColumnType(this, table, column, oldType, options)
+    return this.#recipe(() => revertColumnType(this, table, column, oldType, options))
   }
 
   /**
@@ -581,12 +583,26 @@ export class MigrationOp {
    * })
    */
   rebuildTable(table: RelationName, options: RebuildTableOptions): Promise<void> {
-    return rebuildTable(this, table, options)
+    return this.#recipe(() => rebuildTable(this, table, options))
   }
 
   /** The downgrade of `rebuildTable`: the old table takes its name back (refused if rows would be lost, unless `force`). */
   revertRebuild(table: RelationName, options?: { force?: boolean }): Promise<void> {
-    return revertRebuild(this, table, options)
+    return this.#recipe(() => revertRebuild(this, table, options))
+  }
+
+  /**
+   * Runs a recipe, counting it on the executor: a recipe's steps are its own, written to
+   * find on a re-run what an interrupted run left (tested one by one), so the analysis
+   * does not ask them to run twice the way it asks the migration's own statements.
+   */
+  async #recipe<T>(run: () => Promise<T>): Promise<T> {
+    this.executor.recipeDepth = (this.executor.recipeDepth ?? 0) + 1
+    try {
+      return await run()
+    } finally {
+      this.executor.recipeDepth -= 1
+    }
   }
 
   /** The primary key columns of a table, in key order (online only); an error naming the fix when there is none. */

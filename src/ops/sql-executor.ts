@@ -50,6 +50,12 @@ export interface SqlExecutor {
    * after it no longer leaves the database as it was, and the report must say so.
    */
   committedEarly?: boolean
+  /**
+   * How many recipe calls (`op.changeColumnType`, `op.dedupeAndAddUnique`, ...) are under
+   * way: their statements are the recipe's, which finds on a re-run what an interrupted
+   * run left, so the analysis does not ask each one to be written to run twice.
+   */
+  recipeDepth?: number
   run(sql: string, params?: readonly unknown[], source?: StatementSource): Promise<pg.QueryResult | undefined>
   /**
    * Runs a statement whose result nobody reads (`op.execute`). Online, inside the

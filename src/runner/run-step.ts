@@ -225,8 +225,8 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         (failure.code === UNSAFE_NEW_ENUM_VALUE ? NEW_ENUM_VALUE_HINT : undefined) ??
         failure.hint ??
         privilege ??
-        alreadyMigrated ??
         partlyCommitted ??
+        alreadyMigrated ??
         codeError?.opHint ??
         violationHint(failure, statement?.sql) ??
         (failure.code === OUTSIDE_TRANSACTION_ONLY && step.meta.transactional

@@ -329,6 +329,67 @@ test('dedupeAndAddUnique run again after a failure past it finds its constraint 
   assert.doesNotMatch(checked.stdout, /not-rerunnable/)
 })
 
+test('changeColumnType and rebuildTable, and their downgrades, run again after a failure past their swap, find it done and go on', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigint PRIMARY KEY, score int NOT NULL);
+    INSERT INTO users SELECT g, g FROM generate_series(1, 500) g;
+    CREATE TABLE events (id bigint PRIMARY KEY, body text);
+    INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 500) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const recipes = (upNext: string, downNext: string) =>
+    migration(
+      [
+        "  await op.changeColumnType('users', 'score', 'bigint')",
+        "  await op.rebuildTable('events', { columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'body', type: 'text' }, { name: 'kind', type: 'text', default: 'x' }], select: { kind: \"'x'\" } })",
+        `  await op.execute('${upNext}')`,
+      ].join('\n'),
+      [
+        "  await op.revertRebuild('events')",
+        "  await op.revertColumnType('users', 'score', 'int')",
+        `  await op.execute('${downNext}')`,
+      ].join('\n'),
+    )
+  project.ts('bbb222', recipes('SELECT 1 / 0', 'SELECT 1'))
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1, failed.stderr)
+  assert.match(failed.stderr, /division by zero/)
+  project.ts('bbb222', recipes('SELECT 1', 'SELECT 1 / 0'))
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.match(
+    again.stderr,
+    /users\.score is bigint already, its old values in score_strata_old: an earlier run of this migration swapped it/,
+  )
+  assert.match(again.stderr, /events has its new columns already, the old table kept as events_strata_old/)
+  const columns = async (table: string) =>
+    (
+      await db.query(
+        `SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+          WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+        [table],
+      )
+    ).rows.map((row) => `${row.name} ${row.type}`)
+  assert.deepEqual(await columns('users'), ['id bigint', 'score_strata_old integer', 'score bigint'])
+  assert.deepEqual(await columns('events'), ['id bigint', 'body text', 'kind text'])
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM events')).n, 500)
+
+  // The downgrade, failing after both reverts, then run again.
+  const downFailed = await project.cli(['downgrade', '-1', '--no-backup'])
+  assert.equal(downFailed.code, 1, downFailed.stderr)
+  project.ts('bbb222', recipes('SELECT 1', 'SELECT 1'))
+  const down = await project.cli(['downgrade', '-1', '--no-backup'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.match(
+    down.stderr,
+    /events has no events_strata_old to go back to: an earlier run of this downgrade swapped it back already/,
+  )
+  assert.match(down.stderr, /users\.score has no score_strata_old to go back to/)
+  assert.deepEqual(await columns('users'), ['id bigint', 'score integer'])
+  assert.deepEqual(await columns('events'), ['id bigint', 'body text'])
+  assert.equal((await project.cli(['current'])).stdout, 'aaa111\n')
+})
+
 test('changeColumnType keeps writers working through the swap, and revertColumnType brings the old type back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -72,6 +72,12 @@ async function changeType(
 ): Promise<void> {
   const names = typeChangeNames(table, column)
   const using = usingExpression(options, column, newType)
+  if (!op.offline && (await typeAlreadySwapped(op, table, column, names, newType))) {
+    op.context.runtime?.onNotice?.(
+      `${baseName(table)}.${column} is ${newType} already, its old values in ${names.old}: an earlier run of this migration swapped it`,
+    )
+    return
+  }
   // The key the backfill pages by, found before the first step: without one, nothing is changed.
   const key = options.key ?? (op.offline ? undefined : await op.primaryKeyOf(table))
   const notNull = op.offline
@@ -132,6 +138,13 @@ async function revertType(
 ): Promise<void> {
   const names = typeChangeNames(table, column)
   const using = usingExpression(options, column, oldType)
+  // An earlier run of this downgrade swapped the names back and dropped the new column.
+  if (!op.offline && (await columnType(op, table, names.old)) === undefined) {
+    op.context.runtime?.onNotice?.(
+      `${baseName(table)}.${column} has no ${names.old} to go back to: an earlier run of this downgrade swapped it back already`,
+    )
+    return
+  }
   await syncTrigger(op, table, names, names.old, using)
   await op.backfill({
     table,
@@ -148,6 +161,41 @@ async function revertType(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
   )
   await op.execute('COMMIT', [], MANAGED)
+}
+
+/**
+ * True when the swap is done: the old values sit in `<column>_strata_old`, the shadow
+ * column is gone, and the column has the new type. That is what a run interrupted after
+ * the swap (by a later step of its migration) leaves; run again, the recipe must not
+ * rename the column a second time.
+ */
+async function typeAlreadySwapped(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+  names: ReturnType<typeof typeChangeNames>,
+  newType: string,
+): Promise<boolean> {
+  if ((await columnType(op, table, names.old)) === undefined) return false
+  if ((await columnType(op, table, names.shadow)) !== undefined) return false
+  const [row] = await op.query<{ same: boolean }>(
+    `SELECT a.atttypid = to_regtype($3) AS same FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`,
+    [relation(table), column, newType],
+    MANAGED,
+  )
+  return row?.same === true
+}
+
+/** The column's type oid, or undefined when the table has no such column. */
+async function columnType(op: MigrationOp, table: RelationName, column: string): Promise<number | undefined> {
+  const [row] = await op.query<{ type: number }>(
+    `SELECT atttypid::int AS type FROM pg_attribute
+      WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped`,
+    [relation(table), column],
+    MANAGED,
+  )
+  return row?.type
 }
 
 /** A BEFORE INSERT OR UPDATE trigger that sets `target` from `using`, evaluated on the new row. */

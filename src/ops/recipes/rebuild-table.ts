@@ -74,6 +74,15 @@ const SHADOW_ANALYZE_LOCK_MS = 5000
 
 async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTableOptions): Promise<void> {
   const n = names(table)
+  if (await alreadyRebuilt(op, n, options)) {
+    // Interrupted after the swap: only the clean-up may be left.
+    await op.execute(`DROP TABLE IF EXISTS ${relation(n.log)}`)
+    await op.execute(`DROP FUNCTION IF EXISTS ${relation(n.fn)}()`)
+    op.context.runtime?.onNotice?.(
+      `${baseName(table)} has its new columns already, the old table kept as ${baseName(n.old)}: an earlier run of this migration swapped them`,
+    )
+    return
+  }
   const key = await op.primaryKeyOf(table)
   const keys = key.map(quoteIdent)
   const columns = options.columns.map((column) => column.name)
@@ -151,6 +160,28 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
 }
 
 /**
+ * True when the swap is done: the old table is `<table>_strata_old`, no shadow table is
+ * left, and the table has the new definition's columns, in order. What a run interrupted
+ * after the swap leaves; run again, the recipe must not swap a second time.
+ */
+async function alreadyRebuilt(
+  op: MigrationOp,
+  n: ReturnType<typeof names>,
+  options: RebuildTableOptions,
+): Promise<boolean> {
+  const [row] = await op.query<{ old: boolean; shadow: boolean; columns: string[] | null }>(
+    `SELECT to_regclass($1) IS NOT NULL AS old, to_regclass($2) IS NOT NULL AS shadow,
+            (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+              WHERE attrelid = to_regclass($3) AND attnum > 0 AND NOT attisdropped) AS columns`,
+    [relation(n.old), relation(n.shadow), relation(n.table)],
+    MANAGED,
+  )
+  if (row === undefined || !row.old || row.shadow) return false
+  const wanted = options.columns.map((column) => column.name)
+  return JSON.stringify(row.columns ?? []) === JSON.stringify(wanted)
+}
+
+/**
  * Replays up to `limit` logged changes: the rows they name are deleted from the new
  * table and copied again from the old one (a deleted row is simply not copied back).
  * Three statements in one transaction (or in the caller's), bounded by a sequence
@@ -211,6 +242,16 @@ export async function revertRebuild(
   )
   const n = names(table)
   await op.autocommit(async () => {
+    if (
+      !op.offline &&
+      (await op.query('SELECT 1 WHERE to_regclass($1) IS NULL', [relation(n.old)], MANAGED)).length > 0
+    ) {
+      // An earlier run of this downgrade swapped the tables back already.
+      op.context.runtime?.onNotice?.(
+        `${baseName(table)} has no ${baseName(n.old)} to go back to: an earlier run of this downgrade swapped it back already`,
+      )
+      return
+    }
     if (!op.offline && !options.force) {
       const key = (await op.primaryKeyOf(table)).map(quoteIdent)
       const newer = await op.query<{ n: number }>(
