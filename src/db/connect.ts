@@ -23,7 +23,8 @@ export function toClientConfig(spec: ConnectionSpec, ssl: false | ConnectionOpti
     host: spec.host,
     port: spec.port,
     user: spec.user,
-    // undefined lets node-postgres read ~/.pgpass (or PGPASSFILE) as libpq does.
+    // Found by the spec in the URL, PGPASSWORD, or a pgpass file (connection-spec), as
+    // libpq would; node-postgres' own pgpass reading is deprecated and warns.
     password: spec.password,
     database: spec.database,
     ssl,

@@ -3,7 +3,7 @@ import type { SslMode } from '../config/types.js'
 import { InvalidInputError } from '../errors/index.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { serviceKeywords } from './pg-service.js'
-import { lookupPgpass } from './pgpass.js'
+import { lookupDefaultPgpass, lookupPgpass } from './pgpass.js'
 
 /**
  * Everything needed to open one connection, in libpq's vocabulary. Built from a URL,
@@ -272,7 +272,9 @@ function buildSpec(given: Fields, defaults: SpecDefaults): ConnectionSpec {
   const passfile = pick(fields.passfile)
   const password =
     pick(fields.password, env.PGPASSWORD) ??
-    (passfile === undefined ? undefined : lookupPgpass(passfile, { host, port, database, user }))
+    (passfile === undefined
+      ? lookupDefaultPgpass(env, { host, port, database, user })
+      : lookupPgpass(passfile, { host, port, database, user }))
   return Object.freeze({
     host,
     port,

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
 
 /**
@@ -43,4 +45,26 @@ function splitPgpassLine(line: string): string[] {
   }
   fields.push(current)
   return fields
+}
+
+/**
+ * The password libpq would find without being told where: in `PGPASSFILE`, else in
+ * `~/.pgpass`. A missing file is no error, and a file others may read is ignored, as
+ * libpq does. Read here rather than by node-postgres, whose own reading of these files
+ * is deprecated and prints a warning on every run.
+ */
+export function lookupDefaultPgpass(
+  env: NodeJS.ProcessEnv,
+  target: { host: string; port: number; database: string; user: string },
+): string | undefined {
+  const file = env.PGPASSFILE || join(env.HOME || homedir(), '.pgpass')
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile() || (process.platform !== 'win32' && (stat.mode & 0o077) !== 0)) return undefined
+  } catch {
+    return undefined
+  }
+  // libpq matches a local socket connection's host as "localhost".
+  const host = target.host.startsWith('/') ? 'localhost' : target.host
+  return lookupPgpass(file, { ...target, host })
 }

@@ -145,3 +145,22 @@ test('PGSERVICE connects through pg_service.conf, as psql does; a service define
     /^error: definition of service "nope" not found\n {2}hint: define \[nope\] in /,
   )
 })
+
+test('a password in ~/.pgpass or PGPASSFILE is found as psql finds it, without a deprecation warning', async (t) => {
+  const database = await createTestDatabase(t)
+  const dir = mkdtempSync(join(tmpdir(), 'strata-pgpass-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const { spec } = database
+  writeFileSync(join(dir, '.pgpass'), `${spec.host}:${spec.port}:*:${spec.user}:${spec.password}\n`, {
+    mode: 0o600,
+  })
+  const project = testProject(t)
+  project.sql('aaa111', { up: 'CREATE TABLE from_pgpass (id int);' })
+  const url = `postgresql://${spec.user}@${spec.host}:${spec.port}/${spec.database}`
+  const env = { DATABASE_URL: url, HOME: dir, STRATA_NO_DOTENV: '1' }
+  const upgraded = await project.cli(['upgrade', 'head', '--no-backup'], env)
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.doesNotMatch(upgraded.stderr, /DeprecationWarning|pgpass support is deprecated/)
+  assert.doesNotMatch(upgraded.stdout + upgraded.stderr, new RegExp(spec.password ?? '<none>'))
+  assert.equal((await database.one("SELECT to_regclass('from_pgpass') IS NOT NULL AS made")).made, true)
+})

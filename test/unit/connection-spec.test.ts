@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -66,6 +66,36 @@ test('the password can come from a passfile named in the URL', (t) => {
   writeFileSync(file, 'other:*:*:*:wrong\n127.0.0.1:*:*:postgres:right\\:one\n', { mode: 0o600 })
   const spec = parseConnectionString(`postgresql://postgres@127.0.0.1:5433/x?passfile=${file}`, { env: {} })
   assert.equal(spec.password, 'right:one')
+})
+
+test('without one named, the password comes from PGPASSFILE or ~/.pgpass, as libpq finds it; a file others may read is ignored', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-pgpass-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'pgpass')
+  writeFileSync(file, '127.0.0.1:5433:*:app:from-pgpassfile\nlocalhost:*:*:app:from-socket\n', {
+    mode: 0o600,
+  })
+  const url = 'postgresql://app@127.0.0.1:5433/x'
+  assert.equal(parseConnectionString(url, { env: { PGPASSFILE: file } }).password, 'from-pgpassfile')
+  writeFileSync(join(dir, '.pgpass'), '*:*:*:app:from-home\n', { mode: 0o600 })
+  assert.equal(parseConnectionString(url, { env: { HOME: dir } }).password, 'from-home')
+  // A Unix socket connection is matched as localhost.
+  assert.equal(
+    parseConnectionString('postgresql://app@%2Ftmp:5433/x', { env: { PGPASSFILE: file } }).password,
+    'from-socket',
+  )
+  // A password given wins; a missing file is no error.
+  assert.equal(
+    parseConnectionString('postgresql://app:given@127.0.0.1:5433/x', { env: { PGPASSFILE: file } }).password,
+    'given',
+  )
+  assert.equal(parseConnectionString(url, { env: { PGPASSFILE: join(dir, 'none') } }).password, undefined)
+  chmodSync(file, 0o644)
+  assert.equal(
+    parseConnectionString(url, { env: { PGPASSFILE: file } }).password,
+    undefined,
+    'world-readable: ignored',
+  )
 })
 
 test('invalid input is rejected with a reason and never echoes the password', () => {
