@@ -390,6 +390,41 @@ test('changeColumnType and rebuildTable, and their downgrades, run again after a
   assert.equal((await project.cli(['current'])).stdout, 'aaa111\n')
 })
 
+test('rebuildTable fills a new column without a select from its default; one NOT NULL without a default is refused before anything changes', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE events (id bigint PRIMARY KEY, body text);
+    INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 300) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const rebuild = (column: string) =>
+    migration(
+      [
+        "  await op.execute('CREATE TABLE audit_note (id int)')",
+        `  await op.rebuildTable('events', { columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'body', type: 'text' }, ${column}] })`,
+      ].join('\n'),
+    )
+  project.ts('bbb222', rebuild("{ name: 'kind', type: 'text', nullable: false }"))
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(
+    refused.stderr,
+    /rebuildTable\('events'\): column kind is new, NOT NULL and has no default: the copied rows would have no value for it[\s\S]*hint: compute it from the old row: select: \{ kind: /,
+  )
+  assert.equal(
+    (await db.one("SELECT to_regclass('audit_note') IS NULL AS gone")).gone,
+    true,
+    'the statement before it was not committed',
+  )
+  assert.equal((await db.one("SELECT to_regclass('events_strata_new') IS NULL AS gone")).gone, true)
+
+  project.ts('bbb222', rebuild("{ name: 'kind', type: 'text', nullable: false, default: 'plain' }"))
+  const done = await project.cli(['upgrade', 'head'])
+  assert.equal(done.code, 0, done.stderr)
+  assert.deepEqual((await db.query('SELECT kind, count(*)::int AS n FROM events GROUP BY kind')).rows, [
+    { kind: 'plain', n: 300 },
+  ])
+})
+
 test('changeColumnType keeps writers working through the swap, and revertColumnType brings the old type back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

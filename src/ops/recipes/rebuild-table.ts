@@ -4,7 +4,7 @@ import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
-import { checkOptionKeys, optionKeys } from '../op-arguments.js'
+import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js'
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
@@ -66,13 +66,21 @@ export async function rebuildTable(
       },
     )
   }
-  await op.autocommit(() => rebuild(op, table, options))
+  // Before the commit: a definition the rows cannot be copied into leaves the migration's
+  // earlier statements uncommitted.
+  const columns = await copiedColumns(op, table, options)
+  await op.autocommit(() => rebuild(op, table, options, columns))
 }
 
 /** How long the shadow table's ANALYZE waits for its lock before leaving it to autovacuum. */
 const SHADOW_ANALYZE_LOCK_MS = 5000
 
-async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTableOptions): Promise<void> {
+async function rebuild(
+  op: MigrationOp,
+  table: RelationName,
+  options: RebuildTableOptions,
+  columns: readonly string[],
+): Promise<void> {
   const n = names(table)
   if (await alreadyRebuilt(op, n, options)) {
     // Interrupted after the swap: only the clean-up may be left.
@@ -85,7 +93,6 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
   }
   const key = await op.primaryKeyOf(table)
   const keys = key.map(quoteIdent)
-  const columns = options.columns.map((column) => column.name)
   const expressions = columns.map((column) => options.select?.[column] ?? quoteIdent(column))
   const batch = options.batchSize ?? 5000
   const copyFrom = (condition: string) =>
@@ -157,6 +164,42 @@ async function rebuild(op: MigrationOp, table: RelationName, options: RebuildTab
   }
   await op.execute(`DROP TABLE ${relation(n.log)}`)
   await op.execute(`DROP FUNCTION ${relation(n.fn)}()`)
+}
+
+/**
+ * The new table's columns that rows are copied into: those the old table has (same
+ * name) or that `select` computes. A column new to the table without a `select` takes
+ * its default, as it would from `ADD COLUMN`; one that is NOT NULL without a default
+ * could not, and is refused before anything is created.
+ */
+async function copiedColumns(
+  op: MigrationOp,
+  table: RelationName,
+  options: RebuildTableOptions,
+): Promise<string[]> {
+  const existing = new Set(
+    (
+      await op.query<{ name: string }>(
+        `SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
+        [relation(table)],
+        MANAGED,
+      )
+    ).map((row) => row.name),
+  )
+  const copied: string[] = []
+  for (const column of options.columns) {
+    if (existing.has(column.name) || options.select?.[column.name] !== undefined) {
+      copied.push(column.name)
+      continue
+    }
+    const required = column.nullable === false || column.primaryKey === true
+    if (required && column.default === undefined && !column.identity)
+      throw new OpArgumentError(
+        `rebuildTable('${baseName(table)}'): column ${column.name} is new, NOT NULL and has no default: the copied rows would have no value for it`,
+        `compute it from the old row: select: { ${column.name}: "<SQL over ${baseName(table)}'s columns>" }, or give it a default`,
+      )
+  }
+  return copied
 }
 
 /**
