@@ -184,11 +184,23 @@ function fieldsFromKeywords(text: string): Fields {
     assignKeyword(fields, match[1]!, value)
   }
   if (!matched) {
-    throw new InvalidInputError(`invalid connection string ${maskSecrets(text)}`, {
-      hint: 'give a URL (postgresql://USER@HOST:PORT/DATABASE) or libpq keywords (host=... port=... dbname=...)',
+    // `host:port/db` or `user@host/db`, the URL without its scheme (as JDBC users write it).
+    const schemeless = /^[^\s/=]+(?::\d+)?\/[^\s/=]+$/.test(text.trim())
+    throw new InvalidInputError(`invalid connection string ${maskUnparsed(text)}`, {
+      hint: schemeless
+        ? `a URL starts with its scheme: ${maskUnparsed(`postgresql://${text.trim()}`)}`
+        : 'give a URL (postgresql://USER@HOST:PORT/DATABASE) or libpq keywords (host=... port=... dbname=...)',
     })
   }
   return fields
+}
+
+/**
+ * A connection string that could not be read, fit to print: `user:secret@host/db`
+ * without its scheme holds a password that maskSecrets' URL pattern does not see.
+ */
+function maskUnparsed(text: string): string {
+  return maskSecrets(text.includes('://') ? text : text.replace(/^([^:@\s]*):(\S*)@/, '$1:***@'))
 }
 
 function assignKeyword(fields: Fields, key: string, value: string): void {

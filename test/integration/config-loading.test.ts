@@ -100,6 +100,20 @@ test('a missing environment variable is named with the key that uses it', async 
   assert.match(result.stderr, /hint: export STRATA_T_MISSING=/)
 })
 
+test('a DATABASE_URL without its scheme is refused with the URL it meant, and its password is never shown', async (t) => {
+  const dir = tempDir(t)
+  mkdirSync(join(dir, 'migrations', 'versions'), { recursive: true })
+  const result = await runCli(['current'], {
+    cwd: dir,
+    env: { DATABASE_URL: 'app:hunter2@db.internal:5432/app', STRATA_NO_DOTENV: '1' },
+  })
+  assert.equal(result.code, 2)
+  assert.equal(
+    result.stderr,
+    'error: invalid connection string app:***@db.internal:5432/app\n  at: DATABASE_URL\n  hint: a URL starts with its scheme: postgresql://app:***@db.internal:5432/app\n',
+  )
+})
+
 test('a database written as $NAME, as a shell would, is told to use ${NAME}', async (t) => {
   const dir = tempDir(t)
   writeFileSync(join(dir, 'strata.config.json'), '{ "databases": { "primary": "$PRIMARY_DB_URL" } }')

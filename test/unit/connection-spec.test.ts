@@ -98,6 +98,22 @@ test('without one named, the password comes from PGPASSFILE or ~/.pgpass, as lib
   )
 })
 
+test('a URL written without its scheme gets the URL it meant, the password still masked', () => {
+  assert.throws(
+    () => parseConnectionString('localhost:5432/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.hint === 'a URL starts with its scheme: postgresql://localhost:5432/app',
+  )
+  assert.throws(
+    () => parseConnectionString('app:hunter2@db.internal:5432/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      /postgresql:\/\/app:\*+@db\.internal:5432\/app/.test(error.hint ?? '') &&
+      !`${error.message} ${error.hint}`.includes('hunter2'),
+  )
+})
+
 test('invalid input is rejected with a reason and never echoes the password', () => {
   assert.throws(
     () => parseConnectionString('postgresql://u:secret@host:99999/db', { env: {} }),
