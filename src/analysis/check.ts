@@ -25,6 +25,11 @@ export interface CheckOptions {
   readonly files?: readonly { path: string; text: string }[]
   /** `A:B`: the migrations after A up to B (Alembic's range), instead of the pending ones. */
   readonly range?: string
+  /**
+   * Only the migrations whose files a branch changed (`--changed-since origin/main`),
+   * the ones before them replayed into the schema model: what a pull request adds.
+   */
+  readonly changedSince?: { readonly ref: string; readonly files: ReadonlySet<string> }
   /** Exactly these revisions, in this order (what a deploy is about to apply). */
   readonly revisions?: readonly string[]
   /** Connected mode: pending migrations, real sizes, column types, long transactions. */

@@ -1,4 +1,4 @@
-import { basename } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
@@ -77,6 +77,19 @@ async function selectMigrations(
       description: `${options.revisions.length} migration${options.revisions.length === 1 ? '' : 's'} to deploy`,
       before: [],
       applied: [],
+    }
+  }
+  if (options.changedSince !== undefined) {
+    const all = steps([], 'heads')
+    const changed = all.filter((meta) => options.changedSince!.files.has(resolve(meta.file)))
+    const applied = options.client === undefined ? [] : await appliedIn(options, graph, changed)
+    const first = changed.length === 0 ? all.length : all.indexOf(changed[0]!)
+    return {
+      metas: changed,
+      description: `migrations changed since ${options.changedSince.ref}`,
+      // The migrations before the first changed one built the schema it changes.
+      before: options.client === undefined || applied.length > 0 ? all.slice(0, first) : [],
+      applied,
     }
   }
   if (options.range !== undefined) {

@@ -17,7 +17,15 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
     ...report.notes.map((note) => colors.dim(note)),
     '',
   )
-  if (report.migrations.length === 0) out.push('Nothing to check: no migration is pending.', '')
+  if (report.migrations.length === 0) {
+    const since = /^migrations changed since (.+)$/.exec(report.selection)?.[1]
+    out.push(
+      since === undefined
+        ? 'Nothing to check: no migration is pending.'
+        : `Nothing to check: no migration file changed since ${since}.`,
+      '',
+    )
+  }
   for (const migration of report.migrations) out.push(...formatMigration(migration, options), '')
   for (const finding of report.project) out.push(...formatFinding(finding, '  '))
   if (report.longTransactions.length > 0) {

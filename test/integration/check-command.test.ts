@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -511,6 +512,67 @@ test('what op.backfill commits before it must run twice: check asks for ifNotExi
   project.ts('bf1', migration(', { ifNotExists: true }'))
   const accepted = await project.cli(['check', '--offline'])
   assert.doesNotMatch(accepted.stdout, /not-rerunnable/)
+})
+
+test("--changed-since checks what a branch adds or edits, with the earlier migrations as its schema; git's refusals are bad input", async (t) => {
+  const project = testProject(t)
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], {
+      cwd: project.dir,
+      stdio: 'pipe',
+    })
+  project.sql('a1', {
+    up: 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX ix_users_email ON users (email);',
+    downSql: 'DROP TABLE users;',
+  })
+  git('init', '-q', '-b', 'main')
+  git('add', '-A')
+  git('commit', '-qm', 'release 1')
+  const unchanged = await project.cli(['check', '--changed-since', 'main'])
+  assert.equal(unchanged.code, 0, unchanged.stderr)
+  assert.match(unchanged.stdout, /Nothing to check: no migration file changed since main\./)
+  assert.doesNotMatch(unchanged.stderr, /checking every migration/)
+
+  git('checkout', '-qb', 'feature')
+  project.sql('a2', {
+    down: 'a1',
+    up: 'ALTER TABLE users ADD COLUMN phone text;',
+    downSql: 'ALTER TABLE users DROP COLUMN phone;',
+  })
+  git('add', '-A')
+  git('commit', '-qm', 'phone')
+  // Not committed yet: checked too, as the pull request will hold it.
+  project.sql('a3', {
+    down: 'a2',
+    up: 'CREATE INDEX ix_users_phone ON users (phone);',
+    downSql: 'DROP INDEX ix_users_phone;',
+  })
+  const result = await project.cli(['check', '--changed-since', 'main', '--format', 'json'])
+  assert.equal(result.code, 1, result.stderr)
+  const report = JSON.parse(result.stdout)
+  assert.equal(report.selection, 'migrations changed since main')
+  assert.deepEqual(
+    report.migrations.map((migration: { id: string }) => migration.id),
+    ['a2', 'a3'],
+    "a1's unconcurrent index is main's, not this branch's",
+  )
+  assert.ok(
+    report.migrations[1].findings.some(
+      (finding: { rule: string }) => finding.rule === 'create-index-not-concurrently',
+    ),
+  )
+
+  const unknown = await project.cli(['check', '--changed-since', 'origin/main'])
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /^error: git does not know origin\/main here/)
+  assert.match(unknown.stderr, /fetch-depth: 0/)
+  const both = await project.cli(['check', '--changed-since', 'main', '-r', 'base:head'])
+  assert.equal(both.code, 2)
+  assert.match(both.stderr, /give one of files, -r A:B or --changed-since REF/)
+  rmSync(join(project.dir, '.git'), { recursive: true, force: true })
+  const noRepo = await project.cli(['check', '--changed-since', 'main'])
+  assert.equal(noRepo.code, 2)
+  assert.match(noRepo.stderr, /--changed-since needs a git repository: \S+ is not in one/)
 })
 
 test('multiple heads are a project finding', async (t) => {

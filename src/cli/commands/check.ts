@@ -9,6 +9,7 @@ import { action } from '../run-action.js'
 
 interface CheckFlags {
   revRange?: string
+  changedSince?: string
   offline?: boolean
   format?: string
   pgVersion?: string
@@ -24,6 +25,10 @@ export function registerCheckCommand(program: Command): void {
     .description('lock and safety analysis of pending (or -r A:B) migrations, or of SQL files')
     .argument('[files...]', 'SQL or migration files to check instead (- reads stdin)')
     .option('-r, --rev-range <A:B>', 'check the migrations after A up to B (e.g. base:head)')
+    .option(
+      '--changed-since <ref>',
+      "only the migrations whose files changed since the branch left REF (git; e.g. origin/main): a pull request's",
+    )
     .option('--offline', 'do not connect, even when a database is configured (CI)')
     .option(
       '--format <format>',
@@ -50,6 +55,7 @@ export function registerCheckCommand(program: Command): void {
 Examples:
   strata check                          pending migrations of the configured database
   strata check --offline                every migration, from the files alone (CI)
+  strata check --changed-since origin/main --format github   # a pull request's new and edited migrations
   strata check -r base:head --format sarif > strata.sarif
   strata check --format github                  # in a GitHub Actions step: annotates the pull request (and writes the job summary)
   strata check --format markdown > check.md     # a summary for a pull request comment
@@ -79,9 +85,22 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
         const serverVersion = flags.pgVersion === undefined ? undefined : parseVersion(flags.pgVersion)
         const config = await context.config()
         const inputs = files.flatMap(readInputs)
-        if (flags.revRange !== undefined && inputs.length > 0) {
-          throw new UsageError('give either files or -r A:B, not both')
+        if (
+          [flags.revRange !== undefined, inputs.length > 0, flags.changedSince !== undefined].filter(Boolean)
+            .length > 1
+        ) {
+          throw new UsageError('give one of files, -r A:B or --changed-since REF')
         }
+        const changedSince =
+          flags.changedSince === undefined
+            ? undefined
+            : {
+                ref: flags.changedSince,
+                files: (await import('../../analysis/changed-files.js')).filesChangedSince(
+                  flags.changedSince,
+                  config.rootDir,
+                ),
+              }
         const { checkMigrations } = await import('../../analysis/check.js')
         const target = flags.offline || inputs.length > 0 ? undefined : await context.target()
         // The development server is used when it is running (the migrations pending on it),
@@ -91,6 +110,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
           config,
           files: inputs,
           range: flags.revRange,
+          ...(changedSince === undefined ? {} : { changedSince }),
           serverVersion,
           args: context.migrationArguments(),
           psqlVariables: keyValuePairs(flags.set ?? [], '--set', 'schema=app'),
@@ -103,7 +123,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
               checkMigrations({ ...base, client: connection.client }),
             )
           } else {
-            if (target !== undefined && inputs.length === 0) {
+            if (target !== undefined && inputs.length === 0 && changedSince === undefined) {
               context.output.notice(
                 'No database configured and the development server is not running: checking every migration from the files (offline)',
               )
