@@ -53,7 +53,8 @@ class AnalysisExecutor implements SqlExecutor {
       managed: source?.managed === true,
       partitionAware: source?.partitionAware === true,
       note: source?.note,
-      rerunGuarded: source?.rerunGuarded === true || (this.recipeDepth ?? 0) > 0,
+      // A recipe's step: the recipe finds on a re-run what an interrupted run left.
+      rerunGuarded: this.recipeDepth > 0,
     })
     return undefined
   }

@@ -25,11 +25,6 @@ export interface StatementSource {
    */
   readonly note?: string
   /**
-   * Skipped online when what it makes is already there (a recipe's step run again after
-   * an interruption): `strata check` does not ask it to be written to run twice.
-   */
-  readonly rerunGuarded?: boolean
-  /**
    * Where `op` was called, for a statement the op API rendered (a TypeScript migration's
    * `op.addColumn(...)`): its stack, read only when the statement fails, names the line
    * of the migration file. Captured online only; the trace is formatted lazily by V8.

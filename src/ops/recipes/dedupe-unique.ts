@@ -3,7 +3,6 @@ import { hasSqlState, UNIQUE_VIOLATION } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
-import { renderCreateUniqueConstraint } from '../render-ddl.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
 import { constraintState } from './validated-constraint.js'
@@ -76,10 +75,7 @@ export async function dedupeAndAddUnique(
     // Run again after an interruption past this point, the constraint is there already.
     if (op.offline || (await constraintState(op, name, table)) === 'missing') {
       await op.execute('BEGIN', [], MANAGED)
-      await op.execute(renderCreateUniqueConstraint(name, table, columns, { usingIndex: name }), [], {
-        rerunGuarded: true,
-        ...(op.offline ? {} : { callSite: new Error() }),
-      })
+      await op.createUniqueConstraint(name, table, columns, { usingIndex: name })
       await op.execute('COMMIT', [], MANAGED)
     }
   })
