@@ -17,7 +17,7 @@ export interface ParsedStatement {
   readonly partitionAware?: boolean
   /** What the op API says of it beyond its SQL (a re-run guard a first run skips). */
   readonly note?: string
-  /** Skipped online when what it makes is there already: a recipe's step, safe to run again. */
+  /** A recipe's step: the recipe finds on a re-run what an interrupted run left, so it need not run twice. */
   readonly rerunGuarded?: boolean
 }
 
