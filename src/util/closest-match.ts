@@ -31,7 +31,22 @@ export function closestMatch(input: string, candidates: Iterable<string>): strin
   }
   if (best === undefined) return undefined
   const limit = Math.max(2, Math.ceil(Math.max(input.length, best.length) * 0.4))
-  return bestDistance <= limit ? best : undefined
+  return bestDistance <= limit ? best : sameFirstWord(input, candidates)
+}
+
+/**
+ * The one candidate a longer spelling begins like: `slow-queries` for `slow`,
+ * `index-usage` for `indexes` (the first word of at least three letters, one a prefix
+ * of the other). Undefined when none or several do.
+ */
+function sameFirstWord(input: string, candidates: Iterable<string>): string | undefined {
+  const word = input.toLowerCase().split(/[-_\s.]/)[0] ?? ''
+  if (word.length < 3) return undefined
+  const matches = [...candidates].filter((candidate) => {
+    const name = candidate.toLowerCase()
+    return name.startsWith(word) || word.startsWith(name)
+  })
+  return matches.length === 1 ? matches[0] : undefined
 }
 
 /** " Did you mean "x"?" or an empty string, ready to append to a message. */

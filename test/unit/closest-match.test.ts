@@ -18,3 +18,20 @@ test('nothing is suggested when no candidate is plausibly meant', () => {
   assert.equal(didYouMean('zzzzzz', ['databases']), '')
   assert.equal(didYouMean('prot', ['port']), ' Did you mean "port"?')
 })
+
+test('a longer spelling that begins like one candidate suggests it', () => {
+  const commands = [
+    'blocking',
+    'locks',
+    'activity',
+    'sizes',
+    'indexes',
+    'slow',
+    'replication',
+    'all',
+    'terminate',
+  ]
+  assert.equal(closestMatch('slow-queries', commands), 'slow')
+  assert.equal(closestMatch('index-usage', commands), 'indexes')
+  assert.equal(closestMatch('table-sizes', commands), undefined, 'its first word begins none')
+})
