@@ -4,6 +4,7 @@ import concurrentlyInTransaction from './concurrently-in-transaction.js'
 import concurrentlyOnPartitionedTable from './concurrently-on-partitioned-table.js'
 import constraintWithoutNotValid from './constraint-without-not-valid.js'
 import createIndexNotConcurrently from './create-index-not-concurrently.js'
+import deleteWithoutWhere from './delete-without-where.js'
 import detachPartitionNotConcurrently from './detach-partition-not-concurrently.js'
 import domainConstraint from './domain-constraint.js'
 import downgradeDestroysData from './downgrade-destroys-data.js'
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   concurrentlyOnPartitionedTable,
   constraintWithoutNotValid,
   createIndexNotConcurrently,
+  deleteWithoutWhere,
   detachPartitionNotConcurrently,
   domainConstraint,
   downgradeDestroysData,
