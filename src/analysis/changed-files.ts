@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidInputError } from '../errors/index.js'
 
@@ -10,7 +11,9 @@ import { InvalidInputError } from '../errors/index.js'
  * the branch started are not the branch's.
  */
 export function filesChangedSince(ref: string, directory: string): Set<string> {
-  const top = git(['rev-parse', '--show-toplevel'], directory, ref).trim()
+  // Real path: git prints the top level with symbolic links resolved, and so are the
+  // migration paths these are compared with.
+  const top = realpathSync(git(['rev-parse', '--show-toplevel'], directory, ref).trim())
   const base = git(['merge-base', ref, 'HEAD'], directory, ref).trim()
   const changed = git(['diff', '--name-only', '-z', '--diff-filter=d', base, '--'], directory, ref)
   const untracked = git(['ls-files', '--others', '--exclude-standard', '-z', '--full-name'], top, ref)

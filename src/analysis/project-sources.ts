@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
@@ -81,7 +82,7 @@ async function selectMigrations(
   }
   if (options.changedSince !== undefined) {
     const all = steps([], 'heads')
-    const changed = all.filter((meta) => options.changedSince!.files.has(resolve(meta.file)))
+    const changed = all.filter((meta) => options.changedSince!.files.has(realPath(meta.file)))
     const applied = options.client === undefined ? [] : await appliedIn(options, graph, changed)
     const first = changed.length === 0 ? all.length : all.indexOf(changed[0]!)
     return {
@@ -129,6 +130,18 @@ async function appliedIn(
   const known = rows.filter((row) => graph.has(row))
   const done = graph.ancestors(known, { includeSelf: true })
   return metas.filter((meta) => done.has(meta.revision)).map((meta) => meta.revision)
+}
+
+/**
+ * A file's path with symbolic links resolved, as git names it: a project under a linked
+ * directory (macOS's /tmp is /private/tmp) would otherwise match none of git's paths.
+ */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return resolve(file)
+  }
 }
 
 function isExcluded(meta: MigrationMeta, patterns: readonly string[]): boolean {

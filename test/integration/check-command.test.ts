@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -560,6 +560,16 @@ test("--changed-since checks what a branch adds or edits, with the earlier migra
     report.migrations[1].findings.some(
       (finding: { rule: string }) => finding.rule === 'create-index-not-concurrently',
     ),
+  )
+
+  // The same project reached through a symbolic link (as macOS's /tmp is): git names real paths.
+  const link = `${project.dir}-link`
+  symlinkSync(project.dir, link)
+  t.after(() => rmSync(link, { force: true }))
+  const linked = await runCli(['check', '--changed-since', 'main', '--format', 'json'], { cwd: link })
+  assert.deepEqual(
+    JSON.parse(linked.stdout).migrations.map((migration: { id: string }) => migration.id),
+    ['a2', 'a3'],
   )
 
   const unknown = await project.cli(['check', '--changed-since', 'origin/main'])
