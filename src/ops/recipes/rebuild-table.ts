@@ -177,15 +177,7 @@ async function copiedColumns(
   table: RelationName,
   options: RebuildTableOptions,
 ): Promise<string[]> {
-  const existing = new Set(
-    (
-      await op.query<{ name: string }>(
-        `SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
-        [relation(table)],
-        MANAGED,
-      )
-    ).map((row) => row.name),
-  )
+  const existing = new Set(await columnNames(op, table))
   const copied: string[] = []
   for (const column of options.columns) {
     if (existing.has(column.name) || options.select?.[column.name] !== undefined) {
@@ -212,16 +204,25 @@ async function alreadyRebuilt(
   n: ReturnType<typeof names>,
   options: RebuildTableOptions,
 ): Promise<boolean> {
-  const [row] = await op.query<{ old: boolean; shadow: boolean; columns: string[] | null }>(
-    `SELECT to_regclass($1) IS NOT NULL AS old, to_regclass($2) IS NOT NULL AS shadow,
-            (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
-              WHERE attrelid = to_regclass($3) AND attnum > 0 AND NOT attisdropped) AS columns`,
-    [relation(n.old), relation(n.shadow), relation(n.table)],
+  const [row] = await op.query<{ old: boolean; shadow: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS old, to_regclass($2) IS NOT NULL AS shadow',
+    [relation(n.old), relation(n.shadow)],
     MANAGED,
   )
   if (row === undefined || !row.old || row.shadow) return false
   const wanted = options.columns.map((column) => column.name)
-  return JSON.stringify(row.columns ?? []) === JSON.stringify(wanted)
+  return JSON.stringify(await columnNames(op, n.table)) === JSON.stringify(wanted)
+}
+
+/** The table's columns, in their order (a recipe's own catalog lookup). */
+async function columnNames(op: MigrationOp, table: RelationName): Promise<string[]> {
+  const rows = await op.query<{ name: string }>(
+    `SELECT attname::text AS name FROM pg_attribute
+      WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [relation(table)],
+    MANAGED,
+  )
+  return rows.map((row) => row.name)
 }
 
 /**
