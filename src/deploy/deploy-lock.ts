@@ -23,9 +23,8 @@ export async function noteRunningDeploy(
   spec: ConnectionSpec,
   onLine: (line: string) => void,
 ): Promise<void> {
-  const holder = await withConnection(
-    { ...withDatabase(spec, 'postgres'), applicationName: `${spec.applicationName} deploy` },
-    (connection) => deployLockHolder(connection.client, spec.database, runnerTables(config).version),
+  const holder = await withConnection(lockSession(spec), (connection) =>
+    deployLockHolder(connection.client, spec.database, runnerTables(config).version),
   ).catch(() => undefined)
   if (holder !== undefined)
     onLine(
@@ -42,10 +41,7 @@ export async function withDeployLock<T>(
   requireDirectConnection(spec, 'a deploy')
   let connection: Connection
   try {
-    connection = await connect({
-      ...withDatabase(spec, 'postgres'),
-      applicationName: `${spec.applicationName} deploy`,
-    })
+    connection = await connect(lockSession(spec))
   } catch (error) {
     onLine(
       `Not serialized with other deploys: the deploy lock is held in the postgres database, which this role cannot connect to (${(error as Error).message})`,
@@ -68,4 +64,12 @@ export async function withDeployLock<T>(
   } finally {
     await connection.close()
   }
+}
+
+/**
+ * Where the deploy lock lives: a session in the server's `postgres` database (one in the
+ * deployed database would stop its copy on the server), named as the deploy's.
+ */
+function lockSession(spec: ConnectionSpec): ConnectionSpec {
+  return { ...withDatabase(spec, 'postgres'), applicationName: `${spec.applicationName} deploy` }
 }
