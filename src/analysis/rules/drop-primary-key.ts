@@ -43,7 +43,7 @@ export default defineRule({
         return [
           {
             statement,
-            message: dropMessage(command, context, cascades(statement)),
+            message: dropMessage(command, context),
             fix: [
               `to change the key: build its new index first (CREATE UNIQUE INDEX CONCURRENTLY ${sqlIdent(`${tableBaseName(command.table)}_new_pkey`)} ON ${sqlTableName(command.table)} (<columns>)),`,
               `  then swap in one statement: ALTER TABLE ${sqlTableName(command.table)} DROP CONSTRAINT ${sqlIdent(command.name)}, ADD CONSTRAINT ${sqlIdent(command.name)} PRIMARY KEY USING INDEX ${sqlIdent(`${tableBaseName(command.table)}_new_pkey`)};`,
@@ -77,15 +77,7 @@ function addsPrimaryKey(table: string, statements: readonly AnalysedStatement[])
   )
 }
 
-function cascades(statement: AnalysedStatement): boolean {
-  const alter = nodeOf<{ cmds?: { AlterTableCmd?: { behavior?: string } }[] }>(
-    statement.node,
-    'AlterTableStmt',
-  )
-  return (alter?.cmds ?? []).some((command) => command.AlterTableCmd?.behavior === 'DROP_CASCADE')
-}
-
-function dropMessage(command: AlterCommandView, context: RuleContext, cascade: boolean): string {
+function dropMessage(command: AlterCommandView, context: RuleContext): string {
   const published = context.tableFacts?.(command.table)?.publishedBy
   const parts = [
     `drops the primary key of ${command.table}: INSERT ... ON CONFLICT on its columns fails, and nothing stops duplicate keys`,
@@ -95,6 +87,6 @@ function dropMessage(command: AlterCommandView, context: RuleContext, cascade: b
       `it is published (${published.join(', ')}) with the key as replica identity: every UPDATE and DELETE of it fails on this server`,
     )
   else parts.push('a table published for logical replication refuses UPDATE and DELETE without it')
-  if (cascade) parts.push('CASCADE also drops the foreign keys that reference it, in other tables')
+  if (command.cascade) parts.push('CASCADE also drops the foreign keys that reference it, in other tables')
   return parts.join('; ')
 }

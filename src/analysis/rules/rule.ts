@@ -139,6 +139,8 @@ export interface AlterCommandView {
   readonly def: any
   /** IF EXISTS / IF NOT EXISTS was written (`ADD COLUMN IF NOT EXISTS`, `DROP CONSTRAINT IF EXISTS`). */
   readonly missingOk: boolean
+  /** CASCADE was written on this subcommand (`DROP CONSTRAINT ... CASCADE`). */
+  readonly cascade: boolean
 }
 
 const NO_COMMANDS: readonly AlterCommandView[] = Object.freeze([])
@@ -162,6 +164,7 @@ function readAlterCommands(statement: AnalysedStatement): AlterCommandView[] {
     name: command.AlterTableCmd?.name,
     def: command.AlterTableCmd?.def,
     missingOk: command.AlterTableCmd?.missing_ok === true,
+    cascade: command.AlterTableCmd?.behavior === 'DROP_CASCADE',
   }))
 }
 
