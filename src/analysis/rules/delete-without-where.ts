@@ -1,5 +1,6 @@
 import { relationName } from '../ast.js'
 import { sqlTableName } from './fix-names.js'
+import { rowsGoneFix } from './rows-gone-fix.js'
 import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -27,10 +28,11 @@ export default defineRule({
       return {
         statement,
         message: `deletes every row of ${table}: they are gone at commit, and a rollback of the migration cannot bring them back`,
-        fix: [
-          `if the rows are disposable (a cache, an import staging table), say so: -- strata:allow delete-without-where: <why the rows may go>`,
-          `otherwise keep them: back up first (strata backup -t ${sqlTableName(table)}), or delete only what must go: DELETE FROM ${sqlTableName(table)} WHERE <the rows that must go>`,
-        ].join('\n'),
+        fix: rowsGoneFix(
+          'delete-without-where',
+          table,
+          `delete only what must go: DELETE FROM ${sqlTableName(table)} WHERE <the rows that must go>`,
+        ),
       }
     },
     ['DeleteStmt'],

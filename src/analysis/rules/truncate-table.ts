@@ -1,4 +1,4 @@
-import { sqlTableName } from './fix-names.js'
+import { rowsGoneFix } from './rows-gone-fix.js'
 import { defineRule, isExisting, perStatement, statementOf } from './rule.js'
 
 export default defineRule({
@@ -24,10 +24,11 @@ export default defineRule({
       return {
         statement,
         message: `empties ${tables.join(', ')}: every row is gone at commit, and a rollback of the migration cannot bring them back`,
-        fix: [
-          `if the rows are disposable (a cache, an import staging table), say so: -- strata:allow truncate-table: <why the rows may go>`,
-          `otherwise keep them: back up first (strata backup -t ${sqlTableName(tables[0]!)}), or delete only what must go, in batches (op.backfill's pattern with DELETE)`,
-        ].join('\n'),
+        fix: rowsGoneFix(
+          'truncate-table',
+          tables[0]!,
+          "delete only what must go, in batches (op.backfill's pattern with DELETE)",
+        ),
       }
     },
     ['TruncateStmt'],
