@@ -162,6 +162,24 @@ export async function readHistory(client: pg.ClientBase, table: QualifiedName): 
 }
 
 /**
+ * When the last failed upgrade of `revision` that started before `before` finished;
+ * undefined when none did.
+ */
+export async function lastFailedUpgrade(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  revision: string,
+  before: Date,
+): Promise<Date | undefined> {
+  const { rows } = await client.query<{ at: Date | null }>(
+    `SELECT max(finished_at) AS at FROM ${qualified(table)}
+      WHERE revision = $1 AND direction = 'up' AND outcome = 'failed' AND started_at < $2`,
+    [revision, before],
+  )
+  return rows[0]?.at ?? undefined
+}
+
+/**
  * The checksum each revision had when it was last applied successfully, read with one
  * light query (no timestamps to parse), for the drift check of every command.
  */

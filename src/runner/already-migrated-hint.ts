@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { MIGRATION_TOOL_TABLES } from '../adopt/migration-tool-tables.js'
-import { quoteQualified } from '../db/quote.js'
+import { lastFailedUpgrade } from '../db/history-table.js'
 import type { QualifiedName } from '../db/version-table.js'
 import type { DatabaseFailure } from './describe-failure.js'
 import type { PlanStep } from './plan.js'
@@ -67,17 +67,7 @@ export async function partlyCommittedHint(
 ): Promise<string | undefined> {
   if (step.direction !== 'up' || !step.meta.transactional || !ALREADY_THERE.has(failure.code ?? ''))
     return undefined
-  let earlier: Date | undefined
-  try {
-    const { rows } = await client.query<{ at: Date }>(
-      `SELECT max(finished_at) AS at FROM ${quoteQualified(history.schema, history.name)}
-        WHERE revision = $1 AND direction = 'up' AND outcome = 'failed' AND started_at < $2`,
-      [step.revision, startedAt],
-    )
-    earlier = rows[0]?.at ?? undefined
-  } catch {
-    return undefined
-  }
-  if (earlier === undefined || earlier === null) return undefined
+  const earlier = await lastFailedUpgrade(client, history, step.revision, startedAt).catch(() => undefined)
+  if (earlier === undefined) return undefined
   return `an earlier run of ${step.revision} failed (${earlier.toISOString().replace('T', ' ').slice(0, 19)} UTC) after committing what came before its op.backfill, op.autocommit or recipe call, and the re-run meets it. Write those statements to run twice (TS: { ifNotExists: true }; SQL: IF NOT EXISTS), as \`strata check\` asks (not-rerunnable), then run the command again`
 }
