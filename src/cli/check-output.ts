@@ -1,7 +1,7 @@
-import { relative } from 'node:path'
 import type { Finding, MigrationReport, StatementReport } from '../analysis/analyse-migration.js'
 import type { CheckReport } from '../analysis/check.js'
 import { statementWork } from '../analysis/statement-work.js'
+import { displayPath } from '../util/display-path.js'
 import { plural } from '../util/plural.js'
 import { colors, table } from './output.js'
 
@@ -61,15 +61,9 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
   return out.join('\n')
 }
 
-/** A file under the working directory relative to it; one elsewhere as given (not `../../tmp/x.sql`). */
-function shownPath(file: string): string {
-  const path = relative(process.cwd(), file)
-  return path.startsWith('..') ? file : path
-}
-
 function formatMigration(migration: MigrationReport, options: { verbose: boolean }): string[] {
   const { classification } = migration
-  const file = migration.file ? shownPath(migration.file) : ''
+  const file = migration.file ? displayPath(migration.file) : ''
   const title =
     migration.revision && migration.title !== migration.revision
       ? `${migration.revision}  ${migration.title}`
