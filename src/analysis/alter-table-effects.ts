@@ -3,6 +3,7 @@ import { nameList, nodeOf, relationName, typeInfo } from './ast.js'
 import { defaultOf, displayType, expressionVolatility, SERIAL_TYPES, typeChangeCost } from './column-types.js'
 import type { EffectsBuilder } from './effects.js'
 import type { LockMode } from './lock-modes.js'
+import { primaryKeyDropText, primaryKeyName } from './primary-keys.js'
 import type { EffectsEnvironment } from './statement-effects.js'
 
 interface AlterCommand {
@@ -242,8 +243,10 @@ const COMMANDS: Record<string, CommandHandler> = {
     effects.scan(table, `validates constraint ${cmd.name}`)
     effects.change('backward compatible', `validates constraint ${cmd.name} on ${table}`)
   },
-  AT_DropConstraint(table, cmd, effects) {
-    effects.change('backward compatible', `drops constraint ${cmd.name} on ${table}`)
+  AT_DropConstraint(table, cmd, effects, env) {
+    if (cmd.name === primaryKeyName(table, env.model.facts(table)))
+      effects.change('breaking', primaryKeyDropText(table))
+    else effects.change('backward compatible', `drops constraint ${cmd.name} on ${table}`)
   },
   AT_SetLogged(table, _cmd, effects) {
     effects.rewrite(table, 'SET LOGGED')

@@ -8,6 +8,7 @@ import { markCompatibleRenames } from './compatible-renames.js'
 import { markHelperSteps } from './helper-steps.js'
 import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
+import { markReplacedPrimaryKeys } from './primary-keys.js'
 import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
 import { SchemaModel, type TableFacts } from './schema-model.js'
 import { SessionState } from './session-state.js'
@@ -99,7 +100,7 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
-  return markHelperSteps(markCompatibleRenames(all))
+  return markReplacedPrimaryKeys(markHelperSteps(markCompatibleRenames(all)))
 }
 
 /**

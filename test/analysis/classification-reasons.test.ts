@@ -97,3 +97,33 @@ test('a breaking change in its contract phase needs no downtime, unless its lock
   assert.equal(rewrite.classification.class, 'breaking')
   assert.equal(rewrite.classification.downtime, 'minimal')
 })
+
+test('a dropped primary key is breaking (the running release upserts on it); one replaced in the same migration is not', async () => {
+  assert.equal(
+    await reasonOf('ALTER TABLE users DROP CONSTRAINT users_pkey;'),
+    'breaking: drops the primary key of users: INSERT ... ON CONFLICT on its columns in the previous release fails',
+  )
+  // The key moved to an index built beforehand, in one statement or two.
+  // (ADD PRIMARY KEY makes the columns NOT NULL: a scan, unless they are already.)
+  assert.match(
+    await reasonOf(
+      'ALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_bigint_key;',
+    ),
+    /^backward compatible: replaces the primary key of users; scans users/,
+  )
+  assert.match(
+    await reasonOf(
+      'ALTER TABLE app.users DROP CONSTRAINT users_pkey; ALTER TABLE app.users ADD PRIMARY KEY USING INDEX users_new_key;',
+    ),
+    /^backward compatible: replaces the primary key of app\.users;/,
+  )
+  // Another constraint, or the key of a table the migration created, stays as it was.
+  assert.equal(
+    await reasonOf('ALTER TABLE users DROP CONSTRAINT users_email_key;'),
+    'backward compatible: drops constraint users_email_key on users',
+  )
+  assert.match(
+    await reasonOf('CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t DROP CONSTRAINT t_pkey;'),
+    /^additive: /,
+  )
+})

@@ -630,10 +630,19 @@ test('connected, dropping a primary key under any name is found, with the public
   project.sql('pk1', {
     up: 'ALTER TABLE accounts DROP CONSTRAINT accounts_primary;\nALTER TABLE notes DROP CONSTRAINT notes_pkey;',
   })
+  const report = async (args: string[]) =>
+    JSON.parse((await project.cli(['check', '--format', 'json', ...args])).stdout).migrations[0]
   const findings = async (args: string[]) =>
-    JSON.parse((await project.cli(['check', '--format', 'json', ...args])).stdout)
-      .migrations[0].findings.filter((finding: { rule: string }) => finding.rule === 'drop-primary-key')
+    (await report(args)).findings
+      .filter((finding: { rule: string }) => finding.rule === 'drop-primary-key')
       .map((finding: { message: string }) => finding.message)
+  // The migration breaks the running release's upserts on accounts: that is its class.
+  const { classification } = await report([])
+  assert.equal(classification.class, 'breaking')
+  assert.match(
+    classification.reason,
+    /^breaking: drops the primary key of accounts: INSERT \.\.\. ON CONFLICT/,
+  )
   const connected = await findings([])
   assert.equal(connected.length, 2, connected.join('\n'))
   assert.match(

@@ -1,7 +1,4 @@
-import type { Constraint } from 'libpg-query'
-import type { AnalysedStatement } from '../analysed-statement.js'
-import { nodeOf } from '../ast.js'
-import { tableKey } from '../schema-model.js'
+import { addsPrimaryKey, primaryKeyName } from '../primary-keys.js'
 import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import {
   type AlterCommandView,
@@ -38,7 +35,7 @@ export default defineRule({
       alterCommands(statement).flatMap((command) => {
         if (command.subtype !== 'AT_DropConstraint' || command.name === undefined) return []
         if (!isExisting(statement, command.table)) return []
-        if (command.name !== primaryKeyName(command.table, context)) return []
+        if (command.name !== primaryKeyName(command.table, context.tableFacts?.(command.table))) return []
         if (addsPrimaryKey(command.table, context.statements)) return []
         return [
           {
@@ -55,27 +52,6 @@ export default defineRule({
     ['AlterTableStmt'],
   ),
 })
-
-/**
- * The name of the table's primary key: the database's in connected mode, otherwise the
- * name PostgreSQL gives one written without a name (`<table>_pkey`).
- */
-function primaryKeyName(table: string, context: RuleContext): string {
-  return context.tableFacts?.(table)?.primaryKey ?? `${tableBaseName(table)}_pkey`
-}
-
-/** The migration adds a primary key to the table again: the key is replaced, not removed. */
-function addsPrimaryKey(table: string, statements: readonly AnalysedStatement[]): boolean {
-  const key = tableKey(table)
-  return statements.some((statement) =>
-    alterCommands(statement).some(
-      (command) =>
-        command.subtype === 'AT_AddConstraint' &&
-        tableKey(command.table) === key &&
-        nodeOf<Constraint>(command.def, 'Constraint')?.contype === 'CONSTR_PRIMARY',
-    ),
-  )
-}
 
 function dropMessage(command: AlterCommandView, context: RuleContext): string {
   const published = context.tableFacts?.(command.table)?.publishedBy
