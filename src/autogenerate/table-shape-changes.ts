@@ -90,15 +90,17 @@ export function columnChanges(
     }
     if (online && !before.notNull && after.notNull && to.tables.get(table) !== 'p') {
       // SET NOT NULL scans the table under ACCESS EXCLUSIVE, unless a validated check
-      // already proves it: the check is added NOT VALID here, validated (writes go on),
-      // then SET NOT NULL is instant and the check goes.
+      // already proves it: the check is added NOT VALID, validated (writes go on), then
+      // SET NOT NULL is instant and the check goes. All in the online migration, which an
+      // interruption makes run again from its start: each run adds the check anew, so
+      // the VALIDATE never meets a check an earlier run has already dropped.
       const check = sqlIdent(`${memberOf(table)}_${memberOf(key)}_nn`.slice(0, 63))
       plan.tables.push(...alterColumn(alter, column, before, { ...after, notNull: false }, byHand))
-      plan.additions.push(`${alter} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`)
       plan.online.push(
+        `${alter} DROP CONSTRAINT IF EXISTS ${check}, ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`,
         `${alter} VALIDATE CONSTRAINT ${check};`,
         `${alter} ALTER COLUMN ${column} SET NOT NULL;`,
-        `${alter} DROP CONSTRAINT ${check};`,
+        `${alter} DROP CONSTRAINT IF EXISTS ${check};`,
       )
       continue
     }

@@ -116,24 +116,22 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
     /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON public\.users USING btree \(lower\(\(email\)::text\)\);/,
   )
   assert.match(onlineDown!, /DROP INDEX CONCURRENTLY IF EXISTS users_email_key;/)
-  // SET NOT NULL without a scan under ACCESS EXCLUSIVE: a check validated first.
+  // SET NOT NULL without a scan under ACCESS EXCLUSIVE: a check validated first, added
+  // anew by each run (an interrupted run is repeated from the start).
   assert.match(
     onlineUp!,
-    /ALTER TABLE users VALIDATE CONSTRAINT users_country_nn;\nALTER TABLE users ALTER COLUMN country SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_country_nn;/,
+    /ALTER TABLE users DROP CONSTRAINT IF EXISTS users_country_nn, ADD CONSTRAINT users_country_nn CHECK \(country IS NOT NULL\) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_country_nn;\nALTER TABLE users ALTER COLUMN country SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT IF EXISTS users_country_nn;/,
   )
   const check = await project.cli(['check', '--offline', '-r', 'g1:head'])
   assert.match(check.stdout, /3 migrations checked: /)
   assert.doesNotMatch(
     check.stdout,
-    /create-index-not-concurrently|validate-in-same-transaction|set-not-null-without-check|constraint-without-not-valid/,
+    /create-index-not-concurrently|validate-in-same-transaction|set-not-null-without-check|constraint-without-not-valid|not-rerunnable/,
   )
 
   const sql = readFileSync(join(project.dir, 'migrations', 'versions', file), 'utf8')
   const [up, down] = sql.split('-- migrate:down')
-  assert.match(
-    up!,
-    /ALTER TABLE users ADD CONSTRAINT users_country_nn CHECK \(country IS NOT NULL\) NOT VALID;/,
-  )
+  assert.doesNotMatch(up!, /users_country_nn/)
   for (const statement of [
     "CREATE TYPE status AS ENUM ('new', 'paid');",
     "ALTER TYPE mood ADD VALUE 'happy' BEFORE 'calm';",

@@ -1,7 +1,7 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { isScriptMigration } from '../migration-source.js'
 import { tsString } from './fix-names.js'
-import { alterCommands, defineRule, perStatement, statementOf } from './rule.js'
+import { type AlterCommandView, alterCommands, defineRule, perStatement, statementOf } from './rule.js'
 
 // A migration is recorded after its last statement. Statements that ran outside its
 // transaction (a `transactional: false` migration, `op.autocommit`) stay when it is
@@ -43,6 +43,12 @@ export default defineRule({
         transactional: false,
         downgrade: 'DROP INDEX CONCURRENTLY ix_users_email;',
       },
+      // The helper check of a NOT NULL, added by an earlier migration: gone on the second run.
+      {
+        sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_country_nn; ALTER TABLE users ALTER COLUMN country SET NOT NULL; ALTER TABLE users DROP CONSTRAINT IF EXISTS users_country_nn;',
+        runner: true,
+        transactional: false,
+      },
     ],
     accepted: [
       {
@@ -53,6 +59,12 @@ export default defineRule({
       },
       {
         sql: 'ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_total; ALTER TABLE orders ADD CONSTRAINT ck_total CHECK (total >= 0) NOT VALID; ALTER TABLE orders VALIDATE CONSTRAINT ck_total;',
+        runner: true,
+        transactional: false,
+      },
+      // Added again by each run, in the statement that drops it first.
+      {
+        sql: 'ALTER TABLE users DROP CONSTRAINT IF EXISTS users_country_nn, ADD CONSTRAINT users_country_nn CHECK (country IS NOT NULL) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT users_country_nn; ALTER TABLE users ALTER COLUMN country SET NOT NULL; ALTER TABLE users DROP CONSTRAINT IF EXISTS users_country_nn;',
         runner: true,
         transactional: false,
       },
@@ -279,9 +291,20 @@ function alterTableRepeat(
             ),
           }
         break
+      case 'AT_ValidateConstraint': {
+        // A helper check validated, then dropped (a NOT NULL proven first): once the
+        // drop has run, the re-run's VALIDATE finds no such constraint.
+        const name = command.name
+        if (name === undefined || !droppedAfter(statement, all, command.table, name)) break
+        if (addedBefore(statement, all, command.table, name)) break
+        return {
+          what: `validates constraint ${name} of ${command.table}, which a later statement drops (VALIDATE has no IF EXISTS)`,
+          fix: `add it again just before, so that every run finds it: ALTER TABLE ${command.table} DROP CONSTRAINT IF EXISTS ${name}, ADD CONSTRAINT ${name} <definition> NOT VALID;`,
+        }
+      }
       case 'AT_AddConstraint': {
         const name = command.def?.Constraint?.conname as string | undefined
-        if (name !== undefined && droppedBefore(statement, all, command.table, name)) break
+        if (name !== undefined && droppedBefore(statement, all, command.table, name, command)) break
         return {
           what:
             name === undefined
@@ -298,27 +321,64 @@ function alterTableRepeat(
   return undefined
 }
 
-/** True when an earlier statement of the migration drops constraint `name` IF EXISTS. */
+/**
+ * True when the migration drops constraint `name` of `table` before `command`: in an
+ * earlier statement, or earlier in the same one (`DROP CONSTRAINT IF EXISTS c, ADD
+ * CONSTRAINT c ...`).
+ */
 function droppedBefore(
   statement: AnalysedStatement,
   all: readonly AnalysedStatement[],
   table: string,
   name: string,
+  command: AlterCommandView,
 ): boolean {
-  for (let index = 0; index < statement.index; index++) {
-    const earlier = all[index]!
+  const drops = (candidate: AlterCommandView) =>
+    candidate.subtype === 'AT_DropConstraint' && candidate.table === table && candidate.name === name
+  for (let index = 0; index < statement.index; index++)
+    if (alterCommands(all[index]!).some(drops)) return true
+  const own = alterCommands(statement)
+  return own.slice(0, own.indexOf(command)).some(drops)
+}
+
+/** True when a later statement of the migration drops constraint `name` of `table`. */
+function droppedAfter(
+  statement: AnalysedStatement,
+  all: readonly AnalysedStatement[],
+  table: string,
+  name: string,
+): boolean {
+  for (let index = statement.index + 1; index < all.length; index++)
     if (
-      alterCommands(earlier).some(
+      alterCommands(all[index]!).some(
         (command) =>
           command.subtype === 'AT_DropConstraint' && command.table === table && command.name === name,
       )
     )
       return true
-  }
   return false
 }
 
-/** A statement as a fix shows it: ending in one semicolon. */
+/** True when an earlier statement of the migration adds constraint `name` to `table` (each run makes it anew). */
+function addedBefore(
+  statement: AnalysedStatement,
+  all: readonly AnalysedStatement[],
+  table: string,
+  name: string,
+): boolean {
+  for (let index = 0; index < statement.index; index++)
+    if (
+      alterCommands(all[index]!).some(
+        (command) =>
+          command.subtype === 'AT_AddConstraint' &&
+          command.table === table &&
+          command.def?.Constraint?.conname === name,
+      )
+    )
+      return true
+  return false
+}
+
 function asStatement(sql: string): string {
   return sql.replace(/;?\s*$/, ';')
 }
