@@ -1,5 +1,6 @@
 import { UsageError } from '../errors/index.js'
 import type { MigrationBody } from '../graph/load-migrations.js'
+import { runTrackingCalls } from '../ops/awaited-calls.js'
 import type { MigrationOp } from '../ops/migration-op.js'
 import type { PlanStep } from './plan.js'
 
@@ -16,7 +17,7 @@ export async function runMigrationBody(body: MigrationBody, step: PlanStep, op: 
   }
   const fn = step.direction === 'up' ? body.upgrade : body.downgrade
   if (fn === undefined) throw missingDowngrade(step)
-  await fn(op)
+  await runTrackingCalls(fn, op, step.direction === 'up' ? 'upgrade' : 'downgrade')
 }
 
 /** A target below a migration without a downgrade: refused before anything runs (exit 2). */

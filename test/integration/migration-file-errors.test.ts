@@ -308,6 +308,71 @@ test('an op option the API does not know is refused before anything runs: online
   )
 })
 
+test('an op call without await fails the migration before it commits, names its line, and says what the call did', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  await db.query('CREATE TABLE users (id bigint PRIMARY KEY, email text)')
+  const body = (lines: string[]) =>
+    [
+      "export const revision = 'aaa111'",
+      'export const downRevision = null',
+      'export async function upgrade(op: any) {',
+      ...lines,
+      '}',
+      '',
+    ].join('\n')
+  // The call succeeds on the server, but the migration returned before it: refused, rolled back.
+  project.ts('aaa111', body(["  op.addColumn('users', { name: 'bio', type: 'text' })"]))
+  const online = await project.cli(['upgrade', 'head'])
+  assert.equal(online.code, 2, online.stderr)
+  assert.match(
+    online.stderr,
+    /upgrade aaa111 failed: upgrade\(\) does not await op\.addColumn: its statements would run after the migration was committed, outside its transaction, and a failure would go unseen\n {2}in \S+aaa111_m\.ts:4\n/,
+  )
+  assert.match(online.stderr, /hint: write await op\.addColumn\(\.\.\.\)/)
+  assert.doesNotMatch(online.stderr, /\n\s+at /, 'no stack trace')
+  const column = await db.query(
+    "SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'bio'",
+  )
+  assert.equal(column.rowCount, 0, 'the column was rolled back with the migration')
+  assert.equal((await project.cli(['current'])).stdout, '')
+
+  // A call that fails without await: its own error is shown, not Node's unhandled rejection.
+  project.ts(
+    'aaa111',
+    body(["  op.createTable('notes', { id: 'bigint' })", "  await op.execute('SELECT 1')"]),
+  )
+  const checked = await project.cli(['check', 'migrations/versions/aaa111_m.ts'])
+  assert.equal(checked.code, 1, checked.stderr)
+  assert.match(
+    checked.stdout,
+    /error +invalid-op-call +line 4 +upgrade\(\) fails: upgrade\(\) does not await op\.createTable: it failed, which the migration never saw: createTable\('notes'\): the columns must be a non-empty array/,
+  )
+  assert.equal(checked.stderr, '', 'no unhandled rejection')
+  const offline = await project.cli(['upgrade', 'head', '--sql'])
+  assert.equal(offline.code, 2)
+  assert.match(offline.stderr, /does not await op\.createTable/)
+
+  // Awaited in any form (Promise.all, returned, .then) is fine.
+  project.ts(
+    'aaa111',
+    body([
+      "  await Promise.all([op.addColumn('users', { name: 'bio', type: 'text' })])",
+      "  await op.addColumn('users', { name: 'nick', type: 'text' }).then(() => undefined)",
+      "  return op.createIndex('ix_users_email', 'users', ['email'])",
+    ]),
+  )
+  const fine = await project.cli(['upgrade', 'head'])
+  assert.equal(fine.code, 0, fine.stderr)
+  const columns = await db.query(
+    "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name IN ('bio', 'nick') ORDER BY 1",
+  )
+  assert.deepEqual(
+    columns.rows.map((row) => row.column_name),
+    ['bio', 'nick'],
+  )
+})
+
 test('a backfill without where is refused before it commits the statements before it, with a where to write', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
