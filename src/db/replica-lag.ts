@@ -58,9 +58,37 @@ export function furthestBehind(reading: ReplicaLagReading): ReplicaLag | undefin
   return worst
 }
 
-/** The SQL, also used by the offline backfill's wait loop. */
+/**
+ * The offline backfill's wait loop: the furthest a replica is behind, counting a
+ * replication slot with nobody connected as a replica that stopped where its slot is.
+ */
 export const MAX_REPLICA_LAG_SQL =
-  "SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)) FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'"
+  "SELECT max(lag) FROM (SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS lag FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup' UNION ALL SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots WHERE NOT active AND restart_lsn IS NOT NULL) AS lags"
+
+/**
+ * A replication slot with nobody connected: its standby or subscriber is away (a
+ * restart, a network cut, or gone for good), and the server keeps every WAL segment
+ * written since it left. It is behind by that WAL, and a backfill writes more of it.
+ */
+export interface InactiveSlot {
+  readonly name: string
+  /** Bytes of WAL kept for it, from its restart position. */
+  readonly retainedBytes: number
+}
+
+/**
+ * The inactive slots that keep WAL. `pg_replication_slots` is readable by every role;
+ * a slot already invalidated (PostgreSQL 13+'s max_slot_wal_keep_size) keeps none and
+ * has no restart position.
+ */
+export async function readInactiveSlots(run: RunQuery): Promise<InactiveSlot[]> {
+  const result =
+    await run(`SELECT slot_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8 AS retained
+  FROM pg_replication_slots
+ WHERE NOT active AND restart_lsn IS NOT NULL AND NOT pg_is_in_recovery()
+ ORDER BY 2 DESC`)
+  return (result?.rows ?? []).map((row) => ({ name: String(row.name), retainedBytes: Number(row.retained) }))
+}
 
 const REPLICA_LAG_SQL = `SELECT coalesce(nullif(application_name, ''), 'walreceiver')
          || coalesce(' (' || host(client_addr) || ')', '') AS name,

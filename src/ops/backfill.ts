@@ -337,7 +337,7 @@ export function renderOfflineBackfill(
       : [
           '    waited := 0;',
           `    WHILE coalesce((${MAX_REPLICA_LAG_SQL}), 0) > ${Math.round(throttle.maxLagMb * 1024 * 1024)} LOOP`,
-          `      IF waited >= ${Math.ceil(throttle.timeoutMs / 1000)} THEN RAISE EXCEPTION 'backfill of %: a replica is still more than ${throttle.maxLagMb} MB behind after % s; run again to go on', ${quoteLiteral(baseName(options.table))}, waited; END IF;`,
+          `      IF waited >= ${Math.ceil(throttle.timeoutMs / 1000)} THEN RAISE EXCEPTION 'backfill of %: a replica (or a replication slot nobody reads) is still more than ${throttle.maxLagMb} MB behind after % s; run again to go on', ${quoteLiteral(baseName(options.table))}, waited; END IF;`,
           '      PERFORM pg_sleep(1); waited := waited + 1;',
           '    END LOOP;',
         ]

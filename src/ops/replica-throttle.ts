@@ -1,4 +1,4 @@
-import { furthestBehind, readReplicaLag } from '../db/replica-lag.js'
+import { furthestBehind, readInactiveSlots, readReplicaLag } from '../db/replica-lag.js'
 import { OperationFailedError } from '../errors/index.js'
 import { formatDuration } from '../util/duration.js'
 import type { SqlExecutor } from './sql-executor.js'
@@ -15,7 +15,8 @@ const MB = 1024 * 1024
 const POLL_MS = 500
 
 /**
- * Waits until every replica is within `maxLagMb` of the primary. `onWait` gets a
+ * Waits until every replica is within `maxLagMb` of the primary, a replication slot
+ * with nobody connected counting as a replica stopped where the slot is. `onWait` gets a
  * sentence when the wait begins and about every five seconds while it lasts. A role
  * that cannot see the replicas' positions is refused rather than left unthrottled:
  * the limit was asked for.
@@ -38,14 +39,24 @@ export async function waitForReplicas(
         },
       )
     const worst = furthestBehind(reading)
-    if (worst === undefined || worst.lagBytes! <= throttle.maxLagMb * MB) return
+    // A slot nobody reads is a replica that stopped: what the backfill writes piles up
+    // on the primary's disk until its standby or subscriber is back.
+    const slot = (await readInactiveSlots((sql) => executor.run(sql)))[0]
+    const limit = throttle.maxLagMb * MB
+    const slotWorse =
+      slot !== undefined && slot.retainedBytes > limit && slot.retainedBytes > (worst?.lagBytes ?? 0)
+    if (!slotWorse && (worst === undefined || worst.lagBytes! <= limit)) return
     const waited = Date.now() - started
-    const behind = `replica ${worst.name} is ${(worst.lagBytes! / MB).toFixed(1)} MB behind (limit ${throttle.maxLagMb} MB)`
+    const behind = slotWorse
+      ? `replication slot ${slot.name} has nobody connected and keeps ${(slot.retainedBytes / MB).toFixed(1)} MB of WAL (limit ${throttle.maxLagMb} MB)`
+      : `replica ${worst!.name} is ${(worst!.lagBytes! / MB).toFixed(1)} MB behind (limit ${throttle.maxLagMb} MB)`
     if (waited >= throttle.timeoutMs)
       throw new OperationFailedError(
         `backfill ${name} stopped: ${behind} after waiting ${formatDuration(waited)}; the rows done so far are committed and checkpointed`,
         {
-          hint: 'find why the replica falls behind (on it: pg_stat_wal_receiver, replay paused or in conflict), then run the migration again: the backfill resumes where it stopped. Or raise backfill.maxReplicaLagMb or replicaLagTimeout',
+          hint: slotWorse
+            ? `bring its standby or subscriber back, or, if it is gone for good, drop the slot (SELECT pg_drop_replication_slot('${slot.name.replace(/'/g, "''")}')), then run the migration again: the backfill resumes where it stopped. Or raise backfill.maxReplicaLagMb or replicaLagTimeout`
+            : 'find why the replica falls behind (on it: pg_stat_wal_receiver, replay paused or in conflict), then run the migration again: the backfill resumes where it stopped. Or raise backfill.maxReplicaLagMb or replicaLagTimeout',
         },
       )
     if (lastSaid === 0 || Date.now() - lastSaid >= 5000) {

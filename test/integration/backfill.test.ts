@@ -205,7 +205,7 @@ test('offline, a backfill renders as a DO block that commits each batch and does
   )
   assert.match(
     script.stdout,
-    /WHILE coalesce\(\(SELECT max\(pg_wal_lsn_diff\(pg_current_wal_lsn\(\), replay_lsn\)\) FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'\), 0\) > 67108864 LOOP\n {6}IF waited >= 30 THEN RAISE EXCEPTION/,
+    /WHILE coalesce\(\(SELECT max\(lag\) FROM \(SELECT pg_wal_lsn_diff\(pg_current_wal_lsn\(\), replay_lsn\) AS lag FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup' UNION ALL SELECT pg_wal_lsn_diff\(pg_current_wal_lsn\(\), restart_lsn\) FROM pg_replication_slots WHERE NOT active AND restart_lsn IS NOT NULL\) AS lags\), 0\) > 67108864 LOOP\n {6}IF waited >= 30 THEN RAISE EXCEPTION/,
   )
   await db.query(
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('aaa111')",

