@@ -1,5 +1,6 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { nameList, relationName } from '../ast.js'
+import { tableKey } from '../schema-model.js'
 import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { partitionedIndexRecipe } from './partitioned-index-recipe.js'
 import { alterCommands, defineRule, statementOf } from './rule.js'
@@ -38,6 +39,8 @@ export default defineRule({
     accepted: [
       'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX ix_orders_user_id ON orders (user_id, id);',
       'CREATE TABLE memberships (user_id bigint REFERENCES users (id), team_id bigint, PRIMARY KEY (user_id, team_id));',
+      // pg_dump's (and autogenerate's) form: the index names the table with its schema.
+      'CREATE TABLE posts (id bigint, user_id bigint); ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id); CREATE INDEX posts_user_id_idx ON public.posts USING btree (user_id);',
       // An existing column: its indexes are not known offline.
       'ALTER TABLE orders ADD CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
     ],
@@ -51,7 +54,7 @@ export default defineRule({
       const create = statementOf(statement, 'CreateStmt')
       if (create !== undefined) {
         const table = relationName(create.relation)
-        created.add(table)
+        created.add(tableKey(table))
         readTableElements(table, create.tableElts ?? [], statement, keys, indexes, true)
       }
       const index = statementOf(statement, 'IndexStmt')
@@ -67,23 +70,28 @@ export default defineRule({
       for (const command of alterCommands(statement)) {
         const { table } = command
         if (command.subtype === 'AT_AddColumn' && command.def?.ColumnDef) {
-          addedColumns.add(`${table}.${command.def.ColumnDef.colname}`)
-          readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
+          addedColumns.add(`${tableKey(table)}.${command.def.ColumnDef.colname}`)
+          readTableElements(table, [command.def], statement, keys, indexes, created.has(tableKey(table)))
         } else if (command.subtype === 'AT_AddConstraint' && command.def?.Constraint) {
           const constraint = command.def.Constraint
           const columns = nameList(constraint.fk_attrs)
           const made =
-            created.has(table) || columns.every((column: string) => addedColumns.has(`${table}.${column}`))
+            created.has(tableKey(table)) ||
+            columns.every((column: string) => addedColumns.has(`${tableKey(table)}.${column}`))
           const existing = made ? undefined : context.tableFacts?.(table)?.indexLeadingColumns
           if (constraint.contype !== 'CONSTR_FOREIGN' || made || existing !== undefined)
-            readTableElements(table, [command.def], statement, keys, indexes, created.has(table))
+            readTableElements(table, [command.def], statement, keys, indexes, created.has(tableKey(table)))
           for (const leading of existing ?? []) indexes.push({ table, leading })
         }
       }
     }
     return keys
       .filter(
-        (key) => !indexes.some((index) => index.table === key.table && leads(index.leading, key.columns)),
+        // `posts` and `public.posts` are one table (pg_dump writes the second).
+        (key) =>
+          !indexes.some(
+            (index) => tableKey(index.table) === tableKey(key.table) && leads(index.leading, key.columns),
+          ),
       )
       .map((key) => {
         const name = sqlIdent(`ix_${tableBaseName(key.table)}_${key.columns.join('_')}`.slice(0, 63))

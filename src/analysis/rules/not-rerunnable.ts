@@ -1,5 +1,6 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { isScriptMigration } from '../migration-source.js'
+import { tableKey } from '../schema-model.js'
 import { tsString } from './fix-names.js'
 import { type AlterCommandView, alterCommands, defineRule, perStatement, statementOf } from './rule.js'
 
@@ -334,7 +335,9 @@ function droppedBefore(
   command: AlterCommandView,
 ): boolean {
   const drops = (candidate: AlterCommandView) =>
-    candidate.subtype === 'AT_DropConstraint' && candidate.table === table && candidate.name === name
+    candidate.subtype === 'AT_DropConstraint' &&
+    tableKey(candidate.table) === tableKey(table) &&
+    candidate.name === name
   for (let index = 0; index < statement.index; index++)
     if (alterCommands(all[index]!).some(drops)) return true
   const own = alterCommands(statement)
@@ -352,7 +355,9 @@ function droppedAfter(
     if (
       alterCommands(all[index]!).some(
         (command) =>
-          command.subtype === 'AT_DropConstraint' && command.table === table && command.name === name,
+          command.subtype === 'AT_DropConstraint' &&
+          tableKey(command.table) === tableKey(table) &&
+          command.name === name,
       )
     )
       return true
@@ -371,7 +376,7 @@ function addedBefore(
       alterCommands(all[index]!).some(
         (command) =>
           command.subtype === 'AT_AddConstraint' &&
-          command.table === table &&
+          tableKey(command.table) === tableKey(table) &&
           command.def?.Constraint?.conname === name,
       )
     )

@@ -1,4 +1,5 @@
 import { relationName } from '../ast.js'
+import { tableKey } from '../schema-model.js'
 import { tableSwaps } from '../table-swaps.js'
 import { sqlIdent, sqlTableName, tableBaseName } from './fix-names.js'
 import { alterCommands, defineRule, isExisting, perStatement, statementOf } from './rule.js'
@@ -54,7 +55,8 @@ export default defineRule({
           alterCommands(earlier).some(
             (cmd) =>
               cmd.subtype === 'AT_AddColumn' &&
-              cmd.table === table &&
+              table !== undefined &&
+              tableKey(cmd.table) === tableKey(table) &&
               cmd.def?.ColumnDef?.colname === rename.subname,
           ),
       )
