@@ -25,3 +25,28 @@ export async function managedSchemas(
     missing: configured.filter((schema) => !present.includes(schema)),
   }
 }
+
+/**
+ * `schemas` less those migrated on their own: a schema (other than the one holding this
+ * database's version table) with a version table of its own is a tenant of a
+ * schema-per-tenant fleet (`strata tenants ... --schemas`), at its own revision. Its
+ * tables are neither drift from this database's migrations nor changes to write into
+ * them. `separate` names what was left out.
+ */
+export async function withoutSeparatelyMigrated(
+  client: pg.ClientBase,
+  schemas: readonly string[],
+  versionTable: { readonly schema: string; readonly name: string },
+): Promise<{ schemas: string[]; separate: string[] }> {
+  const result = await client.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname <> $2
+      ORDER BY n.nspname`,
+    [versionTable.name, versionTable.schema],
+  )
+  const own = new Set(result.rows.map((row) => row.nspname))
+  return {
+    schemas: schemas.filter((schema) => !own.has(schema)),
+    separate: schemas.filter((schema) => own.has(schema)),
+  }
+}

@@ -115,6 +115,27 @@ test('tenants upgrade --schemas: 50 tenant schemas in one database, each with it
   })
   assert.equal(verify.code, 0, verify.stderr + verify.stdout)
   assert.match(verify.stdout, /verify: 9 tenants/)
+
+  // The database's own migrations in public beside the tenants: its verify and
+  // autogenerate leave the tenants' schemas (each with its own version table) out.
+  const main = await project.cli(['upgrade', 'head'], { DATABASE_URL: db.url })
+  assert.equal(main.code, 0, main.stderr)
+  const own = await project.cli(['verify'], { DATABASE_URL: db.url })
+  assert.equal(own.code, 0, own.stdout)
+  assert.match(
+    own.stdout,
+    /✓ Data types consistent — schema matches the migrations at a10000000005 \(.*; 50 schemas with their own alembic_version left out \(tenant_01, tenant_02, tenant_03, tenant_04, tenant_05 and 45 more\): strata tenants verify --schemas checks them\)/,
+  )
+  await db.query('ALTER TABLE public.accounts ADD COLUMN nickname text')
+  const generated = await project.cli(['revision', '--autogenerate', '-m', 'nickname'], {
+    DATABASE_URL: db.url,
+  })
+  assert.equal(generated.code, 0, generated.stderr + generated.stdout)
+  const file = /Generating (\S+\.sql)/.exec(generated.stdout)![1]!
+  const [up] = readFileSync(join(project.dir, file), 'utf8').split('-- migrate:down')
+  assert.match(up!, /ALTER TABLE accounts ADD COLUMN nickname text;/)
+  assert.match(up!, /CREATE SCHEMA other;/, "a schema without its own version table is the database's")
+  assert.doesNotMatch(up!, /tenant_/)
 })
 
 test('a failing tenant: fail-fast starts no new tenant, --continue-on-error finishes the rest, --only-failed resumes', async (t) => {

@@ -6,10 +6,11 @@ import { type ConnectionSpec, parseConnectionString } from '../../db/connection-
 import { ScratchDatabaseError, withScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import { upgradeToRevisions } from '../../runner/migrate.js'
+import { runnerTables } from '../../runner/tables.js'
 import { plural } from '../../util/plural.js'
 import { wildcardPattern } from '../../util/wildcard.js'
 import type { CheckOutcome } from '../check-result.js'
-import { managedSchemas } from '../managed-schemas.js'
+import { managedSchemas, withoutSeparatelyMigrated } from '../managed-schemas.js'
 import { strataTables } from '../strata-tables.js'
 import { type CatalogSnapshot, objectCount, readCatalog, type TableFilter } from './catalog-snapshot.js'
 import { compareCatalogs } from './compare-catalogs.js'
@@ -45,6 +46,11 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     )
   }
   const keep = tableFilter(options.config)
+  const { schemas, separate } = await withoutSeparatelyMigrated(
+    client,
+    options.schemas,
+    runnerTables(options.config).version,
+  )
   let expected: CatalogSnapshot
   try {
     // On the checked server (same version, same extensions), or on health.scratchUrl
@@ -59,7 +65,7 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
           { config: options.config, spec: scratch, migrations: options.migrations, args: options.args ?? {} },
           options.rows,
         )
-        return withConnection(scratch, (connection) => readCatalog(connection.client, options.schemas, keep))
+        return withConnection(scratch, (connection) => readCatalog(connection.client, schemas, keep))
       },
     )
   } catch (error) {
@@ -73,7 +79,7 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
       `replaying the migrations into a scratch database failed: ${(error as Error).message.split('\n')[0]}`,
     )
   }
-  const live = await readCatalog(client, options.schemas, keep)
+  const live = await readCatalog(client, schemas, keep)
   const drift = compareCatalogs(live, expected)
   const at = options.rows.length === 0 ? 'base' : options.rows.join(', ')
   const objects = objectCount(live)
@@ -83,7 +89,7 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     return {
       outcome: {
         status: 'ok',
-        summary: `schema matches the migrations at ${at} (${plural(objects, 'object')} compared${drift.missingIndexes.length > 0 ? '; missing indexes under "All indexes present"' : ''})`,
+        summary: `schema matches the migrations at ${at} (${plural(objects, 'object')} compared${drift.missingIndexes.length > 0 ? '; missing indexes under "All indexes present"' : ''}${leftOut(separate, options.config)})`,
       },
       missingIndexes: drift.missingIndexes,
     }
@@ -91,7 +97,7 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
   return {
     outcome: {
       status: 'fail',
-      summary: `${plural(found, 'difference')} from the migrations at ${at}`,
+      summary: `${plural(found, 'difference')} from the migrations at ${at}${separate.length > 0 ? ` (${leftOut(separate, options.config).slice(2)})` : ''}`,
       details: [
         ...drift.differences,
         // The two ways out: codify the change, or undo it.
@@ -100,6 +106,16 @@ export async function checkSchemaDrift(client: pg.ClientBase, options: DriftOpti
     },
     missingIndexes: drift.missingIndexes,
   }
+}
+
+/** "; tenant_a, tenant_b left out: each has its own alembic_version" */
+function leftOut(separate: readonly string[], config: ResolvedConfig): string {
+  if (separate.length === 0) return ''
+  const shown =
+    separate.length > 5
+      ? `${separate.slice(0, 5).join(', ')} and ${separate.length - 5} more`
+      : separate.join(', ')
+  return `; ${plural(separate.length, 'schema')} with ${separate.length === 1 ? 'its' : 'their'} own ${config.migrations.versionTable} left out (${shown}): strata tenants verify --schemas checks them`
 }
 
 function skipped(reason: string): DriftOutcome {
@@ -112,7 +128,12 @@ function skipped(reason: string): DriftOutcome {
  */
 export function readManagedCatalog(config: ResolvedConfig, spec: ConnectionSpec): Promise<CatalogSnapshot> {
   return withConnection(spec, async (connection) => {
-    const { schemas } = await managedSchemas(connection.client, config.health.schemas)
+    const managed = await managedSchemas(connection.client, config.health.schemas)
+    const { schemas } = await withoutSeparatelyMigrated(
+      connection.client,
+      managed.schemas,
+      runnerTables(config).version,
+    )
     return readCatalog(connection.client, schemas, tableFilter(config))
   })
 }
