@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -326,7 +327,7 @@ test("Flyway: versions 1, 1.1 and 2 in Flyway's order, an undo script as the dow
   assert.match(text.stdout, /next: `strata stamp REV` on each database flyway migrated/)
 })
 
-test('bad input is refused with exit 2 and nothing written: JavaScript migrations, no directory, an unknown tool, nothing recognisable, the same directory', async (t) => {
+test('bad input is refused with exit 2 and nothing written: JavaScript migrations without node-pg-migrate, no directory, an unknown tool, nothing recognisable, the same directory', async (t) => {
   const project = testProject(t)
   writeTree(join(project.dir, 'npm'), {
     '1700000000000_init.sql': '-- Up Migration\nCREATE TABLE a (id int);\n-- Down Migration\nDROP TABLE a;\n',
@@ -334,9 +335,9 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
   })
   const js = await project.cli(['convert', 'npm'])
   assert.equal(js.code, 2)
-  assert.equal(
+  assert.match(
     js.stderr,
-    'error: 1 node-pg-migrate migration in npm cannot be converted: 1700000000001_more.js (a JavaScript or TypeScript migration builds its SQL in code)\n  hint: adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline\n',
+    /^error: \S+npm holds node-pg-migrate JavaScript or TypeScript migrations, and node-pg-migrate is not installed for it\n {2}hint: strata convert renders them with the project's own node-pg-migrate: npm install node-pg-migrate in the project/,
   )
   assert.deepEqual(readdirSync(project.versions), [])
 
@@ -444,4 +445,105 @@ test("a Prisma project's DATABASE_URL works as Prisma reads it: ?schema= is wher
   assert.equal(direct.code, 0, direct.stderr)
   assert.equal((await db.one("SELECT to_regclass('app.users')::text AS name")).name, 'app.users')
   assert.equal((await db.one("SELECT to_regclass('public.users')::text AS name")).name, null)
+})
+
+/** node-pg-migrate 9 for a project directory, as `npm install node-pg-migrate` puts it there. */
+function installNodePgMigrate(dir: string): void {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true })
+  symlinkSync(
+    join(import.meta.dirname, '..', '..', 'node_modules', 'node-pg-migrate'),
+    join(dir, 'node_modules', 'node-pg-migrate'),
+  )
+}
+
+const NODE_PG_MIGRATE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node-pg-migrate')
+
+test("node-pg-migrate's JavaScript and TypeScript migrations become SQL rendered by node-pg-migrate itself: the same schema as node-pg-migrate builds, and the database it migrated is stamped", async (t) => {
+  const migrated = await createTestDatabase(t)
+  const fresh = await createTestDatabase(t)
+  const project = testProject(t, fresh)
+  installNodePgMigrate(project.dir)
+  writeTree(join(project.dir, 'npm'), {
+    '1700000000000_create-users.js': `const { PgLiteral } = require('node-pg-migrate')
+exports.shorthands = { created: { type: 'timestamptz', notNull: true, default: new PgLiteral('current_timestamp') } }
+exports.up = (pgm) => {
+  pgm.createTable('users', { id: 'id', email: { type: 'varchar(320)', notNull: true, unique: true }, created_at: 'created' })
+  pgm.createIndex('users', 'created_at')
+}
+`,
+    // A shorthand of an earlier migration, an explicit down.
+    '1700000000001_posts.js': `exports.up = (pgm) => {
+  pgm.createTable('posts', { id: 'id', user_id: { type: 'integer', notNull: true, references: '"users"', onDelete: 'CASCADE' }, created_at: 'created' })
+}
+exports.down = (pgm) => { pgm.dropTable('posts') }
+`,
+    // TypeScript, no way back.
+    '1700000000002_mood.ts': `import type { MigrationBuilder } from 'node-pg-migrate'
+export async function up(pgm: MigrationBuilder): Promise<void> {
+  pgm.createType('mood', ['happy', 'sad'])
+  pgm.addColumns('users', { mood: { type: 'mood' } })
+}
+export const down = false
+`,
+    // Outside a transaction.
+    '1700000000003_index.js': `exports.up = (pgm) => {
+  pgm.noTransaction()
+  pgm.addIndex('posts', ['user_id', 'created_at'], { concurrently: true, name: 'posts_user_created_idx' })
+}
+exports.down = (pgm) => {
+  pgm.noTransaction()
+  pgm.dropIndex('posts', ['user_id', 'created_at'], { concurrently: true, name: 'posts_user_created_idx' })
+}
+`,
+  })
+  const ran = spawnSync(NODE_PG_MIGRATE, ['up', '-m', join(project.dir, 'npm')], {
+    cwd: project.dir,
+    env: { ...process.env, DATABASE_URL: migrated.url },
+    encoding: 'utf8',
+  })
+  assert.equal(ran.status, 0, ran.stderr + ran.stdout)
+
+  const converted = await project.cli(['convert', 'npm'], { DATABASE_URL: migrated.url })
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /1700000000002_mood\.ts → migrations\/versions\/v1700000000002_mood\.sql {2}\(no downgrade\)/,
+  )
+  assert.match(converted.stdout, /1700000000003_index\.js → \S+ {2}\(transactional: false/)
+  assert.match(
+    converted.stdout,
+    /pgmigrations lists 4 migrations of 4 applied\nnext: `strata stamp v1700000000003` on it/,
+  )
+  const users = readFileSync(join(project.versions, 'v1700000000000_create_users.sql'), 'utf8')
+  assert.match(users, /"created_at" timestamptz DEFAULT current_timestamp NOT NULL/)
+  // Without a down, node-pg-migrate's own reverse of the up side.
+  assert.match(users, /-- migrate:down\nDROP INDEX "users_created_at_index";\nDROP TABLE "users";/)
+
+  // The converted chain builds what node-pg-migrate built.
+  const upgraded = await project.cli(['upgrade', 'head'])
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  const diff = await project.cli(['diff', migrated.url])
+  assert.equal(diff.code, 0, diff.stdout + diff.stderr)
+  assert.match(diff.stdout, /have the same schema/)
+  const stamped = await project.cli(['stamp', 'v1700000000003'], { DATABASE_URL: migrated.url })
+  assert.equal(stamped.code, 0, stamped.stderr)
+  assert.match(
+    (await project.cli(['current'], { DATABASE_URL: migrated.url })).stdout,
+    /v1700000000003 \(head\)/,
+  )
+
+  // A migration that reads the database has no fixed SQL: refused, nothing written.
+  const reading = testProject(t)
+  installNodePgMigrate(reading.dir)
+  writeTree(join(reading.dir, 'npm'), {
+    '1700000000000_seed.js':
+      "exports.up = async (pgm) => {\n  const rows = await pgm.db.select('SELECT id FROM plans')\n  for (const row of rows) pgm.sql(`UPDATE plans SET x = ${row.id}`)\n}\n",
+  })
+  const refused = await reading.cli(['convert', 'npm'])
+  assert.equal(refused.code, 2, refused.stdout)
+  assert.match(
+    refused.stderr,
+    /^error: 1 node-pg-migrate migration in npm cannot be converted: 1700000000000_seed\.js \(it reads the database \(pgm\.db\.select\), so its SQL depends on the rows\)\n {2}hint: write what they do as SQL migrations/,
+  )
+  assert.deepEqual(readdirSync(reading.versions), [])
 })

@@ -83,7 +83,7 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       hint: "point migrations.directories in strata.config.ts at a new directory, e.g. ['migrations/versions'], and convert into it",
     })
 
-  const set = readForeignMigrations(from, options.tool)
+  const set = await readForeignMigrations(from, options.tool)
   const { unconvertible } = set
   if (unconvertible.length > 0)
     throw new InvalidInputError(
@@ -92,7 +92,10 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
         .map((item) => item.file)
         .join(', ')}${unconvertible.length > 5 ? ', ...' : ''} (${unconvertible[0]!.reason})`,
       {
-        hint: 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline',
+        hint:
+          set.tool === 'node-pg-migrate'
+            ? 'write what they do as SQL migrations of node-pg-migrate (-- Up Migration) or of Strata, or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'
+            : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline',
       },
     )
   if (set.migrations.length === 0)

@@ -12,7 +12,7 @@ const TOOLS: Readonly<
     ForeignTool,
     {
       looksLike: (directory: string) => boolean
-      read: (directory: string) => ForeignMigrationSet
+      read: (directory: string) => ForeignMigrationSet | Promise<ForeignMigrationSet>
       layout: string
     }
   >
@@ -28,7 +28,7 @@ const TOOLS: Readonly<
   'node-pg-migrate': {
     looksLike: looksLikeNodePgMigrate,
     read: readNodePgMigrate,
-    layout: '<timestamp>_<name>.sql with -- Up Migration (or .js)',
+    layout: '<timestamp>_<name>.sql with -- Up Migration, or .js / .ts',
   },
 }
 
@@ -38,7 +38,10 @@ export function recognisedTool(directory: string): ForeignTool | undefined {
 }
 
 /** Reads a directory as the named tool's, or as the first tool whose layout it has. */
-export function readForeignMigrations(directory: string, tool: string | undefined): ForeignMigrationSet {
+export async function readForeignMigrations(
+  directory: string,
+  tool: string | undefined,
+): Promise<ForeignMigrationSet> {
   if (tool !== undefined) {
     if (!(FOREIGN_TOOLS as readonly string[]).includes(tool))
       throw new InvalidInputError(`--from ${tool} is not a tool strata convert reads`, {

@@ -23,7 +23,7 @@ export interface ForeignMigration {
 export interface ForeignMigrationSet {
   readonly tool: ForeignTool
   readonly migrations: readonly ForeignMigration[]
-  /** Migrations that cannot become SQL (node-pg-migrate's JavaScript): the chain would break, so nothing is converted. */
+  /** Migrations that cannot become SQL (node-pg-migrate code that reads the database): the chain would break, so nothing is converted. */
   readonly unconvertible: readonly { readonly file: string; readonly reason: string }[]
   /** Files that are no step of the chain and are left as they are (Flyway's repeatable scripts). */
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
+import { type CodeMigrationFile, renderCodeMigrations } from './render-node-pg-migrate.js'
 
 const UP = /^--\s*Up Migration\s*$/im
 const DOWN = /^--\s*Down Migration\s*$/im
@@ -8,21 +9,19 @@ const CODE = /\.(js|cjs|mjs|ts)$/
 
 /**
  * node-pg-migrate: `<timestamp>_<name>.sql` with `-- Up Migration` / `-- Down Migration`
- * sections, recorded in `pgmigrations.name` by the file name without its extension.
- * Its JavaScript and TypeScript migrations build SQL in code (`pgm.createTable(...)`),
- * which no file conversion can follow: they are named, and the caller refuses.
+ * sections, and `.js` / `.ts` migrations that build SQL in code (`pgm.createTable(...)`),
+ * rendered by the project's own node-pg-migrate. Each is recorded in `pgmigrations.name`
+ * by its file name without the extension.
  */
-export function readNodePgMigrate(directory: string): ForeignMigrationSet {
+export async function readNodePgMigrate(directory: string): Promise<ForeignMigrationSet> {
   const migrations: ForeignMigration[] = []
-  const unconvertible: { file: string; reason: string }[] = []
+  const code: CodeMigrationFile[] = []
   for (const name of readdirSync(directory).sort()) {
     const match = /^(\d+)[_-](.+)\.(sql|js|cjs|mjs|ts)$/.exec(name)
-    if (match === null) continue
+    if (match === null || name.endsWith('.d.ts')) continue
+    const title = match[2]!.replace(/[_-]/g, ' ')
     if (CODE.test(name)) {
-      unconvertible.push({
-        file: name,
-        reason: 'a JavaScript or TypeScript migration builds its SQL in code',
-      })
+      code.push({ file: name, version: match[1]!, title })
       continue
     }
     const text = readFileSync(join(directory, name), 'utf8')
@@ -33,7 +32,7 @@ export function readNodePgMigrate(directory: string): ForeignMigrationSet {
     const downText = down === null ? undefined : text.slice(down.index + down[0].length).trim()
     migrations.push({
       version: match[1]!,
-      title: match[2]!.replace(/[_-]/g, ' '),
+      title,
       appliedKey: name.replace(/\.sql$/, ''),
       up: text.slice(upStart, upEnd).trim(),
       down: downText || undefined,
@@ -41,7 +40,16 @@ export function readNodePgMigrate(directory: string): ForeignMigrationSet {
       source: name,
     })
   }
-  return { tool: 'node-pg-migrate', migrations, unconvertible, leftOut: [], order: 'version' }
+  if (code.length === 0)
+    return { tool: 'node-pg-migrate', migrations, unconvertible: [], leftOut: [], order: 'version' }
+  const rendered = await renderCodeMigrations(directory, code)
+  return {
+    tool: 'node-pg-migrate',
+    migrations: [...migrations, ...rendered.migrations],
+    unconvertible: rendered.unconvertible,
+    leftOut: [],
+    order: 'version',
+  }
 }
 
 export function looksLikeNodePgMigrate(directory: string): boolean {
