@@ -30,7 +30,7 @@ export function buildProgram(): Command {
     .version(STRATA_VERSION, '-V, --version', 'print the Strata version')
     .option(
       '-c, --config <file>',
-      'config file (default: strata.config.{ts,mts,js,mjs,json} in the working directory)',
+      'config file (default: strata.config.{ts,mts,js,mjs,json} in the working directory, or above it inside a git repository)',
     )
     .option('-n, --name <name>', 'a database named in the config')
     .option('--url <url>', 'database URL (postgresql://user@host:port/db)')

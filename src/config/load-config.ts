@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
 import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
 import { displayPath } from '../util/display-path.js'
@@ -15,7 +15,7 @@ import { interpolateDeep } from './interpolate-env.js'
 import { isPlainObject, validate } from './schema.js'
 import type { DeployNotifyConfig, HealthConfig, ResolvedConfig, StrataConfig } from './types.js'
 
-/** Names looked for, in this order, in the working directory. */
+/** Names looked for, in this order, in the working directory (and above it, inside a repository). */
 export const CONFIG_FILE_NAMES = [
   'strata.config.ts',
   'strata.config.mts',
@@ -32,13 +32,31 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv
 }
 
-/** Finds the config file in `cwd`, or undefined when there is none. */
+/**
+ * Finds the config file in `cwd` or, inside a git repository, in the nearest directory
+ * above it up to the repository's root, as git finds its own: `strata current` run in
+ * `src/` uses the project's config (its paths are relative to the file, so nothing
+ * changes meaning). Outside a repository only `cwd` is looked at, so that a stray
+ * config in a parent directory (a home directory, /tmp) is never picked up.
+ */
 export function findConfigFile(cwd: string): string | undefined {
-  for (const name of CONFIG_FILE_NAMES) {
-    const candidate = resolve(cwd, name)
-    if (existsSync(candidate)) return candidate
+  const start = resolve(cwd)
+  const top = repositoryRoot(start) ?? start
+  for (let dir = start; ; dir = dirname(dir)) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name)
+      if (existsSync(candidate)) return candidate
+    }
+    if (dir === top || dirname(dir) === dir) return undefined
   }
-  return undefined
+}
+
+/** The nearest directory at or above `dir` holding `.git` (a directory, or a worktree's file). */
+function repositoryRoot(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current
+    if (dirname(current) === current) return undefined
+  }
 }
 
 /**

@@ -48,6 +48,27 @@ test('plain export default works in .js, .mjs and .json configs', async (t) => {
   }
 })
 
+test("inside a git repository, a command run in a subdirectory uses the project's config, as git finds its own; outside one, only the working directory's", async (t) => {
+  const repo = tempDir(t)
+  mkdirSync(join(repo, '.git'))
+  writeFileSync(join(repo, 'strata.config.json'), '{ "dev": { "port": 6011 } }\n')
+  mkdirSync(join(repo, 'src', 'db'), { recursive: true })
+  const nested = await runCli(['dev', 'status', '--json'], { cwd: join(repo, 'src', 'db') })
+  assert.equal(nested.code, 0, nested.stderr)
+  const status = JSON.parse(nested.stdout)
+  assert.equal(status.port, 6011)
+  // The development server's files are the project's, beside its config, not the subdirectory's.
+  assert.equal(status.dataDir, join(repo, '.strata', 'pg'))
+
+  // Not a repository: a config in a parent directory is not the project's.
+  const plain = tempDir(t)
+  writeFileSync(join(plain, 'strata.config.json'), '{ "dev": { "port": 6012 } }\n')
+  mkdirSync(join(plain, 'sub'))
+  const outside = await runCli(['dev', 'status', '--json'], { cwd: join(plain, 'sub') })
+  assert.equal(outside.code, 0, outside.stderr)
+  assert.notEqual(JSON.parse(outside.stdout).port, 6012)
+})
+
 test('a syntax error names the file and line, exit 2, no stack trace', async (t) => {
   const { result } = await statusWith(
     t,
