@@ -546,4 +546,17 @@ exports.down = (pgm) => {
     /^error: 1 node-pg-migrate migration in npm cannot be converted: 1700000000000_seed\.js \(it reads the database \(pgm\.db\.select\), so its SQL depends on the rows\)\n {2}hint: write what they do as SQL migrations/,
   )
   assert.deepEqual(readdirSync(reading.versions), [])
+
+  // Code that fails in node-pg-migrate too: each file with its line, and the fix there.
+  writeTree(join(reading.dir, 'broken'), {
+    '1700000000000_a.js': 'exports.up = (pgm) => {\n  pgm.createTable("a", { id: "id" }\n}\n',
+    '1700000000001_b.js': 'exports.up = (pgm) => {\n  pgm.createTabel("b", { id: "id" })\n}\n',
+  })
+  const broken = await reading.cli(['convert', 'broken'])
+  assert.equal(broken.code, 2, broken.stdout)
+  assert.equal(
+    broken.stderr,
+    'error: 2 node-pg-migrate migrations in broken cannot be converted: 1700000000000_a.js (line 3: syntax error: Unexpected token, expected ","); 1700000000001_b.js (line 2: failed while rendering it: pgm.createTabel is not a function)\n  hint: fix 1700000000000_a.js at line 3 (node-pg-migrate fails on it too), then run strata convert again\n',
+  )
+  assert.deepEqual(readdirSync(reading.versions), [])
 })

@@ -89,13 +89,14 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
     throw new InvalidInputError(
       `${plural(unconvertible.length, `${set.tool} migration`)} in ${options.from} cannot be converted: ${unconvertible
         .slice(0, 5)
-        .map((item) => item.file)
-        .join(', ')}${unconvertible.length > 5 ? ', ...' : ''} (${unconvertible[0]!.reason})`,
+        .map((item) => `${item.file} (${item.reason})`)
+        .join('; ')}${unconvertible.length > 5 ? '; ...' : ''}`,
       {
         hint:
-          set.tool === 'node-pg-migrate'
+          unconvertible.find((item) => item.hint !== undefined)?.hint ??
+          (set.tool === 'node-pg-migrate'
             ? 'write what they do as SQL migrations of node-pg-migrate (-- Up Migration) or of Strata, or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'
-            : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline',
+            : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'),
       },
     )
   if (set.migrations.length === 0)

@@ -24,7 +24,11 @@ export interface ForeignMigrationSet {
   readonly tool: ForeignTool
   readonly migrations: readonly ForeignMigration[]
   /** Migrations that cannot become SQL (node-pg-migrate code that reads the database): the chain would break, so nothing is converted. */
-  readonly unconvertible: readonly { readonly file: string; readonly reason: string }[]
+  readonly unconvertible: readonly {
+    readonly file: string
+    readonly reason: string
+    readonly hint?: string
+  }[]
   /** Files that are no step of the chain and are left as they are (Flyway's repeatable scripts). */
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
   /**

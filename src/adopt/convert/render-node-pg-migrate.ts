@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { locateInFile } from '../../config/describe-load-failure.js'
 import { importModule } from '../../config/import-module.js'
 import { InvalidInputError } from '../../errors/index.js'
 import type { ForeignMigration } from './foreign-migration.js'
@@ -57,15 +58,22 @@ export async function renderCodeMigrations(
   files: readonly CodeMigrationFile[],
 ): Promise<{
   migrations: ForeignMigration[]
-  unconvertible: { file: string; reason: string }[]
+  unconvertible: { file: string; reason: string; hint?: string }[]
 }> {
   const Builder = await projectMigrationBuilder(directory)
   const migrations: ForeignMigration[] = []
-  const unconvertible: { file: string; reason: string }[] = []
+  const unconvertible: { file: string; reason: string; hint?: string }[] = []
   let shorthands: Record<string, unknown> = {}
   for (const entry of files) {
+    const path = join(directory, entry.file)
+    let module: Record<string, unknown>
     try {
-      const module = await importModule(join(directory, entry.file))
+      module = await importModule(path)
+    } catch (error) {
+      unconvertible.push({ file: entry.file, ...codeFailure(error, path, entry.file, 'loading it') })
+      continue
+    }
+    try {
       const actions = (
         module.up === undefined && typeof module.default === 'object' ? module.default : module
       ) as {
@@ -95,16 +103,40 @@ export async function renderCodeMigrations(
         source: entry.file,
       })
     } catch (error) {
-      unconvertible.push({
-        file: entry.file,
-        reason:
-          error instanceof ReadsDatabase
-            ? `it reads the database (${error.message}), so its SQL depends on the rows`
-            : `node-pg-migrate could not render it: ${String((error as Error)?.message ?? error).split('\n')[0]}`,
-      })
+      unconvertible.push(
+        error instanceof ReadsDatabase
+          ? {
+              file: entry.file,
+              reason: `it reads the database (${error.message}), so its SQL depends on the rows`,
+            }
+          : { file: entry.file, ...codeFailure(error, path, entry.file, 'rendering it') },
+      )
     }
   }
   return { migrations, unconvertible }
+}
+
+/**
+ * A migration whose code fails (a syntax error, a misspelt pgm method): node-pg-migrate
+ * would fail on it too. The line of the file, and the fix there.
+ */
+function codeFailure(
+  error: unknown,
+  path: string,
+  file: string,
+  when: string,
+): { reason: string; hint: string } {
+  const line = locateInFile(error, path)
+  const message = String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .replace(/^ParseError:\s*/, '')
+    .trim()
+  const syntax =
+    /ParseError|SyntaxError|Unexpected token/.test(String(error)) || (error as Error)?.name === 'SyntaxError'
+  return {
+    reason: `${line === undefined ? '' : `line ${line}: `}${syntax ? 'syntax error' : `failed while ${when}`}: ${message}`,
+    hint: `fix ${file}${line === undefined ? '' : ` at line ${line}`} (node-pg-migrate fails on it too), then run strata convert again`,
+  }
 }
 
 async function render(
