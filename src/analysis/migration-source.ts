@@ -23,6 +23,10 @@ export async function fileSource(
   psqlVariables: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
   await loadParser() // see migrationSource
+  if (/\.(c?js|mjs|ts)$/.test(path) && /\bpgm\b|\bup\b/.test(text)) {
+    const { isNodePgMigrateCode, nodePgMigrateSource } = await import('./node-pg-migrate-source.js')
+    if (isNodePgMigrateCode(path, text)) return nodePgMigrateSource(path)
+  }
   if (isScriptMigration(path) || /^\s*--\s*migrate:up\s*$/im.test(text)) {
     // The renderer loads the graph, ops and runner modules: only when a migration needs them.
     const { migrationFileSource } = await import('./migration-file-source.js')

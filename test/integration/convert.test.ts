@@ -503,6 +503,30 @@ exports.down = (pgm) => {
   })
   assert.equal(ran.status, 0, ran.stderr + ran.stdout)
 
+  // Before converting: check reads them as node-pg-migrate runs them, findings at the pgm call's line.
+  const checked = await project.cli(['check', '--format', 'json', 'npm'])
+  assert.equal(checked.code, 1, checked.stderr)
+  const reports = JSON.parse(checked.stdout).migrations
+  assert.deepEqual(
+    reports.map((report: { title: string }) => report.title),
+    [
+      'create users (node-pg-migrate)',
+      'posts (node-pg-migrate)',
+      'mood (node-pg-migrate)',
+      'index (node-pg-migrate)',
+    ],
+  )
+  const mood = reports[2]
+  assert.equal(mood.classification.class, 'additive')
+  assert.deepEqual(
+    mood.findings.map((finding: { rule: string; line: number }) => [finding.rule, finding.line]),
+    [['missing-lock-timeout', 4]],
+  )
+  // pgm.noTransaction(): outside a transaction, so CONCURRENTLY is right there.
+  assert.ok(
+    !reports[3].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
+  )
+
   const converted = await project.cli(['convert', 'npm'], { DATABASE_URL: migrated.url })
   assert.equal(converted.code, 0, converted.stderr)
   assert.match(

@@ -17,6 +17,8 @@ export interface ForeignMigration {
   readonly transactional: boolean
   /** The file it came from, relative to the directory read. */
   readonly source: string
+  /** A migration built in code (node-pg-migrate's): each call's SQL and the line of the call. */
+  readonly steps?: readonly { readonly sql: string; readonly line: number | undefined }[]
 }
 
 /** What a tool's directory holds: the migrations Strata can run, and the files it cannot. */

@@ -18,6 +18,12 @@ export interface CodeMigrationFile {
   readonly title: string
 }
 
+/** One pgm call's SQL, and the line of the call in the migration's file. */
+export interface CodeStep {
+  readonly sql: string
+  readonly line: number | undefined
+}
+
 /** The part of node-pg-migrate's MigrationBuilder the rendering uses. */
 interface MigrationBuilder {
   enableReverseMode(): unknown
@@ -86,7 +92,7 @@ export async function renderCodeMigrations(
         unconvertible.push({ file: entry.file, reason: 'it exports no up function' })
         continue
       }
-      const up = await render(Builder, actions.up, false, shorthands)
+      const up = await render(Builder, actions.up, false, shorthands, path)
       const down =
         actions.down === false
           ? undefined
@@ -98,6 +104,7 @@ export async function renderCodeMigrations(
         title: entry.title,
         appliedKey: entry.file.replace(/\.(js|cjs|mjs|ts)$/, ''),
         up: up.sql,
+        steps: up.steps,
         down,
         transactional: up.transactional,
         source: entry.file,
@@ -144,13 +151,41 @@ async function render(
   action: Exclude<Action, false | undefined>,
   reverse: boolean,
   shorthands: Record<string, unknown>,
-): Promise<{ sql: string; transactional: boolean }> {
+  /** The migration's file: each pgm call's SQL is given the line of the call. */
+  file?: string,
+): Promise<{ sql: string; transactional: boolean; steps: CodeStep[] }> {
   const pgm = new Builder(NO_DATABASE, { ...shorthands }, false, QUIET)
   if (reverse) pgm.enableReverseMode()
+  const lines: (number | undefined)[] = []
+  if (file !== undefined && !reverse) recordCallLines(pgm, file, lines)
   // node-pg-migrate's callback form: up(pgm, run).
   if (action.length === 2) await new Promise<void>((resolve) => action(pgm, resolve))
   else await action(pgm)
-  return { sql: pgm.getSqlSteps().join('\n').trim(), transactional: pgm.isUsingTransaction() }
+  const sqlSteps = pgm.getSqlSteps()
+  return {
+    sql: sqlSteps.join('\n').trim(),
+    transactional: pgm.isUsingTransaction(),
+    steps: sqlSteps.map((sql, index) => ({ sql, line: lines[index] })),
+  }
+}
+
+/**
+ * Wraps the builder's methods so that each SQL step it adds is known with the line of
+ * the migration's call that added it (`lines[step]`): findings then point at the call.
+ */
+function recordCallLines(pgm: MigrationBuilder, file: string, lines: (number | undefined)[]): void {
+  const builder = pgm as unknown as Record<string, unknown>
+  for (const name of Object.keys(builder)) {
+    const method = builder[name]
+    if (typeof method !== 'function' || name === 'func') continue
+    builder[name] = (...args: unknown[]) => {
+      const line = locateInFile(new Error('pgm call'), file)
+      const before = pgm.getSqlSteps().length
+      const result = (method as (...values: unknown[]) => unknown)(...args)
+      for (let step = before; step < pgm.getSqlSteps().length; step++) lines[step] ??= line
+      return result
+    }
+  }
 }
 
 /** The up side reversed, as node-pg-migrate runs a migration without `down`; undefined when a call has no reverse. */
