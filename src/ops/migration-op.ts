@@ -10,6 +10,7 @@ import {
   runBackfill,
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
+import { concurrentIndexBuild } from './concurrent-index-build.js'
 import { checkOptionKeys, OpArgumentError, optionKeys } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
@@ -110,6 +111,11 @@ export class MigrationOp {
    * @example await op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])
    */
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    // A CONCURRENTLY build run again after an interruption: its invalid index goes first.
+    // (Inside a transaction the build fails anyway, with its own hint.)
+    const build =
+      this.executor.offline || this.executor.inTransaction ? undefined : concurrentIndexBuild(text)
+    if (build !== undefined) await this.#prepareConcurrentBuild(build.name, build.table)
     await this.executor.send(
       text,
       params,
@@ -265,7 +271,7 @@ export class MigrationOp {
       await this.#createPartitionedIndex(name, table, columns, options, partitions)
       return
     }
-    await this.#prepareConcurrentBuild(name, table)
+    // execute() drops an invalid index of that name first (an interrupted build).
     await this.execute(statement, [], PARTITION_AWARE)
   }
 
@@ -640,7 +646,7 @@ export class MigrationOp {
   }
 
   /**
-   * Before `CREATE INDEX CONCURRENTLY IF NOT EXISTS`: drops an invalid index of that name
+   * Before `CREATE INDEX CONCURRENTLY [IF NOT EXISTS]`: drops an invalid index of that name
    * (an interrupted build), and refuses when the name belongs to another table's index,
    * which IF NOT EXISTS would otherwise take for this one.
    */
@@ -660,7 +666,11 @@ export class MigrationOp {
         { where: this.context.file, hint: 'give the new index another name' },
       )
     }
-    if (existing.indisvalid === false)
+    if (existing.indisvalid === false) {
       await this.execute(renderDropIndex(qualified, { concurrently: true, ifExists: true }))
+      this.context.runtime?.onNotice?.(
+        `dropped the invalid index ${name} an interrupted build left on ${existing.on_table}, to build it again`,
+      )
+    }
   }
 }

@@ -266,6 +266,44 @@ test('an interrupted concurrent unique index build leaves an invalid index; runn
   )
 })
 
+test('an SQL migration run again after an interrupted CONCURRENTLY build rebuilds the invalid index, with IF NOT EXISTS or without, instead of recording it as done', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  await db.query(
+    `CREATE SCHEMA app; CREATE TABLE app."Users" (id int, email text, nick text);
+     INSERT INTO app."Users" VALUES (1, 'a', 'x'), (2, 'a', 'x')`,
+  )
+  project.sql('aaa111', {
+    header: { transactional: 'false' },
+    up: `-- the lookup index
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Users_email_key" ON app."Users" (email);
+CREATE UNIQUE INDEX CONCURRENTLY users_nick_key ON "app"."Users" (nick);`,
+  })
+  const failed = await project.cli(['upgrade', 'head'])
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /ERROR 23505/)
+  const valid = async (index: string) =>
+    (await db.one('SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)', [index]))?.indisvalid
+  assert.equal(await valid('app."Users_email_key"'), false, 'PostgreSQL left an invalid index behind')
+
+  // The duplicates fixed; the second build fails the same way and leaves its own invalid index.
+  await db.query(`UPDATE app."Users" SET email = 'b' WHERE id = 2`)
+  const second = await project.cli(['upgrade', 'head'])
+  assert.equal(second.code, 1)
+  assert.match(
+    second.stdout + second.stderr,
+    /dropped the invalid index Users_email_key an interrupted build left on app\."Users", to build it again/,
+  )
+  assert.equal(await valid('app."Users_email_key"'), true, 'IF NOT EXISTS did not skip the invalid index')
+  assert.equal(await valid('app.users_nick_key'), false)
+
+  await db.query(`UPDATE app."Users" SET nick = 'y' WHERE id = 2`)
+  const third = await project.cli(['upgrade', 'head'])
+  assert.equal(third.code, 0, third.stderr)
+  assert.equal(await valid('app.users_nick_key'), true, 'rebuilt, not refused as already there')
+  assert.match((await project.cli(['current'])).stdout, /^aaa111 \(head\)/)
+})
+
 test('a concurrent build that finished before a later step failed is kept on the re-run; a name taken by another table is refused', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
