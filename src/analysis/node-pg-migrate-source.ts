@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import type { ForeignMigration } from '../adopt/convert/foreign-migration.js'
+import type { ForeignMigration, Unconvertible } from '../adopt/convert/foreign-migration.js'
 import { type CodeMigrationFile, renderCodeMigrations } from '../adopt/convert/render-node-pg-migrate.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
@@ -26,10 +26,7 @@ export function isNodePgMigrateCode(path: string, text: string): boolean {
 }
 
 /** Each directory's code migrations rendered once, in node-pg-migrate's order (shorthands carry on). */
-const renderedByDirectory = new Map<
-  string,
-  Promise<Map<string, ForeignMigration | { file: string; reason: string; hint?: string }>>
->()
+const renderedByDirectory = new Map<string, Promise<Map<string, ForeignMigration | Unconvertible>>>()
 
 function renderDirectory(directory: string) {
   let rendered = renderedByDirectory.get(directory)
@@ -41,7 +38,7 @@ function renderDirectory(directory: string) {
         files.push({ file: name, version: match[1]!, title: match[2]!.replace(/[_-]/g, ' ') })
     }
     rendered = renderCodeMigrations(directory, files).then(({ migrations, unconvertible }) => {
-      const byFile = new Map<string, ForeignMigration | { file: string; reason: string; hint?: string }>()
+      const byFile = new Map<string, ForeignMigration | Unconvertible>()
       for (const migration of migrations) byFile.set(migration.source, migration)
       for (const failed of unconvertible) byFile.set(failed.file, failed)
       return byFile

@@ -21,16 +21,19 @@ export interface ForeignMigration {
   readonly steps?: readonly { readonly sql: string; readonly line: number | undefined }[]
 }
 
+/** A migration that cannot become SQL, why, and (when the fix is in the file) how to fix it. */
+export interface Unconvertible {
+  readonly file: string
+  readonly reason: string
+  readonly hint?: string
+}
+
 /** What a tool's directory holds: the migrations Strata can run, and the files it cannot. */
 export interface ForeignMigrationSet {
   readonly tool: ForeignTool
   readonly migrations: readonly ForeignMigration[]
   /** Migrations that cannot become SQL (node-pg-migrate code that reads the database): the chain would break, so nothing is converted. */
-  readonly unconvertible: readonly {
-    readonly file: string
-    readonly reason: string
-    readonly hint?: string
-  }[]
+  readonly unconvertible: readonly Unconvertible[]
   /** Files that are no step of the chain and are left as they are (Flyway's repeatable scripts). */
   readonly leftOut: readonly { readonly file: string; readonly reason: string }[]
   /**

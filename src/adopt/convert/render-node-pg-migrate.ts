@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { locateInFile } from '../../config/describe-load-failure.js'
 import { importModule } from '../../config/import-module.js'
 import { InvalidInputError } from '../../errors/index.js'
-import type { ForeignMigration } from './foreign-migration.js'
+import type { ForeignMigration, Unconvertible } from './foreign-migration.js'
 
 // node-pg-migrate's JavaScript and TypeScript migrations build their SQL in code
 // (`pgm.createTable('users', { id: 'id', ... })`). node-pg-migrate itself says what SQL
@@ -64,11 +64,11 @@ export async function renderCodeMigrations(
   files: readonly CodeMigrationFile[],
 ): Promise<{
   migrations: ForeignMigration[]
-  unconvertible: { file: string; reason: string; hint?: string }[]
+  unconvertible: Unconvertible[]
 }> {
   const Builder = await projectMigrationBuilder(directory)
   const migrations: ForeignMigration[] = []
-  const unconvertible: { file: string; reason: string; hint?: string }[] = []
+  const unconvertible: Unconvertible[] = []
   let shorthands: Record<string, unknown> = {}
   for (const entry of files) {
     const path = join(directory, entry.file)
