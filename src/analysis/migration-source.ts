@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
@@ -27,12 +29,37 @@ export async function fileSource(
     const { isNodePgMigrateCode, nodePgMigrateSource } = await import('./node-pg-migrate-source.js')
     if (isNodePgMigrateCode(path, text)) return nodePgMigrateSource(path)
   }
+  if (isPrismaMigration(path)) return prismaMigrationSource(path, text)
   if (isScriptMigration(path) || /^\s*--\s*migrate:up\s*$/im.test(text)) {
     // The renderer loads the graph, ops and runner modules: only when a migration needs them.
     const { migrationFileSource } = await import('./migration-file-source.js')
     return migrationFileSource(path, text, config, args)
   }
   return plainSqlSource(path, text, psqlVariables)
+}
+
+/** A Prisma Migrate migration: `<name>/migration.sql` in a directory with `migration_lock.toml`. */
+function isPrismaMigration(path: string): boolean {
+  return basename(path) === 'migration.sql' && existsSync(join(dirname(dirname(path)), 'migration_lock.toml'))
+}
+
+/**
+ * A Prisma migration as Prisma Migrate runs it: the whole file sent as one simple query,
+ * which PostgreSQL runs as one transaction (so a lone `CREATE INDEX CONCURRENTLY` runs,
+ * and beside other statements fails), with no lock_timeout.
+ */
+function prismaMigrationSource(path: string, text: string): MigrationSource {
+  const source = plainSqlSource(path, text)
+  // With its own BEGIN, the script's transaction is the one it writes (PostgreSQL makes
+  // the implicit one explicit there): read as written, as psql would run it.
+  const ownTransaction = source.up.some((statement) =>
+    /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i.test(statement.sql),
+  )
+  return {
+    ...source,
+    title: `${basename(dirname(path))} (Prisma)`,
+    start: { ...source.start, inTransaction: source.up.length > 1 && !ownTransaction },
+  }
 }
 
 /**

@@ -1040,3 +1040,40 @@ test('check -r on migrations the database already has analyses them from the fil
   assert.equal(pending.mode, 'connected')
   assert.deepEqual(pending.notes, [])
 })
+
+test("Prisma's migration.sql files are checked as Prisma Migrate runs them: the file as one transaction, its own BEGIN as written", async (t) => {
+  const project = testProject(t)
+  const prisma = join(project.dir, 'prisma', 'migrations')
+  const write = (name: string, sql: string) => {
+    mkdirSync(join(prisma, name), { recursive: true })
+    writeFileSync(join(prisma, name, 'migration.sql'), sql)
+  }
+  mkdirSync(prisma, { recursive: true })
+  writeFileSync(join(prisma, '..', 'schema.prisma'), '')
+  writeFileSync(join(prisma, 'migration_lock.toml'), 'provider = "postgresql"\n')
+  write(
+    '20240201000000_enum',
+    '-- AlterEnum\nBEGIN;\nCREATE TYPE "Role_new" AS ENUM (\'A\', \'B\');\nALTER TABLE "User" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");\nCOMMIT;\n',
+  )
+  // Alone, PostgreSQL runs it outside a transaction; beside other statements it fails.
+  write('20240301000000_idx', 'CREATE INDEX CONCURRENTLY "User_name_idx" ON "User"("name");\n')
+  write(
+    '20240401000000_add',
+    '-- AlterTable\nALTER TABLE "User" ADD COLUMN "name" TEXT;\nUPDATE "User" SET "name" = "email";\nCREATE INDEX CONCURRENTLY "User_x_idx" ON "User"("name");\n',
+  )
+  const result = await project.cli(['check', '--format', 'json', 'prisma/migrations'])
+  assert.equal(result.code, 1, result.stderr)
+  const reports = JSON.parse(result.stdout).migrations
+  const rules = (index: number) =>
+    reports[index].findings.map(
+      (finding: { rule: string; line: number }) => `${finding.rule}@${finding.line}`,
+    )
+  assert.deepEqual(
+    reports.map((report: { title: string }) => report.title),
+    ['20240201000000_enum (Prisma)', '20240301000000_idx (Prisma)', '20240401000000_add (Prisma)'],
+  )
+  assert.ok(!rules(0).some((rule: string) => rule.startsWith('transaction-control')), rules(0).join(' '))
+  assert.ok(!rules(1).includes('concurrently-in-transaction@1'), rules(1).join(' '))
+  assert.ok(rules(2).includes('concurrently-in-transaction@4'), rules(2).join(' '))
+  assert.ok(rules(2).includes('lock-held-too-long@3'), 'the UPDATE runs under the ADD COLUMN lock')
+})
