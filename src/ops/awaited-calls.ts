@@ -53,7 +53,7 @@ class OpCallPromise<T> extends Promise<T> {
  * Runs a migration's `upgrade(op)` or `downgrade(op)` with every op call tracked, and
  * fails it (before the runner commits) when a call was not awaited. The calls still
  * running are waited for first, so that nothing the migration started runs on after
- * the runner's ROLLBACK.
+ * the runner's COMMIT or ROLLBACK.
  */
 export async function runTrackingCalls(
   fn: (op: MigrationOp) => unknown,
@@ -84,8 +84,10 @@ export async function runTrackingCalls(
   } catch (error) {
     failure = error
   }
+  // Every call settled before the runner goes on: one chained on without await
+  // (`op.execute(...).catch(...)`) counts as handled, but must not run past the COMMIT.
+  await Promise.allSettled(calls.map((call) => call.settled))
   const missed = calls.filter((call) => !call.awaited)
-  await Promise.allSettled(missed.map((call) => call.settled))
   if (failure !== undefined) throw failure
   if (missed.length > 0) throw await notAwaitedError(missed[0]!, side, missed.length)
 }
