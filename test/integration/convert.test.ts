@@ -337,7 +337,7 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
   assert.equal(js.code, 2)
   assert.match(
     js.stderr,
-    /^error: \S+npm holds node-pg-migrate JavaScript or TypeScript migrations, and node-pg-migrate is not installed for it\n {2}hint: strata convert renders them with the project's own node-pg-migrate: npm install node-pg-migrate in the project/,
+    /^error: \S+npm holds node-pg-migrate JavaScript or TypeScript migrations, and node-pg-migrate is not installed for it\n {2}hint: strata renders them with the project's own node-pg-migrate: npm install node-pg-migrate \(version 7 or newer\) in the project/,
   )
   assert.deepEqual(readdirSync(project.versions), [])
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { CodeMigrationFile } from './code-migrations.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
-import { type CodeMigrationFile, renderCodeMigrations } from './render-node-pg-migrate.js'
+import { renderCodeMigrations } from './render-node-pg-migrate.js'
 
 const UP = /^--\s*Up Migration\s*$/im
 const DOWN = /^--\s*Down Migration\s*$/im
