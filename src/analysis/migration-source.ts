@@ -25,9 +25,11 @@ export async function fileSource(
   psqlVariables: Readonly<Record<string, string>> = {},
 ): Promise<MigrationSource> {
   await loadParser() // see migrationSource
-  if (/\.(c?js|mjs|ts)$/.test(path) && /\bpgm\b|\bup\b/.test(text)) {
-    const { isNodePgMigrateCode, nodePgMigrateSource } = await import('./node-pg-migrate-source.js')
-    if (isNodePgMigrateCode(path, text)) return nodePgMigrateSource(path)
+  if (/\.(c?js|mjs|ts)$/.test(path) && /\bup\b/.test(text)) {
+    // node-pg-migrate's and Knex's migrations, rendered by the tool itself.
+    const { codeMigrationTool, codeMigrationSource } = await import('./code-migration-source.js')
+    const tool = codeMigrationTool(path, text)
+    if (tool !== undefined) return codeMigrationSource(path, tool)
   }
   if (isPrismaMigration(path)) return prismaMigrationSource(path, text)
   if (isScriptMigration(path) || /^\s*--\s*migrate:up\s*$/im.test(text)) {

@@ -348,11 +348,11 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
     /^error: nowhere is not a directory\n {2}hint: name the other tool's migrations directory/,
   )
 
-  const tool = await project.cli(['convert', 'npm', '--from', 'knex'])
+  const tool = await project.cli(['convert', 'npm', '--from', 'liquibase'])
   assert.equal(tool.code, 2)
   assert.match(
     tool.stderr,
-    /^error: --from knex is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, node-pg-migrate\n$/,
+    /^error: --from liquibase is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, knex, node-pg-migrate\n$/,
   )
 
   // Prisma migrations made for another database.
@@ -583,4 +583,132 @@ exports.down = (pgm) => {
     'error: 2 node-pg-migrate migrations in broken cannot be converted: 1700000000000_a.js (line 3: syntax error: Unexpected token, expected ","); 1700000000001_b.js (line 2: failed while rendering it: pgm.createTabel is not a function)\n  hint: fix 1700000000000_a.js at line 3 (node-pg-migrate fails on it too), then run strata convert again\n',
   )
   assert.deepEqual(readdirSync(reading.versions), [])
+})
+
+/** Knex for a project directory, as `npm install knex` puts it there. */
+function installKnex(dir: string): void {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true })
+  symlinkSync(
+    join(import.meta.dirname, '..', '..', 'node_modules', 'knex'),
+    join(dir, 'node_modules', 'knex'),
+  )
+}
+
+test("Knex's migrations become SQL compiled by Knex itself: the same schema as knex migrate:latest builds, and the database it migrated is stamped", async (t) => {
+  const migrated = await createTestDatabase(t)
+  const fresh = await createTestDatabase(t)
+  const project = testProject(t, fresh)
+  installKnex(project.dir)
+  writeTree(join(project.dir, 'migrations'), {
+    '20240101120000_create_users.js': `exports.up = function (knex) {
+  return knex.schema.createTable('users', (table) => {
+    table.increments('id')
+    table.string('email', 320).notNullable().unique()
+    table.timestamps(true, true)
+  })
+}
+exports.down = (knex) => knex.schema.dropTable('users')
+`,
+    '20240102120000_posts.js': `exports.up = async function (knex) {
+  await knex.schema.createTable('posts', (t) => {
+    t.bigIncrements('id')
+    t.integer('user_id').unsigned().notNullable().references('id').inTable('users').onDelete('CASCADE')
+    t.text('body')
+    t.index(['user_id'])
+  })
+  await knex.raw('CREATE INDEX posts_body_idx ON posts (md5(body))')
+  await knex.raw('UPDATE users SET email = lower(email) WHERE email <> ?', [''])
+  await knex('users').insert({ email: "o'brien@example.com" })
+}
+exports.down = async (knex) => knex.schema.dropTable('posts')
+`,
+    '20240103120000_nick.js': `exports.config = { transaction: false }
+exports.up = async (knex) => {
+  await knex.schema.alterTable('users', (t) => { t.string('nick').defaultTo('x') })
+  await knex.raw('CREATE INDEX CONCURRENTLY users_nick_idx ON users (nick)')
+}
+exports.down = async (knex) => {
+  await knex.raw('DROP INDEX CONCURRENTLY users_nick_idx')
+  await knex.schema.alterTable('users', (t) => { t.dropColumn('nick') })
+}
+`,
+  })
+  // knex migrate:latest, as the project ran it.
+  const ran = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const knex = require('knex')({ client: 'pg', connection: process.env.DATABASE_URL })
+       knex.migrate.latest({ directory: 'migrations' })
+         .then(() => knex.destroy(), (e) => { console.error(e); process.exit(1) })`,
+    ],
+    { cwd: project.dir, env: { ...process.env, DATABASE_URL: migrated.url }, encoding: 'utf8' },
+  )
+  assert.equal(ran.status, 0, ran.stderr + ran.stdout)
+
+  // Before converting: check reads them as Knex runs them, findings at the awaited call's line.
+  const checked = await project.cli(['check', '--format', 'json', 'migrations'])
+  assert.equal(checked.code, 1, checked.stderr)
+  const reports = JSON.parse(checked.stdout).migrations
+  assert.deepEqual(
+    reports.map((report: { title: string }) => report.title),
+    ['create users (knex)', 'posts (knex)', 'nick (knex)'],
+  )
+  assert.deepEqual(
+    reports[2].findings
+      .filter((finding: { rule: string }) => finding.rule === 'missing-lock-timeout')
+      .map((finding: { line: number }) => finding.line),
+    [3, 4],
+  )
+  // config = { transaction: false }: the CONCURRENTLY build runs outside a transaction.
+  assert.ok(
+    !reports[2].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
+  )
+
+  const converted = await project.cli(['convert', 'migrations'], { DATABASE_URL: migrated.url })
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(converted.stdout, /✓ Converted 3 knex migrations from migrations/)
+  assert.match(converted.stdout, /20240103120000_nick\.js → \S+ {2}\(transactional: false/)
+  const posts = readFileSync(join(project.versions, 'v20240102120000_posts.sql'), 'utf8')
+  // Values inlined as Knex writes them.
+  assert.match(posts, /UPDATE users SET email = lower\(email\) WHERE email <> '';/)
+  assert.match(posts, /insert into "users" \("email"\) values \('o''brien@example\.com'\);/)
+  assert.match(
+    converted.stdout,
+    /knex_migrations lists 3 migrations of 3 applied\nnext: `strata stamp v20240103120000` on it/,
+  )
+
+  const upgraded = await project.cli(['upgrade', 'head'])
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  const diff = await project.cli(['diff', migrated.url])
+  assert.equal(diff.code, 0, diff.stdout + diff.stderr)
+  assert.match(diff.stdout, /have the same schema/)
+  assert.equal(
+    (await fresh.one('SELECT count(*)::int AS n FROM users')).n,
+    (await migrated.one('SELECT count(*)::int AS n FROM users')).n,
+    'the data the migration inserts, too',
+  )
+
+  // TypeScript, as a project on ts-node writes them.
+  const other = testProject(t)
+  installKnex(other.dir)
+  writeTree(join(other.dir, 'typed'), {
+    '20240101120000_tags.ts':
+      "import type { Knex } from 'knex'\nexport async function up(knex: Knex): Promise<void> {\n  await knex.schema.createTable('tags', (t) => { t.increments(); t.string('name') })\n}\nexport async function down(knex: Knex): Promise<void> {\n  await knex.schema.dropTable('tags')\n}\n",
+  })
+  const typed = await other.cli(['convert', 'typed', '--dry-run'])
+  assert.equal(typed.code, 0, typed.stderr)
+  assert.match(typed.stdout, /Would convert 1 knex migration from typed\n {2}20240101120000_tags\.ts → /)
+
+  // One that reads rows to decide what to do has no fixed SQL.
+  writeTree(join(other.dir, 'reads'), {
+    '20240101120000_backfill.js':
+      "exports.up = async (knex) => {\n  if (!(await knex.schema.hasTable('plans'))) await knex.schema.createTable('plans', (t) => t.increments())\n}\nexports.down = async () => {}\n",
+  })
+  const reads = await other.cli(['convert', 'reads', '--dry-run'])
+  assert.equal(reads.code, 2, reads.stdout)
+  assert.match(
+    reads.stderr,
+    /1 knex migration in reads cannot be converted: 20240101120000_backfill\.js \(it reads the database \(a query: select/,
+  )
 })

@@ -75,6 +75,28 @@ export async function readAppliedByTool(
       const result = await client.query<{ version: string }>(`SELECT version::text AS version FROM ${found}`)
       return { table: found, keys: result.rows.map((row) => row.version), upTo: false, problems: [] }
     }
+    case 'knex': {
+      const result = await client.query<{ name: string }>(`SELECT name FROM ${found} ORDER BY id`)
+      // knex_migrations_lock.is_locked = 1: a knex run holds it, or one was killed holding it.
+      const locked = await client
+        .query<{ locked: boolean }>(
+          `SELECT bool_or(is_locked = 1) AS locked FROM ${found.replace(/knex_migrations("?)$/, 'knex_migrations_lock$1')}`,
+        )
+        .then(
+          (lock) => lock.rows[0]?.locked === true,
+          () => false,
+        )
+      return {
+        table: found,
+        keys: result.rows.map((row) => row.name),
+        upTo: false,
+        problems: locked
+          ? [
+              'knex_migrations_lock is held: a knex migration is running, or one was killed part-way (its changes may be half applied)',
+            ]
+          : [],
+      }
+    }
     case 'node-pg-migrate': {
       const result = await client.query<{ name: string }>(`SELECT name FROM ${found} ORDER BY run_on`)
       return { table: found, keys: result.rows.map((row) => row.name), upTo: false, problems: [] }
@@ -88,5 +110,6 @@ const TABLES: Readonly<Record<ForeignTool, string>> = {
   'golang-migrate': 'schema_migrations',
   dbmate: 'schema_migrations',
   flyway: 'flyway_schema_history',
+  knex: 'knex_migrations',
   'node-pg-migrate': 'pgmigrations',
 }

@@ -3,6 +3,7 @@ import { FOREIGN_TOOLS, type ForeignMigrationSet, type ForeignTool } from './for
 import { looksLikeDbmate, readDbmate } from './read-dbmate.js'
 import { looksLikeFlyway, readFlyway } from './read-flyway.js'
 import { looksLikeGolangMigrate, readGolangMigrate } from './read-golang-migrate.js'
+import { looksLikeKnex, readKnex } from './read-knex.js'
 import { looksLikeNodePgMigrate, readNodePgMigrate } from './read-node-pg-migrate.js'
 import { looksLikePrisma, readPrisma } from './read-prisma.js'
 
@@ -25,6 +26,8 @@ const TOOLS: Readonly<
   },
   flyway: { looksLike: looksLikeFlyway, read: readFlyway, layout: 'V<version>__<description>.sql' },
   dbmate: { looksLike: looksLikeDbmate, read: readDbmate, layout: '<version>_<name>.sql with -- migrate:up' },
+  // Before node-pg-migrate: both export up(); Knex's take `knex`.
+  knex: { looksLike: looksLikeKnex, read: readKnex, layout: '<timestamp>_<name>.js / .ts with up(knex)' },
   'node-pg-migrate': {
     looksLike: looksLikeNodePgMigrate,
     read: readNodePgMigrate,

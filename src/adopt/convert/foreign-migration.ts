@@ -1,5 +1,12 @@
-/** The migration tools whose SQL migrations `strata convert` reads. */
-export const FOREIGN_TOOLS = ['prisma', 'dbmate', 'golang-migrate', 'flyway', 'node-pg-migrate'] as const
+/** The migration tools whose migrations `strata convert` reads (Knex's and node-pg-migrate's code rendered by the tool). */
+export const FOREIGN_TOOLS = [
+  'prisma',
+  'dbmate',
+  'golang-migrate',
+  'flyway',
+  'knex',
+  'node-pg-migrate',
+] as const
 export type ForeignTool = (typeof FOREIGN_TOOLS)[number]
 
 /** One migration of another tool, as that tool orders, runs and records it. */

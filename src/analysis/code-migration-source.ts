@@ -1,0 +1,100 @@
+import { readdirSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
+import type { CodeMigrationFile } from '../adopt/convert/code-migrations.js'
+import type { ForeignMigration, Unconvertible } from '../adopt/convert/foreign-migration.js'
+import { KNEX_CODE } from '../adopt/convert/read-knex.js'
+import { renderKnexMigrations } from '../adopt/convert/render-knex.js'
+import { renderCodeMigrations } from '../adopt/convert/render-node-pg-migrate.js'
+import { InvalidInputError } from '../errors/index.js'
+import type { MigrationSource } from './analysed-statement.js'
+import { parseSql } from './parse-sql.js'
+
+// A team still on node-pg-migrate or Knex can have its JavaScript and TypeScript
+// migrations checked before it converts them (squawk reads only SQL): the tool renders
+// each to the SQL it runs, as `strata convert` has it render them, and that SQL is
+// analysed as the tool runs it, in one transaction unless the migration opts out.
+
+type CodeTool = 'node-pg-migrate' | 'knex'
+
+const RENDER: Record<
+  CodeTool,
+  (
+    directory: string,
+    files: readonly CodeMigrationFile[],
+  ) => Promise<{ migrations: ForeignMigration[]; unconvertible: Unconvertible[] }>
+> = { 'node-pg-migrate': renderCodeMigrations, knex: renderKnexMigrations }
+
+/**
+ * The tool whose code migration a file is: it exports `up` (not Strata's `upgrade`),
+ * taking `knex` (Knex) or anything else (node-pg-migrate's `pgm`).
+ */
+export function codeMigrationTool(path: string, text: string): CodeTool | undefined {
+  if (!/\.(js|cjs|mjs|ts)$/.test(path)) return undefined
+  const exportsUp =
+    /\bexports\.up\s*=|\bexport\s+(?:async\s+)?function\s+up\b|\bexport\s+const\s+up\b|module\.exports\s*=\s*\{[^}]*\bup\b/.test(
+      text,
+    )
+  const exportsUpgrade =
+    /\bexport\s+(?:async\s+)?function\s+upgrade\b|\bexport\s+const\s+upgrade\b|\bexports\.upgrade\s*=/.test(
+      text,
+    )
+  if (!exportsUp || exportsUpgrade) return undefined
+  return KNEX_CODE.test(text) ? 'knex' : 'node-pg-migrate'
+}
+
+/** Each directory's code migrations rendered once, in the tool's order (node-pg-migrate's shorthands carry on). */
+const renderedByDirectory = new Map<string, Promise<Map<string, ForeignMigration | Unconvertible>>>()
+
+function renderDirectory(directory: string, tool: CodeTool) {
+  const key = `${tool}\u0000${directory}`
+  let rendered = renderedByDirectory.get(key)
+  if (rendered === undefined) {
+    const files: CodeMigrationFile[] = []
+    for (const name of readdirSync(directory).sort()) {
+      const match = /^(\d+)[_-](.+)\.(js|cjs|mjs|ts)$/.exec(name)
+      if (match !== null && !name.endsWith('.d.ts'))
+        files.push({ file: name, version: match[1]!, title: match[2]!.replace(/[_-]/g, ' ') })
+    }
+    rendered = RENDER[tool](directory, files).then(({ migrations, unconvertible }) => {
+      const byFile = new Map<string, ForeignMigration | Unconvertible>()
+      for (const migration of migrations) byFile.set(migration.source, migration)
+      for (const failed of unconvertible) byFile.set(failed.file, failed)
+      return byFile
+    })
+    renderedByDirectory.set(key, rendered)
+  }
+  return rendered
+}
+
+/**
+ * A node-pg-migrate or Knex migration as its tool runs it: the SQL its up side renders,
+ * in one transaction unless it opts out (`pgm.noTransaction()`, Knex's `config = {
+ * transaction: false }`), without a lock_timeout (neither sets one). Each statement has
+ * the line of the call that made it, where the stack names one.
+ */
+export async function codeMigrationSource(path: string, tool: CodeTool): Promise<MigrationSource> {
+  const file = basename(path)
+  const rendered = (await renderDirectory(dirname(resolve(path)), tool)).get(file)
+  if (rendered === undefined || !('up' in rendered))
+    throw new InvalidInputError(
+      `${path}: ${tool} cannot render this migration${rendered === undefined ? ` (its name does not start with a number, as ${tool} requires)` : `: ${rendered.reason}`}`,
+      { where: path, hint: rendered?.hint ?? `name it <timestamp>_<title>.js, as ${tool} creates them` },
+    )
+  return {
+    id: path,
+    title: `${rendered.title} (${tool})`,
+    file: path,
+    revision: undefined,
+    phase: undefined,
+    hasDowngrade: undefined,
+    start: { inTransaction: rendered.transactional, lockTimeoutMs: undefined, statementTimeoutMs: undefined },
+    // Each statement at the line of the call that made it.
+    up: (rendered.steps ?? [{ sql: rendered.up, line: undefined }]).flatMap((step) =>
+      parseSql(step.sql, path).map((statement) => ({ ...statement, line: step.line })),
+    ),
+    down: undefined,
+    allow: [],
+    unverifiable: [],
+    invalidCalls: [],
+  }
+}
