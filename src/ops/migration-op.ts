@@ -657,6 +657,8 @@ export class MigrationOp {
     const result = await this.executor.run(
       'SELECT i.indisvalid, i.indrelid = to_regclass($2) AS same_table, i.indrelid::regclass::text AS on_table FROM pg_index i WHERE i.indexrelid = to_regclass($1)',
       [relation(qualified), relation(table)],
+      // A look at the catalog, not one of the migration's statements.
+      MANAGED,
     )
     const existing = result?.rows[0]
     if (existing === undefined) return

@@ -94,8 +94,8 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       {
         hint:
           unconvertible.find((item) => item.hint !== undefined)?.hint ??
-          (set.tool === 'node-pg-migrate'
-            ? 'write what they do as SQL migrations of node-pg-migrate (-- Up Migration) or of Strata, or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'
+          (set.tool === 'node-pg-migrate' || set.tool === 'knex'
+            ? `write what they do as SQL migrations (${set.tool === 'knex' ? "Strata's" : "node-pg-migrate's -- Up Migration files, or Strata's"}), or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline`
             : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'),
       },
     )
