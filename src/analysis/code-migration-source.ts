@@ -3,18 +3,19 @@ import { basename, dirname, resolve } from 'node:path'
 import type { CodeMigrationFile } from '../adopt/convert/code-migrations.js'
 import type { ForeignMigration, Unconvertible } from '../adopt/convert/foreign-migration.js'
 import { KNEX_CODE } from '../adopt/convert/read-knex.js'
+import { renderTypeormMigrations, TYPEORM_CODE } from '../adopt/convert/read-typeorm.js'
 import { renderKnexMigrations } from '../adopt/convert/render-knex.js'
 import { renderCodeMigrations } from '../adopt/convert/render-node-pg-migrate.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
 import { parseSql } from './parse-sql.js'
 
-// A team still on node-pg-migrate or Knex can have its JavaScript and TypeScript
+// A team still on node-pg-migrate, Knex or TypeORM can have its JavaScript and TypeScript
 // migrations checked before it converts them (squawk reads only SQL): the tool renders
 // each to the SQL it runs, as `strata convert` has it render them, and that SQL is
 // analysed as the tool runs it, in one transaction unless the migration opts out.
 
-type CodeTool = 'node-pg-migrate' | 'knex'
+type CodeTool = 'node-pg-migrate' | 'knex' | 'typeorm'
 
 const RENDER: Record<
   CodeTool,
@@ -22,7 +23,7 @@ const RENDER: Record<
     directory: string,
     files: readonly CodeMigrationFile[],
   ) => Promise<{ migrations: ForeignMigration[]; unconvertible: Unconvertible[] }>
-> = { 'node-pg-migrate': renderCodeMigrations, knex: renderKnexMigrations }
+> = { 'node-pg-migrate': renderCodeMigrations, knex: renderKnexMigrations, typeorm: renderTypeormMigrations }
 
 /**
  * The tool whose code migration a file is: it exports `up` (not Strata's `upgrade`),
@@ -30,6 +31,7 @@ const RENDER: Record<
  */
 export function codeMigrationTool(path: string, text: string): CodeTool | undefined {
   if (!/\.(js|cjs|mjs|ts)$/.test(path)) return undefined
+  if (TYPEORM_CODE.test(text)) return 'typeorm'
   const exportsUp =
     /\bexports\.up\s*=|\bexport\s+(?:async\s+)?function\s+up\b|\bexport\s+const\s+up\b|module\.exports\s*=\s*\{[^}]*\bup\b/.test(
       text,

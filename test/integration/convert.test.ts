@@ -352,7 +352,7 @@ test('bad input is refused with exit 2 and nothing written: JavaScript migration
   assert.equal(tool.code, 2)
   assert.match(
     tool.stderr,
-    /^error: --from liquibase is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, knex, node-pg-migrate\n$/,
+    /^error: --from liquibase is not a tool strata convert reads\n {2}hint: one of: prisma, dbmate, golang-migrate, flyway, typeorm, knex, node-pg-migrate\n$/,
   )
 
   // Prisma migrations made for another database.
@@ -710,5 +710,99 @@ exports.down = async (knex) => {
   assert.match(
     reads.stderr,
     /1 knex migration in reads cannot be converted: 20240101120000_backfill\.js \(it reads the database \(a query: select/,
+  )
+})
+
+test("TypeORM's migration classes become SQL from their queryRunner.query calls: upgraded, stamped where TypeORM's migrations table says, checked; the schema builder is named, not guessed", async (t) => {
+  const migrated = await createTestDatabase(t)
+  const project = testProject(t)
+  const migration = (timestamp: string, name: string, members: string, up: string, down: string) =>
+    `import { MigrationInterface, QueryRunner } from "typeorm";
+
+export class ${name}${timestamp} implements MigrationInterface {
+    name = '${name}${timestamp}'
+${members}
+    public async up(queryRunner: QueryRunner): Promise<void> {
+${up}
+    }
+
+    public async down(queryRunner: QueryRunner): Promise<void> {
+${down}
+    }
+}
+`
+  writeTree(join(project.dir, 'src', 'migrations'), {
+    '1700000000000-CreateUsers.ts': migration(
+      '1700000000000',
+      'CreateUsers',
+      '',
+      `        await queryRunner.query(\`CREATE TABLE "user" ("id" SERIAL NOT NULL, "email" character varying NOT NULL, CONSTRAINT "PK_user" PRIMARY KEY ("id"))\`);
+        await queryRunner.query(\`INSERT INTO "user" ("email") VALUES ($1)\`, ["o'brien@example.com"]);`,
+      '        await queryRunner.query(`DROP TABLE "user"`);',
+    ),
+    '1700000000001-EmailIndex.ts': migration(
+      '1700000000001',
+      'EmailIndex',
+      '    transaction = false\n',
+      '        await queryRunner.query(`CREATE INDEX CONCURRENTLY "IDX_user_email" ON "user" ("email")`);',
+      '        await queryRunner.query(`DROP INDEX CONCURRENTLY "IDX_user_email"`);',
+    ),
+  })
+  // TypeORM applied the first one: its table and the SQL it ran.
+  await migrated.query(
+    `CREATE TABLE migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name character varying NOT NULL);
+     INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'CreateUsers1700000000000');
+     CREATE TABLE "user" ("id" SERIAL NOT NULL, "email" character varying NOT NULL, CONSTRAINT "PK_user" PRIMARY KEY ("id"))`,
+  )
+
+  const checked = await project.cli(['check', '--format', 'json', 'src/migrations'])
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr)
+  const reports = JSON.parse(checked.stdout).migrations
+  assert.deepEqual(
+    reports.map((report: { title: string }) => report.title),
+    ['CreateUsers (typeorm)', 'EmailIndex (typeorm)'],
+  )
+  assert.ok(
+    !reports[1].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
+  )
+
+  const converted = await project.cli(['convert', 'src/migrations'], { DATABASE_URL: migrated.url })
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(
+    converted.stdout,
+    /1700000000001-EmailIndex\.ts → migrations\/versions\/v1700000000001_email_index\.sql {2}\(transactional: false/,
+  )
+  assert.match(
+    converted.stdout,
+    /migrations lists 1 migration of 2 applied\nnext: `strata stamp v1700000000000` on it/,
+  )
+  const users = readFileSync(join(project.versions, 'v1700000000000_create_users.sql'), 'utf8')
+  assert.match(users, /-- create_date: 2023-11-14 22:13:20\.000\n/, "the timestamp's own date")
+  assert.match(users, /INSERT INTO "user" \("email"\) VALUES \('o''brien@example\.com'\);/)
+
+  // The database TypeORM migrated goes on from where it was.
+  assert.equal((await project.cli(['stamp', 'v1700000000000'], { DATABASE_URL: migrated.url })).code, 0)
+  const upgraded = await project.cli(['upgrade', 'head'], { DATABASE_URL: migrated.url })
+  assert.equal(upgraded.code, 0, upgraded.stderr)
+  assert.equal(
+    (await migrated.one(`SELECT to_regclass('"IDX_user_email"')::text AS index`)).index,
+    '"IDX_user_email"',
+  )
+
+  // Built with TypeORM's schema builder: its SQL needs TypeORM and a database.
+  writeTree(join(project.dir, 'builder'), {
+    '1700000000000-Tags.ts': migration(
+      '1700000000000',
+      'Tags',
+      '',
+      '        await queryRunner.createTable(new Table({ name: "tags", columns: [] }));',
+      '        await queryRunner.dropTable("tags");',
+    ),
+  })
+  const builder = await project.cli(['convert', 'builder', '--dry-run'])
+  assert.equal(builder.code, 2, builder.stdout)
+  assert.match(
+    builder.stderr,
+    /^error: 1 typeorm migration in builder cannot be converted: 1700000000000-Tags\.ts \(it uses queryRunner\.createTable, TypeORM's schema builder, which needs TypeORM and a database to say its SQL\)\n {2}hint: write what they do as SQL migrations/,
   )
 })

@@ -75,6 +75,12 @@ export async function readAppliedByTool(
       const result = await client.query<{ version: string }>(`SELECT version::text AS version FROM ${found}`)
       return { table: found, keys: result.rows.map((row) => row.version), upTo: false, problems: [] }
     }
+    case 'typeorm': {
+      const result = await client.query<{ name: string }>(
+        `SELECT name FROM ${found} ORDER BY "timestamp", id`,
+      )
+      return { table: found, keys: result.rows.map((row) => row.name), upTo: false, problems: [] }
+    }
     case 'knex': {
       const result = await client.query<{ name: string }>(`SELECT name FROM ${found} ORDER BY id`)
       // knex_migrations_lock.is_locked = 1: a knex run holds it, or one was killed holding it.
@@ -110,6 +116,7 @@ const TABLES: Readonly<Record<ForeignTool, string>> = {
   'golang-migrate': 'schema_migrations',
   dbmate: 'schema_migrations',
   flyway: 'flyway_schema_history',
+  typeorm: 'migrations',
   knex: 'knex_migrations',
   'node-pg-migrate': 'pgmigrations',
 }

@@ -27,6 +27,9 @@ export interface CodeStep {
 /** Thrown by a stand-in database: the migration reads rows, which no file can hold. */
 export class ReadsDatabase extends Error {}
 
+/** The migration does something only its tool, with a database, can say the SQL of: the reason. */
+export class NotRenderable extends Error {}
+
 /**
  * Each file loaded and given to `render`, in order; a file that fails to load or to
  * render is returned as unconvertible with its reason (and, for code that fails, its
@@ -62,7 +65,9 @@ export async function renderEach(
               file: entry.file,
               reason: `it reads the database (${error.message}), so its SQL depends on the rows`,
             }
-          : { file: entry.file, ...codeFailure(error, path, entry.file, 'rendering it', tool) },
+          : error instanceof NotRenderable
+            ? { file: entry.file, reason: error.message }
+            : { file: entry.file, ...codeFailure(error, path, entry.file, 'rendering it', tool) },
       )
     }
   }

@@ -94,8 +94,8 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       {
         hint:
           unconvertible.find((item) => item.hint !== undefined)?.hint ??
-          (set.tool === 'node-pg-migrate' || set.tool === 'knex'
-            ? `write what they do as SQL migrations (${set.tool === 'knex' ? "Strata's" : "node-pg-migrate's -- Up Migration files, or Strata's"}), or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline`
+          (set.tool === 'node-pg-migrate' || set.tool === 'knex' || set.tool === 'typeorm'
+            ? `write what they do as SQL migrations (${set.tool !== 'node-pg-migrate' ? "Strata's" : "node-pg-migrate's -- Up Migration files, or Strata's"}), or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline`
             : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'),
       },
     )
@@ -311,5 +311,8 @@ function withoutTransactionControl(sql: string): string {
 function createDateOf(version: string): string {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(version)
   if (match) return `${match[1]}-${match[2]}-${match[3]} ${match[4]}:${match[5]}:${match[6]}`
+  // Milliseconds since 1970 (node-pg-migrate's and TypeORM's names): 13 digits.
+  if (/^\d{13}$/.test(version))
+    return new Date(Number(version)).toISOString().replace('T', ' ').replace('Z', '')
   return new Date().toISOString().replace('T', ' ').replace('Z', '')
 }

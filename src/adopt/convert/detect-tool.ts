@@ -6,6 +6,7 @@ import { looksLikeGolangMigrate, readGolangMigrate } from './read-golang-migrate
 import { looksLikeKnex, readKnex } from './read-knex.js'
 import { looksLikeNodePgMigrate, readNodePgMigrate } from './read-node-pg-migrate.js'
 import { looksLikePrisma, readPrisma } from './read-prisma.js'
+import { looksLikeTypeorm, readTypeorm } from './read-typeorm.js'
 
 /** Each tool's reader and how its directory is recognised, in the order they are tried. */
 const TOOLS: Readonly<
@@ -26,6 +27,11 @@ const TOOLS: Readonly<
   },
   flyway: { looksLike: looksLikeFlyway, read: readFlyway, layout: 'V<version>__<description>.sql' },
   dbmate: { looksLike: looksLikeDbmate, read: readDbmate, layout: '<version>_<name>.sql with -- migrate:up' },
+  typeorm: {
+    looksLike: looksLikeTypeorm,
+    read: readTypeorm,
+    layout: '<timestamp>-<Name>.ts with a MigrationInterface class',
+  },
   // Before node-pg-migrate: both export up(); Knex's take `knex`.
   knex: { looksLike: looksLikeKnex, read: readKnex, layout: '<timestamp>_<name>.js / .ts with up(knex)' },
   'node-pg-migrate': {

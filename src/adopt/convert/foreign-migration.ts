@@ -1,9 +1,10 @@
-/** The migration tools whose migrations `strata convert` reads (Knex's and node-pg-migrate's code rendered by the tool). */
+/** The migration tools whose migrations `strata convert` reads (TypeORM's, Knex's and node-pg-migrate's code rendered). */
 export const FOREIGN_TOOLS = [
   'prisma',
   'dbmate',
   'golang-migrate',
   'flyway',
+  'typeorm',
   'knex',
   'node-pg-migrate',
 ] as const
