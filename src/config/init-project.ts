@@ -136,6 +136,8 @@ const OTHER_TOOLS_DIRECTORIES = [
   'prisma/migrations',
   'db/migrations',
   'migrations',
+  'src/migrations',
+  'src/database/migrations',
   'src/main/resources/db/migration',
   'sql',
 ]

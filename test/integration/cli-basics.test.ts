@@ -133,7 +133,7 @@ test('init in a project that depends on node-pg-migrate or Prisma says how to ad
   assert.equal(init.code, 0, init.stderr)
   assert.match(
     init.stdout,
-    /found node-pg-migrate, prisma in package\.json: keep its SQL migrations as Strata's with `strata convert DIR` .*, or adopt a database it migrated with `strata revision -m "baseline" --baseline`/,
+    /found node-pg-migrate, prisma in package\.json: keep its migrations as Strata's with `strata convert DIR` .*, or adopt a database it migrated with `strata revision -m "baseline" --baseline`/,
   )
   assert.deepEqual(JSON.parse((await runCli(['init', tempDir(t), '--json'])).stdout).otherTools, [])
 

@@ -38,7 +38,7 @@ export function registerInitCommand(program: Command): void {
           )
         else if (result.otherTools.length > 0)
           context.output.line(
-            `found ${result.otherTools.join(', ')} in package.json: keep its SQL migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, node-pg-migrate .sql files; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
+            `found ${result.otherTools.join(', ')} in package.json: keep its migrations as Strata's with \`strata convert DIR\` (Prisma, dbmate, golang-migrate, Flyway, TypeORM, Knex, node-pg-migrate; it says which revision to stamp), or adopt a database it migrated with \`strata revision -m "baseline" --baseline\` (its schema as the first migration), then \`strata stamp REV\` there`,
           )
         if (result.alembicVersionTable !== undefined)
           context.output.line(
