@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
-import { testProject } from '../helpers/project.js'
+import { type TestProject, testProject } from '../helpers/project.js'
 
 /** A URL with query parameters added. */
 const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`
@@ -447,13 +447,23 @@ test("a Prisma project's DATABASE_URL works as Prisma reads it: ?schema= is wher
   assert.equal((await db.one("SELECT to_regclass('public.users')::text AS name")).name, null)
 })
 
-/** node-pg-migrate 9 for a project directory, as `npm install node-pg-migrate` puts it there. */
-function installNodePgMigrate(dir: string): void {
+/** A package of this repository's node_modules for a project directory, as `npm install` puts it there. */
+function installPackage(dir: string, name: string): void {
   mkdirSync(join(dir, 'node_modules'), { recursive: true })
-  symlinkSync(
-    join(import.meta.dirname, '..', '..', 'node_modules', 'node-pg-migrate'),
-    join(dir, 'node_modules', 'node-pg-migrate'),
-  )
+  symlinkSync(join(import.meta.dirname, '..', '..', 'node_modules', name), join(dir, 'node_modules', name))
+}
+
+/** The rules a migration's report found. */
+const rulesOf = (report: { findings: { rule: string }[] }) => report.findings.map((finding) => finding.rule)
+
+/** `strata check --format json DIR`: its exit code and each migration's report. */
+async function checkReports(project: TestProject, dir: string) {
+  const checked = await project.cli(['check', '--format', 'json', dir])
+  return {
+    code: checked.code,
+    output: checked.stdout + checked.stderr,
+    reports: JSON.parse(checked.stdout).migrations,
+  }
 }
 
 const NODE_PG_MIGRATE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node-pg-migrate')
@@ -462,7 +472,7 @@ test("node-pg-migrate's JavaScript and TypeScript migrations become SQL rendered
   const migrated = await createTestDatabase(t)
   const fresh = await createTestDatabase(t)
   const project = testProject(t, fresh)
-  installNodePgMigrate(project.dir)
+  installPackage(project.dir, 'node-pg-migrate')
   writeTree(join(project.dir, 'npm'), {
     '1700000000000_create-users.js': `const { PgLiteral } = require('node-pg-migrate')
 exports.shorthands = { created: { type: 'timestamptz', notNull: true, default: new PgLiteral('current_timestamp') } }
@@ -504,9 +514,8 @@ exports.down = (pgm) => {
   assert.equal(ran.status, 0, ran.stderr + ran.stdout)
 
   // Before converting: check reads them as node-pg-migrate runs them, findings at the pgm call's line.
-  const checked = await project.cli(['check', '--format', 'json', 'npm'])
-  assert.equal(checked.code, 1, checked.stderr)
-  const reports = JSON.parse(checked.stdout).migrations
+  const { code, output, reports } = await checkReports(project, 'npm')
+  assert.equal(code, 1, output)
   assert.deepEqual(
     reports.map((report: { title: string }) => report.title),
     [
@@ -523,9 +532,7 @@ exports.down = (pgm) => {
     [['missing-lock-timeout', 4]],
   )
   // pgm.noTransaction(): outside a transaction, so CONCURRENTLY is right there.
-  assert.ok(
-    !reports[3].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
-  )
+  assert.ok(!rulesOf(reports[3]).includes('concurrently-in-transaction'))
 
   const converted = await project.cli(['convert', 'npm'], { DATABASE_URL: migrated.url })
   assert.equal(converted.code, 0, converted.stderr)
@@ -558,7 +565,7 @@ exports.down = (pgm) => {
 
   // A migration that reads the database has no fixed SQL: refused, nothing written.
   const reading = testProject(t)
-  installNodePgMigrate(reading.dir)
+  installPackage(reading.dir, 'node-pg-migrate')
   writeTree(join(reading.dir, 'npm'), {
     '1700000000000_seed.js':
       "exports.up = async (pgm) => {\n  const rows = await pgm.db.select('SELECT id FROM plans')\n  for (const row of rows) pgm.sql(`UPDATE plans SET x = ${row.id}`)\n}\n",
@@ -585,20 +592,11 @@ exports.down = (pgm) => {
   assert.deepEqual(readdirSync(reading.versions), [])
 })
 
-/** Knex for a project directory, as `npm install knex` puts it there. */
-function installKnex(dir: string): void {
-  mkdirSync(join(dir, 'node_modules'), { recursive: true })
-  symlinkSync(
-    join(import.meta.dirname, '..', '..', 'node_modules', 'knex'),
-    join(dir, 'node_modules', 'knex'),
-  )
-}
-
 test("Knex's migrations become SQL compiled by Knex itself: the same schema as knex migrate:latest builds, and the database it migrated is stamped", async (t) => {
   const migrated = await createTestDatabase(t)
   const fresh = await createTestDatabase(t)
   const project = testProject(t, fresh)
-  installKnex(project.dir)
+  installPackage(project.dir, 'knex')
   writeTree(join(project.dir, 'migrations'), {
     '20240101120000_create_users.js': `exports.up = function (knex) {
   return knex.schema.createTable('users', (table) => {
@@ -647,9 +645,8 @@ exports.down = async (knex) => {
   assert.equal(ran.status, 0, ran.stderr + ran.stdout)
 
   // Before converting: check reads them as Knex runs them, findings at the awaited call's line.
-  const checked = await project.cli(['check', '--format', 'json', 'migrations'])
-  assert.equal(checked.code, 1, checked.stderr)
-  const reports = JSON.parse(checked.stdout).migrations
+  const { code, output, reports } = await checkReports(project, 'migrations')
+  assert.equal(code, 1, output)
   assert.deepEqual(
     reports.map((report: { title: string }) => report.title),
     ['create users (knex)', 'posts (knex)', 'nick (knex)'],
@@ -661,9 +658,7 @@ exports.down = async (knex) => {
     [3, 4],
   )
   // config = { transaction: false }: the CONCURRENTLY build runs outside a transaction.
-  assert.ok(
-    !reports[2].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
-  )
+  assert.ok(!rulesOf(reports[2]).includes('concurrently-in-transaction'))
 
   const converted = await project.cli(['convert', 'migrations'], { DATABASE_URL: migrated.url })
   assert.equal(converted.code, 0, converted.stderr)
@@ -691,7 +686,7 @@ exports.down = async (knex) => {
 
   // TypeScript, as a project on ts-node writes them.
   const other = testProject(t)
-  installKnex(other.dir)
+  installPackage(other.dir, 'knex')
   writeTree(join(other.dir, 'typed'), {
     '20240101120000_tags.ts':
       "import type { Knex } from 'knex'\nexport async function up(knex: Knex): Promise<void> {\n  await knex.schema.createTable('tags', (t) => { t.increments(); t.string('name') })\n}\nexport async function down(knex: Knex): Promise<void> {\n  await knex.schema.dropTable('tags')\n}\n",
@@ -755,16 +750,13 @@ ${down}
      CREATE TABLE "user" ("id" SERIAL NOT NULL, "email" character varying NOT NULL, CONSTRAINT "PK_user" PRIMARY KEY ("id"))`,
   )
 
-  const checked = await project.cli(['check', '--format', 'json', 'src/migrations'])
-  assert.equal(checked.code, 0, checked.stdout + checked.stderr)
-  const reports = JSON.parse(checked.stdout).migrations
+  const { code, output, reports } = await checkReports(project, 'src/migrations')
+  assert.equal(code, 0, output)
   assert.deepEqual(
     reports.map((report: { title: string }) => report.title),
     ['CreateUsers (typeorm)', 'EmailIndex (typeorm)'],
   )
-  assert.ok(
-    !reports[1].findings.some((finding: { rule: string }) => finding.rule === 'concurrently-in-transaction'),
-  )
+  assert.ok(!rulesOf(reports[1]).includes('concurrently-in-transaction'))
 
   const converted = await project.cli(['convert', 'src/migrations'], { DATABASE_URL: migrated.url })
   assert.equal(converted.code, 0, converted.stderr)
