@@ -1,7 +1,7 @@
 import { furthestBehind, readInactiveSlots, readReplicaLag } from '../db/replica-lag.js'
 import { OperationFailedError } from '../errors/index.js'
 import { formatDuration } from '../util/duration.js'
-import type { SqlExecutor } from './sql-executor.js'
+import { MANAGED, type SqlExecutor } from './sql-executor.js'
 
 /** A backfill's pace: no batch while a replica is further behind than this. */
 export interface ReplicaThrottle {
@@ -30,7 +30,9 @@ export async function waitForReplicas(
   const started = Date.now()
   let lastSaid = 0
   for (;;) {
-    const reading = await readReplicaLag((sql) => executor.run(sql))
+    // Looks at the server, not the migration's statements (a failure lists those).
+    const look = (sql: string) => executor.run(sql, [], MANAGED)
+    const reading = await readReplicaLag(look)
     if (reading.hidden > 0)
       throw new OperationFailedError(
         `backfill ${name}: maxReplicaLagMb is set, but this role cannot see how far ${reading.hidden === 1 ? 'the replica is' : `${reading.hidden} replicas are`} behind (pg_stat_replication shows positions only to superusers and pg_read_all_stats)`,
@@ -41,7 +43,7 @@ export async function waitForReplicas(
     const worst = furthestBehind(reading)
     // A slot nobody reads is a replica that stopped: what the backfill writes piles up
     // on the primary's disk until its standby or subscriber is back.
-    const slot = (await readInactiveSlots((sql) => executor.run(sql)))[0]
+    const slot = (await readInactiveSlots(look))[0]
     const limit = throttle.maxLagMb * MB
     const slotWorse =
       slot !== undefined && slot.retainedBytes > limit && slot.retainedBytes > (worst?.lagBytes ?? 0)
