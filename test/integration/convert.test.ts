@@ -795,6 +795,6 @@ ${down}
   assert.equal(builder.code, 2, builder.stdout)
   assert.match(
     builder.stderr,
-    /^error: 1 typeorm migration in builder cannot be converted: 1700000000000-Tags\.ts \(it uses queryRunner\.createTable, TypeORM's schema builder, which needs TypeORM and a database to say its SQL\)\n {2}hint: write what they do as SQL migrations/,
+    /^error: 1 typeorm migration in builder cannot be converted: 1700000000000-Tags\.ts \(it uses queryRunner\.createTable, TypeORM's own API \(its schema builder, its entity manager\), which needs TypeORM and a database to say its SQL\)\n {2}hint: write what they do as SQL migrations/,
   )
 })

@@ -88,7 +88,7 @@ async function render(
 ): Promise<{ sql: string; steps: CodeStep[] }> {
   const steps: CodeStep[] = []
   const query = async (sql: string, parameters: readonly unknown[] = []) => {
-    if (/^\s*(?:select|with|show)\b/i.test(sql))
+    if (/^\s*(?:select|show)\b/i.test(sql))
       throw new ReadsDatabase(`queryRunner.query('${sql.slice(0, 60)}')`)
     steps.push({
       sql: inlineParams(sql.trim(), parameters).replace(/;?$/, ';'),
@@ -103,7 +103,7 @@ async function render(
         if (property === 'query') return target.query
         if (property === 'then') return undefined
         throw new NotRenderable(
-          `it uses queryRunner.${String(property)}, TypeORM's schema builder, which needs TypeORM and a database to say its SQL`,
+          `it uses queryRunner.${String(property)}, TypeORM's own API (its schema builder, its entity manager), which needs TypeORM and a database to say its SQL`,
         )
       },
     },
