@@ -26,8 +26,9 @@ const RENDER: Record<
 > = { 'node-pg-migrate': renderCodeMigrations, knex: renderKnexMigrations, typeorm: renderTypeormMigrations }
 
 /**
- * The tool whose code migration a file is: it exports `up` (not Strata's `upgrade`),
- * taking `knex` (Knex) or anything else (node-pg-migrate's `pgm`).
+ * The tool whose code migration a file is: a `MigrationInterface` class (TypeORM), or
+ * an exported `up` (not Strata's `upgrade`) taking `knex` (Knex) or anything else
+ * (node-pg-migrate's `pgm`).
  */
 export function codeMigrationTool(path: string, text: string): CodeTool | undefined {
   if (!/\.(js|cjs|mjs|ts)$/.test(path)) return undefined
