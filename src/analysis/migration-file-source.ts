@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { portedSql } from '../adopt/alembic/port-alembic.js'
 import { locateInFile } from '../config/describe-load-failure.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
@@ -96,24 +97,41 @@ export async function migrationSource(
   // The parser's WebAssembly loads asynchronously: a caller that has not awaited it
   // (a downgrade's data-loss probe, several tenants at once) would find it missing.
   await loadParser()
-  if (meta.format === 'alembic')
-    return {
-      id: meta.revision,
-      revision: meta.revision,
-      file: meta.file,
-      title: meta.message,
-      phase: meta.phase,
-      hasDowngrade: meta.hasDowngrade,
-      start: runnerStart(config, meta),
-      up: [],
-      down: undefined,
-      allow: [],
-      unverifiable: [
-        'an Alembic (Python) migration: Strata reads its revision ids but does not analyse Python; review it by hand',
-      ],
-      invalidCalls: [],
-    }
+  if (meta.format === 'alembic') return alembicSource(meta, config)
   return sourceFromBody(meta, await migrations.body(meta.revision), config, args)
+}
+
+/**
+ * An Alembic (Python) migration, analysed as the SQL migration `strata convert` ports it
+ * to (the SQL Alembic's offline mode writes for its op calls), run by Strata's runner,
+ * each statement at the line of its op call. One that is Python code (a data migration
+ * reading rows, a loop) cannot be: it is unverifiable, with the line that stops the port.
+ */
+function alembicSource(meta: MigrationMeta, config: ResolvedConfig): MigrationSource {
+  const ported = portedSql(meta.file, readFileSync(meta.file, 'utf8'), meta, config.rootDir)
+  const steps = (list: readonly { sql: string; line: number }[]) =>
+    list.flatMap((step) =>
+      parseSql(step.sql, meta.file).map((statement) => ({ ...statement, line: step.line })),
+    )
+  const portable = !('reason' in ported)
+  return {
+    id: meta.revision,
+    revision: meta.revision,
+    file: meta.file,
+    title: meta.message,
+    phase: meta.phase,
+    hasDowngrade: meta.hasDowngrade,
+    start: runnerStart(config, portable ? { ...meta, transactional: ported.transactional } : meta),
+    up: portable ? steps(ported.up) : [],
+    down: portable && ported.down !== undefined ? steps(ported.down) : undefined,
+    allow: [],
+    unverifiable: portable
+      ? []
+      : [
+          `an Alembic migration Strata cannot port${ported.line === undefined ? '' : ` (line ${ported.line})`}: ${ported.reason}`,
+        ],
+    invalidCalls: [],
+  }
 }
 
 async function sourceFromBody(

@@ -287,13 +287,23 @@ test('history --log lists every step run against the database, failed ones too, 
 test('a project moving from Alembic keeps its Python migrations: Strata reads them, chains new ones after them, and refuses to run them', async (t) => {
   const database = await createTestDatabase(t)
   const project = testProject(t, database)
-  const python = (revision: string, down: string, message: string) =>
+  const python = (revision: string, down: string, message: string, upgrade: string) =>
     writeFileSync(
       join(project.versions, `${revision}_${message.replace(/ /g, '_')}.py`),
-      `"""${message}\n\nRevision ID: ${revision}\nRevises: ${down}\nCreate Date: 2025-11-20 10:00:00.000000\n\n"""\nfrom alembic import op\n\nrevision = '${revision}'\ndown_revision = ${down === '' ? 'None' : `'${down}'`}\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute('SELECT 1')\n\n\ndef downgrade():\n    op.execute('SELECT 1')\n`,
+      `"""${message}\n\nRevision ID: ${revision}\nRevises: ${down}\nCreate Date: 2025-11-20 10:00:00.000000\n\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '${revision}'\ndown_revision = ${down === '' ? 'None' : `'${down}'`}\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n${upgrade}\n\n\ndef downgrade():\n    op.execute('SELECT 1')\n`,
     )
-  python('1975ea83b712', '', 'create users')
-  python('ae1027a6acf0', '1975ea83b712', 'add email')
+  python(
+    '1975ea83b712',
+    '',
+    'create users',
+    "    op.create_table('users', sa.Column('id', sa.Integer(), nullable=False), sa.PrimaryKeyConstraint('id'))\n    op.add_column('users', sa.Column('prefs', sa.JSON(), nullable=True))\n    op.execute(\"UPDATE users SET prefs = '{}'\")",
+  )
+  python(
+    'ae1027a6acf0',
+    '1975ea83b712',
+    'add email',
+    "    conn = op.get_bind()\n    conn.execute(sa.text('UPDATE users SET prefs = NULL'))",
+  )
   const created = await project.cli(['revision', '-m', 'add nickname', '--sql', '--rev-id', 'b00000000001'])
   assert.equal(created.code, 0, created.stderr)
   assert.match(
@@ -306,12 +316,15 @@ test('a project moving from Alembic keeps its Python migrations: Strata reads th
     'ae1027a6acf0 -> b00000000001 (head), add nickname\n1975ea83b712 -> ae1027a6acf0, add email\n<base> -> 1975ea83b712, create users\n',
   )
 
-  // check cannot read Python: each is listed as not analysed, with the way to make it so.
+  // check analyses each as the SQL migration convert would port it to, at its op calls'
+  // lines; one that is Python code is listed as not analysed, with the line that stops it.
   const checked = await project.cli(['check', '-r', 'base:ae1027a6acf0'])
+  assert.match(checked.stdout, /warning {2}prefer-jsonb {2}line 19 {2}users\.prefs \(json\)/)
   assert.match(
     checked.stdout,
-    /warning {2}unverifiable {2}an Alembic \(Python\) migration: Strata reads its revision ids but does not analyse Python; review it by hand\n {11}fix: review it by hand, or port it to a TypeScript or SQL migration with the same revision id/,
+    /warning {2}unverifiable {2}an Alembic migration Strata cannot port \(line 18\): `conn = op\.get_bind\(\)` is Python code \(a data migration\).*\n {11}fix: review it by hand, or port it to a TypeScript or SQL migration with the same revision id/,
   )
+  assert.equal((checked.stdout.match(/unverifiable {2}/g) ?? []).length, 1, checked.stdout)
 
   // A fresh database would need the Python migrations: refused before anything runs.
   const refused = await project.cli(['upgrade', 'head'])

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { renderAlembicCalls } from '../../src/adopt/alembic/alembic-ops.js'
+import { renderAlembicCallSteps } from '../../src/adopt/alembic/alembic-ops.js'
 import { readFunctionBody } from '../../src/adopt/alembic/python-calls.js'
 import { NotPortable } from '../../src/adopt/alembic/python-values.js'
 
@@ -11,7 +11,7 @@ function port(...lines: string[]): string[] {
     'upgrade',
   )
   assert.ok(body !== undefined && 'calls' in body, JSON.stringify(body))
-  return renderAlembicCalls(body.calls)
+  return renderAlembicCallSteps(body.calls).map((step) => step.sql)
 }
 
 test("Alembic operations' keywords become their SQL: IF [NOT] EXISTS, INCLUDE, DEFERRABLE, comments", () => {
@@ -188,7 +188,7 @@ test("a naming_convention's tokens name constraints as SQLAlchemy does; a name i
       'upgrade',
     )
     assert.ok(body !== undefined && 'calls' in body)
-    return renderAlembicCalls(body.calls, convention)
+    return renderAlembicCallSteps(body.calls, convention).map((step) => step.sql)
   }
   assert.deepEqual(
     render(
@@ -221,7 +221,7 @@ test("a naming_convention's tokens name constraints as SQLAlchemy does; a name i
   )
   assert.ok(unreadable !== undefined && 'calls' in unreadable)
   assert.throws(
-    () => renderAlembicCalls(unreadable.calls, { source: 'app/db.py', templates: undefined }),
+    () => renderAlembicCallSteps(unreadable.calls, { source: 'app/db.py', templates: undefined }),
     (error: unknown) =>
       error instanceof NotPortable &&
       /its unique constraint is named by the project's naming_convention \(app\/db\.py\), which Strata cannot read/.test(

@@ -22,37 +22,49 @@ import { SERIAL_OF, typeName, typeSql } from './sqlalchemy-types.js'
 
 /**
  * Alembic's `op` calls as the SQL Alembic's offline mode (`alembic upgrade --sql`) writes
- * for PostgreSQL: SQLAlchemy's types and its rules (an integer primary key of
- * `create_table` is SERIAL, `index=True` makes `ix_<table>_<column>`). A call or an
- * argument outside what is rendered here stops the port of that migration with the
- * reason, rather than writing SQL that would differ from what Alembic ran.
+ * for PostgreSQL, each statement with the line of the call that makes it: SQLAlchemy's
+ * types and its rules (an integer primary key of `create_table` is SERIAL, `index=True`
+ * makes `ix_<table>_<column>`). A call or an argument outside what is rendered here
+ * stops the port of that migration with the reason, rather than writing SQL that would
+ * differ from what Alembic ran.
  */
-export function renderAlembicCalls(calls: readonly PyCall[], convention?: NamingConvention): string[] {
+export function renderAlembicCallSteps(
+  calls: readonly PyCall[],
+  convention?: NamingConvention,
+): { sql: string; line: number }[] {
   // SQLAlchemy creates a named type once for all the tables of one migration that use it.
   const typesCreated = new Set<string>()
-  return calls.flatMap((statement) => {
-    if (statement.callee.startsWith('type.')) return typeMethod(statement)
-    const call = statement.batch === undefined ? statement : withBatchTable(statement, statement.batch)
-    const name = call.callee.slice('op.'.length)
-    const render = OPERATIONS[name]
-    if (render === undefined) throw new NotPortable(call.line, `${call.callee}() is not one Strata ports`)
-    // A keyword the rendering does not read would be dropped silently: refused instead.
-    const known = KEYWORDS[name]
-    const unknown =
-      known === undefined
-        ? undefined
-        : Object.keys(call.kwargs).find((key) => !known.includes(key) && !key.startsWith('existing_'))
-    if (unknown !== undefined)
-      throw new NotPortable(call.line, `${call.callee}(${unknown}=...) is not one Strata ports`)
-    const rendered = render(call, convention)
-    if (name !== 'create_table') return rendered
-    return rendered.filter((sql) => {
-      const created = CREATE_TYPE.exec(sql)?.[1]
-      if (created === undefined) return true
-      if (typesCreated.has(created)) return false
-      typesCreated.add(created)
-      return true
-    })
+  return calls.flatMap((statement) =>
+    renderCall(statement, convention, typesCreated).map((sql) => ({ sql, line: statement.line })),
+  )
+}
+
+function renderCall(
+  statement: PyCall,
+  convention: NamingConvention | undefined,
+  typesCreated: Set<string>,
+): string[] {
+  if (statement.callee.startsWith('type.')) return typeMethod(statement)
+  const call = statement.batch === undefined ? statement : withBatchTable(statement, statement.batch)
+  const name = call.callee.slice('op.'.length)
+  const render = OPERATIONS[name]
+  if (render === undefined) throw new NotPortable(call.line, `${call.callee}() is not one Strata ports`)
+  // A keyword the rendering does not read would be dropped silently: refused instead.
+  const known = KEYWORDS[name]
+  const unknown =
+    known === undefined
+      ? undefined
+      : Object.keys(call.kwargs).find((key) => !known.includes(key) && !key.startsWith('existing_'))
+  if (unknown !== undefined)
+    throw new NotPortable(call.line, `${call.callee}(${unknown}=...) is not one Strata ports`)
+  const rendered = render(call, convention)
+  if (name !== 'create_table') return rendered
+  return rendered.filter((sql) => {
+    const created = CREATE_TYPE.exec(sql)?.[1]
+    if (created === undefined) return true
+    if (typesCreated.has(created)) return false
+    typesCreated.add(created)
+    return true
   })
 }
 

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { parseAlembicMigration } from '../../graph/alembic-migration-file.js'
 import type { MigrationMeta } from '../../graph/migration.js'
-import { renderAlembicCalls } from './alembic-ops.js'
+import { renderAlembicCallSteps } from './alembic-ops.js'
 import { findNamingConvention, type NamingConvention } from './naming-convention.js'
 import { type FunctionBody, readFunctionBody } from './python-calls.js'
 import { NotPortable } from './python-values.js'
@@ -143,10 +143,29 @@ export function portAlembicMigrations(options: {
   }
 }
 
+/** An op call's SQL statement, and the line of the call. */
+export interface PortedStep {
+  readonly sql: string
+  readonly line: number
+}
+
 interface PortedSql {
-  readonly up: readonly string[]
-  readonly down: readonly string[] | undefined
+  readonly up: readonly PortedStep[]
+  readonly down: readonly PortedStep[] | undefined
   readonly transactional: boolean
+}
+
+/**
+ * An Alembic migration's SQL as `strata convert` would port it (what `strata check`
+ * analyses), or the line and reason it cannot be ported.
+ */
+export function portedSql(
+  file: string,
+  text: string,
+  meta: MigrationMeta,
+  projectDir: string,
+): PortedSql | { line: number | undefined; reason: string } {
+  return port(text, meta, findNamingConvention(dirname(file), projectDir))
 }
 
 function port(
@@ -166,7 +185,8 @@ function port(
     // A downgrade of `pass` only is Alembic's way to say there is none, unless the upgrade
     // does nothing either (a merge): then going back through it is nothing too.
     const hasDown = down !== undefined && (meta.hasDowngrade || up.length === 0)
-    const transactional = !autocommit && ![...up, ...(down ?? [])].some((sql) => /\bCONCURRENTLY\b/.test(sql))
+    const transactional =
+      !autocommit && ![...up, ...(down ?? [])].some((step) => /\bCONCURRENTLY\b/.test(step.sql))
     return { up, down: hasDown ? down : undefined, transactional }
   } catch (error) {
     if (error instanceof CodeNotCalls) return { line: error.line, reason: error.message }
@@ -188,9 +208,9 @@ class CodeNotCalls extends Error {
   }
 }
 
-function statements(body: FunctionBody, convention: NamingConvention | undefined): string[] {
+function statements(body: FunctionBody, convention: NamingConvention | undefined): PortedStep[] {
   if ('unsupported' in body) throw new CodeNotCalls(body.unsupported.line, body.unsupported.text)
-  return renderAlembicCalls(body.calls, convention)
+  return renderAlembicCallSteps(body.calls, convention)
 }
 
 function render(meta: MigrationMeta, name: string, sql: PortedSql): string {
@@ -207,9 +227,8 @@ function render(meta: MigrationMeta, name: string, sql: PortedSql): string {
     '',
     '-- migrate:up',
     `-- Ported from Alembic: ${name} (kept as ${name}.ported)`,
-    ...sql.up.flatMap((statement) => [statement, '']),
+    ...sql.up.flatMap((step) => [step.sql, '']),
   ]
-  if (sql.down !== undefined)
-    body.push('-- migrate:down', ...sql.down.flatMap((statement) => [statement, '']))
+  if (sql.down !== undefined) body.push('-- migrate:down', ...sql.down.flatMap((step) => [step.sql, '']))
   return `${[...header, ...body].join('\n').trimEnd()}\n`
 }
