@@ -95,7 +95,8 @@ export async function codeMigrationSource(path: string, tool: CodeTool): Promise
     up: (rendered.steps ?? [{ sql: rendered.up, line: undefined }]).flatMap((step) =>
       parseSql(step.sql, path).map((statement) => ({ ...statement, line: step.line })),
     ),
-    down: undefined,
+    // The tool's way back, as it renders it (no lines: the text is analysed as a whole).
+    down: rendered.down === undefined ? undefined : parseSql(rendered.down, path),
     allow: [],
     unverifiable: [],
     invalidCalls: [],

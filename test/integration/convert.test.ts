@@ -525,6 +525,8 @@ exports.down = (pgm) => {
       'index (node-pg-migrate)',
     ],
   )
+  // Its way back is analysed too: node-pg-migrate's own reverse of the first drops users.
+  assert.ok(rulesOf(reports[0]).includes('downgrade-destroys-data'), rulesOf(reports[0]).join(' '))
   const mood = reports[2]
   assert.equal(mood.classification.class, 'additive')
   assert.deepEqual(
