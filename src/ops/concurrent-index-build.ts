@@ -28,3 +28,27 @@ export function concurrentIndexBuild(sql: string): { name: string; table: Relati
 function identifier(text: string): string {
   return text.startsWith('"') ? text.slice(1, -1).replace(/""/g, '"') : text.toLowerCase()
 }
+
+const REINDEX = new RegExp(
+  `${LEADING_COMMENTS}REINDEX\\s+(?:\\([^)]*\\)\\s*)?(INDEX|TABLE)\\s+CONCURRENTLY\\s+(${IDENT})(?:\\s*\\.\\s*(${IDENT}))?`,
+  'i',
+)
+
+/**
+ * What a `REINDEX INDEX|TABLE CONCURRENTLY` statement rebuilds; undefined for any other
+ * statement. An interrupted one leaves invalid `<index>_ccnew` (and, past the swap,
+ * `<index>_ccold`) indexes behind, which a second run does not reuse: it builds
+ * `<index>_ccnew1` beside them.
+ */
+export function concurrentReindex(
+  sql: string,
+): { kind: 'index' | 'table'; relation: RelationName } | undefined {
+  const match = REINDEX.exec(sql)
+  if (match === null) return undefined
+  const kind = match[1]!.toLowerCase() as 'index' | 'table'
+  const relation: RelationName =
+    match[3] === undefined
+      ? { name: identifier(match[2]!) }
+      : { schema: identifier(match[2]!), name: identifier(match[3]) }
+  return { kind, relation }
+}

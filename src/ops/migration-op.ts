@@ -1,6 +1,7 @@
 import { OperationFailedError } from '../errors/index.js'
 import { isCopyFromStdin } from '../graph/split-statements.js'
 import { describeValue } from '../util/describe-value.js'
+import { escapeRegex } from '../util/wildcard.js'
 import {
   type BackfillOptions,
   type BackfillResult,
@@ -10,7 +11,7 @@ import {
   runBackfill,
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
-import { concurrentIndexBuild } from './concurrent-index-build.js'
+import { concurrentIndexBuild, concurrentReindex } from './concurrent-index-build.js'
 import { checkOptionKeys, OpArgumentError, optionKeys } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
@@ -113,9 +114,11 @@ export class MigrationOp {
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
     // A CONCURRENTLY build run again after an interruption: its invalid index goes first.
     // (Inside a transaction the build fails anyway, with its own hint.)
-    const build =
-      this.executor.offline || this.executor.inTransaction ? undefined : concurrentIndexBuild(text)
+    const outside = !this.executor.offline && !this.executor.inTransaction
+    const build = outside ? concurrentIndexBuild(text) : undefined
     if (build !== undefined) await this.#prepareConcurrentBuild(build.name, build.table)
+    const reindex = outside ? concurrentReindex(text) : undefined
+    if (reindex !== undefined) await this.#dropInterruptedReindex(reindex.kind, reindex.relation)
     await this.executor.send(
       text,
       params,
@@ -643,6 +646,38 @@ export class MigrationOp {
         hint: `add \`export const transactional = false\` to ${this.context.file} (SQL: \`-- transactional: false\`), or wrap the call: await op.autocommit(() => op.${call.replace(/^(\w+)\(/, '$1(')})`,
       },
     )
+  }
+
+  /**
+   * Before `REINDEX ... CONCURRENTLY`: drops the invalid `_ccnew` / `_ccold` indexes an
+   * interrupted run left on the table (every query on it pays to maintain them), so that
+   * the run again does not build a `_ccnew1` beside them.
+   */
+  async #dropInterruptedReindex(kind: 'index' | 'table', target: RelationName): Promise<void> {
+    const table =
+      kind === 'index'
+        ? '(SELECT indrelid FROM pg_index WHERE indexrelid = to_regclass($1))'
+        : 'to_regclass($1)'
+    const result = await this.executor.run(
+      `SELECT n.nspname AS schema, c.relname AS name
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT i.indisvalid AND i.indrelid = ${table}
+        ORDER BY c.relname`,
+      [relation(target)],
+      MANAGED,
+    )
+    // PostgreSQL's names for a concurrent rebuild's copies: <index>_ccnew, _ccnew1, ..., _ccold.
+    const prefix = kind === 'index' ? splitName(target).name : '.*'
+    const leftover = new RegExp(`^${kind === 'index' ? escapeRegex(prefix) : prefix}_cc(?:new|old)\\d*$`)
+    for (const row of result?.rows ?? []) {
+      if (!leftover.test(row.name)) continue
+      await this.execute(
+        renderDropIndex({ schema: row.schema, name: row.name }, { concurrently: true, ifExists: true }),
+      )
+      this.context.runtime?.onNotice?.(
+        `dropped the invalid index ${row.name} an interrupted REINDEX CONCURRENTLY left, before reindexing again`,
+      )
+    }
   }
 
   /**

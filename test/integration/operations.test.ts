@@ -304,6 +304,38 @@ CREATE UNIQUE INDEX CONCURRENTLY users_nick_key ON "app"."Users" (nick);`,
   assert.match((await project.cli(['current'])).stdout, /^aaa111 \(head\)/)
 })
 
+test('REINDEX CONCURRENTLY run again after an interruption drops the invalid _ccnew and _ccold copies it left, instead of building _ccnew1 beside them', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  await db.query(
+    `CREATE TABLE users (id int, email text); INSERT INTO users VALUES (1, 'a'), (2, 'a');
+     CREATE INDEX ix_users_email ON users (email); CREATE INDEX ix_users_id ON users (id)`,
+  )
+  // What an interrupted REINDEX leaves: invalid indexes under PostgreSQL's names for its copies.
+  for (const leftover of ['ix_users_email_ccnew', 'ix_users_id_ccold'])
+    await assert.rejects(
+      db.query(`CREATE UNIQUE INDEX CONCURRENTLY ${leftover} ON users (email)`),
+      /could not create unique index/,
+    )
+  project.sql('aaa111', {
+    header: { transactional: 'false' },
+    up: 'REINDEX INDEX CONCURRENTLY ix_users_email;\nREINDEX TABLE CONCURRENTLY users;',
+  })
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(
+    result.stdout + result.stderr,
+    /dropped the invalid index ix_users_email_ccnew an interrupted REINDEX CONCURRENTLY left, before reindexing again/,
+  )
+  const indexes = await db.query(
+    "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'users'::regclass ORDER BY 1",
+  )
+  assert.deepEqual(
+    indexes.rows.map((row) => `${row.relname}:${row.indisvalid}`),
+    ['ix_users_email:true', 'ix_users_id:true'],
+  )
+})
+
 test('a concurrent build that finished before a later step failed is kept on the re-run; a name taken by another table is refused', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
