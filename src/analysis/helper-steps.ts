@@ -108,8 +108,8 @@ function constraintActions(
   return actions
 }
 
-/** A constraint's table and name; undefined for an unnamed one being added. */
-function constraintKey(command: AlterCommandView): string | undefined {
+/** A constraint's table and name, as one key; undefined for an unnamed one being added. */
+export function constraintKey(command: AlterCommandView): string | undefined {
   const name = command.subtype === 'AT_AddConstraint' ? command.def?.Constraint?.conname : command.name
   return name === undefined ? undefined : `${tableKey(command.table)}\u0000${name}`
 }

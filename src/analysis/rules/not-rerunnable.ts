@@ -1,4 +1,5 @@
 import type { AnalysedStatement } from '../analysed-statement.js'
+import { constraintKey } from '../helper-steps.js'
 import { isScriptMigration } from '../migration-source.js'
 import { tableKey } from '../schema-model.js'
 import { tsString } from './fix-names.js'
@@ -334,14 +335,9 @@ function droppedBefore(
   name: string,
   command: AlterCommandView,
 ): boolean {
-  const drops = (candidate: AlterCommandView) =>
-    candidate.subtype === 'AT_DropConstraint' &&
-    tableKey(candidate.table) === tableKey(table) &&
-    candidate.name === name
-  for (let index = 0; index < statement.index; index++)
-    if (alterCommands(all[index]!).some(drops)) return true
+  const drops = constraintAction('AT_DropConstraint', table, name)
   const own = alterCommands(statement)
-  return own.slice(0, own.indexOf(command)).some(drops)
+  return anyCommand(all, 0, statement.index, drops) || own.slice(0, own.indexOf(command)).some(drops)
 }
 
 /** True when a later statement of the migration drops constraint `name` of `table`. */
@@ -351,17 +347,7 @@ function droppedAfter(
   table: string,
   name: string,
 ): boolean {
-  for (let index = statement.index + 1; index < all.length; index++)
-    if (
-      alterCommands(all[index]!).some(
-        (command) =>
-          command.subtype === 'AT_DropConstraint' &&
-          tableKey(command.table) === tableKey(table) &&
-          command.name === name,
-      )
-    )
-      return true
-  return false
+  return anyCommand(all, statement.index + 1, all.length, constraintAction('AT_DropConstraint', table, name))
 }
 
 /** True when an earlier statement of the migration adds constraint `name` to `table` (each run makes it anew). */
@@ -371,16 +357,27 @@ function addedBefore(
   table: string,
   name: string,
 ): boolean {
-  for (let index = 0; index < statement.index; index++)
-    if (
-      alterCommands(all[index]!).some(
-        (command) =>
-          command.subtype === 'AT_AddConstraint' &&
-          tableKey(command.table) === tableKey(table) &&
-          command.def?.Constraint?.conname === name,
-      )
-    )
-      return true
+  return anyCommand(all, 0, statement.index, constraintAction('AT_AddConstraint', table, name))
+}
+
+/** Matches a subcommand that adds or drops constraint `name` of `table` (`public.t` being `t`). */
+function constraintAction(
+  subtype: 'AT_AddConstraint' | 'AT_DropConstraint',
+  table: string,
+  name: string,
+): (command: AlterCommandView) => boolean {
+  const key = `${tableKey(table)}\u0000${name}`
+  return (command) => command.subtype === subtype && constraintKey(command) === key
+}
+
+/** Whether a subcommand of the statements `from` up to (not including) `to` matches. */
+function anyCommand(
+  all: readonly AnalysedStatement[],
+  from: number,
+  to: number,
+  matches: (command: AlterCommandView) => boolean,
+): boolean {
+  for (let index = from; index < to; index++) if (alterCommands(all[index]!).some(matches)) return true
   return false
 }
 
