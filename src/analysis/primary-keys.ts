@@ -2,6 +2,7 @@ import type { Constraint } from 'libpg-query'
 import type { AnalysedStatement } from './analysed-statement.js'
 import { nodeOf } from './ast.js'
 import { restateChanges } from './effects.js'
+import { tableBaseName } from './rules/fix-names.js'
 import { alterCommands } from './rules/rule.js'
 import { type TableFacts, tableKey } from './schema-model.js'
 
@@ -10,7 +11,7 @@ import { type TableFacts, tableKey } from './schema-model.js'
  * name PostgreSQL gives one written without a name (`<table>_pkey`).
  */
 export function primaryKeyName(table: string, facts: TableFacts | undefined): string {
-  return facts?.primaryKey ?? `${table.slice(table.lastIndexOf('.') + 1)}_pkey`
+  return facts?.primaryKey ?? `${tableBaseName(table)}_pkey`
 }
 
 /**
