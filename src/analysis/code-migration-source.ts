@@ -8,7 +8,7 @@ import { renderKnexMigrations } from '../adopt/convert/render-knex.js'
 import { renderCodeMigrations } from '../adopt/convert/render-node-pg-migrate.js'
 import { InvalidInputError } from '../errors/index.js'
 import type { MigrationSource } from './analysed-statement.js'
-import { parseSql } from './parse-sql.js'
+import { parseCallSteps, parseSql } from './parse-sql.js'
 
 // A team still on node-pg-migrate, Knex or TypeORM can have its JavaScript and TypeScript
 // migrations checked before it converts them (squawk reads only SQL): the tool renders
@@ -92,9 +92,7 @@ export async function codeMigrationSource(path: string, tool: CodeTool): Promise
     hasDowngrade: undefined,
     start: { inTransaction: rendered.transactional, lockTimeoutMs: undefined, statementTimeoutMs: undefined },
     // Each statement at the line of the call that made it.
-    up: (rendered.steps ?? [{ sql: rendered.up, line: undefined }]).flatMap((step) =>
-      parseSql(step.sql, path).map((statement) => ({ ...statement, line: step.line })),
-    ),
+    up: parseCallSteps(rendered.steps ?? [{ sql: rendered.up, line: undefined }], path),
     // The tool's way back, as it renders it (no lines: the text is analysed as a whole).
     down: rendered.down === undefined ? undefined : parseSql(rendered.down, path),
     allow: [],

@@ -18,7 +18,14 @@ import { runMigrationBody } from '../runner/run-migration-body.js'
 import { findInSource, lineAndColumn } from '../util/source-position.js'
 import type { ExecutionStart, InvalidOpCall, MigrationSource } from './analysed-statement.js'
 import { isScriptMigration } from './migration-source.js'
-import { type AllowComment, allowComments, loadParser, type ParsedStatement, parseSql } from './parse-sql.js'
+import {
+  type AllowComment,
+  allowComments,
+  loadParser,
+  type ParsedStatement,
+  parseCallSteps,
+  parseSql,
+} from './parse-sql.js'
 
 // Strata migrations (SQL with `-- migrate:up`, or TypeScript) rendered for analysis as the
 // runner would run them. Loaded only when there is one to check: plain SQL files need none
@@ -109,10 +116,6 @@ export async function migrationSource(
  */
 function alembicSource(meta: MigrationMeta, config: ResolvedConfig): MigrationSource {
   const ported = portedSql(meta.file, readFileSync(meta.file, 'utf8'), meta, config.rootDir)
-  const steps = (list: readonly { sql: string; line: number }[]) =>
-    list.flatMap((step) =>
-      parseSql(step.sql, meta.file).map((statement) => ({ ...statement, line: step.line })),
-    )
   const portable = !('reason' in ported)
   return {
     id: meta.revision,
@@ -122,8 +125,8 @@ function alembicSource(meta: MigrationMeta, config: ResolvedConfig): MigrationSo
     phase: meta.phase,
     hasDowngrade: meta.hasDowngrade,
     start: runnerStart(config, portable ? { ...meta, transactional: ported.transactional } : meta),
-    up: portable ? steps(ported.up) : [],
-    down: portable && ported.down !== undefined ? steps(ported.down) : undefined,
+    up: portable ? parseCallSteps(ported.up, meta.file) : [],
+    down: portable && ported.down !== undefined ? parseCallSteps(ported.down, meta.file) : undefined,
     allow: [],
     unverifiable: portable
       ? []

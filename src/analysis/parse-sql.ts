@@ -65,6 +65,19 @@ export function allowComments(text: string, firstLine: number | undefined): Allo
 }
 
 /**
+ * SQL made by calls in a migration's code (another tool's builder, Alembic's op calls),
+ * parsed call by call: each statement at the line of the call that made it.
+ */
+export function parseCallSteps(
+  steps: readonly { readonly sql: string; readonly line: number | undefined }[],
+  where: string,
+): ParsedStatement[] {
+  return steps.flatMap((step) =>
+    parseSql(step.sql, where).map((statement) => ({ ...statement, line: step.line })),
+  )
+}
+
+/**
  * Parses SQL with the real PostgreSQL parser. A syntax error becomes an
  * InvalidInputError naming the line, so a typo never passes as "no findings".
  *
