@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import type { CodeMigrationFile } from '../adopt/convert/code-migrations.js'
+import { type CodeMigrationFile, codeMigrationFiles } from '../adopt/convert/code-migrations.js'
 import type { ForeignMigration, Unconvertible } from '../adopt/convert/foreign-migration.js'
 import { KNEX_CODE } from '../adopt/convert/read-knex.js'
 import { renderTypeormMigrations, TYPEORM_CODE } from '../adopt/convert/read-typeorm.js'
@@ -52,18 +51,14 @@ function renderDirectory(directory: string, tool: CodeTool) {
   const key = `${tool}\u0000${directory}`
   let rendered = renderedByDirectory.get(key)
   if (rendered === undefined) {
-    const files: CodeMigrationFile[] = []
-    for (const name of readdirSync(directory).sort()) {
-      const match = /^(\d+)[_-](.+)\.(js|cjs|mjs|ts)$/.exec(name)
-      if (match !== null && !name.endsWith('.d.ts'))
-        files.push({ file: name, version: match[1]!, title: match[2]!.replace(/[_-]/g, ' ') })
-    }
-    rendered = RENDER[tool](directory, files).then(({ migrations, unconvertible }) => {
-      const byFile = new Map<string, ForeignMigration | Unconvertible>()
-      for (const migration of migrations) byFile.set(migration.source, migration)
-      for (const failed of unconvertible) byFile.set(failed.file, failed)
-      return byFile
-    })
+    rendered = RENDER[tool](directory, codeMigrationFiles(directory)).then(
+      ({ migrations, unconvertible }) => {
+        const byFile = new Map<string, ForeignMigration | Unconvertible>()
+        for (const migration of migrations) byFile.set(migration.source, migration)
+        for (const failed of unconvertible) byFile.set(failed.file, failed)
+        return byFile
+      },
+    )
     renderedByDirectory.set(key, rendered)
   }
   return rendered

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { locateInFile } from '../../config/describe-load-failure.js'
@@ -16,6 +17,27 @@ export interface CodeMigrationFile {
   readonly file: string
   readonly version: string
   readonly title: string
+}
+
+/** `<number>_<title>.js` (or `-`, and .cjs, .mjs, .ts): how Knex and node-pg-migrate name them. */
+const NUMBERED_CODE_FILE = /^(\d+)[_-](.+)\.(js|cjs|mjs|ts)$/
+
+/**
+ * A directory's code migrations, in name order: the files `pattern` matches (its first
+ * group the version, its second the title's source), type declarations left out.
+ */
+export function codeMigrationFiles(
+  directory: string,
+  pattern: RegExp = NUMBERED_CODE_FILE,
+  title: (name: string) => string = (name) => name.replace(/[_-]/g, ' '),
+): CodeMigrationFile[] {
+  const files: CodeMigrationFile[] = []
+  for (const name of readdirSync(directory).sort()) {
+    const match = pattern.exec(name)
+    if (match !== null && !name.endsWith('.d.ts'))
+      files.push({ file: name, version: match[1]!, title: title(match[2]!) })
+  }
+  return files
 }
 
 /** One call's SQL, and the line of the call in the migration's file. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CodeMigrationFile } from './code-migrations.js'
+import { codeMigrationFiles } from './code-migrations.js'
 import type { ForeignMigrationSet } from './foreign-migration.js'
 import { renderKnexMigrations } from './render-knex.js'
 
@@ -14,13 +14,7 @@ export const KNEX_CODE = /\bknex\.(?:schema|raw)\b|\(\s*knex\s*[,)]|\bknex\s*:\s
  * project's own knex.
  */
 export async function readKnex(directory: string): Promise<ForeignMigrationSet> {
-  const files: CodeMigrationFile[] = []
-  for (const name of readdirSync(directory).sort()) {
-    const match = KNEX_FILE.exec(name)
-    if (match === null || name.endsWith('.d.ts')) continue
-    files.push({ file: name, version: match[1]!, title: match[2]!.replace(/[_-]/g, ' ') })
-  }
-  const rendered = await renderKnexMigrations(directory, files)
+  const rendered = await renderKnexMigrations(directory, codeMigrationFiles(directory, KNEX_FILE))
   return { tool: 'knex', ...rendered, leftOut: [], order: 'version' }
 }
 

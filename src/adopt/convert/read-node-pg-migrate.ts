@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CodeMigrationFile } from './code-migrations.js'
+import { codeMigrationFiles } from './code-migrations.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 import { renderCodeMigrations } from './render-node-pg-migrate.js'
 
@@ -16,15 +16,9 @@ const CODE = /\.(js|cjs|mjs|ts)$/
  */
 export async function readNodePgMigrate(directory: string): Promise<ForeignMigrationSet> {
   const migrations: ForeignMigration[] = []
-  const code: CodeMigrationFile[] = []
   for (const name of readdirSync(directory).sort()) {
-    const match = /^(\d+)[_-](.+)\.(sql|js|cjs|mjs|ts)$/.exec(name)
-    if (match === null || name.endsWith('.d.ts')) continue
-    const title = match[2]!.replace(/[_-]/g, ' ')
-    if (CODE.test(name)) {
-      code.push({ file: name, version: match[1]!, title })
-      continue
-    }
+    const match = /^(\d+)[_-](.+)\.sql$/.exec(name)
+    if (match === null) continue
     const text = readFileSync(join(directory, name), 'utf8')
     const up = UP.exec(text)
     const down = DOWN.exec(text)
@@ -33,7 +27,7 @@ export async function readNodePgMigrate(directory: string): Promise<ForeignMigra
     const downText = down === null ? undefined : text.slice(down.index + down[0].length).trim()
     migrations.push({
       version: match[1]!,
-      title,
+      title: match[2]!.replace(/[_-]/g, ' '),
       appliedKey: name.replace(/\.sql$/, ''),
       up: text.slice(upStart, upEnd).trim(),
       down: downText || undefined,
@@ -41,6 +35,7 @@ export async function readNodePgMigrate(directory: string): Promise<ForeignMigra
       source: name,
     })
   }
+  const code = codeMigrationFiles(directory)
   if (code.length === 0)
     return { tool: 'node-pg-migrate', migrations, unconvertible: [], leftOut: [], order: 'version' }
   const rendered = await renderCodeMigrations(directory, code)

@@ -5,6 +5,7 @@ import { inlineParams } from '../../ops/inline-params.js'
 import {
   type CodeMigrationFile,
   type CodeStep,
+  codeMigrationFiles,
   NotRenderable,
   ReadsDatabase,
   renderEach,
@@ -24,13 +25,10 @@ export const TYPEORM_CODE = /\bimplements\s+MigrationInterface\b|\bup\s*\(\s*que
 
 /** TypeORM: `<timestamp>-<Name>.ts` exporting a migration class; recorded in `migrations.name` by the class name. */
 export async function readTypeorm(directory: string): Promise<ForeignMigrationSet> {
-  const files: CodeMigrationFile[] = []
-  for (const name of readdirSync(directory).sort()) {
-    const match = TYPEORM_FILE.exec(name)
-    if (match === null || name.endsWith('.d.ts')) continue
-    files.push({ file: name, version: match[1]!, title: words(match[2]!) })
-  }
-  const rendered = await renderTypeormMigrations(directory, files)
+  const rendered = await renderTypeormMigrations(
+    directory,
+    codeMigrationFiles(directory, TYPEORM_FILE, words),
+  )
   return { tool: 'typeorm', ...rendered, leftOut: [], order: 'version' }
 }
 
