@@ -8,7 +8,7 @@ import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import { readCatalog } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
 import { tableFilter } from '../health/drift/schema-drift.js'
-import { managedSchemas, withoutSeparatelyMigrated } from '../health/managed-schemas.js'
+import { migratedSchemas } from '../health/managed-schemas.js'
 import { type MigrateOptions, upgradeToRevisions } from '../runner/migrate.js'
 import { stamp } from '../runner/stamp.js'
 import { runnerTables } from '../runner/tables.js'
@@ -90,9 +90,8 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     const rows = (await tableExists(connection.client, table))
       ? await readVersionRows(connection.client, table)
       : []
-    const managed = await managedSchemas(connection.client, config.health.schemas)
     // Tenants' schemas (each with its own version table) are not this database's migrations'.
-    const { schemas } = await withoutSeparatelyMigrated(connection.client, managed.schemas, table)
+    const schemas = await migratedSchemas(connection.client, config)
     return { rows, schemas, live: await readCatalog(connection.client, schemas, keep) }
   })
   const atHead = [...rows].sort().join(',') === [...heads].sort().join(',')

@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import { SAVED_SCHEMA } from '../backup/saved-data.js'
+import type { ResolvedConfig } from '../config/types.js'
 import { NOT_SYSTEM_SCHEMA } from '../db/catalog-filters.js'
+import { runnerTables } from '../runner/tables.js'
 
 /**
  * The schemas verify and diagnose look at: the configured list, or every schema but the
@@ -49,4 +51,14 @@ export async function withoutSeparatelyMigrated(
     schemas: schemas.filter((schema) => !own.has(schema)),
     separate: schemas.filter((schema) => own.has(schema)),
   }
+}
+
+/**
+ * The schemas this database's migrations make, for comparing or generating them: the
+ * managed schemas (`health.schemas`, or all but the system ones) less those a
+ * schema-per-tenant fleet migrates on their own.
+ */
+export async function migratedSchemas(client: pg.ClientBase, config: ResolvedConfig): Promise<string[]> {
+  const { schemas } = await managedSchemas(client, config.health.schemas)
+  return (await withoutSeparatelyMigrated(client, schemas, runnerTables(config).version)).schemas
 }

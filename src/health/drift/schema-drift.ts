@@ -10,7 +10,7 @@ import { runnerTables } from '../../runner/tables.js'
 import { plural } from '../../util/plural.js'
 import { wildcardPattern } from '../../util/wildcard.js'
 import type { CheckOutcome } from '../check-result.js'
-import { managedSchemas, withoutSeparatelyMigrated } from '../managed-schemas.js'
+import { migratedSchemas, withoutSeparatelyMigrated } from '../managed-schemas.js'
 import { strataTables } from '../strata-tables.js'
 import { type CatalogSnapshot, objectCount, readCatalog, type TableFilter } from './catalog-snapshot.js'
 import { compareCatalogs } from './compare-catalogs.js'
@@ -128,12 +128,7 @@ function skipped(reason: string): DriftOutcome {
  */
 export function readManagedCatalog(config: ResolvedConfig, spec: ConnectionSpec): Promise<CatalogSnapshot> {
   return withConnection(spec, async (connection) => {
-    const managed = await managedSchemas(connection.client, config.health.schemas)
-    const { schemas } = await withoutSeparatelyMigrated(
-      connection.client,
-      managed.schemas,
-      runnerTables(config).version,
-    )
+    const schemas = await migratedSchemas(connection.client, config)
     return readCatalog(connection.client, schemas, tableFilter(config))
   })
 }
