@@ -1,5 +1,9 @@
 import { basename, dirname, resolve } from 'node:path'
-import { type CodeMigrationFile, codeMigrationFiles } from '../adopt/convert/code-migrations.js'
+import {
+  type CodeMigrationFile,
+  codeMigrationFiles,
+  notRenderableHint,
+} from '../adopt/convert/code-migrations.js'
 import type { ForeignMigration, Unconvertible } from '../adopt/convert/foreign-migration.js'
 import { KNEX_CODE } from '../adopt/convert/read-knex.js'
 import { renderTypeormMigrations, TYPEORM_CODE } from '../adopt/convert/read-typeorm.js'
@@ -76,7 +80,13 @@ export async function codeMigrationSource(path: string, tool: CodeTool): Promise
   if (rendered === undefined || !('up' in rendered))
     throw new InvalidInputError(
       `${path}: ${tool} cannot render this migration${rendered === undefined ? ` (its name does not start with a number, as ${tool} requires)` : `: ${rendered.reason}`}`,
-      { where: path, hint: rendered?.hint ?? `name it <timestamp>_<title>.js, as ${tool} creates them` },
+      {
+        where: path,
+        hint:
+          rendered === undefined
+            ? `name it <timestamp>_<title>.js, as ${tool} creates them`
+            : (rendered.hint ?? notRenderableHint(tool)),
+      },
     )
   return {
     id: path,

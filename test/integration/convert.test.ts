@@ -708,6 +708,13 @@ exports.down = async (knex) => {
     reads.stderr,
     /1 knex migration in reads cannot be converted: 20240101120000_backfill\.js \(it reads the database \(a query: select/,
   )
+  // check says the same, with the same way out.
+  const readsChecked = await other.cli(['check', 'reads'])
+  assert.equal(readsChecked.code, 2, readsChecked.stdout)
+  assert.match(
+    readsChecked.stderr,
+    /knex cannot render this migration: it reads the database .*\n {2}hint: write what they do as SQL migrations \(Strata's\), or adopt the database with a baseline/,
+  )
 })
 
 test("TypeORM's migration classes become SQL from their queryRunner.query calls: upgraded, stamped where TypeORM's migrations table says, checked; the schema builder is named, not guessed", async (t) => {

@@ -96,6 +96,15 @@ export async function renderEach(
   return { migrations, unconvertible }
 }
 
+/**
+ * What to do about a migration no file can hold (it reads the database, or uses what
+ * only its tool can render): write it as SQL, or adopt the database as it is.
+ */
+export function notRenderableHint(tool: string): string {
+  const sql = tool === 'node-pg-migrate' ? "node-pg-migrate's -- Up Migration files, or Strata's" : "Strata's"
+  return `write what they do as SQL migrations (${sql}), or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline`
+}
+
 /** A module's migration functions: its own exports, or those of its default export. */
 export function migrationExports(module: Record<string, unknown>): Record<string, unknown> {
   return (

@@ -8,6 +8,7 @@ import { renderSqlMigration } from '../../graph/revision-templates.js'
 import { splitStatements } from '../../graph/split-statements.js'
 import { ensureDirectory } from '../../util/ensure-directory.js'
 import { plural } from '../../util/plural.js'
+import { notRenderableHint } from './code-migrations.js'
 import { readForeignMigrations } from './detect-tool.js'
 import { compareVersions, type ForeignMigration, type ForeignTool } from './foreign-migration.js'
 
@@ -94,9 +95,8 @@ export async function convertMigrations(options: ConvertOptions): Promise<Conver
       {
         hint:
           unconvertible.find((item) => item.hint !== undefined)?.hint ??
-          (set.tool === 'node-pg-migrate' || set.tool === 'knex' || set.tool === 'typeorm'
-            ? `write what they do as SQL migrations (${set.tool !== 'node-pg-migrate' ? "Strata's" : "node-pg-migrate's -- Up Migration files, or Strata's"}), or adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline`
-            : 'adopt the database with a baseline instead, which takes its schema as it is: strata revision -m "baseline" --baseline'),
+          // Only the code migrations' readers find migrations they cannot convert.
+          notRenderableHint(set.tool),
       },
     )
   if (set.migrations.length === 0)
