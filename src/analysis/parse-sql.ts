@@ -88,6 +88,8 @@ export function parseSql(text: string, where: string, firstLine?: number): Parse
   let tree: { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] }
   if (parser === undefined)
     throw new Error('parseSql: the parser is not loaded yet (await loadParser() first)')
+  // An empty file holds no statement, as for psql; the parser's binding refuses "".
+  if (text.trim() === '') return []
   try {
     tree = parser.parseSync(text)
   } catch (error) {

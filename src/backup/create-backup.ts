@@ -31,7 +31,7 @@ import { archiveExtension, newBackupId } from './backup-names.js'
 import { type CatalogEntry, entryOf } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
 import { pickClientProgram, probeClientPrograms } from './client-programs.js'
-import { compressionPlan } from './compression.js'
+import { compressionPlan, parseCompression } from './compression.js'
 import { dumpApplicationName, reportDumpLockWaits } from './dump-lock-wait.js'
 import { hashArchive, sizeOf } from './file-hash.js'
 import { type BackupFormat, type BackupManifest, manifestPath, writeManifest } from './manifest.js'
@@ -93,6 +93,13 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     throw new UsageError('--schema-only and --data-only exclude each other', {
       hint: 'pick one; without either, the backup holds both',
     })
+  // pg_dump dumps in parallel only into a directory; elsewhere -j would be ignored, and
+  // the user would wait for a single-process dump they did not ask for.
+  if (options.jobs !== undefined && format !== 'directory')
+    throw new UsageError(`--jobs works with --format directory only; this backup's format is ${format}`, {
+      hint: `add --format directory to dump with ${options.jobs} jobs (restores take -j with custom backups too), or leave --jobs out`,
+    })
+  const compressionChoice = parseCompression(options.compression ?? config.backup.compression, format)
   // Read as pg_dump reads them, to count the rows of the very tables it dumps; a
   // malformed one is refused here, before anything is written.
   for (const table of options.tables ?? []) parseTablePattern(table)
@@ -115,11 +122,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       minimumMajor: serverMajor,
       pgBinDir: config.pgBinDir,
     })
-    const compression = compressionPlan(
-      options.compression ?? config.backup.compression,
-      format,
-      pgDump.major,
-    )
+    const compression = compressionPlan(compressionChoice, pgDump.major)
     const revisions = await readVersionRows(client, runnerTables(config).version)
     const exclusions = await tablesMatching(client, withoutData)
     // A typo on the command line is refused; one in the config (a table that a later

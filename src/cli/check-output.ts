@@ -17,15 +17,9 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
     ...report.notes.map((note) => colors.dim(note)),
     '',
   )
-  if (report.migrations.length === 0) {
-    const since = /^migrations changed since (.+)$/.exec(report.selection)?.[1]
-    out.push(
-      since === undefined
-        ? 'Nothing to check: no migration is pending.'
-        : `Nothing to check: no migration file changed since ${since}.`,
-      '',
-    )
-  }
+  // With unreadable migrations there was something to check: the error below says why not.
+  if (report.migrations.length === 0 && report.unreadable.length === 0)
+    out.push(`Nothing to check: ${whyNothing(report.selection)}.`, '')
   for (const migration of report.migrations) out.push(...formatMigration(migration, options), '')
   for (const finding of report.project) out.push(...formatFinding(finding, '  '))
   if (report.longTransactions.length > 0) {
@@ -132,4 +126,14 @@ function indent(text: string, prefix: string): string {
     .split('\n')
     .map((line) => prefix + line)
     .join('\n')
+}
+
+/** Why a selection holds no migration, in the words of how it was made. */
+function whyNothing(selection: string): string {
+  const since = /^migrations changed since (.+)$/.exec(selection)?.[1]
+  if (since !== undefined) return `no migration file changed since ${since}`
+  if (selection === 'pending migrations') return 'no migration is pending'
+  if (selection === 'all migrations') return 'the project has no migrations yet'
+  if (selection.startsWith('range ')) return `the ${selection} holds no migration`
+  return `none of ${selection} is left to analyse`
 }

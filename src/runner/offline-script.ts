@@ -13,7 +13,15 @@ import { MigrationOp } from '../ops/migration-op.js'
 import { OfflineExecutor } from '../ops/sql-executor.js'
 import { STRATA_VERSION } from '../version.js'
 import { lockSettings, settingsSql } from './lock-retry.js'
-import { type Direction, type Plan, planDowngrade, planUpgrade, targetRevisions } from './plan.js'
+import { type DeployPhase, heldNote, limitToPhase } from './phase.js'
+import {
+  type Direction,
+  type Plan,
+  type PlanStep,
+  planDowngrade,
+  planUpgrade,
+  targetRevisions,
+} from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
 import { runnerTables } from './tables.js'
 import { rowsOf } from './version-rows.js'
@@ -26,6 +34,8 @@ export interface OfflineOptions {
   readonly range: string
   readonly args?: Readonly<Record<string, string>>
   readonly transactionPerMigration?: boolean
+  /** As online: `expand` stops before the first contract migration. Default `all`. */
+  readonly phase?: DeployPhase
 }
 
 /**
@@ -34,7 +44,9 @@ export interface OfflineOptions {
  * transaction per migration (or one for the run). Run through
  * `psql -v ON_ERROR_STOP=1 -f`, it leaves the database as the online command would.
  */
-export async function renderOfflineScript(options: OfflineOptions): Promise<{ script: string; plan: Plan }> {
+export async function renderOfflineScript(
+  options: OfflineOptions,
+): Promise<{ script: string; plan: Plan; held: readonly PlanStep[] }> {
   const { graph } = options.migrations
   const { from, to } = options.range.includes(':')
     ? parseRange(options.range)
@@ -46,8 +58,12 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
   }
   const start = from === undefined ? [] : startingRows(options.migrations, from)
   const target = to ?? 'heads'
-  const plan =
-    options.direction === 'up' ? planUpgrade(graph, start, target) : planDowngrade(graph, start, target)
+  // A script for the expand phase must not carry the contract drops: whoever runs it
+  // runs them while the previous release still reads what they drop.
+  const { plan, held } = limitToPhase(
+    options.direction === 'up' ? planUpgrade(graph, start, target) : planDowngrade(graph, start, target),
+    options.phase ?? 'all',
+  )
   requireRunnable(plan.steps, plan.direction)
   const tables = runnerTables(options.config)
   const single = !(options.transactionPerMigration ?? options.config.migrations.transactionPerMigration)
@@ -56,6 +72,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
     `-- Strata ${STRATA_VERSION} offline ${options.direction === 'up' ? 'upgrade' : 'downgrade'}: ${from ?? (start.length === 0 ? 'base' : start.join(','))} -> ${target}`,
     '-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>',
     ...(await destroyedDataWarning(options, plan)),
+    ...(held.length > 0 ? [`-- Not in this script (phase ${options.phase}): ${heldNote(held)}`] : []),
     `SELECT pg_advisory_lock(${lockKey});`,
     '',
   ]
@@ -128,7 +145,7 @@ export async function renderOfflineScript(options: OfflineOptions): Promise<{ sc
   }
   if (single) out.push('COMMIT;')
   out.push(`SELECT pg_advisory_unlock(${lockKey});`, '')
-  return { script: out.join('\n'), plan }
+  return { script: out.join('\n'), plan, held }
 }
 
 export function startingRows(migrations: MigrationSet, from: string): string[] {

@@ -335,7 +335,7 @@ test("a partial restore that psql stops half-way (a view depends on the table) e
   assert.deepEqual(await tableChecksums(database.spec), before)
 })
 
-test('bad backup input (a -t that matches nothing beside one that does, a compression level pg_dump refuses, --schema-only with --data-only): exit 2, one message, no archive', async (t) => {
+test('bad backup input (a -t that matches nothing beside one that does, a compression level pg_dump refuses, --schema-only with --data-only, options the format ignores): exit 2, one message, no archive', async (t) => {
   const { project, backups } = await seeded(t)
   const typo = await project.cli(['backup', '-t', 'orderz', '-t', 'users'])
   assert.equal(typo.code, 2, typo.stderr)
@@ -351,6 +351,27 @@ test('bad backup input (a -t that matches nothing beside one that does, a compre
   const both = await project.cli(['backup', '--schema-only', '--data-only'])
   assert.equal(both.code, 2)
   assert.match(both.stderr, /--schema-only and --data-only exclude each other/)
+  // Options pg_dump would ignore, or that make no sense for the format, are refused, not dropped;
+  // and before any connection: with no server at all, the message is still the option's.
+  const nowhere = { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }
+  const jobs = await project.cli(['backup', '--format', 'plain', '--jobs', '4'], nowhere)
+  assert.equal(jobs.code, 2, jobs.stderr)
+  assert.match(
+    jobs.stderr,
+    /^error: --jobs works with --format directory only; this backup's format is plain\n {2}hint: add --format directory/,
+  )
+  const lz4 = await project.cli(['backup', '--format', 'plain', '--compress', 'lz4'], nowhere)
+  assert.equal(lz4.code, 2, lz4.stderr)
+  assert.match(lz4.stderr, /lz4 compression is for custom and directory backups; plain backups are gzipped/)
+  const typoLevel = await project.cli(['backup', '--compress', '12'], nowhere)
+  assert.equal(typoLevel.code, 2, typoLevel.stderr)
+  assert.match(typoLevel.stderr, /compression "12" is not understood/)
+  const base = await project.cli(['backup', '--format', 'base', '--schema-only', '-t', 'users'], nowhere)
+  assert.equal(base.code, 2, base.stderr)
+  assert.match(
+    base.stderr,
+    /^error: --schema-only, --table apply to logical backups \(pg_dump\); --format base copies the whole server's files/,
+  )
   // A retention that makes no sense is refused before pg_dump starts, not after it.
   const retention = await project.cli(['backup', '--retention-days', '-7'])
   assert.equal(retention.code, 2, retention.stderr)

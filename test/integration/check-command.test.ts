@@ -325,7 +325,7 @@ test('bad input to check: one clear line and exit 2', async (t) => {
   assert.match(malformed.stderr, /--set expects KEY=VALUE, got "schema"/)
 })
 
-test('a directory argument stands for its SQL and migration files, in path order; an empty one is bad input', async (t) => {
+test('a directory argument stands for its SQL and migration files, in path order; an empty one is bad input, an empty file holds nothing to find', async (t) => {
   const project = testProject(t)
   const dir = join(project.dir, 'db', 'migrations')
   mkdirSync(join(dir, 'nested'), { recursive: true })
@@ -352,6 +352,21 @@ test('a directory argument stands for its SQL and migration files, in path order
   const empty = await project.cli(['check', 'empty'])
   assert.equal(empty.code, 2)
   assert.match(empty.stderr, /empty holds no \.sql, \.ts or \.js file to check/)
+  // An empty file holds no statement, as for psql: nothing to find, not a parse error.
+  writeFileSync(join(project.dir, 'empty.sql'), '')
+  const emptyFile = await project.cli(['check', 'empty.sql'])
+  assert.equal(emptyFile.code, 0, emptyFile.stdout + emptyFile.stderr)
+  assert.match(
+    emptyFile.stdout,
+    /empty\.sql\n {2}additive · downtime none · risk low\n {2}additive: changes nothing in the schema/,
+  )
+  assert.match(emptyFile.stdout, /1 migration checked: 0 errors, 0 warnings/)
+  // A file that cannot be read is named, and not called "nothing pending".
+  writeFileSync(join(project.dir, 'broken.sql'), 'ALTER TABLE users ADD COLUMN;\n')
+  const broken = await project.cli(['check', 'broken.sql'])
+  assert.equal(broken.code, 2)
+  assert.doesNotMatch(broken.stdout, /Nothing to check/)
+  assert.match(broken.stdout, /0 migrations checked: .*1 migration not analysed: broken\.sql cannot be read/)
 })
 
 test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {

@@ -555,6 +555,70 @@ test('offline mode refuses what it cannot know', async (t) => {
   assert.match(downgrade.stderr, /an offline downgrade needs the starting revision: FROM:TO/)
 })
 
+test('offline scripts keep to the phase: --phase expand leaves the contract drops out, --phase contract FROM:TO writes them', async (t) => {
+  const database = await createTestDatabase(t)
+  const project = testProject(t)
+  project.sql('aaa111', {
+    up: 'CREATE TABLE users (id int PRIMARY KEY, old_email text);',
+    downSql: 'DROP TABLE users;',
+  })
+  project.sql('bbb222', {
+    down: 'aaa111',
+    up: 'ALTER TABLE users ADD COLUMN email text;',
+    downSql: 'ALTER TABLE users DROP COLUMN email;',
+  })
+  project.sql('ccc333', {
+    down: 'bbb222',
+    message: 'drop old_email',
+    header: { phase: 'contract' },
+    up: 'ALTER TABLE users DROP COLUMN old_email;',
+    downSql: 'ALTER TABLE users ADD COLUMN old_email text;',
+  })
+  const expand = await project.cli(['upgrade', 'head', '--sql', '--phase', 'expand'])
+  assert.equal(expand.code, 0, expand.stderr)
+  assert.doesNotMatch(expand.stdout, /DROP COLUMN old_email/)
+  assert.match(
+    expand.stdout,
+    /^-- Not in this script \(phase expand\): 1 migration waits for --phase contract, starting with ccc333 \(drop old_email\)/m,
+  )
+  assert.match(
+    expand.stderr,
+    /not in the script: 1 migration waits for --phase contract, starting with ccc333/,
+  )
+  runWithPsql(database.url, expand.stdout)
+  assert.deepEqual(await columnsOf(database, 'users'), ['id', 'old_email', 'email'])
+  assert.equal((await database.one('SELECT version_num FROM alembic_version')).version_num, 'bbb222')
+
+  // From the base, the expand migrations come first: refused, as online.
+  const early = await project.cli(['upgrade', 'head', '--sql', '--phase', 'contract'])
+  assert.equal(early.code, 2)
+  assert.match(
+    early.stderr,
+    /--phase contract: 2 migrations before the first contract migration ccc333 are not applied yet/,
+  )
+  const contract = await project.cli(['upgrade', 'bbb222:head', '--sql', '--phase', 'contract'])
+  assert.equal(contract.code, 0, contract.stderr)
+  runWithPsql(database.url, contract.stdout)
+  assert.deepEqual(await columnsOf(database, 'users'), ['id', 'email'])
+
+  // A backup cannot be taken by a script that never connects: said, not skipped.
+  const backup = await project.cli(['upgrade', 'head', '--sql', '--backup'])
+  assert.equal(backup.code, 2)
+  assert.match(
+    backup.stderr,
+    /--backup needs the database, and --sql writes a script without connecting to it/,
+  )
+  assert.equal(backup.stdout, '')
+})
+
+async function columnsOf(database: TestDatabase, table: string): Promise<string[]> {
+  const result = await database.query<{ name: string }>(
+    'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [table],
+  )
+  return result.rows.map((row) => row.name)
+}
+
 test('a TypeScript migration written with no import at all runs; -x arguments reach it', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)

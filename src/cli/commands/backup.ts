@@ -29,7 +29,10 @@ interface BackupFlags extends RetentionFlags {
 
 async function backup(context: CommandContext, flags: BackupFlags): Promise<number> {
   const config = await context.config()
-  if (flags.format === 'base') return baseBackup(context)
+  if (flags.format === 'base') {
+    refuseLogicalOptions(flags)
+    return baseBackup(context)
+  }
   if (flags.format !== undefined && !['plain', 'custom', 'directory'].includes(flags.format))
     throw new UsageError(`--format must be plain, custom, directory or base, got "${flags.format}"`, {
       hint: "plain is the guide's .sql.gz; custom (.dump) restores in parallel and by table",
@@ -86,6 +89,25 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
     pruned: removed,
   })
   return 0
+}
+
+/** A base backup copies the whole cluster as files: pg_dump's choices have no meaning there. */
+function refuseLogicalOptions(flags: BackupFlags): void {
+  const given = [
+    flags.schemaOnly ? '--schema-only' : undefined,
+    flags.dataOnly ? '--data-only' : undefined,
+    (flags.table ?? []).length > 0 ? '--table' : undefined,
+    flags.excludeTableData === undefined ? undefined : '--exclude-table-data',
+    flags.compress === undefined ? undefined : '--compress',
+    flags.jobs === undefined ? undefined : '--jobs',
+  ].filter((option) => option !== undefined)
+  if (given.length === 0) return
+  throw new UsageError(
+    `${shortList(given)} ${given.length === 1 ? 'applies' : 'apply'} to logical backups (pg_dump); --format base copies the whole server's files`,
+    {
+      hint: 'leave them out for a base backup, or use --format custom, plain or directory for a backup of some tables or of the schema alone',
+    },
+  )
 }
 
 async function baseBackup(context: CommandContext): Promise<number> {

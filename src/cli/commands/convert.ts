@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { Conversion } from '../../adopt/convert/convert-migrations.js'
+import { FOREIGN_TOOLS } from '../../adopt/convert/foreign-migration.js'
 import type { StampAdvice } from '../../adopt/convert/stamp-advice.js'
 import { maskedUrl } from '../../db/connection-spec.js'
 import { UsageError } from '../../errors/index.js'
@@ -15,17 +16,17 @@ import { portAlembic } from './convert-alembic.js'
  * Flyway, node-pg-migrate) become Strata's, and the database that tool migrated is
  * read to say which revision to stamp.
  */
+/** Every tool convert reads, for the help texts. */
+const TOOLS = ['alembic', ...FOREIGN_TOOLS].join(', ')
+
 export function registerConvertCommand(program: Command): void {
   program
     .command('convert')
     .argument('<dir>', "the other tool's migrations directory, e.g. prisma/migrations or db/migrations")
     .description(
-      "turn another tool's migrations (alembic, prisma, dbmate, golang-migrate, flyway, node-pg-migrate) into Strata migrations, and say which revision to stamp",
+      `turn another tool's migrations (${TOOLS}) into Strata migrations, and say which revision to stamp`,
     )
-    .option(
-      '--from <tool>',
-      'the tool, when its layout is not recognised: alembic, prisma, dbmate, golang-migrate, flyway, node-pg-migrate',
-    )
+    .option('--from <tool>', `the tool, when its layout is not recognised: ${TOOLS}`)
     .option('--dry-run', 'list what would be written; write nothing')
     .option(
       '--scaffold',

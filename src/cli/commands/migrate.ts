@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
-import { DEPLOY_PHASES, type DeployPhase } from '../../runner/phase.js'
+import { UsageError } from '../../errors/index.js'
+import { DEPLOY_PHASES, type DeployPhase, heldNote } from '../../runner/phase.js'
 import { plural } from '../../util/plural.js'
 import { logTimestamp } from '../../util/timestamp.js'
 import type { CommandContext } from '../context.js'
@@ -27,16 +28,26 @@ async function run(
   const migrations = await context.migrations()
   const transactionPerMigration = flags.singleTransaction ? false : undefined
   if (flags.sql) {
+    // (downgrade's --no-backup leaves `backup` true unless given: only upgrade has --backup)
+    if (direction === 'up' && flags.backup === true)
+      throw new UsageError(
+        '--backup needs the database, and --sql writes a script without connecting to it',
+        {
+          hint: 'take the backup where the script will run (`strata backup`), then run the script; or leave out --sql',
+        },
+      )
     const { renderOfflineScript } = await import('../../runner/offline-script.js')
-    const { script } = await renderOfflineScript({
+    const { script, held } = await renderOfflineScript({
       config,
       migrations,
       direction,
       range: target,
       args: context.migrationArguments(),
       ...(transactionPerMigration === undefined ? {} : { transactionPerMigration }),
+      ...(flags.phase === undefined ? {} : { phase: flags.phase }),
     })
     process.stdout.write(script)
+    if (held.length > 0) context.output.notice(`${mark.warn()} not in the script: ${heldNote(held)}`)
     return 0
   }
   const spec = await context.connectionSpec()
