@@ -10,7 +10,16 @@ export interface ConnectionBudget {
   /** The server's CPUs, when it runs on this machine (a remote server's are not known). */
   readonly cpus: number | undefined
   readonly concurrency: number
+  /**
+   * The most tenants this server can take at once with the connections free now, the
+   * application left none: beyond it, tenants and the application are refused
+   * connections ("too many clients already").
+   */
+  readonly ceiling: number
 }
+
+/** A migrating tenant may open a second session, to watch for lock waits. */
+export const SESSIONS_PER_TENANT = 2
 
 /** Beyond this, more tenants at once only queue on the server's CPUs and disks. */
 export const MAX_DEFAULT_CONCURRENCY = 16
@@ -42,7 +51,18 @@ export async function connectionBudget(spec: ConnectionSpec): Promise<Connection
   const cpus = isLocalHost(spec.host) ? availableParallelism() : undefined
   const concurrency = Math.max(
     1,
-    Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(free / 4), cpus === undefined ? Infinity : 2 * cpus),
+    Math.min(
+      MAX_DEFAULT_CONCURRENCY,
+      Math.floor(free / 2 / SESSIONS_PER_TENANT),
+      cpus === undefined ? Infinity : 2 * cpus,
+    ),
   )
-  return { maxConnections, reserved, inUse, cpus, concurrency }
+  return {
+    maxConnections,
+    reserved,
+    inUse,
+    cpus,
+    concurrency,
+    ceiling: Math.max(1, Math.floor(free / SESSIONS_PER_TENANT)),
+  }
 }

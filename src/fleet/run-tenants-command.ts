@@ -6,7 +6,7 @@ import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { DeployPhase } from '../runner/phase.js'
 import { formatDuration } from '../util/duration.js'
 import { operatorName } from '../util/operator.js'
-import { type ConnectionBudget, connectionBudget } from './default-concurrency.js'
+import { type ConnectionBudget, connectionBudget, SESSIONS_PER_TENANT } from './default-concurrency.js'
 import { type Discovery, discoverTenants, type TenantSelection } from './discover-tenants.js'
 import { countByStatus, type FleetReport, tenantsToResume, writeFleetReport } from './fleet-report.js'
 import { type FleetProgress, runFleet, type TenantResult } from './run-fleet.js'
@@ -87,7 +87,14 @@ export async function runTenantsCommand(options: TenantsCommandOptions): Promise
     resume === undefined ? { tenants: discovery.tenants, missing: [] } : pick(discovery, resume.names)
   if (tenants.length === 0 && resume === undefined) throw noTenants(discovery)
   const fixed = options.concurrency ?? config.tenants.concurrency
-  const budget = fixed === undefined && tenants.length > 0 ? await smallestBudget(tenants) : undefined
+  const budgets = tenants.length > 0 ? await serverBudgets(tenants) : []
+  if (fixed !== undefined)
+    refuseBeyondFreeConnections(
+      fixed,
+      options.concurrency === undefined ? 'tenants.concurrency' : '--concurrency',
+      budgets,
+    )
+  const budget = fixed === undefined && budgets.length > 0 ? smallestBudget(budgets) : undefined
   const concurrency = fixed ?? budget?.concurrency ?? 1
   const plan: FleetPlan = {
     tenants,
@@ -182,13 +189,57 @@ function noTenants(discovery: Discovery): InvalidInputError {
   })
 }
 
-/** Several servers: the one with the fewest free connections sets the pace. */
-async function smallestBudget(tenants: readonly Tenant[]): Promise<ConnectionBudget> {
-  const servers = new Map<string, Tenant>()
+/** Each server of the run: its free connections, and how many of the tenants it holds. */
+interface ServerBudget {
+  readonly server: string
+  readonly tenants: number
+  readonly budget: ConnectionBudget
+}
+
+async function serverBudgets(tenants: readonly Tenant[]): Promise<ServerBudget[]> {
+  const servers = new Map<string, { spec: ConnectionSpec; tenants: number }>()
   for (const tenant of tenants) {
     const key = `${tenant.spec.host}:${tenant.spec.port}`
-    if (!servers.has(key)) servers.set(key, tenant)
+    const server = servers.get(key)
+    if (server === undefined) servers.set(key, { spec: tenant.spec, tenants: 1 })
+    else server.tenants += 1
   }
-  const budgets = await Promise.all([...servers.values()].map((tenant) => connectionBudget(tenant.spec)))
-  return budgets.reduce((smallest, budget) => (budget.concurrency < smallest.concurrency ? budget : smallest))
+  return Promise.all(
+    [...servers].map(async ([server, { spec, tenants: count }]) => ({
+      server,
+      tenants: count,
+      budget: await connectionBudget(spec),
+    })),
+  )
+}
+
+/** Several servers: the one with the fewest free connections sets the pace. */
+function smallestBudget(budgets: readonly ServerBudget[]): ConnectionBudget {
+  return budgets
+    .map((server) => server.budget)
+    .reduce((smallest, budget) => (budget.concurrency < smallest.concurrency ? budget : smallest))
+}
+
+/**
+ * A concurrency chosen by hand is the user's, up to what a server can hold: more tenants
+ * at once than its free connections allow would fail tenants half-way through the run
+ * and refuse the application its connections meanwhile. Said before any tenant starts.
+ */
+function refuseBeyondFreeConnections(
+  concurrency: number,
+  origin: '--concurrency' | 'tenants.concurrency',
+  budgets: readonly ServerBudget[],
+): void {
+  for (const { server, tenants, budget } of budgets) {
+    const atOnce = Math.min(concurrency, tenants)
+    if (atOnce <= budget.ceiling) continue
+    const free = budget.maxConnections - budget.reserved - budget.inUse
+    throw new InvalidInputError(
+      `${origin} ${concurrency} would migrate ${atOnce} tenants of ${server} at once, with up to ${SESSIONS_PER_TENANT} sessions each; the server has ${Math.max(0, free)} connections free (max_connections ${budget.maxConnections}, ${budget.reserved} reserved, ${budget.inUse} in use), and the application would be refused its own. Nothing was started`,
+      {
+        ...(origin === 'tenants.concurrency' ? { where: 'tenants.concurrency in the config' } : {}),
+        hint: `use ${origin} ${budget.concurrency} (half the free connections, the rest left to the application) or at most ${budget.ceiling}; or leave it out to have it chosen from the free connections`,
+      },
+    )
+  }
 }

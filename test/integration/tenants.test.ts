@@ -283,6 +283,31 @@ test('tenants: bad input is one clear line, exit 2, nothing migrated', async (t)
   for (const name of names) assert.deepEqual(await revisionOf(tenantSpec(name)), [])
 })
 
+test('a concurrency above what the server has free (by flag or config) is refused before any tenant starts', async (t) => {
+  const project = fleetProject(t)
+  const database = await createTestDatabase(t)
+  // The test server allows 300 connections: 160 tenants at two sessions each cannot fit.
+  await database.query(
+    "DO $$ BEGIN FOR i IN 1..160 LOOP EXECUTE format('CREATE SCHEMA tenant_%s', i); END LOOP; END $$",
+  )
+  const env = { DATABASE_URL: database.url }
+  const flag = await project.cli(['tenants', 'upgrade', '--schemas', 'tenant_%', '--concurrency', '500'], env)
+  assert.equal(flag.code, 2, flag.stderr)
+  assert.match(
+    flag.stderr,
+    /^error: --concurrency 500 would migrate 160 tenants of 127\.0\.0\.1:\d+ at once, with up to 2 sessions each; the server has \d+ connections free \(max_connections 300, 3 reserved, \d+ in use\), and the application would be refused its own\. Nothing was started\n {2}hint: use --concurrency \d+ \(half the free connections, the rest left to the application\) or at most 1[0-4]\d;/,
+  )
+  writeFileSync(join(project.dir, 'strata.config.json'), JSON.stringify({ tenants: { concurrency: 200 } }))
+  const config = await project.cli(['tenants', 'upgrade', '--schemas', 'tenant_%'], env)
+  assert.equal(config.code, 2, config.stderr)
+  assert.match(config.stderr, /^error: tenants\.concurrency 200 would migrate 160 tenants/)
+  assert.match(config.stderr, /\n {2}at: tenants\.concurrency in the config\n/)
+  const versionTables = await database.one(
+    "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'alembic_version'",
+  )
+  assert.equal(versionTables.n, 0, 'no tenant was migrated')
+})
+
 test('library: runTenantsCommand returns the report; a tenant schema backup holds only that schema and is not restorable as the database', async (t) => {
   const project = fleetProject(t)
   const db = await createTestDatabase(t, 15)
