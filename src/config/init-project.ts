@@ -4,7 +4,7 @@ import { recognisedTool } from '../adopt/convert/detect-tool.js'
 import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
 import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
-import { ensureDirectory } from '../util/ensure-directory.js'
+import { ensureDirectory, ensureGivenDirectory } from '../util/ensure-directory.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { parseDotenv } from './dotenv.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
@@ -159,6 +159,10 @@ function convertibleMigrations(root: string): { directory: string; tool: string 
  */
 export function initProject(dir: string): InitResult {
   const root = resolve(dir)
+  ensureGivenDirectory(
+    root,
+    'name a directory this account can write (strata init DIR), or run strata init inside the project',
+  )
   const iniFile = join(root, 'alembic.ini')
   const ini = existsSync(iniFile) ? readFileSync(iniFile, 'utf8') : undefined
   const alembicVersions = ini === undefined ? undefined : alembicVersionsDirectory(root, ini)

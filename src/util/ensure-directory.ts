@@ -22,21 +22,36 @@ export function ensureConfiguredDirectory(path: string, configKey: string, mode?
   try {
     createMissing(path, mode)
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException
-    const why =
-      code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'ENOTDIR'
-          ? 'a file is in the way'
-          : code === 'EROFS'
-            ? 'read-only filesystem'
-            : code === 'ENOENT'
-              ? 'this filesystem does not allow it'
-              : message
-    throw new InvalidInputError(`cannot create ${path} (${configKey}): ${why}`, {
+    throw new InvalidInputError(`cannot create ${path} (${configKey}): ${whyNotCreated(error)}`, {
       hint: `set ${configKey} in the config to a directory this account (${userName()}) can write, or create it: mkdir -p ${path}`,
     })
   }
+}
+
+/**
+ * `ensureDirectory` for a directory named on the command line: one that cannot be
+ * created is bad input (exit 2), with what stood in the way.
+ */
+export function ensureGivenDirectory(path: string, hint: string): void {
+  try {
+    createMissing(path, undefined)
+  } catch (error) {
+    throw new InvalidInputError(`cannot create ${path}: ${whyNotCreated(error)}`, { hint })
+  }
+}
+
+/** Why mkdir failed, in a few words. */
+function whyNotCreated(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'permission denied'
+    : code === 'ENOTDIR'
+      ? 'a file is in the way'
+      : code === 'EROFS'
+        ? 'read-only filesystem'
+        : code === 'ENOENT'
+          ? 'this filesystem does not allow it'
+          : message
 }
 
 function userName(): string {

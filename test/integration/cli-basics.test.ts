@@ -91,7 +91,7 @@ test('strata without a command shows help as a usage error', async () => {
   assert.match(result.stderr, /Usage: strata/)
 })
 
-test('init scaffolds a project and refuses to overwrite it', async (t) => {
+test('init scaffolds a project and refuses to overwrite it, or to write where a file is', async (t) => {
   const dir = tempDir(t)
   const first = await runCli(['init', dir])
   assert.equal(first.code, 0, first.stderr)
@@ -118,6 +118,14 @@ test('init scaffolds a project and refuses to overwrite it', async (t) => {
   assert.match(second.stderr, /refusing to overwrite: .*strata\.config\.ts/)
   assert.equal(readFileSync(join(dir, 'strata.config.ts'), 'utf8'), '// edited by hand\n')
   assert.ok(existsSync(join(dir, 'migrations', 'versions')))
+  // A file where the project directory should be is bad input, not an unexpected error.
+  const file = join(dir, 'strata.config.ts')
+  const onFile = await runCli(['init', file])
+  assert.equal(onFile.code, 2, onFile.stderr)
+  assert.equal(
+    onFile.stderr,
+    `error: cannot create ${file}: a file is in the way\n  hint: name a directory this account can write (strata init DIR), or run strata init inside the project\n`,
+  )
 })
 
 test('init in a project that depends on node-pg-migrate or Prisma says how to adopt their database', async (t) => {
