@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
@@ -76,6 +76,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
         hint: 'check the path given with -c/--config, or run `strata init` to create one',
       })
     }
+    if (statSync(file).isDirectory()) file = configFileIn(file, options.file)
   } else {
     file = findConfigFile(cwd)
   }
@@ -85,6 +86,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const raw = file === undefined ? {} : await readConfigFile(file)
   const config = resolveConfig(raw, file, rootDir, env)
   return dotenv === undefined || dotenv.keys.length === 0 ? config : Object.freeze({ ...config, dotenv })
+}
+
+/** `-c DIR`: the project's config file in that directory, as if run there. */
+function configFileIn(dir: string, given: string): string {
+  const found = CONFIG_FILE_NAMES.map((name) => join(dir, name)).find((candidate) => existsSync(candidate))
+  if (found !== undefined) return found
+  throw new ConfigError(`${given} is a directory without a config file (${CONFIG_FILE_NAMES.join(', ')})`, {
+    hint: `name the config file with -c/--config, or create one there: strata init ${given}`,
+  })
 }
 
 async function readConfigFile(file: string): Promise<unknown> {

@@ -48,6 +48,12 @@ export function listMigrationFiles(
         hint: `run \`strata init\`, or set migrations.directories in ${configName}`,
       })
     }
+    if (!statSync(directory).isDirectory()) {
+      throw new InvalidMigrationError(`the migrations directory ${directory} is a file, not a directory`, {
+        where: 'migrations.directories',
+        hint: `set migrations.directories in ${configName} to the directory holding the migration files`,
+      })
+    }
     for (const name of readdirSync(directory).sort()) {
       // `_helpers.ts` and dotfiles are not migrations; `.d.ts` files hold only types.
       if (

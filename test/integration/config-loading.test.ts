@@ -170,6 +170,31 @@ test('invalid JSON and a missing -c file are clear errors', async (t) => {
   const missing = await runCli(['dev', 'status', '-c', 'nope.config.ts'], { cwd: tempDir(t) })
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /config file nope\.config\.ts does not exist/)
+  // -c DIR reads the project's config in that directory, as if run there.
+  const other = tempDir(t)
+  writeFileSync(join(other, 'strata.config.json'), JSON.stringify({ dev: { port: 5999 } }))
+  const inDir = await runCli(['dev', 'status', '--json', '-c', other], { cwd: tempDir(t) })
+  assert.equal(inDir.code, 0, inDir.stderr)
+  assert.equal(JSON.parse(inDir.stdout).port, 5999)
+  const empty = tempDir(t)
+  const noConfig = await runCli(['dev', 'status', '-c', empty])
+  assert.equal(noConfig.code, 2)
+  assert.match(
+    noConfig.stderr,
+    /is a directory without a config file \(strata\.config\.ts, .*\)\n {2}hint: name the config file with -c\/--config, or create one there: strata init /,
+  )
+  // migrations.directories naming a file is bad configuration, not an unexpected error.
+  writeFileSync(join(other, 'notes.txt'), '')
+  writeFileSync(
+    join(other, 'strata.config.json'),
+    JSON.stringify({ migrations: { directories: ['notes.txt'] } }),
+  )
+  const fileAsDirectory = await runCli(['history'], { cwd: other })
+  assert.equal(fileAsDirectory.code, 2, fileAsDirectory.stderr)
+  assert.match(
+    fileAsDirectory.stderr,
+    /^error: the migrations directory \S+notes\.txt is a file, not a directory\n {2}at: migrations\.directories\n/,
+  )
 })
 
 test('--debug adds the stack trace, at the lines of src/ rather than of the bundle', async (t) => {
