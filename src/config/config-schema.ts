@@ -1,11 +1,13 @@
 import { s } from './schema.js'
 
 const sslmode = s.string({ oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] })
+// A number is milliseconds; a string must say its unit: '10' would be 10 ms, as PostgreSQL
+// reads it, where whoever wrote it almost always meant seconds (as --lock-timeout refuses it).
 const duration = s.union(
   s.number({ min: 0 }),
   s.string({
-    pattern: /^\s*\d+(\.\d+)?\s*(ms|s|min|h)?\s*$/,
-    patternText: "a duration such as '500ms', '5s' or '2min'",
+    pattern: /^\s*\d+(\.\d+)?\s*(ms|s|min|h)\s*$/,
+    patternText: "a duration with its unit, such as '500ms', '5s' or '2min' (a number alone is milliseconds)",
   }),
 )
 const identifier = s.string({

@@ -141,9 +141,15 @@ export function resolveConfig(
 ): ResolvedConfig {
   const shown = file === undefined ? 'config' : displayPath(file)
   if (!isPlainObject(raw)) {
-    throw new ConfigError(`${shown}: the default export must be an object, found ${typeof raw}`, {
-      where: shown,
-    })
+    const found = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`
+    const what = file?.endsWith('.json') ? 'the file' : 'the default export'
+    throw new ConfigError(
+      `${shown}: ${what} must be an object ({ databases: ..., migrations: ... }), found ${found}`,
+      {
+        where: shown,
+        hint: 'see README.md, "Configuration", for every key',
+      },
+    )
   }
   // Databases are interpolated when one is selected, so that a variable needed only by
   // another database does not stop this command. Everything else is interpolated first

@@ -42,6 +42,27 @@ test('a wrong type names the key, what was expected and what was found', () => {
   )
 })
 
+test('a duration written as a string must say its unit; a number is milliseconds', () => {
+  const message = messageOf(() => resolve({ lock: { timeout: '10' } }))
+  assert.match(
+    message,
+    /lock\.timeout: expected a duration with its unit, such as '500ms', '5s' or '2min' \(a number alone is milliseconds\), found the string "10"/,
+  )
+  assert.equal(resolve({ lock: { timeout: '10s' } }).lock.timeout, 10_000)
+  assert.equal(resolve({ lock: { timeout: 10 } }).lock.timeout, 10)
+})
+
+test('a config that is not an object says what it is', () => {
+  assert.match(
+    messageOf(() => resolve([])),
+    /the default export must be an object .*, found an array/,
+  )
+  assert.match(
+    messageOf(() => resolveConfig(null, '/p/strata.config.json', '/p')),
+    /strata\.config\.json: the file must be an object .*, found null/,
+  )
+})
+
 test('every problem is reported at once', () => {
   const message = messageOf(() => resolve({ dev: { port: -1 }, migrations: { directories: 'x' } }))
   assert.match(message, /dev\.port/)
