@@ -120,6 +120,12 @@ export class StatementBatch<Source = unknown> {
   #inFlight: Promise<BatchError<Source> | undefined> | undefined
   /** Units added from now on belong to this owner (unless they name their own). */
   owner: object | undefined
+  /**
+   * Called when a round trip has completed without error, whoever sent it: a migration
+   * that needs an answer (a backfill) flushes the migrations before it, which are then
+   * done and can be said to be, before its own long work starts.
+   */
+  onAnswered: (() => void) | undefined
 
   constructor(
     private readonly client: pg.ClientBase,
@@ -218,6 +224,7 @@ export class StatementBatch<Source = unknown> {
     }
     this.#completed.push(...units)
     this.#collected.push(...(query?.collected ?? []))
+    this.onAnswered?.()
     return undefined
   }
 }

@@ -145,6 +145,7 @@ async function runSteps(
   let grouped = 0
   const inFlight = new StepsInFlight(results, options.onStep)
   const settle = () => inFlight.settle(batch.takeOutcome())
+  batch.onAnswered = settle
   // Sends the waiting group. When another transactional migration follows, its code
   // runs while the server works on this group (the group after waits for this one's
   // answer before it goes); otherwise the answer is awaited here.

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import { loadConfig } from '../../src/config/load-config.js'
+import { upgrade } from '../../src/runner/migrate.js'
 import { CLI } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
@@ -70,6 +73,31 @@ test('a backfill pages by key in short transactions while the application writes
     "SELECT null_frac::float8 AS null_frac FROM pg_stats WHERE tablename = 'users' AND attname = 'new_column'",
   )
   assert.ok(stats.null_frac < 0.01, `null_frac ${stats.null_frac}`)
+})
+
+test('migrations before a backfill are reported done before it starts, not after it, as they committed', async (t) => {
+  const db = await createTestDatabase(t)
+  await seed(db, 3_000)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE audit (id int);', downSql: 'DROP TABLE audit;' })
+  project.ts('bbb222', BACKFILL('batchSize: 1000'))
+  const config = await loadConfig({ file: join(project.dir, 'strata.config.json') })
+  const events: string[] = []
+  await upgrade(
+    {
+      config,
+      spec: db.spec,
+      onStep: (event) => {
+        if (event.kind === 'done') events.push(`done ${event.step.revision}`)
+      },
+      onProgress: (progress) => events.push(`backfill ${progress.done}/${progress.total}`),
+    },
+    'head',
+  )
+  const firstBatch = events.findIndex((event) => event.startsWith('backfill'))
+  assert.ok(firstBatch > 0, events.join('; '))
+  assert.equal(events.indexOf('done aaa111'), 0, `reported before the backfill: ${events.join('; ')}`)
+  assert.equal(events.at(-1), 'done bbb222')
 })
 
 test('an interrupted backfill resumes from its checkpoint', { timeout: 60_000 }, async (t) => {
