@@ -7,21 +7,53 @@ import { InvalidInputError } from '../errors/index.js'
  * The files a branch changed since it left `ref` (`origin/main`): what `git diff` shows
  * from the merge base of `ref` and HEAD to the working tree (commits of the branch and
  * uncommitted edits), plus new files git does not track yet. Deleted files are left
- * out. Absolute paths. The merge base, not `ref` itself: the commits `ref` gained since
- * the branch started are not the branch's.
+ * out, and so are files only renamed or moved (`git mv`, or a plain `mv` not yet
+ * added): their migrations are the ones `ref` has, and checking them again would
+ * report `ref`'s findings as the branch's. Absolute paths. The merge base, not `ref`
+ * itself: the commits `ref` gained since the branch started are not the branch's.
  */
 export function filesChangedSince(ref: string, directory: string): Set<string> {
   // Real path: git prints the top level with symbolic links resolved, and so are the
   // migration paths these are compared with.
   const top = realpathSync(git(['rev-parse', '--show-toplevel'], directory, ref).trim())
   const base = git(['merge-base', ref, 'HEAD'], directory, ref).trim()
-  const changed = git(['diff', '--name-only', '-z', '--diff-filter=d', base, '--'], directory, ref)
+  const changed = changedPaths(git(['diff', '--name-status', '-z', '-M', base, '--'], directory, ref))
   const untracked = git(['ls-files', '--others', '--exclude-standard', '-z', '--full-name'], top, ref)
-  return new Set(
-    [...changed.split('\0'), ...untracked.split('\0')]
-      .filter((path) => path !== '')
-      .map((path) => resolve(top, path)),
+    .split('\0')
+    .filter((path) => path !== '')
+  // A file moved with a plain `mv`: deleted at its old path, untracked at its new one, same content.
+  const deletedBlobs = new Set(
+    changed.deleted.length === 0 || untracked.length === 0
+      ? []
+      : lines(git(['rev-parse', ...changed.deleted.map((path) => `${base}:${path}`)], top, ref)),
   )
+  const untrackedBlobs =
+    deletedBlobs.size === 0 ? [] : lines(git(['hash-object', '--', ...untracked], top, ref))
+  const untrackedChanged = untracked.filter((_, index) => !deletedBlobs.has(untrackedBlobs[index] ?? ''))
+  return new Set([...changed.edited, ...untrackedChanged].map((path) => resolve(top, path)))
+}
+
+/** `git diff --name-status -z`: added or edited paths (renames with edits too), and deleted ones. */
+function changedPaths(output: string): { edited: string[]; deleted: string[] } {
+  const fields = output.split('\0')
+  const edited: string[] = []
+  const deleted: string[] = []
+  for (let index = 0; index < fields.length; ) {
+    const status = fields[index++] ?? ''
+    if (status === '') continue
+    if (status.startsWith('R') || status.startsWith('C')) {
+      index++ // the old path
+      const path = fields[index++]!
+      // R100: the same content under another name.
+      if (status !== 'R100') edited.push(path)
+    } else if (status === 'D') deleted.push(fields[index++]!)
+    else edited.push(fields[index++]!)
+  }
+  return { edited, deleted }
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '')
 }
 
 function git(args: readonly string[], cwd: string, ref: string): string {

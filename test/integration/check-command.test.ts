@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
@@ -585,6 +593,31 @@ test("--changed-since checks what a branch adds or edits, with the earlier migra
   assert.deepEqual(
     JSON.parse(linked.stdout).migrations.map((migration: { id: string }) => migration.id),
     ['a2', 'a3'],
+  )
+
+  // A migration of main only renamed on the branch (git mv, or a plain mv not yet added) is main's still.
+  git('mv', 'migrations/versions/a1_m.sql', 'migrations/versions/a1_users.sql')
+  const renamed = await project.cli(['check', '--changed-since', 'main', '--format', 'json'])
+  assert.deepEqual(
+    JSON.parse(renamed.stdout).migrations.map((migration: { id: string }) => migration.id),
+    ['a2', 'a3'],
+  )
+  git('commit', '-qm', 'rename')
+  renameSync(join(project.versions, 'a1_users.sql'), join(project.versions, 'a1_create_users.sql'))
+  const moved = await project.cli(['check', '--changed-since', 'main', '--format', 'json'])
+  assert.deepEqual(
+    JSON.parse(moved.stdout).migrations.map((migration: { id: string }) => migration.id),
+    ['a2', 'a3'],
+  )
+  // Renamed and edited: the branch's change, checked.
+  appendFileSync(
+    join(project.versions, 'a1_create_users.sql'),
+    'CREATE INDEX ix_users_id_email ON users (id, email);\n',
+  )
+  const edited = await project.cli(['check', '--changed-since', 'main', '--format', 'json'])
+  assert.deepEqual(
+    JSON.parse(edited.stdout).migrations.map((migration: { id: string }) => migration.id),
+    ['a1', 'a2', 'a3'],
   )
 
   const unknown = await project.cli(['check', '--changed-since', 'origin/main'])
