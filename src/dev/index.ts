@@ -1,4 +1,5 @@
 export { findClientProgram } from '../backup/client-programs.js'
 export { devPsql } from './dev-psql.js'
+export { type DevResetOptions, type DevResetResult, devReset } from './dev-reset.js'
 export type { DevServerStatus, DevStartResult } from './dev-server.js'
 export { DEV_HOST, devConnectionSpec, devStart, devStatus, devStop, ensureDevServer } from './dev-server.js'

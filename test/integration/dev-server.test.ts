@@ -145,6 +145,55 @@ test('dev start creates the server, re-uses its data across restarts, and report
   assert.match(checks.get('connection')!.summary, /^PostgreSQL 16\.\d+ as postgres/)
   assert.match(checks.get('migrations')!.summary, /the database is at d1, 1 pending$/)
   assert.equal(checks.get('client-pg_basebackup')!.status, 'ok')
+
+  // dev reset: refused without a terminal to ask on, unless --yes; then a clean database at the heads.
+  const unasked = await runCli(['dev', 'reset'], { cwd: dir })
+  assert.equal(unasked.code, 2, unasked.stderr)
+  assert.match(
+    unasked.stderr,
+    new RegExp(
+      `^error: Drop strata on the development server 127\\.0\\.0\\.1:${port} and build it again from the migrations\\? Its data is lost: needs confirmation, and there is no terminal to ask on\n {2}hint: pass --yes to confirm`,
+    ),
+  )
+  const untouched = await connect(spec)
+  assert.deepEqual((await untouched.client.query('SELECT id FROM kept')).rows, [{ id: 42 }])
+  await untouched.close()
+  const reset = await runCli(['dev', 'reset', '--yes'], { cwd: dir })
+  assert.equal(reset.code, 0, reset.stderr)
+  assert.match(reset.stdout, /\] Running upgrade {2}-> d1 \(\d+ ms\)\n.*\] Running upgrade d1 -> d2 /s)
+  assert.match(
+    reset.stdout,
+    new RegExp(
+      `✓ strata on 127\\.0\\.0\\.1:${port} dropped and created again, then upgraded to d2: 2 migrations\n$`,
+    ),
+  )
+  const clean = await connect(spec)
+  const tables = await clean.client.query(
+    "SELECT string_agg(relname, ',' ORDER BY relname) AS names FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')",
+  )
+  await clean.close()
+  assert.equal(
+    tables.rows[0].names,
+    'alembic_version,alembic_version_pkc,ix_notes_id,notes,strata_history,strata_history_pkey',
+  )
+  const empty = await runCli(['dev', 'reset', '--yes', '--no-upgrade', '--json'], { cwd: dir })
+  assert.equal(empty.code, 0, empty.stderr)
+  assert.equal(JSON.parse(empty.stdout).upgraded, undefined)
+  // A migration that does not load stops the reset before anything is dropped.
+  writeFileSync(
+    join(versions, 'd3.sql'),
+    '-- revision: d3\n-- down_revision: nope\n-- migrate:up\nSELECT 1;\n',
+  )
+  const marked = await connect(spec)
+  await marked.client.query('CREATE TABLE marker (id int)')
+  const broken = await runCli(['dev', 'reset', '--yes'], { cwd: dir })
+  assert.equal(broken.code, 2, broken.stderr)
+  assert.equal(
+    (await marked.client.query("SELECT to_regclass('marker') IS NOT NULL AS kept")).rows[0].kept,
+    true,
+  )
+  await marked.close()
+  rmSync(join(versions, 'd3.sql'))
   // Stopped, it is looked at, never started.
   assert.equal((await runCli(['dev', 'stop'], { cwd: dir })).code, 0)
   const asleep = await runCli(['doctor', '--json'], { cwd: dir })

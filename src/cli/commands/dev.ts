@@ -1,8 +1,11 @@
 import type { Command } from 'commander'
 import type { DevServerStatus } from '../../dev/index.js'
+import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { colors, mark, table } from '../output.js'
+import { progressPrinter } from '../progress.js'
 import { action } from '../run-action.js'
+import { stepPrinter } from '../workflow-lines.js'
 
 function describeServer(context: CommandContext, status: DevServerStatus, headline: string): void {
   context.output.line(headline)
@@ -80,6 +83,48 @@ export function registerDevCommands(program: Command): void {
           context.output.notice(`${mark.warn()} the development server is not running: \`strata dev start\``)
         context.output.line(url)
         context.output.data({ url, masked: status.url, running: status.running })
+      }),
+    )
+
+  dev
+    .command('reset')
+    .description(
+      'drop the development database and build it again from the migrations (asks; only the embedded server)',
+    )
+    .option('-y, --yes', 'do not ask')
+    .option('--no-upgrade', 'leave the new database empty')
+    .action(
+      action(async (context, flags: { yes?: boolean; upgrade?: boolean }) => {
+        const config = await context.config()
+        // Loaded first: a migration that does not load stops the reset before anything is dropped.
+        const migrations = await context.migrations()
+        const { devReset, devStatus } = await import('../../dev/index.js')
+        const status = devStatus(config)
+        if (!flags.yes) {
+          const { confirm } = await import('../confirm.js')
+          const question = `Drop ${config.dev.database} on the development server ${status.host}:${status.port}${status.running ? '' : ' (started first)'} and build it again from the migrations? Its data is lost`
+          if (!(await confirm(`${question}?`))) {
+            context.output.line(`${mark.fail()} cancelled: nothing was changed`)
+            return 1
+          }
+        }
+        const result = await devReset({
+          config,
+          migrations,
+          upgrade: flags.upgrade !== false,
+          args: context.migrationArguments(),
+          onStep: stepPrinter(context),
+          onNotice: (line) => context.output.notice(line),
+          onProgress: progressPrinter(context.output.quiet || context.output.json),
+        })
+        const where = `${result.database} on ${result.host}:${result.port}`
+        const upgraded = result.upgraded
+        context.output.line(
+          upgraded === undefined
+            ? `${mark.ok()} ${where} dropped and created again, empty`
+            : `${mark.ok()} ${where} dropped and created again, then upgraded to ${upgraded.rowsAfter.join(', ') || 'base'}: ${plural(upgraded.steps.length, 'migration')}`,
+        )
+        context.output.data({ ok: true, ...result })
       }),
     )
 
