@@ -19,7 +19,7 @@ function describeServer(context: CommandContext, status: DevServerStatus, headli
   )
 }
 
-/** `strata dev start | stop | status | url | psql` — the embedded PostgreSQL 16. */
+/** `strata dev start | stop | status | url | psql | reset` — the embedded PostgreSQL 16. */
 export function registerDevCommands(program: Command): void {
   const dev = program
     .command('dev')
