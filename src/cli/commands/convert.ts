@@ -11,14 +11,14 @@ import { mark } from '../output.js'
 import { action } from '../run-action.js'
 import { portAlembic } from './convert-alembic.js'
 
-/**
- * `strata convert DIR`: another tool's SQL migrations (Prisma, dbmate, golang-migrate,
- * Flyway, node-pg-migrate) become Strata's, and the database that tool migrated is
- * read to say which revision to stamp.
- */
 /** Every tool convert reads, for the help texts. */
 const TOOLS = ['alembic', ...FOREIGN_TOOLS].join(', ')
 
+/**
+ * `strata convert DIR`: another tool's migrations (Prisma's, dbmate's, golang-migrate's,
+ * Flyway's SQL; TypeORM's, Knex's and node-pg-migrate's code, rendered) become Strata's,
+ * and the database that tool migrated is read to say which revision to stamp.
+ */
 export function registerConvertCommand(program: Command): void {
   program
     .command('convert')
