@@ -261,6 +261,31 @@ test('check -r A:B offline knows what the migrations up to A made: a check valid
   assert.match(alone.stdout, /error +set-not-null-without-check/)
 })
 
+test('check --rules lists every rule at the level the config gives it, as a table or as JSON', async (t) => {
+  const project = testProject(t, undefined, {
+    check: { rules: { 'drop-column': 'off', 'prefer-jsonb': 'error' } },
+  })
+  const { RULES, BUILT_IN } = await import('../../src/analysis/rules/index.js')
+  const listed = await project.cli(['check', '--rules', '--format', 'json'])
+  assert.equal(listed.code, 0, listed.stderr)
+  const rules = JSON.parse(listed.stdout) as { id: string; level: string; summary: string }[]
+  assert.equal(rules.length, RULES.length + BUILT_IN.length + 1)
+  const level = (id: string) => rules.find((rule) => rule.id === id)?.level
+  assert.equal(level('drop-column'), 'off')
+  assert.equal(level('prefer-jsonb'), 'error')
+  assert.equal(level('multiple-heads'), 'error')
+  assert.deepEqual(JSON.parse((await project.cli(['--json', 'check', '--rules'])).stdout), rules)
+  const human = await project.cli(['check', '--rules'])
+  assert.match(human.stdout, /^rule +level +what it catches\n/)
+  assert.match(human.stdout, /\ndrop-column +off +/)
+  const sarif = await project.cli(['check', '--rules', '--format', 'sarif'])
+  assert.equal(sarif.code, 2)
+  assert.match(
+    sarif.stderr,
+    /--rules lists the rules as a table or as JSON: --format human or json, not sarif/,
+  )
+})
+
 test('bad input to check: one clear line and exit 2', async (t) => {
   const project = testProject(t, undefined, { check: { rules: { 'drop-colum': 'off' } } })
   project.sql('c1', { up: 'CREATE TABLE t (a int);' })

@@ -32,8 +32,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--offline', 'do not connect, even when a database is configured (CI)')
     .option(
       '--format <format>',
-      'human | json | sarif | github (annotations and the job summary in a GitHub Actions run) | gitlab (a Code Quality report) | markdown (for a pull request)',
-      'human',
+      'human (the default; json with --json) | json | sarif | github (annotations and the job summary in a GitHub Actions run) | gitlab (a Code Quality report) | markdown (for a pull request)',
     )
     .option(
       '--pg-version <major>',
@@ -77,7 +76,7 @@ Exit code 1 when an error-level finding is not suppressed. Suppress one with a r
             `--format must be human, json, sarif, github, gitlab or markdown, not "${format}"`,
           )
         }
-        if (flags.rules) return listRules(context)
+        if (flags.rules) return listRules(context, format)
         // The parser's WebAssembly is read and instantiated (asynchronously) while the
         // config and files load; checkMigrations awaits the same promise (and reports
         // its failure).
@@ -240,7 +239,7 @@ function parseVersion(text: string): number {
   return major
 }
 
-async function listRules(context: CommandContext): Promise<number> {
+async function listRules(context: CommandContext, format: string): Promise<number> {
   const { RULES, BUILT_IN, multipleHeads } = await import('../../analysis/rules/index.js')
   const config = await context.config()
   const all = [...RULES, multipleHeads, ...BUILT_IN]
@@ -249,10 +248,14 @@ async function listRules(context: CommandContext): Promise<number> {
     level: config.check.rules[rule.id] ?? rule.level,
     summary: rule.summary,
   }))
-  if (context.options.json) {
-    context.output.data(rows)
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(rows, null, jsonIndent())}\n`)
     return 0
   }
+  if (format !== 'human')
+    throw new UsageError(
+      `--rules lists the rules as a table or as JSON: --format human or json, not ${format}`,
+    )
   const { table } = await import('../output.js')
   context.output.line(
     table([['rule', 'level', 'what it catches'], ...rows.map((r) => [r.id, r.level, r.summary])]),
