@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
-import { createReadStream } from 'node:fs'
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough, type Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { ResolvedConfig } from '../config/types.js'
@@ -11,14 +13,18 @@ import { formatDuration } from '../util/duration.js'
 import { trackChild } from '../util/running-children.js'
 import type { CatalogEntry } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
-import { chooseClientProgram } from './client-programs.js'
-import { pgRestoreFor } from './read-archive.js'
+import { type ClientProgram, chooseClientProgram } from './client-programs.js'
+import { pgRestoreFor, tableOfContents } from './read-archive.js'
 import { lastLines, runProgram } from './run-program.js'
 
 /** How an archive goes into a database. */
 export type RestoreMode =
-  /** An empty database: everything, with `jobs` parallel workers (custom and directory). */
-  | { readonly kind: 'fresh'; readonly jobs: number }
+  /**
+   * An empty database: everything, with `jobs` parallel workers (custom and directory).
+   * `withoutForeignKeys` leaves out foreign keys: a backup of some tables holds keys
+   * referencing tables it does not hold, which a scratch database cannot have.
+   */
+  | { readonly kind: 'fresh'; readonly jobs: number; readonly withoutForeignKeys?: boolean }
   /** Some tables of a live database, in one transaction: recreated, or (dataOnly) their rows replaced. */
   | { readonly kind: 'partial'; readonly tables: readonly string[]; readonly dataOnly: boolean }
   /** Over the live database's objects, in one transaction (`--clean --if-exists`). */
@@ -98,17 +104,26 @@ async function restoreOnce(options: RestoreArchiveOptions, sessionOptions: strin
     if (format !== 'plain' && mode.kind !== 'partial') {
       const pgRestore = pgRestoreFor(entry, options.pgBinDir, options.serverMajor)
       const parallel = mode.kind === 'fresh' && mode.jobs > 1
-      const args = [
-        ...connectionArguments(spec),
-        '-w',
-        '--exit-on-error',
-        ...(parallel ? ['-j', String(mode.jobs)] : ['--single-transaction']),
-        ...(mode.kind === 'in-place' ? ['--clean', '--if-exists'] : []),
-        ...ownership,
-        entry.archivePath,
-      ]
-      const run = await runProgram(pgRestore.path, args, env)
-      if (run.code !== 0) throw restoreFailed('pg_restore', run.code, run.stderr)
+      const list =
+        mode.kind === 'fresh' && mode.withoutForeignKeys
+          ? await listWithoutForeignKeys(pgRestore, entry.archivePath, env)
+          : undefined
+      try {
+        const args = [
+          ...connectionArguments(spec),
+          '-w',
+          '--exit-on-error',
+          ...(parallel ? ['-j', String(mode.jobs)] : ['--single-transaction']),
+          ...(mode.kind === 'in-place' ? ['--clean', '--if-exists'] : []),
+          ...(list === undefined ? [] : ['-L', list.file]),
+          ...ownership,
+          entry.archivePath,
+        ]
+        const run = await runProgram(pgRestore.path, args, env)
+        if (run.code !== 0) throw restoreFailed('pg_restore', run.code, run.stderr)
+      } finally {
+        list?.remove()
+      }
       return
     }
     const psql = chooseClientProgram('psql', {
@@ -149,7 +164,11 @@ function plainStream(entry: CatalogEntry, options: RestoreArchiveOptions): Reada
       hint: 'partial restores need a custom or directory backup (strata backup --format custom)',
     })
   const file = createReadStream(entry.archivePath)
-  const sql = entry.manifest.options.compression === 'none' ? file : file.pipe(createGunzip())
+  const unzipped = entry.manifest.options.compression === 'none' ? file : file.pipe(createGunzip())
+  const sql =
+    options.mode.kind === 'fresh' && options.mode.withoutForeignKeys
+      ? unzipped.pipe(dropForeignKeys())
+      : unzipped
   if (!options.noOwner && !options.noAcl) return sql
   return sql.pipe(
     dropLines(
@@ -177,6 +196,58 @@ function dropLines(...patterns: (RegExp | undefined)[]): Transform {
     },
     flush(done) {
       done(null, carry)
+    },
+  })
+}
+
+/**
+ * The archive's table of contents without its foreign keys (`FK CONSTRAINT` entries), in
+ * a private temporary file for `pg_restore -L`.
+ */
+async function listWithoutForeignKeys(
+  pgRestore: ClientProgram,
+  archive: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ file: string; remove: () => void }> {
+  const toc = await tableOfContents(pgRestore, archive, env)
+  if (toc.text === undefined) throw new OperationFailedError(toc.problem)
+  const dir = mkdtempSync(join(tmpdir(), 'strata-toc-'))
+  const file = join(dir, 'toc.list')
+  const kept = toc.text.split('\n').filter((line) => !/^\d+; \d+ \d+ FK CONSTRAINT /.test(line))
+  writeFileSync(file, kept.join('\n'), { mode: 0o600 })
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A plain dump without its foreign keys. pg_dump writes each as two lines:
+ * `ALTER TABLE ONLY public.orders` then `    ADD CONSTRAINT ... FOREIGN KEY (...) REFERENCES ...;`.
+ */
+function dropForeignKeys(): Transform {
+  let carry = ''
+  let held: string | undefined
+  const out: string[] = []
+  const take = (line: string) => {
+    if (held !== undefined) {
+      if (/^\s+ADD CONSTRAINT .* FOREIGN KEY .*;$/.test(line)) {
+        held = undefined
+        return
+      }
+      out.push(`${held}\n`)
+      held = undefined
+    }
+    if (/^ALTER TABLE (ONLY )?\S+$/.test(line)) held = line
+    else out.push(`${line}\n`)
+  }
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const lines = (carry + chunk.toString('utf8')).split('\n')
+      carry = lines.pop() ?? ''
+      for (const line of lines) take(line)
+      done(null, out.splice(0).join(''))
+    },
+    flush(done) {
+      if (held !== undefined) out.push(`${held}\n`)
+      done(null, out.splice(0).join('') + carry)
     },
   })
 }

@@ -12,14 +12,16 @@ import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
 import { runnerTables } from '../runner/tables.js'
+import { shortList } from '../util/plural.js'
 import { fileTimestamp } from './backup-names.js'
-import { type CatalogEntry, findBackup } from './catalog.js'
+import type { CatalogEntry } from './catalog.js'
 import { createBackup } from './create-backup.js'
 import { copyDatabaseProperties, swapWithServicesStopped } from './database-swap.js'
 import { refuseOutsideReferences } from './foreign-key-guard.js'
 import { listKeptDatabases } from './kept-databases.js'
 import type { BackupManifest } from './manifest.js'
 import { restoreArchive } from './restore-archive.js'
+import { findRestoreBackup, requireWholeBackup } from './restore-source.js'
 import { countRows } from './row-counts.js'
 import { compareRowCounts } from './scratch-restore.js'
 import { resolveTableArguments } from './table-arguments.js'
@@ -79,7 +81,17 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
       hint: 'add -t TABLE (repeatable)',
     })
   progress('Starting database restore')
-  const entry = findBackup(request.backup, request.config.backup.directory)
+  const { entry, passedOver } = findRestoreBackup(request.backup, request.config.backup.directory, {
+    database: request.spec.database,
+    intoOtherDatabase: Boolean(request.intoOtherDatabase),
+    ...(request.tables === undefined
+      ? {}
+      : { holds: holdsTables(request.tables, Boolean(request.dataOnly)) }),
+  })
+  if (passedOver.length > 0)
+    progress(
+      `latest: ${entry.manifest.id}; passed over, newer: ${passedOver.map((skipped) => `${skipped.id} (${skipped.why})`).join(', ')}`,
+    )
   // `-t 'audit_*'` names the tables the backup holds that match, and `-t Users` the table
   // users, as pg_dump's -t does; after this every table is named `schema.table`, exactly.
   const options: RestoreOptions =
@@ -100,28 +112,11 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
         hint: `pick a backup of ${options.spec.database} (\`strata backups list\`), or select ${entry.manifest.database} (-n NAME or --url); to restore it into ${options.spec.database} on purpose, add --into-other-database`,
       },
     )
-  if (entry.manifest.format === 'base')
+  if ((options.tables?.length ?? 0) === 0) requireWholeBackup(entry.manifest)
+  else if (entry.manifest.format === 'base')
     throw new UsageError(`${entry.manifest.id} is a base backup (physical)`, {
       hint: 'restore it with `strata pitr restore --target-time ...`',
     })
-  if (entry.manifest.options.dataOnly && (options.tables?.length ?? 0) === 0)
-    throw new UsageError(
-      `${entry.manifest.id} holds rows only (a --data-only backup): restored as the whole database it would leave one without tables. Nothing was changed`,
-      {
-        hint:
-          entry.manifest.format === 'plain'
-            ? 'a plain data-only dump goes into existing tables by hand: take a backup, then psql -v ON_ERROR_STOP=1 -1 -f it'
-            : "replace tables' rows in the live database with -t TABLE --data-only (repeatable)",
-      },
-    )
-  const onlySchemas = entry.manifest.options.schemas ?? []
-  if (onlySchemas.length > 0 && (options.tables?.length ?? 0) === 0)
-    throw new UsageError(
-      `${entry.manifest.id} holds only schema ${onlySchemas.join(', ')}; restoring it as the whole database would lose every other schema`,
-      {
-        hint: `restore its tables into the live database with -t ${onlySchemas[0]}.TABLE (repeatable)`,
-      },
-    )
   if ((options.tables?.length ?? 0) > 0)
     requireTablesInBackup(entry.manifest, options.tables ?? [], Boolean(options.dataOnly))
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
@@ -495,6 +490,25 @@ async function existingTables(client: Connection['client'], tables: readonly str
 }
 
 /** Rows cannot be restored from a schema-only backup. */
+/** For `latest` with -t: whether a backup holds those tables (as the restore would need them), or why not. */
+function holdsTables(
+  tables: readonly string[],
+  dataOnly: boolean,
+): (manifest: BackupManifest) => string | undefined {
+  return (manifest) => {
+    if (manifest.format === 'plain') return 'plain SQL: tables cannot be picked out of it'
+    if (manifest.options.schemaOnly && dataOnly) return 'definitions only, no rows'
+    try {
+      const resolved = resolveTableArguments(tables, Object.keys(manifest.rowCounts), manifest.id)
+      requireTablesInBackup(manifest, resolved, dataOnly)
+      return undefined
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      return `without the rows of ${shortList(tables, 3)}`
+    }
+  }
+}
+
 function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
   if (manifest.options.schemaOnly && dataOnly)
     throw new UsageError(

@@ -37,7 +37,13 @@ export async function restoreTest(
         entry,
         spec: scratch,
         serverMajor: Math.floor(serverVersionNum / 10000),
-        mode: { kind: 'fresh', jobs: options.jobs },
+        // A backup of some tables references tables it does not hold: the scratch database
+        // cannot have them, so its foreign keys are left out (the rows are what is compared).
+        mode: {
+          kind: 'fresh',
+          jobs: options.jobs,
+          withoutForeignKeys: entry.manifest.options.tables.length > 0,
+        },
         noOwner: true,
         noAcl: true,
         pgBinDir: options.pgBinDir,

@@ -1,4 +1,4 @@
-import { findBackup } from '../backup/catalog.js'
+import { findRestoreBackup } from '../backup/restore-source.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { withConnection } from '../db/connect.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -163,5 +163,7 @@ async function resolveBackup(
       })
     return { kind: 'server-copy', id: reference }
   }
-  return { kind: 'archive', id: findBackup(reference, config.backup.directory).manifest.id }
+  // `latest`: the newest whole backup of this database, not a safety copy of one table.
+  const { entry } = findRestoreBackup(reference, config.backup.directory, { database: spec.database })
+  return { kind: 'archive', id: entry.manifest.id }
 }

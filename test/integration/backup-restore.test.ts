@@ -275,6 +275,52 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const plainPartial = await project.cli(['restore', backupIdFrom(plain.stdout), '-t', 'users'])
   assert.equal(plainPartial.code, 2)
   assert.match(plainPartial.stderr, /tables cannot be picked out of a plain SQL backup/)
+
+  // Restored as the whole database, a backup of some tables or of the definitions alone
+  // would leave it without the rest: refused before anything is created.
+  const wholeFromTable = await project.cli(['restore', usersId, '--yes'])
+  assert.equal(wholeFromTable.code, 2, wholeFromTable.stderr)
+  assert.match(
+    wholeFromTable.stderr,
+    new RegExp(
+      `^error: ${usersId} holds only table public\\.users \\(taken with -t\\); restored as the whole database it would lose every other table\\. Nothing was changed\n {2}hint: restore it into the live database with -t public\\.users`,
+      'm',
+    ),
+  )
+  const wholeFromSchema = await project.cli(['restore', schemaManifest.id, '--yes'])
+  assert.equal(wholeFromSchema.code, 2, wholeFromSchema.stderr)
+  assert.match(
+    wholeFromSchema.stderr,
+    /holds the definitions only \(a --schema-only backup\): restored as the whole database it would leave every table empty/,
+  )
+  assert.doesNotMatch(wholeFromTable.stdout + wholeFromSchema.stdout, /Creating fresh database/)
+  // `latest` is the newest backup that suits the restore: a table's backup taken after the
+  // whole one is passed over, and said to be.
+  const later = backupIdFrom(
+    (await project.cli(['backup', '-t', 'users', '--format', 'custom', '--json'])).stdout,
+  )
+  const latest = await project.cli(['restore', 'latest', '--yes'])
+  assert.equal(latest.code, 0, latest.stderr)
+  assert.match(
+    latest.stdout,
+    new RegExp(
+      `\\] latest: ${backupIdFrom(plain.stdout)}; passed over, newer: ${later} \\(holds only table public\\.users\\)\n`,
+    ),
+  )
+  assert.deepEqual(await tableChecksums(database.spec), before)
+  // A backup of orders alone holds its foreign key to users, which a scratch database has
+  // not: the restore test leaves foreign keys out and compares the rows, in both formats.
+  for (const format of ['plain', 'custom']) {
+    const orders = backupIdFrom(
+      (await project.cli(['backup', '-t', 'orders', '--format', format, '--json'])).stdout,
+    )
+    const tested = await project.cli(['backups', 'verify', orders, '--restore-test'])
+    assert.equal(tested.code, 0, `${format}: ${tested.stdout}${tested.stderr}`)
+    assert.match(
+      tested.stdout,
+      /✓ restore test: restored into a scratch database; row counts of 1 table match the manifest/,
+    )
+  }
 })
 
 test('a table restore into the live database waits at most lock.timeout for its locks, retries, and gives up changing nothing', async (t) => {

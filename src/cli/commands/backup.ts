@@ -273,8 +273,15 @@ export function registerBackupCommands(program: Command): void {
           const jobs = positiveInteger(flags.jobs, '--jobs', 4)
           // A backup that is not there is bad input, said before any server is started or reached.
           const { findBackup } = await import('../../backup/catalog.js')
-          const entry = findBackup(reference, config.backup.directory)
+          if (reference !== 'latest') findBackup(reference, config.backup.directory)
           const spec = await context.connectionSpec()
+          // The backup the question names is the one the restore reads (`latest` passes over
+          // partial backups, and other databases' ones, for a whole restore).
+          const { findRestoreBackup } = await import('../../backup/restore-source.js')
+          const { entry } = findRestoreBackup(reference, config.backup.directory, {
+            database: spec.database,
+            intoOtherDatabase: Boolean(flags.intoOtherDatabase),
+          })
           const { restoreBackup } = await import('../../backup/restore.js')
           const { confirm } = await import('../confirm.js')
           // At a terminal, a whole restore first says which backup `latest` or an id is and
