@@ -181,21 +181,28 @@ function plainStream(entry: CatalogEntry, options: RestoreArchiveOptions): Reada
 /** Removes whole lines matching either pattern (pg_dump writes these statements on one line each). */
 function dropLines(...patterns: (RegExp | undefined)[]): Transform {
   const active = patterns.filter((pattern): pattern is RegExp => pattern !== undefined)
+  return byLine((line) => (active.some((pattern) => pattern.test(line)) ? [] : [line]))
+}
+
+/**
+ * A stream edited line by line: `take` gets each whole line (without its newline) and
+ * returns the lines to pass on; `end` returns those it still holds when the input ends.
+ * A last line without a newline passes as it is.
+ */
+function byLine(
+  take: (line: string) => readonly string[],
+  end: () => readonly string[] = () => [],
+): Transform {
   let carry = ''
+  const joined = (lines: readonly string[]) => lines.map((line) => `${line}\n`).join('')
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       const lines = (carry + chunk.toString('utf8')).split('\n')
       carry = lines.pop() ?? ''
-      done(
-        null,
-        lines
-          .filter((line) => !active.some((pattern) => pattern.test(line)))
-          .map((line) => `${line}\n`)
-          .join(''),
-      )
+      done(null, joined(lines.flatMap(take)))
     },
     flush(done) {
-      done(null, carry)
+      done(null, joined(end()) + carry)
     },
   })
 }
@@ -223,33 +230,20 @@ async function listWithoutForeignKeys(
  * `ALTER TABLE ONLY public.orders` then `    ADD CONSTRAINT ... FOREIGN KEY (...) REFERENCES ...;`.
  */
 function dropForeignKeys(): Transform {
-  let carry = ''
+  // `ALTER TABLE ONLY t` waits for its next line: dropped with it when that adds a foreign key.
   let held: string | undefined
-  const out: string[] = []
-  const take = (line: string) => {
-    if (held !== undefined) {
-      if (/^\s+ADD CONSTRAINT .* FOREIGN KEY .*;$/.test(line)) {
-        held = undefined
-        return
-      }
-      out.push(`${held}\n`)
+  return byLine(
+    (line) => {
+      const before = held
       held = undefined
-    }
-    if (/^ALTER TABLE (ONLY )?\S+$/.test(line)) held = line
-    else out.push(`${line}\n`)
-  }
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      const lines = (carry + chunk.toString('utf8')).split('\n')
-      carry = lines.pop() ?? ''
-      for (const line of lines) take(line)
-      done(null, out.splice(0).join(''))
+      if (before !== undefined && /^\s+ADD CONSTRAINT .* FOREIGN KEY .*;$/.test(line)) return []
+      const kept = before === undefined ? [] : [before]
+      if (/^ALTER TABLE (ONLY )?\S+$/.test(line)) held = line
+      else kept.push(line)
+      return kept
     },
-    flush(done) {
-      if (held !== undefined) out.push(`${held}\n`)
-      done(null, out.splice(0).join('') + carry)
-    },
-  })
+    () => (held === undefined ? [] : [held]),
+  )
 }
 
 /**

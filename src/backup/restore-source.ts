@@ -10,16 +10,20 @@ import type { BackupManifest } from './manifest.js'
  * everything it does not hold. The restored copy passes its own checks (it matches its
  * manifest), so this must be known before anything is restored.
  */
-export function partialBackup(manifest: BackupManifest): { what: string; hint: string } | undefined {
+export function partialBackup(
+  manifest: BackupManifest,
+): { what: string; why: string; hint: string } | undefined {
   const { options } = manifest
   if (manifest.format === 'base')
     return {
       what: 'is a base backup (physical)',
+      why: 'a base backup',
       hint: 'restore it with `strata pitr restore --target-time ...`',
     }
   if (options.dataOnly)
     return {
       what: 'holds rows only (a --data-only backup): restored as the whole database it would leave one without tables',
+      why: 'rows only',
       hint:
         manifest.format === 'plain'
           ? 'a plain data-only dump goes into existing tables by hand: take a backup, then psql -v ON_ERROR_STOP=1 -1 -f it'
@@ -28,18 +32,22 @@ export function partialBackup(manifest: BackupManifest): { what: string; hint: s
   if (options.schemaOnly)
     return {
       what: 'holds the definitions only (a --schema-only backup): restored as the whole database it would leave every table empty',
+      why: 'definitions only',
       hint: 'pick a backup with rows (`strata backups list`)',
     }
   const schemas = options.schemas ?? []
   if (schemas.length > 0)
     return {
       what: `holds only schema ${schemas.join(', ')}; restoring it as the whole database would lose every other schema`,
+      why: `only schema ${schemas.join(', ')}`,
       hint: `restore its tables into the live database with -t ${schemas[0]}.TABLE (repeatable)`,
     }
   if (options.tables.length > 0) {
     const held = Object.keys(manifest.rowCounts)
+    const tables = `${held.length === 1 ? 'table' : 'tables'} ${shortList(held.length > 0 ? held : options.tables, 5)}`
     return {
-      what: `holds only ${held.length === 1 ? 'table' : 'tables'} ${shortList(held.length > 0 ? held : options.tables, 5)} (taken with -t); restored as the whole database it would lose every other table`,
+      why: `only ${tables}`,
+      what: `holds only ${tables} (taken with -t); restored as the whole database it would lose every other table`,
       hint: `restore ${held.length === 1 ? 'it' : 'them'} into the live database with -t${held.length > 0 ? ` ${held[0]}` : ' TABLE'} (repeatable), or pick a whole backup (\`strata backups list\`)`,
     }
   }
@@ -91,14 +99,14 @@ export function findRestoreBackup(
           ? manifest.format === 'base'
             ? 'a base backup'
             : want.holds(manifest)
-          : partialBackup(manifest)?.what.split(/[:;(]/)[0]?.trim()
+          : partialBackup(manifest)?.why
     if (why === undefined) return { entry, passedOver }
     passedOver.push({ id: manifest.id, why })
   }
   throw new InvalidInputError(
     `no backup in ${directory} suits this restore of ${want.database}: ${passedOver
       .slice(0, 5)
-      .map((skipped) => `${skipped.id} ${skipped.why}`)
+      .map((skipped) => `${skipped.id} (${skipped.why})`)
       .join('; ')}${passedOver.length > 5 ? `; and ${passedOver.length - 5} more` : ''}`,
     {
       hint:

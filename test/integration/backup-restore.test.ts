@@ -304,7 +304,7 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   assert.match(
     latest.stdout,
     new RegExp(
-      `\\] latest: ${backupIdFrom(plain.stdout)}; passed over, newer: ${later} \\(holds only table public\\.users\\)\n`,
+      `\\] latest: ${backupIdFrom(plain.stdout)}; passed over, newer: ${later} \\(only table public\\.users\\)\n`,
     ),
   )
   assert.deepEqual(await tableChecksums(database.spec), before)
