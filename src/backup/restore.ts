@@ -431,6 +431,14 @@ async function restorePartial(
         hint: `restore the table${absent.length === 1 ? '' : 's'} with ${absent.length === 1 ? 'its definition' : 'their definitions'}: leave out --data-only`,
       },
     )
+  // Definitions alone recreate a table empty: fine for one that is gone, not for one in use.
+  if (entry.manifest.options.schemaOnly && existing.length > 0)
+    throw new UsageError(
+      `backup ${entry.manifest.id} holds the definitions only (a --schema-only backup): restoring ${existing.join(', ')} from it would recreate ${existing.length === 1 ? 'it' : 'them'} empty. Nothing was changed`,
+      {
+        hint: 'restore from a backup with rows (`strata backups list`); a schema-only backup brings back tables that no longer exist',
+      },
+    )
   let safety: { manifest: { id: string } } | undefined
   if (existing.length > 0) {
     progress(

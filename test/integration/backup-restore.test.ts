@@ -287,6 +287,13 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
       'm',
     ),
   )
+  const emptied = await project.cli(['restore', schemaManifest.id, '-t', 'users', '-t', 'orders'])
+  assert.equal(emptied.code, 2, emptied.stderr)
+  assert.match(
+    emptied.stderr,
+    /holds the definitions only \(a --schema-only backup\): restoring users, orders from it would recreate them empty\. Nothing was changed/,
+  )
+  assert.doesNotMatch(emptied.stdout, /Safety backup/)
   const wholeFromSchema = await project.cli(['restore', schemaManifest.id, '--yes'])
   assert.equal(wholeFromSchema.code, 2, wholeFromSchema.stderr)
   assert.match(
