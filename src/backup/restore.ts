@@ -25,6 +25,7 @@ import { findRestoreBackup, requireWholeBackup } from './restore-source.js'
 import { countRows } from './row-counts.js'
 import { compareRowCounts } from './scratch-restore.js'
 import { resolveTableArguments } from './table-arguments.js'
+import { describeLeftBehind, tablesLeftBehind } from './tables-left-behind.js'
 import { verifyBackup } from './verify-backup.js'
 
 export interface RestoreOptions {
@@ -296,6 +297,12 @@ async function restoreBySwap(
       const message = error instanceof Error ? error.message : String(error)
       throw new OperationFailedError(`restore failed before the swap: ${message}`, { hint: leftover })
     }
+    // Said before the swap: a table the backup lacks is then only in the copy kept aside.
+    const leftBehind = await tablesLeftBehind(spec, withDatabase(spec, copy))
+    if (leftBehind.length > 0)
+      progress(
+        `${spec.database} has ${leftBehind.length === 1 ? 'a table' : `${leftBehind.length} tables`} the backup does not; after the swap only ${keptAs} holds ${leftBehind.length === 1 ? 'it' : 'them'}: ${describeLeftBehind(leftBehind)}`,
+      )
     const sessionsEnded = await swapWithServicesStopped(
       config,
       admin.client,

@@ -306,8 +306,16 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const later = backupIdFrom(
     (await project.cli(['backup', '-t', 'users', '--format', 'custom', '--json'])).stdout,
   )
+  // A table made since the backup is named before the swap: afterwards only the copy kept aside has it.
+  await withClient(database.spec, (client) =>
+    client.query('CREATE TABLE audit (id int); INSERT INTO audit VALUES (1), (2), (3); ANALYZE audit'),
+  )
   const latest = await project.cli(['restore', 'latest', '--yes'])
   assert.equal(latest.code, 0, latest.stderr)
+  assert.match(
+    latest.stdout,
+    /\] \S+ has a table the backup does not; after the swap only \S+_pre_restore_\d{8}_\d{6} holds it: public\.audit \(~3 rows\)\n/,
+  )
   assert.match(
     latest.stdout,
     new RegExp(
