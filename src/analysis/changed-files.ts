@@ -17,47 +17,58 @@ export function filesChangedSince(ref: string, directory: string): Set<string> {
   // migration paths these are compared with.
   const top = realpathSync(git(['rev-parse', '--show-toplevel'], directory, ref).trim())
   const base = git(['merge-base', ref, 'HEAD'], directory, ref).trim()
-  const changed = changedPaths(git(['diff', '--name-status', '-z', '-M', base, '--'], directory, ref))
+  const changed = changedPaths(git(['diff', '--raw', '--no-abbrev', '-z', '-M', base, '--'], directory, ref))
   const untracked = git(['ls-files', '--others', '--exclude-standard', '-z', '--full-name'], top, ref)
     .split('\0')
     .filter((path) => path !== '')
   // A file moved with a plain `mv`: deleted at its old path, untracked at its new one, same content.
-  const deletedBlobs = new Set(
-    changed.deleted.length === 0 || untracked.length === 0
-      ? []
-      : lines(git(['rev-parse', ...changed.deleted.map((path) => `${base}:${path}`)], top, ref)),
-  )
   const untrackedBlobs =
-    deletedBlobs.size === 0 ? [] : lines(git(['hash-object', '--', ...untracked], top, ref))
-  const untrackedChanged = untracked.filter((_, index) => !deletedBlobs.has(untrackedBlobs[index] ?? ''))
+    changed.deletedBlobs.size === 0 || untracked.length === 0
+      ? []
+      : lines(git(['hash-object', '--stdin-paths'], top, ref, `${untracked.join('\n')}\n`))
+  const untrackedChanged = untracked.filter(
+    (_, index) => !changed.deletedBlobs.has(untrackedBlobs[index] ?? ''),
+  )
   return new Set([...changed.edited, ...untrackedChanged].map((path) => resolve(top, path)))
 }
 
-/** `git diff --name-status -z`: added or edited paths (renames with edits too), and deleted ones. */
-function changedPaths(output: string): { edited: string[]; deleted: string[] } {
+/**
+ * `git diff --raw -z`: added or edited paths (renames with edits too), and the content
+ * (blob ids) of deleted ones. Each entry is `:<mode> <mode> <old blob> <new blob> <status>`,
+ * then its path, or for a rename or copy its old and new paths.
+ */
+function changedPaths(output: string): { edited: string[]; deletedBlobs: Set<string> } {
   const fields = output.split('\0')
   const edited: string[] = []
-  const deleted: string[] = []
+  const deletedBlobs = new Set<string>()
   for (let index = 0; index < fields.length; ) {
-    const status = fields[index++] ?? ''
-    if (status === '') continue
+    const entry = fields[index++] ?? ''
+    if (!entry.startsWith(':')) continue
+    const [, , oldBlob, , status = ''] = entry.slice(1).split(' ')
     if (status.startsWith('R') || status.startsWith('C')) {
       index++ // the old path
       const path = fields[index++]!
       // R100: the same content under another name.
       if (status !== 'R100') edited.push(path)
-    } else if (status === 'D') deleted.push(fields[index++]!)
-    else edited.push(fields[index++]!)
+    } else if (status === 'D') {
+      index++
+      if (oldBlob !== undefined) deletedBlobs.add(oldBlob)
+    } else edited.push(fields[index++]!)
   }
-  return { edited, deleted }
+  return { edited, deletedBlobs }
 }
 
 function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '')
 }
 
-function git(args: readonly string[], cwd: string, ref: string): string {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+function git(args: readonly string[], cwd: string, ref: string, input?: string): string {
+  const result = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...(input === undefined ? {} : { input }),
+  })
   if (result.error !== undefined) {
     throw new InvalidInputError('--changed-since needs git, which is not installed here', {
       hint: 'install git, or name the files to check: strata check migrations/versions/<file>',
