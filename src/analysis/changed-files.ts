@@ -70,8 +70,12 @@ function git(args: readonly string[], cwd: string, ref: string, input?: string):
     ...(input === undefined ? {} : { input }),
   })
   if (result.error !== undefined) {
-    throw new InvalidInputError('--changed-since needs git, which is not installed here', {
-      hint: 'install git, or name the files to check: strata check migrations/versions/<file>',
+    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new InvalidInputError('--changed-since needs git, which is not installed here', {
+        hint: 'install git, or name the files to check: strata check migrations/versions/<file>',
+      })
+    throw new InvalidInputError(`git ${args[0]} could not run: ${result.error.message}`, {
+      hint: 'name the files to check instead: strata check migrations/versions/<file>',
     })
   }
   if (result.status === 0) return result.stdout
