@@ -12,7 +12,7 @@ import {
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
 import { concurrentIndexBuild, concurrentReindex } from './concurrent-index-build.js'
-import { checkOptionKeys, OpArgumentError, optionKeys } from './op-arguments.js'
+import { checkOptionKeys, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
   changeColumnType,
@@ -112,6 +112,12 @@ export class MigrationOp {
    * @example await op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])
    */
   async execute(text: string, params: readonly unknown[] = [], source?: StatementSource): Promise<void> {
+    requireString('execute', 'the SQL', text)
+    if (!Array.isArray(params))
+      throw new OpArgumentError(
+        `execute: the parameters must be an array, found ${describeValue(params)}`,
+        "e.g. op.execute('UPDATE users SET active = $1 WHERE id = $2', [true, 42])",
+      )
     // A CONCURRENTLY build run again after an interruption: its invalid index goes first.
     // (Inside a transaction the build fails anyway, with its own hint.)
     const outside = !this.executor.offline && !this.executor.inTransaction

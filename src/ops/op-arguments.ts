@@ -73,7 +73,30 @@ export function checkOptionKeys(call: string, value: unknown, known: readonly st
       `the options it knows: ${known.join(', ')} (an unknown one would otherwise be ignored without a word)`,
     )
   }
+  for (const key of FLAG_OPTIONS) {
+    const flag = (value as Record<string, unknown>)[key]
+    if (flag === undefined || typeof flag === 'boolean') continue
+    throw new OpArgumentError(
+      `${call}: ${key} must be true or false, found ${describeValue(flag)}`,
+      `any other value would be read as true or false by its truthiness: { ${key}: 'false' } would mean true`,
+    )
+  }
 }
+
+/**
+ * Options that are a yes or no wherever an op takes them. (`primaryKey` and `identity`
+ * are not: createTable takes primaryKey columns, a column takes identity 'always'.)
+ */
+const FLAG_OPTIONS = [
+  'nullable',
+  'unique',
+  'concurrently',
+  'ifNotExists',
+  'ifExists',
+  'cascade',
+  'notValid',
+  'deferrable',
+]
 
 /** Refuses a missing or non-string name, which would otherwise become `"undefined"` in SQL. */
 export function requireString(call: string, what: string, value: unknown): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { renderColumn } from '../../src/ops/column.js'
+import { MigrationOp } from '../../src/ops/migration-op.js'
 import { OpArgumentError } from '../../src/ops/op-arguments.js'
 import {
   renderAlterColumn,
@@ -9,6 +10,7 @@ import {
   renderCreateTable,
   renderDropTable,
 } from '../../src/ops/render-ddl.js'
+import { OfflineExecutor } from '../../src/ops/sql-executor.js'
 import { sql, sqlValue } from '../../src/ops/sql-fragments.js'
 
 /** Asserts that `render` refuses its arguments with a message and hint matching these. */
@@ -33,6 +35,52 @@ test('an unknown column option is refused, with the word other tools use mapped 
   )
   // A plain typo gets the closest key.
   refused(() => renderColumn({ name: 'x', type: 'int', nulable: false } as never), /did you mean nullable\?/)
+})
+
+test("a yes-or-no option given as a string is refused: { nullable: 'false' } would mean true", () => {
+  refused(
+    () => renderAlterColumn('users', 'email', { nullable: 'no' } as never),
+    /^alterColumn\('users', 'email'\): nullable must be true or false, found the string "no"$/,
+    /\{ nullable: 'false' \} would mean true/,
+  )
+  refused(
+    () => renderColumn({ name: 'a', type: 'int', nullable: 'false' } as never, "createTable('t')"),
+    /^createTable\('t'\), column a: nullable must be true or false, found the string "false"$/,
+  )
+  refused(
+    () => renderCreateIndex('ix', 'users', ['a'], { unique: 'false' } as never),
+    /createIndex\('ix'\): unique must be true or false/,
+  )
+  // primaryKey is not a flag everywhere: createTable takes the key's columns.
+  assert.match(
+    renderCreateTable('t', [{ name: 'a', type: 'int' }], { primaryKey: ['a'] }).join('\n'),
+    /PRIMARY KEY \("a"\)/,
+  )
+  assert.deepEqual(renderAlterColumn('users', 'email', { nullable: false }), [
+    'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL',
+  ])
+})
+
+test('op.execute needs its SQL as a string and its parameters as an array', async () => {
+  const op = new MigrationOp(new OfflineExecutor(), {
+    revision: 'a1',
+    file: 'a1.ts',
+    direction: 'up',
+    args: {},
+    runtime: { maxReplicaLagMb: undefined, replicaLagTimeoutMs: 600_000 },
+  })
+  await assert.rejects(
+    op.execute(undefined as never),
+    /^OpArgumentError: execute: the SQL must be a non-empty string, found nothing$/,
+  )
+  await assert.rejects(
+    op.execute(42 as never),
+    /execute: the SQL must be a non-empty string, found number 42/,
+  )
+  await assert.rejects(
+    op.execute('SELECT $1', 5 as never),
+    /execute: the parameters must be an array, found number 5/,
+  )
 })
 
 test('a column needs a name and a type, as strings', () => {
