@@ -98,6 +98,18 @@ export function checkBackfillOptions(options: BackfillOptions): void {
     )
   }
   expressionText(call, 'where', options.where)
+  for (const [key, lowest] of [
+    ['batchSize', 1],
+    ['pauseMs', 0],
+    ['maxPasses', 1],
+  ] as const) {
+    const value = options[key]
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= lowest))
+      throw new OpArgumentError(
+        `${call}: ${key} must be a whole number from ${lowest}, found ${describeValue(value)}`,
+        `e.g. ${key}: ${key === 'batchSize' ? 1000 : key === 'pauseMs' ? 100 : 3}`,
+      )
+  }
   const lag = options.maxReplicaLagMb
   if (lag !== undefined && (typeof lag !== 'number' || !Number.isFinite(lag) || lag <= 0))
     throw new OpArgumentError(

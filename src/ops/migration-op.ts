@@ -636,7 +636,17 @@ export class MigrationOp {
       options,
       optionKeys<{ batchSize?: number }>({ batchSize: true }),
     )
+    if (!Array.isArray(rows))
+      throw new OpArgumentError(
+        `bulkInsert('${baseName(table)}'): the rows must be an array of objects, found ${describeValue(rows)}`,
+        "e.g. op.bulkInsert('users', [{ email: 'a@example.com' }, { email: 'b@example.com' }])",
+      )
     const size = options.batchSize ?? 500
+    if (!Number.isInteger(size) || size < 1)
+      throw new OpArgumentError(
+        `bulkInsert('${baseName(table)}'): batchSize must be a whole number from 1, found ${describeValue(size)}`,
+        'e.g. batchSize: 500',
+      )
     for (let start = 0; start < rows.length; start += size) {
       const { text, values } = renderBulkInsert(table, rows.slice(start, start + size))
       await this.execute(text, values)

@@ -5,6 +5,7 @@ import { checkOptionKeys, OpArgumentError, optionKeys, requireString } from './o
 import {
   baseName,
   columnList,
+  columnName,
   expressionText,
   type RawSql,
   type RelationName,
@@ -221,7 +222,7 @@ export function renderCreateIndex(
     )
   }
   const keys = [
-    ...columns.map(quoteIdent),
+    ...columns.map(columnName),
     ...(options.expressions ?? []).map(
       (expression) => `(${expressionText(call, 'expressions', expression)})`,
     ),
@@ -335,8 +336,9 @@ export function renderCreateCheckConstraint(
   condition: RawSql,
   options: { notValid?: boolean } = {},
 ): string {
-  checkOptionKeys(`createCheckConstraint('${name}')`, options, NOT_VALID_KEYS)
-  return `ALTER TABLE ${relation(table)} ADD CONSTRAINT ${quoteIdent(name)} CHECK (${condition.text})${options.notValid ? ' NOT VALID' : ''}`
+  const call = `createCheckConstraint('${name}')`
+  checkOptionKeys(call, options, NOT_VALID_KEYS)
+  return `ALTER TABLE ${relation(table)} ADD CONSTRAINT ${quoteIdent(name)} CHECK (${expressionText(call, 'the condition', condition)})${options.notValid ? ' NOT VALID' : ''}`
 }
 
 export function renderValidateConstraint(name: string, table: RelationName): string {
@@ -380,6 +382,7 @@ export function renderAddEnumValue(
   options: { before?: string; after?: string; ifNotExists?: boolean } = {},
 ): string {
   checkOptionKeys(`addEnumValue('${baseName(name)}')`, options, ENUM_VALUE_KEYS)
+  requireString(`addEnumValue('${baseName(name)}')`, 'the value', value)
   const position = options.before
     ? ` BEFORE ${quoteLiteral(options.before)}`
     : options.after

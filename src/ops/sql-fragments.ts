@@ -35,6 +35,12 @@ export function isRawSql(value: unknown): value is RawSql {
 export type RelationName = string | { readonly schema?: string; readonly name: string }
 
 export function splitName(name: RelationName): { schema: string | undefined; name: string } {
+  const named = typeof name === 'object' && name !== null ? name.name : name
+  if (typeof named !== 'string' || named.length === 0)
+    throw new OpArgumentError(
+      `a table (or index, type) name must be a string ('users', 'app.users') or { schema, name }, found ${describeValue(name)}`,
+      'see the op API in the README for the arguments of each call',
+    )
   if (typeof name !== 'string') return { schema: name.schema, name: name.name }
   const dot = name.indexOf('.')
   return dot === -1 ? { schema: undefined, name } : { schema: name.slice(0, dot), name: name.slice(dot + 1) }
@@ -86,7 +92,16 @@ export function expressionText(call: string, what: string, value: RawSql | strin
 }
 
 export function columnList(columns: readonly string[]): string {
-  return columns.map(quoteIdent).join(', ')
+  return columns.map(columnName).join(', ')
+}
+
+/** A column name, quoted; anything but a non-empty string is refused by name. */
+export function columnName(column: unknown): string {
+  if (typeof column === 'string' && column.length > 0) return quoteIdent(column)
+  throw new OpArgumentError(
+    `a column name must be a non-empty string, found ${describeValue(column)}`,
+    "e.g. ['user_id'], or op.sql('lower(email)') where expressions are taken",
+  )
 }
 
 /**

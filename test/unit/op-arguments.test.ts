@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { checkBackfillOptions } from '../../src/ops/backfill.js'
 import { renderColumn } from '../../src/ops/column.js'
 import { MigrationOp } from '../../src/ops/migration-op.js'
 import { OpArgumentError } from '../../src/ops/op-arguments.js'
 import {
+  renderAddEnumValue,
   renderAlterColumn,
+  renderCreateCheckConstraint,
   renderCreateForeignKey,
   renderCreateIndex,
   renderCreateTable,
@@ -80,6 +83,50 @@ test('op.execute needs its SQL as a string and its parameters as an array', asyn
   await assert.rejects(
     op.execute('SELECT $1', 5 as never),
     /execute: the parameters must be an array, found number 5/,
+  )
+})
+
+test('names, columns, conditions and numbers of the wrong kind are refused by name, not as a TypeError (or a loop without end)', async () => {
+  refused(
+    () => renderDropTable(undefined as never),
+    /a table \(or index, type\) name must be a string .*, found nothing/,
+  )
+  refused(
+    () => renderCreateIndex('ix', 'users', [42] as never),
+    /a column name must be a non-empty string, found number 42/,
+  )
+  refused(
+    () => renderCreateCheckConstraint('ck', 'users', undefined as never),
+    /createCheckConstraint\('ck'\): the condition must be an SQL expression .*found nothing/,
+  )
+  refused(
+    () => renderAddEnumValue('mood', 42 as never),
+    /addEnumValue\('mood'\): the value must be a non-empty string, found number 42/,
+  )
+  refused(
+    () =>
+      checkBackfillOptions({
+        table: 'users',
+        set: { a: '1' },
+        where: 'a IS NULL',
+        batchSize: '1000',
+      } as never),
+    /backfill\('users'\): batchSize must be a whole number from 1, found the string "1000"/,
+  )
+  const op = new MigrationOp(new OfflineExecutor(), {
+    revision: 'a1',
+    file: 'a1.ts',
+    direction: 'up',
+    args: {},
+    runtime: { maxReplicaLagMb: undefined, replicaLagTimeoutMs: 600_000 },
+  })
+  await assert.rejects(
+    op.bulkInsert('users', {} as never),
+    /the rows must be an array of objects, found an object/,
+  )
+  await assert.rejects(
+    op.bulkInsert('users', [{ a: 1 }], { batchSize: 0 }),
+    /batchSize must be a whole number from 1, found number 0/,
   )
 })
 
