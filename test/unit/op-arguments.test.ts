@@ -16,6 +16,17 @@ import {
 import { OfflineExecutor } from '../../src/ops/sql-executor.js'
 import { sql, sqlValue } from '../../src/ops/sql-fragments.js'
 
+/** An op that renders SQL without a database, as `--sql` does. */
+function offlineOp(): MigrationOp {
+  return new MigrationOp(new OfflineExecutor(), {
+    revision: 'a1',
+    file: 'a1.ts',
+    direction: 'up',
+    args: {},
+    runtime: { maxReplicaLagMb: undefined, replicaLagTimeoutMs: 600_000 },
+  })
+}
+
 /** Asserts that `render` refuses its arguments with a message and hint matching these. */
 function refused(render: () => unknown, message: RegExp, hint?: RegExp): void {
   assert.throws(render, (error: unknown) => {
@@ -65,13 +76,7 @@ test("a yes-or-no option given as a string is refused: { nullable: 'false' } wou
 })
 
 test('op.execute needs its SQL as a string and its parameters as an array', async () => {
-  const op = new MigrationOp(new OfflineExecutor(), {
-    revision: 'a1',
-    file: 'a1.ts',
-    direction: 'up',
-    args: {},
-    runtime: { maxReplicaLagMb: undefined, replicaLagTimeoutMs: 600_000 },
-  })
+  const op = offlineOp()
   await assert.rejects(
     op.execute(undefined as never),
     /^OpArgumentError: execute: the SQL must be a non-empty string, found nothing$/,
@@ -113,13 +118,7 @@ test('names, columns, conditions and numbers of the wrong kind are refused by na
       } as never),
     /backfill\('users'\): batchSize must be a whole number from 1, found the string "1000"/,
   )
-  const op = new MigrationOp(new OfflineExecutor(), {
-    revision: 'a1',
-    file: 'a1.ts',
-    direction: 'up',
-    args: {},
-    runtime: { maxReplicaLagMb: undefined, replicaLagTimeoutMs: 600_000 },
-  })
+  const op = offlineOp()
   await assert.rejects(
     op.bulkInsert('users', {} as never),
     /the rows must be an array of objects, found an object/,
