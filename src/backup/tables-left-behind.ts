@@ -37,7 +37,7 @@ export async function tablesLeftBehind(
     .map(([table, rows]) => ({ table, rows: rows < 0 ? undefined : Math.round(rows) }))
 }
 
-/** `public.audit (~12,000 rows), public.tmp (never analysed)`, for the restore's log. */
+/** `public.audit (~12,000 rows), public.tmp (rows not counted yet)`, for the restore's log. */
 export function describeLeftBehind(tables: readonly TableLeftBehind[]): string {
   return tables
     .map(({ table, rows }) =>
