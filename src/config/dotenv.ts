@@ -42,7 +42,8 @@ export function readDotenv(
   text: string,
   env: NodeJS.ProcessEnv = {},
 ): { values: Record<string, string>; unresolved: UnresolvedReference[] } {
-  const normalised = text.replace(/\r\n?/g, '\n')
+  // A Windows editor may save a byte-order mark before the first variable, and CRLF.
+  const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
   const raw = new Map<string, { value: string; literal: boolean; line: number }>()
   for (const match of normalised.matchAll(LINE)) {
     const written = match[2] ?? ''

@@ -100,7 +100,8 @@ function configFileIn(dir: string, given: string): string {
 async function readConfigFile(file: string): Promise<unknown> {
   const shown = displayPath(file)
   if (file.endsWith('.json')) {
-    const text = readFileSync(file, 'utf8')
+    // JSON.parse refuses the byte-order mark a Windows editor may save before the text.
+    const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
     try {
       return JSON.parse(text)
     } catch (error) {

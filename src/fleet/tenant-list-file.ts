@@ -31,7 +31,11 @@ export function readTenantList(path: string): TenantListEntry[] {
     )
   }
   const entries: TenantListEntry[] = []
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+  // Saved by a Windows editor: a byte-order mark before the first name, CRLF line ends.
+  for (const [index, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .entries()) {
     const line = index + 1
     const item = raw.replace(/(^|\s)#.*$/, '').trim()
     if (item === '') continue

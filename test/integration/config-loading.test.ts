@@ -176,6 +176,11 @@ test('invalid JSON and a missing -c file are clear errors', async (t) => {
   const inDir = await runCli(['dev', 'status', '--json', '-c', other], { cwd: tempDir(t) })
   assert.equal(inDir.code, 0, inDir.stderr)
   assert.equal(JSON.parse(inDir.stdout).port, 5999)
+  // Saved by a Windows editor, with a byte-order mark before the JSON: read as the same config.
+  writeFileSync(join(other, 'strata.config.json'), `\uFEFF${JSON.stringify({ dev: { port: 5998 } })}`)
+  const withMark = await runCli(['dev', 'status', '--json', '-c', other])
+  assert.equal(withMark.code, 0, withMark.stderr)
+  assert.equal(JSON.parse(withMark.stdout).port, 5998)
   const empty = tempDir(t)
   const noConfig = await runCli(['dev', 'status', '-c', empty])
   assert.equal(noConfig.code, 2)

@@ -5,6 +5,13 @@ import { test } from 'node:test'
 import { applyDotenv, parseDotenv, readDotenv } from '../../src/config/dotenv.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
+test('a .env saved with a byte-order mark keeps its first variable', () => {
+  assert.deepEqual(parseDotenv('\uFEFFDATABASE_URL=postgresql://app@db/app\r\nPGPORT=5433\r\n'), {
+    DATABASE_URL: 'postgresql://app@db/app',
+    PGPORT: '5433',
+  })
+})
+
 test('.env lines as dotenv reads them: export, quotes, escapes, comments, CRLF', () => {
   assert.deepEqual(
     parseDotenv(

@@ -12,6 +12,14 @@ function listFile(t: Parameters<typeof tempDir>[0], text: string): string {
   return file
 }
 
+test('a list saved by a Windows editor (byte-order mark, CRLF) reads as any other', (t) => {
+  const file = listFile(t, '\uFEFFtenant_acme\r\ntenant_globex\r\n')
+  assert.deepEqual(readTenantList(file), [
+    { kind: 'database', database: 'tenant_acme', line: 1 },
+    { kind: 'database', database: 'tenant_globex', line: 2 },
+  ])
+})
+
 test('a tenant list: names, schemas and URLs, SQLAlchemy URLs among them; comments and blank lines skipped', (t) => {
   const file = listFile(
     t,
