@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '../errors/index.js'
+import { withoutByteOrderMark } from '../util/byte-order-mark.js'
 import { displayPath } from '../util/display-path.js'
 
 /** The variables a `.env` file supplied, for saying where a setting came from. */
@@ -42,8 +43,7 @@ export function readDotenv(
   text: string,
   env: NodeJS.ProcessEnv = {},
 ): { values: Record<string, string>; unresolved: UnresolvedReference[] } {
-  // A Windows editor may save a byte-order mark before the first variable, and CRLF.
-  const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
+  const normalised = withoutByteOrderMark(text).replace(/\r\n?/g, '\n')
   const raw = new Map<string, { value: string; literal: boolean; line: number }>()
   for (const match of normalised.matchAll(LINE)) {
     const written = match[2] ?? ''

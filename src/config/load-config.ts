@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ConfigError } from '../errors/index.js'
 import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
+import { withoutByteOrderMark } from '../util/byte-order-mark.js'
 import { displayPath } from '../util/display-path.js'
 import { parseDuration } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
@@ -100,8 +101,7 @@ function configFileIn(dir: string, given: string): string {
 async function readConfigFile(file: string): Promise<unknown> {
   const shown = displayPath(file)
   if (file.endsWith('.json')) {
-    // JSON.parse refuses the byte-order mark a Windows editor may save before the text.
-    const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '')
+    const text = withoutByteOrderMark(readFileSync(file, 'utf8'))
     try {
       return JSON.parse(text)
     } catch (error) {

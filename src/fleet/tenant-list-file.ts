@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isPostgresUrl } from '../db/connection-spec.js'
 import { InvalidInputError } from '../errors/index.js'
+import { withoutByteOrderMark } from '../util/byte-order-mark.js'
 
 /** One line of a tenant list file. */
 export type TenantListEntry =
@@ -32,10 +33,7 @@ export function readTenantList(path: string): TenantListEntry[] {
   }
   const entries: TenantListEntry[] = []
   // Saved by a Windows editor: a byte-order mark before the first name, CRLF line ends.
-  for (const [index, raw] of text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .entries()) {
+  for (const [index, raw] of withoutByteOrderMark(text).split(/\r?\n/).entries()) {
     const line = index + 1
     const item = raw.replace(/(^|\s)#.*$/, '').trim()
     if (item === '') continue

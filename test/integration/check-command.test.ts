@@ -394,6 +394,11 @@ test('a directory argument stands for its SQL and migration files, in path order
     /empty\.sql\n {2}additive · downtime none · risk low\n {2}additive: changes nothing in the schema/,
   )
   assert.match(emptyFile.stdout, /1 migration checked: 0 errors, 0 warnings/)
+  // A byte-order mark before the SQL (a Windows editor's) is not part of the first word.
+  writeFileSync(join(project.dir, 'marked.sql'), '\uFEFFALTER TABLE users ADD COLUMN nickname text;\n')
+  const marked = await project.cli(['check', 'marked.sql'])
+  assert.doesNotMatch(marked.stdout + marked.stderr, /syntax error|cannot be read/)
+  assert.match(marked.stdout, /adds column users\.nickname \(text\)/)
   // A file that cannot be read is named, and not called "nothing pending".
   writeFileSync(join(project.dir, 'broken.sql'), 'ALTER TABLE users ADD COLUMN;\n')
   const broken = await project.cli(['check', 'broken.sql'])

@@ -2,6 +2,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
+import { withoutByteOrderMark } from '../../util/byte-order-mark.js'
 import type { CommandContext } from '../context.js'
 import { collect, keyValuePairs } from '../option-values.js'
 import { jsonIndent } from '../output.js'
@@ -183,13 +184,16 @@ const CHECKED_FILE = /\.(sql|ts|mts|js|mjs)$/
  * so that a run over a thousand files costs no extra system call per file.
  */
 function readInputs(path: string): { path: string; text: string }[] {
-  if (path === '-') return [{ path: '(stdin)', text: readFileSync(0, 'utf8') }]
+  if (path === '-') return [{ path: '(stdin)', text: withoutByteOrderMark(readFileSync(0, 'utf8')) }]
   try {
-    return [{ path, text: readFileSync(path, 'utf8') }]
+    return [{ path, text: withoutByteOrderMark(readFileSync(path, 'utf8')) }]
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EISDIR')
-      return filesUnder(path).map((file) => ({ path: file, text: readFileSync(file, 'utf8') }))
+      return filesUnder(path).map((file) => ({
+        path: file,
+        text: withoutByteOrderMark(readFileSync(file, 'utf8')),
+      }))
     throw new InvalidInputError(
       `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       {
