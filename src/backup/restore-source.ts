@@ -81,7 +81,7 @@ export function findRestoreBackup(
   want: {
     readonly database: string
     readonly intoOtherDatabase?: boolean
-    /** A table restore: whether a backup holds what it needs. Absent for a whole restore. */
+    /** A table restore: why a backup does not hold what it needs, or undefined when it does. Absent for a whole restore. */
     readonly holds?: (manifest: BackupManifest) => string | undefined
   },
 ): RestoreSource {
@@ -96,9 +96,7 @@ export function findRestoreBackup(
       manifest.database !== want.database && !want.intoOtherDatabase
         ? `of database ${manifest.database}`
         : want.holds !== undefined
-          ? manifest.format === 'base'
-            ? 'a base backup'
-            : want.holds(manifest)
+          ? want.holds(manifest)
           : partialBackup(manifest)?.why
     if (why === undefined) return { entry, passedOver }
     passedOver.push({ id: manifest.id, why })

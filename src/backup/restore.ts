@@ -511,6 +511,7 @@ function holdsTables(
   dataOnly: boolean,
 ): (manifest: BackupManifest) => string | undefined {
   return (manifest) => {
+    if (manifest.format === 'base') return 'a base backup'
     if (manifest.format === 'plain') return 'plain SQL: tables cannot be picked out of it'
     if (manifest.options.schemaOnly && dataOnly) return 'definitions only, no rows'
     try {
