@@ -6,7 +6,13 @@ import { jitteredBackoff } from '../util/backoff.js'
 import { describeValue } from '../util/describe-value.js'
 import { parseDuration } from '../util/duration.js'
 import { checkpointTableSql, renderBackfillBatch, renderSetList } from './backfill-sql.js'
-import { checkOptionKeys, OpArgumentError, optionKeys, requireRelation } from './op-arguments.js'
+import {
+  checkOptionKeys,
+  OpArgumentError,
+  optionKeys,
+  requireRelation,
+  requireWholeNumber,
+} from './op-arguments.js'
 import { refreshStatistics } from './refresh-statistics.js'
 import { type ReplicaThrottle, waitForReplicas } from './replica-throttle.js'
 import { MANAGED, type SqlExecutor } from './sql-executor.js'
@@ -98,18 +104,9 @@ export function checkBackfillOptions(options: BackfillOptions): void {
     )
   }
   expressionText(call, 'where', options.where)
-  for (const [key, lowest] of [
-    ['batchSize', 1],
-    ['pauseMs', 0],
-    ['maxPasses', 1],
-  ] as const) {
-    const value = options[key]
-    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= lowest))
-      throw new OpArgumentError(
-        `${call}: ${key} must be a whole number from ${lowest}, found ${describeValue(value)}`,
-        `e.g. ${key}: ${key === 'batchSize' ? 1000 : key === 'pauseMs' ? 100 : 3}`,
-      )
-  }
+  requireWholeNumber(call, 'batchSize', options.batchSize, 1, 1000)
+  requireWholeNumber(call, 'pauseMs', options.pauseMs, 0, 100)
+  requireWholeNumber(call, 'maxPasses', options.maxPasses, 1, 3)
   const lag = options.maxReplicaLagMb
   if (lag !== undefined && (typeof lag !== 'number' || !Number.isFinite(lag) || lag <= 0))
     throw new OpArgumentError(

@@ -12,7 +12,13 @@ import {
 } from './backfill.js'
 import type { ColumnSpec } from './column.js'
 import { concurrentIndexBuild, concurrentReindex } from './concurrent-index-build.js'
-import { checkOptionKeys, OpArgumentError, optionKeys, requireString } from './op-arguments.js'
+import {
+  checkOptionKeys,
+  OpArgumentError,
+  optionKeys,
+  requireString,
+  requireWholeNumber,
+} from './op-arguments.js'
 import {
   type ChangeColumnTypeOptions,
   changeColumnType,
@@ -641,12 +647,8 @@ export class MigrationOp {
         `bulkInsert('${baseName(table)}'): the rows must be an array of objects, found ${describeValue(rows)}`,
         "e.g. op.bulkInsert('users', [{ email: 'a@example.com' }, { email: 'b@example.com' }])",
       )
+    requireWholeNumber(`bulkInsert('${baseName(table)}')`, 'batchSize', options.batchSize, 1, 500)
     const size = options.batchSize ?? 500
-    if (!Number.isInteger(size) || size < 1)
-      throw new OpArgumentError(
-        `bulkInsert('${baseName(table)}'): batchSize must be a whole number from 1, found ${describeValue(size)}`,
-        'e.g. batchSize: 500',
-      )
     for (let start = 0; start < rows.length; start += size) {
       const { text, values } = renderBulkInsert(table, rows.slice(start, start + size))
       await this.execute(text, values)

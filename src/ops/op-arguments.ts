@@ -107,6 +107,21 @@ export function requireString(call: string, what: string, value: unknown): strin
   )
 }
 
+/** Refuses a number option (when given) that is not a whole number from `lowest`: `{ batchSize: '1000' }`. */
+export function requireWholeNumber(
+  call: string,
+  key: string,
+  value: unknown,
+  lowest: number,
+  example: number,
+): void {
+  if (value === undefined || (Number.isInteger(value) && (value as number) >= lowest)) return
+  throw new OpArgumentError(
+    `${call}: ${key} must be a whole number from ${lowest}, found ${describeValue(value)}`,
+    `e.g. ${key}: ${example}`,
+  )
+}
+
 /** Refuses a missing table name: `'users'`, `'app.users'` or `{ schema, name }` are taken. */
 export function requireRelation(call: string, what: string, value: unknown): void {
   requireString(
