@@ -242,7 +242,7 @@ function checkNothingOrphaned(
 }
 
 /** Where the database is, for a relative move: a single current row, or a branch's. */
-function anchorPosition(
+export function anchorPosition(
   graph: RevisionGraph,
   anchor: Anchor,
   rows: readonly string[],

@@ -2,12 +2,10 @@ import { recordHistory } from '../db/history-table.js'
 import { applyVersionChange, qualified, readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
-import type { RevisionGraph } from '../graph/revision-graph.js'
-import { parseTarget } from '../graph/target-syntax.js'
 import { STRATA_VERSION } from '../version.js'
 import { ensureStateTables, type MigrateOptions, withMigrationLock } from './migrate.js'
-import { targetRevisions } from './plan.js'
-import { appliedFromRows, rowsOf, type VersionChange, versionChanges } from './version-rows.js'
+import { stampRows } from './stamp-rows.js'
+import { appliedFromRows, type VersionChange, versionChanges } from './version-rows.js'
 
 export interface StampResult {
   readonly rowsBefore: readonly string[]
@@ -35,12 +33,7 @@ export async function stamp(
     const stored = await readVersionRows(connection.client, tables.version)
     const rowsBefore = purge ? [] : stored
     const applied = appliedFromRows(graph, rowsBefore)
-    const destinations = targets.flatMap((target) => stampDestination(graph, target, rowsBefore))
-    const related = graph.ancestors(destinations, { includeSelf: true })
-    for (const revision of graph.descendants(destinations, { includeSelf: true })) related.add(revision)
-    const kept = rowsBefore.filter((row) => !related.has(row))
-    const next = graph.ancestors([...destinations, ...kept], { includeSelf: true })
-    const rowsAfter = rowsOf(graph, next)
+    const rowsAfter = stampRows(graph, rowsBefore, targets)
     const changes = versionChanges(rowsBefore, rowsAfter)
     await ensureStateTables(connection, tables, lock)
     await connection.client.query('BEGIN')
@@ -60,6 +53,19 @@ export async function stamp(
           message: graph.get(revision).message,
         })
       }
+      // A stamp that empties the table is recorded too: the audit trail shows who set
+      // the database back to base, and from where.
+      if (rowsAfter.length === 0 && stored.length > 0) {
+        await recordHistory(connection.client, tables.history, {
+          revision: 'base',
+          direction: 'stamp',
+          startedAt: now,
+          finishedAt: now,
+          outcome: 'success',
+          toolVersion: STRATA_VERSION,
+          message: `stamped off ${stored.join(', ')}`,
+        })
+      }
       await connection.client.query('COMMIT')
     } catch (error) {
       await connection.client.query('ROLLBACK').catch(() => undefined)
@@ -67,12 +73,4 @@ export async function stamp(
     }
     return { rowsBefore: stored, rowsAfter, changes }
   })
-}
-
-/** The revisions a stamp target names (none for base; a branch's base is below its root). */
-function stampDestination(graph: RevisionGraph, target: string, rows: readonly string[]): string[] {
-  const parsed = parseTarget(target)
-  if (parsed.kind === 'base' && parsed.branch !== undefined)
-    return [...graph.parents(graph.lookup(parsed.branch))]
-  return targetRevisions(graph, parsed, rows, appliedFromRows(graph, rows))
 }

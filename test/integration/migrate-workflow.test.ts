@@ -185,6 +185,13 @@ test("stamp: the guide's failed partial migration recovery (stamp head-1, fix, u
   assert.equal((await project.cli(['current'])).stdout, 'bbb222 (head)\n')
   const stamps = await db.one("SELECT count(*)::int AS n FROM strata_history WHERE direction = 'stamp'")
   assert.equal(stamps.n, 2)
+  // stamp base empties the version table (it once left it as it was), and says so in the log.
+  const base = await project.cli(['stamp', 'base'])
+  assert.equal(base.code, 0, base.stderr)
+  assert.match(base.stdout, /stamped: bbb222 -> base \(no migration ran\)/)
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [])
+  const log = await project.cli(['history', '--log'])
+  assert.match(log.stdout, /stamp\s+base\s+success/)
 })
 
 test('show, history ranges and the JSON of read commands', async (t) => {
