@@ -206,6 +206,11 @@ test('show, history ranges and the JSON of read commands', async (t) => {
     /^Rev: bbb222\nParent: aaa111\nPath: migrations\/versions\/bbb222_m\.sql\n\n {4}second/,
   )
   assert.match((await project.cli(['show', 'ccc333'])).stdout, /Downgrade: none/)
+  // base and current name no migration file: said, not an empty answer.
+  const base = await project.cli(['show', 'base'])
+  assert.equal(base.code, 2)
+  assert.match(base.stderr, /^error: "base" names no revision: it is the state before the first migration\n/)
+  assert.match((await project.cli(['show', 'current'])).stderr, /hint: `strata current --verbose`/)
   assert.equal(
     (await project.cli(['history', '-r', 'aaa111:bbb222'])).stdout,
     'aaa111 -> bbb222, second\n<base> -> aaa111, first\n',

@@ -237,7 +237,19 @@ export function registerRevisionCommands(program: Command): void {
         const { graph } = await context.migrations()
         const { parseTarget } = await import('../../graph/target-syntax.js')
         const { targetRevisions } = await import('../../runner/plan.js')
-        const revisions = targetRevisions(graph, parseTarget(reference), [], new Set())
+        const target = parseTarget(reference)
+        if (target.kind === 'current')
+          throw new UsageError('show reads the migration files; the current revision is in the database', {
+            hint: '`strata current --verbose` shows the revisions the database is at in full',
+          })
+        const revisions = targetRevisions(graph, target, [], new Set())
+        if (revisions.length === 0)
+          throw new UsageError(
+            `"${reference}" names no revision: it is the state before the first migration`,
+            {
+              hint: '`strata history` lists every revision; `strata show REV` shows one',
+            },
+          )
         const summaries = revisions.map((revision) => summarize(graph, revision))
         for (const summary of summaries) context.output.line(verboseBlock(summary))
         context.output.data(summaries.length === 1 ? summaries[0] : summaries)
