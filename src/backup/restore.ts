@@ -120,6 +120,7 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
     })
   if ((options.tables?.length ?? 0) > 0)
     requireTablesInBackup(entry.manifest, options.tables ?? [], Boolean(options.dataOnly))
+  if (options.jobs !== undefined && options.jobs > 1) requireParallelRestore(entry.manifest, options)
   // A restore into a throw-away copy reads every byte itself: after the checksum, a full
   // read first would only double the time. Restores into the live database read it all first.
   const intoCopy = !options.inPlace && (options.tables?.length ?? 0) === 0
@@ -154,6 +155,26 @@ export async function restoreBackup(request: RestoreOptions): Promise<RestoreRes
     await live.close()
   }
   return restoreBySwap(options, entry, progress)
+}
+
+/**
+ * `-j` is pg_restore's parallel workers, used only where a whole custom or directory
+ * backup goes into a new database: elsewhere the restore runs in one transaction (or
+ * through psql), which one session does, and the option would be dropped without a word.
+ */
+function requireParallelRestore(manifest: BackupManifest, options: RestoreOptions): void {
+  const why =
+    manifest.format === 'plain'
+      ? `${manifest.id} is a plain SQL backup, which psql restores in one session`
+      : (options.tables?.length ?? 0) > 0
+        ? 'a table restore goes into the live database in one transaction, which one session runs'
+        : options.inPlace
+          ? 'an in-place restore runs in one transaction, which one session runs'
+          : undefined
+  if (why === undefined) return
+  throw new UsageError(`--jobs ${options.jobs} cannot be used here: ${why}. Nothing was changed`, {
+    hint: 'leave out -j; a whole restore of a custom or directory backup (beside the live database) runs in parallel',
+  })
 }
 
 async function databaseExists(spec: ConnectionSpec): Promise<boolean> {

@@ -275,6 +275,16 @@ test('schema-only and data-only backups; a partial table restore replaces rows i
   const plainPartial = await project.cli(['restore', backupIdFrom(plain.stdout), '-t', 'users'])
   assert.equal(plainPartial.code, 2)
   assert.match(plainPartial.stderr, /tables cannot be picked out of a plain SQL backup/)
+  // -j where the restore runs in one session would be dropped without a word: refused.
+  const plainJobs = await project.cli(['restore', backupIdFrom(plain.stdout), '-j', '2', '--yes'])
+  assert.equal(plainJobs.code, 2, plainJobs.stderr)
+  assert.match(
+    plainJobs.stderr,
+    /^error: --jobs 2 cannot be used here: \S+ is a plain SQL backup, which psql restores in one session\. Nothing was changed\n/,
+  )
+  const tableJobs = await project.cli(['restore', dataId, '-t', 'orders', '--data-only', '-j', '2'])
+  assert.equal(tableJobs.code, 2, tableJobs.stderr)
+  assert.match(tableJobs.stderr, /a table restore goes into the live database in one transaction/)
 
   // Restored as the whole database, a backup of some tables or of the definitions alone
   // would leave it without the rest: refused before anything is created.
