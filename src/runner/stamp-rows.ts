@@ -1,5 +1,7 @@
+import type { RecordedStep } from '../db/record-step.js'
 import type { RevisionGraph } from '../graph/revision-graph.js'
 import { parseTarget } from '../graph/target-syntax.js'
+import { STRATA_VERSION } from '../version.js'
 import { anchorPosition, targetRevisions } from './plan.js'
 import { appliedFromRows, rowsOf } from './version-rows.js'
 
@@ -69,4 +71,38 @@ function lineOf(graph: RevisionGraph, revisions: readonly string[], direction: '
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
   return new Set([...a, ...b])
+}
+
+/**
+ * The history rows a stamp writes: one per revision it puts in the version table, or,
+ * when it only takes rows out (`base`, `label@base`), one for `base` naming them, so
+ * that the audit trail shows who set the database back, and from where.
+ */
+export function stampRecords(
+  graph: RevisionGraph,
+  rowsBefore: readonly string[],
+  rowsAfter: readonly string[],
+  /** What the table held before a purge emptied it (`rowsBefore` without one). */
+  stored: readonly string[] = rowsBefore,
+): RecordedStep[] {
+  const applied = appliedFromRows(graph, rowsBefore)
+  const added = rowsAfter.filter((row) => !applied.has(row) || !rowsBefore.includes(row))
+  const records: RecordedStep[] = added.map((revision) => ({
+    revision,
+    direction: 'stamp',
+    outcome: 'success',
+    toolVersion: STRATA_VERSION,
+    checksum: graph.get(revision).checksum,
+    message: graph.get(revision).message,
+  }))
+  const removed = stored.filter((row) => !rowsAfter.includes(row))
+  if (added.length === 0 && removed.length > 0)
+    records.push({
+      revision: 'base',
+      direction: 'stamp',
+      outcome: 'success',
+      toolVersion: STRATA_VERSION,
+      message: `stamped off ${removed.join(', ')}`,
+    })
+  return records
 }

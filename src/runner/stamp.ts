@@ -2,10 +2,9 @@ import { recordHistory } from '../db/history-table.js'
 import { applyVersionChange, qualified, readVersionRows } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
-import { STRATA_VERSION } from '../version.js'
 import { ensureStateTables, type MigrateOptions, withMigrationLock } from './migrate.js'
-import { stampRows } from './stamp-rows.js'
-import { appliedFromRows, type VersionChange, versionChanges } from './version-rows.js'
+import { stampRecords, stampRows } from './stamp-rows.js'
+import { type VersionChange, versionChanges } from './version-rows.js'
 
 export interface StampResult {
   readonly rowsBefore: readonly string[]
@@ -32,7 +31,6 @@ export async function stamp(
   return withMigrationLock(options, async (connection, tables, lock) => {
     const stored = await readVersionRows(connection.client, tables.version)
     const rowsBefore = purge ? [] : stored
-    const applied = appliedFromRows(graph, rowsBefore)
     const rowsAfter = stampRows(graph, rowsBefore, targets)
     const changes = versionChanges(rowsBefore, rowsAfter)
     await ensureStateTables(connection, tables, lock)
@@ -41,31 +39,8 @@ export async function stamp(
       if (purge) await connection.client.query(`DELETE FROM ${qualified(tables.version)}`)
       for (const change of changes) await applyVersionChange(connection.client, change, tables.version)
       const now = new Date()
-      for (const revision of rowsAfter.filter((row) => !applied.has(row) || !rowsBefore.includes(row))) {
-        await recordHistory(connection.client, tables.history, {
-          revision,
-          direction: 'stamp',
-          startedAt: now,
-          finishedAt: now,
-          outcome: 'success',
-          toolVersion: STRATA_VERSION,
-          checksum: graph.get(revision).checksum,
-          message: graph.get(revision).message,
-        })
-      }
-      // A stamp that empties the table is recorded too: the audit trail shows who set
-      // the database back to base, and from where.
-      if (rowsAfter.length === 0 && stored.length > 0) {
-        await recordHistory(connection.client, tables.history, {
-          revision: 'base',
-          direction: 'stamp',
-          startedAt: now,
-          finishedAt: now,
-          outcome: 'success',
-          toolVersion: STRATA_VERSION,
-          message: `stamped off ${stored.join(', ')}`,
-        })
-      }
+      for (const record of stampRecords(graph, rowsBefore, rowsAfter, stored))
+        await recordHistory(connection.client, tables.history, { ...record, startedAt: now, finishedAt: now })
       await connection.client.query('COMMIT')
     } catch (error) {
       await connection.client.query('ROLLBACK').catch(() => undefined)

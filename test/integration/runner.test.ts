@@ -538,6 +538,42 @@ test('the offline --sql script, run through psql, gives the same database as the
   assert.equal(await schemaFingerprint(offline), await schemaFingerprint(online))
 })
 
+test('stamp --sql writes what the online stamp does, for psql; run against the wrong starting point it changes nothing', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b (id int);', downSql: 'DROP TABLE b;' })
+  const nowhere = { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }
+  const versions = async () =>
+    (await db.query('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((row) => row.version_num)
+
+  const head = await project.cli(['stamp', 'head', '--sql'], nowhere)
+  assert.equal(head.code, 0, head.stderr)
+  assert.match(head.stdout, /^-- Strata \S+ offline stamp: base -> bbb222 \(no migration runs\)$/m)
+  runWithPsql(db.url, head.stdout)
+  assert.deepEqual(await versions(), ['bbb222'])
+  // The same script again: its INSERT meets the row already there, and psql stops.
+  assert.throws(() => runWithPsql(db.url, head.stdout), /duplicate key value/)
+  // A stamp down from a named starting point; then to base, recorded in the history.
+  runWithPsql(db.url, (await project.cli(['stamp', 'bbb222:head-1', '--sql'], nowhere)).stdout)
+  assert.deepEqual(await versions(), ['aaa111'])
+  const toBase = await project.cli(['stamp', 'aaa111:base', '--sql'], nowhere)
+  assert.throws(() => runWithPsql(db.url, toBase.stdout.replaceAll("'aaa111'", "'zzz999'")), /null value/)
+  assert.deepEqual(await versions(), ['aaa111'])
+  runWithPsql(db.url, toBase.stdout)
+  assert.deepEqual(await versions(), [])
+  const history = await db.query(
+    "SELECT revision, message FROM strata_history WHERE direction = 'stamp' ORDER BY id",
+  )
+  assert.deepEqual(
+    history.rows.map((row) => `${row.revision}: ${row.message}`),
+    ['bbb222: migration bbb222', 'aaa111: migration aaa111', 'base: stamped off aaa111'],
+  )
+  const purge = await project.cli(['stamp', 'aaa111:head', '--sql', '--purge'], nowhere)
+  assert.equal(purge.code, 2)
+  assert.match(purge.stderr, /--purge empties the version table whatever it holds: a FROM is not needed/)
+})
+
 test('offline mode refuses what it cannot know', async (t) => {
   const project = testProject(t)
   project.ts(

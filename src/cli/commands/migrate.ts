@@ -139,10 +139,22 @@ export function registerMigrateCommands(program: Command): void {
     .description('set the version table to REV... without running migrations')
     .argument('<revisions...>', 'revisions (head, REV, head-1, ...)')
     .option('--purge', 'empty the version table first (also clears unknown revisions)')
+    .option('--sql', 'print the SQL instead of changing the table (no connection; FROM:TO says where it is)')
     .action(
-      action(async (context, revisions: string[], flags: { purge?: boolean }) => {
+      action(async (context, revisions: string[], flags: { purge?: boolean; sql?: boolean }) => {
         const config = await context.config()
         const migrations = await context.migrations()
+        if (flags.sql) {
+          const { renderOfflineStamp } = await import('../../runner/offline-stamp.js')
+          const { script } = renderOfflineStamp({
+            config,
+            migrations,
+            targets: revisions,
+            purge: flags.purge,
+          })
+          process.stdout.write(script)
+          return 0
+        }
         const spec = await context.connectionSpec()
         const { stamp } = await import('../../runner/stamp.js')
         const result = await stamp(
