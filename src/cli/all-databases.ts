@@ -44,11 +44,23 @@ export async function runForEachDatabase(
           ? 'strata tenants finds its databases itself (--match, --schemas, --list)'
           : 'use it with commands that work on a database: upgrade, current, check, health, verify, backup, ...',
     })
+  const names = Object.keys((await context.config()).databases)
+  // Scripts for several databases on one stdout, between banners, are one script psql
+  // cannot run: each database's is written on its own.
+  if (command.opts().sql === true)
+    throw new UsageError(
+      `--all-databases and --sql exclude each other: an offline script is for one database`,
+      {
+        hint: `write one per database: ${names
+          .map((name) => `strata -n ${name} ${[...path, ...command.args].join(' ')} --sql > ${name}.sql`)
+          .slice(0, 2)
+          .join('; ')}`,
+      },
+    )
   if (context.options.name !== undefined || context.options.url !== undefined)
     throw new UsageError('--all-databases and -n/--url exclude each other', {
       hint: 'drop -n/--url to run against every configured database, or drop --all-databases',
     })
-  const names = Object.keys((await context.config()).databases)
   if (names.length === 0)
     throw new UsageError('--all-databases: the config names no databases', {
       hint: "list them under databases: { primary: '${PRIMARY_DB_URL}', analytics: '${ANALYTICS_DB_URL}' }",

@@ -72,6 +72,14 @@ test('--all-databases runs the command against each configured database in order
   const both = await project.cli(['--all-databases', '-n', 'primary', 'current'], env)
   assert.equal(both.code, 2)
   assert.match(both.stderr, /--all-databases and -n\/--url exclude each other/)
+  // An offline script is one database's: several between banners would not run in psql.
+  const scripts = await project.cli(['--all-databases', 'upgrade', 'head', '--sql'], env)
+  assert.equal(scripts.code, 2)
+  assert.equal(scripts.stdout, '')
+  assert.match(
+    scripts.stderr,
+    /hint: write one per database: strata -n analytics upgrade head --sql > analytics\.sql; strata -n primary upgrade head --sql > primary\.sql\n$/,
+  )
 })
 
 test('--all-databases upgrade stops at the first database that fails and says which did not run', async (t) => {
