@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createTestDatabase } from '../helpers/database.js'
@@ -21,7 +21,23 @@ export async function upgrade(op) { await op.execute('CREATE TABLE users (id big
 export async function downgrade(op) { await op.execute('DROP TABLE users') }
 `,
   )
-  const second = await project.cli(['revision', '-m', 'add user sessions', '--rev-id', 'abc123def456'])
+  // --version-path must be a migrations directory: a file written elsewhere is never loaded.
+  const elsewhere = await project.cli(['revision', '-m', 'lost', '--version-path', 'elsewhere'])
+  assert.equal(elsewhere.code, 2)
+  assert.equal(
+    elsewhere.stderr,
+    'error: --version-path elsewhere is not a migrations directory of this project: a revision written there would not be loaded\n  hint: use migrations/versions, or add it to migrations.directories in the config\n',
+  )
+  assert.equal(existsSync(join(project.dir, 'elsewhere')), false)
+  const second = await project.cli([
+    'revision',
+    '-m',
+    'add user sessions',
+    '--rev-id',
+    'abc123def456',
+    '--version-path',
+    'migrations/versions/',
+  ])
   assert.equal(second.code, 0, second.stderr)
   const generated = readFileSync(join(project.versions, 'abc123def456_add_user_sessions.ts'), 'utf8')
   assert.match(generated, /export const downRevision: string \| string\[\] \| null = 'previous123'/)

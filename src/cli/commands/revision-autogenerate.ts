@@ -1,6 +1,7 @@
-import { relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import type { GeneratedPart } from '../../autogenerate/write-generated-migrations.js'
 import { UsageError } from '../../errors/index.js'
+import { versionDirectory } from '../../graph/version-directory.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
@@ -38,6 +39,7 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
     )
   const config = await context.config()
   const migrations = await context.migrations()
+  const directory = versionDirectory(config.migrations.directories, flags.versionPath)
   const spec = await context.connectionSpec()
   const { autogenerateRevision } = await import('../../autogenerate/autogenerate-revision.js')
   const result = await autogenerateRevision({
@@ -46,7 +48,7 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
     migrations,
     message: flags.message,
     revId: flags.revId,
-    directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+    directory,
     args: context.migrationArguments(),
   })
   context.output.data(result)

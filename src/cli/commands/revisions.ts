@@ -3,6 +3,7 @@ import { UsageError } from '../../errors/index.js'
 import { historyLine, historyRevisions, summarize, verboseBlock } from '../../graph/describe-revisions.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { RevisionGraph } from '../../graph/revision-graph.js'
+import { versionDirectory } from '../../graph/version-directory.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { collect } from '../option-values.js'
@@ -289,7 +290,6 @@ export function registerRevisionCommands(program: Command): void {
           throw error
         })
         const { createRevision } = await import('../../graph/create-revision.js')
-        const { resolve } = await import('node:path')
         if (flags.baseline) return baseline(context, graph, flags)
         const created = createRevision(graph, {
           message: flags.message,
@@ -300,7 +300,7 @@ export function registerRevisionCommands(program: Command): void {
           dependsOn: flags.dependsOn,
           sql: flags.sql,
           template: flags.template,
-          directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+          directory: versionDirectory(config.migrations.directories, flags.versionPath),
           fileTemplate: config.migrations.fileTemplate,
         })
         context.output.line(`${mark.ok()} Generating ${created.file} ... done`)
@@ -370,7 +370,7 @@ async function baseline(
   const spec = await context.connectionSpec()
   const { dumpSchema } = await import('../../adopt/schema-dump.js')
   const { createRevision } = await import('../../graph/create-revision.js')
-  const { resolve } = await import('node:path')
+  const directory = versionDirectory(config.migrations.directories, flags.versionPath)
   const dump = await dumpSchema(config, spec)
   const created = createRevision(graph, {
     message: flags.message,
@@ -382,7 +382,7 @@ async function baseline(
       ],
       up: `-- The schema of ${spec.database} as it was (${dump.dumpedWith}, ${new Date().toISOString().slice(0, 10)}),\n-- without owners, grants and migration tools' tables. A baseline has no downgrade.\n${dump.sql}`,
     },
-    directory: flags.versionPath ? resolve(flags.versionPath) : config.migrations.directories[0]!,
+    directory,
     fileTemplate: config.migrations.fileTemplate,
   })
   context.output.line(
