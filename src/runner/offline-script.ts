@@ -73,6 +73,7 @@ export async function renderOfflineScript(
     '-- Run with: psql -v ON_ERROR_STOP=1 -f <this file>',
     ...(await destroyedDataWarning(options, plan)),
     ...(held.length > 0 ? [`-- Not in this script (phase ${options.phase}): ${heldNote(held)}`] : []),
+    ...(plan.steps.length === 0 && plan.note !== undefined ? [`-- Nothing to run: ${plan.note}`] : []),
     `SELECT pg_advisory_lock(${lockKey});`,
     '',
   ]

@@ -645,6 +645,14 @@ test('offline scripts keep to the phase: --phase expand leaves the contract drop
     /--backup needs the database, and --sql writes a script without connecting to it/,
   )
   assert.equal(backup.stdout, '')
+  // FROM above TO is a downgrade: the upgrade script runs nothing, and says so.
+  const backwards = await project.cli(['upgrade', 'head:aaa111', '--sql'])
+  assert.equal(backwards.code, 0, backwards.stderr)
+  assert.match(
+    backwards.stdout,
+    /^-- Nothing to run: already past aaa111 \(at ccc333\): nothing to upgrade;/m,
+  )
+  assert.match(backwards.stderr, /the script runs no migration: already past aaa111/)
 })
 
 async function columnsOf(database: TestDatabase, table: string): Promise<string[]> {

@@ -37,7 +37,7 @@ async function run(
         },
       )
     const { renderOfflineScript } = await import('../../runner/offline-script.js')
-    const { script, held } = await renderOfflineScript({
+    const { script, held, plan } = await renderOfflineScript({
       config,
       migrations,
       direction,
@@ -48,6 +48,8 @@ async function run(
     })
     process.stdout.write(script)
     if (held.length > 0) context.output.notice(`${mark.warn()} not in the script: ${heldNote(held)}`)
+    if (plan.steps.length === 0 && plan.note !== undefined)
+      context.output.notice(`${mark.warn()} the script runs no migration: ${plan.note}`)
     return 0
   }
   const spec = await context.connectionSpec()
