@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto'
-import {
-  chmodSync,
-  closeSync,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from 'node:fs'
+import { chmodSync, createWriteStream, existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -27,7 +18,7 @@ import { runnerTables } from '../runner/tables.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { shortList } from '../util/plural.js'
 import { STRATA_VERSION } from '../version.js'
-import { archiveExtension, newBackupId } from './backup-names.js'
+import { archiveExtension, backupPartialPath, reserveBackupId } from './backup-names.js'
 import { type CatalogEntry, entryOf } from './catalog.js'
 import { connectionArguments, withClientEnvironment } from './client-environment.js'
 import { pickClientProgram, probeClientPrograms } from './client-programs.js'
@@ -157,15 +148,21 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     // A tenant schema's backup is named after it too: `app.tenant_acme_<time>`.
     const label =
       schemas.length === 0 ? options.spec.database : `${options.spec.database}.${schemas.join('+')}`
-    const id = newBackupId(directory, label, started, kind)
+    const id = reserveBackupId(directory, label, started, kind, format === 'directory' ? 'directory' : 'file')
     const file = `${id}${archiveExtension(format, compression.gzipLevel !== undefined)}`
     const finalPath = join(directory, file)
-    const partialPath = join(directory, `.${id}.partial`)
+    const partialPath = backupPartialPath(directory, id)
     progress(`Backing up database to: ${file}`)
 
     // One snapshot for pg_dump and the row counts: both see the same rows.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id
+    let snapshot: string
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id
+    } catch (error) {
+      rmSync(partialPath, { recursive: true, force: true })
+      throw error
+    }
     const jobs = options.jobs ?? config.backup.jobs
     const args = [
       ...connectionArguments(options.spec),
@@ -197,8 +194,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       const dumpSpec = { ...options.spec, applicationName: dumpApplicationName(options.spec) }
       const dumping = withClientEnvironment(dumpSpec, async (env) => {
         if (format !== 'plain') {
-          // Created here with mode 0600: pg_dump truncates the file and keeps its mode.
-          if (format === 'custom') closeSync(openSync(partialPath, 'wx', 0o600))
+          // The file (0600) or directory (0700) reserveBackupId created: pg_dump truncates
+          // the file and keeps its mode, and writes into the empty directory.
           return runProgram(pgDump.path, args, env)
         }
         // Plain SQL is gzipped here and hashed on the way to the file.

@@ -10,7 +10,7 @@ import { OperationFailedError } from '../../errors/index.js'
 import { runnerTables } from '../../runner/tables.js'
 import { ensureConfiguredDirectory } from '../../util/ensure-directory.js'
 import { STRATA_VERSION } from '../../version.js'
-import { newBackupId } from '../backup-names.js'
+import { backupPartialPath, reserveBackupId } from '../backup-names.js'
 import { connectionArguments, withClientEnvironment } from '../client-environment.js'
 import { type ClientProgram, listClientPrograms } from '../client-programs.js'
 import { hashArchive, sizeOf } from '../file-hash.js'
@@ -72,15 +72,12 @@ export async function createBaseBackup(
     const directory = config.backup.directory
     ensureConfiguredDirectory(directory, 'backup.directory', 0o700)
     const started = new Date()
-    const id = newBackupId(directory, spec.database, started, 'full').replace(
-      /(_\d+)?$/,
-      (suffix) => `_base${suffix}`,
-    )
-    const file = `${id}.base`
-    const partial = join(directory, `.${id}.partial`)
     const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0]!.v
     const revisions = await readVersionRows(client, runnerTables(config).version)
+    const id = reserveBackupId(directory, spec.database, started, 'base', 'directory')
+    const file = `${id}.base`
+    const partial = backupPartialPath(directory, id)
     try {
       const copy =
         pgBasebackup !== undefined
