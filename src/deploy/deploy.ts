@@ -19,6 +19,7 @@ import { noteRunningDeploy, withDeployLock } from './deploy-lock.js'
 import { runMaintenanceHook } from './maintenance.js'
 import { notifyTeam, withoutTimestamp } from './notify-team.js'
 import { type Preflight, runPreflight } from './preflight/preflight.js'
+import { requireKnownAcknowledgements } from './preflight/safety-findings.js'
 import { appendProductionLog, databaseLabel, revisionsText } from './production-log.js'
 import { recordRollback } from './record-rollback.js'
 import { type RollbackOutcome, rollBack } from './rollback.js'
@@ -111,6 +112,13 @@ interface Failure {
  * if (result.outcome !== 'deployed' && result.outcome !== 'nothing-to-deploy') process.exitCode = 1
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  requireKnownAcknowledgements(
+    [
+      ...options.config.deploy.acknowledge.map((entry) => ({ entry, from: 'config' as const })),
+      ...(options.acknowledge ?? []).map((entry) => ({ entry, from: 'flag' as const })),
+    ],
+    options.migrations.graph,
+  )
   if (options.dryRun) {
     await noteRunningDeploy(options.config, options.spec, options.onLine ?? (() => undefined))
     return deployHoldingLock(options)

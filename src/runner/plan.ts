@@ -67,7 +67,9 @@ export function planUpgrade(graph: RevisionGraph, rows: readonly string[], targe
     steps.length > 0
       ? undefined
       : destinations.length === 0
-        ? 'nothing to upgrade: there are no migrations'
+        ? graph.all().length === 0
+          ? 'nothing to upgrade: there are no migrations'
+          : `nothing to upgrade: ${target} is below every migration`
         : target === 'head' || target === 'heads'
           ? 'already at head: nothing to upgrade'
           : destinations.every((revision) => rows.includes(revision))

@@ -811,6 +811,20 @@ test('a migration that needs downtime runs inside the maintenance hooks, once it
     /✗ Safety check clean — \d errors? not acknowledged\n {4}a2:\d+ \[breaking-outside-contract\]/,
   )
   assert.equal(existsSync(hooksLog), false)
+  // A misspelt acknowledgement would accept nothing: refused, with the name it meant.
+  const misspelt = await project.cli(['deploy', '--yes', '--acknowledge', 'a2:breaking-outside-contracts'])
+  assert.equal(misspelt.code, 2)
+  assert.match(
+    misspelt.stderr,
+    /^error: --acknowledge a2:breaking-outside-contracts: "breaking-outside-contracts" is not a rule of strata check\. Did you mean "breaking-outside-contract"\?\n/,
+  )
+  const noSuchMigration = await project.cli(['deploy', '--yes', '--acknowledge', 'b9:drop-column'])
+  assert.equal(noSuchMigration.code, 2)
+  assert.match(
+    noSuchMigration.stderr,
+    /--acknowledge b9:drop-column: no migration b9 \(a revision prefix needs at least 4 characters\)/,
+  )
+  assert.equal(existsSync(hooksLog), false)
 
   const result = await project.cli([
     'deploy',

@@ -160,6 +160,9 @@ test('a relative downgrade past base says how far base is', () => {
     /cannot go 5 steps down from b: base is 2 steps below it/,
   )
   assert.deepEqual(planDowngrade(graph, ['b'], '-2').rowsAfter, [])
+  // An upgrade to base names the target, not "there are no migrations".
+  assert.equal(planUpgrade(graph, ['b'], 'base').note, 'nothing to upgrade: base is below every migration')
+  assert.equal(planUpgrade(graphOf(), [], 'heads').note, 'nothing to upgrade: there are no migrations')
 })
 
 test('a target mistyped or written as a range says what was meant', () => {

@@ -1,5 +1,9 @@
 import type { CheckReport as SafetyReport } from '../../analysis/check.js'
+import { ruleIds } from '../../analysis/rules/index.js'
+import { ConfigError, UsageError } from '../../errors/index.js'
+import type { RevisionGraph } from '../../graph/revision-graph.js'
 import type { CheckOutcome } from '../../health/check-result.js'
+import { didYouMean } from '../../util/closest-match.js'
 import { plural } from '../../util/plural.js'
 
 /**
@@ -19,6 +23,43 @@ export function isAcknowledged(
     if (id !== rule || revision === undefined) return false
     return revision === prefix || (prefix.length >= 4 && revision.startsWith(prefix))
   })
+}
+
+/**
+ * Every acknowledgement must name a rule `strata check` has (and, with `REVISION:`, a
+ * migration this project has): a misspelt one would acknowledge nothing, and the deploy
+ * would stop on the error it was meant to accept, or, worse, pass today and stop on a
+ * later deploy. Refused before anything connects.
+ */
+export function requireKnownAcknowledgements(
+  entries: readonly { readonly entry: string; readonly from: 'config' | 'flag' }[],
+  graph: RevisionGraph,
+): void {
+  const rules = ruleIds()
+  for (const { entry, from } of entries) {
+    const colon = entry.lastIndexOf(':')
+    const [prefix, rule] = colon < 0 ? [undefined, entry] : [entry.slice(0, colon), entry.slice(colon + 1)]
+    const where = from === 'config' ? 'deploy.acknowledge' : '--acknowledge'
+    const fail = (what: string, hint: string) =>
+      from === 'config'
+        ? new ConfigError(`${where}: ${what}`, { where, hint })
+        : new UsageError(`${where} ${entry}: ${what}`, { hint })
+    if (!rules.includes(rule))
+      throw fail(
+        `"${rule}" is not a rule of strata check.${didYouMean(rule, rules)}`,
+        'the rule id is the second column of a finding (`strata check --rules` lists them all); write RULE or REVISION:RULE',
+      )
+    if (prefix === undefined) continue
+    const revisions = graph.all().map((migration) => migration.revision)
+    const matches = revisions.filter(
+      (revision) => revision === prefix || (prefix.length >= 4 && revision.startsWith(prefix)),
+    )
+    if (matches.length === 0)
+      throw fail(
+        `no migration ${prefix}${prefix.length < 4 ? ' (a revision prefix needs at least 4 characters)' : ''}.${didYouMean(prefix, revisions)}`,
+        '`strata history` lists the revisions; or leave REVISION: out to accept the rule in every migration',
+      )
+  }
 }
 
 /**
