@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileTimestamp } from '../backup/backup-names.js'
 import { describeSavedData } from '../backup/saved-data.js'
@@ -78,11 +78,19 @@ export function renderRollbackReport(facts: RollbackReportFacts): string {
 export function writeRollbackReport(directory: string, facts: RollbackReportFacts): string {
   ensureConfiguredDirectory(directory, 'deploy.reportsDirectory')
   const stem = `rollback_${fileTimestamp(facts.at)}`
-  let path = join(directory, `${stem}.md`)
-  for (let n = 2; existsSync(path); n += 1) path = join(directory, `${stem}_${n}.md`)
   // The root cause quotes errors verbatim; a statement in one may carry a password.
-  writeFileSync(path, maskSecrets(renderRollbackReport(facts)))
-  return path
+  const text = maskSecrets(renderRollbackReport(facts))
+  // Created exclusively: two deploys of other databases rolling back in the same second
+  // each keep their own report.
+  for (let n = 1; ; n += 1) {
+    const path = join(directory, n === 1 ? `${stem}.md` : `${stem}_${n}.md`)
+    try {
+      writeFileSync(path, text, { flag: 'wx' })
+      return path
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  }
 }
 
 /** `versions/abc123_add_user_sessions.sql` → `add_user_sessions`. */
