@@ -25,6 +25,7 @@ import { ensureDirectory } from '../util/ensure-directory.js'
 import { ensureDevPassword, readDevPassword } from './dev-password.js'
 import { type DevPaths, devPaths } from './dev-paths.js'
 import { PROJECT_MARKER, portOwner } from './port-owner.js'
+import { withDevStartLock } from './start-lock.js'
 
 export const DEV_HOST = '127.0.0.1'
 
@@ -97,6 +98,11 @@ export function devStatus(config: ResolvedConfig): DevServerStatus {
  * reports it and succeeds.
  */
 export async function devStart(config: ResolvedConfig): Promise<DevStartResult> {
+  if (devStatus(config).running) return startOrReport(config)
+  return withDevStartLock(devPaths(config).stateDir, () => startOrReport(config))
+}
+
+async function startOrReport(config: ResolvedConfig): Promise<DevStartResult> {
   const paths = devPaths(config)
   const notes: string[] = []
   const before = devStatus(config)

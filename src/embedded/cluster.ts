@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EmbeddedServerError } from '../errors/index.js'
 import { ensureDirectory } from '../util/ensure-directory.js'
+import { isProcessAlive } from '../util/process-alive.js'
 import type { ServerBinaries } from './binaries.js'
 import type { ServerUser } from './server-user.js'
 
@@ -176,17 +177,8 @@ export function readClusterStatus(dataDir: string): ClusterStatus {
   }
   const lines = text.split('\n')
   const pid = Number(lines[0])
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return stopped
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return stopped
   return { running: true, pid, port: Number(lines[3]) || undefined, host: lines[5]?.trim() || undefined }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function lastLines(text: string | null | undefined, count = 3): string {

@@ -30,9 +30,19 @@ test('dev start creates the server, re-uses its data across restarts, and report
   const port = await findFreePort()
   const dir = await project(t, { port })
 
-  const first = await runCli(['dev', 'start'], { cwd: dir })
-  assert.equal(first.code, 0, first.stderr)
+  // Three at once (commands run side by side on a fresh clone each fall back to the
+  // server): one creates it, the others wait for it and find it running.
+  const starts = await Promise.all([1, 2, 3].map(() => runCli(['dev', 'start'], { cwd: dir })))
+  assert.deepEqual(
+    starts.map((start) => start.code),
+    [0, 0, 0],
+    starts.map((start) => start.stderr).join(''),
+  )
+  const first = starts.find((start) => /created and started/.test(start.stdout))
+  assert.ok(first, starts.map((start) => start.stdout).join(''))
+  assert.equal(starts.filter((start) => /already running/.test(start.stdout)).length, 2)
   assert.match(first.stdout, new RegExp(`created and started on 127\\.0\\.0\\.1:${port}`))
+  assert.equal(existsSync(join(dir, '.strata', 'dev-start.lock')), false)
   assert.match(first.stdout, new RegExp(`postgresql://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/strata`))
   const passwordFile = join(dir, '.strata', 'dev.pgpass')
   assert.equal(statSync(passwordFile).mode & 0o777, 0o600, 'the password file is private')
