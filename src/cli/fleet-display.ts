@@ -40,6 +40,10 @@ export class FleetDisplay {
       this.#write(
         `${logTimestamp()} left out ${plural(plan.leftOut.length, 'database')} Strata made (restore and deploy copies): ${plan.leftOut.join(', ')}\n`,
       )
+    if (plan.sharedLeftOut.length > 0)
+      this.#write(
+        `${logTimestamp()} left out ${plan.sharedLeftOut.join(', ')}: matched by a wildcard, but no tenant's (the server's own database, the shared schema); name it exactly or in --list to include it\n`,
+      )
     if (plan.missing.length > 0)
       this.#write(
         `${logTimestamp()} ${mark.warn()} not found any more, skipped: ${plan.missing.join(', ')}\n`,

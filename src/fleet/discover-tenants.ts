@@ -34,6 +34,19 @@ export interface Discovery {
   readonly source: string
   /** Matching databases left out because Strata made them (restore and deploy copies). */
   readonly leftOut: readonly string[]
+  /**
+   * The server's own database (`postgres`) or the shared schema (`public`), matched by a
+   * wildcard: left out, since they are no tenant's; named exactly, they are included.
+   */
+  readonly sharedLeftOut: readonly string[]
+}
+
+/** Not a tenant when a wildcard matches it: the maintenance database, the shared schema. */
+const SHARED = { database: 'postgres', schema: 'public' } as const
+
+/** Whether a LIKE pattern has a wildcard (`%` or `_` not escaped by a backslash). */
+function hasWildcard(pattern: string): boolean {
+  return /(^|[^\\])(\\\\)*[%_]/.test(pattern)
 }
 
 /**
@@ -64,16 +77,22 @@ export async function discoverTenants(options: DiscoveryOptions): Promise<Discov
       )
       return rows.map((row) => row.name)
     })
+    const shared: string[] = hasWildcard(chosen.pattern) ? names.filter((name) => name === SHARED.schema) : []
     return {
-      tenants: names.map((schema) => schemaTenant(schema, spec, config)),
+      tenants: names
+        .filter((schema) => !shared.includes(schema))
+        .map((schema) => schemaTenant(schema, spec, config)),
       source: `--schemas ${chosen.pattern}`,
       leftOut: [],
+      sharedLeftOut: shared,
     }
   }
   const servers = await serverSpecs(options, chosen.servers)
   if (chosen.kind === 'match') {
     const tenants: Tenant[] = []
     const leftOut: string[] = []
+    const sharedLeftOut: string[] = []
+    const wildcard = hasWildcard(chosen.pattern)
     for (const server of servers) {
       const names = await withConnection(server.spec, async ({ client }) => {
         const { rows } = await client.query<{ name: string }>(
@@ -89,10 +108,14 @@ export async function discoverTenants(options: DiscoveryOptions): Promise<Discov
           continue
         }
         const name = servers.length > 1 ? `${server.label}/${database}` : database
+        if (wildcard && database === SHARED.database) {
+          sharedLeftOut.push(name)
+          continue
+        }
         tenants.push(databaseTenant(name, server.spec, database, config))
       }
     }
-    return { tenants: sortByName(tenants), source: `--match ${chosen.pattern}`, leftOut }
+    return { tenants: sortByName(tenants), source: `--match ${chosen.pattern}`, leftOut, sharedLeftOut }
   }
   const entries = readTenantList(chosen.file)
   await requireListedTenantsExist(entries, chosen.file, servers[0]!.spec, options.selectedSpec)
@@ -107,7 +130,12 @@ export async function discoverTenants(options: DiscoveryOptions): Promise<Discov
       tenants.push(databaseTenant(`${spec.host}:${spec.port}/${spec.database}`, spec, spec.database, config))
     }
   }
-  return { tenants: uniqueNames(tenants, chosen.file), source: `--list ${chosen.file}`, leftOut: [] }
+  return {
+    tenants: uniqueNames(tenants, chosen.file),
+    source: `--list ${chosen.file}`,
+    leftOut: [],
+    sharedLeftOut: [],
+  }
 }
 
 /**

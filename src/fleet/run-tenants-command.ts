@@ -51,6 +51,8 @@ export interface FleetPlan {
   readonly budget: ConnectionBudget | undefined
   /** Matching databases left out because Strata made them. */
   readonly leftOut: readonly string[]
+  /** `postgres` or `public`, matched by a wildcard and left out (see `Discovery`). */
+  readonly sharedLeftOut: readonly string[]
   /** `--only-failed`: tenants of the report that discovery no longer finds. */
   readonly missing: readonly string[]
 }
@@ -103,6 +105,7 @@ export async function runTenantsCommand(options: TenantsCommandOptions): Promise
     concurrency,
     budget,
     leftOut: discovery.leftOut,
+    sharedLeftOut: discovery.sharedLeftOut,
     missing,
   }
   options.onPlan?.(plan)
@@ -182,6 +185,14 @@ function pick(discovery: Discovery, names: readonly string[]): { tenants: Tenant
 }
 
 function noTenants(discovery: Discovery): InvalidInputError {
+  const shared = discovery.sharedLeftOut
+  if (shared.length > 0)
+    return new InvalidInputError(
+      `no tenant found by ${discovery.source}: it matches only ${shared.join(', ')}, which a wildcard leaves out (the server's own database, the shared schema)`,
+      {
+        hint: `to run it there on purpose, name it exactly: --${discovery.source.startsWith('--schemas') ? 'schemas' : 'match'} ${shared[0]}`,
+      },
+    )
   return new InvalidInputError(`no tenant found by ${discovery.source}`, {
     hint: discovery.source.startsWith('--list')
       ? 'the list names no tenant'
