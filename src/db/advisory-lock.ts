@@ -77,7 +77,7 @@ export function acquireDeployLock(
   options: AcquireOptions,
 ): Promise<MigrationLock> {
   return acquireAdvisoryLock(client, deployLockKey(database, table), options, {
-    holder: 'another deploy',
+    holder: 'another deploy, rollback or restore',
     lock: 'the deploy lock',
   })
 }

@@ -6,8 +6,8 @@ import { requireDirectConnection } from '../db/direct-connection.js'
 import { runnerTables } from '../runner/tables.js'
 
 /**
- * Runs `work` (a whole deploy, or `strata rollback`) holding the deploy lock on a
- * session of its own. A second deploy of the same database waits, saying who deploys,
+ * Runs `work` (a whole deploy, `strata rollback` or `strata restore`) holding the deploy
+ * lock on a session of its own. A second deploy of the same database waits, saying who deploys,
  * up to `migrations.lockWaitTimeout`, and then runs its own preflight on what the first
  * left: two pipelines never interleave backups, upgrades and rollbacks. The session is
  * in the server's `postgres` database, since one in the deployed database would stop
@@ -37,14 +37,16 @@ export async function withDeployLock<T>(
   spec: ConnectionSpec,
   onLine: (line: string) => void,
   work: () => Promise<T>,
+  /** What takes its turn, for the messages: a deploy, a rollback, a restore. */
+  what = 'a deploy',
 ): Promise<T> {
-  requireDirectConnection(spec, 'a deploy')
+  requireDirectConnection(spec, what)
   let connection: Connection
   try {
-    connection = await connect(lockSession(spec))
+    connection = await connect(lockSession(spec, what.replace(/^an? /, '')))
   } catch (error) {
     onLine(
-      `Not serialized with other deploys: the deploy lock is held in the postgres database, which this role cannot connect to (${(error as Error).message})`,
+      `Not serialized with deploys and restores: their lock is held in the postgres database, which this role cannot connect to (${(error as Error).message})`,
     )
     return work()
   }
@@ -53,7 +55,7 @@ export async function withDeployLock<T>(
       waitSeconds: config.migrations.lockWaitTimeout,
       onWait: (holder, waited) =>
         onLine(
-          `Waiting for another deploy of this database${holder ? `: ${describeHolder(holder)}` : ''} (${Math.round(waited)}s so far, up to ${config.migrations.lockWaitTimeout}s)`,
+          `Waiting for another deploy, rollback or restore of this database${holder ? `: ${describeHolder(holder)}` : ''} (${Math.round(waited)}s so far, up to ${config.migrations.lockWaitTimeout}s)`,
         ),
     })
     try {
@@ -70,6 +72,6 @@ export async function withDeployLock<T>(
  * Where the deploy lock lives: a session in the server's `postgres` database (one in the
  * deployed database would stop its copy on the server), named as the deploy's.
  */
-function lockSession(spec: ConnectionSpec): ConnectionSpec {
-  return { ...withDatabase(spec, 'postgres'), applicationName: `${spec.applicationName} deploy` }
+function lockSession(spec: ConnectionSpec, role = 'deploy'): ConnectionSpec {
+  return { ...withDatabase(spec, 'postgres'), applicationName: `${spec.applicationName} ${role}` }
 }

@@ -56,8 +56,12 @@ export interface ManualRollbackResult {
  * of downgrading under it.
  */
 export function rollbackByHand(options: ManualRollbackOptions): Promise<ManualRollbackResult> {
-  return withDeployLock(options.config, options.spec, options.onLine ?? (() => undefined), () =>
-    rollbackHoldingLock(options),
+  return withDeployLock(
+    options.config,
+    options.spec,
+    options.onLine ?? (() => undefined),
+    () => rollbackHoldingLock(options),
+    'a rollback',
   )
 }
 

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, 
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
+import { deployLockKey } from '../../src/db/advisory-lock.js'
 import { toClientConfig } from '../../src/db/connect.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import { type CliResult, runCli } from '../helpers/cli.js'
@@ -824,9 +825,26 @@ test('restore hooks run around the swap; --in-place asks, and with --yes restore
     join(project.dir, 'strata.config.json'),
     JSON.stringify({
       backup: { hooks: { stopServices: `echo stop >> ${log}`, startServices: `echo start >> ${log}` } },
+      migrations: { lockWaitTimeout: 1 },
     }),
   )
   await withClient(database.spec, (client) => client.query('DELETE FROM orders'))
+  // A deploy of the database is running (its session holds the deploy lock): the restore
+  // waits its turn instead of swapping the database out from under it, then gives up.
+  await withClient(withDatabase(database.spec, 'postgres'), async (client) => {
+    await client.query("SET application_name = 'pipeline deploy'")
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [
+      deployLockKey(database.name, { schema: 'public', name: 'alembic_version' }),
+    ])
+    const waited = await project.cli(['restore', id, '--yes'])
+    assert.equal(waited.code, 1, waited.stdout + waited.stderr)
+    assert.match(
+      waited.stderr,
+      /another deploy, rollback or restore still holds the deploy lock after 1s: pid \d+ \(pipeline deploy/,
+    )
+    await client.query('SELECT pg_advisory_unlock_all()')
+  })
+  assert.equal(existsSync(log), false, 'no service was stopped')
   // At a terminal, a restore says which backup it is and what the swap does, and asks.
   const declined = await runInTerminal(['restore', 'latest'], {
     cwd: project.dir,

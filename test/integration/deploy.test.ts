@@ -125,8 +125,14 @@ test('two deploys of one database take turns: the second waits for the deploy lo
     const blocked = await project.cli(['deploy', '--yes'])
     assert.equal(blocked.code, 1, blocked.stdout + blocked.stderr)
     const output = blocked.stdout + blocked.stderr
-    assert.match(output, /Waiting for another deploy of this database: pid \d+ \(pipeline 2 deploy/)
-    assert.match(output, /another deploy still holds the deploy lock after 2s: pid \d+ \(pipeline 2 deploy/)
+    assert.match(
+      output,
+      /Waiting for another deploy, rollback or restore of this database: pid \d+ \(pipeline 2 deploy/,
+    )
+    assert.match(
+      output,
+      /another deploy, rollback or restore still holds the deploy lock after 2s: pid \d+ \(pipeline 2 deploy/,
+    )
     assert.equal((await project.cli(['current'])).stdout, 'a1\n')
     // A dry run changes nothing: it does not queue behind the deploy, it says one is running.
     const dryRun = await project.cli(['deploy', '--dry-run'])
@@ -139,7 +145,10 @@ test('two deploys of one database take turns: the second waits for the deploy lo
     assert.match(dryRun.stdout, /✓ dry run: the preflight passed and nothing was changed/)
     const rollback = await project.cli(['rollback', '--yes'])
     assert.equal(rollback.code, 1)
-    assert.match(rollback.stdout + rollback.stderr, /another deploy still holds the deploy lock/)
+    assert.match(
+      rollback.stdout + rollback.stderr,
+      /another deploy, rollback or restore still holds the deploy lock/,
+    )
     await client.query('SELECT pg_advisory_unlock_all()')
   })
   const deployed = await project.cli(['deploy', '--yes'])

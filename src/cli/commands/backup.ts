@@ -293,20 +293,32 @@ export function registerBackupCommands(program: Command): void {
               return 1
             }
           }
-          const result = await restoreBackup({
+          // A restore takes its turn with deploys and rollbacks of the database: its swap
+          // ends their sessions, and a deploy failing on that would restore its own backup
+          // over this one.
+          const { withDeployLock } = await import('../../deploy/deploy-lock.js')
+          const onLine = progressLines(context)
+          const result = await withDeployLock(
             config,
             spec,
-            backup: reference,
-            ...(flags.table ? { tables: flags.table } : {}),
-            dataOnly: Boolean(flags.dataOnly),
-            inPlace: Boolean(flags.inPlace),
-            noOwner: flags.owner === false,
-            noAcl: flags.acl === false,
-            intoOtherDatabase: Boolean(flags.intoOtherDatabase),
-            ...(jobs === undefined ? {} : { jobs }),
-            confirm: async (question) => (flags.yes ? true : confirm(question)),
-            onProgress: progressLines(context),
-          })
+            onLine,
+            () =>
+              restoreBackup({
+                config,
+                spec,
+                backup: reference,
+                ...(flags.table ? { tables: flags.table } : {}),
+                dataOnly: Boolean(flags.dataOnly),
+                inPlace: Boolean(flags.inPlace),
+                noOwner: flags.owner === false,
+                noAcl: flags.acl === false,
+                intoOtherDatabase: Boolean(flags.intoOtherDatabase),
+                ...(jobs === undefined ? {} : { jobs }),
+                confirm: async (question) => (flags.yes ? true : confirm(question)),
+                onProgress: onLine,
+              }),
+            'a restore',
+          )
           if (result.mode === 'swap')
             context.output.line(
               `${mark.ok()} ${result.database} restored from ${result.backupId}; the previous database is kept as ${result.keptAs}`,
