@@ -405,6 +405,17 @@ test('a directory argument stands for its SQL and migration files, in path order
   assert.equal(broken.code, 2)
   assert.doesNotMatch(broken.stdout, /Nothing to check/)
   assert.match(broken.stdout, /0 migrations checked: .*1 migration not analysed: broken\.sql cannot be read/)
+  // A binary file (a custom-format dump named by mistake) is no SQL: said, not a syntax error.
+  writeFileSync(
+    join(project.dir, 'backup.dump'),
+    Buffer.from('PGDMP\u0001\u000e\u0000\u0004\u0008\u0001\u0001'),
+  )
+  const binary = await project.cli(['check', 'backup.dump'])
+  assert.equal(binary.code, 2)
+  assert.equal(
+    binary.stderr,
+    'error: backup.dump is not a text file (it holds NUL bytes), so it holds no SQL to check\n  hint: name SQL or migration files; a custom-format backup is read with `pg_restore -f - FILE`, which prints its SQL\n',
+  )
 })
 
 test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {

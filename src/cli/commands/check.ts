@@ -184,16 +184,14 @@ const CHECKED_FILE = /\.(sql|ts|mts|js|mjs)$/
  * so that a run over a thousand files costs no extra system call per file.
  */
 function readInputs(path: string): { path: string; text: string }[] {
-  if (path === '-') return [{ path: '(stdin)', text: withoutByteOrderMark(readFileSync(0, 'utf8')) }]
+  if (path === '-') return [{ path: '(stdin)', text: sqlText('(stdin)', readFileSync(0, 'utf8')) }]
+  let text: string
   try {
-    return [{ path, text: withoutByteOrderMark(readFileSync(path, 'utf8')) }]
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EISDIR')
-      return filesUnder(path).map((file) => ({
-        path: file,
-        text: withoutByteOrderMark(readFileSync(file, 'utf8')),
-      }))
+      return filesUnder(path).map((file) => ({ path: file, text: sqlText(file, readFileSync(file, 'utf8')) }))
     throw new InvalidInputError(
       `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       {
@@ -202,6 +200,24 @@ function readInputs(path: string): { path: string; text: string }[] {
       },
     )
   }
+  return [{ path, text: sqlText(path, text) }]
+}
+
+/**
+ * A file's text without its byte-order mark. A file holding NUL bytes is no SQL (an
+ * archive, a dump in pg_dump's custom format, a file named by mistake): said as such,
+ * rather than as a syntax error quoting binary garbage.
+ */
+function sqlText(path: string, text: string): string {
+  if (text.includes('\u0000'))
+    throw new InvalidInputError(
+      `${path} is not a text file (it holds NUL bytes), so it holds no SQL to check`,
+      {
+        where: path,
+        hint: 'name SQL or migration files; a custom-format backup is read with `pg_restore -f - FILE`, which prints its SQL',
+      },
+    )
+  return withoutByteOrderMark(text)
 }
 
 /**
