@@ -4,6 +4,7 @@ import type { ConnectionSpec } from '../db/connection-spec.js'
 import { type CatalogSnapshot, isNotNullConstraint, objectCount } from '../health/drift/catalog-snapshot.js'
 import { everyDifference } from '../health/drift/compare-catalogs.js'
 import { readManagedCatalog } from '../health/drift/schema-drift.js'
+import { type DestroyedData, dataDestroyedBy } from './destroyed-data.js'
 
 export interface DatabaseDiffOptions {
   readonly config: ResolvedConfig
@@ -28,6 +29,8 @@ export interface DatabaseDiff {
     /** After `statements`, outside a transaction, one at a time: CONCURRENTLY builds, validations. */
     readonly online: readonly string[]
     readonly byHand: readonly string[]
+    /** Tables and columns with rows that the statements destroy in the first database. */
+    readonly destroys: readonly DestroyedData[]
   }
 }
 
@@ -54,7 +57,12 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
     differences,
     schemas,
     objects: objectCount(mine),
-    sql: { statements: changes.statements, online: changes.online, byHand: changes.byHand },
+    sql: {
+      statements: changes.statements,
+      online: changes.online,
+      byHand: changes.byHand,
+      destroys: await dataDestroyedBy(changes.statements, options.config, options.spec),
+    },
   }
 }
 

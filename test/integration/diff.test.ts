@@ -76,8 +76,25 @@ test('strata diff compares two databases object by object, says what would make 
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /no database named "prod" in .*Known: staging, production/)
 
+  // Nothing in it destroys data: no warning.
+  assert.doesNotMatch(sql.stdout, /WARNING/)
+
   // Run as its header says, it makes staging like production.
   runWithPsql(staging.url, sql.stdout)
   const after = await project.cli(['diff', 'production'], env)
   assert.equal(after.code, 0, after.stdout)
+
+  // The other way round it drops production's column: the header says what it destroys
+  // in production, with the rows the table holds, and the backup to take first.
+  await production.query(
+    "INSERT INTO users SELECT g, 'u' || g || '@example.com', '555' FROM generate_series(1, 40) g",
+  )
+  await production.query('ANALYZE users')
+  await staging.query('ALTER TABLE users DROP COLUMN phone')
+  const destructive = await project.cli(['-n', 'production', 'diff', 'staging', '--sql'], env)
+  assert.equal(destructive.code, 1, destructive.stderr)
+  assert.match(
+    destructive.stdout,
+    /^-- WARNING: this script destroys data in production: column users\.phone \(~40 rows\)\.\n-- Back it up first: strata -n production backup -t users \(or take a whole backup\)$/m,
+  )
 })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { ConnectionSpec } from '../../db/connection-spec.js'
+import type { DestroyedData } from '../../diff/destroyed-data.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
 import { mark } from '../output.js'
@@ -39,11 +40,12 @@ Examples:
         const diff = await compareDatabases({ config, spec, other: otherSpec, names })
         context.output.data(diff)
         if (flags.sql) {
-          const { statements, online, byHand } = diff.sql
+          const { statements, online, byHand, destroys } = diff.sql
           const lines = [
             `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running:`,
             `-- psql -v ON_ERROR_STOP=1 -f <this file>. Tables in use keep serving: indexes are built`,
             '-- CONCURRENTLY and constraints validated apart, after the transaction.',
+            ...destroyedDataWarning(names.spec, target.name, destroys),
             ...byHand.map((line) => `-- TODO by hand: ${line}`),
             `SET lock_timeout = '${config.lock.timeout}ms';`,
             ...(statements.length === 0 ? [] : ['BEGIN;', ...statements, 'COMMIT;']),
@@ -67,6 +69,24 @@ Examples:
         return 1
       }),
     )
+}
+
+/** The script's warning when it destroys data, with the backup to take first. */
+function destroyedDataWarning(
+  database: string,
+  configName: string | undefined,
+  destroys: readonly DestroyedData[],
+): string[] {
+  if (destroys.length === 0) return []
+  const what = destroys.map(
+    (data) =>
+      `${data.column === undefined ? 'table' : 'column'} ${data.table}${data.column === undefined ? '' : `.${data.column}`} (${data.rows === undefined ? 'rows not counted' : `~${data.rows.toLocaleString('en-US')} rows`})`,
+  )
+  const tables = [...new Set(destroys.map((data) => data.table))]
+  return [
+    `-- WARNING: this script destroys data in ${database}: ${what.join(', ')}.`,
+    `-- Back it up first: strata ${configName === undefined ? '' : `-n ${configName} `}backup ${tables.map((table) => `-t ${table}`).join(' ')} (or take a whole backup)`,
+  ]
 }
 
 function terminated(statement: string): string {
