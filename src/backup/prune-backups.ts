@@ -15,7 +15,8 @@ export interface PrunePlan {
  * Which backups retention removes: those that finished more than `retentionDays` ago
  * by their manifest (never by file name or file time), except, for each database, the
  * newest `keepVerified` verified whole backups, and its newest whole backup when fewer
- * than that many are verified, so pruning never leaves a database without a backup
+ * than that many (or none: `keepVerified` 0) are verified, so pruning never leaves a
+ * database without a backup
  * (several databases may share the directory). A tenant schema's backups count as its
  * own whole backups; partial ones (tables, schema or data only: those a downgrade or a
  * table restore takes first) do not count: they cannot stand in for the database.
@@ -25,6 +26,8 @@ export function planPrune(
   retentionDays: number,
   keepVerified: number,
   now = new Date(),
+  /** Backups this run took: never deleted by it, whatever the retention (`--retention-days 0`). */
+  takenNow: readonly string[] = [],
 ): PrunePlan {
   const catalog = listBackups(directory)
   const cutoff = now.getTime() - retentionDays * 86_400_000
@@ -38,8 +41,12 @@ export function planPrune(
     // The catalog lists newest first.
     const verified = whole.filter((entry) => entry.manifest.verified !== undefined).slice(0, keepVerified)
     for (const entry of verified) keep.set(entry, `one of the newest ${keepVerified} verified backups`)
-    if (verified.length < keepVerified && !keep.has(whole[0]!)) keep.set(whole[0]!, 'the newest backup')
+    // At least the newest: with keepVerified 0, retention alone could delete every backup.
+    if (verified.length < Math.max(1, keepVerified) && !keep.has(whole[0]!))
+      keep.set(whole[0]!, 'the newest backup')
   }
+  for (const entry of catalog)
+    if (takenNow.includes(entry.manifest.id) && !keep.has(entry)) keep.set(entry, 'taken by this run')
   const expired = catalog.filter((entry) => Date.parse(entry.manifest.finishedAt) < cutoff).reverse()
   return {
     delete: expired.filter((entry) => !keep.has(entry)),

@@ -653,6 +653,18 @@ test("retention follows the manifests' times, not file names, and keeps the newe
   assert.match(longer.stdout, /would delete {2}assistant_20991231_235959/)
   assert.match(longer.stdout, /would delete {2}assistant_20500101_000000/)
   assert.doesNotMatch(longer.stdout, /assistant_20400101_000000|assistant_20450101_000000_tables/)
+  // No retention and nothing kept for being verified: each database still keeps its newest
+  // whole backup, and a run never deletes the backup it has just taken.
+  const nothingKept = await project.cli(['backups', 'prune', '--retention-days', '0', '--keep-verified', '0'])
+  assert.match(nothingKept.stdout, /kept {10}assistant_20000101_000000 {2}\(the newest backup\)/)
+  assert.match(nothingKept.stdout, /kept {10}analytics_20300101_000000 {2}\(the newest backup\)/)
+  const { planPrune } = await import('../../src/backup/prune-backups.js')
+  const ownRun = planPrune(backups, 0, 0, new Date(), ['assistant_20450101_000000_tables'])
+  assert.deepEqual(ownRun.protected.map((kept) => `${kept.entry.manifest.id}: ${kept.reason}`).sort(), [
+    'analytics_20300101_000000: the newest backup',
+    'assistant_20000101_000000: the newest backup',
+    'assistant_20450101_000000_tables: taken by this run',
+  ])
   for (const bad of [
     ['--retention-days', '-1'],
     ['--retention-days', 'thirty'],

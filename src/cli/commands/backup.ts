@@ -76,7 +76,9 @@ async function backup(context: CommandContext, flags: BackupFlags): Promise<numb
   if (flags.prune !== false) {
     const { planPrune, applyPrune } = await import('../../backup/prune-backups.js')
     progress(`Cleaning up old backups (retention: ${retentionDays} days)`)
-    const plan = planPrune(config.backup.directory, retentionDays, keepVerified)
+    const plan = planPrune(config.backup.directory, retentionDays, keepVerified, new Date(), [
+      result.manifest.id,
+    ])
     applyPrune(plan)
     removed = plan.delete.map((entry) => entry.manifest.id)
     progress(`Removed ${removed.length} old backup${removed.length === 1 ? '' : 's'}`)
