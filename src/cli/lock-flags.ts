@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import type { ResolvedConfig } from '../config/types.js'
 import { UsageError } from '../errors/index.js'
-import { parseDuration } from '../util/duration.js'
+import { parseDuration, timeoutOutOfRange } from '../util/duration.js'
 
 /** `--lock-timeout` / `--lock-retries`: the operator's lock settings for one run. */
 export interface LockFlags {
@@ -41,7 +41,7 @@ function lockTimeoutFlag(text: string): number {
         ? `give a unit: ${text}s (a bare number would be ${text} ms, as PostgreSQL reads it)`
         : ms === 0
           ? '0 would wait for a lock forever, which is what lock_timeout is there to prevent'
-          : undefined
+          : timeoutOutOfRange(ms)
   if (problem !== undefined || ms === undefined)
     throw new UsageError(`--lock-timeout expects a duration such as 10s or 2min, not "${text}"`, {
       hint: problem,

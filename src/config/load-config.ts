@@ -5,7 +5,7 @@ import { ConfigError } from '../errors/index.js'
 import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
 import { withoutByteOrderMark } from '../util/byte-order-mark.js'
 import { displayPath } from '../util/display-path.js'
-import { parseDuration } from '../util/duration.js'
+import { parseDuration, timeoutOutOfRange } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { lineAndColumn } from '../util/source-position.js'
 import { configSchema } from './config-schema.js'
@@ -183,6 +183,15 @@ export function resolveConfig(
       where: shown,
       hint: "e.g. fileTemplate: '%(year)d%(month).2d%(day).2d_%(rev)s_%(slug)s' (Alembic's file_template, without the ini's doubled %%)",
     })
+  for (const key of ['timeout', 'statementTimeout'] as const) {
+    const given = interpolated.lock?.[key]
+    const tooLong = given === undefined ? undefined : timeoutOutOfRange(parseDuration(given) ?? 0)
+    if (tooLong !== undefined)
+      throw new ConfigError(`${shown}: lock.${key}: ${JSON.stringify(given)} is ${tooLong}`, {
+        where: `lock.${key}`,
+        hint: key === 'timeout' ? "a few seconds suit most tables: '5s'" : '0 turns statement_timeout off',
+      })
+  }
   const at = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path))
   return Object.freeze({
     file,

@@ -1,6 +1,6 @@
 import { InvalidMigrationError } from '../errors/index.js'
 import { closestMatch, didYouMean } from '../util/closest-match.js'
-import { parseDuration } from '../util/duration.js'
+import { parseDuration, timeoutOutOfRange } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
 import { type SqlStatement, splitStatements } from './split-statements.js'
 
@@ -133,6 +133,8 @@ export function parseSqlMigration(
     const ms = parseDuration(entry.value)
     if (ms === undefined)
       throw invalid(file, entry.line, `${key} must be a duration such as 5s or 500ms, found "${entry.value}"`)
+    const tooLong = timeoutOutOfRange(ms)
+    if (tooLong !== undefined) throw invalid(file, entry.line, `${key} ${entry.value} is ${tooLong}`)
     return ms
   }
   const retriesEntry = header.get('lock_retries')

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { locateInFile } from '../config/describe-load-failure.js'
 import { InvalidMigrationError } from '../errors/index.js'
-import { parseDuration } from '../util/duration.js'
+import { parseDuration, timeoutOutOfRange } from '../util/duration.js'
 import type { MigrationMeta, MigrationPhase } from './migration.js'
 import { loadMigrationModule } from './migration-module.js'
 
@@ -61,6 +61,8 @@ export async function loadTsMigration(
     if (module[name] === undefined) return undefined
     const ms = parseDuration(module[name])
     if (ms === undefined) throw fail(name, `\`${name}\` must be milliseconds or a duration such as '5s'`)
+    const tooLong = timeoutOutOfRange(ms)
+    if (tooLong !== undefined) throw fail(name, `\`${name}\` is ${tooLong}`)
     return ms
   }
   const lockRetries = module.lockRetries

@@ -22,3 +22,16 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
 }
+
+/** PostgreSQL keeps lock_timeout and statement_timeout in an int of milliseconds. */
+export const MAX_POSTGRES_TIMEOUT_MS = 2_147_483_647
+
+/**
+ * Why a timeout cannot be given to PostgreSQL, or undefined: one larger than it keeps is
+ * refused by the server only when the migration sets it, half-way through a run.
+ */
+export function timeoutOutOfRange(ms: number): string | undefined {
+  return ms > MAX_POSTGRES_TIMEOUT_MS
+    ? `more than PostgreSQL allows for a timeout (${MAX_POSTGRES_TIMEOUT_MS} ms, about 24 days)`
+    : undefined
+}

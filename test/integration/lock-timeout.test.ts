@@ -151,6 +151,11 @@ test('a migration may set its own lock timeout', async (t) => {
     refused.stderr,
     /bbb222_m\.ts:2: `lockTimeout` must be milliseconds or a duration such as '5s'/,
   )
+  const tooLong = testProject(t, db)
+  tooLong.sql('ccc333', { header: { lock_timeout: '30d' }, up: 'SELECT 1;' })
+  const refusedSql = await tooLong.cli(['heads'])
+  assert.equal(refusedSql.code, 2)
+  assert.match(refusedSql.stderr, /lock_timeout 30d is more than PostgreSQL allows for a timeout/)
 })
 
 test('a blocked migration among several sent together: those before it stay applied, it and the rest retry', async (t) => {
@@ -247,6 +252,12 @@ test('--lock-timeout and --lock-retries set this run, over the config and the mi
   for (const [flag, value, message] of [
     ['--lock-timeout', '10', /give a unit: 10s \(a bare number would be 10 ms, as PostgreSQL reads it\)/],
     ['--lock-timeout', '0s', /0 would wait for a lock forever/],
+    // The server refused it only once a migration set it.
+    [
+      '--lock-timeout',
+      '99999h',
+      /more than PostgreSQL allows for a timeout \(2147483647 ms, about 24 days\)/,
+    ],
     ['--lock-retries', 'many', /--lock-retries expects a whole number from 0 to 100, not "many"/],
   ] as const) {
     for (const command of [

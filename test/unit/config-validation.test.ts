@@ -50,6 +50,11 @@ test('a duration written as a string must say its unit; a number is milliseconds
   )
   assert.equal(resolve({ lock: { timeout: '10s' } }).lock.timeout, 10_000)
   assert.equal(resolve({ lock: { timeout: 10 } }).lock.timeout, 10)
+  // PostgreSQL keeps timeouts in an int of milliseconds: a longer one is refused here.
+  assert.match(
+    messageOf(() => resolve({ lock: { statementTimeout: '600h' } })),
+    /lock\.statementTimeout: "600h" is more than PostgreSQL allows for a timeout \(2147483647 ms, about 24 days\)/,
+  )
 })
 
 test('a config that is not an object says what it is', () => {
