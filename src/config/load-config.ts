@@ -5,7 +5,7 @@ import { ConfigError } from '../errors/index.js'
 import { DEFAULT_FILE_TEMPLATE, fileTemplateProblem } from '../graph/revision-file-name.js'
 import { withoutByteOrderMark } from '../util/byte-order-mark.js'
 import { displayPath } from '../util/display-path.js'
-import { parseDuration, timeoutOutOfRange } from '../util/duration.js'
+import { MAX_POSTGRES_TIMEOUT_MS, parseDuration } from '../util/duration.js'
 import { maskSecrets } from '../util/mask-secrets.js'
 import { lineAndColumn } from '../util/source-position.js'
 import { configSchema } from './config-schema.js'
@@ -183,15 +183,8 @@ export function resolveConfig(
       where: shown,
       hint: "e.g. fileTemplate: '%(year)d%(month).2d%(day).2d_%(rev)s_%(slug)s' (Alembic's file_template, without the ini's doubled %%)",
     })
-  for (const key of ['timeout', 'statementTimeout'] as const) {
-    const given = interpolated.lock?.[key]
-    const tooLong = given === undefined ? undefined : timeoutOutOfRange(parseDuration(given) ?? 0)
-    if (tooLong !== undefined)
-      throw new ConfigError(`${shown}: lock.${key}: ${JSON.stringify(given)} is ${tooLong}`, {
-        where: `lock.${key}`,
-        hint: key === 'timeout' ? "a few seconds suit most tables: '5s'" : '0 turns statement_timeout off',
-      })
-  }
+  const duration = (value: string | number | undefined, fallback: string | number, key: string) =>
+    durationSetting(value ?? fallback, key, shown)
   const at = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path))
   return Object.freeze({
     file,
@@ -208,22 +201,30 @@ export function resolveConfig(
       fileTemplate,
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
       lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,
-      progressInterval: parseDuration(interpolated.migrations?.progressInterval ?? '10s')!,
+      progressInterval: duration(
+        interpolated.migrations?.progressInterval,
+        '10s',
+        'migrations.progressInterval',
+      ),
     }),
     connection: Object.freeze({
       connectTimeout: interpolated.connection?.connectTimeout ?? 10,
       applicationName: interpolated.connection?.applicationName ?? 'strata',
     }),
     lock: Object.freeze({
-      timeout: parseDuration(interpolated.lock?.timeout ?? '5s')!,
-      statementTimeout: parseDuration(interpolated.lock?.statementTimeout ?? 0)!,
+      timeout: duration(interpolated.lock?.timeout, '5s', 'lock.timeout'),
+      statementTimeout: duration(interpolated.lock?.statementTimeout, 0, 'lock.statementTimeout'),
       retries: interpolated.lock?.retries ?? 5,
-      retryDelay: parseDuration(interpolated.lock?.retryDelay ?? '1s')!,
-      maxRetryDelay: parseDuration(interpolated.lock?.maxRetryDelay ?? '30s')!,
+      retryDelay: duration(interpolated.lock?.retryDelay, '1s', 'lock.retryDelay'),
+      maxRetryDelay: duration(interpolated.lock?.maxRetryDelay, '30s', 'lock.maxRetryDelay'),
     }),
     backfill: Object.freeze({
       maxReplicaLagMb: interpolated.backfill?.maxReplicaLagMb,
-      replicaLagTimeout: parseDuration(interpolated.backfill?.replicaLagTimeout ?? '10min')!,
+      replicaLagTimeout: duration(
+        interpolated.backfill?.replicaLagTimeout,
+        '10min',
+        'backfill.replicaLagTimeout',
+      ),
     }),
     dev: Object.freeze({
       port: interpolated.dev?.port ?? 5433,
@@ -258,7 +259,7 @@ export function resolveConfig(
       acknowledge: Object.freeze([...(interpolated.deploy?.acknowledge ?? [])]),
       rehearsal: interpolated.deploy?.rehearsal ?? 'copy',
       sampleRows: interpolated.deploy?.sampleRows ?? 1000,
-      watchInterval: parseDuration(interpolated.deploy?.watchInterval ?? '10s')!,
+      watchInterval: duration(interpolated.deploy?.watchInterval, '10s', 'deploy.watchInterval'),
       keepServerCopies: interpolated.deploy?.keepServerCopies ?? 2,
       notify: resolveNotify(interpolated.deploy?.notify, shown),
     }),
@@ -308,7 +309,7 @@ function resolveHealth(health: HealthConfig, shown: string): ResolvedConfig['hea
         return Object.freeze({
           name: item.name ?? endpointName(item.url),
           url: item.url,
-          timeout: parseDuration(item.timeout ?? '5s')!,
+          timeout: durationSetting(item.timeout ?? '5s', `health.urls[${index}].timeout`, shown),
           expectStatus: item.expectStatus,
         })
       }),
@@ -344,4 +345,20 @@ function endpointName(url: string): string {
 function soleDatabase(databases: Readonly<Record<string, unknown>>): string | undefined {
   const names = Object.keys(databases)
   return names.length === 1 ? names[0] : undefined
+}
+
+/**
+ * A duration setting in milliseconds. At most 2147483647 ms (about 24 days): PostgreSQL
+ * keeps its timeouts in an int of milliseconds and refuses more only when a migration
+ * sets one, and Node's timers fire at once past it (a `watchInterval` of 30 days would
+ * poll health without pause).
+ */
+function durationSetting(value: string | number, key: string, shown: string): number {
+  const ms = parseDuration(value)!
+  if (ms > MAX_POSTGRES_TIMEOUT_MS)
+    throw new ConfigError(
+      `${shown}: ${key}: ${JSON.stringify(value)} is more than ${MAX_POSTGRES_TIMEOUT_MS} ms (about 24 days), the longest a timeout or an interval can be`,
+      { where: key },
+    )
+  return ms
 }

@@ -50,11 +50,17 @@ test('a duration written as a string must say its unit; a number is milliseconds
   )
   assert.equal(resolve({ lock: { timeout: '10s' } }).lock.timeout, 10_000)
   assert.equal(resolve({ lock: { timeout: 10 } }).lock.timeout, 10)
-  // PostgreSQL keeps timeouts in an int of milliseconds: a longer one is refused here.
+  // PostgreSQL keeps timeouts in an int of milliseconds, and Node's timers fire at once
+  // past the same bound: a longer duration is refused here.
   assert.match(
     messageOf(() => resolve({ lock: { statementTimeout: '600h' } })),
-    /lock\.statementTimeout: "600h" is more than PostgreSQL allows for a timeout \(2147483647 ms, about 24 days\)/,
+    /lock\.statementTimeout: "600h" is more than 2147483647 ms \(about 24 days\), the longest a timeout or an interval can be/,
   )
+  assert.match(
+    messageOf(() => resolve({ deploy: { watchInterval: 2_592_000_000 } })),
+    /deploy\.watchInterval: 2592000000 is more than 2147483647 ms/,
+  )
+  assert.equal(resolve({ lock: { timeout: '24h' } }).lock.timeout, 86_400_000)
 })
 
 test('a config that is not an object says what it is', () => {
