@@ -6,15 +6,6 @@ import { requireDirectConnection } from '../db/direct-connection.js'
 import { runnerTables } from '../runner/tables.js'
 
 /**
- * Runs `work` (a whole deploy, `strata rollback` or `strata restore`) holding the deploy
- * lock on a session of its own. A second deploy of the same database waits, saying who deploys,
- * up to `migrations.lockWaitTimeout`, and then runs its own preflight on what the first
- * left: two pipelines never interleave backups, upgrades and rollbacks. The session is
- * in the server's `postgres` database, since one in the deployed database would stop
- * its copy on the server (PostgreSQL copies only a database nobody is connected to);
- * where that database cannot be reached, the deploy goes on unserialized and says so.
- */
-/**
  * For a dry run, which changes nothing and so need not take turns: says when a deploy
  * of the database is running now, since what the dry run reads may be half of it.
  */
@@ -32,6 +23,15 @@ export async function noteRunningDeploy(
     )
 }
 
+/**
+ * Runs `work` (a whole deploy, `strata rollback` or `strata restore`) holding the deploy
+ * lock on a session of its own. A second one for the same database waits, saying who
+ * holds it, up to `migrations.lockWaitTimeout`, and then runs on what the first left: two
+ * pipelines never interleave backups, upgrades, rollbacks and restores. The session is
+ * in the server's `postgres` database, since one in the deployed database would stop
+ * its copy on the server (PostgreSQL copies only a database nobody is connected to);
+ * where that database cannot be reached, the deploy goes on unserialized and says so.
+ */
 export async function withDeployLock<T>(
   config: ResolvedConfig,
   spec: ConnectionSpec,
