@@ -19,7 +19,7 @@ export async function noteRunningDeploy(
   ).catch(() => undefined)
   if (holder !== undefined)
     onLine(
-      `A deploy of this database is running now: ${describeHolder(holder)}. This dry run does not wait for it: it shows the database as that deploy has left it so far`,
+      `A deploy, rollback or restore of this database is running now: ${describeHolder(holder)}. This dry run does not wait for it: it shows the database as that one has left it so far`,
     )
 }
 

@@ -139,7 +139,7 @@ test('two deploys of one database take turns: the second waits for the deploy lo
     assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr)
     assert.match(
       dryRun.stdout + dryRun.stderr,
-      /A deploy of this database is running now: pid \d+ \(pipeline 2 deploy.*This dry run does not wait for it/,
+      /A deploy, rollback or restore of this database is running now: pid \d+ \(pipeline 2 deploy.*This dry run does not wait for it/,
     )
     assert.doesNotMatch(dryRun.stdout + dryRun.stderr, /Waiting for another deploy/)
     assert.match(dryRun.stdout, /✓ dry run: the preflight passed and nothing was changed/)
