@@ -17,6 +17,7 @@ import { systemErrorCause } from '../errors/system-error-hint.js'
 import { runnerTables } from '../runner/tables.js'
 import { ensureConfiguredDirectory } from '../util/ensure-directory.js'
 import { shortList } from '../util/plural.js'
+import { removeOnExit } from '../util/remove-on-exit.js'
 import { STRATA_VERSION } from '../version.js'
 import { archiveExtension, backupPartialPath, reserveBackupId } from './backup-names.js'
 import { type CatalogEntry, entryOf } from './catalog.js'
@@ -152,6 +153,8 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     const file = `${id}${archiveExtension(format, compression.gzipLevel !== undefined)}`
     const finalPath = join(directory, file)
     const partialPath = backupPartialPath(directory, id)
+    // Stopped before the failure path below could run, the process still removes it.
+    const forgetPartial = removeOnExit(partialPath)
     progress(`Backing up database to: ${file}`)
 
     // One snapshot for pg_dump and the row counts: both see the same rows.
@@ -161,6 +164,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id
     } catch (error) {
       rmSync(partialPath, { recursive: true, force: true })
+      forgetPartial()
       throw error
     }
     const jobs = options.jobs ?? config.backup.jobs
@@ -263,6 +267,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         for (const name of readdirSync(partialPath)) chmodSync(join(partialPath, name), 0o600)
       const sha256 = streamedHash ?? (await hashArchive(partialPath))
       renameSync(partialPath, finalPath)
+      forgetPartial()
       const manifest: BackupManifest = {
         manifestVersion: 1,
         id,
@@ -304,6 +309,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined)
       rmSync(partialPath, { recursive: true, force: true })
+      forgetPartial()
       throw error
     }
   } finally {

@@ -9,6 +9,7 @@ import type { ClusterLocation } from '../../embedded/cluster.js'
 import { OperationFailedError } from '../../errors/index.js'
 import { runnerTables } from '../../runner/tables.js'
 import { ensureConfiguredDirectory } from '../../util/ensure-directory.js'
+import { removeOnExit } from '../../util/remove-on-exit.js'
 import { STRATA_VERSION } from '../../version.js'
 import { backupPartialPath, reserveBackupId } from '../backup-names.js'
 import { connectionArguments, withClientEnvironment } from '../client-environment.js'
@@ -78,6 +79,7 @@ export async function createBaseBackup(
     const id = reserveBackupId(directory, spec.database, started, 'base', 'directory')
     const file = `${id}.base`
     const partial = backupPartialPath(directory, id)
+    const forgetPartial = removeOnExit(partial)
     try {
       const copy =
         pgBasebackup !== undefined
@@ -87,6 +89,7 @@ export async function createBaseBackup(
       const timeline = Number(/START TIMELINE: (\d+)/.exec(copy.labelfile)?.[1] ?? 1)
       const sha256 = await hashArchive(partial)
       renameSync(partial, join(directory, file))
+      forgetPartial()
       const endTime = new Date(copy.ended).toISOString()
       const manifest: BackupManifest = {
         manifestVersion: 1,
@@ -117,6 +120,7 @@ export async function createBaseBackup(
       return manifest
     } catch (error) {
       rmSync(partial, { recursive: true, force: true })
+      forgetPartial()
       throw error
     }
   } finally {
