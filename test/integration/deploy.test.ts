@@ -517,6 +517,13 @@ test('without a terminal, deploy and rollback need --yes (exit 2, nothing runs)'
   const badWatch = await project.cli(['deploy', '--yes', '--watch', 'soon'])
   assert.equal(badWatch.code, 2)
   assert.match(badWatch.stderr, /--watch: "soon" is not a duration/)
+  const longWatch = await project.cli(['deploy', '--yes', '--watch', '99999h'])
+  assert.equal(longWatch.code, 2)
+  assert.match(
+    longWatch.stderr,
+    /--watch 99999h is longer than a day, and the deploy holds its lock while it watches/,
+  )
+  assert.deepEqual(await versionRows(database), ['a1'])
 })
 
 test('strata rollback by hand downgrades one step and writes the same report', async (t) => {

@@ -44,6 +44,15 @@ function watchDuration(text: string | undefined): number | undefined {
     throw new UsageError(`--watch: "${text}" is not a duration`, {
       hint: 'use a number with a unit: 90s, 30m, 1h',
     })
+  // The deploy holds the deploy lock while it watches: no other deploy, rollback or
+  // restore of the database can start meanwhile.
+  if (ms > 86_400_000)
+    throw new UsageError(
+      `--watch ${text} is longer than a day, and the deploy holds its lock while it watches`,
+      {
+        hint: "watch for the release's risky window (30m, 2h); monitoring takes over after it",
+      },
+    )
   return ms
 }
 
