@@ -184,6 +184,21 @@ function fieldsFromKeywords(text: string): Fields {
     assignKeyword(fields, match[1]!, value)
   }
   if (!matched) {
+    // Most often `${DATABASE_URL:-}` with the variable unset, or set to nothing.
+    if (text.trim() === '')
+      throw new InvalidInputError('the connection string is empty', {
+        hint: 'give a URL (postgresql://USER@HOST:PORT/DATABASE); when it comes from an environment variable, that variable is set but empty',
+      })
+    // Another database's URL (mysql://, sqlite://, jdbc:postgresql://...).
+    const trimmed = text.trim()
+    const scheme = /^jdbc:postgres/i.test(trimmed) ? 'jdbc' : /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1]
+    if (scheme !== undefined && !/^postgres(ql)?$/i.test(scheme))
+      throw new InvalidInputError(`${maskUnparsed(text)} is a ${scheme}: URL, not a PostgreSQL one`, {
+        hint:
+          scheme.toLowerCase() === 'jdbc'
+            ? `drop the jdbc: prefix: ${maskUnparsed(text.trim().replace(/^jdbc:/i, ''))}`
+            : 'give a postgresql:// URL (postgresql://USER@HOST:PORT/DATABASE) or libpq keywords (host=... dbname=...)',
+      })
     // `host:port/db` or `user@host/db`, the URL without its scheme (as JDBC users write it).
     const schemeless = /^[^\s/=]+(?::\d+)?\/[^\s/=]+$/.test(text.trim())
     throw new InvalidInputError(`invalid connection string ${maskUnparsed(text)}`, {

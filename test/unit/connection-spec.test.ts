@@ -114,6 +114,29 @@ test('a URL written without its scheme gets the URL it meant, the password still
   )
 })
 
+test("an empty string, or another database's URL, is said to be that", () => {
+  assert.throws(
+    () => parseConnectionString('  ', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message === 'the connection string is empty' &&
+      /that variable is set but empty/.test(error.hint ?? ''),
+  )
+  assert.throws(
+    () => parseConnectionString('mysql://app:hunter2@db/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message === 'mysql://app:***@db/app is a mysql: URL, not a PostgreSQL one',
+  )
+  assert.throws(
+    () => parseConnectionString('jdbc:postgresql://db:5432/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError && error.hint === 'drop the jdbc: prefix: postgresql://db:5432/app',
+  )
+  // SQLAlchemy's driver forms stay PostgreSQL URLs.
+  assert.equal(parseConnectionString('postgresql+asyncpg://app@db/app', { env: {} }).host, 'db')
+})
+
 test('invalid input is rejected with a reason and never echoes the password', () => {
   assert.throws(
     () => parseConnectionString('postgresql://u:secret@host:99999/db', { env: {} }),
