@@ -17,6 +17,7 @@ import dropTable from './drop-table.js'
 import enumValueInTransaction from './enum-value-in-transaction.js'
 import exclusionConstraint from './exclusion-constraint.js'
 import foreignKeyWithoutIndex from './foreign-key-without-index.js'
+import identifierTooLong from './identifier-too-long.js'
 import lockHeldTooLong from './lock-held-too-long.js'
 import missingDowngrade from './missing-downgrade.js'
 import missingLockTimeout from './missing-lock-timeout.js'
@@ -69,6 +70,7 @@ export const RULES: readonly Rule[] = [
   enumValueInTransaction,
   exclusionConstraint,
   foreignKeyWithoutIndex,
+  identifierTooLong,
   lockHeldTooLong,
   missingDowngrade,
   missingLockTimeout,
