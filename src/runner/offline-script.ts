@@ -23,6 +23,7 @@ import {
   targetRevisions,
 } from './plan.js'
 import { runMigrationBody } from './run-migration-body.js'
+import type { RunnerTables } from './run-plan.js'
 import { runnerTables } from './tables.js'
 import { rowsOf } from './version-rows.js'
 
@@ -78,9 +79,7 @@ export async function renderOfflineScript(
     '',
   ]
   if (single) out.push('BEGIN;')
-  if (tables.version.schema !== 'public')
-    out.push(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)};`)
-  out.push(`${createVersionTableSql(tables.version)};`, '', `${createHistoryTableSql(tables.history)};`, '')
+  out.push(...stateTablesSql(tables))
 
   for (const step of plan.steps) {
     const executor = new OfflineExecutor()
@@ -147,6 +146,19 @@ export async function renderOfflineScript(
   if (single) out.push('COMMIT;')
   out.push(`SELECT pg_advisory_unlock(${lockKey});`, '')
   return { script: out.join('\n'), plan, held }
+}
+
+/** An offline script's creation of the version and history tables (and their schema), where missing. */
+export function stateTablesSql(tables: RunnerTables): string[] {
+  return [
+    ...(tables.version.schema === 'public'
+      ? []
+      : [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)};`]),
+    `${createVersionTableSql(tables.version)};`,
+    '',
+    `${createHistoryTableSql(tables.history)};`,
+    '',
+  ]
 }
 
 export function startingRows(migrations: MigrationSet, from: string): string[] {

@@ -1,14 +1,12 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { migrationLockKey } from '../db/advisory-lock.js'
-import { createHistoryTableSql } from '../db/history-table.js'
-import { quoteIdent } from '../db/quote.js'
 import { recordStepSql } from '../db/record-step.js'
-import { createVersionTableSql, qualified } from '../db/version-table.js'
+import { qualified } from '../db/version-table.js'
 import { UsageError } from '../errors/index.js'
 import type { MigrationSet } from '../graph/load-migrations.js'
 import { parseRange } from '../graph/target-syntax.js'
 import { STRATA_VERSION } from '../version.js'
-import { startingRows } from './offline-script.js'
+import { startingRows, stateTablesSql } from './offline-script.js'
 import { stampRecords, stampRows } from './stamp-rows.js'
 import { runnerTables } from './tables.js'
 import { versionChanges } from './version-rows.js'
@@ -57,13 +55,7 @@ export function renderOfflineStamp(options: OfflineStampOptions): {
     `SELECT pg_advisory_lock(${lockKey});`,
     '',
     'BEGIN;',
-    ...(tables.version.schema === 'public'
-      ? []
-      : [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(tables.version.schema)};`]),
-    `${createVersionTableSql(tables.version)};`,
-    '',
-    `${createHistoryTableSql(tables.history)};`,
-    '',
+    ...stateTablesSql(tables),
     ...(options.purge ? [`DELETE FROM ${qualified(tables.version)};`] : []),
     // The version changes travel with the first record, whose outcome is NULL (refused
     // by the history table) when a row they change is not there.
