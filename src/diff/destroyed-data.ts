@@ -23,25 +23,12 @@ export async function dataDestroyedBy(
   spec: ConnectionSpec,
 ): Promise<DestroyedData[]> {
   if (statements.length === 0) return []
-  const { loadParser, parseSql } = await import('../analysis/parse-sql.js')
+  const { loadParser } = await import('../analysis/parse-sql.js')
+  const { plainSqlSource } = await import('../analysis/migration-source.js')
   const { analyseStatements } = await import('../analysis/analyse-migration.js')
   await loadParser()
-  const parsed = statements.flatMap((sql) => parseSql(sql, 'strata diff --sql', 1))
-  const source = {
-    id: 'strata diff --sql',
-    title: 'strata diff --sql',
-    file: undefined,
-    revision: undefined,
-    phase: undefined,
-    hasDowngrade: undefined,
-    start: { inTransaction: true, lockTimeoutMs: config.lock.timeout, statementTimeoutMs: undefined },
-    up: parsed,
-    down: undefined,
-    allow: [],
-    unverifiable: [],
-    invalidCalls: [],
-  }
-  const analysed = analyseStatements(parsed, source, new SchemaModel(), config.check.serverVersion)
+  const source = plainSqlSource('strata diff --sql', statements.join('\n'))
+  const analysed = analyseStatements(source.up, source, new SchemaModel(), config.check.serverVersion)
   const lost: LostData[] = []
   for (const item of destroyedInOrder(analysed)) {
     lost.push(...item.lostData)
