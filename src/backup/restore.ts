@@ -525,7 +525,6 @@ async function existingTables(client: Connection['client'], tables: readonly str
   return found
 }
 
-/** Rows cannot be restored from a schema-only backup. */
 /** For `latest` with -t: whether a backup holds those tables (as the restore would need them), or why not. */
 function holdsTables(
   tables: readonly string[],
@@ -546,6 +545,7 @@ function holdsTables(
   }
 }
 
+/** Rows cannot be restored from a schema-only backup. */
 function requireTablesInBackup(manifest: BackupManifest, tables: readonly string[], dataOnly: boolean): void {
   if (manifest.options.schemaOnly && dataOnly)
     throw new UsageError(
