@@ -80,6 +80,12 @@ function createMissing(path: string, mode: number | undefined): void {
     current = parent
   }
   for (const [index, dir] of missing.reverse().entries()) {
-    mkdirSync(dir, index === missing.length - 1 && mode !== undefined ? { mode } : {})
+    try {
+      mkdirSync(dir, index === missing.length - 1 && mode !== undefined ? { mode } : {})
+    } catch (error) {
+      // Another process made it between the look and the mkdir (two commands started at
+      // once): there it is, as wanted.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw error
+    }
   }
 }
