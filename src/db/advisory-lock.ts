@@ -82,6 +82,17 @@ export function acquireDeployLock(
   })
 }
 
+/**
+ * Tries the lock, and turns off `idle_session_timeout` (PostgreSQL 14+; on older servers
+ * pg_settings has no such row and nothing is set) for this session. A session lock is
+ * held by a session that sits idle on purpose: the deploy lock's for a whole backup,
+ * upgrade and watch window. A server or role that ends idle sessions after some minutes
+ * would end it, and the lock with it, without a word, and a second deploy would run
+ * alongside the first.
+ */
+const HOLD_LOCK_SQL = `SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid,
+  (SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout') AS idle_timeout`
+
 async function acquireAdvisoryLock(
   client: pg.ClientBase,
   key: string,
@@ -92,10 +103,7 @@ async function acquireAdvisoryLock(
   let lastReport = -Infinity
   let delay = 100
   for (;;) {
-    const { rows } = await client.query<{ locked: boolean; pid: number }>(
-      'SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid',
-      [key],
-    )
+    const { rows } = await client.query<{ locked: boolean; pid: number }>(HOLD_LOCK_SQL, [key])
     if (rows[0]!.locked) {
       return {
         pid: rows[0]!.pid,

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import pg from 'pg'
-import { migrationLockKey } from '../../src/db/advisory-lock.js'
-import { toClientConfig } from '../../src/db/connect.js'
+import { acquireDeployLock, migrationLockKey } from '../../src/db/advisory-lock.js'
+import { connect, toClientConfig } from '../../src/db/connect.js'
 import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { runWithPsql } from '../helpers/psql.js'
@@ -472,6 +472,31 @@ test('a second migrator waits for the lock, says who holds it, and gives up afte
   assert.match(result.stderr, /strata diagnose blocking/)
   assert.equal((await db.one("SELECT to_regclass('alembic_version') AS t")).t, null)
   await holder.end()
+})
+
+test("a server that ends idle sessions (idle_session_timeout) does not end the session holding a lock: a deploy's sits idle for minutes", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`ALTER DATABASE "${db.name}" SET idle_session_timeout = '300ms'`)
+  const holder = await connect(db.spec)
+  t.after(() => holder.close())
+  const table = { schema: 'public', name: 'alembic_version' }
+  const lock = await acquireDeployLock(holder.client, db.name, table, { waitSeconds: 1 })
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const held = await db.one(
+    "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1",
+    [lock.pid],
+  )
+  assert.equal(held.n, 1, 'the lock outlives four idle timeouts')
+  assert.equal((await holder.client.query('SELECT 1 AS one')).rows[0].one, 1)
+  // Other sessions keep the database's setting: only Strata's lock session is spared.
+  const other = await connect(db.spec)
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  await assert.rejects(
+    other.client.query('SELECT 1'),
+    /idle-session timeout|Connection terminated|not queryable/,
+  )
+  await other.close()
+  await lock.release()
 })
 
 async function schemaFingerprint(db: TestDatabase): Promise<string> {
