@@ -148,3 +148,42 @@ test('a message with quotes, a backslash, `*/`, `${...}` or a newline gives a fi
     readdirSync(project.versions).join(' '),
   )
 })
+
+test("edit opens a revision's file in VISUAL or EDITOR, as Alembic's edit does, and says what to set when neither is", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE users (id int PRIMARY KEY);' })
+  project.sql('bbb222', { up: 'CREATE TABLE posts (id int PRIMARY KEY);', down: 'aaa111' })
+  // An editor command with an argument, as "code --wait": run by the shell, the file appended.
+  const log = join(project.dir, 'editor.log')
+  const editor = join(project.dir, 'fake-editor.sh')
+  writeFileSync(editor, `#!/bin/sh\necho "$@" >> '${log}'\n`, { mode: 0o755 })
+  const opened = () => readFileSync(log, 'utf8').trim().split('\n').at(-1)
+
+  const head = await project.cli(['edit'], { EDITOR: `${editor} --wait`, VISUAL: '' })
+  assert.equal(head.code, 0, head.stderr)
+  assert.equal(opened(), `--wait ${fileOf(project.versions, 'bbb222')}`)
+
+  const byPrefix = await project.cli(['edit', 'aaa'], { VISUAL: editor, EDITOR: 'vi' })
+  assert.equal(byPrefix.code, 0, byPrefix.stderr)
+  assert.equal(opened(), fileOf(project.versions, 'aaa111'), 'VISUAL wins over EDITOR')
+
+  assert.equal((await project.cli(['upgrade', 'aaa111'])).code, 0)
+  const current = await project.cli(['edit', 'current'], { EDITOR: editor, VISUAL: '' })
+  assert.equal(current.code, 0, current.stderr)
+  assert.equal(opened(), fileOf(project.versions, 'aaa111'), 'current is read from the database')
+
+  const none = await project.cli(['edit', 'bbb222'], { EDITOR: '', VISUAL: '' })
+  assert.equal(none.code, 2)
+  assert.match(none.stderr, /^error: no editor chosen: neither VISUAL nor EDITOR is set\n {2}at: .*bbb222_/)
+  assert.match(none.stderr, /hint: set one \(export EDITOR=vim/)
+
+  const missing = await project.cli(['edit'], { EDITOR: 'no-such-editor-here', VISUAL: '' })
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /error: the editor no-such-editor-here \(EDITOR\) was not found/)
+
+  const unknown = await project.cli(['edit', 'zzz999'], { EDITOR: editor, VISUAL: '' })
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /no revision or branch label "zzz999"/)
+  assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 3, 'the editor ran only when asked to')
+})

@@ -6,6 +6,7 @@ import type { RevisionGraph } from '../../graph/revision-graph.js'
 import { versionDirectory } from '../../graph/version-directory.js'
 import { plural } from '../../util/plural.js'
 import type { CommandContext } from '../context.js'
+import { namedRevisions } from '../named-revisions.js'
 import { collect } from '../option-values.js'
 import { mark } from '../output.js'
 import { action } from '../run-action.js'
@@ -45,7 +46,7 @@ async function appliedLines(context: CommandContext): Promise<Map<string, string
   return lines
 }
 
-/** `current`, `history`, `heads`, `branches`, `show`, `revision`, `merge`. */
+/** `current`, `history`, `heads`, `branches`, `show`, `edit`, `revision`, `merge`. */
 export function registerRevisionCommands(program: Command): void {
   program
     .command('current')
@@ -235,25 +236,29 @@ export function registerRevisionCommands(program: Command): void {
     .argument('<rev>', 'revision, prefix, label, head, ...')
     .action(
       action(async (context, reference: string) => {
-        const { graph } = await context.migrations()
-        const { parseTarget } = await import('../../graph/target-syntax.js')
-        const { targetRevisions } = await import('../../runner/plan.js')
-        const target = parseTarget(reference)
-        if (target.kind === 'current')
-          throw new UsageError('show reads the migration files; the current revision is in the database', {
-            hint: '`strata current --verbose` shows the revisions the database is at in full',
-          })
-        const revisions = targetRevisions(graph, target, [], new Set())
-        if (revisions.length === 0)
-          throw new UsageError(
-            `"${reference}" names no revision: it is the state before the first migration`,
-            {
-              hint: '`strata history` lists every revision; `strata show REV` shows one',
-            },
-          )
+        const migrations = await context.migrations()
+        const revisions = await namedRevisions(migrations, reference)
+        const { graph } = migrations
         const summaries = revisions.map((revision) => summarize(graph, revision))
         for (const summary of summaries) context.output.line(verboseBlock(summary))
         context.output.data(summaries.length === 1 ? summaries[0] : summaries)
+      }),
+    )
+
+  program
+    .command('edit')
+    .description("open a revision's migration file in $VISUAL or $EDITOR")
+    .argument('[rev]', 'revision, prefix, label, head, heads, current, ...', 'head')
+    .action(
+      action(async (context, reference: string) => {
+        const migrations = await context.migrations()
+        const revisions = await namedRevisions(migrations, reference, async () => [
+          ...(await currentRows(context, migrations)),
+        ])
+        const files = revisions.map((revision) => migrations.graph.get(revision).file)
+        const { openInEditor } = await import('../open-in-editor.js')
+        openInEditor(files)
+        context.output.data({ revisions, files })
       }),
     )
 
