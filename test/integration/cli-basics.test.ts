@@ -37,6 +37,14 @@ test('an unknown command or option is a usage error with the closest match', asy
     (await runCli(['upgrade', 'head', '--tag=v2'])).stderr,
     /hint: Alembic's --tag has no Strata equivalent/,
   )
+  // And Alembic's commands Strata has in another form say which.
+  const templates = await runCli(['list_templates'])
+  assert.equal(templates.code, 2)
+  assert.equal(
+    templates.stderr,
+    "error: unknown command 'list_templates'\n  hint: Strata's migration templates are chosen per revision: strata revision -m MESSAGE --template blank|add-column|add-index|add-foreign-key (--sql for an SQL file)\n",
+  )
+  assert.match((await runCli(['ensure_version'])).stderr, /hint: .*strata stamp base creates them empty/)
   // Any other usage error of a command points at its help; a downgrade without its
   // target names the targets.
   assert.match(
