@@ -115,7 +115,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
       pgBinDir: config.pgBinDir,
     })
     const compression = compressionPlan(compressionChoice, pgDump.major)
-    const revisions = await readVersionRows(client, runnerTables(config).version)
+    const revisions = await readVersionRows(client, runnerTables(config).version, { elsewhere: 'ignore' })
     const exclusions = await tablesMatching(client, withoutData)
     // A typo on the command line is refused; one in the config (a table that a later
     // migration creates, on a database not yet migrated) is said and the backup goes on.

@@ -29,7 +29,9 @@ export function configForDatabase(
       ...config.migrations,
       ...(own.directories === undefined ? {} : { directories: own.directories.map(at) }),
       ...(own.versionTable === undefined ? {} : { versionTable: own.versionTable }),
-      ...(own.versionTableSchema === undefined ? {} : { versionTableSchema: own.versionTableSchema }),
+      ...(own.versionTableSchema === undefined
+        ? {}
+        : { versionTableSchema: own.versionTableSchema, versionTableSchemaConfigured: true }),
       ...(own.historyTable === undefined ? {} : { historyTable: own.historyTable }),
     }),
   })

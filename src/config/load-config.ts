@@ -197,6 +197,7 @@ export function resolveConfig(
       directories: (interpolated.migrations?.directories ?? ['migrations/versions']).map(at),
       versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
       versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
+      versionTableSchemaConfigured: interpolated.migrations?.versionTableSchema !== undefined,
       historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
       fileTemplate,
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,

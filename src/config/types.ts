@@ -326,6 +326,13 @@ export interface ResolvedConfig {
     Required<Omit<MigrationsConfig, 'progressInterval'>> & {
       /** Milliseconds, resolved. */
       progressInterval: number
+      /**
+       * Whether the config names `versionTableSchema` (or a tenant run sets it): then a
+       * version table of the same name elsewhere in the search_path is not Strata's
+       * business. Left at the default `public`, one there that holds the revisions
+       * is refused as a misconfiguration (see `refuseVersionTableElsewhere`).
+       */
+      versionTableSchemaConfigured: boolean
     }
   >
   readonly connection: Readonly<Required<ConnectionConfig>>

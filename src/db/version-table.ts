@@ -3,11 +3,18 @@ import { OperationFailedError } from '../errors/index.js'
 import type { VersionChange } from '../runner/version-rows.js'
 import { quoteIdent, quoteLiteral, quoteQualified } from './quote.js'
 import { readStateTable } from './state-table-access.js'
+import { refuseVersionTableElsewhere } from './version-table-elsewhere.js'
 
 /** A table name with its schema. */
 export interface QualifiedName {
   readonly schema: string
   readonly name: string
+  /**
+   * Set on the version table when its schema is the default (`public`), not one the
+   * config chose: `readVersionRows` then looks for the revisions elsewhere in the
+   * search_path before taking a missing table for an unmigrated database.
+   */
+  readonly schemaByDefault?: true
 }
 
 export function qualified(table: QualifiedName): string {
@@ -32,13 +39,29 @@ export async function relationExists(client: pg.ClientBase, quotedName: string):
   return rows[0]!.exists
 }
 
-/** The version table's rows; an empty list when the table does not exist yet. */
-export async function readVersionRows(client: pg.ClientBase, table: QualifiedName): Promise<string[]> {
-  if (!(await tableExists(client, table))) return []
-  const { rows } = await readStateTable(client, table, 'version table', () =>
-    client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified(table)}`),
-  )
-  return rows.map((row) => row.version_num)
+/**
+ * The version table's rows; an empty list when the table does not exist yet. A missing
+ * or empty table in the default schema is refused when one of its name elsewhere in the
+ * search_path holds the revisions (see `refuseVersionTableElsewhere`), unless
+ * `elsewhere` is `'ignore'`: a backup records what the configured table holds, and must
+ * not fail over it.
+ */
+export async function readVersionRows(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  options: { readonly elsewhere?: 'refuse' | 'ignore' } = {},
+): Promise<string[]> {
+  const exists = await tableExists(client, table)
+  const rows = exists
+    ? (
+        await readStateTable(client, table, 'version table', () =>
+          client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified(table)}`),
+        )
+      ).rows.map((row) => row.version_num)
+    : []
+  if (rows.length === 0 && table.schemaByDefault && options.elsewhere !== 'ignore')
+    await refuseVersionTableElsewhere(client, table)
+  return rows
 }
 
 /** One version change as a parameterised statement. */

@@ -9,7 +9,7 @@ import { sqlIdent } from '../db/quote.js'
 import type { DatabaseTarget } from '../db/resolve-target.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
 import { embeddedPackageFor, noEmbeddedServer } from '../embedded/index.js'
-import { StrataError } from '../errors/index.js'
+import { InvalidInputError, StrataError } from '../errors/index.js'
 import { loadMigrations } from '../graph/load-migrations.js'
 import type { CheckOutcome, CheckReport, CheckResult } from '../health/check-result.js'
 import { runCheck } from '../health/check-result.js'
@@ -37,6 +37,8 @@ export interface DoctorOptions {
 interface ServerFacts {
   readonly major: number
   readonly versionRows: readonly string[] | undefined
+  /** The version table cannot be read as configured (one elsewhere holds the revisions). */
+  readonly versionTableProblem: unknown
   /** The session holding the migration lock when the doctor looked. */
   readonly migrator: LockHolder | undefined
   readonly rights: SchemaRights
@@ -207,9 +209,17 @@ async function reach(
     const row = rows[0]!
     const tables = runnerTables(config)
     const table = tables.version
-    const versionRows = (await tableExists(connection.client, table))
-      ? await readVersionRows(connection.client, table)
-      : undefined
+    // A version table elsewhere in the search_path is the migrations' finding, not this one's.
+    let versionTableProblem: unknown
+    const exists = await tableExists(connection.client, table)
+    const versionRows = await readVersionRows(connection.client, table).then(
+      (rows) => (exists ? rows : undefined),
+      (error) => {
+        if (!(error instanceof InvalidInputError)) throw error
+        versionTableProblem = error
+        return undefined
+      },
+    )
     const writable = !row.recovery && row.readonly !== 'on'
     const summary = `PostgreSQL ${row.version} as ${row.user}, in ${formatDuration(Date.now() - started)}${connection.tls ? ', encrypted' : ''}`
     return {
@@ -227,6 +237,7 @@ async function reach(
       facts: {
         major: Math.floor(connection.serverVersionNum / 10000),
         versionRows,
+        versionTableProblem,
         migrator: await migrationLockHolder(connection.client, table),
         createdb: row.createdb,
         rights: await readSchemaRights(connection.client, table.schema, [
@@ -263,6 +274,7 @@ async function migrationsOutcome(
   for (const meta of all) byFormat.set(meta.format, (byFormat.get(meta.format) ?? 0) + 1)
   const formats = [...byFormat].map(([format, count]) => `${count} ${format}`).join(', ')
   const heads = migrations.graph.heads
+  if (server?.versionTableProblem !== undefined) return failedWith(server.versionTableProblem)
   const rows = server?.versionRows
   let at = ''
   if (rows !== undefined) {

@@ -52,7 +52,11 @@ export function schemaTenant(schema: string, databaseSpec: ConnectionSpec, confi
     }),
     config: Object.freeze({
       ...config,
-      migrations: Object.freeze({ ...config.migrations, versionTableSchema: schema }),
+      migrations: Object.freeze({
+        ...config.migrations,
+        versionTableSchema: schema,
+        versionTableSchemaConfigured: true,
+      }),
       health: Object.freeze({ ...config.health, schemas: Object.freeze([schema]) }),
     }),
   })

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { describeLockHolder, READ_LOCK_TIMEOUT } from '../db/read-lock-waits.js'
 import { LOCK_NOT_AVAILABLE } from '../db/sqlstate.js'
+import { StrataError } from '../errors/index.js'
 
 /**
  * `ok` passed; `warn` needs attention but is not a failure; `fail` makes the command
@@ -59,7 +60,12 @@ export async function runCheck(
       (error as { code?: string }).code === LOCK_NOT_AVAILABLE
         ? // Not a finding about the database: a lock held elsewhere kept the check from reading.
           { status: 'warn', summary: await lockedOut(client) }
-        : { status: 'fail', summary: `could not be checked: ${(error as Error).message}` }
+        : {
+            status: 'fail',
+            summary: `could not be checked: ${(error as Error).message}`,
+            // A failure Strata worded (a misconfiguration found on the way) keeps its fix.
+            ...(error instanceof StrataError && error.hint !== undefined ? { details: [error.hint] } : {}),
+          }
   }
   return {
     id,

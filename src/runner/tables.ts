@@ -5,7 +5,11 @@ import type { RunnerTables } from './run-plan.js'
 export function runnerTables(config: ResolvedConfig): RunnerTables {
   const schema = config.migrations.versionTableSchema
   return {
-    version: { schema, name: config.migrations.versionTable },
+    version: {
+      schema,
+      name: config.migrations.versionTable,
+      ...(config.migrations.versionTableSchemaConfigured ? {} : { schemaByDefault: true as const }),
+    },
     history: { schema, name: config.migrations.historyTable },
   }
 }

@@ -182,6 +182,60 @@ test('a database whose version table Alembic created is adopted as it is', async
   assert.equal(constraint.conname, 'alembic_version_pkc')
 })
 
+test("an Alembic version table in another schema of the search_path is named, not taken for an unmigrated database; the config's versionTableSchema adopts it", async (t) => {
+  const db = await createTestDatabase(t)
+  // Alembic without version_table_schema, under search_path app, public: its table is app's.
+  await db.query(`CREATE SCHEMA app; ALTER DATABASE "${db.name}" SET search_path = app, public`)
+  await db.query(
+    "CREATE TABLE app.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO app.alembic_version VALUES ('aaa111'); CREATE TABLE app.a (id int)",
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  project.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b (id int);', downSql: 'DROP TABLE b;' })
+  const refused =
+    /^error: the version table public\.alembic_version is missing or empty, but app\.alembic_version holds aaa111: this database's revisions are in schema app, on its search_path \(app, public\), .*Nothing was changed\n {2}hint: set migrations\.versionTableSchema: 'app' in the Strata config/m
+  for (const args of [['current'], ['upgrade', 'head'], ['stamp', 'head']]) {
+    const result = await project.cli(args)
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
+    assert.match(result.stderr, refused)
+  }
+  // doctor and health say it on their line for it, with the fix.
+  const doctor = await project.cli(['doctor'])
+  assert.equal(doctor.code, 1)
+  assert.match(doctor.stdout, /✓ Database reachable/)
+  assert.match(
+    doctor.stdout,
+    /✗ Migrations load — the version table public\.alembic_version is missing or empty.*\n {4}set migrations\.versionTableSchema: 'app'/,
+  )
+  const health = await project.cli(['health'])
+  assert.match(
+    health.stdout,
+    /✗ Database at head — could not be checked: the version table .*\n {4}set migrations\.versionTableSchema: 'app'/,
+  )
+  const publicTables = await db.query(
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('alembic_version', 'strata_history')",
+  )
+  assert.deepEqual(publicTables.rows, [], 'nothing made in public')
+  assert.deepEqual((await db.query('SELECT version_num FROM app.alembic_version')).rows, [
+    { version_num: 'aaa111' },
+  ])
+
+  const adopted = testProject(t, db, { migrations: { versionTableSchema: 'app' } })
+  adopted.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  adopted.sql('bbb222', { down: 'aaa111', up: 'CREATE TABLE b (id int);', downSql: 'DROP TABLE b;' })
+  const up = await adopted.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /Running upgrade aaa111 -> bbb222/)
+  assert.deepEqual((await db.query('SELECT version_num FROM app.alembic_version')).rows, [
+    { version_num: 'bbb222' },
+  ])
+  // Named explicitly, public is kept to: the other table is left to whoever owns it.
+  const own = testProject(t, db, { migrations: { versionTableSchema: 'public' } })
+  const ownCurrent = await own.cli(['current'])
+  assert.equal(ownCurrent.code, 0, ownCurrent.stderr)
+  assert.match(ownCurrent.stdout + ownCurrent.stderr, /\(base\)/)
+})
+
 test("a role that may not create tables in the schema migrates once the owner made Strata's tables, and is told how otherwise", async (t) => {
   const db = await createTestDatabase(t)
   const role = await createTestRole(t, { prefix: 'migrator' })

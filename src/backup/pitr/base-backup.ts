@@ -75,7 +75,7 @@ export async function createBaseBackup(
     const started = new Date()
     const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0]!.v
-    const revisions = await readVersionRows(client, runnerTables(config).version)
+    const revisions = await readVersionRows(client, runnerTables(config).version, { elsewhere: 'ignore' })
     const id = reserveBackupId(directory, spec.database, started, 'base', 'directory')
     const file = `${id}.base`
     const partial = backupPartialPath(directory, id)
