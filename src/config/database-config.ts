@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { displayPath } from '../util/display-path.js'
 import { interpolateEnv } from './interpolate-env.js'
+import { requireUsableStateTables } from './state-table-names.js'
 import type { ResolvedConfig } from './types.js'
 
 /**
@@ -23,16 +24,15 @@ export function configForDatabase(
     const text = interpolateEnv(path, env, `databases.${name}.migrations.directories[${index}]`, where)
     return isAbsolute(text) ? text : resolve(config.rootDir, text)
   }
-  return Object.freeze({
-    ...config,
-    migrations: Object.freeze({
-      ...config.migrations,
-      ...(own.directories === undefined ? {} : { directories: own.directories.map(at) }),
-      ...(own.versionTable === undefined ? {} : { versionTable: own.versionTable }),
-      ...(own.versionTableSchema === undefined
-        ? {}
-        : { versionTableSchema: own.versionTableSchema, versionTableSchemaConfigured: true }),
-      ...(own.historyTable === undefined ? {} : { historyTable: own.historyTable }),
-    }),
+  const migrations = Object.freeze({
+    ...config.migrations,
+    ...(own.directories === undefined ? {} : { directories: [...new Set(own.directories.map(at))] }),
+    ...(own.versionTable === undefined ? {} : { versionTable: own.versionTable }),
+    ...(own.versionTableSchema === undefined
+      ? {}
+      : { versionTableSchema: own.versionTableSchema, versionTableSchemaConfigured: true }),
+    ...(own.historyTable === undefined ? {} : { historyTable: own.historyTable }),
   })
+  requireUsableStateTables(migrations, `databases.${name}.migrations`, where ?? 'the config')
+  return Object.freeze({ ...config, migrations })
 }

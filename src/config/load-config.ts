@@ -14,6 +14,7 @@ import { applyDotenv } from './dotenv.js'
 import { importModule } from './import-module.js'
 import { interpolateDeep } from './interpolate-env.js'
 import { isPlainObject, validate } from './schema.js'
+import { requireUsableStateTables } from './state-table-names.js'
 import type { DeployNotifyConfig, HealthConfig, ResolvedConfig, StrataConfig } from './types.js'
 
 /** Names looked for, in this order, in the working directory (and above it, inside a repository). */
@@ -186,6 +187,14 @@ export function resolveConfig(
   const duration = (value: string | number | undefined, fallback: string | number, key: string) =>
     durationSetting(value ?? fallback, key, shown)
   const at = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path))
+  const migrations = {
+    // A directory listed twice ('migrations/versions' and 'migrations/versions/') is one.
+    directories: [...new Set((interpolated.migrations?.directories ?? ['migrations/versions']).map(at))],
+    versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
+    versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
+    historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
+  }
+  requireUsableStateTables(migrations, 'migrations', shown)
   return Object.freeze({
     file,
     rootDir,
@@ -194,11 +203,8 @@ export function resolveConfig(
     // otherwise fall through to the development server and leave it alone.
     default: interpolated.default ?? soleDatabase(configuredDatabases),
     migrations: Object.freeze({
-      directories: (interpolated.migrations?.directories ?? ['migrations/versions']).map(at),
-      versionTable: interpolated.migrations?.versionTable ?? 'alembic_version',
-      versionTableSchema: interpolated.migrations?.versionTableSchema ?? 'public',
+      ...migrations,
       versionTableSchemaConfigured: interpolated.migrations?.versionTableSchema !== undefined,
-      historyTable: interpolated.migrations?.historyTable ?? 'strata_history',
       fileTemplate,
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
       lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,

@@ -20,3 +20,6 @@ export const NOT_NULL_VIOLATION = '23502'
 
 /** SQLSTATE 42501 (insufficient_privilege): the role lacks a privilege, or ownership. */
 export const INSUFFICIENT_PRIVILEGE = '42501'
+
+/** SQLSTATE 42703 (undefined_column). */
+export const UNDEFINED_COLUMN = '42703'

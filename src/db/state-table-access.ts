@@ -1,14 +1,16 @@
 import type pg from 'pg'
-import { OperationFailedError } from '../errors/index.js'
+import { InvalidInputError, OperationFailedError } from '../errors/index.js'
 import { quoteQualified, sqlIdent, sqlQualified } from './quote.js'
-import { INSUFFICIENT_PRIVILEGE } from './sqlstate.js'
+import { INSUFFICIENT_PRIVILEGE, UNDEFINED_COLUMN } from './sqlstate.js'
 import type { QualifiedName } from './version-table.js'
 
 /**
  * Reads one of Strata's tables; when it was made by another role (the schema's owner,
  * or Alembic run as another user) and not granted to this one, fails saying which
  * grants to ask its owner for, instead of a bare "permission denied for table
- * alembic_version".
+ * alembic_version". When the name is another table's (a config naming `users` or
+ * `migrations`, an application's table), says so instead of "column version_num does
+ * not exist".
  */
 export async function readStateTable<T>(
   client: pg.ClientBase,
@@ -19,6 +21,7 @@ export async function readStateTable<T>(
   try {
     return await read()
   } catch (error) {
+    if ((error as { code?: string }).code === UNDEFINED_COLUMN) throw notStrataTable(table, what, error)
     if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error
     const { rows } = await client.query<{ me: string; owner: string }>(
       'SELECT current_user AS me, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = to_regclass($1)',
@@ -37,4 +40,20 @@ export async function readStateTable<T>(
       }),
     )
   }
+}
+
+function notStrataTable(
+  table: QualifiedName,
+  what: 'version table' | 'history table',
+  error: unknown,
+): InvalidInputError {
+  const shown = sqlQualified(table.schema, table.name)
+  const key = what === 'version table' ? 'versionTable' : 'historyTable'
+  return new InvalidInputError(
+    `${shown} is not a ${what} of Strata or Alembic: ${(error as Error).message}. It is another table of that name; nothing was changed`,
+    {
+      hint: `give migrations.${key} a name no other table has (default ${what === 'version table' ? "'alembic_version'" : "'strata_history'"}; Strata creates it)`,
+      cause: error,
+    },
+  )
 }

@@ -236,6 +236,26 @@ test("an Alembic version table in another schema of the search_path is named, no
   assert.match(ownCurrent.stdout + ownCurrent.stderr, /\(base\)/)
 })
 
+test("a version table name that is an application's table is refused as such, not with a bare 'column version_num does not exist'", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    "CREATE TABLE migrations (id int PRIMARY KEY, name text); INSERT INTO migrations VALUES (1, 'x')",
+  )
+  const project = testProject(t, db, { migrations: { versionTable: 'migrations' } })
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  for (const args of [['current'], ['upgrade', 'head']]) {
+    const result = await project.cli(args)
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(
+      result.stderr,
+      /^error: public\.migrations is not a version table of Strata or Alembic: column "version_num" does not exist\. It is another table of that name; nothing was changed\n {2}hint: give migrations\.versionTable a name no other table has/,
+    )
+    assert.doesNotMatch(result.stderr, /--debug/)
+  }
+  assert.equal((await db.one("SELECT to_regclass('a') AS a")).a, null)
+  assert.deepEqual((await db.query('SELECT * FROM migrations')).rows, [{ id: 1, name: 'x' }])
+})
+
 test("a role that may not create tables in the schema migrates once the owner made Strata's tables, and is told how otherwise", async (t) => {
   const db = await createTestDatabase(t)
   const role = await createTestRole(t, { prefix: 'migrator' })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { configForDatabase } from '../../src/config/database-config.js'
 import { resolveConfig } from '../../src/config/load-config.js'
 import { ConfigError } from '../../src/errors/index.js'
 
@@ -154,4 +155,45 @@ test('deploy.notify: a string is the webhook; a value that holds a URL is never 
     /dev\.port: expected an integer from 1 to 65535, found a https URL on hooks\.slack\.com \(the rest not shown\)/,
   )
   assert.doesNotMatch(misplaced, /tok3n/)
+})
+
+test('migrations settings that would make Strata use the wrong table are refused by key; a directory listed twice is one', () => {
+  assert.match(
+    messageOf(() => resolve({ migrations: { historyTable: 'alembic_version' } })),
+    /migrations\.historyTable: "alembic_version" is the version table's name too/,
+  )
+  assert.match(
+    messageOf(() => resolve({ migrations: { versionTable: 'audit', historyTable: 'audit' } })),
+    /migrations\.historyTable: "audit" is the version table's name too/,
+  )
+  assert.match(
+    messageOf(() => resolve({ migrations: { historyTable: 'strata_backfill' } })),
+    /migrations\.historyTable: "strata_backfill" is the table Strata keeps backfill checkpoints in/,
+  )
+  assert.match(
+    messageOf(() => resolve({ migrations: { directories: [] } })),
+    /migrations\.directories: lists no directory/,
+  )
+  for (const schema of ['information_schema', 'pg_catalog', 'pg_toast', 'PG_temp'])
+    assert.match(
+      messageOf(() => resolve({ migrations: { versionTableSchema: schema } })),
+      new RegExp(`migrations\\.versionTableSchema: "${schema}" is a schema PostgreSQL keeps for itself`),
+    )
+  const twice = resolve({
+    migrations: { directories: ['migrations/versions', 'migrations/versions/', '/p/migrations/versions'] },
+  })
+  assert.deepEqual(twice.migrations.directories, ['/p/migrations/versions'])
+  // A database's own migrations are checked as they are merged over the top level's.
+  const config = resolve({
+    databases: { analytics: { url: 'postgresql://h/a', migrations: { historyTable: 'alembic_version' } } },
+  })
+  assert.match(
+    messageOf(() => configForDatabase(config, 'analytics', {})),
+    /databases\.analytics\.migrations\.historyTable: "alembic_version" is the version table's name too/,
+  )
+  assert.equal(
+    resolve({ migrations: { versionTableSchema: 'ops' } }).migrations.versionTableSchemaConfigured,
+    true,
+  )
+  assert.equal(resolve({}).migrations.versionTableSchemaConfigured, false)
 })
