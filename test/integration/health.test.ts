@@ -156,17 +156,24 @@ test('health warns about sessions queued behind a lock, naming the blocker at th
   await holder.query('BEGIN')
   await holder.query('UPDATE users SET email = $1 WHERE id = 1', ['b'])
   const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
+  const waitingSessions = async (count: number) => {
+    for (let i = 0; i < 200; i += 1) {
+      const waiting = await database.one(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+      )
+      if (waiting.n === count) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.fail(`${count} sessions never waited for a lock`)
+  }
   const migrator = await open()
   const altered = migrator.query('ALTER TABLE users ADD COLUMN age int').catch(() => undefined)
+  // The reader queues behind the ALTER only once the ALTER waits: on a busy machine the
+  // reader's query could otherwise reach the server first and pass.
+  await waitingSessions(1)
   const reader = await open()
   const read = reader.query('SELECT count(*) FROM users').catch(() => undefined)
-  for (let i = 0; i < 100; i += 1) {
-    const waiting = await database.one(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-    )
-    if (waiting.n === 2) break
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitingSessions(2)
   await new Promise((resolve) => setTimeout(resolve, 1100))
 
   const result = await project.cli(['health'])
