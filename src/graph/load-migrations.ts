@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
@@ -41,6 +41,7 @@ export function listMigrationFiles(
   configName = 'the config',
 ): string[] {
   const files: string[] = []
+  const listed = new Set(directories)
   for (const directory of directories) {
     if (!existsSync(directory)) {
       throw new InvalidMigrationError(`the migrations directory ${directory} does not exist`, {
@@ -54,19 +55,69 @@ export function listMigrationFiles(
         hint: `set migrations.directories in ${configName} to the directory holding the migration files`,
       })
     }
-    for (const name of readdirSync(directory).sort()) {
+    const subdirectories: string[] = []
+    for (const entry of readdirSync(directory, { withFileTypes: true }).sort(byName)) {
+      const name = entry.name
       // `_helpers.ts` and dotfiles are not migrations; `.d.ts` files hold only types.
-      if (
-        !MIGRATION_FILE.test(name) ||
-        name.startsWith('_') ||
-        name.startsWith('.') ||
-        name.endsWith('.d.ts')
-      )
-        continue
-      files.push(join(directory, name))
+      if (name.startsWith('_') || name.startsWith('.')) continue
+      if (entry.isDirectory()) subdirectories.push(join(directory, name))
+      else if (MIGRATION_FILE.test(name) && !name.endsWith('.d.ts')) files.push(join(directory, name))
     }
+    for (const subdirectory of subdirectories)
+      if (!listed.has(subdirectory)) refuseUnreadMigrations(subdirectory, directory, listed, configName)
   }
   return files
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+/** The first lines of a migration file declare its revision, in each format Strata reads. */
+const DECLARES_REVISION = /^(?:--\s*revision:|export\s+const\s+revision\b|revision\s*(?::\s*str\s*)?=)/m
+
+/**
+ * Version locations are not searched below their own level (as Alembic's, unless
+ * `recursive_version_locations`), so a migration moved into a subdirectory
+ * (`versions/2026/`) would be left out without a word: `upgrade head` would skip it and
+ * report the database at head. Refused instead, naming the files; a subdirectory of
+ * helpers (no file declaring a revision) is fine.
+ */
+function refuseUnreadMigrations(
+  subdirectory: string,
+  location: string,
+  listed: ReadonlySet<string>,
+  configName: string,
+): void {
+  const found: string[] = []
+  const walk = (directory: string, depth: number) => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === '__pycache__')
+        continue
+      const path = join(directory, entry.name)
+      if (listed.has(path)) continue
+      if (entry.isDirectory() && depth < 3) walk(path, depth + 1)
+      else if (entry.isFile() && MIGRATION_FILE.test(entry.name) && declaresRevision(path)) found.push(path)
+    }
+  }
+  walk(subdirectory, 0)
+  if (found.length === 0) return
+  throw new InvalidMigrationError(
+    `${subdirectory} holds ${found.length === 1 ? 'a migration' : `${found.length} migrations`} (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}) that Strata would not read: it reads the files of ${location} itself, not of its subdirectories`,
+    {
+      where: 'migrations.directories',
+      hint: `add the subdirectory to migrations.directories in ${configName} (as Alembic's version_locations), or move the files up into ${location}`,
+    },
+  )
+}
+
+function declaresRevision(file: string): boolean {
+  const handle = openSync(file, 'r')
+  try {
+    const head = Buffer.alloc(4096)
+    const length = readSync(handle, head, 0, head.length, 0)
+    return DECLARES_REVISION.test(head.toString('utf8', 0, length))
+  } finally {
+    closeSync(handle)
+  }
 }
 
 /**

@@ -138,6 +138,39 @@ test('duplicate revision ids name both files', async (t) => {
   )
 })
 
+test('a migration moved into a subdirectory of a version location is refused, not left out; helpers there and listed subdirectories are fine', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      valid(project)
+      mkdirSync(join(project.versions, '2026', 'december'), { recursive: true })
+      writeFileSync(
+        join(project.versions, '2026', 'december', 'bbb222_m.sql'),
+        '-- revision: bbb222\n-- down_revision: aaa111\n-- migrate:up\nCREATE TABLE b (id int);\n',
+      )
+    },
+    /error: .*versions\/2026 holds a migration \(.*2026\/december\/bbb222_m\.sql\) that Strata would not read: it reads the files of .*versions itself, not of its subdirectories\n {2}at: migrations\.directories\n {2}hint: add the subdirectory to migrations\.directories/,
+  )
+  const db = await createTestDatabase(t)
+  const helpers = testProject(t, db)
+  valid(helpers)
+  mkdirSync(join(helpers.versions, 'lib'))
+  writeFileSync(join(helpers.versions, 'lib', 'columns.ts'), 'export const idColumn = "id bigint"\n')
+  assert.equal((await helpers.cli(['history'])).code, 0, 'a helper module is no migration')
+  const listed = testProject(t, db, {
+    migrations: { directories: ['migrations/versions', 'migrations/versions/more'] },
+  })
+  valid(listed)
+  mkdirSync(join(listed.versions, 'more'))
+  writeFileSync(
+    join(listed.versions, 'more', 'bbb222_m.sql'),
+    '-- revision: bbb222\n-- down_revision: aaa111\n-- migrate:up\nCREATE TABLE b (id int);\n',
+  )
+  const history = await listed.cli(['history'])
+  assert.equal(history.code, 0, history.stderr)
+  assert.match(history.stdout, /aaa111 -> bbb222 \(head\)/)
+})
+
 test('a downRevision or dependsOn naming nothing', async (t) => {
   await expectRefused(
     t,
