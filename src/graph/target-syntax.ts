@@ -50,6 +50,17 @@ export function parseTarget(text: string): ParsedTarget {
   match = new RegExp(`^(${NAME})([+-]\\d+)$`).exec(target)
   if (match) {
     const name = match[1]!
+    // Not revisions: "no revision heads" would send the user looking for one.
+    if (name === 'heads' || name === 'base')
+      throw new UsageError(
+        `"${text}": a relative move counts from one revision, and ${name === 'heads' ? 'heads names every head' : 'base is before every revision'}`,
+        {
+          hint:
+            name === 'heads'
+              ? 'count from one: head-1, label@-1, REV+1, or +1 / -1 from where the database is'
+              : 'name the revision to go to, or count from where the database is: +1',
+        },
+      )
     const anchor: Anchor =
       name === 'head'
         ? { kind: 'head' }

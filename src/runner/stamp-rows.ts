@@ -1,4 +1,5 @@
 import type { RecordedStep } from '../db/record-step.js'
+import { UsageError } from '../errors/index.js'
 import type { RevisionGraph } from '../graph/revision-graph.js'
 import { parseTarget } from '../graph/target-syntax.js'
 import { STRATA_VERSION } from '../version.js'
@@ -29,8 +30,33 @@ export function stampRows(
     destinations.push(...move.destinations)
     for (const revision of move.replaced) replaced.add(revision)
   }
+  refuseOverlap(graph, targets, destinations)
   const kept = rows.filter((row) => !replaced.has(row))
   return rowsOf(graph, graph.ancestors([...destinations, ...kept], { includeSelf: true }))
+}
+
+/**
+ * Two targets on one line of history (`stamp ccc333 bbb222`, bbb222 below ccc333) ask
+ * for the database to be at both; Alembic refuses them as overlapping. Taking the
+ * higher one quietly would hide that the command was not what was meant.
+ */
+function refuseOverlap(
+  graph: RevisionGraph,
+  targets: readonly string[],
+  destinations: readonly string[],
+): void {
+  if (targets.length < 2) return
+  for (const upper of destinations) {
+    const below = graph.ancestors([upper], { includeSelf: false, followDependencies: false })
+    const lower = destinations.find((revision) => revision !== upper && below.has(revision))
+    if (lower !== undefined)
+      throw new UsageError(
+        `${upper} and ${lower} overlap: ${lower} is below ${upper} on one line of history, and a database is at one revision of each branch`,
+        {
+          hint: `stamp the one meant: \`strata stamp ${upper}\` (every revision below it counts as applied)`,
+        },
+      )
+  }
 }
 
 interface StampMove {

@@ -176,4 +176,16 @@ test('a target mistyped or written as a range says what was meant', () => {
       /"abc:def" is a range: a range is for offline scripts \(--sql\)/.test((error as Error).message) &&
       /add --sql to print the script of abc:def/.test((error as UsageError).hint ?? ''),
   )
+  // heads and base are no revisions to count from: not "no revision heads. Did you mean heads?"
+  assert.throws(
+    () => parseTarget('heads+1'),
+    (error: unknown) =>
+      /"heads\+1": a relative move counts from one revision, and heads names every head/.test(
+        (error as Error).message,
+      ) && /head-1, label@-1, REV\+1/.test((error as UsageError).hint ?? ''),
+  )
+  assert.throws(
+    () => parseTarget('base+2'),
+    /"base\+2": a relative move counts from one revision, and base is before/,
+  )
 })

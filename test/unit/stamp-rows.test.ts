@@ -43,3 +43,15 @@ test('a revision replaces the rows on its line, above or below it, as Alembic st
   assert.deepEqual(stampRows(forked(), ['a'], ['heads']), ['b2', 'c1'])
   assert.deepEqual(stampRows(forked(), ['c1'], ['b2']), ['b2', 'c1'])
 })
+
+test('two targets on one line of history are refused as overlapping, as Alembic refuses them; on two branches both stand', () => {
+  assert.throws(
+    () => stampRows(forked(), [], ['b2', 'b1']),
+    /b2 and b1 overlap: b1 is below b2 on one line of history/,
+  )
+  assert.throws(() => stampRows(forked(), ['c1'], ['a', 'c1']), /c1 and a overlap/)
+  assert.deepEqual(stampRows(forked(), [], ['b2', 'c1']).sort(), ['b2', 'c1'])
+  // A dependency is not a line of history: no overlap.
+  const dependent = graphOf(meta('x1'), meta('y1'), meta('y2', ['y1'], { dependsOn: ['x1'] }))
+  assert.doesNotThrow(() => stampRows(dependent, [], ['y2', 'x1']))
+})
