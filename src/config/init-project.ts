@@ -10,7 +10,7 @@ import { parseDotenv } from './dotenv.js'
 import { CONFIG_FILE_NAMES } from './load-config.js'
 
 const configTemplate = (
-  versions: string,
+  versions: readonly string[],
   alembic: boolean,
   alembicUrl?: string,
   versionTable: AlembicVersionTable = {},
@@ -43,7 +43,7 @@ export default defineConfig({
     // TypeScript or SQL migrations are created beside them, after its head.`
       : ''
   }
-    directories: ['${versions}'],${
+    directories: [${versions.map((directory) => `'${directory}'`).join(', ')}],${
       versionTable.table === undefined
         ? ''
         : `
@@ -82,8 +82,10 @@ export default defineConfig({
 export interface InitResult {
   readonly dir: string
   readonly created: readonly string[]
-  /** An Alembic project found in the directory: its versions directory, which the config uses. */
+  /** An Alembic project found in the directory: its (first) versions directory, which the config uses. */
   readonly alembicVersions: string | undefined
+  /** Every versions directory, when alembic.ini's `version_locations` names more than one. */
+  readonly alembicVersionLocations?: readonly string[] | undefined
   /** Other migration tools the project's package.json depends on (`node-pg-migrate`, `prisma`). */
   readonly otherTools: readonly string[]
   /** The PostgreSQL URL of the Alembic project's alembic.ini, its password masked. */
@@ -165,7 +167,8 @@ export function initProject(dir: string): InitResult {
   )
   const iniFile = join(root, 'alembic.ini')
   const ini = existsSync(iniFile) ? readFileSync(iniFile, 'utf8') : undefined
-  const alembicVersions = ini === undefined ? undefined : alembicVersionsDirectory(root, ini)
+  const alembic = ini === undefined ? undefined : alembicLocations(root, ini)
+  const alembicVersions = alembic?.versions[0]
   const versions =
     alembicVersions === undefined ? join(root, 'migrations', 'versions') : join(root, alembicVersions)
   const existing = CONFIG_FILE_NAMES.map((name) => join(root, name)).filter((file) => existsSync(file))
@@ -190,18 +193,23 @@ export function initProject(dir: string): InitResult {
   }
   if (alembicVersions !== undefined && ini !== undefined) {
     const alembicUrl = alembicDatabaseUrl(ini)
-    const envPyFile = join(root, alembicVersions, '..', 'env.py')
+    const envPyFile = join(alembic!.scripts, 'env.py')
     const envPy = existsSync(envPyFile) ? readFileSync(envPyFile, 'utf8') : ''
     const alembicEnvVariables = envPyVariables(envPy)
     const versionTable = envPyVersionTable(envPy)
     const fileTemplate = alembicFileTemplate(ini)
-    writeFileSync(configFile, configTemplate(alembicVersions, true, alembicUrl, versionTable, fileTemplate), {
-      flag: 'wx',
-    })
+    writeFileSync(
+      configFile,
+      configTemplate(alembic!.versions, true, alembicUrl, versionTable, fileTemplate),
+      {
+        flag: 'wx',
+      },
+    )
     return {
       dir: root,
       created: [configFile],
       alembicVersions,
+      ...(alembic!.versions.length > 1 ? { alembicVersionLocations: alembic!.versions } : {}),
       alembicUrl,
       ...(Object.keys(versionTable).length > 0 ? { alembicVersionTable: versionTable } : {}),
       ...(fileTemplate === undefined ? {} : { alembicFileTemplate: fileTemplate }),
@@ -210,7 +218,7 @@ export function initProject(dir: string): InitResult {
     }
   }
   ensureDirectory(versions)
-  writeFileSync(configFile, configTemplate('migrations/versions', false), { flag: 'wx' })
+  writeFileSync(configFile, configTemplate(['migrations/versions'], false), { flag: 'wx' })
   const keep = join(versions, '.gitkeep')
   writeFileSync(keep, '', { flag: 'wx' })
   return { dir: root, created: [configFile, `${versions}/`], alembicVersions: undefined, ...found }
@@ -259,17 +267,47 @@ function dotenvDatabaseUrl(root: string): string | undefined {
 }
 
 /**
- * The versions directory of an Alembic project in `root` (relative, as the config
- * writes it): `script_location` of its alembic.ini (default `alembic`), plus `versions`.
+ * Where an Alembic project in `root` keeps its scripts (env.py) and its versions
+ * (relative, as the config writes them): `script_location` of its alembic.ini (default
+ * `alembic`), and its `version_locations` when set, else `versions` under the scripts.
  */
-function alembicVersionsDirectory(root: string, ini: string): string | undefined {
+function alembicLocations(
+  root: string,
+  ini: string,
+): { readonly scripts: string; readonly versions: readonly string[] } | undefined {
   const location = iniValue(ini, 'script_location') ?? 'alembic'
   // `%(here)s` is alembic.ini's own directory; a package location (`myapp:alembic`) is not a path.
   if (location.includes(':') && !location.startsWith('/')) return undefined
   const scripts = resolve(root, location.replace('%(here)s', root))
-  const versions = join(scripts, 'versions')
-  if (!existsSync(versions)) return undefined
-  return relative(root, versions) || '.'
+  const listed = versionLocations(ini).map((path) => resolve(root, path.replaceAll('%(here)s', root)))
+  const versions = (listed.length > 0 ? listed : [join(scripts, 'versions')]).filter((path) =>
+    existsSync(path),
+  )
+  if (versions.length === 0) return undefined
+  return { scripts, versions: versions.map((path) => relative(root, path) || '.') }
+}
+
+/**
+ * alembic.ini's `version_locations`, split as Alembic splits it: by
+ * `version_path_separator` (`os`, `:`, `;`, `space`), or, without one, by spaces and
+ * commas (Alembic's older behaviour).
+ */
+function versionLocations(ini: string): string[] {
+  const value = iniValue(ini, 'version_locations')
+  if (value === undefined) return []
+  const separator = iniValue(ini, 'version_path_separator')
+  const split =
+    separator === 'os' || separator === ':'
+      ? /:/
+      : separator === ';'
+        ? /;/
+        : separator === 'space'
+          ? /\s+/
+          : /[\s,]+/
+  return value
+    .split(split)
+    .map((path) => path.trim())
+    .filter((path) => path !== '')
 }
 
 /**

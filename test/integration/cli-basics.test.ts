@@ -278,4 +278,33 @@ test('init in an Alembic project points the config at its versions directory and
     /\/\/ alembic\.ini connects to postgresql\+psycopg2:\/\/assistant:\*\*\*@localhost:5433\/assistant\./,
   )
   assert.ok(!`${pointed.stdout}${config}`.includes('s3cret'), 'the password is never copied')
+
+  // version_locations, split as Alembic splits them, are every directory the config reads;
+  // env.py is found under script_location, not beside the first of them.
+  const located = tempDir(t)
+  writeFileSync(
+    join(located, 'alembic.ini'),
+    '[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions;%(here)s/billing/versions\nversion_path_separator = ;\n',
+  )
+  for (const directory of ['db/versions', 'billing/versions'])
+    mkdirSync(join(located, directory), { recursive: true })
+  writeFileSync(join(located, 'db', 'env.py'), "context.configure(version_table_schema='ops')\n")
+  writeFileSync(
+    join(located, 'billing', 'versions', 'b1_invoices.py'),
+    'revision = "b1"\ndown_revision = None\nbranch_labels = ("billing",)\n\ndef upgrade():\n    op.execute("CREATE TABLE invoices (id int)")\n',
+  )
+  const locatedInit = await runCli(['init', located])
+  assert.equal(locatedInit.code, 0, locatedInit.stderr)
+  assert.match(
+    locatedInit.stdout,
+    /migrations\.directories are db\/versions, billing\/versions \(alembic\.ini's version_locations\).*new ones go into db\/versions/,
+  )
+  const locatedConfig = readFileSync(join(located, 'strata.config.ts'), 'utf8')
+  assert.match(
+    locatedConfig,
+    /directories: \['db\/versions', 'billing\/versions'\],\n {4}versionTableSchema: 'ops',/,
+  )
+  const locatedHeads = await runCli(['heads'], { cwd: located })
+  assert.equal(locatedHeads.code, 0, locatedHeads.stderr)
+  assert.match(locatedHeads.stdout, /^b1 \(billing\) \(head\)/m)
 })

@@ -13,7 +13,12 @@ export function registerInitCommand(program: Command): void {
         const { initProject } = await import('../../config/init-project.js')
         const result = initProject(dir)
         for (const file of result.created) context.output.line(`${mark.ok()} created ${file}`)
-        if (result.alembicVersions !== undefined)
+        const locations = result.alembicVersionLocations
+        if (locations !== undefined)
+          context.output.line(
+            `found an Alembic project: migrations.directories are ${locations.join(', ')} (alembic.ini's version_locations), where its .py migrations are read (Strata does not run Python); new ones go into ${locations[0]}, after its head`,
+          )
+        else if (result.alembicVersions !== undefined)
           context.output.line(
             `found an Alembic project: migrations.directories is ${result.alembicVersions}, where its .py migrations are read (Strata does not run Python) and new ones go after its head`,
           )
@@ -55,7 +60,7 @@ export function registerInitCommand(program: Command): void {
           )
         if (result.alembicVersions !== undefined)
           context.output.line(
-            `to stop needing Python: \`strata convert ${result.alembicVersions}\` ports its migrations made of op calls to SQL, with the same revision ids`,
+            `to stop needing Python: \`strata convert ${result.alembicVersions}\` ports its migrations made of op calls to SQL, with the same revision ids${locations === undefined ? '' : ' (and the same for each other version location)'}`,
           )
         context.output.line(
           result.alembicVersions === undefined
