@@ -44,6 +44,7 @@ export const configSchema = s.object({
     versionTableSchema: identifier,
     historyTable: identifier,
     fileTemplate: s.string(),
+    recursive: s.boolean(),
     transactionPerMigration: s.boolean(),
     lockWaitTimeout: s.number({ min: 0, max: 86400 }),
     progressInterval: duration,

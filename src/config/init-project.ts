@@ -15,6 +15,7 @@ const configTemplate = (
   alembicUrl?: string,
   versionTable: AlembicVersionTable = {},
   fileTemplate: string | undefined = undefined,
+  recursive = false,
 ) => `import { defineConfig } from 'strata'
 
 /**
@@ -60,6 +61,12 @@ export default defineConfig({
         : `
     // alembic.ini's file_template: new files are named as before.
     fileTemplate: '${fileTemplate}',`
+    }${
+      recursive
+        ? `
+    // alembic.ini's recursive_version_locations: subdirectories' migrations are read too.
+    recursive: true,`
+        : ''
     }
   },
 
@@ -86,6 +93,8 @@ export interface InitResult {
   readonly alembicVersions: string | undefined
   /** Every versions directory, when alembic.ini's `version_locations` names more than one. */
   readonly alembicVersionLocations?: readonly string[] | undefined
+  /** alembic.ini sets `recursive_version_locations`: the config's `migrations.recursive` too. */
+  readonly alembicRecursive?: true | undefined
   /** Other migration tools the project's package.json depends on (`node-pg-migrate`, `prisma`). */
   readonly otherTools: readonly string[]
   /** The PostgreSQL URL of the Alembic project's alembic.ini, its password masked. */
@@ -198,18 +207,18 @@ export function initProject(dir: string): InitResult {
     const alembicEnvVariables = envPyVariables(envPy)
     const versionTable = envPyVersionTable(envPy)
     const fileTemplate = alembicFileTemplate(ini)
+    const recursive = /^(true|yes|on|1)$/i.test(iniValue(ini, 'recursive_version_locations') ?? '')
     writeFileSync(
       configFile,
-      configTemplate(alembic!.versions, true, alembicUrl, versionTable, fileTemplate),
-      {
-        flag: 'wx',
-      },
+      configTemplate(alembic!.versions, true, alembicUrl, versionTable, fileTemplate, recursive),
+      { flag: 'wx' },
     )
     return {
       dir: root,
       created: [configFile],
       alembicVersions,
       ...(alembic!.versions.length > 1 ? { alembicVersionLocations: alembic!.versions } : {}),
+      ...(recursive ? { alembicRecursive: true as const } : {}),
       alembicUrl,
       ...(Object.keys(versionTable).length > 0 ? { alembicVersionTable: versionTable } : {}),
       ...(fileTemplate === undefined ? {} : { alembicFileTemplate: fileTemplate }),

@@ -205,6 +205,7 @@ export function resolveConfig(
     migrations: Object.freeze({
       ...migrations,
       versionTableSchemaConfigured: interpolated.migrations?.versionTableSchema !== undefined,
+      recursive: interpolated.migrations?.recursive ?? false,
       fileTemplate,
       transactionPerMigration: interpolated.migrations?.transactionPerMigration ?? true,
       lockWaitTimeout: interpolated.migrations?.lockWaitTimeout ?? 300,

@@ -36,6 +36,11 @@ export interface MigrationsConfig {
   /** History table name. Default `strata_history`. */
   historyTable?: string
   /**
+   * Also read the migrations in subdirectories of each directory (Alembic's
+   * `recursive_version_locations`): there, files that declare a revision. Default false.
+   */
+  recursive?: boolean
+  /**
    * How `strata revision` names new files, in Alembic's `file_template` syntax: tokens
    * `%(rev)s`, `%(slug)s`, `%(year)d`, `%(month).2d`, `%(day).2d`, `%(hour).2d`,
    * `%(minute).2d`, `%(second).2d`, `%(epoch)s`. Default `%(rev)s_%(slug)s`.

@@ -34,11 +34,16 @@ interface CacheFile {
   entries: Record<string, { checksum: string; meta: MigrationMeta; mtimeMs: number; size: number }>
 }
 
-/** The migration files of the configured version locations, in a stable order. */
+/**
+ * The migration files of the configured version locations, in a stable order. With
+ * `recursive` (Alembic's `recursive_version_locations`), also the files below them that
+ * declare a revision; without it, such files are refused (see `refuseUnreadMigrations`).
+ */
 export function listMigrationFiles(
   directories: readonly string[],
   /** The config file's name, for the hint. */
   configName = 'the config',
+  recursive = false,
 ): string[] {
   const files: string[] = []
   const listed = new Set(directories)
@@ -63,10 +68,31 @@ export function listMigrationFiles(
       if (entry.isDirectory()) subdirectories.push(join(directory, name))
       else if (MIGRATION_FILE.test(name) && !name.endsWith('.d.ts')) files.push(join(directory, name))
     }
-    for (const subdirectory of subdirectories)
-      if (!listed.has(subdirectory)) refuseUnreadMigrations(subdirectory, directory, listed, configName)
+    for (const subdirectory of subdirectories) {
+      if (listed.has(subdirectory)) continue
+      const below = migrationsBelow(subdirectory, listed, recursive ? 16 : 3)
+      if (recursive) files.push(...below)
+      else refuseUnreadMigrations(below, subdirectory, directory, configName)
+    }
   }
   return files
+}
+
+/** Files under `directory` (to `maxDepth` levels) that declare a revision, in a stable order. */
+function migrationsBelow(directory: string, listed: ReadonlySet<string>, maxDepth: number): string[] {
+  const found: string[] = []
+  const walk = (current: string, depth: number) => {
+    for (const entry of readdirSync(current, { withFileTypes: true }).sort(byName)) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === '__pycache__')
+        continue
+      const path = join(current, entry.name)
+      if (listed.has(path)) continue
+      if (entry.isDirectory() && depth < maxDepth) walk(path, depth + 1)
+      else if (entry.isFile() && MIGRATION_FILE.test(entry.name) && declaresRevision(path)) found.push(path)
+    }
+  }
+  walk(directory, 0)
+  return found
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
@@ -82,29 +108,17 @@ const DECLARES_REVISION = /^(?:--\s*revision:|export\s+const\s+revision\b|revisi
  * helpers (no file declaring a revision) is fine.
  */
 function refuseUnreadMigrations(
+  found: readonly string[],
   subdirectory: string,
   location: string,
-  listed: ReadonlySet<string>,
   configName: string,
 ): void {
-  const found: string[] = []
-  const walk = (directory: string, depth: number) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === '__pycache__')
-        continue
-      const path = join(directory, entry.name)
-      if (listed.has(path)) continue
-      if (entry.isDirectory() && depth < 3) walk(path, depth + 1)
-      else if (entry.isFile() && MIGRATION_FILE.test(entry.name) && declaresRevision(path)) found.push(path)
-    }
-  }
-  walk(subdirectory, 0)
   if (found.length === 0) return
   throw new InvalidMigrationError(
     `${subdirectory} holds ${found.length === 1 ? 'a migration' : `${found.length} migrations`} (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}) that Strata would not read: it reads the files of ${location} itself, not of its subdirectories`,
     {
       where: 'migrations.directories',
-      hint: `add the subdirectory to migrations.directories in ${configName} (as Alembic's version_locations), or move the files up into ${location}`,
+      hint: `add the subdirectory to migrations.directories in ${configName} (as Alembic's version_locations), set migrations.recursive: true (Alembic's recursive_version_locations), or move the files up into ${location}`,
     },
   )
 }
@@ -129,7 +143,11 @@ function declaresRevision(file: string): boolean {
  */
 export async function loadMigrations(config: ResolvedConfig): Promise<MigrationSet> {
   const directories = config.migrations.directories
-  const files = listMigrationFiles(directories, config.file === undefined ? undefined : basename(config.file))
+  const files = listMigrationFiles(
+    directories,
+    config.file === undefined ? undefined : basename(config.file),
+    config.migrations.recursive,
+  )
   const cacheDir = join(config.rootDir, '.strata', 'cache')
   const cacheFile = join(cacheDir, 'migration-meta.json')
   const cache = readCache(cacheFile)

@@ -284,10 +284,14 @@ test('init in an Alembic project points the config at its versions directory and
   const located = tempDir(t)
   writeFileSync(
     join(located, 'alembic.ini'),
-    '[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions;%(here)s/billing/versions\nversion_path_separator = ;\n',
+    '[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/versions;%(here)s/billing/versions\nversion_path_separator = ;\nrecursive_version_locations = true\n',
   )
-  for (const directory of ['db/versions', 'billing/versions'])
+  for (const directory of ['db/versions/2026', 'billing/versions'])
     mkdirSync(join(located, directory), { recursive: true })
+  writeFileSync(
+    join(located, 'db', 'versions', '2026', 'c1_accounts.py'),
+    'revision = "c1"\ndown_revision = None\n\ndef upgrade():\n    op.execute("CREATE TABLE accounts (id int)")\n',
+  )
   writeFileSync(join(located, 'db', 'env.py'), "context.configure(version_table_schema='ops')\n")
   writeFileSync(
     join(located, 'billing', 'versions', 'b1_invoices.py'),
@@ -304,7 +308,10 @@ test('init in an Alembic project points the config at its versions directory and
     locatedConfig,
     /directories: \['db\/versions', 'billing\/versions'\],\n {4}versionTableSchema: 'ops',/,
   )
+  assert.match(locatedConfig, /\n {4}recursive: true,/)
+  assert.match(locatedInit.stdout, /recursive_version_locations\): so does Strata \(migrations\.recursive\)/)
   const locatedHeads = await runCli(['heads'], { cwd: located })
   assert.equal(locatedHeads.code, 0, locatedHeads.stderr)
   assert.match(locatedHeads.stdout, /^b1 \(billing\) \(head\)/m)
+  assert.match(locatedHeads.stdout, /^c1 \(head\)/m, 'the subdirectory migration is read')
 })

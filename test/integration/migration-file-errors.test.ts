@@ -169,6 +169,20 @@ test('a migration moved into a subdirectory of a version location is refused, no
   const history = await listed.cli(['history'])
   assert.equal(history.code, 0, history.stderr)
   assert.match(history.stdout, /aaa111 -> bbb222 \(head\)/)
+  // migrations.recursive (Alembic's recursive_version_locations) reads them where they are;
+  // below the top level, only files that declare a revision are migrations.
+  const recursive = testProject(t, db, { migrations: { recursive: true } })
+  valid(recursive)
+  mkdirSync(join(recursive.versions, '2026', 'december'), { recursive: true })
+  writeFileSync(
+    join(recursive.versions, '2026', 'december', 'bbb222_m.sql'),
+    '-- revision: bbb222\n-- down_revision: aaa111\n-- migrate:up\nCREATE TABLE b (id int);\n',
+  )
+  mkdirSync(join(recursive.versions, 'lib'))
+  writeFileSync(join(recursive.versions, 'lib', 'columns.ts'), 'export const idColumn = "id bigint"\n')
+  const up = await recursive.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /Running upgrade aaa111 -> bbb222/)
 })
 
 test('a downRevision or dependsOn naming nothing', async (t) => {

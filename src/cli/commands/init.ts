@@ -54,6 +54,10 @@ export function registerInitCommand(program: Command): void {
               .filter(Boolean)
               .join(', ')} in strata.config.ts)`,
           )
+        if (result.alembicRecursive)
+          context.output.line(
+            "alembic.ini reads its version locations' subdirectories too (recursive_version_locations): so does Strata (migrations.recursive)",
+          )
         if (result.alembicFileTemplate !== undefined)
           context.output.line(
             `alembic.ini names new files ${result.alembicFileTemplate}: so does strata revision (migrations.fileTemplate)`,
