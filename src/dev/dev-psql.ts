@@ -3,19 +3,20 @@ import { findClientProgram } from '../backup/client-programs.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { EmbeddedServerError } from '../errors/index.js'
 import { trackChild } from '../util/running-children.js'
-import { devConnectionSpec, devStatus } from './dev-server.js'
+import { devConnectionSpec, devStatus, ensureDevDatabase } from './dev-server.js'
 
 /**
  * Opens the system's psql on the development server. The password travels in the
  * child's environment, never on its command line.
  */
-export function devPsql(config: ResolvedConfig, args: readonly string[]): Promise<number> {
+export async function devPsql(config: ResolvedConfig, args: readonly string[]): Promise<number> {
   const status = devStatus(config)
   if (!status.running) {
     throw new EmbeddedServerError('the development server is not running', {
       hint: 'start it with `strata dev start`',
     })
   }
+  if (status.port === config.dev.port) await ensureDevDatabase(config)
   const psql = findClientProgram('psql', process.env, config.pgBinDir)
   if (psql === undefined) {
     throw new EmbeddedServerError('psql is not installed on this machine', {

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl, specFromFields } from '../db/connection-spec.js'
 import { quoteIdent } from '../db/quote.js'
+import { hasSqlState } from '../db/sqlstate.js'
 import {
   type ClusterLocation,
   canServerUserWrite,
@@ -111,6 +112,8 @@ async function startOrReport(config: ResolvedConfig): Promise<DevStartResult> {
       notes.push(
         `running on port ${before.port}; the config now says ${config.dev.port}: run \`strata dev stop\` and start again to move it`,
       )
+    } else {
+      await ensureDevDatabase(config)
     }
     return { ...before, started: false, created: false, notes }
   }
@@ -234,22 +237,38 @@ export function devConnectionSpec(config: ResolvedConfig, database = config.dev.
   )
 }
 
+/**
+ * Creates the running server's `dev.database` when it is missing: a start interrupted
+ * between the server's start and the database's creation (Ctrl-C), or a `dev.database`
+ * changed since, left the server without the database every command connects to.
+ */
+export function ensureDevDatabase(config: ResolvedConfig): Promise<void> {
+  return ensureDatabase(devConnectionSpec(config, 'postgres'), config.dev.database)
+}
+
 async function ensureDatabase(adminSpec: ConnectionSpec, database: string): Promise<void> {
   const connection = await connect(adminSpec)
   try {
     const exists = await connection.client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
-    if (exists.rowCount === 0) await connection.client.query(`CREATE DATABASE ${quoteIdent(database)}`)
+    if (exists.rowCount === 0)
+      await connection.client.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((error: unknown) => {
+        // Another command, starting the same server, made it in between.
+        if (!hasSqlState(error, DUPLICATE_DATABASE)) throw error
+      })
   } finally {
     await connection.close()
   }
 }
 
+/** SQLSTATE 42P04 (duplicate_database). */
+const DUPLICATE_DATABASE = '42P04'
+
 /** Starts the server when it is not running; used when a command falls back to it. */
 export async function ensureDevServer(
   config: ResolvedConfig,
 ): Promise<{ spec: ConnectionSpec; started: boolean; url: string }> {
-  const status = devStatus(config)
-  const started = status.running ? false : (await devStart(config)).started
+  // Also when it runs: devStart then makes sure the database is there.
+  const { started } = await devStart(config)
   const spec = devConnectionSpec(config)
   return { spec, started, url: maskedUrl(spec) }
 }

@@ -125,6 +125,24 @@ test('dev start creates the server, re-uses its data across restarts, and report
   const everything = `${first.stdout}${first.stderr}${restart.stdout}${url.stdout}`
   assert.ok(!everything.includes(spec.password!), 'the password never appears in output')
 
+  // The running server without its database (a start interrupted by Ctrl-C between the
+  // server's start and CREATE DATABASE, or dev.database changed since) gets it back.
+  writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ dev: { port, database: 'second' } }))
+  const second = await runCli(['dev', 'psql', '-At', '-c', 'SELECT current_database()'], { cwd: dir })
+  assert.equal(second.stdout, 'second\n', second.stderr)
+  const admin = await connect({ ...spec, database: 'postgres' })
+  await admin.client.query('DROP DATABASE second')
+  const restarted2 = await runCli(['dev', 'start'], { cwd: dir })
+  assert.match(restarted2.stdout, /already running/)
+  assert.equal(
+    (await admin.client.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'second'")).rows[0]
+      .n,
+    1,
+  )
+  await admin.client.query('DROP DATABASE second')
+  await admin.close()
+  writeFileSync(join(dir, 'strata.config.json'), JSON.stringify({ dev: { port } }))
+
   // With the server running, `check` analyses what is pending on it, not every file.
   const versions = join(dir, 'migrations', 'versions')
   mkdirSync(versions, { recursive: true })
