@@ -1,5 +1,6 @@
 import { constants } from 'node:os'
 import { cancelOpenConnections, cancelSessions, runningSessions } from '../db/cancellable-sessions.js'
+import { dropScratchDatabasesLeft } from '../db/scratch-database.js'
 import { runningChildren, stopChildren } from '../util/running-children.js'
 
 let interruptedBy: NodeJS.Signals | undefined
@@ -30,7 +31,10 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         // Quitting at once still cancels what the connections run (a fleet's migrations,
         // which the first Ctrl-C let finish; a long read): the server would go on with it
         // after Strata is gone, committing a migration, holding a read's locks.
-        void cancelOpenConnections().finally(() => process.exit(exitCodeFor(signal)))
+        // And drops the scratch databases it made, which no failure path will drop now.
+        void cancelOpenConnections()
+          .then(() => dropScratchDatabasesLeft(5000))
+          .finally(() => process.exit(exitCodeFor(signal)))
         return
       }
       interruptedBy = signal

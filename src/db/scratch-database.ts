@@ -51,6 +51,8 @@ export async function createScratchDatabase(
   user: string,
   hint = `ALTER ROLE ${quoteIdent(user)} CREATEDB`,
 ): Promise<void> {
+  // Known before it exists: a signal during CREATE DATABASE must still drop what it made.
+  made.set(name, admin)
   try {
     await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
   } catch (error) {
@@ -73,6 +75,22 @@ export async function createScratchDatabase(
 export async function dropScratchDatabase(admin: Connection, name: string): Promise<void> {
   const force = admin.serverVersionNum >= 130000 ? ' WITH (FORCE)' : ''
   await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${force}`).catch(() => undefined)
+  made.delete(name)
+}
+
+/** Scratch databases made (or being made) and not dropped yet, with the session that made them. */
+const made = new Map<string, Connection>()
+
+/**
+ * Drops the scratch databases still there, each on the session that made it, giving up
+ * after `timeoutMs`: for a process that a signal ends at once (Ctrl-C while no migration
+ * or program runs: a rehearsal between two steps, verify's drift check setting up),
+ * which would otherwise leave `<db>_rehearse_<random>` on the server. Never throws.
+ */
+export async function dropScratchDatabasesLeft(timeoutMs: number): Promise<void> {
+  if (made.size === 0) return
+  const drops = [...made].map(([name, admin]) => dropScratchDatabase(admin, name))
+  await Promise.race([Promise.all(drops), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())])
 }
 
 /** `<prefix>_<12 hex characters>`, the prefix cut so that the name fits PostgreSQL's 63 bytes. */

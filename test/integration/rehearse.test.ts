@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
 import { test } from 'node:test'
+import { connect } from '../../src/db/connect.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
+import {
+  createScratchDatabase,
+  dropScratchDatabasesLeft,
+  scratchName,
+} from '../../src/db/scratch-database.js'
+import { runCli } from '../helpers/cli.js'
 import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 
@@ -194,4 +202,38 @@ CREATE TRIGGER items_stamp BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION 
     /✗ f2 {2}stamp notes {2}the second upgrade failed: .*function "stamp" already exists.*\n {4}function stamp\(\): left behind by the downgrade\n/,
   )
   assert.doesNotMatch(result.stdout, /trigger items\.items_stamp/)
+})
+
+test('Ctrl-C during a rehearsal leaves no scratch database behind; one made when a signal ends Strata at once is dropped on the way out', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.ts(
+    's1',
+    "export const revision = 's1'\nexport const downRevision = null\nexport async function upgrade(op) { await new Promise((resolve) => setTimeout(resolve, 3000)); await op.execute('CREATE TABLE s (id int)') }\nexport async function downgrade(op) { await op.execute('DROP TABLE s') }\n",
+  )
+  const scratch = async () =>
+    (await db.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${db.name}_rehearse_%`])).rows
+  let child: ChildProcess | undefined
+  const run = runCli(['rehearse'], {
+    cwd: project.dir,
+    env: { DATABASE_URL: db.url },
+    onSpawn: (spawned) => (child = spawned),
+  })
+  for (let tries = 0; (await scratch()).length === 0; tries++) {
+    assert.ok(tries < 400, 'the rehearsal never made its scratch database')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  child!.kill('SIGINT')
+  const result = await run
+  assert.equal(result.code, 130, result.stderr)
+  assert.deepEqual(await scratch(), [])
+
+  // The way out of a signal that ends Strata at once: what was made is dropped.
+  const admin = await connect(db.spec)
+  t.after(() => admin.close())
+  const name = scratchName(`${db.name}_rehearse`)
+  await createScratchDatabase(admin, name, db.spec.user)
+  assert.equal((await scratch()).length, 1)
+  await dropScratchDatabasesLeft(5000)
+  assert.deepEqual(await scratch(), [])
 })
