@@ -12,6 +12,7 @@ import { OperationFailedError, UsageError } from '../errors/index.js'
 import { managedSchemas } from '../health/managed-schemas.js'
 import { checkTableAccess } from '../health/table-access.js'
 import { runnerTables } from '../runner/tables.js'
+import { sayOnAbruptExit } from '../util/exit-notes.js'
 import { shortList } from '../util/plural.js'
 import { fileTimestamp } from './backup-names.js'
 import type { CatalogEntry } from './catalog.js'
@@ -276,6 +277,8 @@ async function restoreBySwap(
 ): Promise<RestoreResult> {
   const { config, spec } = options
   const admin = await maintenanceConnection(spec)
+  // What a signal that ends Strata at once leaves behind, said on the way out.
+  let takeNoteBack = () => {}
   try {
     const [copy, keptAs] = (await freeDatabaseNames(
       admin.client,
@@ -297,6 +300,7 @@ async function restoreBySwap(
     if (db === undefined)
       throw new OperationFailedError(`database ${spec.database} does not exist on this server`)
     const leftover = `the live database ${spec.database} was not touched; the partial copy is ${copy} (remove it with: DROP DATABASE ${quoteIdent(copy)})`
+    takeNoteBack = sayOnAbruptExit(`restore stopped before the swap: ${leftover}`)
     await restoreIntoCopy(
       options,
       entry,
@@ -330,6 +334,10 @@ async function restoreBySwap(
       { live: spec.database, copy, keptAs, leftover },
       progress,
     )
+    takeNoteBack()
+    takeNoteBack = sayOnAbruptExit(
+      `restore stopped after the swap: ${spec.database} is the restored backup and the previous database is kept as ${keptAs}; the health checks did not finish: run \`strata health\``,
+    )
     progress('Running health checks...')
     const after = await checkRestoredDatabase(spec, entry, config)
     if (after.length > 0) {
@@ -348,6 +356,7 @@ async function restoreBySwap(
       )
     return { mode: 'swap', backupId: entry.manifest.id, database: spec.database, keptAs, sessionsEnded }
   } finally {
+    takeNoteBack()
     await admin.close()
   }
 }

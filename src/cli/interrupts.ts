@@ -1,6 +1,7 @@
 import { constants } from 'node:os'
 import { cancelOpenConnections, cancelSessions, runningSessions } from '../db/cancellable-sessions.js'
 import { dropScratchDatabasesLeft } from '../db/scratch-database.js'
+import { abruptExitNotes } from '../util/exit-notes.js'
 import { runningChildren, stopChildren } from '../util/running-children.js'
 
 let interruptedBy: NodeJS.Signals | undefined
@@ -31,7 +32,9 @@ export function installInterruptHandling(notice: (line: string) => void): void {
         // Quitting at once still cancels what the connections run (a fleet's migrations,
         // which the first Ctrl-C let finish; a long read): the server would go on with it
         // after Strata is gone, committing a migration, holding a read's locks.
-        // And drops the scratch databases it made, which no failure path will drop now.
+        // And drops the scratch databases it made, which no failure path will drop now,
+        // and says what the command had left half-way (a restore's partial copy).
+        for (const line of abruptExitNotes()) notice(`interrupted (${signal}): ${line}`)
         void cancelOpenConnections()
           .then(() => dropScratchDatabasesLeft(5000))
           .finally(() => process.exit(exitCodeFor(signal)))
