@@ -51,8 +51,7 @@ export async function createScratchDatabase(
   user: string,
   hint = `ALTER ROLE ${quoteIdent(user)} CREATEDB`,
 ): Promise<void> {
-  // Known before it exists: a signal during CREATE DATABASE must still drop what it made.
-  made.set(name, admin)
+  dropOnAbruptExit(admin, name)
   try {
     await admin.client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`)
   } catch (error) {
@@ -80,6 +79,15 @@ export async function dropScratchDatabase(admin: Connection, name: string): Prom
 
 /** Scratch databases made (or being made) and not dropped yet, with the session that made them. */
 const made = new Map<string, Connection>()
+
+/**
+ * Registers a throw-away database made some other way (a deploy rehearsal's copy of the
+ * live database) for `dropScratchDatabasesLeft`, until `dropScratchDatabase` drops it.
+ * Called before it is created: a signal during CREATE DATABASE must still drop it.
+ */
+export function dropOnAbruptExit(admin: Connection, name: string): void {
+  made.set(name, admin)
+}
 
 /**
  * Drops the scratch databases still there, each on the session that made it, giving up

@@ -5,6 +5,7 @@ import { connect } from '../../src/db/connect.js'
 import { withDatabase } from '../../src/db/connection-spec.js'
 import {
   createScratchDatabase,
+  dropOnAbruptExit,
   dropScratchDatabasesLeft,
   scratchName,
 } from '../../src/db/scratch-database.js'
@@ -233,7 +234,11 @@ test('Ctrl-C during a rehearsal leaves no scratch database behind; one made when
   t.after(() => admin.close())
   const name = scratchName(`${db.name}_rehearse`)
   await createScratchDatabase(admin, name, db.spec.user)
-  assert.equal((await scratch()).length, 1)
+  // A deploy rehearsal makes its copy itself, registered the same way.
+  const copy = scratchName(`${db.name}_rehearse_copy`)
+  dropOnAbruptExit(admin, copy)
+  await admin.client.query(`CREATE DATABASE "${copy}" TEMPLATE template0`)
+  assert.equal((await scratch()).length, 2)
   await dropScratchDatabasesLeft(5000)
   assert.deepEqual(await scratch(), [])
 })

@@ -6,7 +6,7 @@ import { type Connection, withConnection } from '../../db/connect.js'
 import { type ConnectionSpec, withDatabase } from '../../db/connection-spec.js'
 import { maintenanceConnection } from '../../db/maintenance-connection.js'
 import { quoteIdent } from '../../db/quote.js'
-import { dropScratchDatabase } from '../../db/scratch-database.js'
+import { dropOnAbruptExit, dropScratchDatabase } from '../../db/scratch-database.js'
 import type { MigrationSet } from '../../graph/load-migrations.js'
 import type { CheckOutcome } from '../../health/check-result.js'
 import { readManagedCatalog, tableFilter } from '../../health/drift/schema-drift.js'
@@ -45,6 +45,7 @@ export async function rehearse(options: RehearsalOptions): Promise<CheckOutcome>
   const admin = await maintenanceConnection(spec)
   try {
     let method: string
+    dropOnAbruptExit(admin, name)
     try {
       method = await prepareScratch(admin, options, name)
     } catch (error) {
