@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
+import { NOT_UTF8_HINT, notUtf8, notUtf8Message } from '../util/utf8-text.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
 import { alembicCannotRun, parseAlembicMigration } from './alembic-migration-file.js'
 import type { MigrationMeta } from './migration.js'
@@ -168,6 +169,9 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       continue
     }
     const bytes = readFileSync(file)
+    const invalid = notUtf8(bytes)
+    if (invalid !== undefined)
+      throw new InvalidMigrationError(notUtf8Message(file, invalid), { where: file, hint: NOT_UTF8_HINT })
     const withCrlf = bytes.includes(CR)
     const text = bytes.toString('utf8')
     const bytesChecksum = createHash('sha256').update(bytes).digest('hex')

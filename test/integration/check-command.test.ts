@@ -416,6 +416,18 @@ test('a directory argument stands for its SQL and migration files, in path order
     binary.stderr,
     'error: backup.dump is not a text file (it holds NUL bytes), so it holds no SQL to check\n  hint: name SQL or migration files; a custom-format backup is read with `pg_restore -f - FILE`, which prints its SQL\n',
   )
+  // A file saved as Windows-1252 is named where it stops being UTF-8, not checked as if fine.
+  writeFileSync(
+    join(project.dir, 'seed.sql'),
+    Buffer.from("INSERT INTO users (email) VALUES ('jos\xe9');\n", 'latin1'),
+  )
+  const latin1 = await project.cli(['check', 'seed.sql'])
+  assert.equal(latin1.code, 2)
+  assert.match(
+    latin1.stderr,
+    /^error: seed\.sql:1:39: not UTF-8 \(byte 0xE9\): PostgreSQL refuses such bytes/,
+  )
+  assert.match(latin1.stderr, /hint: save the file as UTF-8/)
 })
 
 test('connected check: pending migrations only, real sizes and types, open transactions on the tables', async (t) => {

@@ -185,6 +185,22 @@ test('a migration moved into a subdirectory of a version location is refused, no
   assert.match(up.stdout, /Running upgrade aaa111 -> bbb222/)
 })
 
+test('a migration not saved as UTF-8 is refused with its line and column before anything runs, not sent with its letters replaced', async (t) => {
+  await expectRefused(
+    t,
+    (project) => {
+      writeFileSync(
+        join(project.versions, 'aaa111_m.sql'),
+        Buffer.from(
+          "-- revision: aaa111\n-- down_revision: none\n-- migrate:up\nCREATE TABLE people (name text); INSERT INTO people VALUES ('Jos\xe9');\n",
+          'latin1',
+        ),
+      )
+    },
+    /aaa111_m\.sql:4:65: not UTF-8 \(byte 0xE9\).*\n {2}hint: save the file as UTF-8/,
+  )
+})
+
 test('a downRevision or dependsOn naming nothing', async (t) => {
   await expectRefused(
     t,

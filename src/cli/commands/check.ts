@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { withoutByteOrderMark } from '../../util/byte-order-mark.js'
+import { NOT_UTF8_HINT, notUtf8, notUtf8Message } from '../../util/utf8-text.js'
 import type { CommandContext } from '../context.js'
 import { collect, keyValuePairs } from '../option-values.js'
 import { jsonIndent } from '../output.js'
@@ -184,14 +185,14 @@ const CHECKED_FILE = /\.(sql|ts|mts|js|mjs)$/
  * so that a run over a thousand files costs no extra system call per file.
  */
 function readInputs(path: string): { path: string; text: string }[] {
-  if (path === '-') return [{ path: '(stdin)', text: sqlText('(stdin)', readFileSync(0, 'utf8')) }]
-  let text: string
+  if (path === '-') return [{ path: '(stdin)', text: sqlText('(stdin)', readFileSync(0)) }]
+  let bytes: Buffer
   try {
-    text = readFileSync(path, 'utf8')
+    bytes = readFileSync(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EISDIR')
-      return filesUnder(path).map((file) => ({ path: file, text: sqlText(file, readFileSync(file, 'utf8')) }))
+      return filesUnder(path).map((file) => ({ path: file, text: sqlText(file, readFileSync(file)) }))
     throw new InvalidInputError(
       `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       {
@@ -200,7 +201,7 @@ function readInputs(path: string): { path: string; text: string }[] {
       },
     )
   }
-  return [{ path, text: sqlText(path, text) }]
+  return [{ path, text: sqlText(path, bytes) }]
 }
 
 /**
@@ -208,8 +209,8 @@ function readInputs(path: string): { path: string; text: string }[] {
  * archive, a dump in pg_dump's custom format, a file named by mistake): said as such,
  * rather than as a syntax error quoting binary garbage.
  */
-function sqlText(path: string, text: string): string {
-  if (text.includes('\u0000'))
+function sqlText(path: string, bytes: Buffer): string {
+  if (bytes.includes(0))
     throw new InvalidInputError(
       `${path} is not a text file (it holds NUL bytes), so it holds no SQL to check`,
       {
@@ -217,7 +218,10 @@ function sqlText(path: string, text: string): string {
         hint: 'name SQL or migration files; a custom-format backup is read with `pg_restore -f - FILE`, which prints its SQL',
       },
     )
-  return withoutByteOrderMark(text)
+  const invalid = notUtf8(bytes)
+  if (invalid !== undefined)
+    throw new InvalidInputError(notUtf8Message(path, invalid), { where: path, hint: NOT_UTF8_HINT })
+  return withoutByteOrderMark(bytes.toString('utf8'))
 }
 
 /**
