@@ -1,3 +1,4 @@
+import { appendAll } from '../util/append-all.js'
 import { repositoryPath } from '../util/display-path.js'
 import { oneLine } from '../util/one-line.js'
 import { plural } from '../util/plural.js'
@@ -29,10 +30,10 @@ export function toMarkdown(report: CheckReport, workspace: string = process.cwd(
     }
     out.push('')
   }
-  for (const migration of report.migrations) out.push(...migrationSection(migration, workspace))
+  for (const migration of report.migrations) appendAll(out, migrationSection(migration, workspace))
   if (report.project.length > 0) {
     out.push('### The migration graph', '')
-    for (const finding of report.project) out.push(...findingLines(finding))
+    for (const finding of report.project) appendAll(out, findingLines(finding))
     out.push('')
   }
   for (const unreadable of report.unreadable)
@@ -65,7 +66,7 @@ function migrationSection(migration: MigrationReport, workspace: string): string
     out.push('')
   }
   const findings = [...migration.findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
-  for (const finding of findings) out.push(...findingLines(finding))
+  for (const finding of findings) appendAll(out, findingLines(finding))
   if (findings.length > 0) out.push('')
   return out
 }

@@ -1,6 +1,7 @@
 import type { Finding, MigrationReport, StatementReport } from '../analysis/analyse-migration.js'
 import type { CheckReport } from '../analysis/check.js'
 import { statementWork } from '../analysis/statement-work.js'
+import { appendAll } from '../util/append-all.js'
 import { displayPath } from '../util/display-path.js'
 import { plural } from '../util/plural.js'
 import { colors, table } from './output.js'
@@ -20,8 +21,11 @@ export function formatCheckReport(report: CheckReport, options: { verbose: boole
   // With unreadable migrations there was something to check: the error below says why not.
   if (report.migrations.length === 0 && report.unreadable.length === 0)
     out.push(`Nothing to check: ${whyNothing(report.selection)}.`, '')
-  for (const migration of report.migrations) out.push(...formatMigration(migration, options), '')
-  for (const finding of report.project) out.push(...formatFinding(finding, '  '))
+  for (const migration of report.migrations) {
+    appendAll(out, formatMigration(migration, options))
+    out.push('')
+  }
+  for (const finding of report.project) appendAll(out, formatFinding(finding, '  '))
   if (report.longTransactions.length > 0) {
     out.push(
       colors.bold('Open transactions holding locks on these tables now (a migration would wait for them):'),
@@ -82,7 +86,7 @@ function formatMigration(migration: MigrationReport, options: { verbose: boolean
   for (const text of migration.unverifiable) out.push(colors.yellow(`  unverifiable: ${text}`))
   const findings = [...migration.findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
   if (findings.length > 0) out.push('')
-  for (const finding of findings) out.push(...formatFinding(finding, '  '))
+  for (const finding of findings) appendAll(out, formatFinding(finding, '  '))
   return out
 }
 

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { splitStatements } from '../graph/split-statements.js'
+import { appendAll } from '../util/append-all.js'
 import { refuseAfterCancel } from './cancellable-sessions.js'
 
 /**
@@ -218,12 +219,12 @@ export class StatementBatch<Source = unknown> {
       await (this.watch ? this.watch(sent, ownersOf(units)) : sent)
     } catch (error) {
       const failure = locateFailure(error, units, starts, query?.completed ?? 0)
-      this.#completed.push(...failure.completed)
-      this.#collected.push(...(query?.collected ?? []))
+      appendAll(this.#completed, failure.completed)
+      appendAll(this.#collected, query?.collected ?? [])
       return failure
     }
-    this.#completed.push(...units)
-    this.#collected.push(...(query?.collected ?? []))
+    appendAll(this.#completed, units)
+    appendAll(this.#collected, query?.collected ?? [])
     this.onAnswered?.()
     return undefined
   }

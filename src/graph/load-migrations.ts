@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
+import { appendAll } from '../util/append-all.js'
 import { NOT_UTF8_HINT, notUtf8, notUtf8Message } from '../util/utf8-text.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
 import { alembicCannotRun, parseAlembicMigration } from './alembic-migration-file.js'
@@ -72,7 +73,7 @@ export function listMigrationFiles(
     for (const subdirectory of subdirectories) {
       if (listed.has(subdirectory)) continue
       const below = migrationsBelow(subdirectory, listed, recursive ? 16 : 3)
-      if (recursive) files.push(...below)
+      if (recursive) appendAll(files, below)
       else refuseUnreadMigrations(below, subdirectory, directory, configName)
     }
   }

@@ -3,7 +3,7 @@ import { recordHistory } from '../db/history-table.js'
 import { executeSql } from '../db/prepared-statements.js'
 import { isEditedVersionTable, type RecordedStep, recordStepQuery, recordStepSql } from '../db/record-step.js'
 import { BatchError, type StatementBatch } from '../db/statement-batch.js'
-import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage } from '../db/version-table.js'
+import { EDITED_VERSION_TABLE_HINT, editedVersionTableMessage, readVersionRows } from '../db/version-table.js'
 import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
@@ -145,6 +145,8 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   if (step.meta.transactional || error instanceof BatchError || client.getTransactionStatus() !== 'I')
     await client.query('ROLLBACK').catch(() => undefined)
   if (error instanceof BatchError && error.unit.role === 'commit') return commitFailed(options, step, error)
+  const committed = await committedBeforeFailing(options, step, error, interrupted)
+  if (committed !== undefined) return committed
   if (error instanceof BatchError && error.unit.role === 'record') {
     const edited = isEditedVersionTable(error)
     return new OperationFailedError(
@@ -237,6 +239,41 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     cause: error,
   })
 }
+
+/**
+ * A failure of Strata's own (no SQLSTATE, no statement of the migration's, no Ctrl-C)
+ * may come after the server answered the message that committed the step: a seed of
+ * 200,000 INSERTs was applied and recorded, and then reported "rolled back: left no
+ * change" because Strata threw while noting the answer. The version table says which:
+ * when it holds the step's rows after, the step committed, and that is what is said (no
+ * failed history row is written over the successful one).
+ */
+async function committedBeforeFailing(
+  options: RunPlanOptions,
+  step: PlanStep,
+  error: unknown,
+  interrupted: boolean,
+): Promise<Error | undefined> {
+  if (interrupted || error instanceof BatchError || databaseFailure(error).code !== undefined)
+    return undefined
+  if (!step.meta.transactional || !options.transactionPerMigration) return undefined
+  const rows = await readVersionRows(options.client, options.tables.version, { elsewhere: 'ignore' }).catch(
+    () => undefined,
+  )
+  if (rows === undefined || !sameRows(rows, step.rowsAfter) || sameRows(rows, step.rowsBefore))
+    return undefined
+  return new OperationFailedError(
+    `${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${step.revision}${step.meta.message ? ` (${step.meta.message})` : ''}: the server committed it, then Strata failed: ${(error as Error)?.message ?? String(error)}. The database is at ${rows.join(', ') || 'base'}: ${step.revision} needs no second run`,
+    {
+      where: step.meta.file,
+      hint: 'this is a fault in Strata, not in the migration: run the command again to go on from here, and report it with the stack trace that --debug prints',
+      cause: error,
+    },
+  )
+}
+
+const sameRows = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',')
 
 /**
  * SQLSTATE 55P04 (unsafe_new_enum_value_usage): a value `ALTER TYPE ... ADD VALUE` added

@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import pg from 'pg'
+import { loadConfig } from '../../src/config/load-config.js'
 import { acquireDeployLock, migrationLockKey } from '../../src/db/advisory-lock.js'
 import { connect, toClientConfig } from '../../src/db/connect.js'
+import { upgrade } from '../../src/runner/migrate.js'
 import { createTestDatabase, createTestRole, type TestDatabase, urlOf } from '../helpers/database.js'
 import { type TestProject, testProject } from '../helpers/project.js'
 import { runWithPsql } from '../helpers/psql.js'
@@ -571,6 +573,46 @@ test("a server that ends idle sessions (idle_session_timeout) does not end the s
   )
   await other.close()
   await lock.release()
+})
+
+test('a migration of 200,000 statements runs (it failed on "Maximum call stack size exceeded" after committing); a failure of Strata after the commit says the step committed', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('big111', {
+    up: `CREATE TABLE seeded (id int);\n${Array.from({ length: 200_000 }, (_, i) => `INSERT INTO seeded VALUES (${i});`).join('\n')}`,
+    downSql: 'DROP TABLE seeded;',
+  })
+  const up = await project.cli(['upgrade', 'head'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM seeded')).n, 200_000)
+  assert.deepEqual((await db.query('SELECT outcome FROM strata_history')).rows, [{ outcome: 'success' }])
+
+  // Strata's own code failing once the server has answered (here a library caller's
+  // progress callback): the step committed, and that is what the error says.
+  project.sql('ccc333', { down: 'big111', up: 'CREATE TABLE later (id int);', downSql: 'DROP TABLE later;' })
+  const config = await loadConfig({ cwd: project.dir })
+  const failing = upgrade({
+    config,
+    spec: db.spec,
+    onStep: (event) => {
+      if (event.kind === 'done') throw new Error('the caller broke')
+    },
+  })
+  await assert.rejects(failing, (error: Error) => {
+    assert.match(
+      error.message,
+      /^upgrade ccc333 \(migration ccc333\): the server committed it, then Strata failed: the caller broke\. The database is at ccc333: ccc333 needs no second run$/,
+    )
+    return true
+  })
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [
+    { version_num: 'ccc333' },
+  ])
+  assert.deepEqual(
+    (await db.query("SELECT outcome FROM strata_history WHERE revision = 'ccc333'")).rows,
+    [{ outcome: 'success' }],
+    'no failed row over the successful one',
+  )
 })
 
 async function schemaFingerprint(db: TestDatabase): Promise<string> {
