@@ -76,3 +76,33 @@ test('in a TypeScript migration the fix is also the op call with its guard', asy
     "TS: await op.dropColumn('users', 'nickname', { ifExists: true })",
   ])
 })
+
+test("a statement in a transaction the migration commits itself is flagged with that COMMIT's line; one rolled back, or left to the runner's commit, is not", async () => {
+  const report = await analyseSql(
+    [
+      'BEGIN;',
+      'CREATE TABLE kept (id int);',
+      'INSERT INTO kept VALUES (1);',
+      'COMMIT;',
+      'BEGIN;',
+      'CREATE TABLE tried (id int);',
+      'ROLLBACK;',
+      'CREATE TABLE outside (id int);',
+    ].join('\n'),
+    { runner: true, transactional: false },
+  )
+  const messages = report.findings.filter((f) => f.rule === 'not-rerunnable').map((f) => f.message)
+  assert.deepEqual(messages, [
+    'creates a table and is committed before the migration ends (COMMIT at line 4): if the migration is interrupted after it, the re-run repeats it and fails',
+    'inserts rows (a second run inserts them again, or fails on a unique key) and is committed before the migration ends (COMMIT at line 4): if the migration is interrupted after it, the re-run repeats it and fails',
+    "creates a table outside the migration's transaction: if the migration is interrupted after it, the re-run repeats it and fails",
+  ])
+  // In a transactional migration the runner's own COMMIT ends the one transaction: nothing to flag.
+  const transactional = await analyseSql('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);', {
+    runner: true,
+  })
+  assert.deepEqual(
+    transactional.findings.filter((f) => f.rule === 'not-rerunnable'),
+    [],
+  )
+})

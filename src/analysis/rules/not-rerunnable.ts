@@ -145,15 +145,41 @@ function earlyCommit(
   statement: AnalysedStatement,
   statements: readonly AnalysedStatement[],
 ): AnalysedStatement | undefined {
-  for (let index = statement.index + 1; index < statements.length; index++) {
-    const next = statements[index]!
-    if (next.transaction !== statement.transaction) return undefined
-    if (next.kind !== 'TransactionStmt') continue
-    const kind = statementOf(next, 'TransactionStmt')?.kind
-    if (kind === 'TRANS_STMT_COMMIT') return next
-    if (kind === 'TRANS_STMT_ROLLBACK') return undefined
+  let ends = transactionEnds.get(statements)
+  if (ends === undefined) {
+    ends = commitsFrom(statements)
+    transactionEnds.set(statements, ends)
   }
-  return undefined
+  const next = statements[statement.index + 1]
+  return next !== undefined && next.transaction === statement.transaction
+    ? ends[statement.index + 1]
+    : undefined
+}
+
+/**
+ * For each statement's position, the COMMIT that a scan from there meets first within
+ * the same transaction (undefined when a ROLLBACK or the transaction's end comes first),
+ * worked out in one pass from the end. Scanning ahead from every statement instead took
+ * quadratic time: 377 s for a seed migration of 200,000 INSERTs in one transaction.
+ */
+const transactionEnds = new WeakMap<readonly AnalysedStatement[], (AnalysedStatement | undefined)[]>()
+
+function commitsFrom(statements: readonly AnalysedStatement[]): (AnalysedStatement | undefined)[] {
+  const ends: (AnalysedStatement | undefined)[] = new Array(statements.length)
+  for (let index = statements.length - 1; index >= 0; index--) {
+    const here = statements[index]!
+    const kind = here.kind === 'TransactionStmt' ? statementOf(here, 'TransactionStmt')?.kind : undefined
+    const next = statements[index + 1]
+    ends[index] =
+      kind === 'TRANS_STMT_COMMIT'
+        ? here
+        : kind === 'TRANS_STMT_ROLLBACK'
+          ? undefined
+          : next !== undefined && next.transaction === here.transaction
+            ? ends[index + 1]
+            : undefined
+  }
+  return ends
 }
 
 /** In a TypeScript migration the statement came from an op call: the option that guards it. */
