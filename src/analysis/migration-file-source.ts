@@ -236,8 +236,7 @@ async function renderTsStatements(
         `${side}() stopped while rendering offline at ${where} (${message}${opHint ? `; ${opHint}` : ''}); what follows is not analysed`,
       )
   }
-  unverifiable.unshift(...executor.unknown)
-  return { rendered: executor.statements, unverifiable, invalidCalls }
+  return { rendered: executor.statements, unverifiable: [...executor.unknown, ...unverifiable], invalidCalls }
 }
 
 /** Rendered statements parsed; SQL written out in the file gets the file's line numbers, as in an SQL migration. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
+import { appendAll } from '../util/append-all.js'
 
 /**
  * Read size for hashing. Archives run to gigabytes: reading them in 4 MiB pieces into one
@@ -30,7 +31,7 @@ function filesUnder(root: string, prefix = ''): string[] {
   const files: string[] = []
   for (const name of readdirSync(join(root, prefix)).sort()) {
     const relative = prefix === '' ? name : `${prefix}/${name}`
-    if (statSync(join(root, relative)).isDirectory()) files.push(...filesUnder(root, relative))
+    if (statSync(join(root, relative)).isDirectory()) appendAll(files, filesUnder(root, relative))
     else files.push(relative)
   }
   return files

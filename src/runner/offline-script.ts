@@ -11,6 +11,7 @@ import { parseRange, parseTarget } from '../graph/target-syntax.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import { OfflineExecutor } from '../ops/sql-executor.js'
+import { appendAll } from '../util/append-all.js'
 import { STRATA_VERSION } from '../version.js'
 import { lockSettings, settingsSql } from './lock-retry.js'
 import { type DeployPhase, heldNote, limitToPhase } from './phase.js'
@@ -133,12 +134,16 @@ export async function renderOfflineScript(
     const statements = executor.scriptLines()
     if (step.meta.transactional) {
       if (!single) out.push('BEGIN;')
-      out.push(`${settingsSql(settings, true)};`, ...statements, record)
+      out.push(`${settingsSql(settings, true)};`)
+      appendAll(out, statements)
+      out.push(record)
       if (!single) out.push('COMMIT;')
     } else {
       out.push(`-- ${step.revision} is non-transactional: its statements run outside a transaction`)
       if (single) out.push('COMMIT;')
-      out.push(`${settingsSql(settings, false)};`, ...statements, 'BEGIN;', record, 'COMMIT;')
+      out.push(`${settingsSql(settings, false)};`)
+      appendAll(out, statements)
+      out.push('BEGIN;', record, 'COMMIT;')
       if (single) out.push('BEGIN;')
     }
     out.push('')

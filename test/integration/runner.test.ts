@@ -586,6 +586,10 @@ test('a migration of 200,000 statements runs (it failed on "Maximum call stack s
   assert.equal(up.code, 0, up.stderr)
   assert.equal((await db.one('SELECT count(*)::int AS n FROM seeded')).n, 200_000)
   assert.deepEqual((await db.query('SELECT outcome FROM strata_history')).rows, [{ outcome: 'success' }])
+  // The offline script of it too (it failed the same way while writing its lines).
+  const offline = await project.cli(['upgrade', 'base:big111', '--sql'])
+  assert.equal(offline.code, 0, offline.stderr)
+  assert.equal(offline.stdout.match(/^INSERT INTO seeded VALUES/gm)?.length, 200_000)
 
   // Strata's own code failing once the server has answered (here a library caller's
   // progress callback): the step committed, and that is what the error says.

@@ -1,3 +1,4 @@
+import { appendAll } from '../../util/append-all.js'
 import type { AnalysedStatement } from '../analysed-statement.js'
 import { constraintKey } from '../helper-steps.js'
 import { isScriptMigration } from '../migration-source.js'
@@ -92,7 +93,7 @@ export default defineRule({
     const hits = upgradeStatements(context)
     // An interrupted downgrade is run again from its start too.
     if (context.downgrade !== undefined)
-      hits.push(...downgradeStatements({ ...context, statements: context.downgrade }))
+      appendAll(hits, downgradeStatements({ ...context, statements: context.downgrade }))
     return hits
   },
 })

@@ -1,3 +1,4 @@
+import { appendAll } from '../../util/append-all.js'
 import type { AnalysedStatement, MigrationSource } from '../analysed-statement.js'
 import { nodeOf, relationName } from '../ast.js'
 import type { ChangeClass } from '../effects.js'
@@ -90,7 +91,7 @@ export function perStatement(
       if (wanted !== undefined && !wanted.has(statement.kind)) continue
       const result = check(statement, context)
       if (result === undefined) continue
-      if (Array.isArray(result)) hits.push(...result)
+      if (Array.isArray(result)) appendAll(hits, result)
       else hits.push(result as RuleHit)
     }
     return hits
