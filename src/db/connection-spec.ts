@@ -121,6 +121,12 @@ function fieldsFromUrl(text: string): Fields {
   try {
     url = new URL(ownHosts ? `${parts[1]}${authority.slice(0, at + 1)}placeholder${parts[3]}` : text)
   } catch {
+    // The URL class refuses a port past 65535 as it refuses a broken URL: say which it is.
+    const port = /:(\d+)$/.exec(hostPart)?.[1]
+    if (port !== undefined && Number(port) > 65535)
+      throw new InvalidInputError(`the connection URL's port ${port} is not a TCP port (1 to 65535)`, {
+        hint: 'PostgreSQL listens on 5432 by default (the development server on 5433)',
+      })
     throw new InvalidInputError(`invalid connection URL ${maskSecrets(text)}`, {
       hint: 'expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE; percent-encode special characters in the password',
     })

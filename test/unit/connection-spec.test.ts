@@ -139,7 +139,7 @@ test("an empty string, or another database's URL, is said to be that", () => {
 
 test('invalid input is rejected with a reason and never echoes the password', () => {
   assert.throws(
-    () => parseConnectionString('postgresql://u:secret@host:99999/db', { env: {} }),
+    () => parseConnectionString('postgresql://u:secret@host:5432x/db', { env: {} }),
     (error: unknown) =>
       error instanceof InvalidInputError &&
       /invalid/.test(error.message) &&
@@ -289,4 +289,15 @@ test("a Prisma URL's schema becomes the sessions' search path, beside any option
     parseConnectionString('postgresql://app@db/shop?pgbouncer=false', { env: {} }).throughPgbouncer,
     undefined,
   )
+})
+
+test('a port past 65535 is named as such, not as a broken URL', () => {
+  assert.throws(
+    () => parseConnectionString('postgresql://app:hunter2@db:99999/app', { env: {} }),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.message === "the connection URL's port 99999 is not a TCP port (1 to 65535)" &&
+      !`${error.message} ${error.hint}`.includes('hunter2'),
+  )
+  assert.equal(parseConnectionString('postgresql://app@db:65535/app', { env: {} }).port, 65535)
 })
