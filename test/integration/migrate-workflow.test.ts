@@ -238,8 +238,24 @@ test('show, history ranges and the JSON of read commands', async (t) => {
     reversed.stderr,
     'error: -r ccc333:aaa111 selects nothing: ccc333 is not below aaa111\n  hint: -r takes OLDER:NEWER: strata history -r aaa111:ccc333\n',
   )
+  // base as the lower end bounds nothing (the README's -r base:head); as the upper, nothing is below it.
+  const whole = await project.cli(['history', '-r', 'base:head'])
+  assert.equal(whole.code, 0, whole.stderr)
+  assert.equal(whole.stdout, (await project.cli(['history'])).stdout)
+  assert.equal(
+    (await project.cli(['history', '-r', 'base:bbb222'])).stdout,
+    'aaa111 -> bbb222, second\n<base> -> aaa111, first\n',
+  )
+  const belowBase = await project.cli(['history', '-r', 'bbb222:base'])
+  assert.equal(belowBase.code, 2)
+  assert.equal(
+    belowBase.stderr,
+    'error: -r bbb222:base selects nothing: base is before the first migration, below every revision\n  hint: -r takes OLDER:NEWER: strata history -r base:bbb222\n',
+  )
   const heads = JSON.parse((await project.cli(['heads', '--json'])).stdout)
   assert.equal(heads[0].revision, 'ccc333')
+  // current on a database at base is base: the whole history from it.
+  assert.equal((await project.cli(['history', '-r', 'current:head'])).stdout, whole.stdout)
   await project.cli(['upgrade', 'bbb222'])
   assert.equal(
     (await project.cli(['history', '-r', 'current:'])).stdout,

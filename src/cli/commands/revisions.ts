@@ -139,7 +139,22 @@ export function registerRevisionCommands(program: Command): void {
             const resolve = (text: string | undefined) =>
               text === undefined ? undefined : targetRevisions(graph, parseTarget(text), rows, applied)
             const { from, to } = parseRange(flags.revRange)
-            range = { ...(from ? { from: resolve(from)! } : {}), ...(to ? { to: resolve(to)! } : {}) }
+            // base (or `current` on a database at base) names no revision: as the lower
+            // end it bounds nothing (base:head is the whole history); as the upper, every
+            // revision is above it.
+            const lower = from ? resolve(from)! : []
+            const upper = to ? resolve(to) : undefined
+            if (upper !== undefined && upper.length === 0)
+              throw new UsageError(
+                `-r ${flags.revRange} selects nothing: ${to} is before the first migration, below every revision`,
+                {
+                  hint:
+                    lower.length > 0
+                      ? `-r takes OLDER:NEWER: strata history -r ${to}:${from}`
+                      : '`strata history` lists every revision; -r base:REV those up to REV',
+                },
+              )
+            range = { ...(lower.length > 0 ? { from: lower } : {}), ...(upper ? { to: upper } : {}) }
           }
           const revisions = historyRevisions(graph, range)
           if (revisions.length === 0 && range.from !== undefined && range.to !== undefined) {
