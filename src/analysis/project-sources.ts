@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { readVersionRows, tableExists } from '../db/version-table.js'
+import { UsageError } from '../errors/index.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationMeta } from '../graph/migration.js'
 import { startingRows } from '../runner/offline-script.js'
@@ -97,6 +98,18 @@ async function selectMigrations(
     const [from, to] = options.range.includes(':') ? options.range.split(':', 2) : ['base', options.range]
     const start = from === '' || from === 'base' ? [] : startingRows(migrations, from!)
     const metas = steps(start, to === '' ? 'heads' : to!)
+    // `-r bbb222:aaa111` read backwards: said, rather than "holds no migration".
+    const named = (end: string | undefined) => end !== undefined && end !== '' && end !== 'base'
+    if (
+      metas.length === 0 &&
+      named(from) &&
+      named(to) &&
+      steps(startingRows(migrations, to!), from!).length > 0
+    )
+      throw new UsageError(
+        `-r ${options.range} holds no migration: ${to} comes before ${from}, and a range goes up, FROM:TO`,
+        { hint: `strata check -r ${to}:${from}` },
+      )
     const applied = options.client === undefined ? [] : await appliedIn(options, graph, metas)
     return {
       metas,

@@ -259,6 +259,13 @@ test('check -r A:B offline knows what the migrations up to A made: a check valid
   const alone = await project.cli(['check', 'migrations/versions/r3_m.sql'])
   assert.equal(alone.code, 1)
   assert.match(alone.stdout, /error +set-not-null-without-check/)
+  // A range written backwards is said to be, with the one meant.
+  const backwards = await project.cli(['check', '--offline', '-r', 'r3:r1'])
+  assert.equal(backwards.code, 2)
+  assert.equal(
+    backwards.stderr,
+    'error: -r r3:r1 holds no migration: r1 comes before r3, and a range goes up, FROM:TO\n  hint: strata check -r r1:r3\n',
+  )
 })
 
 test('check --rules lists every rule at the level the config gives it, as a table or as JSON', async (t) => {
