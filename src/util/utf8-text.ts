@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer'
+import { readFileSync } from 'node:fs'
+import { InvalidInputError } from '../errors/index.js'
 
 /** Where a file stops being UTF-8: its first byte that starts no valid sequence. */
 export interface NotUtf8 {
@@ -64,3 +66,16 @@ export function notUtf8Message(file: string, where: NotUtf8): string {
 
 export const NOT_UTF8_HINT =
   'save the file as UTF-8 (your editor\'s "save with encoding", or iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8 for a file written on Windows)'
+
+/**
+ * A file's text, refused (exit 2, with its line and column) when it is not UTF-8: for
+ * every file whose text Strata sends on or writes into a migration (another tool's
+ * migrations being converted), where decoding would put U+FFFD in place of the letters.
+ */
+export function readTextFile(path: string): string {
+  const bytes = readFileSync(path)
+  const invalid = notUtf8(bytes)
+  if (invalid !== undefined)
+    throw new InvalidInputError(notUtf8Message(path, invalid), { where: path, hint: NOT_UTF8_HINT })
+  return bytes.toString('utf8')
+}

@@ -325,6 +325,17 @@ test("Flyway: versions 1, 1.1 and 2 in Flyway's order, an undo script as the dow
   const text = await human.cli(['convert', 'sql'])
   assert.match(text.stdout, /! left out R__views\.sql: a repeatable script runs again whenever it changes/)
   assert.match(text.stdout, /next: `strata stamp REV` on each database flyway migrated/)
+  // A script saved as Windows-1252 is refused where it stops being UTF-8, nothing written.
+  const latin1 = testProject(t)
+  mkdirSync(join(latin1.dir, 'sql'))
+  writeFileSync(
+    join(latin1.dir, 'sql', 'V1__seed.sql'),
+    Buffer.from("INSERT INTO people VALUES ('Jos\xe9');\n", 'latin1'),
+  )
+  const refused = await latin1.cli(['convert', 'sql'])
+  assert.equal(refused.code, 2)
+  assert.match(refused.stderr, /^error: \S*V1__seed\.sql:1:32: not UTF-8 \(byte 0xE9\)/)
+  assert.deepEqual(readdirSync(latin1.versions), [])
 })
 
 test('bad input is refused with exit 2 and nothing written: JavaScript migrations without node-pg-migrate, no directory, an unknown tool, nothing recognisable, the same directory', async (t) => {

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { parseAlembicMigration } from '../../graph/alembic-migration-file.js'
 import type { MigrationMeta } from '../../graph/migration.js'
+import { readTextFile } from '../../util/utf8-text.js'
 import { renderAlembicCallSteps } from './alembic-ops.js'
 import { findNamingConvention, type NamingConvention } from './naming-convention.js'
 import { type FunctionBody, readFunctionBody } from './python-calls.js'
@@ -39,7 +40,7 @@ export function looksLikeAlembic(directory: string): boolean {
   if (!existsSync(directory) || !statSync(directory).isDirectory()) return false
   return readdirSync(directory).some((name) => {
     if (!name.endsWith('.py')) return false
-    const text = readFileSync(join(directory, name), 'utf8')
+    const text = readTextFile(join(directory, name))
     return /^revision\s*(:[^=]*)?=/m.test(text) && /^def upgrade\s*\(/m.test(text)
   })
 }
@@ -80,7 +81,7 @@ export function portAlembicMigrations(options: {
   for (const name of readdirSync(directory).sort()) {
     if (!name.endsWith('.py') || name === '__init__.py') continue
     const source = join(directory, name)
-    const text = readFileSync(source, 'utf8')
+    const text = readTextFile(source)
     let meta: MigrationMeta
     try {
       meta = parseAlembicMigration(text, source, '')

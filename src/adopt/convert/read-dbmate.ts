@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readTextFile } from '../../util/utf8-text.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 
 /** dbmate's section markers: `-- migrate:up` and `-- migrate:down`, with options such as `transaction:false`. */
@@ -13,7 +14,7 @@ export function readDbmate(directory: string): ForeignMigrationSet {
   const migrations: ForeignMigration[] = []
   for (const name of readdirSync(directory).sort()) {
     if (!name.endsWith('.sql')) continue
-    const text = readFileSync(join(directory, name), 'utf8')
+    const text = readTextFile(join(directory, name))
     const sections = new Map<string, { marker: number; start: number; options: string }>()
     for (const marker of text.matchAll(MARKER))
       sections.set(marker[1]!, {
@@ -45,7 +46,6 @@ export function readDbmate(directory: string): ForeignMigrationSet {
 /** Whether a directory holds dbmate migrations. */
 export function looksLikeDbmate(directory: string): boolean {
   return readdirSync(directory).some(
-    (name) =>
-      name.endsWith('.sql') && /^--\s*migrate:up\b/m.test(readFileSync(join(directory, name), 'utf8')),
+    (name) => name.endsWith('.sql') && /^--\s*migrate:up\b/m.test(readTextFile(join(directory, name))),
   )
 }

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readTextFile } from '../../util/utf8-text.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 
 const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/
@@ -16,7 +17,7 @@ export function readFlyway(directory: string): ForeignMigrationSet {
   const undo = new Map<string, string>()
   for (const name of names) {
     const match = UNDO.exec(name)
-    if (match) undo.set(normalVersion(match[1]!), readFileSync(join(directory, name), 'utf8'))
+    if (match) undo.set(normalVersion(match[1]!), readTextFile(join(directory, name)))
   }
   const migrations: ForeignMigration[] = []
   const leftOut: { file: string; reason: string }[] = []
@@ -36,7 +37,7 @@ export function readFlyway(directory: string): ForeignMigrationSet {
       version,
       title: match[2]!.replace(/_/g, ' '),
       appliedKey: version,
-      up: readFileSync(join(directory, name), 'utf8'),
+      up: readTextFile(join(directory, name)),
       down: undo.get(version),
       transactional: true,
       source: name,

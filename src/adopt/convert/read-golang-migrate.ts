@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readTextFile } from '../../util/utf8-text.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/
@@ -14,7 +15,7 @@ export function readGolangMigrate(directory: string): ForeignMigrationSet {
     const match = FILE.exec(name)
     if (match === null) continue
     const entry = byVersion.get(match[1]!) ?? { title: match[2]! }
-    const text = readFileSync(join(directory, name), 'utf8')
+    const text = readTextFile(join(directory, name))
     if (match[3] === 'up') {
       entry.up = text
       entry.source = name

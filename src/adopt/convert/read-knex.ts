@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readTextFile } from '../../util/utf8-text.js'
 import { codeMigrationFiles } from './code-migrations.js'
 import type { ForeignMigrationSet } from './foreign-migration.js'
 import { renderKnexMigrations } from './render-knex.js'
@@ -21,6 +22,6 @@ export async function readKnex(directory: string): Promise<ForeignMigrationSet> 
 /** A directory of Knex migrations: a numbered code file that uses knex. */
 export function looksLikeKnex(directory: string): boolean {
   return readdirSync(directory).some(
-    (name) => KNEX_FILE.test(name) && KNEX_CODE.test(readFileSync(join(directory, name), 'utf8')),
+    (name) => KNEX_FILE.test(name) && KNEX_CODE.test(readTextFile(join(directory, name))),
   )
 }

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readTextFile } from '../../util/utf8-text.js'
 import { codeMigrationFiles } from './code-migrations.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 import { renderCodeMigrations } from './render-node-pg-migrate.js'
@@ -19,7 +20,7 @@ export async function readNodePgMigrate(directory: string): Promise<ForeignMigra
   for (const name of readdirSync(directory).sort()) {
     const match = /^(\d+)[_-](.+)\.sql$/.exec(name)
     if (match === null) continue
-    const text = readFileSync(join(directory, name), 'utf8')
+    const text = readTextFile(join(directory, name))
     const up = UP.exec(text)
     const down = DOWN.exec(text)
     const upStart = up === null ? 0 : up.index + up[0].length
@@ -51,7 +52,7 @@ export async function readNodePgMigrate(directory: string): Promise<ForeignMigra
 export function looksLikeNodePgMigrate(directory: string): boolean {
   return readdirSync(directory).some((name) => {
     if (!/^\d+[_-].+\.(sql|js|cjs|mjs|ts)$/.test(name)) return false
-    const text = readFileSync(join(directory, name), 'utf8')
+    const text = readTextFile(join(directory, name))
     return CODE.test(name)
       ? /\bpgm\b|exports\.up\b|export\s+(async\s+)?(function|const)\s+up\b/.test(text)
       : UP.test(text)

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../../errors/index.js'
+import { readTextFile } from '../../util/utf8-text.js'
 import type { ForeignMigration, ForeignMigrationSet } from './foreign-migration.js'
 
 /**
@@ -20,7 +21,7 @@ export function readPrisma(directory: string): ForeignMigrationSet {
       version: match?.[1] ?? entry.name,
       title: (match?.[2] ?? entry.name).replace(/_/g, ' '),
       appliedKey: entry.name,
-      up: readFileSync(file, 'utf8'),
+      up: readTextFile(file),
       down: undefined,
       transactional: true,
       source: `${entry.name}/migration.sql`,
@@ -44,7 +45,7 @@ export function looksLikePrisma(directory: string): boolean {
 function requirePostgresProvider(directory: string): void {
   const lock = join(directory, 'migration_lock.toml')
   if (!existsSync(lock)) return
-  const provider = /^\s*provider\s*=\s*"([^"]+)"/m.exec(readFileSync(lock, 'utf8'))?.[1]
+  const provider = /^\s*provider\s*=\s*"([^"]+)"/m.exec(readTextFile(lock))?.[1]
   if (provider === undefined || /^(postgresql|postgres)$/.test(provider)) return
   throw new InvalidInputError(
     `${directory}: these Prisma migrations are for ${provider} (migration_lock.toml), not PostgreSQL`,

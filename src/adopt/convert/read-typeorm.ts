@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { locateInFile } from '../../config/describe-load-failure.js'
 import { inlineParams } from '../../ops/inline-params.js'
+import { readTextFile } from '../../util/utf8-text.js'
 import {
   type CodeMigrationFile,
   type CodeStep,
@@ -35,7 +36,7 @@ export async function readTypeorm(directory: string): Promise<ForeignMigrationSe
 /** A directory of TypeORM migrations: a `<timestamp>-<Name>` code file with a migration class. */
 export function looksLikeTypeorm(directory: string): boolean {
   return readdirSync(directory).some(
-    (name) => TYPEORM_FILE.test(name) && TYPEORM_CODE.test(readFileSync(join(directory, name), 'utf8')),
+    (name) => TYPEORM_FILE.test(name) && TYPEORM_CODE.test(readTextFile(join(directory, name))),
   )
 }
 
