@@ -719,6 +719,13 @@ test("retention follows the manifests' times, not file names, and keeps the newe
     '--json',
   ])
   assert.equal(JSON.parse(byManifest.stdout).results[0].id, 'assistant_20000101_000000', byManifest.stderr)
+  // Verifying them all, the damaged one fails (a nightly verify must not pass over it).
+  const all = await project.cli(['backups', 'verify'])
+  assert.equal(all.code, 1, all.stderr)
+  assert.match(
+    all.stdout,
+    /✗ assistant_20400101_000000\.manifest\.json\n {4}✗ manifest: cannot be read \(.*JSON.*\); its backup cannot be verified or restored/,
+  )
 })
 
 test('restoring onto a server without the original roles: refused with the fix, then done with --no-owner --no-acl', async (t) => {

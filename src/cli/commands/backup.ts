@@ -210,9 +210,13 @@ export function registerBackupCommands(program: Command): void {
         const config = await context.config()
         const { findBackup, listBackups } = await import('../../backup/catalog.js')
         const { verifyBackup } = await import('../../backup/verify-backup.js')
+        const { unreadableManifests } = await import('../../backup/manifest.js')
         const entries =
           id === undefined ? listBackups(config.backup.directory) : [findBackup(id, config.backup.directory)]
-        if (entries.length === 0)
+        // Verifying every backup: a manifest that cannot be read is a backup that fails,
+        // not one that is not there (a nightly verify said "no backups" and exited 2).
+        const unreadable = id === undefined ? unreadableManifests(config.backup.directory) : []
+        if (entries.length === 0 && unreadable.length === 0)
           throw new UsageError(`no backups in ${config.backup.directory}`, {
             hint: 'take one with `strata backup`',
           })
@@ -229,8 +233,14 @@ export function registerBackupCommands(program: Command): void {
           for (const check of result.checks)
             context.output.line(`    ${check.ok ? mark.ok() : mark.fail()} ${check.name}: ${check.detail}`)
         }
-        const ok = results.every((result) => result.ok)
-        context.output.data({ ok, results })
+        for (const { file, reason } of unreadable) {
+          context.output.line(`${mark.fail()} ${file}`)
+          context.output.line(
+            `    ${mark.fail()} manifest: cannot be read (${reason}); its backup cannot be verified or restored: put the manifest back from a copy, or remove it with its archive`,
+          )
+        }
+        const ok = results.every((result) => result.ok) && unreadable.length === 0
+        context.output.data({ ok, results, unreadableManifests: unreadable })
         return ok ? 0 : 1
       }),
     )
