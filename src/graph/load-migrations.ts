@@ -4,7 +4,7 @@ import { basename, join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InvalidMigrationError } from '../errors/index.js'
 import { appendAll } from '../util/append-all.js'
-import { NOT_UTF8_HINT, notUtf8, notUtf8Message } from '../util/utf8-text.js'
+import { utf8Text } from '../util/utf8-text.js'
 import { writeCacheFile } from '../util/write-cache-file.js'
 import { alembicCannotRun, parseAlembicMigration } from './alembic-migration-file.js'
 import type { MigrationMeta } from './migration.js'
@@ -170,11 +170,8 @@ export async function loadMigrations(config: ResolvedConfig): Promise<MigrationS
       continue
     }
     const bytes = readFileSync(file)
-    const invalid = notUtf8(bytes)
-    if (invalid !== undefined)
-      throw new InvalidMigrationError(notUtf8Message(file, invalid), { where: file, hint: NOT_UTF8_HINT })
+    const text = utf8Text(bytes, file, InvalidMigrationError)
     const withCrlf = bytes.includes(CR)
-    const text = bytes.toString('utf8')
     const bytesChecksum = createHash('sha256').update(bytes).digest('hex')
     const checksum = withCrlf
       ? createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex')

@@ -51,21 +51,35 @@ function firstInvalidOffset(bytes: Uint8Array): number {
             : lead >= 0xf0 && lead <= 0xf4
               ? 4
               : 0
+    // isUtf8 of the one sequence rules out bad continuation bytes, overlong forms and surrogates.
     if (length === 0 || index + length > bytes.length) return index
-    for (let next = 1; next < length; next++) if (((bytes[index + next] ?? 0) & 0xc0) !== 0x80) return index
     if (length > 1 && !isUtf8(bytes.subarray(index, index + length))) return index
     index += length
   }
   return 0
 }
 
-/** "file:3:14 is not UTF-8 (byte 0xE9)": the first line of the refusal, for any caller. */
-export function notUtf8Message(file: string, where: NotUtf8): string {
-  return `${file}:${where.line}:${where.column}: not UTF-8 (byte ${where.byte}): PostgreSQL refuses such bytes ("invalid byte sequence for encoding UTF8"), and decoded they would reach it changed`
+/**
+ * `bytes` (the contents of `path`) decoded, or refused with `error` (exit 2) at their
+ * first byte that is not UTF-8: `file:3:14: not UTF-8 (byte 0xE9) ...`. A migration
+ * file is refused as an invalid migration, other files as invalid input.
+ */
+export function utf8Text(
+  bytes: Buffer,
+  path: string,
+  error: new (message: string, options: { where: string; hint: string }) => Error = InvalidInputError,
+): string {
+  const invalid = notUtf8(bytes)
+  if (invalid !== undefined)
+    throw new error(
+      `${path}:${invalid.line}:${invalid.column}: not UTF-8 (byte ${invalid.byte}): PostgreSQL refuses such bytes ("invalid byte sequence for encoding UTF8"), and decoded they would reach it changed`,
+      {
+        where: path,
+        hint: 'save the file as UTF-8 (your editor\'s "save with encoding", or iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8 for a file written on Windows)',
+      },
+    )
+  return bytes.toString('utf8')
 }
-
-export const NOT_UTF8_HINT =
-  'save the file as UTF-8 (your editor\'s "save with encoding", or iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8 for a file written on Windows)'
 
 /**
  * A file's text, refused (exit 2, with its line and column) when it is not UTF-8: for
@@ -73,9 +87,5 @@ export const NOT_UTF8_HINT =
  * migrations being converted), where decoding would put U+FFFD in place of the letters.
  */
 export function readTextFile(path: string): string {
-  const bytes = readFileSync(path)
-  const invalid = notUtf8(bytes)
-  if (invalid !== undefined)
-    throw new InvalidInputError(notUtf8Message(path, invalid), { where: path, hint: NOT_UTF8_HINT })
-  return bytes.toString('utf8')
+  return utf8Text(readFileSync(path), path)
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidInputError, UsageError } from '../../errors/index.js'
 import { withoutByteOrderMark } from '../../util/byte-order-mark.js'
-import { NOT_UTF8_HINT, notUtf8, notUtf8Message } from '../../util/utf8-text.js'
+import { utf8Text } from '../../util/utf8-text.js'
 import type { CommandContext } from '../context.js'
 import { collect, keyValuePairs } from '../option-values.js'
 import { jsonIndent } from '../output.js'
@@ -218,10 +218,7 @@ function sqlText(path: string, bytes: Buffer): string {
         hint: 'name SQL or migration files; a custom-format backup is read with `pg_restore -f - FILE`, which prints its SQL',
       },
     )
-  const invalid = notUtf8(bytes)
-  if (invalid !== undefined)
-    throw new InvalidInputError(notUtf8Message(path, invalid), { where: path, hint: NOT_UTF8_HINT })
-  return withoutByteOrderMark(bytes.toString('utf8'))
+  return withoutByteOrderMark(utf8Text(bytes, path))
 }
 
 /**
