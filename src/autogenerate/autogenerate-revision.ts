@@ -12,6 +12,7 @@ import { migratedSchemas } from '../health/managed-schemas.js'
 import { type MigrateOptions, upgradeToRevisions } from '../runner/migrate.js'
 import { stamp } from '../runner/stamp.js'
 import { runnerTables } from '../runner/tables.js'
+import { sameRows } from '../runner/version-rows.js'
 import { expandedSchema } from './expanded-schema.js'
 import { objectOf, proveGeneratedMigrations, type ReplayProof } from './prove-migrations.js'
 import { renameHints } from './rename-hints.js'
@@ -94,7 +95,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     const schemas = await migratedSchemas(connection.client, config)
     return { rows, schemas, live: await readCatalog(connection.client, schemas, keep) }
   })
-  const atHead = [...rows].sort().join(',') === [...heads].sort().join(',')
+  const atHead = sameRows(rows, heads)
   if (!atHead)
     throw new InvalidInputError(
       `${spec.database} is at ${rows.length === 0 ? 'base' : rows.join(', ')}, not at the head ${heads[0] ?? '(none)'}; nothing written`,

@@ -1,4 +1,5 @@
 import { downgrade, type MigrateOptions, type MigrateResult } from '../runner/migrate.js'
+import { sameRows } from '../runner/version-rows.js'
 import { revisionsText } from './production-log.js'
 
 /**
@@ -14,7 +15,7 @@ export async function returnToRevisions(
   if (rows.length === 0) results.push(await downgrade(options, 'base'))
   for (const row of rows) results.push(await downgrade(options, row))
   const reached = results.at(-1)?.rowsAfter ?? rows
-  if ([...reached].sort().join(',') !== [...rows].sort().join(','))
+  if (!sameRows(reached, rows))
     throw new Error(
       `the downgrade ended at ${revisionsText(reached)}, not at ${revisionsText(rows)} where the deploy started`,
     )

@@ -9,6 +9,7 @@ import type { BackfillProgress } from '../ops/backfill.js'
 import type { MigrateOptions } from '../runner/migrate.js'
 import type { StepEvent } from '../runner/run-plan.js'
 import { runnerTables } from '../runner/tables.js'
+import { sameRows } from '../runner/version-rows.js'
 import { formatDuration } from '../util/duration.js'
 import { plural } from '../util/plural.js'
 import { type DeployBackup, restoreDeployBackup } from './deploy-backup.js'
@@ -176,10 +177,6 @@ function currentRows(options: RollbackOptions): Promise<string[]> {
   return withConnection(options.spec, (connection) =>
     readVersionRows(connection.client, runnerTables(options.config).version),
   )
-}
-
-function sameRows(a: readonly string[], b: readonly string[]): boolean {
-  return [...a].sort().join(',') === [...b].sort().join(',')
 }
 
 /**

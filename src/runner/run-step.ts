@@ -17,7 +17,7 @@ import type { PlanStep } from './plan.js'
 import { privilegeHint } from './privilege-hint.js'
 import { runMigrationBody } from './run-migration-body.js'
 import type { RunPlanOptions } from './run-plan.js'
-import type { VersionChange } from './version-rows.js'
+import { sameRows, type VersionChange } from './version-rows.js'
 import { violationHint } from './violation-hints.js'
 
 /** A step the runner has started and not yet reported done. */
@@ -145,7 +145,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
   if (step.meta.transactional || error instanceof BatchError || client.getTransactionStatus() !== 'I')
     await client.query('ROLLBACK').catch(() => undefined)
   if (error instanceof BatchError && error.unit.role === 'commit') return commitFailed(options, step, error)
-  const committed = await committedBeforeFailing(options, step, error, interrupted)
+  const committed = await committedBeforeFailing(options, step, error, failure.code, interrupted)
   if (committed !== undefined) return committed
   if (error instanceof BatchError && error.unit.role === 'record') {
     const edited = isEditedVersionTable(error)
@@ -252,10 +252,10 @@ async function committedBeforeFailing(
   options: RunPlanOptions,
   step: PlanStep,
   error: unknown,
+  sqlState: string | undefined,
   interrupted: boolean,
 ): Promise<Error | undefined> {
-  if (interrupted || error instanceof BatchError || databaseFailure(error).code !== undefined)
-    return undefined
+  if (interrupted || error instanceof BatchError || sqlState !== undefined) return undefined
   if (!step.meta.transactional || !options.transactionPerMigration) return undefined
   const rows = await readVersionRows(options.client, options.tables.version, { elsewhere: 'ignore' }).catch(
     () => undefined,
@@ -271,9 +271,6 @@ async function committedBeforeFailing(
     },
   )
 }
-
-const sameRows = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',')
 
 /**
  * SQLSTATE 55P04 (unsafe_new_enum_value_usage): a value `ALTER TYPE ... ADD VALUE` added

@@ -73,3 +73,8 @@ export function versionChanges(before: readonly string[], after: readonly string
 function sortByGraph(graph: RevisionGraph, revisions: string[]): string[] {
   return [...new Set(revisions)].sort((a, b) => graph.position(a) - graph.position(b))
 }
+
+/** Whether two sets of version rows are the same, whatever their order. */
+export function sameRows(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',')
+}
