@@ -23,3 +23,6 @@ export const INSUFFICIENT_PRIVILEGE = '42501'
 
 /** SQLSTATE 42703 (undefined_column). */
 export const UNDEFINED_COLUMN = '42703'
+
+/** SQLSTATE 42P04 (duplicate_database). */
+export const DUPLICATE_DATABASE = '42P04'

@@ -22,15 +22,14 @@ export async function refuseVersionTableElsewhere(
   client: pg.ClientBase,
   table: QualifiedName,
 ): Promise<void> {
-  const found = await versionTablesElsewhere(client, table)
+  const { found, searchPath } = await versionTablesElsewhere(client, table)
   const holding = found.filter((other) => other.rows === undefined || other.rows.length > 0)
   if (holding.length === 0) return
-  const { rows } = await client.query<{ path: string[] }>('SELECT current_schemas(false)::text[] AS path')
   const other = holding[0]!
   const held =
     other.rows === undefined ? 'holds rows this role may not read' : `holds ${other.rows.join(', ')}`
   throw new InvalidInputError(
-    `the version table ${sqlQualified(table.schema, table.name)} is missing or empty, but ${sqlQualified(other.table.schema, other.table.name)} ${held}: this database's revisions are in schema ${other.table.schema}, on its search_path (${rows[0]!.path.join(', ')}), where Alembic keeps its table without version_table_schema. Nothing was changed`,
+    `the version table ${sqlQualified(table.schema, table.name)} is missing or empty, but ${sqlQualified(other.table.schema, other.table.name)} ${held}: this database's revisions are in schema ${other.table.schema}, on its search_path (${searchPath.join(', ')}), where Alembic keeps its table without version_table_schema. Nothing was changed`,
     {
       hint: `set migrations.versionTableSchema: '${other.table.schema}' in the Strata config (env.py's version_table_schema), so that Strata reads and writes that table; or, if that table is another application's, versionTableSchema: '${table.schema}' to keep to this one`,
     },
@@ -40,10 +39,11 @@ export async function refuseVersionTableElsewhere(
 async function versionTablesElsewhere(
   client: pg.ClientBase,
   table: QualifiedName,
-): Promise<VersionTableElsewhere[]> {
+): Promise<{ found: VersionTableElsewhere[]; searchPath: string[] }> {
   // Read only where this role may: a failed read would abort a caller's transaction.
-  const { rows } = await client.query<{ schema: string; readable: boolean }>(
-    `SELECT n.nspname AS schema, has_table_privilege(c.oid, 'SELECT') AS readable
+  const { rows } = await client.query<{ schema: string; readable: boolean; search_path: string[] }>(
+    `SELECT n.nspname AS schema, has_table_privilege(c.oid, 'SELECT') AS readable,
+            current_schemas(false)::text[] AS search_path
        FROM unnest(current_schemas(false)) WITH ORDINALITY AS path(name, position)
        JOIN pg_namespace n ON n.nspname = path.name
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $1 AND c.relkind IN ('r', 'p')
@@ -64,5 +64,5 @@ async function versionTablesElsewhere(
       : undefined
     found.push({ table: other, rows: read })
   }
-  return found
+  return { found, searchPath: rows[0]?.search_path ?? [] }
 }

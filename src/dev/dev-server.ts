@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { connect } from '../db/connect.js'
 import { type ConnectionSpec, maskedUrl, specFromFields } from '../db/connection-spec.js'
 import { quoteIdent } from '../db/quote.js'
-import { hasSqlState } from '../db/sqlstate.js'
+import { DUPLICATE_DATABASE, hasSqlState } from '../db/sqlstate.js'
 import {
   type ClusterLocation,
   canServerUserWrite,
@@ -259,9 +259,6 @@ async function ensureDatabase(adminSpec: ConnectionSpec, database: string): Prom
     await connection.close()
   }
 }
-
-/** SQLSTATE 42P04 (duplicate_database). */
-const DUPLICATE_DATABASE = '42P04'
 
 /** Starts the server when it is not running; used when a command falls back to it. */
 export async function ensureDevServer(
