@@ -200,9 +200,9 @@ export function initProject(dir: string): InitResult {
     ...(dotenvUrl === undefined ? {} : { dotenvUrl }),
     ...(convertible === undefined ? {} : { convertible }),
   }
-  if (alembicVersions !== undefined && ini !== undefined) {
+  if (alembic !== undefined && ini !== undefined) {
     const alembicUrl = alembicDatabaseUrl(ini)
-    const envPyFile = join(alembic!.scripts, 'env.py')
+    const envPyFile = join(alembic.scripts, 'env.py')
     const envPy = existsSync(envPyFile) ? readFileSync(envPyFile, 'utf8') : ''
     const alembicEnvVariables = envPyVariables(envPy)
     const versionTable = envPyVersionTable(envPy)
@@ -210,14 +210,14 @@ export function initProject(dir: string): InitResult {
     const recursive = /^(true|yes|on|1)$/i.test(iniValue(ini, 'recursive_version_locations') ?? '')
     writeFileSync(
       configFile,
-      configTemplate(alembic!.versions, true, alembicUrl, versionTable, fileTemplate, recursive),
+      configTemplate(alembic.versions, true, alembicUrl, versionTable, fileTemplate, recursive),
       { flag: 'wx' },
     )
     return {
       dir: root,
       created: [configFile],
       alembicVersions,
-      ...(alembic!.versions.length > 1 ? { alembicVersionLocations: alembic!.versions } : {}),
+      ...(alembic.versions.length > 1 ? { alembicVersionLocations: alembic.versions } : {}),
       ...(recursive ? { alembicRecursive: true as const } : {}),
       alembicUrl,
       ...(Object.keys(versionTable).length > 0 ? { alembicVersionTable: versionTable } : {}),
