@@ -1,8 +1,9 @@
 /**
  * Statements by phase, so that each runs when what it needs exists and what it removes
  * is no longer needed: dependents dropped first (triggers, policies, views, foreign
- * keys, indexes), then schemas and extensions, types and sequences, tables and
- * columns, removals, functions (which checks and defaults may call), constraints and
+ * keys, indexes), then schemas and extensions, types and sequences, columns dropped
+ * (a kept column's type cannot change while a generated column still uses it), tables
+ * and columns, removals, functions (which checks and defaults may call), constraints and
  * indexes, and last views, triggers and policies. `online` holds what must run outside
  * a transaction, after all of it: CONCURRENTLY index builds and drops, validations.
  */
@@ -10,6 +11,7 @@ export class ChangePlan {
   readonly dropsFirst: string[] = []
   readonly schemas: string[] = []
   readonly types: string[] = []
+  readonly columnRemovals: string[] = []
   readonly tables: string[] = []
   readonly removals: string[] = []
   readonly typeRemovals: string[] = []
@@ -25,6 +27,7 @@ export class ChangePlan {
       ...this.dropsFirst,
       ...this.schemas,
       ...this.types,
+      ...this.columnRemovals,
       ...this.tables,
       ...this.removals,
       ...this.typeRemovals,

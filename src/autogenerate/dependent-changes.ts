@@ -2,6 +2,7 @@ import { quoteLiteral, sqlIdent } from '../db/quote.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, routineName, tableOf } from './object-names.js'
+import { readBeforeReaders, viewsRemade } from './remade-objects.js'
 
 // Functions, views, triggers, policies and comments: what `schemaChanges` writes for them.
 
@@ -13,17 +14,22 @@ export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan:
     if (!to.routines.has(key)) plan.lastly.push(`DROP ${routine.kind.toUpperCase()} ${routineName(key)};`)
 }
 
-/** A changed view is dropped and made again: CREATE OR REPLACE cannot remove or retype its columns. */
+/**
+ * A changed view is dropped and made again (CREATE OR REPLACE cannot remove or retype
+ * its columns), and so is one that reads a column dropped or retyped, or such a view:
+ * dropped readers first, made again after what they read.
+ */
 export function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
   const kind = (snapshot: CatalogSnapshot, key: string) =>
     snapshot.tables.get(key) === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
-  const remade = (key: string) =>
-    from.views.get(key) !== to.views.get(key) || kind(from, key) !== kind(to, key)
-  for (const key of from.views.keys())
-    if (remade(key)) plan.dropsFirst.unshift(`DROP ${kind(from, key)} ${relationName(key)};`)
-  for (const [key, definition] of to.views)
-    if (remade(key))
-      plan.late.push(`CREATE ${kind(to, key)} ${relationName(key)} AS\n${definition.replace(/;\s*$/, '')};`)
+  const remadeViews = viewsRemade(from, to)
+  const remade = (key: string) => remadeViews.has(key)
+  const dropped = readBeforeReaders([...from.views.keys()].filter(remade), from).reverse()
+  plan.dropsFirst.unshift(...dropped.map((key) => `DROP ${kind(from, key)} ${relationName(key)};`))
+  for (const key of readBeforeReaders([...to.views.keys()].filter(remade), to))
+    plan.late.push(
+      `CREATE ${kind(to, key)} ${relationName(key)} AS\n${to.views.get(key)!.replace(/;\s*$/, '')};`,
+    )
 
   // A materialized view's indexes: with it when it is made again, else one by one.
   for (const [key, index] of from.indexes) {

@@ -44,6 +44,7 @@ export function expandedSchema(built: CatalogSnapshot, live: CatalogSnapshot): C
     enums: union(live.enums, built.enums, always),
     types: union(live.types, built.types, always),
     views: union(live.views, built.views, always),
+    columnReaders: union(live.columnReaders, built.columnReaders, always),
     routines: union(live.routines, built.routines, always),
     triggers: union(live.triggers, built.triggers, ofGoneTable),
     policies: union(live.policies, built.policies, ofGoneTable),

@@ -2,6 +2,7 @@ import { sqlIdent } from '../db/quote.js'
 import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
+import { regeneratedColumns } from './remade-objects.js'
 import { columnDefinition, columnsOf, sequenceOptions } from './table-ddl.js'
 
 // Sequences, columns and partitioning of tables: what `schemaChanges` writes for them.
@@ -78,9 +79,10 @@ export function columnChanges(
   inBoth: (table: string) => boolean,
   online: boolean,
 ): void {
+  const regenerated = regeneratedColumns(from, to)
   for (const [key, after] of to.columns) {
     const table = tableOf(key)
-    if (!inBoth(table)) continue
+    if (!inBoth(table) || regenerated.includes(key)) continue
     const alter = `ALTER TABLE ${relationName(table)}`
     const column = sqlIdent(memberOf(key))
     const before = from.columns.get(key)
@@ -95,7 +97,7 @@ export function columnChanges(
       // interruption makes run again from its start: each run adds the check anew, so
       // the VALIDATE never meets a check an earlier run has already dropped.
       const check = sqlIdent(`${memberOf(table)}_${memberOf(key)}_nn`.slice(0, 63))
-      plan.tables.push(...alterColumn(alter, column, before, { ...after, notNull: false }, byHand))
+      alterColumn(alter, column, before, { ...after, notNull: false }, byHand, plan)
       plan.online.push(
         `${alter} DROP CONSTRAINT IF EXISTS ${check}, ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;`,
         `${alter} VALIDATE CONSTRAINT ${check};`,
@@ -104,56 +106,73 @@ export function columnChanges(
       )
       continue
     }
-    plan.tables.push(...alterColumn(alter, column, before, after, byHand))
+    alterColumn(alter, column, before, after, byHand, plan)
+  }
+  // Put back after the columns they read are retyped; made with any function they call.
+  for (const key of regenerated) {
+    if (!inBoth(tableOf(key))) continue
+    const alter = `ALTER TABLE ${relationName(tableOf(key))}`
+    plan.columnRemovals.push(`${alter} DROP COLUMN ${sqlIdent(memberOf(key))};`)
+    plan.additions.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), to.columns.get(key)!)};`)
   }
   for (const table of new Set([...from.columns.keys()].map(tableOf))) {
     if (!inBoth(table)) continue
-    for (const [key] of columnsOf(from, table))
+    // A generated column before the columns it reads (PostgreSQL refuses them while it stands).
+    const generatedFirst = columnsOf(from, table).sort(
+      ([, a], [, b]) => (b.generated !== '' ? 1 : 0) - (a.generated !== '' ? 1 : 0),
+    )
+    for (const [key] of generatedFirst)
       if (!to.columns.has(key))
-        plan.removals.push(`ALTER TABLE ${relationName(table)} DROP COLUMN ${sqlIdent(memberOf(key))};`)
+        plan.columnRemovals.push(`ALTER TABLE ${relationName(table)} DROP COLUMN ${sqlIdent(memberOf(key))};`)
   }
 }
 
+/**
+ * A kept column's changes, in `plan.tables` but for its new default: set after the
+ * functions it may call are made (`plan.additions`), the old one dropped before a new
+ * type or identity (PostgreSQL casts the old default to the new type, and fails where no
+ * cast exists).
+ */
 function alterColumn(
   alter: string,
   column: string,
   before: ColumnFacts,
   after: ColumnFacts,
   byHand: string[],
-): string[] {
-  const statements: string[] = []
+  plan: ChangePlan,
+): void {
   if (before.generated !== after.generated || (after.generated !== '' && before.default !== after.default)) {
     if (after.generated === '' && before.generated === 's')
-      statements.push(`${alter} ALTER COLUMN ${column} DROP EXPRESSION;`)
+      plan.tables.push(`${alter} ALTER COLUMN ${column} DROP EXPRESSION;`)
     else {
       byHand.push(
         `${alter.slice('ALTER TABLE '.length)}.${column}: ${after.generated === '' ? 'no longer generated' : `generated as ${after.default}`}; a generated column's expression cannot be altered: add a new column and drop the old one`,
       )
-      return statements
+      return
     }
   }
-  if (before.type !== after.type || before.collation !== after.collation)
-    statements.push(
+  const retyped = before.type !== after.type || before.collation !== after.collation
+  const newDefault = after.generated === '' && before.generated === '' && before.default !== after.default
+  // Dropped first: before a new type (or identity) meets it.
+  if (newDefault && before.default !== null && (retyped || after.default === null))
+    plan.tables.push(`${alter} ALTER COLUMN ${column} DROP DEFAULT;`)
+  if (retyped)
+    plan.tables.push(
       `${alter} ALTER COLUMN ${column} TYPE ${after.type}${after.collation === null ? '' : ` COLLATE ${sqlIdent(after.collation)}`} USING ${column}::${after.type};`,
     )
   if (before.identity !== after.identity) {
-    if (after.identity === '') statements.push(`${alter} ALTER COLUMN ${column} DROP IDENTITY;`)
+    if (after.identity === '') plan.tables.push(`${alter} ALTER COLUMN ${column} DROP IDENTITY;`)
     else if (before.identity === '')
-      statements.push(
+      plan.tables.push(
         `${alter} ALTER COLUMN ${column} ADD GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY;`,
       )
     else
-      statements.push(
+      plan.tables.push(
         `${alter} ALTER COLUMN ${column} SET GENERATED ${after.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'};`,
       )
   }
-  if (after.generated === '' && before.generated === '' && before.default !== after.default)
-    statements.push(
-      after.default === null
-        ? `${alter} ALTER COLUMN ${column} DROP DEFAULT;`
-        : `${alter} ALTER COLUMN ${column} SET DEFAULT ${after.default};`,
-    )
+  if (newDefault && after.default !== null)
+    plan.additions.push(`${alter} ALTER COLUMN ${column} SET DEFAULT ${after.default};`)
   if (before.notNull !== after.notNull)
-    statements.push(`${alter} ALTER COLUMN ${column} ${after.notNull ? 'SET' : 'DROP'} NOT NULL;`)
-  return statements
+    plan.tables.push(`${alter} ALTER COLUMN ${column} ${after.notNull ? 'SET' : 'DROP'} NOT NULL;`)
 }

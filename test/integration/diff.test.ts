@@ -98,3 +98,80 @@ test('strata diff compares two databases object by object, says what would make 
     /^-- WARNING: this script destroys data in production: column users\.phone \(~40 rows\)\.\n-- Back it up first: strata -n production backup -t users \(or take a whole backup\)$/m,
   )
 })
+
+// PostgreSQL refuses to retype or drop a column that a view or a generated column reads,
+// and to drop a view another view reads: the script takes those down first, in order,
+// and puts them back after.
+for (const major of [16, 15] as const)
+  test(`strata diff --sql retypes columns that views and generated columns read, in an order PostgreSQL ${major} accepts`, async (t) => {
+    const mine = await createTestDatabase(t, major)
+    const theirs = await createTestDatabase(t, major)
+    const project = testProject(t, mine)
+    const shared = `
+      CREATE VIEW orders_view AS SELECT id, amount, note FROM orders;
+      CREATE VIEW zz_big_orders AS SELECT id, amount FROM orders_view WHERE amount > 10;
+      CREATE VIEW aa_big_ids AS SELECT id FROM zz_big_orders;
+      CREATE MATERIALIZED VIEW order_count AS SELECT count(*) AS n FROM aa_big_ids;
+      CREATE INDEX order_count_n_idx ON order_count (n);`
+    await mine.query(`
+      CREATE TABLE orders (id int PRIMARY KEY, amount int, label text GENERATED ALWAYS AS ('#' || amount) STORED,
+                           note text DEFAULT 'none', code text DEFAULT '7', legacy int);
+      CREATE TABLE totals (id int, legacy int, total int GENERATED ALWAYS AS (legacy * 2) STORED);
+      CREATE FUNCTION next_code() RETURNS int LANGUAGE sql AS 'SELECT 1';
+      INSERT INTO orders (id, amount) SELECT g, g FROM generate_series(1, 20) g;
+      ANALYZE orders; ${shared}`)
+    await theirs.query(`
+      CREATE FUNCTION next_code_v2() RETURNS int LANGUAGE sql AS 'SELECT 2';
+      CREATE TABLE orders (id bigint PRIMARY KEY, amount bigint, label text GENERATED ALWAYS AS ('#' || amount) STORED,
+                           note varchar(200) DEFAULT 'none', code int DEFAULT next_code_v2());
+      CREATE TABLE totals (id int);
+      ${shared}
+      CREATE VIEW zz_new AS SELECT 1 AS x;
+      CREATE VIEW aa_new AS SELECT x FROM zz_new;`)
+    const sql = await project.cli(['diff', theirs.url, '--sql'])
+    assert.equal(sql.code, 1, sql.stderr)
+    const lines = sql.stdout.split('\n')
+    const at = (statement: string) => {
+      const index = lines.indexOf(statement)
+      assert.ok(index >= 0, `${statement} in\n${sql.stdout}`)
+      return index
+    }
+    // Readers dropped before what they read, and made again after it.
+    assert.ok(at('DROP MATERIALIZED VIEW order_count;') < at('DROP VIEW aa_big_ids;'))
+    assert.ok(at('DROP VIEW aa_big_ids;') < at('DROP VIEW zz_big_orders;'))
+    assert.ok(at('DROP VIEW zz_big_orders;') < at('DROP VIEW orders_view;'))
+    assert.ok(at('CREATE VIEW zz_new AS') < at('CREATE VIEW aa_new AS'))
+    // The generated column goes and comes back around its column's new type, and a
+    // default that cannot be cast is dropped before the type and set after its function.
+    assert.ok(
+      at('ALTER TABLE orders DROP COLUMN label;') <
+        at('ALTER TABLE orders ALTER COLUMN amount TYPE bigint USING amount::bigint;'),
+    )
+    assert.ok(
+      at('ALTER TABLE orders ALTER COLUMN code DROP DEFAULT;') <
+        at('ALTER TABLE orders ALTER COLUMN code TYPE integer USING code::integer;'),
+    )
+    assert.ok(
+      at('ALTER TABLE orders ALTER COLUMN code SET DEFAULT next_code_v2();') >
+        sql.stdout
+          .split('\n')
+          .findIndex((line) => line.startsWith('CREATE OR REPLACE FUNCTION public.next_code_v2()')),
+    )
+    // A generated column goes before the column it reads, where both go.
+    assert.ok(at('ALTER TABLE totals DROP COLUMN total;') < at('ALTER TABLE totals DROP COLUMN legacy;'))
+    // It loses no data but the columns that are gone: label is computed again.
+    assert.match(
+      sql.stdout,
+      /^-- WARNING: this script destroys data in \w+: .*column orders\.legacy \(~20 rows\)/m,
+    )
+    assert.doesNotMatch(sql.stdout, /WARNING.*label/)
+
+    runWithPsql(mine.url, sql.stdout)
+    const after = await project.cli(['diff', theirs.url])
+    assert.equal(after.code, 0, after.stdout + after.stderr)
+    // The rows are kept, the generated column computed again, the materialized view filled again.
+    assert.deepEqual(await mine.one('SELECT label, n FROM orders, order_count WHERE id = 20'), {
+      label: '#20',
+      n: '10',
+    })
+  })

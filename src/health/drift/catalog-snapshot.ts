@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { NOT_EXTENSION_MEMBER } from '../../db/catalog-filters.js'
+import { readColumnReaders } from './read-column-readers.js'
 import { readProgramObjects } from './read-program-objects.js'
 import { readRelations } from './read-relations.js'
 
@@ -49,6 +50,12 @@ export interface CatalogSnapshot {
   readonly types: ReadonlyMap<string, TypeFacts>
   /** `schema.view` → definition. */
   readonly views: ReadonlyMap<string, string>
+  /**
+   * A view (`schema.view`) or stored generated column (`schema.table.column`) → the
+   * columns it reads (`schema.relation.column`, of tables and views; `schema.relation.*`
+   * for a relation read as a whole, as `count(*)` reads it).
+   */
+  readonly columnReaders: ReadonlyMap<string, ReadonlySet<string>>
   /** `schema.name(argument types)` → kind and `pg_get_functiondef`, for functions and procedures. */
   readonly routines: ReadonlyMap<string, RoutineFacts>
   /** `schema.table.trigger` → `pg_get_triggerdef`, for the triggers a statement made (not constraint internals). */
@@ -134,5 +141,9 @@ export async function readCatalog(
     keep,
     relationFilter: `n.nspname = ANY($1) AND ${NOT_EXTENSION_MEMBER}`,
   }
-  return { ...(await readRelations(query)), ...(await readProgramObjects(query)) }
+  return {
+    ...(await readRelations(query)),
+    ...(await readColumnReaders(query)),
+    ...(await readProgramObjects(query)),
+  }
 }
