@@ -6,10 +6,25 @@ import { readBeforeReaders, viewsRemade } from './remade-objects.js'
 
 // Functions, views, triggers, policies and comments: what `schemaChanges` writes for them.
 
+/**
+ * New and changed routines: before the tables where they need no relation the script
+ * makes (a column's default may call them), with bodies left unchecked until then as
+ * pg_dump does (a SQL function's body may read a table made after it); after the
+ * tables where their arguments or result are a new table's row type.
+ */
 export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
-  for (const [key, routine] of to.routines)
-    if (from.routines.get(key)?.definition !== routine.definition)
-      plan.routines.push(`${routine.definition};`)
+  const needsNewRelation = (key: string) =>
+    [...(to.columnReaders.get(key) ?? [])].some(
+      (read) => from.tables.get(tableOf(read)) !== to.tables.get(tableOf(read)),
+    )
+  for (const [key, routine] of to.routines) {
+    if (from.routines.get(key)?.definition === routine.definition) continue
+    if (needsNewRelation(key)) plan.routines.push(`${routine.definition};`)
+    else {
+      if (plan.earlyRoutines.length === 0) plan.earlyRoutines.push('SET LOCAL check_function_bodies = off;')
+      plan.earlyRoutines.push(`${routine.definition};`)
+    }
+  }
   for (const [key, routine] of from.routines)
     if (!to.routines.has(key)) plan.lastly.push(`DROP ${routine.kind.toUpperCase()} ${routineName(key)};`)
 }

@@ -127,7 +127,11 @@ for (const major of [16, 15] as const)
       CREATE TABLE totals (id int);
       ${shared}
       CREATE VIEW zz_new AS SELECT 1 AS x;
-      CREATE VIEW aa_new AS SELECT x FROM zz_new;`)
+      CREATE VIEW aa_new AS SELECT x FROM zz_new;
+      CREATE FUNCTION new_token() RETURNS text LANGUAGE sql AS $$SELECT md5(random()::text)$$;
+      CREATE TABLE tokens (id text DEFAULT new_token() PRIMARY KEY);
+      CREATE FUNCTION token_count() RETURNS bigint LANGUAGE sql STABLE AS $$SELECT count(*) FROM tokens$$;
+      CREATE FUNCTION all_tokens() RETURNS SETOF tokens LANGUAGE sql STABLE AS $$SELECT * FROM tokens$$;`)
     const sql = await project.cli(['diff', theirs.url, '--sql'])
     assert.equal(sql.code, 1, sql.stderr)
     const lines = sql.stdout.split('\n')
@@ -157,6 +161,14 @@ for (const major of [16, 15] as const)
           .split('\n')
           .findIndex((line) => line.startsWith('CREATE OR REPLACE FUNCTION public.next_code_v2()')),
     )
+    // A function comes before the table whose default calls it (its body, which reads a
+    // table made later, checked when called); one that returns a new table's rows after it.
+    const created = (name: string) =>
+      lines.findIndex((line) => line.startsWith(`CREATE OR REPLACE FUNCTION public.${name}(`))
+    assert.ok(at('SET LOCAL check_function_bodies = off;') < created('new_token'))
+    assert.ok(created('token_count') < at('CREATE TABLE tokens ('))
+    assert.ok(created('new_token') < at('CREATE TABLE tokens ('))
+    assert.ok(created('all_tokens') > at('CREATE TABLE tokens ('))
     // A generated column goes before the column it reads, where both go.
     assert.ok(at('ALTER TABLE totals DROP COLUMN total;') < at('ALTER TABLE totals DROP COLUMN legacy;'))
     // It loses no data but the columns that are gone: label is computed again.

@@ -53,7 +53,9 @@ export interface CatalogSnapshot {
   /**
    * A view (`schema.view`) or stored generated column (`schema.table.column`) → the
    * columns it reads (`schema.relation.column`, of tables and views; `schema.relation.*`
-   * for a relation read as a whole, as `count(*)` reads it).
+   * for a relation read as a whole, as `count(*)` reads it). A routine (its `routines`
+   * key) → the relations (`schema.relation.*`) whose row type it takes or returns, or
+   * that its BEGIN ATOMIC body reads.
    */
   readonly columnReaders: ReadonlyMap<string, ReadonlySet<string>>
   /** `schema.name(argument types)` → kind and `pg_get_functiondef`, for functions and procedures. */

@@ -3,7 +3,8 @@ import type { CatalogQuery, CatalogSnapshot } from './catalog-snapshot.js'
 /**
  * Which columns each view and each stored generated column reads, from pg_depend: what
  * a generated change script must take down and put back around a column it retypes or
- * drops (PostgreSQL refuses "cannot alter type of a column used by a view or rule").
+ * drops (PostgreSQL refuses "cannot alter type of a column used by a view or rule");
+ * and which relations a routine needs to exist before it can be made.
  */
 export async function readColumnReaders({
   rows,
@@ -40,6 +41,17 @@ export async function readColumnReaders({
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid AND a.attnum <> g.attnum
       WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
         AND d.refobjid = d.objid AND d.objsubid > 0 AND ${relationFilter}
+     UNION
+     -- A routine whose arguments or result are a relation's row type, or whose body
+     -- (BEGIN ATOMIC) reads a relation: that relation as a whole.
+     SELECT n.nspname, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)), NULL,
+            rn.nspname || '.' || rc.relname || '.*'
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+       JOIN pg_class rc ON (d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid)
+                        OR (d.refclassid = 'pg_type'::regclass AND rc.reltype = d.refobjid)
+       JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE n.nspname = ANY($1)
       ORDER BY 1, 2, 3, 4`,
   )) {
     if (!keep(row.schema, row.reader)) continue
