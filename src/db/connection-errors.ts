@@ -39,7 +39,7 @@ export function describeConnectionFailure(error: unknown, spec: ConnectionSpec):
       `connection refused at ${endpoint}: no PostgreSQL server is listening there`,
       {
         ...options,
-        hint: `start the server or fix the port; \`strata dev start\` runs a local PostgreSQL 16 on 127.0.0.1:5433`,
+        hint: 'start the server or fix the port; for development, `strata dev start` runs a local PostgreSQL 16 (on dev.port, 5433 unless configured)',
       },
     )
   }

@@ -110,9 +110,25 @@ export function specFromFields(fields: Fields, defaults: SpecDefaults = {}): Con
 // is read here and the URL class parses the rest.
 const URL_PARTS = /^(postgres(?:ql)?:\/\/)([^/?#]*)([\s\S]*)$/i
 
+/**
+ * `postgresql://app:pa#ss@db/app`: a `#`, `/` or `?` in the password ends the host part
+ * early, and the URL would name host "ss" or none, a failure far from its cause. An `@`
+ * and a host after such a character, outside any `key=value`, is that mistake.
+ */
+function refuseUnencodedPassword(afterAuthority: string): void {
+  if (/^[#/?][^@=&]*@[^/?#@=&]+(?:[/?#]|$)/.test(afterAuthority))
+    throw new InvalidInputError(
+      `the connection URL's password (or user name) holds "${afterAuthority[0]}", which ends the user and password there`,
+      {
+        hint: 'percent-encode it in the URL: # → %23, / → %2F, ? → %3F, @ → %40 (or give the password in PGPASSWORD or ~/.pgpass)',
+      },
+    )
+}
+
 function fieldsFromUrl(text: string): Fields {
   const parts = URL_PARTS.exec(text)
   const authority = parts?.[2] ?? ''
+  refuseUnencodedPassword(parts?.[3] ?? '')
   const at = authority.lastIndexOf('@')
   const hostPart = authority.slice(at + 1)
   const ownHosts = parts !== null && (hostPart === '' || hostPart.startsWith(':') || hostPart.includes(','))

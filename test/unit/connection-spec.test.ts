@@ -301,3 +301,22 @@ test('a port past 65535 is named as such, not as a broken URL', () => {
   )
   assert.equal(parseConnectionString('postgresql://app@db:65535/app', { env: {} }).port, 65535)
 })
+
+test('a password with an unencoded # / or ? is named as such, not read as another host', () => {
+  for (const [url, character, secret] of [
+    ['postgresql://app:pa#ss@db.example/app', '#', 'pa#ss'],
+    ['postgresql://app:p@ss/w0rd@db.example:5433/app', '/', 'w0rd'],
+    ['postgres://app:what?@db.example/app?sslmode=require', '?', 'what'],
+  ] as const)
+    assert.throws(
+      () => parseConnectionString(url, { env: {} }),
+      (error: Error) =>
+        error instanceof InvalidInputError &&
+        error.message.includes(`holds "${character}"`) &&
+        !error.message.includes(secret) &&
+        /percent-encode it in the URL: # → %23, \/ → %2F/.test(error.hint ?? ''),
+    )
+  // An @ in a query value is not that mistake; an @ in the password is fine as it is.
+  assert.equal(parseConnectionString('postgresql://db.example:5432/app?user=a@b', { env: {} }).user, 'a@b')
+  assert.equal(parseConnectionString('postgresql://app:p@ss@db.example/app', { env: {} }).password, 'p@ss')
+})
