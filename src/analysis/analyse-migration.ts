@@ -9,6 +9,7 @@ import { markHelperSteps } from './helper-steps.js'
 import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
 import { markReplacedPrimaryKeys } from './primary-keys.js'
+import { markRemadeViews } from './remade-views.js'
 import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
 import { SchemaModel, type TableFacts } from './schema-model.js'
 import { SessionState } from './session-state.js'
@@ -100,7 +101,7 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
-  return markReplacedPrimaryKeys(markHelperSteps(markCompatibleRenames(all)))
+  return markReplacedPrimaryKeys(markHelperSteps(markRemadeViews(markCompatibleRenames(all))))
 }
 
 /**

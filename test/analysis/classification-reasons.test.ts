@@ -127,3 +127,28 @@ test('a dropped primary key is breaking (the running release upserts on it); one
     /^additive: /,
   )
 })
+
+test('a view dropped and made again in the same transaction is not a breaking change; one only dropped is', async () => {
+  // What a column's new type requires of the views that read it (autogenerate writes it so).
+  assert.equal(
+    await reasonOf(`DROP VIEW active_users;
+      ALTER TABLE users ALTER COLUMN note TYPE bigint;
+      CREATE VIEW active_users AS SELECT id, note FROM users WHERE active;`),
+    'data transformation: changes the type of users.note to bigint, rewriting the table; rewrites users under ACCESS EXCLUSIVE',
+  )
+  assert.equal(
+    await reasonOf(`DROP VIEW active_users;
+      CREATE VIEW active_users AS SELECT id, note, email FROM users WHERE active;`),
+    'backward compatible: drops view active_users and makes it again in the same transaction: its readers find it at the commit',
+  )
+  assert.match(
+    await reasonOf(`DROP MATERIALIZED VIEW user_counts;
+      CREATE MATERIALIZED VIEW user_counts AS SELECT count(*) FROM users;`),
+    /^backward compatible: drops view user_counts and makes it again/,
+  )
+  assert.equal(await reasonOf('DROP VIEW active_users;'), 'breaking: drops view active_users')
+  assert.equal(
+    await reasonOf('DROP VIEW active_users; CREATE VIEW other_users AS SELECT id FROM users;'),
+    'breaking: drops view active_users',
+  )
+})
