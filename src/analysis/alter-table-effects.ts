@@ -369,7 +369,19 @@ function addConstraintEffects(
           `${what} ${name} adopts the same constraint of each of ${table}'s partitions: no index is built`,
         )
       } else effects.buildIndex(table, `${what} ${name}`)
-      if (constraint.contype === 'CONSTR_PRIMARY') effects.scan(table, 'checks the key columns for NULL')
+      if (constraint.contype === 'CONSTR_PRIMARY') {
+        // PostgreSQL sets NOT NULL on the key's columns, scanning unless they are already.
+        const columns = constraint.indexname
+          ? env.model.indexColumns(constraint.indexname)
+          : nameList(constraint.keys)
+        if (
+          columns !== undefined &&
+          columns.length > 0 &&
+          columns.every((column) => env.model.isNotNull(table, column))
+        )
+          effects.notes.push(`the key's columns are NOT NULL already: no scan`)
+        else effects.scan(table, 'checks the key columns for NULL')
+      }
       effects.change('backward compatible', `adds ${what} ${name} on ${table}`)
       return
     }

@@ -48,6 +48,8 @@ export function tableKey(name: string): string {
 interface ModelTable {
   columns: Map<string, ColumnFacts>
   notNullChecks: Set<string>
+  /** Columns the analysed SQL made NOT NULL whose other facts are unknown (offline, a table made elsewhere). */
+  madeNotNull: Set<string>
 }
 
 /**
@@ -129,6 +131,19 @@ export class SchemaModel {
     return this.#tables.get(key)?.columns.get(column) ?? this.database?.get(key)?.columns.get(column)
   }
 
+  /** True when the column is known to be NOT NULL: from the database, or made so by the analysed SQL. */
+  isNotNull(table: string, column: string): boolean {
+    return (
+      this.column(table, column)?.notNull === true ||
+      this.#tables.get(tableKey(table))?.madeNotNull.has(column) === true
+    )
+  }
+
+  /** The plain columns of an index the analysed SQL created, by name (for `USING INDEX`). */
+  indexColumns(index: string): readonly string[] | undefined {
+    return this.#indexColumns.get(index)
+  }
+
   hasValidatedNotNullCheck(table: string, column: string): boolean {
     const key = tableKey(table)
     return (
@@ -164,7 +179,11 @@ export class SchemaModel {
     const key = tableKey(name)
     let table = this.#tables.get(key)
     if (table === undefined) {
-      table = { columns: new Map(this.database?.get(key)?.columns ?? []), notNullChecks: new Set() }
+      table = {
+        columns: new Map(this.database?.get(key)?.columns ?? []),
+        notNullChecks: new Set(),
+        madeNotNull: new Set(),
+      }
       this.#tables.set(key, table)
     }
     return table
@@ -179,7 +198,7 @@ export class SchemaModel {
   }): void {
     const name = relationName(statement.relation)
     const key = tableKey(name)
-    this.#tables.set(key, { columns: new Map(), notNullChecks: new Set() })
+    this.#tables.set(key, { columns: new Map(), notNullChecks: new Set(), madeNotNull: new Set() })
     this.#newTables.add(key)
     this.#partitions.set(key, statement.partspec === undefined ? null : [])
     if (statement.partbound !== undefined) {
@@ -210,6 +229,7 @@ export class SchemaModel {
       } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
         const before = table.columns.get(cmd.name)
         if (before) table.columns.set(cmd.name, { ...before, notNull: true })
+        else table.madeNotNull.add(cmd.name)
       } else if (cmd.subtype === 'AT_AddConstraint') {
         this.#addConstraint(name, table, nodeOf<Constraint>(cmd.def, 'Constraint'))
       } else if (cmd.subtype === 'AT_AttachPartition' || cmd.subtype === 'AT_DetachPartition') {

@@ -137,7 +137,11 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
   const expand = schemaChanges(built, expanded, { online: true, leaveIndexes: new Set() })
   const changes: GeneratedChanges = {
     expand,
-    expandDown: schemaChanges(expanded, built, { online: false, leaveIndexes: new Set(expand.builtOnline) }),
+    expandDown: schemaChanges(expanded, built, {
+      online: false,
+      leaveIndexes: new Set(expand.builtOnline),
+      leaveConstraints: new Set(expand.keysApart),
+    }),
     contract: schemaChanges(expanded, live),
     contractDown: schemaChanges(live, expanded),
   }
@@ -147,10 +151,15 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
   const result = {
     database: spec.database,
     from: rows,
-    upgradeStatements: expand.statements.length + expand.online.length + contract.statements.length,
+    upgradeStatements:
+      expand.statements.length +
+      expand.online.length +
+      expand.afterOnline.length +
+      contract.statements.length,
     downgradeStatements:
       changes.expandDown.statements.length +
       expand.builtOnline.length +
+      expand.keysApart.length +
       changes.contractDown.statements.length,
     byHand,
     downgradeByHand,

@@ -22,6 +22,8 @@ export class ChangePlan {
   readonly late: string[] = []
   readonly lastly: string[] = []
   readonly online: string[] = []
+  /** After `online`, in a transaction: keys added `USING INDEX` an online build made. */
+  readonly afterOnline: string[] = []
 
   /** The statements that run in the migration's transaction, in order. */
   ordered(): string[] {

@@ -13,12 +13,28 @@ export interface OnlineForms {
   readonly online: boolean
   /** Indexes not to drop: a separate migration built them CONCURRENTLY and drops them so. */
   readonly leaveIndexes: ReadonlySet<string>
+  /** Constraints not to drop: a separate migration made them from such an index and drops them. */
+  readonly leaveConstraints?: ReadonlySet<string>
 }
+
+/** What `constraintAndIndexChanges` made outside the transaction. */
+export interface MadeApart {
+  /** Indexes built CONCURRENTLY (`schema.index`), a key's own among them. */
+  readonly builtOnline: string[]
+  /** Primary keys and unique constraints (`schema.table.constraint`) added `USING INDEX` after them. */
+  readonly keysApart: string[]
+}
+
+/** `PRIMARY KEY (id)`, `UNIQUE (email, tenant)`: a key that `ADD CONSTRAINT ... USING INDEX` can take over. */
+const PLAIN_KEY = /^(PRIMARY KEY|UNIQUE) \((?:[^()"]|"[^"]*")+\)$/
 
 /**
  * Constraints (foreign keys dropped first and added last) and the indexes that are not a
  * constraint's own. A changed one is dropped and made again. PostgreSQL 18's NOT NULL
- * constraints are the columns' business. Returns the indexes built online.
+ * constraints are the columns' business. A primary key or unique constraint added to a
+ * table that holds rows gets its index CONCURRENTLY and is added `USING INDEX` after it
+ * (`plan.afterOnline`), unless a foreign key added here references that table: the key
+ * is then made in the transaction, before the foreign key that needs it.
  */
 export function constraintAndIndexChanges(
   from: CatalogSnapshot,
@@ -26,7 +42,7 @@ export function constraintAndIndexChanges(
   plan: ChangePlan,
   tables: { kept: (table: string) => boolean; inBoth: (table: string) => boolean },
   forms: OnlineForms,
-): string[] {
+): MadeApart {
   const { kept, inBoth } = tables
   const isForeignKey = (definition: string) => definition.startsWith('FOREIGN KEY')
   const validatedApart = (key: string, definition: string) =>
@@ -55,10 +71,38 @@ export function constraintAndIndexChanges(
   const foreignKeysFirst = (a: [string, string], b: [string, string]) =>
     Number(isForeignKey(b[1])) - Number(isForeignKey(a[1]))
   for (const [key] of drops.sort(foreignKeysFirst))
-    plan.dropsFirst.push(
-      `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
+    if (!forms.leaveConstraints?.has(key))
+      plan.dropsFirst.push(
+        `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
+      )
+  const referenced = (table: string) =>
+    adds.some(
+      ([, definition]) =>
+        isForeignKey(definition) && definition.includes(` REFERENCES ${relationName(table)}(`),
     )
+  const keyIndex = (key: string) => `${tableOf(tableOf(key))}.${memberOf(key)}`
+  const keysApart = adds
+    .filter(
+      ([key, definition]) =>
+        concurrently(tableOf(key)) &&
+        PLAIN_KEY.test(definition) &&
+        to.indexes.has(keyIndex(key)) &&
+        !referenced(tableOf(key)),
+    )
+    .map(([key]) => key)
+  const builtOnline: string[] = []
+  for (const key of keysApart) {
+    const definition = to.constraints.get(key)!
+    const kind = definition.startsWith('PRIMARY KEY') ? 'PRIMARY KEY' : 'UNIQUE'
+    const index = keyIndex(key)
+    plan.online.push(onlineBuild(to.indexes.get(index)!.definition))
+    builtOnline.push(index)
+    plan.afterOnline.push(
+      `ALTER TABLE ${relationName(tableOf(key))} ADD CONSTRAINT ${sqlIdent(memberOf(key))} ${kind} USING INDEX ${sqlIdent(memberOf(index))};`,
+    )
+  }
   for (const [key, definition] of adds.sort((a, b) => -foreignKeysFirst(a, b))) {
+    if (keysApart.includes(key)) continue
     const table = relationName(tableOf(key))
     const name = sqlIdent(memberOf(key))
     if (validatedApart(key, definition)) {
@@ -70,7 +114,6 @@ export function constraintAndIndexChanges(
   // An index named as a constraint of its table is that constraint's (a primary key, a unique one).
   const ownIndex = (snapshot: CatalogSnapshot, key: string, table: string) =>
     !snapshot.constraints.has(`${table}.${memberOf(key)}`)
-  const builtOnline: string[] = []
   for (const [key, index] of from.indexes) {
     const { table } = index
     if (!kept(table) || !ownIndex(from, key, table) || forms.leaveIndexes.has(key)) continue
@@ -85,14 +128,17 @@ export function constraintAndIndexChanges(
     if (!kept(table) || !ownIndex(to, key, table) || inheritedIndex(key)) continue
     if (from.indexes.get(key)?.definition === index.definition) continue
     if (concurrently(table)) {
-      plan.online.push(
-        `${index.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ')};`,
-      )
+      plan.online.push(onlineBuild(index.definition))
       builtOnline.push(key)
     }
     // pg_get_indexdef writes a partitioned table's index ON ONLY (invalid until each
     // partition's is attached): made on the whole table, the partitions get theirs.
     else plan.additions.push(`${index.definition.replace(/ ON ONLY /, ' ON ')};`)
   }
-  return builtOnline
+  return { builtOnline, keysApart }
+}
+
+/** `CREATE [UNIQUE] INDEX name ...` built without blocking writes, and again on a re-run. */
+function onlineBuild(definition: string): string {
+  return `${definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ')};`
 }

@@ -16,6 +16,10 @@ export interface SchemaChanges {
   readonly online: readonly string[]
   /** The indexes `online` builds (`schema.index`). */
   readonly builtOnline: readonly string[]
+  /** After `online`, in a transaction of its own: primary keys and unique constraints added `USING INDEX`. */
+  readonly afterOnline: readonly string[]
+  /** The constraints `afterOnline` adds (`schema.table.constraint`). */
+  readonly keysApart: readonly string[]
   /** Differences SQL cannot express safely, said in one line each, for a person to write. */
   readonly byHand: readonly string[]
 }
@@ -72,7 +76,7 @@ export function schemaChanges(
   const isPartition = (table: string) => from.partitions.has(table) || to.partitions.has(table)
   columnChanges(from, to, plan, byHand, (table) => inBoth(table) && !isPartition(table), forms.online)
 
-  const builtOnline = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
+  const { builtOnline, keysApart } = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
   routineChanges(from, to, plan)
   viewChanges(from, to, plan)
   memberChanges(from.triggers, to.triggers, kept, plan, {
@@ -98,5 +102,12 @@ export function schemaChanges(
       )
   }
   commentChanges(from, to, plan, kept)
-  return { statements: plan.ordered(), online: plan.online, builtOnline, byHand }
+  return {
+    statements: plan.ordered(),
+    online: plan.online,
+    builtOnline,
+    afterOnline: plan.afterOnline,
+    keysApart,
+    byHand,
+  }
 }

@@ -1,9 +1,10 @@
 import type { ResolvedConfig } from '../config/types.js'
+import { sqlIdent } from '../db/quote.js'
 import { type CreatedRevision, createRevision } from '../graph/create-revision.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import type { MigrationPhase } from '../graph/migration.js'
 import type { TemplateFields } from '../graph/revision-templates.js'
-import { relationName } from './object-names.js'
+import { memberOf, relationName, tableOf } from './object-names.js'
 import type { SchemaChanges } from './schema-changes.js'
 
 export interface GeneratedFiles {
@@ -24,18 +25,20 @@ export interface GeneratedChanges {
 
 /** A migration written, and the deploy phase it was written for. */
 export interface GeneratedMigration extends CreatedRevision {
-  /** `changes` in a transaction, `concurrently` outside one, `contract` the drops. */
+  /** `changes` in a transaction, `concurrently` outside one, `keys` added from its indexes, `contract` the drops. */
   readonly part: GeneratedPart
   readonly phase: MigrationPhase | undefined
 }
 
-export type GeneratedPart = 'changes' | 'concurrently' | 'contract'
+export type GeneratedPart = 'changes' | 'concurrently' | 'keys' | 'contract'
 
 /**
  * Writes the generated changes as SQL migrations, each revising the one before:
  * 1. the schema changes that add or alter, in a transaction;
  * 2. what must run outside one (CONCURRENTLY index builds and drops, validations of
  *    constraints added NOT VALID), whose downgrade drops what it built;
+ * 2b. primary keys and unique constraints added `USING INDEX` from those indexes, in a
+ *    transaction of their own (a re-run of step 2 then never meets a key already there);
  * 3. with `-- phase: contract`, the drops of what the previous release may still read
  *    (tables, columns, views, functions, types), for `strata deploy --phase contract`.
  * When there is a contract step, the first two say `-- phase: expand`. A file is written
@@ -91,6 +94,21 @@ export async function writeGeneratedMigrations(
       },
     })
   }
+  if (expand.afterOnline.length > 0)
+    parts.push({
+      part: 'keys',
+      phase: expandPhase,
+      body: {
+        phase: expandPhase,
+        up: expand.afterOnline.join('\n'),
+        down: [...expand.keysApart]
+          .reverse()
+          .map(
+            (key) => `ALTER TABLE ${relationName(tableOf(key))} DROP CONSTRAINT ${sqlIdent(memberOf(key))};`,
+          )
+          .join('\n'),
+      },
+    })
   if (contracts)
     parts.push({
       part: 'contract',

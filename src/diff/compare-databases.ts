@@ -29,6 +29,8 @@ export interface DatabaseDiff {
     readonly statements: readonly string[]
     /** After `statements`, outside a transaction, one at a time: CONCURRENTLY builds, validations. */
     readonly online: readonly string[]
+    /** After `online`, in a transaction: keys added `USING INDEX` an online build made. */
+    readonly afterOnline: readonly string[]
     readonly byHand: readonly string[]
     /** Tables and columns with rows that the statements destroy in the first database. */
     readonly destroys: readonly DestroyedData[]
@@ -67,6 +69,7 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
     sql: {
       statements: changes.statements,
       online: changes.online,
+      afterOnline: changes.afterOnline,
       byHand: changes.byHand,
       destroys: (await dataDestroyedBy(changes.statements, options.config, options.spec)).filter(
         (data) => !regenerated.has(`${data.table}.${data.column}`),

@@ -152,3 +152,24 @@ test('a view dropped and made again in the same transaction is not a breaking ch
     'breaking: drops view active_users',
   )
 })
+
+test('a primary key on columns already NOT NULL scans nothing; on columns that may hold NULL it scans', async () => {
+  const scans = async (sql: string) =>
+    (await analyseSql(sql, { runner: true })).statements.flatMap((statement) => statement.scans)
+  // The online form: NOT NULL proven first, the index built CONCURRENTLY, the key made from it.
+  const proven = await analyseSql(
+    `ALTER TABLE events ALTER COLUMN id SET NOT NULL;
+     CREATE UNIQUE INDEX events_id_idx ON events (id);
+     ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_id_idx;`,
+    { runner: true },
+  )
+  assert.deepEqual(proven.statements[2]!.scans, [])
+  assert.match(proven.statements[2]!.notes.join('\n'), /the key's columns are NOT NULL already: no scan/)
+  assert.deepEqual(await scans('ALTER TABLE events ADD PRIMARY KEY (id, created_at); '), [
+    'events: checks the key columns for NULL',
+  ])
+  assert.equal(
+    (await scans('CREATE TABLE t (id int NOT NULL); ALTER TABLE t ADD PRIMARY KEY (id);')).length,
+    0,
+  )
+})

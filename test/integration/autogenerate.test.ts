@@ -244,6 +244,93 @@ ALTER TABLE users ALTER COLUMN country SET NOT NULL;`)
   )
 })
 
+test('a primary key and a unique constraint added to a table with rows: indexes built CONCURRENTLY, keys made USING INDEX in a migration of their own', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('g1', {
+    message: 'events',
+    up: 'CREATE TABLE events (id bigint, code text, kind text); CREATE TABLE kinds (name text);',
+    downSql: 'DROP TABLE events, kinds;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query(`INSERT INTO events SELECT g, 'c' || g, 'k' FROM generate_series(1, 50) g;
+    ALTER TABLE events ADD PRIMARY KEY (id);
+    ALTER TABLE events ADD CONSTRAINT events_code_key UNIQUE (code);
+    INSERT INTO kinds VALUES ('k');
+    ALTER TABLE kinds ADD CONSTRAINT kinds_pkey PRIMARY KEY (name);
+    ALTER TABLE events ADD CONSTRAINT events_kind_fkey FOREIGN KEY (kind) REFERENCES kinds (name);`)
+
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'event keys'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /✓ Generating .*_event_keys_keys\.sql \.\.\. done \(primary keys and unique constraints added USING INDEX, from the indexes built before: a brief lock, no build\)/,
+  )
+  assert.match(result.stdout, /✓ replayed on a scratch database/)
+  const read = (suffix: string) =>
+    readFileSync(
+      join(
+        project.dir,
+        'migrations',
+        'versions',
+        generatedFiles(project).find((name) => name.endsWith(suffix))!,
+      ),
+      'utf8',
+    )
+  const [onlineUp] = read('_event_keys_concurrently.sql').split('-- migrate:down')
+  assert.match(
+    onlineUp!,
+    /ALTER TABLE events ALTER COLUMN id SET NOT NULL;\n[\s\S]*CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_pkey ON public\.events USING btree \(id\);/,
+  )
+  assert.match(
+    onlineUp!,
+    /CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_code_key ON public\.events USING btree \(code\);/,
+  )
+  assert.equal(
+    read('_event_keys_keys.sql').split('-- migrate:up\n')[1],
+    `ALTER TABLE events ADD CONSTRAINT events_code_key UNIQUE USING INDEX events_code_key;
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;
+
+-- migrate:down
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events DROP CONSTRAINT events_code_key;
+`,
+  )
+  // A key a new foreign key references is made in the transaction, before that key.
+  assert.match(
+    read('_event_keys.sql'),
+    /ALTER TABLE kinds ADD CONSTRAINT kinds_pkey PRIMARY KEY \(name\);\n[\s\S]*ALTER TABLE events ADD CONSTRAINT events_kind_fkey FOREIGN KEY \(kind\) REFERENCES kinds\(name\) NOT VALID;/,
+  )
+  // Strata's own check finds nothing to say about the keys' migration: no build, no scan.
+  const keys = generatedFiles(project)
+    .find((name) => name.endsWith('_event_keys_keys.sql'))!
+    .split('_')[0]!
+  const check = await project.cli(['check', '-r', `g1:${keys}`, '--json'])
+  const report = JSON.parse(check.stdout) as {
+    migrations: {
+      revision: string
+      findings: unknown[]
+      statements: { scans: string[]; indexBuilds: string[] }[]
+    }[]
+  }
+  const keysReport = report.migrations.find((migration) => migration.revision === keys)!
+  assert.deepEqual(keysReport.findings, [])
+  assert.deepEqual(
+    keysReport.statements.flatMap((statement) => [...statement.scans, ...statement.indexBuilds]),
+    [],
+  )
+
+  // Down and up again on the database itself.
+  assert.equal((await project.cli(['downgrade', 'g1'])).code, 0)
+  assert.equal((await db.one("SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'events'")).n, 0)
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'events'::regclass")).n,
+    3,
+  )
+})
+
 test('autogenerate refuses a database behind its migrations, leaves enum removals to a person, and does not stamp what it cannot reproduce', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)

@@ -118,6 +118,8 @@ for (const major of [16, 15] as const)
                            note text DEFAULT 'none', code text DEFAULT '7', legacy int);
       CREATE TABLE totals (id int, legacy int, total int GENERATED ALWAYS AS (legacy * 2) STORED);
       CREATE FUNCTION next_code() RETURNS int LANGUAGE sql AS 'SELECT 1';
+      CREATE TABLE audit (id int, note text);
+      INSERT INTO audit SELECT g, 'n' FROM generate_series(1, 5) g;
       INSERT INTO orders (id, amount) SELECT g, g FROM generate_series(1, 20) g;
       ANALYZE orders; ${shared}`)
     await theirs.query(`
@@ -125,6 +127,7 @@ for (const major of [16, 15] as const)
       CREATE TABLE orders (id bigint PRIMARY KEY, amount bigint, label text GENERATED ALWAYS AS ('#' || amount) STORED,
                            note varchar(200) DEFAULT 'none', code int DEFAULT next_code_v2());
       CREATE TABLE totals (id int);
+      CREATE TABLE audit (id int PRIMARY KEY, note text);
       ${shared}
       CREATE VIEW zz_new AS SELECT 1 AS x;
       CREATE VIEW aa_new AS SELECT x FROM zz_new;
@@ -169,6 +172,12 @@ for (const major of [16, 15] as const)
     assert.ok(created('token_count') < at('CREATE TABLE tokens ('))
     assert.ok(created('new_token') < at('CREATE TABLE tokens ('))
     assert.ok(created('all_tokens') > at('CREATE TABLE tokens ('))
+    // A key on a table in use: its index built CONCURRENTLY, then the key made from it.
+    assert.ok(
+      at('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS audit_pkey ON public.audit USING btree (id);') <
+        at('ALTER TABLE audit ADD CONSTRAINT audit_pkey PRIMARY KEY USING INDEX audit_pkey;'),
+    )
+    assert.ok(at('-- Then the keys, from the indexes just built:') > at('COMMIT;'))
     // A generated column goes before the column it reads, where both go.
     assert.ok(at('ALTER TABLE totals DROP COLUMN total;') < at('ALTER TABLE totals DROP COLUMN legacy;'))
     // It loses no data but the columns that are gone: label is computed again.

@@ -40,7 +40,7 @@ Examples:
         const diff = await compareDatabases({ config, spec, other: otherSpec, names })
         context.output.data(diff)
         if (flags.sql) {
-          const { statements, online, byHand, destroys } = diff.sql
+          const { statements, online, afterOnline, byHand, destroys } = diff.sql
           const lines = [
             `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running:`,
             `-- psql -v ON_ERROR_STOP=1 -f <this file>. Tables in use keep serving: indexes are built`,
@@ -52,6 +52,9 @@ Examples:
             ...(online.length === 0
               ? []
               : ['-- Outside a transaction, one statement at a time:', ...online.map(terminated)]),
+            ...(afterOnline.length === 0
+              ? []
+              : ['-- Then the keys, from the indexes just built:', 'BEGIN;', ...afterOnline, 'COMMIT;']),
           ]
           context.output.line(lines.join('\n'))
           return diff.differences.length === 0 ? 0 : 1

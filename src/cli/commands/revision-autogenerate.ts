@@ -65,6 +65,7 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
     changes: `${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make`,
     concurrently:
       'outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use',
+    keys: 'primary keys and unique constraints added USING INDEX, from the indexes built before: a brief lock, no build',
     contract:
       'phase contract: drops what the previous release may still read; `strata deploy --phase contract` runs it once every instance runs the new release',
   }
