@@ -152,6 +152,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     database: spec.database,
     from: rows,
     upgradeStatements:
+      expand.enumValues.length +
       expand.statements.length +
       expand.online.length +
       expand.afterOnline.length +
@@ -165,8 +166,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
     downgradeByHand,
     renames: renameHints(built, live),
   }
-  const nothing =
-    expand.statements.length + expand.online.length + contract.statements.length + byHand.length === 0
+  const nothing = result.upgradeStatements + byHand.length === 0
   if (nothing) return { ...result, created: [], proof: undefined, stamped: false }
 
   const created = await writeGeneratedMigrations(

@@ -9,6 +9,13 @@
  * a transaction, after all of it: CONCURRENTLY index builds and drops, validations.
  */
 export class ChangePlan {
+  /**
+   * Enum values added, each with its literal as the catalog writes it (`'great'::mood`).
+   * Where another statement uses one, they go before the transaction, each committed:
+   * PostgreSQL refuses a value's use in the transaction that added it ("unsafe use of
+   * new value"). Otherwise they are the first of `types`.
+   */
+  readonly enumValues: { readonly statement: string; readonly literal: string }[] = []
   readonly dropsFirst: string[] = []
   readonly schemas: string[] = []
   readonly types: string[] = []
@@ -25,8 +32,22 @@ export class ChangePlan {
   /** After `online`, in a transaction: keys added `USING INDEX` an online build made. */
   readonly afterOnline: string[] = []
 
+  /** The enum values to add before the transaction: all of them, if a statement uses one. */
+  enumValuesFirst(): string[] {
+    const others = [...this.#inTransaction(), ...this.online, ...this.afterOnline]
+    const used = this.enumValues.some(({ literal }) =>
+      others.some((statement) => statement.includes(literal)),
+    )
+    return used ? this.enumValues.map(({ statement }) => statement) : []
+  }
+
   /** The statements that run in the migration's transaction, in order. */
   ordered(): string[] {
+    const first = this.enumValuesFirst().length > 0 ? [] : this.enumValues.map(({ statement }) => statement)
+    return [...first, ...this.#inTransaction()]
+  }
+
+  #inTransaction(): string[] {
     return [
       ...this.dropsFirst,
       ...this.schemas,

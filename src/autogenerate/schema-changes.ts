@@ -10,6 +10,8 @@ import { enumChanges, typeChanges } from './type-changes.js'
 
 /** The SQL that turns one schema into another. */
 export interface SchemaChanges {
+  /** Before `statements`, each committed: enum values added, where a statement uses one (usable only once committed). */
+  readonly enumValues: readonly string[]
   /** Statements in an order PostgreSQL accepts: drops of dependents first, creations of dependents last. */
   readonly statements: readonly string[]
   /** With online forms: what runs after them outside a transaction, one statement at a time. */
@@ -103,6 +105,7 @@ export function schemaChanges(
   }
   commentChanges(from, to, plan, kept)
   return {
+    enumValues: plan.enumValuesFirst(),
     statements: plan.ordered(),
     online: plan.online,
     builtOnline,

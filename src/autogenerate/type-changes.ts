@@ -34,7 +34,10 @@ export function enumChanges(
           : before.length > 0
             ? ` BEFORE ${quoteLiteral(before[0]!)}`
             : ''
-      plan.types.push(`ALTER TYPE ${relationName(key)} ADD VALUE ${quoteLiteral(value)}${position};`)
+      plan.enumValues.push({
+        statement: `ALTER TYPE ${relationName(key)} ADD VALUE ${quoteLiteral(value)}${position};`,
+        literal: `${quoteLiteral(value)}::${relationName(key)}`,
+      })
     })
   }
   for (const key of from.enums.keys())

@@ -25,15 +25,16 @@ export interface GeneratedChanges {
 
 /** A migration written, and the deploy phase it was written for. */
 export interface GeneratedMigration extends CreatedRevision {
-  /** `changes` in a transaction, `concurrently` outside one, `keys` added from its indexes, `contract` the drops. */
+  /** `enum values` committed first, `changes` in a transaction, `concurrently` outside one, `keys` added from its indexes, `contract` the drops. */
   readonly part: GeneratedPart
   readonly phase: MigrationPhase | undefined
 }
 
-export type GeneratedPart = 'changes' | 'concurrently' | 'keys' | 'contract'
+export type GeneratedPart = 'enum values' | 'changes' | 'concurrently' | 'keys' | 'contract'
 
 /**
  * Writes the generated changes as SQL migrations, each revising the one before:
+ * 0. enum values added, when anything else follows (which may use them);
  * 1. the schema changes that add or alter, in a transaction;
  * 2. what must run outside one (CONCURRENTLY index builds and drops, validations of
  *    constraints added NOT VALID), whose downgrade drops what it built;
@@ -60,14 +61,29 @@ export async function writeGeneratedMigrations(
     phase: MigrationPhase | undefined
     body: NonNullable<TemplateFields['body']>
   }[] = []
-  if (expand.statements.length > 0 || expand.byHand.length > 0)
+  // Enum values added go first, in a migration of their own when anything else follows:
+  // the value is usable once that migration has committed.
+  const alone =
+    expand.statements.length + expand.online.length + expand.afterOnline.length === 0 && !contracts
+  if (expand.enumValues.length > 0 && !alone)
+    parts.push({
+      part: 'enum values',
+      phase: expandPhase,
+      body: {
+        phase: expandPhase,
+        up: expand.enumValues.join('\n'),
+        down: '-- Nothing to undo here: PostgreSQL cannot remove an enum value (the values stay, unused).\nSELECT 1;',
+      },
+    })
+  const transactional = alone ? [...expand.enumValues, ...expand.statements] : expand.statements
+  if (transactional.length > 0 || expand.byHand.length > 0)
     parts.push({
       part: 'changes',
       phase: expandPhase,
       body: {
         phase: expandPhase,
-        up: [...todo(expand.byHand), ...(contracts ? [] : renamed), ...expand.statements].join('\n'),
-        down: [...todo(expandDown.byHand), ...expandDown.statements].join('\n') || undefined,
+        up: [...todo(expand.byHand), ...(contracts ? [] : renamed), ...transactional].join('\n'),
+        down: downgrade(todo(expandDown.byHand), expandDown.statements),
       },
     })
   if (expand.online.length > 0) {
@@ -77,7 +93,7 @@ export async function writeGeneratedMigrations(
       ...[...expand.builtOnline]
         .reverse()
         .map((key) => `DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`),
-      ...(parts.length === 0 ? expandDown.statements : []),
+      ...(parts.some((part) => part.part === 'changes') ? [] : expandDown.statements),
     ]
     parts.push({
       part: 'concurrently',
@@ -116,7 +132,7 @@ export async function writeGeneratedMigrations(
       body: {
         phase: 'contract',
         up: [...todo(contract.byHand), ...renamed, ...contract.statements].join('\n'),
-        down: [...todo(contractDown.byHand), ...contractDown.statements].join('\n') || undefined,
+        down: downgrade(todo(contractDown.byHand), contractDown.statements),
       },
     })
 
@@ -136,4 +152,14 @@ export async function writeGeneratedMigrations(
     written.push({ ...created, part: part.part, phase: part.phase })
   }
   return written
+}
+
+/**
+ * A downgrade's text: none when there is nothing to undo; where all it could do is
+ * beyond SQL (an enum value added), its TODO lines and a statement, so that the runner
+ * can step down through the migration.
+ */
+function downgrade(todoLines: readonly string[], statements: readonly string[]): string | undefined {
+  if (statements.length > 0) return [...todoLines, ...statements].join('\n')
+  return todoLines.length > 0 ? [...todoLines, 'SELECT 1;'].join('\n') : undefined
 }

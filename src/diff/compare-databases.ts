@@ -26,6 +26,8 @@ export interface DatabaseDiff {
   readonly objects: number
   /** The SQL that makes the first database's schema like the other's, for a person to review. */
   readonly sql: {
+    /** Before `statements`, each committed on its own: enum values added. */
+    readonly enumValues: readonly string[]
     readonly statements: readonly string[]
     /** After `statements`, outside a transaction, one at a time: CONCURRENTLY builds, validations. */
     readonly online: readonly string[]
@@ -67,6 +69,7 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
     schemas,
     objects: objectCount(mine),
     sql: {
+      enumValues: changes.enumValues,
       statements: changes.statements,
       online: changes.online,
       afterOnline: changes.afterOnline,

@@ -331,6 +331,57 @@ ALTER TABLE events DROP CONSTRAINT events_code_key;
   )
 })
 
+test('an enum value added and used: committed by a migration of its own before the one that uses it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('g1', {
+    message: 'moods',
+    up: "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE people (id int PRIMARY KEY, mood mood DEFAULT 'ok');",
+    downSql: 'DROP TABLE people; DROP TYPE mood;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query("ALTER TYPE mood ADD VALUE 'great'")
+  await db.query(
+    "ALTER TABLE people ALTER COLUMN mood SET DEFAULT 'great', ADD COLUMN best mood NOT NULL DEFAULT 'great'",
+  )
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'great'])
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(
+    result.stdout,
+    /✓ Generating .*_great_enum_values\.sql \.\.\. done \(enum values added, committed before the changes that may use them\)/,
+  )
+  assert.match(result.stdout, /✓ replayed on a scratch database/)
+  const read = (suffix: string) =>
+    readFileSync(
+      join(
+        project.dir,
+        'migrations',
+        'versions',
+        generatedFiles(project).find((name) => name.endsWith(suffix))!,
+      ),
+      'utf8',
+    )
+  assert.match(
+    read('_great_enum_values.sql'),
+    /-- migrate:up\nALTER TYPE mood ADD VALUE 'great' AFTER 'ok';\n/,
+  )
+  const changes = read('_great.sql')
+  assert.match(changes, /-- down_revision: [0-9a-f]+\n/)
+  assert.match(changes, /ALTER TABLE people ALTER COLUMN mood SET DEFAULT 'great'::mood;/)
+  assert.doesNotMatch(changes, /ADD VALUE/)
+
+  // A value added that nothing here uses: in the one migration, as before.
+  await db.query("ALTER TYPE mood ADD VALUE 'meh'")
+  const alone = await project.cli(['revision', '--autogenerate', '-m', 'meh'])
+  assert.equal(alone.code, 0, alone.stdout + alone.stderr)
+  assert.deepEqual(
+    generatedFiles(project)
+      .filter((name) => name.includes('_meh'))
+      .map((name) => name.replace(/^[0-9a-f]+/, '')),
+    ['_meh.sql'],
+  )
+})
+
 test('autogenerate refuses a database behind its migrations, leaves enum removals to a person, and does not stamp what it cannot reproduce', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)

@@ -196,3 +196,22 @@ for (const major of [16, 15] as const)
       n: '10',
     })
   })
+
+test('strata diff --sql adds enum values before the transaction that uses them', async (t) => {
+  const mine = await createTestDatabase(t)
+  const theirs = await createTestDatabase(t)
+  const project = testProject(t, mine)
+  await mine.query(`CREATE TYPE mood AS ENUM ('sad', 'ok');
+    CREATE TABLE people (id int PRIMARY KEY, mood mood DEFAULT 'ok');`)
+  await theirs.query(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'great');
+    CREATE TABLE people (id int PRIMARY KEY, mood mood DEFAULT 'great', best mood NOT NULL DEFAULT 'great');`)
+  const sql = await project.cli(['diff', theirs.url, '--sql'])
+  assert.equal(sql.code, 1, sql.stderr)
+  assert.match(
+    sql.stdout,
+    /\n-- Enum values first, each committed: a value is usable only once committed\.\nALTER TYPE mood ADD VALUE 'great' AFTER 'ok';\nBEGIN;\n/,
+  )
+  runWithPsql(mine.url, sql.stdout)
+  const after = await project.cli(['diff', theirs.url])
+  assert.equal(after.code, 0, after.stdout + after.stderr)
+})

@@ -40,7 +40,7 @@ Examples:
         const diff = await compareDatabases({ config, spec, other: otherSpec, names })
         context.output.data(diff)
         if (flags.sql) {
-          const { statements, online, afterOnline, byHand, destroys } = diff.sql
+          const { enumValues, statements, online, afterOnline, byHand, destroys } = diff.sql
           const lines = [
             `-- Makes ${names.spec}'s schema like ${names.other}'s (strata diff). Review before running:`,
             `-- psql -v ON_ERROR_STOP=1 -f <this file>. Tables in use keep serving: indexes are built`,
@@ -48,6 +48,12 @@ Examples:
             ...destroyedDataWarning(names.spec, target.name, destroys),
             ...byHand.map((line) => `-- TODO by hand: ${line}`),
             `SET lock_timeout = '${config.lock.timeout}ms';`,
+            ...(enumValues.length === 0
+              ? []
+              : [
+                  '-- Enum values first, each committed: a value is usable only once committed.',
+                  ...enumValues,
+                ]),
             ...(statements.length === 0 ? [] : ['BEGIN;', ...statements, 'COMMIT;']),
             ...(online.length === 0
               ? []

@@ -62,6 +62,7 @@ export async function autogenerate(context: CommandContext, flags: RevisionFlags
   const files = result.created.map((created) => relative(process.cwd(), created.file))
   const head = result.created.at(-1)!.revision
   const what: Record<GeneratedPart, string> = {
+    'enum values': 'enum values added, committed before the changes that may use them',
     changes: `${plural(result.upgradeStatements, 'statement')} up, ${result.downgradeStatements} down: what ${result.database} has that its migrations at ${at} do not make`,
     concurrently:
       'outside a transaction: indexes built and dropped CONCURRENTLY, constraints validated apart, so tables with rows stay in use',
