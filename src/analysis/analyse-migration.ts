@@ -10,6 +10,7 @@ import { blockedBy, describeBlocked, type LockMode } from './lock-modes.js'
 import type { AllowComment, ParsedStatement } from './parse-sql.js'
 import { markReplacedPrimaryKeys } from './primary-keys.js'
 import { markRemadeViews } from './remade-views.js'
+import { markReplacedSequences } from './replaced-sequences.js'
 import { BUILT_IN, type Level, RULES, type RuleHit, ruleIds } from './rules/index.js'
 import { SchemaModel, type TableFacts } from './schema-model.js'
 import { SessionState } from './session-state.js'
@@ -101,7 +102,9 @@ export function analyseStatements(
     model.apply(parsed.node)
     return analysed
   })
-  return markReplacedPrimaryKeys(markHelperSteps(markRemadeViews(markCompatibleRenames(all))))
+  return markReplacedPrimaryKeys(
+    markHelperSteps(markReplacedSequences(markRemadeViews(markCompatibleRenames(all)))),
+  )
 }
 
 /**

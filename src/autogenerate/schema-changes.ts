@@ -3,6 +3,7 @@ import { type CatalogSnapshot, isTableKind } from '../health/drift/catalog-snaps
 import { ChangePlan } from './change-plan.js'
 import { constraintAndIndexChanges, type OnlineForms } from './constraint-and-index-changes.js'
 import { commentChanges, memberChanges, routineChanges, viewChanges } from './dependent-changes.js'
+import { sequenceHandovers } from './identity-conversions.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
 import { createTable } from './table-ddl.js'
 import { columnChanges, partitioningChanges, sequenceChanges } from './table-shape-changes.js'
@@ -64,7 +65,11 @@ export function schemaChanges(
       plan.schemas.push(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(name)} WITH SCHEMA ${sqlIdent(schema)};`)
   enumChanges(from, to, plan, byHand)
   typeChanges(from, to, plan, byHand)
-  sequenceChanges(from, to, plan, { created, dropped, kept })
+  // A partition's columns are its parent's: changed there, they change with it.
+  const isPartition = (table: string) => from.partitions.has(table) || to.partitions.has(table)
+  const columnsChanged = (table: string) => inBoth(table) && !isPartition(table)
+  const handovers = sequenceHandovers(from, to, columnsChanged)
+  sequenceChanges(from, to, plan, { created, dropped, kept }, handovers)
 
   for (const table of to.tables.keys()) if (created(table)) plan.tables.push(createTable(to, table))
   // One statement for every dropped table: PostgreSQL orders their foreign keys itself;
@@ -74,9 +79,7 @@ export function schemaChanges(
   )
   if (droppedTables.length > 0)
     plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
-  // A partition's columns are its parent's: changed there, they change with it.
-  const isPartition = (table: string) => from.partitions.has(table) || to.partitions.has(table)
-  columnChanges(from, to, plan, byHand, (table) => inBoth(table) && !isPartition(table), forms.online)
+  columnChanges(from, to, plan, byHand, columnsChanged, forms.online, handovers)
 
   const { builtOnline, keysApart } = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
   routineChanges(from, to, plan)

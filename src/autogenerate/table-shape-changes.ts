@@ -1,6 +1,7 @@
 import { sqlIdent } from '../db/quote.js'
 import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
+import { handoverStatements, type SequenceHandover } from './identity-conversions.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
 import { regeneratedColumns } from './remade-objects.js'
 import { columnDefinition, columnsOf, sequenceOptions } from './table-ddl.js'
@@ -46,10 +47,13 @@ export function sequenceChanges(
   to: CatalogSnapshot,
   plan: ChangePlan,
   tables: { created: (t: string) => boolean; dropped: (t: string) => boolean; kept: (t: string) => boolean },
+  handovers: readonly SequenceHandover[],
 ): void {
+  // A column going between serial and identity: its sequences are the handover's.
+  const handedOver = new Set(handovers.flatMap((handover) => [handover.old, handover.new]))
   for (const [key, text] of to.sequences) {
     const owner = to.sequenceOwners.get(key)
-    if (owner?.identity) continue
+    if (owner?.identity || handedOver.has(key)) continue
     const before = from.sequences.get(key)
     if (before === undefined) {
       plan.types.push(`CREATE SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
@@ -61,7 +65,7 @@ export function sequenceChanges(
       plan.types.push(`ALTER SEQUENCE ${relationName(key)} ${sequenceOptions(text)};`)
   }
   for (const key of from.sequences.keys()) {
-    if (to.sequences.has(key)) continue
+    if (to.sequences.has(key) || handedOver.has(key)) continue
     const owner = from.sequenceOwners.get(key)
     if (owner?.identity) continue
     // Gone with its table, or with its column (DROP COLUMN drops the sequence it owns).
@@ -78,6 +82,7 @@ export function columnChanges(
   byHand: string[],
   inBoth: (table: string) => boolean,
   online: boolean,
+  handovers: readonly SequenceHandover[],
 ): void {
   const regenerated = regeneratedColumns(from, to)
   for (const [key, after] of to.columns) {
@@ -106,7 +111,13 @@ export function columnChanges(
       )
       continue
     }
-    alterColumn(alter, column, before, after, byHand, plan)
+    const handover = handovers.find((candidate) => candidate.column === key)
+    if (handover === undefined) alterColumn(alter, column, before, after, byHand, plan)
+    else {
+      // The identity changes with the sequences, after the old default goes.
+      alterColumn(alter, column, before, { ...after, identity: before.identity }, byHand, plan)
+      plan.tables.push(...handoverStatements(handover, to))
+    }
   }
   // Put back after the columns they read are retyped; made with any function they call.
   for (const key of regenerated) {
