@@ -20,6 +20,8 @@ export class ChangePlan {
   readonly schemas: string[] = []
   readonly types: string[] = []
   readonly earlyRoutines: string[] = []
+  /** Domains whose checks call a function `earlyRoutines` makes. */
+  readonly lateTypes: string[] = []
   readonly columnRemovals: string[] = []
   readonly tables: string[] = []
   readonly removals: string[] = []
@@ -53,6 +55,7 @@ export class ChangePlan {
       ...this.schemas,
       ...this.types,
       ...this.earlyRoutines,
+      ...this.lateTypes,
       ...this.columnRemovals,
       ...this.tables,
       ...this.removals,

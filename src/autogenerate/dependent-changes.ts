@@ -3,6 +3,7 @@ import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, routineName, tableOf } from './object-names.js'
 import { readBeforeReaders, viewsRemade } from './remade-objects.js'
+import { domainsAfterRoutines } from './type-changes.js'
 
 // Functions, views, triggers, policies and comments: what `schemaChanges` writes for them.
 
@@ -10,13 +11,16 @@ import { readBeforeReaders, viewsRemade } from './remade-objects.js'
  * New and changed routines: before the tables where they need no relation the script
  * makes (a column's default may call them), with bodies left unchecked until then as
  * pg_dump does (a SQL function's body may read a table made after it); after the
- * tables where their arguments or result are a new table's row type.
+ * tables where their arguments or result are a new table's row type, or a domain made
+ * after the functions its check calls.
  */
 export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+  const lateTypes = domainsAfterRoutines(from, to)
   const needsNewRelation = (key: string) =>
-    [...(to.columnReaders.get(key) ?? [])].some(
-      (read) => from.tables.get(tableOf(read)) !== to.tables.get(tableOf(read)),
-    )
+    [...(to.columnReaders.get(key) ?? [])].some((read) => {
+      const object = tableOf(read)
+      return lateTypes.has(object) || from.tables.get(object) !== to.tables.get(object)
+    })
   for (const [key, routine] of to.routines) {
     if (from.routines.get(key)?.definition === routine.definition) continue
     if (needsNewRelation(key)) plan.routines.push(`${routine.definition};`)

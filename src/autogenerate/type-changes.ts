@@ -1,5 +1,6 @@
 import { quoteLiteral } from '../db/quote.js'
 import type { CatalogSnapshot } from '../health/drift/catalog-snapshot.js'
+import { escapeRegex } from '../util/wildcard.js'
 import type { ChangePlan } from './change-plan.js'
 import { relationName } from './object-names.js'
 
@@ -52,10 +53,13 @@ export function typeChanges(
   byHand: string[],
 ): void {
   const create = (kind: 'domain' | 'composite') => (kind === 'domain' ? 'DOMAIN' : 'TYPE')
+  const late = domainsAfterRoutines(from, to)
   for (const [key, type] of to.types) {
     const before = from.types.get(key)
     if (before === undefined)
-      plan.types.push(`CREATE ${create(type.kind)} ${relationName(key)} ${type.definition};`)
+      (late.has(key) ? plan.lateTypes : plan.types).push(
+        `CREATE ${create(type.kind)} ${relationName(key)} ${type.definition};`,
+      )
     else if (before.definition !== type.definition || before.kind !== type.kind)
       byHand.push(
         `type ${relationName(key)}: ${before.kind} ${before.definition} becomes ${type.kind} ${type.definition}; write the ALTER ${create(type.kind)} by hand`,
@@ -64,4 +68,20 @@ export function typeChanges(
   // Before the enums they may be over, newest first.
   for (const [key, type] of from.types)
     if (!to.types.has(key)) plan.typeRemovals.unshift(`DROP ${create(type.kind)} ${relationName(key)};`)
+}
+
+/** New domains whose checks call a function new here: made after the functions (`plan.lateTypes`). */
+export function domainsAfterRoutines(from: CatalogSnapshot, to: CatalogSnapshot): ReadonlySet<string> {
+  const newRoutines = [...to.routines.keys()]
+    .filter((key) => !from.routines.has(key))
+    .map((key) => key.slice(key.indexOf('.') + 1, key.indexOf('(')))
+  const callsNewRoutine = (definition: string) =>
+    newRoutines.some((name) => new RegExp(`(^|[^\\w$."])"?${escapeRegex(name)}"?\\(`).test(definition))
+  return new Set(
+    [...to.types]
+      .filter(
+        ([key, type]) => !from.types.has(key) && type.kind === 'domain' && callsNewRoutine(type.definition),
+      )
+      .map(([key]) => key),
+  )
 }

@@ -134,7 +134,11 @@ for (const major of [16, 15] as const)
       CREATE FUNCTION new_token() RETURNS text LANGUAGE sql AS $$SELECT md5(random()::text)$$;
       CREATE TABLE tokens (id text DEFAULT new_token() PRIMARY KEY);
       CREATE FUNCTION token_count() RETURNS bigint LANGUAGE sql STABLE AS $$SELECT count(*) FROM tokens$$;
-      CREATE FUNCTION all_tokens() RETURNS SETOF tokens LANGUAGE sql STABLE AS $$SELECT * FROM tokens$$;`)
+      CREATE FUNCTION all_tokens() RETURNS SETOF tokens LANGUAGE sql STABLE AS $$SELECT * FROM tokens$$;
+      CREATE FUNCTION is_positive(x int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0';
+      CREATE DOMAIN positive_int AS int CHECK (is_positive(VALUE));
+      CREATE FUNCTION doubled(p positive_int) RETURNS int LANGUAGE sql AS 'SELECT p * 2';
+      CREATE TABLE stock (count positive_int);`)
     const sql = await project.cli(['diff', theirs.url, '--sql'])
     assert.equal(sql.code, 1, sql.stderr)
     const lines = sql.stdout.split('\n')
@@ -172,6 +176,9 @@ for (const major of [16, 15] as const)
     assert.ok(created('token_count') < at('CREATE TABLE tokens ('))
     assert.ok(created('new_token') < at('CREATE TABLE tokens ('))
     assert.ok(created('all_tokens') > at('CREATE TABLE tokens ('))
+    // A domain whose check calls a new function after it; a function taking the domain after that.
+    const domain = lines.findIndex((line) => line.startsWith('CREATE DOMAIN positive_int'))
+    assert.ok(created('is_positive') < domain && domain < created('doubled'))
     // A key on a table in use: its index built CONCURRENTLY, then the key made from it.
     assert.ok(
       at('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS audit_pkey ON public.audit USING btree (id);') <

@@ -55,7 +55,8 @@ export interface CatalogSnapshot {
    * columns it reads (`schema.relation.column`, of tables and views; `schema.relation.*`
    * for a relation read as a whole, as `count(*)` reads it). A routine (its `routines`
    * key) → the relations (`schema.relation.*`) whose row type it takes or returns, or
-   * that its BEGIN ATOMIC body reads.
+   * that its BEGIN ATOMIC body reads, and the domains and enums (`schema.type.*`) it
+   * takes or returns.
    */
   readonly columnReaders: ReadonlyMap<string, ReadonlySet<string>>
   /** `schema.name(argument types)` → kind and `pg_get_functiondef`, for functions and procedures. */

@@ -52,6 +52,15 @@ export async function readColumnReaders({
                         OR (d.refclassid = 'pg_type'::regclass AND rc.reltype = d.refobjid)
        JOIN pg_namespace rn ON rn.oid = rc.relnamespace
       WHERE n.nspname = ANY($1)
+     UNION
+     -- ... or a domain or enum it takes or returns, the same way.
+     SELECT n.nspname, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)), NULL,
+            tn.nspname || '.' || t.typname || '.*'
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass
+       JOIN pg_type t ON t.oid = d.refobjid AND t.typtype IN ('d', 'e')
+       JOIN pg_namespace tn ON tn.oid = t.typnamespace
+      WHERE n.nspname = ANY($1)
       ORDER BY 1, 2, 3, 4`,
   )) {
     if (!keep(row.schema, row.reader)) continue
