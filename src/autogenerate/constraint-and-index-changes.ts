@@ -2,6 +2,7 @@ import { sqlIdent } from '../db/quote.js'
 import { type CatalogSnapshot, isNotNullConstraint } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
+import { regeneratedColumns } from './remade-objects.js'
 
 /** How constraints and indexes of tables that already hold rows are written. */
 export interface OnlineForms {
@@ -123,10 +124,14 @@ export function constraintAndIndexChanges(
     if (concurrently(table)) plan.online.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${relationName(key)};`)
     else plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
   }
+  // An index on a generated column dropped and added again went with it: made again.
+  const regenerated = new Set(regeneratedColumns(from, to))
+  const wentWithColumn = (key: string) =>
+    [...(from.columnReaders.get(key) ?? [])].some((column) => regenerated.has(column))
   for (const [key, index] of to.indexes) {
     const { table } = index
     if (!kept(table) || !ownIndex(to, key, table) || inheritedIndex(key)) continue
-    if (from.indexes.get(key)?.definition === index.definition) continue
+    if (from.indexes.get(key)?.definition === index.definition && !wentWithColumn(key)) continue
     if (concurrently(table)) {
       plan.online.push(onlineBuild(index.definition))
       builtOnline.push(key)

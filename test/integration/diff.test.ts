@@ -112,7 +112,8 @@ for (const major of [16, 15] as const)
       CREATE VIEW zz_big_orders AS SELECT id, amount FROM orders_view WHERE amount > 10;
       CREATE VIEW aa_big_ids AS SELECT id FROM zz_big_orders;
       CREATE MATERIALIZED VIEW order_count AS SELECT count(*) AS n FROM aa_big_ids;
-      CREATE INDEX order_count_n_idx ON order_count (n);`
+      CREATE INDEX order_count_n_idx ON order_count (n);
+      CREATE INDEX orders_label_idx ON orders (label);`
     await mine.query(`
       CREATE TABLE orders (id int PRIMARY KEY, amount int, label text GENERATED ALWAYS AS ('#' || amount) STORED,
                            note text DEFAULT 'none', code text DEFAULT '7', legacy int);
@@ -185,6 +186,11 @@ for (const major of [16, 15] as const)
         at('ALTER TABLE audit ADD CONSTRAINT audit_pkey PRIMARY KEY USING INDEX audit_pkey;'),
     )
     assert.ok(at('-- Then the keys, from the indexes just built:') > at('COMMIT;'))
+    // Its index went with it, and is built again (CONCURRENTLY: the table is in use).
+    assert.ok(
+      at('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_label_idx ON public.orders USING btree (label);') >
+        0,
+    )
     // A generated column goes before the column it reads, where both go.
     assert.ok(at('ALTER TABLE totals DROP COLUMN total;') < at('ALTER TABLE totals DROP COLUMN legacy;'))
     // It loses no data but the columns that are gone: label is computed again.

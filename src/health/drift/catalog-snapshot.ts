@@ -51,7 +51,7 @@ export interface CatalogSnapshot {
   /** `schema.view` → definition. */
   readonly views: ReadonlyMap<string, string>
   /**
-   * A view (`schema.view`) or stored generated column (`schema.table.column`) → the
+   * A view or index (`schema.name`) or stored generated column (`schema.table.column`) → the
    * columns it reads (`schema.relation.column`, of tables and views; `schema.relation.*`
    * for a relation read as a whole, as `count(*)` reads it). A routine (its `routines`
    * key) → the relations (`schema.relation.*`) whose row type it takes or returns, or

@@ -42,6 +42,15 @@ export async function readColumnReaders({
       WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
         AND d.refobjid = d.objid AND d.objsubid > 0 AND ${relationFilter}
      UNION
+     -- An index depends on each column it keys or reads (expressions, predicate).
+     SELECT n.nspname, i.relname, NULL, n.nspname || '.' || c.relname || '.' || a.attname
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.oid
+                       AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid > 0
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+      WHERE ${relationFilter}
+     UNION
      -- A routine whose arguments or result are a relation's row type, or whose body
      -- (BEGIN ATOMIC) reads a relation: that relation as a whole.
      SELECT n.nspname, format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)), NULL,
