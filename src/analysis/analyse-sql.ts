@@ -2,7 +2,7 @@ import type { MigrationPhase } from '../graph/migration.js'
 import { type AnalysisSettings, analyseMigration, type MigrationReport } from './analyse-migration.js'
 import type { MigrationSource } from './analysed-statement.js'
 import { loadParser, parseSql } from './parse-sql.js'
-import { SchemaModel } from './schema-model.js'
+import { SchemaModel, type TableFacts } from './schema-model.js'
 
 export interface AnalyseSqlOptions {
   /**
@@ -18,6 +18,8 @@ export interface AnalyseSqlOptions {
   readonly downgrade?: string | null
   readonly revision?: string
   readonly levels?: AnalysisSettings['levels']
+  /** What connected mode would read of the tables, by table key (`users`, `app.users`). */
+  readonly database?: ReadonlyMap<string, TableFacts>
 }
 
 /**
@@ -46,7 +48,7 @@ export async function analyseSql(sql: string, options: AnalyseSqlOptions = {}): 
     unverifiable: [],
     invalidCalls: [],
   }
-  return analyseMigration(source, new SchemaModel(), {
+  return analyseMigration(source, new SchemaModel(options.database), {
     serverVersion: options.serverVersion ?? 16,
     levels: options.levels ?? new Map(),
     versionColumnLength: 32,

@@ -7,7 +7,7 @@ import {
 } from '../db/relation-size.js'
 import type { QualifiedName } from '../db/version-table.js'
 import type { TypeInfo } from './ast.js'
-import { type ColumnFacts, type TableFacts, tableKey } from './schema-model.js'
+import { type ColumnFacts, type ColumnReader, type TableFacts, tableKey } from './schema-model.js'
 
 /** A transaction that holds a lock on a checked table and has been open a while. */
 export interface LongTransaction {
@@ -110,6 +110,7 @@ export async function readDatabaseFacts(
       GROUP BY c.oid`,
     [oids],
   )
+  const readers = await readColumnReaders(client, oids)
   // A partitioned table's partitions: its indexes are built partition by partition.
   const partitioned = tables.rows.filter((table) => table.kind === 'p').map((table) => table.oid)
   const inherits =
@@ -138,6 +139,7 @@ export async function readDatabaseFacts(
         ? { partitions: inherits.find((entry) => entry.oid === table.oid)?.partitions ?? [] }
         : {}),
       ...primaryKeyFacts(table.oid, primaryKeys.rows, publications.rows),
+      ...(readers.has(table.oid) ? { columnReaders: readers.get(table.oid)! } : {}),
       columns: tableColumns,
       notNullChecks: new Set(checks.rows.filter((c) => c.oid === table.oid && c.column).map((c) => c.column)),
       indexLeadingColumns: indexes.rows
@@ -174,6 +176,79 @@ export async function readDatabaseFacts(
     tables: facts,
     versionColumnLength: length.rows[0]?.length ?? 32,
     longTransactions: longTransactions.rows,
+  }
+}
+
+/**
+ * The views and stored generated columns that read each column of the tables, by table
+ * oid: a statement that retypes or drops such a column fails unless the migration takes
+ * them down first.
+ */
+async function readColumnReaders(
+  client: pg.ClientBase,
+  oids: readonly number[],
+): Promise<Map<number, Map<string, ColumnReader[]>>> {
+  const { rows } = await client.query<{
+    oid: number
+    column: string
+    kind: string
+    name: string
+    drop_name: string
+    definition: string
+  }>(
+    `SELECT DISTINCT d.refobjid::int AS oid, a.attname AS column, v.relkind::text AS kind,
+            v.oid::regclass::text AS name, v.oid::regclass::text AS drop_name,
+            pg_get_viewdef(v.oid, true) AS definition
+       FROM pg_depend d
+       JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+       JOIN pg_class v ON v.oid = r.ev_class AND v.oid <> d.refobjid
+       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1::oid[]) AND d.refobjsubid > 0
+     UNION
+     SELECT ad.adrelid::int, a.attname, 'g', g.attname, ad.adrelid::regclass::text || '.' || quote_ident(g.attname),
+            quote_ident(g.attname) || ' ' || format_type(g.atttypid, g.atttypmod) || ' GENERATED ALWAYS AS ('
+              || pg_get_expr(ad.adbin, ad.adrelid) || ') STORED'
+       FROM pg_attrdef ad
+       JOIN pg_attribute g ON g.attrelid = ad.adrelid AND g.attnum = ad.adnum AND g.attgenerated = 's'
+       JOIN pg_depend d ON d.objid = ad.oid AND d.classid = 'pg_attrdef'::regclass AND d.refobjid = ad.adrelid
+                       AND d.refobjsubid <> ad.adnum AND d.refobjsubid > 0
+       JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = d.refobjsubid
+      WHERE ad.adrelid = ANY($1::oid[])
+      ORDER BY 1, 2, 4`,
+    [oids],
+  )
+  const byTable = new Map<number, Map<string, ColumnReader[]>>()
+  for (const row of rows) {
+    const columns = byTable.get(row.oid) ?? new Map<string, ColumnReader[]>()
+    byTable.set(row.oid, columns)
+    const list = columns.get(row.column) ?? []
+    columns.set(row.column, list)
+    list.push(columnReader(row))
+  }
+  return byTable
+}
+
+function columnReader(row: {
+  kind: string
+  name: string
+  drop_name: string
+  definition: string
+}): ColumnReader {
+  if (row.kind === 'g') {
+    const table = row.drop_name.slice(0, row.drop_name.lastIndexOf('.'))
+    return {
+      what: `generated column ${row.drop_name}`,
+      name: row.drop_name,
+      drop: `ALTER TABLE ${table} DROP COLUMN ${row.drop_name.slice(table.length + 1)};`,
+      create: `ALTER TABLE ${table} ADD COLUMN ${row.definition};`,
+    }
+  }
+  const kind = row.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
+  return {
+    what: `${kind.toLowerCase()} ${row.name}`,
+    name: row.name,
+    drop: `DROP ${kind} ${row.name};`,
+    create: `CREATE ${kind} ${row.name} AS\n${row.definition.trim().replace(/;$/, '')};`,
   }
 }
 

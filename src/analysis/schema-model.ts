@@ -7,6 +7,19 @@ export interface ColumnFacts {
   readonly notNull: boolean
 }
 
+/**
+ * A view or stored generated column that reads a column: PostgreSQL refuses to retype
+ * or drop the column under it. With the SQL that takes it down and makes it again.
+ */
+export interface ColumnReader {
+  /** `view public.active_users`, `generated column users.email_lower` */
+  readonly what: string
+  readonly drop: string
+  readonly create: string
+  /** What a DROP in the migration names when it takes it down first: the view, or `table.column`. */
+  readonly name: string
+}
+
 /** What the database says about one table (connected mode). */
 export interface TableFacts {
   readonly sizeBytes: number
@@ -33,6 +46,8 @@ export interface TableFacts {
   readonly partitions?: readonly string[]
   /** The name of its primary key constraint, when it has one (connected mode). */
   readonly primaryKey?: string
+  /** Column → the views and generated columns that read it (connected mode). */
+  readonly columnReaders?: ReadonlyMap<string, readonly ColumnReader[]>
   /**
    * Publications that replicate its UPDATEs or DELETEs through the primary key (replica
    * identity DEFAULT): without the key, both fail on the primary.

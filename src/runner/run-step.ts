@@ -9,7 +9,7 @@ import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
 import { alreadyMigratedHint, partlyCommittedHint } from './already-migrated-hint.js'
-import { dependentObjectsHint } from './dependency-hint.js'
+import { columnReadersHint, dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
 import { partitionedTableHint } from './partitioned-table-hint.js'
@@ -223,6 +223,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         ? 'nothing of it was applied; run the command again to apply it'
         : 'run the command again: it resumes this migration (finish or clean up what its completed statements left, e.g. an invalid index from CREATE INDEX CONCURRENTLY, which strata verify lists)'
       : (dependentObjectsHint(failure) ??
+        columnReadersHint(failure) ??
         partitionedTableHint(failure) ??
         (failure.code === UNSAFE_NEW_ENUM_VALUE ? NEW_ENUM_VALUE_HINT : undefined) ??
         failure.hint ??

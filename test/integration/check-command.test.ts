@@ -494,6 +494,63 @@ test('connected check: pending migrations only, real sizes and types, open trans
   await holder.end()
 })
 
+test('connected check names the views and generated columns a retyped column has, with the SQL that takes them down and up; the failed upgrade says the same', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('v1', {
+    up: `${CREATE_USERS};
+CREATE VIEW user_emails AS SELECT id, email FROM users;
+ALTER TABLE users ADD COLUMN domain text GENERATED ALWAYS AS (split_part(email, '@', 2)) STORED;`,
+    downSql: 'DROP VIEW user_emails; DROP TABLE users;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  project.sql('v2', {
+    down: 'v1',
+    up: 'ALTER TABLE users ALTER COLUMN email TYPE text;',
+    downSql: 'SELECT 1;',
+  })
+
+  const check = await project.cli(['check', '--format', 'json'])
+  const finding = JSON.parse(check.stdout).migrations[0].findings.find(
+    (f: { rule: string }) => f.rule === 'column-read-by-view',
+  )
+  assert.ok(finding, check.stdout)
+  assert.match(
+    finding.message,
+    /^retypes users\.email, which generated column users\.domain, view user_emails read: PostgreSQL refuses it/,
+  )
+  assert.match(
+    finding.fix,
+    /^ALTER TABLE users DROP COLUMN domain;\nDROP VIEW user_emails;\nALTER TABLE users ALTER COLUMN email TYPE text;\nALTER TABLE users ADD COLUMN domain text GENERATED ALWAYS AS \(split_part\(\(email\)::text, '@'::text, 2\)\) STORED;\nCREATE VIEW user_emails AS\n/,
+  )
+
+  // Run as it is, it fails as check said, and the hint says what to do.
+  const upgrade = await project.cli(['upgrade', 'head'])
+  assert.equal(upgrade.code, 1)
+  assert.match(upgrade.stderr, /cannot alter type of a column used by a (view or rule|generated column)/)
+  assert.match(
+    upgrade.stderr,
+    /hint: drop the (view|generated column) \(the detail names it\) first in this migration and (make|add) it again after the change/,
+  )
+
+  // Written as the fix says, it runs, and check has nothing more to say of it.
+  project.sql('v2', { down: 'v1', up: finding.fix.replace(/^--.*$/m, ''), downSql: 'SELECT 1;' })
+  const fixed = await project.cli(['check', '--format', 'json'])
+  assert.ok(
+    !JSON.parse(fixed.stdout).migrations[0].findings.some(
+      (f: { rule: string }) => f.rule === 'column-read-by-view',
+    ),
+  )
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.deepEqual(
+    await db.one(
+      "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'user_emails'::regclass AND attname = 'email'",
+    ),
+    { type: 'text' },
+  )
+})
+
 test('TS migrations that read query results are analysed up to what can be known', async (t) => {
   const project = testProject(t)
   writeFileSync(

@@ -1,4 +1,5 @@
 import breakingOutsideContract from './breaking-outside-contract.js'
+import columnReadByView from './column-read-by-view.js'
 import columnTypeChange from './column-type-change.js'
 import concurrentlyInTransaction from './concurrently-in-transaction.js'
 import concurrentlyOnPartitionedTable from './concurrently-on-partitioned-table.js'
@@ -52,6 +53,7 @@ import volatileDefault from './volatile-default.js'
 /** Every migration rule, in the order findings are reported. One file per rule. */
 export const RULES: readonly Rule[] = [
   breakingOutsideContract,
+  columnReadByView,
   columnTypeChange,
   concurrentlyInTransaction,
   concurrentlyOnPartitionedTable,

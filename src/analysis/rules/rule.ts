@@ -53,6 +53,8 @@ export type RuleExample =
       readonly serverVersion?: number
       readonly phase?: 'expand' | 'migrate' | 'contract'
       readonly downgrade?: string | null
+      /** What connected mode would read of the tables, by table key. */
+      readonly database?: ReadonlyMap<string, TableFacts>
     }
 
 export interface Rule {
