@@ -481,6 +481,68 @@ test('changeColumnType keeps writers working through the swap, and revertColumnT
   )
 })
 
+test('changeColumnType carries plain indexes over and swaps their names, the downgrade brings them back; a view or key bound to the column is refused with nothing changed', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int, note text);
+    INSERT INTO orders (user_id, note) SELECT g % 50, 'n' || g FROM generate_series(1, 2000) g;
+    CREATE INDEX orders_user_id_idx ON orders (user_id);
+    CREATE UNIQUE INDEX "Orders by note" ON orders (note, user_id) INCLUDE (id);
+    CREATE INDEX orders_note_idx ON orders (note);`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.changeColumnType('orders', 'user_id', 'bigint')",
+      "  await op.revertColumnType('orders', 'user_id', 'integer')",
+    ),
+  )
+  const indexes = async () =>
+    (
+      await db.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'orders' ORDER BY indexname")
+    ).rows.map((row) => row.indexdef)
+  const before = await indexes()
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(await indexes(), [
+    'CREATE UNIQUE INDEX "Orders by note" ON public.orders USING btree (note, user_id) INCLUDE (id)',
+    'CREATE UNIQUE INDEX "Orders by note_strata_old" ON public.orders USING btree (note, user_id_strata_old) INCLUDE (id)',
+    'CREATE INDEX orders_note_idx ON public.orders USING btree (note)',
+    'CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)',
+    'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)',
+    'CREATE INDEX orders_user_id_idx_strata_old ON public.orders USING btree (user_id_strata_old)',
+  ])
+  // The new column's index serves its queries.
+  await db.query('ANALYZE orders')
+  const plan = await db.query('EXPLAIN SELECT * FROM orders WHERE user_id = 7')
+  assert.match(plan.rows.map((row) => row['QUERY PLAN']).join('\n'), /orders_user_id_idx/)
+  assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
+  assert.deepEqual(await indexes(), before)
+
+  // A view and a foreign key bound to the column: refused before the first step.
+  await db.query(`CREATE TABLE users (id int PRIMARY KEY); INSERT INTO users SELECT g FROM generate_series(0, 49) g;
+    ALTER TABLE orders ADD CONSTRAINT orders_user_fkey FOREIGN KEY (user_id) REFERENCES users (id);
+    CREATE VIEW busy_users AS SELECT user_id, count(*) FROM orders GROUP BY user_id;`)
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stderr,
+    /changeColumnType\('orders', 'user_id'\): orders\.user_id has foreign key orders_user_fkey, view busy_users, bound to the column itself: after the swap they would stay on user_id_strata_old, with the old values .*Nothing was changed/,
+  )
+  assert.deepEqual(
+    (
+      await db.query(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+      )
+    ).rows.map((row) => row.attname),
+    ['id', 'user_id', 'note'],
+  )
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'strata_sync_user_id'")).n,
+    0,
+  )
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -1,4 +1,5 @@
-import { quoteIdent } from '../../db/quote.js'
+import { quoteIdent, sqlIdent } from '../../db/quote.js'
+import { escapeRegex } from '../../util/wildcard.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
@@ -11,6 +12,7 @@ import {
   sql,
   typeName,
 } from '../sql-fragments.js'
+import { type ColumnDependent, columnDependents, refuseUncarried } from './column-dependents.js'
 import { proveNotNull } from './validated-constraint.js'
 
 export interface ChangeColumnTypeOptions {
@@ -48,8 +50,10 @@ export function typeChangeNames(table: RelationName, column: string) {
  * 5. one short transaction swaps the names: the column keeps its name with the new
  *    type, the old values stay in `<column>_strata_old` (NOT NULL dropped), for the
  *    downgrade and for a later contract migration to drop.
- * Indexes and constraints on the old column are not moved: recreate them on the new
- * one (CONCURRENTLY) before the swap. Downgrade: `op.revertColumnType`.
+ * Plain indexes on the column are built again on the new one (CONCURRENTLY) before the
+ * swap, and swap names with it; the old ones stay with the old values. Constraints,
+ * views, generated columns, policies and triggers bound to the column are refused before
+ * the first step (they would stay with the old values). Downgrade: `op.revertColumnType`.
  */
 export async function changeColumnType(
   op: MigrationOp,
@@ -78,6 +82,10 @@ async function changeType(
     )
     return
   }
+  // What is bound to the column, read before the first step: what cannot be carried
+  // over to the new column is refused with nothing changed.
+  const dependents = op.offline ? [] : await columnDependents(op, table, column)
+  refuseUncarried(table, column, dependents)
   // The key the backfill pages by, found before the first step: without one, nothing is changed.
   const key = options.key ?? (op.offline ? undefined : await op.primaryKeyOf(table))
   const notNull = op.offline
@@ -101,6 +109,8 @@ async function changeType(
   })
   if (notNull)
     await proveNotNull(op, table, names.shadow, `${baseName(table)}_${names.shadow}_nn`.slice(0, 63))
+  const indexes = dependents.filter((dependent) => dependent.definition)
+  for (const index of indexes) await op.execute(indexOnShadow(index, column, names.shadow))
   await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
   await op.execute(
@@ -110,7 +120,45 @@ async function changeType(
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.shadow)} TO ${quoteIdent(column)}`,
   )
+  // The indexes swap names too: the old ones stay with the old values, for the downgrade.
+  for (const index of indexes) {
+    await op.execute(
+      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(carried(index.name, 'old'))}`,
+    )
+    await op.execute(
+      `ALTER INDEX ${indexName(table, carried(index.name, 'new'))} RENAME TO ${quoteIdent(index.name)}`,
+    )
+  }
   await op.execute('COMMIT', [], MANAGED)
+}
+
+/** `orders_user_id_idx` → `orders_user_id_idx_strata_new` (or `_strata_old`), within 63 bytes. */
+function carried(index: string, side: 'new' | 'old'): string {
+  return `${index}_strata_${side}`.slice(0, 63)
+}
+
+function indexName(table: RelationName, index: string): string {
+  const { schema } = splitName(table)
+  return `${schema ? `${quoteIdent(schema)}.` : ''}${quoteIdent(index)}`
+}
+
+/**
+ * The index built again on the shadow column, CONCURRENTLY: the definition the catalog
+ * gives, with its name and the column's replaced (its keys are plain columns, it has no
+ * predicate: the column's name appears only as a key or INCLUDE column).
+ */
+function indexOnShadow(index: ColumnDependent, column: string, shadow: string): string {
+  // As pg_get_indexdef writes it: bare unless it needs quotes.
+  const quoted = sqlIdent(column)
+  const name = /^CREATE (UNIQUE )?INDEX (?:"(?:[^"]|"")+"|\S+) ON /
+  const definition = index.definition!.replace(
+    name,
+    `CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(carried(index.name, 'new'))} ON `,
+  )
+  const using = definition.indexOf(' USING ')
+  const bare = !quoted.startsWith('"')
+  const token = new RegExp(bare ? `(?<![\\w$"])${escapeRegex(quoted)}(?![\\w$"])` : escapeRegex(quoted), 'g')
+  return `${definition.slice(0, using)}${definition.slice(using).replace(token, quoteIdent(shadow))}`
 }
 
 /**
@@ -154,12 +202,23 @@ async function revertType(
     name: `${baseName(table)}.${column}.type.revert`,
     ...(options.key === undefined ? {} : { key: options.key }),
   })
+  // The old column's indexes, set aside at the swap, get their names back once the new
+  // column (and the indexes carried over to it) is gone.
+  const setAside = op.offline
+    ? []
+    : (await columnDependents(op, table, names.old)).filter(
+        (dependent) => dependent.definition && dependent.name.endsWith('_strata_old'),
+      )
   await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
   await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
   )
+  for (const index of setAside)
+    await op.execute(
+      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(index.name.slice(0, -'_strata_old'.length))}`,
+    )
   await op.execute('COMMIT', [], MANAGED)
 }
 

@@ -1,0 +1,103 @@
+import { quoteIdent } from '../../db/quote.js'
+import { OperationFailedError } from '../../errors/index.js'
+import type { MigrationOp } from '../migration-op.js'
+import { MANAGED } from '../sql-executor.js'
+import { baseName, type RelationName, relation } from '../sql-fragments.js'
+
+// What is bound to a column, not to its name: PostgreSQL keeps a constraint, an index, a
+// view's reference, a generated column's or a policy's expression on the column itself.
+// `changeColumnType` swaps names; whatever stays bound goes with the old values to
+// `<column>_strata_old`: a view would show the old values (none for new rows), a policy
+// would check them, the new column would have no index. Plain indexes are carried over;
+// the rest is refused before anything changes.
+
+/** Something bound to the column. */
+export interface ColumnDependent {
+  /** `index`, `primary key`, `view`, `foreign key`, ... */
+  readonly kind: string
+  /** Its name as the catalog gives it (`orders_user_id_idx`, `orders_pkey`, `public.active_orders`). */
+  readonly name: string
+  /** A plain index's (keys are columns, no predicate): built again on the new column. */
+  readonly definition: string | undefined
+}
+
+export async function columnDependents(
+  op: MigrationOp,
+  table: RelationName,
+  column: string,
+): Promise<ColumnDependent[]> {
+  return op.query<{ kind: string; name: string; definition: string | undefined }>(
+    `WITH col AS (
+       SELECT a.attrelid AS rel, a.attnum FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped)
+     SELECT kind, name, definition FROM (
+       SELECT CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique constraint'
+                WHEN 'x' THEN 'exclusion constraint' WHEN 'f' THEN 'foreign key' ELSE 'check constraint' END AS kind,
+              con.conname::text AS name, NULL::text AS definition
+         FROM pg_constraint con, col
+        WHERE con.conrelid = col.rel AND col.attnum = ANY (con.conkey) AND con.contype IN ('p', 'u', 'x', 'f', 'c')
+       UNION ALL
+       SELECT 'foreign key', format('%s of %s', con.conname, con.conrelid::regclass), NULL
+         FROM pg_constraint con, col
+        WHERE con.contype = 'f' AND con.confrelid = col.rel AND col.attnum = ANY (con.confkey)
+       UNION ALL
+       -- A partitioned table's index cannot be built CONCURRENTLY: not carried.
+       SELECT CASE WHEN i.relkind = 'I' THEN 'index of a partitioned table'
+                WHEN x.indexprs IS NULL AND x.indpred IS NULL THEN 'index' ELSE 'expression or partial index' END,
+              i.relname::text,
+              CASE WHEN x.indexprs IS NULL AND x.indpred IS NULL AND i.relkind = 'i' THEN pg_get_indexdef(i.oid) END
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid, col
+        WHERE x.indrelid = col.rel
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = col.rel)
+          AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid
+                         AND d.refobjid = col.rel AND d.refobjsubid = col.attnum)
+       UNION ALL
+       SELECT DISTINCT CASE v.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, v.oid::regclass::text, NULL
+         FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+         JOIN pg_class v ON v.oid = r.ev_class, col
+        WHERE d.refobjid = col.rel AND d.refobjsubid = col.attnum AND v.oid <> col.rel
+       UNION ALL
+       SELECT 'generated column', g.attname::text, NULL
+         FROM pg_attrdef ad JOIN pg_attribute g ON g.attrelid = ad.adrelid AND g.attnum = ad.adnum AND g.attgenerated <> ''
+         JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid, col
+        WHERE ad.adrelid = col.rel AND d.refobjid = col.rel AND d.refobjsubid = col.attnum AND ad.adnum <> col.attnum
+       UNION ALL
+       SELECT 'policy', p.polname::text, NULL
+         FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid, col
+        WHERE d.refobjid = col.rel AND d.refobjsubid = col.attnum
+       UNION ALL
+       SELECT 'trigger', t.tgname::text, NULL
+         FROM pg_depend d JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid, col
+        WHERE d.refobjid = col.rel AND d.refobjsubid = col.attnum AND NOT t.tgisinternal
+     ) AS bound
+     ORDER BY kind, name`,
+    [relation(table), column],
+    MANAGED,
+  )
+}
+
+/**
+ * Refuses, before the first step, a column with something bound to it that the swap
+ * cannot carry: the migration fails with nothing changed, naming each.
+ */
+export function refuseUncarried(
+  table: RelationName,
+  column: string,
+  dependents: readonly ColumnDependent[],
+): void {
+  const uncarried = dependents.filter(
+    (dependent) => dependent.definition === undefined || dependent.definition === null,
+  )
+  if (uncarried.length === 0) return
+  const target = `${baseName(table)}.${column}`
+  throw new OperationFailedError(
+    `changeColumnType('${baseName(table)}', '${column}'): ${target} has ${uncarried
+      .map((dependent) => `${dependent.kind} ${dependent.name}`)
+      .join(
+        ', ',
+      )}, bound to the column itself: after the swap ${uncarried.length === 1 ? 'it' : 'they'} would stay on ${column}_strata_old, with the old values (a view or policy would read them, the new ${column} would go without the key or constraint). Nothing was changed`,
+    {
+      hint: `take ${uncarried.length === 1 ? 'it' : 'them'} down in a migration before and make ${uncarried.length === 1 ? 'it' : 'them'} again on the new column after (a view: DROP VIEW, then CREATE VIEW again; a constraint: add it again NOT VALID, then VALIDATE); a primary key or a column that foreign keys reference needs its own plan (a new key built beside it), or ALTER TABLE ... ALTER COLUMN ${quoteIdent(column)} TYPE ... in a window where the table may be locked while it is rewritten. Plain indexes are carried over`,
+    },
+  )
+}
