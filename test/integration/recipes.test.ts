@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
-import { createTestDatabase } from '../helpers/database.js'
+import { createTestDatabase, createTestRole } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 import { startWriter } from '../helpers/writer.js'
 
@@ -481,13 +481,18 @@ test('changeColumnType keeps writers working through the swap, and revertColumnT
   )
 })
 
-test('changeColumnType carries plain indexes over and swaps their names, the downgrade brings them back; a view or key bound to the column is refused with nothing changed', async (t) => {
+test('changeColumnType carries plain indexes and views over (options, grants, comment), the downgrade brings them back; a key or materialized view bound to the column is refused with nothing changed', async (t) => {
   const db = await createTestDatabase(t)
+  const reader = await createTestRole(t, { prefix: 'reader' })
   await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int, note text);
     INSERT INTO orders (user_id, note) SELECT g % 50, 'n' || g FROM generate_series(1, 2000) g;
     CREATE INDEX orders_user_id_idx ON orders (user_id);
     CREATE UNIQUE INDEX "Orders by note" ON orders (note, user_id) INCLUDE (id);
-    CREATE INDEX orders_note_idx ON orders (note);`)
+    CREATE INDEX orders_note_idx ON orders (note);
+    CREATE VIEW user_orders WITH (security_barrier = true) AS SELECT id, user_id FROM orders WHERE user_id > 0;
+    CREATE VIEW order_users AS SELECT DISTINCT user_id FROM user_orders;
+    GRANT SELECT ON user_orders TO ${reader.name};
+    COMMENT ON VIEW user_orders IS 'orders that have a user';`)
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
   project.ts(
@@ -512,22 +517,41 @@ test('changeColumnType carries plain indexes over and swaps their names, the dow
     'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)',
     'CREATE INDEX orders_user_id_idx_strata_old ON public.orders USING btree (user_id_strata_old)',
   ])
+  // The views read the new column, rows written after the swap included, and keep their
+  // options, grants and comment.
+  await db.query('INSERT INTO orders (user_id, note) VALUES (3000000000, $1)', ['after'])
+  assert.deepEqual(await db.one('SELECT max(user_id)::text AS top FROM order_users'), { top: '3000000000' })
+  assert.deepEqual(
+    await db.one(`SELECT reloptions::text AS options, obj_description('user_orders'::regclass) AS comment,
+      has_table_privilege('${reader.name}', 'user_orders', 'SELECT') AS granted,
+      format_type(atttypid, atttypmod) AS type FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'user_id'
+      WHERE c.oid = 'user_orders'::regclass`),
+    { options: '{security_barrier=true}', comment: 'orders that have a user', granted: true, type: 'bigint' },
+  )
+  await db.query("DELETE FROM orders WHERE note = 'after'")
   // The new column's index serves its queries.
   await db.query('ANALYZE orders')
   const plan = await db.query('EXPLAIN SELECT * FROM orders WHERE user_id = 7')
   assert.match(plan.rows.map((row) => row['QUERY PLAN']).join('\n'), /orders_user_id_idx/)
-  assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
+  const down = await project.cli(['downgrade', '-1', '--no-backup'])
+  assert.equal(down.code, 0, down.stderr)
   assert.deepEqual(await indexes(), before)
+  assert.deepEqual(
+    await db.one(
+      "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'order_users'::regclass AND attname = 'user_id'",
+    ),
+    { type: 'integer' },
+  )
 
-  // A view and a foreign key bound to the column: refused before the first step.
+  // A foreign key, and a materialized view reading it through a view: refused before the first step.
   await db.query(`CREATE TABLE users (id int PRIMARY KEY); INSERT INTO users SELECT g FROM generate_series(0, 49) g;
     ALTER TABLE orders ADD CONSTRAINT orders_user_fkey FOREIGN KEY (user_id) REFERENCES users (id);
-    CREATE VIEW busy_users AS SELECT user_id, count(*) FROM orders GROUP BY user_id;`)
+    CREATE MATERIALIZED VIEW busy_users AS SELECT user_id, count(*) FROM order_users GROUP BY user_id;`)
   const refused = await project.cli(['upgrade', 'head'])
   assert.equal(refused.code, 1)
   assert.match(
     refused.stderr,
-    /changeColumnType\('orders', 'user_id'\): orders\.user_id has foreign key orders_user_fkey, view busy_users, bound to the column itself: after the swap they would stay on user_id_strata_old, with the old values .*Nothing was changed/,
+    /changeColumnType\('orders', 'user_id'\): orders\.user_id has foreign key orders_user_fkey, materialized view busy_users, bound to the column, not to its name: after the swap they would stay on the old values .*Nothing was changed/,
   )
   assert.deepEqual(
     (

@@ -40,8 +40,8 @@ export default defineRule({
               : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
             fix: [
               `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: ${tsString(using)} })`,
-              '    (new column + sync trigger + batched backfill + short swap, plain indexes built again; downgrade: op.revertColumnType;',
-              '     a key, foreign key, view or policy on the column is refused: it would stay with the old values)',
+              '    (new column + sync trigger + batched backfill + short swap, plain indexes and views carried over;',
+              '     downgrade: op.revertColumnType; a key, foreign key or policy on the column is refused: it would stay with the old values)',
             ].join('\n'),
           },
         ]

@@ -12,6 +12,7 @@ import {
   sql,
   typeName,
 } from '../sql-fragments.js'
+import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 import { type ColumnDependent, columnDependents, refuseUncarried } from './column-dependents.js'
 import { proveNotNull } from './validated-constraint.js'
 
@@ -51,9 +52,11 @@ export function typeChangeNames(table: RelationName, column: string) {
  *    type, the old values stay in `<column>_strata_old` (NOT NULL dropped), for the
  *    downgrade and for a later contract migration to drop.
  * Plain indexes on the column are built again on the new one (CONCURRENTLY) before the
- * swap, and swap names with it; the old ones stay with the old values. Constraints,
- * views, generated columns, policies and triggers bound to the column are refused before
- * the first step (they would stay with the old values). Downgrade: `op.revertColumnType`.
+ * swap, and swap names with it; the old ones stay with the old values. Views that read
+ * the column are dropped and made again in the swap's transaction. Constraints,
+ * materialized views, generated columns, policies and triggers bound to the column are
+ * refused before the first step (they would stay with the old values). Downgrade:
+ * `op.revertColumnType`.
  */
 export async function changeColumnType(
   op: MigrationOp,
@@ -85,7 +88,13 @@ async function changeType(
   // What is bound to the column, read before the first step: what cannot be carried
   // over to the new column is refused with nothing changed.
   const dependents = op.offline ? [] : await columnDependents(op, table, column)
-  refuseUncarried(table, column, dependents)
+  refuseUncarried(
+    'changeColumnType',
+    table,
+    column,
+    dependents,
+    op.offline ? NO_VIEWS : await viewsReading(op, table, column),
+  )
   // The key the backfill pages by, found before the first step: without one, nothing is changed.
   const key = options.key ?? (op.offline ? undefined : await op.primaryKeyOf(table))
   const notNull = op.offline
@@ -113,6 +122,10 @@ async function changeType(
   for (const index of indexes) await op.execute(indexOnShadow(index, column, names.shadow))
   await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
+  // Read again inside the swap's transaction: the views as they are at the swap.
+  const views = op.offline ? NO_VIEWS : await viewsReading(op, table, column)
+  const drop = dropViews(views)
+  if (drop !== undefined) await op.execute(drop)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(column)} TO ${quoteIdent(names.old)}`,
   )
@@ -129,6 +142,8 @@ async function changeType(
       `ALTER INDEX ${indexName(table, carried(index.name, 'new'))} RENAME TO ${quoteIdent(index.name)}`,
     )
   }
+  // The views, made again, read the new column.
+  for (const statement of views.create) await op.execute(statement)
   await op.execute('COMMIT', [], MANAGED)
 }
 
@@ -193,6 +208,9 @@ async function revertType(
     )
     return
   }
+  // What a view reading the new column would leave behind is refused before the first step.
+  if (!op.offline)
+    refuseUncarried('revertColumnType', table, column, [], await viewsReading(op, table, column))
   await syncTrigger(op, table, names, names.old, using)
   await op.backfill({
     table,
@@ -211,6 +229,10 @@ async function revertType(
       )
   await op.execute('BEGIN', [], MANAGED)
   await dropSyncTrigger(op, table, names)
+  // Views that read the new column go down with it and are made again on the old one.
+  const views = op.offline ? NO_VIEWS : await viewsReading(op, table, column)
+  const drop = dropViews(views)
+  if (drop !== undefined) await op.execute(drop)
   await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
@@ -219,6 +241,7 @@ async function revertType(
     await op.execute(
       `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(index.name.slice(0, -'_strata_old'.length))}`,
     )
+  for (const statement of views.create) await op.execute(statement)
   await op.execute('COMMIT', [], MANAGED)
 }
 

@@ -3,13 +3,14 @@ import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation } from '../sql-fragments.js'
+import type { CarriedViews } from './carried-views.js'
 
 // What is bound to a column, not to its name: PostgreSQL keeps a constraint, an index, a
 // view's reference, a generated column's or a policy's expression on the column itself.
 // `changeColumnType` swaps names; whatever stays bound goes with the old values to
 // `<column>_strata_old`: a view would show the old values (none for new rows), a policy
-// would check them, the new column would have no index. Plain indexes are carried over;
-// the rest is refused before anything changes.
+// would check them, the new column would have no index. Plain indexes and views are
+// carried over; the rest is refused before anything changes.
 
 /** Something bound to the column. */
 export interface ColumnDependent {
@@ -78,26 +79,27 @@ export async function columnDependents(
 
 /**
  * Refuses, before the first step, a column with something bound to it that the swap
- * cannot carry: the migration fails with nothing changed, naming each.
+ * cannot carry: the migration fails with nothing changed, naming each. Plain indexes
+ * and views are carried; what a view that reads the column cannot carry (a materialized
+ * view, a view with triggers or rules of its own) is named.
  */
 export function refuseUncarried(
+  call: string,
   table: RelationName,
   column: string,
   dependents: readonly ColumnDependent[],
+  views: CarriedViews,
 ): void {
-  const uncarried = dependents.filter(
-    (dependent) => dependent.definition === undefined || dependent.definition === null,
-  )
+  const named = dependents
+    .filter((dependent) => !dependent.definition && dependent.kind !== 'view')
+    .map((dependent) => `${dependent.kind} ${dependent.name}`)
+  const uncarried = [...new Set([...named, ...views.refused])]
   if (uncarried.length === 0) return
-  const target = `${baseName(table)}.${column}`
+  const them = uncarried.length === 1 ? 'it' : 'them'
   throw new OperationFailedError(
-    `changeColumnType('${baseName(table)}', '${column}'): ${target} has ${uncarried
-      .map((dependent) => `${dependent.kind} ${dependent.name}`)
-      .join(
-        ', ',
-      )}, bound to the column itself: after the swap ${uncarried.length === 1 ? 'it' : 'they'} would stay on ${column}_strata_old, with the old values (a view or policy would read them, the new ${column} would go without the key or constraint). Nothing was changed`,
+    `${call}('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has ${uncarried.join(', ')}, bound to the column, not to its name: after the swap ${uncarried.length === 1 ? 'it' : 'they'} would stay on the old values (a policy would check them, the new ${column} would go without the key or constraint). Nothing was changed`,
     {
-      hint: `take ${uncarried.length === 1 ? 'it' : 'them'} down in a migration before and make ${uncarried.length === 1 ? 'it' : 'them'} again on the new column after (a view: DROP VIEW, then CREATE VIEW again; a constraint: add it again NOT VALID, then VALIDATE); a primary key or a column that foreign keys reference needs its own plan (a new key built beside it), or ALTER TABLE ... ALTER COLUMN ${quoteIdent(column)} TYPE ... in a window where the table may be locked while it is rewritten. Plain indexes are carried over`,
+      hint: `take ${them} down before and make ${them} again on the new column after (a constraint: add it again NOT VALID, then VALIDATE; a materialized view: drop it, make it again WITH NO DATA, then REFRESH); a primary key or a column that foreign keys reference needs its own plan (a new key built beside it), or ALTER TABLE ... ALTER COLUMN ${quoteIdent(column)} TYPE ... in a window where the table may be locked while it is rewritten. Plain indexes and views are carried over`,
     },
   )
 }
