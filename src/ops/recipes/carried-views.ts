@@ -3,12 +3,12 @@ import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
 import { type RelationName, relation } from '../sql-fragments.js'
 
-// A view reads a column by its number, not its name: after `changeColumnType` swaps the
-// names, a view left alone would go on reading the old values (and none of the rows
-// written since). The views that read the column, and the views that read those, are
-// dropped in the swap's transaction and made again after it from their own definitions,
-// with their options, owner, grants and comment: nothing outside the transaction ever
-// finds them missing.
+// A view reads a column by its number and a table by its oid, not by their names: after
+// `changeColumnType` or `rebuildTable` swaps names, a view left alone would go on reading
+// the old values (and none of the rows written since). The views that read the column
+// or table, and the views that read those, are dropped in the swap's transaction and
+// made again after it from their own definitions, with their options, owner, grants and
+// comment: nothing outside the transaction ever finds them missing.
 
 export const NO_VIEWS: CarriedViews = { names: [], create: [], refused: [] }
 
@@ -21,10 +21,11 @@ export interface CarriedViews {
   readonly refused: readonly string[]
 }
 
+/** The views that read `column` of `table` (any of its columns when none is named), and those that read them. */
 export async function viewsReading(
   op: MigrationOp,
   table: RelationName,
-  column: string,
+  column?: string,
 ): Promise<CarriedViews> {
   const rows = await op.query<{
     name: string
@@ -39,9 +40,9 @@ export async function viewsReading(
     `WITH RECURSIVE readers AS (
        SELECT DISTINCT r.ev_class AS oid, 1 AS depth
          FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
-         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-        WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1) AND a.attname = $2
-          AND r.ev_class <> d.refobjid
+        WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1) AND r.ev_class <> d.refobjid
+          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM pg_attribute a
+                WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND a.attname = $2))
        UNION
        SELECT r.ev_class, readers.depth + 1
          FROM readers
@@ -63,7 +64,7 @@ export async function viewsReading(
        FROM (SELECT oid, max(depth) AS depth FROM readers GROUP BY oid) AS found
        JOIN pg_class v ON v.oid = found.oid
       ORDER BY found.depth, 1`,
-    [relation(table), column],
+    [relation(table), column ?? null],
     MANAGED,
   )
   const refused = rows

@@ -8,6 +8,7 @@ import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
+import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 
 export interface RebuildTableOptions {
   /** The new table's columns (it gets the same primary key). */
@@ -44,8 +45,10 @@ function names(table: RelationName) {
  * 4. recorded changes are replayed (each changed row copied again, or deleted);
  * 5. under a short exclusive lock (lock_timeout, retried) the last changes are
  *    replayed and the names swap: the old table stays as `<table>_strata_old`.
- * Foreign keys and views that point at the table keep pointing at the old one
- * (PostgreSQL binds them to the table, not its name): recreate them after the swap.
+ * Views that read the table are dropped and made again in the swap's transaction, so
+ * they read the new one. Foreign keys of other tables that reference it, and
+ * materialized views that read it, are refused before the first step: PostgreSQL binds
+ * them to the table, not its name, and they would stay on the old one.
  * Downgrade: `op.revertRebuild(table)`.
  */
 export async function rebuildTable(
@@ -69,7 +72,31 @@ export async function rebuildTable(
   // Before the commit: a definition the rows cannot be copied into leaves the migration's
   // earlier statements uncommitted.
   const columns = await copiedColumns(op, table, options)
+  await refuseBoundToTable(op, table)
   await op.autocommit(() => rebuild(op, table, options, columns))
+}
+
+/**
+ * A foreign key of another table references the table by its oid: after the swap it
+ * would check the old table, and refuse rows that reference new ones. Refused before
+ * the first step, with nothing changed; so are a materialized view reading the table, and
+ * a view with triggers or rules of its own (plain views are carried over).
+ */
+async function refuseBoundToTable(op: MigrationOp, table: RelationName): Promise<void> {
+  const keys = await op.query<{ name: string }>(
+    `SELECT format('foreign key %s of %s', conname, conrelid::regclass) AS name FROM pg_constraint
+      WHERE contype = 'f' AND confrelid = to_regclass($1) AND conrelid <> confrelid ORDER BY 1`,
+    [relation(table)],
+    MANAGED,
+  )
+  const bound = [...keys.map((key) => key.name), ...(await viewsReading(op, table)).refused]
+  if (bound.length === 0) return
+  throw new OperationFailedError(
+    `rebuildTable('${baseName(table)}'): ${baseName(table)} has ${bound.join(', ')}, bound to the table, not to its name: after the swap ${bound.length === 1 ? 'it' : 'they'} would stay on the old table. Nothing was changed`,
+    {
+      hint: 'drop them first and add them again after the swap (a foreign key: NOT VALID, then VALIDATE; a materialized view: WITH NO DATA, then REFRESH), or change the table in place. Plain views are carried over',
+    },
+  )
 }
 
 /** How long the shadow table's ANALYZE waits for its lock before leaving it to autovacuum. */
@@ -151,9 +178,15 @@ async function rebuild(
       await op.execute(`LOCK TABLE ${relation(table)} IN ACCESS EXCLUSIVE MODE`)
       while ((await replay(op, n, key, copyFrom, 1_000_000, false)) > 0) {}
       await op.execute(`DROP TRIGGER ${quoteIdent(n.trigger)} ON ${relation(table)}`)
+      const views = await viewsReading(op, table)
+      const drop = dropViews(views)
+      if (drop !== undefined) await op.execute(drop)
       await op.execute(`ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(baseName(n.old))}`)
       await op.execute(`ALTER TABLE ${relation(n.shadow)} RENAME TO ${quoteIdent(baseName(table))}`)
       await resetSequences(op, table, options.columns)
+      // The views, made again, read the new table (one that names a column it no longer
+      // has fails here, and the swap is rolled back).
+      for (const statement of views.create) await op.execute(statement)
       await op.execute('COMMIT', [], MANAGED)
       break
     } catch (error) {
@@ -311,6 +344,10 @@ export async function revertRebuild(
       }
     }
     await op.execute('BEGIN', [], MANAGED)
+    // Views that read the rebuilt table go down with it and are made again on the old one.
+    const views = op.offline ? NO_VIEWS : await viewsReading(op, table)
+    const drop = dropViews(views)
+    if (drop !== undefined) await op.execute(drop)
     await op.execute(
       `ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(`${baseName(table)}_strata_rebuilt`.slice(0, 63))}`,
     )
@@ -318,6 +355,7 @@ export async function revertRebuild(
     await op.execute(
       `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
     )
+    for (const statement of views.create) await op.execute(statement)
     await op.execute('COMMIT', [], MANAGED)
   })
 }
