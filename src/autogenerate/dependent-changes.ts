@@ -16,14 +16,14 @@ import { domainsAfterRoutines } from './type-changes.js'
  */
 export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
   const lateTypes = domainsAfterRoutines(from, to)
-  const needsNewRelation = (key: string) =>
+  const comesAfterTables = (key: string) =>
     [...(to.columnReaders.get(key) ?? [])].some((read) => {
       const object = tableOf(read)
       return lateTypes.has(object) || from.tables.get(object) !== to.tables.get(object)
     })
   for (const [key, routine] of to.routines) {
     if (from.routines.get(key)?.definition === routine.definition) continue
-    if (needsNewRelation(key)) plan.routines.push(`${routine.definition};`)
+    if (comesAfterTables(key)) plan.routines.push(`${routine.definition};`)
     else {
       if (plan.earlyRoutines.length === 0) plan.earlyRoutines.push('SET LOCAL check_function_bodies = off;')
       plan.earlyRoutines.push(`${routine.definition};`)
