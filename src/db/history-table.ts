@@ -180,6 +180,31 @@ export async function lastFailedUpgrade(
 }
 
 /**
+ * The last stamp since `revision` was last applied, when no downgrade undid it since:
+ * the version table was moved below the revision with its changes left in place.
+ */
+export async function stampBelowApplied(
+  client: pg.ClientBase,
+  table: QualifiedName,
+  revision: string,
+): Promise<{ applied: Date; stamped: Date; target: string } | undefined> {
+  const { rows } = await client.query<{ applied: Date; stamped: Date; target: string }>(
+    `WITH applied AS (
+       SELECT max(finished_at) AS at FROM ${qualified(table)}
+        WHERE revision = $1 AND direction = 'up' AND outcome = 'success')
+     SELECT applied.at AS applied, s.finished_at AS stamped, s.revision AS target
+       FROM applied JOIN ${qualified(table)} s
+         ON s.direction = 'stamp' AND s.outcome = 'success' AND s.finished_at > applied.at
+      WHERE NOT EXISTS (SELECT 1 FROM ${qualified(table)} d
+                         WHERE d.revision = $1 AND d.direction = 'down' AND d.outcome = 'success'
+                           AND d.finished_at > applied.at)
+      ORDER BY s.finished_at DESC LIMIT 1`,
+    [revision],
+  )
+  return rows[0]
+}
+
+/**
  * The checksum each revision had when it was last applied successfully, read with one
  * light query (no timestamps to parse), for the drift check of every command.
  */

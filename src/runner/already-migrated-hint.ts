@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { MIGRATION_TOOL_TABLES } from '../adopt/migration-tool-tables.js'
-import { lastFailedUpgrade } from '../db/history-table.js'
+import { lastFailedUpgrade, stampBelowApplied } from '../db/history-table.js'
 import type { QualifiedName } from '../db/version-table.js'
 import type { DatabaseFailure } from './describe-failure.js'
 import type { PlanStep } from './plan.js'
@@ -70,4 +70,24 @@ export async function partlyCommittedHint(
   const earlier = await lastFailedUpgrade(client, history, step.revision, startedAt).catch(() => undefined)
   if (earlier === undefined) return undefined
   return `an earlier run of ${step.revision} failed (${earlier.toISOString().replace('T', ' ').slice(0, 19)} UTC) after committing what came before its op.backfill, op.autocommit or recipe call, and the re-run meets it. Write those statements to run twice (TS: { ifNotExists: true }; SQL: IF NOT EXISTS), as \`strata check\` asks (not-rerunnable), then run the command again`
+}
+
+/**
+ * For a migration that meets what it creates because it was applied once and the
+ * version table was later stamped below it (the guide's "stamp head-1, fix by hand,
+ * upgrade again"), without a downgrade undoing it: its changes, or part of them, are
+ * still in the database. "Fix the migration" would send the user to a correct file.
+ * Undefined for other failures, or when the history shows no such stamp.
+ */
+export async function stampedBackHint(
+  client: pg.ClientBase,
+  failure: DatabaseFailure,
+  step: PlanStep,
+  history: QualifiedName,
+): Promise<string | undefined> {
+  if (step.direction !== 'up' || !ALREADY_THERE.has(failure.code ?? '')) return undefined
+  const found = await stampBelowApplied(client, history, step.revision).catch(() => undefined)
+  if (found === undefined) return undefined
+  const at = (date: Date) => `${date.toISOString().replace('T', ' ').slice(0, 19)} UTC`
+  return `${step.revision} was applied at ${at(found.applied)} and never downgraded; a stamp at ${at(found.stamped)} (to ${found.target}) moved the version table below it without undoing it, so what it creates is still here. If all of ${step.revision}'s changes are in place, \`strata stamp ${step.revision}\` records it; if part was undone by hand, drop what remains of it, then run the command again`
 }

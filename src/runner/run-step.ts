@@ -8,7 +8,7 @@ import { MigrationFailedError, OperationFailedError } from '../errors/index.js'
 import { describeCodeError } from '../ops/code-error.js'
 import { MigrationOp } from '../ops/migration-op.js'
 import type { OnlineExecutor, StatementSource } from '../ops/sql-executor.js'
-import { alreadyMigratedHint, partlyCommittedHint } from './already-migrated-hint.js'
+import { alreadyMigratedHint, partlyCommittedHint, stampedBackHint } from './already-migrated-hint.js'
 import { columnReadersHint, dependentObjectsHint } from './dependency-hint.js'
 import { databaseFailure, describeStatement } from './describe-failure.js'
 import type { LockSettings } from './lock-retry.js'
@@ -203,6 +203,9 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     // Recording is best effort: the failure itself is what must reach the user.
   }
   const privilege = interrupted ? undefined : await privilegeHint(client, failure, statement?.sql)
+  const stampedBack = interrupted
+    ? undefined
+    : await stampedBackHint(client, failure, step, options.tables.history)
   const alreadyMigrated = interrupted ? undefined : await alreadyMigratedHint(client, failure, step)
   const partlyCommitted = interrupted
     ? undefined
@@ -228,6 +231,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
         (failure.code === UNSAFE_NEW_ENUM_VALUE ? NEW_ENUM_VALUE_HINT : undefined) ??
         failure.hint ??
         privilege ??
+        stampedBack ??
         partlyCommitted ??
         alreadyMigrated ??
         codeError?.opHint ??

@@ -210,6 +210,25 @@ test("stamp: the guide's failed partial migration recovery (stamp head-1, fix, u
   assert.match(log.stdout, /stamp\s+base\s+success/)
 })
 
+test('a migration applied, then stamped below without a downgrade, meets its own changes: the hint says so and how to record it', async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'CREATE TABLE a (id int);', downSql: 'DROP TABLE a;' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  assert.equal((await project.cli(['stamp', 'base'])).code, 0)
+  const again = await project.cli(['upgrade', 'head'])
+  assert.equal(again.code, 1)
+  assert.match(
+    again.stderr,
+    /hint: aaa111 was applied at [\d-]+ [\d:]+ UTC and never downgraded; a stamp at [\d-]+ [\d:]+ UTC \(to base\) moved the version table below it without undoing it, so what it creates is still here\. If all of aaa111's changes are in place, `strata stamp aaa111` records it/,
+  )
+  // Still so on a second attempt (its failed run is not taken for a partial commit).
+  assert.match(
+    (await project.cli(['upgrade', 'head'])).stderr,
+    /a stamp at .* moved the version table below it/,
+  )
+})
+
 test('show, history ranges and the JSON of read commands', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
