@@ -4,6 +4,7 @@ import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
 import { createTestDatabase, createTestRole } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
+import { runWithPsql } from '../helpers/psql.js'
 import { startWriter } from '../helpers/writer.js'
 
 const migration = (body: string, down = '') =>
@@ -565,6 +566,42 @@ test('changeColumnType carries plain indexes and views over (options, grants, co
     (await db.one("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'strata_sync_user_id'")).n,
     0,
   )
+})
+
+test('changeColumnType rendered offline stops before any change where the column has an index or view it cannot carry; without one it runs', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int);
+    INSERT INTO orders (user_id) SELECT g FROM generate_series(1, 50) g;
+    CREATE INDEX orders_user_id_idx ON orders (user_id);`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.changeColumnType('orders', 'user_id', 'bigint')"))
+  const script = await project.cli(['upgrade', 'base:head', '--sql'])
+  assert.equal(script.code, 0, script.stderr)
+  assert.throws(
+    () => runWithPsql(db.url, script.stdout),
+    /changeColumnType\('orders', 'user_id'\): orders\.user_id has index orders_user_id_idx, bound to the column, not to its name: this script cannot carry it over to the new column\. Run the migration with strata upgrade/,
+  )
+  const type = async () =>
+    (
+      await db.one(
+        "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'user_id'",
+      )
+    ).type
+  assert.equal(await type(), 'integer')
+  assert.equal(
+    (
+      await db.one(
+        "SELECT to_regclass('orders') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'user_id_strata_new') AS clean",
+      )
+    ).clean,
+    true,
+  )
+
+  // The script stopped after aaa111 (committed on its own): the rest, from there.
+  await db.query('DROP INDEX orders_user_id_idx')
+  runWithPsql(db.url, (await project.cli(['upgrade', 'aaa111:head', '--sql'])).stdout)
+  assert.equal(await type(), 'bigint')
 })
 
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {

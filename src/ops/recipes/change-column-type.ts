@@ -13,7 +13,12 @@ import {
   typeName,
 } from '../sql-fragments.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
-import { type ColumnDependent, columnDependents, refuseUncarried } from './column-dependents.js'
+import {
+  type ColumnDependent,
+  columnDependents,
+  offlineDependentsGuard,
+  refuseUncarried,
+} from './column-dependents.js'
 import { proveNotNull } from './validated-constraint.js'
 
 export interface ChangeColumnTypeOptions {
@@ -87,6 +92,7 @@ async function changeType(
   }
   // What is bound to the column, read before the first step: what cannot be carried
   // over to the new column is refused with nothing changed.
+  if (op.offline) await op.execute(offlineDependentsGuard(table, column))
   const dependents = op.offline ? [] : await columnDependents(op, table, column)
   refuseUncarried(
     'changeColumnType',

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../db/quote.js'
+import { quoteIdent, quoteLiteral } from '../../db/quote.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
@@ -28,7 +28,35 @@ export async function columnDependents(
   column: string,
 ): Promise<ColumnDependent[]> {
   return op.query<{ kind: string; name: string; definition: string | undefined }>(
-    `WITH col AS (
+    DEPENDENTS_SQL,
+    [relation(table), column],
+    MANAGED,
+  )
+}
+
+/**
+ * For a script rendered offline, which cannot read the catalog: a statement that stops
+ * the script where the column has anything bound to it (it would stay with the old
+ * values, and this script carries nothing over).
+ */
+export function offlineDependentsGuard(table: RelationName, column: string): string {
+  const query = DEPENDENTS_SQL.replaceAll('$1', quoteLiteral(relation(table))).replaceAll(
+    '$2',
+    quoteLiteral(column),
+  )
+  const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes and views and refuses the rest`
+  return `DO $strata_guard$
+DECLARE bound text;
+BEGIN
+  SELECT string_agg(kind || ' ' || name, ', ') INTO bound FROM (${query}) AS dependents;
+  IF bound IS NOT NULL THEN
+    RAISE EXCEPTION ${quoteLiteral(message)}, bound;
+  END IF;
+END
+$strata_guard$`
+}
+
+const DEPENDENTS_SQL = `WITH col AS (
        SELECT a.attrelid AS rel, a.attnum FROM pg_attribute a
         WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped)
      SELECT kind, name, definition FROM (
@@ -71,11 +99,7 @@ export async function columnDependents(
          FROM pg_depend d JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid, col
         WHERE d.refobjid = col.rel AND d.refobjsubid = col.attnum AND NOT t.tgisinternal
      ) AS bound
-     ORDER BY kind, name`,
-    [relation(table), column],
-    MANAGED,
-  )
-}
+     ORDER BY kind, name`
 
 /**
  * Refuses, before the first step, a column with something bound to it that the swap
