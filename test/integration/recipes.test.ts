@@ -604,6 +604,74 @@ test('changeColumnType rendered offline stops before any change where the column
   assert.equal(await type(), 'bigint')
 })
 
+test("rebuildTable gives the new table the old one's indexes, constraints, triggers, row security, grants and comments under their names; revertRebuild gives the names back", async (t) => {
+  const db = await createTestDatabase(t)
+  const reader = await createTestRole(t, { prefix: 'reader' })
+  await db.query(`CREATE TABLE teams (id int PRIMARY KEY); INSERT INTO teams VALUES (1);
+    CREATE TABLE members (id bigint PRIMARY KEY, email text NOT NULL, age int CHECK (age > 0), team int REFERENCES teams (id),
+                          CONSTRAINT members_email_key UNIQUE (email));
+    CREATE INDEX members_adults ON members (age) WHERE age >= 18;
+    INSERT INTO members SELECT g, 'm' || g, 20 + g % 50, 1 FROM generate_series(1, 500) g;
+    CREATE FUNCTION members_lower() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
+    CREATE TRIGGER members_lower BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION members_lower();
+    ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY adults_only ON members FOR SELECT TO ${reader.name} USING (age >= 18);
+    GRANT SELECT ON members TO ${reader.name};
+    COMMENT ON TABLE members IS 'club members'; COMMENT ON COLUMN members.email IS 'login';`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      `  await op.rebuildTable('members', { columns: [
+    { name: 'id', type: 'bigint', primaryKey: true },
+    { name: 'email', type: 'text', nullable: false },
+    { name: 'age', type: 'int' },
+    { name: 'team', type: 'int' },
+    { name: 'joined', type: 'date' },
+  ] })`,
+      "  await op.revertRebuild('members')",
+    ),
+  )
+  const objects = async (table: string) =>
+    await db.one(
+      `SELECT ARRAY(SELECT conname::text FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1) AS constraints,
+                ARRAY(SELECT i.relname::text FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass ORDER BY 1) AS indexes,
+                ARRAY(SELECT tgname::text FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal) AS triggers,
+                ARRAY(SELECT polname::text FROM pg_policy WHERE polrelid = $1::regclass) AS policies,
+                (SELECT relrowsecurity FROM pg_class WHERE oid = $1::regclass) AS security,
+                has_table_privilege($2, $1::regclass, 'SELECT') AS granted,
+                obj_description($1::regclass, 'pg_class') AS comment, col_description($1::regclass, 2) AS email_comment`,
+      [table, reader.name],
+    )
+  const before = await objects('members')
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(await objects('members'), before, 'the new table has all of it, under the same names')
+  assert.deepEqual((await objects('members_strata_old')).constraints, [
+    'members_age_check',
+    'members_email_key_strata_old',
+    'members_pkey_strata_old',
+    'members_team_fkey',
+  ])
+  // The unique index is there and works; the trigger runs; the new column is there.
+  await db.query("INSERT INTO members (id, email, age, team) VALUES (1000, 'NEW@example.com', 30, 1)")
+  assert.deepEqual(await db.one('SELECT email, joined FROM members WHERE id = 1000'), {
+    email: 'new@example.com',
+    joined: null,
+  })
+  await assert.rejects(
+    db.query("INSERT INTO members (id, email, age) VALUES (1001, 'm1', 30)"),
+    /members_email_key/,
+  )
+  await db.query('DELETE FROM members WHERE id = 1000')
+
+  const down = await project.cli(['downgrade', '-1'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.deepEqual(await objects('members'), before)
+  assert.equal((await db.one("SELECT to_regclass('members_strata_old') AS t")).t, null)
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -8,6 +8,7 @@ import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
+import { madeAlready, restoreNames, sideName, swapNames, tableObjects } from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 
 export interface RebuildTableOptions {
@@ -89,7 +90,11 @@ async function refuseBoundToTable(op: MigrationOp, table: RelationName): Promise
     [relation(table)],
     MANAGED,
   )
-  const bound = [...keys.map((key) => key.name), ...(await viewsReading(op, table)).refused]
+  const bound = [
+    ...keys.map((key) => key.name),
+    ...(await viewsReading(op, table)).refused,
+    ...(await tableObjects(op, table, names(table).shadow)).refused,
+  ]
   if (bound.length === 0) return
   throw new OperationFailedError(
     `rebuildTable('${baseName(table)}'): ${baseName(table)} has ${bound.join(', ')}, bound to the table, not to its name: after the swap ${bound.length === 1 ? 'it' : 'they'} would stay on the old table. Nothing was changed`,
@@ -163,6 +168,14 @@ async function rebuild(
   }
   // Replay until the log is short, then swap under a brief exclusive lock.
   while ((await replay(op, n, key, copyFrom, batch, true)) >= batch) {}
+  // The old table's indexes and constraints, made on the new one now it holds the rows
+  // (nobody else uses it: no CONCURRENTLY needed); a re-run skips those it made already.
+  const objects = await tableObjects(op, table, n.shadow)
+  const made = await madeAlready(op, n.shadow)
+  for (const carried of objects.beforeSwap)
+    if (![sideName(carried.name, 'new'), carried.name].some((name) => made.has(name)))
+      await op.execute(carried.create)
+  for (const statement of objects.validate) await op.execute(statement)
   // The table swapped in must not reach the application without statistics. Nobody
   // else uses the shadow table, so its lock comes at once (autovacuum gives way).
   await refreshStatistics(
@@ -184,6 +197,14 @@ async function rebuild(
       await op.execute(`ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(baseName(n.old))}`)
       await op.execute(`ALTER TABLE ${relation(n.shadow)} RENAME TO ${quoteIdent(baseName(table))}`)
       await resetSequences(op, table, options.columns)
+      const [shadowKey] = await op.query<{ name: string }>(
+        "SELECT conname::text AS name FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p'",
+        [relation(table)],
+        MANAGED,
+      )
+      for (const statement of swapNames(table, n.old, objects, shadowKey?.name ?? ''))
+        await op.execute(statement)
+      for (const statement of objects.afterSwap) await op.execute(statement)
       // The views, made again, read the new table (one that names a column it no longer
       // has fails here, and the swap is rolled back).
       for (const statement of views.create) await op.execute(statement)
@@ -355,6 +376,7 @@ export async function revertRebuild(
     await op.execute(
       `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
     )
+    if (!op.offline) for (const statement of await restoreNames(op, table)) await op.execute(statement)
     for (const statement of views.create) await op.execute(statement)
     await op.execute('COMMIT', [], MANAGED)
   })
