@@ -17,6 +17,13 @@ export interface EffectsEnvironment {
 export const BACKFILL_MARKER = 'strata_backfill'
 
 /**
+ * The dollar-quote tag of a DO block a recipe renders offline to stop the script when a
+ * precondition fails (`changeColumnType`'s check for what is bound to the column): it
+ * reads the catalog and raises, and changes nothing.
+ */
+export const GUARD_MARKER = '$strata_guard$'
+
+/**
  * The lock model: for one parsed statement, the table locks PostgreSQL takes (from
  * the "Explicit Locking" and per-command pages of the manual), whether it rewrites or
  * scans the table or builds an index, and what it changes in the guide's terms.
@@ -380,6 +387,7 @@ const HANDLERS: Record<string, Handler> = {
     effects.change('breaking', `drops database ${body.dbname}`)
   },
   DoStmt(_body, effects, _env, sql) {
+    if (sql.includes(GUARD_MARKER)) return
     if (sql.includes(BACKFILL_MARKER)) {
       effects.change('data transformation', 'backfills rows in committed batches (strata backfill)')
     } else {

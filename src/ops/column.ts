@@ -9,6 +9,7 @@ import {
 } from './op-arguments.js'
 import {
   expressionText,
+  isRawSql,
   type RawSql,
   type RelationName,
   relation,
@@ -82,6 +83,24 @@ export function referentialAction(action: string): ReferentialAction {
 }
 
 /**
+ * An object default is written as JSON, which only a json or jsonb column means. On any
+ * other it is a guess at another tool's raw-SQL form (Knex's `knex.raw`, a `{ sql: ... }`)
+ * that would become that JSON text in every row, or fail on a typed column.
+ */
+function refuseObjectDefault(where: string, column: ColumnSpec): void {
+  const value = column.default
+  if (typeof value !== 'object' || value === null || isRawSql(value) || value instanceof Date) return
+  if (/^json/i.test(column.type.trim())) return
+  const text = Object.values(value as Record<string, unknown>).find((entry) => typeof entry === 'string')
+  throw new OpArgumentError(
+    `${where}: the default ${JSON.stringify(value)} would be written as that JSON text into a ${column.type} column`,
+    typeof text === 'string'
+      ? `for an SQL expression write default: op.sql(${JSON.stringify(text)}); an object is a value for json and jsonb columns`
+      : "an object is a value for json and jsonb columns; for an SQL expression write default: op.sql('...')",
+  )
+}
+
+/**
  * `"email" text NOT NULL DEFAULT 'x'`.
  *
  * @param call the op call it belongs to, for messages: `createTable('users')`
@@ -104,7 +123,10 @@ export function renderColumn(column: ColumnSpec, call = 'column'): string {
   if (column.generated)
     parts.push(`GENERATED ALWAYS AS (${expressionText(where, 'generated', column.generated)}) STORED`)
   if (column.nullable === false || column.primaryKey) parts.push('NOT NULL')
-  if (column.default !== undefined) parts.push(`DEFAULT ${sqlValue(column.default)}`)
+  if (column.default !== undefined) {
+    refuseObjectDefault(where, column)
+    parts.push(`DEFAULT ${sqlValue(column.default)}`)
+  }
   if (column.primaryKey) parts.push('PRIMARY KEY')
   if (column.unique) parts.push('UNIQUE')
   if (column.references !== undefined) {

@@ -253,3 +253,26 @@ test("createIndex called without its name (node-pg-migrate's order) says so and 
     /^op\.createIndex\('ix_orders_user_id_placed_at', 'orders', \['user_id', 'placed_at'\]\)$/,
   )
 })
+
+test("an object default is JSON for json and jsonb columns; on any other it is refused with op.sql's form", () => {
+  refused(
+    () =>
+      renderColumn(
+        { name: 'created_at', type: 'timestamptz', default: { sql: 'now()' } } as never,
+        "createTable('events')",
+      ),
+    /createTable\('events'\), column created_at: the default \{"sql":"now\(\)"\} would be written as that JSON text into a timestamptz column/,
+  )
+  assert.throws(
+    () => renderColumn({ name: 'label', type: 'text', default: { raw: "'none'" } } as never),
+    (error: OpArgumentError) => /default: op\.sql\("'none'"\)/.test(error.hint ?? ''),
+  )
+  assert.equal(
+    renderColumn({ name: 'prefs', type: 'jsonb', nullable: false, default: {} }),
+    `"prefs" jsonb NOT NULL DEFAULT '{}'`,
+  )
+  assert.equal(
+    renderColumn({ name: 'at', type: 'timestamptz', default: sql('now()') }),
+    '"at" timestamptz DEFAULT now()',
+  )
+})

@@ -1,3 +1,4 @@
+import { GUARD_MARKER } from '../../analysis/statement-effects.js'
 import { quoteIdent, quoteLiteral } from '../../db/quote.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
@@ -45,7 +46,7 @@ export function offlineDependentsGuard(table: RelationName, column: string): str
     quoteLiteral(column),
   )
   const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes and views and refuses the rest`
-  return `DO $strata_guard$
+  return `DO ${GUARD_MARKER}
 DECLARE bound text;
 BEGIN
   SELECT string_agg(kind || ' ' || name, ', ') INTO bound FROM (${query}) AS dependents;
@@ -53,7 +54,7 @@ BEGIN
     RAISE EXCEPTION ${quoteLiteral(message)}, bound;
   END IF;
 END
-$strata_guard$`
+${GUARD_MARKER}`
 }
 
 const DEPENDENTS_SQL = `WITH col AS (
