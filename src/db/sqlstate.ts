@@ -18,6 +18,9 @@ export const OBJECT_IN_USE = '55006'
 /** SQLSTATE 23502 (not_null_violation). */
 export const NOT_NULL_VIOLATION = '23502'
 
+/** SQLSTATE 23503 (foreign_key_violation). */
+export const FOREIGN_KEY_VIOLATION = '23503'
+
 /** SQLSTATE 42501 (insufficient_privilege): the role lacks a privilege, or ownership. */
 export const INSUFFICIENT_PRIVILEGE = '42501'
 

@@ -612,6 +612,7 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
                           CONSTRAINT members_email_key UNIQUE (email));
     CREATE INDEX members_adults ON members (age) WHERE age >= 18;
     INSERT INTO members SELECT g, 'm' || g, 20 + g % 50, 1 FROM generate_series(1, 500) g;
+    INSERT INTO teams VALUES (3); INSERT INTO members VALUES (600, 'm600', 30, 3);
     CREATE FUNCTION members_lower() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
     CREATE TRIGGER members_lower BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION members_lower();
     ALTER TABLE members ENABLE ROW LEVEL SECURITY;
@@ -648,12 +649,14 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
   const result = await project.cli(['upgrade', 'head'])
   assert.equal(result.code, 0, result.stderr)
   assert.deepEqual(await objects('members'), before, 'the new table has all of it, under the same names')
+  // The old table keeps its rows for the downgrade, but not its foreign keys: they would
+  // refuse deleting a team only its old rows reference.
   assert.deepEqual((await objects('members_strata_old')).constraints, [
     'members_age_check',
     'members_email_key_strata_old',
     'members_pkey_strata_old',
-    'members_team_fkey',
   ])
+  await db.query('DELETE FROM members WHERE id = 600; DELETE FROM teams WHERE id = 3')
   // The unique index is there and works; the trigger runs; the new column is there.
   await db.query("INSERT INTO members (id, email, age, team) VALUES (1000, 'NEW@example.com', 30, 1)")
   assert.deepEqual(await db.one('SELECT email, joined FROM members WHERE id = 1000'), {
@@ -669,6 +672,16 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
   const down = await project.cli(['downgrade', '-1'])
   assert.equal(down.code, 0, down.stderr)
   assert.deepEqual(await objects('members'), before)
+  // Its old rows (the downgrade brings back what was deleted since) reference the team
+  // deleted meanwhile: the key is back, NOT VALID, and the downgrade says so.
+  assert.match(
+    down.stdout + down.stderr,
+    /foreign key "members_team_fkey" of "members" stays NOT VALID: rows from before the rebuild reference rows deleted since/,
+  )
+  assert.deepEqual(
+    await db.one("SELECT convalidated FROM pg_constraint WHERE conname = 'members_team_fkey'"),
+    { convalidated: false },
+  )
   assert.equal((await db.one("SELECT to_regclass('members_strata_old') AS t")).t, null)
 })
 

@@ -18,7 +18,7 @@ export interface CarriedName {
   readonly name: string
   /** The statement that makes it on the new table, under `<name>_strata_new`. */
   readonly create: string
-  readonly kind: 'index' | 'constraint'
+  readonly kind: 'index' | 'constraint' | 'foreign key'
 }
 
 export interface TableObjects {
@@ -121,7 +121,11 @@ export async function tableObjects(
     const name = ownName ? constraint.name : sideName(constraint.name, 'new')
     const notValid = constraint.type === 'f' && !constraint.definition.endsWith('NOT VALID')
     const add = `ALTER TABLE ${shadowName} ADD CONSTRAINT ${quoteIdent(name)} ${constraint.definition}${notValid ? ' NOT VALID' : ''}`
-    beforeSwap.push({ name: constraint.name, kind: 'constraint', create: add })
+    beforeSwap.push({
+      name: constraint.name,
+      kind: constraint.type === 'f' ? 'foreign key' : 'constraint',
+      create: add,
+    })
     if (notValid) validate.push(`ALTER TABLE ${shadowName} VALIDATE CONSTRAINT ${quoteIdent(name)}`)
   }
   return {
@@ -148,7 +152,8 @@ export async function tableObjects(
 /**
  * In the swap's transaction, after the tables' names swapped: the old table's indexes
  * and constraints (and primary key) step aside as `_strata_old`, the new table's take
- * their names. Checks and foreign keys kept their own names on the new table.
+ * their names. Checks and foreign keys kept their own names on the new table; the old
+ * table's foreign keys are dropped (`restoredForeignKeys` puts them back on a revert).
  */
 export function swapNames(
   table: RelationName,
@@ -173,6 +178,10 @@ export function swapNames(
       statements.push(
         `ALTER INDEX ${inSchema(sideName(carried.name, 'new'))} RENAME TO ${quoteIdent(carried.name)}`,
       )
+    } else if (carried.kind === 'foreign key') {
+      // The old table takes no more writes: its keys would only refuse the deletion of
+      // rows its old rows reference, which the new table may no longer need.
+      statements.push(`ALTER TABLE ${relation(old)} DROP CONSTRAINT ${quoteIdent(carried.name)}`)
     } else if (carried.create.includes(` ADD CONSTRAINT ${quoteIdent(sideName(carried.name, 'new'))} `)) {
       statements.push(renameConstraint(old, carried.name, sideName(carried.name, 'old')))
       statements.push(renameConstraint(table, sideName(carried.name, 'new'), carried.name))
@@ -211,4 +220,37 @@ export async function madeAlready(op: MigrationOp, shadow: RelationName): Promis
     MANAGED,
   )
   return new Set(rows.map((row) => row.name))
+}
+
+/**
+ * For `revertRebuild`, read before the rebuilt table goes: its foreign keys, to add to
+ * the old table again (the swap dropped them there), NOT VALID in the swap back's
+ * transaction and validated after it.
+ */
+export async function restoredForeignKeys(
+  op: MigrationOp,
+  rebuilt: RelationName,
+  table: RelationName,
+): Promise<{ add: string[]; validate: string[] }> {
+  const rows = await op.query<{ name: string; definition: string }>(
+    `SELECT k.conname::text AS name, pg_get_constraintdef(k.oid) AS definition FROM pg_constraint k
+      WHERE k.conrelid = to_regclass($1) AND k.contype = 'f'
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint o WHERE o.conrelid = to_regclass($2) AND o.conname = k.conname)
+      ORDER BY 1`,
+    [relation(rebuilt), relation(sideTable(table))],
+    MANAGED,
+  )
+  return {
+    add: rows.map(
+      (row) =>
+        `ALTER TABLE ${relation(table)} ADD CONSTRAINT ${quoteIdent(row.name)} ${row.definition.replace(/ NOT VALID$/, '')} NOT VALID`,
+    ),
+    validate: rows.map((row) => `ALTER TABLE ${relation(table)} VALIDATE CONSTRAINT ${quoteIdent(row.name)}`),
+  }
+}
+
+/** The old table as the swap left it: `<table>_strata_old`. */
+function sideTable(table: RelationName): RelationName {
+  const { schema, name } = splitName(table)
+  return { ...(schema ? { schema } : {}), name: sideName(name, 'old') }
 }

@@ -1,5 +1,5 @@
 import { quoteIdent } from '../../db/quote.js'
-import { hasSqlState, LOCK_NOT_AVAILABLE } from '../../db/sqlstate.js'
+import { FOREIGN_KEY_VIOLATION, hasSqlState, LOCK_NOT_AVAILABLE } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
@@ -8,7 +8,14 @@ import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
-import { madeAlready, restoreNames, sideName, swapNames, tableObjects } from './carried-table-objects.js'
+import {
+  madeAlready,
+  restoredForeignKeys,
+  restoreNames,
+  sideName,
+  swapNames,
+  tableObjects,
+} from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 
 export interface RebuildTableOptions {
@@ -364,6 +371,7 @@ export async function revertRebuild(
         )
       }
     }
+    const keys = op.offline ? { add: [], validate: [] } : await restoredForeignKeys(op, table, table)
     await op.execute('BEGIN', [], MANAGED)
     // Views that read the rebuilt table go down with it and are made again on the old one.
     const views = op.offline ? NO_VIEWS : await viewsReading(op, table)
@@ -377,7 +385,17 @@ export async function revertRebuild(
       `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
     )
     if (!op.offline) for (const statement of await restoreNames(op, table)) await op.execute(statement)
+    for (const statement of keys.add) await op.execute(statement)
     for (const statement of views.create) await op.execute(statement)
     await op.execute('COMMIT', [], MANAGED)
+    // The old rows may reference rows deleted while the rebuilt table served: the key then
+    // stays NOT VALID (new rows are checked), and the downgrade says so.
+    for (const statement of keys.validate)
+      await op.execute(statement).catch((error: unknown) => {
+        if (!hasSqlState(error, FOREIGN_KEY_VIOLATION)) throw error
+        op.context.runtime?.onNotice?.(
+          `${statement.replace(/^ALTER TABLE (.+) VALIDATE CONSTRAINT (.+)$/, 'foreign key $2 of $1')} stays NOT VALID: rows from before the rebuild reference rows deleted since (${(error as Error).message})`,
+        )
+      })
   })
 }
