@@ -91,7 +91,11 @@ export function formatActivity(report: ActivityReport): string {
   const states = Object.entries(report.byState)
     .map(([state, count]) => `${count} ${state}`)
     .join(', ')
-  const lines = [`Client sessions: ${states || 'none'}`]
+  const lines = [`Client sessions: ${states || (report.hidden > 0 ? 'none visible' : 'none')}`]
+  if (report.hidden > 0)
+    lines.push(
+      `${mark.warn()} ${plural(report.hidden, 'session')} of other roles in this database, whose state and query this role may not read: grant it pg_read_all_stats (or run as a superuser) to see them`,
+    )
   if (report.sessions.length > 0) {
     const flag = (session: SessionInfo) =>
       report.longRunning.includes(session.pid)
@@ -123,7 +127,7 @@ export function formatActivity(report: ActivityReport): string {
       `${mark.warn()} ${plural(report.idleInTransaction.length, 'session')} idle in transaction ${over}: they hold their locks and keep vacuum from cleaning up`,
     )
   if (report.longRunning.length === 0 && report.idleInTransaction.length === 0)
-    lines.push(`${mark.ok()} no query or idle transaction ${over}`)
+    lines.push(`${mark.ok()} no ${report.hidden > 0 ? 'visible ' : ''}query or idle transaction ${over}`)
   return lines.join('\n')
 }
 

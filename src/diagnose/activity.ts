@@ -11,6 +11,11 @@ export interface ActivityReport {
   /** Sessions per state, for the headline. */
   readonly byState: Readonly<Record<string, number>>
   readonly thresholdSeconds: number
+  /**
+   * Sessions in this database whose state and query this role may not read (other roles'
+   * sessions, without pg_read_all_stats): counted, so that "none" is never said of them.
+   */
+  readonly hidden: number
 }
 
 /** What the client sessions of this database are doing (the guide's "check for blocking queries"). */
@@ -23,7 +28,12 @@ export async function readActivity(client: pg.ClientBase, thresholdSeconds: numb
   for (const session of all)
     byState[session.state ?? 'unknown'] = (byState[session.state ?? 'unknown'] ?? 0) + 1
   const sessions = all.filter((session) => session.state !== 'idle')
+  const { rows } = await client.query<{ hidden: number }>(
+    `SELECT count(*)::int AS hidden FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type IS NULL AND pid <> pg_backend_pid()`,
+  )
   return {
+    hidden: rows[0]?.hidden ?? 0,
     sessions,
     longRunning: sessions
       .filter((session) => session.state === 'active' && (session.querySeconds ?? 0) > thresholdSeconds)

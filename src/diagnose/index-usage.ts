@@ -101,7 +101,9 @@ export async function readIndexUsage(
             (SELECT h.inhparent::regclass::text FROM pg_inherits h WHERE h.inhrelid = x.indexrelid) AS "partOf",
             CASE WHEN NOT lk.locked THEN pg_get_indexdef(x.indexrelid) END AS definition,
             x.indexrelid::int AS oid, x.indrelid::int AS indrelid, x.indkey::text AS keys, x.indclass::text AS opclasses,
-            pg_get_expr(x.indexprs, x.indrelid) AS expressions, pg_get_expr(x.indpred, x.indrelid) AS predicate,
+            -- pg_get_expr opens the table (ACCESS SHARE): not while another session holds it exclusively.
+            CASE WHEN NOT lk.locked THEN pg_get_expr(x.indexprs, x.indrelid) END AS expressions,
+            CASE WHEN NOT lk.locked THEN pg_get_expr(x.indpred, x.indrelid) END AS predicate,
             am.amname AS method
        FROM pg_stat_user_indexes s
        JOIN pg_index x ON x.indexrelid = s.indexrelid

@@ -86,6 +86,21 @@ test('diagnose blocking, locks and activity show a session blocked by another op
   const activity = await project.cli(['diagnose', 'activity'])
   assert.match(activity.stdout, new RegExp(`${holder.pid} +postgres +idle in transaction .*idle in tx`))
   assert.match(activity.stdout, /! 1 session idle in transaction longer than 0s/)
+  // A role that may not read other roles' sessions is not told there are none.
+  const watcher = await createTestRole(t, { prefix: 'watcher' })
+  const limited = await project.cli([
+    '--url',
+    urlOf({ ...database.spec, user: watcher.name, password: watcher.password }),
+    'diagnose',
+    'activity',
+  ])
+  assert.equal(limited.code, 0, limited.stderr)
+  assert.match(limited.stdout, /^Client sessions: none visible$/m)
+  assert.match(
+    limited.stdout,
+    /! [3-9] sessions of other roles in this database, whose state and query this role may not read: grant it pg_read_all_stats/,
+  )
+  assert.match(limited.stdout, /✓ no visible query or idle transaction longer than 0s/)
 
   // terminate: refuses without a terminal unless --yes, shows what it ends, then ends it.
   const unconfirmed = await project.cli(['diagnose', 'terminate', String(holder.pid)])
@@ -378,6 +393,7 @@ test('behind a migration holding ACCESS EXCLUSIVE, diagnose sizes and indexes an
     CREATE TABLE users (id int PRIMARY KEY, email text);
     CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (id));
     CREATE INDEX ix_orders_user_id ON orders (user_id);
+    CREATE INDEX ix_users_email_lower ON users (lower(email)) WHERE id > 0;
     INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g`)
   await database.query('VACUUM ANALYZE users')
   const migrator = await session(t, database)
