@@ -196,7 +196,10 @@ async function readColumnReaders(
     drop_name: string
     definition: string
   }>(
-    `SELECT DISTINCT d.refobjid::int AS oid, a.attname AS column, v.relkind::text AS kind,
+    // pg_get_viewdef and pg_get_expr open the relations they name (ACCESS SHARE): a table
+    // another session holds or awaits exclusively is left out rather than waited for.
+    `WITH ${EXCLUSIVELY_LOCKED}
+     SELECT DISTINCT d.refobjid::int AS oid, a.attname AS column, v.relkind::text AS kind,
             v.oid::regclass::text AS name, v.oid::regclass::text AS drop_name,
             pg_get_viewdef(v.oid, true) AS definition
        FROM pg_depend d
@@ -204,6 +207,8 @@ async function readColumnReaders(
        JOIN pg_class v ON v.oid = r.ev_class AND v.oid <> d.refobjid
        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
       WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1::oid[]) AND d.refobjsubid > 0
+        AND NOT EXISTS (SELECT 1 FROM pg_depend o WHERE o.classid = 'pg_rewrite'::regclass AND o.objid = r.oid
+                          AND o.refobjid IN (SELECT relation FROM exclusively_locked))
      UNION
      SELECT ad.adrelid::int, a.attname, 'g', g.attname, ad.adrelid::regclass::text || '.' || quote_ident(g.attname),
             quote_ident(g.attname) || ' ' || format_type(g.atttypid, g.atttypmod) || ' GENERATED ALWAYS AS ('
@@ -213,7 +218,7 @@ async function readColumnReaders(
        JOIN pg_depend d ON d.objid = ad.oid AND d.classid = 'pg_attrdef'::regclass AND d.refobjid = ad.adrelid
                        AND d.refobjsubid <> ad.adnum AND d.refobjsubid > 0
        JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = d.refobjsubid
-      WHERE ad.adrelid = ANY($1::oid[])
+      WHERE ad.adrelid = ANY($1::oid[]) AND ad.adrelid NOT IN (SELECT relation FROM exclusively_locked)
       ORDER BY 1, 2, 4`,
     [oids],
   )
