@@ -609,10 +609,11 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
   const reader = await createTestRole(t, { prefix: 'reader' })
   await db.query(`CREATE TABLE teams (id int PRIMARY KEY); INSERT INTO teams VALUES (1);
     CREATE TABLE members (id bigint PRIMARY KEY, email text NOT NULL, age int CHECK (age > 0), team int REFERENCES teams (id),
-                          CONSTRAINT members_email_key UNIQUE (email));
+                          ticket serial, CONSTRAINT members_email_key UNIQUE (email));
     CREATE INDEX members_adults ON members (age) WHERE age >= 18;
     INSERT INTO members SELECT g, 'm' || g, 20 + g % 50, 1 FROM generate_series(1, 500) g;
     INSERT INTO teams VALUES (3); INSERT INTO members VALUES (600, 'm600', 30, 3);
+    GRANT UPDATE (email) ON members TO ${reader.name};
     CREATE FUNCTION members_lower() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
     CREATE TRIGGER members_lower BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION members_lower();
     ALTER TABLE members ENABLE ROW LEVEL SECURITY;
@@ -629,6 +630,7 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
     { name: 'email', type: 'text', nullable: false },
     { name: 'age', type: 'int' },
     { name: 'team', type: 'int' },
+    { name: 'ticket', type: 'int', nullable: false, default: op.sql("nextval('members_ticket_seq')") },
     { name: 'joined', type: 'date' },
   ] })`,
       "  await op.revertRebuild('members')",
@@ -642,7 +644,9 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
                 ARRAY(SELECT polname::text FROM pg_policy WHERE polrelid = $1::regclass) AS policies,
                 (SELECT relrowsecurity FROM pg_class WHERE oid = $1::regclass) AS security,
                 has_table_privilege($2, $1::regclass, 'SELECT') AS granted,
-                obj_description($1::regclass, 'pg_class') AS comment, col_description($1::regclass, 2) AS email_comment`,
+                obj_description($1::regclass, 'pg_class') AS comment, col_description($1::regclass, 2) AS email_comment,
+                has_column_privilege($2, $1::regclass, 'email', 'UPDATE') AS column_granted,
+                pg_get_serial_sequence($1::text, 'ticket') AS ticket_sequence`,
       [table, reader.name],
     )
   const before = await objects('members')

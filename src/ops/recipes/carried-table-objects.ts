@@ -10,7 +10,8 @@ import { type RelationName, relation, splitName } from '../sql-fragments.js'
 // comments. Indexes and constraints are made on the new table before the swap, under
 // names of their own, and take the old names at the swap (the old table's get
 // `_strata_old`); the rest is made in the swap's transaction, where the new table
-// already has the name those definitions use.
+// already has the name those definitions use (and the sequences its serial columns own
+// pass to the new table's columns of the same names).
 
 /** An index or constraint made on the new table before the swap. */
 export interface CarriedName {
@@ -53,6 +54,8 @@ export async function tableObjects(
     policies: string[]
     security: string[]
     grants: string[]
+    column_grants: string[]
+    sequences: string[]
     owner: string | null
     comments: string[]
     published: string[]
@@ -83,6 +86,24 @@ export async function tableObjects(
                                 CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
                                 CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
                     FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner ORDER BY 1) AS grants,
+            -- Column grants, for the columns the new table has.
+            ARRAY(SELECT format('GRANT %s (%I) ON %I.%I TO %s%s', g.privilege_type, att.attname, n.nspname, c.relname,
+                                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+                                CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+                    FROM pg_attribute att CROSS JOIN LATERAL aclexplode(att.attacl) g
+                   WHERE att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped AND g.grantee <> c.relowner
+                     AND EXISTS (SELECT 1 FROM pg_attribute s WHERE s.attrelid = to_regclass($2) AND s.attname = att.attname
+                                   AND NOT s.attisdropped)
+                   ORDER BY 1) AS column_grants,
+            -- Sequences its columns own (serial): owned by the new table's column of that name,
+            -- or the old table's eventual DROP would take them from the new table's defaults.
+            ARRAY(SELECT format('ALTER SEQUENCE %s OWNED BY %I.%I.%I', d.objid::regclass, n.nspname, c.relname, att.attname)
+                    FROM pg_depend d JOIN pg_attribute att ON att.attrelid = d.refobjid AND att.attnum = d.refobjsubid
+                   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid
+                     AND d.deptype = 'a' AND (SELECT relkind FROM pg_class q WHERE q.oid = d.objid) = 'S'
+                     AND EXISTS (SELECT 1 FROM pg_attribute s WHERE s.attrelid = to_regclass($2) AND s.attname = att.attname
+                                   AND NOT s.attisdropped)
+                   ORDER BY 1) AS sequences,
             CASE WHEN c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
                  THEN format('ALTER TABLE %I.%I OWNER TO %I', n.nspname, c.relname, pg_get_userbyid(c.relowner)) END AS owner,
             ARRAY(SELECT CASE WHEN d.objsubid = 0 THEN format('COMMENT ON TABLE %I.%I IS %L', n.nspname, c.relname, d.description)
@@ -94,7 +115,7 @@ export async function tableObjects(
             ARRAY(SELECT rulename::text FROM pg_rewrite WHERE ev_class = c.oid AND rulename <> '_RETURN') AS rules
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = to_regclass($1)`,
-    [relation(table)],
+    [relation(table), relation(shadow)],
     MANAGED,
   )
   if (facts === undefined)
@@ -138,6 +159,8 @@ export async function tableObjects(
       ...facts.policies,
       ...(facts.owner === null ? [] : [facts.owner]),
       ...facts.grants,
+      ...facts.column_grants,
+      ...facts.sequences,
       ...facts.comments,
     ],
     refused: [
@@ -253,4 +276,28 @@ export async function restoredForeignKeys(
 function sideTable(table: RelationName): RelationName {
   const { schema, name } = splitName(table)
   return { ...(schema ? { schema } : {}), name: sideName(name, 'old') }
+}
+
+/**
+ * For `revertRebuild`, before the rebuilt table is dropped: the sequences its columns
+ * own (a serial's, handed over at the swap) go back to the old table's columns of the
+ * same names, so that the DROP does not take them from the old table's defaults.
+ */
+export async function sequencesBack(
+  op: MigrationOp,
+  rebuilt: RelationName,
+  table: RelationName,
+): Promise<string[]> {
+  const rows = await op.query<{ statement: string }>(
+    `SELECT format('ALTER SEQUENCE %s OWNED BY %s.%I', d.objid::regclass, to_regclass($2), att.attname) AS statement
+       FROM pg_depend d JOIN pg_attribute att ON att.attrelid = d.refobjid AND att.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1)
+        AND d.deptype = 'a' AND (SELECT relkind FROM pg_class q WHERE q.oid = d.objid) = 'S'
+        AND EXISTS (SELECT 1 FROM pg_attribute o WHERE o.attrelid = to_regclass($2) AND o.attname = att.attname
+                      AND NOT o.attisdropped)
+      ORDER BY 1`,
+    [relation(rebuilt), relation(table)],
+    MANAGED,
+  )
+  return rows.map((row) => row.statement)
 }

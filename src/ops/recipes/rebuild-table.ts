@@ -12,6 +12,7 @@ import {
   madeAlready,
   restoredForeignKeys,
   restoreNames,
+  sequencesBack,
   sideName,
   swapNames,
   tableObjects,
@@ -381,9 +382,10 @@ export async function revertRebuild(
       `ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(`${baseName(table)}_strata_rebuilt`.slice(0, 63))}`,
     )
     await op.execute(`ALTER TABLE ${relation(n.old)} RENAME TO ${quoteIdent(baseName(table))}`)
-    await op.execute(
-      `DROP TABLE ${relation({ ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) })}`,
-    )
+    const rebuilt = { ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) }
+    if (!op.offline)
+      for (const statement of await sequencesBack(op, rebuilt, table)) await op.execute(statement)
+    await op.execute(`DROP TABLE ${relation(rebuilt)}`)
     if (!op.offline) for (const statement of await restoreNames(op, table)) await op.execute(statement)
     for (const statement of keys.add) await op.execute(statement)
     for (const statement of views.create) await op.execute(statement)
