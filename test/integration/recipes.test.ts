@@ -689,6 +689,35 @@ test("rebuildTable gives the new table the old one's indexes, constraints, trigg
   assert.equal((await db.one("SELECT to_regclass('members_strata_old') AS t")).t, null)
 })
 
+test('revertColumnType after a contract migration dropped the old values refuses, changing nothing, instead of reporting the type back', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(
+    'CREATE TABLE notes (id bigserial PRIMARY KEY, score int); INSERT INTO notes (score) VALUES (1), (2)',
+  )
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.changeColumnType('notes', 'score', 'bigint')",
+      "  await op.revertColumnType('notes', 'score', 'integer')",
+    ),
+  )
+  project.sql('ccc333', {
+    down: 'bbb222',
+    up: 'ALTER TABLE notes DROP COLUMN score_strata_old;',
+    downSql: 'SELECT 1;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  const down = await project.cli(['downgrade', 'aaa111', '--no-backup'])
+  assert.equal(down.code, 1)
+  assert.match(
+    down.stderr,
+    /revertColumnType\('notes', 'score'\): notes\.score is not integer, and score_strata_old, which held the old values, is gone \(a contract migration dropped it\?\): there is nothing to go back to\. Nothing was changed/,
+  )
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222\n')
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -1,4 +1,5 @@
 import { quoteIdent, sqlIdent } from '../../db/quote.js'
+import { OperationFailedError } from '../../errors/index.js'
 import { escapeRegex } from '../../util/wildcard.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
@@ -207,8 +208,16 @@ async function revertType(
 ): Promise<void> {
   const names = typeChangeNames(table, column)
   const using = usingExpression(options, column, oldType)
-  // An earlier run of this downgrade swapped the names back and dropped the new column.
+  // An earlier run of this downgrade swapped the names back and dropped the new column;
+  // or a contract migration dropped the old values, and there is nothing to go back to.
   if (!op.offline && (await columnType(op, table, names.old)) === undefined) {
+    if (!(await hasType(op, table, column, oldType)))
+      throw new OperationFailedError(
+        `revertColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} is not ${oldType}, and ${names.old}, which held the old values, is gone (a contract migration dropped it?): there is nothing to go back to. Nothing was changed`,
+        {
+          hint: `change the type back with op.changeColumnType('${baseName(table)}', '${column}', '${oldType}', { using: ... }) in this downgrade, or restore the old values from a backup`,
+        },
+      )
     op.context.runtime?.onNotice?.(
       `${baseName(table)}.${column} has no ${names.old} to go back to: an earlier run of this downgrade swapped it back already`,
     )
@@ -266,10 +275,15 @@ async function typeAlreadySwapped(
 ): Promise<boolean> {
   if ((await columnType(op, table, names.old)) === undefined) return false
   if ((await columnType(op, table, names.shadow)) !== undefined) return false
+  return hasType(op, table, column, newType)
+}
+
+/** True when the column has the type `type` names (as PostgreSQL reads the name). */
+async function hasType(op: MigrationOp, table: RelationName, column: string, type: string): Promise<boolean> {
   const [row] = await op.query<{ same: boolean }>(
     `SELECT a.atttypid = to_regtype($3) AS same FROM pg_attribute a
       WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`,
-    [relation(table), column, newType],
+    [relation(table), column, type],
     MANAGED,
   )
   return row?.same === true
