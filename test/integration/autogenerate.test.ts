@@ -23,6 +23,18 @@ CREATE TYPE mood AS ENUM ('calm', 'angry');`,
 const generatedFiles = (project: TestProject) =>
   readdirSync(join(project.dir, 'migrations', 'versions')).filter((file) => !file.startsWith('g1'))
 
+/** The text of the generated migration whose file name ends with `suffix`. */
+const generatedFile = (project: TestProject, suffix: string) =>
+  readFileSync(
+    join(
+      project.dir,
+      'migrations',
+      'versions',
+      generatedFiles(project).find((name) => name.endsWith(suffix))!,
+    ),
+    'utf8',
+  )
+
 test('revision --autogenerate turns changes made by hand into a migration, proves it on a scratch database and stamps the database', async (t) => {
   const db = await createTestDatabase(t)
   const project = testProject(t, db)
@@ -267,16 +279,7 @@ test('a primary key and a unique constraint added to a table with rows: indexes 
     /✓ Generating .*_event_keys_keys\.sql \.\.\. done \(primary keys and unique constraints added USING INDEX, from the indexes built before: a brief lock, no build\)/,
   )
   assert.match(result.stdout, /✓ replayed on a scratch database/)
-  const read = (suffix: string) =>
-    readFileSync(
-      join(
-        project.dir,
-        'migrations',
-        'versions',
-        generatedFiles(project).find((name) => name.endsWith(suffix))!,
-      ),
-      'utf8',
-    )
+  const read = (suffix: string) => generatedFile(project, suffix)
   const [onlineUp] = read('_event_keys_concurrently.sql').split('-- migrate:down')
   assert.match(
     onlineUp!,
@@ -351,16 +354,7 @@ test('an enum value added and used: committed by a migration of its own before t
     /✓ Generating .*_great_enum_values\.sql \.\.\. done \(enum values added, committed before the changes that may use them\)/,
   )
   assert.match(result.stdout, /✓ replayed on a scratch database/)
-  const read = (suffix: string) =>
-    readFileSync(
-      join(
-        project.dir,
-        'migrations',
-        'versions',
-        generatedFiles(project).find((name) => name.endsWith(suffix))!,
-      ),
-      'utf8',
-    )
+  const read = (suffix: string) => generatedFile(project, suffix)
   assert.match(
     read('_great_enum_values.sql'),
     /-- migrate:up\nALTER TYPE mood ADD VALUE 'great' AFTER 'ok';\n/,
