@@ -13,6 +13,7 @@ import {
   sql,
   typeName,
 } from '../sql-fragments.js'
+import { sideName } from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 import {
   type ColumnDependent,
@@ -143,20 +144,15 @@ async function changeType(
   // The indexes swap names too: the old ones stay with the old values, for the downgrade.
   for (const index of indexes) {
     await op.execute(
-      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(carried(index.name, 'old'))}`,
+      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(sideName(index.name, 'old'))}`,
     )
     await op.execute(
-      `ALTER INDEX ${indexName(table, carried(index.name, 'new'))} RENAME TO ${quoteIdent(index.name)}`,
+      `ALTER INDEX ${indexName(table, sideName(index.name, 'new'))} RENAME TO ${quoteIdent(index.name)}`,
     )
   }
   // The views, made again, read the new column.
   for (const statement of views.create) await op.execute(statement)
   await op.execute('COMMIT', [], MANAGED)
-}
-
-/** `orders_user_id_idx` → `orders_user_id_idx_strata_new` (or `_strata_old`), within 63 bytes. */
-function carried(index: string, side: 'new' | 'old'): string {
-  return `${index}_strata_${side}`.slice(0, 63)
 }
 
 function indexName(table: RelationName, index: string): string {
@@ -175,7 +171,7 @@ function indexOnShadow(index: ColumnDependent, column: string, shadow: string): 
   const name = /^CREATE (UNIQUE )?INDEX (?:"(?:[^"]|"")+"|\S+) ON /
   const definition = index.definition!.replace(
     name,
-    `CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(carried(index.name, 'new'))} ON `,
+    `CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(sideName(index.name, 'new'))} ON `,
   )
   const using = definition.indexOf(' USING ')
   const bare = !quoted.startsWith('"')

@@ -8,16 +8,9 @@ import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
-import {
-  madeAlready,
-  restoredForeignKeys,
-  restoreNames,
-  sequencesBack,
-  sideName,
-  swapNames,
-  tableObjects,
-} from './carried-table-objects.js'
+import { madeAlready, sideName, swapNames, tableObjects } from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
+import { restoredForeignKeys, restoreNames, sequencesBack } from './table-objects-back.js'
 
 export interface RebuildTableOptions {
   /** The new table's columns (it gets the same primary key). */
