@@ -718,6 +718,31 @@ test('revertColumnType after a contract migration dropped the old values refuses
   assert.equal((await project.cli(['current'])).stdout, 'bbb222\n')
 })
 
+test('rebuildTable leaving out a column an index, check or view uses is refused before the first step, by name', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, email text, legacy int CHECK (legacy > 0));
+    CREATE INDEX accounts_legacy_idx ON accounts (legacy); CREATE VIEW legacy_accounts AS SELECT id, legacy FROM accounts;
+    INSERT INTO accounts VALUES (1, 'a', 1);`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.rebuildTable('accounts', { columns: [{ name: 'id', type: 'int', primaryKey: true }, { name: 'email', type: 'text' }] })",
+    ),
+  )
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stderr,
+    /rebuildTable\('accounts'\): the new table leaves out legacy, which check accounts_legacy_check \(legacy\), index accounts_legacy_idx \(legacy\), view legacy_accounts \(legacy\) use: they could not be made on the new table\. Nothing was changed/,
+  )
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'accounts\\_strata%'")).n,
+    0,
+  )
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

@@ -75,6 +75,7 @@ export async function rebuildTable(
   // earlier statements uncommitted.
   const columns = await copiedColumns(op, table, options)
   await refuseBoundToTable(op, table)
+  await refuseReadersOfDroppedColumns(op, table, options.columns)
   await op.autocommit(() => rebuild(op, table, options, columns))
 }
 
@@ -101,6 +102,58 @@ async function refuseBoundToTable(op: MigrationOp, table: RelationName): Promise
     `rebuildTable('${baseName(table)}'): ${baseName(table)} has ${bound.join(', ')}, bound to the table, not to its name: after the swap ${bound.length === 1 ? 'it' : 'they'} would stay on the old table. Nothing was changed`,
     {
       hint: 'drop them first and add them again after the swap (a foreign key: NOT VALID, then VALIDATE; a materialized view: WITH NO DATA, then REFRESH), or change the table in place. Plain views are carried over',
+    },
+  )
+}
+
+/**
+ * An index, constraint, view, policy or trigger that uses a column the new table leaves
+ * out could not be made on it: refused before the first step, rather than after the
+ * copy (an index) or at the swap (a view).
+ */
+async function refuseReadersOfDroppedColumns(
+  op: MigrationOp,
+  table: RelationName,
+  columns: readonly ColumnSpec[],
+): Promise<void> {
+  const rows = await op.query<{ reader: string; column: string }>(
+    `SELECT DISTINCT reader, col AS column FROM (
+       SELECT 'index ' || i.relname AS reader, a.attname::text AS col
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+         JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.oid AND d.refobjid = x.indrelid
+         JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = d.refobjsubid
+        WHERE x.indrelid = to_regclass($1) AND NOT x.indisprimary
+       UNION ALL
+       SELECT CASE k.contype WHEN 'c' THEN 'check ' WHEN 'f' THEN 'foreign key ' ELSE 'constraint ' END || k.conname, a.attname
+         FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+        WHERE k.conrelid = to_regclass($1) AND k.contype IN ('c', 'u', 'x', 'f')
+       UNION ALL
+       SELECT 'view ' || r.ev_class::regclass::text, a.attname
+         FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.refobjid = to_regclass($1) AND r.ev_class <> d.refobjid
+       UNION ALL
+       SELECT 'policy ' || p.polname, a.attname
+         FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.refobjid = to_regclass($1)
+       UNION ALL
+       SELECT 'trigger ' || t.tgname, a.attname
+         FROM pg_depend d JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.refobjid = to_regclass($1) AND NOT t.tgisinternal
+     ) AS used
+     WHERE col <> ALL ($2::text[])
+     ORDER BY 2, 1`,
+    [relation(table), columns.map((column) => column.name)],
+    MANAGED,
+  )
+  if (rows.length === 0) return
+  const left = [...new Set(rows.map((row) => row.column))]
+  throw new OperationFailedError(
+    `rebuildTable('${baseName(table)}'): the new table leaves out ${left.join(', ')}, which ${rows.map((row) => `${row.reader} (${row.column})`).join(', ')} ${rows.length === 1 ? 'uses' : 'use'}: ${rows.length === 1 ? 'it' : 'they'} could not be made on the new table. Nothing was changed`,
+    {
+      hint: `drop ${rows.length === 1 ? 'it' : 'them'} in this migration before the call (a view reading the column: make it again after, without the column), or keep the column in columns`,
     },
   )
 }
