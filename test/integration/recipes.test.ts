@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
 import { toClientConfig } from '../../src/db/connect.js'
-import { createTestDatabase, createTestRole } from '../helpers/database.js'
+import { createTestDatabase, createTestRole, urlOf } from '../helpers/database.js'
 import { testProject } from '../helpers/project.js'
 import { runWithPsql } from '../helpers/psql.js'
 import { startWriter } from '../helpers/writer.js'
@@ -739,6 +739,33 @@ test('rebuildTable leaving out a column an index, check or view uses is refused 
   )
   assert.equal(
     (await db.one("SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'accounts\\_strata%'")).n,
+    0,
+  )
+})
+
+test('changeColumnType run by a role that may not drop a view over the column (another role owns it) is refused before the first step', async (t) => {
+  const db = await createTestDatabase(t)
+  const migrator = await createTestRole(t, { prefix: 'migrator' })
+  await db.query(`GRANT CREATE ON SCHEMA public TO ${migrator.name};
+    CREATE TABLE readings (id bigserial PRIMARY KEY, value int); INSERT INTO readings (value) VALUES (1), (2);
+    ALTER TABLE readings OWNER TO ${migrator.name};
+    CREATE VIEW reading_values AS SELECT id, value FROM readings;`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.changeColumnType('readings', 'value', 'bigint')"))
+  const url = urlOf({ ...db.spec, user: migrator.name, password: migrator.password })
+  const refused = await project.cli(['--url', url, 'upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stderr,
+    /readings\.value has view reading_values \(its owner postgres, whose views this role may not drop and make again\), bound to the column, not to its name: .*Nothing was changed/,
+  )
+  assert.equal(
+    (
+      await db.one(
+        "SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'readings'::regclass AND attname = 'value_strata_new'",
+      )
+    ).n,
     0,
   )
 })

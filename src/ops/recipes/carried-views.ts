@@ -17,7 +17,7 @@ export interface CarriedViews {
   readonly names: readonly string[]
   /** CREATE VIEW, then its owner, grants and comment, view by view. */
   readonly create: readonly string[]
-  /** What cannot be carried: a materialized view, or a view with triggers or rules of its own. */
+  /** What cannot be carried: a materialized view, a view with triggers or rules of its own, or one another role owns. */
   readonly refused: readonly string[]
 }
 
@@ -36,6 +36,7 @@ export async function viewsReading(
     comment: string | null
     grants: string[]
     extras: boolean
+    not_ours: boolean
   }>(
     `WITH RECURSIVE readers AS (
        SELECT DISTINCT r.ev_class AS oid, 1 AS depth
@@ -60,7 +61,8 @@ export async function viewsReading(
                     FROM aclexplode(v.relacl) a WHERE a.grantee <> v.relowner
                    ORDER BY 1) AS grants,
             EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = v.oid)
-              OR EXISTS (SELECT 1 FROM pg_rewrite o WHERE o.ev_class = v.oid AND o.rulename <> '_RETURN') AS extras
+              OR EXISTS (SELECT 1 FROM pg_rewrite o WHERE o.ev_class = v.oid AND o.rulename <> '_RETURN') AS extras,
+            NOT pg_has_role(current_user, v.relowner, 'MEMBER') AS not_ours
        FROM (SELECT oid, max(depth) AS depth FROM readers GROUP BY oid) AS found
        JOIN pg_class v ON v.oid = found.oid
       ORDER BY found.depth, 1`,
@@ -68,11 +70,13 @@ export async function viewsReading(
     MANAGED,
   )
   const refused = rows
-    .filter((row) => row.kind !== 'v' || row.extras)
+    .filter((row) => row.kind !== 'v' || row.extras || row.not_ours)
     .map((row) =>
-      row.kind === 'v'
-        ? `view ${row.name} (it has triggers or rules of its own)`
-        : `materialized view ${row.name}`,
+      row.kind !== 'v'
+        ? `materialized view ${row.name}`
+        : row.extras
+          ? `view ${row.name} (it has triggers or rules of its own)`
+          : `view ${row.name} (its owner ${row.owner}, whose views this role may not drop and make again)`,
     )
   const create = rows.flatMap((row) => [
     `CREATE VIEW ${row.name}${row.options === null ? '' : ` WITH (${row.options.join(', ')})`} AS\n${row.definition.trim().replace(/;$/, '')}`,
