@@ -770,6 +770,37 @@ test('changeColumnType run by a role that may not drop a view over the column (a
   )
 })
 
+test('a recipe given a table or column the database does not have says so, with the name meant, before any step', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query('CREATE TABLE users (id bigserial PRIMARY KEY, score int)')
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const refusal = async (call: string) => {
+    project.ts('bbb222', migration(`  await op.${call}`))
+    const result = await project.cli(['upgrade', 'head'])
+    assert.equal(result.code, 1)
+    return result.stderr
+  }
+  assert.match(
+    await refusal("rebuildTable('usres', { columns: [{ name: 'id', type: 'bigint', primaryKey: true }] })"),
+    /rebuildTable\('usres'\): there is no table usres to rebuild in this database \(or in the schemas of its search_path\)\. Did you mean "users"\?/,
+  )
+  assert.match(
+    await refusal("changeColumnType('users', 'scroe', 'bigint')"),
+    /changeColumnType\('users', 'scroe'\): users has no column scroe\. Did you mean "score"\?/,
+  )
+  assert.match(
+    await refusal("changeColumnType('accounts', 'score', 'bigint')"),
+    /changeColumnType\('accounts', 'score'\): there is no table accounts in this database/,
+  )
+  assert.deepEqual(
+    (await db.query("SELECT relname FROM pg_class WHERE relname LIKE '%strata%' AND relkind = 'r'")).rows
+      .map((row) => row.relname)
+      .sort(),
+    ['strata_history'],
+  )
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

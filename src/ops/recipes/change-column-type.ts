@@ -1,5 +1,6 @@
 import { quoteIdent, sqlIdent } from '../../db/quote.js'
 import { OperationFailedError } from '../../errors/index.js'
+import { closestMatch } from '../../util/closest-match.js'
 import { escapeRegex } from '../../util/wildcard.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
@@ -95,6 +96,7 @@ async function changeType(
   // What is bound to the column, read before the first step: what cannot be carried
   // over to the new column is refused with nothing changed.
   if (op.offline) await op.execute(offlineDependentsGuard(table, column))
+  else if ((await columnType(op, table, column)) === undefined) await refuseMissingColumn(op, table, column)
   const dependents = op.offline ? [] : await columnDependents(op, table, column)
   refuseUncarried(
     'changeColumnType',
@@ -283,6 +285,25 @@ async function hasType(op: MigrationOp, table: RelationName, column: string, typ
     MANAGED,
   )
   return row?.same === true
+}
+
+/** A table or column the recipe was given that the database does not have: said with the name meant. */
+async function refuseMissingColumn(op: MigrationOp, table: RelationName, column: string): Promise<never> {
+  const [found] = await op.query<{ table: boolean; columns: string[] }>(
+    `SELECT to_regclass($1) IS NOT NULL AS table,
+            ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped) AS columns`,
+    [relation(table)],
+    MANAGED,
+  )
+  const like = found?.table ? closestMatch(column, found.columns) : undefined
+  throw new OperationFailedError(
+    found?.table
+      ? `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)} has no column ${column}${like === undefined ? '' : `. Did you mean "${like}"?`}`
+      : `changeColumnType('${baseName(table)}', '${column}'): there is no table ${baseName(table)} in this database (or in the schemas of its search_path)`,
+    {
+      hint: 'check the names (and the schema: { schema, name }), and that the migration creating them comes first',
+    },
+  )
 }
 
 /** The column's type oid, or undefined when the table has no such column. */

@@ -2,6 +2,7 @@ import { quoteIdent } from '../../db/quote.js'
 import { FOREIGN_KEY_VIOLATION, hasSqlState, LOCK_NOT_AVAILABLE } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
+import { closestMatch } from '../../util/closest-match.js'
 import { type ColumnSpec, renderColumn } from '../column.js'
 import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js'
@@ -73,6 +74,15 @@ export async function rebuildTable(
   }
   // Before the commit: a definition the rows cannot be copied into leaves the migration's
   // earlier statements uncommitted.
+  if ((await columnNames(op, table)).length === 0) {
+    const like = closestMatch(baseName(table), await visibleTables(op))
+    throw new OperationFailedError(
+      `rebuildTable('${baseName(table)}'): there is no table ${baseName(table)} to rebuild in this database (or in the schemas of its search_path)${like === undefined ? '' : `. Did you mean "${like}"?`}`,
+      {
+        hint: 'check the name (and its schema: op.rebuildTable({ schema, name }, ...)), and that the migration creating it comes first',
+      },
+    )
+  }
   const columns = await copiedColumns(op, table, options)
   await refuseBoundToTable(op, table)
   await refuseReadersOfDroppedColumns(op, table, options.columns)
@@ -320,6 +330,16 @@ async function alreadyRebuilt(
   if (row === undefined || !row.old || row.shadow) return false
   const wanted = options.columns.map((column) => column.name)
   return JSON.stringify(await columnNames(op, n.table)) === JSON.stringify(wanted)
+}
+
+/** The tables a name without a schema can reach (for "did you mean"). */
+async function visibleTables(op: MigrationOp): Promise<string[]> {
+  const rows = await op.query<{ name: string }>(
+    `SELECT relname::text AS name FROM pg_class WHERE relkind IN ('r', 'p') AND pg_table_is_visible(oid)`,
+    [],
+    MANAGED,
+  )
+  return rows.map((row) => row.name)
 }
 
 /** The table's columns, in their order (a recipe's own catalog lookup). */
