@@ -793,6 +793,11 @@ test('a recipe given a table or column the database does not have says so, with 
     await refusal("changeColumnType('accounts', 'score', 'bigint')"),
     /changeColumnType\('accounts', 'score'\): there is no table accounts in this database/,
   )
+  // A column of that type already: nothing is rewritten, and the run says why.
+  project.ts('bbb222', migration("  await op.changeColumnType('users', 'score', 'integer')"))
+  const same = await project.cli(['upgrade', 'head'])
+  assert.equal(same.code, 0, same.stderr)
+  assert.match(same.stdout + same.stderr, /users\.score is integer already: nothing to change/)
   assert.deepEqual(
     (await db.query("SELECT relname FROM pg_class WHERE relname LIKE '%strata%' AND relkind = 'r'")).rows
       .map((row) => row.relname)

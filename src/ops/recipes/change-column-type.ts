@@ -97,6 +97,15 @@ async function changeType(
   // over to the new column is refused with nothing changed.
   if (op.offline) await op.execute(offlineDependentsGuard(table, column))
   else if ((await columnType(op, table, column)) === undefined) await refuseMissingColumn(op, table, column)
+  // Already of that type (and never swapped): copying it into a column of the same type
+  // would rewrite every row for nothing.
+  else if (
+    (await columnType(op, table, names.shadow)) === undefined &&
+    (await hasType(op, table, column, newType))
+  ) {
+    op.context.runtime?.onNotice?.(`${baseName(table)}.${column} is ${newType} already: nothing to change`)
+    return
+  }
   const dependents = op.offline ? [] : await columnDependents(op, table, column)
   refuseUncarried(
     'changeColumnType',
