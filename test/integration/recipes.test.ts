@@ -768,6 +768,21 @@ test('changeColumnType run by a role that may not drop a view over the column (a
     ).n,
     0,
   )
+  // Nor may it rebuild a table another role owns: said before any step.
+  await db.query('CREATE TABLE gauges (id bigint PRIMARY KEY, value int)')
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.rebuildTable('gauges', { columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'value', type: 'bigint' }] })",
+    ),
+  )
+  const notOwner = await project.cli(['--url', url, 'upgrade', 'head'])
+  assert.equal(notOwner.code, 1)
+  assert.match(
+    notOwner.stderr,
+    /rebuildTable\('gauges'\): gauges is owned by postgres, and this role may not act as it: .*Nothing was changed/,
+  )
+  assert.equal((await db.one("SELECT to_regclass('gauges_strata_new') AS t")).t, null)
 })
 
 test('a recipe given a table or column the database does not have says so, with the name meant, before any step', async (t) => {

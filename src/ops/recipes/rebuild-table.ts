@@ -102,6 +102,19 @@ async function refuseBoundToTable(op: MigrationOp, table: RelationName): Promise
     [relation(table)],
     MANAGED,
   )
+  const [owner] = await op.query<{ owner: string; ours: boolean }>(
+    `SELECT pg_get_userbyid(relowner)::text AS owner, pg_has_role(current_user, relowner, 'MEMBER') AS ours
+       FROM pg_class WHERE oid = to_regclass($1)`,
+    [relation(table)],
+    MANAGED,
+  )
+  if (owner !== undefined && !owner.ours)
+    throw new OperationFailedError(
+      `rebuildTable('${baseName(table)}'): ${baseName(table)} is owned by ${owner.owner}, and this role may not act as it: it could not put a trigger on the table or rename it. Nothing was changed`,
+      {
+        hint: `run the migration as ${owner.owner} (or a role granted it: GRANT ${owner.owner} TO <the migrating role>)`,
+      },
+    )
   const bound = [
     ...keys.map((key) => key.name),
     ...(await viewsReading(op, table)).refused,
