@@ -821,6 +821,38 @@ test('a recipe given a table or column the database does not have says so, with 
   )
 })
 
+test('revertRebuild after a contract migration dropped the old table refuses, changing nothing, instead of reporting it swapped back', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query("CREATE TABLE logs (id bigint PRIMARY KEY, line text); INSERT INTO logs VALUES (1, 'a')")
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.rebuildTable('logs', { columns: [{ name: 'id', type: 'bigint', primaryKey: true }, { name: 'line', type: 'text' }, { name: 'level', type: 'text' }] })",
+      "  await op.revertRebuild('logs')",
+    ),
+  )
+  project.sql('ccc333', { down: 'bbb222', up: 'DROP TABLE logs_strata_old;', downSql: 'SELECT 1;' })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  const down = await project.cli(['downgrade', 'aaa111', '--no-backup'])
+  assert.equal(down.code, 1)
+  assert.match(
+    down.stderr,
+    /revertRebuild\('logs'\): logs_strata_old, the table before the rebuild, is gone \(a contract migration dropped it\?\): logs is still the rebuilt one, and there is nothing to go back to\. Nothing was changed/,
+  )
+  assert.equal((await project.cli(['current'])).stdout, 'bbb222\n')
+  assert.equal(
+    (
+      await db.one(
+        "SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'logs'::regclass AND attname = 'level'",
+      )
+    ).n,
+    1,
+    'the table is still the rebuilt one',
+  )
+})
+
 test('rebuildTable copies, replays concurrent inserts, updates and deletes, and swaps; revertRebuild swaps back', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(

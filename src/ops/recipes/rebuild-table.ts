@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../db/quote.js'
+import { quoteIdent, quoteLiteral } from '../../db/quote.js'
 import { FOREIGN_KEY_VIOLATION, hasSqlState, LOCK_NOT_AVAILABLE } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import { jitteredBackoff } from '../../util/backoff.js'
@@ -181,6 +181,20 @@ async function refuseReadersOfDroppedColumns(
   )
 }
 
+/** The comment the swap puts on the rebuilt table's primary key (constraint comments show in no listing). */
+const REBUILT_MARK = 'strata: rebuilt by rebuildTable; revertRebuild swaps the table before it back'
+
+/** True when the table is one rebuildTable swapped in (its primary key carries the mark). */
+async function isRebuilt(op: MigrationOp, table: RelationName): Promise<boolean> {
+  const rows = await op.query(
+    `SELECT 1 FROM pg_constraint k WHERE k.conrelid = to_regclass($1) AND k.contype = 'p'
+        AND obj_description(k.oid, 'pg_constraint') = $2`,
+    [relation(table), REBUILT_MARK],
+    MANAGED,
+  )
+  return rows.length > 0
+}
+
 /** How long the shadow table's ANALYZE waits for its lock before leaving it to autovacuum. */
 const SHADOW_ANALYZE_LOCK_MS = 5000
 
@@ -282,6 +296,10 @@ async function rebuild(
       for (const statement of swapNames(table, n.old, objects, shadowKey?.name ?? ''))
         await op.execute(statement)
       for (const statement of objects.afterSwap) await op.execute(statement)
+      // What tells revertRebuild, should the old table be gone, that this is the rebuilt one.
+      await op.execute(
+        `COMMENT ON CONSTRAINT ${quoteIdent(objects.primaryKey ?? shadowKey?.name ?? '')} ON ${relation(table)} IS ${quoteLiteral(REBUILT_MARK)}`,
+      )
       // The views, made again, read the new table (one that names a column it no longer
       // has fails here, and the swap is rolled back).
       for (const statement of views.create) await op.execute(statement)
@@ -431,7 +449,15 @@ export async function revertRebuild(
       !op.offline &&
       (await op.query('SELECT 1 WHERE to_regclass($1) IS NULL', [relation(n.old)], MANAGED)).length > 0
     ) {
-      // An earlier run of this downgrade swapped the tables back already.
+      // An earlier run of this downgrade swapped the tables back already; or a contract
+      // migration dropped the old table, and the table is still the rebuilt one.
+      if (await isRebuilt(op, table))
+        throw new OperationFailedError(
+          `revertRebuild('${baseName(table)}'): ${baseName(n.old)}, the table before the rebuild, is gone (a contract migration dropped it?): ${baseName(table)} is still the rebuilt one, and there is nothing to go back to. Nothing was changed`,
+          {
+            hint: 'write this downgrade by hand (op.rebuildTable with the old columns), or restore the old table from a backup',
+          },
+        )
       op.context.runtime?.onNotice?.(
         `${baseName(table)} has no ${baseName(n.old)} to go back to: an earlier run of this downgrade swapped it back already`,
       )
