@@ -34,19 +34,21 @@ export class ChangePlan {
   /** After `online`, in a transaction: keys added `USING INDEX` an online build made. */
   readonly afterOnline: string[] = []
 
-  /** The enum values to add before the transaction: all of them, if a statement uses one. */
-  enumValuesFirst(): string[] {
-    const others = [...this.#inTransaction(), ...this.online, ...this.afterOnline]
+  /**
+   * The statements that run in the migration's transaction, in order, and the enum
+   * values to add before it: all of them if a statement uses one, else none (they lead
+   * the transaction's statements).
+   */
+  ordered(): { readonly enumValues: string[]; readonly statements: string[] } {
+    const inTransaction = this.#inTransaction()
+    const others = [...inTransaction, ...this.online, ...this.afterOnline]
+    const values = this.enumValues.map(({ statement }) => statement)
     const used = this.enumValues.some(({ literal }) =>
       others.some((statement) => statement.includes(literal)),
     )
-    return used ? this.enumValues.map(({ statement }) => statement) : []
-  }
-
-  /** The statements that run in the migration's transaction, in order. */
-  ordered(): string[] {
-    const first = this.enumValuesFirst().length > 0 ? [] : this.enumValues.map(({ statement }) => statement)
-    return [...first, ...this.#inTransaction()]
+    return used
+      ? { enumValues: values, statements: inTransaction }
+      : { enumValues: [], statements: [...values, ...inTransaction] }
   }
 
   #inTransaction(): string[] {

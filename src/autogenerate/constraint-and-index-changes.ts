@@ -2,7 +2,6 @@ import { sqlIdent } from '../db/quote.js'
 import { type CatalogSnapshot, isNotNullConstraint } from '../health/drift/catalog-snapshot.js'
 import type { ChangePlan } from './change-plan.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
-import { regeneratedColumns } from './remade-objects.js'
 
 /** How constraints and indexes of tables that already hold rows are written. */
 export interface OnlineForms {
@@ -43,6 +42,8 @@ export function constraintAndIndexChanges(
   plan: ChangePlan,
   tables: { kept: (table: string) => boolean; inBoth: (table: string) => boolean },
   forms: OnlineForms,
+  /** Generated columns dropped and added again (`RemadeColumns.regenerated`): their indexes went with them. */
+  regenerated: ReadonlySet<string>,
 ): MadeApart {
   const { kept, inBoth } = tables
   const isForeignKey = (definition: string) => definition.startsWith('FOREIGN KEY')
@@ -125,7 +126,6 @@ export function constraintAndIndexChanges(
     else plan.dropsFirst.push(`DROP INDEX ${relationName(key)};`)
   }
   // An index on a generated column dropped and added again went with it: made again.
-  const regenerated = new Set(regeneratedColumns(from, to))
   const wentWithColumn = (key: string) =>
     [...(from.columnReaders.get(key) ?? [])].some((column) => regenerated.has(column))
   for (const [key, index] of to.indexes) {

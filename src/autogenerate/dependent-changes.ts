@@ -38,10 +38,16 @@ export function routineChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan:
  * its columns), and so is one that reads a column dropped or retyped, or such a view:
  * dropped readers first, made again after what they read.
  */
-export function viewChanges(from: CatalogSnapshot, to: CatalogSnapshot, plan: ChangePlan): void {
+export function viewChanges(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  plan: ChangePlan,
+  /** Columns dropped or retyped, and generated columns added again (`RemadeColumns.takenAway`). */
+  takenAway: ReadonlySet<string>,
+): void {
   const kind = (snapshot: CatalogSnapshot, key: string) =>
     snapshot.tables.get(key) === 'm' ? 'MATERIALIZED VIEW' : 'VIEW'
-  const remadeViews = viewsRemade(from, to)
+  const remadeViews = viewsRemade(from, to, takenAway)
   const remade = (key: string) => remadeViews.has(key)
   const dropped = readBeforeReaders([...from.views.keys()].filter(remade), from).reverse()
   plan.dropsFirst.unshift(...dropped.map((key) => `DROP ${kind(from, key)} ${relationName(key)};`))

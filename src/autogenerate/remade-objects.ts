@@ -6,17 +6,25 @@ import { tableOf } from './object-names.js'
 // PostgreSQL refuses to retype or drop a column something reads ("cannot alter type of
 // a column used by a view or rule", "... used by a generated column").
 
-/**
- * Columns of `from` (`schema.table.column`) that the script drops or retypes, and the
- * stored generated columns it drops and adds again because they read one of those.
- */
-export function columnsTakenAway(from: CatalogSnapshot, to: CatalogSnapshot): ReadonlySet<string> {
-  return new Set([...droppedOrRetyped(from, to), ...regeneratedColumns(from, to)])
+/** Columns of `from` (`schema.table.column`) that the script takes away, and why. */
+export interface RemadeColumns {
+  /** Kept stored generated columns, unchanged, that read a column dropped or retyped: dropped and added again. */
+  readonly regenerated: ReadonlySet<string>
+  /** The columns dropped or retyped, and the regenerated ones: what a view must not read while they go. */
+  readonly takenAway: ReadonlySet<string>
 }
 
-/** Kept stored generated columns, unchanged, that read a column dropped or retyped. */
-export function regeneratedColumns(from: CatalogSnapshot, to: CatalogSnapshot): string[] {
+export function remadeColumns(from: CatalogSnapshot, to: CatalogSnapshot): RemadeColumns {
   const taken = droppedOrRetyped(from, to)
+  const regenerated = new Set(regeneratedColumns(from, to, taken))
+  return { regenerated, takenAway: new Set([...taken, ...regenerated]) }
+}
+
+function regeneratedColumns(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  taken: ReadonlySet<string>,
+): string[] {
   return [...from.columns].flatMap(([key, before]) => {
     const after = to.columns.get(key)
     const same =
@@ -41,16 +49,20 @@ function droppedOrRetyped(from: CatalogSnapshot, to: CatalogSnapshot): Set<strin
 
 /**
  * Views (`schema.view`) dropped and made again: those whose definition or kind changed,
- * those gone or new, and those that read a column taken away or a view remade.
+ * those gone or new, and those that read a column taken away (`RemadeColumns.takenAway`)
+ * or a view remade.
  */
-export function viewsRemade(from: CatalogSnapshot, to: CatalogSnapshot): ReadonlySet<string> {
+export function viewsRemade(
+  from: CatalogSnapshot,
+  to: CatalogSnapshot,
+  taken: ReadonlySet<string>,
+): ReadonlySet<string> {
   const kind = (snapshot: CatalogSnapshot, key: string) => snapshot.tables.get(key)
   const remade = new Set(
     [...new Set([...from.views.keys(), ...to.views.keys()])].filter(
       (key) => from.views.get(key) !== to.views.get(key) || kind(from, key) !== kind(to, key),
     ),
   )
-  const taken = columnsTakenAway(from, to)
   const readsGone = (view: string) =>
     [...(from.columnReaders.get(view) ?? [])].some(
       (column) => taken.has(column) || remade.has(tableOf(column)),

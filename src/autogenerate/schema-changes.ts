@@ -5,6 +5,7 @@ import { constraintAndIndexChanges, type OnlineForms } from './constraint-and-in
 import { commentChanges, memberChanges, routineChanges, viewChanges } from './dependent-changes.js'
 import { sequenceHandovers } from './identity-conversions.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
+import { remadeColumns } from './remade-objects.js'
 import { createTable } from './table-ddl.js'
 import { columnChanges, partitioningChanges, sequenceChanges } from './table-shape-changes.js'
 import { enumChanges, typeChanges } from './type-changes.js'
@@ -23,6 +24,8 @@ export interface SchemaChanges {
   readonly afterOnline: readonly string[]
   /** The constraints `afterOnline` adds (`schema.table.constraint`). */
   readonly keysApart: readonly string[]
+  /** Stored generated columns dropped and added again (`schema.table.column`): computed again, no data lost. */
+  readonly regenerated: readonly string[]
   /** Differences SQL cannot express safely, said in one line each, for a person to write. */
   readonly byHand: readonly string[]
 }
@@ -79,11 +82,20 @@ export function schemaChanges(
   )
   if (droppedTables.length > 0)
     plan.removals.push(`DROP TABLE ${droppedTables.map(([table]) => relationName(table)).join(', ')};`)
-  columnChanges(from, to, plan, byHand, columnsChanged, forms.online, handovers)
+  // Read once: which columns go, and the generated columns and views that go with them.
+  const remade = remadeColumns(from, to)
+  columnChanges(from, to, plan, byHand, columnsChanged, forms.online, handovers, remade.regenerated)
 
-  const { builtOnline, keysApart } = constraintAndIndexChanges(from, to, plan, { kept, inBoth }, forms)
+  const { builtOnline, keysApart } = constraintAndIndexChanges(
+    from,
+    to,
+    plan,
+    { kept, inBoth },
+    forms,
+    remade.regenerated,
+  )
   routineChanges(from, to, plan)
-  viewChanges(from, to, plan)
+  viewChanges(from, to, plan, remade.takenAway)
   memberChanges(from.triggers, to.triggers, kept, plan, {
     drop: (key) => `DROP TRIGGER ${sqlIdent(memberOf(key))} ON ${relationName(tableOf(key))};`,
     create: (_key, definition) => `${definition};`,
@@ -107,9 +119,11 @@ export function schemaChanges(
       )
   }
   commentChanges(from, to, plan, kept)
+  const { enumValues, statements } = plan.ordered()
   return {
-    enumValues: plan.enumValuesFirst(),
-    statements: plan.ordered(),
+    enumValues,
+    statements,
+    regenerated: [...remade.regenerated],
     online: plan.online,
     builtOnline,
     afterOnline: plan.afterOnline,

@@ -3,7 +3,6 @@ import type { CatalogSnapshot, ColumnFacts } from '../health/drift/catalog-snaps
 import type { ChangePlan } from './change-plan.js'
 import { handoverStatements, type SequenceHandover } from './identity-conversions.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
-import { regeneratedColumns } from './remade-objects.js'
 import { columnDefinition, columnsOf, sequenceOptions } from './table-ddl.js'
 
 // Sequences, columns and partitioning of tables: what `schemaChanges` writes for them.
@@ -83,11 +82,12 @@ export function columnChanges(
   inBoth: (table: string) => boolean,
   online: boolean,
   handovers: readonly SequenceHandover[],
+  /** Generated columns dropped and added again (`RemadeColumns.regenerated`). */
+  regenerated: ReadonlySet<string>,
 ): void {
-  const regenerated = regeneratedColumns(from, to)
   for (const [key, after] of to.columns) {
     const table = tableOf(key)
-    if (!inBoth(table) || regenerated.includes(key)) continue
+    if (!inBoth(table) || regenerated.has(key)) continue
     const alter = `ALTER TABLE ${relationName(table)}`
     const column = sqlIdent(memberOf(key))
     const before = from.columns.get(key)

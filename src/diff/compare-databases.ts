@@ -1,4 +1,4 @@
-import { regeneratedColumns } from '../autogenerate/remade-objects.js'
+import { tableKey } from '../analysis/schema-model.js'
 import { schemaChanges } from '../autogenerate/schema-changes.js'
 import type { ResolvedConfig } from '../config/types.js'
 import type { ConnectionSpec } from '../db/connection-spec.js'
@@ -59,11 +59,7 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
   // Production's forms, as autogenerate writes them: the database changed may be in use.
   const changes = schemaChanges(mine, theirs, { online: true, leaveIndexes: new Set() })
   // A generated column dropped and added again around a retyped column loses nothing.
-  const regenerated = new Set(
-    regeneratedColumns(mine, theirs).flatMap((key) =>
-      key.startsWith('public.') ? [key, key.slice('public.'.length)] : [key],
-    ),
-  )
+  const regenerated = new Set(changes.regenerated.map(tableKey))
   return {
     differences,
     schemas,
@@ -75,7 +71,7 @@ export async function compareDatabases(options: DatabaseDiffOptions): Promise<Da
       afterOnline: changes.afterOnline,
       byHand: changes.byHand,
       destroys: (await dataDestroyedBy(changes.statements, options.config, options.spec)).filter(
-        (data) => !regenerated.has(`${data.table}.${data.column}`),
+        (data) => !regenerated.has(tableKey(`${data.table}.${data.column}`)),
       ),
     },
   }
