@@ -52,6 +52,12 @@ export function relation(name: RelationName): string {
   return quoteQualified(parts.schema, parts.name)
 }
 
+/** `name` in the schema `table` is in (its indexes, its shadow and side tables). */
+export function inSchemaOf(table: RelationName, name: string): RelationName {
+  const { schema } = splitName(table)
+  return schema ? { schema, name } : { name }
+}
+
 /** The bare name, for deriving constraint and index names. */
 export function baseName(name: RelationName): string {
   return splitName(name).name

@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
-import { type RelationName, relation, splitName } from '../sql-fragments.js'
+import { inSchemaOf, type RelationName, relation } from '../sql-fragments.js'
 
 // What `rebuildTable` gives the new table besides its columns, read from the old one:
 // without it the table swapped in would go without its unique indexes (duplicates get
@@ -31,8 +31,6 @@ export interface TableObjects {
   readonly primaryKey: string | undefined
   /** Made in the swap's transaction: triggers, row-level security and policies, grants, owner, comments. */
   readonly afterSwap: readonly string[]
-  /** What cannot be carried: the table is published for logical replication, or has rules. */
-  readonly refused: readonly string[]
 }
 
 /** `<name>_strata_new` / `_strata_old`, within 63 bytes. */
@@ -58,8 +56,6 @@ export async function tableObjects(
     sequences: string[]
     owner: string | null
     comments: string[]
-    published: string[]
-    rules: string[]
   }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS qualified,
             (SELECT conname FROM pg_constraint WHERE conrelid = c.oid AND contype = 'p') AS primary_key,
@@ -110,16 +106,13 @@ export async function tableObjects(
                               ELSE format('COMMENT ON COLUMN %I.%I.%I IS %L', n.nspname, c.relname, a.attname, d.description) END
                     FROM pg_description d LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
                    WHERE d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND (d.objsubid = 0 OR a.attnum IS NOT NULL)
-                   ORDER BY d.objsubid) AS comments,
-            ARRAY(SELECT pubname::text FROM pg_publication_tables WHERE schemaname = n.nspname AND tablename = c.relname) AS published,
-            ARRAY(SELECT rulename::text FROM pg_rewrite WHERE ev_class = c.oid AND rulename <> '_RETURN') AS rules
+                   ORDER BY d.objsubid) AS comments
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = to_regclass($1)`,
     [relation(table), relation(shadow)],
     MANAGED,
   )
-  if (facts === undefined)
-    return { beforeSwap: [], validate: [], primaryKey: undefined, afterSwap: [], refused: [] }
+  if (facts === undefined) return { beforeSwap: [], validate: [], primaryKey: undefined, afterSwap: [] }
   const shadowName = relation(shadow)
   const onShadow = (definition: string) => definition.replace(` ON ${facts.qualified} `, ` ON ${shadowName} `)
   const beforeSwap: CarriedName[] = []
@@ -163,13 +156,22 @@ export async function tableObjects(
       ...facts.sequences,
       ...facts.comments,
     ],
-    refused: [
-      ...facts.published.map(
-        (publication) => `publication ${publication} (logical replication would go on sending the old table)`,
-      ),
-      ...facts.rules.map((rule) => `rule ${rule}`),
-    ],
   }
+}
+
+/** What cannot be carried to the new table: its publications (logical replication would go on sending the old table), its rules. */
+export async function uncarriedTableObjects(op: MigrationOp, table: RelationName): Promise<string[]> {
+  const rows = await op.query<{ name: string }>(
+    `SELECT format('publication %s (logical replication would go on sending the old table)', p.pubname) AS name
+       FROM pg_publication_tables p JOIN pg_class c ON c.relname = p.tablename
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname
+      WHERE c.oid = to_regclass($1)
+     UNION ALL
+     SELECT format('rule %s', rulename) FROM pg_rewrite WHERE ev_class = to_regclass($1) AND rulename <> '_RETURN'`,
+    [relation(table)],
+    MANAGED,
+  )
+  return rows.map((row) => row.name)
 }
 
 /**
@@ -184,8 +186,7 @@ export function swapNames(
   objects: TableObjects,
   shadowKey: string,
 ): string[] {
-  const { schema } = splitName(table)
-  const inSchema = (name: string) => `${schema ? `${quoteIdent(schema)}.` : ''}${quoteIdent(name)}`
+  const inSchema = (name: string) => relation(inSchemaOf(table, name))
   const statements: string[] = []
   const renameConstraint = (on: RelationName, from: string, to: string) =>
     `ALTER TABLE ${relation(on)} RENAME CONSTRAINT ${quoteIdent(from)} TO ${quoteIdent(to)}`

@@ -7,6 +7,7 @@ import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
 import {
   baseName,
+  inSchemaOf,
   type RawSql,
   type RelationName,
   relation,
@@ -155,20 +156,15 @@ async function changeType(
   // The indexes swap names too: the old ones stay with the old values, for the downgrade.
   for (const index of indexes) {
     await op.execute(
-      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(sideName(index.name, 'old'))}`,
+      `ALTER INDEX ${relation(inSchemaOf(table, index.name))} RENAME TO ${quoteIdent(sideName(index.name, 'old'))}`,
     )
     await op.execute(
-      `ALTER INDEX ${indexName(table, sideName(index.name, 'new'))} RENAME TO ${quoteIdent(index.name)}`,
+      `ALTER INDEX ${relation(inSchemaOf(table, sideName(index.name, 'new')))} RENAME TO ${quoteIdent(index.name)}`,
     )
   }
   // The views, made again, read the new column.
   for (const statement of views.create) await op.execute(statement)
   await op.execute('COMMIT', [], MANAGED)
-}
-
-function indexName(table: RelationName, index: string): string {
-  const { schema } = splitName(table)
-  return `${schema ? `${quoteIdent(schema)}.` : ''}${quoteIdent(index)}`
 }
 
 /**
@@ -261,7 +257,7 @@ async function revertType(
   )
   for (const index of setAside)
     await op.execute(
-      `ALTER INDEX ${indexName(table, index.name)} RENAME TO ${quoteIdent(index.name.slice(0, -'_strata_old'.length))}`,
+      `ALTER INDEX ${relation(inSchemaOf(table, index.name))} RENAME TO ${quoteIdent(index.name.slice(0, -'_strata_old'.length))}`,
     )
   for (const statement of views.create) await op.execute(statement)
   await op.execute('COMMIT', [], MANAGED)

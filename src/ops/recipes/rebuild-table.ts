@@ -8,8 +8,14 @@ import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, OpArgumentError, optionKeys } from '../op-arguments.js'
 import { refreshStatistics } from '../refresh-statistics.js'
 import { MANAGED } from '../sql-executor.js'
-import { baseName, type RelationName, relation, splitName } from '../sql-fragments.js'
-import { madeAlready, sideName, swapNames, tableObjects } from './carried-table-objects.js'
+import { baseName, inSchemaOf, type RelationName, relation, splitName } from '../sql-fragments.js'
+import {
+  madeAlready,
+  sideName,
+  swapNames,
+  tableObjects,
+  uncarriedTableObjects,
+} from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 import { restoredForeignKeys, restoreNames, sequencesBack } from './table-objects-back.js'
 
@@ -74,7 +80,8 @@ export async function rebuildTable(
   }
   // Before the commit: a definition the rows cannot be copied into leaves the migration's
   // earlier statements uncommitted.
-  if ((await columnNames(op, table)).length === 0) {
+  const existing = new Set(await columnNames(op, table))
+  if (existing.size === 0) {
     const like = closestMatch(baseName(table), await visibleTables(op))
     throw new OperationFailedError(
       `rebuildTable('${baseName(table)}'): there is no table ${baseName(table)} to rebuild in this database (or in the schemas of its search_path)${like === undefined ? '' : `. Did you mean "${like}"?`}`,
@@ -83,7 +90,7 @@ export async function rebuildTable(
       },
     )
   }
-  const columns = await copiedColumns(op, table, options)
+  const columns = copiedColumns(existing, table, options)
   await refuseBoundToTable(op, table)
   await refuseReadersOfDroppedColumns(op, table, options.columns)
   await op.autocommit(() => rebuild(op, table, options, columns))
@@ -118,7 +125,7 @@ async function refuseBoundToTable(op: MigrationOp, table: RelationName): Promise
   const bound = [
     ...keys.map((key) => key.name),
     ...(await viewsReading(op, table)).refused,
-    ...(await tableObjects(op, table, names(table).shadow)).refused,
+    ...(await uncarriedTableObjects(op, table)),
   ]
   if (bound.length === 0) return
   throw new OperationFailedError(
@@ -321,12 +328,11 @@ async function rebuild(
  * its default, as it would from `ADD COLUMN`; one that is NOT NULL without a default
  * could not, and is refused before anything is created.
  */
-async function copiedColumns(
-  op: MigrationOp,
+function copiedColumns(
+  existing: ReadonlySet<string>,
   table: RelationName,
   options: RebuildTableOptions,
-): Promise<string[]> {
-  const existing = new Set(await columnNames(op, table))
+): string[] {
   const copied: string[] = []
   for (const column of options.columns) {
     if (existing.has(column.name) || options.select?.[column.name] !== undefined) {
@@ -487,7 +493,7 @@ export async function revertRebuild(
       `ALTER TABLE ${relation(table)} RENAME TO ${quoteIdent(`${baseName(table)}_strata_rebuilt`.slice(0, 63))}`,
     )
     await op.execute(`ALTER TABLE ${relation(n.old)} RENAME TO ${quoteIdent(baseName(table))}`)
-    const rebuilt = { ...splitName(table), name: `${baseName(table)}_strata_rebuilt`.slice(0, 63) }
+    const rebuilt = inSchemaOf(table, `${baseName(table)}_strata_rebuilt`.slice(0, 63))
     if (!op.offline)
       for (const statement of await sequencesBack(op, rebuilt, table)) await op.execute(statement)
     await op.execute(`DROP TABLE ${relation(rebuilt)}`)

@@ -1,7 +1,7 @@
 import { quoteIdent } from '../../db/quote.js'
 import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
-import { type RelationName, relation, splitName } from '../sql-fragments.js'
+import { baseName, inSchemaOf, type RelationName, relation } from '../sql-fragments.js'
 import { sideName } from './carried-table-objects.js'
 
 // What `revertRebuild` gives the old table back when it takes its name again: the names
@@ -58,8 +58,7 @@ export async function restoredForeignKeys(
 
 /** The old table as the swap left it: `<table>_strata_old`. */
 function sideTable(table: RelationName): RelationName {
-  const { schema, name } = splitName(table)
-  return { ...(schema ? { schema } : {}), name: sideName(name, 'old') }
+  return inSchemaOf(table, sideName(baseName(table), 'old'))
 }
 
 /**
