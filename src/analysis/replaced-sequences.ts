@@ -1,7 +1,6 @@
 import type { AnalysedStatement } from './analysed-statement.js'
 import { objectNames } from './ast.js'
 import { restateChanges } from './effects.js'
-import { tableKey } from './schema-model.js'
 
 /**
  * A sequence renamed out of the way and then dropped in the same transaction, as a
@@ -17,13 +16,14 @@ export function markReplacedSequences(statements: AnalysedStatement[]): Analysed
       statement.node as { RenameStmt?: { renameType?: string; relation?: never; newname?: string } }
     ).RenameStmt
     if (rename?.renameType !== 'OBJECT_SEQUENCE' || rename.newname === undefined) continue
-    const renamed = tableKey(rename.newname)
+    // RENAME TO takes a bare name, in the sequence's schema.
+    const renamed = rename.newname
     for (let second = first + 1; second < statements.length; second++) {
       const later = statements[second]!
       if (later.transaction !== statement.transaction) break
       const drop = (later.node as { DropStmt?: { removeType?: string; objects?: never } }).DropStmt
       if (drop?.removeType !== 'OBJECT_SEQUENCE') continue
-      if (!objectNames(drop.objects).some((name) => lastPart(name) === lastPart(renamed))) continue
+      if (!objectNames(drop.objects).some((name) => lastPart(name) === renamed)) continue
       restateChanges(statement.effects, (change) =>
         change.class === 'breaking'
           ? { class: 'backward compatible', text: `${change.text}, then drops it in the same transaction` }

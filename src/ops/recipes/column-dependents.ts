@@ -41,10 +41,9 @@ export async function columnDependents(
  * values, and this script carries nothing over).
  */
 export function offlineDependentsGuard(table: RelationName, column: string): string {
-  const query = DEPENDENTS_SQL.replaceAll('$1', quoteLiteral(relation(table))).replaceAll(
-    '$2',
-    quoteLiteral(column),
-  )
+  // One pass: a literal put in for $1 must not have a "$2" in it replaced in turn.
+  const literals: Record<string, string> = { $1: quoteLiteral(relation(table)), $2: quoteLiteral(column) }
+  const query = DEPENDENTS_SQL.replace(/\$[12]\b/g, (parameter) => literals[parameter]!)
   const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes and views and refuses the rest`
   return `DO ${GUARD_MARKER}
 DECLARE bound text;
