@@ -34,7 +34,7 @@ export type GeneratedPart = 'enum values' | 'changes' | 'concurrently' | 'keys' 
 
 /**
  * Writes the generated changes as SQL migrations, each revising the one before:
- * 0. enum values added, when anything else follows (which may use them);
+ * 0. enum values added that the changes use (committed before them);
  * 1. the schema changes that add or alter, in a transaction;
  * 2. what must run outside one (CONCURRENTLY index builds and drops, validations of
  *    constraints added NOT VALID), whose downgrade drops what it built;
@@ -61,11 +61,10 @@ export async function writeGeneratedMigrations(
     phase: MigrationPhase | undefined
     body: NonNullable<TemplateFields['body']>
   }[] = []
-  // Enum values added go first, in a migration of their own when anything else follows:
-  // the value is usable once that migration has committed.
-  const alone =
-    expand.statements.length + expand.online.length + expand.afterOnline.length === 0 && !contracts
-  if (expand.enumValues.length > 0 && !alone)
+  // Enum values added go first, in a migration of their own: the statements after them use
+  // them (`ChangePlan.ordered` leaves them among the statements otherwise), and a value
+  // is usable once the migration that added it has committed.
+  if (expand.enumValues.length > 0)
     parts.push({
       part: 'enum values',
       phase: expandPhase,
@@ -75,14 +74,13 @@ export async function writeGeneratedMigrations(
         down: '-- Nothing to undo here: PostgreSQL cannot remove an enum value (the values stay, unused).\nSELECT 1;',
       },
     })
-  const transactional = alone ? [...expand.enumValues, ...expand.statements] : expand.statements
-  if (transactional.length > 0 || expand.byHand.length > 0)
+  if (expand.statements.length > 0 || expand.byHand.length > 0)
     parts.push({
       part: 'changes',
       phase: expandPhase,
       body: {
         phase: expandPhase,
-        up: [...todo(expand.byHand), ...(contracts ? [] : renamed), ...transactional].join('\n'),
+        up: [...todo(expand.byHand), ...(contracts ? [] : renamed), ...expand.statements].join('\n'),
         down: downgrade(todo(expandDown.byHand), expandDown.statements),
       },
     })
