@@ -12,6 +12,7 @@ export type {
   CreateIndexOptions,
   CreateTableOptions,
   ForeignKeyOptions,
+  IndexKey,
 } from './render-ddl.js'
 export type { SqlExecutor, StatementSource } from './sql-executor.js'
 export { OfflineExecutor, OnlineExecutor } from './sql-executor.js'

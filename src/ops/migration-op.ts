@@ -33,6 +33,7 @@ import {
   type CreateIndexOptions,
   type CreateTableOptions,
   type ForeignKeyOptions,
+  type IndexKey,
   renderAddColumn,
   renderAddEnumValue,
   renderAlterColumn,
@@ -272,7 +273,7 @@ export class MigrationOp {
   async createIndex(
     name: string,
     table: RelationName,
-    columns: readonly string[],
+    columns: readonly IndexKey[],
     options: CreateIndexOptions = {},
   ): Promise<void> {
     if (!options.concurrently) {
@@ -302,7 +303,7 @@ export class MigrationOp {
   async #createPartitionedIndex(
     name: string,
     table: RelationName,
-    columns: readonly string[],
+    columns: readonly IndexKey[],
     options: CreateIndexOptions,
     partitions: readonly { schema: string; name: string }[],
   ): Promise<void> {

@@ -7,6 +7,7 @@ import {
   columnList,
   columnName,
   expressionText,
+  isRawSql,
   type RawSql,
   type RelationName,
   relation,
@@ -163,7 +164,10 @@ export interface CreateIndexOptions {
   /** Build without blocking writes: runs outside a transaction (see README). */
   readonly concurrently?: boolean
   readonly ifNotExists?: boolean
-  /** Column expressions instead of plain columns: `[sql('lower(email)')]`. */
+  /**
+   * Column expressions after the columns: `[sql('lower(email)')]`. An `op.sql(...)` in
+   * the columns themselves is an expression in its place, as Alembic's `text()` is.
+   */
   readonly expressions?: readonly (RawSql | string)[]
 }
 
@@ -183,10 +187,13 @@ export interface DropIndexOptions extends DropOptions {
   readonly concurrently?: boolean
 }
 
+/** An index key: a column by name, or an expression (`op.sql('lower(email)')`). */
+export type IndexKey = string | RawSql
+
 export function renderCreateIndex(
   name: string,
   table: RelationName,
-  columns: readonly string[],
+  columns: readonly IndexKey[],
   options: CreateIndexOptions = {},
   /** `ON ONLY`: a partitioned table's own index, without its partitions'. */
   onlyParent = false,
@@ -222,7 +229,9 @@ export function renderCreateIndex(
     )
   }
   const keys = [
-    ...columns.map(columnName),
+    ...columns.map((key) =>
+      isRawSql(key) ? `(${expressionText(call, 'an index key', key)})` : columnName(key),
+    ),
     ...(options.expressions ?? []).map(
       (expression) => `(${expressionText(call, 'expressions', expression)})`,
     ),

@@ -96,6 +96,11 @@ test('indexes: unique, partial, include, method, concurrently, expressions', () 
     }),
     `CREATE INDEX "ix_docs" ON "docs" USING gin ((to_tsvector('english', body)))`,
   )
+  // An op.sql() among the columns is an expression in its place (Alembic's text()).
+  assert.equal(
+    renderCreateIndex('ix_users_tenant_email', 'users', ['tenant_id', sql('lower(email)')], { unique: true }),
+    'CREATE UNIQUE INDEX "ix_users_tenant_email" ON "users" ("tenant_id", (lower(email)))',
+  )
   assert.equal(
     renderDropIndex('app.ix', { concurrently: true, ifExists: true }),
     'DROP INDEX CONCURRENTLY IF EXISTS "app"."ix"',
