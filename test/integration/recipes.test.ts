@@ -568,7 +568,7 @@ test('changeColumnType carries plain indexes and views over (options, grants, co
   )
 })
 
-test('changeColumnType rendered offline stops before any change where the column has an index or view it cannot carry; without one it runs', async (t) => {
+test('changeColumnType rendered offline stops before any change where the column has an index, view, default or comment it cannot carry; without one it runs', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int);
     INSERT INTO orders (user_id) SELECT g FROM generate_series(1, 50) g;
@@ -598,9 +598,22 @@ test('changeColumnType rendered offline stops before any change where the column
     true,
   )
 
+  // The column's own default and comment, which the online run carries, stop it too.
+  const rest = (await project.cli(['upgrade', 'aaa111:head', '--sql'])).stdout
+  await db.query(
+    "DROP INDEX orders_user_id_idx; ALTER TABLE orders ALTER COLUMN user_id SET DEFAULT 0; COMMENT ON COLUMN orders.user_id IS 'buyer'",
+  )
+  assert.throws(
+    () => runWithPsql(db.url, rest),
+    /orders\.user_id has comment on the column, default 0, bound to the column/,
+  )
+  assert.equal(await type(), 'integer')
+
   // The script stopped after aaa111 (committed on its own): the rest, from there.
-  await db.query('DROP INDEX orders_user_id_idx')
-  runWithPsql(db.url, (await project.cli(['upgrade', 'aaa111:head', '--sql'])).stdout)
+  await db.query(
+    'ALTER TABLE orders ALTER COLUMN user_id DROP DEFAULT; COMMENT ON COLUMN orders.user_id IS NULL',
+  )
+  runWithPsql(db.url, rest)
   assert.equal(await type(), 'bigint')
 })
 
@@ -989,4 +1002,127 @@ test('changeColumnType on a table without a primary key changes nothing and says
   assert.equal((await db.one('SELECT count(*)::int AS n FROM events WHERE user_id = id % 50')).n, 3000)
   assert.equal((await project.cli(['downgrade', '-1', '--no-backup'])).code, 0)
   assert.deepEqual(await columns(), ['id', 'user_id', 'at'])
+})
+
+test("changeColumnType gives the new column the old one's default, comment, column grants and serial sequence, so inserts that leave it out keep working; the downgrade gives them back with NOT NULL", async (t) => {
+  const db = await createTestDatabase(t)
+  const reader = await createTestRole(t, { prefix: 'reader' })
+  await db.query(`CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, qty int NOT NULL DEFAULT 1, seqn serial, note text DEFAULT 'n/a');
+    INSERT INTO orders (qty) SELECT g FROM generate_series(1, 1500) g;
+    COMMENT ON COLUMN orders.qty IS 'how many';
+    GRANT SELECT (qty), UPDATE (qty) ON orders TO ${reader.name};`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.changeColumnType('orders', 'qty', 'bigint')\n  await op.changeColumnType('orders', 'seqn', 'bigint')",
+      "  await op.revertColumnType('orders', 'seqn', 'integer')\n  await op.revertColumnType('orders', 'qty', 'integer')",
+    ),
+  )
+  const column = (name: string) =>
+    db.one(
+      `SELECT format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS "notNull",
+              pg_get_expr(d.adbin, d.adrelid) AS "default", col_description(a.attrelid, a.attnum) AS comment,
+              has_column_privilege('${reader.name}', 'orders', a.attname, 'UPDATE') AS granted,
+              pg_get_serial_sequence('orders', a.attname) AS sequence
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = 'orders'::regclass AND a.attname = $1`,
+      [name],
+    )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(await column('qty'), {
+    type: 'bigint',
+    notNull: true,
+    default: '1',
+    comment: 'how many',
+    granted: true,
+    sequence: null,
+  })
+  assert.deepEqual(await column('seqn'), {
+    type: 'bigint',
+    notNull: true,
+    default: "nextval('orders_seqn_seq'::regclass)",
+    comment: null,
+    granted: false,
+    sequence: 'public.orders_seqn_seq',
+  })
+  assert.equal((await column('qty_strata_old')).default, null, 'nothing writes the old column any more')
+  // What the application inserts without naming the columns gets their defaults.
+  const inserted = await db.one('INSERT INTO orders (note) VALUES ($1) RETURNING qty::int, seqn::int', [
+    'after',
+  ])
+  assert.deepEqual(inserted, { qty: 1, seqn: 1501 })
+
+  const down = await project.cli(['downgrade', '-1', '--no-backup'])
+  assert.equal(down.code, 0, down.stderr)
+  assert.deepEqual(await column('qty'), {
+    type: 'integer',
+    notNull: true,
+    default: '1',
+    comment: 'how many',
+    granted: true,
+    sequence: null,
+  })
+  assert.deepEqual(await column('seqn'), {
+    type: 'integer',
+    notNull: true,
+    default: "nextval('orders_seqn_seq'::regclass)",
+    comment: null,
+    granted: false,
+    sequence: 'public.orders_seqn_seq',
+  })
+  assert.deepEqual(await db.one('INSERT INTO orders DEFAULT VALUES RETURNING qty, seqn'), {
+    qty: 1,
+    seqn: 1502,
+  })
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM orders WHERE qty IS NULL OR seqn IS NULL')).n, 0)
+})
+
+test('changeColumnType refuses, before the first step, a default the new type would not take and an identity column; { default } gives the one meant', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, note text DEFAULT 'n/a', n int GENERATED BY DEFAULT AS IDENTITY);
+    INSERT INTO orders (note) SELECT 'note ' || g FROM generate_series(1, 500) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  const columns = async () =>
+    (
+      await db.query(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+      )
+    ).rows.map((row) => row.attname)
+  project.ts(
+    'bbb222',
+    migration("  await op.changeColumnType('orders', 'note', 'integer', { using: 'length(note)' })"),
+  )
+  const misfit = await project.cli(['upgrade', 'head'])
+  assert.equal(misfit.code, 1)
+  assert.match(
+    misfit.stderr,
+    /changeColumnType\('orders', 'note'\): the column's default, 'n\/a'::text, does not fit integer: column "note" is of type integer but default expression is of type text\. Nothing was changed/,
+  )
+  assert.match(
+    misfit.stderr,
+    /hint: give the default it should have as integer: \{ default: op\.sql\('\.\.\.'\) \}/,
+  )
+  project.ts('bbb222', migration("  await op.changeColumnType('orders', 'n', 'bigint')"))
+  const identity = await project.cli(['upgrade', 'head'])
+  assert.equal(identity.code, 1)
+  assert.match(identity.stderr, /orders\.n is an identity column, whose values PostgreSQL makes itself/)
+  assert.deepEqual(await columns(), ['id', 'note', 'n'], 'nothing added')
+
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.changeColumnType('orders', 'note', 'integer', { using: 'length(note)', default: op.sql('0') })",
+    ),
+  )
+  const given = await project.cli(['upgrade', 'head'])
+  assert.equal(given.code, 0, given.stderr)
+  assert.deepEqual(await db.one('INSERT INTO orders DEFAULT VALUES RETURNING note'), { note: 0 })
+  assert.equal(
+    (await db.one("SELECT count(*)::int AS n FROM orders WHERE note = length('note ' || id)")).n,
+    500,
+  )
 })

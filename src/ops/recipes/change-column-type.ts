@@ -15,6 +15,13 @@ import {
   sql,
   typeName,
 } from '../sql-fragments.js'
+import {
+  carriedAttributeStatements,
+  carriedDefault,
+  columnAttributes,
+  refuseComputedColumn,
+  requireDefaultFits,
+} from './carried-column-attributes.js'
 import { sideName } from './carried-table-objects.js'
 import { dropViews, NO_VIEWS, viewsReading } from './carried-views.js'
 import {
@@ -34,9 +41,20 @@ export interface ChangeColumnTypeOptions {
    * (a partitioned table's unique key includes its partition key: `['id', 'created_at']`).
    */
   readonly key?: readonly string[]
+  /**
+   * The column's default once it has the new type (`null`: none). Without it the old
+   * default is carried over as PostgreSQL's ALTER COLUMN TYPE carries it (cast on
+   * assignment); one that does not fit the new type is refused before the first step.
+   */
+  readonly default?: RawSql | string | null
 }
 
-const CHANGE_TYPE_KEYS = optionKeys<ChangeColumnTypeOptions>({ using: true, batchSize: true, key: true })
+const CHANGE_TYPE_KEYS = optionKeys<ChangeColumnTypeOptions>({
+  using: true,
+  batchSize: true,
+  key: true,
+  default: true,
+})
 
 /** Names the recipe uses; `<column>_strata_old` keeps the old values until a contract migration drops it. */
 export function typeChangeNames(table: RelationName, column: string) {
@@ -62,10 +80,11 @@ export function typeChangeNames(table: RelationName, column: string) {
  *    downgrade and for a later contract migration to drop.
  * Plain indexes on the column are built again on the new one (CONCURRENTLY) before the
  * swap, and swap names with it; the old ones stay with the old values. Views that read
- * the column are dropped and made again in the swap's transaction. Constraints,
+ * the column are dropped and made again in the swap's transaction, which also gives the
+ * new column the old one's default, comment, column grants and owned sequence. Constraints,
  * materialized views, generated columns, policies and triggers bound to the column are
- * refused before the first step (they would stay with the old values). Downgrade:
- * `op.revertColumnType`.
+ * refused before the first step (they would stay with the old values), and so is an
+ * identity or generated column. Downgrade: `op.revertColumnType`.
  */
 export async function changeColumnType(
   op: MigrationOp,
@@ -115,17 +134,14 @@ async function changeType(
     dependents,
     op.offline ? NO_VIEWS : await viewsReading(op, table, column),
   )
+  const attributes = op.offline ? undefined : await columnAttributes(op, table, column)
+  if (attributes !== undefined) refuseComputedColumn('changeColumnType', table, column, attributes)
+  const newDefault = attributes === undefined ? undefined : carriedDefault(options.default, attributes)
+  if (newDefault !== undefined)
+    await requireDefaultFits(op, 'changeColumnType', table, column, newType, newDefault)
   // The key the backfill pages by, found before the first step: without one, nothing is changed.
   const key = options.key ?? (op.offline ? undefined : await op.primaryKeyOf(table))
-  const notNull = op.offline
-    ? false
-    : (
-        await op.query<{ attnotnull: boolean }>(
-          'SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2',
-          [relation(table), column],
-          MANAGED,
-        )
-      )[0]?.attnotnull === true
+  const notNull = attributes?.notNull === true
   await op.addColumn(table, { name: names.shadow, type: newType }, { ifNotExists: true })
   await syncTrigger(op, table, names, names.shadow, using)
   await op.backfill({
@@ -146,6 +162,8 @@ async function changeType(
   const views = op.offline ? NO_VIEWS : await viewsReading(op, table, column)
   const drop = dropViews(views)
   if (drop !== undefined) await op.execute(drop)
+  // Read again too: a comment or grant given while the backfill ran goes with the rest.
+  const atSwap = op.offline ? undefined : await columnAttributes(op, table, column)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(column)} TO ${quoteIdent(names.old)}`,
   )
@@ -153,6 +171,9 @@ async function changeType(
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.shadow)} TO ${quoteIdent(column)}`,
   )
+  if (atSwap !== undefined)
+    for (const statement of carriedAttributeStatements(table, column, names.old, atSwap, newDefault))
+      await op.execute(statement)
   // The indexes swap names too: the old ones stay with the old values, for the downgrade.
   for (const index of indexes) {
     await op.execute(
@@ -229,6 +250,11 @@ async function revertType(
   // What a view reading the new column would leave behind is refused before the first step.
   if (!op.offline)
     refuseUncarried('revertColumnType', table, column, [], await viewsReading(op, table, column))
+  // The new column's default, converted back, is the old one's again (the swap took it off).
+  const current = op.offline ? undefined : await columnAttributes(op, table, column)
+  const oldDefault = current === undefined ? undefined : carriedDefault(options.default, current)
+  if (oldDefault !== undefined)
+    await requireDefaultFits(op, 'revertColumnType', table, column, oldType, oldDefault)
   await syncTrigger(op, table, names, names.old, using)
   await op.backfill({
     table,
@@ -238,6 +264,9 @@ async function revertType(
     name: `${baseName(table)}.${column}.type.revert`,
     ...(options.key === undefined ? {} : { key: options.key }),
   })
+  // The swap dropped NOT NULL from the old values' column; it gets it back, proven first.
+  if (current?.notNull === true)
+    await proveNotNull(op, table, names.old, `${baseName(table)}_${names.old}_nn`.slice(0, 63))
   // The old column's indexes, set aside at the swap, get their names back once the new
   // column (and the indexes carried over to it) is gone.
   const setAside = op.offline
@@ -251,6 +280,14 @@ async function revertType(
   const views = op.offline ? NO_VIEWS : await viewsReading(op, table, column)
   const drop = dropViews(views)
   if (drop !== undefined) await op.execute(drop)
+  // A sequence the new column owns would go with it: it goes back to the old one first.
+  const sequences = op.offline ? [] : ((await columnAttributes(op, table, column))?.ownedSequences ?? [])
+  for (const sequence of sequences)
+    await op.execute(`ALTER SEQUENCE ${sequence} OWNED BY ${relation(table)}.${quoteIdent(names.old)}`)
+  if (oldDefault !== undefined)
+    await op.execute(
+      `ALTER TABLE ${relation(table)} ALTER COLUMN ${quoteIdent(names.old)} SET DEFAULT ${oldDefault}`,
+    )
   await op.execute(`ALTER TABLE ${relation(table)} DROP COLUMN ${quoteIdent(column)}`)
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,

@@ -44,7 +44,7 @@ export function offlineDependentsGuard(table: RelationName, column: string): str
   // One pass: a literal put in for $1 must not have a "$2" in it replaced in turn.
   const literals: Record<string, string> = { $1: quoteLiteral(relation(table)), $2: quoteLiteral(column) }
   const query = DEPENDENTS_SQL.replace(/\$[12]\b/g, (parameter) => literals[parameter]!)
-  const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes and views and refuses the rest`
+  const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes, views and the column's default, comment and grants, and refuses the rest`
   return `DO ${GUARD_MARKER}
 DECLARE bound text;
 BEGIN
@@ -57,12 +57,25 @@ ${GUARD_MARKER}`
 }
 
 const DEPENDENTS_SQL = `WITH col AS (
-       SELECT a.attrelid AS rel, a.attnum FROM pg_attribute a
+       SELECT a.attrelid AS rel, a.attnum, a.attidentity, a.attgenerated, a.attacl FROM pg_attribute a
         WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped)
      SELECT kind, name, definition FROM (
+       -- Kept on the column itself: carried online (carried-column-attributes.ts), refused
+       -- by the offline guard, which cannot read them to carry them.
+       SELECT CASE WHEN col.attgenerated <> '' THEN 'generated column expression' ELSE 'default' END AS kind,
+              pg_get_expr(ad.adbin, ad.adrelid) AS name, NULL::text AS definition
+         FROM pg_attrdef ad, col WHERE ad.adrelid = col.rel AND ad.adnum = col.attnum
+       UNION ALL
+       SELECT 'identity', 'sequence', NULL FROM col WHERE col.attidentity <> ''
+       UNION ALL
+       SELECT 'comment', 'on the column', NULL FROM col WHERE col_description(col.rel, col.attnum) IS NOT NULL
+       UNION ALL
+       SELECT 'column grants', 'to ' || string_agg(DISTINCT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee)::text END, ', '), NULL
+         FROM col, aclexplode(col.attacl) x HAVING count(*) > 0
+       UNION ALL
        SELECT CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique constraint'
-                WHEN 'x' THEN 'exclusion constraint' WHEN 'f' THEN 'foreign key' ELSE 'check constraint' END AS kind,
-              con.conname::text AS name, NULL::text AS definition
+                WHEN 'x' THEN 'exclusion constraint' WHEN 'f' THEN 'foreign key' ELSE 'check constraint' END,
+              con.conname::text, NULL
          FROM pg_constraint con, col
         WHERE con.conrelid = col.rel AND col.attnum = ANY (con.conkey) AND con.contype IN ('p', 'u', 'x', 'f', 'c')
        UNION ALL
@@ -102,6 +115,20 @@ const DEPENDENTS_SQL = `WITH col AS (
      ORDER BY kind, name`
 
 /**
+ * Views are carried (carried-views.ts); the column's own default, comment and grants are
+ * carried and an identity or generated column refused with its own reason
+ * (carried-column-attributes.ts).
+ */
+const CARRIED_OR_REFUSED_APART = new Set([
+  'view',
+  'default',
+  'comment',
+  'column grants',
+  'identity',
+  'generated column expression',
+])
+
+/**
  * Refuses, before the first step, a column with something bound to it that the swap
  * cannot carry: the migration fails with nothing changed, naming each. Plain indexes
  * and views are carried; what a view that reads the column cannot carry (a materialized
@@ -115,7 +142,7 @@ export function refuseUncarried(
   views: CarriedViews,
 ): void {
   const named = dependents
-    .filter((dependent) => !dependent.definition && dependent.kind !== 'view')
+    .filter((dependent) => !dependent.definition && !CARRIED_OR_REFUSED_APART.has(dependent.kind))
     .map((dependent) => `${dependent.kind} ${dependent.name}`)
   const uncarried = [...new Set([...named, ...views.refused])]
   if (uncarried.length === 0) return
