@@ -40,7 +40,7 @@ export default defineRule({
               : `${work.why} of ${cmd.table} under ACCESS EXCLUSIVE; reads and writes wait`,
             fix: [
               `TS: await op.changeColumnType('${cmd.table}', '${cmd.name}', '${type}', { using: ${tsString(using)} })`,
-              '    (new column + sync trigger + batched backfill + short swap, plain indexes and views carried over;',
+              '    (new column + sync trigger + batched backfill + short swap; plain indexes, views, default, comment and grants carried over;',
               '     downgrade: op.revertColumnType; a key, foreign key or policy on the column is refused: it would stay with the old values)',
             ].join('\n'),
           },
