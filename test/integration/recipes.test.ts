@@ -1126,3 +1126,51 @@ test('changeColumnType refuses, before the first step, a default the new type wo
     500,
   )
 })
+
+test('dedupeAndAddUnique refuses, moving nothing, when rows elsewhere reference a duplicate (a CASCADE would delete them), and names the UPDATE that points them at the row that stays; offline too', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE accounts (id bigserial PRIMARY KEY, email text);
+    INSERT INTO accounts (email) SELECT 'a' || (g % 100) || '@example.com' FROM generate_series(1, 300) g;
+    CREATE TABLE logins (id bigserial PRIMARY KEY, account_id bigint REFERENCES accounts (id) ON DELETE CASCADE);
+    INSERT INTO logins (account_id) SELECT id FROM accounts`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.dedupeAndAddUnique('accounts', ['email'], { keep: 'id DESC' })"))
+  const counts = async () =>
+    db.one(`SELECT (SELECT count(*)::int FROM accounts) AS accounts, (SELECT count(*)::int FROM logins) AS logins,
+      to_regclass('accounts_strata_dups') IS NULL AS "noSideTable"`)
+
+  const refused = await project.cli(['upgrade', 'head'])
+  assert.equal(refused.code, 1)
+  assert.match(
+    refused.stderr,
+    /dedupeAndAddUnique\('accounts'\): 200 rows of logins reference a duplicate it would move aside \(foreign key logins_account_id_fkey: its ON DELETE CASCADE would delete them, kept nowhere\)\. Nothing was changed/,
+  )
+  assert.deepEqual(await counts(), { accounts: 300, logins: 300, noSideTable: true })
+
+  // Offline, the script stops at the same place.
+  const script = await project.cli(['upgrade', 'aaa111:head', '--sql'])
+  assert.equal(script.code, 0, script.stderr)
+  assert.throws(
+    () => runWithPsql(db.url, script.stdout),
+    /dedupeAndAddUnique\('accounts'\): 200 row\(s\) of logins reference a duplicate it would move aside \(foreign key logins_account_id_fkey\)/,
+  )
+  assert.deepEqual(await counts(), { accounts: 300, logins: 300, noSideTable: true })
+
+  // The hint's UPDATE, run first, merges the logins onto the accounts that stay.
+  const update = /^ {2}(UPDATE logins .+;)$/m.exec(refused.stderr)?.[1]
+  assert.ok(update, refused.stderr)
+  project.ts(
+    'bbb222',
+    migration(
+      `  await op.execute(${JSON.stringify(update)})\n  await op.dedupeAndAddUnique('accounts', ['email'], { keep: 'id DESC' })`,
+    ),
+  )
+  const done = await project.cli(['upgrade', 'head'])
+  assert.equal(done.code, 0, done.stderr)
+  assert.deepEqual(
+    await db.one(`SELECT count(*)::int AS logins, count(DISTINCT account_id)::int AS accounts,
+      bool_and(account_id > 200) AS "toTheNewest" FROM logins`),
+    { logins: 300, accounts: 100, toTheNewest: true },
+  )
+})

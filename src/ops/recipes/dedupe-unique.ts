@@ -5,6 +5,11 @@ import type { MigrationOp } from '../migration-op.js'
 import { checkOptionKeys, optionKeys } from '../op-arguments.js'
 import { MANAGED } from '../sql-executor.js'
 import { baseName, columnList, type RelationName, relation, splitName } from '../sql-fragments.js'
+import {
+  type DuplicateGroups,
+  offlineReferencedDuplicatesGuard,
+  refuseReferencedDuplicates,
+} from './duplicates-referenced.js'
 import { constraintState } from './validated-constraint.js'
 
 export interface DedupeUniqueOptions {
@@ -47,12 +52,23 @@ export async function dedupeAndAddUnique(
   const side = duplicatesTable(table)
   const order = options.keep ?? (await primaryKeyOrder(op, table))
   let moved = 0
+  const partition = columnList(columns)
+  const groups: DuplicateGroups = {
+    table,
+    partition,
+    order,
+    notNull: columns.map((column) => `${quoteIdent(column)} IS NOT NULL`).join(' AND '),
+  }
   await op.autocommit(async () => {
-    await op.execute(`CREATE TABLE IF NOT EXISTS ${relation(side)} (LIKE ${relation(table)})`)
     for (let attempt = 1; ; attempt++) {
-      const partition = columnList(columns)
+      // Before each move (writers may have added rows since): a row elsewhere that
+      // references a duplicate is refused, not cascaded away or cut loose.
+      if (op.offline) await op.execute(offlineReferencedDuplicatesGuard(groups))
+      else await refuseReferencedDuplicates(op, groups)
+      if (attempt === 1)
+        await op.execute(`CREATE TABLE IF NOT EXISTS ${relation(side)} (LIKE ${relation(table)})`)
       const statement = `WITH ranked AS (SELECT ctid AS row_id, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS position
-                           FROM ${relation(table)} WHERE ${columns.map((column) => `${quoteIdent(column)} IS NOT NULL`).join(' AND ')}),
+                           FROM ${relation(table)} WHERE ${groups.notNull}),
               removed AS (DELETE FROM ${relation(table)} USING ranked WHERE ${relation(table)}.ctid = ranked.row_id AND ranked.position > 1 RETURNING ${relation(table)}.*),
               kept AS (INSERT INTO ${relation(side)} SELECT * FROM removed RETURNING 1)`
       if (op.offline) {
