@@ -3,7 +3,7 @@ import { withConnection } from '../db/connect.js'
 import { type ConnectionSpec, parseConnectionString } from '../db/connection-spec.js'
 import { ScratchDatabaseError, withScratchDatabase } from '../db/scratch-database.js'
 import { readVersionRows, tableExists } from '../db/version-table.js'
-import { InvalidInputError } from '../errors/index.js'
+import { InvalidInputError, MigrationFailedError } from '../errors/index.js'
 import { loadMigrations, type MigrationSet } from '../graph/load-migrations.js'
 import { readCatalog } from '../health/drift/catalog-snapshot.js'
 import { type ComparedSides, everyDifference } from '../health/drift/compare-catalogs.js'
@@ -122,6 +122,7 @@ export async function autogenerateRevision(options: AutogenerateOptions): Promis
       return readScratch(scratch)
     },
   ).catch((error: unknown) => {
+    if (error instanceof MigrationFailedError) throw replayFailed(error, spec.database)
     if (!(error instanceof ScratchDatabaseError) || !error.noCreatedb) throw error
     throw new ScratchDatabaseError(error.message, true, {
       hint: `${error.hint}; or set health.scratchUrl to a server where Strata may create one (the migrations are replayed there to compare)`,
@@ -224,4 +225,29 @@ const AFTER_EXPAND: ComparedSides = {
   expected: 'expected between the phases',
   missing: 'expected between the phases, not made by the expand migrations',
   extra: 'made by the expand migrations, not expected between the phases',
+}
+
+/**
+ * A migration that fails on the scratch replay is said to have failed there: its own
+ * report ("rolled back", "the version table still says") is the scratch database's, and
+ * the database the person named was only read.
+ */
+function replayFailed(error: MigrationFailedError, database: string): MigrationFailedError {
+  // What the runner says of the version table and what stayed is the scratch database's.
+  const said = error.message
+    .split('\n')
+    .filter((line) => !/the version table still says/.test(line))
+    .join('\n')
+  return new MigrationFailedError(
+    `replaying the migrations on a scratch database, to learn the schema they make, failed (${database} itself was only read; nothing written): ${said}`,
+    error.revision,
+    error.sqlState,
+    {
+      ...(error.where === undefined ? {} : { where: error.where }),
+      hint: `${error.hint ?? 'fix the migration'}; the migrations must build the schema from an empty database (a table made by hand that a migration uses belongs in a migration before it)`,
+      cause: error,
+      retryable: error.retryable,
+      invalidMigration: error.exitCode === 2,
+    },
+  )
 }

@@ -551,3 +551,26 @@ ALTER TABLE events ATTACH PARTITION events_2027 FOR VALUES FROM ('2027-01-01') T
     /partition events_2027: of events FOR VALUES FROM \('2027-01-01'\) TO \('2029-01-01'\) in the database, of events FOR VALUES FROM \('2027-01-01'\) TO \('2028-01-01'\) in the migrations/,
   )
 })
+
+test("a migration that fails on autogenerate's scratch replay is said to have failed there, the database only read", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  // A table made by hand that the first migration uses: the replay from an empty database fails.
+  await db.query('CREATE TABLE handmade (id int PRIMARY KEY)')
+  project.sql('g1', {
+    up: 'ALTER TABLE handmade ADD COLUMN note text;',
+    downSql: 'ALTER TABLE handmade DROP COLUMN note;',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query('ALTER TABLE handmade ADD COLUMN extra int')
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'extra'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /^error: replaying the migrations on a scratch database, to learn the schema they make, failed \(\S+ itself was only read; nothing written\): upgrade g1 \(migration g1\) failed: ERROR 42P01: relation "handmade" does not exist\n/,
+  )
+  assert.doesNotMatch(result.stderr, /the version table still says/)
+  assert.match(result.stderr, /a table made by hand that a migration uses belongs in a migration before it/)
+  assert.deepEqual(generatedFiles(project), [])
+  assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [{ version_num: 'g1' }])
+})
