@@ -391,9 +391,9 @@ test('changeColumnType and rebuildTable, and their downgrades, run again after a
   assert.equal((await project.cli(['current'])).stdout, 'aaa111\n')
 })
 
-test('rebuildTable fills a new column without a select from its default; one NOT NULL without a default is refused before anything changes', async (t) => {
+test("rebuildTable fills a new column without a select from its default; one NOT NULL without a default is refused before anything changes; an old column's default the columns leave out is said", async (t) => {
   const db = await createTestDatabase(t)
-  await db.query(`CREATE TABLE events (id bigint PRIMARY KEY, body text);
+  await db.query(`CREATE TABLE events (id bigint PRIMARY KEY, body text DEFAULT 'empty');
     INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 300) g`)
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
@@ -421,6 +421,10 @@ test('rebuildTable fills a new column without a select from its default; one NOT
   project.ts('bbb222', rebuild("{ name: 'kind', type: 'text', nullable: false, default: 'plain' }"))
   const done = await project.cli(['upgrade', 'head'])
   assert.equal(done.code, 0, done.stderr)
+  assert.match(
+    done.stderr,
+    /rebuildTable\('events'\): body has DEFAULT 'empty'::text and the new table's body none: after the swap an insert that leaves it out stores NULL\. Give it default: op\.sql\("'empty'::text"\) in columns to keep it/,
+  )
   assert.deepEqual((await db.query('SELECT kind, count(*)::int AS n FROM events GROUP BY kind')).rows, [
     { kind: 'plain', n: 300 },
   ])

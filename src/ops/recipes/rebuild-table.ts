@@ -80,7 +80,8 @@ export async function rebuildTable(
   }
   // Before the commit: a definition the rows cannot be copied into leaves the migration's
   // earlier statements uncommitted.
-  const existing = new Set(await columnNames(op, table))
+  const defaults = await columnDefaults(op, table)
+  const existing = new Set(defaults.keys())
   if (existing.size === 0) {
     const like = closestMatch(baseName(table), await visibleTables(op))
     throw new OperationFailedError(
@@ -91,6 +92,7 @@ export async function rebuildTable(
     )
   }
   const columns = copiedColumns(existing, table, options)
+  noteDefaultsLeftOut(op, table, defaults, options.columns)
   await refuseBoundToTable(op, table)
   await refuseReadersOfDroppedColumns(op, table, options.columns)
   await op.autocommit(() => rebuild(op, table, options, columns))
@@ -380,6 +382,48 @@ async function visibleTables(op: MigrationOp): Promise<string[]> {
 }
 
 /** The table's columns, in their order (a recipe's own catalog lookup). */
+/** The table's columns, in order, each with its default as pg_get_expr writes it (undefined: none). */
+async function columnDefaults(
+  op: MigrationOp,
+  table: RelationName,
+): Promise<Map<string, string | undefined>> {
+  const rows = await op.query<{ name: string; default: string | null }>(
+    `SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS default
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.attgenerated = ''
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    [relation(table)],
+    MANAGED,
+  )
+  return new Map(rows.map((row) => [row.name, row.default ?? undefined]))
+}
+
+/**
+ * The new table is made from the columns given, so a default the old column had and the
+ * spec leaves out is gone after the swap: an insert that leaves the column out stores
+ * NULL, or fails on NOT NULL. Said before the first step (it may be meant).
+ */
+function noteDefaultsLeftOut(
+  op: MigrationOp,
+  table: RelationName,
+  defaults: ReadonlyMap<string, string | undefined>,
+  columns: readonly ColumnSpec[],
+): void {
+  for (const column of columns) {
+    const old = defaults.get(column.name)
+    if (
+      old === undefined ||
+      column.default !== undefined ||
+      column.identity ||
+      column.generated !== undefined
+    )
+      continue
+    if (/serial/i.test(column.type)) continue
+    op.context.runtime?.onNotice?.(
+      `rebuildTable('${baseName(table)}'): ${column.name} has DEFAULT ${old} and the new table's ${column.name} none: after the swap an insert that leaves it out stores NULL${column.nullable === false || column.primaryKey ? ' and fails on NOT NULL' : ''}. Give it default: op.sql(${JSON.stringify(old)}) in columns to keep it`,
+    )
+  }
+}
+
 async function columnNames(op: MigrationOp, table: RelationName): Promise<string[]> {
   const rows = await op.query<{ name: string }>(
     `SELECT attname::text AS name FROM pg_attribute
