@@ -28,6 +28,11 @@ const VOLATILE_FUNCTIONS = new Set([
   'pg_current_xact_id',
 ])
 
+/** Whether `name` (unqualified, any case) is a function known to be volatile. */
+export function isKnownVolatileFunction(name: string): boolean {
+  return VOLATILE_FUNCTIONS.has(name.toLowerCase())
+}
+
 /** Functions known not to be volatile, so a default calling them is metadata-only. */
 const STABLE_FUNCTIONS = new Set([
   'now',

@@ -1178,3 +1178,47 @@ test('dedupeAndAddUnique refuses, moving nothing, when rows elsewhere reference 
     { logins: 300, accounts: 100, toTheNewest: true },
   )
 })
+
+test('addNotNullColumn with a volatile default fills the rows in batches instead of rewriting the table, each row its own value', async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigserial PRIMARY KEY, email text);
+    INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 3000) g`)
+  const filenode = async () => (await db.one("SELECT pg_relation_filenode('users')::text AS node")).node
+  const before = await filenode()
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.addNotNullColumn('users', { name: 'public_id', type: 'uuid', default: op.sql('gen_random_uuid()') }, { batchSize: 1000 })",
+      "  await op.dropColumn('users', 'public_id')",
+    ),
+  )
+  // Offline, the script takes the same path: no ADD COLUMN with the volatile default.
+  const script = await project.cli(['upgrade', 'base:head', '--sql'])
+  assert.equal(script.code, 0, script.stderr)
+  assert.doesNotMatch(script.stdout, /ADD COLUMN IF NOT EXISTS "public_id" uuid DEFAULT/)
+  assert.match(script.stdout, /ALTER TABLE "users" ALTER COLUMN "public_id" SET DEFAULT gen_random_uuid\(\)/)
+
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal(await filenode(), before, 'the table was not rewritten')
+  assert.deepEqual(
+    await db.one(
+      'SELECT count(*)::int AS rows, count(DISTINCT public_id)::int AS distinct, count(*) FILTER (WHERE public_id IS NULL)::int AS nulls FROM users',
+    ),
+    { rows: 3000, distinct: 3000, nulls: 0 },
+  )
+  const added = await db.one(
+    "INSERT INTO users (email) VALUES ('new@example.com') RETURNING public_id IS NOT NULL AS filled",
+  )
+  assert.equal(added.filled, true)
+  assert.equal(
+    (
+      await db.one(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'public_id'",
+      )
+    ).attnotnull,
+    true,
+  )
+})
