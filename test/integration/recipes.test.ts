@@ -572,7 +572,7 @@ test('changeColumnType carries plain indexes and views over (options, grants, co
   )
 })
 
-test('changeColumnType rendered offline stops before any change where the column has an index, view, default or comment it cannot carry; without one it runs', async (t) => {
+test('changeColumnType rendered offline stops before any change where the column has an index, view, NOT NULL, default or comment it cannot carry; without one it runs', async (t) => {
   const db = await createTestDatabase(t)
   await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int);
     INSERT INTO orders (user_id) SELECT g FROM generate_series(1, 50) g;
@@ -605,17 +605,17 @@ test('changeColumnType rendered offline stops before any change where the column
   // The column's own default and comment, which the online run carries, stop it too.
   const rest = (await project.cli(['upgrade', 'aaa111:head', '--sql'])).stdout
   await db.query(
-    "DROP INDEX orders_user_id_idx; ALTER TABLE orders ALTER COLUMN user_id SET DEFAULT 0; COMMENT ON COLUMN orders.user_id IS 'buyer'",
+    "DROP INDEX orders_user_id_idx; ALTER TABLE orders ALTER COLUMN user_id SET DEFAULT 0, ALTER COLUMN user_id SET NOT NULL; COMMENT ON COLUMN orders.user_id IS 'buyer'",
   )
   assert.throws(
     () => runWithPsql(db.url, rest),
-    /orders\.user_id has comment on the column, default 0, bound to the column/,
+    /orders\.user_id has NOT NULL constraint, comment on the column, default 0, bound to the column/,
   )
   assert.equal(await type(), 'integer')
 
   // The script stopped after aaa111 (committed on its own): the rest, from there.
   await db.query(
-    'ALTER TABLE orders ALTER COLUMN user_id DROP DEFAULT; COMMENT ON COLUMN orders.user_id IS NULL',
+    'ALTER TABLE orders ALTER COLUMN user_id DROP DEFAULT, ALTER COLUMN user_id DROP NOT NULL; COMMENT ON COLUMN orders.user_id IS NULL',
   )
   runWithPsql(db.url, rest)
   assert.equal(await type(), 'bigint')

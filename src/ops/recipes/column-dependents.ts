@@ -44,7 +44,7 @@ export function offlineDependentsGuard(table: RelationName, column: string): str
   // One pass: a literal put in for $1 must not have a "$2" in it replaced in turn.
   const literals: Record<string, string> = { $1: quoteLiteral(relation(table)), $2: quoteLiteral(column) }
   const query = DEPENDENTS_SQL.replace(/\$[12]\b/g, (parameter) => literals[parameter]!)
-  const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes, views and the column's default, comment and grants, and refuses the rest`
+  const message = `changeColumnType('${baseName(table)}', '${column}'): ${baseName(table)}.${column} has %, bound to the column, not to its name: this script cannot carry it over to the new column. Run the migration with strata upgrade, which carries plain indexes, views and the column's NOT NULL, default, comment and grants, and refuses the rest`
   return `DO ${GUARD_MARKER}
 DECLARE bound text;
 BEGIN
@@ -57,7 +57,7 @@ ${GUARD_MARKER}`
 }
 
 const DEPENDENTS_SQL = `WITH col AS (
-       SELECT a.attrelid AS rel, a.attnum, a.attidentity, a.attgenerated, a.attacl FROM pg_attribute a
+       SELECT a.attrelid AS rel, a.attnum, a.attidentity, a.attgenerated, a.attacl, a.attnotnull FROM pg_attribute a
         WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped)
      SELECT kind, name, definition FROM (
        -- Kept on the column itself: carried online (carried-column-attributes.ts), refused
@@ -67,6 +67,8 @@ const DEPENDENTS_SQL = `WITH col AS (
          FROM pg_attrdef ad, col WHERE ad.adrelid = col.rel AND ad.adnum = col.attnum
        UNION ALL
        SELECT 'identity', 'sequence', NULL FROM col WHERE col.attidentity <> ''
+       UNION ALL
+       SELECT 'NOT NULL', 'constraint', NULL FROM col WHERE col.attnotnull AND col.attidentity = ''
        UNION ALL
        SELECT 'comment', 'on the column', NULL FROM col WHERE col_description(col.rel, col.attnum) IS NOT NULL
        UNION ALL
@@ -115,8 +117,8 @@ const DEPENDENTS_SQL = `WITH col AS (
      ORDER BY kind, name`
 
 /**
- * Views are carried (carried-views.ts); the column's own default, comment and grants are
- * carried and an identity or generated column refused with its own reason
+ * Views are carried (carried-views.ts); the column's own default, comment, grants and
+ * NOT NULL are carried and an identity or generated column refused with its own reason
  * (carried-column-attributes.ts).
  */
 const CARRIED_OR_REFUSED_APART = new Set([
@@ -126,6 +128,7 @@ const CARRIED_OR_REFUSED_APART = new Set([
   'column grants',
   'identity',
   'generated column expression',
+  'NOT NULL',
 ])
 
 /**
