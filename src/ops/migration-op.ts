@@ -93,6 +93,9 @@ export interface MigrationContext {
  * }
  */
 export class MigrationOp {
+  /** The migration's statements (its own and its recipes'), which a COMMIT of op.autocommit makes stay. */
+  #statementsSent = 0
+
   constructor(
     protected readonly executor: SqlExecutor,
     readonly context: MigrationContext,
@@ -132,6 +135,7 @@ export class MigrationOp {
     if (build !== undefined) await this.#prepareConcurrentBuild(build.name, build.table)
     const reindex = outside ? concurrentReindex(text) : undefined
     if (reindex !== undefined) await this.#dropInterruptedReindex(reindex.kind, reindex.relation)
+    this.#statementsSent++
     await this.executor.send(
       text,
       params,
@@ -160,6 +164,7 @@ export class MigrationOp {
         'for rows as objects, op.bulkInsert(table, rows) inserts them',
       )
     }
+    this.#statementsSent++
     return this.executor.copyFrom(statement, data, source)
   }
 
@@ -200,15 +205,22 @@ export class MigrationOp {
   async autocommit<T>(work: () => Promise<T>): Promise<T> {
     if (!this.executor.inTransaction) return work()
     await this.executor.run('COMMIT', [], MANAGED)
+    if (this.#statementsSent > 0) this.executor.committedWork = true
     this.executor.inTransaction = false
     this.executor.committedEarly = true
     // The transaction's SET LOCAL timeouts ended with it: keep them for the session.
     const lockTimeout = Math.trunc(this.context.runtime?.lockTimeoutMs ?? 5000)
     const statementTimeout = Math.trunc(this.context.runtime?.statementTimeoutMs ?? 0)
-    await this.executor.run(`SET lock_timeout = ${lockTimeout}; SET statement_timeout = ${statementTimeout}`)
+    await this.executor.run(
+      `SET lock_timeout = ${lockTimeout}; SET statement_timeout = ${statementTimeout}`,
+      [],
+      MANAGED,
+    )
     let failed = false
     try {
-      return await work()
+      const result = await work()
+      this.executor.committedWork = true
+      return result
     } catch (error) {
       failed = true
       throw error

@@ -46,6 +46,12 @@ export interface SqlExecutor {
    */
   committedEarly?: boolean
   /**
+   * Set once work of the migration's is known committed: its statements before an
+   * `op.autocommit` (whose COMMIT takes them), or an autocommit block that finished. A
+   * failure in the first block, with nothing before it, leaves only that block's own.
+   */
+  committedWork?: boolean
+  /**
    * How many recipe calls (`op.changeColumnType`, `op.dedupeAndAddUnique`, ...) are under
    * way: their statements are the recipe's, which finds on a re-run what an interrupted
    * run left, so the analysis does not ask each one to be written to run twice.
@@ -78,6 +84,7 @@ export class OnlineExecutor implements SqlExecutor {
   readonly offline = false
   inTransaction = false
   committedEarly = false
+  committedWork = false
   current: { sql: string; source: StatementSource | undefined } | undefined
   readonly completed: string[] = []
   /**

@@ -214,9 +214,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     // A recipe's refusal says what it changed itself; what the migration committed before
     // it (an earlier recipe's steps, its own statements before op.autocommit) is said here.
     const committedBefore =
-      step.meta.transactional && executor.committedEarly && executor.completed.length > 0
-        ? `\n${lines.at(-1)}`
-        : ''
+      step.meta.transactional && executor.committedWork === true ? `\n${lines.at(-1)}` : ''
     return new MigrationFailedError(`${lines[0]}${committedBefore}`, step.revision, undefined, {
       where: step.meta.file,
       hint: error.hint,

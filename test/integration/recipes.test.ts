@@ -1110,6 +1110,22 @@ test('changeColumnType refuses, before the first step, a default the new type wo
     misfit.stderr,
     /hint: give the default it should have as integer: \{ default: op\.sql\('\.\.\.'\) \}/,
   )
+  assert.doesNotMatch(misfit.stderr, /rolled back to/, 'nothing of the migration was committed')
+  // After a statement of its own (committed by the recipe's first COMMIT), the refusal says what stays.
+  project.ts(
+    'bbb222',
+    migration(
+      "  await op.execute('CREATE TABLE audit (id int)')\n  await op.changeColumnType('orders', 'note', 'integer', { using: 'length(note)' })",
+    ),
+  )
+  const after = await project.cli(['upgrade', 'head'])
+  assert.equal(after.code, 1)
+  assert.match(
+    after.stderr,
+    /Nothing was changed\n {2}rolled back to bbb222's last commit: what op\.autocommit committed before the failure stays/,
+  )
+  assert.equal((await db.one("SELECT to_regclass('audit') IS NOT NULL AS kept")).kept, true)
+  await db.query('DROP TABLE audit')
   project.ts('bbb222', migration("  await op.changeColumnType('orders', 'n', 'bigint')"))
   const identity = await project.cli(['upgrade', 'head'])
   assert.equal(identity.code, 1)
@@ -1221,4 +1237,20 @@ test('addNotNullColumn with a volatile default fills the rows in batches instead
     ).attnotnull,
     true,
   )
+})
+
+test('changeColumnType run by a role without TEMP on the database carries the default all the same (it cannot try it on a temporary table first)', async (t) => {
+  const db = await createTestDatabase(t)
+  const migrator = await createTestRole(t, { prefix: 'migrator' })
+  await db.query(`GRANT CREATE ON SCHEMA public TO ${migrator.name};
+    REVOKE TEMPORARY ON DATABASE ${db.spec.database} FROM PUBLIC;
+    CREATE TABLE readings (id bigserial PRIMARY KEY, value int NOT NULL DEFAULT 7); INSERT INTO readings (value) VALUES (1), (2);
+    ALTER TABLE readings OWNER TO ${migrator.name};`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.changeColumnType('readings', 'value', 'bigint')"))
+  const url = urlOf({ ...db.spec, user: migrator.name, password: migrator.password })
+  const result = await project.cli(['--url', url, 'upgrade', 'head'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(await db.one('INSERT INTO readings DEFAULT VALUES RETURNING value::int'), { value: 7 })
 })

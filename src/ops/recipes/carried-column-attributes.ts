@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../../db/quote.js'
+import { hasSqlState, INSUFFICIENT_PRIVILEGE } from '../../db/sqlstate.js'
 import { OperationFailedError } from '../../errors/index.js'
 import type { MigrationOp } from '../migration-op.js'
 import { MANAGED } from '../sql-executor.js'
@@ -112,6 +113,9 @@ export async function requireDefaultFits(
       MANAGED,
     )
   } catch (error) {
+    // A role without TEMP on the database cannot probe: the swap's SET DEFAULT then says
+    // it, rolling the swap back (the backfilled column stays for the re-run).
+    if (hasSqlState(error, INSUFFICIENT_PRIVILEGE)) return
     throw new OperationFailedError(
       `${call}('${baseName(table)}', '${column}'): the column's default, ${expression}, does not fit ${type}: ${(error as Error).message}. Nothing was changed`,
       {
