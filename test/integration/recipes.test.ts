@@ -391,9 +391,9 @@ test('changeColumnType and rebuildTable, and their downgrades, run again after a
   assert.equal((await project.cli(['current'])).stdout, 'aaa111\n')
 })
 
-test("rebuildTable fills a new column without a select from its default; one NOT NULL without a default is refused before anything changes; an old column's default the columns leave out is said", async (t) => {
+test("rebuildTable fills a new column without a select from its default; one NOT NULL without a default is refused before anything changes; an old column's default or NOT NULL the columns leave out is said", async (t) => {
   const db = await createTestDatabase(t)
-  await db.query(`CREATE TABLE events (id bigint PRIMARY KEY, body text DEFAULT 'empty');
+  await db.query(`CREATE TABLE events (id bigint PRIMARY KEY, body text NOT NULL DEFAULT 'empty');
     INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 300) g`)
   const project = testProject(t, db)
   project.sql('aaa111', { up: 'SELECT 1;' })
@@ -424,6 +424,10 @@ test("rebuildTable fills a new column without a select from its default; one NOT
   assert.match(
     done.stderr,
     /rebuildTable\('events'\): body has DEFAULT 'empty'::text and the new table's body none: after the swap an insert that leaves it out stores NULL\. Give it default: op\.sql\("'empty'::text"\) in columns to keep it/,
+  )
+  assert.match(
+    done.stderr,
+    /rebuildTable\('events'\): body is NOT NULL and the new table's body nullable: after the swap NULLs can be written to it\. Give it nullable: false in columns to keep it/,
   )
   assert.deepEqual((await db.query('SELECT kind, count(*)::int AS n FROM events GROUP BY kind')).rows, [
     { kind: 'plain', n: 300 },

@@ -80,8 +80,8 @@ export async function rebuildTable(
   }
   // Before the commit: a definition the rows cannot be copied into leaves the migration's
   // earlier statements uncommitted.
-  const defaults = await columnDefaults(op, table)
-  const existing = new Set(defaults.keys())
+  const before = await oldColumns(op, table)
+  const existing = new Set(before.keys())
   if (existing.size === 0) {
     const like = closestMatch(baseName(table), await visibleTables(op))
     throw new OperationFailedError(
@@ -92,7 +92,7 @@ export async function rebuildTable(
     )
   }
   const columns = copiedColumns(existing, table, options)
-  noteDefaultsLeftOut(op, table, defaults, options.columns)
+  noteLoosenedColumns(op, table, before, options.columns)
   await refuseBoundToTable(op, table)
   await refuseReadersOfDroppedColumns(op, table, options.columns)
   await op.autocommit(() => rebuild(op, table, options, columns))
@@ -381,49 +381,53 @@ async function visibleTables(op: MigrationOp): Promise<string[]> {
   return rows.map((row) => row.name)
 }
 
-/** The table's columns, in their order (a recipe's own catalog lookup). */
-/** The table's columns, in order, each with its default as pg_get_expr writes it (undefined: none). */
-async function columnDefaults(
-  op: MigrationOp,
-  table: RelationName,
-): Promise<Map<string, string | undefined>> {
-  const rows = await op.query<{ name: string; default: string | null }>(
-    `SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS default
+/** A column of the table as it is: its default (as pg_get_expr writes it) and NOT NULL. */
+interface OldColumn {
+  readonly default: string | undefined
+  readonly notNull: boolean
+}
+
+/** The table's columns, in order (a recipe's own catalog lookup). */
+async function oldColumns(op: MigrationOp, table: RelationName): Promise<Map<string, OldColumn>> {
+  const rows = await op.query<{ name: string; default: string | null; notNull: boolean }>(
+    `SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS default, a.attnotnull AS "notNull"
        FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.attgenerated = ''
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [relation(table)],
     MANAGED,
   )
-  return new Map(rows.map((row) => [row.name, row.default ?? undefined]))
+  return new Map(rows.map((row) => [row.name, { default: row.default ?? undefined, notNull: row.notNull }]))
 }
 
 /**
- * The new table is made from the columns given, so a default the old column had and the
- * spec leaves out is gone after the swap: an insert that leaves the column out stores
- * NULL, or fails on NOT NULL. Said before the first step (it may be meant).
+ * The new table is made from the columns given, so a default or NOT NULL the old column
+ * had and the spec leaves out is gone after the swap: an insert that leaves the column
+ * out stores NULL (or fails on NOT NULL), and NULLs become possible. Said before the
+ * first step (it may be meant).
  */
-function noteDefaultsLeftOut(
+function noteLoosenedColumns(
   op: MigrationOp,
   table: RelationName,
-  defaults: ReadonlyMap<string, string | undefined>,
+  old: ReadonlyMap<string, OldColumn>,
   columns: readonly ColumnSpec[],
 ): void {
   for (const column of columns) {
-    const old = defaults.get(column.name)
-    if (
-      old === undefined ||
-      column.default !== undefined ||
-      column.identity ||
-      column.generated !== undefined
-    )
-      continue
-    if (/serial/i.test(column.type)) continue
-    op.context.runtime?.onNotice?.(
-      `rebuildTable('${baseName(table)}'): ${column.name} has DEFAULT ${old} and the new table's ${column.name} none: after the swap an insert that leaves it out stores NULL${column.nullable === false || column.primaryKey ? ' and fails on NOT NULL' : ''}. Give it default: op.sql(${JSON.stringify(old)}) in columns to keep it`,
-    )
+    const before = old.get(column.name)
+    if (before === undefined) continue
+    const madeByServer = column.identity || column.generated !== undefined || /serial/i.test(column.type)
+    const notNull = column.nullable === false || column.primaryKey === true
+    if (before.default !== undefined && column.default === undefined && !madeByServer)
+      op.context.runtime?.onNotice?.(
+        `rebuildTable('${baseName(table)}'): ${column.name} has DEFAULT ${before.default} and the new table's ${column.name} none: after the swap an insert that leaves it out stores NULL${notNull ? ' and fails on NOT NULL' : ''}. Give it default: op.sql(${JSON.stringify(before.default)}) in columns to keep it`,
+      )
+    if (before.notNull && !notNull && !madeByServer)
+      op.context.runtime?.onNotice?.(
+        `rebuildTable('${baseName(table)}'): ${column.name} is NOT NULL and the new table's ${column.name} nullable: after the swap NULLs can be written to it. Give it nullable: false in columns to keep it`,
+      )
   }
 }
 
+/** The table's columns' names, in their order (a recipe's own catalog lookup). */
 async function columnNames(op: MigrationOp, table: RelationName): Promise<string[]> {
   const rows = await op.query<{ name: string }>(
     `SELECT attname::text AS name FROM pg_attribute
