@@ -30,6 +30,7 @@ import {
   offlineDependentsGuard,
   refuseUncarried,
 } from './column-dependents.js'
+import { recompileTriggerFunctions } from './trigger-functions.js'
 import { proveNotNull } from './validated-constraint.js'
 
 export interface ChangeColumnTypeOptions {
@@ -63,7 +64,11 @@ export function typeChangeNames(table: RelationName, column: string) {
   return {
     shadow: `${column}_strata_new`.slice(0, 63),
     old: `${column}_strata_old`.slice(0, 63),
-    trigger: `strata_sync_${column}`.slice(0, 63),
+    // BEFORE triggers fire in the byte order of their names: "~" sorts after letters and
+    // digits, so the application's own triggers have set the row before it is copied.
+    trigger: `~strata_sync_${column}`.slice(0, 63),
+    /** The name the sync trigger had before it was made to fire last (an interrupted run of then). */
+    legacyTrigger: `strata_sync_${column}`.slice(0, 63),
     fn: `${prefix}${quoteIdent(`strata_sync_${name}_${column}`.slice(0, 63))}`,
   }
 }
@@ -174,6 +179,8 @@ async function changeType(
   if (atSwap !== undefined)
     for (const statement of carriedAttributeStatements(table, column, names.old, atSwap, newDefault))
       await op.execute(statement)
+  if (!op.offline)
+    for (const statement of await recompileTriggerFunctions(op, table)) await op.execute(statement)
   // The indexes swap names too: the old ones stay with the old values, for the downgrade.
   for (const index of indexes) {
     await op.execute(
@@ -292,6 +299,8 @@ async function revertType(
   await op.execute(
     `ALTER TABLE ${relation(table)} RENAME COLUMN ${quoteIdent(names.old)} TO ${quoteIdent(column)}`,
   )
+  if (!op.offline)
+    for (const statement of await recompileTriggerFunctions(op, table)) await op.execute(statement)
   for (const index of setAside)
     await op.execute(
       `ALTER INDEX ${relation(inSchemaOf(table, index.name))} RENAME TO ${quoteIdent(index.name.slice(0, -'_strata_old'.length))}`,
@@ -390,5 +399,6 @@ async function dropSyncTrigger(
   names: ReturnType<typeof typeChangeNames>,
 ): Promise<void> {
   await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.trigger)} ON ${relation(table)}`)
+  await op.execute(`DROP TRIGGER IF EXISTS ${quoteIdent(names.legacyTrigger)} ON ${relation(table)}`)
   await op.execute(`DROP FUNCTION IF EXISTS ${names.fn}()`)
 }
