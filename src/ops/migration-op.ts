@@ -27,6 +27,7 @@ import {
 import { type DedupeUniqueOptions, dedupeAndAddUnique, restoreDuplicates } from './recipes/dedupe-unique.js'
 import { addNotNullColumn, type NotNullColumnOptions } from './recipes/not-null-column.js'
 import { type RebuildTableOptions, rebuildTable, revertRebuild } from './recipes/rebuild-table.js'
+import { recompileTriggerFunctions } from './recipes/trigger-functions.js'
 import { addCheckSafely, addForeignKeySafely } from './recipes/validated-constraint.js'
 import {
   type AlterColumnChanges,
@@ -272,6 +273,10 @@ export class MigrationOp {
   /** @example await op.alterColumn('users', 'age', { type: 'bigint', using: op.sql('age::bigint') }) */
   async alterColumn(table: RelationName, column: string, changes: AlterColumnChanges): Promise<void> {
     for (const statement of renderAlterColumn(table, column, changes)) await this.execute(statement)
+    // Sessions that ran the table's PL/pgSQL triggers before a type change would fail every
+    // write after it, until they reconnect: the functions are made to compile again.
+    if (changes.type !== undefined && !this.offline)
+      for (const statement of await recompileTriggerFunctions(this, table)) await this.execute(statement)
   }
 
   /**

@@ -1268,3 +1268,23 @@ test("changeColumnType's sync trigger fires after the application's own BEFORE t
     'every row written while both columns were kept in step has the value the application trigger left',
   )
 })
+
+test("op.alterColumn changing a type makes the table's PL/pgSQL trigger functions compile again: the application's sessions keep writing", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE codes (id bigserial PRIMARY KEY, code text);
+    CREATE FUNCTION upper_code() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.code := upper(NEW.code); RETURN NEW; END $$;
+    CREATE TRIGGER trg_upper_code BEFORE INSERT OR UPDATE ON codes FOR EACH ROW EXECUTE FUNCTION upper_code();`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts('bbb222', migration("  await op.alterColumn('codes', 'code', { type: 'varchar(40)' })"))
+  const app = startWriter(db, (index) => ['INSERT INTO codes (code) VALUES ($1)', [`new${index}`]])
+  // The application's session has run the trigger before the type changes.
+  while ((await db.one('SELECT count(*)::int AS n FROM codes')).n < 20)
+    await new Promise((r) => setTimeout(r, 20))
+  const result = await project.cli(['upgrade', 'head'])
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const load = await app.stop()
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(load.errors, [], 'no write failed with "type of parameter ... does not match"')
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM codes WHERE code <> upper(code)')).n, 0)
+})
