@@ -4,6 +4,7 @@ import type { ChangePlan } from './change-plan.js'
 import { handoverStatements, type SequenceHandover } from './identity-conversions.js'
 import { memberOf, relationName, tableOf } from './object-names.js'
 import { columnDefinition, columnsOf, sequenceOptions } from './table-ddl.js'
+import { triggerRecompiles } from './trigger-recompiles.js'
 
 // Sequences, columns and partitioning of tables: what `schemaChanges` writes for them.
 
@@ -85,6 +86,7 @@ export function columnChanges(
   /** Generated columns dropped and added again (`RemadeColumns.regenerated`). */
   regenerated: ReadonlySet<string>,
 ): void {
+  const retyped = new Set<string>()
   for (const [key, after] of to.columns) {
     const table = tableOf(key)
     if (!inBoth(table) || regenerated.has(key)) continue
@@ -95,6 +97,7 @@ export function columnChanges(
       plan.tables.push(`${alter} ADD COLUMN ${columnDefinition(memberOf(key), after)};`)
       continue
     }
+    if (before.type !== after.type) retyped.add(table)
     if (online && !before.notNull && after.notNull && to.tables.get(table) !== 'p') {
       // SET NOT NULL scans the table under ACCESS EXCLUSIVE, unless a validated check
       // already proves it: the check is added NOT VALID, validated (writes go on), then
@@ -119,6 +122,7 @@ export function columnChanges(
       plan.tables.push(...handoverStatements(handover, to))
     }
   }
+  plan.tables.push(...triggerRecompiles(from, to, retyped))
   // Put back after the columns they read are retyped; made with any function they call.
   for (const key of regenerated) {
     if (!inBoth(tableOf(key))) continue

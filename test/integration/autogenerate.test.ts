@@ -574,3 +574,27 @@ test("a migration that fails on autogenerate's scratch replay is said to have fa
   assert.deepEqual(generatedFiles(project), [])
   assert.deepEqual((await db.query('SELECT version_num FROM alembic_version')).rows, [{ version_num: 'g1' }])
 })
+
+test("a column retyped under a PL/pgSQL trigger: the generated migration makes the trigger's function compile again, so the application's sessions keep writing", async (t) => {
+  const db = await createTestDatabase(t)
+  const project = testProject(t, db)
+  project.sql('g1', {
+    message: 'codes',
+    up: `CREATE TABLE codes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text);
+CREATE FUNCTION upper_code() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.code := upper(NEW.code); RETURN NEW; END $$;
+CREATE FUNCTION plain_sql_code() RETURNS trigger LANGUAGE plpgsql COST 7 AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER codes_upper BEFORE INSERT OR UPDATE ON codes FOR EACH ROW EXECUTE FUNCTION upper_code();
+CREATE TRIGGER codes_plain BEFORE INSERT ON codes FOR EACH ROW EXECUTE FUNCTION plain_sql_code();`,
+    downSql: 'DROP TABLE codes; DROP FUNCTION upper_code(), plain_sql_code();',
+  })
+  assert.equal((await project.cli(['upgrade', 'head'])).code, 0)
+  await db.query('ALTER TABLE codes ALTER COLUMN code TYPE varchar(40)')
+  const result = await project.cli(['revision', '--autogenerate', '-m', 'longer codes'])
+  assert.equal(result.code, 0, result.stderr)
+  const written = generatedFile(project, '.sql')
+  assert.match(
+    written,
+    /ALTER TABLE "codes" ALTER COLUMN "code" TYPE character varying\(40\)|ALTER TABLE codes ALTER COLUMN code TYPE character varying\(40\)/,
+  )
+  assert.match(written, /ALTER FUNCTION plain_sql_code\(\) COST 7;\nALTER FUNCTION upper_code\(\) COST 100;/)
+})
