@@ -189,9 +189,15 @@ export async function runBackfill(
     throw new OperationFailedError(`backfill ${name}: lockTimeout "${options.lockTimeout}" is not a duration`)
   const checkpointTable = `${quoteIdent(runtime.stateSchema)}.strata_backfill`
   const id = `${runtime.revision}:${name}`
-  await executor.run(checkpointTableSql(runtime.stateSchema))
+  // Its bookkeeping (checkpoint table, counts, batch transactions) is Strata's own: a
+  // failure report lists the batches' statements, not these.
+  await executor.run(checkpointTableSql(runtime.stateSchema), [], MANAGED)
   const saved = (
-    await executor.run(`SELECT last_key, rows_done, finished_at FROM ${checkpointTable} WHERE id = $1`, [id])
+    await executor.run(
+      `SELECT last_key, rows_done, finished_at FROM ${checkpointTable} WHERE id = $1`,
+      [id],
+      MANAGED,
+    )
   )?.rows[0]
   const resumed = saved !== undefined && saved.finished_at === null && saved.last_key !== null
   let lastKey: unknown[] | null = resumed ? (saved.last_key as unknown[]) : null
@@ -201,11 +207,12 @@ export async function runBackfill(
       `INSERT INTO ${checkpointTable} (id, table_name, last_key, rows_done) VALUES ($1, $2, NULL, 0)
        ON CONFLICT (id) DO UPDATE SET last_key = NULL, rows_done = 0, started_at = now(), updated_at = now(), finished_at = NULL`,
       [id, relation(options.table)],
+      MANAGED,
     )
   }
   const remainingSql = `SELECT count(*)::bigint AS n FROM ${relation(options.table)} WHERE ${where.text}`
   const started = Date.now()
-  let total = done + Number((await executor.run(remainingSql))!.rows[0]!.n)
+  let total = done + Number((await executor.run(remainingSql, [], MANAGED))!.rows[0]!.n)
   let batches = 0
   let passes = 1
   const maxPasses = options.maxPasses ?? 3
@@ -228,10 +235,11 @@ export async function runBackfill(
     await executor.run(
       `UPDATE ${checkpointTable} SET last_key = $2, rows_done = $3, updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(lastKey), done],
+      MANAGED,
     )
     runtime.onProgress?.({ name, done, total: Math.max(total, done), elapsedMs: Date.now() - started })
     if (batch.scanned < batchSize) {
-      const remaining = Number((await executor.run(remainingSql))!.rows[0]!.n)
+      const remaining = Number((await executor.run(remainingSql, [], MANAGED))!.rows[0]!.n)
       if (remaining === 0) break
       if (passes >= maxPasses) {
         throw new OperationFailedError(
@@ -247,9 +255,11 @@ export async function runBackfill(
     }
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs))
   }
-  await executor.run(`UPDATE ${checkpointTable} SET finished_at = now(), updated_at = now() WHERE id = $1`, [
-    id,
-  ])
+  await executor.run(
+    `UPDATE ${checkpointTable} SET finished_at = now(), updated_at = now() WHERE id = $1`,
+    [id],
+    MANAGED,
+  )
   if (done > 0) await refreshStatistics(analyse, false, options.table, columns, lockTimeout)
   return { rows: done, batches, passes, resumed }
 }
@@ -264,13 +274,13 @@ async function runBatch(
   name: string,
 ): Promise<{ changed: number; scanned: number; lastKey: unknown[] | null }> {
   for (let attempt = 0; ; attempt++) {
-    await executor.run(`BEGIN; SET LOCAL lock_timeout = ${Math.trunc(lockTimeout)}`)
+    await executor.run(`BEGIN; SET LOCAL lock_timeout = ${Math.trunc(lockTimeout)}`, [], MANAGED)
     try {
       const row = (await executor.run(statement, lastKey))!.rows[0]!
-      await executor.run('COMMIT')
+      await executor.run('COMMIT', [], MANAGED)
       return { changed: Number(row.changed), scanned: Number(row.scanned), lastKey: row.last_key }
     } catch (error) {
-      await executor.run('ROLLBACK').catch(() => undefined)
+      await executor.run('ROLLBACK', [], MANAGED).catch(() => undefined)
       if (!hasSqlState(error, LOCK_NOT_AVAILABLE) || attempt >= retries) {
         if (hasSqlState(error, LOCK_NOT_AVAILABLE)) {
           throw new OperationFailedError(

@@ -183,7 +183,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     )
   } else {
     lines.push(
-      `${step.revision} is non-transactional, so what ran before the failure stays: ${executor.completed.length === 0 ? 'no statement completed' : `${executor.completed.length} statement(s) completed: ${executor.completed.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 80)).join(' | ')}`}; the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
+      `${step.revision} is non-transactional, so what ran before the failure stays: ${executor.completed.length === 0 ? 'no statement completed' : `${executor.completed.length} statement(s) completed: ${completedList(executor.completed)}`}; the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
     )
   }
   try {
@@ -337,4 +337,12 @@ export function commitFailed(options: RunPlanOptions, step: PlanStep, error: unk
       cause: error,
     },
   )
+}
+
+/** The statements a failed non-transactional migration completed: the first five and the last, shortened. */
+function completedList(completed: readonly string[]): string {
+  const shown = completed.length <= 6 ? completed : [...completed.slice(0, 5), completed.at(-1)!]
+  const texts = shown.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 80))
+  if (completed.length > 6) texts.splice(5, 0, `(${completed.length - 6} more)`)
+  return texts.join(' | ')
 }

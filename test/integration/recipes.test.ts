@@ -1288,3 +1288,23 @@ test("op.alterColumn changing a type makes the table's PL/pgSQL trigger function
   assert.deepEqual(load.errors, [], 'no write failed with "type of parameter ... does not match"')
   assert.equal((await db.one('SELECT count(*)::int AS n FROM codes WHERE code <> upper(code)')).n, 0)
 })
+
+test("a non-transactional migration failing after a backfill lists the batches it committed, not the backfill's bookkeeping, and not all of them", async (t) => {
+  const db = await createTestDatabase(t)
+  await db.query(`CREATE TABLE users (id bigserial PRIMARY KEY, name text, upper_name text);
+    INSERT INTO users (name) SELECT 'u' || g FROM generate_series(1, 3000) g`)
+  const project = testProject(t, db)
+  project.sql('aaa111', { up: 'SELECT 1;' })
+  project.ts(
+    'bbb222',
+    `export const revision = 'bbb222'\nexport const downRevision = 'aaa111'\nexport const transactional = false\nexport async function upgrade(op) {\n  await op.backfill({ table: 'users', set: { upper_name: op.sql('upper(name)') }, where: 'upper_name IS NULL', batchSize: 300 })\n  await op.execute('SELECT 1 / 0')\n}\nexport async function downgrade(op) {}\n`,
+  )
+  const result = await project.cli(['upgrade', 'head'])
+  assert.equal(result.code, 1)
+  assert.match(
+    result.stderr,
+    /bbb222 is non-transactional, so what ran before the failure stays: 1[01] statement\(s\) completed: WITH batch AS .* \| \([56] more\) \| WITH batch AS [^|]*; the version table still says aaa111/,
+  )
+  assert.doesNotMatch(result.stderr, /strata_backfill|BEGIN; SET LOCAL/)
+  assert.equal((await db.one('SELECT count(*)::int AS n FROM users WHERE upper_name IS NOT NULL')).n, 3000)
+})
