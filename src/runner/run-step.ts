@@ -171,10 +171,9 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
       ? `in ${codeError.where}`
       : describeStatement(step.meta, statement, failure.position, failure.context),
   )
+  const toLastCommit = `rolled back to ${step.revision}'s last commit: what op.autocommit committed before the failure stays (op.backfill and the recipes commit as they go, and resume from there when run again; the migration's own statements before them run again too, so they must run twice); the version table still says ${step.rowsBefore.join(', ') || 'base'}`
   if (step.meta.transactional && executor.committedEarly) {
-    lines.push(
-      `rolled back to ${step.revision}'s last commit: what op.autocommit committed before the failure stays (op.backfill and the recipes commit as they go, and resume from there when run again; the migration's own statements before them run again too, so they must run twice); the version table still says ${step.rowsBefore.join(', ') || 'base'}`,
-    )
+    lines.push(toLastCommit)
   } else if (step.meta.transactional) {
     lines.push(
       options.transactionPerMigration
@@ -214,7 +213,7 @@ export async function failStep(options: RunPlanOptions, run: StepInFlight, error
     // A recipe's refusal says what it changed itself; what the migration committed before
     // it (an earlier recipe's steps, its own statements before op.autocommit) is said here.
     const committedBefore =
-      step.meta.transactional && executor.committedWork === true ? `\n${lines.at(-1)}` : ''
+      step.meta.transactional && executor.committedWork === true ? `\n${toLastCommit}` : ''
     return new MigrationFailedError(`${lines[0]}${committedBefore}`, step.revision, undefined, {
       where: step.meta.file,
       hint: error.hint,

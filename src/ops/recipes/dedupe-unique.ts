@@ -8,6 +8,7 @@ import { baseName, columnList, type RelationName, relation, splitName } from '..
 import {
   type DuplicateGroups,
   offlineReferencedDuplicatesGuard,
+  rankedRows,
   refuseReferencedDuplicates,
 } from './duplicates-referenced.js'
 import { constraintState } from './validated-constraint.js'
@@ -52,10 +53,9 @@ export async function dedupeAndAddUnique(
   const side = duplicatesTable(table)
   const order = options.keep ?? (await primaryKeyOrder(op, table))
   let moved = 0
-  const partition = columnList(columns)
   const groups: DuplicateGroups = {
     table,
-    partition,
+    partition: columnList(columns),
     order,
     notNull: columns.map((column) => `${quoteIdent(column)} IS NOT NULL`).join(' AND '),
   }
@@ -67,8 +67,7 @@ export async function dedupeAndAddUnique(
       else await refuseReferencedDuplicates(op, groups)
       if (attempt === 1)
         await op.execute(`CREATE TABLE IF NOT EXISTS ${relation(side)} (LIKE ${relation(table)})`)
-      const statement = `WITH ranked AS (SELECT ctid AS row_id, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS position
-                           FROM ${relation(table)} WHERE ${groups.notNull}),
+      const statement = `WITH ranked AS (${rankedRows(groups, 'ctid AS row_id')}),
               removed AS (DELETE FROM ${relation(table)} USING ranked WHERE ${relation(table)}.ctid = ranked.row_id AND ranked.position > 1 RETURNING ${relation(table)}.*),
               kept AS (INSERT INTO ${relation(side)} SELECT * FROM removed RETURNING 1)`
       if (op.offline) {

@@ -84,10 +84,24 @@ export async function refuseReferencedDuplicates(op: MigrationOp, groups: Duplic
   )
 }
 
+/**
+ * Which rows are duplicates, said once: the check before a move, its offline guard and
+ * the move itself must pick the same rows. Every row of the table with a key, as
+ * `columns` and its `position` in its group (a duplicate's is above 1); `quoted` for the
+ * text that goes into format().
+ */
+export function rankedRows(
+  groups: DuplicateGroups,
+  columns: string,
+  quoted = (text: string) => text,
+): string {
+  return `SELECT ${columns}, row_number() OVER (PARTITION BY ${quoted(groups.partition)} ORDER BY ${quoted(groups.order)}) AS position FROM ${quoted(relation(groups.table))} WHERE ${quoted(groups.notNull)}`
+}
+
 /** The referenced columns of every row that would move aside. */
 function duplicateKeys(groups: DuplicateGroups, columns: readonly string[]): string {
   const list = columns.join(', ')
-  return `SELECT ${list} FROM (SELECT ${list}, row_number() OVER (PARTITION BY ${groups.partition} ORDER BY ${groups.order}) AS position FROM ${relation(groups.table)} WHERE ${groups.notNull}) AS ranked WHERE position > 1`
+  return `SELECT ${list} FROM (${rankedRows(groups, list)}) AS ranked WHERE position > 1`
 }
 
 /** The UPDATE that points a foreign key's rows from each duplicate to its group's first row. */
@@ -113,7 +127,7 @@ export function offlineReferencedDuplicatesGuard(groups: DuplicateGroups): strin
   const message = `dedupeAndAddUnique('${baseName(groups.table)}'): % row(s) of % reference a duplicate it would move aside (foreign key %): point them at the row that stays first. Nothing was changed`
   // format() arguments: %1$s the referencing table, %2$s the referenced columns, %3$s the referencing ones.
   const escaped = (text: string) => text.replace(/%/g, '%%')
-  const ranked = `SELECT %2$s FROM (SELECT %2$s, row_number() OVER (PARTITION BY ${escaped(groups.partition)} ORDER BY ${escaped(groups.order)}) AS position FROM ${escaped(relation(groups.table))} WHERE ${escaped(groups.notNull)}) AS ranked WHERE position > 1`
+  const ranked = `SELECT %2$s FROM (${rankedRows(groups, '%2$s', escaped)}) AS ranked WHERE position > 1`
   return `DO ${GUARD_MARKER}
 DECLARE
   key record;
